@@ -1,0 +1,25 @@
+/** The typed CycleCloud REST client: settings, errors, retry policy. */
+export { CycleCloudClient, CLIENT_VERSION_HEADER_VALUE } from "./cyclecloud-client";
+export type { ListNodesFilter, ScaleTarget } from "./cyclecloud-client";
+export {
+  CycleCloudError,
+  HttpError,
+  NetworkError,
+  ResponseValidationError,
+  SettingsError,
+  TimeoutError,
+  UNKNOWN_REQUEST_ID_TEXT,
+  isUnknownRequestId,
+} from "./errors";
+export type { NetworkFailureKind } from "./errors";
+export { RETRYABLE_STATUSES, RETRY_AFTER_CAP_MS, parseRetryAfter, retryDelay, shouldRetry } from "./retry";
+export type { RetryDelayOptions, ShouldRetryInput } from "./retry";
+export { DEFAULT_CLIENT_SETTINGS, resolveClientSettings } from "./settings";
+export type {
+  ClientLogger,
+  ClientSettings,
+  FetchLike,
+  FetchRequestInit,
+  FetchResponse,
+  ResolvedClientSettings,
+} from "./settings";

@@ -1,0 +1,297 @@
+import type { Agent } from "node:http";
+import nodeFetch, { type RequestInit as NodeFetchRequestInit } from "node-fetch";
+import { z } from "zod";
+import { SettingsError } from "./errors";
+
+/** What the client passes to `fetch`: a subset of node-fetch's `RequestInit`. */
+export interface FetchRequestInit {
+  method: string;
+  headers: Record<string, string>;
+  body?: string;
+  signal: AbortSignal;
+  /** node-fetch honours this (TLS trust, keep-alive); a `fetch` that ignores it loses `caCert` and `insecure`. */
+  agent?: Agent;
+  redirect: "manual";
+}
+
+/** What the client reads from a `fetch` response. */
+export interface FetchResponse {
+  readonly status: number;
+  readonly statusText: string;
+  readonly headers: { get(name: string): string | null };
+  text(): Promise<string>;
+}
+
+/** A `fetch` the client can use: node-fetch v2's, or a test double. */
+export type FetchLike = (url: string, init: FetchRequestInit) => Promise<FetchResponse>;
+
+/**
+ * node-fetch v2 as a `FetchLike`. Its typings declare their own `AbortSignal` whose listener options
+ * clash with Node's under `exactOptionalPropertyTypes`; at run time it is given (and checks for) Node's
+ * `AbortSignal`, so the one assertion below is only about typings.
+ */
+const defaultFetch: FetchLike = (url, init) =>
+  nodeFetch(url, { ...init, signal: init.signal as unknown as NodeFetchRequestInit["signal"] });
+
+/** Receives one line of text per warning or retry. */
+export type ClientLogger = (line: string) => void;
+
+/** Options of `CycleCloudClient`. Validated once, by `resolveClientSettings`. */
+export interface ClientSettings {
+  /**
+   * Root of the CycleCloud server, with the scheme: `https://cyclecloud.example.com:8443`. A path
+   * prefix is kept (`https://example.com/cyclecloud`); credentials, query and fragment are refused.
+   */
+  url: string;
+  /** CycleCloud user for HTTP Basic authentication. */
+  username: string;
+  /** That user's password. Never appears in errors or logs. */
+  password: string;
+  /**
+   * PEM text of the CA certificate(s) to trust for `url`, e.g. the server's self-signed certificate.
+   * Verification stays on. Replaces the system's CA list for this client.
+   */
+  caCert?: string | undefined;
+  /**
+   * Turns TLS certificate verification off (and logs a warning). Prefer `caCert`.
+   * @default false
+   */
+  insecure?: boolean | undefined;
+  /**
+   * Time allowed for one attempt (connect, headers and body), in milliseconds.
+   * @default 30000
+   */
+  timeoutMs?: number | undefined;
+  /**
+   * Retries after the first attempt, for requests that are safe to repeat (never node creation).
+   * @default 4
+   */
+  retries?: number | undefined;
+  /**
+   * First retry waits about this long (milliseconds); each later one doubles, with jitter.
+   * @default 500
+   */
+  retryBaseDelayMs?: number | undefined;
+  /**
+   * Longest wait between attempts (milliseconds), also the cap on a server's `Retry-After`.
+   * @default 15000
+   */
+  retryMaxDelayMs?: number | undefined;
+  /**
+   * The `fetch` to use.
+   * @default node-fetch v2
+   */
+  fetch?: FetchLike | undefined;
+  /** Receives warnings (e.g. `insecure`) and one line per retry. Without it they are dropped. */
+  logger?: ClientLogger | undefined;
+}
+
+/** The defaults of the optional `ClientSettings`. */
+export const DEFAULT_CLIENT_SETTINGS = {
+  /** @default false */
+  insecure: false,
+  /** @default 30000 */
+  timeoutMs: 30_000,
+  /** @default 4 */
+  retries: 4,
+  /** @default 500 */
+  retryBaseDelayMs: 500,
+  /** @default 15000 */
+  retryMaxDelayMs: 15_000,
+} as const;
+
+/** `ClientSettings` after validation: defaults applied, `url` normalised (no trailing slash). */
+export interface ResolvedClientSettings {
+  readonly url: string;
+  readonly username: string;
+  readonly password: string;
+  readonly caCert: string | undefined;
+  readonly insecure: boolean;
+  readonly timeoutMs: number;
+  readonly retries: number;
+  readonly retryBaseDelayMs: number;
+  readonly retryMaxDelayMs: number;
+  readonly fetch: FetchLike;
+  readonly logger: ClientLogger | undefined;
+}
+
+const URL_EXAMPLE = "https://cyclecloud.example.com:8443";
+/** Node's timers cannot wait longer (2^31 - 1 ms). */
+const MAX_TIMER_MS = 2_147_483_647;
+
+const urlSchema = z
+  .string({
+    error: (issue) =>
+      issue.input === undefined
+        ? `\`url\` is required, e.g. ${URL_EXAMPLE}`
+        : `\`url\` must be a string, e.g. ${URL_EXAMPLE}`,
+  })
+  .transform((value, context) => {
+    const problem = urlProblem(value.trim());
+    if (problem !== undefined) {
+      context.addIssue({ code: "custom", message: problem });
+      return z.NEVER;
+    }
+    const url = new URL(value.trim());
+    return `${url.origin}${url.pathname.replace(/\/+$/, "")}`;
+  });
+
+/** What is wrong with `value` as the server URL. The message never repeats the value (it may hold a password). */
+function urlProblem(value: string): string | undefined {
+  if (value === "") {
+    return `\`url\` is required, e.g. ${URL_EXAMPLE}`;
+  }
+  const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(value)?.[1];
+  if (scheme === undefined) {
+    return `\`url\` must include the scheme, e.g. ${URL_EXAMPLE}`;
+  }
+  if (!/^https?$/i.test(scheme)) {
+    return `\`url\` must use http or https, e.g. ${URL_EXAMPLE}`;
+  }
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return `\`url\` is not a valid URL, e.g. ${URL_EXAMPLE}`;
+  }
+  if (url.username !== "" || url.password !== "") {
+    return "`url` must not contain credentials; give them as `username` and `password`";
+  }
+  if (url.search !== "" || url.hash !== "" || value.endsWith("?") || value.endsWith("#")) {
+    return `\`url\` must not include a query or fragment, e.g. ${URL_EXAMPLE}`;
+  }
+  return undefined;
+}
+
+function integerSchema(
+  name: string,
+  minimum: 0 | 1,
+  example: number,
+  unit: string,
+): z.ZodOptional<z.ZodNumber> {
+  const kind = minimum === 1 ? "a positive" : "a non-negative";
+  const message = `\`${name}\` must be ${kind} integer${unit}, e.g. ${example}`;
+  return z
+    .number({ error: message })
+    .int({ error: message })
+    .min(minimum, { error: message })
+    .max(MAX_TIMER_MS, {
+      error: message,
+    })
+    .optional();
+}
+
+const functionSchema = <T>(message: string) =>
+  z.custom<T>((value) => typeof value === "function", { error: message }).optional();
+
+const settingsSchema = z
+  .strictObject(
+    {
+      url: urlSchema,
+      username: z
+        .string({ error: "`username` must be a non-empty string (the CycleCloud user name)" })
+        .min(1, { error: "`username` must be a non-empty string (the CycleCloud user name)" })
+        .refine((value) => !value.includes(":"), {
+          error: "`username` must not contain ':' (HTTP Basic authentication cannot carry it)",
+        }),
+      password: z
+        .string({ error: "`password` must be a non-empty string (the CycleCloud user's password)" })
+        .min(1, { error: "`password` must be a non-empty string (the CycleCloud user's password)" }),
+      caCert: z
+        .string({
+          error: "`caCert` must be PEM text; to trust a file, read it first (or set `cyclecloud:caCertPath`)",
+        })
+        .refine((value) => value.includes("-----BEGIN CERTIFICATE-----"), {
+          error:
+            "`caCert` must be PEM text containing -----BEGIN CERTIFICATE-----; to trust a file, read it first " +
+            "(or set `cyclecloud:caCertPath`)",
+        })
+        .optional(),
+      insecure: z.boolean({ error: "`insecure` must be true or false" }).optional(),
+      timeoutMs: integerSchema("timeoutMs", 1, DEFAULT_CLIENT_SETTINGS.timeoutMs, " number of milliseconds"),
+      retries: integerSchema("retries", 0, DEFAULT_CLIENT_SETTINGS.retries, " (0 turns retries off)"),
+      retryBaseDelayMs: integerSchema(
+        "retryBaseDelayMs",
+        0,
+        DEFAULT_CLIENT_SETTINGS.retryBaseDelayMs,
+        " number of milliseconds",
+      ),
+      retryMaxDelayMs: integerSchema(
+        "retryMaxDelayMs",
+        0,
+        DEFAULT_CLIENT_SETTINGS.retryMaxDelayMs,
+        " number of milliseconds",
+      ),
+      fetch: functionSchema<FetchLike>("`fetch` must be a function like node-fetch's `fetch`"),
+      logger: functionSchema<ClientLogger>("`logger` must be a function that takes one line of text"),
+    },
+    {
+      error: (issue) =>
+        issue.code === "unrecognized_keys"
+          ? issue.keys
+              .map(
+                (key) =>
+                  `unknown option \`${key}\`; the options are ${SETTING_NAMES.map((name) => `\`${name}\``).join(", ")}`,
+              )
+              .join("; ")
+          : "the CycleCloud client settings must be an object",
+    },
+  )
+  .transform((input, context): ResolvedClientSettings => {
+    const resolved: ResolvedClientSettings = {
+      url: input.url,
+      username: input.username,
+      password: input.password,
+      caCert: input.caCert,
+      insecure: input.insecure ?? DEFAULT_CLIENT_SETTINGS.insecure,
+      timeoutMs: input.timeoutMs ?? DEFAULT_CLIENT_SETTINGS.timeoutMs,
+      retries: input.retries ?? DEFAULT_CLIENT_SETTINGS.retries,
+      retryBaseDelayMs: input.retryBaseDelayMs ?? DEFAULT_CLIENT_SETTINGS.retryBaseDelayMs,
+      retryMaxDelayMs: input.retryMaxDelayMs ?? DEFAULT_CLIENT_SETTINGS.retryMaxDelayMs,
+      fetch: input.fetch ?? defaultFetch,
+      logger: input.logger,
+    };
+    if (resolved.caCert !== undefined && resolved.insecure) {
+      context.addIssue({
+        code: "custom",
+        message:
+          "`caCert` and `insecure` cannot both be set: keep `caCert` (verification stays on) and remove `insecure`",
+      });
+    }
+    if (resolved.retryMaxDelayMs < resolved.retryBaseDelayMs) {
+      context.addIssue({
+        code: "custom",
+        message:
+          `\`retryMaxDelayMs\` (${resolved.retryMaxDelayMs}) must be at least ` +
+          `\`retryBaseDelayMs\` (${resolved.retryBaseDelayMs})`,
+      });
+    }
+    return resolved;
+  });
+
+const SETTING_NAMES = [
+  "url",
+  "username",
+  "password",
+  "caCert",
+  "insecure",
+  "timeoutMs",
+  "retries",
+  "retryBaseDelayMs",
+  "retryMaxDelayMs",
+  "fetch",
+  "logger",
+] as const satisfies readonly (keyof ClientSettings)[];
+
+/**
+ * Validates `input` and applies the defaults. Throws a `SettingsError` listing every problem, each
+ * naming the option in backticks and the fix. No message ever contains the password (or the URL,
+ * which could carry one).
+ */
+export function resolveClientSettings(input: ClientSettings): ResolvedClientSettings {
+  const result = settingsSchema.safeParse(input);
+  if (!result.success) {
+    throw new SettingsError(result.error.issues.map((issue) => issue.message));
+  }
+  return result.data;
+}

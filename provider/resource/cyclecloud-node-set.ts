@@ -1,0 +1,166 @@
+import * as pulumi from "@pulumi/pulumi";
+import type { AdoptExisting, ConnectionArgs, OnDeleteAction, PreflightMode } from "./inputs";
+import type { NodeInfo } from "./node-set-state";
+import { nodeSetProviderShim } from "./provider-shim";
+
+/** Inputs of {@link CycleCloudNodeSet}. */
+export interface CycleCloudNodeSetArgs {
+  /** Name of the CycleCloud cluster, e.g. `"hpc"`. Changing it replaces the set. */
+  cluster: pulumi.Input<string>;
+  /** Nodearray the nodes are created from, e.g. `"ondemand"`. Changing it replaces the set. */
+  nodearray: pulumi.Input<string>;
+  /** How many healthy nodes the set holds (whole number >= 0). Changing it resizes in place. */
+  count: pulumi.Input<number>;
+  /**
+   * VM size, e.g. `"Standard_Hc44rs"`. Changing it replaces the set.
+   * @default the nodearray's first bucket that can satisfy the set
+   */
+  machineType?: pulumi.Input<string>;
+  /** Placement group to create the nodes in (needs an InfiniBand machine type). Changing it replaces the set. */
+  placementGroupId?: pulumi.Input<string>;
+  /** Node record keys applied to every node, e.g. `{ KeepAlive: true }`. Changing them replaces the set. */
+  nodeAttributes?: pulumi.Input<Record<string, unknown>>;
+  /**
+   * Node name format with `%d`, e.g. `"mpi-%d"`. Changing it replaces the set.
+   * @default "<nodearray>-%d"
+   */
+  nameFormat?: pulumi.Input<string>;
+  /** Index offset used with `nameFormat`. Changing it replaces the set. */
+  nameOffset?: pulumi.Input<number>;
+  /**
+   * Explicit base of the set's create request ids (each request is `<requestId>-<n>`). Changing it
+   * replaces the set. Must be unique to this set.
+   * @default derived from the project, stack, resource name and replace-triggering inputs
+   */
+  requestId?: pulumi.Input<string>;
+  /**
+   * Wait until every node is `Ready` with an address before finishing create or update.
+   * @default true
+   */
+  waitForReady?: pulumi.Input<boolean>;
+  /**
+   * How long to wait for readiness; a timeout records the set with its nodes as a partial failure.
+   * (`customTimeouts` does not reach dynamic resources.)
+   * @default 1800
+   */
+  readyTimeoutSeconds?: pulumi.Input<number>;
+  /**
+   * How long delete (and a shrink) waits for nodes to be gone.
+   * @default 900
+   */
+  deleteTimeoutSeconds?: pulumi.Input<number>;
+  /**
+   * Capacity check of any increase during preview: `"enforce"` fails the plan if it cannot fit,
+   * `"warn"` prints the problem, `"off"` skips the check.
+   * @default "enforce"
+   */
+  preflight?: pulumi.Input<PreflightMode>;
+  /**
+   * What destroying the set does to its nodes.
+   * @default "terminate"
+   */
+  onDelete?: pulumi.Input<OnDeleteAction>;
+  /**
+   * Nodes created outside Pulumi to bring under management: `{ requestId }` or `{ nodeIds }`.
+   * Nodes that do not match the declared spec are refused. (`pulumi import` cannot work for
+   * dynamic resources; this is how to import.)
+   */
+  adoptExisting?: pulumi.Input<AdoptExisting>;
+  /**
+   * Connection settings for this set only. The password given here is stored in state as a
+   * secret; prefer stack config (`cyclecloud:password`, set with `--secret`) or
+   * `CYCLECLOUD_PASSWORD`, which keep it out of state.
+   * @default stack config `cyclecloud:*`, then `CYCLECLOUD_*` environment variables
+   */
+  connection?: pulumi.Input<ConnectionArgs>;
+}
+
+/** The keys of {@link CycleCloudNodeSetArgs}, in order. */
+const ARG_KEYS = [
+  "cluster",
+  "nodearray",
+  "count",
+  "machineType",
+  "placementGroupId",
+  "nodeAttributes",
+  "nameFormat",
+  "nameOffset",
+  "requestId",
+  "waitForReady",
+  "readyTimeoutSeconds",
+  "deleteTimeoutSeconds",
+  "preflight",
+  "onDelete",
+  "adoptExisting",
+  "connection",
+] as const satisfies readonly (keyof CycleCloudNodeSetArgs)[];
+
+/** Output properties, seeded as undefined so the engine knows them. */
+const OUTPUT_KEYS = [
+  "baseRequestId",
+  "requestIds",
+  "adoptedNodeIds",
+  "nodes",
+  "nodeIds",
+  "hostnames",
+  "privateIps",
+  "readyCount",
+  "failedCount",
+  "bucketId",
+] as const;
+
+/**
+ * A set of CycleCloud nodes of one spec, managed as one resource: `pulumi up` creates (or resizes,
+ * or replaces) the nodes and waits until they are ready, `pulumi refresh` sees nodes that failed or
+ * were removed, `pulumi destroy` terminates exactly the set's nodes.
+ *
+ * ```ts
+ * const mpi = new CycleCloudNodeSet("mpi", {
+ *   cluster: "hpc", nodearray: "ondemand", machineType: "Standard_Hc44rs", placementGroupId: "pg0", count: 4,
+ * });
+ * export const hosts = mpi.hostnames;
+ * ```
+ */
+export class CycleCloudNodeSet extends pulumi.dynamic.Resource {
+  /** Base of the set's create request ids; also the set's id. */
+  declare readonly baseRequestId: pulumi.Output<string>;
+  /** Every create request this set has made (and adopted), in order. */
+  declare readonly requestIds: pulumi.Output<string[]>;
+  /** Nodes adopted by id through `adoptExisting.nodeIds`. */
+  declare readonly adoptedNodeIds: pulumi.Output<string[] | undefined>;
+  /** The set's nodes, sorted by name. */
+  declare readonly nodes: pulumi.Output<NodeInfo[]>;
+  declare readonly nodeIds: pulumi.Output<string[]>;
+  declare readonly hostnames: pulumi.Output<string[]>;
+  declare readonly privateIps: pulumi.Output<string[]>;
+  /** Nodes `Ready` with an address. */
+  declare readonly readyCount: pulumi.Output<number>;
+  /** Nodes `Failed`; the next `pulumi up` replaces them. */
+  declare readonly failedCount: pulumi.Output<number>;
+  /** The cluster bucket the nodes are in. */
+  declare readonly bucketId: pulumi.Output<string | undefined>;
+
+  // Inputs echoed as outputs.
+  declare readonly cluster: pulumi.Output<string>;
+  declare readonly nodearray: pulumi.Output<string>;
+  declare readonly count: pulumi.Output<number>;
+  declare readonly machineType: pulumi.Output<string | undefined>;
+  declare readonly placementGroupId: pulumi.Output<string | undefined>;
+
+  constructor(name: string, args: CycleCloudNodeSetArgs, opts?: pulumi.CustomResourceOptions) {
+    const props: Record<string, unknown> = {
+      identity: `${pulumi.getProject()}/${pulumi.getStack()}/${name}`,
+    };
+    for (const key of ARG_KEYS) props[key] = args[key];
+    if (args.connection !== undefined) props["connection"] = pulumi.secret(args.connection);
+    for (const key of OUTPUT_KEYS) props[key] = undefined;
+    super(
+      nodeSetProviderShim,
+      name,
+      props,
+      { ...opts, additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), "connection"] },
+      "cyclecloud",
+      "CycleCloudNodeSet",
+    );
+  }
+}

@@ -1,0 +1,354 @@
+/**
+ * The I/O steps of a node set, shared by create, update, read and delete: listing a set's nodes,
+ * the create-with-409-protocol, waiting for readiness, and removing nodes. No Pulumi here.
+ */
+import type { CycleCloudClient } from "../client";
+import { HttpError, isUnknownRequestId, NetworkError, TimeoutError } from "../client";
+import type { NodeCreationSet } from "../schemas";
+import type { NodeSetInputs } from "./inputs";
+import type { NodeInfo } from "./node-set-state";
+import { describeProgress, isMember, nodePhase, toNodeInfo } from "./node-set-state";
+import { nextSequence, requestIdFor } from "./request-id";
+
+/** The client methods the node set uses (a narrow seam for tests). */
+export type NodeSetClient = Pick<
+  CycleCloudClient,
+  "listNodes" | "createNodes" | "terminateNodes" | "deallocateNodes" | "startNodes" | "getClusterStatus"
+>;
+
+export interface OperationContext {
+  client: NodeSetClient;
+  inputs: NodeSetInputs;
+  /** Progress and warning lines, shown by the Pulumi engine. */
+  log: (line: string) => void;
+}
+
+/** The set's short name for messages: the resource name from its identity. */
+export function setName(inputs: Pick<NodeSetInputs, "identity">): string {
+  return inputs.identity.split("/").pop() ?? inputs.identity;
+}
+
+/** Nodes of one create request; undefined when the server knows no such request id. */
+export async function listRequestNodes(
+  client: NodeSetClient,
+  cluster: string,
+  requestId: string,
+): Promise<NodeInfo[] | undefined> {
+  try {
+    const list = await client.listNodes(cluster, { requestId });
+    return list.nodes.map(toNodeInfo).map((n) => ({ ...n, requestId }));
+  } catch (error) {
+    if (isUnknownRequestId(error)) return undefined;
+    throw error;
+  }
+}
+
+/** Whether a node was made to the set's spec (the keys a node record shows). */
+export function matchesSpec(node: NodeInfo & { template?: string }, inputs: NodeSetInputs): boolean {
+  if (inputs.machineType !== undefined && node.machineType !== undefined && node.machineType !== inputs.machineType) {
+    return false;
+  }
+  if (inputs.placementGroupId !== undefined && node.placementGroupId !== inputs.placementGroupId) return false;
+  return true;
+}
+
+export interface SetHoldings {
+  requestIds: string[];
+  adoptedNodeIds: string[];
+  nodes: NodeInfo[];
+}
+
+/**
+ * Lists every node the set holds: the nodes of each of its request ids, the nodes it adopted by
+ * id, and (with `probeForward`) the nodes of request ids after its last one, which a create
+ * interrupted after the server committed it (crash, lost response) may have left behind. Such
+ * requests are added to `requestIds`, so nothing the set made is ever lost.
+ */
+export async function listHoldings(
+  ctx: OperationContext,
+  held: { requestIds: readonly string[]; adoptedNodeIds?: readonly string[] | undefined },
+  options: { probeForward: boolean },
+): Promise<SetHoldings> {
+  const { client, inputs } = ctx;
+  const requestIds = [...held.requestIds];
+  const nodes: NodeInfo[] = [];
+  for (const requestId of requestIds) {
+    nodes.push(...((await listRequestNodes(client, inputs.cluster, requestId)) ?? []));
+  }
+  if (options.probeForward) {
+    for (let sequence = nextSequence(inputs.baseRequestId, requestIds); ; sequence++) {
+      const requestId = requestIdFor(inputs.baseRequestId, sequence);
+      const found = await listRequestNodes(client, inputs.cluster, requestId);
+      if (found === undefined) break;
+      const ours = found.filter((n) => matchesSpec(n, inputs));
+      if (found.length > 0 && ours.length === 0) break;
+      if (ours.some(isMember)) {
+        ctx.log(`found ${ours.length} node(s) of request ${requestId}, made by an interrupted operation: keeping them`);
+      }
+      requestIds.push(requestId);
+      nodes.push(...ours);
+    }
+  }
+  const adoptedNodeIds = [...(held.adoptedNodeIds ?? [])];
+  if (adoptedNodeIds.length > 0) {
+    const wanted = new Set(adoptedNodeIds);
+    const all = await client.listNodes(inputs.cluster);
+    const known = new Set(nodes.map((n) => n.id));
+    nodes.push(...all.nodes.map(toNodeInfo).filter((n) => wanted.has(n.id) && !known.has(n.id)));
+  }
+  return { requestIds, adoptedNodeIds, nodes };
+}
+
+/** The create set for `count` nodes of this spec. */
+export function creationSet(inputs: NodeSetInputs, count: number): NodeCreationSet {
+  const set: NodeCreationSet = { count, nodearray: inputs.nodearray };
+  if (inputs.machineType !== undefined) set.definition = { machineType: inputs.machineType };
+  if (inputs.placementGroupId !== undefined) set.placementGroupId = inputs.placementGroupId;
+  if (inputs.nodeAttributes !== undefined) set.nodeAttributes = inputs.nodeAttributes;
+  if (inputs.nameFormat !== undefined) set.nameFormat = inputs.nameFormat;
+  if (inputs.nameOffset !== undefined) set.nameOffset = inputs.nameOffset;
+  return set;
+}
+
+export type CreateOutcome =
+  | { kind: "created"; requestId: string; added: number; message?: string }
+  | { kind: "adopted"; requestId: string; nodes: NodeInfo[] };
+
+/** How often a create whose answer was lost is re-sent with the same (protected) request id. */
+const LOST_ANSWER_ATTEMPTS = 3;
+
+/**
+ * Creates `count` nodes with the next request id of the set's sequence, safely:
+ * - 409 (request id already used): the request's nodes are listed. Live nodes of this spec are
+ *   adopted (a create interrupted by a crash or a lost answer); if all are gone, the id belongs to
+ *   an earlier generation and the next sequence number is tried; if the server knows no such
+ *   request, the 409 was about the input and is raised.
+ * - no answer (network error, timeout, 5xx): never re-sent blindly. The request id is looked up;
+ *   if the server committed it, its nodes are adopted, else the same request (same id, so a
+ *   duplicate is impossible) is sent again, a bounded number of times.
+ */
+export async function createWithSequence(
+  ctx: OperationContext,
+  usedRequestIds: readonly string[],
+  count: number,
+): Promise<CreateOutcome> {
+  const { inputs } = ctx;
+  const base = inputs.baseRequestId;
+  const body = creationSet(inputs, count);
+  let sequence = nextSequence(base, usedRequestIds);
+  for (let generation = 0; generation < 1000; generation++, sequence++) {
+    const requestId = requestIdFor(base, sequence);
+    const outcome = await createOnce(ctx, requestId, body);
+    if (outcome !== "used") return outcome;
+  }
+  throw new Error(`could not find a free request id after ${base}-${sequence}: set an explicit \`requestId\``);
+}
+
+async function createOnce(
+  ctx: OperationContext,
+  requestId: string,
+  body: NodeCreationSet,
+): Promise<CreateOutcome | "used"> {
+  const { client, inputs } = ctx;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const result = await client.createNodes(inputs.cluster, { requestId, sets: [body] });
+      const set = result.sets[0];
+      const outcome: CreateOutcome = { kind: "created", requestId, added: set?.added ?? 0 };
+      if (set?.message) outcome.message = set.message;
+      return outcome;
+    } catch (error) {
+      const conflict = error instanceof HttpError && error.status === 409;
+      const lost = isLostAnswer(error);
+      if (!conflict && !lost) throw error;
+      const nodes = await listRequestNodes(client, inputs.cluster, requestId);
+      if (nodes === undefined) {
+        if (conflict) throw error;
+        if (attempt >= LOST_ANSWER_ATTEMPTS) throw error;
+        ctx.log(`create request ${requestId} got no answer (${shortReason(error)}); it was not applied, sending it again`);
+        await sleep(1000 * attempt);
+        continue;
+      }
+      const live = nodes.filter((n) => isMember(n) && matchesSpec(n, inputs));
+      if (live.length > 0) {
+        ctx.log(
+          conflict
+            ? `request ${requestId} already exists: adopting its ${live.length} node(s) instead of creating new ones`
+            : `create request ${requestId} was applied although its answer was lost: adopting its ${live.length} node(s)`,
+        );
+        return { kind: "adopted", requestId, nodes: live };
+      }
+      if (lost && nodes.length === 0) {
+        // Committed with zero nodes: nothing to adopt, and the id is now used.
+        return "used";
+      }
+      const foreign = nodes.filter((n) => isMember(n) && !matchesSpec(n, inputs)).length;
+      if (foreign > 0) {
+        ctx.log(`request ${requestId} holds ${foreign} live node(s) of another spec (an older generation): using the next request id`);
+      }
+      return "used";
+    }
+  }
+}
+
+function isLostAnswer(error: unknown): boolean {
+  if (error instanceof NetworkError || error instanceof TimeoutError) return true;
+  return error instanceof HttpError && error.status >= 500;
+}
+
+function shortReason(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/**
+ * Delay before the next readiness poll: about a tenth of the time waited so far, at least 1 s and
+ * at most 10 s, so the lag after the last node becomes ready stays near 10% of the wait.
+ * `CYCLECLOUD_POLL_MIN_MS` / `CYCLECLOUD_POLL_MAX_MS` tune it (tests, benchmarks).
+ */
+export function pollDelay(elapsedMs: number, env: Record<string, string | undefined> = process.env): number {
+  const min = numberFrom(env["CYCLECLOUD_POLL_MIN_MS"], 1000);
+  const max = Math.max(min, numberFrom(env["CYCLECLOUD_POLL_MAX_MS"], 10_000));
+  return Math.min(max, Math.max(min, Math.round(elapsedMs / 10)));
+}
+
+function numberFrom(value: string | undefined, fallback: number): number {
+  const n = value === undefined ? NaN : Number(value);
+  return Number.isFinite(n) && n >= 0 ? n : fallback;
+}
+
+export interface WaitResult {
+  nodes: NodeInfo[];
+  timedOut: boolean;
+}
+
+/**
+ * Polls the set's nodes until every member is ready (`Ready` with an address), failed or
+ * deallocated, or the timeout passes. Requests whose nodes have all settled are not listed again.
+ */
+export async function waitForSettled(
+  ctx: OperationContext,
+  holdings: SetHoldings,
+  expected: number,
+  timeoutSeconds: number,
+): Promise<WaitResult> {
+  const start = Date.now();
+  const settled = (n: NodeInfo) => nodePhase(n) !== "provisioning";
+  const byRequest = new Map<string, NodeInfo[]>();
+  for (const requestId of holdings.requestIds) {
+    byRequest.set(requestId, holdings.nodes.filter((n) => n.requestId === requestId));
+  }
+  let adopted = holdings.nodes.filter((n) => n.requestId === undefined || !byRequest.has(n.requestId));
+  let lastLine = "";
+  let lastLogAt = 0;
+  for (let poll = 0; ; poll++) {
+    if (poll > 0) {
+      for (const [requestId, nodes] of byRequest) {
+        if (nodes.filter(isMember).every(settled)) continue;
+        byRequest.set(requestId, (await listRequestNodes(ctx.client, ctx.inputs.cluster, requestId)) ?? []);
+      }
+      if (!adopted.filter(isMember).every(settled)) {
+        const ids = new Set(adopted.map((n) => n.id));
+        const all = await ctx.client.listNodes(ctx.inputs.cluster);
+        adopted = all.nodes.map(toNodeInfo).filter((n) => ids.has(n.id));
+      }
+    }
+    const nodes = [...[...byRequest.values()].flat(), ...adopted];
+    const members = nodes.filter(isMember);
+    const elapsed = Date.now() - start;
+    const line = describeProgress(members, expected);
+    if (members.every(settled)) {
+      if (poll > 0) ctx.log(line);
+      return { nodes, timedOut: false };
+    }
+    if (elapsed >= timeoutSeconds * 1000) return { nodes, timedOut: true };
+    if (line !== lastLine || Date.now() - lastLogAt >= 30_000) {
+      ctx.log(`${line} (${Math.round(elapsed / 1000)}s)`);
+      lastLine = line;
+      lastLogAt = Date.now();
+    }
+    await sleep(Math.min(pollDelay(elapsed), Math.max(0, timeoutSeconds * 1000 - elapsed)));
+  }
+}
+
+/** Most node ids sent in one terminate/deallocate/start request. */
+export const MANAGEMENT_BATCH_SIZE = 100;
+
+/**
+ * Terminates, deallocates or starts nodes by id, in batches. A per-node `Error` for a node that is
+ * no longer listed counts as success (already gone); any other `Error` is raised, naming the nodes.
+ */
+export async function manageNodes(
+  ctx: OperationContext,
+  action: "terminate" | "deallocate" | "start",
+  nodes: readonly NodeInfo[],
+): Promise<void> {
+  const { client, inputs } = ctx;
+  const call = {
+    terminate: client.terminateNodes.bind(client),
+    deallocate: client.deallocateNodes.bind(client),
+    start: client.startNodes.bind(client),
+  }[action];
+  const errors: string[] = [];
+  for (let i = 0; i < nodes.length; i += MANAGEMENT_BATCH_SIZE) {
+    const batch = nodes.slice(i, i + MANAGEMENT_BATCH_SIZE);
+    const result = await call(inputs.cluster, { ids: batch.map((n) => n.id) });
+    const failed = result.nodes.filter((n) => n.status !== "OK");
+    if (failed.length === 0) continue;
+    const listed = new Set((await listNodesOf(ctx, batch)).map((n) => n.id));
+    for (const node of failed) {
+      if (!listed.has(node.id)) continue; // already gone
+      errors.push(`${node.name} (${node.id}): ${node.error ?? node.status}`);
+    }
+  }
+  if (errors.length > 0) {
+    throw new Error(`CycleCloud refused to ${action} ${errors.length} node(s) of cluster '${inputs.cluster}': ${errors.join("; ")}`);
+  }
+}
+
+/**
+ * Waits until none of `nodes` is listed any more, or each has settled (`Status` equals its
+ * `TargetState`, e.g. `Deallocated`). Returns the nodes still unsettled when the timeout passed.
+ */
+export async function waitUntilGone(
+  ctx: OperationContext,
+  nodes: readonly NodeInfo[],
+  settledStatus: "Terminated" | "Deallocated",
+  timeoutSeconds: number,
+): Promise<NodeInfo[]> {
+  const start = Date.now();
+  const ids = new Set(nodes.map((n) => n.id));
+  for (let poll = 0; ; poll++) {
+    if (ids.size === 0) return [];
+    const listed = await listNodesOf(ctx, nodes);
+    const remaining = listed.filter((n) => ids.has(n.id) && n.status !== settledStatus && n.status !== "Terminated");
+    if (remaining.length === 0) return [];
+    const elapsed = Date.now() - start;
+    if (elapsed >= timeoutSeconds * 1000) return remaining;
+    if (poll % 5 === 1) ctx.log(`waiting for ${remaining.length} node(s) to ${settledStatus === "Terminated" ? "terminate" : "deallocate"} (${Math.round(elapsed / 1000)}s)`);
+    await sleep(Math.min(pollDelay(elapsed), Math.max(0, timeoutSeconds * 1000 - elapsed)));
+  }
+}
+
+/**
+ * The current records of `nodes`: listed per create request (one call per request), or with one
+ * unfiltered listing when some node has no known request (adopted by id).
+ */
+async function listNodesOf(ctx: OperationContext, nodes: readonly NodeInfo[]): Promise<NodeInfo[]> {
+  const ids = new Set(nodes.map((n) => n.id));
+  const requestIds = [...new Set(nodes.map((n) => n.requestId))];
+  if (requestIds.includes(undefined)) {
+    const all = await ctx.client.listNodes(ctx.inputs.cluster);
+    return all.nodes.map(toNodeInfo).filter((n) => ids.has(n.id));
+  }
+  const listed: NodeInfo[] = [];
+  for (const requestId of requestIds) {
+    if (requestId === undefined) continue;
+    const found = (await listRequestNodes(ctx.client, ctx.inputs.cluster, requestId)) ?? [];
+    listed.push(...found.filter((n) => ids.has(n.id)));
+  }
+  return listed;
+}

@@ -1,0 +1,419 @@
+/**
+ * The node set's dynamic provider: what the engine's configure/check/diff/create/read/update/delete
+ * calls do. It runs in the provider process, loaded by the serialized shim (provider-shim.ts), so it
+ * may hold clients and caches: none of it is ever serialized.
+ */
+import type { dynamic } from "@pulumi/pulumi";
+import { capacityFit, describeFit, findBucket } from "../capacity";
+import { CycleCloudClient } from "../client";
+import type { ConfigLookup } from "../connection";
+import { connectionKey, resolveConnection } from "../connection";
+import type { ClusterStatus } from "../schemas";
+import { diffNodeSet } from "./diff-node-set";
+import type { CheckFailure, ConnectionArgs, NodeSetInputs } from "./inputs";
+import { containsUnknown, INPUT_KEYS, UNKNOWN, validateInputs, withDefaults } from "./inputs";
+import type { OperationContext, SetHoldings } from "./node-set-operations";
+import {
+  createWithSequence,
+  listHoldings,
+  manageNodes,
+  matchesSpec,
+  setName,
+  waitForSettled,
+  waitUntilGone,
+} from "./node-set-operations";
+import type { NodeInfo, NodeSetState } from "./node-set-state";
+import { isHealthy, isMember, nodePhase, nodeSetState, toNodeInfo } from "./node-set-state";
+import { chooseNodesToRemove } from "./choose-nodes-to-remove";
+import { deriveBaseRequestId, REPLACE_KEYS, replaceKeysChanged } from "./request-id";
+
+let stackConfig: ConfigLookup = () => undefined;
+const clients = new Map<string, CycleCloudClient>();
+const statusCache = new Map<string, { at: number; status: Promise<ClusterStatus> }>();
+
+/** How long a cluster status read for preflight is reused inside one provider process. */
+export const STATUS_CACHE_MS = 10_000;
+
+/**
+ * Thrown after nodes were created or changed but the set did not fully converge: the dynamic
+ * provider host turns it into a partial failure, so the set is recorded in state with its nodes
+ * and the next `pulumi up` heals it.
+ */
+export class NodeSetPartialFailure extends Error {
+  override readonly name = "NodeSetPartialFailure";
+  constructor(
+    message: string,
+    readonly id: string,
+    readonly properties: NodeSetState,
+    readonly reasons: string[],
+  ) {
+    super(message);
+  }
+}
+
+function log(inputs: Pick<NodeSetInputs, "identity">, line: string): void {
+  console.log(`cyclecloud ${setName(inputs)}: ${line}`);
+}
+
+function clientFor(connection: ConnectionArgs | undefined): CycleCloudClient {
+  const resolved = resolveConnection(connection, stackConfig);
+  const key = connectionKey(resolved);
+  let client = clients.get(key);
+  if (!client) {
+    client = new CycleCloudClient({ ...resolved, logger: (line: string) => console.error(`cyclecloud: ${line}`) });
+    clients.set(key, client);
+  }
+  return client;
+}
+
+function context(inputs: NodeSetInputs): OperationContext {
+  return { client: clientFor(inputs.connection), inputs, log: (line) => log(inputs, line) };
+}
+
+/** The cluster status, read at most once per cluster every STATUS_CACHE_MS in this process. */
+export function cachedClusterStatus(client: CycleCloudClient, url: string, cluster: string): Promise<ClusterStatus> {
+  const key = `${url} ${cluster}`;
+  const hit = statusCache.get(key);
+  if (hit && Date.now() - hit.at < STATUS_CACHE_MS) return hit.status;
+  const status = client.getClusterStatus(cluster);
+  statusCache.set(key, { at: Date.now(), status });
+  status.catch(() => statusCache.delete(key));
+  return status;
+}
+
+/** Forgets clients, caches and stack config (tests). */
+export function resetProviderState(): void {
+  stackConfig = () => undefined;
+  clients.clear();
+  statusCache.clear();
+}
+
+function asInputs(props: Record<string, unknown>): NodeSetInputs {
+  const inputs: Record<string, unknown> = {};
+  for (const key of INPUT_KEYS) if (props[key] !== undefined) inputs[key] = props[key];
+  return inputs as unknown as NodeSetInputs;
+}
+
+async function configure(req: dynamic.ConfigureRequest): Promise<void> {
+  const config = req.config;
+  stackConfig = (key) => config.get(key);
+}
+
+async function check(olds: Record<string, unknown>, news: Record<string, unknown>): Promise<dynamic.CheckResult> {
+  const failures = validateInputs(news);
+  if (failures.length > 0) return { inputs: news, failures };
+
+  const spec = Object.fromEntries(REPLACE_KEYS.map((k) => [k, news[k]]));
+  let base: string;
+  if (REPLACE_KEYS.some((k) => containsUnknown(news[k])) || containsUnknown(news["identity"])) {
+    base = UNKNOWN;
+  } else if (
+    typeof olds["baseRequestId"] === "string" &&
+    olds["baseRequestId"] !== UNKNOWN &&
+    replaceKeysChanged(olds, news).length === 0
+  ) {
+    base = olds["baseRequestId"];
+  } else {
+    base = deriveBaseRequestId(String(news["identity"]), spec);
+  }
+  const inputs = withDefaults(news, base);
+  failures.push(...(await preflight(olds, inputs)));
+  return { inputs: inputs as unknown as Record<string, unknown>, failures };
+}
+
+/**
+ * The preflight capacity check of `check`: when the set grows (new, replaced, or a larger
+ * `count`), asks the cluster whether the increase fits, and prints one line picturing the fit.
+ */
+async function preflight(olds: Record<string, unknown>, inputs: NodeSetInputs): Promise<CheckFailure[]> {
+  if (inputs.preflight === "off" || containsUnknown(inputs as unknown)) return [];
+  const sameSpec = Object.keys(olds).length > 0 && replaceKeysChanged(olds, inputs).length === 0;
+  const before = sameSpec && typeof olds["count"] === "number" ? olds["count"] : 0;
+  const increase = inputs.count - before;
+  if (increase <= 0) return [];
+
+  let status: ClusterStatus;
+  try {
+    const resolved = resolveConnection(inputs.connection, stackConfig);
+    status = await cachedClusterStatus(clientFor(inputs.connection), resolved.url, inputs.cluster);
+  } catch (error) {
+    const reason = `preflight could not read the status of cluster '${inputs.cluster}': ${errorText(error)}`;
+    if (inputs.preflight === "warn") {
+      log(inputs, `warning: ${reason}`);
+      return [];
+    }
+    return [{ property: "cluster", reason: `${reason}. Fix the connection, or set \`preflight: "off"\` to skip the check` }];
+  }
+  const nodeSpec = { nodearray: inputs.nodearray, machineType: inputs.machineType, placementGroupId: inputs.placementGroupId };
+  const fit = capacityFit(status, nodeSpec, increase);
+  const line = `preflight ${describeFit(inputs.cluster, nodeSpec, fit)}`;
+  if (fit.fits) {
+    log(inputs, line);
+    return [];
+  }
+  if (inputs.preflight === "warn") {
+    log(inputs, `warning: ${line}`);
+    return [];
+  }
+  const property = fit.problem !== undefined ? fit.problemField : "count";
+  const fix =
+    fit.problem !== undefined
+      ? ""
+      : `: lower \`count\` to at most ${before + fit.available}, free capacity in the cluster, or set \`preflight: "warn"\` to try anyway`;
+  return [{ property, reason: `${line}${fix}` }];
+}
+
+async function diff(_id: string, olds: NodeSetState, news: Record<string, unknown>): Promise<dynamic.DiffResult> {
+  const decision = diffNodeSet(olds, news);
+  return { changes: decision.changes, replaces: decision.replaces, deleteBeforeReplace: false };
+}
+
+async function create(props: Record<string, unknown>): Promise<dynamic.CreateResult> {
+  const inputs = asInputs(props);
+  const ctx = context(inputs);
+  const id = inputs.baseRequestId;
+  let holdings: SetHoldings = { requestIds: [], adoptedNodeIds: [], nodes: [] };
+  if (inputs.adoptExisting) holdings = await adopt(ctx, holdings);
+  const reasons = await convergeKeepingTrack(ctx, holdings, id);
+  if (holdings.nodes.filter(isMember).length === 0 && reasons.length > 0) {
+    // Nothing exists: a plain failure, and nothing is recorded in state.
+    throw new Error(`could not create ${describeSpec(inputs)}: ${reasons.join("; ")}`);
+  }
+  return { id, outs: await finish(ctx, holdings, reasons) };
+}
+
+async function update(id: string, olds: NodeSetState, news: Record<string, unknown>): Promise<dynamic.UpdateResult> {
+  const inputs = asInputs(news);
+  const ctx = context(inputs);
+  let holdings = await listHoldings(ctx, olds, { probeForward: true });
+  if (inputs.adoptExisting) holdings = await adopt(ctx, holdings);
+  const reasons = await convergeKeepingTrack(ctx, holdings, id);
+  return { outs: await finish(ctx, holdings, reasons, id) };
+}
+
+async function read(id: string, props: NodeSetState): Promise<dynamic.ReadResult> {
+  const inputs = asInputs(props as unknown as Record<string, unknown>);
+  const ctx = context(inputs);
+  const holdings = await listHoldings(ctx, props, { probeForward: true });
+  const state = nodeSetState(inputs, { ...holdings, ...bucketOf(props) });
+  // The set is a logical object owned by the stack: it keeps its id even with no node left, and
+  // the next `up` sees the shortfall and heals it.
+  return { id, props: state, inputs: inputs as unknown as Record<string, unknown> };
+}
+
+async function deleteSet(_id: string, props: NodeSetState): Promise<void> {
+  const inputs = asInputs(props as unknown as Record<string, unknown>);
+  const ctx = context(inputs);
+  const holdings = await listHoldings(ctx, props, { probeForward: true });
+  const deallocate = inputs.onDelete === "deallocate";
+  const targets = holdings.nodes.filter((n) => {
+    const phase = nodePhase(n);
+    return phase !== "gone" && phase !== "leaving" && !(deallocate && phase === "deallocated");
+  });
+  if (targets.length > 0) {
+    ctx.log(`${deallocate ? "deallocating" : "terminating"} ${targets.length} node(s)`);
+    await manageNodes(ctx, deallocate ? "deallocate" : "terminate", targets);
+  }
+  const pending = holdings.nodes.filter((n) => nodePhase(n) !== "gone");
+  const remaining = await waitUntilGone(ctx, pending, deallocate ? "Deallocated" : "Terminated", inputs.deleteTimeoutSeconds);
+  if (remaining.length > 0) {
+    throw new Error(
+      `${remaining.length} node(s) of ${describeSpec(inputs)} still not ${deallocate ? "deallocated" : "terminated"} after ${inputs.deleteTimeoutSeconds}s ` +
+        `(${remaining.map((n) => `${n.name}: ${n.status}`).join(", ")}); the set stays in state: run the command again, ` +
+        "or raise `deleteTimeoutSeconds`",
+    );
+  }
+}
+
+/** Adopts the nodes named by `adoptExisting`, refusing any that does not match the declared spec. */
+async function adopt(ctx: OperationContext, holdings: SetHoldings): Promise<SetHoldings> {
+  const { inputs, client } = ctx;
+  const request = inputs.adoptExisting;
+  if (!request) return holdings;
+  const found: NodeInfo[] = [];
+  const requestIds = [...holdings.requestIds];
+  const adoptedNodeIds = [...holdings.adoptedNodeIds];
+  const all = (await client.listNodes(inputs.cluster, request.requestId ? { requestId: request.requestId } : undefined)).nodes;
+  const known = new Set(holdings.nodes.map((n) => n.id));
+  const candidates = request.requestId ? all : all.filter((r) => request.nodeIds?.includes(r.NodeId));
+  if (request.nodeIds) {
+    const missing = request.nodeIds.filter((nodeId) => !all.some((r) => r.NodeId === nodeId));
+    if (missing.length > 0) {
+      throw new Error(`\`adoptExisting.nodeIds\`: cluster '${inputs.cluster}' has no node ${missing.join(", ")}`);
+    }
+  }
+  const mismatches: string[] = [];
+  for (const record of candidates) {
+    const node = toNodeInfo(record);
+    if (request.requestId) node.requestId = request.requestId;
+    if (known.has(node.id) || !isMember(node)) continue;
+    if (record.Template !== inputs.nodearray) {
+      mismatches.push(`${node.name} is in nodearray '${record.Template}', not '${inputs.nodearray}'`);
+    } else if (!matchesSpec(node, inputs)) {
+      mismatches.push(
+        `${node.name} is ${node.machineType ?? "?"}${node.placementGroupId ? ` in placement group '${node.placementGroupId}'` : ""}, ` +
+          `not ${inputs.machineType ?? node.machineType ?? "?"}${inputs.placementGroupId ? ` in '${inputs.placementGroupId}'` : ""}`,
+      );
+    } else {
+      found.push(node);
+    }
+  }
+  if (mismatches.length > 0) {
+    throw new Error(`refusing to adopt nodes that do not match the declared spec: ${mismatches.join("; ")}. Fix \`adoptExisting\` or the set's inputs`);
+  }
+  if (request.requestId && !requestIds.includes(request.requestId)) requestIds.push(request.requestId);
+  if (!request.requestId) {
+    for (const node of found) if (!adoptedNodeIds.includes(node.id)) adoptedNodeIds.push(node.id);
+  }
+  if (found.length > 0) ctx.log(`adopted ${found.length} existing node(s)`);
+  return { requestIds, adoptedNodeIds, nodes: [...holdings.nodes, ...found] };
+}
+
+/**
+ * Brings the set to `count` healthy nodes and (if asked) waits until they are ready: removes
+ * failed nodes, starts deallocated ones, shrinks by removing failed, unfinished, then newest nodes,
+ * grows with the next request id. Mutates `holdings`; returns why the set did not fully converge.
+ */
+async function converge(ctx: OperationContext, holdings: SetHoldings): Promise<string[]> {
+  const { inputs } = ctx;
+  const reasons: string[] = [];
+  const members = () => holdings.nodes.filter(isMember);
+  const removed: NodeInfo[] = [];
+
+  const failed = members().filter((n) => nodePhase(n) === "failed");
+  if (failed.length > 0) {
+    ctx.log(`replacing ${failed.length} failed node(s): ${failed.map((n) => n.name).join(", ")}`);
+    await manageNodes(ctx, "terminate", failed);
+    markLeaving(holdings, failed);
+    removed.push(...failed);
+  }
+  const deallocated = members().filter((n) => nodePhase(n) === "deallocated");
+  if (deallocated.length > 0) {
+    ctx.log(`starting ${deallocated.length} deallocated node(s)`);
+    await manageNodes(ctx, "start", deallocated);
+    for (const node of deallocated) node.status = "Acquiring";
+  }
+  const healthy = members().filter(isHealthy);
+  if (healthy.length > inputs.count) {
+    const excess = chooseNodesToRemove(healthy, healthy.length - inputs.count, inputs.baseRequestId);
+    ctx.log(`shrinking from ${healthy.length} to ${inputs.count}: terminating ${excess.map((n) => n.name).join(", ")}`);
+    await manageNodes(ctx, "terminate", excess);
+    markLeaving(holdings, excess);
+    removed.push(...excess);
+  }
+  for (let round = 0; round < 5; round++) {
+    const shortfall = inputs.count - members().filter(isHealthy).length;
+    if (shortfall <= 0) break;
+    const outcome = await createWithSequence(ctx, holdings.requestIds, shortfall);
+    holdings.requestIds.push(outcome.requestId);
+    if (outcome.kind === "adopted") {
+      holdings.nodes.push(...outcome.nodes.filter((n) => !holdings.nodes.some((h) => h.id === n.id)));
+      continue;
+    }
+    ctx.log(`requested ${shortfall} node(s) as ${outcome.requestId}: ${outcome.added} added`);
+    if (outcome.added < shortfall) {
+      reasons.push(`CycleCloud added ${outcome.added} of ${shortfall} requested node(s)${outcome.message ? `: ${outcome.message}` : ""}`);
+    }
+    break;
+  }
+
+  // Fresh records for everything, then wait.
+  const fresh = await listHoldings(ctx, holdings, { probeForward: false });
+  holdings.nodes = fresh.nodes.filter((n) => !removed.some((r) => r.id === n.id));
+  if (inputs.waitForReady) {
+    const result = await waitForSettled(ctx, holdings, inputs.count, inputs.readyTimeoutSeconds);
+    holdings.nodes = result.nodes.filter((n) => !removed.some((r) => r.id === n.id));
+    if (result.timedOut) {
+      const pending = holdings.nodes.filter((n) => isMember(n) && nodePhase(n) === "provisioning");
+      reasons.push(
+        `timed out after ${inputs.readyTimeoutSeconds}s waiting for readiness: ${pending.length} node(s) not ready ` +
+          `(${pending.map((n) => `${n.name}: ${n.status}`).join(", ")}); raise \`readyTimeoutSeconds\` or run \`pulumi up\` again`,
+      );
+    }
+  }
+  for (const node of holdings.nodes.filter((n) => isMember(n) && nodePhase(n) === "failed")) {
+    reasons.push(`node ${node.name} (${node.id}) failed; the next \`pulumi up\` replaces it`);
+  }
+  if (removed.length > 0) {
+    const stuck = await waitUntilGone(ctx, removed, "Terminated", inputs.deleteTimeoutSeconds);
+    if (stuck.length > 0) ctx.log(`warning: ${stuck.length} removed node(s) still terminating`);
+  }
+  return reasons;
+}
+
+/**
+ * {@link converge}, but an error after the set made a create request (a listing that fails while
+ * waiting, a terminate refused) becomes a partial failure carrying every request id and node known
+ * so far: the nodes are recorded in state rather than lost.
+ */
+async function convergeKeepingTrack(ctx: OperationContext, holdings: SetHoldings, id: string): Promise<string[]> {
+  const before = holdings.requestIds.length;
+  try {
+    return await converge(ctx, holdings);
+  } catch (error) {
+    if (holdings.requestIds.length === before && holdings.nodes.length === 0) throw error;
+    const state = nodeSetState(ctx.inputs, holdings);
+    const reason = errorText(error);
+    throw new NodeSetPartialFailure(`${describeSpec(ctx.inputs)}: ${reason}`, id, state, [reason]);
+  }
+}
+
+function markLeaving(holdings: SetHoldings, nodes: readonly NodeInfo[]): void {
+  const ids = new Set(nodes.map((n) => n.id));
+  for (const node of holdings.nodes) if (ids.has(node.id)) node.status = "Terminating";
+}
+
+/** The final state; throws a partial failure (with that state) if the set did not converge. */
+async function finish(ctx: OperationContext, holdings: SetHoldings, reasons: string[], knownId?: string): Promise<NodeSetState> {
+  const { inputs } = ctx;
+  const id = knownId ?? inputs.baseRequestId;
+  const state = nodeSetState(inputs, { ...holdings, ...(await bucketFor(ctx, holdings.nodes)) });
+  if (reasons.length > 0) {
+    throw new NodeSetPartialFailure(
+      `${describeSpec(inputs)}: ${state.readyCount}/${inputs.count} ready; ${reasons.join("; ")}`,
+      id,
+      state,
+      reasons,
+    );
+  }
+  return state;
+}
+
+/** The bucket the set's nodes are in, from the (cached) cluster status; omitted if unknown. */
+async function bucketFor(ctx: OperationContext, nodes: readonly NodeInfo[]): Promise<{ bucketId?: string }> {
+  const { inputs } = ctx;
+  const machineType = inputs.machineType ?? nodes.find((n) => n.machineType)?.machineType;
+  try {
+    const resolved = resolveConnection(inputs.connection, stackConfig);
+    const status = await cachedClusterStatus(clientFor(inputs.connection), resolved.url, inputs.cluster);
+    const bucket = findBucket(status, { nodearray: inputs.nodearray, machineType });
+    return bucket ? { bucketId: bucket.bucketId } : {};
+  } catch {
+    return {};
+  }
+}
+
+function bucketOf(props: NodeSetState): { bucketId?: string } {
+  return props.bucketId ? { bucketId: props.bucketId } : {};
+}
+
+function describeSpec(inputs: NodeSetInputs): string {
+  const group = inputs.placementGroupId ? ` in placement group '${inputs.placementGroupId}'` : "";
+  return `${inputs.count} x ${inputs.machineType ?? "nodes"} in nodearray '${inputs.nodearray}' (cluster '${inputs.cluster}')${group}`;
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** The provider the shim loads by package name in the provider process. */
+export const nodeSetProvider = {
+  configure,
+  check,
+  diff,
+  create,
+  read,
+  update,
+  delete: deleteSet,
+} satisfies dynamic.ResourceProvider;
+export type NodeSetProvider = typeof nodeSetProvider;

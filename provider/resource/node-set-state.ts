@@ -1,0 +1,115 @@
+import type { NodeRecord } from "../schemas";
+import type { NodeSetInputs } from "./inputs";
+
+/** A node of the set as recorded in state and outputs. Keys are omitted rather than undefined. */
+export interface NodeInfo {
+  id: string;
+  name: string;
+  status: string;
+  hostname?: string;
+  privateIp?: string;
+  machineType?: string;
+  placementGroupId?: string;
+  requestId?: string;
+}
+
+/** The outputs (state) of a node set: its inputs echoed, plus what it holds. */
+export interface NodeSetState extends NodeSetInputs {
+  /** Every create request this set has made (and adopted), in order. */
+  requestIds: string[];
+  /** Nodes adopted by id through `adoptExisting.nodeIds`. */
+  adoptedNodeIds?: string[];
+  nodes: NodeInfo[];
+  nodeIds: string[];
+  hostnames: string[];
+  privateIps: string[];
+  readyCount: number;
+  failedCount: number;
+  bucketId?: string;
+}
+
+/** How the library judges a node's `Status`. */
+export type NodePhase = "ready" | "provisioning" | "failed" | "deallocated" | "leaving" | "gone";
+
+export function nodePhase(node: Pick<NodeInfo, "status" | "privateIp">): NodePhase {
+  switch (node.status) {
+    case "Ready":
+      return node.privateIp ? "ready" : "provisioning";
+    case "Failed":
+    case "Unavailable":
+      return "failed";
+    case "Deallocated":
+      return "deallocated";
+    case "Terminating":
+    case "Stopping":
+      return "leaving";
+    case "Terminated":
+      return "gone";
+    default:
+      // Off, Acquiring, Allocation, Preparing and statuses this library does not know yet.
+      return "provisioning";
+  }
+}
+
+/** A member of the set: a node that exists and is not on its way out. */
+export function isMember(node: NodeInfo): boolean {
+  const phase = nodePhase(node);
+  return phase !== "leaving" && phase !== "gone";
+}
+
+/** A member that counts towards `count`: ready or on its way to ready. */
+export function isHealthy(node: NodeInfo): boolean {
+  const phase = nodePhase(node);
+  return phase === "ready" || phase === "provisioning";
+}
+
+export function toNodeInfo(record: NodeRecord): NodeInfo {
+  const info: NodeInfo = { id: record.NodeId, name: record.Name, status: record.Status };
+  if (record.Hostname) info.hostname = record.Hostname;
+  if (record.PrivateIp) info.privateIp = record.PrivateIp;
+  if (record.MachineType) info.machineType = record.MachineType;
+  if (record.PlacementGroupId) info.placementGroupId = record.PlacementGroupId;
+  if (record.RequestId) info.requestId = record.RequestId;
+  return info;
+}
+
+/** Sorts by name with numeric parts compared as numbers (`ondemand-2` before `ondemand-10`). */
+export function byName(a: NodeInfo, b: NodeInfo): number {
+  return a.name.localeCompare(b.name, "en", { numeric: true }) || a.id.localeCompare(b.id);
+}
+
+/** The state of a set holding `nodes` (members only, sorted), with the flat convenience lists. */
+export function nodeSetState(
+  inputs: NodeSetInputs,
+  holdings: { requestIds: string[]; adoptedNodeIds?: string[]; nodes: NodeInfo[]; bucketId?: string },
+): NodeSetState {
+  const nodes = holdings.nodes.filter(isMember).sort(byName);
+  const state: NodeSetState = {
+    ...inputs,
+    requestIds: [...holdings.requestIds],
+    nodes,
+    nodeIds: nodes.map((n) => n.id),
+    hostnames: nodes.flatMap((n) => (n.hostname ? [n.hostname] : [])),
+    privateIps: nodes.flatMap((n) => (n.privateIp ? [n.privateIp] : [])),
+    readyCount: nodes.filter((n) => nodePhase(n) === "ready").length,
+    failedCount: nodes.filter((n) => nodePhase(n) === "failed").length,
+  };
+  if (holdings.adoptedNodeIds && holdings.adoptedNodeIds.length > 0) {
+    state.adoptedNodeIds = [...holdings.adoptedNodeIds];
+  }
+  if (holdings.bucketId) state.bucketId = holdings.bucketId;
+  return state;
+}
+
+/** "3/4 ready, 1 preparing": the progress line of a set of nodes. */
+export function describeProgress(nodes: readonly NodeInfo[], expected: number): string {
+  const ready = nodes.filter((n) => nodePhase(n) === "ready").length;
+  const others = new Map<string, number>();
+  for (const node of nodes) {
+    if (nodePhase(node) === "ready") continue;
+    const label = node.status === "Ready" ? "waiting for address" : node.status.toLowerCase();
+    others.set(label, (others.get(label) ?? 0) + 1);
+  }
+  const parts = [`${ready}/${expected} ready`, ...[...others].map(([label, n]) => `${n} ${label}`)];
+  return parts.join(", ");
+}

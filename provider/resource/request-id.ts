@@ -1,0 +1,73 @@
+import { createHash } from "node:crypto";
+
+/**
+ * The inputs whose change replaces a node set; they, with the set's identity, determine its base
+ * request id. `count`, timeouts, `preflight`, `onDelete` and the connection do not.
+ */
+export const REPLACE_KEYS = [
+  "cluster",
+  "nodearray",
+  "machineType",
+  "placementGroupId",
+  "nodeAttributes",
+  "nameFormat",
+  "nameOffset",
+  "requestId",
+] as const;
+export type ReplaceKey = (typeof REPLACE_KEYS)[number];
+export type ReplaceSpec = Partial<Record<ReplaceKey, unknown>>;
+
+/** JSON with object keys sorted, so equal values always give equal text. */
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
+  if (value !== null && typeof value === "object") {
+    const entries = Object.entries(value)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(",")}}`;
+  }
+  return JSON.stringify(value) ?? "null";
+}
+
+/**
+ * The base of every create request id of a node set: the explicit `requestId` when given, else
+ * `pcc-` and 24 hex digits of a SHA-256 over the set's identity (`project/stack/name`) and its
+ * replace-triggering inputs. Deterministic: the same program derives the same id on every run and
+ * every machine, which is what lets a retried create find the nodes of an interrupted one.
+ */
+export function deriveBaseRequestId(identity: string, spec: ReplaceSpec): string {
+  if (typeof spec.requestId === "string") return spec.requestId;
+  const material: Record<string, unknown> = { identity };
+  for (const key of REPLACE_KEYS) {
+    if (key !== "requestId" && spec[key] !== undefined) material[key] = spec[key];
+  }
+  return `pcc-${createHash("sha256").update(canonicalJson(material)).digest("hex").slice(0, 24)}`;
+}
+
+/** The request id of the `sequence`-th create request of a set: `<base>-<sequence>`. */
+export function requestIdFor(base: string, sequence: number): string {
+  return `${base}-${sequence}`;
+}
+
+/** The sequence number of a request id of this base, or undefined for a foreign id. */
+export function sequenceOf(base: string, requestId: string): number | undefined {
+  const prefix = `${base}-`;
+  if (!requestId.startsWith(prefix)) return undefined;
+  const rest = requestId.slice(prefix.length);
+  return /^(0|[1-9][0-9]*)$/.test(rest) ? Number(rest) : undefined;
+}
+
+/** The first sequence number after every request id of this base already used. */
+export function nextSequence(base: string, requestIds: readonly string[]): number {
+  let next = 0;
+  for (const id of requestIds) {
+    const sequence = sequenceOf(base, id);
+    if (sequence !== undefined && sequence >= next) next = sequence + 1;
+  }
+  return next;
+}
+
+/** Whether two specs differ in a replace-triggering input (deep comparison). */
+export function replaceKeysChanged(olds: ReplaceSpec, news: ReplaceSpec): ReplaceKey[] {
+  return REPLACE_KEYS.filter((key) => canonicalJson(olds[key] ?? null) !== canonicalJson(news[key] ?? null));
+}
