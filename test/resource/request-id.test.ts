@@ -1,0 +1,93 @@
+import { describe, expect, it } from "vitest";
+import {
+  canonicalJson,
+  deriveBaseRequestId,
+  nextSequence,
+  replaceKeysChanged,
+  requestIdFor,
+  sequenceOf,
+} from "../../provider/resource/request-id";
+
+const identity = "hpc-infra/prod/mpi";
+const spec = { cluster: "hpc", nodearray: "ondemand", machineType: "Standard_Hc44rs", placementGroupId: "pg0" };
+
+describe("deriveBaseRequestId", () => {
+  it("is deterministic: the same identity and spec give the same id", () => {
+    const id = deriveBaseRequestId(identity, spec);
+    expect(id).toMatch(/^pcc-[0-9a-f]{24}$/);
+    expect(deriveBaseRequestId(identity, { ...spec })).toBe(id);
+    expect(deriveBaseRequestId(identity, { placementGroupId: "pg0", machineType: "Standard_Hc44rs", nodearray: "ondemand", cluster: "hpc" })).toBe(id);
+  });
+
+  it("is a fixed function of its inputs across versions (a golden value)", () => {
+    // sha256 of the canonical JSON {"cluster":"hpc","identity":"p/s/n","nodearray":"ondemand"}
+    expect(deriveBaseRequestId("p/s/n", { cluster: "hpc", nodearray: "ondemand" })).toBe("pcc-2893bf348ad4c244599364af");
+  });
+
+  const changes: [string, object | string][] = [
+    ["the resource name", "hpc-infra/prod/other"],
+    ["the stack", "hpc-infra/dev/mpi"],
+    ["the project", "other/prod/mpi"],
+    ["cluster", { cluster: "hpc2" }],
+    ["nodearray", { nodearray: "gpu" }],
+    ["machineType", { machineType: "Standard_Fs32_v2" }],
+    ["placementGroupId", { placementGroupId: "pg1" }],
+    ["nodeAttributes", { nodeAttributes: { KeepAlive: true } }],
+    ["nameFormat", { nameFormat: "mpi-%d" }],
+    ["nameOffset", { nameOffset: 10 }],
+  ];
+  for (const [what, change] of changes) {
+    it(`changes when ${what} changes`, () => {
+      const other = typeof change === "string" ? deriveBaseRequestId(change, spec) : deriveBaseRequestId(identity, { ...spec, ...change });
+      expect(other).not.toBe(deriveBaseRequestId(identity, spec));
+    });
+  }
+
+  it("ignores count, timeouts and settings that do not replace the set", () => {
+    const base = deriveBaseRequestId(identity, spec);
+    const withOthers = { ...spec, count: 7, readyTimeoutSeconds: 5, preflight: "off" } as typeof spec;
+    expect(deriveBaseRequestId(identity, withOthers)).toBe(base);
+  });
+
+  it("does not depend on the order of nodeAttributes keys", () => {
+    const a = deriveBaseRequestId(identity, { ...spec, nodeAttributes: { KeepAlive: true, Tags: { a: "1", b: "2" } } });
+    const b = deriveBaseRequestId(identity, { ...spec, nodeAttributes: { Tags: { b: "2", a: "1" }, KeepAlive: true } });
+    expect(a).toBe(b);
+  });
+
+  it("uses an explicit requestId as the base, verbatim", () => {
+    expect(deriveBaseRequestId(identity, { ...spec, requestId: "my-mpi" })).toBe("my-mpi");
+  });
+});
+
+describe("request id sequence", () => {
+  it("numbers the requests of a base", () => {
+    expect(requestIdFor("pcc-abc", 0)).toBe("pcc-abc-0");
+    expect(requestIdFor("pcc-abc", 12)).toBe("pcc-abc-12");
+  });
+
+  it("reads the sequence back, and refuses foreign ids", () => {
+    expect(sequenceOf("pcc-abc", "pcc-abc-12")).toBe(12);
+    expect(sequenceOf("pcc-abc", "pcc-abc-012")).toBeUndefined();
+    expect(sequenceOf("pcc-abc", "pcc-abcd-1")).toBeUndefined();
+    expect(sequenceOf("pcc-abc", "463270ca-abcd-1234-98d6-431ee3ef8ed5")).toBeUndefined();
+  });
+
+  it("continues after the highest sequence used, ignoring adopted foreign ids", () => {
+    expect(nextSequence("b", [])).toBe(0);
+    expect(nextSequence("b", ["b-0", "b-3", "b-1"])).toBe(4);
+    expect(nextSequence("b", ["outside-request", "b-0"])).toBe(1);
+  });
+});
+
+describe("replaceKeysChanged and canonicalJson", () => {
+  it("lists exactly the replace-triggering inputs that differ", () => {
+    expect(replaceKeysChanged(spec, { ...spec })).toEqual([]);
+    expect(replaceKeysChanged(spec, { ...spec, machineType: "X", nameFormat: "n-%d" })).toEqual(["machineType", "nameFormat"]);
+    expect(replaceKeysChanged({ ...spec, nodeAttributes: { A: 1, B: 2 } }, { ...spec, nodeAttributes: { B: 2, A: 1 } })).toEqual([]);
+  });
+
+  it("sorts object keys and drops undefined values", () => {
+    expect(canonicalJson({ b: 1, a: [2, { d: undefined, c: "x" }] })).toBe('{"a":[2,{"c":"x"}],"b":1}');
+  });
+});
