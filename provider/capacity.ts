@@ -27,6 +27,7 @@ export type CapacityFit =
       limits: CapacityLimit[];
       bucket: Bucket;
       problem?: undefined;
+      problemField?: undefined;
     }
   | {
       fits: false;
@@ -145,4 +146,46 @@ export function describeFit(cluster: string, spec: NodeSpec, fit: CapacityFit): 
   if (fit.problem !== undefined) return `${where}: +${fit.requested} requested, none can be added: ${fit.problem}`;
   const verdict = fit.fits ? "fits" : "does not fit";
   return `${where}: +${fit.requested} requested, ${fit.available} available (binding limit: ${fit.binding.name}) - ${verdict}`;
+}
+
+/**
+ * The status as it would be after `nodes` more nodes of `spec` were added: the bucket's, nodearray's,
+ * cluster's and placement group's counts updated. Used to check several increases of one plan
+ * against one status read. Pure: returns a new object.
+ */
+export function withAddedNodes(status: ClusterStatus, spec: NodeSpec, nodes: number): ClusterStatus {
+  const bucket = findBucket(status, spec);
+  if (!bucket || nodes <= 0) return status;
+  const cores = nodes * bucket.virtualMachine.vcpuCount;
+  return {
+    ...status,
+    maxCount: status.maxCount - nodes,
+    maxCoreCount: status.maxCoreCount - cores,
+    nodearrays: status.nodearrays.map((nodearray) =>
+      nodearray.name !== spec.nodearray
+        ? nodearray
+        : {
+            ...nodearray,
+            buckets: nodearray.buckets.map((b) => {
+              if (b.bucketId !== bucket.bucketId) return b;
+              const groups = [...b.placementGroups];
+              if (spec.placementGroupId !== undefined) {
+                const index = groups.findIndex((g) => g.name === spec.placementGroupId);
+                const group = groups[index] ?? { name: spec.placementGroupId, activeCount: 0, activeCoreCount: 0 };
+                const grown = { ...group, activeCount: group.activeCount + nodes, activeCoreCount: group.activeCoreCount + cores };
+                if (index >= 0) groups[index] = grown;
+                else groups.push(grown);
+              }
+              return {
+                ...b,
+                activeCount: b.activeCount + nodes,
+                activeCoreCount: b.activeCoreCount + cores,
+                availableCount: b.availableCount - nodes,
+                availableCoreCount: b.availableCoreCount - cores,
+                placementGroups: groups,
+              };
+            }),
+          },
+    ),
+  };
 }

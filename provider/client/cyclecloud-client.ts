@@ -22,7 +22,7 @@ import type {
   OperationStatus,
 } from "../schemas";
 import { PACKAGE_NAME, PACKAGE_VERSION } from "../version";
-import { HttpError, NetworkError, ResponseValidationError, TimeoutError } from "./errors";
+import { HttpError, NetworkError, ResponseValidationError, TimeoutError, isUnknownRequestId } from "./errors";
 import { parseRetryAfter, retryDelay, shouldRetry } from "./retry";
 import { resolveClientSettings } from "./settings";
 import type { ClientSettings, FetchRequestInit, FetchResponse, ResolvedClientSettings } from "./settings";
@@ -54,7 +54,7 @@ interface RequestSpec<T> {
 }
 
 /**
- * Typed client of the CycleCloud REST API (see `shared/spec/cyclecloud-api.md`): HTTP Basic
+ * Typed client of the CycleCloud REST API: HTTP Basic
  * authentication, TLS trust (`caCert`, `insecure`), a timeout per attempt, retries of the requests
  * that are safe to repeat, typed errors, and every answer validated against the wire schemas.
  */
@@ -70,15 +70,17 @@ export class CycleCloudClient {
     const { url, username, password, caCert, insecure } = this.#settings;
     this.#authorization = `Basic ${Buffer.from(`${username}:${password}`, "utf8").toString("base64")}`;
     this.#origin = new URL(url).origin;
+    // No keep-alive: a pooled socket the server is closing fails the next request with ECONNRESET,
+    // and node creation is never retried. Calls are seconds apart, so reuse would save little.
     this.#agent = url.startsWith("https:")
       ? new https.Agent({
-          keepAlive: true,
+          keepAlive: false,
           rejectUnauthorized: !insecure,
           ...(caCert === undefined ? {} : { ca: caCert }),
         })
-      : new http.Agent({ keepAlive: true });
+      : new http.Agent({ keepAlive: false });
     // Logged once per client, at construction.
-    if (insecure) {
+    if (insecure && url.startsWith("https:")) {
       this.#log(
         `WARNING: TLS certificate verification is OFF for CycleCloud at ${this.#origin} (\`insecure: true\`): ` +
           "anyone on the network path can impersonate the server and capture the CycleCloud password. " +
@@ -98,7 +100,10 @@ export class CycleCloudClient {
    * server's default is undocumented); with `nodes: true` the answer includes `nodes[]` and each
    * bucket's `activeNodes[]`.
    */
-  getClusterStatus(cluster: string, options: { nodes?: boolean | undefined } = {}): Promise<ClusterStatus> {
+  async getClusterStatus(
+    cluster: string,
+    options: { nodes?: boolean | undefined } = {},
+  ): Promise<ClusterStatus> {
     const nodes = options.nodes ?? false;
     return this.#request({
       method: "GET",
@@ -113,7 +118,7 @@ export class CycleCloudClient {
    * `GET /clusters/{cluster}/nodes`, optionally filtered by `?operation=ID` or `?request_id=ID`.
    * A request id the server never saw throws an `HttpError` for which `isUnknownRequestId` is true.
    */
-  listNodes(cluster: string, filter?: ListNodesFilter): Promise<NodeList> {
+  async listNodes(cluster: string, filter?: ListNodesFilter): Promise<NodeList> {
     let search = "";
     if (filter?.operation !== undefined && filter.requestId !== undefined) {
       throw new TypeError("listNodes: give either `operation` or `requestId`, not both");
@@ -136,7 +141,7 @@ export class CycleCloudClient {
    * 5xx: the request may have been carried out. Recover through the request id instead: a reused
    * `requestId` is answered 409, thrown as an `HttpError` with status 409.
    */
-  createNodes(cluster: string, request: NodeCreationRequest): Promise<NodeCreationResult> {
+  async createNodes(cluster: string, request: NodeCreationRequest): Promise<NodeCreationResult> {
     return this.#request({
       method: "POST",
       path: `/clusters/${segment("cluster", cluster)}/nodes/create`,
@@ -148,27 +153,27 @@ export class CycleCloudClient {
   }
 
   /** `POST /clusters/{cluster}/nodes/terminate`. Retried: acting on the same nodes twice is harmless. */
-  terminateNodes(cluster: string, request: NodeManagementRequest): Promise<NodeManagementResult> {
+  async terminateNodes(cluster: string, request: NodeManagementRequest): Promise<NodeManagementResult> {
     return this.#manageNodes("terminate", cluster, request);
   }
 
   /** `POST /clusters/{cluster}/nodes/deallocate`. Retried. */
-  deallocateNodes(cluster: string, request: NodeManagementRequest): Promise<NodeManagementResult> {
+  async deallocateNodes(cluster: string, request: NodeManagementRequest): Promise<NodeManagementResult> {
     return this.#manageNodes("deallocate", cluster, request);
   }
 
   /** `POST /clusters/{cluster}/nodes/start`: starts deallocated or terminated nodes. Retried. */
-  startNodes(cluster: string, request: NodeManagementRequest): Promise<NodeManagementResult> {
+  async startNodes(cluster: string, request: NodeManagementRequest): Promise<NodeManagementResult> {
     return this.#manageNodes("start", cluster, request);
   }
 
   /** `POST /clusters/{cluster}/nodes/shutdown`: terminate or deallocate per node's `ShutdownPolicy`. Retried. */
-  shutdownNodes(cluster: string, request: NodeManagementRequest): Promise<NodeManagementResult> {
+  async shutdownNodes(cluster: string, request: NodeManagementRequest): Promise<NodeManagementResult> {
     return this.#manageNodes("shutdown", cluster, request);
   }
 
   /** `POST /clusters/{cluster}/nodes/remove`: terminate and drop the records. Retried. */
-  removeNodes(cluster: string, request: NodeManagementRequest): Promise<NodeManagementResult> {
+  async removeNodes(cluster: string, request: NodeManagementRequest): Promise<NodeManagementResult> {
     return this.#manageNodes("remove", cluster, request);
   }
 
@@ -176,7 +181,7 @@ export class CycleCloudClient {
    * `POST /clusters/{cluster}/scale/{nodearray}?totalNodeCount=N` (or `totalCoreCount=N`): adds
    * nodes up to the total. Retried: the target is a total, so a repeat adds nothing more.
    */
-  scale(cluster: string, nodearray: string, target: ScaleTarget): Promise<NodeCreationResult> {
+  async scale(cluster: string, nodearray: string, target: ScaleTarget): Promise<NodeCreationResult> {
     const total =
       target.totalNodeCount === undefined
         ? { totalCoreCount: String(target.totalCoreCount) }
@@ -191,7 +196,7 @@ export class CycleCloudClient {
   }
 
   /** `GET /operations/{id}`. An unknown id throws an `HttpError` (404). */
-  getOperation(id: string): Promise<OperationStatus> {
+  async getOperation(id: string): Promise<OperationStatus> {
     return this.#request({
       method: "GET",
       path: `/operations/${segment("id", id)}`,
@@ -201,7 +206,10 @@ export class CycleCloudClient {
     });
   }
 
-  /** `GET /operations/?request_id=ID`: the operation of a create request id, or undefined if none. */
+  /**
+   * `GET /operations/?request_id=ID`: the operation of a create request id, or undefined if none
+   * (an empty list, or the "No operation found for request id" error some servers answer instead).
+   */
   async findOperationByRequestId(requestId: string): Promise<OperationStatus | undefined> {
     const operations = await this.#request({
       method: "GET",
@@ -209,6 +217,11 @@ export class CycleCloudClient {
       schema: OperationStatusListSchema,
       expected: "OperationStatus[]",
       idempotent: true,
+    }).catch((error: unknown) => {
+      if (isUnknownRequestId(error)) {
+        return [];
+      }
+      throw error;
     });
     return operations[0];
   }
@@ -331,7 +344,10 @@ export class CycleCloudClient {
   }
 }
 
-/** An encoded path segment; an empty one would silently address another endpoint. */
+/**
+ * An encoded path segment; an empty one would silently address another endpoint. The public
+ * methods are `async`, so this reaches the caller as a rejection, not a synchronous throw.
+ */
 function segment(name: string, value: string): string {
   if (typeof value !== "string" || value === "") {
     throw new TypeError(`\`${name}\` must be a non-empty string`);

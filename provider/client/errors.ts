@@ -235,7 +235,8 @@ function sanitizeCause(cause: unknown): Error {
   const source = inner instanceof Error ? inner : cause;
   const copy = new Error(redactUrlCredentials(source instanceof Error ? source.message : String(source)));
   if (source instanceof Error) {
-    copy.name = source.name;
+    // Like a native error's, the name is not an own enumerable property.
+    Object.defineProperty(copy, "name", { value: source.name, configurable: true, writable: true });
     const code = errorCode(source);
     if (code !== undefined) {
       Object.assign(copy, { code });

@@ -4,7 +4,8 @@
  * may hold clients and caches: none of it is ever serialized.
  */
 import type { dynamic } from "@pulumi/pulumi";
-import { capacityFit, describeFit, findBucket } from "../capacity";
+import type { NodeSpec } from "../capacity";
+import { capacityFit, describeFit, findBucket, withAddedNodes } from "../capacity";
 import { CycleCloudClient } from "../client";
 import type { ConfigLookup } from "../connection";
 import { connectionKey, resolveConnection } from "../connection";
@@ -30,6 +31,11 @@ import { deriveBaseRequestId, REPLACE_KEYS, replaceKeysChanged } from "./request
 let stackConfig: ConfigLookup = () => undefined;
 const clients = new Map<string, CycleCloudClient>();
 const statusCache = new Map<string, { at: number; status: Promise<ClusterStatus> }>();
+/**
+ * Increases approved by preflight in this process, per set, while the status they were checked
+ * against is cached: the next set of the same plan is checked against what is left.
+ */
+const plannedIncreases = new Map<string, { cacheKey: string; spec: NodeSpec; nodes: number }>();
 
 /** How long a cluster status read for preflight is reused inside one provider process. */
 export const STATUS_CACHE_MS = 10_000;
@@ -60,10 +66,24 @@ function clientFor(connection: ConnectionArgs | undefined): CycleCloudClient {
   const key = connectionKey(resolved);
   let client = clients.get(key);
   if (!client) {
-    client = new CycleCloudClient({ ...resolved, logger: (line: string) => console.error(`cyclecloud: ${line}`) });
+    client = new CycleCloudClient({
+      ...resolved,
+      ...retryTuning(process.env),
+      logger: (line: string) => console.error(`cyclecloud: ${line}`),
+    });
     clients.set(key, client);
   }
   return client;
+}
+
+/** `CYCLECLOUD_RETRIES` / `CYCLECLOUD_RETRY_BASE_DELAY_MS` tune the client's retries (tests, benchmarks). */
+function retryTuning(env: Record<string, string | undefined>): { retries?: number; retryBaseDelayMs?: number } {
+  const tuning: { retries?: number; retryBaseDelayMs?: number } = {};
+  const retries = Number(env["CYCLECLOUD_RETRIES"]);
+  const base = Number(env["CYCLECLOUD_RETRY_BASE_DELAY_MS"]);
+  if (env["CYCLECLOUD_RETRIES"] !== undefined && Number.isInteger(retries) && retries >= 0) tuning.retries = retries;
+  if (env["CYCLECLOUD_RETRY_BASE_DELAY_MS"] !== undefined && Number.isFinite(base) && base >= 0) tuning.retryBaseDelayMs = base;
+  return tuning;
 }
 
 function context(inputs: NodeSetInputs): OperationContext {
@@ -72,13 +92,25 @@ function context(inputs: NodeSetInputs): OperationContext {
 
 /** The cluster status, read at most once per cluster every STATUS_CACHE_MS in this process. */
 export function cachedClusterStatus(client: CycleCloudClient, url: string, cluster: string): Promise<ClusterStatus> {
-  const key = `${url} ${cluster}`;
+  const key = statusCacheKey(url, cluster);
   const hit = statusCache.get(key);
   if (hit && Date.now() - hit.at < STATUS_CACHE_MS) return hit.status;
+  forgetClusterStatus(url, cluster);
   const status = client.getClusterStatus(cluster);
   statusCache.set(key, { at: Date.now(), status });
   status.catch(() => statusCache.delete(key));
   return status;
+}
+
+function statusCacheKey(url: string, cluster: string): string {
+  return `${url} ${cluster}`;
+}
+
+/** Drops the cached status of a cluster (after this process changed its nodes) and its plan. */
+function forgetClusterStatus(url: string, cluster: string): void {
+  const key = statusCacheKey(url, cluster);
+  statusCache.delete(key);
+  for (const [identity, planned] of plannedIncreases) if (planned.cacheKey === key) plannedIncreases.delete(identity);
 }
 
 /** Forgets clients, caches and stack config (tests). */
@@ -86,6 +118,15 @@ export function resetProviderState(): void {
   stackConfig = () => undefined;
   clients.clear();
   statusCache.clear();
+  plannedIncreases.clear();
+}
+
+function forgetStatusOf(inputs: NodeSetInputs): void {
+  try {
+    forgetClusterStatus(resolveConnection(inputs.connection, stackConfig).url, inputs.cluster);
+  } catch {
+    // No connection, so nothing was cached for it.
+  }
 }
 
 function asInputs(props: Record<string, unknown>): NodeSetInputs {
@@ -129,12 +170,14 @@ async function preflight(olds: Record<string, unknown>, inputs: NodeSetInputs): 
   if (inputs.preflight === "off" || containsUnknown(inputs as unknown)) return [];
   const sameSpec = Object.keys(olds).length > 0 && replaceKeysChanged(olds, inputs).length === 0;
   const before = sameSpec && typeof olds["count"] === "number" ? olds["count"] : 0;
-  const increase = inputs.count - before;
+  let increase = inputs.count - before;
   if (increase <= 0) return [];
 
   let status: ClusterStatus;
+  let cacheKey: string;
   try {
     const resolved = resolveConnection(inputs.connection, stackConfig);
+    cacheKey = statusCacheKey(resolved.url, inputs.cluster);
     status = await cachedClusterStatus(clientFor(inputs.connection), resolved.url, inputs.cluster);
   } catch (error) {
     const reason = `preflight could not read the status of cluster '${inputs.cluster}': ${errorText(error)}`;
@@ -145,9 +188,27 @@ async function preflight(olds: Record<string, unknown>, inputs: NodeSetInputs): 
     return [{ property: "cluster", reason: `${reason}. Fix the connection, or set \`preflight: "off"\` to skip the check` }];
   }
   const nodeSpec = { nodearray: inputs.nodearray, machineType: inputs.machineType, placementGroupId: inputs.placementGroupId };
-  const fit = capacityFit(status, nodeSpec, increase);
-  const line = `preflight ${describeFit(inputs.cluster, nodeSpec, fit)}`;
+  let others = 0;
+  for (const [identity, planned] of plannedIncreases) {
+    if (identity === inputs.identity || planned.cacheKey !== cacheKey) continue;
+    status = withAddedNodes(status, planned.spec, planned.nodes);
+    if (findBucket(status, planned.spec)?.bucketId === findBucket(status, nodeSpec)?.bucketId) others += planned.nodes;
+  }
+  let fit = capacityFit(status, nodeSpec, increase);
+  let plan = others > 0 ? ` (after ${others} node(s) for other sets of this plan)` : "";
+  if (!fit.fits && fit.problem === undefined && !sameSpec) {
+    // A create interrupted after the server committed it left nodes that this set will adopt:
+    // they already hold their share of the capacity.
+    const existing = await existingNodesOfNewSet(inputs);
+    if (existing > 0) {
+      increase = Math.max(0, increase - existing);
+      fit = capacityFit(status, nodeSpec, increase);
+      plan += ` (${existing} node(s) of this set already exist and will be adopted)`;
+    }
+  }
+  const line = `preflight ${describeFit(inputs.cluster, nodeSpec, fit)}${plan}`;
   if (fit.fits) {
+    plannedIncreases.set(inputs.identity, { cacheKey, spec: nodeSpec, nodes: increase });
     log(inputs, line);
     return [];
   }
@@ -163,6 +224,16 @@ async function preflight(olds: Record<string, unknown>, inputs: NodeSetInputs): 
   return [{ property, reason: `${line}${fix}` }];
 }
 
+/** Live nodes a new set's request ids already hold (left by an interrupted create); 0 on error. */
+async function existingNodesOfNewSet(inputs: NodeSetInputs): Promise<number> {
+  try {
+    const holdings = await listHoldings(context(inputs), { requestIds: [] }, { probeForward: true });
+    return holdings.nodes.filter((n) => isHealthy(n) && matchesSpec(n, inputs)).length;
+  } catch {
+    return 0;
+  }
+}
+
 async function diff(_id: string, olds: NodeSetState, news: Record<string, unknown>): Promise<dynamic.DiffResult> {
   const decision = diffNodeSet(olds, news);
   return { changes: decision.changes, replaces: decision.replaces, deleteBeforeReplace: false };
@@ -174,7 +245,7 @@ async function create(props: Record<string, unknown>): Promise<dynamic.CreateRes
   const id = inputs.baseRequestId;
   let holdings: SetHoldings = { requestIds: [], adoptedNodeIds: [], nodes: [] };
   if (inputs.adoptExisting) holdings = await adopt(ctx, holdings);
-  const reasons = await convergeKeepingTrack(ctx, holdings, id);
+  const reasons = await convergeKeepingTrack(ctx, holdings, id).finally(() => forgetStatusOf(inputs));
   if (holdings.nodes.filter(isMember).length === 0 && reasons.length > 0) {
     // Nothing exists: a plain failure, and nothing is recorded in state.
     throw new Error(`could not create ${describeSpec(inputs)}: ${reasons.join("; ")}`);
@@ -187,7 +258,7 @@ async function update(id: string, olds: NodeSetState, news: Record<string, unkno
   const ctx = context(inputs);
   let holdings = await listHoldings(ctx, olds, { probeForward: true });
   if (inputs.adoptExisting) holdings = await adopt(ctx, holdings);
-  const reasons = await convergeKeepingTrack(ctx, holdings, id);
+  const reasons = await convergeKeepingTrack(ctx, holdings, id).finally(() => forgetStatusOf(inputs));
   return { outs: await finish(ctx, holdings, reasons, id) };
 }
 
@@ -212,7 +283,7 @@ async function deleteSet(_id: string, props: NodeSetState): Promise<void> {
   });
   if (targets.length > 0) {
     ctx.log(`${deallocate ? "deallocating" : "terminating"} ${targets.length} node(s)`);
-    await manageNodes(ctx, deallocate ? "deallocate" : "terminate", targets);
+    await manageNodes(ctx, deallocate ? "deallocate" : "terminate", targets).finally(() => forgetStatusOf(inputs));
   }
   const pending = holdings.nodes.filter((n) => nodePhase(n) !== "gone");
   const remaining = await waitUntilGone(ctx, pending, deallocate ? "Deallocated" : "Terminated", inputs.deleteTimeoutSeconds);

@@ -1,0 +1,334 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
+import type { RunningEmulator } from "../../emulator";
+import { NodeSetPartialFailure } from "../../provider/resource/node-set-provider";
+import type { NodeSetState } from "../../provider/resource/node-set-state";
+import { admin, checked, configureFor, createSet, declare, liveNodes, mutations, provider, startTestEmulator } from "./harness";
+
+let emu: RunningEmulator;
+beforeAll(async () => {
+  emu = await startTestEmulator();
+});
+afterAll(async () => {
+  await emu.close();
+});
+beforeEach(async () => {
+  emu.reset();
+  await configureFor(emu);
+  vi.spyOn(console, "log").mockImplementation(() => undefined);
+  vi.spyOn(console, "error").mockImplementation(() => undefined);
+});
+
+describe("create", () => {
+  it("creates count nodes with a deterministic request id and waits until they are ready", async () => {
+    const { id, state } = await createSet(declare({ count: 2 }));
+    expect(id).toMatch(/^pcc-[0-9a-f]{24}$/);
+    expect(state.requestIds).toEqual([`${id}-0`]);
+    expect(state.nodes.map((n) => n.status)).toEqual(["Ready", "Ready"]);
+    expect(state.readyCount).toBe(2);
+    expect(state.failedCount).toBe(0);
+    expect(state.hostnames).toHaveLength(2);
+    expect(state.privateIps).toHaveLength(2);
+    expect(state.bucketId).toBe("cd56af52-abcd-1234-a4e7-e6a91ca519a2");
+    const live = liveNodes(emu, state.requestIds);
+    expect(live.map((n) => n.record.NodeId).sort()).toEqual([...state.nodeIds].sort());
+    expect(live.every((n) => n.record.MachineType === "Standard_Fs32_v2")).toBe(true);
+    expect(emu.counters().create).toBe(1);
+  });
+
+  it("creates the seed's 4 x Standard_Hc44rs in placement group pg0", async () => {
+    const { state } = await createSet(declare({ count: 4, machineType: "Standard_Hc44rs", placementGroupId: "pg0" }));
+    expect(state.nodes).toHaveLength(4);
+    expect(state.nodes.every((n) => n.placementGroupId === "pg0" && n.machineType === "Standard_Hc44rs")).toBe(true);
+    expect(liveNodes(emu, state.requestIds).every((n) => n.record.PlacementGroupId === "pg0")).toBe(true);
+  });
+
+  it("waits through Acquiring and Preparing, logging progress", async () => {
+    const slow = await startTestEmulator({ acquiringMs: 60, preparingMs: 60, terminatingMs: 0 });
+    try {
+      await configureFor(slow);
+      const logs: string[] = [];
+      vi.spyOn(console, "log").mockImplementation((line: string) => void logs.push(line));
+      const { state } = await createSet(declare({ count: 2 }));
+      expect(state.readyCount).toBe(2);
+      expect(logs.some((l) => /: 0\/2 ready, 2 acquiring \(\d+s\)$/.test(l))).toBe(true);
+      expect(logs.at(-1)).toMatch(/: 2\/2 ready$/);
+    } finally {
+      await slow.close();
+    }
+  });
+
+  it("adopts the nodes of a create whose answer was lost after the server committed it", async () => {
+    emu.injectFault({ route: "create", reset: "after" });
+    const { state } = await createSet(declare({ count: 2 }));
+    expect(state.nodes).toHaveLength(2);
+    expect(liveNodes(emu, state.requestIds)).toHaveLength(2);
+    expect(emu.nodes()).toHaveLength(2);
+    expect(emu.counters().create).toBe(1);
+  });
+
+  it("re-sends a create that was not applied (connection reset before commit) with the same request id", async () => {
+    emu.injectFault({ route: "create", reset: "before" });
+    const { id, state } = await createSet(declare({ count: 2 }));
+    expect(state.requestIds).toEqual([`${id}-0`]);
+    expect(emu.nodes()).toHaveLength(2);
+    expect(emu.counters().create).toBe(2);
+  });
+
+  it("ends with exactly count nodes when a second create retries one that failed after the server committed it", async () => {
+    const news = declare({ count: 3 });
+    emu.injectFault({ route: "create", reset: "after" });
+    // Fails every attempt of the listing that would have found the committed nodes.
+    emu.injectFault({ route: "nodes", count: 3, status: 503 });
+    const inputs = await checked(news);
+    await expect(provider.create(inputs)).rejects.toThrow(/503/);
+    expect(emu.nodes()).toHaveLength(3);
+
+    // The engine recorded nothing; the next `pulumi up` creates again with the same inputs.
+    const retried = await provider.create(await checked(news));
+    const state = retried.outs as NodeSetState;
+    expect(state.nodes).toHaveLength(3);
+    expect(emu.nodes()).toHaveLength(3);
+    expect(emu.counters().create).toBe(2);
+  });
+
+  it("records a partial add (capacity ran out) as a partial failure carrying the nodes", async () => {
+    const inputs = await checked(declare({ count: 5, preflight: "off" }));
+    const error = await provider.create(inputs).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(NodeSetPartialFailure);
+    const failure = error as NodeSetPartialFailure;
+    expect(failure.id).toBe(inputs["baseRequestId"]);
+    expect(failure.properties.nodes).toHaveLength(3);
+    expect(failure.reasons).toHaveLength(1);
+    expect(failure.reasons[0]).toMatch(/^CycleCloud added 3 of 5 requested node\(s\): /);
+    expect(liveNodes(emu, failure.properties.requestIds)).toHaveLength(3);
+  });
+
+  it("fails with CycleCloud's message and records nothing when no node could be added", async () => {
+    const inputs = await checked(declare({ count: 1, machineType: "Standard_HC44rs", preflight: "off" }));
+    await expect(provider.create(inputs)).rejects.toThrow(/Standard_HC44rs/);
+    await expect(provider.create(inputs)).rejects.not.toBeInstanceOf(NodeSetPartialFailure);
+    expect(emu.nodes()).toHaveLength(0);
+  });
+
+  it("records a node that failed to provision as a partial failure", async () => {
+    await admin(emu, "/fail-next-nodes", { count: 1 });
+    const inputs = await checked(declare({ count: 2 }));
+    const error = (await provider.create(inputs).catch((e: unknown) => e)) as NodeSetPartialFailure;
+    expect(error).toBeInstanceOf(NodeSetPartialFailure);
+    expect(error.properties.failedCount).toBe(1);
+    expect(error.properties.readyCount).toBe(1);
+    expect(error.reasons[0]).toMatch(/^node ondemand-\d+ \(.+\) failed; the next `pulumi up` replaces it$/);
+  });
+
+  it("advances past a request id whose nodes are all gone (an earlier generation)", async () => {
+    const news = declare({ count: 1 });
+    const first = await createSet(news);
+    await provider.delete(first.id, first.state);
+    const second = await createSet(news);
+    expect(second.id).toBe(first.id);
+    expect(second.state.requestIds).toEqual([`${first.id}-1`]);
+    expect(liveNodes(emu, second.state.requestIds)).toHaveLength(1);
+  });
+});
+
+describe("update", () => {
+  it("grows with the next request id of the sequence", async () => {
+    const news = declare({ count: 1 });
+    const { id, state } = await createSet(news);
+    const inputs = await checked({ ...news, count: 3 }, state);
+    const grown = (await provider.update(id, state, inputs)).outs as NodeSetState;
+    expect(grown.requestIds).toEqual([`${id}-0`, `${id}-1`]);
+    expect(grown.nodes).toHaveLength(3);
+    expect(liveNodes(emu, grown.requestIds)).toHaveLength(3);
+  });
+
+  it("shrinks by terminating the newest nodes", async () => {
+    const news = declare({ count: 2 });
+    const { id, state } = await createSet(news);
+    const grown = (await provider.update(id, state, await checked({ ...news, count: 3 }, state))).outs as NodeSetState;
+    const newest = grown.nodes.find((n) => n.requestId === `${id}-1`);
+    const shrunk = (await provider.update(id, grown, await checked({ ...news, count: 2 }, grown))).outs as NodeSetState;
+    expect(shrunk.nodes).toHaveLength(2);
+    expect(shrunk.nodeIds).not.toContain(newest?.id);
+    expect(liveNodes(emu, shrunk.requestIds).map((n) => n.record.NodeId).sort()).toEqual([...shrunk.nodeIds].sort());
+  });
+
+  it("heals after a node fails: terminates it and creates a replacement", async () => {
+    const news = declare({ count: 2 });
+    const { id, state } = await createSet(news);
+    const victim = state.nodes[0];
+    await admin(emu, "/fail-nodes", { ids: [victim?.id] });
+    const refreshed = (await provider.read(id, state)).props as NodeSetState;
+    expect(refreshed.failedCount).toBe(1);
+    const diff = await provider.diff(id, refreshed, await checked(news, refreshed));
+    expect(diff).toEqual({ changes: true, replaces: [], deleteBeforeReplace: false });
+    const healed = (await provider.update(id, refreshed, await checked(news, refreshed))).outs as NodeSetState;
+    expect(healed.readyCount).toBe(2);
+    expect(healed.failedCount).toBe(0);
+    expect(healed.nodeIds).not.toContain(victim?.id);
+    expect(liveNodes(emu, healed.requestIds)).toHaveLength(2);
+  });
+
+  it("changes settings that touch no node without any mutating request", async () => {
+    const news = declare({ count: 1 });
+    const { id, state } = await createSet(news);
+    const before = mutations(emu);
+    const updated = (await provider.update(id, state, await checked({ ...news, readyTimeoutSeconds: 60 }, state))).outs as NodeSetState;
+    expect(updated.readyTimeoutSeconds).toBe(60);
+    expect(mutations(emu)).toBe(before);
+  });
+});
+
+describe("read", () => {
+  it("sees nodes removed out of band, then keeps the set's id when every node is gone", async () => {
+    const news = declare({ count: 3 });
+    const { id, state } = await createSet(news);
+    await admin(emu, "/remove-nodes", { ids: [state.nodeIds[0]] });
+    const some = await provider.read(id, state);
+    expect(some.id).toBe(id);
+    expect((some.props as NodeSetState).nodes).toHaveLength(2);
+    expect(some.inputs?.["count"]).toBe(3);
+
+    await admin(emu, "/remove-nodes", { ids: state.nodeIds.slice(1) });
+    const none = await provider.read(id, some.props as NodeSetState);
+    expect(none.id).toBe(id);
+    expect((none.props as NodeSetState).nodes).toEqual([]);
+    const diff = await provider.diff(id, none.props as NodeSetState, await checked(news, state));
+    expect(diff.changes).toBe(true);
+    expect(diff.replaces).toEqual([]);
+  });
+
+  it("finds the nodes of a grow interrupted after the server committed it", async () => {
+    const news = declare({ count: 1 });
+    const { id, state } = await createSet(news);
+    // A grow request that reached the server, but whose result never reached state.
+    await fetch(`${emu.url}/clusters/hpc/nodes/create`, {
+      method: "POST",
+      headers: { Authorization: `Basic ${Buffer.from(`${emu.username}:${emu.password}`).toString("base64")}` },
+      body: JSON.stringify({ requestId: `${id}-1`, sets: [{ count: 1, nodearray: "ondemand", definition: { machineType: "Standard_Fs32_v2" } }] }),
+    });
+    const refreshed = (await provider.read(id, state)).props as NodeSetState;
+    expect(refreshed.requestIds).toEqual([`${id}-0`, `${id}-1`]);
+    expect(refreshed.nodes).toHaveLength(2);
+  });
+});
+
+describe("delete", () => {
+  it("terminates every node of the set and waits until they are gone", async () => {
+    const { id, state } = await createSet(declare({ count: 3 }));
+    await provider.delete(id, state);
+    expect(liveNodes(emu, state.requestIds)).toEqual([]);
+    expect(emu.nodes()).toEqual([]);
+  });
+
+  it("treats nodes already gone as deleted", async () => {
+    const { id, state } = await createSet(declare({ count: 2 }));
+    await admin(emu, "/remove-nodes", { ids: [state.nodeIds[0]] });
+    await provider.delete(id, state);
+    expect(emu.nodes()).toEqual([]);
+  });
+
+  it("deallocates instead when onDelete is deallocate", async () => {
+    const { id, state } = await createSet(declare({ count: 1, onDelete: "deallocate" }));
+    await provider.delete(id, state);
+    expect(emu.nodes().map((n) => n.record.Status)).toEqual(["Deallocated"]);
+  });
+});
+
+describe("check and preflight", () => {
+  it("refuses an increase the cluster cannot hold, naming the binding limit, before any node is touched", async () => {
+    const result = await provider.check({}, declare({ count: 12, machineType: "Standard_Hc44rs" }));
+    expect(result.failures).toEqual([
+      {
+        property: "count",
+        reason:
+          "preflight hpc/ondemand Standard_Hc44rs: +12 requested, 11 available (binding limit: bucket availableCount) - does not fit: " +
+          'lower `count` to at most 11, free capacity in the cluster, or set `preflight: "warn"` to try anyway',
+      },
+    ]);
+    expect(mutations(emu)).toBe(0);
+  });
+
+  it("checks only the increase of a grown set", async () => {
+    const news = declare({ count: 2 });
+    const { state } = await createSet(news);
+    expect(state.nodes).toHaveLength(2);
+    await expect(checked({ ...news, count: 3 }, state)).resolves.toMatchObject({ count: 3 });
+    const result = await provider.check(state, { ...news, count: 4 });
+    expect(result.failures).toEqual([
+      {
+        property: "count",
+        reason:
+          "preflight hpc/ondemand Standard_Fs32_v2: +2 requested, 1 available (binding limit: bucket availableCount) - does not fit: " +
+          'lower `count` to at most 3, free capacity in the cluster, or set `preflight: "warn"` to try anyway',
+      },
+    ]);
+  });
+
+  it("lets an unchanged resource through without reading the cluster status", async () => {
+    const news = declare({ count: 2 });
+    const olds = await checked(news);
+    const before = emu.counters().status;
+    await checked(news, olds);
+    await checked({ ...news, count: 1 }, olds);
+    expect(emu.counters().status).toBe(before);
+  });
+
+  it("reads the cluster status once for many sets in one preview", async () => {
+    for (let i = 0; i < 5; i++) await checked(declare({ count: 2, machineType: "Standard_Hc44rs" }));
+    expect(emu.counters().status).toBe(1);
+  });
+
+  it("checks the sets of one plan against what the earlier sets left", async () => {
+    await checked(declare({ count: 2 }));
+    const result = await provider.check({}, declare({ count: 2 }));
+    expect(result.failures).toEqual([
+      {
+        property: "count",
+        reason:
+          "preflight hpc/ondemand Standard_Fs32_v2: +2 requested, 1 available (binding limit: bucket availableCount) - does not fit " +
+          '(after 2 node(s) for other sets of this plan): lower `count` to at most 1, free capacity in the cluster, or set `preflight: "warn"` to try anyway',
+      },
+    ]);
+    expect(emu.counters().status).toBe(1);
+  });
+
+  it("keeps the base request id unless a replace-triggering input changes", async () => {
+    const news = declare({ count: 2 });
+    const olds = await checked(news);
+    expect((await checked({ ...news, count: 3 }, olds))["baseRequestId"]).toBe(olds["baseRequestId"]);
+    expect((await checked({ ...news, machineType: "Standard_Hc44rs" }, olds))["baseRequestId"]).not.toBe(olds["baseRequestId"]);
+  });
+
+  it("tolerates values unknown during preview and skips preflight for them", async () => {
+    const unknown = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+    const result = await provider.check({}, declare({ count: unknown, machineType: unknown }));
+    expect(result.failures).toEqual([]);
+    expect((result.inputs as Record<string, unknown>)["baseRequestId"]).toBe(unknown);
+    expect(emu.counters().status).toBe(0);
+  });
+
+  it("names all three ways to configure a missing connection", async () => {
+    await provider.configure({ config: { get: () => undefined, require: () => "" } });
+    const saved = { ...process.env };
+    delete process.env["CYCLECLOUD_URL"];
+    delete process.env["CYCLECLOUD_USERNAME"];
+    delete process.env["CYCLECLOUD_PASSWORD"];
+    try {
+      const result = await provider.check({}, declare({ count: 1 }));
+      expect(result.failures).toEqual([
+        {
+          property: "cluster",
+          reason:
+            "preflight could not read the status of cluster 'hpc': CycleCloud connection is not configured: missing `url`, `username`, `password`. " +
+            "Supply it in one of three ways: (1) the `connection` argument of the resource or function; " +
+            "(2) stack config: `pulumi config set cyclecloud:url https://HOST:8443`, `pulumi config set cyclecloud:username USER`, " +
+            "`pulumi config set --secret cyclecloud:password`; (3) environment variables CYCLECLOUD_URL, CYCLECLOUD_USERNAME and CYCLECLOUD_PASSWORD.. " +
+            'Fix the connection, or set `preflight: "off"` to skip the check',
+        },
+      ]);
+    } finally {
+      process.env = saved;
+    }
+  });
+});
