@@ -36,8 +36,8 @@ export function declare(overrides: Record<string, unknown> = {}): Record<string,
 }
 
 /** `check` that must pass; returns the checked inputs. */
-export async function checked(news: Record<string, unknown>, olds: Record<string, unknown> = {}): Promise<Record<string, unknown>> {
-  const result = await provider.check(olds, news);
+export async function checked(news: Record<string, unknown>, olds: object = {}): Promise<Record<string, unknown>> {
+  const result = await provider.check(olds as Record<string, unknown>, news);
   expect(result.failures).toEqual([]);
   return result.inputs as Record<string, unknown>;
 }

@@ -254,7 +254,7 @@ describe("check and preflight", () => {
     const { state } = await createSet(news);
     expect(state.nodes).toHaveLength(2);
     await expect(checked({ ...news, count: 3 }, state)).resolves.toMatchObject({ count: 3 });
-    const result = await provider.check(state, { ...news, count: 4 });
+    const result = await provider.check(state as unknown as Record<string, unknown>, { ...news, count: 4 });
     expect(result.failures).toEqual([
       {
         property: "count",
