@@ -1,0 +1,110 @@
+#!/usr/bin/env node
+import { CLI_USAGE, CliUsageError, isLoopback, parseCliArgs } from "./cli-args";
+import { EmulatorConfigError, loadEmulatorConfigFile } from "./config";
+import { startEmulator } from "./start-emulator";
+
+function out(line: string): void {
+  process.stdout.write(`${line}\n`);
+}
+
+function fail(message: string, exitCode: number): void {
+  process.stderr.write(`cyclecloud-emulator: ${message}\n`);
+  process.exitCode = exitCode;
+}
+
+async function main(): Promise<void> {
+  let command;
+  try {
+    command = parseCliArgs(process.argv.slice(2), process.env);
+  } catch (error) {
+    if (error instanceof CliUsageError) {
+      fail(`${error.message}\nRun cyclecloud-emulator --help for the options.`, 2);
+      return;
+    }
+    throw error;
+  }
+  if (command.kind === "help") {
+    process.stdout.write(CLI_USAGE);
+    return;
+  }
+
+  let config;
+  if (command.configFile !== undefined) {
+    try {
+      config = await loadEmulatorConfigFile(command.configFile);
+    } catch (error) {
+      if (error instanceof EmulatorConfigError) {
+        fail(error.message, 2);
+        return;
+      }
+      throw error;
+    }
+  }
+
+  let emulator;
+  try {
+    emulator = await startEmulator({
+      host: command.host,
+      port: command.port,
+      username: command.username,
+      password: command.password,
+      config,
+      timing: command.timing,
+      admin: command.admin,
+      log: command.quiet ? undefined : out,
+    });
+  } catch (error) {
+    const code = error instanceof Error && "code" in error ? error.code : undefined;
+    if (code === "EADDRINUSE") {
+      fail(
+        `Cannot listen on ${command.host}:${String(command.port)}: the port is in use (--port 0 picks a free one)`,
+        1,
+      );
+      return;
+    }
+    throw error;
+  }
+
+  if (command.json) {
+    const { url, adminUrl, username, password } = emulator;
+    out(JSON.stringify({ url, username, password, adminUrl }));
+  } else {
+    out(
+      `CycleCloud emulator listening on ${emulator.url} (username ${emulator.username}, password ${emulator.password})`,
+    );
+    if (command.admin) {
+      out(`Admin surface (no authentication): ${emulator.adminUrl}/`);
+    }
+  }
+  if (command.admin && !isLoopback(command.host)) {
+    process.stderr.write(
+      `cyclecloud-emulator: warning: the admin surface ${emulator.adminUrl}/ needs no credentials and ` +
+        `listens on ${command.host}; use --no-admin or a loopback --host outside isolated test networks\n`,
+    );
+  }
+
+  const running = emulator;
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals): void => {
+    if (stopping) {
+      return;
+    }
+    stopping = true;
+    running.close().then(
+      () => {
+        if (!command.json) {
+          out(`CycleCloud emulator stopped (${signal})`);
+        }
+      },
+      (error: unknown) => {
+        fail(`error while stopping: ${error instanceof Error ? error.message : String(error)}`, 1);
+      },
+    );
+  };
+  process.once("SIGINT", stop);
+  process.once("SIGTERM", stop);
+}
+
+main().catch((error: unknown) => {
+  fail(error instanceof Error ? (error.stack ?? error.message) : String(error), 1);
+});

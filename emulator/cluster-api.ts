@@ -1,0 +1,165 @@
+import {
+  NODE_MANAGEMENT_ACTIONS,
+  NodeCreationRequestSchema,
+  NodeManagementRequestSchema,
+} from "../provider/schemas";
+import type { NodeManagementAction } from "../provider/schemas";
+import { badRequest } from "./api-error";
+import type { AddOptions, EmulatorState } from "./emulator-state";
+import type { FaultRoute } from "./fault-queue";
+import { json, parseBody } from "./http-io";
+import type { EmulatorResponse } from "./http-io";
+
+/** What a handler gets from the request besides the path parameters. */
+export interface ApiRequest {
+  readonly query: URLSearchParams;
+  readonly body: string;
+  /** Set by a `maxAdded` fault. */
+  readonly addOptions: AddOptions;
+}
+
+/** The outcome of routing one API request. */
+export type ApiMatch =
+  | {
+      readonly kind: "route";
+      readonly route: FaultRoute;
+      readonly run: (request: ApiRequest) => EmulatorResponse;
+    }
+  | { readonly kind: "method-not-allowed"; readonly allow: "GET" | "POST" }
+  | { readonly kind: "not-found" };
+
+function isManagementAction(value: string): value is NodeManagementAction {
+  return (NODE_MANAGEMENT_ACTIONS as readonly string[]).includes(value);
+}
+
+/** A query parameter that must be present at most once and not empty. */
+function singleParam(query: URLSearchParams, name: string): string | undefined {
+  const values = query.getAll(name);
+  if (values.length > 1) {
+    throw badRequest(`Query parameter ${name} is given ${String(values.length)} times`);
+  }
+  const value = values[0];
+  if (value === "") {
+    throw badRequest(`Query parameter ${name} is empty`);
+  }
+  return value;
+}
+
+function booleanParam(query: URLSearchParams, name: string): boolean {
+  const value = singleParam(query, name);
+  if (value === undefined) {
+    return false;
+  }
+  const lower = value.toLowerCase();
+  if (lower !== "true" && lower !== "false") {
+    throw badRequest(`Query parameter ${name} must be true or false, not ${value}`);
+  }
+  return lower === "true";
+}
+
+function countParam(query: URLSearchParams, name: string): number | undefined {
+  const value = singleParam(query, name);
+  if (value === undefined) {
+    return undefined;
+  }
+  if (!/^\d+$/.test(value)) {
+    throw badRequest(`Query parameter ${name} must be a non-negative integer, not ${value}`);
+  }
+  return Number(value);
+}
+
+/** 202 with the `Location` of the operation, as every CycleCloud POST answers. */
+function accepted(body: { operationId: string }): EmulatorResponse {
+  return json(202, body, { Location: `/operations/${body.operationId}` });
+}
+
+function route(
+  method: string,
+  expected: "GET" | "POST",
+  name: FaultRoute,
+  run: (request: ApiRequest) => EmulatorResponse,
+): ApiMatch {
+  return method === expected
+    ? { kind: "route", route: name, run }
+    : { kind: "method-not-allowed", allow: expected };
+}
+
+/**
+ * Routes one request of the CycleCloud API. `segments` are the decoded path segments (no empty
+ * ones, so a trailing slash does not matter).
+ */
+export function matchApiRoute(state: EmulatorState, method: string, segments: readonly string[]): ApiMatch {
+  const [first, cluster, second, third, ...rest] = segments;
+  if (first === "operations" && third === undefined) {
+    const operationId = cluster;
+    if (operationId === undefined) {
+      return route(method, "GET", "operations", ({ query }) =>
+        json(200, state.findOperations(singleParam(query, "request_id"))),
+      );
+    }
+    if (second === undefined) {
+      return route(method, "GET", "operations", () => json(200, state.operation(operationId)));
+    }
+    return { kind: "not-found" };
+  }
+  if (first !== "clusters" || cluster === undefined || rest.length > 0) {
+    return { kind: "not-found" };
+  }
+  if (second === "status" && third === undefined) {
+    return route(method, "GET", "status", ({ query }) =>
+      json(200, state.clusterStatus(cluster, booleanParam(query, "nodes"))),
+    );
+  }
+  if (second === "nodes" && third === undefined) {
+    return route(method, "GET", "nodes", ({ query }) => {
+      const operation = singleParam(query, "operation");
+      const requestId = singleParam(query, "request_id");
+      if (operation !== undefined && requestId !== undefined) {
+        throw badRequest("Use either operation or request_id, not both");
+      }
+      return json(
+        200,
+        state.listNodes(cluster, {
+          ...(operation === undefined ? {} : { operation }),
+          ...(requestId === undefined ? {} : { requestId }),
+        }),
+      );
+    });
+  }
+  if (second === "nodes" && third === "create") {
+    return route(method, "POST", "create", ({ body, addOptions }) =>
+      accepted(
+        state.createNodes(
+          cluster,
+          parseBody(body, NodeCreationRequestSchema, "NodeCreationRequest"),
+          addOptions,
+        ),
+      ),
+    );
+  }
+  if (second === "nodes" && third !== undefined && isManagementAction(third)) {
+    return route(method, "POST", third, ({ body }) =>
+      accepted(
+        state.manageNodes(
+          cluster,
+          third,
+          parseBody(body, NodeManagementRequestSchema, "NodeManagementRequest"),
+        ),
+      ),
+    );
+  }
+  if (second === "scale" && third !== undefined) {
+    return route(method, "POST", "scale", ({ query, addOptions }) => {
+      const totalNodeCount = countParam(query, "totalNodeCount");
+      const totalCoreCount = countParam(query, "totalCoreCount");
+      if (totalNodeCount !== undefined && totalCoreCount === undefined) {
+        return accepted(state.scale(cluster, third, { totalNodeCount }, addOptions));
+      }
+      if (totalCoreCount !== undefined && totalNodeCount === undefined) {
+        return accepted(state.scale(cluster, third, { totalCoreCount }, addOptions));
+      }
+      throw badRequest("Give exactly one of the query parameters totalNodeCount and totalCoreCount");
+    });
+  }
+  return { kind: "not-found" };
+}

@@ -1,0 +1,20 @@
+/**
+ * The CycleCloud REST API emulator (`pulumi-cyclecloud/emulator`): start one in-process with
+ * {@link startEmulator}, or run the `cyclecloud-emulator` command. See emulator/README.md.
+ */
+export { startEmulator } from "./start-emulator";
+export type { EmulatorOptions, RunningEmulator } from "./start-emulator";
+export { DEFAULT_TIMING } from "./emulator-state";
+export type { AdminNodeView, EmulatorTiming, WireNodeRecord } from "./emulator-state";
+export {
+  checkEmulatorConfig,
+  DEFAULT_EMULATOR_CONFIG,
+  EmulatorConfigError,
+  EmulatorConfigSchema,
+  loadEmulatorConfigFile,
+} from "./config";
+export type { BucketConfig, ClusterConfig, EmulatorConfig, NodearrayConfig } from "./config";
+export { FAULT_ROUTES, FaultInputSchema } from "./fault-queue";
+export type { Fault, FaultInput, FaultRoute } from "./fault-queue";
+export { ADMIN_PREFIX } from "./admin-api";
+export type { RequestCounters, RequestLogEntry } from "./admin-api";

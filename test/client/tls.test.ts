@@ -1,0 +1,151 @@
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import type { IncomingHttpHeaders } from "node:http";
+import { createServer } from "node:https";
+import type { Server } from "node:https";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { CycleCloudClient, NetworkError } from "../../provider/client";
+import type { ClientSettings } from "../../provider/client";
+import { AUTHORIZATION, PASSWORD, USERNAME, readyNode } from "./fixtures";
+
+interface SelfSignedCertificate {
+  key: string;
+  cert: string;
+}
+
+/** A fresh self-signed certificate for 127.0.0.1, made with openssl in a temporary directory. */
+function selfSignedCertificate(directory: string, name: string): SelfSignedCertificate {
+  const keyPath = join(directory, `${name}.key.pem`);
+  const certPath = join(directory, `${name}.cert.pem`);
+  execFileSync(
+    "openssl",
+    [
+      "req",
+      "-x509",
+      "-newkey",
+      "ec",
+      "-pkeyopt",
+      "ec_paramgen_curve:prime256v1",
+      "-nodes",
+      "-keyout",
+      keyPath,
+      "-out",
+      certPath,
+      "-days",
+      "2",
+      "-subj",
+      "/CN=127.0.0.1",
+      "-addext",
+      "subjectAltName=IP:127.0.0.1",
+    ],
+    { stdio: "ignore" },
+  );
+  return { key: readFileSync(keyPath, "utf8"), cert: readFileSync(certPath, "utf8") };
+}
+
+let directory = "";
+let certificate: SelfSignedCertificate;
+let otherCertificate: SelfSignedCertificate;
+let server: Server;
+let url = "";
+/** Headers of every HTTP request the server received. */
+const received: IncomingHttpHeaders[] = [];
+
+beforeAll(async () => {
+  directory = mkdtempSync(join(tmpdir(), "cyclecloud-tls-"));
+  certificate = selfSignedCertificate(directory, "server");
+  otherCertificate = selfSignedCertificate(directory, "other");
+  server = createServer({ key: certificate.key, cert: certificate.cert }, (request, response) => {
+    received.push(request.headers);
+    response.writeHead(200, { "Content-Type": "application/json" });
+    response.end(JSON.stringify({ nodes: [readyNode] }));
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const address = server.address();
+  if (address === null || typeof address === "string") {
+    throw new Error(`unexpected server address ${String(address)}`);
+  }
+  url = `https://127.0.0.1:${address.port}`;
+});
+
+afterAll(async () => {
+  server.closeAllConnections();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  rmSync(directory, { recursive: true, force: true });
+});
+
+function makeClient(overrides: Partial<ClientSettings>): { client: CycleCloudClient; lines: string[] } {
+  const lines: string[] = [];
+  const client = new CycleCloudClient({
+    url,
+    username: USERNAME,
+    password: PASSWORD,
+    retryBaseDelayMs: 0,
+    retryMaxDelayMs: 0,
+    logger: (line) => lines.push(line),
+    ...overrides,
+  });
+  return { client, lines };
+}
+
+async function networkErrorOf(promise: Promise<unknown>): Promise<NetworkError> {
+  const outcome = await promise.then(
+    () => undefined,
+    (error: unknown) => error,
+  );
+  expect(outcome).toBeInstanceOf(NetworkError);
+  if (!(outcome instanceof NetworkError)) {
+    throw new Error("expected a NetworkError");
+  }
+  return outcome;
+}
+
+describe("TLS against a server with a self-signed certificate", () => {
+  it("refuses the server by default, explains the `caCert` option, and does not retry", async () => {
+    const before = received.length;
+    const { client, lines } = makeClient({});
+
+    const error = await networkErrorOf(client.listNodes("hpc"));
+
+    expect(error.message).toBe(
+      `Could not verify the TLS certificate of CycleCloud at ${url} for GET /clusters/hpc/nodes: ` +
+        "self-signed certificate (DEPTH_ZERO_SELF_SIGNED_CERT). To fix, if the server uses a self-signed or " +
+        "private certificate, trust it with the `caCert` option (stack config `cyclecloud:caCertPath` or " +
+        "`cyclecloud:caCert`); `insecure: true` turns verification off (not recommended)",
+    );
+    expect(error.kind).toBe("tls");
+    expect(lines).toStrictEqual([]);
+    expect(received.length - before).toBe(0);
+  });
+
+  it("refuses the server when `caCert` holds an unrelated certificate", async () => {
+    const { client } = makeClient({ caCert: otherCertificate.cert });
+
+    const error = await networkErrorOf(client.listNodes("hpc"));
+
+    expect(error.code).toBe("DEPTH_ZERO_SELF_SIGNED_CERT");
+  });
+
+  it("trusts the server through `caCert`, with verification on", async () => {
+    const before = received.length;
+    const { client, lines } = makeClient({ caCert: certificate.cert });
+
+    await expect(client.listNodes("hpc")).resolves.toStrictEqual({ nodes: [readyNode] });
+    expect(lines).toStrictEqual([]);
+    expect(received.slice(before).map((headers) => headers.authorization)).toStrictEqual([AUTHORIZATION]);
+  });
+
+  it("talks to the server with `insecure: true` and warns once", async () => {
+    const { client, lines } = makeClient({ insecure: true });
+
+    await expect(client.listNodes("hpc")).resolves.toStrictEqual({ nodes: [readyNode] });
+    await expect(client.listNodes("hpc")).resolves.toStrictEqual({ nodes: [readyNode] });
+    expect(lines).toStrictEqual([
+      `WARNING: TLS certificate verification is OFF for CycleCloud at ${url} (\`insecure: true\`): anyone on the ` +
+        "network path can impersonate the server and capture the CycleCloud password. Trust the server's " +
+        "certificate with `caCert` instead.",
+    ]);
+  });
+});

@@ -1,0 +1,308 @@
+import { spawn } from "node:child_process";
+import type { ChildProcessWithoutNullStreams } from "node:child_process";
+import { existsSync } from "node:fs";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeAll, describe, expect, test } from "vitest";
+import {
+  CLI_USAGE,
+  CliUsageError,
+  DEFAULT_CLI_PORT,
+  isLoopback,
+  parseCliArgs,
+} from "../../emulator/cli-args";
+import { NodeListSchema } from "../../provider/schemas";
+import { basicAuth, parseWith } from "./helpers";
+
+/** The built bin; `npm test` builds before running vitest. */
+const CLI = join(process.cwd(), "dist", "emulator", "cli.js");
+
+interface Run {
+  readonly child: ChildProcessWithoutNullStreams;
+  /** Resolves with the first stdout line. */
+  readonly firstLine: Promise<string>;
+  /** Resolves when the process exits. */
+  readonly exit: Promise<{ code: number | null; stdout: string; stderr: string }>;
+}
+
+const children: ChildProcessWithoutNullStreams[] = [];
+
+function run(args: string[], env: Record<string, string> = {}): Run {
+  const child = spawn(process.execPath, [CLI, ...args], {
+    env: { PATH: process.env["PATH"] ?? "", ...env },
+  });
+  children.push(child);
+  let stdout = "";
+  let stderr = "";
+  const firstLine = new Promise<string>((resolve, reject) => {
+    child.stdout.on("data", (chunk: Buffer) => {
+      stdout += chunk.toString("utf8");
+      const newline = stdout.indexOf("\n");
+      if (newline >= 0) {
+        resolve(stdout.slice(0, newline));
+      }
+    });
+    child.once("exit", () => {
+      reject(new Error(`exited before printing a line; stderr: ${stderr}`));
+    });
+  });
+  firstLine.catch(() => undefined);
+  child.stderr.on("data", (chunk: Buffer) => {
+    stderr += chunk.toString("utf8");
+  });
+  const exit = new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+    child.once("close", (code) => {
+      resolve({ code, stdout, stderr });
+    });
+  });
+  return { child, firstLine, exit };
+}
+
+beforeAll(() => {
+  if (!existsSync(CLI)) {
+    throw new Error(`${CLI} is missing: run \`npm run build\` first (npm test does)`);
+  }
+});
+afterEach(() => {
+  for (const child of children.splice(0)) {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill("SIGKILL");
+    }
+  }
+});
+
+const STARTED =
+  /^CycleCloud emulator listening on (http:\/\/127\.0\.0\.1:\d+) \(username (\S+), password (\S+)\)$/;
+
+describe("the cyclecloud-emulator command", () => {
+  test("prints its URL and credentials, serves the API, logs requests and stops on SIGTERM", async () => {
+    const cli = run(["--port", "0", "--instant", "--password", "cli-secret"]);
+    const match = STARTED.exec(await cli.firstLine);
+    expect(match?.slice(2)).toEqual(["admin", "cli-secret"]);
+    const url = match?.[1] ?? "";
+
+    const created = await fetch(`${url}/clusters/hpc/nodes/create`, {
+      method: "POST",
+      headers: { Authorization: basicAuth("admin", "cli-secret"), "Content-Type": "text/plain" },
+      body: JSON.stringify({ requestId: "cli-1", sets: [{ count: 1, nodearray: "ondemand" }] }),
+    });
+    expect(created.status).toBe(202);
+    const listed = await fetch(`${url}/clusters/hpc/nodes?request_id=cli-1`, {
+      headers: { Authorization: basicAuth("admin", "cli-secret") },
+    });
+    const nodes = parseWith(NodeListSchema, await listed.json()).nodes;
+    expect(nodes.map((node) => [node.Name, node.Status])).toEqual([["ondemand-1", "Ready"]]);
+
+    cli.child.kill("SIGTERM");
+    const { code, stdout } = await cli.exit;
+    expect(code).toBe(0);
+    expect(
+      stdout
+        .trim()
+        .split("\n")
+        .map((line) => line.replace(/:\d+/, ":PORT").replace(/ \d+ms$/, " Nms")),
+    ).toEqual([
+      "CycleCloud emulator listening on http://127.0.0.1:PORT (username admin, password cli-secret)",
+      "Admin surface (no authentication): http://127.0.0.1:PORT/__emulator/",
+      "POST /clusters/hpc/nodes/create 202 Nms",
+      "GET /clusters/hpc/nodes?request_id=cli-1 200 Nms",
+      "CycleCloud emulator stopped (SIGTERM)",
+    ]);
+  });
+
+  test("--json prints one machine-readable line; the password can come from the environment", async () => {
+    const cli = run(["--port=0", "--json", "--quiet", "--username", "ops"], {
+      CYCLECLOUD_EMULATOR_PASSWORD: "from-env",
+    });
+    const started = JSON.parse(await cli.firstLine) as Record<string, string>;
+    expect(Object.keys(started)).toEqual(["url", "username", "password", "adminUrl"]);
+    expect([started["username"], started["password"], started["adminUrl"]]).toEqual([
+      "ops",
+      "from-env",
+      `${started["url"] ?? ""}/__emulator`,
+    ]);
+    const health = await fetch(`${started["adminUrl"] ?? ""}/health`);
+    expect(health.status).toBe(200);
+
+    cli.child.kill("SIGINT");
+    const { code, stdout } = await cli.exit;
+    expect(code).toBe(0);
+    expect(stdout.trim().split("\n")).toHaveLength(1);
+  });
+
+  test("--config serves the file's clusters", async () => {
+    const directory = await mkdtemp(join(tmpdir(), "cyclecloud-emulator-cli-"));
+    try {
+      const file = join(directory, "clusters.json");
+      await writeFile(
+        file,
+        JSON.stringify({
+          clusters: [
+            {
+              name: "ci",
+              maxCount: 2,
+              maxCoreCount: 8,
+              nodearrays: [
+                {
+                  name: "small",
+                  maxCount: 2,
+                  maxCoreCount: 8,
+                  buckets: [{ machineType: "Standard_D2_v3", vcpuCount: 2, memory: 8, maxCount: 2 }],
+                },
+              ],
+            },
+          ],
+        }),
+      );
+      const cli = run(["--port", "0", "--config", file, "--password", "p"]);
+      const url = STARTED.exec(await cli.firstLine)?.[1] ?? "";
+      const status = await fetch(`${url}/clusters/ci/status`, {
+        headers: { Authorization: basicAuth("admin", "p") },
+      });
+      expect(status.status).toBe(200);
+      cli.child.kill("SIGTERM");
+      expect((await cli.exit).code).toBe(0);
+    } finally {
+      await rm(directory, { recursive: true, force: true });
+    }
+  });
+
+  test("an invalid config file exits 2 naming the file and the path", async () => {
+    const directory = await mkdtemp(join(tmpdir(), "cyclecloud-emulator-cli-"));
+    try {
+      const file = join(directory, "bad.json");
+      await writeFile(file, JSON.stringify({ clusters: [{ name: "x" }] }));
+      const { code, stderr } = await run(["--port", "0", "--config", file]).exit;
+      expect(code).toBe(2);
+      expect(stderr).toBe(
+        `cyclecloud-emulator: Invalid emulator config ${file}: clusters[0].maxCount: Invalid input: expected number, ` +
+          "received undefined; clusters[0].maxCoreCount: Invalid input: expected number, received undefined; " +
+          "clusters[0].nodearrays: Invalid input: expected array, received undefined\n",
+      );
+    } finally {
+      await rm(directory, { recursive: true, force: true });
+    }
+  });
+
+  test("an unknown argument exits 2 and --help prints the usage", async () => {
+    const bad = await run(["--prot", "0"]).exit;
+    expect([bad.code, bad.stderr]).toEqual([
+      2,
+      'cyclecloud-emulator: Unknown argument "--prot"\nRun cyclecloud-emulator --help for the options.\n',
+    ]);
+    const help = await run(["--help"]).exit;
+    expect([help.code, help.stdout]).toEqual([0, CLI_USAGE]);
+  });
+
+  test("a port in use exits 1 with a hint", async () => {
+    const first = run(["--port", "0", "--quiet"]);
+    const port = /:(\d+) /.exec(await first.firstLine)?.[1] ?? "";
+    const second = await run(["--port", port]).exit;
+    expect([second.code, second.stderr]).toEqual([
+      1,
+      `cyclecloud-emulator: Cannot listen on 127.0.0.1:${port}: the port is in use (--port 0 picks a free one)\n`,
+    ]);
+    first.child.kill("SIGTERM");
+    await first.exit;
+  });
+});
+
+describe("parseCliArgs", () => {
+  test("defaults", () => {
+    expect(parseCliArgs([], {})).toEqual({
+      kind: "run",
+      host: "127.0.0.1",
+      port: DEFAULT_CLI_PORT,
+      username: undefined,
+      password: undefined,
+      configFile: undefined,
+      timing: {},
+      admin: true,
+      quiet: false,
+      json: false,
+    });
+    expect(DEFAULT_CLI_PORT).toBe(8080);
+  });
+
+  test("every option, in both --flag value and --flag=value forms", () => {
+    expect(
+      parseCliArgs(
+        [
+          "--port=9000",
+          "--host",
+          "0.0.0.0",
+          "--username=u",
+          "--password",
+          "p",
+          "--config",
+          "c.json",
+          "--instant",
+          "--preparing-ms",
+          "50",
+          "--no-admin",
+          "--quiet",
+          "--json",
+        ],
+        { CYCLECLOUD_EMULATOR_USERNAME: "ignored", CYCLECLOUD_EMULATOR_PASSWORD: "ignored" },
+      ),
+    ).toEqual({
+      kind: "run",
+      host: "0.0.0.0",
+      port: 9000,
+      username: "u",
+      password: "p",
+      configFile: "c.json",
+      timing: { acquiringMs: 0, preparingMs: 50, terminatingMs: 0 },
+      admin: false,
+      quiet: true,
+      json: true,
+    });
+  });
+
+  test("credentials fall back to the environment; empty values count as unset", () => {
+    const command = parseCliArgs(["--acquiring-ms", "1", "--terminating-ms", "2"], {
+      CYCLECLOUD_EMULATOR_USERNAME: "env-user",
+      CYCLECLOUD_EMULATOR_PASSWORD: "",
+    });
+    expect(command).toEqual({
+      kind: "run",
+      host: "127.0.0.1",
+      port: DEFAULT_CLI_PORT,
+      username: "env-user",
+      password: undefined,
+      configFile: undefined,
+      timing: { acquiringMs: 1, terminatingMs: 2 },
+      admin: true,
+      quiet: false,
+      json: false,
+    });
+  });
+
+  test.each([
+    [["--port"], "--port needs a value"],
+    [["--port", "70000"], '--port must be an integer from 0 to 65535, not "70000"'],
+    [["--port", "-1"], '--port must be an integer from 0 to 65535, not "-1"'],
+    [["--acquiring-ms", "fast"], '--acquiring-ms must be an integer from 0 to 86400000, not "fast"'],
+    [["--json=yes"], "--json takes no value"],
+    [["serve"], 'Unknown argument "serve"'],
+    [["--host="], "--host needs a value"],
+  ])("%j is a usage error: %s", (argv, message) => {
+    expect(() => parseCliArgs(argv, {})).toThrow(new CliUsageError(message));
+  });
+
+  test("--help wins over everything else", () => {
+    expect(parseCliArgs(["--port", "1", "-h"], {})).toEqual({ kind: "help" });
+  });
+
+  test.each([
+    ["127.0.0.1", true],
+    ["127.1.2.3", true],
+    ["localhost", true],
+    ["::1", true],
+    ["0.0.0.0", false],
+    ["10.0.0.5", false],
+  ])("isLoopback(%s) is %s", (host, expected) => {
+    expect(isLoopback(host)).toBe(expected);
+  });
+});

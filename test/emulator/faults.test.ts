@@ -1,0 +1,285 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, test } from "vitest";
+import type { RunningEmulator } from "../../emulator";
+import { ErrorBodySchema, NodeCreationResultSchema, NodeListSchema } from "../../provider/schemas";
+import { api, basicAuth, errorMessage, parseWith, start } from "./helpers";
+
+let emulator: RunningEmulator;
+let http: ReturnType<typeof api>;
+
+beforeAll(async () => {
+  emulator = await start();
+  http = api(emulator);
+});
+afterAll(async () => {
+  await emulator.close();
+});
+beforeEach(() => {
+  emulator.reset();
+});
+
+const CREATE = { requestId: "fault-create", sets: [{ count: 2, nodearray: "ondemand" }] };
+
+async function fault(body: Record<string, unknown>): Promise<unknown> {
+  const reply = await http.admin("POST", "/faults", body);
+  expect(reply.status).toBe(201);
+  return reply.json;
+}
+
+/** A create sent with plain fetch, so a dropped connection or an abort surfaces as the rejection. */
+function rawCreate(signal?: AbortSignal): Promise<Response> {
+  return fetch(`${emulator.url}/clusters/hpc/nodes/create`, {
+    method: "POST",
+    headers: { Authorization: basicAuth(emulator.username, emulator.password), "Content-Type": "text/plain" },
+    body: JSON.stringify(CREATE),
+    ...(signal === undefined ? {} : { signal }),
+  });
+}
+
+function nodeNames(): string[] {
+  return emulator.nodes().map((node) => node.record.Name);
+}
+
+describe("status faults", () => {
+  test("answer the status with a CycleCloud error body and Retry-After, without applying the request", async () => {
+    expect(await fault({ route: "create", status: 503, retryAfter: 2 })).toEqual({
+      id: 1,
+      route: "create",
+      remaining: 1,
+      status: 503,
+      retryAfter: 2,
+    });
+
+    const faulted = await http.post("/clusters/hpc/nodes/create", CREATE);
+    expect(faulted.status).toBe(503);
+    expect(faulted.headers.get("retry-after")).toBe("2");
+    parseWith(ErrorBodySchema, faulted.json);
+    expect(faulted.json).toEqual({
+      Exception: "com.cyclecomputing.emulator.InjectedFaultException",
+      Message: "Service Unavailable (fault injected by the emulator on route create)",
+      Detail:
+        "com.cyclecomputing.emulator.InjectedFaultException: Service Unavailable (fault injected by the emulator on route create) (request-1)",
+    });
+    expect(nodeNames()).toEqual([]);
+
+    // The request id was not used: the retry succeeds.
+    const retried = await http.post("/clusters/hpc/nodes/create", CREATE);
+    expect(retried.status).toBe(202);
+    expect(nodeNames()).toEqual(["ondemand-1", "ondemand-2"]);
+  });
+
+  test("apply to the next `count` requests of their route only, oldest fault first", async () => {
+    await fault({ route: "status", status: 429, retryAfter: "Wed, 21 Oct 2015 07:28:00 GMT", count: 2 });
+    await fault({ route: "status", status: 500 });
+    expect((await http.admin("GET", "/faults")).json).toEqual({
+      faults: [
+        { id: 1, route: "status", remaining: 2, status: 429, retryAfter: "Wed, 21 Oct 2015 07:28:00 GMT" },
+        { id: 2, route: "status", remaining: 1, status: 500 },
+      ],
+    });
+
+    const nodes = await http.get("/clusters/hpc/nodes");
+    const first = await http.get("/clusters/hpc/status");
+    expect((await http.admin("GET", "/faults")).json).toEqual({
+      faults: [
+        { id: 1, route: "status", remaining: 1, status: 429, retryAfter: "Wed, 21 Oct 2015 07:28:00 GMT" },
+        { id: 2, route: "status", remaining: 1, status: 500 },
+      ],
+    });
+    const second = await http.get("/clusters/hpc/status");
+    const third = await http.get("/clusters/hpc/status");
+    const fourth = await http.get("/clusters/hpc/status");
+
+    expect([nodes.status, first.status, second.status, third.status, fourth.status]).toEqual([
+      200, 429, 429, 500, 200,
+    ]);
+    expect([first.headers.get("retry-after"), third.headers.get("retry-after")]).toEqual([
+      "Wed, 21 Oct 2015 07:28:00 GMT",
+      null,
+    ]);
+    expect(errorMessage(third)).toBe(
+      "Internal Server Error (fault injected by the emulator on route status)",
+    );
+    expect((await http.admin("GET", "/faults")).json).toEqual({ faults: [] });
+  });
+
+  test("send a given body verbatim when it is a string, as JSON otherwise", async () => {
+    await fault({ route: "nodes", body: '{"nodes": [' });
+    await fault({ route: "operations", status: 502, body: { unexpected: true } });
+
+    const truncated = await http.request("GET", "/clusters/hpc/nodes").catch((error: unknown) => error);
+    expect(truncated).toBeInstanceOf(SyntaxError);
+    const raw = await fetch(`${emulator.url}/clusters/hpc/nodes`, {
+      headers: { Authorization: basicAuth(emulator.username, emulator.password) },
+    });
+    expect([raw.status, await raw.text()]).toEqual([200, '{"nodes":[]}']);
+
+    const custom = await http.get("/operations/");
+    expect([custom.status, custom.json]).toEqual([502, { unexpected: true }]);
+  });
+
+  test("route names cover every API route", async () => {
+    const routes: [string, () => Promise<{ status: number }>][] = [
+      ["status", () => http.get("/clusters/hpc/status")],
+      ["nodes", () => http.get("/clusters/hpc/nodes")],
+      ["create", () => http.post("/clusters/hpc/nodes/create", CREATE)],
+      ["terminate", () => http.post("/clusters/hpc/nodes/terminate", { ids: [] })],
+      ["deallocate", () => http.post("/clusters/hpc/nodes/deallocate", { ids: [] })],
+      ["start", () => http.post("/clusters/hpc/nodes/start", { ids: [] })],
+      ["shutdown", () => http.post("/clusters/hpc/nodes/shutdown", { ids: [] })],
+      ["remove", () => http.post("/clusters/hpc/nodes/remove", { ids: [] })],
+      ["scale", () => http.post("/clusters/hpc/scale/ondemand?totalNodeCount=1")],
+      ["operations", () => http.get("/operations/x")],
+    ];
+    for (const [route] of routes) {
+      await fault({ route, status: 418 });
+    }
+    const statuses = [];
+    for (const [, call] of routes) {
+      statuses.push((await call()).status);
+    }
+    expect(statuses).toEqual(Array.from({ length: routes.length }, () => 418));
+  });
+});
+
+describe("connection resets", () => {
+  test("reset before drops the connection without applying the request", async () => {
+    await fault({ route: "create", reset: "before" });
+    await expect(rawCreate()).rejects.toThrow("fetch failed");
+    expect(nodeNames()).toEqual([]);
+    const retried = await rawCreate();
+    expect(retried.status).toBe(202);
+  });
+
+  test("reset after applies the request, then drops the connection without answering", async () => {
+    await fault({ route: "create", reset: "after" });
+    await expect(rawCreate()).rejects.toThrow("fetch failed");
+    expect(nodeNames()).toEqual(["ondemand-1", "ondemand-2"]);
+
+    // The change was committed: the request id is used and its nodes can be listed.
+    const retried = await rawCreate();
+    expect(retried.status).toBe(409);
+    const list = parseWith(
+      NodeListSchema,
+      (await http.get("/clusters/hpc/nodes?request_id=fault-create")).json,
+    );
+    expect(list.nodes.map((node) => node.Name)).toEqual(["ondemand-1", "ondemand-2"]);
+  });
+
+  test("the request log records dropped connections with a null status", async () => {
+    await fault({ route: "create", reset: "after" });
+    await rawCreate().catch(() => undefined);
+    const log = (await http.admin("GET", "/requests")).json as { requests: { status: number | null }[] };
+    expect(log.requests.map((request) => request.status)).toEqual([null]);
+  });
+});
+
+describe("delays", () => {
+  test("a delayed request is applied at once, so a client that times out has still changed the cluster", async () => {
+    await fault({ route: "create", delayMs: 5_000 });
+    await expect(rawCreate(AbortSignal.timeout(200))).rejects.toThrow(
+      "The operation was aborted due to timeout",
+    );
+    expect(nodeNames()).toEqual(["ondemand-1", "ondemand-2"]);
+  });
+
+  test("a delayed request that is waited for gets its normal answer", async () => {
+    await fault({ route: "status", delayMs: 50 });
+    const reply = await http.get("/clusters/hpc/status");
+    expect(reply.status).toBe(200);
+  });
+
+  test("close() does not wait for delayed requests", async () => {
+    const other = await start();
+    other.injectFault({ route: "status", delayMs: 600_000 });
+    const pending = fetch(`${other.url}/clusters/hpc/status`, {
+      headers: { Authorization: basicAuth(other.username, other.password) },
+    });
+    await expect.poll(() => other.counters().status).toBe(1);
+    await other.close();
+    await expect(pending).rejects.toThrow("fetch failed");
+  });
+});
+
+describe("partial adds", () => {
+  test("maxAdded caps every set of the next create and says capacity ran out", async () => {
+    await fault({ route: "create", maxAdded: 1 });
+    const reply = await http.post("/clusters/hpc/nodes/create", {
+      sets: [
+        { count: 4, nodearray: "ondemand", definition: { machineType: "Standard_Hc44rs" } },
+        { count: 1, nodearray: "ondemand" },
+      ],
+    });
+    const result = parseWith(NodeCreationResultSchema, reply.json);
+    expect(result.sets).toEqual([
+      { added: 1, message: "Added 1 of 4 requested nodes: insufficient capacity (injected by the emulator)" },
+      { added: 1 },
+    ]);
+    const second = parseWith(
+      NodeCreationResultSchema,
+      (await http.post("/clusters/hpc/nodes/create", CREATE)).json,
+    );
+    expect(second.sets).toEqual([{ added: 2 }]);
+  });
+
+  test("maxAdded applies to scale", async () => {
+    await fault({ route: "scale", maxAdded: 0 });
+    const result = parseWith(
+      NodeCreationResultSchema,
+      (await http.post("/clusters/hpc/scale/ondemand?totalNodeCount=2")).json,
+    );
+    expect(result.sets).toEqual([
+      { added: 0, message: "Added 0 of 2 requested nodes: insufficient capacity (injected by the emulator)" },
+    ]);
+  });
+});
+
+describe("fault validation", () => {
+  test("invalid faults are a 400 naming the problem", async () => {
+    const cases: [Record<string, unknown>, string][] = [
+      [
+        { route: "clusters", status: 500 },
+        'route: Invalid option: expected one of "status"|"nodes"|"create"|"terminate"|"deallocate"|"start"|"shutdown"|"remove"|"scale"|"operations"',
+      ],
+      [
+        { route: "status" },
+        "(root): a fault needs at least one of `status`, `body`, `reset`, `delayMs` or `maxAdded`",
+      ],
+      [
+        { route: "status", status: 500, reset: "after" },
+        "reset: `reset` cannot be combined with `status` or `body`",
+      ],
+      [{ route: "status", retryAfter: 1, delayMs: 1 }, "retryAfter: `retryAfter` needs `status`"],
+      [{ route: "status", maxAdded: 1 }, "maxAdded: `maxAdded` applies to routes create and scale only"],
+      [
+        { route: "create", maxAdded: 1, status: 500 },
+        "maxAdded: `maxAdded` needs the request to be applied: drop `status`, `body` and `reset: before`",
+      ],
+      [{ route: "status", status: 500, count: 0 }, "count: Too small: expected number to be >0"],
+      [{ route: "status", status: 700 }, "status: Too big: expected number to be <=599"],
+    ];
+    for (const [body, error] of cases) {
+      const reply = await http.admin("POST", "/faults", body);
+      expect([reply.status, reply.json]).toEqual([400, { error }]);
+    }
+  });
+
+  test("DELETE /faults drops pending faults", async () => {
+    await fault({ route: "status", status: 500, count: 3 });
+    const cleared = await http.admin("DELETE", "/faults");
+    expect(cleared.json).toEqual({ cleared: 1 });
+    expect((await http.get("/clusters/hpc/status")).status).toBe(200);
+  });
+
+  test("injectFault adds a fault in-process and rejects an invalid one", async () => {
+    expect(emulator.injectFault({ route: "status", status: 503 })).toEqual({
+      id: 1,
+      route: "status",
+      remaining: 1,
+      status: 503,
+    });
+    expect((await http.get("/clusters/hpc/status")).status).toBe(503);
+    expect(() => emulator.injectFault({ route: "status" })).toThrow(
+      "Invalid fault: (root): a fault needs at least one of `status`, `body`, `reset`, `delayMs` or `maxAdded`",
+    );
+  });
+});

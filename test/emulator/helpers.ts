@@ -1,0 +1,95 @@
+import type { z } from "zod";
+import { startEmulator } from "../../emulator";
+import { ErrorBodySchema } from "../../provider/schemas";
+import type { EmulatorOptions, RunningEmulator } from "../../emulator";
+
+/** Every lifecycle phase instantaneous: nodes are Ready at once and terminated nodes gone at once. */
+export const ZERO_TIMING = { acquiringMs: 0, preparingMs: 0, terminatingMs: 0 } as const;
+
+export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** The seed document's request id (it uses the same one for both of its creates). */
+export const SEED_REQUEST_ID = "463270ca-abcd-1234-98d6-431ee3ef8ed5";
+
+/** Starts an emulator on an ephemeral port with zero timing unless told otherwise. */
+export function start(options: EmulatorOptions = {}): Promise<RunningEmulator> {
+  return startEmulator({ port: 0, timing: ZERO_TIMING, ...options });
+}
+
+export interface Reply {
+  readonly status: number;
+  readonly headers: Headers;
+  readonly text: string;
+  /** The parsed JSON body (undefined when the body is empty). */
+  readonly json: unknown;
+}
+
+export interface RequestOptions {
+  /** @default "text/plain", as the seed's curl examples send JSON */
+  readonly contentType?: string;
+  /** Send Basic credentials. @default true */
+  readonly auth?: boolean;
+  readonly headers?: Record<string, string>;
+}
+
+export function basicAuth(username: string, password: string): string {
+  return `Basic ${Buffer.from(`${username}:${password}`).toString("base64")}`;
+}
+
+async function send(
+  emulator: RunningEmulator,
+  method: string,
+  path: string,
+  body: unknown,
+  options: RequestOptions,
+): Promise<Reply> {
+  const headers: Record<string, string> = { ...options.headers };
+  if (options.auth ?? true) {
+    headers["Authorization"] = basicAuth(emulator.username, emulator.password);
+  }
+  let payload: string | undefined;
+  if (body !== undefined) {
+    payload = typeof body === "string" ? body : JSON.stringify(body);
+    headers["Content-Type"] = options.contentType ?? "text/plain";
+  }
+  const response = await fetch(`${emulator.url}${path}`, {
+    method,
+    headers,
+    ...(payload === undefined ? {} : { body: payload }),
+  });
+  const text = await response.text();
+  return {
+    status: response.status,
+    headers: response.headers,
+    text,
+    json: text === "" ? undefined : JSON.parse(text),
+  };
+}
+
+/** A tiny fetch wrapper for the CycleCloud API and the admin surface (deliberately not the project's client). */
+export function api(emulator: RunningEmulator) {
+  return {
+    get: (path: string, options: RequestOptions = {}) => send(emulator, "GET", path, undefined, options),
+    post: (path: string, body?: unknown, options: RequestOptions = {}) =>
+      send(emulator, "POST", path, body, options),
+    request: (method: string, path: string, body?: unknown, options: RequestOptions = {}) =>
+      send(emulator, method, path, body, options),
+    /** Admin calls: no credentials, JSON bodies. */
+    admin: (method: "GET" | "POST" | "DELETE", path: string, body?: unknown) =>
+      send(emulator, method, `/__emulator${path}`, body, { auth: false, contentType: "application/json" }),
+  };
+}
+
+/** Validates `value` against a wire schema (throws with zod's message when it does not fit). */
+export function parseWith<T extends z.ZodType>(schema: T, value: unknown): z.output<T> {
+  return schema.parse(value);
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** The `Message` of a CycleCloud error body, after checking the body against the wire schema. */
+export function errorMessage(reply: Reply): string {
+  return ErrorBodySchema.parse(reply.json).Message;
+}

@@ -1,0 +1,192 @@
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import type { RunningEmulator } from "../../emulator";
+import { observePhase } from "../../emulator/node-lifecycle";
+import type { NodePhase, ProvisioningFailure } from "../../emulator/node-lifecycle";
+import { ClusterStatusSchema, NodeListSchema } from "../../provider/schemas";
+import type { NodeRecord } from "../../provider/schemas";
+import { api, parseWith, sleep, start } from "./helpers";
+
+/** Phase durations long enough to observe each phase on a busy CI machine, short enough to wait for. */
+const PHASE_MS = 500;
+
+describe("lifecycle over real time", () => {
+  let emulator: RunningEmulator;
+  let http: ReturnType<typeof api>;
+
+  beforeAll(async () => {
+    emulator = await start({
+      timing: { acquiringMs: PHASE_MS, preparingMs: PHASE_MS, terminatingMs: PHASE_MS },
+    });
+    http = api(emulator);
+  });
+  afterAll(async () => {
+    await emulator.close();
+  });
+
+  async function node(requestId: string): Promise<NodeRecord | undefined> {
+    const list = parseWith(
+      NodeListSchema,
+      (await http.get(`/clusters/hpc/nodes?request_id=${requestId}`)).json,
+    );
+    return list.nodes[0];
+  }
+
+  function phase(record: NodeRecord | undefined) {
+    return record && [record.Status, record.State, record.TargetState, record.Hostname, record.PrivateIp];
+  }
+
+  test("a node goes Acquiring -> Preparing -> Ready and gets its addresses when Preparing", async () => {
+    await http.post("/clusters/hpc/nodes/create", {
+      requestId: "life-1",
+      sets: [{ count: 1, nodearray: "ondemand" }],
+    });
+
+    const acquiring = await node("life-1");
+    expect(phase(acquiring)).toEqual(["Acquiring", "Acquiring", "Started", undefined, undefined]);
+    expect(acquiring?.InstanceId).toBeUndefined();
+    const status = parseWith(ClusterStatusSchema, (await http.get("/clusters/hpc/status")).json);
+    expect(status.nodearrays[0]?.buckets[0]?.activeCount).toBe(1);
+
+    await sleep(PHASE_MS + 150);
+    expect(phase(await node("life-1"))).toEqual([
+      "Preparing",
+      "Preparing",
+      "Started",
+      "ip-0A010004",
+      "10.1.0.4",
+    ]);
+
+    await sleep(PHASE_MS);
+    expect(phase(await node("life-1"))).toEqual(["Ready", "Started", "Started", "ip-0A010004", "10.1.0.4"]);
+  });
+
+  test("a terminated node is Terminating, keeps its addresses, then is gone", async () => {
+    const id = (await node("life-1"))?.NodeId;
+    await http.post("/clusters/hpc/nodes/terminate", { ids: [id] });
+
+    expect(phase(await node("life-1"))).toEqual([
+      "Terminating",
+      "Terminating",
+      "Terminated",
+      "ip-0A010004",
+      "10.1.0.4",
+    ]);
+    await sleep(PHASE_MS + 150);
+    expect(await node("life-1")).toBeUndefined();
+  });
+
+  test("a deallocated node is Stopping, then Deallocated; start goes through Acquiring again", async () => {
+    await http.post("/clusters/hpc/nodes/create", {
+      requestId: "life-2",
+      sets: [{ count: 1, nodearray: "ondemand" }],
+    });
+    const id = (await node("life-2"))?.NodeId;
+    await http.post("/clusters/hpc/nodes/deallocate", { ids: [id] });
+    expect((await node("life-2"))?.Status).toBe("Stopping");
+    expect((await node("life-2"))?.TargetState).toBe("Deallocated");
+
+    await sleep(PHASE_MS + 150);
+    expect(phase(await node("life-2"))).toEqual([
+      "Deallocated",
+      "Deallocated",
+      "Deallocated",
+      undefined,
+      undefined,
+    ]);
+
+    await http.post("/clusters/hpc/nodes/start", { ids: [id] });
+    expect(phase(await node("life-2"))).toEqual(["Acquiring", "Acquiring", "Started", undefined, undefined]);
+  });
+
+  test("a timing change applies to transitions that start afterwards", async () => {
+    await http.post("/clusters/hpc/nodes/create", {
+      requestId: "life-3",
+      sets: [{ count: 1, nodearray: "ondemand" }],
+    });
+    await http.admin("POST", "/timing", { acquiringMs: 0, preparingMs: 0 });
+    expect((await node("life-3"))?.Status).toBe("Acquiring");
+    await http.post("/clusters/hpc/nodes/create", {
+      requestId: "life-4",
+      sets: [{ count: 1, nodearray: "ondemand" }],
+    });
+    expect((await node("life-4"))?.Status).toBe("Ready");
+  });
+});
+
+describe("observePhase", () => {
+  const starting = (failure?: ProvisioningFailure): NodePhase => ({
+    kind: "starting",
+    since: 1000,
+    acquiringMs: 100,
+    preparingMs: 50,
+    failure,
+  });
+
+  test.each([
+    [999, "Acquiring", false],
+    [1000, "Acquiring", false],
+    [1099, "Acquiring", false],
+    [1100, "Preparing", true],
+    [1149, "Preparing", true],
+    [1150, "Ready", true],
+  ])("a starting node at %i ms is %s (addressed: %s)", (now, status, addressed) => {
+    const seen = observePhase(starting(), now);
+    expect([seen.status, seen.addressed, seen.holdsCapacity, seen.reducesAvailability]).toEqual([
+      status,
+      addressed,
+      true,
+      true,
+    ]);
+  });
+
+  test("provisioning failures fail after acquiring or after preparing, or never leave Acquiring", () => {
+    const acquiring = starting({ phase: "acquiring", message: "no VM" });
+    expect([observePhase(acquiring, 1099).status, observePhase(acquiring, 1100)]).toEqual([
+      "Acquiring",
+      {
+        status: "Failed",
+        state: "Failed",
+        targetState: "Started",
+        addressed: false,
+        statusMessage: "no VM",
+        gone: false,
+        holdsCapacity: true,
+        reducesAvailability: true,
+      },
+    ]);
+    const preparing = starting({ phase: "preparing", message: "cluster-init failed" });
+    expect([observePhase(preparing, 1149).status, observePhase(preparing, 1150).status]).toEqual([
+      "Preparing",
+      "Failed",
+    ]);
+    expect(observePhase(preparing, 1150).addressed).toBe(true);
+    expect(observePhase(starting({ phase: "stuck", message: "" }), 10_000_000).status).toBe("Acquiring");
+  });
+
+  test("terminating nodes hold capacity but not availability, then are gone", () => {
+    const phase: NodePhase = { kind: "terminating", since: 0, durationMs: 10, addressed: true };
+    const during = observePhase(phase, 9);
+    expect([
+      during.status,
+      during.targetState,
+      during.holdsCapacity,
+      during.reducesAvailability,
+      during.gone,
+    ]).toEqual(["Terminating", "Terminated", true, false, false]);
+    const after = observePhase(phase, 10);
+    expect([after.gone, after.holdsCapacity]).toEqual([true, false]);
+  });
+
+  test("stopping nodes hold capacity until Deallocated, which holds none", () => {
+    const phase: NodePhase = { kind: "stopping", since: 0, durationMs: 10, addressed: false };
+    expect([
+      observePhase(phase, 9).status,
+      observePhase(phase, 9).state,
+      observePhase(phase, 9).holdsCapacity,
+    ]).toEqual(["Stopping", "Deallocating", true]);
+    expect([observePhase(phase, 10).status, observePhase(phase, 10).holdsCapacity]).toEqual([
+      "Deallocated",
+      false,
+    ]);
+  });
+});
