@@ -631,7 +631,10 @@ export class EmulatorState {
     return { id: operation.id, action: operation.action, startTime: operation.startTime };
   }
 
-  private clusterRemaining(live: readonly LiveNode[], cluster: ClusterState): { maxCount: number; maxCoreCount: number } {
+  private clusterRemaining(
+    live: readonly LiveNode[],
+    cluster: ClusterState,
+  ): { maxCount: number; maxCoreCount: number } {
     const use = this.tally(live, (node) => node.cluster === cluster, OPTIMISTIC.limits);
     return {
       maxCount: Math.max(0, cluster.maxCount - use.count),

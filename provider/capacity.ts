@@ -64,7 +64,13 @@ export function capacityFit(status: ClusterStatus, spec: NodeSpec, requested: nu
   const nodearray = findNodearray(status, spec.nodearray);
   if (!nodearray) {
     const names = status.nodearrays.map((n) => n.name).join(", ") || "none";
-    return { fits: false, requested, available: 0, problemField: "nodearray", problem: `nodearray '${spec.nodearray}' does not exist (nodearrays: ${names})` };
+    return {
+      fits: false,
+      requested,
+      available: 0,
+      problemField: "nodearray",
+      problem: `nodearray '${spec.nodearray}' does not exist (nodearrays: ${names})`,
+    };
   }
   const bucket = findBucket(status, spec);
   if (!bucket) {
@@ -143,7 +149,8 @@ export function describeFit(cluster: string, spec: NodeSpec, fit: CapacityFit): 
   const type = fit.bucket?.definition.machineType ?? spec.machineType ?? "(first bucket)";
   const group = spec.placementGroupId ? ` in placement group '${spec.placementGroupId}'` : "";
   const where = `${cluster}/${spec.nodearray} ${type}${group}`;
-  if (fit.problem !== undefined) return `${where}: +${fit.requested} requested, none can be added: ${fit.problem}`;
+  if (fit.problem !== undefined)
+    return `${where}: +${fit.requested} requested, none can be added: ${fit.problem}`;
   const verdict = fit.fits ? "fits" : "does not fit";
   return `${where}: +${fit.requested} requested, ${fit.available} available (binding limit: ${fit.binding.name}) - ${verdict}`;
 }
@@ -171,8 +178,16 @@ export function withAddedNodes(status: ClusterStatus, spec: NodeSpec, nodes: num
               const groups = [...b.placementGroups];
               if (spec.placementGroupId !== undefined) {
                 const index = groups.findIndex((g) => g.name === spec.placementGroupId);
-                const group = groups[index] ?? { name: spec.placementGroupId, activeCount: 0, activeCoreCount: 0 };
-                const grown = { ...group, activeCount: group.activeCount + nodes, activeCoreCount: group.activeCoreCount + cores };
+                const group = groups[index] ?? {
+                  name: spec.placementGroupId,
+                  activeCount: 0,
+                  activeCoreCount: 0,
+                };
+                const grown = {
+                  ...group,
+                  activeCount: group.activeCount + nodes,
+                  activeCoreCount: group.activeCoreCount + cores,
+                };
                 if (index >= 0) groups[index] = grown;
                 else groups.push(grown);
               }

@@ -28,7 +28,10 @@ export interface GetClusterStatusOutputArgs {
  */
 export async function getClusterStatus(args: GetClusterStatusArgs): Promise<ClusterStatus> {
   const connection = resolveConnection(args.connection, (key) => pulumi.runtime.getConfig(key));
-  const client = new CycleCloudClient({ ...connection, logger: (line) => pulumi.log.warn(`cyclecloud: ${line}`) });
+  const client = new CycleCloudClient({
+    ...connection,
+    logger: (line) => pulumi.log.warn(`cyclecloud: ${line}`),
+  });
   return client.getClusterStatus(args.cluster, { nodes: args.nodes ?? false });
 }
 

@@ -117,5 +117,12 @@ function readCaFile(path: string, setting: string): string {
 /** A stable key for a connection, for caching clients; the password enters only as a hash. */
 export function connectionKey(connection: ResolvedConnection): string {
   const secret = createHash("sha256").update(connection.password).digest("hex").slice(0, 16);
-  return JSON.stringify([connection.url, connection.username, secret, connection.caCert ?? "", connection.insecure ?? false, connection.timeoutMs ?? 0]);
+  return JSON.stringify([
+    connection.url,
+    connection.username,
+    secret,
+    connection.caCert ?? "",
+    connection.insecure ?? false,
+    connection.timeoutMs ?? 0,
+  ]);
 }

@@ -27,7 +27,9 @@ const NAME_HINT = "letters, digits, '.', '_' and '-'";
 
 const connectionSchema = z.object(
   {
-    url: z.string({ error: "`connection.url` must be a string such as https://cyclecloud.example.com:8443" }).optional(),
+    url: z
+      .string({ error: "`connection.url` must be a string such as https://cyclecloud.example.com:8443" })
+      .optional(),
     username: z.string({ error: "`connection.username` must be a string" }).optional(),
     password: z.string({ error: "`connection.password` must be a string" }).optional(),
     caCert: z.string({ error: "`connection.caCert` must be PEM text" }).optional(),
@@ -55,9 +57,13 @@ const wholeNumber = (field: string, min: number, what: string) =>
 
 const positiveSeconds = (field: string) =>
   z
-    .number({ error: (issue) => `\`${field}\` must be a number of seconds greater than 0, got ${describe(issue.input)}` })
+    .number({
+      error: (issue) =>
+        `\`${field}\` must be a number of seconds greater than 0, got ${describe(issue.input)}`,
+    })
     .refine((n) => Number.isFinite(n) && n > 0, {
-      error: (issue) => `\`${field}\` must be a number of seconds greater than 0, got ${describe(issue.input)}`,
+      error: (issue) =>
+        `\`${field}\` must be a number of seconds greater than 0, got ${describe(issue.input)}`,
     });
 
 /**
@@ -71,7 +77,9 @@ export const INPUT_FIELDS = {
   count: wholeNumber("count", 0, "a whole number of nodes >= 0"),
   machineType: z
     .string({ error: '`machineType` must be a VM size string such as "Standard_Hc44rs"' })
-    .min(1, { error: "`machineType` must not be empty: omit it to use the nodearray's first suitable bucket" })
+    .min(1, {
+      error: "`machineType` must not be empty: omit it to use the nodearray's first suitable bucket",
+    })
     .optional(),
   placementGroupId: z
     .string({ error: "`placementGroupId` must be a string naming the placement group" })
@@ -211,7 +219,8 @@ export function validateInputs(raw: Record<string, unknown>): CheckFailure[] {
     if (c["caCert"] !== undefined && c["caCertPath"] !== undefined) {
       failures.push({
         property: "connection",
-        reason: "`connection.caCert` and `connection.caCertPath` are exclusive: give the PEM text or a file path, not both",
+        reason:
+          "`connection.caCert` and `connection.caCertPath` are exclusive: give the PEM text or a file path, not both",
       });
     }
   }

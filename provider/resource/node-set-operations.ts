@@ -45,10 +45,15 @@ export async function listRequestNodes(
 
 /** Whether a node was made to the set's spec (the keys a node record shows). */
 export function matchesSpec(node: NodeInfo & { template?: string }, inputs: NodeSetInputs): boolean {
-  if (inputs.machineType !== undefined && node.machineType !== undefined && node.machineType !== inputs.machineType) {
+  if (
+    inputs.machineType !== undefined &&
+    node.machineType !== undefined &&
+    node.machineType !== inputs.machineType
+  ) {
     return false;
   }
-  if (inputs.placementGroupId !== undefined && node.placementGroupId !== inputs.placementGroupId) return false;
+  if (inputs.placementGroupId !== undefined && node.placementGroupId !== inputs.placementGroupId)
+    return false;
   return true;
 }
 
@@ -83,7 +88,9 @@ export async function listHoldings(
       const ours = found.filter((n) => matchesSpec(n, inputs));
       if (found.length > 0 && ours.length === 0) break;
       if (ours.some(isMember)) {
-        ctx.log(`found ${ours.length} node(s) of request ${requestId}, made by an interrupted operation: keeping them`);
+        ctx.log(
+          `found ${ours.length} node(s) of request ${requestId}, made by an interrupted operation: keeping them`,
+        );
       }
       requestIds.push(requestId);
       nodes.push(...ours);
@@ -141,7 +148,9 @@ export async function createWithSequence(
     const outcome = await createOnce(ctx, requestId, body);
     if (outcome !== "used") return outcome;
   }
-  throw new Error(`could not find a free request id after ${base}-${sequence}: set an explicit \`requestId\``);
+  throw new Error(
+    `could not find a free request id after ${base}-${sequence}: set an explicit \`requestId\``,
+  );
 }
 
 async function createOnce(
@@ -165,7 +174,9 @@ async function createOnce(
       if (nodes === undefined) {
         if (conflict) throw error;
         if (attempt >= LOST_ANSWER_ATTEMPTS) throw error;
-        ctx.log(`create request ${requestId} got no answer (${shortReason(error)}); it was not applied, sending it again`);
+        ctx.log(
+          `create request ${requestId} got no answer (${shortReason(error)}); it was not applied, sending it again`,
+        );
         await sleep(1000 * attempt);
         continue;
       }
@@ -184,7 +195,9 @@ async function createOnce(
       }
       const foreign = nodes.filter((n) => isMember(n) && !matchesSpec(n, inputs)).length;
       if (foreign > 0) {
-        ctx.log(`request ${requestId} holds ${foreign} live node(s) of another spec (an older generation): using the next request id`);
+        ctx.log(
+          `request ${requestId} holds ${foreign} live node(s) of another spec (an older generation): using the next request id`,
+        );
       }
       return "used";
     }
@@ -239,7 +252,10 @@ export async function waitForSettled(
   const settled = (n: NodeInfo) => nodePhase(n) !== "provisioning";
   const byRequest = new Map<string, NodeInfo[]>();
   for (const requestId of holdings.requestIds) {
-    byRequest.set(requestId, holdings.nodes.filter((n) => n.requestId === requestId));
+    byRequest.set(
+      requestId,
+      holdings.nodes.filter((n) => n.requestId === requestId),
+    );
   }
   let adopted = holdings.nodes.filter((n) => n.requestId === undefined || !byRequest.has(n.requestId));
   let lastLine = "";
@@ -305,7 +321,9 @@ export async function manageNodes(
     }
   }
   if (errors.length > 0) {
-    throw new Error(`CycleCloud refused to ${action} ${errors.length} node(s) of cluster '${inputs.cluster}': ${errors.join("; ")}`);
+    throw new Error(
+      `CycleCloud refused to ${action} ${errors.length} node(s) of cluster '${inputs.cluster}': ${errors.join("; ")}`,
+    );
   }
 }
 
@@ -324,11 +342,16 @@ export async function waitUntilGone(
   for (let poll = 0; ; poll++) {
     if (ids.size === 0) return [];
     const listed = await listNodesOf(ctx, nodes);
-    const remaining = listed.filter((n) => ids.has(n.id) && n.status !== settledStatus && n.status !== "Terminated");
+    const remaining = listed.filter(
+      (n) => ids.has(n.id) && n.status !== settledStatus && n.status !== "Terminated",
+    );
     if (remaining.length === 0) return [];
     const elapsed = Date.now() - start;
     if (elapsed >= timeoutSeconds * 1000) return remaining;
-    if (poll % 5 === 1) ctx.log(`waiting for ${remaining.length} node(s) to ${settledStatus === "Terminated" ? "terminate" : "deallocate"} (${Math.round(elapsed / 1000)}s)`);
+    if (poll % 5 === 1)
+      ctx.log(
+        `waiting for ${remaining.length} node(s) to ${settledStatus === "Terminated" ? "terminate" : "deallocate"} (${Math.round(elapsed / 1000)}s)`,
+      );
     await sleep(Math.min(pollDelay(elapsed), Math.max(0, timeoutSeconds * 1000 - elapsed)));
   }
 }

@@ -77,12 +77,17 @@ function clientFor(connection: ConnectionArgs | undefined): CycleCloudClient {
 }
 
 /** `CYCLECLOUD_RETRIES` / `CYCLECLOUD_RETRY_BASE_DELAY_MS` tune the client's retries (tests, benchmarks). */
-function retryTuning(env: Record<string, string | undefined>): { retries?: number; retryBaseDelayMs?: number } {
+function retryTuning(env: Record<string, string | undefined>): {
+  retries?: number;
+  retryBaseDelayMs?: number;
+} {
   const tuning: { retries?: number; retryBaseDelayMs?: number } = {};
   const retries = Number(env["CYCLECLOUD_RETRIES"]);
   const base = Number(env["CYCLECLOUD_RETRY_BASE_DELAY_MS"]);
-  if (env["CYCLECLOUD_RETRIES"] !== undefined && Number.isInteger(retries) && retries >= 0) tuning.retries = retries;
-  if (env["CYCLECLOUD_RETRY_BASE_DELAY_MS"] !== undefined && Number.isFinite(base) && base >= 0) tuning.retryBaseDelayMs = base;
+  if (env["CYCLECLOUD_RETRIES"] !== undefined && Number.isInteger(retries) && retries >= 0)
+    tuning.retries = retries;
+  if (env["CYCLECLOUD_RETRY_BASE_DELAY_MS"] !== undefined && Number.isFinite(base) && base >= 0)
+    tuning.retryBaseDelayMs = base;
   return tuning;
 }
 
@@ -91,7 +96,11 @@ function context(inputs: NodeSetInputs): OperationContext {
 }
 
 /** The cluster status, read at most once per cluster every STATUS_CACHE_MS in this process. */
-export function cachedClusterStatus(client: CycleCloudClient, url: string, cluster: string): Promise<ClusterStatus> {
+export function cachedClusterStatus(
+  client: CycleCloudClient,
+  url: string,
+  cluster: string,
+): Promise<ClusterStatus> {
   const key = statusCacheKey(url, cluster);
   const hit = statusCache.get(key);
   if (hit && Date.now() - hit.at < STATUS_CACHE_MS) return hit.status;
@@ -110,7 +119,8 @@ function statusCacheKey(url: string, cluster: string): string {
 function forgetClusterStatus(url: string, cluster: string): void {
   const key = statusCacheKey(url, cluster);
   statusCache.delete(key);
-  for (const [identity, planned] of plannedIncreases) if (planned.cacheKey === key) plannedIncreases.delete(identity);
+  for (const [identity, planned] of plannedIncreases)
+    if (planned.cacheKey === key) plannedIncreases.delete(identity);
 }
 
 /** Forgets clients, caches and stack config (tests). */
@@ -140,7 +150,10 @@ async function configure(req: dynamic.ConfigureRequest): Promise<void> {
   stackConfig = (key) => config.get(key);
 }
 
-async function check(olds: Record<string, unknown>, news: Record<string, unknown>): Promise<dynamic.CheckResult> {
+async function check(
+  olds: Record<string, unknown>,
+  news: Record<string, unknown>,
+): Promise<dynamic.CheckResult> {
   const failures = validateInputs(news);
   if (failures.length > 0) return { inputs: news, failures };
 
@@ -185,14 +198,24 @@ async function preflight(olds: Record<string, unknown>, inputs: NodeSetInputs): 
       log(inputs, `warning: ${reason}`);
       return [];
     }
-    return [{ property: "cluster", reason: `${reason}. Fix the connection, or set \`preflight: "off"\` to skip the check` }];
+    return [
+      {
+        property: "cluster",
+        reason: `${reason}. Fix the connection, or set \`preflight: "off"\` to skip the check`,
+      },
+    ];
   }
-  const nodeSpec = { nodearray: inputs.nodearray, machineType: inputs.machineType, placementGroupId: inputs.placementGroupId };
+  const nodeSpec = {
+    nodearray: inputs.nodearray,
+    machineType: inputs.machineType,
+    placementGroupId: inputs.placementGroupId,
+  };
   let others = 0;
   for (const [identity, planned] of plannedIncreases) {
     if (identity === inputs.identity || planned.cacheKey !== cacheKey) continue;
     status = withAddedNodes(status, planned.spec, planned.nodes);
-    if (findBucket(status, planned.spec)?.bucketId === findBucket(status, nodeSpec)?.bucketId) others += planned.nodes;
+    if (findBucket(status, planned.spec)?.bucketId === findBucket(status, nodeSpec)?.bucketId)
+      others += planned.nodes;
   }
   let fit = capacityFit(status, nodeSpec, increase);
   let plan = others > 0 ? ` (after ${others} node(s) for other sets of this plan)` : "";
@@ -234,7 +257,11 @@ async function existingNodesOfNewSet(inputs: NodeSetInputs): Promise<number> {
   }
 }
 
-async function diff(_id: string, olds: NodeSetState, news: Record<string, unknown>): Promise<dynamic.DiffResult> {
+async function diff(
+  _id: string,
+  olds: NodeSetState,
+  news: Record<string, unknown>,
+): Promise<dynamic.DiffResult> {
   const decision = diffNodeSet(olds, news);
   return { changes: decision.changes, replaces: decision.replaces, deleteBeforeReplace: false };
 }
@@ -253,7 +280,11 @@ async function create(props: Record<string, unknown>): Promise<dynamic.CreateRes
   return { id, outs: await finish(ctx, holdings, reasons) };
 }
 
-async function update(id: string, olds: NodeSetState, news: Record<string, unknown>): Promise<dynamic.UpdateResult> {
+async function update(
+  id: string,
+  olds: NodeSetState,
+  news: Record<string, unknown>,
+): Promise<dynamic.UpdateResult> {
   const inputs = asInputs(news);
   const ctx = context(inputs);
   let holdings = await listHoldings(ctx, olds, { probeForward: true });
@@ -283,10 +314,17 @@ async function deleteSet(_id: string, props: NodeSetState): Promise<void> {
   });
   if (targets.length > 0) {
     ctx.log(`${deallocate ? "deallocating" : "terminating"} ${targets.length} node(s)`);
-    await manageNodes(ctx, deallocate ? "deallocate" : "terminate", targets).finally(() => forgetStatusOf(inputs));
+    await manageNodes(ctx, deallocate ? "deallocate" : "terminate", targets).finally(() =>
+      forgetStatusOf(inputs),
+    );
   }
   const pending = holdings.nodes.filter((n) => nodePhase(n) !== "gone");
-  const remaining = await waitUntilGone(ctx, pending, deallocate ? "Deallocated" : "Terminated", inputs.deleteTimeoutSeconds);
+  const remaining = await waitUntilGone(
+    ctx,
+    pending,
+    deallocate ? "Deallocated" : "Terminated",
+    inputs.deleteTimeoutSeconds,
+  );
   if (remaining.length > 0) {
     throw new Error(
       `${remaining.length} node(s) of ${describeSpec(inputs)} still not ${deallocate ? "deallocated" : "terminated"} after ${inputs.deleteTimeoutSeconds}s ` +
@@ -304,13 +342,17 @@ async function adopt(ctx: OperationContext, holdings: SetHoldings): Promise<SetH
   const found: NodeInfo[] = [];
   const requestIds = [...holdings.requestIds];
   const adoptedNodeIds = [...holdings.adoptedNodeIds];
-  const all = (await client.listNodes(inputs.cluster, request.requestId ? { requestId: request.requestId } : undefined)).nodes;
+  const all = (
+    await client.listNodes(inputs.cluster, request.requestId ? { requestId: request.requestId } : undefined)
+  ).nodes;
   const known = new Set(holdings.nodes.map((n) => n.id));
   const candidates = request.requestId ? all : all.filter((r) => request.nodeIds?.includes(r.NodeId));
   if (request.nodeIds) {
     const missing = request.nodeIds.filter((nodeId) => !all.some((r) => r.NodeId === nodeId));
     if (missing.length > 0) {
-      throw new Error(`\`adoptExisting.nodeIds\`: cluster '${inputs.cluster}' has no node ${missing.join(", ")}`);
+      throw new Error(
+        `\`adoptExisting.nodeIds\`: cluster '${inputs.cluster}' has no node ${missing.join(", ")}`,
+      );
     }
   }
   const mismatches: string[] = [];
@@ -330,7 +372,9 @@ async function adopt(ctx: OperationContext, holdings: SetHoldings): Promise<SetH
     }
   }
   if (mismatches.length > 0) {
-    throw new Error(`refusing to adopt nodes that do not match the declared spec: ${mismatches.join("; ")}. Fix \`adoptExisting\` or the set's inputs`);
+    throw new Error(
+      `refusing to adopt nodes that do not match the declared spec: ${mismatches.join("; ")}. Fix \`adoptExisting\` or the set's inputs`,
+    );
   }
   if (request.requestId && !requestIds.includes(request.requestId)) requestIds.push(request.requestId);
   if (!request.requestId) {
@@ -367,7 +411,9 @@ async function converge(ctx: OperationContext, holdings: SetHoldings): Promise<s
   const healthy = members().filter(isHealthy);
   if (healthy.length > inputs.count) {
     const excess = chooseNodesToRemove(healthy, healthy.length - inputs.count, inputs.baseRequestId);
-    ctx.log(`shrinking from ${healthy.length} to ${inputs.count}: terminating ${excess.map((n) => n.name).join(", ")}`);
+    ctx.log(
+      `shrinking from ${healthy.length} to ${inputs.count}: terminating ${excess.map((n) => n.name).join(", ")}`,
+    );
     await manageNodes(ctx, "terminate", excess);
     markLeaving(holdings, excess);
     removed.push(...excess);
@@ -383,7 +429,9 @@ async function converge(ctx: OperationContext, holdings: SetHoldings): Promise<s
     }
     ctx.log(`requested ${shortfall} node(s) as ${outcome.requestId}: ${outcome.added} added`);
     if (outcome.added < shortfall) {
-      reasons.push(`CycleCloud added ${outcome.added} of ${shortfall} requested node(s)${outcome.message ? `: ${outcome.message}` : ""}`);
+      reasons.push(
+        `CycleCloud added ${outcome.added} of ${shortfall} requested node(s)${outcome.message ? `: ${outcome.message}` : ""}`,
+      );
     }
     break;
   }
@@ -417,7 +465,11 @@ async function converge(ctx: OperationContext, holdings: SetHoldings): Promise<s
  * waiting, a terminate refused) becomes a partial failure carrying every request id and node known
  * so far: the nodes are recorded in state rather than lost.
  */
-async function convergeKeepingTrack(ctx: OperationContext, holdings: SetHoldings, id: string): Promise<string[]> {
+async function convergeKeepingTrack(
+  ctx: OperationContext,
+  holdings: SetHoldings,
+  id: string,
+): Promise<string[]> {
   const before = holdings.requestIds.length;
   try {
     return await converge(ctx, holdings);
@@ -435,7 +487,12 @@ function markLeaving(holdings: SetHoldings, nodes: readonly NodeInfo[]): void {
 }
 
 /** The final state; throws a partial failure (with that state) if the set did not converge. */
-async function finish(ctx: OperationContext, holdings: SetHoldings, reasons: string[], knownId?: string): Promise<NodeSetState> {
+async function finish(
+  ctx: OperationContext,
+  holdings: SetHoldings,
+  reasons: string[],
+  knownId?: string,
+): Promise<NodeSetState> {
   const { inputs } = ctx;
   const id = knownId ?? inputs.baseRequestId;
   const state = nodeSetState(inputs, { ...holdings, ...(await bucketFor(ctx, holdings.nodes)) });

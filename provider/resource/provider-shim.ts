@@ -5,29 +5,33 @@
  * the program's directory (the provider process's working directory). The serialized text is small,
  * contains no credentials, and is identical for every resource and every run.
  *
- * Keep this file free of imports: anything referenced here would be serialized with it.
+ * Keep this file free of value imports: anything referenced here would be serialized with it.
+ * Comments inside the functions would be serialized too, so they live out here:
+ * `require` inside the serialized text has no filename to resolve from; a require rooted in the
+ * working directory finds the package both when installed and through its own `exports` map (a
+ * `Pulumi.yaml` at the package's root).
  */
+import type * as NodeModule from "node:module";
+import type * as NodePath from "node:path";
+import type { NodeSetProvider } from "./node-set-provider";
+import type * as ProviderImpl from "./provider-impl";
 
 /* eslint-disable @typescript-eslint/no-require-imports -- the shim must load modules at call time */
-
-type Impl = import("./node-set-provider").NodeSetProvider;
-
-function loadImplementation(): Impl {
-  // `require` inside the serialized text has no filename to resolve from; a require rooted in the
-  // working directory finds the package both when installed and through its own `exports` map.
-  const { createRequire } = require("node:module") as typeof import("node:module");
-  const { join } = require("node:path") as typeof import("node:path");
+function loadImplementation(): NodeSetProvider {
+  const { createRequire } = require("node:module") as typeof NodeModule;
+  const { join } = require("node:path") as typeof NodePath;
   const load = createRequire(join(process.cwd(), "pulumi-cyclecloud-provider.js"));
-  return (load("pulumi-cyclecloud/internal/provider-impl") as typeof import("./provider-impl")).nodeSetProvider;
+  return (load("pulumi-cyclecloud/internal/provider-impl") as typeof ProviderImpl).nodeSetProvider;
 }
+/* eslint-enable @typescript-eslint/no-require-imports */
 
 /** The serialized provider of `CycleCloudNodeSet`. */
 export const nodeSetProviderShim = {
-  configure: (...args: Parameters<Impl["configure"]>) => loadImplementation().configure(...args),
-  check: (...args: Parameters<Impl["check"]>) => loadImplementation().check(...args),
-  diff: (...args: Parameters<Impl["diff"]>) => loadImplementation().diff(...args),
-  create: (...args: Parameters<Impl["create"]>) => loadImplementation().create(...args),
-  read: (...args: Parameters<Impl["read"]>) => loadImplementation().read(...args),
-  update: (...args: Parameters<Impl["update"]>) => loadImplementation().update(...args),
-  delete: (...args: Parameters<Impl["delete"]>) => loadImplementation().delete(...args),
+  configure: (...args: Parameters<NodeSetProvider["configure"]>) => loadImplementation().configure(...args),
+  check: (...args: Parameters<NodeSetProvider["check"]>) => loadImplementation().check(...args),
+  diff: (...args: Parameters<NodeSetProvider["diff"]>) => loadImplementation().diff(...args),
+  create: (...args: Parameters<NodeSetProvider["create"]>) => loadImplementation().create(...args),
+  read: (...args: Parameters<NodeSetProvider["read"]>) => loadImplementation().read(...args),
+  update: (...args: Parameters<NodeSetProvider["update"]>) => loadImplementation().update(...args),
+  delete: (...args: Parameters<NodeSetProvider["delete"]>) => loadImplementation().delete(...args),
 };

@@ -49,8 +49,8 @@ export const BucketSchema = z.object({
   lastCapacityFailure: z.number().optional(),
   placementGroups: z.array(PlacementGroupStatusSchema),
   virtualMachine: VirtualMachineSchema,
-  /** Only with `nodes=true`. */
-  activeNodes: z.array(NodeRecordSchema).optional(),
+  /** Only with `nodes=true`. Real clients (scalelib) read node names here; records are accepted too. */
+  activeNodes: z.array(z.union([z.string(), NodeRecordSchema])).optional(),
 });
 export type Bucket = z.infer<typeof BucketSchema>;
 

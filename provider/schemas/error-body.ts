@@ -6,7 +6,7 @@ import { z } from "zod";
  */
 export const ErrorBodySchema = z.object({
   Exception: z.string().optional(),
-  Message: z.string(),
+  Message: z.string().optional(),
   Detail: z.string().optional(),
   Code: z.number().int().optional(),
 });

@@ -46,7 +46,7 @@ export const NodeRecordSchema = z.object({
   ClusterName: optionalString,
   RequestId: optionalString,
   Configuration: z.record(z.string(), z.unknown()).nullish(),
-  Tags: z.record(z.string(), z.string()).nullish(),
+  Tags: z.record(z.string(), z.unknown()).nullish(),
   KeepAlive: optionalBoolean,
   Interruptible: optionalBoolean,
   CoreCount: optionalNumber,

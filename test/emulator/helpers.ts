@@ -91,5 +91,5 @@ export function sleep(ms: number): Promise<void> {
 
 /** The `Message` of a CycleCloud error body, after checking the body against the wire schema. */
 export function errorMessage(reply: Reply): string {
-  return ErrorBodySchema.parse(reply.json).Message;
+  return ErrorBodySchema.parse(reply.json).Message ?? "(no Message)";
 }

@@ -122,10 +122,11 @@ describe("GET /clusters/{cluster}/status", () => {
       ["ondemand-3", "Deallocated"],
     ]);
     const buckets = status.nodearrays[0]?.buckets ?? [];
-    expect(buckets.map((bucket) => bucket.activeNodes?.map((node) => node.Name))).toEqual([
-      ["ondemand-1"],
-      ["ondemand-2"],
-    ]);
+    expect(
+      buckets.map((bucket) =>
+        bucket.activeNodes?.map((node) => (typeof node === "string" ? node : node.Name)),
+      ),
+    ).toEqual([["ondemand-1"], ["ondemand-2"]]);
     expect(buckets[1]?.placementGroups).toEqual([{ name: "pg0", activeCount: 1, activeCoreCount: 44 }]);
   });
 

@@ -7,7 +7,9 @@ import type { NodeSetState } from "../../provider/resource/node-set-state";
 
 export const provider: NodeSetProvider = nodeSetProvider;
 
-export async function startTestEmulator(timing = { acquiringMs: 0, preparingMs: 0, terminatingMs: 0 }): Promise<RunningEmulator> {
+export async function startTestEmulator(
+  timing = { acquiringMs: 0, preparingMs: 0, terminatingMs: 0 },
+): Promise<RunningEmulator> {
   // Polls every 20 ms instead of every second, so lifecycle tests take milliseconds.
   process.env["CYCLECLOUD_POLL_MIN_MS"] = "20";
   process.env["CYCLECLOUD_POLL_MAX_MS"] = "50";
@@ -25,18 +27,30 @@ export async function configureFor(emu: RunningEmulator): Promise<void> {
     "cyclecloud:username": emu.username,
     "cyclecloud:password": emu.password,
   };
-  await provider.configure({ config: { get: (key: string) => config[key], require: (key: string) => config[key] ?? "" } });
+  await provider.configure({
+    config: { get: (key: string) => config[key], require: (key: string) => config[key] ?? "" },
+  });
 }
 
 let serial = 0;
 /** Raw program inputs for a set, with a unique identity per test. */
 export function declare(overrides: Record<string, unknown> = {}): Record<string, unknown> {
   serial += 1;
-  return { identity: `proj/test/set${serial}-${Date.now()}`, cluster: "hpc", nodearray: "ondemand", count: 2, machineType: "Standard_Fs32_v2", ...overrides };
+  return {
+    identity: `proj/test/set${serial}-${Date.now()}`,
+    cluster: "hpc",
+    nodearray: "ondemand",
+    count: 2,
+    machineType: "Standard_Fs32_v2",
+    ...overrides,
+  };
 }
 
 /** `check` that must pass; returns the checked inputs. */
-export async function checked(news: Record<string, unknown>, olds: object = {}): Promise<Record<string, unknown>> {
+export async function checked(
+  news: Record<string, unknown>,
+  olds: object = {},
+): Promise<Record<string, unknown>> {
   const result = await provider.check(olds as Record<string, unknown>, news);
   expect(result.failures).toEqual([]);
   return result.inputs as Record<string, unknown>;

@@ -2,7 +2,17 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vites
 import type { RunningEmulator } from "../../emulator";
 import { NodeSetPartialFailure } from "../../provider/resource/node-set-provider";
 import type { NodeSetState } from "../../provider/resource/node-set-state";
-import { admin, checked, configureFor, createSet, declare, liveNodes, mutations, provider, startTestEmulator } from "./harness";
+import {
+  admin,
+  checked,
+  configureFor,
+  createSet,
+  declare,
+  liveNodes,
+  mutations,
+  provider,
+  startTestEmulator,
+} from "./harness";
 
 let emu: RunningEmulator;
 beforeAll(async () => {
@@ -36,9 +46,13 @@ describe("create", () => {
   });
 
   it("creates the seed's 4 x Standard_Hc44rs in placement group pg0", async () => {
-    const { state } = await createSet(declare({ count: 4, machineType: "Standard_Hc44rs", placementGroupId: "pg0" }));
+    const { state } = await createSet(
+      declare({ count: 4, machineType: "Standard_Hc44rs", placementGroupId: "pg0" }),
+    );
     expect(state.nodes).toHaveLength(4);
-    expect(state.nodes.every((n) => n.placementGroupId === "pg0" && n.machineType === "Standard_Hc44rs")).toBe(true);
+    expect(
+      state.nodes.every((n) => n.placementGroupId === "pg0" && n.machineType === "Standard_Hc44rs"),
+    ).toBe(true);
     expect(liveNodes(emu, state.requestIds).every((n) => n.record.PlacementGroupId === "pg0")).toBe(true);
   });
 
@@ -145,12 +159,18 @@ describe("update", () => {
   it("shrinks by terminating the newest nodes", async () => {
     const news = declare({ count: 2 });
     const { id, state } = await createSet(news);
-    const grown = (await provider.update(id, state, await checked({ ...news, count: 3 }, state))).outs as NodeSetState;
+    const grown = (await provider.update(id, state, await checked({ ...news, count: 3 }, state)))
+      .outs as NodeSetState;
     const newest = grown.nodes.find((n) => n.requestId === `${id}-1`);
-    const shrunk = (await provider.update(id, grown, await checked({ ...news, count: 2 }, grown))).outs as NodeSetState;
+    const shrunk = (await provider.update(id, grown, await checked({ ...news, count: 2 }, grown)))
+      .outs as NodeSetState;
     expect(shrunk.nodes).toHaveLength(2);
     expect(shrunk.nodeIds).not.toContain(newest?.id);
-    expect(liveNodes(emu, shrunk.requestIds).map((n) => n.record.NodeId).sort()).toEqual([...shrunk.nodeIds].sort());
+    expect(
+      liveNodes(emu, shrunk.requestIds)
+        .map((n) => n.record.NodeId)
+        .sort(),
+    ).toEqual([...shrunk.nodeIds].sort());
   });
 
   it("heals after a node fails: terminates it and creates a replacement", async () => {
@@ -162,7 +182,8 @@ describe("update", () => {
     expect(refreshed.failedCount).toBe(1);
     const diff = await provider.diff(id, refreshed, await checked(news, refreshed));
     expect(diff).toEqual({ changes: true, replaces: [], deleteBeforeReplace: false });
-    const healed = (await provider.update(id, refreshed, await checked(news, refreshed))).outs as NodeSetState;
+    const healed = (await provider.update(id, refreshed, await checked(news, refreshed)))
+      .outs as NodeSetState;
     expect(healed.readyCount).toBe(2);
     expect(healed.failedCount).toBe(0);
     expect(healed.nodeIds).not.toContain(victim?.id);
@@ -173,7 +194,9 @@ describe("update", () => {
     const news = declare({ count: 1 });
     const { id, state } = await createSet(news);
     const before = mutations(emu);
-    const updated = (await provider.update(id, state, await checked({ ...news, readyTimeoutSeconds: 60 }, state))).outs as NodeSetState;
+    const updated = (
+      await provider.update(id, state, await checked({ ...news, readyTimeoutSeconds: 60 }, state))
+    ).outs as NodeSetState;
     expect(updated.readyTimeoutSeconds).toBe(60);
     expect(mutations(emu)).toBe(before);
   });
@@ -204,8 +227,13 @@ describe("read", () => {
     // A grow request that reached the server, but whose result never reached state.
     await fetch(`${emu.url}/clusters/hpc/nodes/create`, {
       method: "POST",
-      headers: { Authorization: `Basic ${Buffer.from(`${emu.username}:${emu.password}`).toString("base64")}` },
-      body: JSON.stringify({ requestId: `${id}-1`, sets: [{ count: 1, nodearray: "ondemand", definition: { machineType: "Standard_Fs32_v2" } }] }),
+      headers: {
+        Authorization: `Basic ${Buffer.from(`${emu.username}:${emu.password}`).toString("base64")}`,
+      },
+      body: JSON.stringify({
+        requestId: `${id}-1`,
+        sets: [{ count: 1, nodearray: "ondemand", definition: { machineType: "Standard_Fs32_v2" } }],
+      }),
     });
     const refreshed = (await provider.read(id, state)).props as NodeSetState;
     expect(refreshed.requestIds).toEqual([`${id}-0`, `${id}-1`]);
@@ -297,7 +325,9 @@ describe("check and preflight", () => {
     const news = declare({ count: 2 });
     const olds = await checked(news);
     expect((await checked({ ...news, count: 3 }, olds))["baseRequestId"]).toBe(olds["baseRequestId"]);
-    expect((await checked({ ...news, machineType: "Standard_Hc44rs" }, olds))["baseRequestId"]).not.toBe(olds["baseRequestId"]);
+    expect((await checked({ ...news, machineType: "Standard_Hc44rs" }, olds))["baseRequestId"]).not.toBe(
+      olds["baseRequestId"],
+    );
   });
 
   it("tolerates values unknown during preview and skips preflight for them", async () => {

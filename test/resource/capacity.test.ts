@@ -20,53 +20,103 @@ describe("capacityFit", () => {
     ]);
   });
 
-  const table: { limit: string; status: ReturnType<typeof seedStatus>; spec?: object; available: number }[] = [
-    {
-      limit: "bucket availableCount",
-      status: seedStatus({ nodearrays: [{ name: "ondemand", maxCount: 100, maxCoreCount: 5000, buckets: [bucket({ machineType: "Standard_Hc44rs", availableCount: 2 })] }] }),
-      available: 2,
-    },
-    {
-      limit: "bucket availableCoreCount",
-      status: seedStatus({ nodearrays: [{ name: "ondemand", maxCount: 100, maxCoreCount: 5000, buckets: [bucket({ machineType: "Standard_Hc44rs", availableCoreCount: 100 })] }] }),
-      available: 2,
-    },
-    {
-      limit: "nodearray maxCount",
-      status: seedStatus({ nodearrays: [{ name: "ondemand", maxCount: 5, maxCoreCount: 5000, buckets: [bucket({ machineType: "Standard_Hc44rs", activeCount: 2, activeCoreCount: 88 })] }] }),
-      available: 3,
-    },
-    {
-      limit: "nodearray maxCoreCount",
-      status: seedStatus({ nodearrays: [{ name: "ondemand", maxCount: 100, maxCoreCount: 200, buckets: [bucket({ machineType: "Standard_Hc44rs", activeCount: 1, activeCoreCount: 44 })] }] }),
-      available: 3,
-    },
-    { limit: "cluster maxCount", status: seedStatus({ maxCount: 1 }), available: 1 },
-    { limit: "cluster maxCoreCount", status: seedStatus({ maxCoreCount: 100 }), available: 2 },
-    {
-      limit: "placement group 'pg0' size",
-      status: seedStatus({
-        nodearrays: [
-          {
-            name: "ondemand",
-            maxCount: 100,
-            maxCoreCount: 5000,
-            buckets: [bucket({ machineType: "Standard_Hc44rs", maxPlacementGroupSize: 6, placementGroups: [{ name: "pg0", activeCount: 4, activeCoreCount: 176 }] })],
-          },
-        ],
-      }),
-      spec: { placementGroupId: "pg0" },
-      available: 2,
-    },
-    {
-      limit: "placement group 'pg0' core size",
-      status: seedStatus({
-        nodearrays: [{ name: "ondemand", maxCount: 100, maxCoreCount: 5000, buckets: [bucket({ machineType: "Standard_Hc44rs", maxPlacementGroupCoreSize: 132 })] }],
-      }),
-      spec: { placementGroupId: "pg0" },
-      available: 3,
-    },
-  ];
+  const table: { limit: string; status: ReturnType<typeof seedStatus>; spec?: object; available: number }[] =
+    [
+      {
+        limit: "bucket availableCount",
+        status: seedStatus({
+          nodearrays: [
+            {
+              name: "ondemand",
+              maxCount: 100,
+              maxCoreCount: 5000,
+              buckets: [bucket({ machineType: "Standard_Hc44rs", availableCount: 2 })],
+            },
+          ],
+        }),
+        available: 2,
+      },
+      {
+        limit: "bucket availableCoreCount",
+        status: seedStatus({
+          nodearrays: [
+            {
+              name: "ondemand",
+              maxCount: 100,
+              maxCoreCount: 5000,
+              buckets: [bucket({ machineType: "Standard_Hc44rs", availableCoreCount: 100 })],
+            },
+          ],
+        }),
+        available: 2,
+      },
+      {
+        limit: "nodearray maxCount",
+        status: seedStatus({
+          nodearrays: [
+            {
+              name: "ondemand",
+              maxCount: 5,
+              maxCoreCount: 5000,
+              buckets: [bucket({ machineType: "Standard_Hc44rs", activeCount: 2, activeCoreCount: 88 })],
+            },
+          ],
+        }),
+        available: 3,
+      },
+      {
+        limit: "nodearray maxCoreCount",
+        status: seedStatus({
+          nodearrays: [
+            {
+              name: "ondemand",
+              maxCount: 100,
+              maxCoreCount: 200,
+              buckets: [bucket({ machineType: "Standard_Hc44rs", activeCount: 1, activeCoreCount: 44 })],
+            },
+          ],
+        }),
+        available: 3,
+      },
+      { limit: "cluster maxCount", status: seedStatus({ maxCount: 1 }), available: 1 },
+      { limit: "cluster maxCoreCount", status: seedStatus({ maxCoreCount: 100 }), available: 2 },
+      {
+        limit: "placement group 'pg0' size",
+        status: seedStatus({
+          nodearrays: [
+            {
+              name: "ondemand",
+              maxCount: 100,
+              maxCoreCount: 5000,
+              buckets: [
+                bucket({
+                  machineType: "Standard_Hc44rs",
+                  maxPlacementGroupSize: 6,
+                  placementGroups: [{ name: "pg0", activeCount: 4, activeCoreCount: 176 }],
+                }),
+              ],
+            },
+          ],
+        }),
+        spec: { placementGroupId: "pg0" },
+        available: 2,
+      },
+      {
+        limit: "placement group 'pg0' core size",
+        status: seedStatus({
+          nodearrays: [
+            {
+              name: "ondemand",
+              maxCount: 100,
+              maxCoreCount: 5000,
+              buckets: [bucket({ machineType: "Standard_Hc44rs", maxPlacementGroupCoreSize: 132 })],
+            },
+          ],
+        }),
+        spec: { placementGroupId: "pg0" },
+        available: 3,
+      },
+    ];
   for (const row of table) {
     it(`reports ${row.limit} as the binding limit when it is the smallest`, () => {
       const fit = capacityFit(row.status, { ...hc, ...row.spec }, row.available + 1);
@@ -79,7 +129,16 @@ describe("capacityFit", () => {
 
   it("refuses an invalid bucket and says why", () => {
     const status = seedStatus({
-      nodearrays: [{ name: "ondemand", maxCount: 100, maxCoreCount: 500, buckets: [bucket({ machineType: "Standard_Hc44rs", valid: false, invalidReason: "DisabledMachineType" })] }],
+      nodearrays: [
+        {
+          name: "ondemand",
+          maxCount: 100,
+          maxCoreCount: 500,
+          buckets: [
+            bucket({ machineType: "Standard_Hc44rs", valid: false, invalidReason: "DisabledMachineType" }),
+          ],
+        },
+      ],
     });
     expect(capacityFit(status, hc, 1)).toEqual({
       fits: false,
@@ -87,12 +146,17 @@ describe("capacityFit", () => {
       available: 0,
       bucket: status.nodearrays[0]?.buckets[0],
       problemField: "machineType",
-      problem: "bucket Standard_Hc44rs of nodearray 'ondemand' is not valid (DisabledMachineType): it only describes existing nodes",
+      problem:
+        "bucket Standard_Hc44rs of nodearray 'ondemand' is not valid (DisabledMachineType): it only describes existing nodes",
     });
   });
 
   it("refuses a placement group on a bucket without InfiniBand", () => {
-    const fit = capacityFit(seedStatus(), { nodearray: "ondemand", machineType: "Standard_Fs32_v2", placementGroupId: "pg0" }, 1);
+    const fit = capacityFit(
+      seedStatus(),
+      { nodearray: "ondemand", machineType: "Standard_Fs32_v2", placementGroupId: "pg0" },
+      1,
+    );
     expect(fit.problemField).toBe("placementGroupId");
     expect(fit.problem).toBe(
       "placement group 'pg0' needs InfiniBand, which Standard_Fs32_v2 does not have: choose an InfiniBand machine type or drop placementGroupId",
@@ -115,7 +179,9 @@ describe("capacityFit", () => {
 
 describe("findBucket and maxNodesThatFit", () => {
   it("picks the first valid bucket when no machine type is given", () => {
-    expect(findBucket(seedStatus(), { nodearray: "ondemand" })?.definition.machineType).toBe("Standard_Fs32_v2");
+    expect(findBucket(seedStatus(), { nodearray: "ondemand" })?.definition.machineType).toBe(
+      "Standard_Fs32_v2",
+    );
   });
 
   it("counts how many nodes of a spec fit", () => {

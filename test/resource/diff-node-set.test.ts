@@ -4,7 +4,13 @@ import { UNKNOWN } from "../../provider/resource/inputs";
 import type { NodeInfo, NodeSetState } from "../../provider/resource/node-set-state";
 import { nodeSetState } from "../../provider/resource/node-set-state";
 
-const ready = (i: number): NodeInfo => ({ id: `id-${i}`, name: `ondemand-${i}`, status: "Ready", privateIp: `10.0.0.${i}`, requestId: "b-0" });
+const ready = (i: number): NodeInfo => ({
+  id: `id-${i}`,
+  name: `ondemand-${i}`,
+  status: "Ready",
+  privateIp: `10.0.0.${i}`,
+  requestId: "b-0",
+});
 
 function state(nodes: NodeInfo[] = [ready(1), ready(2)]): NodeSetState {
   return nodeSetState(
@@ -26,7 +32,7 @@ function state(nodes: NodeInfo[] = [ready(1), ready(2)]): NodeSetState {
 }
 
 function inputsOf(s: NodeSetState): Record<string, unknown> {
-  const { requestIds: _r, nodes: _n, nodeIds: _i, hostnames: _h, privateIps: _p, readyCount: _c, failedCount: _f, ...inputs } = s;
+  const { requestIds, nodes, nodeIds, hostnames, privateIps, readyCount, failedCount, ...inputs } = s;
   return inputs;
 }
 
@@ -47,7 +53,11 @@ describe("diffNodeSet", () => {
   ];
   for (const [key, value] of replaceTable) {
     it(`replaces the set when ${key} changes`, () => {
-      expect(diffNodeSet(state(), { ...inputsOf(state()), [key]: value })).toEqual({ changes: true, replaces: [key], updates: [] });
+      expect(diffNodeSet(state(), { ...inputsOf(state()), [key]: value })).toEqual({
+        changes: true,
+        replaces: [key],
+        updates: [],
+      });
     });
   }
 

@@ -1,7 +1,9 @@
 import type { Bucket, ClusterStatus } from "../../provider/schemas";
 
 /** A bucket like the seed's, with overrides. */
-export function bucket(overrides: Partial<Bucket> & { machineType: string; vcpuCount?: number; infiniband?: boolean }): Bucket {
+export function bucket(
+  overrides: Partial<Bucket> & { machineType: string; vcpuCount?: number; infiniband?: boolean },
+): Bucket {
   const { machineType, vcpuCount = 44, infiniband = true, ...rest } = overrides;
   return {
     bucketId: `bucket-${machineType}`,

@@ -9,19 +9,33 @@ import {
 } from "../../provider/resource/request-id";
 
 const identity = "hpc-infra/prod/mpi";
-const spec = { cluster: "hpc", nodearray: "ondemand", machineType: "Standard_Hc44rs", placementGroupId: "pg0" };
+const spec = {
+  cluster: "hpc",
+  nodearray: "ondemand",
+  machineType: "Standard_Hc44rs",
+  placementGroupId: "pg0",
+};
 
 describe("deriveBaseRequestId", () => {
   it("is deterministic: the same identity and spec give the same id", () => {
     const id = deriveBaseRequestId(identity, spec);
     expect(id).toMatch(/^pcc-[0-9a-f]{24}$/);
     expect(deriveBaseRequestId(identity, { ...spec })).toBe(id);
-    expect(deriveBaseRequestId(identity, { placementGroupId: "pg0", machineType: "Standard_Hc44rs", nodearray: "ondemand", cluster: "hpc" })).toBe(id);
+    expect(
+      deriveBaseRequestId(identity, {
+        placementGroupId: "pg0",
+        machineType: "Standard_Hc44rs",
+        nodearray: "ondemand",
+        cluster: "hpc",
+      }),
+    ).toBe(id);
   });
 
   it("is a fixed function of its inputs across versions (a golden value)", () => {
     // sha256 of the canonical JSON {"cluster":"hpc","identity":"p/s/n","nodearray":"ondemand"}
-    expect(deriveBaseRequestId("p/s/n", { cluster: "hpc", nodearray: "ondemand" })).toBe("pcc-2893bf348ad4c244599364af");
+    expect(deriveBaseRequestId("p/s/n", { cluster: "hpc", nodearray: "ondemand" })).toBe(
+      "pcc-2893bf348ad4c244599364af",
+    );
   });
 
   const changes: [string, object | string][] = [
@@ -38,7 +52,10 @@ describe("deriveBaseRequestId", () => {
   ];
   for (const [what, change] of changes) {
     it(`changes when ${what} changes`, () => {
-      const other = typeof change === "string" ? deriveBaseRequestId(change, spec) : deriveBaseRequestId(identity, { ...spec, ...change });
+      const other =
+        typeof change === "string"
+          ? deriveBaseRequestId(change, spec)
+          : deriveBaseRequestId(identity, { ...spec, ...change });
       expect(other).not.toBe(deriveBaseRequestId(identity, spec));
     });
   }
@@ -50,8 +67,14 @@ describe("deriveBaseRequestId", () => {
   });
 
   it("does not depend on the order of nodeAttributes keys", () => {
-    const a = deriveBaseRequestId(identity, { ...spec, nodeAttributes: { KeepAlive: true, Tags: { a: "1", b: "2" } } });
-    const b = deriveBaseRequestId(identity, { ...spec, nodeAttributes: { Tags: { b: "2", a: "1" }, KeepAlive: true } });
+    const a = deriveBaseRequestId(identity, {
+      ...spec,
+      nodeAttributes: { KeepAlive: true, Tags: { a: "1", b: "2" } },
+    });
+    const b = deriveBaseRequestId(identity, {
+      ...spec,
+      nodeAttributes: { Tags: { b: "2", a: "1" }, KeepAlive: true },
+    });
     expect(a).toBe(b);
   });
 
@@ -83,8 +106,16 @@ describe("request id sequence", () => {
 describe("replaceKeysChanged and canonicalJson", () => {
   it("lists exactly the replace-triggering inputs that differ", () => {
     expect(replaceKeysChanged(spec, { ...spec })).toEqual([]);
-    expect(replaceKeysChanged(spec, { ...spec, machineType: "X", nameFormat: "n-%d" })).toEqual(["machineType", "nameFormat"]);
-    expect(replaceKeysChanged({ ...spec, nodeAttributes: { A: 1, B: 2 } }, { ...spec, nodeAttributes: { B: 2, A: 1 } })).toEqual([]);
+    expect(replaceKeysChanged(spec, { ...spec, machineType: "X", nameFormat: "n-%d" })).toEqual([
+      "machineType",
+      "nameFormat",
+    ]);
+    expect(
+      replaceKeysChanged(
+        { ...spec, nodeAttributes: { A: 1, B: 2 } },
+        { ...spec, nodeAttributes: { B: 2, A: 1 } },
+      ),
+    ).toEqual([]);
   });
 
   it("sorts object keys and drops undefined values", () => {

@@ -1,0 +1,83 @@
+import { execFile } from "node:child_process";
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startEmulator } from "../../emulator";
+import type { RunningEmulator } from "../../emulator";
+
+const run = promisify(execFile);
+const repo = resolve(__dirname, "../..");
+const here = __dirname;
+
+let emu: RunningEmulator;
+let work: string;
+let text: string;
+
+async function serialize(): Promise<string> {
+  const { stdout } = await run(process.execPath, [join(here, "serialize-provider.js")], { cwd: repo });
+  return stdout;
+}
+
+/** Runs the serialized provider in a fresh node process started in `cwd`. */
+async function roundTrip(cwd: string): Promise<unknown> {
+  const textFile = join(work, "provider.js.txt");
+  writeFileSync(textFile, text);
+  const { stdout } = await run(process.execPath, [join(here, "run-serialized-provider.js"), textFile], {
+    cwd,
+    env: {
+      ...process.env,
+      CYCLECLOUD_TEST_URL: emu.url,
+      CYCLECLOUD_TEST_USER: emu.username,
+      CYCLECLOUD_TEST_PASS: emu.password,
+      CYCLECLOUD_POLL_MIN_MS: "20",
+    },
+  });
+  return JSON.parse(stdout.trim().split("\n").at(-1) ?? "null");
+}
+
+beforeAll(async () => {
+  emu = await startEmulator({ port: 0, timing: { acquiringMs: 50, preparingMs: 50, terminatingMs: 0 } });
+  work = mkdtempSync(join(tmpdir(), "pcc-serialization-"));
+  text = await serialize();
+}, 60_000);
+
+afterAll(async () => {
+  await emu.close();
+  rmSync(work, { recursive: true, force: true });
+});
+
+describe("the serialized provider", () => {
+  it("is small, captures no credentials, and is identical on every run", async () => {
+    expect(Buffer.byteLength(text)).toBeLessThan(4096);
+    expect(text).toContain('load("pulumi-cyclecloud/internal/provider-impl")');
+    expect(text).not.toMatch(/password|CYCLECLOUD_|127\.0\.0\.1/i);
+    expect(await serialize()).toBe(text);
+  });
+
+  it("runs create, read and delete from a program that depends on the package", async () => {
+    const program = join(work, "program");
+    mkdirSync(join(program, "node_modules"), { recursive: true });
+    writeFileSync(
+      join(program, "package.json"),
+      JSON.stringify({ name: "program", dependencies: { "pulumi-cyclecloud": "*" } }),
+    );
+    symlinkSync(repo, join(program, "node_modules", "pulumi-cyclecloud"));
+    const result = await roundTrip(program);
+    expect(result).toEqual({
+      failures: [],
+      id: expect.stringMatching(/^pcc-[0-9a-f]{24}$/),
+      created: ["Ready", "Ready"],
+      read: 2,
+      readInputsCount: 2,
+    });
+    expect(emu.nodes()).toEqual([]);
+  }, 60_000);
+
+  it("runs from the package's own root, where a Pulumi.yaml may sit (self-reference)", async () => {
+    const result = await roundTrip(repo);
+    expect(result).toMatchObject({ failures: [], created: ["Ready", "Ready"], read: 2 });
+    expect(emu.nodes()).toEqual([]);
+  }, 60_000);
+});
