@@ -219,10 +219,15 @@ async function preflight(olds: Record<string, unknown>, inputs: NodeSetInputs): 
   }
   let fit = capacityFit(status, nodeSpec, increase);
   let plan = others > 0 ? ` (after ${others} node(s) for other sets of this plan)` : "";
-  if (!fit.fits && fit.problem === undefined && !sameSpec) {
-    // A create interrupted after the server committed it left nodes that this set will adopt:
-    // they already hold their share of the capacity.
-    const existing = await existingNodesOfNewSet(inputs);
+  if (!fit.fits && fit.problem === undefined && (!sameSpec || inputs.adoptExisting !== undefined)) {
+    // Nodes this set will adopt (named by `adoptExisting`, or left by a create interrupted after
+    // the server committed it) already hold their share of the capacity.
+    let existing: number;
+    try {
+      existing = await existingNodesOfSet(inputs, sameSpec ? olds : undefined);
+    } catch (error) {
+      return [{ property: "adoptExisting", reason: errorText(error) }];
+    }
     if (existing > 0) {
       increase = Math.max(0, increase - existing);
       fit = capacityFit(status, nodeSpec, increase);
@@ -247,14 +252,28 @@ async function preflight(olds: Record<string, unknown>, inputs: NodeSetInputs): 
   return [{ property, reason: `${line}${fix}` }];
 }
 
-/** Live nodes a new set's request ids already hold (left by an interrupted create); 0 on error. */
-async function existingNodesOfNewSet(inputs: NodeSetInputs): Promise<number> {
+/**
+ * Live nodes of this spec the set will hold without creating them: those of its own request ids
+ * (all of them for a new set: an interrupted create may have left some) and those `adoptExisting`
+ * names. Throws when `adoptExisting` names nodes that do not match the spec.
+ */
+async function existingNodesOfSet(
+  inputs: NodeSetInputs,
+  olds: Record<string, unknown> | undefined,
+): Promise<number> {
+  const ctx = context(inputs);
+  const requestIds = Array.isArray(olds?.["requestIds"]) ? (olds["requestIds"] as string[]) : [];
+  let holdings: SetHoldings;
   try {
-    const holdings = await listHoldings(context(inputs), { requestIds: [] }, { probeForward: true });
-    return holdings.nodes.filter((n) => isHealthy(n) && matchesSpec(n, inputs)).length;
+    holdings = await listHoldings(ctx, { requestIds }, { probeForward: true });
   } catch {
-    return 0;
+    holdings = { requestIds: [], adoptedNodeIds: [], nodes: [] };
   }
+  if (inputs.adoptExisting) holdings = await adopt(ctx, holdings);
+  return (
+    holdings.nodes.filter((n) => isHealthy(n) && matchesSpec(n, inputs)).length -
+    (olds ? Number(olds["count"] ?? 0) : 0)
+  );
 }
 
 async function diff(

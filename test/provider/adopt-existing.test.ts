@@ -1,0 +1,76 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
+import type { RunningEmulator } from "../../emulator";
+import type { NodeSetState } from "../../provider/resource/node-set-state";
+import { checked, configureFor, declare, liveNodes, provider, startTestEmulator } from "./harness";
+
+let emu: RunningEmulator;
+beforeAll(async () => {
+  emu = await startTestEmulator();
+});
+afterAll(async () => {
+  await emu.close();
+});
+beforeEach(async () => {
+  emu.reset();
+  await configureFor(emu);
+  vi.spyOn(console, "log").mockImplementation(() => undefined);
+});
+
+/** Creates nodes outside Pulumi, as another tool would. */
+async function createOutside(requestId: string, count: number, machineType: string): Promise<void> {
+  const response = await fetch(`${emu.url}/clusters/hpc/nodes/create`, {
+    method: "POST",
+    headers: { Authorization: `Basic ${Buffer.from(`${emu.username}:${emu.password}`).toString("base64")}` },
+    body: JSON.stringify({
+      requestId,
+      sets: [{ count, nodearray: "ondemand", definition: { machineType } }],
+    }),
+  });
+  expect(response.status).toBe(202);
+}
+
+describe("adoptExisting", () => {
+  it("adopts the nodes of a request made outside Pulumi and creates only the missing ones", async () => {
+    await createOutside("outside-1", 2, "Standard_Hc44rs");
+    const inputs = await checked(
+      declare({ count: 3, machineType: "Standard_Hc44rs", adoptExisting: { requestId: "outside-1" } }),
+    );
+    const state = (await provider.create(inputs)).outs as NodeSetState;
+    expect(state.requestIds).toEqual(["outside-1", `${String(inputs["baseRequestId"])}-0`]);
+    expect(state.nodes).toHaveLength(3);
+    expect(emu.nodes()).toHaveLength(3);
+  });
+
+  it("adopts nodes by id and keeps tracking them on refresh and delete", async () => {
+    await createOutside("outside-2", 2, "Standard_Fs32_v2");
+    const ids = emu.nodes().map((n) => n.record.NodeId);
+    const inputs = await checked(declare({ count: 2, adoptExisting: { nodeIds: ids } }));
+    const { id, outs } = await provider.create(inputs);
+    const state = outs as NodeSetState;
+    expect([...state.nodeIds].sort()).toEqual([...ids].sort());
+    expect(state.adoptedNodeIds).toEqual(ids);
+    expect(emu.counters().create).toBe(1);
+    const refreshed = (await provider.read(id, state)).props as NodeSetState;
+    expect(refreshed.nodes).toHaveLength(2);
+    await provider.delete(id, refreshed);
+    expect(liveNodes(emu, ["outside-2"])).toEqual([]);
+  });
+
+  it("refuses nodes that do not match the declared spec, before creating anything", async () => {
+    await createOutside("outside-3", 1, "Standard_Fs32_v2");
+    const inputs = await checked(
+      declare({ count: 1, machineType: "Standard_Hc44rs", adoptExisting: { requestId: "outside-3" } }),
+    );
+    await expect(provider.create(inputs)).rejects.toThrow(
+      /^refusing to adopt nodes that do not match the declared spec: ondemand-1 is Standard_Fs32_v2, not Standard_Hc44rs\. Fix `adoptExisting` or the set's inputs$/,
+    );
+    expect(emu.counters().create).toBe(1);
+  });
+
+  it("names node ids the cluster does not have", async () => {
+    const inputs = await checked(declare({ count: 1, adoptExisting: { nodeIds: ["no-such-node"] } }));
+    await expect(provider.create(inputs)).rejects.toThrow(
+      "`adoptExisting.nodeIds`: cluster 'hpc' has no node no-such-node",
+    );
+  });
+});
