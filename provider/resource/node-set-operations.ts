@@ -143,14 +143,56 @@ export async function createWithSequence(
   const base = inputs.baseRequestId;
   const body = creationSet(inputs, count);
   let sequence = nextSequence(base, usedRequestIds);
-  for (let generation = 0; generation < 1000; generation++, sequence++) {
-    const requestId = requestIdFor(base, sequence);
-    const outcome = await createOnce(ctx, requestId, body);
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const outcome = await createOnce(ctx, requestIdFor(base, sequence), body);
     if (outcome !== "used") return outcome;
+    // Earlier generations of this set used ids from here on. Find the first free one without
+    // trying each (a stack re-created many times has many); only the last used id can hold the
+    // nodes of an interrupted create.
+    const free = await firstUnusedSequence(ctx, sequence);
+    if (free - 1 > sequence) {
+      const requestId = requestIdFor(base, free - 1);
+      const live = ((await listRequestNodes(ctx.client, inputs.cluster, requestId)) ?? []).filter(
+        (n) => isMember(n) && matchesSpec(n, inputs),
+      );
+      if (live.length > 0) {
+        ctx.log(
+          `request ${requestId} already exists: adopting its ${live.length} node(s) instead of creating new ones`,
+        );
+        return { kind: "adopted", requestId, nodes: live };
+      }
+    }
+    sequence = free;
   }
   throw new Error(
-    `could not find a free request id after ${base}-${sequence}: set an explicit \`requestId\``,
+    `could not find a free request id after ${requestIdFor(base, sequence)}: set an explicit \`requestId\``,
   );
+}
+
+/**
+ * The first sequence number after `used` (a used one) that the server does not know, found with
+ * exponential probing then bisection: O(log g) listings for g used ids. Sequences are used in
+ * order, so the used ones are contiguous.
+ */
+export async function firstUnusedSequence(ctx: OperationContext, used: number): Promise<number> {
+  const isUsed = async (sequence: number) =>
+    (await listRequestNodes(
+      ctx.client,
+      ctx.inputs.cluster,
+      requestIdFor(ctx.inputs.baseRequestId, sequence),
+    )) !== undefined;
+  let low = used;
+  let high = used + 1;
+  for (let step = 1; await isUsed(high); step *= 2) {
+    low = high;
+    high = used + step * 2;
+  }
+  while (high - low > 1) {
+    const middle = Math.floor((low + high) / 2);
+    if (await isUsed(middle)) low = middle;
+    else high = middle;
+  }
+  return high;
 }
 
 async function createOnce(

@@ -16,7 +16,9 @@ import { containsUnknown, INPUT_KEYS, UNKNOWN, validateInputs, withDefaults } fr
 import type { OperationContext, SetHoldings } from "./node-set-operations";
 import {
   createWithSequence,
+  firstUnusedSequence,
   listHoldings,
+  listRequestNodes,
   manageNodes,
   matchesSpec,
   setName,
@@ -26,11 +28,13 @@ import {
 import type { NodeInfo, NodeSetState } from "./node-set-state";
 import { isHealthy, isMember, nodePhase, nodeSetState, toNodeInfo } from "./node-set-state";
 import { chooseNodesToRemove } from "./choose-nodes-to-remove";
-import { deriveBaseRequestId, REPLACE_KEYS, replaceKeysChanged } from "./request-id";
+import { deriveBaseRequestId, REPLACE_KEYS, replaceKeysChanged, requestIdFor } from "./request-id";
 
 let stackConfig: ConfigLookup = () => undefined;
 const clients = new Map<string, CycleCloudClient>();
 const statusCache = new Map<string, { at: number; status: Promise<ClusterStatus> }>();
+/** Bucket ids by `[url, cluster, nodearray, machineType]`: stable, so never invalidated. */
+const bucketIds = new Map<string, string>();
 /**
  * Increases approved by preflight in this process, per set, while the status they were checked
  * against is cached: the next set of the same plan is checked against what is left.
@@ -107,8 +111,24 @@ export function cachedClusterStatus(
   forgetClusterStatus(url, cluster);
   const status = client.getClusterStatus(cluster);
   statusCache.set(key, { at: Date.now(), status });
-  status.catch(() => statusCache.delete(key));
+  status.then(
+    (read) => rememberBucketIds(url, cluster, read),
+    () => statusCache.delete(key),
+  );
   return status;
+}
+
+function rememberBucketIds(url: string, cluster: string, status: ClusterStatus): void {
+  for (const nodearray of status.nodearrays) {
+    const first = findBucket(status, { nodearray: nodearray.name });
+    if (first) bucketIds.set(JSON.stringify([url, cluster, nodearray.name, null]), first.bucketId);
+    for (const bucket of nodearray.buckets) {
+      bucketIds.set(
+        JSON.stringify([url, cluster, nodearray.name, bucket.definition.machineType]),
+        bucket.bucketId,
+      );
+    }
+  }
 }
 
 function statusCacheKey(url: string, cluster: string): string {
@@ -129,6 +149,7 @@ export function resetProviderState(): void {
   clients.clear();
   statusCache.clear();
   plannedIncreases.clear();
+  bucketIds.clear();
 }
 
 function forgetStatusOf(inputs: NodeSetInputs): void {
@@ -262,12 +283,17 @@ async function existingNodesOfSet(
   olds: Record<string, unknown> | undefined,
 ): Promise<number> {
   const ctx = context(inputs);
-  const requestIds = Array.isArray(olds?.["requestIds"]) ? (olds["requestIds"] as string[]) : [];
-  let holdings: SetHoldings;
+  let holdings: SetHoldings = { requestIds: [], adoptedNodeIds: [], nodes: [] };
   try {
-    holdings = await listHoldings(ctx, { requestIds }, { probeForward: true });
+    // Sequences are used in order: only the last used request id can hold nodes of this spec
+    // that are not in state (an interrupted create).
+    const first = requestIdFor(inputs.baseRequestId, 0);
+    if ((await listRequestNodes(ctx.client, inputs.cluster, first)) !== undefined) {
+      const last = requestIdFor(inputs.baseRequestId, (await firstUnusedSequence(ctx, 0)) - 1);
+      holdings = await listHoldings(ctx, { requestIds: [last] }, { probeForward: false });
+    }
   } catch {
-    holdings = { requestIds: [], adoptedNodeIds: [], nodes: [] };
+    // Best effort: without the listing, the check is only more cautious.
   }
   if (inputs.adoptExisting) holdings = await adopt(ctx, holdings);
   return (
@@ -309,7 +335,7 @@ async function update(
   let holdings = await listHoldings(ctx, olds, { probeForward: true });
   if (inputs.adoptExisting) holdings = await adopt(ctx, holdings);
   const reasons = await convergeKeepingTrack(ctx, holdings, id).finally(() => forgetStatusOf(inputs));
-  return { outs: await finish(ctx, holdings, reasons, id) };
+  return { outs: await finish(ctx, holdings, reasons, id, olds.bucketId) };
 }
 
 async function read(id: string, props: NodeSetState): Promise<dynamic.ReadResult> {
@@ -511,10 +537,12 @@ async function finish(
   holdings: SetHoldings,
   reasons: string[],
   knownId?: string,
+  knownBucketId?: string,
 ): Promise<NodeSetState> {
   const { inputs } = ctx;
   const id = knownId ?? inputs.baseRequestId;
-  const state = nodeSetState(inputs, { ...holdings, ...(await bucketFor(ctx, holdings.nodes)) });
+  const bucket = knownBucketId ? { bucketId: knownBucketId } : await bucketFor(ctx, holdings.nodes);
+  const state = nodeSetState(inputs, { ...holdings, ...bucket });
   if (reasons.length > 0) {
     throw new NodeSetPartialFailure(
       `${describeSpec(inputs)}: ${state.readyCount}/${inputs.count} ready; ${reasons.join("; ")}`,
@@ -526,14 +554,22 @@ async function finish(
   return state;
 }
 
-/** The bucket the set's nodes are in, from the (cached) cluster status; omitted if unknown. */
+/**
+ * The bucket the set's nodes are in. Bucket ids are stable for a cluster's life, so they are
+ * remembered from any status this process read (preflight) and the status is read only when
+ * none was; omitted if unknown.
+ */
 async function bucketFor(ctx: OperationContext, nodes: readonly NodeInfo[]): Promise<{ bucketId?: string }> {
   const { inputs } = ctx;
   const machineType = inputs.machineType ?? nodes.find((n) => n.machineType)?.machineType;
   try {
     const resolved = resolveConnection(inputs.connection, stackConfig);
+    const key = JSON.stringify([resolved.url, inputs.cluster, inputs.nodearray, machineType ?? null]);
+    const known = bucketIds.get(key);
+    if (known) return { bucketId: known };
     const status = await cachedClusterStatus(clientFor(inputs.connection), resolved.url, inputs.cluster);
     const bucket = findBucket(status, { nodearray: inputs.nodearray, machineType });
+    if (bucket) bucketIds.set(key, bucket.bucketId);
     return bucket ? { bucketId: bucket.bucketId } : {};
   } catch {
     return {};

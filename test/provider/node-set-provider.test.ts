@@ -143,6 +143,21 @@ describe("create", () => {
     expect(second.state.requestIds).toEqual([`${first.id}-1`]);
     expect(liveNodes(emu, second.state.requestIds)).toHaveLength(1);
   });
+  it("finds the first free request id in a few listings after many generations", async () => {
+    const news = declare({ count: 1 });
+    for (let generation = 0; generation < 9; generation++) {
+      const { id, state } = await createSet(news);
+      await provider.delete(id, state);
+    }
+    const before = emu.counters();
+    const { id, state } = await createSet(news);
+    const after = emu.counters();
+    expect(state.requestIds).toEqual([`${id}-9`]);
+    expect(after.create - before.create).toBe(2);
+    // The 409 at -0 lists -0; probes -1, -2, -4, -8, -16; bisects -12, -10, -9; lists -8 (the last
+    // used id, for an interrupted create); then one listing of the new request: 11, not 2 per generation.
+    expect(after.nodes - before.nodes).toBe(11);
+  });
 });
 
 describe("update", () => {
