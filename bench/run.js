@@ -1,0 +1,445 @@
+#!/usr/bin/env node
+"use strict";
+/**
+ * Benchmarks of pulumi-cyclecloud against the CycleCloud emulator. Prints tables; asserts no time.
+ *
+ *   npm run bench                      # build, then the full run (a few minutes)
+ *   node bench/run.js --quick          # smoke version for CI (a few seconds, on an existing dist/)
+ *   node bench/run.js --only 1,2       # some sections (1 api calls, 2 readiness, 3 engine,
+ *                                      #   4 preview, 5 memory)
+ *   node bench/run.js --reps 7         # engine/preview repetitions (default 5; quick: 0 = skipped)
+ *   node bench/run.js --json out.json  # also write the figures as JSON
+ *
+ * See bench/README.md for what each section measures and the latest figures.
+ */
+const fs = require("node:fs");
+const path = require("node:path");
+const { dist, BENCH_CONFIG, emulatorHandle, counterDiff, median, now, fmt, table } = require("./lib/common");
+
+function parseArgs(argv) {
+  const options = { quick: false, only: null, reps: null, json: null, engine: null };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    const value = () => {
+      const v = argv[++i];
+      if (v === undefined) throw new Error(`${arg} needs a value`);
+      return v;
+    };
+    if (arg === "--quick") options.quick = true;
+    else if (arg === "--full") options.quick = false;
+    else if (arg === "--only") options.only = new Set(value().split(",").map(Number));
+    else if (arg === "--reps") options.reps = Number(value());
+    else if (arg === "--json") options.json = value();
+    else if (arg === "--help" || arg === "-h") {
+      console.log(
+        fs.readFileSync(path.join(__dirname, "run.js"), "utf8").split("\n").slice(3, 13).join("\n"),
+      );
+      process.exit(0);
+    } else throw new Error(`unknown argument ${arg} (see --help)`);
+  }
+  return options;
+}
+
+async function withEmulator(timing, fn) {
+  const { startEmulator } = dist("emulator/index.js");
+  const emulator = await startEmulator({ port: 0, timing, config: BENCH_CONFIG });
+  try {
+    return await fn(emulatorHandle(emulator), emulator);
+  } finally {
+    await emulator.close();
+  }
+}
+
+function withEnv(vars, fn) {
+  const saved = {};
+  for (const [key, value] of Object.entries(vars)) {
+    saved[key] = process.env[key];
+    if (value === undefined) Reflect.deleteProperty(process.env, key);
+    else process.env[key] = String(value);
+  }
+  const restore = () => {
+    for (const [key, value] of Object.entries(saved)) {
+      if (value === undefined) Reflect.deleteProperty(process.env, key);
+      else process.env[key] = value;
+    }
+  };
+  return Promise.resolve().then(fn).finally(restore);
+}
+
+// ------------------------------------------------------------------------------------------------
+// 1. API calls per operation
+
+/** Provisioning and termination times for sections 1 and 5, and the poll floor (scaled down in quick mode). */
+function apiTiming(options) {
+  return options.quick
+    ? { timing: { acquiringMs: 40, preparingMs: 40, terminatingMs: 40 }, pollMinMs: 20 }
+    : { timing: { acquiringMs: 150, preparingMs: 150, terminatingMs: 150 }, pollMinMs: 50 };
+}
+
+async function sectionApiCalls(options, results) {
+  const { runLifecycle } = require("./lib/lifecycle");
+  const sizes = [1, 10, 100, 1000];
+  const { timing: API_TIMING, pollMinMs: API_POLL_MIN_MS } = apiTiming(options);
+  const rows = [];
+  await withEnv({ CYCLECLOUD_POLL_MIN_MS: API_POLL_MIN_MS, CYCLECLOUD_POLL_MAX_MS: undefined }, () =>
+    withEmulator(API_TIMING, async (emu) => {
+      for (const n of sizes) rows.push(...(await runLifecycle({ emu, n, pollMinMs: API_POLL_MIN_MS })));
+    }),
+  );
+  results.apiCalls = rows;
+  console.log(
+    `\n## 1. API calls per operation\n\nEmulator: provisioning ${API_TIMING.acquiringMs}+${API_TIMING.preparingMs} ms, ` +
+      `terminating ${API_TIMING.terminatingMs} ms; CYCLECLOUD_POLL_MIN_MS=${API_POLL_MIN_MS} (max default). ` +
+      "Each operation runs in a fresh provider state (as a new `pulumi` command would).\n" +
+      "calls = requests the emulator received; polls = node-listing rounds after a poll sleep; " +
+      "calls/poll = listings per such round.\n",
+  );
+  console.log(
+    table(
+      [
+        "N",
+        "operation",
+        "calls",
+        "status",
+        "list",
+        "create",
+        "terminate",
+        "polls",
+        "calls/poll",
+        "log lines",
+        "ms",
+      ],
+      rows.map((r) => [
+        r.n,
+        r.op,
+        r.server.total,
+        r.server.status,
+        r.server.nodes,
+        r.server.create,
+        r.server.terminate,
+        r.polls || "-",
+        r.polls ? (r.pollCalls / r.polls).toFixed(2) : "-",
+        r.logLines,
+        fmt.ms(r.ms),
+      ]),
+      ["r", "l"],
+    ),
+  );
+}
+
+// 1b. Re-creating a destroyed set
+
+async function sectionGenerations(options, results) {
+  const { runGenerations } = require("./lib/generations");
+  const generations = options.quick ? [0, 1, 5, 10] : [0, 1, 5, 10, 20, 50];
+  const rows = await withEmulator({ acquiringMs: 0, preparingMs: 0, terminatingMs: 0 }, (emu) =>
+    runGenerations({ emu, generations }),
+  );
+  results.generations = rows;
+  console.log(
+    "\n### 1b. create of a set whose earlier generations were destroyed\n\n" +
+      "The same set (same stack, name and spec: the same base request id) brought up and destroyed g times " +
+      "before, e.g. an ephemeral CI stack; 1 node, instant provisioning. Every earlier id is used on the server.\n",
+  );
+  console.log(
+    table(
+      ["earlier generations g", "calls", "create POSTs", "list", "status", "request id used"],
+      rows.map((r) => [
+        r.g,
+        r.server.total,
+        r.server.create,
+        r.server.nodes,
+        r.server.status,
+        r.requestId.replace(/^pcc-\w+-/, "<base>-"),
+      ]),
+      ["r", "r", "r", "r", "r", "l"],
+    ),
+  );
+}
+
+// ------------------------------------------------------------------------------------------------
+// 2. Readiness lag
+
+async function sectionReadiness(options, results) {
+  const { runReadiness } = require("./lib/readiness");
+  // Quick: 2 s and 10 s at 1/20 of real time. Full: 2 s, 10 s and 60 s in real time, default env.
+  const factor = options.quick ? 0.05 : 1;
+  const delays = options.quick ? [2000, 10_000] : [2000, 10_000, 60_000];
+  const samples = 3;
+  const env =
+    factor === 1
+      ? { CYCLECLOUD_POLL_MIN_MS: undefined, CYCLECLOUD_POLL_MAX_MS: undefined }
+      : { CYCLECLOUD_POLL_MIN_MS: 1000 * factor, CYCLECLOUD_POLL_MAX_MS: 10_000 * factor };
+  const { rows } = await withEnv(env, () =>
+    withEmulator({ acquiringMs: 0, preparingMs: 0, terminatingMs: 0 }, (emu) =>
+      runReadiness({ emu, delays, samples, factor, n: 10 }),
+    ),
+  );
+  results.readiness = { factor, rows };
+  console.log(
+    `\n## 2. Readiness lag\n\nSets of 10 nodes created concurrently, ${samples} per delay D (D + k/${samples} of the ` +
+      `poll interval, to sample the poll phase); ${
+        factor === 1
+          ? "real time, default poll env"
+          : `time scaled by ${factor} (delays and poll bounds), figures scaled back`
+      }. lag = create returning - last node Ready (operation start + D). ` +
+      "interval = pollDelay in force at that moment (~elapsed/10, min 1 s, max 10 s); target: lag <= interval, " +
+      "interval <= max(1 s, 10% of D) up to the 10 s cap.\n",
+  );
+  console.log(
+    table(
+      [
+        "D (s)",
+        "D sample (s)",
+        "polls",
+        "lag (s)",
+        "interval (s)",
+        "lag/interval",
+        "lag/D",
+        "interval target (s)",
+        "ok",
+      ],
+      rows.map((r) => {
+        const target = Math.min(10_000, Math.max(1000, r.delay / 10));
+        return [
+          fmt.s(r.nominal, 0),
+          fmt.s(r.delay),
+          r.polls,
+          fmt.s(r.lag),
+          fmt.s(r.interval),
+          fmt.ratio(r.lag / r.interval),
+          `${((100 * r.lag) / r.delay).toFixed(1)}%`,
+          fmt.s(target),
+          r.lag <= r.interval * 1.1 && r.interval <= target * 1.05 ? "yes" : "NO",
+        ];
+      }),
+    ),
+  );
+}
+
+// ------------------------------------------------------------------------------------------------
+// 3 and 4. Through the real engine
+
+const ENGINE_KINDS = [
+  { kind: "trivial", label: "20 trivial dynamic resources (floor)" },
+  { kind: "loading", label: "20 trivial + pulumi-cyclecloud loaded (program and provider)" },
+  { kind: "nodeset", label: "20 CycleCloudNodeSets (count 2, preflight enforce)" },
+];
+
+async function sectionEngine(options, results, workspace, emu) {
+  const reps = options.reps;
+  const kinds = options.quick ? ENGINE_KINDS.filter((k) => k.kind !== "loading") : ENGINE_KINDS;
+  for (const { kind } of kinds) await workspace.stack(`e-${kind}`, { kind, sets: 20, count: 2 });
+  const runs = Object.fromEntries(kinds.map(({ kind }) => [kind, []]));
+  // One unmeasured round first (cold caches), then alternate, reversing the order every round.
+  for (let rep = -1; rep < reps; rep++) {
+    const order = rep % 2 === 0 ? kinds : [...kinds].reverse();
+    for (const { kind } of order) {
+      // A fresh emulator state: no request id of an earlier round is used (see 1b).
+      await emu.reset();
+      const up = await workspace.up(`e-${kind}`);
+      const afterUp = await emu.counters();
+      const destroy = await workspace.destroy(`e-${kind}`);
+      const afterDestroy = await emu.counters();
+      if (rep >= 0) {
+        runs[kind].push({
+          up: up.ms,
+          destroy: destroy.ms,
+          cpu: up.cpu.children + destroy.cpu.children,
+          emulatorCpu: up.cpu.emulator + destroy.cpu.emulator,
+          upCalls: afterUp,
+          destroyCalls: counterDiff(afterUp, afterDestroy),
+        });
+      }
+    }
+  }
+  const summary = kinds.map(({ kind, label }) => {
+    const list = runs[kind];
+    return {
+      kind,
+      label,
+      up: median(list.map((r) => r.up)),
+      destroy: median(list.map((r) => r.destroy)),
+      total: median(list.map((r) => r.up + r.destroy)),
+      cpu: median(list.map((r) => r.cpu)),
+      emulatorCpu: median(list.map((r) => r.emulatorCpu)),
+      upCalls: list[0].upCalls,
+      destroyCalls: list[0].destroyCalls,
+      runs: list,
+    };
+  });
+  const floor = summary.find((s) => s.kind === "trivial");
+  results.engine = { reps, summary };
+  console.log(
+    `\n## 3. Engine overhead\n\n\`pulumi up --skip-preview\` then \`pulumi destroy --skip-preview\` of one stack, ` +
+      `zero provisioning delay, ${reps} alternating rounds (after one unmeasured round), medians. ` +
+      "Plain JavaScript programs (no ts-node). Target: nodeset/floor <= 1.15.\n",
+  );
+  console.log(
+    table(
+      [
+        "stack",
+        "up (s)",
+        "destroy (s)",
+        "up+destroy (s)",
+        "ratio vs floor",
+        "CPU pulumi+node (s)",
+        "CPU emulator (s)",
+        "API calls up",
+        "API calls destroy",
+      ],
+      summary.map((s) => [
+        s.label,
+        fmt.s(s.up),
+        fmt.s(s.destroy),
+        fmt.s(s.total),
+        fmt.ratio(s.total / floor.total),
+        s.cpu.toFixed(2),
+        s.emulatorCpu.toFixed(2),
+        s.upCalls.total ? `${s.upCalls.total} (${describeCalls(s.upCalls)})` : "0",
+        s.destroyCalls.total ? `${s.destroyCalls.total} (${describeCalls(s.destroyCalls)})` : "0",
+      ]),
+      ["l"],
+    ),
+  );
+}
+
+function describeCalls(c) {
+  return ["status", "nodes", "create", "terminate"]
+    .filter((k) => c[k] > 0)
+    .map((k) => `${c[k]} ${k === "nodes" ? "list" : k}`)
+    .join(", ");
+}
+
+async function sectionPreview(options, results, workspace, emu) {
+  const reps = options.reps;
+  const modes = ["enforce", "off"];
+  for (const mode of modes) {
+    await workspace.stack(`p-${mode}`, { kind: "nodeset", sets: 50, count: 2, preflight: mode });
+  }
+  const runs = { enforce: [], off: [] };
+  for (let rep = -1; rep < reps; rep++) {
+    const order = rep % 2 === 0 ? modes : [...modes].reverse();
+    for (const mode of order) {
+      const before = await emu.counters();
+      const preview = await workspace.preview(`p-${mode}`);
+      const calls = counterDiff(before, await emu.counters());
+      if (rep >= 0) runs[mode].push({ ms: preview.ms, calls });
+    }
+  }
+  const summary = modes.map((mode) => ({
+    mode,
+    ms: median(runs[mode].map((r) => r.ms)),
+    statusCalls: runs[mode].map((r) => r.calls.status),
+    totalCalls: runs[mode].map((r) => r.calls.total),
+  }));
+  results.preview = { reps, summary };
+  const off = summary.find((s) => s.mode === "off");
+  console.log(
+    `\n## 4. Preview with preflight of 50 node sets\n\n\`pulumi preview\` of a new stack of 50 sets (count 2, one cluster), ` +
+      `${reps} alternating rounds, medians. Target: one status call per cluster per preview.\n`,
+  );
+  console.log(
+    table(
+      ["preflight", "preview (s)", "ratio vs off", "status calls per preview", "API calls per preview"],
+      summary.map((s) => [
+        s.mode,
+        fmt.s(s.ms),
+        fmt.ratio(s.ms / off.ms),
+        [...new Set(s.statusCalls)].join(" / "),
+        [...new Set(s.totalCalls)].join(" / "),
+      ]),
+      ["l"],
+    ),
+  );
+}
+
+async function sectionsThroughEngine(options, results, want) {
+  const { createWorkspace } = require("./lib/engine");
+  await withEmulator({ acquiringMs: 0, preparingMs: 0, terminatingMs: 0 }, async (emu) => {
+    const workspace = createWorkspace();
+    try {
+      await workspace.setup(emu);
+      if (want(3)) await sectionEngine(options, results, workspace, emu);
+      if (want(4)) await sectionPreview(options, results, workspace, emu);
+    } finally {
+      workspace.remove();
+    }
+  });
+}
+
+// ------------------------------------------------------------------------------------------------
+// 5. Memory
+
+async function sectionMemory(options, results) {
+  const { execFile } = require("node:child_process");
+  const sizes = [1, 1000];
+  const { timing: API_TIMING, pollMinMs: API_POLL_MIN_MS } = apiTiming(options);
+  const rows = [];
+  await withEmulator(API_TIMING, async (emu, emulator) => {
+    const info = {
+      url: emulator.url,
+      adminUrl: emulator.adminUrl,
+      username: emulator.username,
+      password: emulator.password,
+    };
+    for (const n of sizes) {
+      const out = await new Promise((resolve, reject) => {
+        execFile(
+          process.execPath,
+          [
+            path.join(__dirname, "lib", "memory-worker.js"),
+            JSON.stringify({ info, n, pollMinMs: API_POLL_MIN_MS }),
+          ],
+          (error, stdout, stderr) =>
+            error ? reject(new Error(`${error.message}\n${stderr}`)) : resolve(stdout),
+        );
+      });
+      rows.push(JSON.parse(out.trim().split("\n").pop()));
+    }
+  });
+  results.memory = rows;
+  console.log(
+    "\n## 5. Memory\n\nPeak RSS (`process.resourceUsage().maxRSS`) of a child node process running the provider " +
+      "through the whole lifecycle of section 1 (preview, create+wait, refresh, grow, shrink, destroy) for one set; " +
+      "baseline = after loading the provider, before any operation.\n",
+  );
+  console.log(
+    table(
+      ["N", "baseline RSS (MB)", "peak RSS (MB)", "peak - baseline (MB)", "heap used at end (MB)"],
+      rows.map((r) => [
+        r.n,
+        fmt.mb(r.baselineKb),
+        fmt.mb(r.maxRssKb),
+        fmt.mb(r.maxRssKb - r.baselineKb),
+        (r.heapUsed / 2 ** 20).toFixed(0),
+      ]),
+    ),
+  );
+}
+
+// ------------------------------------------------------------------------------------------------
+
+async function main() {
+  const options = parseArgs(process.argv.slice(2));
+  options.reps ??= options.quick ? 0 : 5;
+  const want = (section) => options.only === null || options.only.has(section);
+  const results = { mode: options.quick ? "quick" : "full", startedAt: new Date().toISOString() };
+  const t0 = now();
+  console.log(`# pulumi-cyclecloud benchmarks (${results.mode}), node ${process.version}`);
+  if (want(1)) await sectionApiCalls(options, results);
+  if (want(1)) await sectionGenerations(options, results);
+  if (want(2)) await sectionReadiness(options, results);
+  if (options.reps > 0 && (want(3) || want(4))) await sectionsThroughEngine(options, results, want);
+  else if (want(3) || want(4))
+    console.log("\n## 3, 4. Engine overhead, preview: skipped (quick; add --reps N to run them)");
+  if (want(5)) await sectionMemory(options, results);
+  results.seconds = (now() - t0) / 1000;
+  console.log(`\nTotal ${results.seconds.toFixed(1)} s (${results.mode}).`);
+  if (options.json) fs.writeFileSync(options.json, `${JSON.stringify(results, null, 2)}\n`);
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exitCode = 1;
+});
