@@ -16,9 +16,7 @@ import { containsUnknown, INPUT_KEYS, UNKNOWN, validateInputs, withDefaults } fr
 import type { OperationContext, SetHoldings } from "./node-set-operations";
 import {
   createWithSequence,
-  firstUnusedSequence,
   listHoldings,
-  listRequestNodes,
   manageNodes,
   matchesSpec,
   setName,
@@ -28,7 +26,7 @@ import {
 import type { NodeInfo, NodeSetState } from "./node-set-state";
 import { isHealthy, isMember, nodePhase, nodeSetState, toNodeInfo } from "./node-set-state";
 import { chooseNodesToRemove } from "./choose-nodes-to-remove";
-import { deriveBaseRequestId, REPLACE_KEYS, replaceKeysChanged, requestIdFor } from "./request-id";
+import { deriveBaseRequestId, REPLACE_KEYS, replaceKeysChanged } from "./request-id";
 
 let stackConfig: ConfigLookup = () => undefined;
 const clients = new Map<string, CycleCloudClient>();
@@ -240,19 +238,22 @@ async function preflight(olds: Record<string, unknown>, inputs: NodeSetInputs): 
   }
   let fit = capacityFit(status, nodeSpec, increase);
   let plan = others > 0 ? ` (after ${others} node(s) for other sets of this plan)` : "";
-  if (!fit.fits && fit.problem === undefined && (!sameSpec || inputs.adoptExisting !== undefined)) {
-    // Nodes this set will adopt (named by `adoptExisting`, or left by a create interrupted after
-    // the server committed it) already hold their share of the capacity.
-    let existing: number;
+  if (!fit.fits && fit.problem === undefined) {
+    // The increase was estimated from the inputs. The set may already hold more nodes than its
+    // previous inputs say: nodes of a create interrupted after the server committed it, of a
+    // failed update (the engine keeps the old inputs but the new nodes), or named by
+    // `adoptExisting`. They already hold their share of the capacity: count them, then decide.
+    let held: number;
     try {
-      existing = await existingNodesOfSet(inputs, sameSpec ? olds : undefined);
+      held = await nodesHeldBySet(inputs);
     } catch (error) {
       return [{ property: "adoptExisting", reason: errorText(error) }];
     }
-    if (existing > 0) {
-      increase = Math.max(0, increase - existing);
+    const actual = Math.max(0, inputs.count - held);
+    if (actual < increase) {
+      plan += ` (${inputs.count - actual} node(s) of this set already exist)`;
+      increase = actual;
       fit = capacityFit(status, nodeSpec, increase);
-      plan += ` (${existing} node(s) of this set already exist and will be adopted)`;
     }
   }
   const line = `preflight ${describeFit(inputs.cluster, nodeSpec, fit)}${plan}`;
@@ -274,32 +275,21 @@ async function preflight(olds: Record<string, unknown>, inputs: NodeSetInputs): 
 }
 
 /**
- * Live nodes of this spec the set will hold without creating them: those of its own request ids
- * (all of them for a new set: an interrupted create may have left some) and those `adoptExisting`
- * names. Throws when `adoptExisting` names nodes that do not match the spec.
+ * Live healthy nodes of this spec the set holds or will hold without creating them: those of every
+ * request id of its base that the server knows, and those `adoptExisting` names. One listing per
+ * request id, so it is used only when a plan does not fit. Throws when `adoptExisting` names nodes
+ * that do not match the spec.
  */
-async function existingNodesOfSet(
-  inputs: NodeSetInputs,
-  olds: Record<string, unknown> | undefined,
-): Promise<number> {
+async function nodesHeldBySet(inputs: NodeSetInputs): Promise<number> {
   const ctx = context(inputs);
   let holdings: SetHoldings = { requestIds: [], adoptedNodeIds: [], nodes: [] };
   try {
-    // Sequences are used in order: only the last used request id can hold nodes of this spec
-    // that are not in state (an interrupted create).
-    const first = requestIdFor(inputs.baseRequestId, 0);
-    if ((await listRequestNodes(ctx.client, inputs.cluster, first)) !== undefined) {
-      const last = requestIdFor(inputs.baseRequestId, (await firstUnusedSequence(ctx, 0)) - 1);
-      holdings = await listHoldings(ctx, { requestIds: [last] }, { probeForward: false });
-    }
+    holdings = await listHoldings(ctx, { requestIds: [] }, { probeForward: true });
   } catch {
     // Best effort: without the listing, the check is only more cautious.
   }
   if (inputs.adoptExisting) holdings = await adopt(ctx, holdings);
-  return (
-    holdings.nodes.filter((n) => isHealthy(n) && matchesSpec(n, inputs)).length -
-    (olds ? Number(olds["count"] ?? 0) : 0)
-  );
+  return holdings.nodes.filter((n) => isHealthy(n) && matchesSpec(n, inputs)).length;
 }
 
 async function diff(
@@ -311,7 +301,20 @@ async function diff(
   return { changes: decision.changes, replaces: decision.replaces, deleteBeforeReplace: false };
 }
 
+function keepProviderKey<T>(work: Promise<T>, props: Record<string, unknown>): Promise<T> {
+  return work.catch((error: unknown) => {
+    if (error instanceof NodeSetPartialFailure && props["__provider"] !== undefined) {
+      (error.properties as unknown as Record<string, unknown>)["__provider"] = props["__provider"];
+    }
+    throw error;
+  });
+}
+
 async function create(props: Record<string, unknown>): Promise<dynamic.CreateResult> {
+  return keepProviderKey(createImpl(props), props);
+}
+
+async function createImpl(props: Record<string, unknown>): Promise<dynamic.CreateResult> {
   const inputs = asInputs(props);
   const ctx = context(inputs);
   const id = inputs.baseRequestId;
@@ -326,6 +329,14 @@ async function create(props: Record<string, unknown>): Promise<dynamic.CreateRes
 }
 
 async function update(
+  id: string,
+  olds: NodeSetState,
+  news: Record<string, unknown>,
+): Promise<dynamic.UpdateResult> {
+  return keepProviderKey(updateImpl(id, olds, news), news);
+}
+
+async function updateImpl(
   id: string,
   olds: NodeSetState,
   news: Record<string, unknown>,
@@ -473,6 +484,16 @@ async function converge(ctx: OperationContext, holdings: SetHoldings): Promise<s
       continue;
     }
     ctx.log(`requested ${shortfall} node(s) as ${outcome.requestId}: ${outcome.added} added`);
+    const leaving = removed.filter((n) => nodePhase(n) !== "gone");
+    if (outcome.added < shortfall && leaving.length > 0 && round < 4) {
+      // The nodes being replaced still hold their VMs until they are gone: wait, then ask again.
+      ctx.log(`waiting for ${leaving.length} replaced node(s) to terminate before asking again`);
+      await waitUntilGone(ctx, leaving, "Terminated", inputs.deleteTimeoutSeconds);
+      for (const n of leaving) n.status = "Terminated";
+      const fresh = await listHoldings(ctx, holdings, { probeForward: false });
+      holdings.nodes = fresh.nodes.filter((n) => !removed.some((r) => r.id === n.id));
+      continue;
+    }
     if (outcome.added < shortfall) {
       reasons.push(
         `CycleCloud added ${outcome.added} of ${shortfall} requested node(s)${outcome.message ? `: ${outcome.message}` : ""}`,

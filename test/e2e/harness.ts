@@ -1,0 +1,532 @@
+/**
+ * The end-to-end harness: Pulumi programs in temporary folders, driven by the real `pulumi` CLI
+ * (a local file backend and PULUMI_HOME per workspace, no network), against a CycleCloud emulator.
+ *
+ * The emulator runs in the test's own process, so every child process is spawned asynchronously:
+ * a synchronous spawn would block the event loop the emulator answers from.
+ *
+ * Every command's output is kept (per test file) so a file can assert at the end that no command
+ * printed a secret.
+ *
+ * E2E_VERBOSE=1 shows every command's output as it runs; E2E_KEEP=1 keeps the workspaces (program,
+ * backend, PULUMI_HOME) in the temporary folder for inspection.
+ */
+import { spawn } from "node:child_process";
+import { cp, mkdir, mkdtemp, readdir, readFile, rm, stat, symlink } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { basename, join, resolve } from "node:path";
+import { expect, inject } from "vitest";
+import { startEmulator } from "../../emulator";
+import type { AdminNodeView, RunningEmulator } from "../../emulator";
+
+export const REPO_ROOT = resolve(__dirname, "../..");
+
+/** Short but non-zero lifecycle phases: progress is real, waits stay short. */
+export const E2E_TIMING = { acquiringMs: 200, preparingMs: 200, terminatingMs: 100 } as const;
+
+/** The node set's resource type as the engine names it. */
+export const NODE_SET_TYPE = "pulumi-nodejs:dynamic/cyclecloud:CycleCloudNodeSet";
+
+export type Example = "quickstart" | "mpi-placement-group" | "preflight";
+
+export interface CommandResult {
+  /** The command line, for messages. */
+  command: string;
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Settings for every provider process: poll readiness every 100-500 ms instead of 1-10 s. */
+const PROVIDER_ENV = { CYCLECLOUD_POLL_MIN_MS: "100", CYCLECLOUD_POLL_MAX_MS: "500" };
+
+/** The longest a single command may run before it is killed and the test fails. */
+const COMMAND_TIMEOUT_MS = 170_000;
+
+const transcript: CommandResult[] = [];
+
+/** Every command run through this harness in the current test file, in order. */
+export function commandsRun(): readonly CommandResult[] {
+  return transcript;
+}
+
+function provided<K extends "pulumiBin" | "stagedModules">(key: K): string {
+  const value = inject(key);
+  if (typeof value !== "string" || value === "") {
+    throw new Error(
+      "the e2e suite runs only through `npm run test:e2e` (test/e2e/vitest.e2e.config.mts and its global setup)",
+    );
+  }
+  return value;
+}
+
+/**
+ * The environment of child processes: this process's, without what vitest, npm scripts or the
+ * caller's own Pulumi/CycleCloud settings would leak into the programs under test.
+ */
+function childEnv(extra: Record<string, string>): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [key, value] of Object.entries(process.env)) {
+    if (value === undefined) continue;
+    if (/^(PULUMI_|CYCLECLOUD_|VITEST)/.test(key) || ["NODE_OPTIONS", "NODE_ENV", "TEST"].includes(key))
+      continue;
+    // `npm run test:e2e` exports its package's location; an inner `npm install` must not see it.
+    if (/^npm_(package_|lifecycle_|command$|config_local_prefix$|config_call$)/i.test(key)) continue;
+    env[key] = value;
+  }
+  return { ...env, ...extra };
+}
+
+export interface RunOptions {
+  cwd: string;
+  env?: Record<string, string>;
+  /** Written to stdin (then closed). */
+  input?: string;
+  timeoutMs?: number;
+}
+
+/**
+ * Runs a command to completion and records it in the transcript. Never throws for a non-zero
+ * exit: the caller asserts the code. Set E2E_VERBOSE=1 to see the output live.
+ */
+export function run(file: string, args: readonly string[], options: RunOptions): Promise<CommandResult> {
+  const command = [basename(file), ...args].join(" ");
+  const verbose = process.env["E2E_VERBOSE"] === "1";
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(file, args, {
+      cwd: options.cwd,
+      env: childEnv(options.env ?? {}),
+      stdio: ["pipe", "pipe", "pipe"],
+      // Its own process group, so a timeout ends the command and everything it started.
+      detached: true,
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (chunk: Buffer) => {
+      stdout += chunk.toString();
+      if (verbose) process.stdout.write(chunk);
+    });
+    child.stderr.on("data", (chunk: Buffer) => {
+      stderr += chunk.toString();
+      if (verbose) process.stderr.write(chunk);
+    });
+    child.stdin.end(options.input ?? "");
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      if (child.pid !== undefined) process.kill(-child.pid, "SIGKILL");
+    }, options.timeoutMs ?? COMMAND_TIMEOUT_MS);
+    child.on("error", (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+    child.on("close", (code, signal) => {
+      clearTimeout(timer);
+      const result: CommandResult = { command, code: code ?? 128, stdout, stderr };
+      transcript.push(result);
+      if (timedOut) {
+        reject(
+          new Error(
+            `\`${command}\` did not finish within ${options.timeoutMs ?? COMMAND_TIMEOUT_MS} ms (killed, ${signal}).\n${tail(result)}`,
+          ),
+        );
+      } else {
+        resolvePromise(result);
+      }
+    });
+  });
+}
+
+/** Everything a command printed (stdout, then stderr). */
+export function output(result: CommandResult): string {
+  return `${result.stdout}\n${result.stderr}`;
+}
+
+/** The end of a command's output, for failure messages. */
+export function tail(result: CommandResult, lines = 60): string {
+  const all = `${result.stdout}\n--- stderr ---\n${result.stderr}`.split("\n");
+  return all.slice(-lines).join("\n");
+}
+
+/** Asserts a command succeeded, showing its output if not. */
+export function expectSuccess<T extends CommandResult>(result: T): T {
+  expect(result.code, `\`${result.command}\` failed:\n${tail(result)}`).toBe(0);
+  return result;
+}
+
+/** Asserts a command failed, showing its output if not. */
+export function expectFailure<T extends CommandResult>(result: T): T {
+  expect(result.code, `\`${result.command}\` should have failed:\n${tail(result)}`).not.toBe(0);
+  return result;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The emulator
+
+/** One emulator for a test file, with the e2e timing. */
+export function startE2eEmulator(): Promise<RunningEmulator> {
+  return startEmulator({ port: 0, timing: E2E_TIMING });
+}
+
+/** The credentials a program needs; any emulator, in-process or a CLI started elsewhere. */
+export interface EmulatorEndpoint {
+  url: string;
+  adminUrl: string;
+  username: string;
+  password: string;
+}
+
+/** An emulator started as a command (`cyclecloud-emulator --json`), as users run it. */
+export interface EmulatorProcess extends EmulatorEndpoint {
+  /** Stops it with SIGTERM; resolves with its exit code. */
+  stop(): Promise<number | null>;
+}
+
+/** Starts an emulator command and reads its `--json` start line. */
+export function startEmulatorCommand(
+  file: string,
+  args: readonly string[],
+  cwd: string,
+): Promise<EmulatorProcess> {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(file, args, { cwd, env: childEnv({}), stdio: ["ignore", "pipe", "pipe"] });
+    const exited = new Promise<number | null>((done) => child.on("exit", (code) => done(code)));
+    let stdout = "";
+    let stderr = "";
+    let started = false;
+    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+    child.stdout.on("data", (chunk: Buffer) => {
+      stdout += chunk.toString();
+      const newline = stdout.indexOf("\n");
+      if (started || newline < 0) return;
+      started = true;
+      let line: EmulatorEndpoint;
+      try {
+        line = JSON.parse(stdout.slice(0, newline)) as EmulatorEndpoint;
+      } catch {
+        child.kill("SIGTERM");
+        reject(new Error(`\`${basename(file)}\` printed no JSON start line: ${stdout.slice(0, newline)}`));
+        return;
+      }
+      resolvePromise({
+        url: line.url,
+        adminUrl: line.adminUrl,
+        username: line.username,
+        password: line.password,
+        stop: async () => {
+          child.kill("SIGTERM");
+          return exited;
+        },
+      });
+    });
+    child.on("error", reject);
+    void exited.then((code) => {
+      if (!started)
+        reject(new Error(`\`${basename(file)}\` exited with code ${code} before starting:\n${stderr}`));
+    });
+  });
+}
+
+/** `GET /__emulator/nodes`: every node of every cluster, terminating ones included. */
+export async function emulatorNodes(emulator: EmulatorEndpoint): Promise<AdminNodeView[]> {
+  const response = await fetch(`${emulator.adminUrl}/nodes`);
+  expect(response.status).toBe(200);
+  return ((await response.json()) as { nodes: AdminNodeView[] }).nodes;
+}
+
+/** Nodes that exist and are not on their way out, sorted by name. */
+export async function liveNodes(emulator: EmulatorEndpoint): Promise<AdminNodeView[]> {
+  const nodes = await emulatorNodes(emulator);
+  return nodes
+    .filter((n) => !["Terminating", "Terminated"].includes(n.record.Status))
+    .sort((a, b) => a.record.Name.localeCompare(b.record.Name, "en", { numeric: true }));
+}
+
+/** A POST to the admin surface that must succeed; returns the answer. */
+export async function adminPost(emulator: EmulatorEndpoint, path: string, body: unknown): Promise<unknown> {
+  const response = await fetch(`${emulator.adminUrl}${path}`, { method: "POST", body: JSON.stringify(body) });
+  const answer: unknown = await response.json();
+  expect(response.status, `POST ${path}: ${JSON.stringify(answer)}`).toBeLessThan(300);
+  return answer;
+}
+
+/** Mutating API requests the emulator has received (create, terminate, ...). */
+export async function mutatingRequests(emulator: EmulatorEndpoint): Promise<number> {
+  const response = await fetch(`${emulator.adminUrl}/counters`);
+  const c = (await response.json()) as Record<string, number>;
+  return ["create", "terminate", "deallocate", "start", "shutdown", "remove", "scale"].reduce(
+    (sum, k) => sum + (c[k] ?? 0),
+    0,
+  );
+}
+
+/** What the stack outputs of a set should be, computed from the emulator's nodes (sorted by name). */
+export function outputsOf(nodes: readonly AdminNodeView[]): {
+  hostnames: string[];
+  nodeIds: string[];
+  privateIps: string[];
+} {
+  return {
+    hostnames: nodes.map((n) => n.record.Hostname ?? "(none)"),
+    nodeIds: nodes.map((n) => n.record.NodeId),
+    privateIps: nodes.map((n) => n.record.PrivateIp ?? "(none)"),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Workspaces
+
+/** A resource as `pulumi stack export` shows it. */
+export interface StateResource {
+  urn: string;
+  type: string;
+  id?: string;
+  inputs?: Record<string, unknown>;
+  outputs?: Record<string, unknown>;
+  initErrors?: string[];
+}
+
+/** A step of `pulumi preview --json`. */
+export interface PreviewStep {
+  op: string;
+  urn: string;
+  replaceReasons?: string[];
+}
+
+export interface PreviewResult extends CommandResult {
+  /** Steps of the node set resources (the stack's own step left out). */
+  steps: PreviewStep[];
+  changeSummary: Record<string, number>;
+}
+
+export interface WorkspaceOptions {
+  example: Example;
+  /** Where the program's packages come from: the staged build (default) or an `npm install` the test runs. */
+  packages?: "staged" | "none";
+  /** Folder name prefix, to tell workspaces apart in /tmp. */
+  label?: string;
+}
+
+let workspaceSerial = 0;
+
+/**
+ * A copy of an example program in a fresh temporary folder, with its own backend, PULUMI_HOME and
+ * stack, configured for an emulator (password set with `--secret`, through stdin).
+ */
+export class Workspace {
+  private connectedTo: EmulatorEndpoint | undefined;
+
+  private constructor(
+    readonly root: string,
+    readonly programDir: string,
+    readonly stack: string,
+  ) {}
+
+  /** The emulator the stack is configured for (after {@link init}). */
+  get emulator(): EmulatorEndpoint {
+    if (!this.connectedTo) throw new Error("call init() first");
+    return this.connectedTo;
+  }
+
+  static async create(options: WorkspaceOptions): Promise<Workspace> {
+    // Checked first, so a run outside the e2e config fails before creating anything.
+    const staged = (options.packages ?? "staged") === "staged" ? provided("stagedModules") : undefined;
+    workspaceSerial += 1;
+    const root = await mkdtemp(join(tmpdir(), `pulumi-cyclecloud-e2e-${options.label ?? options.example}-`));
+    try {
+      const programDir = join(root, "program");
+      await mkdir(programDir);
+      await mkdir(join(root, "backend"));
+      await mkdir(join(root, "pulumi-home"));
+      const example = join(REPO_ROOT, "examples", options.example);
+      for (const file of ["Pulumi.yaml", "index.ts", "tsconfig.json"]) {
+        await cp(join(example, file), join(programDir, file));
+      }
+      if (staged !== undefined) {
+        await cp(join(example, "package.json"), join(programDir, "package.json"));
+        await linkPackages(staged, join(programDir, "node_modules"));
+      }
+      return new Workspace(root, programDir, `e2e${workspaceSerial}`);
+    } catch (error) {
+      await rm(root, { recursive: true, force: true });
+      throw error;
+    }
+  }
+
+  /**
+   * `pulumi login`, `stack init` and the stack config: the emulator's URL and username, its
+   * password with `--secret` (through stdin, so not even the command line holds it), and `config`.
+   */
+  async init(emulator: EmulatorEndpoint, config: Record<string, string> = {}): Promise<void> {
+    this.connectedTo = emulator;
+    expectSuccess(await this.pulumi(["login", `file://${join(this.root, "backend")}`]));
+    expectSuccess(await this.pulumi(["stack", "init", this.stack]));
+    await this.setConfig({
+      "cyclecloud:url": this.emulator.url,
+      "cyclecloud:username": this.emulator.username,
+      ...config,
+    });
+    expectSuccess(
+      await this.pulumi(["config", "set", "--secret", "cyclecloud:password"], {
+        input: this.emulator.password,
+      }),
+    );
+  }
+
+  async setConfig(values: Record<string, string>): Promise<void> {
+    for (const [key, value] of Object.entries(values)) {
+      expectSuccess(await this.pulumi(["config", "set", key, value]));
+    }
+  }
+
+  env(): Record<string, string> {
+    const pluginDir = join(this.programDir, "node_modules", "@pulumi", "pulumi");
+    return {
+      PATH: [provided("pulumiBin"), pluginDir, process.env["PATH"] ?? ""].join(":"),
+      PULUMI_BACKEND_URL: `file://${join(this.root, "backend")}`,
+      PULUMI_HOME: join(this.root, "pulumi-home"),
+      PULUMI_CONFIG_PASSPHRASE: "e2e-passphrase",
+      PULUMI_SKIP_UPDATE_CHECK: "true",
+      PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+      ...PROVIDER_ENV,
+    };
+  }
+
+  /** A `pulumi` command in the program folder, non-interactive, without colors. */
+  pulumi(args: readonly string[], options: { input?: string } = {}): Promise<CommandResult> {
+    const runOptions: RunOptions = { cwd: this.programDir, env: this.env() };
+    if (options.input !== undefined) runOptions.input = options.input;
+    return run(
+      join(provided("pulumiBin"), "pulumi"),
+      [...args, "--non-interactive", "--color", "never"],
+      runOptions,
+    );
+  }
+
+  /** `pulumi preview --json`, parsed; the command result is kept for text and exit code checks. */
+  async preview(extra: readonly string[] = []): Promise<PreviewResult> {
+    const result = await this.pulumi(["preview", "--json", ...extra]);
+    let parsed: { steps?: PreviewStep[]; changeSummary?: Record<string, number> };
+    try {
+      parsed = JSON.parse(result.stdout) as typeof parsed;
+    } catch {
+      throw new Error(`\`${result.command}\` printed no JSON (exit code ${result.code}):\n${tail(result)}`);
+    }
+    const steps = (parsed.steps ?? [])
+      .filter((s) => s.urn.includes(`::${NODE_SET_TYPE}::`))
+      .map((s) =>
+        s.replaceReasons
+          ? { op: s.op, urn: s.urn, replaceReasons: s.replaceReasons }
+          : { op: s.op, urn: s.urn },
+      );
+    return { ...result, steps, changeSummary: parsed.changeSummary ?? {} };
+  }
+
+  up(extra: readonly string[] = []): Promise<CommandResult> {
+    return this.pulumi(["up", "--yes", ...extra]);
+  }
+
+  refresh(): Promise<CommandResult> {
+    return this.pulumi(["refresh", "--yes"]);
+  }
+
+  destroy(): Promise<CommandResult> {
+    return this.pulumi(["destroy", "--yes"]);
+  }
+
+  /** `pulumi stack output --json`. */
+  async outputs(): Promise<Record<string, unknown>> {
+    const result = expectSuccess(await this.pulumi(["stack", "output", "--json"]));
+    return JSON.parse(result.stdout) as Record<string, unknown>;
+  }
+
+  /** `pulumi stack export`: the resources in state. */
+  async stateResources(): Promise<StateResource[]> {
+    const result = expectSuccess(await this.pulumi(["stack", "export"]));
+    const exported = JSON.parse(result.stdout) as { deployment?: { resources?: StateResource[] } };
+    return exported.deployment?.resources ?? [];
+  }
+
+  /** The node sets in state. */
+  async nodeSets(): Promise<StateResource[]> {
+    return (await this.stateResources()).filter((r) => r.type === NODE_SET_TYPE);
+  }
+
+  /** The one node set in state, which must exist. */
+  async nodeSet(): Promise<StateResource & { outputs: Record<string, unknown> }> {
+    const sets = await this.nodeSets();
+    expect(sets.map((s) => s.urn)).toHaveLength(1);
+    const set = sets[0];
+    if (set?.outputs === undefined) throw new Error("the node set in state has no outputs");
+    return { ...set, outputs: set.outputs };
+  }
+
+  /** The URN of a node set of this workspace's stack. */
+  urn(project: string, name: string): string {
+    return `urn:pulumi:${this.stack}::${project}::${NODE_SET_TYPE}::${name}`;
+  }
+
+  /** Every file of the backend (state, history, backups) and the stack config file, as text. */
+  async persistedFiles(): Promise<{ path: string; text: string }[]> {
+    const files = await listFiles(join(this.root, "backend"));
+    files.push(join(this.programDir, `Pulumi.${this.stack}.yaml`));
+    return Promise.all(files.map(async (path) => ({ path, text: await readFile(path, "utf8") })));
+  }
+
+  async dispose(): Promise<void> {
+    if (process.env["E2E_KEEP"] === "1") return;
+    await rm(this.root, { recursive: true, force: true });
+  }
+}
+
+/** Links the staged build and the program's other packages into a program's node_modules. */
+async function linkPackages(staged: string, target: string): Promise<void> {
+  await mkdir(target);
+  for (const name of await readdir(staged)) {
+    await symlink(join(staged, name), join(target, name));
+  }
+}
+
+async function listFiles(dir: string): Promise<string[]> {
+  const found: string[] = [];
+  for (const entry of await readdir(dir)) {
+    const path = join(dir, entry);
+    if ((await stat(path)).isDirectory()) found.push(...(await listFiles(path)));
+    else found.push(path);
+  }
+  return found;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Secrets
+
+/** The forms a password could leak in: as is, and inside a Basic authorization header. */
+export function secretForms(username: string, password: string): string[] {
+  return [password, Buffer.from(`${username}:${password}`).toString("base64")];
+}
+
+/**
+ * Asserts that no command of this test file printed the password, and that neither the state
+ * (`pulumi stack export` and every backend file) nor the stack config file holds it in clear.
+ */
+export async function expectNoPasswordAnywhere(workspaces: readonly Workspace[]): Promise<void> {
+  const leaks: string[] = [];
+  for (const workspace of workspaces) {
+    const secrets = secretForms(workspace.emulator.username, workspace.emulator.password);
+    // Run the export so its output joins the transcript checked below.
+    await workspace.stateResources();
+    for (const file of await workspace.persistedFiles()) {
+      if (secrets.some((s) => file.text.includes(s))) leaks.push(`file ${file.path}`);
+    }
+  }
+  const secrets = workspaces.flatMap((w) => secretForms(w.emulator.username, w.emulator.password));
+  for (const result of commandsRun()) {
+    if (secrets.some((s) => result.stdout.includes(s) || result.stderr.includes(s)))
+      leaks.push(`output of \`${result.command}\``);
+  }
+  expect(leaks).toEqual([]);
+  // The check looked at real output: every command of the file, exports included.
+  expect(commandsRun().filter((c) => c.command.includes("stack export")).length).toBeGreaterThanOrEqual(
+    workspaces.length,
+  );
+}
