@@ -82,8 +82,28 @@ cached_ok() {
         && [ "$("$BIN_DIR/pulumi" version 2>/dev/null | tr -d '[:space:]')" = "$PULUMI_VERSION" ]
 }
 
+# The official install ships `pulumi-resource-pulumi-nodejs` (the dynamic provider's launcher,
+# which runs the @pulumi/pulumi of the program's directory) next to `pulumi`; without it the
+# engine takes the one on PATH and warns on every command. Written, not copied: it is 4 lines.
+ensure_dynamic_provider_launcher() {
+    local launcher="$BIN_DIR/pulumi-resource-pulumi-nodejs"
+    [ -x "$launcher" ] && return 0
+    local tmp
+    tmp=$(mktemp "$BIN_DIR/.launcher.XXXXXX")
+    cat >"$tmp" <<'LAUNCHER'
+#!/bin/sh
+PULUMI_DYNAMIC_PROVIDER_SCRIPT_PATH=$(node -e "console.log(require.resolve('@pulumi/pulumi/cmd/dynamic-provider'))")
+if [ ! -z "$PULUMI_DYNAMIC_PROVIDER_SCRIPT_PATH" ]; then
+    node "$PULUMI_DYNAMIC_PROVIDER_SCRIPT_PATH" $@
+fi
+LAUNCHER
+    chmod 755 "$tmp"
+    mv -f "$tmp" "$launcher"
+}
+
 if cached_ok; then
     log "using cached Pulumi CLI $PULUMI_VERSION in $BIN_DIR"
+    ensure_dynamic_provider_launcher
     printf '%s\n' "$BIN_DIR"
     exit 0
 fi
@@ -116,6 +136,7 @@ if command -v flock >/dev/null 2>&1; then
     fi
     if cached_ok; then
         log "using cached Pulumi CLI $PULUMI_VERSION in $BIN_DIR"
+        ensure_dynamic_provider_launcher
         printf '%s\n' "$BIN_DIR"
         exit 0
     fi
@@ -157,4 +178,5 @@ mv "$TMP_BIN" "$BIN_DIR"
 trap - EXIT
 
 log "built Pulumi CLI $PULUMI_VERSION in $(( $(date +%s) - start ))s"
+ensure_dynamic_provider_launcher
 printf '%s\n' "$BIN_DIR"

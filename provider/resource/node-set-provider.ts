@@ -275,13 +275,13 @@ async function preflight(olds: Record<string, unknown>, inputs: NodeSetInputs): 
 }
 
 /**
- * Live healthy nodes of this spec the set holds or will hold without creating them: those of every
+ * Live nodes of this spec the set holds or will hold without creating them: those of every
  * request id of its base that the server knows, and those `adoptExisting` names. One listing per
  * request id, so it is used only when a plan does not fit. Throws when `adoptExisting` names nodes
  * that do not match the spec.
  */
 async function nodesHeldBySet(inputs: NodeSetInputs): Promise<number> {
-  const ctx = context(inputs);
+  const ctx = { ...context(inputs), log: () => undefined };
   let holdings: SetHoldings = { requestIds: [], adoptedNodeIds: [], nodes: [] };
   try {
     holdings = await listHoldings(ctx, { requestIds: [] }, { probeForward: true });
@@ -289,7 +289,8 @@ async function nodesHeldBySet(inputs: NodeSetInputs): Promise<number> {
     // Best effort: without the listing, the check is only more cautious.
   }
   if (inputs.adoptExisting) holdings = await adopt(ctx, holdings);
-  return holdings.nodes.filter((n) => isHealthy(n) && matchesSpec(n, inputs)).length;
+  // Failed members count too: replacing one frees its capacity for its replacement.
+  return holdings.nodes.filter((n) => isMember(n) && matchesSpec(n, inputs)).length;
 }
 
 async function diff(
