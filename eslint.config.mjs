@@ -4,13 +4,29 @@ import tseslint from "typescript-eslint";
 
 export default tseslint.config(
   {
-    ignores: ["dist/**", "node_modules/**", "examples/**/node_modules/**", "examples/**/bin/**", "coverage/**"],
+    ignores: [
+      "dist/**",
+      "node_modules/**",
+      "examples/**/node_modules/**",
+      "examples/**/bin/**",
+      "coverage/**",
+    ],
   },
   eslint.configs.recommended,
   ...tseslint.configs.strict,
   {
     languageOptions: {
-      globals: { process: "readonly", console: "readonly", Buffer: "readonly", setTimeout: "readonly", clearTimeout: "readonly", URL: "readonly", __dirname: "readonly", require: "readonly", module: "readonly" },
+      globals: {
+        process: "readonly",
+        console: "readonly",
+        Buffer: "readonly",
+        setTimeout: "readonly",
+        clearTimeout: "readonly",
+        URL: "readonly",
+        __dirname: "readonly",
+        require: "readonly",
+        module: "readonly",
+      },
     },
     rules: {
       "@typescript-eslint/no-explicit-any": "error",

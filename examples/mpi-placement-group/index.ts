@@ -12,7 +12,9 @@ export = async () => {
   const status = await getClusterStatus({ cluster });
   const bucket = findBucket(status, spec);
   if (!bucket) {
-    throw new Error(`cluster '${cluster}' offers no ${spec.machineType} bucket in nodearray '${spec.nodearray}'`);
+    throw new Error(
+      `cluster '${cluster}' offers no ${spec.machineType} bucket in nodearray '${spec.nodearray}'`,
+    );
   }
   if (!bucket.virtualMachine.infiniband) {
     throw new Error(`${spec.machineType} has no InfiniBand: an MPI placement group needs it`);
