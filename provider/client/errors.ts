@@ -260,7 +260,8 @@ export class TimeoutError extends CycleCloudError {
   constructor(init: TimeoutErrorInit) {
     super(
       `CycleCloud did not answer ${init.method} ${init.path} within ${init.timeoutMs} ms; ` +
-        "raise `timeoutMs` if the server is just slow",
+        "if the server is just slow, raise `timeoutSeconds` (stack config `cyclecloud:timeoutSeconds` or " +
+        "`connection.timeoutSeconds`; `timeoutMs` of a CycleCloudClient)",
     );
     this.method = init.method;
     this.path = init.path;

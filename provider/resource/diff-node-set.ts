@@ -1,6 +1,6 @@
 import { containsUnknown } from "./inputs";
 import type { NodeSetState } from "./node-set-state";
-import { isHealthy, nodePhase } from "./node-set-state";
+import { isHealthy, isStuck, nodePhase } from "./node-set-state";
 import { canonicalJson, REPLACE_KEYS } from "./request-id";
 
 /** Inputs whose change is an in-place update. Only `count` and `adoptExisting` touch nodes. */
@@ -30,7 +30,11 @@ export interface NodeSetDiff {
  * no longer match `count` (failed, deallocated or missing nodes), is an in-place update; other
  * settings are updates that touch no node.
  */
-export function diffNodeSet(olds: NodeSetState, news: Record<string, unknown>): NodeSetDiff {
+export function diffNodeSet(
+  olds: NodeSetState,
+  news: Record<string, unknown>,
+  now = Date.now(),
+): NodeSetDiff {
   const differs = (key: string): boolean => {
     const value = news[key];
     if (containsUnknown(value)) return true;
@@ -48,6 +52,9 @@ export function diffNodeSet(olds: NodeSetState, news: Record<string, unknown>): 
   }
   const broken = nodes.filter((n) => ["failed", "deallocated"].includes(nodePhase(n))).length;
   if (broken > 0) updates.push(`nodes (${broken} failed or deallocated)`);
+  const timeout = typeof olds.readyTimeoutSeconds === "number" ? olds.readyTimeoutSeconds : undefined;
+  const stuck = timeout === undefined ? 0 : nodes.filter((n) => isStuck(n, timeout, now)).length;
+  if (stuck > 0) updates.push(`nodes (${stuck} not ready after ${timeout}s)`);
 
   return { changes: replaces.length > 0 || updates.length > 0, replaces, updates };
 }

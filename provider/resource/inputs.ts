@@ -48,11 +48,17 @@ const requiredName = (field: string, example: string) =>
     .string({ error: `\`${field}\` is required: the name of the ${example}` })
     .min(1, { error: `\`${field}\` must not be empty: give the name of the ${example}` });
 
+/** Largest `count` (and `nameOffset`) accepted: far beyond any cluster, small enough to catch typos. */
+export const MAX_WHOLE_NUMBER = 100_000;
+
 const wholeNumber = (field: string, min: number, what: string) =>
   z
     .number({ error: (issue) => `\`${field}\` must be ${what}, got ${describe(issue.input)}` })
-    .refine((n) => Number.isInteger(n) && n >= min && n <= 100_000, {
+    .refine((n) => Number.isInteger(n) && n >= min, {
       error: (issue) => `\`${field}\` must be ${what}, got ${describe(issue.input)}`,
+    })
+    .refine((n) => n <= MAX_WHOLE_NUMBER, {
+      error: (issue) => `\`${field}\` must be at most ${MAX_WHOLE_NUMBER}, got ${describe(issue.input)}`,
     });
 
 const positiveSeconds = (field: string) =>
@@ -213,6 +219,9 @@ export function validateInputs(raw: Record<string, unknown>): CheckFailure[] {
       reason: `\`nameFormat\` "${nameFormat}" has no %d, so it names exactly one node, but \`count\` is ${count}: add %d, e.g. "${nameFormat}-%d"`,
     });
   }
+  if (!failures.some((f) => f.property === "nodeAttributes")) {
+    failures.push(...validateKnownNodeAttributes(raw["nodeAttributes"]));
+  }
   const connection = raw["connection"];
   if (connection !== null && typeof connection === "object" && !containsUnknown(connection)) {
     const c = connection as Record<string, unknown>;
@@ -225,6 +234,28 @@ export function validateInputs(raw: Record<string, unknown>): CheckFailure[] {
     }
   }
   return failures;
+}
+
+/** Node record keys whose type CycleCloud checks: a wrong type is refused before any create. */
+const KNOWN_NODE_ATTRIBUTES: Record<string, { test: (v: unknown) => boolean; what: string }> = {
+  KeepAlive: { test: (v) => typeof v === "boolean", what: "true or false" },
+  Interruptible: { test: (v) => typeof v === "boolean", what: "true or false" },
+  Tags: { test: (v) => isPlainObject(v), what: 'an object such as { team: "cfd" }' },
+  Configuration: { test: (v) => isPlainObject(v), what: "an object" },
+};
+
+function validateKnownNodeAttributes(attributes: unknown): CheckFailure[] {
+  if (!isPlainObject(attributes) || containsUnknown(attributes)) return [];
+  return Object.entries(KNOWN_NODE_ATTRIBUTES)
+    .filter(([key, rule]) => attributes[key] !== undefined && !rule.test(attributes[key]))
+    .map(([key, rule]) => ({
+      property: "nodeAttributes",
+      reason: `\`nodeAttributes.${key}\` must be ${rule.what}, got ${describe(attributes[key])}`,
+    }));
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === "object" && !Array.isArray(value);
 }
 
 /** Applies defaults to validated, fully known raw inputs. */

@@ -3,7 +3,14 @@
  * the create-with-409-protocol, waiting for readiness, and removing nodes. No Pulumi here.
  */
 import type { CycleCloudClient } from "../client";
-import { HttpError, isUnknownRequestId, NetworkError, TimeoutError } from "../client";
+import {
+  DEFAULT_CLIENT_SETTINGS,
+  HttpError,
+  isUnknownRequestId,
+  NetworkError,
+  retryDelay,
+  TimeoutError,
+} from "../client";
 import type { NodeCreationSet } from "../schemas";
 import type { NodeSetInputs } from "./inputs";
 import type { NodeInfo } from "./node-set-state";
@@ -36,7 +43,10 @@ export async function listRequestNodes(
 ): Promise<NodeInfo[] | undefined> {
   try {
     const list = await client.listNodes(cluster, { requestId });
-    return list.nodes.map(toNodeInfo).map((n) => ({ ...n, requestId }));
+    const requestedAt = list.operation?.startTime;
+    return list.nodes
+      .map(toNodeInfo)
+      .map((n) => (requestedAt ? { ...n, requestId, requestedAt } : { ...n, requestId }));
   } catch (error) {
     if (isUnknownRequestId(error)) return undefined;
     throw error;
@@ -121,9 +131,6 @@ export type CreateOutcome =
   | { kind: "created"; requestId: string; added: number; message?: string }
   | { kind: "adopted"; requestId: string; nodes: NodeInfo[] };
 
-/** How often a create whose answer was lost is re-sent with the same (protected) request id. */
-const LOST_ANSWER_ATTEMPTS = 3;
-
 /**
  * Creates `count` nodes with the next request id of the set's sequence, safely:
  * - 409 (request id already used): the request's nodes are listed. Live nodes of this spec are
@@ -202,52 +209,104 @@ async function createOnce(
 ): Promise<CreateOutcome | "used"> {
   const { client, inputs } = ctx;
   for (let attempt = 1; ; attempt++) {
+    let error: unknown;
     try {
       const result = await client.createNodes(inputs.cluster, { requestId, sets: [body] });
       const set = result.sets[0];
       const outcome: CreateOutcome = { kind: "created", requestId, added: set?.added ?? 0 };
       if (set?.message) outcome.message = set.message;
       return outcome;
-    } catch (error) {
-      const conflict = error instanceof HttpError && error.status === 409;
-      const lost = isLostAnswer(error);
-      if (!conflict && !lost) throw error;
-      const nodes = await listRequestNodes(client, inputs.cluster, requestId);
-      if (nodes === undefined) {
-        if (conflict) throw error;
-        if (attempt >= LOST_ANSWER_ATTEMPTS) throw error;
-        ctx.log(
-          `create request ${requestId} got no answer (${shortReason(error)}); it was not applied, sending it again`,
-        );
-        await sleep(1000 * attempt);
-        continue;
-      }
-      const live = nodes.filter((n) => isMember(n) && matchesSpec(n, inputs));
-      if (live.length > 0) {
-        ctx.log(
-          conflict
-            ? `request ${requestId} already exists: adopting its ${live.length} node(s) instead of creating new ones`
-            : `create request ${requestId} was applied although its answer was lost: adopting its ${live.length} node(s)`,
-        );
-        return { kind: "adopted", requestId, nodes: live };
-      }
-      if (lost && nodes.length === 0) {
-        // Committed with zero nodes: nothing to adopt, and the id is now used.
-        return "used";
-      }
-      const foreign = nodes.filter((n) => isMember(n) && !matchesSpec(n, inputs)).length;
-      if (foreign > 0) {
-        ctx.log(
-          `request ${requestId} holds ${foreign} live node(s) of another spec (an older generation): using the next request id`,
-        );
-      }
-      return "used";
+    } catch (caught) {
+      error = caught;
     }
+    if (error instanceof HttpError && error.status === 429 && attempt < CREATE_ATTEMPTS) {
+      // Throttled: not applied. The same request id makes sending it again safe.
+      ctx.log(`create request ${requestId} was throttled (429); sending it again`);
+      await sleep(resendDelay(attempt, error.retryAfterMs));
+      continue;
+    }
+    const conflict = error instanceof HttpError && error.status === 409;
+    const lost = isLostAnswer(error);
+    if (!conflict && !lost) throw error;
+    let nodes: NodeInfo[] | undefined;
+    try {
+      nodes = await listRequestNodes(client, inputs.cluster, requestId);
+    } catch (listError) {
+      // Whether the server applied the create is unknown: the caller must keep the request id.
+      if (lost) throw new UncertainCreateError(requestId, error, listError);
+      throw listError;
+    }
+    if (nodes === undefined) {
+      if (conflict || attempt >= CREATE_ATTEMPTS) throw error;
+      ctx.log(
+        `create request ${requestId} got no answer (${shortReason(error)}); it was not applied, sending it again`,
+      );
+      await sleep(resendDelay(attempt, undefined));
+      continue;
+    }
+    const live = nodes.filter((n) => isMember(n) && matchesSpec(n, inputs));
+    if (live.length > 0) {
+      ctx.log(
+        conflict
+          ? `request ${requestId} already exists: adopting its ${live.length} node(s) instead of creating new ones`
+          : `create request ${requestId} was applied although its answer was lost: adopting its ${live.length} node(s)`,
+      );
+      return { kind: "adopted", requestId, nodes: live };
+    }
+    const foreign = nodes.filter((n) => isMember(n) && !matchesSpec(n, inputs)).length;
+    if (foreign > 0) {
+      ctx.log(
+        `request ${requestId} holds ${foreign} live node(s) of another spec (an older generation): using the next request id`,
+      );
+    }
+    // Committed with no live node of this spec (an earlier generation, or zero nodes added).
+    return "used";
   }
 }
 
+/**
+ * A create whose answer was lost, and whose request could not be listed afterwards either: the
+ * server may or may not hold its nodes. The set must record `requestId`, so that refresh, the
+ * next update or destroy list it and nothing is orphaned.
+ */
+export class UncertainCreateError extends Error {
+  override readonly name = "UncertainCreateError";
+  constructor(
+    readonly requestId: string,
+    lost: unknown,
+    listing: unknown,
+  ) {
+    super(
+      `create request ${requestId} got no answer (${shortReason(lost)}) and listing its nodes failed too ` +
+        `(${shortReason(listing)}); whether CycleCloud applied it is unknown, so the set keeps the request id ` +
+        "and the next refresh or up finds its nodes",
+      { cause: listing },
+    );
+  }
+}
+
+/** How often one create request is sent at most (throttled, or answer lost and not applied). */
+const CREATE_ATTEMPTS = 4;
+
+/** Wait before re-sending a create: the client's backoff, honouring `Retry-After`. */
+function resendDelay(attempt: number, retryAfterMs: number | undefined): number {
+  const base = Number(
+    process.env["CYCLECLOUD_RETRY_BASE_DELAY_MS"] ?? DEFAULT_CLIENT_SETTINGS.retryBaseDelayMs,
+  );
+  return retryDelay(attempt, {
+    baseMs: Number.isFinite(base) && base >= 0 ? base : DEFAULT_CLIENT_SETTINGS.retryBaseDelayMs,
+    maxMs: DEFAULT_CLIENT_SETTINGS.retryMaxDelayMs,
+    ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
+  });
+}
+
+/**
+ * Whether a create may have reached the server without its answer reaching us. A refused
+ * connection, an unknown host or an untrusted certificate means nothing was sent.
+ */
 function isLostAnswer(error: unknown): boolean {
-  if (error instanceof NetworkError || error instanceof TimeoutError) return true;
+  if (error instanceof NetworkError) return error.kind === "connection";
+  if (error instanceof TimeoutError) return true;
   return error instanceof HttpError && error.status >= 500;
 }
 

@@ -6,7 +6,7 @@
 import type { dynamic } from "@pulumi/pulumi";
 import type { NodeSpec } from "../capacity";
 import { capacityFit, describeFit, findBucket, withAddedNodes } from "../capacity";
-import { CycleCloudClient } from "../client";
+import { CycleCloudClient, HttpError } from "../client";
 import type { ConfigLookup } from "../connection";
 import { connectionKey, resolveConnection } from "../connection";
 import type { ClusterStatus } from "../schemas";
@@ -20,11 +20,12 @@ import {
   manageNodes,
   matchesSpec,
   setName,
+  UncertainCreateError,
   waitForSettled,
   waitUntilGone,
 } from "./node-set-operations";
 import type { NodeInfo, NodeSetState } from "./node-set-state";
-import { isHealthy, isMember, nodePhase, nodeSetState, toNodeInfo } from "./node-set-state";
+import { isHealthy, isMember, isStuck, nodePhase, nodeSetState, toNodeInfo } from "./node-set-state";
 import { chooseNodesToRemove } from "./choose-nodes-to-remove";
 import { deriveBaseRequestId, REPLACE_KEYS, replaceKeysChanged } from "./request-id";
 
@@ -180,14 +181,18 @@ async function check(
   let base: string;
   if (REPLACE_KEYS.some((k) => containsUnknown(news[k])) || containsUnknown(news["identity"])) {
     base = UNKNOWN;
-  } else if (
-    typeof olds["baseRequestId"] === "string" &&
-    olds["baseRequestId"] !== UNKNOWN &&
-    replaceKeysChanged(olds, news).length === 0
-  ) {
-    base = olds["baseRequestId"];
   } else {
-    base = deriveBaseRequestId(String(news["identity"]), spec);
+    const previous =
+      typeof olds["baseRequestId"] === "string" && olds["baseRequestId"] !== UNKNOWN
+        ? olds["baseRequestId"]
+        : undefined;
+    if (previous !== undefined && replaceKeysChanged(olds, news).length === 0) {
+      base = previous;
+    } else {
+      // A replacement chains the base it replaces, unless the user gave a new explicit requestId.
+      const newExplicitId = typeof news["requestId"] === "string" && news["requestId"] !== olds["requestId"];
+      base = deriveBaseRequestId(String(news["identity"]), spec, newExplicitId ? undefined : previous);
+    }
   }
   const inputs = withDefaults(news, base);
   failures.push(...(await preflight(olds, inputs)));
@@ -212,7 +217,7 @@ async function preflight(olds: Record<string, unknown>, inputs: NodeSetInputs): 
     cacheKey = statusCacheKey(resolved.url, inputs.cluster);
     status = await cachedClusterStatus(clientFor(inputs.connection), resolved.url, inputs.cluster);
   } catch (error) {
-    const reason = `preflight could not read the status of cluster '${inputs.cluster}': ${errorText(error)}`;
+    const reason = `preflight could not read the status of cluster '${inputs.cluster}': ${errorText(error).replace(/\.$/, "")}`;
     if (inputs.preflight === "warn") {
       log(inputs, `warning: ${reason}`);
       return [];
@@ -220,7 +225,10 @@ async function preflight(olds: Record<string, unknown>, inputs: NodeSetInputs): 
     return [
       {
         property: "cluster",
-        reason: `${reason}. Fix the connection, or set \`preflight: "off"\` to skip the check`,
+        reason:
+          error instanceof HttpError && error.status === 404
+            ? `${reason}. Check that cluster '${inputs.cluster}' exists and that \`url\` points at the CycleCloud server, or set \`preflight: "off"\` to skip the check`
+            : `${reason}. Fix the connection, or set \`preflight: "off"\` to skip the check`,
       },
     ];
   }
@@ -320,8 +328,15 @@ async function createImpl(props: Record<string, unknown>): Promise<dynamic.Creat
   const ctx = context(inputs);
   const id = inputs.baseRequestId;
   let holdings: SetHoldings = { requestIds: [], adoptedNodeIds: [], nodes: [] };
-  if (inputs.adoptExisting) holdings = await adopt(ctx, holdings);
-  const reasons = await convergeKeepingTrack(ctx, holdings, id).finally(() => forgetStatusOf(inputs));
+  let reasons: string[];
+  try {
+    if (inputs.adoptExisting) holdings = await adopt(ctx, holdings);
+    reasons = await convergeKeepingTrack(ctx, holdings, id).finally(() => forgetStatusOf(inputs));
+  } catch (error) {
+    if (error instanceof NodeSetPartialFailure) throw error;
+    // Nothing was made: a plain failure, and nothing is recorded in state.
+    throw new Error(`could not create ${describeSpec(inputs)}: ${errorText(error)}`, { cause: error });
+  }
   if (holdings.nodes.filter(isMember).length === 0 && reasons.length > 0) {
     // Nothing exists: a plain failure, and nothing is recorded in state.
     throw new Error(`could not create ${describeSpec(inputs)}: ${reasons.join("; ")}`);
@@ -452,9 +467,14 @@ async function converge(ctx: OperationContext, holdings: SetHoldings): Promise<s
   const members = () => holdings.nodes.filter(isMember);
   const removed: NodeInfo[] = [];
 
-  const failed = members().filter((n) => nodePhase(n) === "failed");
+  const now = Date.now();
+  const failed = members().filter(
+    (n) => nodePhase(n) === "failed" || isStuck(n, inputs.readyTimeoutSeconds, now),
+  );
   if (failed.length > 0) {
-    ctx.log(`replacing ${failed.length} failed node(s): ${failed.map((n) => n.name).join(", ")}`);
+    const stuck = failed.filter((n) => nodePhase(n) !== "failed").length;
+    const which = stuck > 0 ? ` (${stuck} not ready after ${inputs.readyTimeoutSeconds}s)` : "";
+    ctx.log(`replacing ${failed.length} failed node(s)${which}: ${failed.map((n) => n.name).join(", ")}`);
     await manageNodes(ctx, "terminate", failed);
     markLeaving(holdings, failed);
     removed.push(...failed);
@@ -541,6 +561,9 @@ async function convergeKeepingTrack(
   try {
     return await converge(ctx, holdings);
   } catch (error) {
+    if (error instanceof UncertainCreateError && !holdings.requestIds.includes(error.requestId)) {
+      holdings.requestIds.push(error.requestId);
+    }
     if (holdings.requestIds.length === before && holdings.nodes.length === 0) throw error;
     const state = nodeSetState(ctx.inputs, holdings);
     const reason = errorText(error);

@@ -11,6 +11,8 @@ export interface NodeInfo {
   machineType?: string;
   placementGroupId?: string;
   requestId?: string;
+  /** When the create request that made the node started (server time, ISO 8601). */
+  requestedAt?: string;
 }
 
 /** The outputs (state) of a node set: its inputs echoed, plus what it holds. */
@@ -55,6 +57,16 @@ export function nodePhase(node: Pick<NodeInfo, "status" | "privateIp">): NodePha
 export function isMember(node: NodeInfo): boolean {
   const phase = nodePhase(node);
   return phase !== "leaving" && phase !== "gone";
+}
+
+/**
+ * A node still provisioning although its create request started `readyTimeoutSeconds` ago or
+ * more: stuck (e.g. `Acquiring` with no VM behind it); it is replaced like a failed node.
+ */
+export function isStuck(node: NodeInfo, readyTimeoutSeconds: number, now: number): boolean {
+  if (nodePhase(node) !== "provisioning" || node.requestedAt === undefined) return false;
+  const started = Date.parse(node.requestedAt);
+  return Number.isFinite(started) && now - started >= readyTimeoutSeconds * 1000;
 }
 
 /** A member that counts towards `count`: ready or on its way to ready. */

@@ -30,18 +30,25 @@ export function canonicalJson(value: unknown): string {
 }
 
 /**
- * The base of every create request id of a node set: the explicit `requestId` when given, else
- * `pcc-` and 24 hex digits of a SHA-256 over the set's identity (`project/stack/name`) and its
- * replace-triggering inputs. Deterministic: the same program derives the same id on every run and
- * every machine, which is what lets a retried create find the nodes of an interrupted one.
+ * The base of every create request id of a node set: `pcc-` and 24 hex digits of a SHA-256 over
+ * the set's identity (`project/stack/name`), its replace-triggering inputs and, for a replacement,
+ * the base of the set it replaces; or the explicit `requestId` when given (with a short hash of the
+ * same material appended for a replacement that keeps that `requestId`). Deterministic: the same
+ * program and state derive the same id on every run and every machine, which is what lets a retried
+ * create find the nodes of an interrupted one. Chaining the replaced base keeps a replacement from
+ * ever sharing a base with a set still alive (the one it replaces, or one pending deletion).
  */
-export function deriveBaseRequestId(identity: string, spec: ReplaceSpec): string {
-  if (typeof spec.requestId === "string") return spec.requestId;
+export function deriveBaseRequestId(identity: string, spec: ReplaceSpec, replacedBase?: string): string {
   const material: Record<string, unknown> = { identity };
   for (const key of REPLACE_KEYS) {
     if (key !== "requestId" && spec[key] !== undefined) material[key] = spec[key];
   }
-  return `pcc-${createHash("sha256").update(canonicalJson(material)).digest("hex").slice(0, 24)}`;
+  if (replacedBase !== undefined) material["replaces"] = replacedBase;
+  const digest = createHash("sha256").update(canonicalJson(material)).digest("hex");
+  if (typeof spec.requestId === "string") {
+    return replacedBase === undefined ? spec.requestId : `${spec.requestId}.${digest.slice(0, 8)}`;
+  }
+  return `pcc-${digest.slice(0, 24)}`;
 }
 
 /** The request id of the `sequence`-th create request of a set: `<base>-<sequence>`. */

@@ -156,7 +156,7 @@ describe("credentials in errors", () => {
     const error = await rejectionOf(client(fetch, { timeoutMs: 10 }).client.listNodes("hpc"), TimeoutError);
 
     expect(error.message).toBe(
-      "CycleCloud did not answer GET /clusters/hpc/nodes within 10 ms; raise `timeoutMs` if the server is just slow",
+      "CycleCloud did not answer GET /clusters/hpc/nodes within 10 ms; if the server is just slow, raise `timeoutSeconds` (stack config `cyclecloud:timeoutSeconds` or `connection.timeoutSeconds`; `timeoutMs` of a CycleCloudClient)",
     );
     expect(leaks(error)).toStrictEqual([]);
   });

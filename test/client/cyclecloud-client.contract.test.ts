@@ -772,7 +772,7 @@ describe("CycleCloudClient network errors and timeouts", () => {
     expect(error.toJSON()).toStrictEqual({
       name: "TimeoutError",
       message:
-        "CycleCloud did not answer GET /clusters/hpc/nodes within 300 ms; raise `timeoutMs` if the server is just slow",
+        "CycleCloud did not answer GET /clusters/hpc/nodes within 300 ms; if the server is just slow, raise `timeoutSeconds` (stack config `cyclecloud:timeoutSeconds` or `connection.timeoutSeconds`; `timeoutMs` of a CycleCloudClient)",
       method: "GET",
       path: "/clusters/hpc/nodes",
       timeoutMs: 300,
@@ -791,7 +791,7 @@ describe("CycleCloudClient network errors and timeouts", () => {
 
     await expect(client.listNodes("hpc")).resolves.toStrictEqual({ nodes: [readyNode] });
     expect(lines).toStrictEqual([
-      "CycleCloud did not answer GET /clusters/hpc/nodes within 300 ms; raise `timeoutMs` if the server is just slow; " +
+      "CycleCloud did not answer GET /clusters/hpc/nodes within 300 ms; if the server is just slow, raise `timeoutSeconds` (stack config `cyclecloud:timeoutSeconds` or `connection.timeoutSeconds`; `timeoutMs` of a CycleCloudClient); " +
         "retrying in 0 ms (retry 1 of 4)",
     ]);
     scope.done();

@@ -62,7 +62,7 @@ describe("adoptExisting", () => {
       declare({ count: 1, machineType: "Standard_Hc44rs", adoptExisting: { requestId: "outside-3" } }),
     );
     await expect(provider.create(inputs)).rejects.toThrow(
-      /^refusing to adopt nodes that do not match the declared spec: ondemand-1 is Standard_Fs32_v2, not Standard_Hc44rs\. Fix `adoptExisting` or the set's inputs$/,
+      /^could not create 1 x Standard_Hc44rs in nodearray 'ondemand' \(cluster 'hpc'\): refusing to adopt nodes that do not match the declared spec: ondemand-1 is Standard_Fs32_v2, not Standard_Hc44rs\. Fix `adoptExisting` or the set's inputs$/,
     );
     expect(emu.counters().create).toBe(1);
   });

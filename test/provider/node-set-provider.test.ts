@@ -368,7 +368,7 @@ describe("check and preflight", () => {
             "preflight could not read the status of cluster 'hpc': CycleCloud connection is not configured: missing `url`, `username`, `password`. " +
             "Supply it in one of three ways: (1) the `connection` argument of the resource or function; " +
             "(2) stack config: `pulumi config set cyclecloud:url https://HOST:8443`, `pulumi config set cyclecloud:username USER`, " +
-            "`pulumi config set --secret cyclecloud:password`; (3) environment variables CYCLECLOUD_URL, CYCLECLOUD_USERNAME and CYCLECLOUD_PASSWORD.. " +
+            "`pulumi config set --secret cyclecloud:password`; (3) environment variables CYCLECLOUD_URL, CYCLECLOUD_USERNAME and CYCLECLOUD_PASSWORD. " +
             'Fix the connection, or set `preflight: "off"` to skip the check',
         },
       ]);

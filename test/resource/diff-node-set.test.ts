@@ -115,3 +115,20 @@ describe("diffNodeSet", () => {
     });
   });
 });
+
+describe("diffNodeSet and stuck nodes", () => {
+  it("updates to replace a node still provisioning readyTimeoutSeconds after its request started", () => {
+    const requestedAt = "2026-11-27T10:00:00.000Z";
+    const nodes = [
+      ready(1),
+      { id: "id-2", name: "ondemand-2", status: "Acquiring", requestId: "b-0", requestedAt },
+    ];
+    const now = Date.parse(requestedAt);
+    expect(diffNodeSet(state(nodes), inputsOf(state()), now + 1799_000).changes).toBe(false);
+    expect(diffNodeSet(state(nodes), inputsOf(state()), now + 1800_000)).toEqual({
+      changes: true,
+      replaces: [],
+      updates: ["nodes (1 not ready after 1800s)"],
+    });
+  });
+});

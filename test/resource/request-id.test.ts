@@ -122,3 +122,22 @@ describe("replaceKeysChanged and canonicalJson", () => {
     expect(canonicalJson({ b: 1, a: [2, { d: undefined, c: "x" }] })).toBe('{"a":[2,{"c":"x"}],"b":1}');
   });
 });
+
+describe("replacement bases", () => {
+  it("chains the base of the replaced set, so a replacement never shares a base with a live set", () => {
+    const first = deriveBaseRequestId(identity, spec);
+    const replaced = deriveBaseRequestId(identity, { ...spec, machineType: "Standard_Fs32_v2" }, first);
+    const back = deriveBaseRequestId(identity, spec, replaced);
+    expect(new Set([first, replaced, back]).size).toBe(3);
+    expect(back).toMatch(/^pcc-[0-9a-f]{24}$/);
+    expect(deriveBaseRequestId(identity, spec, replaced)).toBe(back);
+  });
+
+  it("keeps an explicit requestId recognisable, with a short hash for a replacement that keeps it", () => {
+    const explicit = { ...spec, requestId: "my-mpi" };
+    expect(deriveBaseRequestId(identity, explicit)).toBe("my-mpi");
+    expect(deriveBaseRequestId(identity, { ...explicit, nameFormat: "mpi-%d" }, "my-mpi")).toMatch(
+      /^my-mpi\.[0-9a-f]{8}$/,
+    );
+  });
+});
