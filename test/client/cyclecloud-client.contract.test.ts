@@ -1,23 +1,21 @@
 import nock from "nock";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import {
-  CycleCloudClient,
   HttpError,
   NetworkError,
   ResponseValidationError,
   TimeoutError,
   isUnknownRequestId,
 } from "../../provider/client";
-import type { ClientSettings } from "../../provider/client";
+import type { CycleCloudClient } from "../../provider/client";
 import type { NodeManagementResult } from "../../provider/schemas";
 import {
   AUTHORIZATION,
   BASE_URL,
-  PASSWORD,
-  USERNAME,
   acquiringNode,
   clusterStatus79,
   createOperation,
+  makeClient,
   readyNode,
 } from "./fixtures";
 
@@ -34,21 +32,6 @@ afterEach(() => {
 afterAll(() => {
   nock.enableNetConnect();
 });
-
-/** A client whose retries do not wait (delays 0 ms) and whose log lines land in `lines`. */
-function makeClient(overrides: Partial<ClientSettings> = {}): { client: CycleCloudClient; lines: string[] } {
-  const lines: string[] = [];
-  const client = new CycleCloudClient({
-    url: BASE_URL,
-    username: USERNAME,
-    password: PASSWORD,
-    retryBaseDelayMs: 0,
-    retryMaxDelayMs: 0,
-    logger: (line) => lines.push(line),
-    ...overrides,
-  });
-  return { client, lines };
-}
 
 /** nock scope that only matches requests carrying the client's headers. */
 function api(extraHeaders: Record<string, string> = {}): nock.Scope {

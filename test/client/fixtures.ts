@@ -2,6 +2,9 @@
  * Wire bodies for the client tests, taken from the seed document's examples (cluster `hpc`,
  * nodearray `ondemand`, buckets `Standard_Fs32_v2` and `Standard_Hc44rs`).
  */
+import { CycleCloudClient } from "../../provider/client";
+import type { ClientSettings } from "../../provider/client";
+import { SEED_REQUEST_ID, seedClusterStatus79 } from "../fixtures/seed";
 
 export const BASE_URL = "https://cyclecloud.example.com:8443";
 export const USERNAME = "admin";
@@ -9,58 +12,29 @@ export const PASSWORD = "s3cr3t-Pa55-w0rd";
 /** What the client must send in `Authorization`. */
 export const AUTHORIZATION = `Basic ${Buffer.from(`${USERNAME}:${PASSWORD}`).toString("base64")}`;
 
-/** A 7.9 server's status: no 8.x fields (family/regional quotas, pcpuCount, lastCapacityFailure). */
-export const clusterStatus79 = {
-  state: "Started",
-  targetState: "Started",
-  maxCount: 100,
-  maxCoreCount: 10000,
-  nodearrays: [
-    {
-      name: "ondemand",
-      maxCount: 100,
-      maxCoreCount: 500,
-      buckets: [
-        {
-          bucketId: "cd56af52-abcd-1234-a4e7-e6a91ca519a2",
-          definition: { machineType: "Standard_Fs32_v2" },
-          maxCount: 3,
-          maxCoreCount: 96,
-          activeCount: 0,
-          activeCoreCount: 0,
-          availableCount: 3,
-          availableCoreCount: 96,
-          quotaCount: 3,
-          quotaCoreCount: 100,
-          consumedCoreCount: 0,
-          maxPlacementGroupSize: 40,
-          maxPlacementGroupCoreSize: 1280,
-          valid: true,
-          placementGroups: [],
-          virtualMachine: { vcpuCount: 32, memory: 64.0, infiniband: false },
-        },
-        {
-          bucketId: "d81e001a-abcd-1234-9754-79815cb7b225",
-          definition: { machineType: "Standard_Hc44rs" },
-          maxCount: 11,
-          maxCoreCount: 484,
-          activeCount: 0,
-          activeCoreCount: 0,
-          availableCount: 11,
-          availableCoreCount: 484,
-          quotaCount: 200,
-          quotaCoreCount: 8800,
-          consumedCoreCount: 44,
-          maxPlacementGroupSize: 40,
-          maxPlacementGroupCoreSize: 1760,
-          valid: true,
-          placementGroups: [],
-          virtualMachine: { vcpuCount: 44, memory: 327.83, infiniband: true },
-        },
-      ],
-    },
-  ],
-};
+/**
+ * A client of {@link BASE_URL} (unless `overrides` names another `url`) as {@link USERNAME}, whose
+ * retries do not wait (delays 0 ms) and whose log lines land in `lines`.
+ */
+export function makeClient(overrides: Partial<ClientSettings> = {}): {
+  client: CycleCloudClient;
+  lines: string[];
+} {
+  const lines: string[] = [];
+  const client = new CycleCloudClient({
+    url: BASE_URL,
+    username: USERNAME,
+    password: PASSWORD,
+    retryBaseDelayMs: 0,
+    retryMaxDelayMs: 0,
+    logger: (line) => lines.push(line),
+    ...overrides,
+  });
+  return { client, lines };
+}
+
+/** A 7.9 server's status of the seed cluster (no 8.x fields). */
+export const clusterStatus79 = seedClusterStatus79();
 
 export const readyNode = {
   Name: "ondemand-1",
@@ -73,7 +47,7 @@ export const readyNode = {
   Hostname: "ip-0a000004",
   PrivateIp: "10.0.0.4",
   PlacementGroupId: "pg0",
-  RequestId: "463270ca-abcd-1234-98d6-431ee3ef8ed5",
+  RequestId: SEED_REQUEST_ID,
   Infiniband: true,
   CoreCount: 44,
 };
@@ -86,7 +60,7 @@ export const acquiringNode = {
   Status: "Acquiring",
   MachineType: "Standard_Hc44rs",
   PlacementGroupId: "pg0",
-  RequestId: "463270ca-abcd-1234-98d6-431ee3ef8ed5",
+  RequestId: SEED_REQUEST_ID,
 };
 
 export const createOperation = { action: "create", startTime: "2024-05-01T10:00:00.000Z" };

@@ -1,51 +1,13 @@
-import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import type { IncomingHttpHeaders } from "node:http";
 import { createServer } from "node:https";
 import type { Server } from "node:https";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CycleCloudClient, NetworkError } from "../../provider/client";
+import { NetworkError } from "../../provider/client";
 import type { ClientSettings } from "../../provider/client";
-import { AUTHORIZATION, PASSWORD, USERNAME, readyNode } from "./fixtures";
+import { selfSignedCertificate } from "../fixtures/tls";
+import type { SelfSignedCertificate } from "../fixtures/tls";
+import { AUTHORIZATION, makeClient, readyNode } from "./fixtures";
 
-interface SelfSignedCertificate {
-  key: string;
-  cert: string;
-}
-
-/** A fresh self-signed certificate for 127.0.0.1, made with openssl in a temporary directory. */
-function selfSignedCertificate(directory: string, name: string): SelfSignedCertificate {
-  const keyPath = join(directory, `${name}.key.pem`);
-  const certPath = join(directory, `${name}.cert.pem`);
-  execFileSync(
-    "openssl",
-    [
-      "req",
-      "-x509",
-      "-newkey",
-      "ec",
-      "-pkeyopt",
-      "ec_paramgen_curve:prime256v1",
-      "-nodes",
-      "-keyout",
-      keyPath,
-      "-out",
-      certPath,
-      "-days",
-      "2",
-      "-subj",
-      "/CN=127.0.0.1",
-      "-addext",
-      "subjectAltName=IP:127.0.0.1",
-    ],
-    { stdio: "ignore" },
-  );
-  return { key: readFileSync(keyPath, "utf8"), cert: readFileSync(certPath, "utf8") };
-}
-
-let directory = "";
 let certificate: SelfSignedCertificate;
 let otherCertificate: SelfSignedCertificate;
 let server: Server;
@@ -54,9 +16,8 @@ let url = "";
 const received: IncomingHttpHeaders[] = [];
 
 beforeAll(async () => {
-  directory = mkdtempSync(join(tmpdir(), "cyclecloud-tls-"));
-  certificate = selfSignedCertificate(directory, "server");
-  otherCertificate = selfSignedCertificate(directory, "other");
+  certificate = selfSignedCertificate();
+  otherCertificate = selfSignedCertificate();
   server = createServer({ key: certificate.key, cert: certificate.cert }, (request, response) => {
     received.push(request.headers);
     response.writeHead(200, { "Content-Type": "application/json" });
@@ -73,21 +34,11 @@ beforeAll(async () => {
 afterAll(async () => {
   server.closeAllConnections();
   await new Promise<void>((resolve) => server.close(() => resolve()));
-  rmSync(directory, { recursive: true, force: true });
 });
 
-function makeClient(overrides: Partial<ClientSettings>): { client: CycleCloudClient; lines: string[] } {
-  const lines: string[] = [];
-  const client = new CycleCloudClient({
-    url,
-    username: USERNAME,
-    password: PASSWORD,
-    retryBaseDelayMs: 0,
-    retryMaxDelayMs: 0,
-    logger: (line) => lines.push(line),
-    ...overrides,
-  });
-  return { client, lines };
+/** A client of the self-signed server (see {@link makeClient}). */
+function clientOfServer(overrides: Partial<ClientSettings>): ReturnType<typeof makeClient> {
+  return makeClient({ url, ...overrides });
 }
 
 async function networkErrorOf(promise: Promise<unknown>): Promise<NetworkError> {
@@ -105,7 +56,7 @@ async function networkErrorOf(promise: Promise<unknown>): Promise<NetworkError> 
 describe("TLS against a server with a self-signed certificate", () => {
   it("refuses the server by default, explains the `caCert` option, and does not retry", async () => {
     const before = received.length;
-    const { client, lines } = makeClient({});
+    const { client, lines } = clientOfServer({});
 
     const error = await networkErrorOf(client.listNodes("hpc"));
 
@@ -121,7 +72,7 @@ describe("TLS against a server with a self-signed certificate", () => {
   });
 
   it("refuses the server when `caCert` holds an unrelated certificate", async () => {
-    const { client } = makeClient({ caCert: otherCertificate.cert });
+    const { client } = clientOfServer({ caCert: otherCertificate.cert });
 
     const error = await networkErrorOf(client.listNodes("hpc"));
 
@@ -130,7 +81,7 @@ describe("TLS against a server with a self-signed certificate", () => {
 
   it("trusts the server through `caCert`, with verification on", async () => {
     const before = received.length;
-    const { client, lines } = makeClient({ caCert: certificate.cert });
+    const { client, lines } = clientOfServer({ caCert: certificate.cert });
 
     await expect(client.listNodes("hpc")).resolves.toStrictEqual({ nodes: [readyNode] });
     expect(lines).toStrictEqual([]);
@@ -138,7 +89,7 @@ describe("TLS against a server with a self-signed certificate", () => {
   });
 
   it("talks to the server with `insecure: true` and warns once", async () => {
-    const { client, lines } = makeClient({ insecure: true });
+    const { client, lines } = clientOfServer({ insecure: true });
 
     await expect(client.listNodes("hpc")).resolves.toStrictEqual({ nodes: [readyNode] });
     await expect(client.listNodes("hpc")).resolves.toStrictEqual({ nodes: [readyNode] });

@@ -1,25 +1,13 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, test } from "vitest";
-import type { AdminNodeView, RunningEmulator } from "../../emulator";
+import { describe, expect, test } from "vitest";
+import type { AdminNodeView } from "../../emulator";
 import { ClusterStatusSchema, NodeListSchema } from "../../provider/schemas";
 import type { NodeRecord } from "../../provider/schemas";
-import { api, parseWith, start, ZERO_TIMING } from "./helpers";
+import { api, parseWith, start, useEmulator, ZERO_COUNTERS, ZERO_TIMING } from "./helpers";
 
-let emulator: RunningEmulator;
-let http: ReturnType<typeof api>;
-
-beforeAll(async () => {
-  emulator = await start();
-  http = api(emulator);
-});
-afterAll(async () => {
-  await emulator.close();
-});
-beforeEach(() => {
-  emulator.reset();
-});
+const env = useEmulator();
 
 async function create(count: number, requestId?: string): Promise<void> {
-  const reply = await http.post("/clusters/hpc/nodes/create", {
+  const reply = await env.http.post("/clusters/hpc/nodes/create", {
     ...(requestId === undefined ? {} : { requestId }),
     sets: [{ count, nodearray: "ondemand", definition: { machineType: "Standard_Hc44rs" } }],
   });
@@ -27,35 +15,21 @@ async function create(count: number, requestId?: string): Promise<void> {
 }
 
 async function listNodes(): Promise<NodeRecord[]> {
-  return parseWith(NodeListSchema, (await http.get("/clusters/hpc/nodes")).json).nodes;
+  return parseWith(NodeListSchema, (await env.http.get("/clusters/hpc/nodes")).json).nodes;
 }
-
-const ZERO_COUNTERS = {
-  total: 0,
-  status: 0,
-  nodes: 0,
-  create: 0,
-  terminate: 0,
-  deallocate: 0,
-  start: 0,
-  shutdown: 0,
-  remove: 0,
-  scale: 0,
-  operations: 0,
-};
 
 describe("the admin surface", () => {
   test("GET /health answers without credentials", async () => {
-    const reply = await http.admin("GET", "/health");
+    const reply = await env.http.admin("GET", "/health");
     expect([reply.status, reply.json]).toEqual([200, { status: "ok" }]);
   });
 
   test("GET /nodes shows every node with the request and operation that created it", async () => {
     await create(1, "admin-nodes");
-    await http.post("/clusters/hpc/nodes/create", { sets: [{ count: 1, nodearray: "ondemand" }] });
-    const operations = (await http.get("/operations/")).json as { id: string }[];
+    await env.http.post("/clusters/hpc/nodes/create", { sets: [{ count: 1, nodearray: "ondemand" }] });
+    const operations = (await env.http.get("/operations/")).json as { id: string }[];
 
-    const reply = await http.admin("GET", "/nodes");
+    const reply = await env.http.admin("GET", "/nodes");
     expect(reply.status).toBe(200);
     const views = (reply.json as { nodes: AdminNodeView[] }).nodes;
     expect(
@@ -65,27 +39,27 @@ describe("the admin surface", () => {
       ["hpc", "ondemand", null, operations[1]?.id, "ondemand-2"],
     ]);
     expect(views.map((view) => view.record)).toEqual(
-      ((await http.get("/clusters/hpc/nodes")).json as { nodes: unknown[] }).nodes,
+      ((await env.http.get("/clusters/hpc/nodes")).json as { nodes: unknown[] }).nodes,
     );
-    expect(emulator.nodes()).toEqual(views);
+    expect(env.emulator.nodes()).toEqual(views);
   });
 
   test("GET and DELETE /counters count every API request per route, faulted and rejected ones included", async () => {
-    await http.get("/clusters/hpc/status");
-    await http.get("/clusters/hpc/status", { auth: false });
-    await http.get("/clusters/hpc/nodes");
-    await http.post("/clusters/hpc/nodes/create", { sets: [{ count: 0, nodearray: "ondemand" }] });
-    await http.admin("POST", "/faults", { route: "terminate", status: 503 });
-    await http.post("/clusters/hpc/nodes/terminate", { ids: [] });
-    await http.post("/clusters/hpc/nodes/deallocate", { ids: [] });
-    await http.post("/clusters/hpc/nodes/start", { ids: [] });
-    await http.post("/clusters/hpc/nodes/shutdown", { ids: [] });
-    await http.post("/clusters/hpc/nodes/remove", { ids: [] });
-    await http.post("/clusters/hpc/scale/ondemand?totalNodeCount=0");
-    await http.get("/operations/");
-    await http.get("/no/such/path");
+    await env.http.get("/clusters/hpc/status");
+    await env.http.get("/clusters/hpc/status", { auth: false });
+    await env.http.get("/clusters/hpc/nodes");
+    await env.http.post("/clusters/hpc/nodes/create", { sets: [{ count: 0, nodearray: "ondemand" }] });
+    await env.http.admin("POST", "/faults", { route: "terminate", status: 503 });
+    await env.http.post("/clusters/hpc/nodes/terminate", { ids: [] });
+    await env.http.post("/clusters/hpc/nodes/deallocate", { ids: [] });
+    await env.http.post("/clusters/hpc/nodes/start", { ids: [] });
+    await env.http.post("/clusters/hpc/nodes/shutdown", { ids: [] });
+    await env.http.post("/clusters/hpc/nodes/remove", { ids: [] });
+    await env.http.post("/clusters/hpc/scale/ondemand?totalNodeCount=0");
+    await env.http.get("/operations/");
+    await env.http.get("/no/such/path");
 
-    const reply = await http.admin("GET", "/counters");
+    const reply = await env.http.admin("GET", "/counters");
     expect(reply.json).toEqual({
       total: 12,
       status: 2,
@@ -99,17 +73,17 @@ describe("the admin surface", () => {
       scale: 1,
       operations: 1,
     });
-    expect(emulator.counters()).toEqual(reply.json);
+    expect(env.emulator.counters()).toEqual(reply.json);
 
-    const cleared = await http.admin("DELETE", "/counters");
+    const cleared = await env.http.admin("DELETE", "/counters");
     expect(cleared.json).toEqual(ZERO_COUNTERS);
   });
 
   test("GET /requests lists API requests with their route, status and fault", async () => {
-    await http.admin("POST", "/faults", { route: "status", status: 503 });
-    await http.get("/clusters/hpc/status");
-    await http.get("/clusters/hpc/status");
-    const reply = await http.admin("GET", "/requests");
+    await env.http.admin("POST", "/faults", { route: "status", status: 503 });
+    await env.http.get("/clusters/hpc/status");
+    await env.http.get("/clusters/hpc/status");
+    const reply = await env.http.admin("GET", "/requests");
     const requests = (reply.json as { requests: { route: string; status: number; faultId: number | null }[] })
       .requests;
     expect(requests.map((request) => [request.route, request.status, request.faultId])).toEqual([
@@ -119,8 +93,8 @@ describe("the admin surface", () => {
   });
 
   test("GET and POST /timing read and change phase durations", async () => {
-    expect((await http.admin("GET", "/timing")).json).toEqual(ZERO_TIMING);
-    const changed = await http.admin("POST", "/timing", { acquiringMs: 60_000 });
+    expect((await env.http.admin("GET", "/timing")).json).toEqual(ZERO_TIMING);
+    const changed = await env.http.admin("POST", "/timing", { acquiringMs: 60_000 });
     expect([changed.status, changed.json]).toEqual([
       200,
       { acquiringMs: 60_000, preparingMs: 0, terminatingMs: 0 },
@@ -128,7 +102,7 @@ describe("the admin surface", () => {
     await create(1);
     expect((await listNodes()).map((node) => node.Status)).toEqual(["Acquiring"]);
 
-    const invalid = await http.admin("POST", "/timing", { acquiringMs: -1, foo: 1 });
+    const invalid = await env.http.admin("POST", "/timing", { acquiringMs: -1, foo: 1 });
     expect([invalid.status, invalid.json]).toEqual([
       400,
       { error: 'acquiringMs: Too small: expected number to be >=0; (root): Unrecognized key: "foo"' },
@@ -137,13 +111,13 @@ describe("the admin surface", () => {
 
   test("POST /fail-nodes makes nodes Failed at once, with a message", async () => {
     await create(3);
-    const reply = await http.admin("POST", "/fail-nodes", { names: ["ondemand-1"] });
+    const reply = await env.http.admin("POST", "/fail-nodes", { names: ["ondemand-1"] });
     expect(reply.status).toBe(200);
     expect((reply.json as { nodes: AdminNodeView[] }).nodes.map((view) => view.record.Name)).toEqual([
       "ondemand-1",
     ]);
-    const second = emulator.nodes()[1]?.record.NodeId ?? "";
-    await http.admin("POST", "/fail-nodes", { cluster: "hpc", ids: [second], message: "kernel panic" });
+    const second = env.emulator.nodes()[1]?.record.NodeId ?? "";
+    await env.http.admin("POST", "/fail-nodes", { cluster: "hpc", ids: [second], message: "kernel panic" });
 
     const nodes = await listNodes();
     expect(nodes.map((node) => [node.Name, node.Status, node.StatusMessage, node.PrivateIp])).toEqual([
@@ -152,22 +126,25 @@ describe("the admin surface", () => {
       ["ondemand-3", "Ready", undefined, "10.1.0.6"],
     ]);
     // Failed nodes still hold their VMs.
-    const status = parseWith(ClusterStatusSchema, (await http.get("/clusters/hpc/status")).json);
+    const status = parseWith(ClusterStatusSchema, (await env.http.get("/clusters/hpc/status")).json);
     expect(status.nodearrays[0]?.buckets[1]?.activeCount).toBe(3);
   });
 
   test("POST /fail-nodes answers 404 when nothing matches and 400 without ids or names", async () => {
     await create(1);
-    const none = await http.admin("POST", "/fail-nodes", { names: ["ondemand-9"] });
+    const none = await env.http.admin("POST", "/fail-nodes", { names: ["ondemand-9"] });
     expect([none.status, none.json]).toEqual([404, { error: "No node matched the given ids or names" }]);
-    const otherCluster = await http.admin("POST", "/fail-nodes", { cluster: "nope", names: ["ondemand-1"] });
+    const otherCluster = await env.http.admin("POST", "/fail-nodes", {
+      cluster: "nope",
+      names: ["ondemand-1"],
+    });
     expect([otherCluster.status, otherCluster.json]).toEqual([404, { error: "Cluster nope not found" }]);
-    const empty = await http.admin("POST", "/fail-nodes", {});
+    const empty = await env.http.admin("POST", "/fail-nodes", {});
     expect([empty.status, empty.json]).toEqual([400, { error: "(root): give `ids` or `names`" }]);
   });
 
   test("POST /fail-next-nodes fails the next nodes while preparing by default", async () => {
-    const armed = await http.admin("POST", "/fail-next-nodes", { count: 2 });
+    const armed = await env.http.admin("POST", "/fail-next-nodes", { count: 2 });
     expect([armed.status, armed.json]).toEqual([200, { pending: 2 }]);
     await create(3);
     expect(
@@ -180,8 +157,8 @@ describe("the admin surface", () => {
   });
 
   test("POST /fail-next-nodes can fail while acquiring or leave nodes stuck in Acquiring", async () => {
-    await http.admin("POST", "/fail-next-nodes", { count: 1, phase: "acquiring" });
-    const pending = await http.admin("POST", "/fail-next-nodes", {
+    await env.http.admin("POST", "/fail-next-nodes", { count: 1, phase: "acquiring" });
+    const pending = await env.http.admin("POST", "/fail-next-nodes", {
       count: 1,
       phase: "stuck",
       message: "ignored",
@@ -195,24 +172,24 @@ describe("the admin surface", () => {
   });
 
   test("POST /remove-nodes removes nodes out of band and frees their capacity at once", async () => {
-    await http.admin("POST", "/timing", { terminatingMs: 60_000 });
+    await env.http.admin("POST", "/timing", { terminatingMs: 60_000 });
     await create(11);
-    await http.post("/clusters/hpc/nodes/terminate", { names: ["ondemand-11"] });
-    const reply = await http.admin("POST", "/remove-nodes", { names: ["ondemand-2", "ondemand-11"] });
+    await env.http.post("/clusters/hpc/nodes/terminate", { names: ["ondemand-11"] });
+    const reply = await env.http.admin("POST", "/remove-nodes", { names: ["ondemand-2", "ondemand-11"] });
     expect((reply.json as { nodes: AdminNodeView[] }).nodes.map((view) => view.record.Name)).toEqual([
       "ondemand-2",
       "ondemand-11",
     ]);
     expect((await listNodes()).map((node) => node.Name)).not.toContain("ondemand-2");
-    const status = parseWith(ClusterStatusSchema, (await http.get("/clusters/hpc/status")).json);
+    const status = parseWith(ClusterStatusSchema, (await env.http.get("/clusters/hpc/status")).json);
     expect(status.nodearrays[0]?.buckets[1]?.activeCount).toBe(9);
 
-    const none = await http.admin("POST", "/remove-nodes", { names: ["ondemand-2"] });
+    const none = await env.http.admin("POST", "/remove-nodes", { names: ["ondemand-2"] });
     expect(none.status).toBe(404);
   });
 
   test("POST /capacity changes a bucket, a nodearray or the cluster and answers the status", async () => {
-    const bucket = await http.admin("POST", "/capacity", {
+    const bucket = await env.http.admin("POST", "/capacity", {
       cluster: "hpc",
       nodearray: "ondemand",
       machineType: "Standard_Hc44rs",
@@ -239,7 +216,7 @@ describe("the admin surface", () => {
       ],
     ).toEqual([5, 220, 4, 400, 0, 2, 88, 4]);
 
-    const nodearray = await http.admin("POST", "/capacity", {
+    const nodearray = await env.http.admin("POST", "/capacity", {
       cluster: "hpc",
       nodearray: "ondemand",
       maxCoreCount: 64,
@@ -249,11 +226,15 @@ describe("the admin surface", () => {
       ondemand && [ondemand.maxCount, ondemand.maxCoreCount, ondemand.buckets[1]?.availableCount],
     ).toEqual([100, 64, 1]);
 
-    const cluster = await http.admin("POST", "/capacity", { cluster: "hpc", maxCount: 7, maxCoreCount: 700 });
+    const cluster = await env.http.admin("POST", "/capacity", {
+      cluster: "hpc",
+      maxCount: 7,
+      maxCoreCount: 700,
+    });
     const status = parseWith(ClusterStatusSchema, cluster.json);
     expect([status.maxCount, status.maxCoreCount]).toEqual([7, 700]);
 
-    const invalid = await http.admin("POST", "/capacity", {
+    const invalid = await env.http.admin("POST", "/capacity", {
       cluster: "hpc",
       nodearray: "ondemand",
       machineType: "Standard_Hc44rs",
@@ -266,7 +247,7 @@ describe("the admin surface", () => {
       "DisabledMachineType",
       0,
     ]);
-    const valid = await http.admin("POST", "/capacity", {
+    const valid = await env.http.admin("POST", "/capacity", {
       cluster: "hpc",
       nodearray: "ondemand",
       machineType: "Standard_Hc44rs",
@@ -299,25 +280,25 @@ describe("the admin surface", () => {
       [{ cluster: "hpc", maxCount: -1 }, 400, "maxCount: Too small: expected number to be >=0"],
     ];
     for (const [body, status, error] of cases) {
-      const reply = await http.admin("POST", "/capacity", body);
+      const reply = await env.http.admin("POST", "/capacity", body);
       expect([reply.status, reply.json]).toEqual([status, { error }]);
     }
   });
 
   test("POST /reset restores the initial config and clears nodes, request ids, faults, counters and timing", async () => {
     await create(2, "before-reset");
-    await http.admin("POST", "/capacity", { cluster: "hpc", maxCount: 1 });
-    await http.admin("POST", "/timing", { acquiringMs: 5000 });
-    await http.admin("POST", "/faults", { route: "status", status: 500 });
-    await http.admin("POST", "/fail-next-nodes", { count: 1 });
+    await env.http.admin("POST", "/capacity", { cluster: "hpc", maxCount: 1 });
+    await env.http.admin("POST", "/timing", { acquiringMs: 5000 });
+    await env.http.admin("POST", "/faults", { route: "status", status: 500 });
+    await env.http.admin("POST", "/fail-next-nodes", { count: 1 });
 
-    const reply = await http.admin("POST", "/reset");
+    const reply = await env.http.admin("POST", "/reset");
     expect([reply.status, reply.json]).toEqual([200, { reset: true }]);
 
-    expect((await http.admin("GET", "/faults")).json).toEqual({ faults: [] });
-    expect((await http.admin("GET", "/counters")).json).toEqual(ZERO_COUNTERS);
-    expect((await http.admin("GET", "/timing")).json).toEqual(ZERO_TIMING);
-    const status = parseWith(ClusterStatusSchema, (await http.get("/clusters/hpc/status")).json);
+    expect((await env.http.admin("GET", "/faults")).json).toEqual({ faults: [] });
+    expect((await env.http.admin("GET", "/counters")).json).toEqual(ZERO_COUNTERS);
+    expect((await env.http.admin("GET", "/timing")).json).toEqual(ZERO_TIMING);
+    const status = parseWith(ClusterStatusSchema, (await env.http.get("/clusters/hpc/status")).json);
     expect([status.maxCount, status.nodearrays[0]?.buckets[1]?.availableCount]).toEqual([100, 11]);
     expect(await listNodes()).toEqual([]);
     await create(1, "before-reset");
@@ -327,13 +308,13 @@ describe("the admin surface", () => {
   });
 
   test("unknown admin routes are 404 and wrong methods 405", async () => {
-    const unknown = await http.admin("GET", "/nope");
+    const unknown = await env.http.admin("GET", "/nope");
     expect([unknown.status, unknown.json]).toEqual([404, { error: "Unknown admin route /__emulator/nope" }]);
-    const wrong = await http.admin("DELETE", "/nodes");
+    const wrong = await env.http.admin("DELETE", "/nodes");
     expect([wrong.status, wrong.json]).toEqual([405, { error: "/__emulator/nodes accepts GET, not DELETE" }]);
-    const badJson = await http.admin("POST", "/timing", "{");
+    const badJson = await env.http.admin("POST", "/timing", "{");
     expect(badJson.status).toBe(400);
-    expect(emulator.counters().total).toBe(0);
+    expect(env.emulator.counters().total).toBe(0);
   });
 
   test("with admin: false the admin surface is not served", async () => {

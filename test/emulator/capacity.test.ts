@@ -1,25 +1,12 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, test } from "vitest";
-import type { RunningEmulator } from "../../emulator";
+import { describe, expect, test } from "vitest";
 import { ClusterStatusSchema, NodeCreationResultSchema } from "../../provider/schemas";
 import type { Bucket } from "../../provider/schemas";
-import { api, errorMessage, parseWith, sleep, start } from "./helpers";
+import { errorMessage, parseWith, sleep, useEmulator } from "./helpers";
 
-let emulator: RunningEmulator;
-let http: ReturnType<typeof api>;
-
-beforeAll(async () => {
-  emulator = await start();
-  http = api(emulator);
-});
-afterAll(async () => {
-  await emulator.close();
-});
-beforeEach(() => {
-  emulator.reset();
-});
+const env = useEmulator();
 
 async function create(count: number, machineType?: string, placementGroupId?: string) {
-  const reply = await http.post("/clusters/hpc/nodes/create", {
+  const reply = await env.http.post("/clusters/hpc/nodes/create", {
     sets: [
       {
         count,
@@ -34,12 +21,12 @@ async function create(count: number, machineType?: string, placementGroupId?: st
 }
 
 async function capacity(change: Record<string, unknown>): Promise<void> {
-  const reply = await http.admin("POST", "/capacity", { cluster: "hpc", ...change });
+  const reply = await env.http.admin("POST", "/capacity", { cluster: "hpc", ...change });
   expect(reply.status).toBe(200);
 }
 
 async function buckets(): Promise<Bucket[]> {
-  const status = parseWith(ClusterStatusSchema, (await http.get("/clusters/hpc/status")).json);
+  const status = parseWith(ClusterStatusSchema, (await env.http.get("/clusters/hpc/status")).json);
   return status.nodearrays[0]?.buckets ?? [];
 }
 
@@ -195,7 +182,7 @@ describe("each limit binds a create and the status", () => {
 
 describe("partial adds", () => {
   test("later sets of one request see the nodes of earlier sets", async () => {
-    const reply = await http.post("/clusters/hpc/nodes/create", {
+    const reply = await env.http.post("/clusters/hpc/nodes/create", {
       sets: [
         { count: 2, nodearray: "ondemand", definition: { machineType: "Standard_Fs32_v2" } },
         { count: 2, nodearray: "ondemand", definition: { machineType: "Standard_Fs32_v2" } },
@@ -234,7 +221,7 @@ describe("partial adds", () => {
     expect(await create(2)).toEqual([{ added: 2 }]);
     // One Standard_Fs32_v2 is left, so four go to Standard_Hc44rs.
     expect(await create(4)).toEqual([{ added: 4 }]);
-    expect(emulator.nodes().map((node) => node.record.MachineType)).toEqual([
+    expect(env.emulator.nodes().map((node) => node.record.MachineType)).toEqual([
       "Standard_Fs32_v2",
       "Standard_Fs32_v2",
       "Standard_Hc44rs",
@@ -257,10 +244,10 @@ describe("partial adds", () => {
 
 describe("terminating and deallocated nodes", () => {
   test("availableCount already frees terminating nodes while create still counts them (the quirk)", async () => {
-    await http.admin("POST", "/timing", { terminatingMs: 1000 });
+    await env.http.admin("POST", "/timing", { terminatingMs: 1000 });
     await create(3, "Standard_Fs32_v2");
-    const [first] = emulator.nodes();
-    await http.post("/clusters/hpc/nodes/terminate", { ids: [first?.record.NodeId] });
+    const [first] = env.emulator.nodes();
+    await env.http.post("/clusters/hpc/nodes/terminate", { ids: [first?.record.NodeId] });
 
     const [fs32] = await buckets();
     expect(fs32 && [fs32.activeCount, fs32.availableCount, fs32.consumedCoreCount]).toEqual([3, 1, 96]);
@@ -286,8 +273,8 @@ describe("terminating and deallocated nodes", () => {
       quotaCoreCount: 1000,
     });
     await create(3, "Standard_Fs32_v2");
-    const [first] = emulator.nodes();
-    await http.post("/clusters/hpc/nodes/deallocate", { ids: [first?.record.NodeId] });
+    const [first] = env.emulator.nodes();
+    await env.http.post("/clusters/hpc/nodes/deallocate", { ids: [first?.record.NodeId] });
 
     const [fs32] = await buckets();
     expect(
@@ -304,7 +291,7 @@ describe("terminating and deallocated nodes", () => {
 
 describe("scale", () => {
   async function scale(query: string) {
-    return http.post(`/clusters/hpc/scale/ondemand?${query}`);
+    return env.http.post(`/clusters/hpc/scale/ondemand?${query}`);
   }
 
   test("adds nodes up to totalNodeCount, once", async () => {
@@ -316,7 +303,7 @@ describe("scale", () => {
 
     const again = parseWith(NodeCreationResultSchema, (await scale("totalNodeCount=2")).json);
     expect(again.sets).toEqual([{ added: 0 }]);
-    expect(emulator.nodes().map((node) => node.record.Name)).toEqual(["ondemand-1", "ondemand-2"]);
+    expect(env.emulator.nodes().map((node) => node.record.Name)).toEqual(["ondemand-1", "ondemand-2"]);
   });
 
   test("adds enough nodes of the first bucket that can reach totalCoreCount", async () => {
@@ -324,7 +311,7 @@ describe("scale", () => {
     // 64 cores present; 36 more: two Standard_Fs32_v2 do not fit (one left), one Standard_Hc44rs does.
     const result = parseWith(NodeCreationResultSchema, (await scale("totalCoreCount=100")).json);
     expect(result.sets).toEqual([{ added: 1 }]);
-    expect(emulator.nodes().map((node) => node.record.MachineType)).toEqual([
+    expect(env.emulator.nodes().map((node) => node.record.MachineType)).toEqual([
       "Standard_Fs32_v2",
       "Standard_Fs32_v2",
       "Standard_Hc44rs",
@@ -359,12 +346,12 @@ describe("scale", () => {
   });
 
   test("answers 404 for an unknown nodearray or cluster", async () => {
-    const nodearray = await http.post("/clusters/hpc/scale/gpu?totalNodeCount=1");
+    const nodearray = await env.http.post("/clusters/hpc/scale/gpu?totalNodeCount=1");
     expect([nodearray.status, errorMessage(nodearray)]).toEqual([
       404,
       "Nodearray gpu not found in cluster hpc",
     ]);
-    const cluster = await http.post("/clusters/nope/scale/ondemand?totalNodeCount=1");
+    const cluster = await env.http.post("/clusters/nope/scale/ondemand?totalNodeCount=1");
     expect([cluster.status, errorMessage(cluster)]).toEqual([404, "Cluster nope not found"]);
   });
 });

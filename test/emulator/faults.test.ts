@@ -1,42 +1,32 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, test } from "vitest";
-import type { RunningEmulator } from "../../emulator";
+import { describe, expect, test } from "vitest";
 import { ErrorBodySchema, NodeCreationResultSchema, NodeListSchema } from "../../provider/schemas";
-import { api, basicAuth, errorMessage, parseWith, start } from "./helpers";
+import { basicAuth, errorMessage, parseWith, start, useEmulator } from "./helpers";
 
-let emulator: RunningEmulator;
-let http: ReturnType<typeof api>;
-
-beforeAll(async () => {
-  emulator = await start();
-  http = api(emulator);
-});
-afterAll(async () => {
-  await emulator.close();
-});
-beforeEach(() => {
-  emulator.reset();
-});
+const env = useEmulator();
 
 const CREATE = { requestId: "fault-create", sets: [{ count: 2, nodearray: "ondemand" }] };
 
 async function fault(body: Record<string, unknown>): Promise<unknown> {
-  const reply = await http.admin("POST", "/faults", body);
+  const reply = await env.http.admin("POST", "/faults", body);
   expect(reply.status).toBe(201);
   return reply.json;
 }
 
 /** A create sent with plain fetch, so a dropped connection or an abort surfaces as the rejection. */
 function rawCreate(signal?: AbortSignal): Promise<Response> {
-  return fetch(`${emulator.url}/clusters/hpc/nodes/create`, {
+  return fetch(`${env.emulator.url}/clusters/hpc/nodes/create`, {
     method: "POST",
-    headers: { Authorization: basicAuth(emulator.username, emulator.password), "Content-Type": "text/plain" },
+    headers: {
+      Authorization: basicAuth(env.emulator.username, env.emulator.password),
+      "Content-Type": "text/plain",
+    },
     body: JSON.stringify(CREATE),
     ...(signal === undefined ? {} : { signal }),
   });
 }
 
 function nodeNames(): string[] {
-  return emulator.nodes().map((node) => node.record.Name);
+  return env.emulator.nodes().map((node) => node.record.Name);
 }
 
 describe("status faults", () => {
@@ -49,7 +39,7 @@ describe("status faults", () => {
       retryAfter: 2,
     });
 
-    const faulted = await http.post("/clusters/hpc/nodes/create", CREATE);
+    const faulted = await env.http.post("/clusters/hpc/nodes/create", CREATE);
     expect(faulted.status).toBe(503);
     expect(faulted.headers.get("retry-after")).toBe("2");
     parseWith(ErrorBodySchema, faulted.json);
@@ -62,7 +52,7 @@ describe("status faults", () => {
     expect(nodeNames()).toEqual([]);
 
     // The request id was not used: the retry succeeds.
-    const retried = await http.post("/clusters/hpc/nodes/create", CREATE);
+    const retried = await env.http.post("/clusters/hpc/nodes/create", CREATE);
     expect(retried.status).toBe(202);
     expect(nodeNames()).toEqual(["ondemand-1", "ondemand-2"]);
   });
@@ -70,24 +60,24 @@ describe("status faults", () => {
   test("apply to the next `count` requests of their route only, oldest fault first", async () => {
     await fault({ route: "status", status: 429, retryAfter: "Wed, 21 Oct 2015 07:28:00 GMT", count: 2 });
     await fault({ route: "status", status: 500 });
-    expect((await http.admin("GET", "/faults")).json).toEqual({
+    expect((await env.http.admin("GET", "/faults")).json).toEqual({
       faults: [
         { id: 1, route: "status", remaining: 2, status: 429, retryAfter: "Wed, 21 Oct 2015 07:28:00 GMT" },
         { id: 2, route: "status", remaining: 1, status: 500 },
       ],
     });
 
-    const nodes = await http.get("/clusters/hpc/nodes");
-    const first = await http.get("/clusters/hpc/status");
-    expect((await http.admin("GET", "/faults")).json).toEqual({
+    const nodes = await env.http.get("/clusters/hpc/nodes");
+    const first = await env.http.get("/clusters/hpc/status");
+    expect((await env.http.admin("GET", "/faults")).json).toEqual({
       faults: [
         { id: 1, route: "status", remaining: 1, status: 429, retryAfter: "Wed, 21 Oct 2015 07:28:00 GMT" },
         { id: 2, route: "status", remaining: 1, status: 500 },
       ],
     });
-    const second = await http.get("/clusters/hpc/status");
-    const third = await http.get("/clusters/hpc/status");
-    const fourth = await http.get("/clusters/hpc/status");
+    const second = await env.http.get("/clusters/hpc/status");
+    const third = await env.http.get("/clusters/hpc/status");
+    const fourth = await env.http.get("/clusters/hpc/status");
 
     expect([nodes.status, first.status, second.status, third.status, fourth.status]).toEqual([
       200, 429, 429, 500, 200,
@@ -99,36 +89,36 @@ describe("status faults", () => {
     expect(errorMessage(third)).toBe(
       "Internal Server Error (fault injected by the emulator on route status)",
     );
-    expect((await http.admin("GET", "/faults")).json).toEqual({ faults: [] });
+    expect((await env.http.admin("GET", "/faults")).json).toEqual({ faults: [] });
   });
 
   test("send a given body verbatim when it is a string, as JSON otherwise", async () => {
     await fault({ route: "nodes", body: '{"nodes": [' });
     await fault({ route: "operations", status: 502, body: { unexpected: true } });
 
-    const truncated = await http.request("GET", "/clusters/hpc/nodes").catch((error: unknown) => error);
+    const truncated = await env.http.request("GET", "/clusters/hpc/nodes").catch((error: unknown) => error);
     expect(truncated).toBeInstanceOf(SyntaxError);
-    const raw = await fetch(`${emulator.url}/clusters/hpc/nodes`, {
-      headers: { Authorization: basicAuth(emulator.username, emulator.password) },
+    const raw = await fetch(`${env.emulator.url}/clusters/hpc/nodes`, {
+      headers: { Authorization: basicAuth(env.emulator.username, env.emulator.password) },
     });
     expect([raw.status, await raw.text()]).toEqual([200, '{"nodes":[]}']);
 
-    const custom = await http.get("/operations/");
+    const custom = await env.http.get("/operations/");
     expect([custom.status, custom.json]).toEqual([502, { unexpected: true }]);
   });
 
   test("route names cover every API route", async () => {
     const routes: [string, () => Promise<{ status: number }>][] = [
-      ["status", () => http.get("/clusters/hpc/status")],
-      ["nodes", () => http.get("/clusters/hpc/nodes")],
-      ["create", () => http.post("/clusters/hpc/nodes/create", CREATE)],
-      ["terminate", () => http.post("/clusters/hpc/nodes/terminate", { ids: [] })],
-      ["deallocate", () => http.post("/clusters/hpc/nodes/deallocate", { ids: [] })],
-      ["start", () => http.post("/clusters/hpc/nodes/start", { ids: [] })],
-      ["shutdown", () => http.post("/clusters/hpc/nodes/shutdown", { ids: [] })],
-      ["remove", () => http.post("/clusters/hpc/nodes/remove", { ids: [] })],
-      ["scale", () => http.post("/clusters/hpc/scale/ondemand?totalNodeCount=1")],
-      ["operations", () => http.get("/operations/x")],
+      ["status", () => env.http.get("/clusters/hpc/status")],
+      ["nodes", () => env.http.get("/clusters/hpc/nodes")],
+      ["create", () => env.http.post("/clusters/hpc/nodes/create", CREATE)],
+      ["terminate", () => env.http.post("/clusters/hpc/nodes/terminate", { ids: [] })],
+      ["deallocate", () => env.http.post("/clusters/hpc/nodes/deallocate", { ids: [] })],
+      ["start", () => env.http.post("/clusters/hpc/nodes/start", { ids: [] })],
+      ["shutdown", () => env.http.post("/clusters/hpc/nodes/shutdown", { ids: [] })],
+      ["remove", () => env.http.post("/clusters/hpc/nodes/remove", { ids: [] })],
+      ["scale", () => env.http.post("/clusters/hpc/scale/ondemand?totalNodeCount=1")],
+      ["operations", () => env.http.get("/operations/x")],
     ];
     for (const [route] of routes) {
       await fault({ route, status: 418 });
@@ -160,7 +150,7 @@ describe("connection resets", () => {
     expect(retried.status).toBe(409);
     const list = parseWith(
       NodeListSchema,
-      (await http.get("/clusters/hpc/nodes?request_id=fault-create")).json,
+      (await env.http.get("/clusters/hpc/nodes?request_id=fault-create")).json,
     );
     expect(list.nodes.map((node) => node.Name)).toEqual(["ondemand-1", "ondemand-2"]);
   });
@@ -168,7 +158,7 @@ describe("connection resets", () => {
   test("the request log records dropped connections with a null status", async () => {
     await fault({ route: "create", reset: "after" });
     await rawCreate().catch(() => undefined);
-    const log = (await http.admin("GET", "/requests")).json as { requests: { status: number | null }[] };
+    const log = (await env.http.admin("GET", "/requests")).json as { requests: { status: number | null }[] };
     expect(log.requests.map((request) => request.status)).toEqual([null]);
   });
 });
@@ -184,7 +174,7 @@ describe("delays", () => {
 
   test("a delayed request that is waited for gets its normal answer", async () => {
     await fault({ route: "status", delayMs: 50 });
-    const reply = await http.get("/clusters/hpc/status");
+    const reply = await env.http.get("/clusters/hpc/status");
     expect(reply.status).toBe(200);
   });
 
@@ -203,7 +193,7 @@ describe("delays", () => {
 describe("partial adds", () => {
   test("maxAdded caps every set of the next create and says capacity ran out", async () => {
     await fault({ route: "create", maxAdded: 1 });
-    const reply = await http.post("/clusters/hpc/nodes/create", {
+    const reply = await env.http.post("/clusters/hpc/nodes/create", {
       sets: [
         { count: 4, nodearray: "ondemand", definition: { machineType: "Standard_Hc44rs" } },
         { count: 1, nodearray: "ondemand" },
@@ -216,7 +206,7 @@ describe("partial adds", () => {
     ]);
     const second = parseWith(
       NodeCreationResultSchema,
-      (await http.post("/clusters/hpc/nodes/create", CREATE)).json,
+      (await env.http.post("/clusters/hpc/nodes/create", CREATE)).json,
     );
     expect(second.sets).toEqual([{ added: 2 }]);
   });
@@ -225,7 +215,7 @@ describe("partial adds", () => {
     await fault({ route: "scale", maxAdded: 0 });
     const result = parseWith(
       NodeCreationResultSchema,
-      (await http.post("/clusters/hpc/scale/ondemand?totalNodeCount=2")).json,
+      (await env.http.post("/clusters/hpc/scale/ondemand?totalNodeCount=2")).json,
     );
     expect(result.sets).toEqual([
       { added: 0, message: "Added 0 of 2 requested nodes: insufficient capacity (injected by the emulator)" },
@@ -258,27 +248,27 @@ describe("fault validation", () => {
       [{ route: "status", status: 700 }, "status: Too big: expected number to be <=599"],
     ];
     for (const [body, error] of cases) {
-      const reply = await http.admin("POST", "/faults", body);
+      const reply = await env.http.admin("POST", "/faults", body);
       expect([reply.status, reply.json]).toEqual([400, { error }]);
     }
   });
 
   test("DELETE /faults drops pending faults", async () => {
     await fault({ route: "status", status: 500, count: 3 });
-    const cleared = await http.admin("DELETE", "/faults");
+    const cleared = await env.http.admin("DELETE", "/faults");
     expect(cleared.json).toEqual({ cleared: 1 });
-    expect((await http.get("/clusters/hpc/status")).status).toBe(200);
+    expect((await env.http.get("/clusters/hpc/status")).status).toBe(200);
   });
 
   test("injectFault adds a fault in-process and rejects an invalid one", async () => {
-    expect(emulator.injectFault({ route: "status", status: 503 })).toEqual({
+    expect(env.emulator.injectFault({ route: "status", status: 503 })).toEqual({
       id: 1,
       route: "status",
       remaining: 1,
       status: 503,
     });
-    expect((await http.get("/clusters/hpc/status")).status).toBe(503);
-    expect(() => emulator.injectFault({ route: "status" })).toThrow(
+    expect((await env.http.get("/clusters/hpc/status")).status).toBe(503);
+    expect(() => env.emulator.injectFault({ route: "status" })).toThrow(
       "Invalid fault: (root): a fault needs at least one of `status`, `body`, `reset`, `delayMs` or `maxAdded`",
     );
   });

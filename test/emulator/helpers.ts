@@ -1,3 +1,4 @@
+import { afterAll, beforeAll, beforeEach } from "vitest";
 import type { z } from "zod";
 import { startEmulator } from "../../emulator";
 import { ErrorBodySchema } from "../../provider/schemas";
@@ -6,14 +7,81 @@ import type { EmulatorOptions, RunningEmulator } from "../../emulator";
 /** Every lifecycle phase instantaneous: nodes are Ready at once and terminated nodes gone at once. */
 export const ZERO_TIMING = { acquiringMs: 0, preparingMs: 0, terminatingMs: 0 } as const;
 
+/** The emulator's request counters after a reset (the admin surface's `GET /counters`). */
+export const ZERO_COUNTERS = {
+  total: 0,
+  status: 0,
+  nodes: 0,
+  create: 0,
+  terminate: 0,
+  deallocate: 0,
+  start: 0,
+  shutdown: 0,
+  remove: 0,
+  scale: 0,
+  operations: 0,
+};
+
 export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
-/** The seed document's request id (it uses the same one for both of its creates). */
-export const SEED_REQUEST_ID = "463270ca-abcd-1234-98d6-431ee3ef8ed5";
+export { SEED_REQUEST_ID } from "../fixtures/seed";
 
 /** Starts an emulator on an ephemeral port with zero timing unless told otherwise. */
 export function start(options: EmulatorOptions = {}): Promise<RunningEmulator> {
   return startEmulator({ port: 0, timing: ZERO_TIMING, ...options });
+}
+
+export interface UseEmulatorOptions {
+  /**
+   * Reset the emulator (as `POST /__emulator/reset` does) before each test. Turn it off for a
+   * file or `describe` whose tests replay one sequence in order. @default true
+   */
+  readonly resetBeforeEach?: boolean;
+}
+
+/** The emulator of a test file or `describe`, and a fetch wrapper for it; both are set in `beforeAll`. */
+export interface EmulatorFixture {
+  readonly emulator: RunningEmulator;
+  readonly http: Api;
+}
+
+/**
+ * Registers the hooks that start an emulator (see {@link start}) before the tests of the enclosing
+ * file or `describe`, close it after them and, unless told otherwise, reset it before each test.
+ */
+export function useEmulator(
+  options: EmulatorOptions = {},
+  { resetBeforeEach = true }: UseEmulatorOptions = {},
+): EmulatorFixture {
+  let running: { emulator: RunningEmulator; http: Api } | undefined;
+  const current = () => {
+    if (running === undefined) {
+      throw new Error("the emulator is started in beforeAll: use it inside a hook or a test");
+    }
+    return running;
+  };
+
+  beforeAll(async () => {
+    const emulator = await start(options);
+    running = { emulator, http: api(emulator) };
+  });
+  afterAll(async () => {
+    await running?.emulator.close();
+  });
+  if (resetBeforeEach) {
+    beforeEach(() => {
+      current().emulator.reset();
+    });
+  }
+
+  return {
+    get emulator() {
+      return current().emulator;
+    },
+    get http() {
+      return current().http;
+    },
+  };
 }
 
 export interface Reply {
@@ -79,6 +147,8 @@ export function api(emulator: RunningEmulator) {
       send(emulator, method, `/__emulator${path}`, body, { auth: false, contentType: "application/json" }),
   };
 }
+
+export type Api = ReturnType<typeof api>;
 
 /** Validates `value` against a wire schema (throws with zod's message when it does not fit). */
 export function parseWith<T extends z.ZodType>(schema: T, value: unknown): z.output<T> {

@@ -1,31 +1,20 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, test } from "vitest";
-import type { RunningEmulator } from "../../emulator";
+import { beforeEach, describe, expect, test } from "vitest";
 import { ClusterStatusSchema, ErrorBodySchema } from "../../provider/schemas";
-import { api, basicAuth, errorMessage, parseWith, start } from "./helpers";
+import { basicAuth, errorMessage, parseWith, start, useEmulator, ZERO_COUNTERS } from "./helpers";
 
-let emulator: RunningEmulator;
-let http: ReturnType<typeof api>;
 const logLines: string[] = [];
-
-beforeAll(async () => {
-  emulator = await start({
-    username: "ci-user",
-    password: "s3cret-Pa55",
-    log: (line) => logLines.push(line),
-  });
-  http = api(emulator);
-});
-afterAll(async () => {
-  await emulator.close();
+const env = useEmulator({
+  username: "ci-user",
+  password: "s3cret-Pa55",
+  log: (line) => logLines.push(line),
 });
 beforeEach(() => {
-  emulator.reset();
   logLines.length = 0;
 });
 
 describe("authentication", () => {
   test("a request without credentials is a 401 with a Basic challenge and an error body", async () => {
-    const reply = await http.get("/clusters/hpc/status", { auth: false });
+    const reply = await env.http.get("/clusters/hpc/status", { auth: false });
     expect(reply.status).toBe(401);
     expect(reply.headers.get("www-authenticate")).toBe('Basic realm="CycleCloud"');
     parseWith(ErrorBodySchema, reply.json);
@@ -38,30 +27,18 @@ describe("authentication", () => {
   });
 
   test("wrong credentials are a 401 and change nothing", async () => {
-    const reply = await http.post(
+    const reply = await env.http.post(
       "/clusters/hpc/nodes/create",
       { sets: [{ count: 1, nodearray: "ondemand" }] },
       { auth: false, headers: { Authorization: basicAuth("ci-user", "wrong") } },
     );
     expect([reply.status, errorMessage(reply)]).toEqual([401, "Invalid username or password"]);
-    expect(emulator.nodes()).toEqual([]);
-    expect(emulator.counters()).toEqual({
-      total: 1,
-      status: 0,
-      nodes: 0,
-      create: 1,
-      terminate: 0,
-      deallocate: 0,
-      start: 0,
-      shutdown: 0,
-      remove: 0,
-      scale: 0,
-      operations: 0,
-    });
+    expect(env.emulator.nodes()).toEqual([]);
+    expect(env.emulator.counters()).toEqual({ ...ZERO_COUNTERS, total: 1, create: 1 });
   });
 
   test("another scheme is a 401", async () => {
-    const reply = await http.get("/clusters/hpc/status", {
+    const reply = await env.http.get("/clusters/hpc/status", {
       auth: false,
       headers: { Authorization: "Bearer abc" },
     });
@@ -69,8 +46,8 @@ describe("authentication", () => {
   });
 
   test("the configured username and password are accepted", async () => {
-    expect([emulator.username, emulator.password]).toEqual(["ci-user", "s3cret-Pa55"]);
-    expect((await http.get("/clusters/hpc/status")).status).toBe(200);
+    expect([env.emulator.username, env.emulator.password]).toEqual(["ci-user", "s3cret-Pa55"]);
+    expect((await env.http.get("/clusters/hpc/status")).status).toBe(200);
   });
 
   test("the default user is admin with a random password per start", async () => {
@@ -85,14 +62,14 @@ describe("authentication", () => {
   });
 
   test("the request log shows method, path and status only, never credentials", async () => {
-    await http.get("/clusters/hpc/status?nodes=true");
-    await http.get("/clusters/hpc/status", { auth: false });
+    await env.http.get("/clusters/hpc/status?nodes=true");
+    await env.http.get("/clusters/hpc/status", { auth: false });
     expect(logLines.map((line) => line.replace(/ \d+ms$/, " Nms"))).toEqual([
       "GET /clusters/hpc/status?nodes=true 200 Nms",
       "GET /clusters/hpc/status 401 Nms",
     ]);
     expect(logLines.join("\n")).not.toContain("s3cret");
-    const requests = await http.admin("GET", "/requests");
+    const requests = await env.http.admin("GET", "/requests");
     expect(JSON.stringify(requests.json)).not.toContain(
       Buffer.from("ci-user:s3cret-Pa55").toString("base64"),
     );
@@ -101,7 +78,7 @@ describe("authentication", () => {
 
 describe("GET /clusters/{cluster}/status", () => {
   test("with nodes=true lists every node and each bucket's active nodes", async () => {
-    await http.post("/clusters/hpc/nodes/create", {
+    await env.http.post("/clusters/hpc/nodes/create", {
       sets: [
         { count: 1, nodearray: "ondemand" },
         {
@@ -112,9 +89,9 @@ describe("GET /clusters/{cluster}/status", () => {
         },
       ],
     });
-    await http.post("/clusters/hpc/nodes/deallocate", { names: ["ondemand-3"] });
+    await env.http.post("/clusters/hpc/nodes/deallocate", { names: ["ondemand-3"] });
 
-    const reply = await http.get("/clusters/hpc/status?nodes=true");
+    const reply = await env.http.get("/clusters/hpc/status?nodes=true");
     const status = parseWith(ClusterStatusSchema, reply.json);
     expect(status.nodes?.map((node) => [node.Name, node.Status])).toEqual([
       ["ondemand-1", "Ready"],
@@ -131,19 +108,19 @@ describe("GET /clusters/{cluster}/status", () => {
   });
 
   test("without nodes=true (or with nodes=false) has neither nodes nor activeNodes", async () => {
-    await http.post("/clusters/hpc/nodes/create", { sets: [{ count: 1, nodearray: "ondemand" }] });
+    await env.http.post("/clusters/hpc/nodes/create", { sets: [{ count: 1, nodearray: "ondemand" }] });
     for (const path of [
       "/clusters/hpc/status",
       "/clusters/hpc/status?nodes=false",
       "/clusters/hpc/status/",
     ]) {
-      const status = parseWith(ClusterStatusSchema, (await http.get(path)).json);
+      const status = parseWith(ClusterStatusSchema, (await env.http.get(path)).json);
       expect([status.nodes, status.nodearrays[0]?.buckets[0]?.activeNodes]).toEqual([undefined, undefined]);
     }
   });
 
   test("a nodes value other than true or false is a 400", async () => {
-    const reply = await http.get("/clusters/hpc/status?nodes=yes");
+    const reply = await env.http.get("/clusters/hpc/status?nodes=yes");
     expect([reply.status, errorMessage(reply)]).toEqual([
       400,
       "Query parameter nodes must be true or false, not yes",
@@ -151,40 +128,40 @@ describe("GET /clusters/{cluster}/status", () => {
   });
 
   test("an unknown cluster is a 404, and cluster names are decoded from the path", async () => {
-    const reply = await http.get("/clusters/my%20cluster/status");
+    const reply = await env.http.get("/clusters/my%20cluster/status");
     expect([reply.status, errorMessage(reply)]).toEqual([404, "Cluster my cluster not found"]);
   });
 });
 
 describe("routing", () => {
   test("an unknown path is a 404 error body", async () => {
-    const reply = await http.get("/clusters/hpc/nodes/create/extra");
+    const reply = await env.http.get("/clusters/hpc/nodes/create/extra");
     expect([reply.status, errorMessage(reply)]).toEqual([
       404,
       "No such resource: GET /clusters/hpc/nodes/create/extra",
     ]);
-    expect(emulator.counters().total).toBe(1);
+    expect(env.emulator.counters().total).toBe(1);
   });
 
   test("a known path with the wrong method is a 405 naming the allowed one", async () => {
-    const reply = await http.get("/clusters/hpc/nodes/create");
+    const reply = await env.http.get("/clusters/hpc/nodes/create");
     expect(reply.status).toBe(405);
     expect(reply.headers.get("allow")).toBe("POST");
     expect(errorMessage(reply)).toBe("/clusters/hpc/nodes/create accepts POST, not GET");
-    const post = await http.post("/clusters/hpc/status", {});
+    const post = await env.http.post("/clusters/hpc/status", {});
     expect([post.status, post.headers.get("allow")]).toEqual([405, "GET"]);
   });
 
   test("a body over 1 MiB is a 413", async () => {
-    const reply = await http.post("/clusters/hpc/nodes/create", "x".repeat(1024 * 1024 + 1));
+    const reply = await env.http.post("/clusters/hpc/nodes/create", "x".repeat(1024 * 1024 + 1));
     expect([reply.status, errorMessage(reply)]).toEqual([413, "Request body is larger than 1048576 bytes"]);
   });
 
   test("the client version header is recorded in the request log", async () => {
-    await http.get("/clusters/hpc/status", {
+    await env.http.get("/clusters/hpc/status", {
       headers: { "X-Cycle-Client-Version": "pulumi-cyclecloud:0.1.0", "User-Agent": "emulator-test/1.0" },
     });
-    const reply = await http.admin("GET", "/requests");
+    const reply = await env.http.admin("GET", "/requests");
     expect(reply.json).toEqual({
       requests: [
         {

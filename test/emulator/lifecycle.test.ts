@@ -1,32 +1,23 @@
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import type { RunningEmulator } from "../../emulator";
+import { describe, expect, test } from "vitest";
 import { observePhase } from "../../emulator/node-lifecycle";
 import type { NodePhase, ProvisioningFailure } from "../../emulator/node-lifecycle";
 import { ClusterStatusSchema, NodeListSchema } from "../../provider/schemas";
 import type { NodeRecord } from "../../provider/schemas";
-import { api, parseWith, sleep, start } from "./helpers";
+import { parseWith, sleep, useEmulator } from "./helpers";
 
 /** Phase durations long enough to observe each phase on a busy CI machine, short enough to wait for. */
 const PHASE_MS = 500;
 
 describe("lifecycle over real time", () => {
-  let emulator: RunningEmulator;
-  let http: ReturnType<typeof api>;
-
-  beforeAll(async () => {
-    emulator = await start({
-      timing: { acquiringMs: PHASE_MS, preparingMs: PHASE_MS, terminatingMs: PHASE_MS },
-    });
-    http = api(emulator);
-  });
-  afterAll(async () => {
-    await emulator.close();
-  });
+  const env = useEmulator(
+    { timing: { acquiringMs: PHASE_MS, preparingMs: PHASE_MS, terminatingMs: PHASE_MS } },
+    { resetBeforeEach: false },
+  );
 
   async function node(requestId: string): Promise<NodeRecord | undefined> {
     const list = parseWith(
       NodeListSchema,
-      (await http.get(`/clusters/hpc/nodes?request_id=${requestId}`)).json,
+      (await env.http.get(`/clusters/hpc/nodes?request_id=${requestId}`)).json,
     );
     return list.nodes[0];
   }
@@ -36,7 +27,7 @@ describe("lifecycle over real time", () => {
   }
 
   test("a node goes Acquiring -> Preparing -> Ready and gets its addresses when Preparing", async () => {
-    await http.post("/clusters/hpc/nodes/create", {
+    await env.http.post("/clusters/hpc/nodes/create", {
       requestId: "life-1",
       sets: [{ count: 1, nodearray: "ondemand" }],
     });
@@ -44,7 +35,7 @@ describe("lifecycle over real time", () => {
     const acquiring = await node("life-1");
     expect(phase(acquiring)).toEqual(["Acquiring", "Acquiring", "Started", undefined, undefined]);
     expect(acquiring?.InstanceId).toBeUndefined();
-    const status = parseWith(ClusterStatusSchema, (await http.get("/clusters/hpc/status")).json);
+    const status = parseWith(ClusterStatusSchema, (await env.http.get("/clusters/hpc/status")).json);
     expect(status.nodearrays[0]?.buckets[0]?.activeCount).toBe(1);
 
     await sleep(PHASE_MS + 150);
@@ -62,7 +53,7 @@ describe("lifecycle over real time", () => {
 
   test("a terminated node is Terminating, keeps its addresses, then is gone", async () => {
     const id = (await node("life-1"))?.NodeId;
-    await http.post("/clusters/hpc/nodes/terminate", { ids: [id] });
+    await env.http.post("/clusters/hpc/nodes/terminate", { ids: [id] });
 
     expect(phase(await node("life-1"))).toEqual([
       "Terminating",
@@ -76,12 +67,12 @@ describe("lifecycle over real time", () => {
   });
 
   test("a deallocated node is Stopping, then Deallocated; start goes through Acquiring again", async () => {
-    await http.post("/clusters/hpc/nodes/create", {
+    await env.http.post("/clusters/hpc/nodes/create", {
       requestId: "life-2",
       sets: [{ count: 1, nodearray: "ondemand" }],
     });
     const id = (await node("life-2"))?.NodeId;
-    await http.post("/clusters/hpc/nodes/deallocate", { ids: [id] });
+    await env.http.post("/clusters/hpc/nodes/deallocate", { ids: [id] });
     expect((await node("life-2"))?.Status).toBe("Stopping");
     expect((await node("life-2"))?.TargetState).toBe("Deallocated");
 
@@ -94,18 +85,18 @@ describe("lifecycle over real time", () => {
       undefined,
     ]);
 
-    await http.post("/clusters/hpc/nodes/start", { ids: [id] });
+    await env.http.post("/clusters/hpc/nodes/start", { ids: [id] });
     expect(phase(await node("life-2"))).toEqual(["Acquiring", "Acquiring", "Started", undefined, undefined]);
   });
 
   test("a timing change applies to transitions that start afterwards", async () => {
-    await http.post("/clusters/hpc/nodes/create", {
+    await env.http.post("/clusters/hpc/nodes/create", {
       requestId: "life-3",
       sets: [{ count: 1, nodearray: "ondemand" }],
     });
-    await http.admin("POST", "/timing", { acquiringMs: 0, preparingMs: 0 });
+    await env.http.admin("POST", "/timing", { acquiringMs: 0, preparingMs: 0 });
     expect((await node("life-3"))?.Status).toBe("Acquiring");
-    await http.post("/clusters/hpc/nodes/create", {
+    await env.http.post("/clusters/hpc/nodes/create", {
       requestId: "life-4",
       sets: [{ count: 1, nodearray: "ondemand" }],
     });

@@ -1,21 +1,8 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, test } from "vitest";
-import type { RunningEmulator } from "../../emulator";
+import { describe, expect, test } from "vitest";
 import { ErrorBodySchema, NodeCreationResultSchema, NodeListSchema } from "../../provider/schemas";
-import { api, errorMessage, parseWith, start } from "./helpers";
+import { errorMessage, parseWith, useEmulator } from "./helpers";
 
-let emulator: RunningEmulator;
-let http: ReturnType<typeof api>;
-
-beforeAll(async () => {
-  emulator = await start();
-  http = api(emulator);
-});
-afterAll(async () => {
-  await emulator.close();
-});
-beforeEach(() => {
-  emulator.reset();
-});
+const env = useEmulator();
 
 function error(exception: string, message: string, requestNumber: number) {
   return {
@@ -29,13 +16,13 @@ const INVALID_ATTRIBUTE = "com.cyclecomputing.cloud.InvalidAttributeException";
 const INVALID_REQUEST = "com.cyclecomputing.cloud.InvalidRequestException";
 
 async function names(): Promise<string[]> {
-  const list = parseWith(NodeListSchema, (await http.get("/clusters/hpc/nodes")).json);
+  const list = parseWith(NodeListSchema, (await env.http.get("/clusters/hpc/nodes")).json);
   return list.nodes.map((node) => node.Name);
 }
 
 describe("create rejects bad requests and adds nothing", () => {
   test("an unknown machine type (case matters) is an InvalidAttributeException with a request tag", async () => {
-    const reply = await http.post("/clusters/hpc/nodes/create", {
+    const reply = await env.http.post("/clusters/hpc/nodes/create", {
       requestId: "bad-type",
       sets: [
         {
@@ -54,11 +41,11 @@ describe("create rejects bad requests and adds nothing", () => {
   });
 
   test("a rejected create does not use up its request id", async () => {
-    await http.post("/clusters/hpc/nodes/create", {
+    await env.http.post("/clusters/hpc/nodes/create", {
       requestId: "retry-me",
       sets: [{ count: 1, nodearray: "gpu" }],
     });
-    const reply = await http.post("/clusters/hpc/nodes/create", {
+    const reply = await env.http.post("/clusters/hpc/nodes/create", {
       requestId: "retry-me",
       sets: [{ count: 1, nodearray: "ondemand" }],
     });
@@ -66,7 +53,9 @@ describe("create rejects bad requests and adds nothing", () => {
   });
 
   test("an unknown nodearray is an InvalidAttributeException", async () => {
-    const reply = await http.post("/clusters/hpc/nodes/create", { sets: [{ count: 1, nodearray: "gpu" }] });
+    const reply = await env.http.post("/clusters/hpc/nodes/create", {
+      sets: [{ count: 1, nodearray: "gpu" }],
+    });
     expect([reply.status, reply.json]).toEqual([
       409,
       error(INVALID_ATTRIBUTE, "Nodearray gpu is not recognized in cluster hpc", 1),
@@ -74,14 +63,14 @@ describe("create rejects bad requests and adds nothing", () => {
   });
 
   test("a machine type whose bucket is not valid is rejected with the bucket's reason", async () => {
-    await http.admin("POST", "/capacity", {
+    await env.http.admin("POST", "/capacity", {
       cluster: "hpc",
       nodearray: "ondemand",
       machineType: "Standard_Fs32_v2",
       valid: false,
       invalidReason: "DisabledMachineType",
     });
-    const reply = await http.post("/clusters/hpc/nodes/create", {
+    const reply = await env.http.post("/clusters/hpc/nodes/create", {
       sets: [{ count: 1, nodearray: "ondemand", definition: { machineType: "Standard_Fs32_v2" } }],
     });
     expect([reply.status, reply.json]).toEqual([
@@ -95,7 +84,7 @@ describe("create rejects bad requests and adds nothing", () => {
   });
 
   test("one bad set rejects the whole request", async () => {
-    const reply = await http.post("/clusters/hpc/nodes/create", {
+    const reply = await env.http.post("/clusters/hpc/nodes/create", {
       sets: [
         { count: 1, nodearray: "ondemand" },
         { count: 1, nodearray: "ondemand", definition: { machineType: "Standard_D2_v3" } },
@@ -113,8 +102,8 @@ describe("create rejects bad requests and adds nothing", () => {
       ["3", "sets[0].count: Invalid input: expected number, received string"],
     ];
     for (const [count, issue] of cases) {
-      emulator.reset();
-      const reply = await http.post("/clusters/hpc/nodes/create", {
+      env.emulator.reset();
+      const reply = await env.http.post("/clusters/hpc/nodes/create", {
         sets: [{ count, nodearray: "ondemand" }],
       });
       expect([reply.status, reply.json]).toEqual([
@@ -125,7 +114,7 @@ describe("create rejects bad requests and adds nothing", () => {
   });
 
   test("a body without sets is a 400", async () => {
-    const reply = await http.post("/clusters/hpc/nodes/create", { requestId: "x" });
+    const reply = await env.http.post("/clusters/hpc/nodes/create", { requestId: "x" });
     expect(errorMessage(reply)).toBe(
       "Invalid NodeCreationRequest: sets: Invalid input: expected array, received undefined",
     );
@@ -139,7 +128,7 @@ describe("create rejects bad requests and adds nothing", () => {
     } catch (caught) {
       reason = caught instanceof Error ? caught.message : "";
     }
-    const reply = await http.post("/clusters/hpc/nodes/create", text);
+    const reply = await env.http.post("/clusters/hpc/nodes/create", text);
     expect([reply.status, reply.json]).toEqual([
       400,
       error(INVALID_REQUEST, `Request body is not valid JSON: ${reason}`, 1),
@@ -147,12 +136,12 @@ describe("create rejects bad requests and adds nothing", () => {
   });
 
   test("an empty body is a 400", async () => {
-    const reply = await http.post("/clusters/hpc/nodes/create", "");
+    const reply = await env.http.post("/clusters/hpc/nodes/create", "");
     expect(errorMessage(reply)).toBe("Request body is empty: expected a JSON NodeCreationRequest");
   });
 
   test("an unknown cluster is a 404", async () => {
-    const reply = await http.post("/clusters/nope/nodes/create", {
+    const reply = await env.http.post("/clusters/nope/nodes/create", {
       sets: [{ count: 1, nodearray: "ondemand" }],
     });
     expect([reply.status, reply.json]).toEqual([
@@ -163,7 +152,7 @@ describe("create rejects bad requests and adds nothing", () => {
 
   test("JSON is accepted whatever the Content-Type, or without one", async () => {
     for (const contentType of ["application/json", "text/plain", "application/octet-stream"]) {
-      const reply = await http.post(
+      const reply = await env.http.post(
         "/clusters/hpc/nodes/create",
         { sets: [{ count: 1, nodearray: "ondemand" }] },
         {
@@ -172,9 +161,9 @@ describe("create rejects bad requests and adds nothing", () => {
       );
       expect(reply.status).toBe(202);
     }
-    const bare = await fetch(`${emulator.url}/clusters/hpc/nodes/create`, {
+    const bare = await fetch(`${env.emulator.url}/clusters/hpc/nodes/create`, {
       method: "POST",
-      headers: { Authorization: `Basic ${Buffer.from(`admin:${emulator.password}`).toString("base64")}` },
+      headers: { Authorization: `Basic ${Buffer.from(`admin:${env.emulator.password}`).toString("base64")}` },
       body: new Blob([
         '{"sets":[{"count":1,"nodearray":"ondemand","definition":{"machineType":"Standard_Hc44rs"}}]}',
       ]),
@@ -185,35 +174,35 @@ describe("create rejects bad requests and adds nothing", () => {
 
 describe("node names", () => {
   test("default names take the lowest free nodearray-N", async () => {
-    await http.post("/clusters/hpc/nodes/create", { sets: [{ count: 3, nodearray: "ondemand" }] });
-    const second = emulator.nodes()[1]?.record.NodeId;
-    await http.post("/clusters/hpc/nodes/terminate", { ids: [second] });
-    await http.post("/clusters/hpc/nodes/create", {
+    await env.http.post("/clusters/hpc/nodes/create", { sets: [{ count: 3, nodearray: "ondemand" }] });
+    const second = env.emulator.nodes()[1]?.record.NodeId;
+    await env.http.post("/clusters/hpc/nodes/terminate", { ids: [second] });
+    await env.http.post("/clusters/hpc/nodes/create", {
       sets: [{ count: 2, nodearray: "ondemand", definition: { machineType: "Standard_Hc44rs" } }],
     });
     expect(await names()).toEqual(["ondemand-1", "ondemand-3", "ondemand-2", "ondemand-4"]);
   });
 
   test("nameFormat with %d counts from nameOffset", async () => {
-    await http.post("/clusters/hpc/nodes/create", {
+    await env.http.post("/clusters/hpc/nodes/create", {
       sets: [{ count: 2, nodearray: "ondemand", nameFormat: "mpi-%d", nameOffset: 10 }],
     });
     expect(await names()).toEqual(["mpi-10", "mpi-11"]);
   });
 
   test("nameFormat without %d names exactly one node", async () => {
-    const reply = await http.post("/clusters/hpc/nodes/create", {
+    const reply = await env.http.post("/clusters/hpc/nodes/create", {
       sets: [{ count: 1, nodearray: "ondemand", nameFormat: "login" }],
     });
     expect(reply.status).toBe(202);
     expect(await names()).toEqual(["login"]);
 
-    const taken = await http.post("/clusters/hpc/nodes/create", {
+    const taken = await env.http.post("/clusters/hpc/nodes/create", {
       sets: [{ count: 1, nodearray: "ondemand", nameFormat: "login" }],
     });
     expect([taken.status, errorMessage(taken)]).toEqual([409, "Node login already exists in cluster hpc"]);
 
-    const many = await http.post("/clusters/hpc/nodes/create", {
+    const many = await env.http.post("/clusters/hpc/nodes/create", {
       sets: [{ count: 2, nodearray: "ondemand", nameFormat: "single" }],
     });
     expect([many.status, errorMessage(many)]).toEqual([
@@ -225,7 +214,7 @@ describe("node names", () => {
 
 describe("node attributes", () => {
   test("nodeAttributes are applied to every node, over the nodearray's, without touching managed keys", async () => {
-    const reply = await http.post("/clusters/hpc/nodes/create", {
+    const reply = await env.http.post("/clusters/hpc/nodes/create", {
       requestId: "attrs",
       sets: [
         {
@@ -246,8 +235,8 @@ describe("node attributes", () => {
     expect(reply.status).toBe(202);
     parseWith(NodeCreationResultSchema, reply.json);
 
-    const list = parseWith(NodeListSchema, (await http.get("/clusters/hpc/nodes?request_id=attrs")).json);
-    const raw = (await http.get("/clusters/hpc/nodes?request_id=attrs")).json as {
+    const list = parseWith(NodeListSchema, (await env.http.get("/clusters/hpc/nodes?request_id=attrs")).json);
+    const raw = (await env.http.get("/clusters/hpc/nodes?request_id=attrs")).json as {
       nodes: Record<string, unknown>[];
     };
     expect(
@@ -263,7 +252,7 @@ describe("node attributes", () => {
   });
 
   test("a known attribute of the wrong type is rejected with its path", async () => {
-    const reply = await http.post("/clusters/hpc/nodes/create", {
+    const reply = await env.http.post("/clusters/hpc/nodes/create", {
       sets: [
         { count: 1, nodearray: "ondemand" },
         { count: 1, nodearray: "ondemand", nodeAttributes: { KeepAlive: "yes" } },
@@ -285,14 +274,14 @@ describe("request ids", () => {
     const body = { sets: [{ count: 1, nodearray: "ondemand" }] };
     const first = parseWith(
       NodeCreationResultSchema,
-      (await http.post("/clusters/hpc/nodes/create", body)).json,
+      (await env.http.post("/clusters/hpc/nodes/create", body)).json,
     );
     const second = parseWith(
       NodeCreationResultSchema,
-      (await http.post("/clusters/hpc/nodes/create", body)).json,
+      (await env.http.post("/clusters/hpc/nodes/create", body)).json,
     );
     expect(first.operationId).not.toBe(second.operationId);
-    const list = parseWith(NodeListSchema, (await http.get("/clusters/hpc/nodes")).json);
+    const list = parseWith(NodeListSchema, (await env.http.get("/clusters/hpc/nodes")).json);
     expect(list.nodes.map((node) => [node.Name, node.RequestId])).toEqual([
       ["ondemand-1", undefined],
       ["ondemand-2", undefined],
@@ -300,18 +289,18 @@ describe("request ids", () => {
   });
 
   test("a request id that added nothing is still used up", async () => {
-    await http.admin("POST", "/capacity", { cluster: "hpc", maxCount: 0 });
+    await env.http.admin("POST", "/capacity", { cluster: "hpc", maxCount: 0 });
     const body = { requestId: "empty", sets: [{ count: 1, nodearray: "ondemand" }] };
-    const first = await http.post("/clusters/hpc/nodes/create", body);
+    const first = await env.http.post("/clusters/hpc/nodes/create", body);
     expect(parseWith(NodeCreationResultSchema, first.json).sets).toEqual([
       {
         added: 0,
         message: "Added 0 of 1 requested nodes: cluster hpc maxCount of 0 reached",
       },
     ]);
-    const second = await http.post("/clusters/hpc/nodes/create", body);
+    const second = await env.http.post("/clusters/hpc/nodes/create", body);
     expect(second.status).toBe(409);
-    const list = await http.get("/clusters/hpc/nodes?request_id=empty");
+    const list = await env.http.get("/clusters/hpc/nodes?request_id=empty");
     expect(parseWith(NodeListSchema, list.json).nodes).toEqual([]);
   });
 });

@@ -1,26 +1,13 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, test } from "vitest";
-import type { RunningEmulator } from "../../emulator";
+import { describe, expect, test } from "vitest";
 import { NodeListSchema, NodeManagementResultSchema } from "../../provider/schemas";
 import type { NodeRecord } from "../../provider/schemas";
-import { api, errorMessage, parseWith, start } from "./helpers";
+import { errorMessage, parseWith, useEmulator } from "./helpers";
 
-let emulator: RunningEmulator;
-let http: ReturnType<typeof api>;
-
-beforeAll(async () => {
-  emulator = await start();
-  http = api(emulator);
-});
-afterAll(async () => {
-  await emulator.close();
-});
-beforeEach(() => {
-  emulator.reset();
-});
+const env = useEmulator();
 
 /** Creates `count` Standard_Hc44rs nodes (ondemand-1..N, 10.1.0.4.., ip-0A010004..) and returns their records. */
 async function createNodes(count: number, nodeAttributes?: Record<string, unknown>): Promise<NodeRecord[]> {
-  await http.post("/clusters/hpc/nodes/create", {
+  await env.http.post("/clusters/hpc/nodes/create", {
     requestId: `setup-${String(count)}`,
     sets: [
       {
@@ -35,11 +22,11 @@ async function createNodes(count: number, nodeAttributes?: Record<string, unknow
 }
 
 async function listNodes(): Promise<NodeRecord[]> {
-  return parseWith(NodeListSchema, (await http.get("/clusters/hpc/nodes")).json).nodes;
+  return parseWith(NodeListSchema, (await env.http.get("/clusters/hpc/nodes")).json).nodes;
 }
 
 async function manage(action: string, body: unknown) {
-  const reply = await http.post(`/clusters/hpc/nodes/${action}`, body);
+  const reply = await env.http.post(`/clusters/hpc/nodes/${action}`, body);
   expect(reply.status).toBe(202);
   const result = parseWith(NodeManagementResultSchema, reply.json);
   expect(reply.headers.get("location")).toBe(`/operations/${result.operationId}`);
@@ -79,7 +66,7 @@ describe("selectors", () => {
   });
 
   test("a request without any selector is rejected", async () => {
-    const reply = await http.post("/clusters/hpc/nodes/terminate", {});
+    const reply = await env.http.post("/clusters/hpc/nodes/terminate", {});
     expect([reply.status, errorMessage(reply)]).toEqual([
       409,
       "A terminate request must select nodes with at least one of ids, names, hostnames, ip_addresses or filter",
@@ -88,7 +75,7 @@ describe("selectors", () => {
 
   test("a filter expression selects by node attributes", async () => {
     await createNodes(2);
-    await http.post("/clusters/hpc/nodes/create", { sets: [{ count: 1, nodearray: "ondemand" }] });
+    await env.http.post("/clusters/hpc/nodes/create", { sets: [{ count: 1, nodearray: "ondemand" }] });
     const result = await manage("deallocate", {
       filter: `MachineType === "Standard_Hc44rs" && (Name == 'ondemand-2' || CoreCount != 44)`,
     });
@@ -96,7 +83,9 @@ describe("selectors", () => {
   });
 
   test("a filter the emulator cannot evaluate is a 400 that says what is supported", async () => {
-    const reply = await http.post("/clusters/hpc/nodes/terminate", { filter: "Name.startsWith('ondemand')" });
+    const reply = await env.http.post("/clusters/hpc/nodes/terminate", {
+      filter: "Name.startsWith('ondemand')",
+    });
     expect([reply.status, errorMessage(reply)]).toEqual([
       400,
       `Unsupported filter expression "Name.startsWith('ondemand')": unexpected character "." at offset 4. ` +
@@ -106,7 +95,7 @@ describe("selectors", () => {
   });
 
   test("a body that does not match NodeManagementRequest is a 400 naming the field", async () => {
-    const reply = await http.post("/clusters/hpc/nodes/terminate", { ids: "ondemand-1" });
+    const reply = await env.http.post("/clusters/hpc/nodes/terminate", { ids: "ondemand-1" });
     expect([reply.status, errorMessage(reply)]).toEqual([
       400,
       "Invalid NodeManagementRequest: ids: Invalid input: expected array, received string",
@@ -116,7 +105,7 @@ describe("selectors", () => {
   test("a reused requestId is answered 409, as for create", async () => {
     const nodes = await createNodes(2);
     await manage("terminate", { requestId: "term-1", ids: [nodes[0]?.NodeId] });
-    const reply = await http.post("/clusters/hpc/nodes/terminate", {
+    const reply = await env.http.post("/clusters/hpc/nodes/terminate", {
       requestId: "term-1",
       ids: [nodes[1]?.NodeId],
     });
@@ -125,7 +114,7 @@ describe("selectors", () => {
   });
 
   test("an unknown cluster is a 404", async () => {
-    const reply = await http.post("/clusters/nope/nodes/terminate", { ids: ["x"] });
+    const reply = await env.http.post("/clusters/nope/nodes/terminate", { ids: ["x"] });
     expect([reply.status, errorMessage(reply)]).toEqual([404, "Cluster nope not found"]);
   });
 });
@@ -154,7 +143,7 @@ describe("actions", () => {
 
   test("start answers OK for a node already started and Error for a failed one", async () => {
     const nodes = await createNodes(2);
-    await http.admin("POST", "/fail-nodes", { names: ["ondemand-2"] });
+    await env.http.admin("POST", "/fail-nodes", { names: ["ondemand-2"] });
     const result = await manage("start", { names: ["ondemand-1", "ondemand-2"] });
     expect(result.nodes).toEqual([
       { name: "ondemand-1", id: nodes[0]?.NodeId, status: "OK" },
@@ -168,10 +157,10 @@ describe("actions", () => {
   });
 
   test("start of a deallocated node fails per node when its bucket is full again", async () => {
-    await http.post("/clusters/hpc/nodes/create", {
+    await env.http.post("/clusters/hpc/nodes/create", {
       sets: [{ count: 3, nodearray: "ondemand", definition: { machineType: "Standard_Fs32_v2" } }],
     });
-    await http.admin("POST", "/capacity", {
+    await env.http.admin("POST", "/capacity", {
       cluster: "hpc",
       nodearray: "ondemand",
       machineType: "Standard_Fs32_v2",
@@ -179,7 +168,7 @@ describe("actions", () => {
       quotaCoreCount: 1000,
     });
     await manage("deallocate", { names: ["ondemand-1"] });
-    await http.post("/clusters/hpc/nodes/create", {
+    await env.http.post("/clusters/hpc/nodes/create", {
       sets: [{ count: 1, nodearray: "ondemand", definition: { machineType: "Standard_Fs32_v2" } }],
     });
     const result = await manage("start", { names: ["ondemand-1"] });
@@ -200,7 +189,7 @@ describe("actions", () => {
 
   test("shutdown terminates by default and deallocates nodes whose ShutdownPolicy is Deallocate", async () => {
     await createNodes(1);
-    await http.post("/clusters/hpc/nodes/create", {
+    await env.http.post("/clusters/hpc/nodes/create", {
       sets: [{ count: 1, nodearray: "ondemand", nodeAttributes: { ShutdownPolicy: "Deallocate" } }],
     });
     const result = await manage("shutdown", { names: ["ondemand-1", "ondemand-2"] });
@@ -209,7 +198,7 @@ describe("actions", () => {
   });
 
   test("deallocate of a terminating node is an Error result", async () => {
-    await http.admin("POST", "/timing", { terminatingMs: 60_000 });
+    await env.http.admin("POST", "/timing", { terminatingMs: 60_000 });
     const nodes = await createNodes(1);
     await manage("terminate", { names: ["ondemand-1"] });
     const result = await manage("deallocate", { names: ["ondemand-1"] });
@@ -227,12 +216,12 @@ describe("actions", () => {
   });
 
   test("listing by a management operation shows the nodes it touched", async () => {
-    await http.admin("POST", "/timing", { terminatingMs: 60_000 });
+    await env.http.admin("POST", "/timing", { terminatingMs: 60_000 });
     await createNodes(3);
     const result = await manage("terminate", { names: ["ondemand-1", "ondemand-3"] });
     const list = parseWith(
       NodeListSchema,
-      (await http.get(`/clusters/hpc/nodes?operation=${result.operationId}`)).json,
+      (await env.http.get(`/clusters/hpc/nodes?operation=${result.operationId}`)).json,
     );
     expect(statuses(list.nodes)).toEqual([
       ["ondemand-1", "Terminating", "Terminated"],

@@ -1,6 +1,5 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, test } from "vitest";
+import { describe, expect, test } from "vitest";
 import { DEFAULT_EMULATOR_CONFIG } from "../../emulator";
-import type { RunningEmulator } from "../../emulator";
 import {
   NodeCreationResultSchema,
   NodeListSchema,
@@ -8,44 +7,32 @@ import {
   OperationStatusListSchema,
   OperationStatusSchema,
 } from "../../provider/schemas";
-import { api, errorMessage, parseWith, start, UUID } from "./helpers";
+import { errorMessage, parseWith, useEmulator, UUID } from "./helpers";
 
-let emulator: RunningEmulator;
-let http: ReturnType<typeof api>;
-
-beforeAll(async () => {
-  // The seed cluster plus a second one, to check that operations stay with their cluster.
-  emulator = await start({
-    config: {
-      clusters: [
-        ...DEFAULT_EMULATOR_CONFIG.clusters,
-        {
-          name: "other",
-          maxCount: 10,
-          maxCoreCount: 100,
-          nodearrays: [
-            {
-              name: "ondemand",
-              maxCount: 10,
-              maxCoreCount: 100,
-              buckets: [{ machineType: "Standard_D2_v3", vcpuCount: 2, memory: 8, maxCount: 10 }],
-            },
-          ],
-        },
-      ],
-    },
-  });
-  http = api(emulator);
-});
-afterAll(async () => {
-  await emulator.close();
-});
-beforeEach(() => {
-  emulator.reset();
+// The seed cluster plus a second one, to check that operations stay with their cluster.
+const env = useEmulator({
+  config: {
+    clusters: [
+      ...DEFAULT_EMULATOR_CONFIG.clusters,
+      {
+        name: "other",
+        maxCount: 10,
+        maxCoreCount: 100,
+        nodearrays: [
+          {
+            name: "ondemand",
+            maxCount: 10,
+            maxCoreCount: 100,
+            buckets: [{ machineType: "Standard_D2_v3", vcpuCount: 2, memory: 8, maxCount: 10 }],
+          },
+        ],
+      },
+    ],
+  },
 });
 
 async function create(requestId?: string): Promise<string> {
-  const reply = await http.post("/clusters/hpc/nodes/create", {
+  const reply = await env.http.post("/clusters/hpc/nodes/create", {
     ...(requestId === undefined ? {} : { requestId }),
     sets: [{ count: 1, nodearray: "ondemand" }],
   });
@@ -57,7 +44,7 @@ describe("GET /operations/{id}", () => {
     const before = Date.now();
     const operationId = await create("op-1");
     expect(operationId).toMatch(UUID);
-    const reply = await http.get(`/operations/${operationId}`);
+    const reply = await env.http.get(`/operations/${operationId}`);
 
     expect(reply.status).toBe(200);
     const operation = parseWith(OperationStatusSchema, reply.json);
@@ -71,22 +58,22 @@ describe("GET /operations/{id}", () => {
     await create();
     const terminate = parseWith(
       NodeManagementResultSchema,
-      (await http.post("/clusters/hpc/nodes/terminate", { names: ["ondemand-1"] })).json,
+      (await env.http.post("/clusters/hpc/nodes/terminate", { names: ["ondemand-1"] })).json,
     );
     const scale = parseWith(
       NodeCreationResultSchema,
-      (await http.post("/clusters/hpc/scale/ondemand?totalNodeCount=1")).json,
+      (await env.http.post("/clusters/hpc/scale/ondemand?totalNodeCount=1")).json,
     );
     const actions = await Promise.all(
       [terminate.operationId, scale.operationId].map(
-        async (id) => parseWith(OperationStatusSchema, (await http.get(`/operations/${id}`)).json).action,
+        async (id) => parseWith(OperationStatusSchema, (await env.http.get(`/operations/${id}`)).json).action,
       ),
     );
     expect(actions).toEqual(["terminate", "scale"]);
   });
 
   test("answers 404 for an unknown operation", async () => {
-    const reply = await http.get("/operations/00000000-0000-0000-0000-000000000000");
+    const reply = await env.http.get("/operations/00000000-0000-0000-0000-000000000000");
     expect([reply.status, errorMessage(reply)]).toEqual([
       404,
       "No operation found for operation id 00000000-0000-0000-0000-000000000000",
@@ -98,10 +85,10 @@ describe("GET /operations/?request_id=ID", () => {
   test("answers a one-item array for a used request id and an empty one otherwise", async () => {
     const operationId = await create("op-2");
     for (const path of ["/operations/?request_id=op-2", "/operations?request_id=op-2"]) {
-      const list = parseWith(OperationStatusListSchema, (await http.get(path)).json);
+      const list = parseWith(OperationStatusListSchema, (await env.http.get(path)).json);
       expect(list.map((operation) => [operation.id, operation.action])).toEqual([[operationId, "create"]]);
     }
-    const unknown = await http.get("/operations/?request_id=never-used");
+    const unknown = await env.http.get("/operations/?request_id=never-used");
     expect([unknown.status, unknown.json]).toEqual([200, []]);
   });
 
@@ -109,12 +96,16 @@ describe("GET /operations/?request_id=ID", () => {
     await create();
     const result = parseWith(
       NodeManagementResultSchema,
-      (await http.post("/clusters/hpc/nodes/deallocate", { requestId: "dealloc-1", names: ["ondemand-1"] }))
-        .json,
+      (
+        await env.http.post("/clusters/hpc/nodes/deallocate", {
+          requestId: "dealloc-1",
+          names: ["ondemand-1"],
+        })
+      ).json,
     );
     const list = parseWith(
       OperationStatusListSchema,
-      (await http.get("/operations/?request_id=dealloc-1")).json,
+      (await env.http.get("/operations/?request_id=dealloc-1")).json,
     );
     expect(list.map((operation) => [operation.id, operation.action])).toEqual([
       [result.operationId, "deallocate"],
@@ -124,7 +115,7 @@ describe("GET /operations/?request_id=ID", () => {
   test("lists every operation without a request id", async () => {
     const first = await create();
     const second = await create("op-3");
-    const list = parseWith(OperationStatusListSchema, (await http.get("/operations/")).json);
+    const list = parseWith(OperationStatusListSchema, (await env.http.get("/operations/")).json);
     expect(list.map((operation) => operation.id)).toEqual([first, second]);
   });
 });
@@ -133,7 +124,10 @@ describe("GET /clusters/{cluster}/nodes filters", () => {
   test("by operation gives that operation's nodes with the operation", async () => {
     const first = await create();
     await create();
-    const list = parseWith(NodeListSchema, (await http.get(`/clusters/hpc/nodes?operation=${first}`)).json);
+    const list = parseWith(
+      NodeListSchema,
+      (await env.http.get(`/clusters/hpc/nodes?operation=${first}`)).json,
+    );
     expect(list.nodes.map((node) => node.Name)).toEqual(["ondemand-1"]);
     expect(list.operation?.id).toBe(first);
   });
@@ -141,14 +135,14 @@ describe("GET /clusters/{cluster}/nodes filters", () => {
   test("without a filter gives every node of the cluster and no operation", async () => {
     await create();
     await create();
-    const reply = await http.get("/clusters/hpc/nodes");
+    const reply = await env.http.get("/clusters/hpc/nodes");
     const list = parseWith(NodeListSchema, reply.json);
     expect(list.nodes.map((node) => node.Name)).toEqual(["ondemand-1", "ondemand-2"]);
     expect(Object.keys(reply.json as object)).toEqual(["nodes"]);
   });
 
   test("an unknown request id is a 404 saying no operation was found", async () => {
-    const reply = await http.get("/clusters/hpc/nodes?request_id=nope-123");
+    const reply = await env.http.get("/clusters/hpc/nodes?request_id=nope-123");
     expect([reply.status, reply.json]).toEqual([
       404,
       {
@@ -161,23 +155,23 @@ describe("GET /clusters/{cluster}/nodes filters", () => {
   });
 
   test("an unknown operation is a 404", async () => {
-    const reply = await http.get("/clusters/hpc/nodes?operation=nope");
+    const reply = await env.http.get("/clusters/hpc/nodes?operation=nope");
     expect([reply.status, errorMessage(reply)]).toEqual([404, "No operation found for operation id nope"]);
   });
 
   test("operations and request ids belong to their cluster", async () => {
     const operationId = await create("hpc-only");
-    const byRequest = await http.get("/clusters/other/nodes?request_id=hpc-only");
-    const byOperation = await http.get(`/clusters/other/nodes?operation=${operationId}`);
+    const byRequest = await env.http.get("/clusters/other/nodes?request_id=hpc-only");
+    const byOperation = await env.http.get(`/clusters/other/nodes?operation=${operationId}`);
     expect([byRequest.status, byOperation.status]).toEqual([404, 404]);
-    const otherNodes = await http.get("/clusters/other/nodes");
+    const otherNodes = await env.http.get("/clusters/other/nodes");
     expect(parseWith(NodeListSchema, otherNodes.json).nodes).toEqual([]);
   });
 
   test("operation and request_id together, or empty, are a 400", async () => {
-    const both = await http.get("/clusters/hpc/nodes?operation=a&request_id=b");
+    const both = await env.http.get("/clusters/hpc/nodes?operation=a&request_id=b");
     expect([both.status, errorMessage(both)]).toEqual([400, "Use either operation or request_id, not both"]);
-    const empty = await http.get("/clusters/hpc/nodes?request_id=");
+    const empty = await env.http.get("/clusters/hpc/nodes?request_id=");
     expect([empty.status, errorMessage(empty)]).toEqual([400, "Query parameter request_id is empty"]);
   });
 });

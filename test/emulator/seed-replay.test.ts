@@ -1,36 +1,29 @@
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import type { RunningEmulator } from "../../emulator";
+import { describe, expect, test } from "vitest";
 import {
   ClusterStatusSchema,
   NodeCreationResultSchema,
   NodeListSchema,
   NodeManagementResultSchema,
 } from "../../provider/schemas";
-import { api, parseWith, SEED_REQUEST_ID, start, UUID } from "./helpers";
+import { parseWith, SEED_REQUEST_ID, useEmulator, UUID } from "./helpers";
 
 /**
  * The seed how-to's own requests, replayed in order against a fresh emulator, with each response
  * checked field by field against the shapes the seed shows.
  */
 describe("the seed document's requests", () => {
-  let emulator: RunningEmulator;
-  let http: ReturnType<typeof api>;
+  // One emulator for the whole replay, never reset: each request sees what the ones before it did.
+  const env = useEmulator({}, { resetBeforeEach: false });
   const PG_REQUEST_ID = "5f0c9a1e-abcd-1234-8e2b-0c6f2d1a9b77";
 
-  beforeAll(async () => {
-    emulator = await start();
-    http = api(emulator);
-  });
-  afterAll(async () => {
-    await emulator.close();
-  });
-
   test("the status call answers the seed's example numbers", async () => {
-    const reply = await http.get("/clusters/hpc/status");
+    const reply = await env.http.get("/clusters/hpc/status");
 
     expect(reply.status).toBe(200);
     expect(reply.headers.get("content-type")).toBe("application/json; charset=utf-8");
     parseWith(ClusterStatusSchema, reply.json);
+    // Spelled out in full on purpose, not taken from test/fixtures/seed.ts or the emulator's default
+    // config: this is the check that the emulator answers the seed document's own numbers.
     expect(reply.json).toEqual({
       state: "Started",
       targetState: "Started",
@@ -97,7 +90,7 @@ describe("the seed document's requests", () => {
   let firstNodeId = "";
 
   test("the one-node create with Content-Type text/plain answers 202 with the operation", async () => {
-    const reply = await http.post(
+    const reply = await env.http.post(
       "/clusters/hpc/nodes/create",
       `{ "requestId" : "${SEED_REQUEST_ID}",
 "sets" : [
@@ -118,7 +111,7 @@ describe("the seed document's requests", () => {
   });
 
   test("listing by request_id gives the created node and the operation", async () => {
-    const reply = await http.get(`/clusters/hpc/nodes?request_id=${SEED_REQUEST_ID}`);
+    const reply = await env.http.get(`/clusters/hpc/nodes?request_id=${SEED_REQUEST_ID}`);
 
     expect(reply.status).toBe(200);
     const list = parseWith(NodeListSchema, reply.json);
@@ -158,7 +151,7 @@ describe("the seed document's requests", () => {
   });
 
   test("the placement-group create sent literally with the reused seed request id is answered 409", async () => {
-    const reply = await http.post(
+    const reply = await env.http.post(
       "/clusters/hpc/nodes/create",
       `{ "requestId" : "${SEED_REQUEST_ID}",
 "sets" : [
@@ -178,11 +171,11 @@ describe("the seed document's requests", () => {
       Message: `Request id ${SEED_REQUEST_ID} has already been used`,
       Detail: `com.cyclecomputing.cloud.DuplicateRequestException: Request id ${SEED_REQUEST_ID} has already been used (request-4)`,
     });
-    expect(emulator.nodes().map((node) => node.record.Name)).toEqual(["ondemand-1"]);
+    expect(env.emulator.nodes().map((node) => node.record.Name)).toEqual(["ondemand-1"]);
   });
 
   test("the placement-group create with a fresh request id adds four InfiniBand nodes in pg0", async () => {
-    const reply = await http.post("/clusters/hpc/nodes/create", {
+    const reply = await env.http.post("/clusters/hpc/nodes/create", {
       requestId: PG_REQUEST_ID,
       sets: [
         {
@@ -200,7 +193,7 @@ describe("the seed document's requests", () => {
 
     const list = parseWith(
       NodeListSchema,
-      (await http.get(`/clusters/hpc/nodes?request_id=${PG_REQUEST_ID}`)).json,
+      (await env.http.get(`/clusters/hpc/nodes?request_id=${PG_REQUEST_ID}`)).json,
     );
     expect(
       list.nodes.map((node) => [
@@ -224,7 +217,7 @@ describe("the seed document's requests", () => {
   });
 
   test("the status then shows both sets, the placement group and the nodearray core limit binding", async () => {
-    const status = parseWith(ClusterStatusSchema, (await http.get("/clusters/hpc/status")).json);
+    const status = parseWith(ClusterStatusSchema, (await env.http.get("/clusters/hpc/status")).json);
     const [fs32, hc44] = status.nodearrays[0]?.buckets ?? [];
 
     expect(
@@ -241,10 +234,10 @@ describe("the seed document's requests", () => {
   });
 
   test("the terminate by id answers the seed's result shape and the node is gone", async () => {
-    const third = emulator.nodes().find((node) => node.record.Name === "ondemand-3");
+    const third = env.emulator.nodes().find((node) => node.record.Name === "ondemand-3");
     const id = third?.record.NodeId ?? "";
 
-    const reply = await http.post(
+    const reply = await env.http.post(
       "/clusters/hpc/nodes/terminate",
       `{
 "ids" : ["${id}"]
@@ -258,7 +251,7 @@ describe("the seed document's requests", () => {
       nodes: [{ name: "ondemand-3", id, status: "OK" }],
     });
     expect(reply.headers.get("location")).toBe(`/operations/${result.operationId}`);
-    const names = parseWith(NodeListSchema, (await http.get("/clusters/hpc/nodes")).json).nodes.map(
+    const names = parseWith(NodeListSchema, (await env.http.get("/clusters/hpc/nodes")).json).nodes.map(
       (n) => n.Name,
     );
     expect(names).toEqual(["ondemand-1", "ondemand-2", "ondemand-4", "ondemand-5"]);

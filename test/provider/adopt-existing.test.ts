@@ -1,26 +1,16 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
-import type { RunningEmulator } from "../../emulator";
+import { describe, expect, it } from "vitest";
 import type { NodeSetState } from "../../provider/resource/node-set-state";
-import { checked, configureFor, declare, liveNodes, provider, startTestEmulator } from "./harness";
+import { checked, declare, liveNodes, provider, useProviderEmulator } from "./harness";
 
-let emu: RunningEmulator;
-beforeAll(async () => {
-  emu = await startTestEmulator();
-});
-afterAll(async () => {
-  await emu.close();
-});
-beforeEach(async () => {
-  emu.reset();
-  await configureFor(emu);
-  vi.spyOn(console, "log").mockImplementation(() => undefined);
-});
+const env = useProviderEmulator(["log"]);
 
 /** Creates nodes outside Pulumi, as another tool would. */
 async function createOutside(requestId: string, count: number, machineType: string): Promise<void> {
-  const response = await fetch(`${emu.url}/clusters/hpc/nodes/create`, {
+  const response = await fetch(`${env.emu.url}/clusters/hpc/nodes/create`, {
     method: "POST",
-    headers: { Authorization: `Basic ${Buffer.from(`${emu.username}:${emu.password}`).toString("base64")}` },
+    headers: {
+      Authorization: `Basic ${Buffer.from(`${env.emu.username}:${env.emu.password}`).toString("base64")}`,
+    },
     body: JSON.stringify({
       requestId,
       sets: [{ count, nodearray: "ondemand", definition: { machineType } }],
@@ -38,22 +28,22 @@ describe("adoptExisting", () => {
     const state = (await provider.create(inputs)).outs as NodeSetState;
     expect(state.requestIds).toEqual(["outside-1", `${String(inputs["baseRequestId"])}-0`]);
     expect(state.nodes).toHaveLength(3);
-    expect(emu.nodes()).toHaveLength(3);
+    expect(env.emu.nodes()).toHaveLength(3);
   });
 
   it("adopts nodes by id and keeps tracking them on refresh and delete", async () => {
     await createOutside("outside-2", 2, "Standard_Fs32_v2");
-    const ids = emu.nodes().map((n) => n.record.NodeId);
+    const ids = env.emu.nodes().map((n) => n.record.NodeId);
     const inputs = await checked(declare({ count: 2, adoptExisting: { nodeIds: ids } }));
     const { id, outs } = await provider.create(inputs);
     const state = outs as NodeSetState;
     expect([...state.nodeIds].sort()).toEqual([...ids].sort());
     expect(state.adoptedNodeIds).toEqual(ids);
-    expect(emu.counters().create).toBe(1);
+    expect(env.emu.counters().create).toBe(1);
     const refreshed = (await provider.read(id, state)).props as NodeSetState;
     expect(refreshed.nodes).toHaveLength(2);
     await provider.delete(id, refreshed);
-    expect(liveNodes(emu, ["outside-2"])).toEqual([]);
+    expect(liveNodes(env.emu, ["outside-2"])).toEqual([]);
   });
 
   it("refuses nodes that do not match the declared spec, before creating anything", async () => {
@@ -64,7 +54,7 @@ describe("adoptExisting", () => {
     await expect(provider.create(inputs)).rejects.toThrow(
       /^could not create 1 x Standard_Hc44rs in nodearray 'ondemand' \(cluster 'hpc'\): refusing to adopt nodes that do not match the declared spec: ondemand-1 is Standard_Fs32_v2, not Standard_Hc44rs\. Fix `adoptExisting` or the set's inputs$/,
     );
-    expect(emu.counters().create).toBe(1);
+    expect(env.emu.counters().create).toBe(1);
   });
 
   it("names node ids the cluster does not have", async () => {

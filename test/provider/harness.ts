@@ -1,4 +1,4 @@
-import { expect } from "vitest";
+import { afterAll, beforeAll, beforeEach, expect, vi } from "vitest";
 import { startEmulator } from "../../emulator";
 import type { RunningEmulator } from "../../emulator";
 import type { NodeSetProvider } from "../../provider/resource/node-set-provider";
@@ -17,6 +17,47 @@ export async function startTestEmulator(
   process.env["CYCLECLOUD_RETRIES"] = "2";
   process.env["CYCLECLOUD_RETRY_BASE_DELAY_MS"] = "10";
   return startEmulator({ port: 0, timing });
+}
+
+/** The emulator of a provider test file; set in `beforeAll`. */
+export interface ProviderTestFixture {
+  readonly emu: RunningEmulator;
+}
+
+/**
+ * Registers the hooks of a provider test file: a {@link startTestEmulator} for all its tests and,
+ * before each test, the emulator reset, a fresh provider configured for it ({@link configureFor})
+ * and the provider's output on the given console methods silenced.
+ */
+export function useProviderEmulator(silence: readonly ("log" | "error")[] = ["log"]): ProviderTestFixture {
+  let running: RunningEmulator | undefined;
+  const current = (): RunningEmulator => {
+    if (running === undefined) {
+      throw new Error("the emulator is started in beforeAll: use it inside a hook or a test");
+    }
+    return running;
+  };
+
+  beforeAll(async () => {
+    running = await startTestEmulator();
+  });
+  afterAll(async () => {
+    await running?.close();
+  });
+  beforeEach(async () => {
+    const emu = current();
+    emu.reset();
+    await configureFor(emu);
+    for (const method of silence) {
+      vi.spyOn(console, method).mockImplementation(() => undefined);
+    }
+  });
+
+  return {
+    get emu() {
+      return current();
+    },
+  };
 }
 
 /** Fresh provider process state, configured with the emulator's connection as stack config. */

@@ -1,5 +1,4 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
-import type { RunningEmulator } from "../../emulator";
+import { describe, expect, it, vi } from "vitest";
 import { NodeSetPartialFailure } from "../../provider/resource/node-set-provider";
 import type { NodeSetState } from "../../provider/resource/node-set-state";
 import {
@@ -12,21 +11,10 @@ import {
   mutations,
   provider,
   startTestEmulator,
+  useProviderEmulator,
 } from "./harness";
 
-let emu: RunningEmulator;
-beforeAll(async () => {
-  emu = await startTestEmulator();
-});
-afterAll(async () => {
-  await emu.close();
-});
-beforeEach(async () => {
-  emu.reset();
-  await configureFor(emu);
-  vi.spyOn(console, "log").mockImplementation(() => undefined);
-  vi.spyOn(console, "error").mockImplementation(() => undefined);
-});
+const env = useProviderEmulator(["log", "error"]);
 
 describe("create", () => {
   it("creates count nodes with a deterministic request id and waits until they are ready", async () => {
@@ -39,10 +27,10 @@ describe("create", () => {
     expect(state.hostnames).toHaveLength(2);
     expect(state.privateIps).toHaveLength(2);
     expect(state.bucketId).toBe("cd56af52-abcd-1234-a4e7-e6a91ca519a2");
-    const live = liveNodes(emu, state.requestIds);
+    const live = liveNodes(env.emu, state.requestIds);
     expect(live.map((n) => n.record.NodeId).sort()).toEqual([...state.nodeIds].sort());
     expect(live.every((n) => n.record.MachineType === "Standard_Fs32_v2")).toBe(true);
-    expect(emu.counters().create).toBe(1);
+    expect(env.emu.counters().create).toBe(1);
   });
 
   it("creates the seed's 4 x Standard_Hc44rs in placement group pg0", async () => {
@@ -53,7 +41,7 @@ describe("create", () => {
     expect(
       state.nodes.every((n) => n.placementGroupId === "pg0" && n.machineType === "Standard_Hc44rs"),
     ).toBe(true);
-    expect(liveNodes(emu, state.requestIds).every((n) => n.record.PlacementGroupId === "pg0")).toBe(true);
+    expect(liveNodes(env.emu, state.requestIds).every((n) => n.record.PlacementGroupId === "pg0")).toBe(true);
   });
 
   it("waits through Acquiring and Preparing, logging progress", async () => {
@@ -72,37 +60,37 @@ describe("create", () => {
   });
 
   it("adopts the nodes of a create whose answer was lost after the server committed it", async () => {
-    emu.injectFault({ route: "create", reset: "after" });
+    env.emu.injectFault({ route: "create", reset: "after" });
     const { state } = await createSet(declare({ count: 2 }));
     expect(state.nodes).toHaveLength(2);
-    expect(liveNodes(emu, state.requestIds)).toHaveLength(2);
-    expect(emu.nodes()).toHaveLength(2);
-    expect(emu.counters().create).toBe(1);
+    expect(liveNodes(env.emu, state.requestIds)).toHaveLength(2);
+    expect(env.emu.nodes()).toHaveLength(2);
+    expect(env.emu.counters().create).toBe(1);
   });
 
   it("re-sends a create that was not applied (connection reset before commit) with the same request id", async () => {
-    emu.injectFault({ route: "create", reset: "before" });
+    env.emu.injectFault({ route: "create", reset: "before" });
     const { id, state } = await createSet(declare({ count: 2 }));
     expect(state.requestIds).toEqual([`${id}-0`]);
-    expect(emu.nodes()).toHaveLength(2);
-    expect(emu.counters().create).toBe(2);
+    expect(env.emu.nodes()).toHaveLength(2);
+    expect(env.emu.counters().create).toBe(2);
   });
 
   it("ends with exactly count nodes when a second create retries one that failed after the server committed it", async () => {
     const news = declare({ count: 3 });
-    emu.injectFault({ route: "create", reset: "after" });
+    env.emu.injectFault({ route: "create", reset: "after" });
     // Fails every attempt of the listing that would have found the committed nodes.
-    emu.injectFault({ route: "nodes", count: 3, status: 503 });
+    env.emu.injectFault({ route: "nodes", count: 3, status: 503 });
     const inputs = await checked(news);
     await expect(provider.create(inputs)).rejects.toThrow(/503/);
-    expect(emu.nodes()).toHaveLength(3);
+    expect(env.emu.nodes()).toHaveLength(3);
 
     // The engine recorded nothing; the next `pulumi up` creates again with the same inputs.
     const retried = await provider.create(await checked(news));
     const state = retried.outs as NodeSetState;
     expect(state.nodes).toHaveLength(3);
-    expect(emu.nodes()).toHaveLength(3);
-    expect(emu.counters().create).toBe(2);
+    expect(env.emu.nodes()).toHaveLength(3);
+    expect(env.emu.counters().create).toBe(2);
   });
 
   it("records a partial add (capacity ran out) as a partial failure carrying the nodes", async () => {
@@ -114,18 +102,18 @@ describe("create", () => {
     expect(failure.properties.nodes).toHaveLength(3);
     expect(failure.reasons).toHaveLength(1);
     expect(failure.reasons[0]).toMatch(/^CycleCloud added 3 of 5 requested node\(s\): /);
-    expect(liveNodes(emu, failure.properties.requestIds)).toHaveLength(3);
+    expect(liveNodes(env.emu, failure.properties.requestIds)).toHaveLength(3);
   });
 
   it("fails with CycleCloud's message and records nothing when no node could be added", async () => {
     const inputs = await checked(declare({ count: 1, machineType: "Standard_HC44rs", preflight: "off" }));
     await expect(provider.create(inputs)).rejects.toThrow(/Standard_HC44rs/);
     await expect(provider.create(inputs)).rejects.not.toBeInstanceOf(NodeSetPartialFailure);
-    expect(emu.nodes()).toHaveLength(0);
+    expect(env.emu.nodes()).toHaveLength(0);
   });
 
   it("records a node that failed to provision as a partial failure", async () => {
-    await admin(emu, "/fail-next-nodes", { count: 1 });
+    await admin(env.emu, "/fail-next-nodes", { count: 1 });
     const inputs = await checked(declare({ count: 2 }));
     const error = (await provider.create(inputs).catch((e: unknown) => e)) as NodeSetPartialFailure;
     expect(error).toBeInstanceOf(NodeSetPartialFailure);
@@ -141,7 +129,7 @@ describe("create", () => {
     const second = await createSet(news);
     expect(second.id).toBe(first.id);
     expect(second.state.requestIds).toEqual([`${first.id}-1`]);
-    expect(liveNodes(emu, second.state.requestIds)).toHaveLength(1);
+    expect(liveNodes(env.emu, second.state.requestIds)).toHaveLength(1);
   });
   it("finds the first free request id in a few listings after many generations", async () => {
     const news = declare({ count: 1 });
@@ -149,9 +137,9 @@ describe("create", () => {
       const { id, state } = await createSet(news);
       await provider.delete(id, state);
     }
-    const before = emu.counters();
+    const before = env.emu.counters();
     const { id, state } = await createSet(news);
-    const after = emu.counters();
+    const after = env.emu.counters();
     expect(state.requestIds).toEqual([`${id}-9`]);
     expect(after.create - before.create).toBe(2);
     // The 409 at -0 lists -0; probes -1, -2, -4, -8, -16; bisects -12, -10, -9; lists -8 (the last
@@ -168,7 +156,7 @@ describe("update", () => {
     const grown = (await provider.update(id, state, inputs)).outs as NodeSetState;
     expect(grown.requestIds).toEqual([`${id}-0`, `${id}-1`]);
     expect(grown.nodes).toHaveLength(3);
-    expect(liveNodes(emu, grown.requestIds)).toHaveLength(3);
+    expect(liveNodes(env.emu, grown.requestIds)).toHaveLength(3);
   });
 
   it("shrinks by terminating the newest nodes", async () => {
@@ -182,7 +170,7 @@ describe("update", () => {
     expect(shrunk.nodes).toHaveLength(2);
     expect(shrunk.nodeIds).not.toContain(newest?.id);
     expect(
-      liveNodes(emu, shrunk.requestIds)
+      liveNodes(env.emu, shrunk.requestIds)
         .map((n) => n.record.NodeId)
         .sort(),
     ).toEqual([...shrunk.nodeIds].sort());
@@ -192,7 +180,7 @@ describe("update", () => {
     const news = declare({ count: 2 });
     const { id, state } = await createSet(news);
     const victim = state.nodes[0];
-    await admin(emu, "/fail-nodes", { ids: [victim?.id] });
+    await admin(env.emu, "/fail-nodes", { ids: [victim?.id] });
     const refreshed = (await provider.read(id, state)).props as NodeSetState;
     expect(refreshed.failedCount).toBe(1);
     const diff = await provider.diff(id, refreshed, await checked(news, refreshed));
@@ -202,18 +190,18 @@ describe("update", () => {
     expect(healed.readyCount).toBe(2);
     expect(healed.failedCount).toBe(0);
     expect(healed.nodeIds).not.toContain(victim?.id);
-    expect(liveNodes(emu, healed.requestIds)).toHaveLength(2);
+    expect(liveNodes(env.emu, healed.requestIds)).toHaveLength(2);
   });
 
   it("changes settings that touch no node without any mutating request", async () => {
     const news = declare({ count: 1 });
     const { id, state } = await createSet(news);
-    const before = mutations(emu);
+    const before = mutations(env.emu);
     const updated = (
       await provider.update(id, state, await checked({ ...news, readyTimeoutSeconds: 60 }, state))
     ).outs as NodeSetState;
     expect(updated.readyTimeoutSeconds).toBe(60);
-    expect(mutations(emu)).toBe(before);
+    expect(mutations(env.emu)).toBe(before);
   });
 });
 
@@ -221,13 +209,13 @@ describe("read", () => {
   it("sees nodes removed out of band, then keeps the set's id when every node is gone", async () => {
     const news = declare({ count: 3 });
     const { id, state } = await createSet(news);
-    await admin(emu, "/remove-nodes", { ids: [state.nodeIds[0]] });
+    await admin(env.emu, "/remove-nodes", { ids: [state.nodeIds[0]] });
     const some = await provider.read(id, state);
     expect(some.id).toBe(id);
     expect((some.props as NodeSetState).nodes).toHaveLength(2);
     expect(some.inputs?.["count"]).toBe(3);
 
-    await admin(emu, "/remove-nodes", { ids: state.nodeIds.slice(1) });
+    await admin(env.emu, "/remove-nodes", { ids: state.nodeIds.slice(1) });
     const none = await provider.read(id, some.props as NodeSetState);
     expect(none.id).toBe(id);
     expect((none.props as NodeSetState).nodes).toEqual([]);
@@ -240,10 +228,10 @@ describe("read", () => {
     const news = declare({ count: 1 });
     const { id, state } = await createSet(news);
     // A grow request that reached the server, but whose result never reached state.
-    await fetch(`${emu.url}/clusters/hpc/nodes/create`, {
+    await fetch(`${env.emu.url}/clusters/hpc/nodes/create`, {
       method: "POST",
       headers: {
-        Authorization: `Basic ${Buffer.from(`${emu.username}:${emu.password}`).toString("base64")}`,
+        Authorization: `Basic ${Buffer.from(`${env.emu.username}:${env.emu.password}`).toString("base64")}`,
       },
       body: JSON.stringify({
         requestId: `${id}-1`,
@@ -260,21 +248,21 @@ describe("delete", () => {
   it("terminates every node of the set and waits until they are gone", async () => {
     const { id, state } = await createSet(declare({ count: 3 }));
     await provider.delete(id, state);
-    expect(liveNodes(emu, state.requestIds)).toEqual([]);
-    expect(emu.nodes()).toEqual([]);
+    expect(liveNodes(env.emu, state.requestIds)).toEqual([]);
+    expect(env.emu.nodes()).toEqual([]);
   });
 
   it("treats nodes already gone as deleted", async () => {
     const { id, state } = await createSet(declare({ count: 2 }));
-    await admin(emu, "/remove-nodes", { ids: [state.nodeIds[0]] });
+    await admin(env.emu, "/remove-nodes", { ids: [state.nodeIds[0]] });
     await provider.delete(id, state);
-    expect(emu.nodes()).toEqual([]);
+    expect(env.emu.nodes()).toEqual([]);
   });
 
   it("deallocates instead when onDelete is deallocate", async () => {
     const { id, state } = await createSet(declare({ count: 1, onDelete: "deallocate" }));
     await provider.delete(id, state);
-    expect(emu.nodes().map((n) => n.record.Status)).toEqual(["Deallocated"]);
+    expect(env.emu.nodes().map((n) => n.record.Status)).toEqual(["Deallocated"]);
   });
 });
 
@@ -289,7 +277,7 @@ describe("check and preflight", () => {
           'lower `count` to at most 11, free capacity in the cluster, or set `preflight: "warn"` to try anyway',
       },
     ]);
-    expect(mutations(emu)).toBe(0);
+    expect(mutations(env.emu)).toBe(0);
   });
 
   it("checks only the increase of a grown set", async () => {
@@ -311,15 +299,15 @@ describe("check and preflight", () => {
   it("lets an unchanged resource through without reading the cluster status", async () => {
     const news = declare({ count: 2 });
     const olds = await checked(news);
-    const before = emu.counters().status;
+    const before = env.emu.counters().status;
     await checked(news, olds);
     await checked({ ...news, count: 1 }, olds);
-    expect(emu.counters().status).toBe(before);
+    expect(env.emu.counters().status).toBe(before);
   });
 
   it("reads the cluster status once for many sets in one preview", async () => {
     for (let i = 0; i < 5; i++) await checked(declare({ count: 2, machineType: "Standard_Hc44rs" }));
-    expect(emu.counters().status).toBe(1);
+    expect(env.emu.counters().status).toBe(1);
   });
 
   it("checks the sets of one plan against what the earlier sets left", async () => {
@@ -333,7 +321,7 @@ describe("check and preflight", () => {
           '(after 2 node(s) for other sets of this plan): lower `count` to at most 1, free capacity in the cluster, or set `preflight: "warn"` to try anyway',
       },
     ]);
-    expect(emu.counters().status).toBe(1);
+    expect(env.emu.counters().status).toBe(1);
   });
 
   it("keeps the base request id unless a replace-triggering input changes", async () => {
@@ -350,7 +338,7 @@ describe("check and preflight", () => {
     const result = await provider.check({}, declare({ count: unknown, machineType: unknown }));
     expect(result.failures).toEqual([]);
     expect((result.inputs as Record<string, unknown>)["baseRequestId"]).toBe(unknown);
-    expect(emu.counters().status).toBe(0);
+    expect(env.emu.counters().status).toBe(0);
   });
 
   it("names all three ways to configure a missing connection", async () => {

@@ -4,18 +4,15 @@
  * CycleCloud (self-signed HTTPS, HTML, silent, closed port), and a record of everything the
  * provider prints.
  */
-import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createServer as createHttpServer } from "node:http";
 import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { vi } from "vitest";
 import { startEmulator } from "../../emulator";
 import type { RunningEmulator } from "../../emulator";
 import { nodeSetProvider, resetProviderState } from "../../provider/resource/node-set-provider";
+import { selfSignedCertificate } from "../fixtures/tls";
 
 export const provider = nodeSetProvider;
 
@@ -138,46 +135,16 @@ export function silentServer(): Promise<StandInServer> {
 
 /** An HTTPS server with a fresh self-signed certificate for 127.0.0.1 (made with openssl). */
 export async function selfSignedServer(): Promise<StandInServer & { caCert: string }> {
-  const directory = mkdtempSync(join(tmpdir(), "pcc-reliability-tls-"));
-  try {
-    const keyPath = join(directory, "key.pem");
-    const certPath = join(directory, "cert.pem");
-    execFileSync(
-      "openssl",
-      [
-        "req",
-        "-x509",
-        "-newkey",
-        "ec",
-        "-pkeyopt",
-        "ec_paramgen_curve:prime256v1",
-        "-nodes",
-        "-keyout",
-        keyPath,
-        "-out",
-        certPath,
-        "-days",
-        "2",
-        "-subj",
-        "/CN=127.0.0.1",
-        "-addext",
-        "subjectAltName=IP:127.0.0.1",
-      ],
-      { stdio: "ignore" },
-    );
-    const tls = { key: readFileSync(keyPath, "utf8"), cert: readFileSync(certPath, "utf8") };
-    const stand = await standIn(
-      "https",
-      (_request, response) => {
-        response.writeHead(200, { "Content-Type": "application/json" });
-        response.end("{}");
-      },
-      tls,
-    );
-    return { ...stand, caCert: tls.cert };
-  } finally {
-    rmSync(directory, { recursive: true, force: true });
-  }
+  const tls = selfSignedCertificate();
+  const stand = await standIn(
+    "https",
+    (_request, response) => {
+      response.writeHead(200, { "Content-Type": "application/json" });
+      response.end("{}");
+    },
+    tls,
+  );
+  return { ...stand, caCert: tls.cert };
 }
 
 /** The URL of a port nothing listens on (bound, then closed). */

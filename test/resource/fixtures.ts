@@ -1,4 +1,5 @@
 import type { Bucket, ClusterStatus } from "../../provider/schemas";
+import { seedClusterStatus79 } from "../fixtures/seed";
 
 /** A bucket like the seed's, with overrides. */
 export function bucket(
@@ -25,32 +26,5 @@ export function bucket(
 
 /** The seed's cluster status: `hpc` with nodearray `ondemand` and its two buckets. */
 export function seedStatus(overrides: Partial<ClusterStatus> = {}): ClusterStatus {
-  return {
-    state: "Started",
-    targetState: "Started",
-    maxCount: 100,
-    maxCoreCount: 10000,
-    nodearrays: [
-      {
-        name: "ondemand",
-        maxCount: 100,
-        maxCoreCount: 500,
-        buckets: [
-          bucket({
-            machineType: "Standard_Fs32_v2",
-            bucketId: "cd56af52-abcd-1234-a4e7-e6a91ca519a2",
-            vcpuCount: 32,
-            infiniband: false,
-            maxCount: 3,
-            maxCoreCount: 96,
-            availableCount: 3,
-            availableCoreCount: 96,
-            maxPlacementGroupCoreSize: 1280,
-          }),
-          bucket({ machineType: "Standard_Hc44rs", bucketId: "d81e001a-abcd-1234-9754-79815cb7b225" }),
-        ],
-      },
-    ],
-    ...overrides,
-  };
+  return { ...seedClusterStatus79(), ...overrides };
 }
