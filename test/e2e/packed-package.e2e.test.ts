@@ -20,7 +20,12 @@ import {
 } from "./harness";
 
 /** What a user installs besides the tarball (the versions the README names). */
-const REGISTRY_PACKAGES = ["@pulumi/pulumi@3.248.0", "typescript@~5.9.3", "@types/node@20"];
+// The SDK of the compat leg being run (scripts/compat.sh sets E2E_EXPECT_SDK_VERSION), else the dev pin.
+const REGISTRY_PACKAGES = [
+  `@pulumi/pulumi@${process.env["E2E_EXPECT_SDK_VERSION"] ?? "3.248.0"}`,
+  "typescript@~5.9.3",
+  "@types/node@20",
+];
 
 let ws: Workspace;
 let tarball: string;
