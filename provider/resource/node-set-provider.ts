@@ -27,13 +27,19 @@ import {
 import type { NodeInfo, NodeSetState } from "./node-set-state";
 import { isHealthy, isMember, isStuck, nodePhase, nodeSetState, toNodeInfo } from "./node-set-state";
 import { chooseNodesToRemove } from "./choose-nodes-to-remove";
-import { deriveBaseRequestId, REPLACE_KEYS, replaceKeysChanged } from "./request-id";
+import { canonicalJson, deriveBaseRequestId, REPLACE_KEYS, replaceKeysChanged } from "./request-id";
 
 let stackConfig: ConfigLookup = () => undefined;
 const clients = new Map<string, CycleCloudClient>();
 const statusCache = new Map<string, { at: number; status: Promise<ClusterStatus> }>();
 /** Bucket ids by `[url, cluster, nodearray, machineType]`: stable, so never invalidated. */
 const bucketIds = new Map<string, string>();
+/**
+ * Replacement bases chained by `check`, by identity and replace inputs. For a replacement the
+ * engine calls `check` twice in one process: with the old inputs (the base is chained here), then
+ * with none, for the create itself; the second call must derive the same base.
+ */
+const replacementBases = new Map<string, string>();
 /**
  * Increases approved by preflight in this process, per set, while the status they were checked
  * against is cached: the next set of the same plan is checked against what is left.
@@ -149,6 +155,7 @@ export function resetProviderState(): void {
   statusCache.clear();
   plannedIncreases.clear();
   bucketIds.clear();
+  replacementBases.clear();
 }
 
 function forgetStatusOf(inputs: NodeSetInputs): void {
@@ -191,7 +198,11 @@ async function check(
     } else {
       // A replacement chains the base it replaces, unless the user gave a new explicit requestId.
       const newExplicitId = typeof news["requestId"] === "string" && news["requestId"] !== olds["requestId"];
-      base = deriveBaseRequestId(String(news["identity"]), spec, newExplicitId ? undefined : previous);
+      const key = canonicalJson([news["identity"], spec]);
+      const chained = previous === undefined ? replacementBases.get(key) : undefined;
+      base =
+        chained ?? deriveBaseRequestId(String(news["identity"]), spec, newExplicitId ? undefined : previous);
+      if (previous !== undefined && !newExplicitId) replacementBases.set(key, base);
     }
   }
   const inputs = withDefaults(news, base);
@@ -521,6 +532,20 @@ async function converge(ctx: OperationContext, holdings: SetHoldings): Promise<s
       );
     }
     break;
+  }
+
+  // Adopting the nodes of an interrupted create (made for a larger count) can overshoot.
+  const adoptedHealthy = members().filter(isHealthy);
+  if (adoptedHealthy.length > inputs.count) {
+    const excess = chooseNodesToRemove(
+      adoptedHealthy,
+      adoptedHealthy.length - inputs.count,
+      inputs.baseRequestId,
+    );
+    ctx.log(`adopted more nodes than \`count\`: terminating ${excess.map((n) => n.name).join(", ")}`);
+    await manageNodes(ctx, "terminate", excess);
+    markLeaving(holdings, excess);
+    removed.push(...excess);
   }
 
   // Fresh records for everything, then wait.

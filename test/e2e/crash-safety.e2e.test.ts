@@ -35,7 +35,7 @@
  * counts). The destroy that ends a round leaves no node.
  *
  * Then three fixed scenarios: what a create killed and then destroyed leaves (a limitation of
- * Pulumi's pending creates, and its workaround), and two known defects (`it.fails`, see each).
+ * Pulumi's pending creates, and its workaround), and two recoveries that were defects (see each).
  *
  * Switches (test/reliability/crash-trials.js sets them for longer runs): CRASH_SEED (default 1),
  * CRASH_ROUNDS (default 2), CRASH_KINDS (default `create,grow,shrink`; `replace` adds a machine
@@ -744,12 +744,9 @@ describe.runIf(SCENARIOS)("fixed scenarios", () => {
     expect(liveNow()).toEqual([]);
   });
 
-  // KNOWN DEFECT, pinned: a create that adopts the nodes of an interrupted create keeps all of
-  // them even when they are more than `count` (the shrink step of `converge` runs before the
-  // adoption): `up` succeeds with 3 ready nodes for count 2 ("3/2 ready" when it had to wait), and
-  // only the next `up` shrinks. Once fixed, the first `up` must leave exactly 2: change the
-  // expectations marked "defect".
-  it("KNOWN DEFECT: a create killed after its POST, recovered with a smaller count, keeps the larger one until a second up", async () => {
+  // Was a defect (fixed): a create that adopted the nodes of an interrupted create kept all of them
+  // even when they were more than `count`. The first `up` now trims them to `count`.
+  it("recovers a create killed after its POST with a smaller count, trimming the adopted nodes to count", async () => {
     const ws = await freshStack("crash-count", { count: "3", machineType: HC });
     await upKilledAfterCreatePost(ws, CHANGES.create);
     await ws.setConfig({ count: "2" });
@@ -758,23 +755,17 @@ describe.runIf(SCENARIOS)("fixed scenarios", () => {
     const up = await ws.up();
     expect(up.code, tail(up)).toBe(0);
     expect(output(up)).toContain("adopting its 3 node(s) instead of creating new ones");
-    expect(liveNow()).toHaveLength(3); // defect: should be 2
-    const [set] = (await exportState(ws)).resources.filter((r) => r.type === NODE_SET_TYPE);
-    expect([set?.outputs?.["count"], set?.outputs?.["readyCount"]]).toEqual([2, 3]); // defect: [2, 2]
-
-    const again = await ws.up();
-    expect(again.code, tail(again)).toBe(0);
-    expect(output(again)).toContain("shrinking from 3 to 2");
+    expect(output(up)).toContain("adopted more nodes than `count`: terminating");
     expect(liveNow()).toHaveLength(2);
+    const [set] = (await exportState(ws)).resources.filter((r) => r.type === NODE_SET_TYPE);
+    expect([set?.outputs?.["count"], set?.outputs?.["readyCount"]]).toEqual([2, 2]);
   });
 
-  // KNOWN DEFECT, pinned: Pulumi re-runs Check with no olds for a replacement, so the replacement
-  // is created under the unchained base `deriveBaseRequestId(identity, spec)`; the first Check (with
-  // olds, chained base) looks for nodes already made under the chained base, does not find those of
-  // the interrupted replacement, and its preflight refuses the recovery when the bucket is tight
-  // (Standard_Fs32_v2 holds 3: 2 made + 2 asked). Workaround: `preflight: "warn"` for one `up`.
-  // Once fixed, the recovery `up` must succeed and leave the 2 new nodes only.
-  it("KNOWN DEFECT: a replacement killed after its create POST in a tight bucket: the recovery up is refused by preflight", async () => {
+  // Was a defect (fixed): Pulumi re-runs Check with no olds for a replacement, so the replacement
+  // was created under the unchained base while the first Check (chained base) looked for the nodes
+  // of the interrupted replacement in the wrong place, and its preflight refused the recovery in a
+  // tight bucket. The provider now remembers the chained base between the two Checks.
+  it("recovers a replacement killed after its create POST in a tight bucket, adopting its nodes", async () => {
     const ws = await freshStack("crash-replace", { count: "2", machineType: HC });
     expect((await ws.up()).code).toBe(0);
     await ws.setConfig({ machineType: FS });
@@ -782,18 +773,14 @@ describe.runIf(SCENARIOS)("fixed scenarios", () => {
     expect((await ws.pulumi(["refresh", "--yes", "--clear-pending-creates"])).code).toBe(0);
 
     const up = await ws.up();
-    expect(up.code).not.toBe(0); // defect: should be 0
-    expect(output(up)).toContain(
-      `preflight hpc/ondemand ${FS}: +2 requested, 1 available (binding limit: bucket availableCount) - does not fit`,
-    );
-    // Meanwhile the 2 new nodes exist and no set in state holds them.
+    expect(up.code, tail(up)).toBe(0);
     const sets = (await exportState(ws)).resources.filter((r) => r.type === NODE_SET_TYPE);
-    expect(sets.map((r) => r.outputs?.["machineType"])).toEqual([HC]);
+    expect(sets.map((r) => r.outputs?.["machineType"])).toEqual([FS]);
     expect(
       liveNow()
         .map((n) => n.record.MachineType)
         .sort(),
-    ).toEqual([FS, FS, HC, HC]);
+    ).toEqual([FS, FS]);
   });
 });
 

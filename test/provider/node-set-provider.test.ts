@@ -333,6 +333,16 @@ describe("check and preflight", () => {
     );
   });
 
+  it("derives the same chained base when the engine checks a replacement again without old inputs", async () => {
+    const news = declare({ count: 1 });
+    const olds = await checked(news);
+    const replacement = { ...news, machineType: "Standard_Hc44rs" };
+    const first = await checked(replacement, olds);
+    const second = await checked(replacement, {});
+    expect(first["baseRequestId"]).not.toBe(olds["baseRequestId"]);
+    expect(second["baseRequestId"]).toBe(first["baseRequestId"]);
+  });
+
   it("tolerates values unknown during preview and skips preflight for them", async () => {
     const unknown = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
     const result = await provider.check({}, declare({ count: unknown, machineType: unknown }));
