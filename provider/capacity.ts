@@ -157,12 +157,13 @@ export function describeFit(cluster: string, spec: NodeSpec, fit: CapacityFit): 
 
 /**
  * The status as it would be after `nodes` more nodes of `spec` were added: the bucket's, nodearray's,
- * cluster's and placement group's counts updated. Used to check several increases of one plan
- * against one status read. Pure: returns a new object.
+ * cluster's and placement group's counts updated; a negative `nodes` frees that many (a set that is
+ * terminated before its replacement is created). Used to check several changes of one plan against
+ * one status read. Pure: returns a new object.
  */
 export function withAddedNodes(status: ClusterStatus, spec: NodeSpec, nodes: number): ClusterStatus {
   const bucket = findBucket(status, spec);
-  if (!bucket || nodes <= 0) return status;
+  if (!bucket || nodes === 0) return status;
   const cores = nodes * bucket.virtualMachine.vcpuCount;
   return {
     ...status,
@@ -185,16 +186,16 @@ export function withAddedNodes(status: ClusterStatus, spec: NodeSpec, nodes: num
                 };
                 const grown = {
                   ...group,
-                  activeCount: group.activeCount + nodes,
-                  activeCoreCount: group.activeCoreCount + cores,
+                  activeCount: Math.max(0, group.activeCount + nodes),
+                  activeCoreCount: Math.max(0, group.activeCoreCount + cores),
                 };
                 if (index >= 0) groups[index] = grown;
                 else groups.push(grown);
               }
               return {
                 ...b,
-                activeCount: b.activeCount + nodes,
-                activeCoreCount: b.activeCoreCount + cores,
+                activeCount: Math.max(0, b.activeCount + nodes),
+                activeCoreCount: Math.max(0, b.activeCoreCount + cores),
                 availableCount: b.availableCount - nodes,
                 availableCoreCount: b.availableCoreCount - cores,
                 placementGroups: groups,

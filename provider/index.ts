@@ -3,7 +3,13 @@
  */
 export { CycleCloudNodeSet } from "./resource/cyclecloud-node-set";
 export type { CycleCloudNodeSetArgs } from "./resource/cyclecloud-node-set";
-export type { AdoptExisting, ConnectionArgs, OnDeleteAction, PreflightMode } from "./resource/inputs";
+export type {
+  AdoptExisting,
+  ConnectionArgs,
+  ExternalRemovals,
+  OnDeleteAction,
+  PreflightMode,
+} from "./resource/inputs";
 export { NODE_SET_DEFAULTS } from "./resource/inputs";
 export type { NodeInfo } from "./resource/node-set-state";
 

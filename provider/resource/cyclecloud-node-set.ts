@@ -1,5 +1,12 @@
 import * as pulumi from "@pulumi/pulumi";
-import type { AdoptExisting, ConnectionArgs, OnDeleteAction, PreflightMode } from "./inputs";
+import type {
+  AdoptExisting,
+  ConnectionArgs,
+  ExternalRemovals,
+  OnDeleteAction,
+  PreflightMode,
+} from "./inputs";
+import { CycleCloudNodeSetIdentity } from "./node-set-identity";
 import type { NodeInfo } from "./node-set-state";
 import { nodeSetProviderShim } from "./provider-shim";
 
@@ -16,7 +23,7 @@ export interface CycleCloudNodeSetArgs {
    * @default the nodearray's first bucket that can satisfy the set
    */
   machineType?: pulumi.Input<string>;
-  /** Placement group to create the nodes in (needs an InfiniBand machine type). Changing it replaces the set. */
+  /** Placement group to create the nodes in. Changing it replaces the set. */
   placementGroupId?: pulumi.Input<string>;
   /** Node record keys applied to every node, e.g. `{ KeepAlive: true }`. Changing them replaces the set. */
   nodeAttributes?: pulumi.Input<Record<string, unknown>>;
@@ -30,7 +37,8 @@ export interface CycleCloudNodeSetArgs {
   /**
    * Explicit base of the set's create request ids (each request is `<requestId>-<n>`). Changing it
    * replaces the set. Must be unique to this set.
-   * @default derived from the project, stack, resource name and replace-triggering inputs
+   * @default derived from the set's identity (unique to this resource, kept through renames with
+   * `aliases`) and its replace-triggering inputs
    */
   requestId?: pulumi.Input<string>;
   /**
@@ -60,6 +68,22 @@ export interface CycleCloudNodeSetArgs {
    * @default "terminate"
    */
   onDelete?: pulumi.Input<OnDeleteAction>;
+  /**
+   * Replace the set by terminating its nodes first, then creating the new ones (the order of the
+   * `deleteBeforeReplace` resource option, which sets it too). Preflight then counts the old nodes
+   * as freed: use it when the cluster cannot hold the old and the new set at once. The nodes are
+   * gone for the time the new ones take to become ready.
+   * @default false (create the new nodes first, then terminate the old ones)
+   */
+  deleteBeforeReplace?: pulumi.Input<boolean>;
+  /**
+   * What the set does when something else (CycleCloud's autoscaler, an operator) terminates one of
+   * its nodes: `"replace"` makes the next `pulumi up` create a new one, so the set always holds
+   * `count` nodes; `"forget"` drops it from the set for good, so the set only ever shrinks by
+   * itself and grows again only when `count` changes. Changing it touches no node.
+   * @default "replace"
+   */
+  externalRemovals?: pulumi.Input<ExternalRemovals>;
   /**
    * Nodes created outside Pulumi to bring under management: `{ requestId }` or `{ nodeIds }`.
    * Nodes that do not match the declared spec are refused. (`pulumi import` cannot work for
@@ -91,6 +115,8 @@ const ARG_KEYS = [
   "deleteTimeoutSeconds",
   "preflight",
   "onDelete",
+  "deleteBeforeReplace",
+  "externalRemovals",
   "adoptExisting",
   "connection",
 ] as const satisfies readonly (keyof CycleCloudNodeSetArgs)[];
@@ -107,6 +133,7 @@ const OUTPUT_KEYS = [
   "readyCount",
   "failedCount",
   "bucketId",
+  "forgottenCount",
 ] as const;
 
 /**
@@ -139,6 +166,11 @@ export class CycleCloudNodeSet extends pulumi.dynamic.Resource {
   declare readonly failedCount: pulumi.Output<number>;
   /** The cluster bucket the nodes are in. */
   declare readonly bucketId: pulumi.Output<string | undefined>;
+  /**
+   * With `externalRemovals: "forget"`: nodes something else terminated since `count` last changed,
+   * which the set no longer replaces (it holds `count - forgottenCount`).
+   */
+  declare readonly forgottenCount: pulumi.Output<number | undefined>;
 
   // Inputs echoed as outputs.
   declare readonly cluster: pulumi.Output<string>;
@@ -148,10 +180,13 @@ export class CycleCloudNodeSet extends pulumi.dynamic.Resource {
   declare readonly placementGroupId: pulumi.Output<string | undefined>;
 
   constructor(name: string, args: CycleCloudNodeSetArgs, opts?: pulumi.CustomResourceOptions) {
-    const props: Record<string, unknown> = {
-      identity: `${pulumi.getProject()}/${pulumi.getStack()}/${name}`,
-    };
+    // Declared first: the set's create waits for it, so it is in state before any node exists.
+    const identity = new CycleCloudNodeSetIdentity(name, opts ?? {});
+    const props: Record<string, unknown> = { identity: identity.identity, name };
     for (const key of ARG_KEYS) props[key] = args[key];
+    if (args.deleteBeforeReplace === undefined && opts?.deleteBeforeReplace === true) {
+      props["deleteBeforeReplace"] = true;
+    }
     if (args.connection !== undefined) props["connection"] = pulumi.secret(args.connection);
     for (const key of OUTPUT_KEYS) props[key] = undefined;
     super(

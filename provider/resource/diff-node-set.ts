@@ -1,9 +1,12 @@
-import { containsUnknown } from "./inputs";
-import type { NodeSetState } from "./node-set-state";
-import { isHealthy, isStuck, nodePhase } from "./node-set-state";
+import { containsUnknown, NODE_SET_DEFAULTS } from "./inputs";
+import type { NodeInfo, NodeSetState } from "./node-set-state";
+import { isHealthy, isStuck, nodePhase, targetCount } from "./node-set-state";
 import { canonicalJson, REPLACE_KEYS } from "./request-id";
 
-/** Inputs whose change is an in-place update. Only `count` and `adoptExisting` touch nodes. */
+/**
+ * Inputs whose change is an in-place update. Only `count` and `adoptExisting` touch nodes; the
+ * others are settings. (`identity` and `name` are not here: a rename with `aliases` is no change.)
+ */
 export const UPDATE_KEYS = [
   "count",
   "adoptExisting",
@@ -12,6 +15,8 @@ export const UPDATE_KEYS = [
   "deleteTimeoutSeconds",
   "preflight",
   "onDelete",
+  "deleteBeforeReplace",
+  "externalRemovals",
   "connection",
 ] as const;
 
@@ -20,41 +25,109 @@ export interface NodeSetDiff {
   changes: boolean;
   /** Replace-triggering inputs that changed (or are unknown during preview). */
   replaces: string[];
-  /** Why an update is needed, for tests and logs. */
+  /** Inputs of {@link UPDATE_KEYS} that changed (or are unknown during preview). */
   updates: string[];
+  /** What is wrong with the nodes the set holds, e.g. `1 failed (ondemand-3)`, `1 missing`. */
+  nodes: string[];
+  /** Terminate the old nodes before creating the new ones (`deleteBeforeReplace`). */
+  deleteBeforeReplace: boolean;
 }
 
 /**
  * Decides update vs replace. `olds` is the set's state (after any refresh), `news` its checked
- * inputs. A changed replace key replaces the set; a changed `count`, or live healthy nodes that
- * no longer match `count` (failed, deallocated or missing nodes), is an in-place update; other
- * settings are updates that touch no node.
+ * inputs. A changed replace key replaces the set; a changed `count`, or live nodes that no longer
+ * make `count` healthy ones (failed, stuck, deallocated or missing nodes), is an in-place update;
+ * other settings are updates that touch no node. Inputs added since the state was written compare
+ * as their defaults, so upgrading the library is no change.
  */
 export function diffNodeSet(
   olds: NodeSetState,
   news: Record<string, unknown>,
   now = Date.now(),
 ): NodeSetDiff {
+  const old = olds as unknown as Record<string, unknown>;
   const differs = (key: string): boolean => {
     const value = news[key];
     if (containsUnknown(value)) return true;
-    const old = (olds as unknown as Record<string, unknown>)[key];
-    return canonicalJson(old ?? null) !== canonicalJson(value ?? null);
+    const fallback = (NODE_SET_DEFAULTS as Record<string, unknown>)[key] ?? null;
+    return canonicalJson(old[key] ?? fallback) !== canonicalJson(value ?? fallback);
   };
   const replaces: string[] = REPLACE_KEYS.filter(differs);
   const updates: string[] = UPDATE_KEYS.filter(differs);
+  const deleteBeforeReplace = news["deleteBeforeReplace"] === true;
 
   const nodes = olds.nodes ?? [];
+  const problems: string[] = [];
+  const failed = nodes.filter((n) => nodePhase(n) === "failed");
+  if (failed.length > 0) problems.push(`${failed.length} failed (${names(failed)})`);
+  const timeout = typeof olds.readyTimeoutSeconds === "number" ? olds.readyTimeoutSeconds : undefined;
+  const stuck = timeout === undefined ? [] : nodes.filter((n) => isStuck(n, timeout, now));
+  if (stuck.length > 0) problems.push(`${stuck.length} not ready after ${timeout}s (${names(stuck)})`);
+  const deallocated = nodes.filter((n) => nodePhase(n) === "deallocated");
+  if (deallocated.length > 0) problems.push(`${deallocated.length} deallocated (${names(deallocated)})`);
   const count = news["count"];
   if (typeof count === "number" && !updates.includes("count")) {
+    const target = targetCount({ ...olds, count, externalRemovals: news["externalRemovals"] });
+    if (target > nodes.length) problems.push(`${target - nodes.length} missing`);
     const healthy = nodes.filter(isHealthy).length;
-    if (healthy !== count) updates.push(`nodes (${healthy} healthy of ${count})`);
+    if (healthy > target) problems.push(`${healthy - target} more than \`count\``);
   }
-  const broken = nodes.filter((n) => ["failed", "deallocated"].includes(nodePhase(n))).length;
-  if (broken > 0) updates.push(`nodes (${broken} failed or deallocated)`);
-  const timeout = typeof olds.readyTimeoutSeconds === "number" ? olds.readyTimeoutSeconds : undefined;
-  const stuck = timeout === undefined ? 0 : nodes.filter((n) => isStuck(n, timeout, now)).length;
-  if (stuck > 0) updates.push(`nodes (${stuck} not ready after ${timeout}s)`);
+  return {
+    changes: replaces.length > 0 || updates.length > 0 || problems.length > 0,
+    replaces,
+    updates,
+    nodes: problems,
+    deleteBeforeReplace,
+  };
+}
 
-  return { changes: replaces.length > 0 || updates.length > 0, replaces, updates };
+function names(nodes: readonly NodeInfo[]): string {
+  return nodes.map((n) => n.name).join(", ");
+}
+
+/**
+ * Why a set will change, for the preview: e.g. `update: 1 failed (ondemand-3), 1 missing; count 4
+ * unchanged`, `update: count 2 -> 4`, `replace: machineType "Standard_Fs32_v2" -> "Standard_Hc44rs";
+ * the 2 new nodes are created before the old ones are terminated`. Undefined when nothing changes.
+ */
+export function describeDiff(
+  olds: NodeSetState,
+  news: Record<string, unknown>,
+  diff: NodeSetDiff,
+): string | undefined {
+  if (!diff.changes) return undefined;
+  const old = olds as unknown as Record<string, unknown>;
+  const change = (key: string): string => {
+    if (containsUnknown(news[key])) return `${key} (not known until apply)`;
+    if (key === "connection") return "connection";
+    if (key === "adoptExisting") return "adoptExisting";
+    const fallback = (NODE_SET_DEFAULTS as Record<string, unknown>)[key];
+    return `${key} ${show(old[key] ?? fallback)} -> ${show(news[key] ?? fallback)}`;
+  };
+  if (diff.replaces.length > 0) {
+    const order = diff.deleteBeforeReplace
+      ? `the old ${olds.nodes?.length ?? 0} node(s) are terminated first, then ${show(news["count"])} new one(s) are created`
+      : `${show(news["count"])} new node(s) are created, then the old ${olds.nodes?.length ?? 0} terminated`;
+    return `replace: ${diff.replaces.map(change).join(", ")}; ${order}`;
+  }
+  const parts = [...diff.nodes];
+  const settings = diff.updates.filter((k) => k !== "count").map(change);
+  const count = diff.updates.includes("count")
+    ? change("count")
+    : typeof news["count"] === "number" && diff.nodes.length > 0
+      ? `count ${news["count"]} unchanged`
+      : undefined;
+  const touches = [parts.join(", "), count].filter((p) => p).join("; ");
+  const text = [touches, settings.length > 0 ? `settings: ${settings.join(", ")} (no node touched)` : ""]
+    .filter((p) => p)
+    .join("; ");
+  return `update: ${text}`;
+}
+
+function show(value: unknown): string {
+  return value === undefined
+    ? "(unset)"
+    : typeof value === "string"
+      ? JSON.stringify(value)
+      : canonicalJson(value);
 }

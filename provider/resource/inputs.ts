@@ -13,6 +13,7 @@ export function containsUnknown(value: unknown): boolean {
 
 export type PreflightMode = "enforce" | "warn" | "off";
 export type OnDeleteAction = "terminate" | "deallocate";
+export type ExternalRemovals = "replace" | "forget";
 
 /** Defaults applied by `check`; documented on {@link CycleCloudNodeSetArgs}. */
 export const NODE_SET_DEFAULTS = {
@@ -21,6 +22,8 @@ export const NODE_SET_DEFAULTS = {
   deleteTimeoutSeconds: 900,
   preflight: "enforce" as PreflightMode,
   onDelete: "terminate" as OnDeleteAction,
+  deleteBeforeReplace: false,
+  externalRemovals: "replace" as ExternalRemovals,
 } as const;
 
 const NAME_HINT = "letters, digits, '.', '_' and '-'";
@@ -78,6 +81,7 @@ const positiveSeconds = (field: string) =>
  */
 export const INPUT_FIELDS = {
   identity: z.string().min(1),
+  name: z.string().min(1).optional(),
   cluster: requiredName("cluster", 'CycleCloud cluster, e.g. "hpc"'),
   nodearray: requiredName("nodearray", 'nodearray to create nodes from, e.g. "ondemand"'),
   count: wholeNumber("count", 0, "a whole number of nodes >= 0"),
@@ -132,6 +136,12 @@ export const INPUT_FIELDS = {
       error: (issue) => `\`onDelete\` must be "terminate" or "deallocate", got ${describe(issue.input)}`,
     })
     .optional(),
+  deleteBeforeReplace: z.boolean({ error: "`deleteBeforeReplace` must be true or false" }).optional(),
+  externalRemovals: z
+    .enum(["replace", "forget"], {
+      error: (issue) => `\`externalRemovals\` must be "replace" or "forget", got ${describe(issue.input)}`,
+    })
+    .optional(),
   adoptExisting: z
     .strictObject(
       {
@@ -161,8 +171,13 @@ export type AdoptExisting = NonNullable<z.infer<typeof INPUT_FIELDS.adoptExistin
 
 /** The inputs of a node set after `check`: validated, defaults applied, base request id fixed. */
 export interface NodeSetInputs {
-  /** `project/stack/resourceName`, set by the resource class; part of the request id derivation. */
+  /**
+   * Who the set is (see node-set-identity.ts): `<URN first declared under>#<random token>`, or
+   * `project/stack/name` in state written before identities existed. Request ids derive from it.
+   */
   identity: string;
+  /** The resource name, for messages. */
+  name?: string;
   cluster: string;
   nodearray: string;
   count: number;
@@ -177,6 +192,8 @@ export interface NodeSetInputs {
   deleteTimeoutSeconds: number;
   preflight: PreflightMode;
   onDelete: OnDeleteAction;
+  deleteBeforeReplace: boolean;
+  externalRemovals: ExternalRemovals;
   adoptExisting?: AdoptExisting;
   connection?: ConnectionArgs;
   /** Base of every create request id of this set (see request-id.ts). */

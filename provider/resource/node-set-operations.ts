@@ -30,9 +30,12 @@ export interface OperationContext {
   log: (line: string) => void;
 }
 
-/** The set's short name for messages: the resource name from its identity. */
-export function setName(inputs: Pick<NodeSetInputs, "identity">): string {
-  return inputs.identity.split("/").pop() ?? inputs.identity;
+/**
+ * The set's short name for messages: its resource name, or (state written before names were
+ * recorded) the last part of its `project/stack/name` identity.
+ */
+export function setName(inputs: Pick<NodeSetInputs, "identity" | "name">): string {
+  return inputs.name ?? inputs.identity.split("#")[0]?.split(/::|\//).pop() ?? inputs.identity;
 }
 
 /** Nodes of one create request; undefined when the server knows no such request id. */
@@ -237,9 +240,17 @@ async function createOnce(
       throw listError;
     }
     if (nodes === undefined) {
-      if (conflict || attempt >= CREATE_ATTEMPTS) throw error;
+      if (conflict) throw error;
+      if (attempt >= CREATE_ATTEMPTS) {
+        throw new Error(
+          `create request ${requestId} was sent ${attempt} times and never applied (CycleCloud does not know it), ` +
+            `so it created no node; last answer: ${shortReason(error)}`,
+          { cause: error },
+        );
+      }
       ctx.log(
-        `create request ${requestId} got no answer (${shortReason(error)}); it was not applied, sending it again`,
+        `create request ${requestId} ${lostAnswerText(error)}; CycleCloud does not know the request, so it was not applied: ` +
+          `sending it again (attempt ${attempt + 1} of ${CREATE_ATTEMPTS})`,
       );
       await sleep(resendDelay(attempt, undefined));
       continue;
@@ -277,7 +288,7 @@ export class UncertainCreateError extends Error {
     listing: unknown,
   ) {
     super(
-      `create request ${requestId} got no answer (${shortReason(lost)}) and listing its nodes failed too ` +
+      `create request ${requestId} ${lostAnswerText(lost)} and listing its nodes failed too ` +
         `(${shortReason(listing)}); whether CycleCloud applied it is unknown, so the set keeps the request id ` +
         "and the next refresh or up finds its nodes",
       { cause: listing },
@@ -308,6 +319,13 @@ function isLostAnswer(error: unknown): boolean {
   if (error instanceof NetworkError) return error.kind === "connection";
   if (error instanceof TimeoutError) return true;
   return error instanceof HttpError && error.status >= 500;
+}
+
+/** How an answer was lost: `got no answer (timeout ...)` or `was answered 503 (Service Unavailable)`. */
+function lostAnswerText(error: unknown): string {
+  if (error instanceof HttpError)
+    return `was answered ${error.status}${error.serverMessage ? ` (${error.serverMessage})` : ""}`;
+  return `got no answer (${shortReason(error)})`;
 }
 
 function shortReason(error: unknown): string {
@@ -423,7 +441,8 @@ export async function manageNodes(
   }
   if (errors.length > 0) {
     throw new Error(
-      `CycleCloud refused to ${action} ${errors.length} node(s) of cluster '${inputs.cluster}': ${errors.join("; ")}`,
+      `CycleCloud refused to ${action} ${errors.length} node(s) of cluster '${inputs.cluster}': ${errors.join("; ")}; ` +
+        "resolve what each node's error names (in CycleCloud), then run the command again",
     );
   }
 }

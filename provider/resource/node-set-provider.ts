@@ -10,7 +10,7 @@ import { CycleCloudClient, HttpError } from "../client";
 import type { ConfigLookup } from "../connection";
 import { connectionKey, resolveConnection } from "../connection";
 import type { ClusterStatus } from "../schemas";
-import { diffNodeSet } from "./diff-node-set";
+import { describeDiff, diffNodeSet } from "./diff-node-set";
 import type { CheckFailure, ConnectionArgs, NodeSetInputs } from "./inputs";
 import { containsUnknown, INPUT_KEYS, UNKNOWN, validateInputs, withDefaults } from "./inputs";
 import type { OperationContext, SetHoldings } from "./node-set-operations";
@@ -24,8 +24,18 @@ import {
   waitForSettled,
   waitUntilGone,
 } from "./node-set-operations";
+import type { Operation } from "./failure-messages";
+import { failedMessage, unfinishedMessage } from "./failure-messages";
 import type { NodeInfo, NodeSetState } from "./node-set-state";
-import { isHealthy, isMember, isStuck, nodePhase, nodeSetState, toNodeInfo } from "./node-set-state";
+import {
+  isHealthy,
+  isMember,
+  isStuck,
+  nodePhase,
+  nodeSetState,
+  targetCount,
+  toNodeInfo,
+} from "./node-set-state";
 import { chooseNodesToRemove } from "./choose-nodes-to-remove";
 import { canonicalJson, deriveBaseRequestId, REPLACE_KEYS, replaceKeysChanged } from "./request-id";
 
@@ -66,7 +76,7 @@ export class NodeSetPartialFailure extends Error {
   }
 }
 
-function log(inputs: Pick<NodeSetInputs, "identity">, line: string): void {
+function log(inputs: Pick<NodeSetInputs, "identity" | "name">, line: string): void {
   console.log(`cyclecloud ${setName(inputs)}: ${line}`);
 }
 
@@ -183,31 +193,46 @@ async function check(
 ): Promise<dynamic.CheckResult> {
   const failures = validateInputs(news);
   if (failures.length > 0) return { inputs: news, failures };
-
-  const spec = Object.fromEntries(REPLACE_KEYS.map((k) => [k, news[k]]));
-  let base: string;
-  if (REPLACE_KEYS.some((k) => containsUnknown(news[k])) || containsUnknown(news["identity"])) {
-    base = UNKNOWN;
-  } else {
-    const previous =
-      typeof olds["baseRequestId"] === "string" && olds["baseRequestId"] !== UNKNOWN
-        ? olds["baseRequestId"]
-        : undefined;
-    if (previous !== undefined && replaceKeysChanged(olds, news).length === 0) {
-      base = previous;
-    } else {
-      // A replacement chains the base it replaces, unless the user gave a new explicit requestId.
-      const newExplicitId = typeof news["requestId"] === "string" && news["requestId"] !== olds["requestId"];
-      const key = canonicalJson([news["identity"], spec]);
-      const chained = previous === undefined ? replacementBases.get(key) : undefined;
-      base =
-        chained ?? deriveBaseRequestId(String(news["identity"]), spec, newExplicitId ? undefined : previous);
-      if (previous !== undefined && !newExplicitId) replacementBases.set(key, base);
-    }
-  }
-  const inputs = withDefaults(news, base);
+  const inputs = withDefaults(news, baseRequestIdFor(olds, news));
   failures.push(...(await preflight(olds, inputs)));
   return { inputs: inputs as unknown as Record<string, unknown>, failures };
+}
+
+/**
+ * The set's base request id: the one in state, unless a replace-triggering input changed; else
+ * derived from the set's identity and spec (chaining the base it replaces). Unknown during a
+ * preview that cannot tell yet (an unknown replace input, or a new set whose identity is not made).
+ */
+function baseRequestIdFor(olds: Record<string, unknown>, news: Record<string, unknown>): string {
+  if (REPLACE_KEYS.some((k) => containsUnknown(news[k]))) return UNKNOWN;
+  const previous =
+    typeof olds["baseRequestId"] === "string" && olds["baseRequestId"] !== UNKNOWN
+      ? olds["baseRequestId"]
+      : undefined;
+  if (previous !== undefined && replaceKeysChanged(olds, news).length === 0) return previous;
+  if (containsUnknown(news["identity"])) return UNKNOWN;
+  // A replacement chains the base it replaces, unless the user gave a new explicit requestId.
+  const spec = Object.fromEntries(REPLACE_KEYS.map((k) => [k, news[k]]));
+  const newExplicitId = typeof news["requestId"] === "string" && news["requestId"] !== olds["requestId"];
+  const key = canonicalJson([news["identity"], spec]);
+  const chained = previous === undefined ? replacementBases.get(key) : undefined;
+  const base =
+    chained ?? deriveBaseRequestId(String(news["identity"]), spec, newExplicitId ? undefined : previous);
+  if (previous !== undefined && !newExplicitId) replacementBases.set(key, base);
+  return base;
+}
+
+/** Inputs that only name the set (unknown in the preview of a new set): no bearing on capacity. */
+const NAMING_KEYS = new Set(["identity", "name", "baseRequestId"]);
+
+function capacityInputsUnknown(inputs: NodeSetInputs): boolean {
+  return Object.entries(inputs).some(([key, value]) => !NAMING_KEYS.has(key) && containsUnknown(value));
+}
+
+/** The key of a set's planned increase: its identity, or (unknown in preview) one of its own. */
+let unnamedPlans = 0;
+function planKey(inputs: NodeSetInputs): string {
+  return containsUnknown(inputs.identity) ? `unknown identity ${++unnamedPlans}` : inputs.identity;
 }
 
 /**
@@ -215,9 +240,10 @@ async function check(
  * `count`), asks the cluster whether the increase fits, and prints one line picturing the fit.
  */
 async function preflight(olds: Record<string, unknown>, inputs: NodeSetInputs): Promise<CheckFailure[]> {
-  if (inputs.preflight === "off" || containsUnknown(inputs as unknown)) return [];
-  const sameSpec = Object.keys(olds).length > 0 && replaceKeysChanged(olds, inputs).length === 0;
-  const before = sameSpec && typeof olds["count"] === "number" ? olds["count"] : 0;
+  if (inputs.preflight === "off" || capacityInputsUnknown(inputs)) return [];
+  const changed = Object.keys(olds).length > 0 ? replaceKeysChanged(olds, inputs) : [];
+  const replacement = Object.keys(olds).length > 0 && changed.length > 0;
+  const before = !replacement && typeof olds["count"] === "number" ? olds["count"] : 0;
   let increase = inputs.count - before;
   if (increase <= 0) return [];
 
@@ -248,16 +274,28 @@ async function preflight(olds: Record<string, unknown>, inputs: NodeSetInputs): 
     machineType: inputs.machineType,
     placementGroupId: inputs.placementGroupId,
   };
+  const key = planKey(inputs);
   let others = 0;
   for (const [identity, planned] of plannedIncreases) {
-    if (identity === inputs.identity || planned.cacheKey !== cacheKey) continue;
+    if (identity === key || planned.cacheKey !== cacheKey) continue;
     status = withAddedNodes(status, planned.spec, planned.nodes);
     if (findBucket(status, planned.spec)?.bucketId === findBucket(status, nodeSpec)?.bucketId)
       others += planned.nodes;
   }
-  let fit = capacityFit(status, nodeSpec, increase);
   let plan = others > 0 ? ` (after ${others} node(s) for other sets of this plan)` : "";
-  if (!fit.fits && fit.problem === undefined) {
+  const oldCount = typeof olds["count"] === "number" ? olds["count"] : 0;
+  if (replacement && inputs.deleteBeforeReplace && oldCount > 0 && olds["cluster"] === inputs.cluster) {
+    // The old set's nodes are terminated before the new ones are created: their room is free.
+    const oldSpec = {
+      nodearray: String(olds["nodearray"]),
+      machineType: typeof olds["machineType"] === "string" ? olds["machineType"] : undefined,
+      placementGroupId: typeof olds["placementGroupId"] === "string" ? olds["placementGroupId"] : undefined,
+    };
+    status = withAddedNodes(status, oldSpec, -oldCount);
+    plan += ` (after the replaced set's ${oldCount} node(s) are terminated first)`;
+  }
+  let fit = capacityFit(status, nodeSpec, increase);
+  if (!fit.fits && fit.problem === undefined && !containsUnknown(inputs.baseRequestId)) {
     // The increase was estimated from the inputs. The set may already hold more nodes than its
     // previous inputs say: nodes of a create interrupted after the server committed it, of a
     // failed update (the engine keeps the old inputs but the new nodes), or named by
@@ -277,7 +315,7 @@ async function preflight(olds: Record<string, unknown>, inputs: NodeSetInputs): 
   }
   const line = `preflight ${describeFit(inputs.cluster, nodeSpec, fit)}${plan}`;
   if (fit.fits) {
-    plannedIncreases.set(inputs.identity, { cacheKey, spec: nodeSpec, nodes: increase });
+    plannedIncreases.set(key, { cacheKey, spec: nodeSpec, nodes: increase });
     log(inputs, line);
     return [];
   }
@@ -285,12 +323,21 @@ async function preflight(olds: Record<string, unknown>, inputs: NodeSetInputs): 
     log(inputs, `warning: ${line}`);
     return [];
   }
-  const property = fit.problem !== undefined ? fit.problemField : "count";
-  const fix =
-    fit.problem !== undefined
-      ? ""
-      : `: lower \`count\` to at most ${before + fit.available}, free capacity in the cluster, or set \`preflight: "warn"\` to try anyway`;
-  return [{ property, reason: `${line}${fix}` }];
+  if (fit.problem !== undefined) return [{ property: fit.problemField, reason: line }];
+  if (replacement && !inputs.deleteBeforeReplace) {
+    const what = changed.map((k) => `\`${k}\``).join(", ");
+    return [
+      {
+        property: changed[0] ?? "count",
+        reason:
+          `${line}; this is a replacement (${what} changed): its ${inputs.count} new node(s) are created before the ` +
+          `${oldCount} old one(s) are terminated. Set \`deleteBeforeReplace: true\` (the input or the resource option) ` +
+          `to terminate the old nodes first, free capacity in the cluster, or set \`preflight: "warn"\` to try anyway`,
+      },
+    ];
+  }
+  const fix = `: lower \`count\` to at most ${before + fit.available}, free capacity in the cluster, or set \`preflight: "warn"\` to try anyway`;
+  return [{ property: "count", reason: `${line}${fix}` }];
 }
 
 /**
@@ -318,7 +365,20 @@ async function diff(
   news: Record<string, unknown>,
 ): Promise<dynamic.DiffResult> {
   const decision = diffNodeSet(olds, news);
-  return { changes: decision.changes, replaces: decision.replaces, deleteBeforeReplace: false };
+  // The engine shows no property for a change it did not compute (failed or missing nodes): say why.
+  const why = describeDiff(olds, news, decision);
+  const name = nameOf(news) ?? olds.name;
+  if (why !== undefined)
+    log(name === undefined ? { identity: olds.identity } : { identity: olds.identity, name }, why);
+  return {
+    changes: decision.changes,
+    replaces: decision.replaces,
+    deleteBeforeReplace: decision.deleteBeforeReplace,
+  };
+}
+
+function nameOf(props: Record<string, unknown>): string | undefined {
+  return typeof props["name"] === "string" && !containsUnknown(props["name"]) ? props["name"] : undefined;
 }
 
 function keepProviderKey<T>(work: Promise<T>, props: Record<string, unknown>): Promise<T> {
@@ -336,23 +396,27 @@ async function create(props: Record<string, unknown>): Promise<dynamic.CreateRes
 
 async function createImpl(props: Record<string, unknown>): Promise<dynamic.CreateResult> {
   const inputs = asInputs(props);
+  const op: Operation = { kind: "create", set: setName(inputs), spec: describeSpec(inputs) };
   const ctx = context(inputs);
   const id = inputs.baseRequestId;
   let holdings: SetHoldings = { requestIds: [], adoptedNodeIds: [], nodes: [] };
   let reasons: string[];
   try {
     if (inputs.adoptExisting) holdings = await adopt(ctx, holdings);
-    reasons = await convergeKeepingTrack(ctx, holdings, id).finally(() => forgetStatusOf(inputs));
+    reasons = await convergeKeepingTrack(ctx, op, holdings, id, inputs.count).finally(() =>
+      forgetStatusOf(inputs),
+    );
   } catch (error) {
     if (error instanceof NodeSetPartialFailure) throw error;
     // Nothing was made: a plain failure, and nothing is recorded in state.
-    throw new Error(`could not create ${describeSpec(inputs)}: ${errorText(error)}`, { cause: error });
+    throw new Error(failedMessage(op, inputs.cluster, error, 0), { cause: error });
   }
   if (holdings.nodes.filter(isMember).length === 0 && reasons.length > 0) {
     // Nothing exists: a plain failure, and nothing is recorded in state.
-    throw new Error(`could not create ${describeSpec(inputs)}: ${reasons.join("; ")}`);
+    const fix = "free capacity in the cluster or lower `count`, then run `pulumi up` again";
+    throw new Error(failedMessage(op, inputs.cluster, new Error(`${reasons.join("; ")}: ${fix}`), 0));
   }
-  return { id, outs: await finish(ctx, holdings, reasons) };
+  return { id, outs: await finish(ctx, op, holdings, reasons, inputs.count) };
 }
 
 async function update(
@@ -370,44 +434,94 @@ async function updateImpl(
 ): Promise<dynamic.UpdateResult> {
   const inputs = asInputs(news);
   const ctx = context(inputs);
-  let holdings = await listHoldings(ctx, olds, { probeForward: true });
-  if (inputs.adoptExisting) holdings = await adopt(ctx, holdings);
-  const reasons = await convergeKeepingTrack(ctx, holdings, id).finally(() => forgetStatusOf(inputs));
-  return { outs: await finish(ctx, holdings, reasons, id, olds.bucketId) };
+  const op: Operation = { kind: "update", set: setName(inputs), from: olds.nodes.length, to: inputs.count };
+  let holdings: SetHoldings;
+  try {
+    holdings = await listHoldings(ctx, olds, { probeForward: true });
+    if (inputs.adoptExisting) holdings = await adopt(ctx, holdings);
+  } catch (error) {
+    throw new Error(failedMessage(op, inputs.cluster, error, olds.nodes.length), { cause: error });
+  }
+  const forgotten = forgottenNodes(inputs, olds, holdings);
+  const target = targetCount({ ...inputs, forgottenCount: forgotten.count });
+  op.to = target;
+  const reasons = await convergeKeepingTrack(ctx, op, holdings, id, target).finally(() =>
+    forgetStatusOf(inputs),
+  );
+  return { outs: await finish(ctx, op, holdings, reasons, target, id, olds.bucketId, forgotten.count) };
 }
 
 async function read(id: string, props: NodeSetState): Promise<dynamic.ReadResult> {
   const inputs = asInputs(props as unknown as Record<string, unknown>);
   const ctx = context(inputs);
-  const holdings = await listHoldings(ctx, props, { probeForward: true });
-  const state = nodeSetState(inputs, { ...holdings, ...bucketOf(props) });
+  let holdings: SetHoldings;
+  try {
+    holdings = await listHoldings(ctx, props, { probeForward: true });
+  } catch (error) {
+    const op: Operation = { kind: "refresh", set: setName(inputs) };
+    throw new Error(failedMessage(op, inputs.cluster, error, props.nodes?.length ?? 0), { cause: error });
+  }
+  const forgotten = forgottenNodes(inputs, props, holdings);
+  const state = nodeSetState(inputs, { ...holdings, ...bucketOf(props), forgottenCount: forgotten.count });
   // The set is a logical object owned by the stack: it keeps its id even with no node left, and
-  // the next `up` sees the shortfall and heals it.
+  // the next `up` sees the shortfall and heals it (or, told to forget removed nodes, does not).
   return { id, props: state, inputs: inputs as unknown as Record<string, unknown> };
+}
+
+/**
+ * With `externalRemovals: "forget"`, the members the state lists that something else has removed
+ * since (this set removes only nodes it drops from state first), added to those forgotten before,
+ * unless `count` changed since: a new `count` is a new size, counted from what the set holds.
+ */
+function forgottenNodes(
+  inputs: NodeSetInputs,
+  olds: NodeSetState,
+  holdings: SetHoldings,
+): { count: number; names: string[] } {
+  if (inputs.externalRemovals !== "forget" || olds.count !== inputs.count) return { count: 0, names: [] };
+  const live = new Set(holdings.nodes.filter(isMember).map((n) => n.id));
+  const removed = (olds.nodes ?? []).filter((n) => isMember(n) && !live.has(n.id));
+  if (removed.length > 0) {
+    log(
+      inputs,
+      `${removed.length} node(s) removed outside Pulumi, forgotten (externalRemovals: "forget"): ${removed.map((n) => n.name).join(", ")}`,
+    );
+  }
+  return { count: (olds.forgottenCount ?? 0) + removed.length, names: removed.map((n) => n.name) };
 }
 
 async function deleteSet(_id: string, props: NodeSetState): Promise<void> {
   const inputs = asInputs(props as unknown as Record<string, unknown>);
   const ctx = context(inputs);
-  const holdings = await listHoldings(ctx, props, { probeForward: true });
   const deallocate = inputs.onDelete === "deallocate";
-  const targets = holdings.nodes.filter((n) => {
-    const phase = nodePhase(n);
-    return phase !== "gone" && phase !== "leaving" && !(deallocate && phase === "deallocated");
-  });
-  if (targets.length > 0) {
-    ctx.log(`${deallocate ? "deallocating" : "terminating"} ${targets.length} node(s)`);
-    await manageNodes(ctx, deallocate ? "deallocate" : "terminate", targets).finally(() =>
-      forgetStatusOf(inputs),
+  const op: Operation = {
+    kind: "delete",
+    set: setName(inputs),
+    action: deallocate ? "deallocate" : "terminate",
+  };
+  let remaining: NodeInfo[];
+  try {
+    const holdings = await listHoldings(ctx, props, { probeForward: true });
+    const targets = holdings.nodes.filter((n) => {
+      const phase = nodePhase(n);
+      return phase !== "gone" && phase !== "leaving" && !(deallocate && phase === "deallocated");
+    });
+    if (targets.length > 0) {
+      ctx.log(`${deallocate ? "deallocating" : "terminating"} ${targets.length} node(s)`);
+      await manageNodes(ctx, deallocate ? "deallocate" : "terminate", targets).finally(() =>
+        forgetStatusOf(inputs),
+      );
+    }
+    const pending = holdings.nodes.filter((n) => nodePhase(n) !== "gone");
+    remaining = await waitUntilGone(
+      ctx,
+      pending,
+      deallocate ? "Deallocated" : "Terminated",
+      inputs.deleteTimeoutSeconds,
     );
+  } catch (error) {
+    throw new Error(failedMessage(op, inputs.cluster, error, props.nodes?.length ?? 0), { cause: error });
   }
-  const pending = holdings.nodes.filter((n) => nodePhase(n) !== "gone");
-  const remaining = await waitUntilGone(
-    ctx,
-    pending,
-    deallocate ? "Deallocated" : "Terminated",
-    inputs.deleteTimeoutSeconds,
-  );
   if (remaining.length > 0) {
     throw new Error(
       `${remaining.length} node(s) of ${describeSpec(inputs)} still not ${deallocate ? "deallocated" : "terminated"} after ${inputs.deleteTimeoutSeconds}s ` +
@@ -434,7 +548,7 @@ async function adopt(ctx: OperationContext, holdings: SetHoldings): Promise<SetH
     const missing = request.nodeIds.filter((nodeId) => !all.some((r) => r.NodeId === nodeId));
     if (missing.length > 0) {
       throw new Error(
-        `\`adoptExisting.nodeIds\`: cluster '${inputs.cluster}' has no node ${missing.join(", ")}`,
+        `\`adoptExisting.nodeIds\`: cluster '${inputs.cluster}' has no node ${missing.join(", ")}: fix the list of node ids`,
       );
     }
   }
@@ -472,7 +586,7 @@ async function adopt(ctx: OperationContext, holdings: SetHoldings): Promise<SetH
  * failed nodes, starts deallocated ones, shrinks by removing failed, unfinished, then newest nodes,
  * grows with the next request id. Mutates `holdings`; returns why the set did not fully converge.
  */
-async function converge(ctx: OperationContext, holdings: SetHoldings): Promise<string[]> {
+async function converge(ctx: OperationContext, holdings: SetHoldings, target: number): Promise<string[]> {
   const { inputs } = ctx;
   const reasons: string[] = [];
   const members = () => holdings.nodes.filter(isMember);
@@ -497,17 +611,17 @@ async function converge(ctx: OperationContext, holdings: SetHoldings): Promise<s
     for (const node of deallocated) node.status = "Acquiring";
   }
   const healthy = members().filter(isHealthy);
-  if (healthy.length > inputs.count) {
-    const excess = chooseNodesToRemove(healthy, healthy.length - inputs.count, inputs.baseRequestId);
+  if (healthy.length > target) {
+    const excess = chooseNodesToRemove(healthy, healthy.length - target, inputs.baseRequestId);
     ctx.log(
-      `shrinking from ${healthy.length} to ${inputs.count}: terminating ${excess.map((n) => n.name).join(", ")}`,
+      `shrinking from ${healthy.length} to ${target}: terminating ${excess.map((n) => n.name).join(", ")}`,
     );
     await manageNodes(ctx, "terminate", excess);
     markLeaving(holdings, excess);
     removed.push(...excess);
   }
   for (let round = 0; round < 5; round++) {
-    const shortfall = inputs.count - members().filter(isHealthy).length;
+    const shortfall = target - members().filter(isHealthy).length;
     if (shortfall <= 0) break;
     const outcome = await createWithSequence(ctx, holdings.requestIds, shortfall);
     holdings.requestIds.push(outcome.requestId);
@@ -536,12 +650,8 @@ async function converge(ctx: OperationContext, holdings: SetHoldings): Promise<s
 
   // Adopting the nodes of an interrupted create (made for a larger count) can overshoot.
   const adoptedHealthy = members().filter(isHealthy);
-  if (adoptedHealthy.length > inputs.count) {
-    const excess = chooseNodesToRemove(
-      adoptedHealthy,
-      adoptedHealthy.length - inputs.count,
-      inputs.baseRequestId,
-    );
+  if (adoptedHealthy.length > target) {
+    const excess = chooseNodesToRemove(adoptedHealthy, adoptedHealthy.length - target, inputs.baseRequestId);
     ctx.log(`adopted more nodes than \`count\`: terminating ${excess.map((n) => n.name).join(", ")}`);
     await manageNodes(ctx, "terminate", excess);
     markLeaving(holdings, excess);
@@ -552,7 +662,7 @@ async function converge(ctx: OperationContext, holdings: SetHoldings): Promise<s
   const fresh = await listHoldings(ctx, holdings, { probeForward: false });
   holdings.nodes = fresh.nodes.filter((n) => !removed.some((r) => r.id === n.id));
   if (inputs.waitForReady) {
-    const result = await waitForSettled(ctx, holdings, inputs.count, inputs.readyTimeoutSeconds);
+    const result = await waitForSettled(ctx, holdings, target, inputs.readyTimeoutSeconds);
     holdings.nodes = result.nodes.filter((n) => !removed.some((r) => r.id === n.id));
     if (result.timedOut) {
       const pending = holdings.nodes.filter((n) => isMember(n) && nodePhase(n) === "provisioning");
@@ -579,20 +689,29 @@ async function converge(ctx: OperationContext, holdings: SetHoldings): Promise<s
  */
 async function convergeKeepingTrack(
   ctx: OperationContext,
+  op: Operation,
   holdings: SetHoldings,
   id: string,
+  target: number,
 ): Promise<string[]> {
   const before = holdings.requestIds.length;
   try {
-    return await converge(ctx, holdings);
+    return await converge(ctx, holdings, target);
   } catch (error) {
     if (error instanceof UncertainCreateError && !holdings.requestIds.includes(error.requestId)) {
       holdings.requestIds.push(error.requestId);
     }
     if (holdings.requestIds.length === before && holdings.nodes.length === 0) throw error;
     const state = nodeSetState(ctx.inputs, holdings);
-    const reason = errorText(error);
-    throw new NodeSetPartialFailure(`${describeSpec(ctx.inputs)}: ${reason}`, id, state, [reason]);
+    const reason = errorText(error).replace(/\.$/, "");
+    const message = unfinishedMessage(
+      op,
+      ctx.inputs.cluster,
+      [reason],
+      { nodes: state.nodes.length, ready: state.readyCount },
+      error,
+    );
+    throw new NodeSetPartialFailure(message, id, state, [reason]);
   }
 }
 
@@ -604,18 +723,26 @@ function markLeaving(holdings: SetHoldings, nodes: readonly NodeInfo[]): void {
 /** The final state; throws a partial failure (with that state) if the set did not converge. */
 async function finish(
   ctx: OperationContext,
+  op: Operation,
   holdings: SetHoldings,
   reasons: string[],
+  target: number,
   knownId?: string,
   knownBucketId?: string,
+  forgottenCount?: number,
 ): Promise<NodeSetState> {
   const { inputs } = ctx;
   const id = knownId ?? inputs.baseRequestId;
   const bucket = knownBucketId ? { bucketId: knownBucketId } : await bucketFor(ctx, holdings.nodes);
-  const state = nodeSetState(inputs, { ...holdings, ...bucket });
+  const extra = forgottenCount ? { forgottenCount } : {};
+  const state = nodeSetState(inputs, { ...holdings, ...bucket, ...extra });
   if (reasons.length > 0) {
+    const ready = `${state.readyCount}/${target} ready`;
     throw new NodeSetPartialFailure(
-      `${describeSpec(inputs)}: ${state.readyCount}/${inputs.count} ready; ${reasons.join("; ")}`,
+      unfinishedMessage(op, inputs.cluster, [ready, ...reasons], {
+        nodes: state.nodes.length,
+        ready: state.readyCount,
+      }),
       id,
       state,
       reasons,

@@ -28,6 +28,21 @@ export interface NodeSetState extends NodeSetInputs {
   readyCount: number;
   failedCount: number;
   bucketId?: string;
+  /**
+   * With `externalRemovals: "forget"`: members something else removed since `count` last changed;
+   * the set holds `count - forgottenCount` and does not replace them.
+   */
+  forgottenCount?: number;
+}
+
+/** How many members the set aims to hold: `count`, less the nodes it was told to forget. */
+export function targetCount(state: {
+  count: number;
+  externalRemovals?: unknown;
+  forgottenCount?: number | undefined;
+}): number {
+  if (state.externalRemovals !== "forget") return state.count;
+  return Math.max(0, state.count - (state.forgottenCount ?? 0));
 }
 
 /** How the library judges a node's `Status`. */
@@ -93,7 +108,13 @@ export function byName(a: NodeInfo, b: NodeInfo): number {
 /** The state of a set holding `nodes` (members only, sorted), with the flat convenience lists. */
 export function nodeSetState(
   inputs: NodeSetInputs,
-  holdings: { requestIds: string[]; adoptedNodeIds?: string[]; nodes: NodeInfo[]; bucketId?: string },
+  holdings: {
+    requestIds: string[];
+    adoptedNodeIds?: string[];
+    nodes: NodeInfo[];
+    bucketId?: string;
+    forgottenCount?: number;
+  },
 ): NodeSetState {
   const nodes = holdings.nodes.filter(isMember).sort(byName);
   const state: NodeSetState = {
@@ -110,6 +131,7 @@ export function nodeSetState(
     state.adoptedNodeIds = [...holdings.adoptedNodeIds];
   }
   if (holdings.bucketId) state.bucketId = holdings.bucketId;
+  if (holdings.forgottenCount) state.forgottenCount = holdings.forgottenCount;
   return state;
 }
 

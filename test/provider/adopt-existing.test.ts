@@ -52,7 +52,7 @@ describe("adoptExisting", () => {
       declare({ count: 1, machineType: "Standard_Hc44rs", adoptExisting: { requestId: "outside-3" } }),
     );
     await expect(provider.create(inputs)).rejects.toThrow(
-      /^could not create 1 x Standard_Hc44rs in nodearray 'ondemand' \(cluster 'hpc'\): refusing to adopt nodes that do not match the declared spec: ondemand-1 is Standard_Fs32_v2, not Standard_Hc44rs\. Fix `adoptExisting` or the set's inputs$/,
+      /^set\d+-\d+: create of 1 x Standard_Hc44rs in nodearray 'ondemand' \(cluster 'hpc'\) failed: refusing to adopt nodes that do not match the declared spec: ondemand-1 is Standard_Fs32_v2, not Standard_Hc44rs\. Fix `adoptExisting` or the set's inputs; nothing was created and nothing is recorded in state$/,
     );
     expect(env.emu.counters().create).toBe(1);
   });

@@ -405,29 +405,35 @@ const UNCHECKED_CASES: BadInput[] = [
     name: "an unknown cluster",
     news: { cluster: "nosuch" },
     message: () =>
-      "could not create 2 x Standard_Fs32_v2 in nodearray 'ondemand' (cluster 'nosuch'): " +
-      "CycleCloud answered 404 to POST /clusters/nosuch/nodes/create: Cluster nosuch not found",
+      "create of 2 x Standard_Fs32_v2 in nodearray 'ondemand' (cluster 'nosuch') failed: " +
+      "CycleCloud answered 404 to POST /clusters/nosuch/nodes/create: Cluster nosuch not found; " +
+      "nothing was created and nothing is recorded in state. " +
+      "Check that cluster 'nosuch' exists and that `cyclecloud:url` points at its CycleCloud server",
   },
   {
     name: "an unknown nodearray",
     news: { nodearray: "gpu" },
     message: () =>
-      "could not create 2 x Standard_Fs32_v2 in nodearray 'gpu' (cluster 'hpc'): " +
-      "CycleCloud answered 409 to POST /clusters/hpc/nodes/create: Nodearray gpu is not recognized in cluster hpc",
+      "create of 2 x Standard_Fs32_v2 in nodearray 'gpu' (cluster 'hpc') failed: " +
+      "CycleCloud answered 409 to POST /clusters/hpc/nodes/create: Nodearray gpu is not recognized in cluster hpc; " +
+      "nothing was created and nothing is recorded in state. CycleCloud refused the request: fix what its message names",
   },
   {
     name: "an unknown machine type",
     news: { machineType: "Standard_HC44rs" },
     message: () =>
-      "could not create 2 x Standard_HC44rs in nodearray 'ondemand' (cluster 'hpc'): " +
-      "CycleCloud answered 409 to POST /clusters/hpc/nodes/create: MachineType Standard_HC44rs is not recognized",
+      "create of 2 x Standard_HC44rs in nodearray 'ondemand' (cluster 'hpc') failed: " +
+      "CycleCloud answered 409 to POST /clusters/hpc/nodes/create: MachineType Standard_HC44rs is not recognized; " +
+      "nothing was created and nothing is recorded in state. CycleCloud refused the request: fix what its message names",
   },
   {
     name: "a wrong password",
     config: () => ({ "cyclecloud:password": "not-the-password" }),
     message: () =>
-      "could not create 2 x Standard_Fs32_v2 in nodearray 'ondemand' (cluster 'hpc'): " +
-      "CycleCloud answered 401 to POST /clusters/hpc/nodes/create: Invalid username or password; check the `username` and `password` settings",
+      "create of 2 x Standard_Fs32_v2 in nodearray 'ondemand' (cluster 'hpc') failed: " +
+      "CycleCloud answered 401 to POST /clusters/hpc/nodes/create: Invalid username or password; check the `username` and `password` settings; " +
+      "nothing was created and nothing is recorded in state. " +
+      "Check the credentials (`cyclecloud:username`, `cyclecloud:password`) and that this user may manage nodes of the cluster",
   },
   // DESERVED: today the message is about a follow-up GET of the nodes of request pcc-...-0 (the
   // provider treats a refused connection like a lost answer and lists the request, which also fails).
@@ -435,17 +441,20 @@ const UNCHECKED_CASES: BadInput[] = [
     name: "an unreachable server",
     config: (s) => ({ "cyclecloud:url": s.closed }),
     message: (s) =>
-      "could not create 2 x Standard_Fs32_v2 in nodearray 'ondemand' (cluster 'hpc'): " +
+      "create of 2 x Standard_Fs32_v2 in nodearray 'ondemand' (cluster 'hpc') failed: " +
       `CycleCloud is unreachable at ${s.closed} for POST /clusters/hpc/nodes/create: connect ECONNREFUSED ${s.closed.slice("http://".length)}; ` +
-      "check `url` and that the server is running and reachable from this machine",
+      "check `url` and that the server is running and reachable from this machine; " +
+      "nothing was created and nothing is recorded in state. Check that the CycleCloud server is reachable, then run `pulumi up` again",
   },
   {
     name: "a server answering HTML",
     config: (s) => ({ "cyclecloud:url": s.html.url }),
     message: () =>
-      "could not create 2 x Standard_Fs32_v2 in nodearray 'ondemand' (cluster 'hpc'): " +
+      "create of 2 x Standard_Fs32_v2 in nodearray 'ondemand' (cluster 'hpc') failed: " +
       "CycleCloud answered 200 to POST /clusters/hpc/nodes/create but the body is not a valid NodeCreationResult: expected JSON, " +
-      'got text/html; charset=utf-8 starting "<!DOCTYPE html><html><head><title>Sign in</title></head><bod..."; check that `url` points at the CycleCloud server',
+      'got text/html; charset=utf-8 starting "<!DOCTYPE html><html><head><title>Sign in</title></head><bod..."; check that `url` points at the CycleCloud server; ' +
+      "nothing was created and nothing is recorded in state. " +
+      "Check that `cyclecloud:url` points at the CycleCloud server; if it does, please report the answer",
   },
 ];
 
@@ -536,7 +545,8 @@ describe('with preflight "off", create fails with the cause, makes no node and s
     );
     expect(error).toBeInstanceOf(Error);
     expect(error).not.toBeInstanceOf(NodeSetPartialFailure);
-    expect((error as Error).message).toBe(entry.message(servers));
+    // Each message names the set first (`setNN: `), then the operation, the cause and the next step.
+    expect((error as Error).message).toBe(`set${serial}: ${entry.message(servers)}`);
     expect(servers.emu.nodes()).toEqual([]);
     expect(servers.emu.counters().create).toBeLessThanOrEqual(1);
     expect(

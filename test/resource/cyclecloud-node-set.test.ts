@@ -7,12 +7,22 @@ interface Registered {
   inputs: Record<string, unknown>;
 }
 const registered: Registered[] = [];
+const SET_TYPE = "pulumi-nodejs:dynamic/cyclecloud:CycleCloudNodeSet";
+const IDENTITY_TYPE = "pulumi-nodejs:dynamic/cyclecloud:CycleCloudNodeSetIdentity";
+
+function find(type: string, name: string): Registered | undefined {
+  return registered.find((r) => r.type === type && r.name === name);
+}
 
 beforeAll(() => {
   void pulumi.runtime.setMocks(
     {
       newResource: (args) => {
         registered.push({ type: args.type, name: args.name, inputs: args.inputs as Record<string, unknown> });
+        if (args.type === IDENTITY_TYPE) {
+          const setUrn = String(args.inputs["setUrn"]);
+          return { id: "token", state: { createdFor: setUrn, identity: `${setUrn}#token` } };
+        }
         return { id: `${args.name}-id`, state: { ...args.inputs, hostnames: ["ip-0A010004"] } };
       },
       call: () => ({}),
@@ -28,7 +38,7 @@ function outputValue<T>(output: pulumi.Output<T>): Promise<T> {
 }
 
 describe("CycleCloudNodeSet wiring", () => {
-  it("passes exactly the declared inputs, the identity and the serialized provider to the engine", async () => {
+  it("passes exactly the declared inputs, its identity, its name and the serialized provider to the engine", async () => {
     const { CycleCloudNodeSet } = await import("../../provider");
     const set = new CycleCloudNodeSet("mpi", {
       cluster: "hpc",
@@ -39,11 +49,11 @@ describe("CycleCloudNodeSet wiring", () => {
       preflight: "warn",
     });
     expect(await outputValue(set.hostnames)).toEqual(["ip-0A010004"]);
-    const mpi = registered.find((r) => r.name === "mpi");
-    expect(mpi?.type).toBe("pulumi-nodejs:dynamic/cyclecloud:CycleCloudNodeSet");
+    const mpi = find(SET_TYPE, "mpi");
     const { __provider: provider, ...inputs } = mpi?.inputs ?? {};
     expect(inputs).toEqual({
-      identity: "hpc-infra/prod/mpi",
+      identity: `urn:pulumi:prod::hpc-infra::${SET_TYPE}::mpi#token`,
+      name: "mpi",
       cluster: "hpc",
       nodearray: "ondemand",
       machineType: "Standard_Hc44rs",
@@ -64,11 +74,35 @@ describe("CycleCloudNodeSet wiring", () => {
       connection: { url: "https://cc.example.com:8443", username: "admin", password: "hunter2-secret" },
     });
     await outputValue(set.hostnames);
-    const registration = registered.find((r) => r.name === "withConnection");
+    const registration = find(SET_TYPE, "withConnection");
     // The engine stores a value wrapped in the secret sigil encrypted in state.
     expect(registration?.inputs["connection"]).toEqual({
       [pulumi.runtime.specialSigKey]: pulumi.runtime.specialSecretSig,
       value: { url: "https://cc.example.com:8443", username: "admin", password: "hunter2-secret" },
     });
+  });
+
+  it("declares its identity beside it, under its own URN, before the set", async () => {
+    const { CycleCloudNodeSet } = await import("../../provider");
+    const set = new CycleCloudNodeSet("ordered", { cluster: "hpc", nodearray: "ondemand", count: 1 });
+    await outputValue(set.hostnames);
+    const identityAt = registered.findIndex((r) => r.type === IDENTITY_TYPE && r.name === "ordered");
+    const setAt = registered.findIndex((r) => r.type === SET_TYPE && r.name === "ordered");
+    expect(identityAt).toBeGreaterThanOrEqual(0);
+    expect(identityAt).toBeLessThan(setAt);
+    const { __provider: provider, ...inputs } = registered[identityAt]?.inputs ?? {};
+    expect(inputs).toEqual({ setUrn: `urn:pulumi:prod::hpc-infra::${SET_TYPE}::ordered` });
+    expect(provider).toContain("nodeSetIdentityProvider");
+  });
+
+  it("asks for delete-first replacement when the deleteBeforeReplace resource option is set", async () => {
+    const { CycleCloudNodeSet } = await import("../../provider");
+    const set = new CycleCloudNodeSet(
+      "deleteFirst",
+      { cluster: "hpc", nodearray: "ondemand", count: 1 },
+      { deleteBeforeReplace: true },
+    );
+    await outputValue(set.hostnames);
+    expect(find(SET_TYPE, "deleteFirst")?.inputs["deleteBeforeReplace"]).toBe(true);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { diffNodeSet } from "../../provider/resource/diff-node-set";
+import { describeDiff, diffNodeSet } from "../../provider/resource/diff-node-set";
 import { UNKNOWN } from "../../provider/resource/inputs";
 import type { NodeInfo, NodeSetState } from "../../provider/resource/node-set-state";
 import { nodeSetState } from "../../provider/resource/node-set-state";
@@ -25,6 +25,8 @@ function state(nodes: NodeInfo[] = [ready(1), ready(2)]): NodeSetState {
       deleteTimeoutSeconds: 900,
       preflight: "enforce",
       onDelete: "terminate",
+      deleteBeforeReplace: false,
+      externalRemovals: "replace",
       baseRequestId: "b",
     },
     { requestIds: ["b-0"], nodes },
@@ -32,13 +34,25 @@ function state(nodes: NodeInfo[] = [ready(1), ready(2)]): NodeSetState {
 }
 
 function inputsOf(s: NodeSetState): Record<string, unknown> {
-  const { requestIds, nodes, nodeIds, hostnames, privateIps, readyCount, failedCount, ...inputs } = s;
+  const {
+    requestIds,
+    nodes,
+    nodeIds,
+    hostnames,
+    privateIps,
+    readyCount,
+    failedCount,
+    forgottenCount,
+    ...inputs
+  } = s;
   return inputs;
 }
 
+const NO_CHANGE = { changes: false, replaces: [], updates: [], nodes: [], deleteBeforeReplace: false };
+
 describe("diffNodeSet", () => {
   it("reports no changes when inputs and live nodes match", () => {
-    expect(diffNodeSet(state(), inputsOf(state()))).toEqual({ changes: false, replaces: [], updates: [] });
+    expect(diffNodeSet(state(), inputsOf(state()))).toEqual(NO_CHANGE);
   });
 
   const replaceTable: [string, unknown][] = [
@@ -54,9 +68,9 @@ describe("diffNodeSet", () => {
   for (const [key, value] of replaceTable) {
     it(`replaces the set when ${key} changes`, () => {
       expect(diffNodeSet(state(), { ...inputsOf(state()), [key]: value })).toEqual({
+        ...NO_CHANGE,
         changes: true,
         replaces: [key],
-        updates: [],
       });
     });
   }
@@ -69,6 +83,8 @@ describe("diffNodeSet", () => {
     ["deleteTimeoutSeconds", 60],
     ["preflight", "warn"],
     ["onDelete", "deallocate"],
+    ["deleteBeforeReplace", true],
+    ["externalRemovals", "forget"],
     ["connection", { url: "https://cc.example.com" }],
   ];
   for (const [key, value] of updateTable) {
@@ -82,18 +98,18 @@ describe("diffNodeSet", () => {
 
   it("updates when live healthy nodes fall short of count after a refresh", () => {
     expect(diffNodeSet(state([ready(1)]), inputsOf(state()))).toEqual({
+      ...NO_CHANGE,
       changes: true,
-      replaces: [],
-      updates: ["nodes (1 healthy of 2)"],
+      nodes: ["1 missing"],
     });
   });
 
   it("updates to replace a failed node", () => {
     const nodes = [ready(1), { ...ready(2), status: "Failed" }];
     expect(diffNodeSet(state(nodes), inputsOf(state()))).toEqual({
+      ...NO_CHANGE,
       changes: true,
-      replaces: [],
-      updates: ["nodes (1 healthy of 2)", "nodes (1 failed or deallocated)"],
+      nodes: ["1 failed (ondemand-2)"],
     });
   });
 
@@ -104,13 +120,13 @@ describe("diffNodeSet", () => {
 
   it("treats unknown values during preview as changes of their kind", () => {
     expect(diffNodeSet(state(), { ...inputsOf(state()), machineType: UNKNOWN })).toEqual({
+      ...NO_CHANGE,
       changes: true,
       replaces: ["machineType"],
-      updates: [],
     });
     expect(diffNodeSet(state(), { ...inputsOf(state()), count: UNKNOWN })).toEqual({
+      ...NO_CHANGE,
       changes: true,
-      replaces: [],
       updates: ["count"],
     });
   });
@@ -126,9 +142,90 @@ describe("diffNodeSet and stuck nodes", () => {
     const now = Date.parse(requestedAt);
     expect(diffNodeSet(state(nodes), inputsOf(state()), now + 1799_000).changes).toBe(false);
     expect(diffNodeSet(state(nodes), inputsOf(state()), now + 1800_000)).toEqual({
+      ...NO_CHANGE,
       changes: true,
-      replaces: [],
-      updates: ["nodes (1 not ready after 1800s)"],
+      nodes: ["1 not ready after 1800s (ondemand-2)"],
     });
+  });
+});
+
+describe("diffNodeSet across versions, renames and settings", () => {
+  it("sees no change in state written before identities, names and the newer inputs existed", () => {
+    const { deleteBeforeReplace, externalRemovals, ...old } = state();
+    expect(deleteBeforeReplace).toBe(false);
+    expect(externalRemovals).toBe("replace");
+    expect(diffNodeSet(old as NodeSetState, inputsOf(state()))).toEqual(NO_CHANGE);
+  });
+
+  it("sees no change when only the set's name or identity changed (a rename with aliases)", () => {
+    const news = { ...inputsOf(state()), name: "compute", identity: "urn:other#token" };
+    expect(diffNodeSet(state(), news)).toEqual(NO_CHANGE);
+  });
+
+  it("asks the engine to delete first when deleteBeforeReplace is set", () => {
+    const news = { ...inputsOf(state()), machineType: "Standard_Fs32_v2", deleteBeforeReplace: true };
+    expect(diffNodeSet({ ...state(), deleteBeforeReplace: true }, news)).toEqual({
+      ...NO_CHANGE,
+      changes: true,
+      replaces: ["machineType"],
+      deleteBeforeReplace: true,
+    });
+  });
+});
+
+describe("diffNodeSet with externalRemovals: forget", () => {
+  const forgetting = (nodes: NodeInfo[], forgottenCount?: number): NodeSetState => ({
+    ...state(nodes),
+    externalRemovals: "forget",
+    ...(forgottenCount === undefined ? {} : { forgottenCount }),
+  });
+
+  it("does not grow back nodes something else removed while count is unchanged", () => {
+    const news = { ...inputsOf(state()), externalRemovals: "forget" };
+    expect(diffNodeSet(forgetting([ready(1)], 1), news)).toEqual(NO_CHANGE);
+  });
+
+  it("still replaces a failed node", () => {
+    const news = { ...inputsOf(state()), externalRemovals: "forget" };
+    const nodes = [ready(1), { ...ready(2), status: "Failed" }];
+    expect(diffNodeSet(forgetting(nodes), news).nodes).toEqual(["1 failed (ondemand-2)"]);
+  });
+
+  it("grows when count changes, whatever was forgotten", () => {
+    const news = { ...inputsOf(state()), externalRemovals: "forget", count: 3 };
+    expect(diffNodeSet(forgetting([ready(1)], 1), news).updates).toEqual(["count"]);
+  });
+});
+
+describe("describeDiff", () => {
+  const why = (olds: NodeSetState, news: Record<string, unknown>) =>
+    describeDiff(olds, news, diffNodeSet(olds, news));
+
+  it("says nothing when nothing changes", () => {
+    expect(why(state(), inputsOf(state()))).toBeUndefined();
+  });
+
+  it("names failed and missing nodes when count did not change", () => {
+    const nodes = [{ ...ready(1), status: "Failed" }];
+    expect(why(state(nodes), inputsOf(state()))).toBe(
+      "update: 1 failed (ondemand-1), 1 missing; count 2 unchanged",
+    );
+  });
+
+  it("names a count change and settings that touch no node", () => {
+    expect(why(state(), { ...inputsOf(state()), count: 4, readyTimeoutSeconds: 60 })).toBe(
+      "update: count 2 -> 4; settings: readyTimeoutSeconds 1800 -> 60 (no node touched)",
+    );
+  });
+
+  it("names a replacement, its cause and its order", () => {
+    expect(why(state(), { ...inputsOf(state()), machineType: "Standard_Fs32_v2" })).toBe(
+      'replace: machineType "Standard_Hc44rs" -> "Standard_Fs32_v2"; 2 new node(s) are created, then the old 2 terminated',
+    );
+    expect(
+      why(state(), { ...inputsOf(state()), machineType: "Standard_Fs32_v2", deleteBeforeReplace: true }),
+    ).toBe(
+      'replace: machineType "Standard_Hc44rs" -> "Standard_Fs32_v2"; the old 2 node(s) are terminated first, then 2 new one(s) are created',
+    );
   });
 });

@@ -133,6 +133,8 @@ describe("withDefaults", () => {
       deleteTimeoutSeconds: 900,
       preflight: "enforce",
       onDelete: "terminate",
+      deleteBeforeReplace: false,
+      externalRemovals: "replace",
       baseRequestId: "pcc-1",
     });
   });
