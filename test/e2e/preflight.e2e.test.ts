@@ -60,7 +60,7 @@ describe("a capacity increase the cluster cannot hold, through the Pulumi engine
     expect(output(preview)).toContain(
       "cyclecloud solvers: preflight hpc/ondemand Standard_Hc44rs: +8 requested, 11 available (binding limit: bucket availableCount) - fits",
     );
-    expect(preview.stdout).toMatch(/Resources:\n\s+\+ 2 to create\n/);
+    expect(preview.stdout).toMatch(/Resources:\n\s+\+ 3 to create\n/);
     expect(await mutatingRequests(emulator)).toBe(0);
   });
 

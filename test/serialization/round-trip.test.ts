@@ -81,3 +81,43 @@ describe("the serialized provider", () => {
     expect(emu.nodes()).toEqual([]);
   }, 60_000);
 });
+
+describe("the serialized identity provider", () => {
+  it("is small, identical on every run, and makes a new token per identity in a fresh process", async () => {
+    const { stdout: identityText } = await run(
+      process.execPath,
+      [join(here, "serialize-provider.js"), "identity"],
+      {
+        cwd: repo,
+      },
+    );
+    expect(Buffer.byteLength(identityText)).toBeLessThan(4096);
+    expect(identityText).toContain("nodeSetIdentityProvider");
+    const again = await run(process.execPath, [join(here, "serialize-provider.js"), "identity"], {
+      cwd: repo,
+    });
+    expect(again.stdout).toBe(identityText);
+
+    const textFile = join(work, "identity.js.txt");
+    writeFileSync(textFile, identityText);
+    const script = [
+      "const fs = require('node:fs');",
+      "const path = require('node:path');",
+      "const pulumiDir = path.dirname(require.resolve('@pulumi/pulumi/package.json'));",
+      "const fromString = require(require.resolve('require-from-string', { paths: [pulumiDir] }));",
+      "const provider = fromString(fs.readFileSync(process.argv[1], 'utf8')).handler();",
+      "(async () => {",
+      "  const a = await provider.create({ setUrn: 'urn:pulumi:s::p::t::workers' });",
+      "  const b = await provider.create({ setUrn: 'urn:pulumi:s::p::t::workers' });",
+      "  const d = await provider.diff('id', a.outs, { setUrn: 'urn:pulumi:s::p::t::renamed' });",
+      "  console.log(JSON.stringify({ a: a.outs.identity, b: b.outs.identity, changes: d.changes }));",
+      "})();",
+    ].join("\n");
+    const { stdout } = await run(process.execPath, ["-e", script, textFile], { cwd: repo });
+    const result = JSON.parse(stdout.trim()) as { a: string; b: string; changes: boolean };
+    expect(result.a).toMatch(/^urn:pulumi:s::p::t::workers#[0-9a-f]{24}$/);
+    expect(result.b).toMatch(/^urn:pulumi:s::p::t::workers#[0-9a-f]{24}$/);
+    expect(result.b).not.toBe(result.a);
+    expect(result.changes).toBe(false);
+  }, 60_000);
+});
