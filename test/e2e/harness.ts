@@ -12,7 +12,7 @@
  * backend, PULUMI_HOME) in the temporary folder for inspection.
  */
 import { spawn } from "node:child_process";
-import { cp, mkdir, mkdtemp, readdir, readFile, rm, stat, symlink } from "node:fs/promises";
+import { cp, mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { basename, join, resolve } from "node:path";
 import { expect, inject } from "vitest";
@@ -320,6 +320,8 @@ export class Workspace {
     readonly root: string,
     readonly programDir: string,
     readonly stack: string,
+    /** Every command names the stack (`--stack`) instead of running on the selected one. */
+    private readonly pinned = false,
   ) {}
 
   /** The emulator the stack is configured for (after {@link init}). */
@@ -392,15 +394,38 @@ export class Workspace {
     };
   }
 
-  /** A `pulumi` command in the program folder, non-interactive, without colors. */
+  /**
+   * A `pulumi` command in the program folder, non-interactive, without colors. On a workspace from
+   * {@link renameStack} it names its stack with `--stack`.
+   */
   pulumi(args: readonly string[], options: { input?: string } = {}): Promise<CommandResult> {
     const runOptions: RunOptions = { cwd: this.programDir, env: this.env() };
     if (options.input !== undefined) runOptions.input = options.input;
+    const stack = this.pinned ? ["--stack", this.stack] : [];
     return run(
       join(provided("pulumiBin"), "pulumi"),
-      [...args, "--non-interactive", "--color", "never"],
+      [...args, ...stack, "--non-interactive", "--color", "never"],
       runOptions,
     );
+  }
+
+  /** Replaces the program (`index.ts`) with this text. */
+  async writeProgram(text: string): Promise<void> {
+    await writeFile(join(this.programDir, "index.ts"), text);
+  }
+
+  /**
+   * `pulumi stack rename` of this workspace's stack. Returns the renamed stack as a workspace of
+   * the same program, backend and PULUMI_HOME whose commands name it with `--stack`; this
+   * workspace keeps its stack name, free for a new stack ({@link init} again creates it); until
+   * then its commands would run on the renamed stack, which stays selected.
+   */
+  async renameStack(newName: string): Promise<Workspace> {
+    const stack = this.pinned ? [] : ["--stack", this.stack];
+    expectSuccess(await this.pulumi(["stack", "rename", newName, ...stack]));
+    const renamed = new Workspace(this.root, this.programDir, newName, true);
+    renamed.connectedTo = this.connectedTo;
+    return renamed;
   }
 
   /** `pulumi preview --json`, parsed; the command result is kept for text and exit code checks. */

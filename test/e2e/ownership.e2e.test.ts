@@ -1,0 +1,346 @@
+/**
+ * Which set owns which node, through the real engine, where two node sets could take each other's
+ * nodes: two sets of the same name under different parents, a set renamed (with an alias) whose
+ * old name is then given to a new set, and a stack renamed whose old name is then given to a new
+ * stack. Every node must be held by exactly one set, each set must create its own nodes, and
+ * removing or destroying one set must terminate only its own nodes.
+ *
+ * After every step: the live nodes of the emulator are exactly the union of the nodes the sets in
+ * state hold, and no node is held by two sets.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { AdminNodeView, RunningEmulator } from "../../emulator";
+import type { CommandResult, PreviewResult, PreviewStep } from "./harness";
+import {
+  emulatorNodes,
+  expectNoPasswordAnywhere,
+  expectSuccess,
+  liveNodes,
+  mutatingRequests,
+  NODE_SET_TYPE,
+  output,
+  startE2eEmulator,
+  Workspace,
+} from "./harness";
+
+const PROJECT = "cyclecloud-quickstart";
+/** The seed's Standard_Hc44rs bucket has room for 11 nodes: every situation fits. */
+const SPEC = `{ cluster: "hpc", nodearray: "ondemand", machineType: "Standard_Hc44rs" }`;
+
+let emulator: RunningEmulator;
+/** Every workspace (and renamed stack) of the file, for the credentials check. */
+const workspaces: Workspace[] = [];
+
+const ids = (nodes: readonly AdminNodeView[]): string[] => nodes.map((n) => n.record.NodeId);
+const sorted = (values: readonly string[]): string[] => [...values].sort();
+const statuses = (nodes: readonly AdminNodeView[]): string[] => nodes.map((n) => n.record.Status);
+
+/**
+ * The node set steps of a preview, nested sets included (the harness's `steps` keep only top-level
+ * ones: a nested set's URN has its parent's type before its own), as `op urn`, sorted.
+ */
+function nodeSetSteps(preview: PreviewResult): string[] {
+  const steps = (JSON.parse(preview.stdout) as { steps?: PreviewStep[] }).steps ?? [];
+  return steps
+    .filter((s) => s.urn.split("::")[2]?.split("$").pop() === NODE_SET_TYPE)
+    .map((s) => `${s.op} ${s.urn}`)
+    .sort();
+}
+
+/** Lines where a set said it adopted nodes it found under its request id: another set's, here. */
+function adoptions(result: CommandResult): string[] {
+  return output(result)
+    .split("\n")
+    .filter((line) => line.includes("adopting"));
+}
+
+/** A program of the quickstart project: the imports, the spec, then `body`. The connection comes from the stack config. */
+function program(body: string): string {
+  return [
+    `import * as pulumi from "@pulumi/pulumi";`,
+    `import { CycleCloudNodeSet } from "pulumi-cyclecloud";`,
+    ``,
+    `const spec = ${SPEC};`,
+    ``,
+    body.trim(),
+    ``,
+  ].join("\n");
+}
+
+/** The URN of a node set inside a `acme:hpc:Pool` component. */
+function poolSetUrn(ws: Workspace, name: string): string {
+  return `urn:pulumi:${ws.stack}::${PROJECT}::acme:hpc:Pool$${NODE_SET_TYPE}::${name}`;
+}
+
+/** A fresh stack of the quickstart project on a reset emulator, running `text`. */
+async function freshStack(label: string, text: string): Promise<Workspace> {
+  emulator.reset();
+  const ws = await Workspace.create({ example: "quickstart", label });
+  workspaces.push(ws);
+  await ws.init(emulator);
+  await ws.writeProgram(text);
+  return ws;
+}
+
+/** The node ids each node set in the state of these stacks holds, by URN. */
+async function holdings(stacks: readonly Workspace[]): Promise<Record<string, string[]>> {
+  const held: Record<string, string[]> = {};
+  for (const ws of stacks) {
+    for (const set of await ws.nodeSets()) {
+      expect(held[set.urn], `${set.urn} is in two stacks`).toBeUndefined();
+      held[set.urn] = sorted((set.outputs?.["nodeIds"] as string[] | undefined) ?? []);
+    }
+  }
+  return held;
+}
+
+/**
+ * Asserts that the live nodes of the emulator are exactly the nodes the sets in state hold, and
+ * that no node is held by two sets. Returns what each set holds, by URN.
+ */
+async function expectEachLiveNodeHeldOnce(stacks: readonly Workspace[]): Promise<Record<string, string[]>> {
+  const held = await holdings(stacks);
+  const all = Object.values(held).flat();
+  const twice = all.filter((id, index) => all.indexOf(id) !== index);
+  expect(twice, `nodes held by more than one set: ${JSON.stringify(held)}`).toEqual([]);
+  expect(sorted(all), `the sets in state: ${JSON.stringify(held)}`).toEqual(
+    sorted(ids(await liveNodes(emulator))),
+  );
+  return held;
+}
+
+beforeAll(async () => {
+  emulator = await startE2eEmulator();
+});
+
+afterAll(async () => {
+  for (const ws of workspaces) await ws.dispose();
+  await emulator?.close();
+});
+
+describe("two node sets of the same name under different parents", () => {
+  const both = program(`
+class Pool extends pulumi.ComponentResource {
+  constructor(name: string, opts?: pulumi.ComponentResourceOptions) {
+    super("acme:hpc:Pool", name, {}, opts);
+    new CycleCloudNodeSet("workers", { ...spec, count: 2 }, { parent: this });
+    this.registerOutputs({});
+  }
+}
+
+new CycleCloudNodeSet("workers", { ...spec, count: 2 });
+new Pool("pool");
+`);
+  const topOnly = program(`new CycleCloudNodeSet("workers", { ...spec, count: 2 });`);
+
+  let ws: Workspace;
+  let top: string;
+  let pooled: string;
+  /** The nodes the top-level set holds after the first up. */
+  let topNodes: string[];
+
+  beforeAll(async () => {
+    ws = await freshStack("ownership-parents", both);
+    top = ws.urn(PROJECT, "workers");
+    pooled = poolSetUrn(ws, "workers");
+  });
+
+  it("creates two nodes for each set on up, and no node is held by both", async () => {
+    const preview = expectSuccess(await ws.preview());
+    expect(nodeSetSteps(preview)).toEqual([`create ${top}`, `create ${pooled}`].sort());
+
+    const up = expectSuccess(await ws.up());
+    // Kept before any check, so the next steps show what happens to these nodes whatever fails here.
+    topNodes = (await holdings([ws]))[top] ?? [];
+
+    expect(adoptions(up)).toEqual([]);
+    const live = await liveNodes(emulator);
+    expect(statuses(live)).toEqual(["Ready", "Ready", "Ready", "Ready"]);
+    const held = await expectEachLiveNodeHeldOnce([ws]);
+    expect(Object.keys(held).sort()).toEqual([top, pooled].sort());
+    expect(held[top]).toHaveLength(2);
+    expect(held[pooled]).toHaveLength(2);
+  });
+
+  it("terminates only the component's nodes when the component leaves the program", async () => {
+    await ws.writeProgram(topOnly);
+
+    const preview = expectSuccess(await ws.preview());
+    expect(nodeSetSteps(preview)).toEqual([`delete ${pooled}`]);
+    expectSuccess(await ws.up());
+
+    expect(sorted(ids(await emulatorNodes(emulator)))).toEqual(topNodes);
+    expect(statuses(await liveNodes(emulator))).toEqual(["Ready", "Ready"]);
+    expect(await expectEachLiveNodeHeldOnce([ws])).toEqual({ [top]: topNodes });
+  });
+
+  it("still reads the top-level set's own nodes back on refresh", async () => {
+    expectSuccess(await ws.refresh());
+
+    expect(await expectEachLiveNodeHeldOnce([ws])).toEqual({ [top]: topNodes });
+    expect((await ws.nodeSet()).outputs["readyCount"]).toBe(2);
+  });
+
+  it("terminates every node on destroy", async () => {
+    expectSuccess(await ws.destroy());
+
+    expect(await emulatorNodes(emulator)).toEqual([]);
+    expect(await ws.nodeSets()).toEqual([]);
+  });
+});
+
+describe("a node set renamed with an alias, then its old name given to a new set", () => {
+  const workersOnly = program(`new CycleCloudNodeSet("workers", { ...spec, count: 2 });`);
+  const renamed = program(`
+new CycleCloudNodeSet("compute", { ...spec, count: 2 }, { aliases: [{ name: "workers" }] });
+`);
+  const renamedAndNew = program(`
+new CycleCloudNodeSet("compute", { ...spec, count: 2 }, { aliases: [{ name: "workers" }] });
+new CycleCloudNodeSet("workers", { ...spec, count: 1 });
+`);
+
+  let ws: Workspace;
+  let workers: string;
+  let compute: string;
+  /** The two nodes of the first `workers`, which `compute` holds after the rename. */
+  let first: string[];
+
+  beforeAll(async () => {
+    ws = await freshStack("ownership-alias", workersOnly);
+    workers = ws.urn(PROJECT, "workers");
+    compute = ws.urn(PROJECT, "compute");
+    expectSuccess(await ws.up());
+    first = sorted(ids(await liveNodes(emulator)));
+  });
+
+  it("holds the first up's two nodes in `workers`", async () => {
+    expect(first).toHaveLength(2);
+    expect(await expectEachLiveNodeHeldOnce([ws])).toEqual({ [workers]: first });
+  });
+
+  it("renames the set without touching a node", async () => {
+    await ws.writeProgram(renamed);
+    const before = await mutatingRequests(emulator);
+
+    expectSuccess(await ws.up());
+
+    expect(await mutatingRequests(emulator)).toBe(before);
+    expect(sorted(ids(await emulatorNodes(emulator)))).toEqual(first);
+    expect(await expectEachLiveNodeHeldOnce([ws])).toEqual({ [compute]: first });
+  });
+
+  it("creates exactly one new node for a new `workers` beside `compute`, and `compute` keeps its two", async () => {
+    await ws.writeProgram(renamedAndNew);
+
+    const preview = expectSuccess(await ws.preview());
+    expect(preview.steps).toEqual([{ op: "create", urn: workers }]);
+    const up = expectSuccess(await ws.up());
+
+    expect(adoptions(up)).toEqual([]);
+
+    const all = await emulatorNodes(emulator);
+    const added = ids(all).filter((id) => !first.includes(id));
+    expect(added).toHaveLength(1);
+    // Nothing terminated: the emulator holds the first two nodes and the new one, all Ready.
+    expect(sorted(ids(all))).toEqual(sorted([...first, ...added]));
+    expect(statuses(all)).toEqual(["Ready", "Ready", "Ready"]);
+    expect(await expectEachLiveNodeHeldOnce([ws])).toEqual({ [compute]: first, [workers]: added });
+  });
+
+  it("terminates only the new set's node when it leaves the program", async () => {
+    await ws.writeProgram(renamed);
+
+    const preview = expectSuccess(await ws.preview());
+    expect(preview.steps).toEqual([{ op: "delete", urn: workers }]);
+    expectSuccess(await ws.up());
+
+    expect(sorted(ids(await emulatorNodes(emulator)))).toEqual(first);
+    expect(await expectEachLiveNodeHeldOnce([ws])).toEqual({ [compute]: first });
+  });
+
+  it("terminates every node on destroy", async () => {
+    expectSuccess(await ws.destroy());
+
+    expect(await emulatorNodes(emulator)).toEqual([]);
+    expect(await ws.nodeSets()).toEqual([]);
+  });
+});
+
+describe("a stack renamed, then its old name given to a new stack", () => {
+  const workersOnly = program(`new CycleCloudNodeSet("workers", { ...spec, count: 2 });`);
+
+  /** The first stack, then (after the rename) the new stack of the same name. */
+  let ws: Workspace;
+  /** The first stack under its new name. */
+  let old: Workspace;
+  /** The first stack's two nodes. */
+  let first: string[];
+  /** The new stack's two nodes. */
+  let second: string[];
+
+  beforeAll(async () => {
+    ws = await freshStack("ownership-stack", workersOnly);
+    expectSuccess(await ws.up());
+    first = sorted(ids(await liveNodes(emulator)));
+  });
+
+  it("keeps the nodes in the renamed stack's state, touching none", async () => {
+    expect(first).toHaveLength(2);
+    const before = await mutatingRequests(emulator);
+
+    old = await ws.renameStack(`${ws.stack}-old`);
+    workspaces.push(old);
+
+    expect(await mutatingRequests(emulator)).toBe(before);
+    expect(await expectEachLiveNodeHeldOnce([old])).toEqual({ [old.urn(PROJECT, "workers")]: first });
+  });
+
+  it("creates two new nodes in a new stack of the old name, which holds only its own", async () => {
+    // `stack init` of the old name, configured as the first stack was.
+    await ws.init(emulator);
+    expect(await ws.nodeSets()).toEqual([]);
+
+    const preview = expectSuccess(await ws.preview());
+    expect(preview.steps).toEqual([{ op: "create", urn: ws.urn(PROJECT, "workers") }]);
+    const up = expectSuccess(await ws.up());
+
+    expect(adoptions(up)).toEqual([]);
+
+    const live = await liveNodes(emulator);
+    expect(statuses(live)).toEqual(["Ready", "Ready", "Ready", "Ready"]);
+    second = sorted(ids(live).filter((id) => !first.includes(id)));
+    expect(second).toHaveLength(2);
+    expect(await expectEachLiveNodeHeldOnce([old, ws])).toEqual({
+      [old.urn(PROJECT, "workers")]: first,
+      [ws.urn(PROJECT, "workers")]: second,
+    });
+  });
+
+  it("terminates only the new stack's nodes on its destroy", async () => {
+    expectSuccess(await ws.destroy());
+
+    expect(sorted(ids(await emulatorNodes(emulator)))).toEqual(first);
+    expect(await ws.nodeSets()).toEqual([]);
+    expect(await expectEachLiveNodeHeldOnce([old, ws])).toEqual({ [old.urn(PROJECT, "workers")]: first });
+  });
+
+  it("still reads the renamed stack's nodes back on refresh", async () => {
+    expectSuccess(await old.refresh());
+
+    expect(await expectEachLiveNodeHeldOnce([old, ws])).toEqual({ [old.urn(PROJECT, "workers")]: first });
+    expect((await old.nodeSet()).outputs["readyCount"]).toBe(2);
+  });
+
+  it("terminates the renamed stack's nodes on its destroy", async () => {
+    expectSuccess(await old.destroy());
+
+    expect(await emulatorNodes(emulator)).toEqual([]);
+    expect(await old.nodeSets()).toEqual([]);
+  });
+});
+
+describe("credentials", () => {
+  it("never printed the password, and neither state nor stack config holds it in clear", async () => {
+    await expectNoPasswordAnywhere(workspaces);
+  });
+});
