@@ -1,7 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import { CycleCloudClient } from "./client";
-import { resolveConnection } from "./connection";
-import type { ConnectionArgs } from "./resource/inputs";
+import { ConnectionConfigError, resolveConnection } from "./connection";
+import { INPUT_FIELDS } from "./resource/inputs";
+import type { ConnectionArgs, PlainConnectionArgs } from "./resource/inputs";
 import type { ClusterStatus } from "./schemas";
 
 export interface GetClusterStatusArgs {
@@ -12,7 +13,11 @@ export interface GetClusterStatusArgs {
    * @default false
    */
   nodes?: boolean;
-  /** @default stack config `cyclecloud:*`, then `CYCLECLOUD_*` environment variables */
+  /**
+   * Each field may be an `Input` (e.g. `config.requireSecret(...)`); all must be known, so an
+   * output of a resource not yet created fails during preview: use {@link getClusterStatusOutput}.
+   * @default stack config `cyclecloud:*`, then `CYCLECLOUD_*` environment variables
+   */
   connection?: ConnectionArgs;
 }
 
@@ -22,12 +27,54 @@ export interface GetClusterStatusOutputArgs {
   connection?: pulumi.Input<ConnectionArgs>;
 }
 
+/** The fields of {@link ConnectionArgs}, in order. */
+const CONNECTION_FIELDS = [
+  "url",
+  "username",
+  "password",
+  "caCert",
+  "caCertPath",
+  "insecure",
+  "timeoutSeconds",
+] as const satisfies readonly (keyof PlainConnectionArgs)[];
+
+/**
+ * Resolves each `Input` field of a connection (plain value, Promise or Output) to its value, the
+ * way Pulumi resolves the arguments of an invoke (`pulumi.runtime.serializeProperty`): secrets are
+ * unwrapped, and an Output that is unknown (preview) fails, naming the field, instead of waiting
+ * for a value that will not come.
+ */
+async function resolveConnectionInputs(connection: ConnectionArgs): Promise<PlainConnectionArgs | undefined> {
+  const resolved: Record<string, unknown> = {};
+  for (const field of CONNECTION_FIELDS) {
+    const input = connection[field];
+    if (input === undefined) continue;
+    let value: unknown = await pulumi.runtime.serializeProperty(`connection.${field}`, input);
+    if (value === pulumi.runtime.unknownValue) {
+      throw new ConnectionConfigError(
+        `\`connection.${field}\` is not known yet during preview: it depends on a resource output that ` +
+          "only `pulumi up` computes. getClusterStatus needs every connection setting known; use " +
+          "getClusterStatusOutput (its result is unknown during preview), or a value known at preview " +
+          "such as stack config (`config.requireSecret`, `cyclecloud:*`).",
+      );
+    }
+    if (pulumi.runtime.isRpcSecret(value)) value = pulumi.runtime.unwrapRpcSecret(value);
+    if (value !== undefined && value !== null) resolved[field] = value;
+  }
+  const parsed = INPUT_FIELDS.connection.safeParse(resolved);
+  if (!parsed.success) {
+    throw new ConnectionConfigError(parsed.error.issues[0]?.message ?? "`connection` is not valid");
+  }
+  return parsed.data;
+}
+
 /**
  * Reads a cluster's status: nodearrays, buckets and their capacity. Runs in the program, in
  * preview as well, so a program can check capacity before declaring node sets (see `capacityFit`).
  */
 export async function getClusterStatus(args: GetClusterStatusArgs): Promise<ClusterStatus> {
-  const connection = resolveConnection(args.connection, (key) => pulumi.runtime.getConfig(key));
+  const explicit = args.connection === undefined ? undefined : await resolveConnectionInputs(args.connection);
+  const connection = resolveConnection(explicit, (key) => pulumi.runtime.getConfig(key));
   const client = new CycleCloudClient({
     ...connection,
     logger: (line) => pulumi.log.warn(`cyclecloud: ${line}`),
@@ -35,12 +82,15 @@ export async function getClusterStatus(args: GetClusterStatusArgs): Promise<Clus
   return client.getClusterStatus(args.cluster, { nodes: args.nodes ?? false });
 }
 
-/** {@link getClusterStatus} for `Input` arguments, as an `Output`. */
+/**
+ * {@link getClusterStatus} for `Input` arguments, as an `Output`: unknown while any argument is
+ * unknown (preview), secret when any argument is secret.
+ */
 export function getClusterStatusOutput(args: GetClusterStatusOutputArgs): pulumi.Output<ClusterStatus> {
   return pulumi.output(args).apply((resolved) => {
     const plain: GetClusterStatusArgs = { cluster: resolved.cluster };
     if (resolved.nodes !== undefined) plain.nodes = resolved.nodes;
-    if (resolved.connection !== undefined) plain.connection = resolved.connection as ConnectionArgs;
+    if (resolved.connection !== undefined) plain.connection = resolved.connection;
     return getClusterStatus(plain);
   });
 }

@@ -1,10 +1,10 @@
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
-import type { ConnectionArgs } from "./resource/inputs";
+import type { ConnectionArgs, PlainConnectionArgs } from "./resource/inputs";
 import { CycleCloudError } from "./client/errors";
 
-export type { ConnectionArgs };
+export type { ConnectionArgs, PlainConnectionArgs };
 
 /** A fully resolved connection: what the client needs. */
 export interface ResolvedConnection {
@@ -39,10 +39,11 @@ export class ConnectionConfigError extends CycleCloudError {
  * Resolves the CycleCloud connection, setting by setting: the explicit `connection` argument
  * first, then stack config (`cyclecloud:*`), then the environment (`CYCLECLOUD_*`). Used by the
  * program (getClusterStatus) and by the provider process (with the config `configure` received),
- * so both always agree. `CYCLECLOUD_CA_CERT` may hold PEM text or a file path.
+ * so both always agree. `CYCLECLOUD_CA_CERT` may hold PEM text or a file path. `explicit` holds
+ * plain values: a program's `Input`s are resolved first (see getClusterStatus).
  */
 export function resolveConnection(
-  explicit: ConnectionArgs | undefined,
+  explicit: PlainConnectionArgs | undefined,
   config: ConfigLookup,
   env: Record<string, string | undefined> = process.env,
 ): ResolvedConnection {

@@ -1,3 +1,4 @@
+import type * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 
 /** The value Pulumi passes for an input that is unknown during preview. */
@@ -166,7 +167,20 @@ export const INPUT_FIELDS = {
   baseRequestId: z.string().optional(),
 } as const;
 
-export type ConnectionArgs = z.infer<typeof connectionSchema>;
+/**
+ * Connection settings as plain values: what `check` validates, what the provider keeps in its
+ * inputs and what `resolveConnection` reads. Internal; programs pass {@link ConnectionArgs}.
+ */
+export type PlainConnectionArgs = z.infer<typeof connectionSchema>;
+
+/**
+ * Connection settings given by a program (`connection` of a node set or of `getClusterStatus`).
+ * Every field is an `Input`, e.g. `config.requireSecret("cyclecloudPassword")`; any field left out
+ * falls back to stack config `cyclecloud:*`, then `CYCLECLOUD_*` environment variables.
+ */
+export type ConnectionArgs = {
+  [K in keyof PlainConnectionArgs]?: pulumi.Input<PlainConnectionArgs[K]>;
+};
 export type AdoptExisting = NonNullable<z.infer<typeof INPUT_FIELDS.adoptExisting>>;
 
 /** The inputs of a node set after `check`: validated, defaults applied, base request id fixed. */
@@ -195,7 +209,7 @@ export interface NodeSetInputs {
   deleteBeforeReplace: boolean;
   externalRemovals: ExternalRemovals;
   adoptExisting?: AdoptExisting;
-  connection?: ConnectionArgs;
+  connection?: PlainConnectionArgs;
   /** Base of every create request id of this set (see request-id.ts). */
   baseRequestId: string;
 }

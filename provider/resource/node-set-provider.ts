@@ -11,7 +11,7 @@ import type { ConfigLookup } from "../connection";
 import { connectionKey, resolveConnection } from "../connection";
 import type { ClusterStatus } from "../schemas";
 import { describeDiff, diffNodeSet } from "./diff-node-set";
-import type { CheckFailure, ConnectionArgs, NodeSetInputs } from "./inputs";
+import type { CheckFailure, NodeSetInputs, PlainConnectionArgs } from "./inputs";
 import { containsUnknown, INPUT_KEYS, UNKNOWN, validateInputs, withDefaults } from "./inputs";
 import type { OperationContext, SetHoldings } from "./node-set-operations";
 import {
@@ -80,7 +80,7 @@ function log(inputs: Pick<NodeSetInputs, "identity" | "name">, line: string): vo
   console.log(`cyclecloud ${setName(inputs)}: ${line}`);
 }
 
-function clientFor(connection: ConnectionArgs | undefined): CycleCloudClient {
+function clientFor(connection: PlainConnectionArgs | undefined): CycleCloudClient {
   const resolved = resolveConnection(connection, stackConfig);
   const key = connectionKey(resolved);
   let client = clients.get(key);
