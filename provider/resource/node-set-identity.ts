@@ -42,7 +42,7 @@ export class CycleCloudNodeSetIdentity extends pulumi.dynamic.Resource {
       nodeSetIdentityProviderShim,
       setName,
       {
-        setUrn: pulumi.createUrn(setName, NODE_SET_TYPE, setOptions.parent),
+        setUrn: pulumi.createUrn(setName, NODE_SET_TYPE, urnOf(setOptions.parent)),
         createdFor: undefined,
         identity: undefined,
       },
@@ -51,6 +51,21 @@ export class CycleCloudNodeSetIdentity extends pulumi.dynamic.Resource {
       "CycleCloudNodeSetIdentity",
     );
   }
+}
+
+/**
+ * The URN of a parent, as a plain promise. Not `parent.urn` itself: an output of a component carries
+ * a dependency on every child of the component, the set among them, and the set waits for its
+ * identity: Pulumi would wait forever (a set inside a component's constructor never registered).
+ */
+function urnOf(parent: pulumi.Resource | undefined): Promise<string> | undefined {
+  if (parent === undefined) return undefined;
+  return new Promise((resolve) => {
+    parent.urn.apply((urn) => {
+      resolve(urn);
+      return urn;
+    });
+  });
 }
 
 /**

@@ -51,6 +51,11 @@ const bucketIds = new Map<string, string>();
  */
 const replacementBases = new Map<string, string>();
 /**
+ * Delete-first replacements seen by `check`, by identity and replace inputs: the old set's spec and
+ * node count, freed before the new set is created (read again by the engine's second `check`).
+ */
+const deleteFirstReplacements = new Map<string, { spec: NodeSpec; nodes: number }>();
+/**
  * Increases approved by preflight in this process, per set, while the status they were checked
  * against is cached: the next set of the same plan is checked against what is left.
  */
@@ -166,6 +171,7 @@ export function resetProviderState(): void {
   plannedIncreases.clear();
   bucketIds.clear();
   replacementBases.clear();
+  deleteFirstReplacements.clear();
 }
 
 function forgetStatusOf(inputs: NodeSetInputs): void {
@@ -284,15 +290,26 @@ async function preflight(olds: Record<string, unknown>, inputs: NodeSetInputs): 
   }
   let plan = others > 0 ? ` (after ${others} node(s) for other sets of this plan)` : "";
   const oldCount = typeof olds["count"] === "number" ? olds["count"] : 0;
+  const replacementKey = canonicalJson([
+    inputs.identity,
+    Object.fromEntries(REPLACE_KEYS.map((k) => [k, inputs[k]])),
+  ]);
   if (replacement && inputs.deleteBeforeReplace && oldCount > 0 && olds["cluster"] === inputs.cluster) {
-    // The old set's nodes are terminated before the new ones are created: their room is free.
-    const oldSpec = {
-      nodearray: String(olds["nodearray"]),
-      machineType: typeof olds["machineType"] === "string" ? olds["machineType"] : undefined,
-      placementGroupId: typeof olds["placementGroupId"] === "string" ? olds["placementGroupId"] : undefined,
-    };
-    status = withAddedNodes(status, oldSpec, -oldCount);
-    plan += ` (after the replaced set's ${oldCount} node(s) are terminated first)`;
+    deleteFirstReplacements.set(replacementKey, {
+      spec: {
+        nodearray: String(olds["nodearray"]),
+        machineType: typeof olds["machineType"] === "string" ? olds["machineType"] : undefined,
+        placementGroupId: typeof olds["placementGroupId"] === "string" ? olds["placementGroupId"] : undefined,
+      },
+      nodes: oldCount,
+    });
+  }
+  // The old set's nodes are terminated before the new ones are created: their room is free. (The
+  // engine checks a replacement twice, with the old inputs, then with none: both see it.)
+  const freed = inputs.deleteBeforeReplace ? deleteFirstReplacements.get(replacementKey) : undefined;
+  if (freed && (replacement || Object.keys(olds).length === 0)) {
+    status = withAddedNodes(status, freed.spec, -freed.nodes);
+    plan += ` (after the replaced set's ${freed.nodes} node(s) are terminated first)`;
   }
   let fit = capacityFit(status, nodeSpec, increase);
   if (!fit.fits && fit.problem === undefined && !containsUnknown(inputs.baseRequestId)) {
@@ -711,7 +728,8 @@ async function convergeKeepingTrack(
       { nodes: state.nodes.length, ready: state.readyCount },
       error,
     );
-    throw new NodeSetPartialFailure(message, id, state, [reason]);
+    // The engine shows the reasons of a partial failure, not its message: give it the whole story.
+    throw new NodeSetPartialFailure(message, id, state, [message]);
   }
 }
 

@@ -19,6 +19,7 @@ const URL = "https://cc.example.com:8443";
 const PASSWORD = "hunter2-secret";
 
 interface Registered {
+  type: string;
   name: string;
   inputs: Record<string, unknown>;
 }
@@ -28,7 +29,7 @@ beforeAll(async () => {
   await pulumi.runtime.setMocks(
     {
       newResource: (args) => {
-        registered.push({ name: args.name, inputs: args.inputs as Record<string, unknown> });
+        registered.push({ type: args.type, name: args.name, inputs: args.inputs as Record<string, unknown> });
         return { id: `${args.name}-id`, state: { ...args.inputs, hostnames: [] } };
       },
       call: () => ({}),
@@ -53,7 +54,9 @@ const asSecret = (value: unknown) => ({
 
 async function connectionSent(name: string, set: CycleCloudNodeSet): Promise<unknown> {
   await outputValue(set.hostnames);
-  return registered.find((r) => r.name === name)?.inputs["connection"];
+  return registered.find((r) => r.name === name && r.type.endsWith(":CycleCloudNodeSet"))?.inputs[
+    "connection"
+  ];
 }
 
 describe("the issue's snippet", () => {

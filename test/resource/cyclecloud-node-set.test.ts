@@ -105,4 +105,27 @@ describe("CycleCloudNodeSet wiring", () => {
     await outputValue(set.hostnames);
     expect(find(SET_TYPE, "deleteFirst")?.inputs["deleteBeforeReplace"]).toBe(true);
   });
+
+  // Was a defect: the identity took its parent's URN as an output, which carries a dependency on
+  // every child of the component, the set among them; the set waits for its identity, so neither
+  // ever registered (the engine reported "promises were still active").
+  it("registers a set declared inside a component's constructor, with its full URN in its identity", async () => {
+    const { CycleCloudNodeSet } = await import("../../provider");
+    class Pool extends pulumi.ComponentResource {
+      readonly workers: InstanceType<typeof CycleCloudNodeSet>;
+      constructor(name: string) {
+        super("acme:hpc:Pool", name);
+        this.workers = new CycleCloudNodeSet(
+          "pooled",
+          { cluster: "hpc", nodearray: "ondemand", count: 1 },
+          { parent: this },
+        );
+      }
+    }
+    const pool = new Pool("pool");
+    expect(await outputValue(pool.workers.hostnames)).toEqual(["ip-0A010004"]);
+    expect(find(SET_TYPE, "pooled")?.inputs["identity"]).toBe(
+      `urn:pulumi:prod::hpc-infra::acme:hpc:Pool$${SET_TYPE}::pooled#token`,
+    );
+  });
 });
