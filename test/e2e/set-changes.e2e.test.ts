@@ -101,8 +101,8 @@ describe("a replacement in a cluster that cannot hold the old and the new set at
       "{ deleteBeforeReplace: true }",
     );
 
-    const preview = expectSuccess(await ws.preview());
-    expect(preview.steps.map((s) => s.op)).toEqual(["replace"]);
+    expect(expectSuccess(await ws.preview()).steps.map((s) => s.op)).toEqual(["replace"]);
+    const preview = expectSuccess(await ws.pulumi(["preview"]));
     expect(output(preview)).toContain(
       `+3 requested, 4 available (binding limit: bucket availableCount) - fits (after the replaced set's 3 node(s) are terminated first)`,
     );

@@ -1,0 +1,128 @@
+/**
+ * Issue 15 at the provider level: identities keep sets apart, state of 0.1.0 keeps its request ids,
+ * a delete-first replacement is counted by preflight, and `externalRemovals: "forget"`.
+ */
+import { describe, expect, it, vi } from "vitest";
+import type { NodeSetState } from "../../provider/resource/node-set-state";
+import {
+  admin,
+  checked,
+  createSet,
+  declare,
+  liveNodes,
+  mutations,
+  provider,
+  useProviderEmulator,
+} from "./harness";
+
+const env = useProviderEmulator(["log", "error"]);
+
+describe("identities", () => {
+  it("gives two sets of the same name but different identities their own nodes", async () => {
+    const first = await createSet(
+      declare({ identity: "urn:a::workers#aaaa", name: "workers", machineType: "Standard_Hc44rs" }),
+    );
+    const second = await createSet(
+      declare({ identity: "urn:b::workers#bbbb", name: "workers", machineType: "Standard_Hc44rs" }),
+    );
+    expect(second.id).not.toBe(first.id);
+    expect(env.emu.counters().create).toBe(2);
+    expect(second.state.nodeIds.filter((id) => first.state.nodeIds.includes(id))).toEqual([]);
+    expect(liveNodes(env.emu, [...first.state.requestIds, ...second.state.requestIds])).toHaveLength(4);
+  });
+
+  it("keeps the base request id of state written by 0.1.0 (identity `project/stack/name`) under a new identity", async () => {
+    const { id, state } = await createSet(declare({ identity: "proj/stack/workers" }));
+    const news = { ...declare({ identity: "urn:pulumi:stack::proj::t::workers#cccc", name: "workers" }) };
+    delete news["identity"];
+    const inputs = await checked({ ...news, identity: "urn:pulumi:stack::proj::t::workers#cccc" }, state);
+    expect(inputs["baseRequestId"]).toBe(id);
+    expect(await provider.diff(id, state, inputs)).toEqual({
+      changes: false,
+      replaces: [],
+      deleteBeforeReplace: false,
+    });
+  });
+});
+
+describe("a delete-first replacement in a full bucket", () => {
+  it("is refused create-first as a replacement, and fits once the old nodes count as freed", async () => {
+    await admin(env.emu, "/capacity", {
+      cluster: "hpc",
+      nodearray: "ondemand",
+      machineType: "Standard_Hc44rs",
+      maxCount: 4,
+    });
+    const { state } = await createSet(
+      declare({ count: 3, machineType: "Standard_Hc44rs", nodeAttributes: { Tags: { v: "1" } } }),
+    );
+    const before = mutations(env.emu);
+    const news = {
+      ...declare({ count: 3, machineType: "Standard_Hc44rs", nodeAttributes: { Tags: { v: "2" } } }),
+      identity: state.identity,
+    };
+
+    const refused = await provider.check(state, news);
+    expect(refused.failures).toEqual([
+      {
+        property: "nodeAttributes",
+        reason:
+          "preflight hpc/ondemand Standard_Hc44rs: +3 requested, 1 available (binding limit: bucket availableCount) - does not fit; " +
+          "this is a replacement (`nodeAttributes` changed): its 3 new node(s) are created before the 3 old one(s) are terminated. " +
+          "Set `deleteBeforeReplace: true` (the input or the resource option) to terminate the old nodes first, free capacity in the cluster, " +
+          'or set `preflight: "warn"` to try anyway',
+      },
+    ]);
+
+    const deleteFirst = { ...news, deleteBeforeReplace: true };
+    expect((await provider.check(state, deleteFirst)).failures).toEqual([]);
+    // The engine's second check of a replacement has no old inputs: it sees the freed room too.
+    expect((await provider.check({}, deleteFirst)).failures).toEqual([]);
+    expect(mutations(env.emu)).toBe(before);
+  });
+});
+
+describe('externalRemovals: "forget"', () => {
+  it("forgets a node removed outside Pulumi on refresh and does not re-create it on update", async () => {
+    const { id, state } = await createSet(
+      declare({ count: 3, machineType: "Standard_Hc44rs", externalRemovals: "forget" }),
+    );
+    const [gone] = state.nodes;
+    if (!gone) throw new Error("no node");
+    await admin(env.emu, "/remove-nodes", { ids: [gone.id] });
+
+    const read = await provider.read(id, state);
+    const refreshed = read.props as NodeSetState;
+    expect(refreshed.forgottenCount).toBe(1);
+    expect(refreshed.nodeIds).toHaveLength(2);
+    const inputs = read.inputs as Record<string, unknown>;
+    expect((await provider.diff(id, refreshed, inputs)).changes).toBe(false);
+
+    const creates = env.emu.counters().create;
+    const updated = (await provider.update(id, refreshed, { ...inputs, readyTimeoutSeconds: 60 }))
+      .outs as NodeSetState;
+    expect(env.emu.counters().create).toBe(creates);
+    expect(updated.nodeIds).toEqual(refreshed.nodeIds);
+    expect(updated.forgottenCount).toBe(1);
+
+    const grown = (await provider.update(id, updated, { ...inputs, count: 4 })).outs as NodeSetState;
+    expect(grown.nodeIds).toHaveLength(4);
+    expect(grown.forgottenCount).toBeUndefined();
+  });
+
+  it('re-creates it with the default "replace"', async () => {
+    const { id, state } = await createSet(declare({ count: 2 }));
+    const [gone] = state.nodes;
+    if (!gone) throw new Error("no node");
+    await admin(env.emu, "/remove-nodes", { ids: [gone.id] });
+    const read = await provider.read(id, state);
+    const refreshed = read.props as NodeSetState;
+    expect(refreshed.forgottenCount).toBeUndefined();
+    const logs: string[] = [];
+    vi.spyOn(console, "log").mockImplementation((line: string) => void logs.push(line));
+    expect((await provider.diff(id, refreshed, read.inputs as Record<string, unknown>)).changes).toBe(true);
+    expect(logs).toContainEqual(
+      expect.stringMatching(/^cyclecloud set\d+-\d+: update: 1 missing; count 2 unchanged$/),
+    );
+  });
+});
