@@ -112,8 +112,9 @@ export function describeDiff(
   }
   const parts = [...diff.nodes];
   const settings = diff.updates.filter((k) => k !== "count").map(change);
+  const held = olds.nodes?.length ?? 0;
   const count = diff.updates.includes("count")
-    ? change("count")
+    ? `${change("count")}${typeof news["count"] === "number" && typeof old["count"] === "number" && held !== old["count"] ? ` (the set holds ${held})` : ""}`
     : typeof news["count"] === "number" && diff.nodes.length > 0
       ? `count ${news["count"]} unchanged`
       : undefined;

@@ -251,6 +251,26 @@ async function preflight(olds: Record<string, unknown>, inputs: NodeSetInputs): 
   const replacement = Object.keys(olds).length > 0 && changed.length > 0;
   const before = !replacement && typeof olds["count"] === "number" ? olds["count"] : 0;
   let increase = inputs.count - before;
+  let heldNote = "";
+  if (
+    inputs.externalRemovals === "forget" &&
+    !replacement &&
+    typeof olds["count"] === "number" &&
+    olds["count"] !== inputs.count &&
+    !containsUnknown(inputs.baseRequestId)
+  ) {
+    // A new `count` is counted from what the set holds, which is less than its old `count` once it
+    // forgot nodes something else removed: the increase is what it will really ask for.
+    let held: number;
+    try {
+      held = await nodesHeldBySet(inputs);
+    } catch (error) {
+      return [{ property: "adoptExisting", reason: errorText(error) }];
+    }
+    if (held !== before)
+      heldNote = ` (the set holds ${held} node(s): the others were removed outside Pulumi)`;
+    increase = inputs.count - held;
+  }
   if (increase <= 0) return [];
 
   let status: ClusterStatus;
@@ -288,7 +308,7 @@ async function preflight(olds: Record<string, unknown>, inputs: NodeSetInputs): 
     if (findBucket(status, planned.spec)?.bucketId === findBucket(status, nodeSpec)?.bucketId)
       others += planned.nodes;
   }
-  let plan = others > 0 ? ` (after ${others} node(s) for other sets of this plan)` : "";
+  let plan = `${heldNote}${others > 0 ? ` (after ${others} node(s) for other sets of this plan)` : ""}`;
   const oldCount = typeof olds["count"] === "number" ? olds["count"] : 0;
   const replacementKey = canonicalJson([
     inputs.identity,

@@ -62,7 +62,8 @@ describe("a delete-first replacement in a full bucket", () => {
       identity: state.identity,
     };
 
-    const refused = await provider.check(state, news);
+    const olds = state as unknown as Record<string, unknown>;
+    const refused = await provider.check(olds, news);
     expect(refused.failures).toEqual([
       {
         property: "nodeAttributes",
@@ -75,7 +76,7 @@ describe("a delete-first replacement in a full bucket", () => {
     ]);
 
     const deleteFirst = { ...news, deleteBeforeReplace: true };
-    expect((await provider.check(state, deleteFirst)).failures).toEqual([]);
+    expect((await provider.check(olds, deleteFirst)).failures).toEqual([]);
     // The engine's second check of a replacement has no old inputs: it sees the freed room too.
     expect((await provider.check({}, deleteFirst)).failures).toEqual([]);
     expect(mutations(env.emu)).toBe(before);
@@ -105,7 +106,16 @@ describe('externalRemovals: "forget"', () => {
     expect(updated.nodeIds).toEqual(refreshed.nodeIds);
     expect(updated.forgottenCount).toBe(1);
 
-    const grown = (await provider.update(id, updated, { ...inputs, count: 4 })).outs as NodeSetState;
+    // Preflight counts the increase from what the set holds (2), not from its old count (3).
+    const logs: string[] = [];
+    vi.spyOn(console, "log").mockImplementation((line: string) => void logs.push(line));
+    const grow = await provider.check(inputs, { ...inputs, count: 4 });
+    expect(grow.failures).toEqual([]);
+    expect(logs.find((l) => l.includes("preflight"))).toMatch(
+      /: preflight hpc\/ondemand Standard_Hc44rs: \+2 requested, \d+ available \(binding limit: bucket availableCount\) - fits \(the set holds 2 node\(s\): the others were removed outside Pulumi\)$/,
+    );
+    const grown = (await provider.update(id, updated, grow.inputs as Record<string, unknown>))
+      .outs as NodeSetState;
     expect(grown.nodeIds).toHaveLength(4);
     expect(grown.forgottenCount).toBeUndefined();
   });
