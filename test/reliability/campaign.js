@@ -11,15 +11,29 @@
  * `RELIABILITY_DIST=DIR` runs against another compiled tree than `dist/`.
  *
  * A seeded random program over several node sets (create, grow, shrink, change machine type or
- * `nodeAttributes` = replace, remove, re-run unchanged, refresh; the last set has an explicit
- * `requestId`) is deployed step by step the way the Pulumi engine does it:
+ * `nodeAttributes` = replace, remove, re-run unchanged, refresh, rename or move with an alias, a new
+ * set under a renamed set's old name, a set of the same name as another under another parent; the
+ * last slot has an explicit `requestId`) is deployed step by step the way the Pulumi engine does it:
  * a fresh provider process per command (configure), every check first (a refused plan changes
  * nothing), diffs, creates/updates/replacements in parallel (replacement = create-before-delete),
  * then, only when nothing failed, the deletes: replaced sets (also those left pending by an earlier
  * failed deployment, as Pulumi 3.248's GenerateDeletes does) and sets removed from the program.
  * On success the engine stores the outs;
  * on a NodeSetPartialFailure it stores `error.properties` (and re-runs update next time); on any
- * other error it keeps the old state (a create records nothing).
+ * other error it keeps the old state (a create records nothing). A set left unchanged (diff: no
+ * change) keeps its outputs and takes the new inputs, as a same step does.
+ *
+ * Identities are modelled as the engine now makes them: each node set comes with a
+ * CycleCloudNodeSetIdentity whose create makes a random token (here from a second RNG of the seed,
+ * so runs replay), and the set's input `identity` is `<URN first declared under>#<token>`. The
+ * identity is created once the plan passes (even when the set's own create then fails), moves with
+ * its set on a rename or move with `aliases` (its diff never changes), and is deleted with the set
+ * once nothing in state refers to it; a set declared under a URN whose identity is still in state
+ * gets that identity back (the same resource to the engine). Sets are told apart by URN (or alias):
+ * a new set under a renamed set's old URN, or of another set's name under another parent (a
+ * component), is another resource with a new identity. Renames and reuse of old URNs stay within
+ * what the engine accepts: an old URN is reused only once nothing in state is left under it, and
+ * its alias is then dropped from the program (Pulumi refuses one URN claimed twice).
  *
  * Before each step the emulator gets faults: 500/502/503 with and without Retry-After, 429, answers
  * slower than the client timeout, connection resets before and after the server commits, partial
@@ -32,13 +46,24 @@
  *   ghost       a node a refreshed state holds that the cluster does not have
  *   duplicate   after a successful deployment, more live nodes of a set than its `count`
  *   overshoot   at any time, more healthy nodes of a set than any count it was asked for
- *   shortfall   after a successful deployment, a set it changed without exactly `count` ready nodes
- *   shared      a node held by two sets in state at once (after a refresh)
+ *   shortfall   after a successful deployment, a set it created, updated or replaced without exactly
+ *               `count` ready nodes (deleting the set it replaced does not change it)
+ *   shared      a node held by two sets in state at once (after a refresh); a set holding a node
+ *               made under another base request id than its own; two sets of different identities
+ *               (no explicit `requestId`) with the same base request id
+ *   renamed     a rename or move with an alias that changed the set's identity or base request id,
+ *               replaced it, or (when the set was left unchanged or the deployment succeeded) made
+ *               it drop a node it held that is still live, or hold one not made under its base
  *   absorbed    a step failed although its only faults were transient (5xx, 429, slow, resets) and
  *               no route got more failing requests than the client retries, after a good deployment
- *   lost        a successful deployment terminated a node of a set in the program that it did not change
+ *   lost        a successful deployment terminated a node of a set in the program that it did not
+ *               change (nor delete a set of its slot)
  *   leftover    after a successful deployment, a set still in state that the program removed
- *   message     a failed call whose message does not name the operation and the cause
+ *   message     a failed call whose message does not name the operation and the cause; for a
+ *               create, update, delete or read: a message not of the form `<name>: <operation>
+ *               failed|did not finish: <cause>; <what became of the nodes and state>[. <next step>]`,
+ *               or naming another operation than the call's, a name the set never had, or a cause
+ *               that says nothing of what went wrong
  *   struct      state holding `undefined` (Pulumi cannot store it)
  *   secret      the password (or its Basic header) in any message, output, state or emulator log
  *   refresh     a refresh that fails with no fault injected
@@ -134,7 +159,29 @@ const ROUTES = [
   ["status", 1],
 ];
 
-const OPERATIONS = ["create", "grow", "shrink", "retype", "retag", "remove", "reup", "refresh"];
+const OPERATIONS = [
+  "create",
+  "grow",
+  "shrink",
+  "retype",
+  "retag",
+  "remove",
+  "reup",
+  "refresh",
+  "rename",
+  "reuse",
+  "twin",
+];
+
+/** URNs the campaign's sets are declared under (as `pulumi.createUrn` makes them). */
+const PROJECT = "reliability";
+const STACK = "campaign";
+const NODE_SET_TYPE = "pulumi-nodejs:dynamic/cyclecloud:CycleCloudNodeSet";
+/** The component some sets are declared under (`parent: "group"`). */
+const GROUP_TYPE = "reliability:index:Group";
+function urnOf(name, parent) {
+  return `urn:pulumi:${STACK}::${PROJECT}::${parent ? `${GROUP_TYPE}$` : ""}${NODE_SET_TYPE}::${name}`;
+}
 
 /** A failed call must say what was attempted... */
 const NAMES_OPERATION =
@@ -228,14 +275,57 @@ function baseOf(requestId) {
 const HEALTHY = new Set(["Acquiring", "Preparing", "Ready", "Allocation", "Off"]);
 const LEAVING = new Set(["Terminating", "Terminated", "Stopping"]);
 
-/** Why a failure message is not good enough, or undefined. */
-function messageProblem(message) {
+/**
+ * The form of a node set operation's failure (provider/resource/failure-messages.ts): `<name>:
+ * <operation> failed: <cause>; <what became of the nodes and state>[. <next step>]`, or `... did
+ * not finish: ...` when nodes changed and the set is recorded with them.
+ */
+const OPERATION_FAILURE =
+  /^(.+?): (create of .+?|(?:grow|shrink) from \d+ to \d+ nodes|update \(\d+ nodes\)|destroy \((?:terminate|deallocate) its nodes\)|refresh) (failed|did not finish): ([\s\S]*)$/;
+/** What became of the nodes and state, after the cause (leftmost), by outcome. */
+const CONSEQUENCES = {
+  failed:
+    /; (nothing was created and nothing is recorded in state|no node was changed and the state still lists the set's \d+ node\(s\)|the set stays in state with the \d+ node\(s\) it holds)(\. \S[\s\S]*)?$/,
+  "did not finish": /; (the set is recorded with the \d+ node\(s\) it holds \(\d+ ready\))(\. \S[\s\S]*)?$/,
+};
+/** The operation a failure of each provider call must name. */
+const CALL_OPERATIONS = {
+  create: /^create of /,
+  "replace-create": /^create of /,
+  update: /^(grow from|shrink from|update \()/,
+  delete: /^destroy \(/,
+  read: /^refresh$/,
+};
+
+/**
+ * Why a failure message is not good enough, or undefined. `call` (optional): `{ op, names }`, the
+ * campaign's name of the failed call and every name the set was declared under; a create, update,
+ * delete or read must then fail in the form of {@link OPERATION_FAILURE}, naming one of `names`,
+ * the call's operation, and a cause of its own (the form's "failed" says nothing by itself).
+ */
+function messageProblem(message, call) {
   if (typeof message !== "string" || message.trim() === "") return "empty message";
   if (/\brequest failed\b/i.test(message) && message.length < 40) return "bare 'Request failed'";
   if (/\bundefined\b|\[object Object\]|\bNaN\b/.test(message))
     return "contains undefined/[object Object]/NaN";
-  if (!NAMES_OPERATION.test(message)) return "does not name the operation";
-  if (!NAMES_CAUSE.test(message)) return "does not name the cause";
+  const expected = call ? CALL_OPERATIONS[call.op] : undefined;
+  if (expected === undefined) {
+    if (!NAMES_OPERATION.test(message)) return "does not name the operation";
+    if (!NAMES_CAUSE.test(message)) return "does not name the cause";
+    return undefined;
+  }
+  const form = OPERATION_FAILURE.exec(message);
+  if (!form)
+    return "is not of the form `<name>: <operation> failed|did not finish: <cause>; <what became of the nodes and state>`";
+  const [, name, operation, outcome, rest] = form;
+  if (call.names && !call.names.includes(name))
+    return `names set '${name}', which is none of the set's names (${call.names.join(", ")})`;
+  if (!expected.test(operation)) return `names the operation '${operation}' for a ${call.op}`;
+  const consequence = CONSEQUENCES[outcome].exec(rest);
+  if (!consequence) return `does not say what became of the nodes and state after '${outcome}'`;
+  const cause = rest.slice(0, consequence.index);
+  if (cause.trim() === "") return "does not name the cause";
+  if (!NAMES_CAUSE.test(cause)) return `does not name the cause ('${cause}')`;
   return undefined;
 }
 
@@ -365,28 +455,52 @@ async function runCampaign(options) {
 
   // ---- the engine model -------------------------------------------------------------------------
 
-  /** Resources in the stack's state. */
+  /** Resources in the stack's state: `{ slot, urn, id, inputs, state, initErrors, pendingDelete? }`. */
   let resources = [];
-  /** The program: per set, its declared spec or null. */
+  /**
+   * The program, by slot: each slot declares at most one node set, as `{ name, parent, urn, aliases,
+   * identity, count, machineType, rev }`, or null. A slot keeps its set through renames.
+   */
   const program = Array.from({ length: setCount }, () => null);
   /** Largest count each set was ever asked for since it was last empty (overshoot bound). */
   const everAsked = Array.from({ length: setCount }, () => 0);
 
   /**
-   * `project/stack/name`. A set added again after its removal gets a new name half of the time
-   * (fresh request ids), else its old name (its old request ids are answered 409 and skipped).
+   * A set created in a slot is named `set<slot>`, or after a removal, half of the time, a new name
+   * `set<slot>-<generation>` (also a new explicit `requestId` for the last slot; under its old
+   * `requestId`, the old request ids are answered 409 and skipped).
    */
   const generation = Array.from({ length: setCount }, () => 0);
-  const identity = (slot) =>
-    `reliability/campaign/set${slot}${generation[slot] > 0 ? `-${generation[slot]}` : ""}`;
+  const defaultName = (slot) => `set${slot}${generation[slot] > 0 ? `-${generation[slot]}` : ""}`;
+  /** Identities in state, by the URN of their set they are at: `{ identity, slot }`. */
+  const identities = new Map();
+  /** Every name each identity was declared under (a message may name a former one). */
+  const namesOf = new Map();
+  /** URNs renames and moves left behind: `{ urn, name, parent }`. */
+  const vacated = [];
+  let renameCount = 0;
+  /** Tokens of new identities, from their own RNG so they do not shift the program and faults. */
+  const tokenRng = prng((Math.imul(seed, 0x9e3779b1) ^ 0x1d3a7) >>> 0);
+  const newIdentity = (urn) =>
+    `${urn}#${Array.from({ length: 3 }, () =>
+      Math.floor(tokenRng.next() * 2 ** 32)
+        .toString(16)
+        .padStart(8, "0"),
+    ).join("")}`;
+  const declareName = (identity, name) => namesOf.set(identity, [...(namesOf.get(identity) ?? []), name]);
+  const namesOfResource = (r) => [
+    ...new Set([...(namesOf.get(r.inputs.identity) ?? []), ...(namesOf.get(r.state.identity) ?? [])]),
+  ];
+  const label = (r) => `${r.inputs.name ?? "?"} of slot ${r.slot} (${r.id})`;
   /**
-   * The set's inputs. The last set has an explicit `requestId` (the same base across replacements);
+   * The set's inputs. The last slot has an explicit `requestId` (the same base across replacements);
    * the others derive theirs. `rev` > 0 adds `nodeAttributes` (a change replaces the set).
    */
   const declared = (slot) => {
     const spec = program[slot];
     const inputs = {
-      identity: spec.urn,
+      identity: spec.identity,
+      name: spec.name,
       cluster: CLUSTER,
       nodearray: NODEARRAY,
       count: spec.count,
@@ -398,10 +512,57 @@ async function runCampaign(options) {
     if (slot === setCount - 1) inputs.requestId = `campaign-set${slot}-g${generation[slot]}`;
     return inputs;
   };
-  /** The engine tells resources apart by URN (the identity here): a renamed set is another resource. */
-  const liveResource = (slot) =>
-    program[slot] ? resources.find((r) => r.urn === program[slot].urn && !r.pendingDelete) : undefined;
-  const isDeclared = (r) => program.some((spec) => spec !== null && spec.urn === r.urn);
+  const claims = (spec, urn) => spec.urn === urn || spec.aliases.includes(urn);
+  /** The engine finds a set's old state by its URN, then by its aliases (pending deletes aside). */
+  const liveResource = (slot) => {
+    const spec = program[slot];
+    if (!spec) return undefined;
+    const live = resources.filter((r) => !r.pendingDelete);
+    return live.find((r) => r.urn === spec.urn) ?? live.find((r) => spec.aliases.includes(r.urn));
+  };
+  const isDeclared = (r) => program.some((spec) => spec !== null && claims(spec, r.urn));
+  /**
+   * Whether a set of `slot` may be declared under `urn`: no other set claims it and nothing of
+   * another slot is in state under it. `fresh`: nothing at all is (a new resource, new identity).
+   */
+  const urnFree = (urn, slot, fresh) =>
+    !program.some((spec, s) => spec !== null && (fresh || s !== slot) && claims(spec, urn)) &&
+    !resources.some((r) => !r.pendingDelete && r.urn === urn && (fresh || r.slot !== slot)) &&
+    !(identities.has(urn) && (fresh || identities.get(urn).slot !== slot));
+  /** Old URNs a new set may take now: nothing in state under them, no set declared under them. */
+  const reusable = () =>
+    vacated.filter(
+      (v, i) =>
+        vacated.findIndex((w) => w.urn === v.urn) === i &&
+        !program.some((spec) => spec !== null && spec.urn === v.urn) &&
+        !resources.some((r) => !r.pendingDelete && r.urn === v.urn) &&
+        !identities.has(v.urn),
+    );
+  const otherParent = (parent) => (parent ? null : "group");
+  /** Sets declared in other slots whose name is free under the other parent. */
+  const twinnable = (slot) =>
+    program.filter(
+      (spec, s) =>
+        spec !== null && s !== slot && urnFree(urnOf(spec.name, otherParent(spec.parent)), slot, true),
+    );
+  /** The identity resource registers before its set: created (or moved by an alias) once a plan runs. */
+  function recordIdentities() {
+    program.forEach((spec, slot) => {
+      if (!spec) return;
+      for (const alias of spec.aliases)
+        if (identities.get(alias)?.identity === spec.identity) identities.delete(alias);
+      identities.set(spec.urn, { identity: spec.identity, slot });
+    });
+  }
+  /** Deletes of identities no set declares and no set in state refers to (after the sets' deletes). */
+  function deleteIdentities() {
+    for (const [urn, entry] of identities) {
+      if (program.some((spec) => spec !== null && spec.urn === urn)) continue;
+      if (resources.some((r) => r.inputs.identity === entry.identity || r.state.identity === entry.identity))
+        continue;
+      identities.delete(urn);
+    }
+  }
 
   /** A new provider process: fresh caches, stack config through configure. */
   async function freshProcess() {
@@ -411,11 +572,12 @@ async function runCampaign(options) {
     });
   }
 
-  function recordFailure(failures, op, slot, error, kind) {
+  /** `names`: every name the set was declared under (for a create, update, delete or read). */
+  function recordFailure(failures, op, slot, error, kind, names) {
     const message = typeof error === "string" ? error : errorText(error);
     failures.push({ op, slot, kind, message });
-    const problem = messageProblem(message);
-    if (problem) violation("message", `${op} of set${slot}: ${problem}: ${message}`);
+    const problem = messageProblem(message, names ? { op, names } : undefined);
+    if (problem) violation("message", `${op} of slot ${slot}: ${problem}: ${message}`);
     checkSecret(`${op} error message`, message);
     if (error instanceof Error) checkSecret(`${op} error stack`, error.stack);
     const shape = `${op}: ${messageShape(message)}`;
@@ -438,7 +600,7 @@ async function runCampaign(options) {
       targets.map(async (r) => {
         const result = await call("delete", () => provider.delete(r.id, r.state));
         if (result.ok) resources = resources.filter((x) => x !== r);
-        else recordFailure(failures, "delete", r.slot, result.error, "error");
+        else recordFailure(failures, "delete", r.slot, result.error, "error", namesOfResource(r));
       }),
     );
   }
@@ -487,11 +649,21 @@ async function runCampaign(options) {
     }
     if (failures.length > 0) return { ok: false, failures, operated, refused: false };
 
+    // The plan runs: identities are created or follow their set, unchanged sets take their new
+    // inputs (a rename: the new name and URN) and keep their outputs, as a same step does.
+    recordIdentities();
+    for (const step of plan) {
+      if (step.action !== "same") continue;
+      step.current.inputs = step.inputs;
+      step.current.urn = program[step.slot].urn;
+    }
+
     await Promise.all(
       plan.map(async (step) => {
         const { slot, current, inputs } = step;
         if (step.action === "same") return;
         operated.add(slot);
+        const names = namesOf.get(inputs.identity) ?? [];
         if (step.action === "create" || step.action === "replace") {
           const op = step.action === "create" ? "create" : "replace-create";
           const result = await call("create", () => provider.create(inputs));
@@ -517,9 +689,9 @@ async function runCampaign(options) {
               initErrors: result.error.reasons ?? [],
             });
             if (current) current.pendingDelete = true;
-            recordFailure(failures, op, slot, result.error, "partial");
+            recordFailure(failures, op, slot, result.error, "partial", names);
           } else {
-            recordFailure(failures, op, slot, result.error, "error");
+            recordFailure(failures, op, slot, result.error, "error", names);
           }
           return;
         }
@@ -528,24 +700,31 @@ async function runCampaign(options) {
           checkStruct("update outs", result.value.outs);
           current.state = result.value.outs;
           current.inputs = inputs;
+          current.urn = program[slot].urn;
           current.initErrors = null;
         } else if (isPartialFailure(result.error)) {
           checkStruct("update partial-failure properties", result.error.properties);
           current.state = result.error.properties;
           current.inputs = inputs;
+          current.urn = program[slot].urn;
           current.initErrors = result.error.reasons ?? [];
-          recordFailure(failures, "update", slot, result.error, "partial");
+          recordFailure(failures, "update", slot, result.error, "partial", names);
         } else {
-          recordFailure(failures, "update", slot, result.error, "error");
+          recordFailure(failures, "update", slot, result.error, "error", names);
         }
       }),
     );
-    if (failures.length > 0) return { ok: false, failures, operated, refused: false };
+    if (failures.length > 0) return { ok: false, failures, operated, refused: false, plan };
 
+    // `operated`: the slots whose own set was created, updated or replaced; `touched` adds the slots
+    // of the sets deleted (replaced or dropped), whose deletion does not change the set declared
+    // there (shortfall) but may take nodes of a base it shares with an explicit `requestId` (lost).
     const removed = resources.filter((r) => r.pendingDelete || !isDeclared(r));
-    for (const r of removed) operated.add(r.slot);
+    const touched = new Set([...operated, ...removed.map((r) => r.slot)]);
     await deleteResources(removed, failures);
-    return { ok: failures.length === 0, failures, operated, refused: false };
+    // The identities depend on nothing and their sets on them: deleted last, if every delete went.
+    if (failures.length === 0) deleteIdentities();
+    return { ok: failures.length === 0, failures, operated, touched, refused: false, plan };
   }
 
   /** `pulumi refresh`: stores what read returns. */
@@ -556,7 +735,7 @@ async function runCampaign(options) {
       resources.map(async (r) => {
         const result = await call("read", () => provider.read(r.id, r.state));
         if (!result.ok) {
-          recordFailure(failures, "read", r.slot, result.error, "error");
+          recordFailure(failures, "read", r.slot, result.error, "error", namesOfResource(r));
           return;
         }
         checkStruct("read props", result.value.props);
@@ -714,6 +893,8 @@ async function runCampaign(options) {
 
   /** Node id -> the sets in state that held it at the last verification. */
   let lastOwners = new Map();
+  /** Set in state -> what its read returned at the last verification. */
+  let lastRefreshed = new Map();
 
   async function verify(result) {
     await settleFaults();
@@ -723,7 +904,7 @@ async function runCampaign(options) {
     for (const r of resources) {
       const read = await call("verify-read", () => provider.read(r.id, r.state));
       if (!read.ok) {
-        violation("refresh", `set${r.slot} (${r.id}): ${errorText(read.error)}`);
+        violation("refresh", `${label(r)}: ${errorText(read.error)}`);
         continue;
       }
       refreshed.set(r, read.value.props);
@@ -733,7 +914,7 @@ async function runCampaign(options) {
         if (holders.length > 0) {
           violation(
             "shared",
-            `${n.name} (${n.id}) is held by set${r.slot} (${r.id}) and by set${holders[0].slot} (${holders[0].id})` +
+            `${n.name} (${n.id}) is held by ${label(r)} and by ${label(holders[0])}` +
               `${holders[0].pendingDelete || r.pendingDelete ? ", one of them pending deletion" : ""}`,
             n.id,
           );
@@ -742,6 +923,7 @@ async function runCampaign(options) {
       }
     }
     lastOwners = owned;
+    lastRefreshed = refreshed;
     const all = emu.nodes();
     let created = 0;
     for (const n of all) {
@@ -759,10 +941,35 @@ async function runCampaign(options) {
         if (!node || LEAVING.has(node.record.Status)) {
           violation(
             "ghost",
-            `set${r.slot} (${r.id}) holds ${n.name} (${n.id}), which the cluster ${node ? `is ${node.record.Status}` : "does not have"}`,
+            `${label(r)} holds ${n.name} (${n.id}), which the cluster ${node ? `is ${node.record.Status}` : "does not have"}`,
             n.id,
           );
+        } else if (baseOf(node.requestId) !== r.id) {
+          violation(
+            "shared",
+            `${label(r)} holds ${n.name} (${n.id}), made under request id ${node.requestId}, not under its own base`,
+            `${n.id} ${r.id}`,
+          );
         }
+      }
+    }
+    // Sets of different identities never share a derived base (an explicit `requestId` is the user's).
+    for (const [i, r] of resources.entries()) {
+      const twin = resources
+        .slice(0, i)
+        .find(
+          (x) =>
+            x.id === r.id &&
+            x.inputs.identity !== r.inputs.identity &&
+            x.inputs.requestId === undefined &&
+            r.inputs.requestId === undefined,
+        );
+      if (twin) {
+        violation(
+          "shared",
+          `${label(r)} (identity ${r.inputs.identity}) and ${label(twin)} (identity ${twin.inputs.identity}) share base request id ${r.id}`,
+          r.id,
+        );
       }
     }
     for (const id of foreign) {
@@ -780,7 +987,7 @@ async function runCampaign(options) {
         violation(
           "orphan",
           `${n.record.Name} (${n.record.Status}, request ${n.requestId}) is held by no set in state` +
-            ` (sets in state: ${resources.map((r) => `set${r.slot}=${r.id}${r.pendingDelete ? " pending-delete" : ""}`).join(", ") || "none"})`,
+            ` (sets in state: ${resources.map((r) => `${label(r)}${r.pendingDelete ? " pending-delete" : ""}`).join(", ") || "none"})`,
           n.record.NodeId,
         );
       }
@@ -800,7 +1007,7 @@ async function runCampaign(options) {
         if (healthy > bound) {
           violation(
             "overshoot",
-            `set${slot} (${base}) has ${healthy} healthy nodes; it was never asked for more than ${bound}`,
+            `slot ${slot} (${base}) has ${healthy} healthy nodes; it was never asked for more than ${bound}`,
             base,
           );
         }
@@ -810,7 +1017,7 @@ async function runCampaign(options) {
       if (mine.length > spec.count) {
         violation(
           "duplicate",
-          `set${slot} (${r.id}) declares count ${spec.count} but ${mine.length} live nodes exist after a successful step`,
+          `${spec.name} of slot ${slot} (${r.id}) declares count ${spec.count} but ${mine.length} live nodes exist after a successful step`,
         );
       }
       const drifted = mine.filter(
@@ -821,7 +1028,7 @@ async function runCampaign(options) {
       if (drifted.length > 0) {
         violation(
           "drift",
-          `set${slot} (${r.id}) declares ${spec.machineType}${spec.rev > 0 ? ` with Tags.rev ${spec.rev}` : ""} but holds ` +
+          `${spec.name} of slot ${slot} (${r.id}) declares ${spec.machineType}${spec.rev > 0 ? ` with Tags.rev ${spec.rev}` : ""} but holds ` +
             drifted
               .map(
                 (n) =>
@@ -833,9 +1040,13 @@ async function runCampaign(options) {
       if (result.operated.has(slot)) {
         const ready = mine.filter((n) => n.record.Status === "Ready").length;
         if (ready !== spec.count || r.state.nodes.length !== spec.count) {
+          const others = mine.filter((n) => n.record.Status !== "Ready");
           violation(
             "shortfall",
-            `set${slot} (${r.id}) succeeded with ${ready} ready nodes in the cluster and ${r.state.nodes.length} in state for count ${spec.count}`,
+            `${spec.name} of slot ${slot} (${r.id}) succeeded with ${ready} ready nodes in the cluster and ${r.state.nodes.length} in state for count ${spec.count}` +
+              (others.length > 0
+                ? ` (not ready: ${others.map((n) => `${n.record.Name} ${n.record.Status}`).join(", ")})`
+                : ""),
           );
         }
       }
@@ -843,10 +1054,7 @@ async function runCampaign(options) {
     if (result.ok && !result.refresh) {
       for (const r of resources) {
         if (r.pendingDelete || !isDeclared(r)) {
-          violation(
-            "leftover",
-            `set${r.slot} (${r.id}) is still in state after a successful deployment removed it`,
-          );
+          violation("leftover", `${label(r)} is still in state after a successful deployment removed it`);
         }
       }
     }
@@ -871,7 +1079,7 @@ async function runCampaign(options) {
       violation(
         "convergence",
         `${HEAL_ROUNDS} fault-free refresh + up rounds did not converge: ` +
-          result.failures.map((f) => `set${f.slot} ${f.op}: ${f.message}`).join("; "),
+          result.failures.map((f) => `slot ${f.slot} ${f.op}: ${f.message}`).join("; "),
       );
     }
     const live = emu.nodes().filter((n) => !LEAVING.has(n.record.Status));
@@ -885,7 +1093,7 @@ async function runCampaign(options) {
       if (!r || ready !== spec.count || r.state.readyCount !== spec.count) {
         violation(
           "convergence",
-          `set${slot} declares ${spec.count} but after healing has ${ready} ready node(s) in the cluster` +
+          `${spec.name} of slot ${slot} declares ${spec.count} but after healing has ${ready} ready node(s) in the cluster` +
             (r ? ` and readyCount ${r.state.readyCount} in state` : " and is not in state"),
         );
       }
@@ -902,8 +1110,8 @@ async function runCampaign(options) {
     for (const [id, holders] of lastOwners) {
       if (!liveBefore.has(id) || liveAfter.has(id)) continue;
       for (const r of holders) {
-        if (resources.includes(r) && !r.pendingDelete && isDeclared(r) && !result.operated.has(r.slot)) {
-          violation("lost", `set${r.slot} (${r.id}) lost ${id} in a deployment that did not change it`, id);
+        if (resources.includes(r) && !r.pendingDelete && isDeclared(r) && !result.touched.has(r.slot)) {
+          violation("lost", `${label(r)} lost ${id} in a deployment that did not change it`, id);
         }
       }
     }
@@ -923,58 +1131,186 @@ async function runCampaign(options) {
           ["remove", 1],
           ["reup", 2],
           ["refresh", 2],
+          ["rename", 1],
         ]
       : [
           ["create", 4],
           ["reup", 1],
           ["refresh", 1],
+          ...(reusable().length > 0 ? [["reuse", 1]] : []),
+          ...(twinnable(slot).length > 0 ? [["twin", 1]] : []),
         ];
     return { slot, op: rng.weighted(choices) };
   }
 
+  /** A new set in the empty `slot`, under `name` and `parent`, with `identity`. */
+  function declareSet(slot, name, parent, identity) {
+    program[slot] = {
+      name,
+      parent,
+      urn: urnOf(name, parent),
+      aliases: [],
+      identity,
+      count: rng.int(1, 4),
+      machineType: rng.pick(MACHINE_TYPES),
+      rev: 0,
+    };
+    declareName(identity, name);
+    const where = parent ? ` under ${parent}` : "";
+    return `${name}${where}: ${program[slot].count} x ${program[slot].machineType}, identity ...${identity.slice(-8)}`;
+  }
+
+  /** Changes the program; returns what changed, and for a rename the set's state before it. */
   function applyToProgram(slot, op) {
     const spec = program[slot];
     switch (op) {
-      case "create":
+      case "create": {
         if (rng.next() < 0.5) generation[slot] += 1;
-        program[slot] = {
-          urn: identity(slot),
-          count: rng.int(1, 4),
-          machineType: rng.pick(MACHINE_TYPES),
-          rev: 0,
+        while (!urnFree(urnOf(defaultName(slot), null), slot, false)) generation[slot] += 1;
+        const urn = urnOf(defaultName(slot), null);
+        // A URN whose identity is still in state (its set's removal did not go through) is the
+        // same resource to the engine: it gets that identity back.
+        return {
+          change: declareSet(
+            slot,
+            defaultName(slot),
+            null,
+            identities.get(urn)?.identity ?? newIdentity(urn),
+          ),
         };
-        return `${program[slot].count} x ${program[slot].machineType}`;
+      }
+      case "reuse": {
+        // A new set under the URN a renamed set left: a new identity. The alias that pointed there
+        // is dropped (the rename went through: nothing is in state under the old URN any more).
+        const old = rng.pick(reusable());
+        for (const other of program) if (other) other.aliases = other.aliases.filter((a) => a !== old.urn);
+        generation[slot] += 1;
+        return {
+          change: `old URN of a renamed set: ${declareSet(slot, old.name, old.parent, newIdentity(old.urn))}`,
+        };
+      }
+      case "twin": {
+        // A set of the same name as another, under the other parent: another URN, another identity.
+        const other = rng.pick(twinnable(slot));
+        const parent = otherParent(other.parent);
+        generation[slot] += 1;
+        return {
+          change: `same name as a set of another parent: ${declareSet(slot, other.name, parent, newIdentity(urnOf(other.name, parent)))}`,
+        };
+      }
+      case "rename": {
+        // A rename (or, a third of the time, a move to the other parent) with an alias to the old
+        // URN: the engine keeps the set's state and identity; only its name and URN change.
+        const before = liveResource(slot);
+        const moved = { name: spec.name, parent: otherParent(spec.parent) };
+        const renamed = { name: `${spec.name.replace(/-r\d+$/, "")}-r${++renameCount}`, parent: spec.parent };
+        const to =
+          rng.next() < 1 / 3 && urnFree(urnOf(moved.name, moved.parent), slot, true) ? moved : renamed;
+        const from = { urn: spec.urn, name: spec.name, parent: spec.parent };
+        vacated.push(from);
+        spec.aliases = [...spec.aliases.filter((a) => a !== urnOf(to.name, to.parent)), from.urn];
+        Object.assign(spec, to, { urn: urnOf(to.name, to.parent) });
+        declareName(spec.identity, spec.name);
+        const change =
+          to === moved
+            ? `${from.name} moved ${to.parent ? `under ${to.parent}` : "to the top level"} (alias to its old URN)`
+            : `${from.name} renamed ${to.name} (alias to its old URN)`;
+        if (!before) return { change: `${change}; not in state yet` };
+        const nodes = [...lastOwners].filter(([, holders]) => holders.includes(before)).map(([id]) => id);
+        return {
+          change,
+          rename: {
+            slot,
+            resource: before,
+            identity: before.inputs.identity,
+            base: before.inputs.baseRequestId,
+            id: before.id,
+            nodes,
+          },
+        };
+      }
       case "grow":
         spec.count = Math.min(6, spec.count + rng.int(1, 2));
-        return `count ${spec.count}`;
+        return { change: `count ${spec.count}` };
       case "shrink":
         spec.count = Math.max(0, spec.count - rng.int(1, 2));
-        return `count ${spec.count}`;
+        return { change: `count ${spec.count}` };
       case "retype": {
         spec.machineType = rng.pick(MACHINE_TYPES.filter((m) => m !== spec.machineType));
-        return `machineType ${spec.machineType}`;
+        return { change: `machineType ${spec.machineType}` };
       }
       case "retag":
         spec.rev += 1;
-        return `nodeAttributes.Tags.rev ${spec.rev}`;
+        return { change: `nodeAttributes.Tags.rev ${spec.rev}` };
       case "remove":
         program[slot] = null;
-        return "removed";
+        return { change: "removed" };
       default:
-        return "";
+        return { change: "" };
     }
+  }
+
+  /**
+   * After a step that renamed (or moved) a set that was in state: the plan kept its identity and
+   * base request id and did not replace it; and when the set was left unchanged or the deployment
+   * succeeded, it holds every node it held that is still live, and nothing not made under its base.
+   */
+  function checkRenamed(result, rename) {
+    const { slot, resource: r, identity, base, id, nodes } = rename;
+    if (result.refused) return;
+    const step = (result.plan ?? []).find((x) => x.slot === slot);
+    if (!step) return; // the plan stopped at a diff: nothing was recorded
+    const what = `${program[slot]?.name ?? "?"} of slot ${slot} (${id}), renamed`;
+    if (step.current !== r) {
+      violation("renamed", `${what}: the engine did not find its state through the alias`);
+      return;
+    }
+    if (step.inputs.identity !== identity)
+      violation("renamed", `${what}: check changed its identity ${identity} to ${step.inputs.identity}`);
+    if (step.inputs.baseRequestId !== base)
+      violation(
+        "renamed",
+        `${what}: check changed its base request id ${base} to ${step.inputs.baseRequestId}`,
+      );
+    if (step.action === "replace") violation("renamed", `${what}: the rename replaced the set`);
+    if (step.action === "replace" || !(step.action === "same" || result.ok)) return;
+    if (!resources.includes(r) || r.pendingDelete) {
+      violation("renamed", `${what}: no longer in state after the rename`);
+      return;
+    }
+    if (r.urn !== program[slot].urn)
+      violation("renamed", `${what}: state still under ${r.urn} after a ${step.action} step`);
+    const props = lastRefreshed.get(r);
+    if (!props) return; // its refresh failed: reported as such
+    const held = new Set(props.nodes.map((n) => n.id));
+    const byId = new Map(emu.nodes().map((n) => [n.record.NodeId, n]));
+    const stillLive = (nodeId) => byId.has(nodeId) && !LEAVING.has(byId.get(nodeId).record.Status);
+    const dropped = nodes.filter((nodeId) => stillLive(nodeId) && !held.has(nodeId));
+    if (dropped.length > 0)
+      violation(
+        "renamed",
+        `${what}: no longer holds ${dropped.join(", ")}, which it held and which are live`,
+      );
+    const gained = props.nodes.filter(
+      (n) => !nodes.includes(n.id) && baseOf(byId.get(n.id)?.requestId) !== r.id,
+    );
+    if (gained.length > 0)
+      violation(
+        "renamed",
+        `${what}: now holds ${gained.map((n) => `${n.name} (${n.id}, request ${byId.get(n.id)?.requestId})`).join(", ")}, not made under its base`,
+      );
   }
 
   try {
     await createForeignNodes();
     for (currentStep = 1; currentStep <= steps; currentStep++) {
       const { slot, op } = chooseStep();
-      const change = applyToProgram(slot, op);
+      const { change, rename } = applyToProgram(slot, op);
       for (let s = 0; s < setCount; s++)
         everAsked[s] = Math.max(everAsked[s], program[s] ? program[s].count : 0);
       report.operations[op] += 1;
       const stepStarted = Date.now();
-      trace(`step ${currentStep}: set${slot} ${op} ${change}`);
+      trace(`step ${currentStep}: slot ${slot} ${op} ${change}`);
 
       stepFaults = [];
       const faultCount = rng.next() < 0.75 ? (rng.next() < 0.25 ? 2 : 1) : 0;
@@ -987,7 +1323,7 @@ async function runCampaign(options) {
         violation(
           "absorbed",
           `transient faults within the retry budget (${stepFaults.map((f) => `${f.kind} x${f.count} on ${f.route}`).join(", ") || "none"}) ` +
-            `failed the step: ${result.failures.map((f) => `set${f.slot} ${f.op}: ${f.message}`).join("; ")}`,
+            `failed the step: ${result.failures.map((f) => `slot ${f.slot} ${f.op}: ${f.message}`).join("; ")}`,
         );
       }
       if (!result.refresh) lastDeploymentOk = result.ok;
@@ -995,18 +1331,19 @@ async function runCampaign(options) {
       if (result.ok) report.outcome.ok += 1;
       else if (result.refused) report.outcome.refusedByCheck += 1;
       else report.outcome.failed += 1;
-      for (const f of result.failures) trace(`  ${f.kind} ${f.op} set${f.slot}: ${f.message}`);
+      for (const f of result.failures) trace(`  ${f.kind} ${f.op} slot ${f.slot}: ${f.message}`);
       trace(`  -> ${result.ok ? "ok" : "failed"} (${Date.now() - stepStarted} ms)`);
       trace(
         `  state: ${resources
           .map(
             (r) =>
-              `set${r.slot}=${r.id}${r.pendingDelete ? "(pending delete)" : ""}:${r.state.nodes.length}/${r.inputs.count}`,
+              `${r.inputs.name}@${r.slot}=${r.id}${r.pendingDelete ? "(pending delete)" : ""}:${r.state.nodes.length}/${r.inputs.count}`,
           )
           .join(" ")}; cluster: ${emu.nodes().length} node(s)`,
       );
 
       await verify(result);
+      if (rename && !result.refresh) checkRenamed(result, rename);
       if (currentStep % HEAL_EVERY === 0) {
         trace(`heal after step ${currentStep}`);
         await heal();
