@@ -482,9 +482,14 @@ async function updateImpl(
   const forgotten = forgottenNodes(inputs, olds, holdings);
   const target = targetCount({ ...inputs, forgottenCount: forgotten.count });
   op.to = target;
-  const reasons = await convergeKeepingTrack(ctx, op, holdings, id, target).finally(() =>
-    forgetStatusOf(inputs),
-  );
+  let reasons: string[];
+  try {
+    reasons = await convergeKeepingTrack(ctx, op, holdings, id, target).finally(() => forgetStatusOf(inputs));
+  } catch (error) {
+    if (error instanceof NodeSetPartialFailure) throw error;
+    // Rethrown only when the set made no request and holds no node: nothing changed.
+    throw new Error(failedMessage(op, inputs.cluster, error, olds.nodes.length), { cause: error });
+  }
   return { outs: await finish(ctx, op, holdings, reasons, target, id, olds.bucketId, forgotten.count) };
 }
 
@@ -560,10 +565,12 @@ async function deleteSet(_id: string, props: NodeSetState): Promise<void> {
     throw new Error(failedMessage(op, inputs.cluster, error, props.nodes?.length ?? 0), { cause: error });
   }
   if (remaining.length > 0) {
+    const cause = new Error(
+      `${remaining.length} node(s) still not ${deallocate ? "deallocated" : "terminated"} after ${inputs.deleteTimeoutSeconds}s ` +
+        `(${remaining.map((n) => `${n.name}: ${n.status}`).join(", ")})`,
+    );
     throw new Error(
-      `${remaining.length} node(s) of ${describeSpec(inputs)} still not ${deallocate ? "deallocated" : "terminated"} after ${inputs.deleteTimeoutSeconds}s ` +
-        `(${remaining.map((n) => `${n.name}: ${n.status}`).join(", ")}); the set stays in state: run the command again, ` +
-        "or raise `deleteTimeoutSeconds`",
+      `${failedMessage(op, inputs.cluster, cause, props.nodes?.length ?? 0)}. Run \`pulumi destroy\` again, or raise \`deleteTimeoutSeconds\``,
     );
   }
 }

@@ -136,3 +136,22 @@ describe('externalRemovals: "forget"', () => {
     );
   });
 });
+
+describe("messages of an update that changed nothing", () => {
+  it("names the set, the grow, the cause and the next step when a set of 0 nodes cannot grow", async () => {
+    const { id, state } = await createSet(declare({ count: 0, name: "empty" }));
+    await admin(env.emu, "/faults", { route: "create", status: 500, count: 50 });
+    const inputs = await checked(
+      { ...declare({ count: 2, name: "empty" }), identity: state.identity },
+      state,
+    );
+    const error = await provider.update(id, state, inputs).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect((error as Error).message).toMatch(
+      /^empty: grow from 0 to 2 nodes failed: create request pcc-[0-9a-f]{24}-0 was sent 4 times and never applied \(CycleCloud does not know it\), so it created no node; last answer: CycleCloud answered 500 to POST \/clusters\/hpc\/nodes\/create: .*; no node was changed and the state still lists the set's 0 node\(s\)\. CycleCloud is unavailable or overloaded: run `pulumi up` again later$/,
+    );
+    expect(liveNodes(env.emu, [`${id}-0`])).toEqual([]);
+  });
+});
