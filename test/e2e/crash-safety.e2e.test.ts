@@ -725,9 +725,9 @@ describe.runIf(SCENARIOS)("fixed scenarios", () => {
   // A set's request ids derive from its identity, which is new for every resource instance (so a
   // set never adopts another's nodes). `destroy` removes the identity but ignores the pending create,
   // so a later `up` is a new instance: it cannot tell these nodes from another set's and leaves them
-  // alone. The pending operation still holds the set's identity and base request id: importing it
-  // brings the nodes back under the set, and destroy then removes them.
-  it("a create killed then destroyed leaves its nodes (destroy ignores a pending create); importing the pending create, then destroy, removes them", async () => {
+  // alone. The pending operation still names the set's base request id: `adoptExisting` with the
+  // create's request id brings the nodes back under a set, and destroy then removes them.
+  it("a create killed then destroyed leaves its nodes (destroy ignores a pending create); adopting them by request id, then destroy, removes them", async () => {
     const ws = await freshStack("crash-destroy", { count: "3", machineType: HC });
     await upKilledAfterCreatePost(ws, CHANGES.create);
     const made = liveNow().map((n) => n.record.NodeId);
@@ -739,24 +739,26 @@ describe.runIf(SCENARIOS)("fixed scenarios", () => {
     expect(liveNow().map((n) => n.record.NodeId)).toEqual(made);
     const [pending] = (await exportState(ws)).pending;
     expect(pending?.type).toBe("creating");
-    expect(pending?.baseRequestId).toMatch(/^pcc-[0-9a-f]{24}$/);
+    const base = pending?.baseRequestId ?? "";
+    expect(base).toMatch(/^pcc-[0-9a-f]{24}$/);
 
-    // The workaround: import the pending create (its id is the set's base request id), then destroy.
+    // The workaround: declare the set adopting that request's nodes; no node is created.
+    await ws.writeProgram(
+      [
+        'import { CycleCloudNodeSet } from "pulumi-cyclecloud";',
+        `new CycleCloudNodeSet("workers", { cluster: "hpc", nodearray: "ondemand", machineType: "${HC}", count: 3, adoptExisting: { requestId: "${base}-0" } });`,
+        "",
+      ].join("\n"),
+    );
     const creates = emulator.counters().create;
-    const imported = await ws.pulumi([
-      "refresh",
-      "--yes",
-      "--import-pending-creates",
-      pending?.urn ?? "",
-      "--import-pending-creates",
-      pending?.baseRequestId ?? "",
-    ]);
-    expect(imported.code, tail(imported)).toBe(0);
+    const up = await ws.up();
+    expect(up.code, tail(up)).toBe(0);
+    expect(output(up)).toContain("adopted 3 existing node(s)");
+    expect(emulator.counters().create).toBe(creates);
     const [set] = (await exportState(ws)).resources.filter((r) => r.type === NODE_SET_TYPE);
     expect([...((set?.outputs?.["nodeIds"] as string[]) ?? [])].sort()).toEqual([...made].sort());
     expect((await ws.destroy()).code).toBe(0);
     expect(liveNow()).toEqual([]);
-    expect(emulator.counters().create).toBe(creates);
   });
 
   // Was a defect (fixed): a create that adopted the nodes of an interrupted create kept all of them
