@@ -4,7 +4,7 @@
  * (the emulator's timing is set just before each create POST; nodes keep the timing they were
  * created with). For each set: lag = create returning - (operation start + delay), i.e. the time
  * from the last node becoming Ready to `create` returning, compared with the poll interval in
- * force then (`pollDelay` of node-set-operations.ts). With a time factor f < 1, delays and the
+ * force then (`pollDelay` of manage-and-wait.ts). With a time factor f < 1, delays and the
  * poll bounds (CYCLECLOUD_POLL_MIN_MS/MAX_MS) are both scaled by f and figures scaled back by 1/f,
  * which keeps the poll schedule's shape.
  */
@@ -19,7 +19,7 @@ const DEFAULT_MAX_MS = 10_000;
  */
 async function runReadiness({ emu, delays, samples, factor, n }) {
   const { nodeSetProvider: provider, resetProviderState } = dist("provider/resource/node-set-provider.js");
-  const { pollDelay } = dist("provider/resource/node-set-operations.js");
+  const { pollDelay } = dist("provider/resource/manage-and-wait.js");
   const trace = installClientTrace();
   const stack = {
     "cyclecloud:url": emu.info.url,

@@ -47,10 +47,8 @@ export function diffNodeSet(
 ): NodeSetDiff {
   const old = olds as unknown as Record<string, unknown>;
   const differs = (key: string): boolean => {
-    const value = news[key];
-    if (containsUnknown(value)) return true;
-    const fallback = (NODE_SET_DEFAULTS as Record<string, unknown>)[key] ?? null;
-    return canonicalJson(old[key] ?? fallback) !== canonicalJson(value ?? fallback);
+    if (containsUnknown(news[key])) return true;
+    return canonicalJson(orDefault(old, key) ?? null) !== canonicalJson(orDefault(news, key) ?? null);
   };
   const replaces: string[] = REPLACE_KEYS.filter(differs);
   const updates: string[] = UPDATE_KEYS.filter(differs);
@@ -81,6 +79,11 @@ export function diffNodeSet(
   };
 }
 
+/** An input's value, or its default when state written before the input existed lacks it. */
+function orDefault(props: Record<string, unknown>, key: string): unknown {
+  return props[key] ?? (NODE_SET_DEFAULTS as Record<string, unknown>)[key];
+}
+
 function names(nodes: readonly NodeInfo[]): string {
   return nodes.map((n) => n.name).join(", ");
 }
@@ -101,8 +104,7 @@ export function describeDiff(
     if (containsUnknown(news[key])) return `${key} (not known until apply)`;
     if (key === "connection") return "connection";
     if (key === "adoptExisting") return "adoptExisting";
-    const fallback = (NODE_SET_DEFAULTS as Record<string, unknown>)[key];
-    return `${key} ${show(old[key] ?? fallback)} -> ${show(news[key] ?? fallback)}`;
+    return `${key} ${show(orDefault(old, key))} -> ${show(orDefault(news, key))}`;
   };
   if (diff.replaces.length > 0) {
     const order = diff.deleteBeforeReplace

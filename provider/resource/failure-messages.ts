@@ -64,14 +64,20 @@ export function nextStep(failure: unknown, op: Operation, cluster: string): stri
  * 503 ...; no node was changed and the state still lists the set's 2 nodes. CycleCloud is
  * unavailable or overloaded: run `pulumi up` again later`.
  */
-export function failedMessage(op: Operation, cluster: string, error: unknown, held: number): string {
+export function failedMessage(
+  op: Operation,
+  cluster: string,
+  error: unknown,
+  held: number,
+  /** What to do next, when the cause does not decide it. */
+  step = nextStep(error, op, cluster),
+): string {
   const what =
     op.kind === "create"
       ? "nothing was created and nothing is recorded in state"
       : op.kind === "delete"
         ? `the set stays in state with the ${held} node(s) it holds`
         : `no node was changed and the state still lists the set's ${held} node(s)`;
-  const step = nextStep(error, op, cluster);
   return `${op.set}: ${describeOperation(op)} failed: ${causeOf(error)}; ${what}${step ? `. ${capitalize(step)}` : ""}`;
 }
 

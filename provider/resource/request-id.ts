@@ -78,3 +78,11 @@ export function nextSequence(base: string, requestIds: readonly string[]): numbe
 export function replaceKeysChanged(olds: ReplaceSpec, news: ReplaceSpec): ReplaceKey[] {
   return REPLACE_KEYS.filter((key) => canonicalJson(olds[key] ?? null) !== canonicalJson(news[key] ?? null));
 }
+
+/**
+ * The key of one set's spec, by identity and replace-triggering inputs: what links the engine's two
+ * checks of one replacement (the second has no old inputs).
+ */
+export function replacementKeyOf(identity: unknown, props: ReplaceSpec): string {
+  return canonicalJson([identity, Object.fromEntries(REPLACE_KEYS.map((k) => [k, props[k]]))]);
+}

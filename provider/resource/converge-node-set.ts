@@ -1,0 +1,253 @@
+/**
+ * How a node set reaches its `count`, shared by create and update: adopt what `adoptExisting`
+ * names, remove failed and excess nodes, create the shortfall with the next request id, wait, and
+ * turn any failure after a node exists into a partial failure that keeps every node in state. No
+ * module state: everything comes through the operation context.
+ */
+import { chooseNodesToRemove } from "./choose-nodes-to-remove";
+import type { Operation } from "./failure-messages";
+import { unfinishedMessage } from "./failure-messages";
+import type { NodeSetInputs } from "./inputs";
+import type { OperationContext, SetHoldings } from "./node-set-operations";
+import { manageNodes, waitForSettled, waitUntilGone } from "./manage-and-wait";
+import { createWithSequence, listHoldings, matchesSpec, UncertainCreateError } from "./node-set-operations";
+import type { NodeInfo, NodeSetState } from "./node-set-state";
+import { isHealthy, isMember, isStuck, nodePhase, nodeSetState, toNodeInfo } from "./node-set-state";
+
+/**
+ * Thrown after nodes were created or changed but the set did not fully converge: the dynamic
+ * provider host turns it into a partial failure, so the set is recorded in state with its nodes
+ * and the next `pulumi up` heals it.
+ */
+export class NodeSetPartialFailure extends Error {
+  override readonly name = "NodeSetPartialFailure";
+  constructor(
+    message: string,
+    readonly id: string,
+    readonly properties: NodeSetState,
+    readonly reasons: string[],
+  ) {
+    super(message);
+  }
+}
+
+/** Adopts the nodes named by `adoptExisting`, refusing any that does not match the declared spec. */
+export async function adopt(ctx: OperationContext, holdings: SetHoldings): Promise<SetHoldings> {
+  const { inputs, client } = ctx;
+  const request = inputs.adoptExisting;
+  if (!request) return holdings;
+  const found: NodeInfo[] = [];
+  const requestIds = [...holdings.requestIds];
+  const adoptedNodeIds = [...holdings.adoptedNodeIds];
+  const all = (
+    await client.listNodes(inputs.cluster, request.requestId ? { requestId: request.requestId } : undefined)
+  ).nodes;
+  const known = new Set(holdings.nodes.map((n) => n.id));
+  const candidates = request.requestId ? all : all.filter((r) => request.nodeIds?.includes(r.NodeId));
+  if (request.nodeIds) {
+    const missing = request.nodeIds.filter((nodeId) => !all.some((r) => r.NodeId === nodeId));
+    if (missing.length > 0) {
+      throw new Error(
+        `\`adoptExisting.nodeIds\`: cluster '${inputs.cluster}' has no node ${missing.join(", ")}: fix the list of node ids`,
+      );
+    }
+  }
+  const mismatches: string[] = [];
+  for (const record of candidates) {
+    const node = toNodeInfo(record);
+    if (request.requestId) node.requestId = request.requestId;
+    if (known.has(node.id) || !isMember(node)) continue;
+    if (record.Template !== inputs.nodearray) {
+      mismatches.push(`${node.name} is in nodearray '${record.Template}', not '${inputs.nodearray}'`);
+    } else if (!matchesSpec(node, inputs)) {
+      mismatches.push(
+        `${node.name} is ${node.machineType ?? "?"}${node.placementGroupId ? ` in placement group '${node.placementGroupId}'` : ""}, ` +
+          `not ${inputs.machineType ?? node.machineType ?? "?"}${inputs.placementGroupId ? ` in '${inputs.placementGroupId}'` : ""}`,
+      );
+    } else {
+      found.push(node);
+    }
+  }
+  if (mismatches.length > 0) {
+    throw new Error(
+      `refusing to adopt nodes that do not match the declared spec: ${mismatches.join("; ")}. Fix \`adoptExisting\` or the set's inputs`,
+    );
+  }
+  if (request.requestId && !requestIds.includes(request.requestId)) requestIds.push(request.requestId);
+  if (!request.requestId) {
+    for (const node of found) if (!adoptedNodeIds.includes(node.id)) adoptedNodeIds.push(node.id);
+  }
+  if (found.length > 0) ctx.log(`adopted ${found.length} existing node(s)`);
+  return { requestIds, adoptedNodeIds, nodes: [...holdings.nodes, ...found] };
+}
+
+/**
+ * Brings the set to `count` healthy nodes and (if asked) waits until they are ready: removes
+ * failed nodes, starts deallocated ones, shrinks by removing failed, unfinished, then newest nodes,
+ * grows with the next request id. Mutates `holdings`; returns why the set did not fully converge.
+ */
+export async function converge(
+  ctx: OperationContext,
+  holdings: SetHoldings,
+  target: number,
+): Promise<string[]> {
+  const { inputs } = ctx;
+  const reasons: string[] = [];
+  const members = () => holdings.nodes.filter(isMember);
+  const removed: NodeInfo[] = [];
+
+  const now = Date.now();
+  const failed = members().filter(
+    (n) => nodePhase(n) === "failed" || isStuck(n, inputs.readyTimeoutSeconds, now),
+  );
+  if (failed.length > 0) {
+    const stuck = failed.filter((n) => nodePhase(n) !== "failed").length;
+    const which = stuck > 0 ? ` (${stuck} not ready after ${inputs.readyTimeoutSeconds}s)` : "";
+    ctx.log(`replacing ${failed.length} failed node(s)${which}: ${failed.map((n) => n.name).join(", ")}`);
+    await manageNodes(ctx, "terminate", failed);
+    markLeaving(holdings, failed);
+    removed.push(...failed);
+  }
+  const deallocated = members().filter((n) => nodePhase(n) === "deallocated");
+  if (deallocated.length > 0) {
+    ctx.log(`starting ${deallocated.length} deallocated node(s)`);
+    await manageNodes(ctx, "start", deallocated);
+    for (const node of deallocated) node.status = "Acquiring";
+  }
+  const healthy = members().filter(isHealthy);
+  if (healthy.length > target) {
+    const excess = chooseNodesToRemove(healthy, healthy.length - target, inputs.baseRequestId);
+    ctx.log(
+      `shrinking from ${healthy.length} to ${target}: terminating ${excess.map((n) => n.name).join(", ")}`,
+    );
+    await manageNodes(ctx, "terminate", excess);
+    markLeaving(holdings, excess);
+    removed.push(...excess);
+  }
+  for (let round = 0; round < 5; round++) {
+    const shortfall = target - members().filter(isHealthy).length;
+    if (shortfall <= 0) break;
+    const outcome = await createWithSequence(ctx, holdings.requestIds, shortfall);
+    holdings.requestIds.push(outcome.requestId);
+    if (outcome.kind === "adopted") {
+      holdings.nodes.push(...outcome.nodes.filter((n) => !holdings.nodes.some((h) => h.id === n.id)));
+      continue;
+    }
+    ctx.log(`requested ${shortfall} node(s) as ${outcome.requestId}: ${outcome.added} added`);
+    const leaving = removed.filter((n) => nodePhase(n) !== "gone");
+    if (outcome.added < shortfall && leaving.length > 0 && round < 4) {
+      // The nodes being replaced still hold their VMs until they are gone: wait, then ask again.
+      ctx.log(`waiting for ${leaving.length} replaced node(s) to terminate before asking again`);
+      await waitUntilGone(ctx, leaving, "Terminated", inputs.deleteTimeoutSeconds);
+      for (const n of leaving) n.status = "Terminated";
+      const fresh = await listHoldings(ctx, holdings, { probeForward: false });
+      holdings.nodes = fresh.nodes.filter((n) => !removed.some((r) => r.id === n.id));
+      continue;
+    }
+    if (outcome.added < shortfall) {
+      reasons.push(
+        `CycleCloud added ${outcome.added} of ${shortfall} requested node(s)${outcome.message ? `: ${outcome.message}` : ""}`,
+      );
+    }
+    break;
+  }
+
+  // Adopting the nodes of an interrupted create (made for a larger count) can overshoot.
+  const adoptedHealthy = members().filter(isHealthy);
+  if (adoptedHealthy.length > target) {
+    const excess = chooseNodesToRemove(adoptedHealthy, adoptedHealthy.length - target, inputs.baseRequestId);
+    ctx.log(`adopted more nodes than \`count\`: terminating ${excess.map((n) => n.name).join(", ")}`);
+    await manageNodes(ctx, "terminate", excess);
+    markLeaving(holdings, excess);
+    removed.push(...excess);
+  }
+
+  // Fresh records for everything, then wait.
+  const fresh = await listHoldings(ctx, holdings, { probeForward: false });
+  holdings.nodes = fresh.nodes.filter((n) => !removed.some((r) => r.id === n.id));
+  if (inputs.waitForReady) {
+    const result = await waitForSettled(ctx, holdings, target, inputs.readyTimeoutSeconds);
+    holdings.nodes = result.nodes.filter((n) => !removed.some((r) => r.id === n.id));
+    if (result.timedOut) {
+      const pending = holdings.nodes.filter((n) => isMember(n) && nodePhase(n) === "provisioning");
+      reasons.push(
+        `timed out after ${inputs.readyTimeoutSeconds}s waiting for readiness: ${pending.length} node(s) not ready ` +
+          `(${pending.map((n) => `${n.name}: ${n.status}`).join(", ")}); raise \`readyTimeoutSeconds\` or run \`pulumi up\` again`,
+      );
+    }
+  }
+  for (const node of holdings.nodes.filter((n) => isMember(n) && nodePhase(n) === "failed")) {
+    reasons.push(`node ${node.name} (${node.id}) failed; the next \`pulumi up\` replaces it`);
+  }
+  if (removed.length > 0) {
+    const stuck = await waitUntilGone(ctx, removed, "Terminated", inputs.deleteTimeoutSeconds);
+    if (stuck.length > 0) ctx.log(`warning: ${stuck.length} removed node(s) still terminating`);
+  }
+  return reasons;
+}
+
+/**
+ * {@link converge}, but an error after the set made a create request (a listing that fails while
+ * waiting, a terminate refused) becomes a partial failure carrying every request id and node known
+ * so far: the nodes are recorded in state rather than lost.
+ */
+export async function convergeKeepingTrack(
+  ctx: OperationContext,
+  op: Operation,
+  holdings: SetHoldings,
+  id: string,
+  target: number,
+): Promise<string[]> {
+  const before = holdings.requestIds.length;
+  try {
+    return await converge(ctx, holdings, target);
+  } catch (error) {
+    if (error instanceof UncertainCreateError && !holdings.requestIds.includes(error.requestId)) {
+      holdings.requestIds.push(error.requestId);
+    }
+    if (holdings.requestIds.length === before && holdings.nodes.length === 0) throw error;
+    const state = nodeSetState(ctx.inputs, holdings);
+    const reason = errorText(error).replace(/\.$/, "");
+    const message = unfinishedMessage(
+      op,
+      ctx.inputs.cluster,
+      [reason],
+      { nodes: state.nodes.length, ready: state.readyCount },
+      error,
+    );
+    // The engine shows the reasons of a partial failure, not its message: give it the whole story.
+    throw new NodeSetPartialFailure(message, id, state, [message]);
+  }
+}
+
+export function markLeaving(holdings: SetHoldings, nodes: readonly NodeInfo[]): void {
+  const ids = new Set(nodes.map((n) => n.id));
+  for (const node of holdings.nodes) if (ids.has(node.id)) node.status = "Terminating";
+}
+
+/**
+ * With `externalRemovals: "forget"`, the members the state lists that something else has removed
+ * since (this set removes only nodes it drops from state first), added to those forgotten before,
+ * unless `count` changed since: a new `count` is a new size, counted from what the set holds.
+ */
+export function forgottenNodes(ctx: OperationContext, olds: NodeSetState, holdings: SetHoldings): number {
+  const { inputs } = ctx;
+  if (inputs.externalRemovals !== "forget" || olds.count !== inputs.count) return 0;
+  const live = new Set(holdings.nodes.filter(isMember).map((n) => n.id));
+  const removed = (olds.nodes ?? []).filter((n) => isMember(n) && !live.has(n.id));
+  if (removed.length > 0) {
+    ctx.log(
+      `${removed.length} node(s) removed outside Pulumi, forgotten (externalRemovals: "forget"): ${removed.map((n) => n.name).join(", ")}`,
+    );
+  }
+  return (olds.forgottenCount ?? 0) + removed.length;
+}
+
+export function describeSpec(inputs: NodeSetInputs): string {
+  const group = inputs.placementGroupId ? ` in placement group '${inputs.placementGroupId}'` : "";
+  return `${inputs.count} x ${inputs.machineType ?? "nodes"} in nodearray '${inputs.nodearray}' (cluster '${inputs.cluster}')${group}`;
+}
+
+export function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,168 @@
+/**
+ * Managing a set's nodes by id (terminate, deallocate, start, in batches) and waiting on them:
+ * until they are ready or failed, or until they are gone. No Pulumi here.
+ */
+import type { OperationContext, SetHoldings } from "./node-set-operations";
+import { listRequestNodes, sleep } from "./node-set-operations";
+import type { NodeInfo } from "./node-set-state";
+import { describeProgress, isMember, nodePhase, toNodeInfo } from "./node-set-state";
+
+/**
+ * Delay before the next readiness poll: about a tenth of the time waited so far, at least 1 s and
+ * at most 10 s, so the lag after the last node becomes ready stays near 10% of the wait.
+ * `CYCLECLOUD_POLL_MIN_MS` / `CYCLECLOUD_POLL_MAX_MS` tune it (tests, benchmarks).
+ */
+export function pollDelay(elapsedMs: number, env: Record<string, string | undefined> = process.env): number {
+  const min = numberFrom(env["CYCLECLOUD_POLL_MIN_MS"], 1000);
+  const max = Math.max(min, numberFrom(env["CYCLECLOUD_POLL_MAX_MS"], 10_000));
+  return Math.min(max, Math.max(min, Math.round(elapsedMs / 10)));
+}
+
+function numberFrom(value: string | undefined, fallback: number): number {
+  const n = value === undefined ? NaN : Number(value);
+  return Number.isFinite(n) && n >= 0 ? n : fallback;
+}
+
+export interface WaitResult {
+  nodes: NodeInfo[];
+  timedOut: boolean;
+}
+
+/**
+ * Polls the set's nodes until every member is ready (`Ready` with an address), failed or
+ * deallocated, or the timeout passes. Requests whose nodes have all settled are not listed again.
+ */
+export async function waitForSettled(
+  ctx: OperationContext,
+  holdings: SetHoldings,
+  expected: number,
+  timeoutSeconds: number,
+): Promise<WaitResult> {
+  const start = Date.now();
+  const settled = (n: NodeInfo) => nodePhase(n) !== "provisioning";
+  const byRequest = new Map<string, NodeInfo[]>();
+  for (const requestId of holdings.requestIds) {
+    byRequest.set(
+      requestId,
+      holdings.nodes.filter((n) => n.requestId === requestId),
+    );
+  }
+  let adopted = holdings.nodes.filter((n) => n.requestId === undefined || !byRequest.has(n.requestId));
+  let lastLine = "";
+  let lastLogAt = 0;
+  for (let poll = 0; ; poll++) {
+    if (poll > 0) {
+      for (const [requestId, nodes] of byRequest) {
+        if (nodes.filter(isMember).every(settled)) continue;
+        byRequest.set(requestId, (await listRequestNodes(ctx.client, ctx.inputs.cluster, requestId)) ?? []);
+      }
+      if (!adopted.filter(isMember).every(settled)) {
+        const ids = new Set(adopted.map((n) => n.id));
+        const all = await ctx.client.listNodes(ctx.inputs.cluster);
+        adopted = all.nodes.map(toNodeInfo).filter((n) => ids.has(n.id));
+      }
+    }
+    const nodes = [...[...byRequest.values()].flat(), ...adopted];
+    const members = nodes.filter(isMember);
+    const elapsed = Date.now() - start;
+    const line = describeProgress(members, expected);
+    if (members.every(settled)) {
+      if (poll > 0) ctx.log(line);
+      return { nodes, timedOut: false };
+    }
+    if (elapsed >= timeoutSeconds * 1000) return { nodes, timedOut: true };
+    if (line !== lastLine || Date.now() - lastLogAt >= 30_000) {
+      ctx.log(`${line} (${Math.round(elapsed / 1000)}s)`);
+      lastLine = line;
+      lastLogAt = Date.now();
+    }
+    await sleep(Math.min(pollDelay(elapsed), Math.max(0, timeoutSeconds * 1000 - elapsed)));
+  }
+}
+
+/** Most node ids sent in one terminate/deallocate/start request. */
+export const MANAGEMENT_BATCH_SIZE = 100;
+
+/**
+ * Terminates, deallocates or starts nodes by id, in batches. A per-node `Error` for a node that is
+ * no longer listed counts as success (already gone); any other `Error` is raised, naming the nodes.
+ */
+export async function manageNodes(
+  ctx: OperationContext,
+  action: "terminate" | "deallocate" | "start",
+  nodes: readonly NodeInfo[],
+): Promise<void> {
+  const { client, inputs } = ctx;
+  const call = {
+    terminate: client.terminateNodes.bind(client),
+    deallocate: client.deallocateNodes.bind(client),
+    start: client.startNodes.bind(client),
+  }[action];
+  const errors: string[] = [];
+  for (let i = 0; i < nodes.length; i += MANAGEMENT_BATCH_SIZE) {
+    const batch = nodes.slice(i, i + MANAGEMENT_BATCH_SIZE);
+    const result = await call(inputs.cluster, { ids: batch.map((n) => n.id) });
+    const failed = result.nodes.filter((n) => n.status !== "OK");
+    if (failed.length === 0) continue;
+    const listed = new Set((await listNodesOf(ctx, batch)).map((n) => n.id));
+    for (const node of failed) {
+      if (!listed.has(node.id)) continue; // already gone
+      errors.push(`${node.name} (${node.id}): ${node.error ?? node.status}`);
+    }
+  }
+  if (errors.length > 0) {
+    throw new Error(
+      `CycleCloud refused to ${action} ${errors.length} node(s) of cluster '${inputs.cluster}': ${errors.join("; ")}; ` +
+        "resolve what each node's error names (in CycleCloud), then run the command again",
+    );
+  }
+}
+
+/**
+ * Waits until none of `nodes` is listed any more, or each has settled (`Status` equals its
+ * `TargetState`, e.g. `Deallocated`). Returns the nodes still unsettled when the timeout passed.
+ */
+export async function waitUntilGone(
+  ctx: OperationContext,
+  nodes: readonly NodeInfo[],
+  settledStatus: "Terminated" | "Deallocated",
+  timeoutSeconds: number,
+): Promise<NodeInfo[]> {
+  const start = Date.now();
+  const ids = new Set(nodes.map((n) => n.id));
+  for (let poll = 0; ; poll++) {
+    if (ids.size === 0) return [];
+    const listed = await listNodesOf(ctx, nodes);
+    const remaining = listed.filter(
+      (n) => ids.has(n.id) && n.status !== settledStatus && n.status !== "Terminated",
+    );
+    if (remaining.length === 0) return [];
+    const elapsed = Date.now() - start;
+    if (elapsed >= timeoutSeconds * 1000) return remaining;
+    if (poll % 5 === 1)
+      ctx.log(
+        `waiting for ${remaining.length} node(s) to ${settledStatus === "Terminated" ? "terminate" : "deallocate"} (${Math.round(elapsed / 1000)}s)`,
+      );
+    await sleep(Math.min(pollDelay(elapsed), Math.max(0, timeoutSeconds * 1000 - elapsed)));
+  }
+}
+
+/**
+ * The current records of `nodes`: listed per create request (one call per request), or with one
+ * unfiltered listing when some node has no known request (adopted by id).
+ */
+async function listNodesOf(ctx: OperationContext, nodes: readonly NodeInfo[]): Promise<NodeInfo[]> {
+  const ids = new Set(nodes.map((n) => n.id));
+  const requestIds = [...new Set(nodes.map((n) => n.requestId))];
+  if (requestIds.includes(undefined)) {
+    const all = await ctx.client.listNodes(ctx.inputs.cluster);
+    return all.nodes.map(toNodeInfo).filter((n) => ids.has(n.id));
+  }
+  const listed: NodeInfo[] = [];
+  for (const requestId of requestIds) {
+    if (requestId === undefined) continue;
+    const found = (await listRequestNodes(ctx.client, ctx.inputs.cluster, requestId)) ?? [];
+    listed.push(...found.filter((n) => ids.has(n.id)));
+  }
+  return listed;
+}

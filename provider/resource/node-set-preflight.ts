@@ -1,0 +1,194 @@
+/**
+ * The capacity preflight of `check`: when a set grows (new, replaced, or a larger `count`), whether
+ * the increase fits the cluster, against one status read shared by the sets of one plan. Where the
+ * status and the set's holdings come from is the provider's business (see {@link PreflightSources}).
+ */
+import type { NodeSpec } from "../capacity";
+import { capacityFit, describeFit, findBucket, withAddedNodes } from "../capacity";
+import { HttpError } from "../client";
+import type { ClusterStatus } from "../schemas";
+import { errorText } from "./converge-node-set";
+import type { CheckFailure, NodeSetInputs } from "./inputs";
+import { containsUnknown } from "./inputs";
+import { replaceKeysChanged, replacementKeyOf } from "./request-id";
+
+/** Where preflight reads the cluster and the set from. */
+export interface PreflightSources {
+  /** The cluster's status (shared by the sets of one run) and the key it is cached under. */
+  status(inputs: NodeSetInputs): Promise<{ status: ClusterStatus; cacheKey: string }>;
+  /** Live nodes of the set's spec it already holds; throws when `adoptExisting` does not match. */
+  held(inputs: NodeSetInputs): Promise<number>;
+  log(inputs: NodeSetInputs, line: string): void;
+}
+
+/**
+ * Delete-first replacements seen by `check`, by identity and replace inputs: the old set's spec and
+ * node count, freed before the new set is created (read again by the engine's second `check`).
+ */
+const deleteFirstReplacements = new Map<string, { spec: NodeSpec; nodes: number }>();
+/**
+ * Increases approved by preflight in this process, per set, while the status they were checked
+ * against is cached: the next set of the same plan is checked against what is left.
+ */
+const plannedIncreases = new Map<string, { cacheKey: string; spec: NodeSpec; nodes: number }>();
+
+/** Inputs that only name the set (unknown in the preview of a new set): no bearing on capacity. */
+const NAMING_KEYS = new Set(["identity", "name", "baseRequestId"]);
+
+function capacityInputsUnknown(inputs: NodeSetInputs): boolean {
+  return Object.entries(inputs).some(([key, value]) => !NAMING_KEYS.has(key) && containsUnknown(value));
+}
+
+/** The key of a set's planned increase: its identity, or (unknown in preview) one of its own. */
+let unnamedPlans = 0;
+function planKey(inputs: NodeSetInputs): string {
+  return containsUnknown(inputs.identity) ? `unknown identity ${++unnamedPlans}` : inputs.identity;
+}
+
+/**
+ * The preflight capacity check of `check`: when the set grows (new, replaced, or a larger
+ * `count`), asks the cluster whether the increase fits, and prints one line picturing the fit.
+ */
+export async function preflight(
+  olds: Record<string, unknown>,
+  inputs: NodeSetInputs,
+  sources: PreflightSources,
+): Promise<CheckFailure[]> {
+  const log = (line: string) => sources.log(inputs, line);
+  if (inputs.preflight === "off" || capacityInputsUnknown(inputs)) return [];
+  const changed = Object.keys(olds).length > 0 ? replaceKeysChanged(olds, inputs) : [];
+  const replacement = Object.keys(olds).length > 0 && changed.length > 0;
+  const before = !replacement && typeof olds["count"] === "number" ? olds["count"] : 0;
+  let increase = inputs.count - before;
+  let heldNote = "";
+  let held: number | undefined;
+  if (
+    inputs.externalRemovals === "forget" &&
+    !replacement &&
+    typeof olds["count"] === "number" &&
+    olds["count"] !== inputs.count &&
+    !containsUnknown(inputs.baseRequestId)
+  ) {
+    // A new `count` is counted from what the set holds, which is less than its old `count` once it
+    // forgot nodes something else removed: the increase is what it will really ask for.
+    try {
+      held = await sources.held(inputs);
+    } catch (error) {
+      return [{ property: "adoptExisting", reason: errorText(error) }];
+    }
+    if (held !== before)
+      heldNote = ` (the set holds ${held} node(s): the others were removed outside Pulumi)`;
+    increase = inputs.count - held;
+  }
+  if (increase <= 0) return [];
+
+  let status: ClusterStatus;
+  let cacheKey: string;
+  try {
+    ({ status, cacheKey } = await sources.status(inputs));
+  } catch (error) {
+    const reason = `preflight could not read the status of cluster '${inputs.cluster}': ${errorText(error).replace(/\.$/, "")}`;
+    if (inputs.preflight === "warn") {
+      log(`warning: ${reason}`);
+      return [];
+    }
+    return [
+      {
+        property: "cluster",
+        reason:
+          error instanceof HttpError && error.status === 404
+            ? `${reason}. Check that cluster '${inputs.cluster}' exists and that \`url\` points at the CycleCloud server, or set \`preflight: "off"\` to skip the check`
+            : `${reason}. Fix the connection, or set \`preflight: "off"\` to skip the check`,
+      },
+    ];
+  }
+  const nodeSpec = nodeSpecOf(inputs);
+  const key = planKey(inputs);
+  let others = 0;
+  for (const [identity, planned] of plannedIncreases) {
+    if (identity === key || planned.cacheKey !== cacheKey) continue;
+    status = withAddedNodes(status, planned.spec, planned.nodes);
+    if (findBucket(status, planned.spec)?.bucketId === findBucket(status, nodeSpec)?.bucketId)
+      others += planned.nodes;
+  }
+  let plan = `${heldNote}${others > 0 ? ` (after ${others} node(s) for other sets of this plan)` : ""}`;
+  const oldCount = typeof olds["count"] === "number" ? olds["count"] : 0;
+  const replacementKey = replacementKeyOf(inputs.identity, inputs);
+  if (replacement && inputs.deleteBeforeReplace && oldCount > 0 && olds["cluster"] === inputs.cluster) {
+    deleteFirstReplacements.set(replacementKey, { spec: nodeSpecOf(olds), nodes: oldCount });
+  }
+  // The old set's nodes are terminated before the new ones are created: their room is free. (The
+  // engine checks a replacement twice, with the old inputs, then with none: both see it.)
+  const freed = inputs.deleteBeforeReplace ? deleteFirstReplacements.get(replacementKey) : undefined;
+  if (freed && (replacement || Object.keys(olds).length === 0)) {
+    status = withAddedNodes(status, freed.spec, -freed.nodes);
+    plan += ` (after the replaced set's ${freed.nodes} node(s) are terminated first)`;
+  }
+  let fit = capacityFit(status, nodeSpec, increase);
+  if (!fit.fits && fit.problem === undefined && !containsUnknown(inputs.baseRequestId)) {
+    // The increase was estimated from the inputs. The set may already hold more nodes than its
+    // previous inputs say: nodes of a create interrupted after the server committed it, of a
+    // failed update (the engine keeps the old inputs but the new nodes), or named by
+    // `adoptExisting`. They already hold their share of the capacity: count them, then decide.
+    if (held === undefined) {
+      try {
+        held = await sources.held(inputs);
+      } catch (error) {
+        return [{ property: "adoptExisting", reason: errorText(error) }];
+      }
+    }
+    const actual = Math.max(0, inputs.count - held);
+    if (actual < increase) {
+      plan += ` (${inputs.count - actual} node(s) of this set already exist)`;
+      increase = actual;
+      fit = capacityFit(status, nodeSpec, increase);
+    }
+  }
+  const line = `preflight ${describeFit(inputs.cluster, nodeSpec, fit)}${plan}`;
+  if (fit.fits) {
+    plannedIncreases.set(key, { cacheKey, spec: nodeSpec, nodes: increase });
+    log(line);
+    return [];
+  }
+  if (inputs.preflight === "warn") {
+    log(`warning: ${line}`);
+    return [];
+  }
+  if (fit.problem !== undefined) return [{ property: fit.problemField, reason: line }];
+  if (replacement && !inputs.deleteBeforeReplace) {
+    const what = changed.map((k) => `\`${k}\``).join(", ");
+    return [
+      {
+        property: changed[0] ?? "count",
+        reason:
+          `${line}; this is a replacement (${what} changed): its ${inputs.count} new node(s) are created before the ` +
+          `${oldCount} old one(s) are terminated. Set \`deleteBeforeReplace: true\` (the input or the resource option) ` +
+          `to terminate the old nodes first, free capacity in the cluster, or set \`preflight: "warn"\` to try anyway`,
+      },
+    ];
+  }
+  const fix = `: lower \`count\` to at most ${before + fit.available}, free capacity in the cluster, or set \`preflight: "warn"\` to try anyway`;
+  return [{ property: "count", reason: `${line}${fix}` }];
+}
+
+/** What a set asks of the cluster, from its inputs (or the old inputs of a replaced set). */
+function nodeSpecOf(props: Record<string, unknown> | NodeSetInputs): NodeSpec {
+  const text = (value: unknown) => (typeof value === "string" ? value : undefined);
+  return {
+    nodearray: String(props.nodearray),
+    machineType: text(props.machineType),
+    placementGroupId: text(props.placementGroupId),
+  };
+}
+
+/** Forgets the increases planned against a status that is no longer cached. */
+export function forgetPlannedIncreases(cacheKey: string): void {
+  for (const [key, planned] of plannedIncreases)
+    if (planned.cacheKey === cacheKey) plannedIncreases.delete(key);
+}
+
+/** Forgets every plan (tests: a fresh provider process). */
+export function resetPreflight(): void {
+  plannedIncreases.clear();
+  deleteFirstReplacements.clear();
+}
