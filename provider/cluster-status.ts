@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { CycleCloudClient } from "./client";
-import { ConnectionConfigError, resolveConnection } from "./connection";
+import { CONNECTION_SOURCES, ConnectionConfigError, resolveConnection } from "./connection";
 import { INPUT_FIELDS } from "./resource/inputs";
 import type { ConnectionArgs, PlainConnectionArgs } from "./resource/inputs";
 import type { ClusterStatus } from "./schemas";
@@ -27,16 +27,8 @@ export interface GetClusterStatusOutputArgs {
   connection?: pulumi.Input<ConnectionArgs>;
 }
 
-/** The fields of {@link ConnectionArgs}, in order. */
-const CONNECTION_FIELDS = [
-  "url",
-  "username",
-  "password",
-  "caCert",
-  "caCertPath",
-  "insecure",
-  "timeoutSeconds",
-] as const satisfies readonly (keyof PlainConnectionArgs)[];
+/** The fields of {@link ConnectionArgs}: the settings the connection resolves, in order. */
+const CONNECTION_FIELDS = Object.keys(CONNECTION_SOURCES) as (keyof typeof CONNECTION_SOURCES)[];
 
 /**
  * Resolves each `Input` field of a connection (plain value, Promise or Output) to its value, the
