@@ -8,18 +8,23 @@
  */
 
 /**
- * Marks the instances of `target` (and of its subclasses) with `brand`: a non-enumerable property of
- * its prototype, so it shows in neither `JSON.stringify` nor `util.inspect`. The brands come from
- * `Symbol.for`, which every realm and every copy of this package loaded in the process share, so a
- * type guard recognises an error thrown by another copy, where `instanceof` does not.
+ * Marks `target` and its subclasses with `brand`: a non-enumerable static property, so it shows in
+ * neither `JSON.stringify` nor `util.inspect` of an instance (not even with `showHidden`, which
+ * would list a prototype's symbols). The brands come from `Symbol.for`, which every realm and every
+ * copy of this package loaded in the process share, so a type guard recognises an error thrown by
+ * another copy, where `instanceof` does not.
  */
 export function brandClass(target: abstract new (...args: never[]) => object, brand: symbol): void {
-  Object.defineProperty(target.prototype, brand, { value: true });
+  Object.defineProperty(target, brand, { value: true });
 }
 
-/** Whether `value` is an instance of a class marked with `brand` by `brandClass`. */
+/** Whether `value` is an instance of a class marked with `brand` by `brandClass` (or of a subclass). */
 export function hasBrand(value: unknown, brand: symbol): boolean {
-  return typeof value === "object" && value !== null && Reflect.get(value, brand) === true;
+  if (typeof value !== "object" || value === null) {
+    return false;
+  }
+  const constructor: unknown = Reflect.get(value, "constructor");
+  return typeof constructor === "function" && Reflect.get(constructor, brand) === true;
 }
 
 const CYCLECLOUD_ERROR_BRAND = Symbol.for("pulumi-cyclecloud.CycleCloudError");
