@@ -53,7 +53,7 @@ describe("error classes", () => {
     expect(error).toBeInstanceOf(CycleCloudError);
     expect(error).toBeInstanceOf(Error);
     expect(error.name).toBe(name);
-    expect(String(error).startsWith(`${name}: `)).toBe(true);
+    expect(String(error)).toBe(`${name}: ${error.message}`);
   });
 
   it("keeps a response validation failure out of the HTTP error family", () => {
