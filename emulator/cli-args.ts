@@ -1,4 +1,4 @@
-import type { EmulatorTiming } from "./emulator-state";
+import type { EmulatorTiming } from "./node-store";
 
 /** The port `cyclecloud-emulator` listens on without `--port` (CycleCloud's own HTTP port). */
 export const DEFAULT_CLI_PORT = 8080;
