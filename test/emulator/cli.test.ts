@@ -287,12 +287,30 @@ describe("parseCliArgs", () => {
     [["--json=yes"], "--json takes no value"],
     [["serve"], 'Unknown argument "serve"'],
     [["--host="], "--host needs a value"],
+    [["--port", "1", "--port"], "--port needs a value"],
+    [["--prot=0"], 'Unknown argument "--prot=0"'],
+    [["-hx"], 'Unknown argument "-hx"'],
+    [["--"], 'Unknown argument "--"'],
+    [["-h", "5"], 'Unknown argument "5"'],
+    [["--help=x"], "--help takes no value"],
   ])("%j is a usage error: %s", (argv, message) => {
     expect(() => parseCliArgs(argv, {})).toThrow(new CliUsageError(message));
   });
 
   test("--help wins over everything else", () => {
     expect(parseCliArgs(["--port", "1", "-h"], {})).toEqual({ kind: "help" });
+    expect(parseCliArgs(["--port", "x", "--help"], {})).toEqual({ kind: "help" });
+  });
+
+  test("a value may start with a dash and the last of a repeated option wins", () => {
+    expect(parseCliArgs(["--host", "--json", "--password=a=b", "--port", "1", "--port=2"], {})).toMatchObject(
+      {
+        host: "--json",
+        password: "a=b",
+        port: 2,
+        json: false,
+      },
+    );
   });
 
   test.each([
