@@ -272,6 +272,9 @@ describe("startEmulator options", () => {
     await expect(startEmulator({ username: "" })).rejects.toThrow(
       "Invalid emulator option `username`: Too small: expected string to have >=1 characters",
     );
+    await expect(startEmulator({ clock: Date.now as never })).rejects.toThrow(
+      "Invalid emulator option `clock`: expected an object with a now() method",
+    );
   });
 
   test("a port in use is reported by the listen error", async () => {
