@@ -115,7 +115,8 @@ describe("the cyclecloud-emulator command", () => {
     const cli = run(["--port=0", "--json", "--quiet", "--username", "ops"], {
       CYCLECLOUD_EMULATOR_PASSWORD: "from-env",
     });
-    const started = JSON.parse(await cli.firstLine) as Record<string, string>;
+    const firstLine = await cli.firstLine;
+    const started = JSON.parse(firstLine) as Record<string, string>;
     expect(Object.keys(started)).toEqual(["url", "username", "password", "adminUrl"]);
     expect([started["username"], started["password"], started["adminUrl"]]).toEqual([
       "ops",
@@ -128,7 +129,8 @@ describe("the cyclecloud-emulator command", () => {
     cli.child.kill("SIGINT");
     const { code, stdout } = await cli.exit;
     expect(code).toBe(0);
-    expect(stdout.trim().split("\n")).toHaveLength(1);
+    // Nothing but the start line: no request log (--quiet) and no stop line (--json).
+    expect(stdout.trim().split("\n")).toEqual([firstLine]);
   });
 
   test("--config serves the file's clusters", async () => {
