@@ -6,7 +6,7 @@ import type { FaultQueue, FaultRoute } from "./fault-queue";
 import { json } from "./http-io";
 import type { EmulatorResponse } from "./http-io";
 import type { NodeStore } from "./node-store";
-import { formatIssues } from "./zod-issues";
+import { formatIssues } from "../provider/util/zod-issues";
 
 /** Every admin path starts with this; it needs no credentials. */
 export const ADMIN_PREFIX = "/__emulator";

@@ -1,6 +1,7 @@
 import { parseArgs } from "node:util";
 import type { ParseArgsConfig } from "node:util";
 import type { EmulatorTiming } from "./node-store";
+import { isLoopbackHost } from "../provider/util/loopback";
 
 /** The port `cyclecloud-emulator` listens on without `--port` (CycleCloud's own HTTP port). */
 export const DEFAULT_CLI_PORT = 8080;
@@ -176,7 +177,8 @@ function nonEmpty(value: string | undefined): string | undefined {
   return value === undefined || value === "" ? undefined : value;
 }
 
-/** Loopback hosts, where an unauthenticated admin surface is only reachable locally. */
-export function isLoopback(host: string): boolean {
-  return host === "localhost" || host === "::1" || host.startsWith("127.");
-}
+/**
+ * Loopback hosts, where an unauthenticated admin surface is only reachable locally. The client's
+ * strict rule: `127.example.com` is a name, not a loopback address.
+ */
+export const isLoopback = isLoopbackHost;

@@ -8,7 +8,7 @@ import { chooseBucket, fitAt, partialAddMessage, REAL, tally } from "./capacity"
 import { NodeAttributesSchema } from "./config";
 import type { BucketState, ClusterState, NodearrayState, NodeStore, Operation } from "./node-store";
 import { mergeAttributes } from "./wire-records";
-import { formatIssues } from "./zod-issues";
+import { formatIssues } from "../provider/util/zod-issues";
 
 /** Options of one create or scale call, set by faults. */
 export interface AddOptions {

@@ -14,7 +14,7 @@ import type { Fault, FaultInput } from "./fault-queue";
 import { DEFAULT_TIMING, NodeStore, SYSTEM_CLOCK } from "./node-store";
 import type { EmulatorClock, EmulatorTiming } from "./node-store";
 import type { AdminNodeView } from "./wire-records";
-import { formatIssues } from "./zod-issues";
+import { formatIssues } from "../provider/util/zod-issues";
 
 /** Options of {@link startEmulator}. */
 export interface EmulatorOptions {

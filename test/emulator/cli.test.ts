@@ -322,6 +322,7 @@ describe("parseCliArgs", () => {
     ["::1", true],
     ["0.0.0.0", false],
     ["10.0.0.5", false],
+    ["127.example.com", false],
   ])("isLoopback(%s) is %s", (host, expected) => {
     expect(isLoopback(host)).toBe(expected);
   });
