@@ -1,24 +1,14 @@
-import { containsUnknown, NODE_SET_DEFAULTS } from "./inputs";
+import { containsUnknown, NODE_SET_DEFAULTS, UPDATE_KEYS } from "./inputs";
 import type { NodeInfo, NodeSetState } from "./node-set-state";
 import { isHealthy, isStuck, nodePhase, targetCount } from "./node-set-state";
 import { canonicalJson, REPLACE_KEYS } from "./request-id";
 
 /**
- * Inputs whose change is an in-place update. Only `count` and `adoptExisting` touch nodes; the
- * others are settings. (`identity` and `name` are not here: a rename with `aliases` is no change.)
+ * Inputs whose change is an in-place update (see inputs.ts). Only `count` and `adoptExisting`
+ * touch nodes; the others are settings. (`identity` and `name` are not here: a rename with
+ * `aliases` is no change.)
  */
-export const UPDATE_KEYS = [
-  "count",
-  "adoptExisting",
-  "waitForReady",
-  "readyTimeoutSeconds",
-  "deleteTimeoutSeconds",
-  "preflight",
-  "onDelete",
-  "deleteBeforeReplace",
-  "externalRemovals",
-  "connection",
-] as const;
+export { UPDATE_KEYS };
 
 export interface NodeSetDiff {
   /** false: nothing differs, the stack previews as unchanged. */
