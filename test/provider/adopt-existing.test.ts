@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { NodeSetState } from "../../provider/resource/node-set-state";
 import { checked, declare, liveNodes, provider, useProviderEmulator } from "./harness";
 
-const env = useProviderEmulator(["log"]);
+const env = useProviderEmulator();
 
 /** Creates nodes outside Pulumi, as another tool would. */
 async function createOutside(requestId: string, count: number, machineType: string): Promise<void> {

@@ -1,4 +1,4 @@
-import { describe, expect, it, vi } from "vitest";
+import { describe, expect, it } from "vitest";
 import { NodeSetPartialFailure } from "../../provider/resource/node-set-provider";
 import type { NodeSetState } from "../../provider/resource/node-set-state";
 import {
@@ -9,12 +9,13 @@ import {
   declare,
   liveNodes,
   mutations,
+  output,
   provider,
   startTestEmulator,
   useProviderEmulator,
 } from "./harness";
 
-const env = useProviderEmulator(["log", "error"]);
+const env = useProviderEmulator();
 
 describe("create", () => {
   it("creates count nodes with a deterministic request id and waits until they are ready", async () => {
@@ -48,8 +49,7 @@ describe("create", () => {
     const slow = await startTestEmulator({ acquiringMs: 60, preparingMs: 60, terminatingMs: 0 });
     try {
       await configureFor(slow);
-      const logs: string[] = [];
-      vi.spyOn(console, "log").mockImplementation((line: string) => void logs.push(line));
+      const logs = output.info;
       const { state } = await createSet(declare({ count: 2 }));
       expect(state.readyCount).toBe(2);
       expect(logs.some((l) => /: 0\/2 ready, 2 acquiring \(\d+s\)$/.test(l))).toBe(true);
@@ -352,26 +352,19 @@ describe("check and preflight", () => {
   });
 
   it("names all three ways to configure a missing connection", async () => {
+    // No stack config, and the harness's provider has an empty environment: no CYCLECLOUD_* variable.
     await provider.configure({ config: { get: () => undefined, require: () => "" } });
-    const saved = { ...process.env };
-    delete process.env["CYCLECLOUD_URL"];
-    delete process.env["CYCLECLOUD_USERNAME"];
-    delete process.env["CYCLECLOUD_PASSWORD"];
-    try {
-      const result = await provider.check({}, declare({ count: 1 }));
-      expect(result.failures).toEqual([
-        {
-          property: "cluster",
-          reason:
-            "preflight could not read the status of cluster 'hpc': CycleCloud connection is not configured: missing `url`, `username`, `password`. " +
-            "Supply it in one of three ways: (1) the `connection` argument of the resource or function; " +
-            "(2) stack config: `pulumi config set cyclecloud:url https://HOST:8443`, `pulumi config set cyclecloud:username USER`, " +
-            "`pulumi config set --secret cyclecloud:password`; (3) environment variables CYCLECLOUD_URL, CYCLECLOUD_USERNAME and CYCLECLOUD_PASSWORD. " +
-            'Fix the connection, or set `preflight: "off"` to skip the check',
-        },
-      ]);
-    } finally {
-      process.env = saved;
-    }
+    const result = await provider.check({}, declare({ count: 1 }));
+    expect(result.failures).toEqual([
+      {
+        property: "cluster",
+        reason:
+          "preflight could not read the status of cluster 'hpc': CycleCloud connection is not configured: missing `url`, `username`, `password`. " +
+          "Supply it in one of three ways: (1) the `connection` argument of the resource or function; " +
+          "(2) stack config: `pulumi config set cyclecloud:url https://HOST:8443`, `pulumi config set cyclecloud:username USER`, " +
+          "`pulumi config set --secret cyclecloud:password`; (3) environment variables CYCLECLOUD_URL, CYCLECLOUD_USERNAME and CYCLECLOUD_PASSWORD. " +
+          'Fix the connection, or set `preflight: "off"` to skip the check',
+      },
+    ]);
   });
 });

@@ -2,7 +2,7 @@
  * Issue 15 at the provider level: identities keep sets apart, state of 0.1.0 keeps its request ids,
  * a delete-first replacement is counted by preflight, and `externalRemovals: "forget"`.
  */
-import { describe, expect, it, vi } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { NodeSetState } from "../../provider/resource/node-set-state";
 import {
   admin,
@@ -12,10 +12,11 @@ import {
   liveNodes,
   mutations,
   provider,
+  output,
   useProviderEmulator,
 } from "./harness";
 
-const env = useProviderEmulator(["log", "error"]);
+const env = useProviderEmulator();
 
 describe("identities", () => {
   it("gives two sets of the same name but different identities their own nodes", async () => {
@@ -107,8 +108,8 @@ describe('externalRemovals: "forget"', () => {
     expect(updated.forgottenCount).toBe(1);
 
     // Preflight counts the increase from what the set holds (2), not from its old count (3).
-    const logs: string[] = [];
-    vi.spyOn(console, "log").mockImplementation((line: string) => void logs.push(line));
+    output.info.length = 0;
+    const logs = output.info;
     const grow = await provider.check(inputs, { ...inputs, count: 4 });
     expect(grow.failures).toEqual([]);
     expect(logs.find((l) => l.includes("preflight"))).toMatch(
@@ -128,8 +129,8 @@ describe('externalRemovals: "forget"', () => {
     const read = await provider.read(id, state);
     const refreshed = read.props as NodeSetState;
     expect(refreshed.forgottenCount).toBeUndefined();
-    const logs: string[] = [];
-    vi.spyOn(console, "log").mockImplementation((line: string) => void logs.push(line));
+    output.info.length = 0;
+    const logs = output.info;
     expect((await provider.diff(id, refreshed, read.inputs as Record<string, unknown>)).changes).toBe(true);
     expect(logs).toContainEqual(
       expect.stringMatching(/^cyclecloud set\d+-\d+: update: 1 missing; count 2 unchanged$/),
