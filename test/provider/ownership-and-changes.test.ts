@@ -29,7 +29,11 @@ describe("identities", () => {
     expect(second.id).not.toBe(first.id);
     expect(env.emu.counters().create).toBe(2);
     expect(second.state.nodeIds.filter((id) => first.state.nodeIds.includes(id))).toEqual([]);
-    expect(liveNodes(env.emu, [...first.state.requestIds, ...second.state.requestIds])).toHaveLength(4);
+    expect(
+      liveNodes(env.emu, [...first.state.requestIds, ...second.state.requestIds]).map(
+        (node) => node.record.Name,
+      ),
+    ).toEqual(["ondemand-1", "ondemand-2", "ondemand-3", "ondemand-4"]);
   });
 
   it("keeps the base request id of state written by 0.1.0 (identity `project/stack/name`) under a new identity", async () => {
@@ -96,7 +100,8 @@ describe('externalRemovals: "forget"', () => {
     const read = await provider.read(id, state);
     const refreshed = read.props as NodeSetState;
     expect(refreshed.forgottenCount).toBe(1);
-    expect(refreshed.nodeIds).toHaveLength(2);
+    expect(refreshed.nodeIds).toEqual(state.nodeIds.slice(1));
+    expect(refreshed.nodes.map((node) => node.name)).toEqual(["ondemand-2", "ondemand-3"]);
     const inputs = read.inputs as Record<string, unknown>;
     expect((await provider.diff(id, refreshed, inputs)).changes).toBe(false);
 
@@ -118,6 +123,12 @@ describe('externalRemovals: "forget"', () => {
     const grown = (await provider.update(id, updated, grow.inputs as Record<string, unknown>))
       .outs as NodeSetState;
     expect(grown.nodeIds).toHaveLength(4);
+    expect(grown.nodes.map((node) => node.name)).toEqual([
+      "ondemand-1",
+      "ondemand-2",
+      "ondemand-3",
+      "ondemand-4",
+    ]);
     expect(grown.forgottenCount).toBeUndefined();
   });
 
