@@ -35,7 +35,7 @@ export function diffNodeSet(
   news: Record<string, unknown>,
   now = Date.now(),
 ): NodeSetDiff {
-  const old = olds as unknown as Record<string, unknown>;
+  const old: Record<string, unknown> = { ...olds };
   const differs = (key: string): boolean => {
     if (containsUnknown(news[key])) return true;
     return canonicalJson(orDefault(old, key) ?? null) !== canonicalJson(orDefault(news, key) ?? null);
@@ -89,7 +89,7 @@ export function describeDiff(
   diff: NodeSetDiff,
 ): string | undefined {
   if (!diff.changes) return undefined;
-  const old = olds as unknown as Record<string, unknown>;
+  const old: Record<string, unknown> = { ...olds };
   const change = (key: string): string => {
     if (containsUnknown(news[key])) return `${key} (not known until apply)`;
     if (key === "connection") return "connection";

@@ -126,7 +126,7 @@ async function create(
     // Nothing exists: a plain failure, and nothing is recorded in state.
     const fix = "free capacity in the cluster or lower `count`, then run `pulumi up` again";
     const cause = new CapacityShortfallError(`${reasons.join("; ")}: ${fix}`);
-    throw new NodeSetOperationError(failedMessage(op, inputs.cluster, cause, 0));
+    throw new NodeSetOperationError(failedMessage(op, inputs.cluster, cause, 0), { cause });
   }
   return { id, outs: await finish(provider, ctx, op, holdings, reasons, inputs.count) };
 }
@@ -226,7 +226,12 @@ async function deleteSet(provider: ProviderContext, _id: string, props: NodeSetS
         `(${remaining.map((n) => `${n.name}: ${n.status}`).join(", ")})`,
     );
     const step = "run `pulumi destroy` again, or raise `deleteTimeoutSeconds`";
-    throw new NodeSetOperationError(failedMessage(op, inputs.cluster, cause, props.nodes?.length ?? 0, step));
+    throw new NodeSetOperationError(
+      failedMessage(op, inputs.cluster, cause, props.nodes?.length ?? 0, step),
+      {
+        cause,
+      },
+    );
   }
 }
 
