@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import * as errors from "../../provider/resource/errors";
 import type { NodeSetState } from "../../provider/resource/node-set-state";
-import { checked, declare, provider, useProviderEmulator } from "./harness";
+import { HttpError } from "../../provider/client";
+import { checked, createSet, declare, provider, useProviderEmulator } from "./harness";
 
 useProviderEmulator();
 
@@ -52,13 +53,26 @@ describe("the errors of the resource layer", () => {
     );
   });
 
-  it("a create that CycleCloud could not fill at all throws a NodeSetOperationError over a capacity shortfall", async () => {
+  it("a create CycleCloud refuses throws a NodeSetOperationError over the client's error, not a partial failure", async () => {
     const inputs = await checked(declare({ count: 1, machineType: "Standard_HC44rs", preflight: "off" }));
     const error = await provider.create(inputs).catch((e: unknown) => e);
     expect([errors.isNodeSetOperationError(error), errors.isNodeSetPartialFailure(error)]).toEqual([
       true,
       false,
     ]);
-    expect(errors.isCapacityShortfallError((error as Error).cause)).toBe(true);
+    expect((error as Error).cause).toBeInstanceOf(HttpError);
+  });
+
+  it("a create CycleCloud added no node for throws a NodeSetOperationError over a capacity shortfall", async () => {
+    // The seed's Standard_Fs32_v2 bucket holds 3 more nodes: a first set takes them all.
+    await createSet(declare({ count: 3 }));
+    const inputs = await checked(declare({ count: 1, preflight: "off" }));
+    const error = await provider.create(inputs).catch((e: unknown) => e);
+    expect(errors.isNodeSetOperationError(error)).toBe(true);
+    const cause = (error as Error).cause;
+    expect(errors.isCapacityShortfallError(cause)).toBe(true);
+    expect((cause as Error).message).toMatch(
+      /^CycleCloud added 0 of 1 requested node\(s\).*: free capacity in the cluster or lower `count`, then run `pulumi up` again$/,
+    );
   });
 });
