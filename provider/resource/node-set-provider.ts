@@ -76,7 +76,7 @@ async function diff(
   olds: NodeSetState,
   news: Record<string, unknown>,
 ): Promise<dynamic.DiffResult> {
-  const decision = diffNodeSet(olds, news);
+  const decision = diffNodeSet(olds, news, provider.now());
   // The engine shows no property for a change it did not compute (failed or missing nodes): say why.
   const why = describeDiff(olds, news, decision);
   const name = nameOf(news) ?? olds.name;
@@ -120,13 +120,13 @@ async function create(
   } catch (error) {
     if (error instanceof NodeSetPartialFailure) throw error;
     // Nothing was made: a plain failure, and nothing is recorded in state.
-    throw new NodeSetOperationError(failedMessage(op, inputs.cluster, error, 0), { cause: error });
+    throw failure(op, inputs.cluster, error, 0);
   }
   if (holdings.nodes.filter(isMember).length === 0 && reasons.length > 0) {
     // Nothing exists: a plain failure, and nothing is recorded in state.
     const fix = "free capacity in the cluster or lower `count`, then run `pulumi up` again";
     const cause = new CapacityShortfallError(`${reasons.join("; ")}: ${fix}`);
-    throw new NodeSetOperationError(failedMessage(op, inputs.cluster, cause, 0), { cause });
+    throw failure(op, inputs.cluster, cause, 0);
   }
   return { id, outs: await finish(provider, ctx, op, holdings, reasons, inputs.count) };
 }
@@ -145,9 +145,7 @@ async function update(
     holdings = await listHoldings(ctx, olds, { probeForward: true });
     if (inputs.adoptExisting) holdings = await adopt(ctx, holdings);
   } catch (error) {
-    throw new NodeSetOperationError(failedMessage(op, inputs.cluster, error, olds.nodes.length), {
-      cause: error,
-    });
+    throw failure(op, inputs.cluster, error, olds.nodes.length);
   }
   const forgotten = forgottenNodes(ctx, olds, holdings);
   const target = targetCount({ ...inputs, forgottenCount: forgotten });
@@ -160,9 +158,7 @@ async function update(
   } catch (error) {
     if (error instanceof NodeSetPartialFailure) throw error;
     // Rethrown only when the set made no request and holds no node: nothing changed.
-    throw new NodeSetOperationError(failedMessage(op, inputs.cluster, error, olds.nodes.length), {
-      cause: error,
-    });
+    throw failure(op, inputs.cluster, error, olds.nodes.length);
   }
   return { outs: await finish(provider, ctx, op, holdings, reasons, target, id, olds.bucketId, forgotten) };
 }
@@ -175,9 +171,7 @@ async function read(provider: ProviderContext, id: string, props: NodeSetState):
     holdings = await listHoldings(ctx, props, { probeForward: true });
   } catch (error) {
     const op: Operation = { kind: "refresh", set: setName(inputs) };
-    throw new NodeSetOperationError(failedMessage(op, inputs.cluster, error, props.nodes?.length ?? 0), {
-      cause: error,
-    });
+    throw failure(op, inputs.cluster, error, props.nodes?.length ?? 0);
   }
   const forgottenCount = forgottenNodes(ctx, props, holdings);
   const state = nodeSetState(inputs, { ...holdings, ...bucketOf(props), forgottenCount });
@@ -216,9 +210,7 @@ async function deleteSet(provider: ProviderContext, _id: string, props: NodeSetS
       inputs.deleteTimeoutSeconds,
     );
   } catch (error) {
-    throw new NodeSetOperationError(failedMessage(op, inputs.cluster, error, props.nodes?.length ?? 0), {
-      cause: error,
-    });
+    throw failure(op, inputs.cluster, error, props.nodes?.length ?? 0);
   }
   if (remaining.length > 0) {
     const cause = new DeleteTimeoutError(
@@ -226,13 +218,22 @@ async function deleteSet(provider: ProviderContext, _id: string, props: NodeSetS
         `(${remaining.map((n) => `${n.name}: ${n.status}`).join(", ")})`,
     );
     const step = "run `pulumi destroy` again, or raise `deleteTimeoutSeconds`";
-    throw new NodeSetOperationError(
-      failedMessage(op, inputs.cluster, cause, props.nodes?.length ?? 0, step),
-      {
-        cause,
-      },
-    );
+    throw failure(op, inputs.cluster, cause, props.nodes?.length ?? 0, step);
   }
+}
+
+/**
+ * The error of an operation that failed before it changed anything, or (delete) before its nodes
+ * were gone: its message names the set, the operation, the cause and the next step.
+ */
+function failure(
+  op: Operation,
+  cluster: string,
+  cause: unknown,
+  held: number,
+  step?: string,
+): NodeSetOperationError {
+  return new NodeSetOperationError(failedMessage(op, cluster, cause, held, step), { cause });
 }
 
 /**
