@@ -16,8 +16,6 @@ import { manageNodes, waitForSettled, waitUntilGone } from "./manage-and-wait";
 import type { OperationContext, SetHoldings } from "./node-set-listing";
 import { listHoldings, matchesSpec } from "./node-set-listing";
 import type { NodeInfo, NodeSetState } from "./node-set-state";
-
-export { NodeSetPartialFailure };
 import { isHealthy, isMember, isStuck, nodePhase, nodeSetState, toNodeInfo } from "./node-set-state";
 
 /** Adopts the nodes named by `adoptExisting`, refusing any that does not match the declared spec. */

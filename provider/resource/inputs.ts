@@ -21,9 +21,10 @@ export function containsUnknown(value: unknown): boolean {
   return false;
 }
 
-export type PreflightMode = "enforce" | "warn" | "off";
-export type OnDeleteAction = "terminate" | "deallocate";
-export type ExternalRemovals = "replace" | "forget";
+/** The values of `preflight`, `onDelete` and `externalRemovals`, from their schemas below. */
+export type PreflightMode = NonNullable<ParsedInputs["preflight"]>;
+export type OnDeleteAction = NonNullable<ParsedInputs["onDelete"]>;
+export type ExternalRemovals = NonNullable<ParsedInputs["externalRemovals"]>;
 
 /** Defaults applied by `check`; documented on {@link CycleCloudNodeSetArgs}. */
 export const NODE_SET_DEFAULTS = {
@@ -34,7 +35,7 @@ export const NODE_SET_DEFAULTS = {
   onDelete: "terminate" as OnDeleteAction,
   deleteBeforeReplace: false,
   externalRemovals: "replace" as ExternalRemovals,
-} as const;
+} as const satisfies Partial<Record<InputKey, unknown>>;
 
 const NAME_HINT = "letters, digits, '.', '_' and '-'";
 

@@ -6,7 +6,6 @@
 import type { CycleCloudClient } from "../client";
 import { isUnknownRequestId } from "../client";
 import type { NodeSetInputs } from "./inputs";
-import type { Logger } from "./logger";
 import type { Tuning } from "./tuning";
 import type { NodeInfo } from "./node-set-state";
 import { isMember, toNodeInfo } from "./node-set-state";
@@ -28,8 +27,6 @@ export interface OperationContext {
   /** The clock (ms since the epoch). */
   now: () => number;
 }
-
-export type { Logger };
 
 /**
  * The set's short name for messages: its resource name, or (state written before names were
