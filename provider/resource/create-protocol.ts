@@ -15,8 +15,6 @@ import type { NodeInfo } from "./node-set-state";
 import { isMember } from "./node-set-state";
 import { nextSequence, requestIdFor } from "./request-id";
 
-export { UncertainCreateError };
-
 /** The create set for `count` nodes of this spec. */
 export function creationSet(inputs: NodeSetInputs, count: number): NodeCreationSet {
   const set: NodeCreationSet = { count, nodearray: inputs.nodearray };
