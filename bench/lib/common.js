@@ -150,18 +150,28 @@ function pollStats(calls, gapMs) {
   return { polls, pollCalls };
 }
 
-/** Silences the provider's progress lines (console.log / console.error) while `fn` runs; counts them. */
-async function quietly(fn) {
-  const { log, error } = console;
+/**
+ * A node set provider whose lines (progress and client lines) are kept in `lines` instead of
+ * printed. `fresh()` replaces it with a new one (a new provider process) and empties `lines`.
+ * Tuning comes from the environment when it is configured, as in a provider process.
+ */
+function quietProvider() {
+  const { createNodeSetProvider } = dist("provider/resource/node-set-provider.js");
   const lines = [];
-  console.log = (...args) => lines.push(args.join(" "));
-  console.error = (...args) => lines.push(args.join(" "));
-  try {
-    return { value: await fn(), lines };
-  } finally {
-    console.log = log;
-    console.error = error;
-  }
+  const keep = (line) => void lines.push(line);
+  const make = () => createNodeSetProvider({ logger: { info: keep, error: keep } });
+  let current = make();
+  const provider = Object.fromEntries(
+    ["configure", "check", "diff", "create", "read", "update", "delete"].map((method) => [
+      method,
+      (...args) => current[method](...args),
+    ]),
+  );
+  const fresh = () => {
+    lines.length = 0;
+    current = make();
+  };
+  return { provider, lines, fresh };
 }
 
 function table(headers, rows, align) {
@@ -199,7 +209,7 @@ module.exports = {
   counterDiff,
   installClientTrace,
   pollStats,
-  quietly,
+  quietProvider,
   table,
   median,
   fmt,

@@ -5,10 +5,10 @@
  * (`<base>-<sequence>`), so every earlier generation's id is already used on the server: counts the
  * API calls of `create` after g earlier up/destroy cycles of the same set.
  */
-const { dist, CLUSTER, NODEARRAY, MACHINE_TYPE, counterDiff, quietly } = require("./common");
+const { CLUSTER, NODEARRAY, MACHINE_TYPE, counterDiff, quietProvider } = require("./common");
 
 async function runGenerations({ emu, generations }) {
-  const { nodeSetProvider: provider, resetProviderState } = dist("provider/resource/node-set-provider.js");
+  const { provider, fresh } = quietProvider();
   const stack = {
     "cyclecloud:url": emu.info.url,
     "cyclecloud:username": emu.info.username,
@@ -26,18 +26,16 @@ async function runGenerations({ emu, generations }) {
     preflight: "off",
   };
   const rows = [];
-  await quietly(async () => {
-    for (let g = 0; g <= last; g++) {
-      resetProviderState();
-      await provider.configure({ config });
-      const checked = await provider.check({}, news);
-      const before = await emu.counters();
-      const created = await provider.create(checked.inputs);
-      const server = counterDiff(before, await emu.counters());
-      if (wanted.has(g)) rows.push({ g, server, requestId: created.outs.requestIds.at(-1) });
-      await provider.delete(created.id, created.outs);
-    }
-  });
+  for (let g = 0; g <= last; g++) {
+    fresh();
+    await provider.configure({ config });
+    const checked = await provider.check({}, news);
+    const before = await emu.counters();
+    const created = await provider.create(checked.inputs);
+    const server = counterDiff(before, await emu.counters());
+    if (wanted.has(g)) rows.push({ g, server, requestId: created.outs.requestIds.at(-1) });
+    await provider.delete(created.id, created.outs);
+  }
   return rows;
 }
 

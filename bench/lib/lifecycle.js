@@ -6,7 +6,6 @@
  * wait, refresh, preview and update of a 10% grow, a 10% shrink, destroy.
  */
 const {
-  dist,
   CLUSTER,
   NODEARRAY,
   MACHINE_TYPE,
@@ -14,7 +13,7 @@ const {
   counterDiff,
   installClientTrace,
   pollStats,
-  quietly,
+  quietProvider,
 } = require("./common");
 
 const ROUTES = ["status", "nodes", "create", "terminate", "deallocate", "start", "operations"];
@@ -24,7 +23,7 @@ const ROUTES = ["status", "nodes", "create", "terminate", "deallocate", "start",
  * operation: server-side call counts by route, traced client calls, polls, time, log lines.
  */
 async function runLifecycle({ emu, n, pollMinMs, label = "api" }) {
-  const { nodeSetProvider: provider, resetProviderState } = dist("provider/resource/node-set-provider.js");
+  const { provider, lines, fresh } = quietProvider();
   const trace = installClientTrace();
   const stack = {
     "cyclecloud:url": emu.info.url,
@@ -35,12 +34,12 @@ async function runLifecycle({ emu, n, pollMinMs, label = "api" }) {
   const rows = [];
 
   async function op(name, fn) {
-    resetProviderState();
+    fresh();
     await provider.configure({ config });
     const before = await emu.counters();
     const mark = trace.mark();
     const t0 = now();
-    const { value, lines } = await quietly(fn);
+    const value = await fn();
     const ms = now() - t0;
     const calls = trace.since(mark);
     const server = counterDiff(before, await emu.counters());

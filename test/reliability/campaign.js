@@ -347,23 +347,12 @@ async function runCampaign(options) {
   const setCount = options.sets ?? 4;
   const trace = options.trace ? (line) => process.stderr.write(`${line}\n`) : () => undefined;
 
-  // Fast polling and retries (read by the provider at call time and client construction).
-  process.env.CYCLECLOUD_POLL_MIN_MS = "10";
-  process.env.CYCLECLOUD_POLL_MAX_MS = "40";
-  process.env.CYCLECLOUD_RETRIES = String(RETRIES);
-  process.env.CYCLECLOUD_RETRY_BASE_DELAY_MS = "5";
-  for (const key of [
-    "CYCLECLOUD_URL",
-    "CYCLECLOUD_USERNAME",
-    "CYCLECLOUD_PASSWORD",
-    "CYCLECLOUD_TIMEOUT_SECONDS",
-  ]) {
-    Reflect.deleteProperty(process.env, key);
-  }
+  // Fast polling and retries, given to each provider made (its environment is empty: no
+  // CYCLECLOUD_* variable of the shell reaches it).
+  const tuning = { pollMinMs: 10, pollMaxMs: 40, retries: RETRIES, retryBaseDelayMs: 5 };
 
   const { startEmulator } = require(path.join(DIST, "emulator/index.js"));
-  const providerModule = require(path.join(DIST, "provider/resource/node-set-provider.js"));
-  const { nodeSetProvider: provider, resetProviderState } = providerModule;
+  const { createNodeSetProvider } = require(path.join(DIST, "provider/resource/node-set-provider.js"));
 
   const emulatorLog = [];
   const emu = await startEmulator({
@@ -383,15 +372,9 @@ async function runCampaign(options) {
 
   // Everything the provider prints, as the engine would show it.
   const output = [];
-  const saved = { log: console.log, error: console.error, warn: console.warn, info: console.info };
-  const capture =
-    (stream) =>
-    (...args) =>
-      output.push({ stream, line: args.map(String).join(" ") });
-  console.log = capture("log");
-  console.info = capture("log");
-  console.error = capture("error");
-  console.warn = capture("error");
+  const capture = (stream) => (line) => output.push({ stream, line });
+  const logger = { info: capture("log"), error: capture("error") };
+  let provider = createNodeSetProvider({ logger, tuning, env: {} });
 
   const rng = prng(seed);
   const faultKinds = FAULT_KINDS.filter(([kind]) => !(options.without ?? []).includes(kind));
@@ -566,7 +549,7 @@ async function runCampaign(options) {
 
   /** A new provider process: fresh caches, stack config through configure. */
   async function freshProcess() {
-    resetProviderState();
+    provider = createNodeSetProvider({ logger, tuning, env: {} });
     await provider.configure({
       config: { get: (key) => stackConfig[key], require: (key) => stackConfig[key] ?? "" },
     });
@@ -1375,7 +1358,6 @@ async function runCampaign(options) {
     const counters = emu.counters();
     report.requests = counters;
     await emu.close();
-    Object.assign(console, saved);
   }
 
   for (const { line } of output) {
