@@ -71,7 +71,8 @@ describe("a quickstart stack through the Pulumi engine", () => {
       { status: "Ready", machineType: "Standard_Fs32_v2", requestId: `${base}-0` },
       { status: "Ready", machineType: "Standard_Fs32_v2", requestId: `${base}-0` },
     ]);
-    expect(await emulatorNodes(emulator)).toHaveLength(2);
+    expect(ids(await emulatorNodes(emulator)).sort()).toEqual(ids(firstNodes).sort());
+    expect(firstNodes.map((n) => n.record.Name)).toEqual(["ondemand-1", "ondemand-2"]);
     expect(await ws.outputs()).toEqual({ ...outputsOf(firstNodes), readyCount: 2 });
     expect(set.outputs["requestIds"]).toEqual([`${base}-0`]);
   });

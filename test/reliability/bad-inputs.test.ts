@@ -520,10 +520,6 @@ function expectNoLeakAndNoStrayMutation(seen: string): void {
 }
 
 describe("bad input is refused by check, naming the input and the fix, before any node is touched", () => {
-  it("covers at least 25 bad inputs", () => {
-    expect(CASES.length).toBeGreaterThanOrEqual(25);
-  });
-
   it.each(CASES)("$name", async (entry) => {
     await configured(entry);
     const result = await provider.check({}, declaration(entry.news));
