@@ -75,6 +75,22 @@ describe("a quickstart stack through the Pulumi engine", () => {
     expect(firstNodes.map((n) => n.record.Name)).toEqual(["ondemand-1", "ondemand-2"]);
     expect(await ws.outputs()).toEqual({ ...outputsOf(firstNodes), readyCount: 2 });
     expect(set.outputs["requestIds"]).toEqual([`${base}-0`]);
+    // The engine keeps the whole stack config as the default dynamic provider's inputs (see the
+    // README): the secret password only as ciphertext.
+    const providers = (await ws.stateResources()).filter((r) => r.type === "pulumi:providers:pulumi-nodejs");
+    expect(providers.map((r) => [r.urn.split("::").pop(), r.inputs])).toEqual([
+      [
+        "default",
+        {
+          "cyclecloud:url": emulator.url,
+          "cyclecloud:username": emulator.username,
+          "cyclecloud:password": {
+            "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270",
+            ciphertext: expect.stringMatching(/^v1:/),
+          },
+        },
+      ],
+    ]);
   });
 
   it("reports no changes on a second preview and up, and sends CycleCloud no change", async () => {
