@@ -1,10 +1,12 @@
 import { z } from "zod";
-import type { EmulatorState } from "./emulator-state";
+import { allNodes, failNextNodes, failNodes, removeNodes, setCapacity, setTiming } from "./admin-actions";
+import { AdminError } from "./api-error";
 import { FaultInputSchema } from "./fault-queue";
 import type { FaultQueue, FaultRoute } from "./fault-queue";
 import { json } from "./http-io";
 import type { EmulatorResponse } from "./http-io";
-import { formatIssues } from "./zod-issues";
+import type { NodeStore } from "./node-store";
+import { formatIssues } from "../provider/util/zod-issues";
 
 /** Every admin path starts with this; it needs no credentials. */
 export const ADMIN_PREFIX = "/__emulator";
@@ -30,7 +32,7 @@ export interface RequestLogEntry {
 
 /** What the admin surface acts on. */
 export interface AdminTarget {
-  readonly state: EmulatorState;
+  readonly store: NodeStore;
   readonly faults: FaultQueue;
   counters(): RequestCounters;
   resetCounters(): void;
@@ -87,18 +89,6 @@ const DEFAULT_FAILURE_MESSAGES = {
   stuck: "Node is stuck in Acquiring (injected by the emulator)",
 } as const;
 
-/** Thrown by admin handlers; answered as `{ "error": message }`. */
-export class AdminError extends Error {
-  override readonly name = "AdminError";
-
-  constructor(
-    readonly status: number,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
 function body<T extends z.ZodType>(text: string, schema: T): z.output<T> {
   let value: unknown = {};
   if (text.trim() !== "") {
@@ -127,8 +117,8 @@ const ROUTES: Record<string, Partial<Record<"GET" | "POST" | "DELETE", Handler>>
     },
   },
   "/timing": {
-    GET: (target) => json(200, target.state.timing),
-    POST: (target, text) => json(200, target.state.setTiming(body(text, TimingChangeSchema))),
+    GET: (target) => json(200, target.store.timing),
+    POST: (target, text) => json(200, setTiming(target.store, body(text, TimingChangeSchema))),
   },
   "/faults": {
     GET: (target) => json(200, { faults: target.faults.list() }),
@@ -138,7 +128,8 @@ const ROUTES: Record<string, Partial<Record<"GET" | "POST" | "DELETE", Handler>>
   "/fail-nodes": {
     POST: (target, text) => {
       const selector = body(text, NodeSelectorSchema);
-      const nodes = target.state.failNodes(
+      const nodes = failNodes(
+        target.store,
         selector,
         selector.message ?? "Node failed (injected by the emulator)",
       );
@@ -149,7 +140,7 @@ const ROUTES: Record<string, Partial<Record<"GET" | "POST" | "DELETE", Handler>>
     POST: (target, text) => {
       const request = body(text, FailNextNodesSchema);
       const phase = request.phase ?? "preparing";
-      const pending = target.state.failNextNodes(request.count, {
+      const pending = failNextNodes(target.store, request.count, {
         phase,
         message: request.message ?? DEFAULT_FAILURE_MESSAGES[phase],
       });
@@ -162,12 +153,12 @@ const ROUTES: Record<string, Partial<Record<"GET" | "POST" | "DELETE", Handler>>
       if (selector.message !== undefined) {
         throw new AdminError(400, "`message` applies to fail-nodes only");
       }
-      const nodes = target.state.removeNodes(selector);
+      const nodes = removeNodes(target.store, selector);
       return nodes.length === 0 ? noNodeMatched() : json(200, { nodes });
     },
   },
   "/capacity": {
-    POST: (target, text) => json(200, target.state.setCapacity(body(text, CapacityChangeSchema))),
+    POST: (target, text) => json(200, setCapacity(target.store, body(text, CapacityChangeSchema))),
   },
   "/counters": {
     GET: (target) => json(200, target.counters()),
@@ -176,7 +167,7 @@ const ROUTES: Record<string, Partial<Record<"GET" | "POST" | "DELETE", Handler>>
       return json(200, target.counters());
     },
   },
-  "/nodes": { GET: (target) => json(200, { nodes: target.state.allNodes() }) },
+  "/nodes": { GET: (target) => json(200, { nodes: allNodes(target.store) }) },
   "/requests": { GET: (target) => json(200, { requests: target.requests() }) },
 };
 

@@ -1,4 +1,10 @@
+/**
+ * The emulator's errors and their one renderer: API errors are answered as CycleCloud's
+ * `{Exception, Message, Detail}` body, admin errors as `{ "error": message }`.
+ */
+import type { OutgoingHttpHeaders } from "node:http";
 import type { ErrorBody } from "../provider/schemas";
+import type { EmulatorResponse } from "./http-io";
 
 /** The `Exception` names the emulator answers with (CycleCloud's Java exception classes). */
 export const EXCEPTIONS = {
@@ -9,11 +15,13 @@ export const EXCEPTIONS = {
   notAuthenticated: "com.cyclecomputing.cloud.AuthenticationException",
   methodNotAllowed: "com.cyclecomputing.cloud.MethodNotAllowedException",
   injected: "com.cyclecomputing.emulator.InjectedFaultException",
+  internal: "java.lang.RuntimeException",
 } as const;
 
 /**
- * An error the API answers as `{Exception, Message, Detail}` with an HTTP status. Thrown by the
- * emulator's state and request handling; the server turns it into the response.
+ * An error the API answers as `{Exception, Message, Detail}` with an HTTP status (and `headers`).
+ * Thrown by the emulator's handlers and request handling; {@link renderError} turns it into the
+ * response.
  */
 export class EmulatorApiError extends Error {
   override readonly name = "EmulatorApiError";
@@ -21,6 +29,19 @@ export class EmulatorApiError extends Error {
   constructor(
     readonly status: number,
     readonly exception: string,
+    message: string,
+    readonly headers: OutgoingHttpHeaders = {},
+  ) {
+    super(message);
+  }
+}
+
+/** Thrown by admin handlers; answered as `{ "error": message }`. */
+export class AdminError extends Error {
+  override readonly name = "AdminError";
+
+  constructor(
+    readonly status: number,
     message: string,
   ) {
     super(message);
@@ -48,4 +69,40 @@ export function invalidAttribute(message: string): EmulatorApiError {
  */
 export function errorBody(exception: string, message: string, requestTag: string): ErrorBody {
   return { Exception: exception, Message: message, Detail: `${exception}: ${message} (${requestTag})` };
+}
+
+/** Which surface an error is answered on. */
+export type ErrorSurface = { readonly api: true; readonly tag: string } | { readonly api: false };
+
+/**
+ * The response for `error` on the API (request `tag` in `Detail`) or the admin surface. Anything
+ * but {@link EmulatorApiError} (and, on the admin surface, {@link AdminError}) is an emulator bug:
+ * 500, and on the API `onInternal` is told.
+ */
+export function renderError(
+  error: unknown,
+  surface: ErrorSurface,
+  onInternal: (reason: string) => void = () => undefined,
+): EmulatorResponse {
+  if (!surface.api) {
+    if (error instanceof AdminError || error instanceof EmulatorApiError) {
+      return json(error.status, { error: error.message });
+    }
+    return json(500, { error: `Internal emulator error: ${reasonOf(error)}` });
+  }
+  if (error instanceof EmulatorApiError) {
+    return json(error.status, errorBody(error.exception, error.message, surface.tag), error.headers);
+  }
+  const reason = reasonOf(error);
+  onInternal(reason);
+  return json(500, errorBody(EXCEPTIONS.internal, `Internal emulator error: ${reason}`, surface.tag));
+}
+
+/** As http-io's `json`, written out here so that module and this one do not import each other. */
+function json(status: number, body: unknown, headers: OutgoingHttpHeaders = {}): EmulatorResponse {
+  return { status, body, headers };
+}
+
+function reasonOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }

@@ -1,7 +1,10 @@
 /**
- * Capacity arithmetic, free of I/O: every limit is turned into "how many more nodes of this size
+ * Capacity accounting as pure functions of the configured limits and the live nodes (nothing here
+ * mutates its inputs or does I/O): every limit is turned into "how many more nodes of this size
  * fit", and the smallest one binds.
  */
+import type { NodeObservation } from "./node-lifecycle";
+import type { BucketState, ClusterState, LiveNode, NodearrayState, NodeState } from "./node-store";
 
 /** One limit, expressed as the number of nodes of the size at hand that still fit under it. */
 export interface Limit {
@@ -49,4 +52,187 @@ export function fitUnder(limits: readonly Limit[]): Fit {
 /** The `message` of a create set that added fewer nodes than asked. */
 export function partialAddMessage(added: number, requested: number, reason: string): string {
   return `Added ${String(added)} of ${String(requested)} requested nodes: ${reason}`;
+}
+
+/** Which nodes count against limits and quota: the truth (create) or the status's optimistic view. */
+export interface Accounting {
+  readonly limits: (seen: NodeObservation) => boolean;
+  readonly quota: (seen: NodeObservation) => boolean;
+}
+
+/** What create and start check: every VM that exists, terminating ones included. */
+export const REAL: Accounting = {
+  limits: (seen) => seen.holdsCapacity,
+  quota: (seen) => !seen.gone,
+};
+
+/** What `availableCount` reports: terminating nodes are already treated as gone (CycleCloud's quirk). */
+export const OPTIMISTIC: Accounting = {
+  limits: (seen) => seen.reducesAvailability,
+  quota: (seen) => !seen.gone && seen.status !== "Terminating",
+};
+
+/** Nodes and cores of the live nodes that match `where` and are counted by `counts`. */
+export function tally(
+  live: readonly LiveNode[],
+  where: (node: NodeState) => boolean,
+  counts: (seen: NodeObservation) => boolean,
+): { count: number; cores: number } {
+  let count = 0;
+  let cores = 0;
+  for (const { node, seen } of live) {
+    if (where(node) && counts(seen)) {
+      count += 1;
+      cores += node.bucket.vcpuCount;
+    }
+  }
+  return { count, cores };
+}
+
+/**
+ * What may still be added to the cluster, as the status reports it: the configured totals minus
+ * what live nodes use, with the optimistic view of terminating nodes.
+ */
+export function clusterRemaining(
+  live: readonly LiveNode[],
+  cluster: ClusterState,
+): { maxCount: number; maxCoreCount: number } {
+  const use = tally(live, (node) => node.cluster === cluster, OPTIMISTIC.limits);
+  return {
+    maxCount: Math.max(0, cluster.maxCount - use.count),
+    maxCoreCount: Math.max(0, cluster.maxCoreCount - use.cores),
+  };
+}
+
+/** Where a new node would go: its bucket (with nodearray and cluster) and placement group. */
+export interface Placement {
+  readonly cluster: ClusterState;
+  readonly nodearray: NodearrayState;
+  readonly bucket: BucketState;
+  readonly placementGroup: string | undefined;
+}
+
+/**
+ * Every limit a new node at `placement` is subject to, as seen by `accounting`. `withQuota` false
+ * leaves out the quota (a deallocated node being started already holds its quota).
+ */
+export function limitsAt(
+  live: readonly LiveNode[],
+  { cluster, nodearray, bucket, placementGroup }: Placement,
+  accounting: Accounting,
+  withQuota = true,
+): Limit[] {
+  const vcpu = bucket.vcpuCount;
+  const inBucket = (node: NodeState): boolean => node.bucket === bucket;
+  const bucketUse = tally(live, inBucket, accounting.limits);
+  const nodearrayUse = tally(live, (node) => node.nodearray === nodearray, accounting.limits);
+  const clusterUse = tally(live, (node) => node.cluster === cluster, accounting.limits);
+  const scope = `nodearray ${nodearray.name} bucket ${bucket.machineType}`;
+  const limits = [
+    countLimit(`${scope} maxCount of ${String(bucket.maxCount)} reached`, bucket.maxCount, bucketUse.count),
+    coreLimit(
+      `${scope} maxCoreCount of ${String(bucket.maxCoreCount)} reached`,
+      bucket.maxCoreCount,
+      bucketUse.cores,
+      vcpu,
+    ),
+    countLimit(
+      `nodearray ${nodearray.name} maxCount of ${String(nodearray.maxCount)} reached`,
+      nodearray.maxCount,
+      nodearrayUse.count,
+    ),
+    coreLimit(
+      `nodearray ${nodearray.name} maxCoreCount of ${String(nodearray.maxCoreCount)} reached`,
+      nodearray.maxCoreCount,
+      nodearrayUse.cores,
+      vcpu,
+    ),
+    countLimit(
+      `cluster ${cluster.name} maxCount of ${String(cluster.maxCount)} reached`,
+      cluster.maxCount,
+      clusterUse.count,
+    ),
+    coreLimit(
+      `cluster ${cluster.name} maxCoreCount of ${String(cluster.maxCoreCount)} reached`,
+      cluster.maxCoreCount,
+      clusterUse.cores,
+      vcpu,
+    ),
+  ];
+  if (withQuota) {
+    const quotaUse = tally(live, inBucket, accounting.quota);
+    limits.push(
+      countLimit(
+        `${bucket.machineType} quotaCount of ${String(bucket.quotaCount)} reached`,
+        bucket.quotaCount,
+        quotaUse.count,
+      ),
+      coreLimit(
+        `${bucket.machineType} quotaCoreCount of ${String(bucket.quotaCoreCount)} reached`,
+        bucket.quotaCoreCount,
+        bucket.consumedCoreCount + quotaUse.cores,
+        vcpu,
+      ),
+    );
+  }
+  if (placementGroup !== undefined) {
+    const groupUse = tally(
+      live,
+      (node) => inBucket(node) && node.placementGroupId === placementGroup,
+      accounting.limits,
+    );
+    limits.push(
+      countLimit(
+        `placement group ${placementGroup} maxPlacementGroupSize of ${String(bucket.maxPlacementGroupSize)} reached`,
+        bucket.maxPlacementGroupSize,
+        groupUse.count,
+      ),
+      coreLimit(
+        `placement group ${placementGroup} maxPlacementGroupCoreSize of ${String(bucket.maxPlacementGroupCoreSize)} reached`,
+        bucket.maxPlacementGroupCoreSize,
+        groupUse.cores,
+        vcpu,
+      ),
+    );
+  }
+  return limits;
+}
+
+/** How many new nodes fit at `placement` under every limit, and the limit that binds. */
+export function fitAt(
+  live: readonly LiveNode[],
+  placement: Placement,
+  accounting: Accounting,
+  withQuota = true,
+): Fit {
+  return fitUnder(limitsAt(live, placement, accounting, withQuota));
+}
+
+/**
+ * The bucket a set without `definition` goes to: the first valid bucket where all of it fits,
+ * else the valid bucket where most of it fits (the first of equals). `wanted` is the set's size
+ * in nodes of a bucket.
+ */
+export function chooseBucket(
+  live: readonly LiveNode[],
+  cluster: ClusterState,
+  nodearray: NodearrayState,
+  placementGroup: string | undefined,
+  wanted: (bucket: BucketState) => number,
+): { bucket: BucketState; count: number } | undefined {
+  let best: { bucket: BucketState; count: number; fit: number } | undefined;
+  for (const bucket of nodearray.buckets) {
+    if (!bucket.valid) {
+      continue;
+    }
+    const count = wanted(bucket);
+    const { fit } = fitAt(live, { cluster, nodearray, bucket, placementGroup }, REAL);
+    if (fit >= count) {
+      return { bucket, count };
+    }
+    if (best === undefined || fit > best.fit) {
+      best = { bucket, count, fit };
+    }
+  }
+  return best === undefined ? undefined : { bucket: best.bucket, count: best.count };
 }

@@ -1,4 +1,7 @@
-import type { EmulatorTiming } from "./emulator-state";
+import { parseArgs } from "node:util";
+import type { ParseArgsConfig } from "node:util";
+import type { EmulatorTiming } from "./node-store";
+import { isLoopbackHost } from "../provider/util/loopback";
 
 /** The port `cyclecloud-emulator` listens on without `--port` (CycleCloud's own HTTP port). */
 export const DEFAULT_CLI_PORT = 8080;
@@ -50,27 +53,36 @@ export interface CliRun {
 
 export type CliCommand = { readonly kind: "help" } | CliRun;
 
-const VALUE_FLAGS = [
-  "--port",
-  "--host",
-  "--username",
-  "--password",
-  "--config",
-  "--acquiring-ms",
-  "--preparing-ms",
-  "--terminating-ms",
+/** Options that take a value, by name (without `--`). */
+const VALUE_OPTIONS = [
+  "port",
+  "host",
+  "username",
+  "password",
+  "config",
+  "acquiring-ms",
+  "preparing-ms",
+  "terminating-ms",
 ] as const;
-type ValueFlag = (typeof VALUE_FLAGS)[number];
+type ValueOption = (typeof VALUE_OPTIONS)[number];
 
-const SWITCHES = ["--instant", "--no-admin", "--quiet", "--json", "--help", "-h"] as const;
-type Switch = (typeof SWITCHES)[number];
+/** Options without a value. `-h` is the one short option. */
+const SWITCH_OPTIONS = ["instant", "no-admin", "quiet", "json", "help"] as const;
+type SwitchOption = (typeof SWITCH_OPTIONS)[number];
 
-function isValueFlag(flag: string): flag is ValueFlag {
-  return (VALUE_FLAGS as readonly string[]).includes(flag);
+const PARSE_OPTIONS: ParseArgsConfig["options"] = Object.fromEntries([
+  ...VALUE_OPTIONS.map((name) => [name, { type: "string" }] as const),
+  ...SWITCH_OPTIONS.map(
+    (name) => [name, name === "help" ? { type: "boolean", short: "h" } : { type: "boolean" }] as const,
+  ),
+]);
+
+function isValueOption(name: string): name is ValueOption {
+  return (VALUE_OPTIONS as readonly string[]).includes(name);
 }
 
-function isSwitch(flag: string): flag is Switch {
-  return (SWITCHES as readonly string[]).includes(flag);
+function isSwitchOption(name: string): name is SwitchOption {
+  return (SWITCH_OPTIONS as readonly string[]).includes(name);
 }
 
 function integer(flag: string, value: string, max: number): number {
@@ -82,73 +94,82 @@ function integer(flag: string, value: string, max: number): number {
   return Number(value);
 }
 
+/**
+ * The options of `argv` (last one wins), read from `parseArgs` tokens so that the messages name
+ * the argument as given. Non-strict parsing lets a value start with a dash (`--port -1` is a bad
+ * port, not a missing value); unknown options, positionals, `--`, short groups (`-hx`) and a value
+ * given to a switch are rejected here.
+ */
+function readOptions(argv: readonly string[]): {
+  values: Map<ValueOption, string>;
+  switches: Set<SwitchOption>;
+} {
+  const { tokens } = parseArgs({
+    args: [...argv],
+    options: PARSE_OPTIONS,
+    strict: false,
+    allowPositionals: true,
+    tokens: true,
+  });
+  const values = new Map<ValueOption, string>();
+  const switches = new Set<SwitchOption>();
+  for (const token of tokens) {
+    const argument = argv[token.index] ?? "";
+    if (token.kind !== "option" || (token.rawName === "-h" && argument !== "-h")) {
+      throw new CliUsageError(`Unknown argument ${JSON.stringify(argument)}`);
+    }
+    if (isSwitchOption(token.name)) {
+      if (token.value !== undefined) {
+        throw new CliUsageError(`${token.rawName} takes no value`);
+      }
+      switches.add(token.name);
+    } else if (isValueOption(token.name)) {
+      if (token.value === undefined || token.value === "") {
+        throw new CliUsageError(`${token.rawName} needs a value`);
+      }
+      values.set(token.name, token.value);
+    } else {
+      throw new CliUsageError(`Unknown argument ${JSON.stringify(argument)}`);
+    }
+  }
+  return { values, switches };
+}
+
 /** Parses `argv` (without node and the script); `env` supplies the credential variables. */
 export function parseCliArgs(
   argv: readonly string[],
   env: Readonly<Record<string, string | undefined>>,
 ): CliCommand {
-  const values = new Map<ValueFlag, string>();
-  const switches = new Set<Switch>();
-  for (let i = 0; i < argv.length; i += 1) {
-    const argument = argv[i] ?? "";
-    const equals = argument.indexOf("=");
-    const flag = argument.startsWith("--") && equals > 0 ? argument.slice(0, equals) : argument;
-    if (isSwitch(flag)) {
-      if (flag !== argument) {
-        throw new CliUsageError(`${flag} takes no value`);
-      }
-      switches.add(flag);
-      continue;
-    }
-    if (!isValueFlag(flag)) {
-      throw new CliUsageError(`Unknown argument ${JSON.stringify(argument)}`);
-    }
-    let value: string | undefined;
-    if (flag !== argument) {
-      value = argument.slice(equals + 1);
-    } else {
-      i += 1;
-      value = argv[i];
-    }
-    if (value === undefined || value === "") {
-      throw new CliUsageError(`${flag} needs a value`);
-    }
-    values.set(flag, value);
-  }
-  if (switches.has("--help") || switches.has("-h")) {
+  const { values, switches } = readOptions(argv);
+  if (switches.has("help")) {
     return { kind: "help" };
   }
-  const timingValue = (flag: ValueFlag): number | undefined => {
-    const value = values.get(flag);
-    return value === undefined ? undefined : integer(flag, value, 24 * 60 * 60 * 1000);
-  };
-  const instant = switches.has("--instant");
-  const timing: { -readonly [K in keyof EmulatorTiming]?: number } = instant
+  const timing: { -readonly [K in keyof EmulatorTiming]?: number } = switches.has("instant")
     ? { acquiringMs: 0, preparingMs: 0, terminatingMs: 0 }
     : {};
   const durations = [
-    ["--acquiring-ms", "acquiringMs"],
-    ["--preparing-ms", "preparingMs"],
-    ["--terminating-ms", "terminatingMs"],
+    ["acquiring-ms", "acquiringMs"],
+    ["preparing-ms", "preparingMs"],
+    ["terminating-ms", "terminatingMs"],
   ] as const;
-  for (const [flag, key] of durations) {
-    const value = timingValue(flag);
+  for (const [name, key] of durations) {
+    const value = values.get(name);
     if (value !== undefined) {
-      timing[key] = value;
+      timing[key] = integer(`--${name}`, value, 24 * 60 * 60 * 1000);
     }
   }
-  const port = values.get("--port");
+  const port = values.get("port");
   return {
     kind: "run",
-    host: values.get("--host") ?? "127.0.0.1",
+    host: values.get("host") ?? "127.0.0.1",
     port: port === undefined ? DEFAULT_CLI_PORT : integer("--port", port, 65535),
-    username: values.get("--username") ?? nonEmpty(env["CYCLECLOUD_EMULATOR_USERNAME"]),
-    password: values.get("--password") ?? nonEmpty(env["CYCLECLOUD_EMULATOR_PASSWORD"]),
-    configFile: values.get("--config"),
+    username: values.get("username") ?? nonEmpty(env["CYCLECLOUD_EMULATOR_USERNAME"]),
+    password: values.get("password") ?? nonEmpty(env["CYCLECLOUD_EMULATOR_PASSWORD"]),
+    configFile: values.get("config"),
     timing,
-    admin: !switches.has("--no-admin"),
-    quiet: switches.has("--quiet"),
-    json: switches.has("--json"),
+    admin: !switches.has("no-admin"),
+    quiet: switches.has("quiet"),
+    json: switches.has("json"),
   };
 }
 
@@ -156,7 +177,8 @@ function nonEmpty(value: string | undefined): string | undefined {
   return value === undefined || value === "" ? undefined : value;
 }
 
-/** Loopback hosts, where an unauthenticated admin surface is only reachable locally. */
-export function isLoopback(host: string): boolean {
-  return host === "localhost" || host === "::1" || host.startsWith("127.");
-}
+/**
+ * Loopback hosts, where an unauthenticated admin surface is only reachable locally. The client's
+ * strict rule: `127.example.com` is a name, not a loopback address.
+ */
+export const isLoopback = isLoopbackHost;

@@ -5,10 +5,14 @@ import {
 } from "../provider/schemas";
 import type { NodeManagementAction } from "../provider/schemas";
 import { badRequest } from "./api-error";
-import type { AddOptions, EmulatorState } from "./emulator-state";
+import { clusterStatus, findOperations, getOperation, listNodes } from "./api-handlers";
 import type { FaultRoute } from "./fault-queue";
 import { json, parseBody } from "./http-io";
 import type { EmulatorResponse } from "./http-io";
+import { createNodes, scale } from "./node-creation";
+import type { AddOptions } from "./node-creation";
+import { manageNodes } from "./node-management";
+import type { NodeStore } from "./node-store";
 
 /** What a handler gets from the request besides the path parameters. */
 export interface ApiRequest {
@@ -88,17 +92,17 @@ function route(
  * Routes one request of the CycleCloud API. `segments` are the decoded path segments (no empty
  * ones, so a trailing slash does not matter).
  */
-export function matchApiRoute(state: EmulatorState, method: string, segments: readonly string[]): ApiMatch {
+export function matchApiRoute(store: NodeStore, method: string, segments: readonly string[]): ApiMatch {
   const [first, cluster, second, third, ...rest] = segments;
   if (first === "operations" && third === undefined) {
     const operationId = cluster;
     if (operationId === undefined) {
       return route(method, "GET", "operations", ({ query }) =>
-        json(200, state.findOperations(singleParam(query, "request_id"))),
+        json(200, findOperations(store, singleParam(query, "request_id"))),
       );
     }
     if (second === undefined) {
-      return route(method, "GET", "operations", () => json(200, state.operation(operationId)));
+      return route(method, "GET", "operations", () => json(200, getOperation(store, operationId)));
     }
     return { kind: "not-found" };
   }
@@ -107,7 +111,7 @@ export function matchApiRoute(state: EmulatorState, method: string, segments: re
   }
   if (second === "status" && third === undefined) {
     return route(method, "GET", "status", ({ query }) =>
-      json(200, state.clusterStatus(cluster, booleanParam(query, "nodes"))),
+      json(200, clusterStatus(store, cluster, booleanParam(query, "nodes"))),
     );
   }
   if (second === "nodes" && third === undefined) {
@@ -119,7 +123,7 @@ export function matchApiRoute(state: EmulatorState, method: string, segments: re
       }
       return json(
         200,
-        state.listNodes(cluster, {
+        listNodes(store, cluster, {
           ...(operation === undefined ? {} : { operation }),
           ...(requestId === undefined ? {} : { requestId }),
         }),
@@ -129,7 +133,8 @@ export function matchApiRoute(state: EmulatorState, method: string, segments: re
   if (second === "nodes" && third === "create") {
     return route(method, "POST", "create", ({ body, addOptions }) =>
       accepted(
-        state.createNodes(
+        createNodes(
+          store,
           cluster,
           parseBody(body, NodeCreationRequestSchema, "NodeCreationRequest"),
           addOptions,
@@ -140,7 +145,8 @@ export function matchApiRoute(state: EmulatorState, method: string, segments: re
   if (second === "nodes" && third !== undefined && isManagementAction(third)) {
     return route(method, "POST", third, ({ body }) =>
       accepted(
-        state.manageNodes(
+        manageNodes(
+          store,
           cluster,
           third,
           parseBody(body, NodeManagementRequestSchema, "NodeManagementRequest"),
@@ -153,10 +159,10 @@ export function matchApiRoute(state: EmulatorState, method: string, segments: re
       const totalNodeCount = countParam(query, "totalNodeCount");
       const totalCoreCount = countParam(query, "totalCoreCount");
       if (totalNodeCount !== undefined && totalCoreCount === undefined) {
-        return accepted(state.scale(cluster, third, { totalNodeCount }, addOptions));
+        return accepted(scale(store, cluster, third, { totalNodeCount }, addOptions));
       }
       if (totalCoreCount !== undefined && totalNodeCount === undefined) {
-        return accepted(state.scale(cluster, third, { totalCoreCount }, addOptions));
+        return accepted(scale(store, cluster, third, { totalCoreCount }, addOptions));
       }
       throw badRequest("Give exactly one of the query parameters totalNodeCount and totalCoreCount");
     });

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { z } from "zod";
-import { formatIssues } from "./zod-issues";
+import { formatIssues } from "../provider/util/zod-issues";
 
 const count = z.number().int().nonnegative();
 

@@ -1,7 +1,7 @@
 import type { IncomingMessage, OutgoingHttpHeaders } from "node:http";
 import type { z } from "zod";
 import { badRequest, EmulatorApiError, EXCEPTIONS } from "./api-error";
-import { formatIssues } from "./zod-issues";
+import { formatIssues } from "../provider/util/zod-issues";
 
 /** Largest request body accepted. */
 export const MAX_BODY_BYTES = 1024 * 1024;

@@ -4,8 +4,9 @@
  */
 export { startEmulator } from "./start-emulator";
 export type { EmulatorOptions, RunningEmulator } from "./start-emulator";
-export { DEFAULT_TIMING } from "./emulator-state";
-export type { AdminNodeView, EmulatorTiming, WireNodeRecord } from "./emulator-state";
+export { DEFAULT_TIMING } from "./node-store";
+export type { EmulatorClock, EmulatorTiming } from "./node-store";
+export type { AdminNodeView, WireNodeRecord } from "./wire-records";
 export {
   checkEmulatorConfig,
   DEFAULT_EMULATOR_CONFIG,

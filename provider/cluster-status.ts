@@ -1,8 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import { CycleCloudClient } from "./client";
 import { CONNECTION_SOURCES, ConnectionConfigError, resolveConnection } from "./connection";
-import { INPUT_FIELDS } from "./resource/inputs";
-import type { ConnectionArgs, PlainConnectionArgs } from "./resource/inputs";
+import { connectionSchema } from "./connection-args";
+import type { ConnectionArgs, PlainConnectionArgs } from "./connection-args";
 import type { ClusterStatus } from "./schemas";
 
 export interface GetClusterStatusArgs {
@@ -53,7 +53,7 @@ async function resolveConnectionInputs(connection: ConnectionArgs): Promise<Plai
     if (pulumi.runtime.isRpcSecret(value)) value = pulumi.runtime.unwrapRpcSecret(value);
     if (value !== undefined && value !== null) resolved[field] = value;
   }
-  const parsed = INPUT_FIELDS.connection.safeParse(resolved);
+  const parsed = connectionSchema.safeParse(resolved);
   if (!parsed.success) {
     throw new ConnectionConfigError(parsed.error.issues[0]?.message ?? "`connection` is not valid");
   }

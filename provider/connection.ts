@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
-import type { ConnectionArgs, PlainConnectionArgs } from "./resource/inputs";
+import type { ConnectionArgs, PlainConnectionArgs } from "./connection-args";
 import { CycleCloudError } from "./client/errors";
 
 export type { ConnectionArgs, PlainConnectionArgs };

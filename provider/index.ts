@@ -3,13 +3,8 @@
  */
 export { CycleCloudNodeSet } from "./resource/cyclecloud-node-set";
 export type { CycleCloudNodeSetArgs } from "./resource/cyclecloud-node-set";
-export type {
-  AdoptExisting,
-  ConnectionArgs,
-  ExternalRemovals,
-  OnDeleteAction,
-  PreflightMode,
-} from "./resource/inputs";
+export type { AdoptExisting, ExternalRemovals, OnDeleteAction, PreflightMode } from "./resource/inputs";
+export type { ConnectionArgs } from "./connection-args";
 export { NODE_SET_DEFAULTS } from "./resource/inputs";
 export type { NodeInfo } from "./resource/node-set-state";
 

@@ -19,6 +19,7 @@ const DIST = path.join(ROOT, "dist");
  *   "provider/client/cyclecloud-client.js": typeof import("../../provider/client/cyclecloud-client");
  *   "provider/resource/node-set-provider.js": typeof import("../../provider/resource/node-set-provider");
  *   "provider/resource/manage-and-wait.js": typeof import("../../provider/resource/manage-and-wait");
+ *   "provider/resource/tuning.js": typeof import("../../provider/resource/tuning");
  * }} DistModules
  */
 
@@ -57,6 +58,7 @@ const BENCH_CONFIG = {
 const now = () => performance.now();
 
 /** @typedef {import("../../emulator").RequestCounters} RequestCounters */
+/** @typedef {import("../../provider/resource/node-set-provider").NodeSetProvider} NodeSetProvider */
 /** @typedef {import("../../emulator").AdminNodeView} AdminNodeView */
 /** @typedef {{ url: string; adminUrl: string; username: string; password: string }} EmulatorInfo */
 
@@ -234,23 +236,37 @@ function pollStats(calls, gapMs) {
 }
 
 /**
- * Silences the provider's progress lines (console.log / console.error) while `fn` runs; counts them.
- * @template T
- * @param {() => Promise<T>} fn
- * @returns {Promise<{ value: T; lines: string[] }>}
+ * A node set provider whose lines (progress and client lines) are kept in `lines` instead of
+ * printed. `fresh()` replaces it with a new one (a new provider process) and empties `lines`.
+ * Tuning comes from the environment when it is configured, as in a provider process.
+ * @returns {{ provider: NodeSetProvider; lines: string[]; fresh: () => void }}
  */
-async function quietly(fn) {
-  const { log, error } = console;
+function quietProvider() {
+  const { createNodeSetProvider } = dist("provider/resource/node-set-provider.js");
   /** @type {string[]} */
   const lines = [];
-  console.log = (...args) => lines.push(args.join(" "));
-  console.error = (...args) => lines.push(args.join(" "));
-  try {
-    return { value: await fn(), lines };
-  } finally {
-    console.log = log;
-    console.error = error;
-  }
+  const keep = (/** @type {string} */ line) => void lines.push(line);
+  const make = () => createNodeSetProvider({ logger: { info: keep, error: keep } });
+  let current = make();
+  // Every method passes its arguments on to the current provider.
+  const provider = /** @type {NodeSetProvider} */ (
+    Object.fromEntries(
+      /** @type {const} */ (["configure", "check", "diff", "create", "read", "update", "delete"]).map(
+        (method) => [
+          method,
+          (/** @type {unknown[]} */ ...args) =>
+            /** @type {(...args: unknown[]) => unknown} */ (/** @type {unknown} */ (current[method]))(
+              ...args,
+            ),
+        ],
+      ),
+    )
+  );
+  const fresh = () => {
+    lines.length = 0;
+    current = make();
+  };
+  return { provider, lines, fresh };
 }
 
 /**
@@ -307,7 +323,7 @@ module.exports = {
   counterDiff,
   installClientTrace,
   pollStats,
-  quietly,
+  quietProvider,
   table,
   median,
   fmt,

@@ -6,13 +6,13 @@
  * (`<base>-<sequence>`), so every earlier generation's id is already used on the server: counts the
  * API calls of `create` after g earlier up/destroy cycles of the same set.
  */
-const { dist, CLUSTER, NODEARRAY, MACHINE_TYPE, counterDiff, quietly } = require("./common");
+const { CLUSTER, NODEARRAY, MACHINE_TYPE, counterDiff, quietProvider } = require("./common");
 
 /**
  * @param {{ emu: import("./common").EmulatorHandle; generations: readonly number[] }} options
  */
 async function runGenerations({ emu, generations }) {
-  const { nodeSetProvider: provider, resetProviderState } = dist("provider/resource/node-set-provider.js");
+  const { provider, fresh } = quietProvider();
   /** @type {Record<string, string>} */
   const stack = {
     "cyclecloud:url": emu.info.url,
@@ -33,18 +33,16 @@ async function runGenerations({ emu, generations }) {
   };
   /** @type {{ g: number; server: import("./common").RequestCounters; requestId: string }[]} */
   const rows = [];
-  await quietly(async () => {
-    for (let g = 0; g <= last; g++) {
-      resetProviderState();
-      await provider.configure({ config });
-      const checked = await provider.check({}, news);
-      const before = await emu.counters();
-      const created = await provider.create(checked.inputs);
-      const server = counterDiff(before, await emu.counters());
-      if (wanted.has(g)) rows.push({ g, server, requestId: created.outs.requestIds.at(-1) });
-      await provider.delete(created.id, created.outs);
-    }
-  });
+  for (let g = 0; g <= last; g++) {
+    fresh();
+    await provider.configure({ config });
+    const checked = await provider.check({}, news);
+    const before = await emu.counters();
+    const created = await provider.create(checked.inputs);
+    const server = counterDiff(before, await emu.counters());
+    if (wanted.has(g)) rows.push({ g, server, requestId: created.outs.requestIds.at(-1) });
+    await provider.delete(created.id, created.outs);
+  }
   return rows;
 }
 

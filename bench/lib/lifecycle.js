@@ -7,7 +7,6 @@
  * wait, refresh, preview and update of a 10% grow, a 10% shrink, destroy.
  */
 const {
-  dist,
   CLUSTER,
   NODEARRAY,
   MACHINE_TYPE,
@@ -15,7 +14,7 @@ const {
   counterDiff,
   installClientTrace,
   pollStats,
-  quietly,
+  quietProvider,
 } = require("./common");
 
 /** @typedef {import("../../provider/resource/node-set-state").NodeSetState} NodeSetState */
@@ -42,7 +41,7 @@ const ROUTES = ["status", "nodes", "create", "terminate", "deallocate", "start",
  * @returns {Promise<LifecycleRow[]>}
  */
 async function runLifecycle({ emu, n, pollMinMs, label = "api" }) {
-  const { nodeSetProvider: provider, resetProviderState } = dist("provider/resource/node-set-provider.js");
+  const { provider, lines, fresh } = quietProvider();
   const trace = installClientTrace();
   /** @type {Record<string, string>} */
   const stack = {
@@ -63,12 +62,12 @@ async function runLifecycle({ emu, n, pollMinMs, label = "api" }) {
    * @returns {Promise<T>}
    */
   async function op(name, fn) {
-    resetProviderState();
+    fresh();
     await provider.configure({ config });
     const before = await emu.counters();
     const mark = trace.mark();
     const t0 = now();
-    const { value, lines } = await quietly(fn);
+    const value = await fn();
     const ms = now() - t0;
     const calls = trace.since(mark);
     const server = counterDiff(before, await emu.counters());

@@ -5,12 +5,12 @@
  * (the emulator's timing is set just before each create POST; nodes keep the timing they were
  * created with). For each set: lag = create returning - (operation start + delay), i.e. the time
  * from the last node becoming Ready to `create` returning, compared with the poll interval in
- * force then (`pollDelay` of manage-and-wait.ts). With a time factor f < 1, delays and the
+ * force then (`pollDelay` of tuning.ts). With a time factor f < 1, delays and the
  * poll bounds (CYCLECLOUD_POLL_MIN_MS/MAX_MS) are both scaled by f and figures scaled back by 1/f,
  * which keeps the poll schedule's shape.
  */
 const { setTimeout: sleep } = require("node:timers/promises");
-const { dist, CLUSTER, NODEARRAY, MACHINE_TYPE, installClientTrace, quietly } = require("./common");
+const { dist, CLUSTER, NODEARRAY, MACHINE_TYPE, installClientTrace, quietProvider } = require("./common");
 
 const DEFAULT_MIN_MS = 1000;
 const DEFAULT_MAX_MS = 10_000;
@@ -33,8 +33,8 @@ const DEFAULT_MAX_MS = 10_000;
  * @param {{ emu: import("./common").EmulatorHandle; delays: readonly number[]; samples: number; factor: number; n: number }} options
  */
 async function runReadiness({ emu, delays, samples, factor, n }) {
-  const { nodeSetProvider: provider, resetProviderState } = dist("provider/resource/node-set-provider.js");
-  const { pollDelay } = dist("provider/resource/manage-and-wait.js");
+  const { provider, fresh } = quietProvider();
+  const { pollDelay, resolveTuning } = dist("provider/resource/tuning.js");
   const trace = installClientTrace();
   /** @type {Record<string, string>} */
   const stack = {
@@ -42,14 +42,14 @@ async function runReadiness({ emu, delays, samples, factor, n }) {
     "cyclecloud:username": emu.info.username,
     "cyclecloud:password": emu.info.password,
   };
-  resetProviderState();
+  fresh();
   await provider.configure({ config: { get: (key) => stack[key], require: (key) => stack[key] ?? "" } });
   // The env in force (set by the caller): the interval the provider would pick, in real ms.
-  const scaledDelay = (/** @type {number} */ elapsedMs) => pollDelay(elapsedMs);
+  const scaledDelay = (/** @type {number} */ elapsedMs) => pollDelay(elapsedMs, resolveTuning(process.env));
 
   /** @type {ReadinessRun[]} */
   const runs = [];
-  const { value: results } = await quietly(async () => {
+  const results = await (async () => {
     let createsDone = 0;
     const stop = trace.onCallEnd((call) => {
       if (call.method === "createNodes") createsDone++;
@@ -90,7 +90,7 @@ async function runReadiness({ emu, delays, samples, factor, n }) {
       stop();
     }
     return runs;
-  });
+  })();
 
   const rows = [];
   const allCalls = trace.since(0);

@@ -9,6 +9,12 @@ export {
   SettingsError,
   TimeoutError,
   UNKNOWN_REQUEST_ID_TEXT,
+  isCycleCloudError,
+  isHttpError,
+  isNetworkError,
+  isResponseValidationError,
+  isSettingsError,
+  isTimeoutError,
   isUnknownRequestId,
 } from "./errors";
 export type { NetworkFailureKind } from "./errors";

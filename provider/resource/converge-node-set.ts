@@ -8,28 +8,15 @@ import { chooseNodesToRemove } from "./choose-nodes-to-remove";
 import type { Operation } from "./failure-messages";
 import { unfinishedMessage } from "./failure-messages";
 import type { NodeSetInputs } from "./inputs";
-import type { OperationContext, SetHoldings } from "./node-set-operations";
+import { createWithSequence } from "./create-protocol";
+import { NodeSetInputError } from "./errors/node-set-input-error";
+import { NodeSetPartialFailure } from "./errors/node-set-partial-failure";
+import { UncertainCreateError } from "./errors/uncertain-create-error";
 import { manageNodes, waitForSettled, waitUntilGone } from "./manage-and-wait";
-import { createWithSequence, listHoldings, matchesSpec, UncertainCreateError } from "./node-set-operations";
+import type { OperationContext, SetHoldings } from "./node-set-listing";
+import { listHoldings, matchesSpec } from "./node-set-listing";
 import type { NodeInfo, NodeSetState } from "./node-set-state";
 import { isHealthy, isMember, isStuck, nodePhase, nodeSetState, toNodeInfo } from "./node-set-state";
-
-/**
- * Thrown after nodes were created or changed but the set did not fully converge: the dynamic
- * provider host turns it into a partial failure, so the set is recorded in state with its nodes
- * and the next `pulumi up` heals it.
- */
-export class NodeSetPartialFailure extends Error {
-  override readonly name = "NodeSetPartialFailure";
-  constructor(
-    message: string,
-    readonly id: string,
-    readonly properties: NodeSetState,
-    readonly reasons: string[],
-  ) {
-    super(message);
-  }
-}
 
 /** Adopts the nodes named by `adoptExisting`, refusing any that does not match the declared spec. */
 export async function adopt(ctx: OperationContext, holdings: SetHoldings): Promise<SetHoldings> {
@@ -47,7 +34,7 @@ export async function adopt(ctx: OperationContext, holdings: SetHoldings): Promi
   if (request.nodeIds) {
     const missing = request.nodeIds.filter((nodeId) => !all.some((r) => r.NodeId === nodeId));
     if (missing.length > 0) {
-      throw new Error(
+      throw new NodeSetInputError(
         `\`adoptExisting.nodeIds\`: cluster '${inputs.cluster}' has no node ${missing.join(", ")}: fix the list of node ids`,
       );
     }
@@ -69,7 +56,7 @@ export async function adopt(ctx: OperationContext, holdings: SetHoldings): Promi
     }
   }
   if (mismatches.length > 0) {
-    throw new Error(
+    throw new NodeSetInputError(
       `refusing to adopt nodes that do not match the declared spec: ${mismatches.join("; ")}. Fix \`adoptExisting\` or the set's inputs`,
     );
   }
@@ -96,7 +83,7 @@ export async function converge(
   const members = () => holdings.nodes.filter(isMember);
   const removed: NodeInfo[] = [];
 
-  const now = Date.now();
+  const now = ctx.now();
   const failed = members().filter(
     (n) => nodePhase(n) === "failed" || isStuck(n, inputs.readyTimeoutSeconds, now),
   );

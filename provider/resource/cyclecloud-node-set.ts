@@ -1,11 +1,13 @@
 import * as pulumi from "@pulumi/pulumi";
 import type {
   AdoptExisting,
+  ArgKey,
   ConnectionArgs,
   ExternalRemovals,
   OnDeleteAction,
   PreflightMode,
 } from "./inputs";
+import { ARG_KEYS, SECRET_KEYS } from "./inputs";
 import { CycleCloudNodeSetIdentity } from "./node-set-identity";
 import type { NodeInfo } from "./node-set-state";
 import { nodeSetProviderShim } from "./provider-shim";
@@ -99,27 +101,10 @@ export interface CycleCloudNodeSetArgs {
   connection?: pulumi.Input<ConnectionArgs>;
 }
 
-/** The keys of {@link CycleCloudNodeSetArgs}, in order. */
-const ARG_KEYS = [
-  "cluster",
-  "nodearray",
-  "count",
-  "machineType",
-  "placementGroupId",
-  "nodeAttributes",
-  "nameFormat",
-  "nameOffset",
-  "requestId",
-  "waitForReady",
-  "readyTimeoutSeconds",
-  "deleteTimeoutSeconds",
-  "preflight",
-  "onDelete",
-  "deleteBeforeReplace",
-  "externalRemovals",
-  "adoptExisting",
-  "connection",
-] as const satisfies readonly (keyof CycleCloudNodeSetArgs)[];
+/** Compile-time check: the documented arguments are exactly the program's inputs of inputs.ts. */
+type SameKeys<A, B> = [Exclude<A, B>, Exclude<B, A>] extends [never, never] ? true : never;
+const argsMatchInputs: SameKeys<keyof CycleCloudNodeSetArgs, ArgKey> = true;
+void argsMatchInputs;
 
 /** Output properties, seeded as undefined so the engine knows them. */
 const OUTPUT_KEYS = [
@@ -187,13 +172,13 @@ export class CycleCloudNodeSet extends pulumi.dynamic.Resource {
     if (args.deleteBeforeReplace === undefined && opts?.deleteBeforeReplace === true) {
       props["deleteBeforeReplace"] = true;
     }
-    if (args.connection !== undefined) props["connection"] = pulumi.secret(args.connection);
+    for (const key of SECRET_KEYS) if (args[key] !== undefined) props[key] = pulumi.secret(args[key]);
     for (const key of OUTPUT_KEYS) props[key] = undefined;
     super(
       nodeSetProviderShim,
       name,
       props,
-      { ...opts, additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), "connection"] },
+      { ...opts, additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), ...SECRET_KEYS] },
       "cyclecloud",
       "CycleCloudNodeSet",
     );

@@ -1,24 +1,14 @@
-import { containsUnknown, NODE_SET_DEFAULTS } from "./inputs";
+import { containsUnknown, NODE_SET_DEFAULTS, UPDATE_KEYS } from "./inputs";
 import type { NodeInfo, NodeSetState } from "./node-set-state";
 import { isHealthy, isStuck, nodePhase, targetCount } from "./node-set-state";
 import { canonicalJson, REPLACE_KEYS } from "./request-id";
 
 /**
- * Inputs whose change is an in-place update. Only `count` and `adoptExisting` touch nodes; the
- * others are settings. (`identity` and `name` are not here: a rename with `aliases` is no change.)
+ * Inputs whose change is an in-place update (see inputs.ts). Only `count` and `adoptExisting`
+ * touch nodes; the others are settings. (`identity` and `name` are not here: a rename with
+ * `aliases` is no change.)
  */
-export const UPDATE_KEYS = [
-  "count",
-  "adoptExisting",
-  "waitForReady",
-  "readyTimeoutSeconds",
-  "deleteTimeoutSeconds",
-  "preflight",
-  "onDelete",
-  "deleteBeforeReplace",
-  "externalRemovals",
-  "connection",
-] as const;
+export { UPDATE_KEYS };
 
 export interface NodeSetDiff {
   /** false: nothing differs, the stack previews as unchanged. */
@@ -45,7 +35,7 @@ export function diffNodeSet(
   news: Record<string, unknown>,
   now = Date.now(),
 ): NodeSetDiff {
-  const old = olds as unknown as Record<string, unknown>;
+  const old: Record<string, unknown> = { ...olds };
   const differs = (key: string): boolean => {
     if (containsUnknown(news[key])) return true;
     return canonicalJson(orDefault(old, key) ?? null) !== canonicalJson(orDefault(news, key) ?? null);
@@ -99,7 +89,7 @@ export function describeDiff(
   diff: NodeSetDiff,
 ): string | undefined {
   if (!diff.changes) return undefined;
-  const old = olds as unknown as Record<string, unknown>;
+  const old: Record<string, unknown> = { ...olds };
   const change = (key: string): string => {
     if (containsUnknown(news[key])) return `${key} (not known until apply)`;
     if (key === "connection") return "connection";

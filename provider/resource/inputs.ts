@@ -1,5 +1,14 @@
-import type * as pulumi from "@pulumi/pulumi";
+/**
+ * The node set's inputs, defined once: one zod schema per field, with the field's classification
+ * (what a change does: replaces the set, is applied in place, or touches no node; whether it is a
+ * secret). Validation, the key lists (INPUT_KEYS, REPLACE_KEYS, UPDATE_KEYS, ARG_KEYS, SECRET_KEYS)
+ * and the `NodeSetInputs` type derive from it.
+ */
 import { z } from "zod";
+import { connectionSchema } from "../connection-args";
+import type { ConnectionArgs, PlainConnectionArgs } from "../connection-args";
+
+export type { ConnectionArgs, PlainConnectionArgs };
 
 /** The value Pulumi passes for an input that is unknown during preview. */
 export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
@@ -12,9 +21,10 @@ export function containsUnknown(value: unknown): boolean {
   return false;
 }
 
-export type PreflightMode = "enforce" | "warn" | "off";
-export type OnDeleteAction = "terminate" | "deallocate";
-export type ExternalRemovals = "replace" | "forget";
+/** The values of `preflight`, `onDelete` and `externalRemovals`, from their schemas below. */
+export type PreflightMode = NonNullable<ParsedInputs["preflight"]>;
+export type OnDeleteAction = NonNullable<ParsedInputs["onDelete"]>;
+export type ExternalRemovals = NonNullable<ParsedInputs["externalRemovals"]>;
 
 /** Defaults applied by `check`; documented on {@link CycleCloudNodeSetArgs}. */
 export const NODE_SET_DEFAULTS = {
@@ -25,27 +35,9 @@ export const NODE_SET_DEFAULTS = {
   onDelete: "terminate" as OnDeleteAction,
   deleteBeforeReplace: false,
   externalRemovals: "replace" as ExternalRemovals,
-} as const;
+} as const satisfies Partial<Record<InputKey, unknown>>;
 
 const NAME_HINT = "letters, digits, '.', '_' and '-'";
-
-const connectionSchema = z.object(
-  {
-    url: z
-      .string({ error: "`connection.url` must be a string such as https://cyclecloud.example.com:8443" })
-      .optional(),
-    username: z.string({ error: "`connection.username` must be a string" }).optional(),
-    password: z.string({ error: "`connection.password` must be a string" }).optional(),
-    caCert: z.string({ error: "`connection.caCert` must be PEM text" }).optional(),
-    caCertPath: z.string({ error: "`connection.caCertPath` must be a file path" }).optional(),
-    insecure: z.boolean({ error: "`connection.insecure` must be true or false" }).optional(),
-    timeoutSeconds: z
-      .number({ error: "`connection.timeoutSeconds` must be a number of seconds" })
-      .positive({ error: "`connection.timeoutSeconds` must be greater than 0" })
-      .optional(),
-  },
-  { error: "`connection` must be an object with `url`, `username`, `password` and optional TLS settings" },
-);
 
 const requiredName = (field: string, example: string) =>
   z
@@ -77,145 +69,209 @@ const positiveSeconds = (field: string) =>
     });
 
 /**
- * One schema per input. `check` validates each known field with its schema and reports failures
- * under the field's name; fields that are unknown during preview are skipped.
+ * What changing an input does to the set: `replaces` it (new nodes, new base request id), is
+ * applied `in-place` to its nodes, touches `no-node` (a setting), or is `not-compared`: who the set
+ * is and what it is called (a rename with `aliases` is no change) and `baseRequestId` (derived),
+ * the inputs the resource adds itself rather than the program.
  */
-export const INPUT_FIELDS = {
-  identity: z.string().min(1),
-  name: z.string().min(1).optional(),
-  cluster: requiredName("cluster", 'CycleCloud cluster, e.g. "hpc"'),
-  nodearray: requiredName("nodearray", 'nodearray to create nodes from, e.g. "ondemand"'),
-  count: wholeNumber("count", 0, "a whole number of nodes >= 0"),
-  machineType: z
-    .string({ error: '`machineType` must be a VM size string such as "Standard_Hc44rs"' })
-    .min(1, {
-      error: "`machineType` must not be empty: omit it to use the nodearray's first suitable bucket",
-    })
-    .optional(),
-  placementGroupId: z
-    .string({ error: "`placementGroupId` must be a string naming the placement group" })
-    .regex(/^[A-Za-z0-9._-]{1,80}$/, {
-      error: `\`placementGroupId\` must be 1-80 characters of ${NAME_HINT}`,
-    })
-    .optional(),
-  nodeAttributes: z
-    .record(z.string(), z.unknown(), {
-      error: (issue) =>
-        `\`nodeAttributes\` must be an object of node record keys such as { KeepAlive: true, Tags: { team: "cfd" } }, got ${describe(issue.input)}`,
-    })
-    .refine((attrs) => Object.keys(attrs).every((key) => /^[A-Z][A-Za-z0-9]*$/.test(key)), {
-      error: (issue) =>
-        `\`nodeAttributes\` keys are node record keys in PascalCase (e.g. KeepAlive, Tags, Configuration); got ${Object.keys(
-          issue.input as Record<string, unknown>,
-        )
-          .filter((key) => !/^[A-Z][A-Za-z0-9]*$/.test(key))
-          .map((key) => JSON.stringify(key))
-          .join(", ")}`,
-    })
-    .optional(),
-  nameFormat: z
-    .string({ error: '`nameFormat` must be a string such as "mpi-%d"' })
-    .min(1, { error: '`nameFormat` must not be empty: omit it for the default "<nodearray>-%d" names' })
-    .optional(),
-  nameOffset: wholeNumber("nameOffset", 0, "a whole number >= 0").optional(),
-  requestId: z
-    .string({ error: "`requestId` must be a string" })
-    .regex(/^[A-Za-z0-9._-]{1,64}$/, {
-      error: `\`requestId\` must be 1-64 characters of ${NAME_HINT}; omit it to derive a stable id`,
-    })
-    .optional(),
-  waitForReady: z.boolean({ error: "`waitForReady` must be true or false" }).optional(),
-  readyTimeoutSeconds: positiveSeconds("readyTimeoutSeconds").optional(),
-  deleteTimeoutSeconds: positiveSeconds("deleteTimeoutSeconds").optional(),
-  preflight: z
-    .enum(["enforce", "warn", "off"], {
-      error: (issue) => `\`preflight\` must be "enforce", "warn" or "off", got ${describe(issue.input)}`,
-    })
-    .optional(),
-  onDelete: z
-    .enum(["terminate", "deallocate"], {
-      error: (issue) => `\`onDelete\` must be "terminate" or "deallocate", got ${describe(issue.input)}`,
-    })
-    .optional(),
-  deleteBeforeReplace: z.boolean({ error: "`deleteBeforeReplace` must be true or false" }).optional(),
-  externalRemovals: z
-    .enum(["replace", "forget"], {
-      error: (issue) => `\`externalRemovals\` must be "replace" or "forget", got ${describe(issue.input)}`,
-    })
-    .optional(),
-  adoptExisting: z
-    .strictObject(
-      {
-        requestId: z.string().min(1, { error: "`adoptExisting.requestId` must not be empty" }).optional(),
-        nodeIds: z
-          .array(z.string().min(1), { error: "`adoptExisting.nodeIds` must be a list of node ids" })
-          .min(1, { error: "`adoptExisting.nodeIds` must list at least one node id" })
-          .optional(),
-      },
-      {
-        error: (issue) =>
-          issue.code === "unrecognized_keys"
-            ? "`adoptExisting` accepts only `requestId` and `nodeIds`"
-            : "`adoptExisting` must be an object { requestId } or { nodeIds: [...] }",
-      },
-    )
-    .refine((a) => a.requestId !== undefined || a.nodeIds !== undefined, {
-      error: "`adoptExisting` must name a `requestId` or `nodeIds` of the nodes to adopt",
-    })
-    .optional(),
-  connection: connectionSchema.optional(),
-  baseRequestId: z.string().optional(),
-} as const;
+export type InputEffect = "replaces" | "in-place" | "no-node" | "not-compared";
+
+/** The classification of one input. */
+export interface InputMeta<E extends InputEffect = InputEffect> {
+  readonly effect: E;
+  /** Stored in state as a secret (the program's value is wrapped with `pulumi.secret`). */
+  readonly secret: boolean;
+}
+
+interface InputField<S extends z.ZodType, E extends InputEffect> extends InputMeta<E> {
+  readonly schema: S;
+}
+
+function field<S extends z.ZodType, E extends InputEffect>(
+  schema: S,
+  effect: E,
+  options: { secret?: boolean } = {},
+): InputField<S, E> {
+  return { schema, effect, secret: options.secret ?? false };
+}
 
 /**
- * Connection settings as plain values: what `check` validates, what the provider keeps in its
- * inputs and what `resolveConnection` reads. Internal; programs pass {@link ConnectionArgs}.
+ * Every input of a node set: its schema and classification, in declaration order. `check`
+ * validates each known field with its schema and reports failures under the field's name; fields
+ * that are unknown during preview are skipped. Adding an input means classifying it here.
  */
-export type PlainConnectionArgs = z.infer<typeof connectionSchema>;
-
-/**
- * Connection settings given by a program (`connection` of a node set or of `getClusterStatus`).
- * Every field is an `Input`, e.g. `config.requireSecret("cyclecloudPassword")`; any field left out
- * falls back to stack config `cyclecloud:*`, then `CYCLECLOUD_*` environment variables.
- */
-export type ConnectionArgs = {
-  [K in keyof PlainConnectionArgs]?: pulumi.Input<PlainConnectionArgs[K]>;
-};
-export type AdoptExisting = NonNullable<z.infer<typeof INPUT_FIELDS.adoptExisting>>;
-
-/** The inputs of a node set after `check`: validated, defaults applied, base request id fixed. */
-export interface NodeSetInputs {
+export const NODE_SET_INPUTS = {
   /**
    * Who the set is (see node-set-identity.ts): `<URN first declared under>#<random token>`, or
    * `project/stack/name` in state written before identities existed. Request ids derive from it.
    */
-  identity: string;
+  identity: field(z.string().min(1), "not-compared"),
   /** The resource name, for messages. */
-  name?: string;
-  cluster: string;
-  nodearray: string;
-  count: number;
-  machineType?: string;
-  placementGroupId?: string;
-  nodeAttributes?: Record<string, unknown>;
-  nameFormat?: string;
-  nameOffset?: number;
-  requestId?: string;
-  waitForReady: boolean;
-  readyTimeoutSeconds: number;
-  deleteTimeoutSeconds: number;
-  preflight: PreflightMode;
-  onDelete: OnDeleteAction;
-  deleteBeforeReplace: boolean;
-  externalRemovals: ExternalRemovals;
-  adoptExisting?: AdoptExisting;
-  connection?: PlainConnectionArgs;
-  /** Base of every create request id of this set (see request-id.ts). */
-  baseRequestId: string;
-}
+  name: field(z.string().min(1).optional(), "not-compared"),
+  cluster: field(requiredName("cluster", 'CycleCloud cluster, e.g. "hpc"'), "replaces"),
+  nodearray: field(requiredName("nodearray", 'nodearray to create nodes from, e.g. "ondemand"'), "replaces"),
+  count: field(wholeNumber("count", 0, "a whole number of nodes >= 0"), "in-place"),
+  machineType: field(
+    z
+      .string({ error: '`machineType` must be a VM size string such as "Standard_Hc44rs"' })
+      .min(1, {
+        error: "`machineType` must not be empty: omit it to use the nodearray's first suitable bucket",
+      })
+      .optional(),
+    "replaces",
+  ),
+  placementGroupId: field(
+    z
+      .string({ error: "`placementGroupId` must be a string naming the placement group" })
+      .regex(/^[A-Za-z0-9._-]{1,80}$/, {
+        error: `\`placementGroupId\` must be 1-80 characters of ${NAME_HINT}`,
+      })
+      .optional(),
+    "replaces",
+  ),
+  nodeAttributes: field(
+    z
+      .record(z.string(), z.unknown(), {
+        error: (issue) =>
+          `\`nodeAttributes\` must be an object of node record keys such as { KeepAlive: true, Tags: { team: "cfd" } }, got ${describe(issue.input)}`,
+      })
+      .refine((attrs) => Object.keys(attrs).every((key) => /^[A-Z][A-Za-z0-9]*$/.test(key)), {
+        error: (issue) =>
+          `\`nodeAttributes\` keys are node record keys in PascalCase (e.g. KeepAlive, Tags, Configuration); got ${Object.keys(
+            issue.input as Record<string, unknown>,
+          )
+            .filter((key) => !/^[A-Z][A-Za-z0-9]*$/.test(key))
+            .map((key) => JSON.stringify(key))
+            .join(", ")}`,
+      })
+      .optional(),
+    "replaces",
+  ),
+  nameFormat: field(
+    z
+      .string({ error: '`nameFormat` must be a string such as "mpi-%d"' })
+      .min(1, { error: '`nameFormat` must not be empty: omit it for the default "<nodearray>-%d" names' })
+      .optional(),
+    "replaces",
+  ),
+  nameOffset: field(wholeNumber("nameOffset", 0, "a whole number >= 0").optional(), "replaces"),
+  requestId: field(
+    z
+      .string({ error: "`requestId` must be a string" })
+      .regex(/^[A-Za-z0-9._-]{1,64}$/, {
+        error: `\`requestId\` must be 1-64 characters of ${NAME_HINT}; omit it to derive a stable id`,
+      })
+      .optional(),
+    "replaces",
+  ),
+  waitForReady: field(z.boolean({ error: "`waitForReady` must be true or false" }).optional(), "no-node"),
+  readyTimeoutSeconds: field(positiveSeconds("readyTimeoutSeconds").optional(), "no-node"),
+  deleteTimeoutSeconds: field(positiveSeconds("deleteTimeoutSeconds").optional(), "no-node"),
+  preflight: field(
+    z
+      .enum(["enforce", "warn", "off"], {
+        error: (issue) => `\`preflight\` must be "enforce", "warn" or "off", got ${describe(issue.input)}`,
+      })
+      .optional(),
+    "no-node",
+  ),
+  onDelete: field(
+    z
+      .enum(["terminate", "deallocate"], {
+        error: (issue) => `\`onDelete\` must be "terminate" or "deallocate", got ${describe(issue.input)}`,
+      })
+      .optional(),
+    "no-node",
+  ),
+  deleteBeforeReplace: field(
+    z.boolean({ error: "`deleteBeforeReplace` must be true or false" }).optional(),
+    "no-node",
+  ),
+  externalRemovals: field(
+    z
+      .enum(["replace", "forget"], {
+        error: (issue) => `\`externalRemovals\` must be "replace" or "forget", got ${describe(issue.input)}`,
+      })
+      .optional(),
+    "no-node",
+  ),
+  adoptExisting: field(
+    z
+      .strictObject(
+        {
+          requestId: z.string().min(1, { error: "`adoptExisting.requestId` must not be empty" }).optional(),
+          nodeIds: z
+            .array(z.string().min(1), { error: "`adoptExisting.nodeIds` must be a list of node ids" })
+            .min(1, { error: "`adoptExisting.nodeIds` must list at least one node id" })
+            .optional(),
+        },
+        {
+          error: (issue) =>
+            issue.code === "unrecognized_keys"
+              ? "`adoptExisting` accepts only `requestId` and `nodeIds`"
+              : "`adoptExisting` must be an object { requestId } or { nodeIds: [...] }",
+        },
+      )
+      .refine((a) => a.requestId !== undefined || a.nodeIds !== undefined, {
+        error: "`adoptExisting` must name a `requestId` or `nodeIds` of the nodes to adopt",
+      })
+      .optional(),
+    "in-place",
+  ),
+  connection: field(connectionSchema.optional(), "no-node", { secret: true }),
+  baseRequestId: field(z.string().optional(), "not-compared"),
+} as const;
+
+type Inputs = typeof NODE_SET_INPUTS;
+/** The key of an input. */
+export type InputKey = keyof Inputs;
+/** The keys of the inputs whose change has one of these effects. */
+export type KeysWith<E extends InputEffect> = {
+  [K in InputKey]: Inputs[K]["effect"] extends E ? K : never;
+}[InputKey];
 
 /** The input keys, in declaration order (used to pick inputs out of state). */
-export const INPUT_KEYS = Object.keys(INPUT_FIELDS) as (keyof typeof INPUT_FIELDS)[];
+export const INPUT_KEYS = Object.keys(NODE_SET_INPUTS) as InputKey[];
+
+function keysWith<E extends InputEffect>(effects: readonly E[]): KeysWith<E>[] {
+  const wanted: readonly InputEffect[] = effects;
+  return INPUT_KEYS.filter((key): key is KeysWith<E> => wanted.includes(NODE_SET_INPUTS[key].effect));
+}
+
+/**
+ * The inputs whose change replaces a node set; they, with the set's identity, determine its base
+ * request id. `count`, timeouts, `preflight`, `onDelete` and the connection do not.
+ */
+export const REPLACE_KEYS = keysWith(["replaces"]);
+export type ReplaceKey = KeysWith<"replaces">;
+/**
+ * Inputs whose change is an in-place update: first those that touch nodes (`count`,
+ * `adoptExisting`), then the settings that touch none.
+ */
+export const UPDATE_KEYS = [...keysWith(["in-place"]), ...keysWith(["no-node"])];
+/** The inputs a program gives (the keys of `CycleCloudNodeSetArgs`); the others the resource adds. */
+export const ARG_KEYS = keysWith(["replaces", "in-place", "no-node"]);
+export type ArgKey = KeysWith<"replaces" | "in-place" | "no-node">;
+/** Inputs given by the program that are stored in state as secrets. */
+export const SECRET_KEYS = ARG_KEYS.filter((key) => NODE_SET_INPUTS[key].secret);
+
+type Shape = { [K in InputKey]: Inputs[K]["schema"] };
+/** The inputs as one zod object (the source of the {@link NodeSetInputs} type). */
+export const nodeSetInputsSchema = z.object(
+  Object.fromEntries(INPUT_KEYS.map((key) => [key, NODE_SET_INPUTS[key].schema])) as Shape,
+);
+
+type ParsedInputs = z.output<typeof nodeSetInputsSchema>;
+type DefaultedKey = keyof typeof NODE_SET_DEFAULTS;
+export type AdoptExisting = NonNullable<ParsedInputs["adoptExisting"]>;
+
+/**
+ * The inputs of a node set after `check`: validated, defaults applied, base request id fixed
+ * (see request-id.ts). Field documentation: {@link NODE_SET_INPUTS} and `CycleCloudNodeSetArgs`.
+ */
+export type NodeSetInputs = Omit<ParsedInputs, DefaultedKey | "baseRequestId"> & {
+  -readonly [K in DefaultedKey]-?: NonNullable<ParsedInputs[K]>;
+} & { baseRequestId: string };
 
 export interface CheckFailure {
   property: string;
@@ -231,7 +287,7 @@ export function validateInputs(raw: Record<string, unknown>): CheckFailure[] {
   for (const key of INPUT_KEYS) {
     const value = raw[key];
     if (containsUnknown(value)) continue;
-    const result = INPUT_FIELDS[key].safeParse(value);
+    const result = NODE_SET_INPUTS[key].schema.safeParse(value);
     if (!result.success) {
       const issue = result.error.issues[0];
       failures.push({ property: key, reason: issue?.message ?? `\`${key}\` is not valid` });
@@ -289,17 +345,27 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === "object" && !Array.isArray(value);
 }
 
+/**
+ * The inputs in checked props or in state: the input keys only. Not parsed again: `check`
+ * validated them (a value unknown during preview stays the sentinel), and state written before an
+ * input existed lacks it (compared as its default, see diff-node-set.ts). The one place that
+ * asserts the type of values `check` let through.
+ */
+export function pickInputs(props: object): NodeSetInputs {
+  const source = props as Partial<Record<InputKey, unknown>>;
+  const inputs: Partial<Record<InputKey, unknown>> = {};
+  for (const key of INPUT_KEYS) if (source[key] !== undefined) inputs[key] = source[key];
+  return inputs as NodeSetInputs;
+}
+
 /** Applies defaults to validated, fully known raw inputs. */
 export function withDefaults(raw: Record<string, unknown>, baseRequestId: string): NodeSetInputs {
-  const inputs: Record<string, unknown> = {};
-  for (const key of INPUT_KEYS) {
-    if (raw[key] !== undefined) inputs[key] = raw[key];
-  }
+  const inputs: Record<string, unknown> = { ...pickInputs(raw) };
   for (const [key, value] of Object.entries(NODE_SET_DEFAULTS)) {
     if (inputs[key] === undefined) inputs[key] = value;
   }
   inputs["baseRequestId"] = baseRequestId;
-  return inputs as unknown as NodeSetInputs;
+  return inputs as NodeSetInputs;
 }
 
 function describe(value: unknown): string {

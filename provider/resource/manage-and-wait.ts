@@ -2,26 +2,13 @@
  * Managing a set's nodes by id (terminate, deallocate, start, in batches) and waiting on them:
  * until they are ready or failed, or until they are gone. No Pulumi here.
  */
-import type { OperationContext, SetHoldings } from "./node-set-operations";
-import { listRequestNodes, sleep } from "./node-set-operations";
+import { setTimeout } from "node:timers/promises";
+import { NodeManagementError } from "./errors/node-management-error";
+import type { OperationContext, SetHoldings } from "./node-set-listing";
+import { listRequestNodes } from "./node-set-listing";
 import type { NodeInfo } from "./node-set-state";
 import { describeProgress, isMember, nodePhase, toNodeInfo } from "./node-set-state";
-
-/**
- * Delay before the next readiness poll: about a tenth of the time waited so far, at least 1 s and
- * at most 10 s, so the lag after the last node becomes ready stays near 10% of the wait.
- * `CYCLECLOUD_POLL_MIN_MS` / `CYCLECLOUD_POLL_MAX_MS` tune it (tests, benchmarks).
- */
-export function pollDelay(elapsedMs: number, env: Record<string, string | undefined> = process.env): number {
-  const min = numberFrom(env["CYCLECLOUD_POLL_MIN_MS"], 1000);
-  const max = Math.max(min, numberFrom(env["CYCLECLOUD_POLL_MAX_MS"], 10_000));
-  return Math.min(max, Math.max(min, Math.round(elapsedMs / 10)));
-}
-
-function numberFrom(value: string | undefined, fallback: number): number {
-  const n = value === undefined ? NaN : Number(value);
-  return Number.isFinite(n) && n >= 0 ? n : fallback;
-}
+import { pollDelay } from "./tuning";
 
 export interface WaitResult {
   nodes: NodeInfo[];
@@ -38,7 +25,7 @@ export async function waitForSettled(
   expected: number,
   timeoutSeconds: number,
 ): Promise<WaitResult> {
-  const start = Date.now();
+  const start = ctx.now();
   const settled = (n: NodeInfo) => nodePhase(n) !== "provisioning";
   const byRequest = new Map<string, NodeInfo[]>();
   for (const requestId of holdings.requestIds) {
@@ -64,19 +51,19 @@ export async function waitForSettled(
     }
     const nodes = [...[...byRequest.values()].flat(), ...adopted];
     const members = nodes.filter(isMember);
-    const elapsed = Date.now() - start;
+    const elapsed = ctx.now() - start;
     const line = describeProgress(members, expected);
     if (members.every(settled)) {
       if (poll > 0) ctx.log(line);
       return { nodes, timedOut: false };
     }
     if (elapsed >= timeoutSeconds * 1000) return { nodes, timedOut: true };
-    if (line !== lastLine || Date.now() - lastLogAt >= 30_000) {
+    if (line !== lastLine || ctx.now() - lastLogAt >= 30_000) {
       ctx.log(`${line} (${Math.round(elapsed / 1000)}s)`);
       lastLine = line;
-      lastLogAt = Date.now();
+      lastLogAt = ctx.now();
     }
-    await sleep(Math.min(pollDelay(elapsed), Math.max(0, timeoutSeconds * 1000 - elapsed)));
+    await setTimeout(Math.min(pollDelay(elapsed, ctx.tuning), Math.max(0, timeoutSeconds * 1000 - elapsed)));
   }
 }
 
@@ -111,7 +98,7 @@ export async function manageNodes(
     }
   }
   if (errors.length > 0) {
-    throw new Error(
+    throw new NodeManagementError(
       `CycleCloud refused to ${action} ${errors.length} node(s) of cluster '${inputs.cluster}': ${errors.join("; ")}; ` +
         "resolve what each node's error names (in CycleCloud), then run the command again",
     );
@@ -128,7 +115,7 @@ export async function waitUntilGone(
   settledStatus: "Terminated" | "Deallocated",
   timeoutSeconds: number,
 ): Promise<NodeInfo[]> {
-  const start = Date.now();
+  const start = ctx.now();
   const ids = new Set(nodes.map((n) => n.id));
   for (let poll = 0; ; poll++) {
     if (ids.size === 0) return [];
@@ -137,13 +124,13 @@ export async function waitUntilGone(
       (n) => ids.has(n.id) && n.status !== settledStatus && n.status !== "Terminated",
     );
     if (remaining.length === 0) return [];
-    const elapsed = Date.now() - start;
+    const elapsed = ctx.now() - start;
     if (elapsed >= timeoutSeconds * 1000) return remaining;
     if (poll % 5 === 1)
       ctx.log(
         `waiting for ${remaining.length} node(s) to ${settledStatus === "Terminated" ? "terminate" : "deallocate"} (${Math.round(elapsed / 1000)}s)`,
       );
-    await sleep(Math.min(pollDelay(elapsed), Math.max(0, timeoutSeconds * 1000 - elapsed)));
+    await setTimeout(Math.min(pollDelay(elapsed, ctx.tuning), Math.max(0, timeoutSeconds * 1000 - elapsed)));
   }
 }
 

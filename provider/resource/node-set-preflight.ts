@@ -1,7 +1,8 @@
 /**
  * The capacity preflight of `check`: when a set grows (new, replaced, or a larger `count`), whether
- * the increase fits the cluster, against one status read shared by the sets of one plan. Where the
- * status and the set's holdings come from is the provider's business (see {@link PreflightSources}).
+ * the increase fits the cluster, against one status read shared by the sets of one plan (the
+ * {@link RunPlan} of the provider context). Where the status and the set's holdings come from is
+ * the provider's business (see {@link PreflightSources}).
  */
 import type { NodeSpec } from "../capacity";
 import { capacityFit, describeFit, findBucket, withAddedNodes } from "../capacity";
@@ -11,6 +12,7 @@ import { errorText } from "./converge-node-set";
 import type { CheckFailure, NodeSetInputs } from "./inputs";
 import { containsUnknown } from "./inputs";
 import { replaceKeysChanged, replacementKeyOf } from "./request-id";
+import type { RunPlan } from "./run-plan";
 
 /** Where preflight reads the cluster and the set from. */
 export interface PreflightSources {
@@ -21,28 +23,11 @@ export interface PreflightSources {
   log(inputs: NodeSetInputs, line: string): void;
 }
 
-/**
- * Delete-first replacements seen by `check`, by identity and replace inputs: the old set's spec and
- * node count, freed before the new set is created (read again by the engine's second `check`).
- */
-const deleteFirstReplacements = new Map<string, { spec: NodeSpec; nodes: number }>();
-/**
- * Increases approved by preflight in this process, per set, while the status they were checked
- * against is cached: the next set of the same plan is checked against what is left.
- */
-const plannedIncreases = new Map<string, { cacheKey: string; spec: NodeSpec; nodes: number }>();
-
 /** Inputs that only name the set (unknown in the preview of a new set): no bearing on capacity. */
 const NAMING_KEYS = new Set(["identity", "name", "baseRequestId"]);
 
 function capacityInputsUnknown(inputs: NodeSetInputs): boolean {
   return Object.entries(inputs).some(([key, value]) => !NAMING_KEYS.has(key) && containsUnknown(value));
-}
-
-/** The key of a set's planned increase: its identity, or (unknown in preview) one of its own. */
-let unnamedPlans = 0;
-function planKey(inputs: NodeSetInputs): string {
-  return containsUnknown(inputs.identity) ? `unknown identity ${++unnamedPlans}` : inputs.identity;
 }
 
 /**
@@ -53,6 +38,7 @@ export async function preflight(
   olds: Record<string, unknown>,
   inputs: NodeSetInputs,
   sources: PreflightSources,
+  run: RunPlan,
 ): Promise<CheckFailure[]> {
   const log = (line: string) => sources.log(inputs, line);
   if (inputs.preflight === "off" || capacityInputsUnknown(inputs)) return [];
@@ -103,9 +89,9 @@ export async function preflight(
     ];
   }
   const nodeSpec = nodeSpecOf(inputs);
-  const key = planKey(inputs);
+  const key = run.planKey(inputs);
   let others = 0;
-  for (const [identity, planned] of plannedIncreases) {
+  for (const [identity, planned] of run.plannedIncreases) {
     if (identity === key || planned.cacheKey !== cacheKey) continue;
     status = withAddedNodes(status, planned.spec, planned.nodes);
     if (findBucket(status, planned.spec)?.bucketId === findBucket(status, nodeSpec)?.bucketId)
@@ -115,11 +101,11 @@ export async function preflight(
   const oldCount = typeof olds["count"] === "number" ? olds["count"] : 0;
   const replacementKey = replacementKeyOf(inputs.identity, inputs);
   if (replacement && inputs.deleteBeforeReplace && oldCount > 0 && olds["cluster"] === inputs.cluster) {
-    deleteFirstReplacements.set(replacementKey, { spec: nodeSpecOf(olds), nodes: oldCount });
+    run.deleteFirstReplacements.set(replacementKey, { spec: nodeSpecOf(olds), nodes: oldCount });
   }
   // The old set's nodes are terminated before the new ones are created: their room is free. (The
   // engine checks a replacement twice, with the old inputs, then with none: both see it.)
-  const freed = inputs.deleteBeforeReplace ? deleteFirstReplacements.get(replacementKey) : undefined;
+  const freed = inputs.deleteBeforeReplace ? run.deleteFirstReplacements.get(replacementKey) : undefined;
   if (freed && (replacement || Object.keys(olds).length === 0)) {
     status = withAddedNodes(status, freed.spec, -freed.nodes);
     plan += ` (after the replaced set's ${freed.nodes} node(s) are terminated first)`;
@@ -146,7 +132,7 @@ export async function preflight(
   }
   const line = `preflight ${describeFit(inputs.cluster, nodeSpec, fit)}${plan}`;
   if (fit.fits) {
-    plannedIncreases.set(key, { cacheKey, spec: nodeSpec, nodes: increase });
+    run.plannedIncreases.set(key, { cacheKey, spec: nodeSpec, nodes: increase });
     log(line);
     return [];
   }
@@ -179,16 +165,4 @@ function nodeSpecOf(props: Record<string, unknown> | NodeSetInputs): NodeSpec {
     machineType: text(props.machineType),
     placementGroupId: text(props.placementGroupId),
   };
-}
-
-/** Forgets the increases planned against a status that is no longer cached. */
-export function forgetPlannedIncreases(cacheKey: string): void {
-  for (const [key, planned] of plannedIncreases)
-    if (planned.cacheKey === cacheKey) plannedIncreases.delete(key);
-}
-
-/** Forgets every plan (tests: a fresh provider process). */
-export function resetPreflight(): void {
-  plannedIncreases.clear();
-  deleteFirstReplacements.clear();
 }

@@ -1,20 +1,9 @@
 import { createHash } from "node:crypto";
+import type { ReplaceKey } from "./inputs";
+import { REPLACE_KEYS } from "./inputs";
 
-/**
- * The inputs whose change replaces a node set; they, with the set's identity, determine its base
- * request id. `count`, timeouts, `preflight`, `onDelete` and the connection do not.
- */
-export const REPLACE_KEYS = [
-  "cluster",
-  "nodearray",
-  "machineType",
-  "placementGroupId",
-  "nodeAttributes",
-  "nameFormat",
-  "nameOffset",
-  "requestId",
-] as const;
-export type ReplaceKey = (typeof REPLACE_KEYS)[number];
+export { REPLACE_KEYS };
+export type { ReplaceKey };
 export type ReplaceSpec = Partial<Record<ReplaceKey, unknown>>;
 
 /** JSON with object keys sorted, so equal values always give equal text. */

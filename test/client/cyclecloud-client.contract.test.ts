@@ -296,13 +296,20 @@ describe("CycleCloudClient requests", () => {
 
   it("warns once that a plain http url to another machine sends the password unencrypted", () => {
     const remote = makeClient({ url: "http://cyclecloud.example.com:8080" });
-    const local = makeClient({ url: "http://127.0.0.1:8080" });
+    const lookalike = makeClient({ url: "http://127.example.com:8080" });
+    const local = ["http://127.0.0.1:8080", "http://localhost:8080", "http://[::1]:8080"].map((url) =>
+      makeClient({ url }),
+    );
 
     expect(remote.lines).toStrictEqual([
       "WARNING: CycleCloud at http://cyclecloud.example.com:8080 is reached over plain http: " +
         "the password travels unencrypted. Use an https `url`.",
     ]);
-    expect(local.lines).toStrictEqual([]);
+    expect(lookalike.lines).toStrictEqual([
+      "WARNING: CycleCloud at http://127.example.com:8080 is reached over plain http: " +
+        "the password travels unencrypted. Use an https `url`.",
+    ]);
+    expect(local.map(({ lines }) => lines)).toStrictEqual([[], [], []]);
   });
 
   it("finds no operation when the server answers that it knows no such request id", async () => {
@@ -496,7 +503,7 @@ describe("CycleCloudClient HTTP errors", () => {
       requestTag: "request-1274",
       retryAfterMs: undefined,
     });
-    expect(scope.pendingMocks()).toHaveLength(1);
+    expect(scope.pendingMocks()).toStrictEqual([`POST ${BASE_URL}/clusters/hpc/nodes/create`]);
     expect(lines).toStrictEqual([]);
   });
 
@@ -507,7 +514,7 @@ describe("CycleCloudClient HTTP errors", () => {
     await expect(client.createNodes("hpc", { sets: [{ count: 1, nodearray: "ondemand" }] })).rejects.toThrow(
       "CycleCloud answered 503 to POST /clusters/hpc/nodes/create: Service Unavailable",
     );
-    expect(scope.pendingMocks()).toHaveLength(1);
+    expect(scope.pendingMocks()).toStrictEqual([`POST ${BASE_URL}/clusters/hpc/nodes/create`]);
   });
 
   it("retries a GET that answered 503 and returns the later success", async () => {
@@ -570,7 +577,7 @@ describe("CycleCloudClient HTTP errors", () => {
     await expect(client.getClusterStatus("nope")).rejects.toThrow(
       "CycleCloud answered 404 to GET /clusters/nope/status?nodes=false: Cluster nope not found",
     );
-    expect(scope.pendingMocks()).toHaveLength(1);
+    expect(scope.pendingMocks()).toStrictEqual([`GET ${BASE_URL}/clusters/nope/status`]);
   });
 
   it("waits as long as Retry-After asks after a 429", async () => {
@@ -718,7 +725,7 @@ describe("CycleCloudClient network errors and timeouts", () => {
       code: "ECONNRESET",
       kind: "connection",
     });
-    expect(scope.pendingMocks()).toHaveLength(1);
+    expect(scope.pendingMocks()).toStrictEqual([`POST ${BASE_URL}/clusters/hpc/nodes/create`]);
     expect(lines).toStrictEqual([]);
   });
 
@@ -792,6 +799,6 @@ describe("CycleCloudClient network errors and timeouts", () => {
     await expect(client.createNodes("hpc", { sets: [{ count: 1, nodearray: "ondemand" }] })).rejects.toThrow(
       new TimeoutError({ method: "POST", path: "/clusters/hpc/nodes/create", timeoutMs: 300 }),
     );
-    expect(scope.pendingMocks()).toHaveLength(1);
+    expect(scope.pendingMocks()).toStrictEqual([`POST ${BASE_URL}/clusters/hpc/nodes/create`]);
   });
 });

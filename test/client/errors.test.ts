@@ -1,4 +1,5 @@
-import { describe, expect, it } from "vitest";
+import { inspect } from "node:util";
+import { describe, expect, it, vi } from "vitest";
 import {
   CycleCloudError,
   HttpError,
@@ -6,6 +7,12 @@ import {
   ResponseValidationError,
   SettingsError,
   TimeoutError,
+  isCycleCloudError,
+  isHttpError,
+  isNetworkError,
+  isResponseValidationError,
+  isSettingsError,
+  isTimeoutError,
   isUnknownRequestId,
 } from "../../provider/client";
 import { redactUrlCredentials } from "../../provider/client/errors";
@@ -46,7 +53,7 @@ describe("error classes", () => {
     expect(error).toBeInstanceOf(CycleCloudError);
     expect(error).toBeInstanceOf(Error);
     expect(error.name).toBe(name);
-    expect(String(error).startsWith(`${name}: `)).toBe(true);
+    expect(String(error)).toBe(`${name}: ${error.message}`);
   });
 
   it("keeps a response validation failure out of the HTTP error family", () => {
@@ -59,6 +66,146 @@ describe("error classes", () => {
     });
 
     expect(error).not.toBeInstanceOf(HttpError);
+  });
+});
+
+describe("toJSON", () => {
+  it.each<[string, CycleCloudError, Record<string, unknown>]>([
+    ["CycleCloudError", new CycleCloudError("m"), { name: "CycleCloudError", message: "m" }],
+    [
+      "SettingsError",
+      new SettingsError(["`url` is required", "`retries` must be a whole number"]),
+      {
+        name: "SettingsError",
+        message: "Invalid CycleCloud client settings: `url` is required; `retries` must be a whole number",
+        issues: ["`url` is required", "`retries` must be a whole number"],
+      },
+    ],
+    [
+      "TimeoutError",
+      new TimeoutError({ method: "GET", path: "/operations/x", timeoutMs: 250 }),
+      {
+        name: "TimeoutError",
+        message:
+          "CycleCloud did not answer GET /operations/x within 250 ms; if the server is just slow, raise " +
+          "`timeoutSeconds` (stack config `cyclecloud:timeoutSeconds` or `connection.timeoutSeconds`; " +
+          "`timeoutMs` of a CycleCloudClient)",
+        method: "GET",
+        path: "/operations/x",
+        timeoutMs: 250,
+      },
+    ],
+    [
+      "ResponseValidationError",
+      new ResponseValidationError({
+        method: "GET",
+        path: "/clusters/hpc/nodes",
+        status: 200,
+        expected: "NodeList",
+        problems: ["nodes: expected array, got string"],
+      }),
+      {
+        name: "ResponseValidationError",
+        message:
+          "CycleCloud answered 200 to GET /clusters/hpc/nodes but the body is not a valid NodeList: " +
+          "nodes: expected array, got string",
+        method: "GET",
+        path: "/clusters/hpc/nodes",
+        status: 200,
+        expected: "NodeList",
+        problems: ["nodes: expected array, got string"],
+      },
+    ],
+  ])("serialises a %s to its name, message and fields", (_name, error, expected) => {
+    expect(error.toJSON()).toStrictEqual(expected);
+    expect(JSON.parse(JSON.stringify(error))).toStrictEqual(expected);
+  });
+
+  it("writes name and message first, then the fields in the order the class declares them", () => {
+    const error = new HttpError({ method: "GET", path: "/x", status: 503, retryAfterMs: 1000 });
+
+    expect(Object.keys(error.toJSON())).toStrictEqual([
+      "name",
+      "message",
+      "method",
+      "path",
+      "status",
+      "serverMessage",
+      "body",
+      "requestTag",
+      "retryAfterMs",
+    ]);
+    expect(JSON.stringify(error)).toBe(
+      '{"name":"HttpError","message":"CycleCloud answered 503 to GET /x without an error message",' +
+        '"method":"GET","path":"/x","status":503,"retryAfterMs":1000}',
+    );
+  });
+});
+
+describe("type guards", () => {
+  const samples = {
+    CycleCloudError: new CycleCloudError("m"),
+    HttpError: new HttpError({ method: "GET", path: "/x", status: 500 }),
+    NetworkError: networkError(new Error("x")),
+    TimeoutError: new TimeoutError({ method: "GET", path: "/x", timeoutMs: 1 }),
+    ResponseValidationError: new ResponseValidationError({
+      method: "GET",
+      path: "/x",
+      status: 200,
+      expected: "X",
+      problems: [],
+    }),
+    SettingsError: new SettingsError([]),
+  };
+  const guards: [string, (value: unknown) => boolean][] = [
+    ["isCycleCloudError", isCycleCloudError],
+    ["isHttpError", isHttpError],
+    ["isNetworkError", isNetworkError],
+    ["isTimeoutError", isTimeoutError],
+    ["isResponseValidationError", isResponseValidationError],
+    ["isSettingsError", isSettingsError],
+  ];
+
+  it.each(guards)("%s accepts its class (and the base guard every class), nothing else", (guard, is) => {
+    const accepted = Object.entries(samples)
+      .filter(([, error]) => is(error))
+      .map(([name]) => name);
+
+    expect(accepted).toStrictEqual(
+      guard === "isCycleCloudError" ? Object.keys(samples) : [guard.slice("is".length)],
+    );
+  });
+
+  it.each<[string, unknown]>([
+    ["an Error renamed HttpError", Object.assign(new Error("x"), { name: "HttpError", status: 500 })],
+    ["the DOMException AbortSignal.timeout() throws", new DOMException("timed out", "TimeoutError")],
+    ["the JSON of an HttpError", JSON.parse(JSON.stringify(samples.HttpError))],
+    ["a string", "HttpError"],
+    ["null", null],
+    ["undefined", undefined],
+  ])("no guard accepts %s", (_case, value) => {
+    expect(guards.filter(([, is]) => is(value)).map(([guard]) => guard)).toStrictEqual([]);
+  });
+
+  it("recognise an error from another copy of the module, where instanceof does not", async () => {
+    vi.resetModules();
+    const other = await import("../../provider/client/errors");
+    const error = new other.HttpError({ method: "GET", path: "/x", status: 404 });
+
+    expect(other.HttpError).not.toBe(HttpError);
+    expect(error).not.toBeInstanceOf(HttpError);
+    expect(guards.filter(([, is]) => is(error)).map(([guard]) => guard)).toStrictEqual([
+      "isCycleCloudError",
+      "isHttpError",
+    ]);
+  });
+
+  it("keep the brands out of every rendering", () => {
+    const error = samples.HttpError;
+
+    expect(Object.getOwnPropertySymbols(error)).toStrictEqual([]);
+    expect(inspect(error)).not.toContain("pulumi-cyclecloud");
+    expect(inspect(error, { showHidden: true })).not.toContain("pulumi-cyclecloud");
   });
 });
 

@@ -1,5 +1,19 @@
 import { describe, expect, test } from "vitest";
-import { coreLimit, countLimit, fitUnder, partialAddMessage } from "../../emulator/capacity";
+import {
+  chooseBucket,
+  clusterRemaining,
+  coreLimit,
+  countLimit,
+  fitAt,
+  fitUnder,
+  OPTIMISTIC,
+  partialAddMessage,
+  REAL,
+  tally,
+} from "../../emulator/capacity";
+import { observePhase } from "../../emulator/node-lifecycle";
+import type { NodePhase } from "../../emulator/node-lifecycle";
+import type { LiveNode } from "../../emulator/node-store";
 
 describe("capacity arithmetic", () => {
   test("a count limit leaves max minus used", () => {
@@ -34,5 +48,84 @@ describe("capacity arithmetic", () => {
     expect(partialAddMessage(3, 4, "cluster hpc maxCount of 3 reached")).toBe(
       "Added 3 of 4 requested nodes: cluster hpc maxCount of 3 reached",
     );
+  });
+});
+
+describe("capacity accounting", () => {
+  const bucket = {
+    bucketId: "b",
+    machineType: "Standard_Fs32_v2",
+    vcpuCount: 32,
+    memory: 64,
+    infiniband: false,
+    pcpuCount: undefined,
+    gpuCount: undefined,
+    maxCount: 3,
+    maxCoreCount: 96,
+    quotaCount: 3,
+    quotaCoreCount: 100,
+    consumedCoreCount: 0,
+    maxPlacementGroupSize: 40,
+    maxPlacementGroupCoreSize: 1280,
+    valid: true,
+    invalidReason: undefined,
+    lastCapacityFailureAt: undefined,
+  };
+  const nodearray = {
+    name: "ondemand",
+    maxCount: 100,
+    maxCoreCount: 500,
+    region: "westus2",
+    attributes: {},
+    buckets: [bucket],
+  };
+  const cluster = {
+    name: "hpc",
+    state: "Started",
+    targetState: "Started",
+    maxCount: 100,
+    maxCoreCount: 10000,
+    nodearrays: [nodearray],
+  };
+  function live(phase: NodePhase, now: number): LiveNode {
+    const node = {
+      id: "n",
+      name: "ondemand-1",
+      cluster,
+      nodearray,
+      bucket,
+      placementGroupId: undefined,
+      requestId: undefined,
+      operationId: "op",
+      attributes: {},
+      privateIp: "10.1.0.4",
+      hostname: "ip-0A010004",
+      instanceId: "i",
+      phase,
+    };
+    return { node, seen: observePhase(phase, now) };
+  }
+  const placement = { cluster, nodearray, bucket, placementGroup: undefined };
+
+  test("a terminating node still binds create (REAL) but not availability (OPTIMISTIC); inputs are not changed", () => {
+    const nodes = [
+      live({ kind: "starting", since: 0, acquiringMs: 0, preparingMs: 0, failure: undefined }, 0),
+      live({ kind: "terminating", since: 0, durationMs: 10, addressed: true }, 5),
+    ];
+    const before = structuredClone(nodes);
+    // Two of the bucket's 3 nodes are held, terminating or not: one more fits; the first of equal
+    // limits (maxCount, maxCoreCount, quotaCount and quotaCoreCount all leave one) binds.
+    expect(fitAt(nodes, placement, REAL)).toEqual({
+      fit: 1,
+      binding: {
+        description: "nodearray ondemand bucket Standard_Fs32_v2 maxCount of 3 reached",
+        remaining: 1,
+      },
+    });
+    expect(fitAt(nodes, placement, OPTIMISTIC).fit).toBe(2);
+    expect(tally(nodes, () => true, REAL.limits)).toEqual({ count: 2, cores: 64 });
+    expect(clusterRemaining(nodes, cluster)).toEqual({ maxCount: 99, maxCoreCount: 9968 });
+    expect(chooseBucket(nodes, cluster, nodearray, undefined, () => 1)).toEqual({ bucket, count: 1 });
+    expect(nodes).toEqual(before);
   });
 });

@@ -115,7 +115,8 @@ describe("the cyclecloud-emulator command", () => {
     const cli = run(["--port=0", "--json", "--quiet", "--username", "ops"], {
       CYCLECLOUD_EMULATOR_PASSWORD: "from-env",
     });
-    const started = JSON.parse(await cli.firstLine) as Record<string, string>;
+    const firstLine = await cli.firstLine;
+    const started = JSON.parse(firstLine) as Record<string, string>;
     expect(Object.keys(started)).toEqual(["url", "username", "password", "adminUrl"]);
     expect([started["username"], started["password"], started["adminUrl"]]).toEqual([
       "ops",
@@ -128,7 +129,8 @@ describe("the cyclecloud-emulator command", () => {
     cli.child.kill("SIGINT");
     const { code, stdout } = await cli.exit;
     expect(code).toBe(0);
-    expect(stdout.trim().split("\n")).toHaveLength(1);
+    // Nothing but the start line: no request log (--quiet) and no stop line (--json).
+    expect(stdout.trim().split("\n")).toEqual([firstLine]);
   });
 
   test("--config serves the file's clusters", async () => {
@@ -287,12 +289,30 @@ describe("parseCliArgs", () => {
     [["--json=yes"], "--json takes no value"],
     [["serve"], 'Unknown argument "serve"'],
     [["--host="], "--host needs a value"],
+    [["--port", "1", "--port"], "--port needs a value"],
+    [["--prot=0"], 'Unknown argument "--prot=0"'],
+    [["-hx"], 'Unknown argument "-hx"'],
+    [["--"], 'Unknown argument "--"'],
+    [["-h", "5"], 'Unknown argument "5"'],
+    [["--help=x"], "--help takes no value"],
   ])("%j is a usage error: %s", (argv, message) => {
     expect(() => parseCliArgs(argv, {})).toThrow(new CliUsageError(message));
   });
 
   test("--help wins over everything else", () => {
     expect(parseCliArgs(["--port", "1", "-h"], {})).toEqual({ kind: "help" });
+    expect(parseCliArgs(["--port", "x", "--help"], {})).toEqual({ kind: "help" });
+  });
+
+  test("a value may start with a dash and the last of a repeated option wins", () => {
+    expect(parseCliArgs(["--host", "--json", "--password=a=b", "--port", "1", "--port=2"], {})).toMatchObject(
+      {
+        host: "--json",
+        password: "a=b",
+        port: 2,
+        json: false,
+      },
+    );
   });
 
   test.each([
@@ -302,6 +322,7 @@ describe("parseCliArgs", () => {
     ["::1", true],
     ["0.0.0.0", false],
     ["10.0.0.5", false],
+    ["127.example.com", false],
   ])("isLoopback(%s) is %s", (host, expected) => {
     expect(isLoopback(host)).toBe(expected);
   });

@@ -1,5 +1,7 @@
 import { describe, expect, test } from "vitest";
 import { ErrorBodySchema, NodeCreationResultSchema, NodeListSchema } from "../../provider/schemas";
+import { FAULT_ROUTES } from "../../emulator";
+import type { FaultRoute } from "../../emulator";
 import { basicAuth, errorMessage, parseWith, start, useEmulator } from "./helpers";
 
 const env = useEmulator();
@@ -108,26 +110,28 @@ describe("status faults", () => {
   });
 
   test("route names cover every API route", async () => {
-    const routes: [string, () => Promise<{ status: number }>][] = [
-      ["status", () => env.http.get("/clusters/hpc/status")],
-      ["nodes", () => env.http.get("/clusters/hpc/nodes")],
-      ["create", () => env.http.post("/clusters/hpc/nodes/create", CREATE)],
-      ["terminate", () => env.http.post("/clusters/hpc/nodes/terminate", { ids: [] })],
-      ["deallocate", () => env.http.post("/clusters/hpc/nodes/deallocate", { ids: [] })],
-      ["start", () => env.http.post("/clusters/hpc/nodes/start", { ids: [] })],
-      ["shutdown", () => env.http.post("/clusters/hpc/nodes/shutdown", { ids: [] })],
-      ["remove", () => env.http.post("/clusters/hpc/nodes/remove", { ids: [] })],
-      ["scale", () => env.http.post("/clusters/hpc/scale/ondemand?totalNodeCount=1")],
-      ["operations", () => env.http.get("/operations/x")],
-    ];
-    for (const [route] of routes) {
+    const calls: Record<FaultRoute, () => Promise<{ status: number }>> = {
+      status: () => env.http.get("/clusters/hpc/status"),
+      nodes: () => env.http.get("/clusters/hpc/nodes"),
+      create: () => env.http.post("/clusters/hpc/nodes/create", CREATE),
+      terminate: () => env.http.post("/clusters/hpc/nodes/terminate", { ids: [] }),
+      deallocate: () => env.http.post("/clusters/hpc/nodes/deallocate", { ids: [] }),
+      start: () => env.http.post("/clusters/hpc/nodes/start", { ids: [] }),
+      shutdown: () => env.http.post("/clusters/hpc/nodes/shutdown", { ids: [] }),
+      remove: () => env.http.post("/clusters/hpc/nodes/remove", { ids: [] }),
+      scale: () => env.http.post("/clusters/hpc/scale/ondemand?totalNodeCount=1"),
+      operations: () => env.http.get("/operations/x"),
+    };
+    for (const route of FAULT_ROUTES) {
       await fault({ route, status: 418 });
     }
-    const statuses = [];
-    for (const [, call] of routes) {
-      statuses.push((await call()).status);
+    const answered: [FaultRoute, number][] = [];
+    for (const route of FAULT_ROUTES) {
+      answered.push([route, (await calls[route]()).status]);
     }
-    expect(statuses).toEqual(Array.from({ length: routes.length }, () => 418));
+    // Each call took the fault of its own route: every route answered 418 and no fault is left.
+    expect(answered).toEqual(FAULT_ROUTES.map((route) => [route, 418]));
+    expect((await env.http.admin("GET", "/faults")).json).toEqual({ faults: [] });
   });
 });
 
@@ -158,8 +162,18 @@ describe("connection resets", () => {
   test("the request log records dropped connections with a null status", async () => {
     await fault({ route: "create", reset: "after" });
     await rawCreate().catch(() => undefined);
-    const log = (await env.http.admin("GET", "/requests")).json as { requests: { status: number | null }[] };
-    expect(log.requests.map((request) => request.status)).toEqual([null]);
+    const log = (await env.http.admin("GET", "/requests")).json as { requests: Record<string, unknown>[] };
+    expect(log.requests).toEqual([
+      {
+        method: "POST",
+        path: "/clusters/hpc/nodes/create",
+        route: "create",
+        clientVersion: null,
+        userAgent: expect.any(String) as unknown,
+        status: null,
+        faultId: 1,
+      },
+    ]);
   });
 });
 
@@ -173,9 +187,13 @@ describe("delays", () => {
   });
 
   test("a delayed request that is waited for gets its normal answer", async () => {
+    const undelayed = await env.http.get("/clusters/hpc/status");
     await fault({ route: "status", delayMs: 50 });
+    const sent = performance.now();
     const reply = await env.http.get("/clusters/hpc/status");
-    expect(reply.status).toBe(200);
+    // Timers may fire up to a millisecond early; the answer cannot come before the delay.
+    expect(performance.now() - sent).toBeGreaterThanOrEqual(49);
+    expect([reply.status, reply.json]).toEqual([200, undelayed.json]);
   });
 
   test("close() does not wait for delayed requests", async () => {

@@ -155,8 +155,29 @@ export function parseWith<T extends z.ZodType>(schema: T, value: unknown): z.out
   return schema.parse(value);
 }
 
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
+/** A clock for `startEmulator({ clock })` that stands still until a test moves it. */
+export interface ManualClock {
+  now(): number;
+  /** Moves the time forward by `ms`. */
+  advance(ms: number): void;
+  /** Sets the time (ms since the epoch). */
+  set(ms: number): void;
+}
+
+/** 2026-01-01T00:00:00.000Z: where {@link manualClock} starts unless told otherwise. */
+export const CLOCK_START = Date.UTC(2026, 0, 1);
+
+export function manualClock(start = CLOCK_START): ManualClock {
+  let time = start;
+  return {
+    now: () => time,
+    advance: (ms) => {
+      time += ms;
+    },
+    set: (ms) => {
+      time = ms;
+    },
+  };
 }
 
 /** The `Message` of a CycleCloud error body, after checking the body against the wire schema. */

@@ -42,7 +42,10 @@ describe("authentication", () => {
       auth: false,
       headers: { Authorization: "Bearer abc" },
     });
-    expect(reply.status).toBe(401);
+    expect([reply.status, errorMessage(reply)]).toEqual([
+      401,
+      "Authentication required: send HTTP Basic credentials",
+    ]);
   });
 
   test("the configured username and password are accepted", async () => {

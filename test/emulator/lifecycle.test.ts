@@ -1,16 +1,17 @@
 import { describe, expect, test } from "vitest";
 import { observePhase } from "../../emulator/node-lifecycle";
 import type { NodePhase, ProvisioningFailure } from "../../emulator/node-lifecycle";
-import { ClusterStatusSchema, NodeListSchema } from "../../provider/schemas";
+import { ClusterStatusSchema, NodeCreationResultSchema, NodeListSchema } from "../../provider/schemas";
 import type { NodeRecord } from "../../provider/schemas";
-import { parseWith, sleep, useEmulator } from "./helpers";
+import { api, CLOCK_START, manualClock, parseWith, start, useEmulator } from "./helpers";
 
-/** Phase durations long enough to observe each phase on a busy CI machine, short enough to wait for. */
+/** Phase durations; the clock is moved by hand, so the test sees each boundary exactly. */
 const PHASE_MS = 500;
 
-describe("lifecycle over real time", () => {
+describe("lifecycle over the emulator's clock", () => {
+  const clock = manualClock();
   const env = useEmulator(
-    { timing: { acquiringMs: PHASE_MS, preparingMs: PHASE_MS, terminatingMs: PHASE_MS } },
+    { timing: { acquiringMs: PHASE_MS, preparingMs: PHASE_MS, terminatingMs: PHASE_MS }, clock },
     { resetBeforeEach: false },
   );
 
@@ -27,6 +28,7 @@ describe("lifecycle over real time", () => {
   }
 
   test("a node goes Acquiring -> Preparing -> Ready and gets its addresses when Preparing", async () => {
+    clock.set(CLOCK_START);
     await env.http.post("/clusters/hpc/nodes/create", {
       requestId: "life-1",
       sets: [{ count: 1, nodearray: "ondemand" }],
@@ -38,7 +40,9 @@ describe("lifecycle over real time", () => {
     const status = parseWith(ClusterStatusSchema, (await env.http.get("/clusters/hpc/status")).json);
     expect(status.nodearrays[0]?.buckets[0]?.activeCount).toBe(1);
 
-    await sleep(PHASE_MS + 150);
+    clock.advance(PHASE_MS - 1);
+    expect(phase(await node("life-1"))).toEqual(["Acquiring", "Acquiring", "Started", undefined, undefined]);
+    clock.advance(1);
     expect(phase(await node("life-1"))).toEqual([
       "Preparing",
       "Preparing",
@@ -47,7 +51,9 @@ describe("lifecycle over real time", () => {
       "10.1.0.4",
     ]);
 
-    await sleep(PHASE_MS);
+    clock.advance(PHASE_MS - 1);
+    expect((await node("life-1"))?.Status).toBe("Preparing");
+    clock.advance(1);
     expect(phase(await node("life-1"))).toEqual(["Ready", "Started", "Started", "ip-0A010004", "10.1.0.4"]);
   });
 
@@ -62,7 +68,9 @@ describe("lifecycle over real time", () => {
       "ip-0A010004",
       "10.1.0.4",
     ]);
-    await sleep(PHASE_MS + 150);
+    clock.advance(PHASE_MS - 1);
+    expect((await node("life-1"))?.Status).toBe("Terminating");
+    clock.advance(1);
     expect(await node("life-1")).toBeUndefined();
   });
 
@@ -71,12 +79,20 @@ describe("lifecycle over real time", () => {
       requestId: "life-2",
       sets: [{ count: 1, nodearray: "ondemand" }],
     });
+    // Deallocated while Acquiring: the node never gets addresses until it is started again.
     const id = (await node("life-2"))?.NodeId;
     await env.http.post("/clusters/hpc/nodes/deallocate", { ids: [id] });
-    expect((await node("life-2"))?.Status).toBe("Stopping");
-    expect((await node("life-2"))?.TargetState).toBe("Deallocated");
+    expect(phase(await node("life-2"))).toEqual([
+      "Stopping",
+      "Deallocating",
+      "Deallocated",
+      undefined,
+      undefined,
+    ]);
 
-    await sleep(PHASE_MS + 150);
+    clock.advance(PHASE_MS - 1);
+    expect((await node("life-2"))?.Status).toBe("Stopping");
+    clock.advance(1);
     expect(phase(await node("life-2"))).toEqual([
       "Deallocated",
       "Deallocated",
@@ -87,6 +103,8 @@ describe("lifecycle over real time", () => {
 
     await env.http.post("/clusters/hpc/nodes/start", { ids: [id] });
     expect(phase(await node("life-2"))).toEqual(["Acquiring", "Acquiring", "Started", undefined, undefined]);
+    clock.advance(2 * PHASE_MS);
+    expect(phase(await node("life-2"))).toEqual(["Ready", "Started", "Started", "ip-0A010005", "10.1.0.5"]);
   });
 
   test("a timing change applies to transitions that start afterwards", async () => {
@@ -101,6 +119,56 @@ describe("lifecycle over real time", () => {
       sets: [{ count: 1, nodearray: "ondemand" }],
     });
     expect((await node("life-4"))?.Status).toBe("Ready");
+    clock.advance(PHASE_MS);
+    expect((await node("life-3"))?.Status).toBe("Preparing");
+  });
+
+  test("operations start and capacity failures age on the emulator's clock", async () => {
+    clock.set(Date.UTC(2026, 5, 1, 12, 0, 0, 250));
+    const reply = await env.http.post("/clusters/hpc/nodes/create", {
+      requestId: "life-5",
+      sets: [{ count: 1, nodearray: "ondemand", definition: { machineType: "Standard_Fs32_v2" } }],
+    });
+    const operation = parseWith(
+      NodeListSchema,
+      (await env.http.get("/clusters/hpc/nodes?request_id=life-5")).json,
+    ).operation;
+    expect(operation?.startTime).toBe("2026-06-01T12:00:00.250Z");
+    // life-2, life-3 and life-4 fill the bucket's maxCount of 3.
+    expect(parseWith(NodeCreationResultSchema, reply.json).sets).toEqual([
+      {
+        added: 0,
+        message:
+          "Added 0 of 1 requested nodes: nodearray ondemand bucket Standard_Fs32_v2 maxCount of 3 reached",
+      },
+    ]);
+    clock.advance(2500);
+    const status = parseWith(ClusterStatusSchema, (await env.http.get("/clusters/hpc/status")).json);
+    expect(status.nodearrays[0]?.buckets.map((bucket) => bucket.lastCapacityFailure)).toEqual([2.5, -1]);
+  });
+});
+
+describe("without a clock option", () => {
+  test("the emulator runs on real time", async () => {
+    const emulator = await start({ timing: { acquiringMs: 30, preparingMs: 30, terminatingMs: 0 } });
+    try {
+      const http = api(emulator);
+      const before = Date.now();
+      await http.post("/clusters/hpc/nodes/create", {
+        requestId: "real-1",
+        sets: [{ count: 1, nodearray: "ondemand" }],
+      });
+      const after = Date.now();
+      const list = async () =>
+        parseWith(NodeListSchema, (await http.get("/clusters/hpc/nodes?request_id=real-1")).json);
+      const started = Date.parse((await list()).operation?.startTime ?? "");
+      // Real time can only be bracketed: the operation started while the create was under way.
+      expect(started).toBeGreaterThanOrEqual(before);
+      expect(started).toBeLessThanOrEqual(after);
+      await expect.poll(async () => (await list()).nodes[0]?.Status, { timeout: 5000 }).toBe("Ready");
+    } finally {
+      await emulator.close();
+    }
   });
 });
 

@@ -41,15 +41,21 @@ describe("create rejects bad requests and adds nothing", () => {
   });
 
   test("a rejected create does not use up its request id", async () => {
-    await env.http.post("/clusters/hpc/nodes/create", {
+    const rejected = await env.http.post("/clusters/hpc/nodes/create", {
       requestId: "retry-me",
       sets: [{ count: 1, nodearray: "gpu" }],
     });
+    expect(rejected.status).toBe(409);
     const reply = await env.http.post("/clusters/hpc/nodes/create", {
       requestId: "retry-me",
       sets: [{ count: 1, nodearray: "ondemand" }],
     });
     expect(reply.status).toBe(202);
+    const list = parseWith(
+      NodeListSchema,
+      (await env.http.get("/clusters/hpc/nodes?request_id=retry-me")).json,
+    );
+    expect(list.nodes.map((node) => [node.Name, node.RequestId])).toEqual([["ondemand-1", "retry-me"]]);
   });
 
   test("an unknown nodearray is an InvalidAttributeException", async () => {
@@ -90,7 +96,10 @@ describe("create rejects bad requests and adds nothing", () => {
         { count: 1, nodearray: "ondemand", definition: { machineType: "Standard_D2_v3" } },
       ],
     });
-    expect(reply.status).toBe(409);
+    expect([reply.status, errorMessage(reply)]).toEqual([
+      409,
+      "MachineType Standard_D2_v3 is not recognized",
+    ]);
     expect(await names()).toEqual([]);
   });
 
@@ -115,9 +124,10 @@ describe("create rejects bad requests and adds nothing", () => {
 
   test("a body without sets is a 400", async () => {
     const reply = await env.http.post("/clusters/hpc/nodes/create", { requestId: "x" });
-    expect(errorMessage(reply)).toBe(
+    expect([reply.status, errorMessage(reply)]).toEqual([
+      400,
       "Invalid NodeCreationRequest: sets: Invalid input: expected array, received undefined",
-    );
+    ]);
   });
 
   test("malformed JSON is a 400 with the parser's reason", async () => {
@@ -137,7 +147,10 @@ describe("create rejects bad requests and adds nothing", () => {
 
   test("an empty body is a 400", async () => {
     const reply = await env.http.post("/clusters/hpc/nodes/create", "");
-    expect(errorMessage(reply)).toBe("Request body is empty: expected a JSON NodeCreationRequest");
+    expect([reply.status, errorMessage(reply)]).toEqual([
+      400,
+      "Request body is empty: expected a JSON NodeCreationRequest",
+    ]);
   });
 
   test("an unknown cluster is a 404", async () => {
@@ -169,6 +182,7 @@ describe("create rejects bad requests and adds nothing", () => {
       ]),
     });
     expect(bare.status).toBe(202);
+    expect(await names()).toEqual(["ondemand-1", "ondemand-2", "ondemand-3", "ondemand-4"]);
   });
 });
 
@@ -299,7 +313,7 @@ describe("request ids", () => {
       },
     ]);
     const second = await env.http.post("/clusters/hpc/nodes/create", body);
-    expect(second.status).toBe(409);
+    expect([second.status, errorMessage(second)]).toEqual([409, "Request id empty has already been used"]);
     const list = await env.http.get("/clusters/hpc/nodes?request_id=empty");
     expect(parseWith(NodeListSchema, list.json).nodes).toEqual([]);
   });

@@ -193,7 +193,10 @@ describe("actions", () => {
       sets: [{ count: 1, nodearray: "ondemand", nodeAttributes: { ShutdownPolicy: "Deallocate" } }],
     });
     const result = await manage("shutdown", { names: ["ondemand-1", "ondemand-2"] });
-    expect(result.nodes.map((node) => node.status)).toEqual(["OK", "OK"]);
+    expect(result.nodes.map((node) => [node.name, node.status])).toEqual([
+      ["ondemand-1", "OK"],
+      ["ondemand-2", "OK"],
+    ]);
     expect(statuses(await listNodes())).toEqual([["ondemand-2", "Deallocated", "Deallocated"]]);
   });
 
@@ -227,6 +230,6 @@ describe("actions", () => {
       ["ondemand-1", "Terminating", "Terminated"],
       ["ondemand-3", "Terminating", "Terminated"],
     ]);
-    expect(list.operation?.action).toBe("terminate");
+    expect([list.operation?.id, list.operation?.action]).toEqual([result.operationId, "terminate"]);
   });
 });

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { NodeSetState } from "../../provider/resource/node-set-state";
 import { checked, declare, liveNodes, provider, useProviderEmulator } from "./harness";
 
-const env = useProviderEmulator(["log"]);
+const env = useProviderEmulator();
 
 /** Creates nodes outside Pulumi, as another tool would. */
 async function createOutside(requestId: string, count: number, machineType: string): Promise<void> {
@@ -27,8 +27,12 @@ describe("adoptExisting", () => {
     );
     const state = (await provider.create(inputs)).outs as NodeSetState;
     expect(state.requestIds).toEqual(["outside-1", `${String(inputs["baseRequestId"])}-0`]);
-    expect(state.nodes).toHaveLength(3);
-    expect(env.emu.nodes()).toHaveLength(3);
+    expect(state.nodes.map((node) => node.name)).toEqual(["ondemand-1", "ondemand-2", "ondemand-3"]);
+    expect(env.emu.nodes().map((node) => node.record.Name)).toEqual([
+      "ondemand-1",
+      "ondemand-2",
+      "ondemand-3",
+    ]);
   });
 
   it("adopts nodes by id and keeps tracking them on refresh and delete", async () => {
@@ -41,7 +45,7 @@ describe("adoptExisting", () => {
     expect(state.adoptedNodeIds).toEqual(ids);
     expect(env.emu.counters().create).toBe(1);
     const refreshed = (await provider.read(id, state)).props as NodeSetState;
-    expect(refreshed.nodes).toHaveLength(2);
+    expect(refreshed.nodes.map((node) => node.name)).toEqual(["ondemand-1", "ondemand-2"]);
     await provider.delete(id, refreshed);
     expect(liveNodes(env.emu, ["outside-2"])).toEqual([]);
   });

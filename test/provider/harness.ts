@@ -1,21 +1,53 @@
-import { afterAll, beforeAll, beforeEach, expect, vi } from "vitest";
+import { afterAll, beforeAll, beforeEach, expect } from "vitest";
 import { startEmulator } from "../../emulator";
 import type { RunningEmulator } from "../../emulator";
-import type { NodeSetProvider } from "../../provider/resource/node-set-provider";
-import { nodeSetProvider, resetProviderState } from "../../provider/resource/node-set-provider";
+import type { NodeSetProvider, NodeSetProviderOptions } from "../../provider/resource/node-set-provider";
+import { createNodeSetProvider } from "../../provider/resource/node-set-provider";
 import type { NodeSetState } from "../../provider/resource/node-set-state";
+import type { Tuning } from "../../provider/resource/tuning";
 
-export const provider: NodeSetProvider = nodeSetProvider;
+/**
+ * Polls every 20 ms instead of every second, so lifecycle tests take milliseconds; two quick
+ * retries instead of four with backoff from 500 ms.
+ */
+export const TEST_TUNING: Tuning = { pollMinMs: 20, pollMaxMs: 50, retries: 2, retryBaseDelayMs: 10 };
+
+/** What the provider of the current test printed: progress lines (`info`) and client lines (`error`). */
+export const output: { info: string[]; error: string[] } = { info: [], error: [] };
+
+let currentProvider: NodeSetProvider = createNodeSetProvider();
+
+/** The provider of the current test (each call goes to the one {@link configureFor} made last). */
+export const provider: NodeSetProvider = {
+  configure: (...args) => currentProvider.configure(...args),
+  check: (...args) => currentProvider.check(...args),
+  diff: (...args) => currentProvider.diff(...args),
+  create: (...args) => currentProvider.create(...args),
+  read: (...args) => currentProvider.read(...args),
+  update: (...args) => currentProvider.update(...args),
+  delete: (...args) => currentProvider.delete(...args),
+};
+
+/**
+ * A fresh provider (a new provider process) with {@link TEST_TUNING}, an empty environment (no
+ * `CYCLECLOUD_*` variable of the shell reaches it) and its lines captured in {@link output}.
+ * `options` overrides any of these.
+ */
+export function freshProvider(options: NodeSetProviderOptions = {}): NodeSetProvider {
+  output.info = [];
+  output.error = [];
+  currentProvider = createNodeSetProvider({
+    logger: { info: (line) => void output.info.push(line), error: (line) => void output.error.push(line) },
+    tuning: TEST_TUNING,
+    env: {},
+    ...options,
+  });
+  return provider;
+}
 
 export async function startTestEmulator(
   timing = { acquiringMs: 0, preparingMs: 0, terminatingMs: 0 },
 ): Promise<RunningEmulator> {
-  // Polls every 20 ms instead of every second, so lifecycle tests take milliseconds.
-  process.env["CYCLECLOUD_POLL_MIN_MS"] = "20";
-  process.env["CYCLECLOUD_POLL_MAX_MS"] = "50";
-  // Two quick retries instead of four with backoff from 500 ms.
-  process.env["CYCLECLOUD_RETRIES"] = "2";
-  process.env["CYCLECLOUD_RETRY_BASE_DELAY_MS"] = "10";
   return startEmulator({ port: 0, timing });
 }
 
@@ -26,10 +58,10 @@ export interface ProviderTestFixture {
 
 /**
  * Registers the hooks of a provider test file: a {@link startTestEmulator} for all its tests and,
- * before each test, the emulator reset, a fresh provider configured for it ({@link configureFor})
- * and the provider's output on the given console methods silenced.
+ * before each test, the emulator reset and a fresh provider configured for it ({@link configureFor}),
+ * whose lines go to {@link output}.
  */
-export function useProviderEmulator(silence: readonly ("log" | "error")[] = ["log"]): ProviderTestFixture {
+export function useProviderEmulator(): ProviderTestFixture {
   let running: RunningEmulator | undefined;
   const current = (): RunningEmulator => {
     if (running === undefined) {
@@ -48,9 +80,6 @@ export function useProviderEmulator(silence: readonly ("log" | "error")[] = ["lo
     const emu = current();
     emu.reset();
     await configureFor(emu);
-    for (const method of silence) {
-      vi.spyOn(console, method).mockImplementation(() => undefined);
-    }
   });
 
   return {
@@ -60,9 +89,15 @@ export function useProviderEmulator(silence: readonly ("log" | "error")[] = ["lo
   };
 }
 
-/** Fresh provider process state, configured with the emulator's connection as stack config. */
-export async function configureFor(emu: RunningEmulator): Promise<void> {
-  resetProviderState();
+/**
+ * A fresh provider process ({@link freshProvider}), configured with the emulator's connection as
+ * stack config.
+ */
+export async function configureFor(
+  emu: RunningEmulator,
+  options: NodeSetProviderOptions = {},
+): Promise<void> {
+  freshProvider(options);
   const config: Record<string, string> = {
     "cyclecloud:url": emu.url,
     "cyclecloud:username": emu.username,

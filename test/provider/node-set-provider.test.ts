@@ -1,4 +1,4 @@
-import { describe, expect, it, vi } from "vitest";
+import { describe, expect, it } from "vitest";
 import { NodeSetPartialFailure } from "../../provider/resource/node-set-provider";
 import type { NodeSetState } from "../../provider/resource/node-set-state";
 import {
@@ -9,12 +9,13 @@ import {
   declare,
   liveNodes,
   mutations,
+  output,
   provider,
   startTestEmulator,
   useProviderEmulator,
 } from "./harness";
 
-const env = useProviderEmulator(["log", "error"]);
+const env = useProviderEmulator();
 
 describe("create", () => {
   it("creates count nodes with a deterministic request id and waits until they are ready", async () => {
@@ -24,12 +25,12 @@ describe("create", () => {
     expect(state.nodes.map((n) => n.status)).toEqual(["Ready", "Ready"]);
     expect(state.readyCount).toBe(2);
     expect(state.failedCount).toBe(0);
-    expect(state.hostnames).toHaveLength(2);
-    expect(state.privateIps).toHaveLength(2);
+    expect(state.hostnames).toEqual(["ip-0A010004", "ip-0A010005"]);
+    expect(state.privateIps).toEqual(["10.1.0.4", "10.1.0.5"]);
     expect(state.bucketId).toBe("cd56af52-abcd-1234-a4e7-e6a91ca519a2");
     const live = liveNodes(env.emu, state.requestIds);
     expect(live.map((n) => n.record.NodeId).sort()).toEqual([...state.nodeIds].sort());
-    expect(live.every((n) => n.record.MachineType === "Standard_Fs32_v2")).toBe(true);
+    expect(live.map((n) => n.record.MachineType)).toEqual(["Standard_Fs32_v2", "Standard_Fs32_v2"]);
     expect(env.emu.counters().create).toBe(1);
   });
 
@@ -37,22 +38,28 @@ describe("create", () => {
     const { state } = await createSet(
       declare({ count: 4, machineType: "Standard_Hc44rs", placementGroupId: "pg0" }),
     );
-    expect(state.nodes).toHaveLength(4);
-    expect(
-      state.nodes.every((n) => n.placementGroupId === "pg0" && n.machineType === "Standard_Hc44rs"),
-    ).toBe(true);
-    expect(liveNodes(env.emu, state.requestIds).every((n) => n.record.PlacementGroupId === "pg0")).toBe(true);
+    expect(state.nodes.map((node) => node.name)).toEqual([
+      "ondemand-1",
+      "ondemand-2",
+      "ondemand-3",
+      "ondemand-4",
+    ]);
+    expect(state.nodes.map((n) => [n.placementGroupId, n.machineType])).toEqual(
+      Array(4).fill(["pg0", "Standard_Hc44rs"]),
+    );
+    expect(liveNodes(env.emu, state.requestIds).map((n) => n.record.PlacementGroupId)).toEqual(
+      Array(4).fill("pg0"),
+    );
   });
 
   it("waits through Acquiring and Preparing, logging progress", async () => {
     const slow = await startTestEmulator({ acquiringMs: 60, preparingMs: 60, terminatingMs: 0 });
     try {
       await configureFor(slow);
-      const logs: string[] = [];
-      vi.spyOn(console, "log").mockImplementation((line: string) => void logs.push(line));
+      const logs = output.info;
       const { state } = await createSet(declare({ count: 2 }));
       expect(state.readyCount).toBe(2);
-      expect(logs.some((l) => /: 0\/2 ready, 2 acquiring \(\d+s\)$/.test(l))).toBe(true);
+      expect(logs).toContainEqual(expect.stringMatching(/: 0\/2 ready, 2 acquiring \(\d+s\)$/));
       expect(logs.at(-1)).toMatch(/: 2\/2 ready$/);
     } finally {
       await slow.close();
@@ -62,9 +69,12 @@ describe("create", () => {
   it("adopts the nodes of a create whose answer was lost after the server committed it", async () => {
     env.emu.injectFault({ route: "create", reset: "after" });
     const { state } = await createSet(declare({ count: 2 }));
-    expect(state.nodes).toHaveLength(2);
-    expect(liveNodes(env.emu, state.requestIds)).toHaveLength(2);
-    expect(env.emu.nodes()).toHaveLength(2);
+    expect(state.nodes.map((node) => node.name)).toEqual(["ondemand-1", "ondemand-2"]);
+    expect(liveNodes(env.emu, state.requestIds).map((node) => node.record.Name)).toEqual([
+      "ondemand-1",
+      "ondemand-2",
+    ]);
+    expect(env.emu.nodes().map((node) => node.record.Name)).toEqual(["ondemand-1", "ondemand-2"]);
     expect(env.emu.counters().create).toBe(1);
   });
 
@@ -72,7 +82,7 @@ describe("create", () => {
     env.emu.injectFault({ route: "create", reset: "before" });
     const { id, state } = await createSet(declare({ count: 2 }));
     expect(state.requestIds).toEqual([`${id}-0`]);
-    expect(env.emu.nodes()).toHaveLength(2);
+    expect(env.emu.nodes().map((node) => node.record.Name)).toEqual(["ondemand-1", "ondemand-2"]);
     expect(env.emu.counters().create).toBe(2);
   });
 
@@ -83,13 +93,21 @@ describe("create", () => {
     env.emu.injectFault({ route: "nodes", count: 3, status: 503 });
     const inputs = await checked(news);
     await expect(provider.create(inputs)).rejects.toThrow(/503/);
-    expect(env.emu.nodes()).toHaveLength(3);
+    expect(env.emu.nodes().map((node) => node.record.Name)).toEqual([
+      "ondemand-1",
+      "ondemand-2",
+      "ondemand-3",
+    ]);
 
     // The engine recorded nothing; the next `pulumi up` creates again with the same inputs.
     const retried = await provider.create(await checked(news));
     const state = retried.outs as NodeSetState;
-    expect(state.nodes).toHaveLength(3);
-    expect(env.emu.nodes()).toHaveLength(3);
+    expect(state.nodes.map((node) => node.name)).toEqual(["ondemand-1", "ondemand-2", "ondemand-3"]);
+    expect(env.emu.nodes().map((node) => node.record.Name)).toEqual([
+      "ondemand-1",
+      "ondemand-2",
+      "ondemand-3",
+    ]);
     expect(env.emu.counters().create).toBe(2);
   });
 
@@ -99,17 +117,26 @@ describe("create", () => {
     expect(error).toBeInstanceOf(NodeSetPartialFailure);
     const failure = error as NodeSetPartialFailure;
     expect(failure.id).toBe(inputs["baseRequestId"]);
-    expect(failure.properties.nodes).toHaveLength(3);
-    expect(failure.reasons).toHaveLength(1);
-    expect(failure.reasons[0]).toMatch(/^CycleCloud added 3 of 5 requested node\(s\): /);
-    expect(liveNodes(env.emu, failure.properties.requestIds)).toHaveLength(3);
+    expect(failure.properties.nodes.map((node) => node.name)).toEqual([
+      "ondemand-1",
+      "ondemand-2",
+      "ondemand-3",
+    ]);
+    expect(failure.reasons).toEqual([
+      expect.stringMatching(/^CycleCloud added 3 of 5 requested node\(s\): /),
+    ]);
+    expect(liveNodes(env.emu, failure.properties.requestIds).map((node) => node.record.Name)).toEqual([
+      "ondemand-1",
+      "ondemand-2",
+      "ondemand-3",
+    ]);
   });
 
   it("fails with CycleCloud's message and records nothing when no node could be added", async () => {
     const inputs = await checked(declare({ count: 1, machineType: "Standard_HC44rs", preflight: "off" }));
     await expect(provider.create(inputs)).rejects.toThrow(/Standard_HC44rs/);
     await expect(provider.create(inputs)).rejects.not.toBeInstanceOf(NodeSetPartialFailure);
-    expect(env.emu.nodes()).toHaveLength(0);
+    expect(env.emu.nodes().map((node) => node.record.Name)).toEqual([]);
   });
 
   it("records a node that failed to provision as a partial failure", async () => {
@@ -129,7 +156,9 @@ describe("create", () => {
     const second = await createSet(news);
     expect(second.id).toBe(first.id);
     expect(second.state.requestIds).toEqual([`${first.id}-1`]);
-    expect(liveNodes(env.emu, second.state.requestIds)).toHaveLength(1);
+    expect(liveNodes(env.emu, second.state.requestIds).map((node) => node.record.Name)).toEqual([
+      "ondemand-1",
+    ]);
   });
   it("finds the first free request id in a few listings after many generations", async () => {
     const news = declare({ count: 1 });
@@ -155,8 +184,12 @@ describe("update", () => {
     const inputs = await checked({ ...news, count: 3 }, state);
     const grown = (await provider.update(id, state, inputs)).outs as NodeSetState;
     expect(grown.requestIds).toEqual([`${id}-0`, `${id}-1`]);
-    expect(grown.nodes).toHaveLength(3);
-    expect(liveNodes(env.emu, grown.requestIds)).toHaveLength(3);
+    expect(grown.nodes.map((node) => node.name)).toEqual(["ondemand-1", "ondemand-2", "ondemand-3"]);
+    expect(liveNodes(env.emu, grown.requestIds).map((node) => node.record.Name)).toEqual([
+      "ondemand-1",
+      "ondemand-2",
+      "ondemand-3",
+    ]);
   });
 
   it("shrinks by terminating the newest nodes", async () => {
@@ -167,7 +200,7 @@ describe("update", () => {
     const newest = grown.nodes.find((n) => n.requestId === `${id}-1`);
     const shrunk = (await provider.update(id, grown, await checked({ ...news, count: 2 }, grown)))
       .outs as NodeSetState;
-    expect(shrunk.nodes).toHaveLength(2);
+    expect(shrunk.nodes.map((node) => node.name)).toEqual(["ondemand-1", "ondemand-2"]);
     expect(shrunk.nodeIds).not.toContain(newest?.id);
     expect(
       liveNodes(env.emu, shrunk.requestIds)
@@ -190,7 +223,12 @@ describe("update", () => {
     expect(healed.readyCount).toBe(2);
     expect(healed.failedCount).toBe(0);
     expect(healed.nodeIds).not.toContain(victim?.id);
-    expect(liveNodes(env.emu, healed.requestIds)).toHaveLength(2);
+    // The replacement gets the name its failed predecessor freed.
+    expect(
+      liveNodes(env.emu, healed.requestIds)
+        .map((node) => node.record.Name)
+        .sort(),
+    ).toEqual(["ondemand-1", "ondemand-2"]);
   });
 
   it("changes settings that touch no node without any mutating request", async () => {
@@ -212,7 +250,7 @@ describe("read", () => {
     await admin(env.emu, "/remove-nodes", { ids: [state.nodeIds[0]] });
     const some = await provider.read(id, state);
     expect(some.id).toBe(id);
-    expect((some.props as NodeSetState).nodes).toHaveLength(2);
+    expect((some.props as NodeSetState).nodes.map((node) => node.name)).toEqual(["ondemand-2", "ondemand-3"]);
     expect(some.inputs?.["count"]).toBe(3);
 
     await admin(env.emu, "/remove-nodes", { ids: state.nodeIds.slice(1) });
@@ -240,7 +278,7 @@ describe("read", () => {
     });
     const refreshed = (await provider.read(id, state)).props as NodeSetState;
     expect(refreshed.requestIds).toEqual([`${id}-0`, `${id}-1`]);
-    expect(refreshed.nodes).toHaveLength(2);
+    expect(refreshed.nodes.map((node) => node.name)).toEqual(["ondemand-1", "ondemand-2"]);
   });
 });
 
@@ -283,7 +321,7 @@ describe("check and preflight", () => {
   it("checks only the increase of a grown set", async () => {
     const news = declare({ count: 2 });
     const { state } = await createSet(news);
-    expect(state.nodes).toHaveLength(2);
+    expect(state.nodes.map((node) => node.name)).toEqual(["ondemand-1", "ondemand-2"]);
     await expect(checked({ ...news, count: 3 }, state)).resolves.toMatchObject({ count: 3 });
     const result = await provider.check(state as unknown as Record<string, unknown>, { ...news, count: 4 });
     expect(result.failures).toEqual([
@@ -352,26 +390,19 @@ describe("check and preflight", () => {
   });
 
   it("names all three ways to configure a missing connection", async () => {
+    // No stack config, and the harness's provider has an empty environment: no CYCLECLOUD_* variable.
     await provider.configure({ config: { get: () => undefined, require: () => "" } });
-    const saved = { ...process.env };
-    delete process.env["CYCLECLOUD_URL"];
-    delete process.env["CYCLECLOUD_USERNAME"];
-    delete process.env["CYCLECLOUD_PASSWORD"];
-    try {
-      const result = await provider.check({}, declare({ count: 1 }));
-      expect(result.failures).toEqual([
-        {
-          property: "cluster",
-          reason:
-            "preflight could not read the status of cluster 'hpc': CycleCloud connection is not configured: missing `url`, `username`, `password`. " +
-            "Supply it in one of three ways: (1) the `connection` argument of the resource or function; " +
-            "(2) stack config: `pulumi config set cyclecloud:url https://HOST:8443`, `pulumi config set cyclecloud:username USER`, " +
-            "`pulumi config set --secret cyclecloud:password`; (3) environment variables CYCLECLOUD_URL, CYCLECLOUD_USERNAME and CYCLECLOUD_PASSWORD. " +
-            'Fix the connection, or set `preflight: "off"` to skip the check',
-        },
-      ]);
-    } finally {
-      process.env = saved;
-    }
+    const result = await provider.check({}, declare({ count: 1 }));
+    expect(result.failures).toEqual([
+      {
+        property: "cluster",
+        reason:
+          "preflight could not read the status of cluster 'hpc': CycleCloud connection is not configured: missing `url`, `username`, `password`. " +
+          "Supply it in one of three ways: (1) the `connection` argument of the resource or function; " +
+          "(2) stack config: `pulumi config set cyclecloud:url https://HOST:8443`, `pulumi config set cyclecloud:username USER`, " +
+          "`pulumi config set --secret cyclecloud:password`; (3) environment variables CYCLECLOUD_URL, CYCLECLOUD_USERNAME and CYCLECLOUD_PASSWORD. " +
+          'Fix the connection, or set `preflight: "off"` to skip the check',
+      },
+    ]);
   });
 });

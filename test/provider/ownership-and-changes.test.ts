@@ -2,7 +2,7 @@
  * Issue 15 at the provider level: identities keep sets apart, state of 0.1.0 keeps its request ids,
  * a delete-first replacement is counted by preflight, and `externalRemovals: "forget"`.
  */
-import { describe, expect, it, vi } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { NodeSetState } from "../../provider/resource/node-set-state";
 import {
   admin,
@@ -12,10 +12,11 @@ import {
   liveNodes,
   mutations,
   provider,
+  output,
   useProviderEmulator,
 } from "./harness";
 
-const env = useProviderEmulator(["log", "error"]);
+const env = useProviderEmulator();
 
 describe("identities", () => {
   it("gives two sets of the same name but different identities their own nodes", async () => {
@@ -28,7 +29,11 @@ describe("identities", () => {
     expect(second.id).not.toBe(first.id);
     expect(env.emu.counters().create).toBe(2);
     expect(second.state.nodeIds.filter((id) => first.state.nodeIds.includes(id))).toEqual([]);
-    expect(liveNodes(env.emu, [...first.state.requestIds, ...second.state.requestIds])).toHaveLength(4);
+    expect(
+      liveNodes(env.emu, [...first.state.requestIds, ...second.state.requestIds]).map(
+        (node) => node.record.Name,
+      ),
+    ).toEqual(["ondemand-1", "ondemand-2", "ondemand-3", "ondemand-4"]);
   });
 
   it("keeps the base request id of state written by 0.1.0 (identity `project/stack/name`) under a new identity", async () => {
@@ -95,7 +100,8 @@ describe('externalRemovals: "forget"', () => {
     const read = await provider.read(id, state);
     const refreshed = read.props as NodeSetState;
     expect(refreshed.forgottenCount).toBe(1);
-    expect(refreshed.nodeIds).toHaveLength(2);
+    expect(refreshed.nodeIds).toEqual(state.nodeIds.slice(1));
+    expect(refreshed.nodes.map((node) => node.name)).toEqual(["ondemand-2", "ondemand-3"]);
     const inputs = read.inputs as Record<string, unknown>;
     expect((await provider.diff(id, refreshed, inputs)).changes).toBe(false);
 
@@ -107,8 +113,8 @@ describe('externalRemovals: "forget"', () => {
     expect(updated.forgottenCount).toBe(1);
 
     // Preflight counts the increase from what the set holds (2), not from its old count (3).
-    const logs: string[] = [];
-    vi.spyOn(console, "log").mockImplementation((line: string) => void logs.push(line));
+    output.info.length = 0;
+    const logs = output.info;
     const grow = await provider.check(inputs, { ...inputs, count: 4 });
     expect(grow.failures).toEqual([]);
     expect(logs.find((l) => l.includes("preflight"))).toMatch(
@@ -117,6 +123,12 @@ describe('externalRemovals: "forget"', () => {
     const grown = (await provider.update(id, updated, grow.inputs as Record<string, unknown>))
       .outs as NodeSetState;
     expect(grown.nodeIds).toHaveLength(4);
+    expect(grown.nodes.map((node) => node.name)).toEqual([
+      "ondemand-1",
+      "ondemand-2",
+      "ondemand-3",
+      "ondemand-4",
+    ]);
     expect(grown.forgottenCount).toBeUndefined();
   });
 
@@ -128,8 +140,8 @@ describe('externalRemovals: "forget"', () => {
     const read = await provider.read(id, state);
     const refreshed = read.props as NodeSetState;
     expect(refreshed.forgottenCount).toBeUndefined();
-    const logs: string[] = [];
-    vi.spyOn(console, "log").mockImplementation((line: string) => void logs.push(line));
+    output.info.length = 0;
+    const logs = output.info;
     expect((await provider.diff(id, refreshed, read.inputs as Record<string, unknown>)).changes).toBe(true);
     expect(logs).toContainEqual(
       expect.stringMatching(/^cyclecloud set\d+-\d+: update: 1 missing; count 2 unchanged$/),

@@ -12,7 +12,7 @@ import {
   BASIC,
   PASSWORD,
   admin,
-  captureConsole,
+  captureProviderOutput,
   closedPortUrl,
   configureProvider,
   fastProviderTiming,
@@ -486,7 +486,7 @@ afterAll(async () => {
 beforeEach(() => {
   servers.emu.reset();
   for (const stand of [servers.https, servers.html, servers.silent]) stand.requests.length = 0;
-  output = captureConsole();
+  output = captureProviderOutput();
 });
 
 /** A valid declaration (2 x Standard_Fs32_v2 in hpc/ondemand) with `overrides`; undefined removes a key. */

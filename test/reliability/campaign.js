@@ -513,25 +513,14 @@ async function runCampaign(options) {
   /** @type {(line: string) => void} */
   const trace = options.trace ? (line) => process.stderr.write(`${line}\n`) : () => undefined;
 
-  // Fast polling and retries (read by the provider at call time and client construction).
-  process.env.CYCLECLOUD_POLL_MIN_MS = "10";
-  process.env.CYCLECLOUD_POLL_MAX_MS = "40";
-  process.env.CYCLECLOUD_RETRIES = String(RETRIES);
-  process.env.CYCLECLOUD_RETRY_BASE_DELAY_MS = "5";
-  for (const key of [
-    "CYCLECLOUD_URL",
-    "CYCLECLOUD_USERNAME",
-    "CYCLECLOUD_PASSWORD",
-    "CYCLECLOUD_TIMEOUT_SECONDS",
-  ]) {
-    Reflect.deleteProperty(process.env, key);
-  }
+  // Fast polling and retries, given to each provider made (its environment is empty: no
+  // CYCLECLOUD_* variable of the shell reaches it).
+  const tuning = { pollMinMs: 10, pollMaxMs: 40, retries: RETRIES, retryBaseDelayMs: 5 };
 
   /** @type {typeof import("../../emulator")} */
   const { startEmulator } = require(path.join(DIST, "emulator/index.js"));
   /** @type {typeof import("../../provider/resource/node-set-provider")} */
-  const providerModule = require(path.join(DIST, "provider/resource/node-set-provider.js"));
-  const { nodeSetProvider: provider, resetProviderState } = providerModule;
+  const { createNodeSetProvider } = require(path.join(DIST, "provider/resource/node-set-provider.js"));
 
   /** @type {string[]} */
   const emulatorLog = [];
@@ -554,16 +543,10 @@ async function runCampaign(options) {
   // Everything the provider prints, as the engine would show it.
   /** @type {{ stream: string; line: string }[]} */
   const output = [];
-  const saved = { log: console.log, error: console.error, warn: console.warn, info: console.info };
-  /** @type {(stream: string) => (...args: unknown[]) => void} */
-  const capture =
-    (stream) =>
-    (...args) =>
-      output.push({ stream, line: args.map(String).join(" ") });
-  console.log = capture("log");
-  console.info = capture("log");
-  console.error = capture("error");
-  console.warn = capture("error");
+  /** @type {(stream: string) => (line: string) => void} */
+  const capture = (stream) => (line) => void output.push({ stream, line });
+  const logger = { info: capture("log"), error: capture("error") };
+  let provider = createNodeSetProvider({ logger, tuning, env: {} });
 
   const rng = prng(seed);
   const faultKinds = FAULT_KINDS.filter(([kind]) => !(options.without ?? []).includes(kind));
@@ -789,7 +772,7 @@ async function runCampaign(options) {
 
   /** A new provider process: fresh caches, stack config through configure. */
   async function freshProcess() {
-    resetProviderState();
+    provider = createNodeSetProvider({ logger, tuning, env: {} });
     await provider.configure({
       config: { get: (key) => stackConfig[key], require: (key) => stackConfig[key] ?? "" },
     });
@@ -1687,7 +1670,6 @@ async function runCampaign(options) {
     const counters = emu.counters();
     report.requests = counters;
     await emu.close();
-    Object.assign(console, saved);
   }
 
   for (const { line } of output) {

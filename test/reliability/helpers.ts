@@ -2,19 +2,36 @@
  * Shared by the reliability tests: an emulator with a known password, the provider configured the
  * way the engine configures it (stack config through `configure`), stand-in servers that are not
  * CycleCloud (self-signed HTTPS, HTML, silent, closed port), and a record of everything the
- * provider prints.
+ * provider prints (through its logger: nothing patches `console` or `process.env`).
  */
 import { createServer as createHttpServer } from "node:http";
 import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
-import { vi } from "vitest";
 import { startEmulator } from "../../emulator";
 import type { RunningEmulator } from "../../emulator";
-import { nodeSetProvider, resetProviderState } from "../../provider/resource/node-set-provider";
+import type { NodeSetProvider } from "../../provider/resource/node-set-provider";
+import { createNodeSetProvider } from "../../provider/resource/node-set-provider";
+import type { Tuning } from "../../provider/resource/tuning";
 import { selfSignedCertificate } from "../fixtures/tls";
 
-export const provider = nodeSetProvider;
+/** The provider of the current test: a fresh one per {@link configureProvider}. */
+let current: NodeSetProvider = createNodeSetProvider();
+/** Tuning of the providers made by {@link configureProvider}. */
+let tuning: Partial<Tuning> = {};
+/** Where the providers' lines go (see {@link captureProviderOutput}). */
+let output: string[] = [];
+
+/** The provider of the current test (each call goes to the one {@link configureProvider} made last). */
+export const provider: NodeSetProvider = {
+  configure: (...args) => current.configure(...args),
+  check: (...args) => current.check(...args),
+  diff: (...args) => current.diff(...args),
+  create: (...args) => current.create(...args),
+  read: (...args) => current.read(...args),
+  update: (...args) => current.update(...args),
+  delete: (...args) => current.delete(...args),
+};
 
 /** Distinctive, so a leak is found by a plain substring search. */
 export const PASSWORD = "Rel-Test-S3cret-Pa55word";
@@ -22,20 +39,12 @@ export const USERNAME = "admin";
 /** The password as it travels in the Authorization header. */
 export const BASIC = Buffer.from(`${USERNAME}:${PASSWORD}`).toString("base64");
 
-/** Fast polls and two quick retries, as in test/provider/harness.ts. */
+/**
+ * Fast polls and two quick retries, as in test/provider/harness.ts, for the providers made from
+ * now on. (Their environment is empty, so no `CYCLECLOUD_*` variable of the shell reaches them.)
+ */
 export function fastProviderTiming(retries = 2): void {
-  process.env["CYCLECLOUD_POLL_MIN_MS"] = "10";
-  process.env["CYCLECLOUD_POLL_MAX_MS"] = "40";
-  process.env["CYCLECLOUD_RETRIES"] = String(retries);
-  process.env["CYCLECLOUD_RETRY_BASE_DELAY_MS"] = "5";
-  for (const key of [
-    "CYCLECLOUD_URL",
-    "CYCLECLOUD_USERNAME",
-    "CYCLECLOUD_PASSWORD",
-    "CYCLECLOUD_TIMEOUT_SECONDS",
-  ]) {
-    Reflect.deleteProperty(process.env, key);
-  }
+  tuning = { pollMinMs: 10, pollMaxMs: 40, retries, retryBaseDelayMs: 5 };
 }
 
 export async function startReliabilityEmulator(log?: (line: string) => void): Promise<RunningEmulator> {
@@ -57,8 +66,9 @@ export function stackConfigFor(emu: RunningEmulator): StackConfig {
 
 /** A fresh provider process configured with `config` (a `pulumi up` starts one). */
 export async function configureProvider(config: StackConfig): Promise<void> {
-  resetProviderState();
-  await provider.configure({
+  const keep = (line: string) => void output.push(line);
+  current = createNodeSetProvider({ logger: { info: keep, error: keep }, tuning, env: {} });
+  await current.configure({
     config: { get: (key: string) => config[key], require: (key: string) => config[key] ?? "" },
   });
 }
@@ -76,15 +86,13 @@ export async function admin(emu: RunningEmulator, path: string, body: unknown): 
   return response.json();
 }
 
-/** Everything the provider prints (the engine shows it as diagnostics), silenced in test output. */
-export function captureConsole(): string[] {
-  const lines: string[] = [];
-  const keep = (...args: unknown[]) => void lines.push(args.map(String).join(" "));
-  vi.spyOn(console, "log").mockImplementation(keep);
-  vi.spyOn(console, "info").mockImplementation(keep);
-  vi.spyOn(console, "warn").mockImplementation(keep);
-  vi.spyOn(console, "error").mockImplementation(keep);
-  return lines;
+/**
+ * Everything the providers made from now on print (the engine shows it as diagnostics), kept out
+ * of the test output: a new, empty list of lines.
+ */
+export function captureProviderOutput(): string[] {
+  output = [];
+  return output;
 }
 
 /** A server that is not CycleCloud, with the requests it received. */

@@ -8,7 +8,7 @@ import { NodeSetPartialFailure } from "../../provider/resource/node-set-provider
 import type { NodeSetState } from "../../provider/resource/node-set-state";
 import {
   admin,
-  captureConsole,
+  captureProviderOutput,
   configureProvider,
   fastProviderTiming,
   provider,
@@ -30,7 +30,7 @@ afterAll(async () => {
 
 beforeEach(async () => {
   emu.reset();
-  captureConsole();
+  captureProviderOutput();
   await configureProvider(stackConfigFor(emu));
 });
 

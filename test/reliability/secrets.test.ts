@@ -17,7 +17,7 @@ import type { StackConfig, StandInServer } from "./helpers";
 import {
   BASIC,
   PASSWORD,
-  captureConsole,
+  captureProviderOutput,
   closedPortUrl,
   configureProvider,
   fastProviderTiming,
@@ -56,7 +56,7 @@ afterAll(async () => {
 
 beforeEach(async () => {
   emu.reset();
-  output = captureConsole();
+  output = captureProviderOutput();
   await configureProvider(stackConfigFor(emu));
 });
 

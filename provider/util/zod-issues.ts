@@ -1,3 +1,7 @@
+/**
+ * zod issues as text, for messages that name the bad value. The same semantics as
+ * `emulator/zod-issues.ts`, which the emulator keeps for now (it is to import this one).
+ */
 import type { z } from "zod";
 
 /** `sets[0].count`, `clusters[1].nodearrays[0].name`; the root is `(root)`. */

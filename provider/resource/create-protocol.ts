@@ -1,123 +1,19 @@
 /**
- * The I/O steps of a node set, shared by create, update, read and delete: listing a set's nodes,
- * the create-with-409-protocol, waiting for readiness, and removing nodes. No Pulumi here.
+ * The create protocol of a node set: the next request id of the set's sequence, a 409 answered by
+ * adopting or moving on, a lost answer looked up before anything is sent again. No Pulumi here.
  */
-import type { CycleCloudClient } from "../client";
-import {
-  DEFAULT_CLIENT_SETTINGS,
-  HttpError,
-  isUnknownRequestId,
-  NetworkError,
-  retryDelay,
-  TimeoutError,
-} from "../client";
+import { setTimeout } from "node:timers/promises";
+import { DEFAULT_CLIENT_SETTINGS, HttpError, retryDelay } from "../client";
 import type { NodeCreationSet } from "../schemas";
+import { CreateRequestError } from "./errors/create-request-error";
+import { UncertainCreateError } from "./errors/uncertain-create-error";
 import type { NodeSetInputs } from "./inputs";
+import { isLostAnswer, lostAnswerText, shortReason } from "./lost-answer";
+import type { OperationContext } from "./node-set-listing";
+import { listRequestNodes, matchesSpec } from "./node-set-listing";
 import type { NodeInfo } from "./node-set-state";
-import { isMember, toNodeInfo } from "./node-set-state";
+import { isMember } from "./node-set-state";
 import { nextSequence, requestIdFor } from "./request-id";
-
-/** The client methods the node set uses (a narrow seam for tests). */
-export type NodeSetClient = Pick<
-  CycleCloudClient,
-  "listNodes" | "createNodes" | "terminateNodes" | "deallocateNodes" | "startNodes" | "getClusterStatus"
->;
-
-export interface OperationContext {
-  client: NodeSetClient;
-  inputs: NodeSetInputs;
-  /** Progress and warning lines, shown by the Pulumi engine. */
-  log: (line: string) => void;
-}
-
-/**
- * The set's short name for messages: its resource name, or (state written before names were
- * recorded) the last part of its `project/stack/name` identity.
- */
-export function setName(inputs: Pick<NodeSetInputs, "identity" | "name">): string {
-  return inputs.name ?? inputs.identity.split("#")[0]?.split(/::|\//).pop() ?? inputs.identity;
-}
-
-/** Nodes of one create request; undefined when the server knows no such request id. */
-export async function listRequestNodes(
-  client: NodeSetClient,
-  cluster: string,
-  requestId: string,
-): Promise<NodeInfo[] | undefined> {
-  try {
-    const list = await client.listNodes(cluster, { requestId });
-    const requestedAt = list.operation?.startTime;
-    return list.nodes
-      .map(toNodeInfo)
-      .map((n) => (requestedAt ? { ...n, requestId, requestedAt } : { ...n, requestId }));
-  } catch (error) {
-    if (isUnknownRequestId(error)) return undefined;
-    throw error;
-  }
-}
-
-/** Whether a node was made to the set's spec (the keys a node record shows). */
-export function matchesSpec(node: NodeInfo & { template?: string }, inputs: NodeSetInputs): boolean {
-  if (
-    inputs.machineType !== undefined &&
-    node.machineType !== undefined &&
-    node.machineType !== inputs.machineType
-  ) {
-    return false;
-  }
-  if (inputs.placementGroupId !== undefined && node.placementGroupId !== inputs.placementGroupId)
-    return false;
-  return true;
-}
-
-export interface SetHoldings {
-  requestIds: string[];
-  adoptedNodeIds: string[];
-  nodes: NodeInfo[];
-}
-
-/**
- * Lists every node the set holds: the nodes of each of its request ids, the nodes it adopted by
- * id, and (with `probeForward`) the nodes of request ids after its last one, which a create
- * interrupted after the server committed it (crash, lost response) may have left behind. Such
- * requests are added to `requestIds`, so nothing the set made is ever lost.
- */
-export async function listHoldings(
-  ctx: OperationContext,
-  held: { requestIds: readonly string[]; adoptedNodeIds?: readonly string[] | undefined },
-  options: { probeForward: boolean },
-): Promise<SetHoldings> {
-  const { client, inputs } = ctx;
-  const requestIds = [...held.requestIds];
-  const nodes: NodeInfo[] = [];
-  for (const requestId of requestIds) {
-    nodes.push(...((await listRequestNodes(client, inputs.cluster, requestId)) ?? []));
-  }
-  if (options.probeForward) {
-    for (let sequence = nextSequence(inputs.baseRequestId, requestIds); ; sequence++) {
-      const requestId = requestIdFor(inputs.baseRequestId, sequence);
-      const found = await listRequestNodes(client, inputs.cluster, requestId);
-      if (found === undefined) break;
-      const ours = found.filter((n) => matchesSpec(n, inputs));
-      if (found.length > 0 && ours.length === 0) break;
-      if (ours.some(isMember)) {
-        ctx.log(
-          `found ${ours.length} node(s) of request ${requestId}, made by an interrupted operation: keeping them`,
-        );
-      }
-      requestIds.push(requestId);
-      nodes.push(...ours);
-    }
-  }
-  const adoptedNodeIds = [...(held.adoptedNodeIds ?? [])];
-  if (adoptedNodeIds.length > 0) {
-    const wanted = new Set(adoptedNodeIds);
-    const all = await client.listNodes(inputs.cluster);
-    const known = new Set(nodes.map((n) => n.id));
-    nodes.push(...all.nodes.map(toNodeInfo).filter((n) => wanted.has(n.id) && !known.has(n.id)));
-  }
-  return { requestIds, adoptedNodeIds, nodes };
-}
 
 /** The create set for `count` nodes of this spec. */
 export function creationSet(inputs: NodeSetInputs, count: number): NodeCreationSet {
@@ -174,7 +70,7 @@ export async function createWithSequence(
     }
     sequence = free;
   }
-  throw new Error(
+  throw new CreateRequestError(
     `could not find a free request id after ${requestIdFor(base, sequence)}: set an explicit \`requestId\``,
   );
 }
@@ -225,7 +121,7 @@ async function createOnce(
     if (error instanceof HttpError && error.status === 429 && attempt < CREATE_ATTEMPTS) {
       // Throttled: not applied. The same request id makes sending it again safe.
       ctx.log(`create request ${requestId} was throttled (429); sending it again`);
-      await sleep(resendDelay(attempt, error.retryAfterMs));
+      await setTimeout(resendDelay(ctx, attempt, error.retryAfterMs));
       continue;
     }
     const conflict = error instanceof HttpError && error.status === 409;
@@ -242,7 +138,7 @@ async function createOnce(
     if (nodes === undefined) {
       if (conflict) throw error;
       if (attempt >= CREATE_ATTEMPTS) {
-        throw new Error(
+        throw new CreateRequestError(
           `create request ${requestId} was sent ${attempt} times and never applied (CycleCloud does not know it), ` +
             `so it created no node; last answer: ${shortReason(error)}`,
           { cause: error },
@@ -252,7 +148,7 @@ async function createOnce(
         `create request ${requestId} ${lostAnswerText(error)}; CycleCloud does not know the request, so it was not applied: ` +
           `sending it again (attempt ${attempt + 1} of ${CREATE_ATTEMPTS})`,
       );
-      await sleep(resendDelay(attempt, undefined));
+      await setTimeout(resendDelay(ctx, attempt, undefined));
       continue;
     }
     const live = nodes.filter((n) => isMember(n) && matchesSpec(n, inputs));
@@ -275,63 +171,14 @@ async function createOnce(
   }
 }
 
-/**
- * A create whose answer was lost, and whose request could not be listed afterwards either: the
- * server may or may not hold its nodes. The set must record `requestId`, so that refresh, the
- * next update or destroy list it and nothing is orphaned.
- */
-export class UncertainCreateError extends Error {
-  override readonly name = "UncertainCreateError";
-  constructor(
-    readonly requestId: string,
-    lost: unknown,
-    listing: unknown,
-  ) {
-    super(
-      `create request ${requestId} ${lostAnswerText(lost)} and listing its nodes failed too ` +
-        `(${shortReason(listing)}); whether CycleCloud applied it is unknown, so the set keeps the request id ` +
-        "and the next refresh or up finds its nodes",
-      { cause: listing },
-    );
-  }
-}
-
 /** How often one create request is sent at most (throttled, or answer lost and not applied). */
 const CREATE_ATTEMPTS = 4;
 
 /** Wait before re-sending a create: the client's backoff, honouring `Retry-After`. */
-function resendDelay(attempt: number, retryAfterMs: number | undefined): number {
-  const base = Number(
-    process.env["CYCLECLOUD_RETRY_BASE_DELAY_MS"] ?? DEFAULT_CLIENT_SETTINGS.retryBaseDelayMs,
-  );
+function resendDelay(ctx: OperationContext, attempt: number, retryAfterMs: number | undefined): number {
   return retryDelay(attempt, {
-    baseMs: Number.isFinite(base) && base >= 0 ? base : DEFAULT_CLIENT_SETTINGS.retryBaseDelayMs,
+    baseMs: ctx.tuning.retryBaseDelayMs,
     maxMs: DEFAULT_CLIENT_SETTINGS.retryMaxDelayMs,
     ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
   });
-}
-
-/**
- * Whether a create may have reached the server without its answer reaching us. A refused
- * connection, an unknown host or an untrusted certificate means nothing was sent.
- */
-function isLostAnswer(error: unknown): boolean {
-  if (error instanceof NetworkError) return error.kind === "connection";
-  if (error instanceof TimeoutError) return true;
-  return error instanceof HttpError && error.status >= 500;
-}
-
-/** How an answer was lost: `got no answer (timeout ...)` or `was answered 503 (Service Unavailable)`. */
-function lostAnswerText(error: unknown): string {
-  if (error instanceof HttpError)
-    return `was answered ${error.status}${error.serverMessage ? ` (${error.serverMessage})` : ""}`;
-  return `got no answer (${shortReason(error)})`;
-}
-
-function shortReason(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

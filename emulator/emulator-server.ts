@@ -1,0 +1,307 @@
+/**
+ * The emulator's HTTP request handling: admin routing, request counting and logging,
+ * authentication, faults, the API routes, and one way to answer (write or drop, record, log).
+ */
+import { createHash, timingSafeEqual } from "node:crypto";
+import type { IncomingMessage, Server, ServerResponse } from "node:http";
+import { STATUS_CODES } from "node:http";
+import { setTimeout as sleep } from "node:timers/promises";
+import { ADMIN_PREFIX, handleAdminRequest } from "./admin-api";
+import type { AdminTarget, RequestCounters, RequestLogEntry } from "./admin-api";
+import { EmulatorApiError, EXCEPTIONS, renderError } from "./api-error";
+import { matchApiRoute } from "./cluster-api";
+import type { ApiMatch } from "./cluster-api";
+import { FaultQueue } from "./fault-queue";
+import type { Fault, FaultRoute } from "./fault-queue";
+import { readBody } from "./http-io";
+import type { EmulatorResponse } from "./http-io";
+import type { NodeStore } from "./node-store";
+
+/** What an {@link EmulatorServer} is made of. */
+export interface EmulatorServerOptions {
+  readonly server: Server;
+  readonly store: NodeStore;
+  readonly username: string;
+  readonly password: string;
+  /** One line per request, and internal errors. */
+  readonly log: (line: string) => void;
+  /** Serve the `/__emulator/` admin surface. */
+  readonly admin: boolean;
+}
+
+const REQUEST_LOG_LIMIT = 1000;
+
+function zeroCounters(): RequestCounters {
+  return {
+    total: 0,
+    status: 0,
+    nodes: 0,
+    create: 0,
+    terminate: 0,
+    deallocate: 0,
+    start: 0,
+    shutdown: 0,
+    remove: 0,
+    scale: 0,
+    operations: 0,
+  };
+}
+
+function digest(text: string): Buffer {
+  return createHash("sha256").update(text).digest();
+}
+
+function header(request: IncomingMessage, name: string): string | null {
+  const value = request.headers[name];
+  return typeof value === "string" ? value : null;
+}
+
+/** The error a request that matched no API route gets (404, or 405 with `Allow`). */
+function routeError(
+  match: Exclude<ApiMatch, { kind: "route" }>,
+  method: string,
+  path: string,
+): EmulatorApiError {
+  return match.kind === "not-found"
+    ? new EmulatorApiError(404, EXCEPTIONS.notFound, `No such resource: ${method} ${path}`)
+    : new EmulatorApiError(
+        405,
+        EXCEPTIONS.methodNotAllowed,
+        `${path} accepts ${match.allow}, not ${method}`,
+        {
+          Allow: match.allow,
+        },
+      );
+}
+
+/** The answer of a fault with `status` or `body`: its body, else a CycleCloud-style error. */
+function faultAnswer(fault: Fault, route: FaultRoute, tag: string): EmulatorResponse {
+  const status = fault.status ?? 200;
+  const headers = fault.retryAfter === undefined ? {} : { "Retry-After": String(fault.retryAfter) };
+  if (fault.body !== undefined) {
+    return { status, headers, body: fault.body, raw: typeof fault.body === "string" };
+  }
+  const reason = STATUS_CODES[status] ?? "Error";
+  const message = `${reason} (fault injected by the emulator on route ${route})`;
+  return renderError(new EmulatorApiError(status, EXCEPTIONS.injected, message, headers), { api: true, tag });
+}
+
+export class EmulatorServer implements AdminTarget {
+  readonly store: NodeStore;
+  readonly faults = new FaultQueue();
+  readonly server: Server;
+  private requestCounters = zeroCounters();
+  private requestLog: RequestLogEntry[] = [];
+  private readonly credentials: Buffer;
+  private readonly log: (line: string) => void;
+  private readonly adminEnabled: boolean;
+  /** Aborted by {@link close}: wakes requests held by `delayMs` faults. */
+  private readonly closing = new AbortController();
+
+  constructor(options: EmulatorServerOptions) {
+    this.server = options.server;
+    this.store = options.store;
+    this.log = options.log;
+    this.adminEnabled = options.admin;
+    this.credentials = digest(`${options.username}:${options.password}`);
+  }
+
+  counters(): RequestCounters {
+    return { ...this.requestCounters };
+  }
+
+  resetCounters(): void {
+    this.requestCounters = zeroCounters();
+  }
+
+  requests(): readonly RequestLogEntry[] {
+    return [...this.requestLog];
+  }
+
+  resetAll(): void {
+    this.store.reset();
+    this.faults.clear();
+    this.resetCounters();
+    this.requestLog = [];
+  }
+
+  /** Resolves after `ms`, or at once when the emulator closes. */
+  private async delay(ms: number | undefined): Promise<void> {
+    const signal = this.closing.signal;
+    if (ms === undefined || ms <= 0 || signal.aborted) {
+      return;
+    }
+    await sleep(ms, undefined, { signal }).catch((error: unknown) => {
+      if (!signal.aborted) {
+        throw error;
+      }
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.closing.signal.aborted) {
+      return;
+    }
+    this.closing.abort();
+    const stopped = new Promise<void>((resolve, reject) => {
+      this.server.close((error) => {
+        if (error) {
+          reject(error);
+        } else {
+          resolve();
+        }
+      });
+    });
+    this.server.closeAllConnections();
+    await stopped;
+  }
+
+  private authorized(request: IncomingMessage): "ok" | "missing" | "wrong" {
+    const match = /^Basic\s+([A-Za-z0-9+/=_-]+)\s*$/i.exec(request.headers.authorization ?? "");
+    if (match?.[1] === undefined) {
+      return "missing";
+    }
+    const given = digest(Buffer.from(match[1], "base64").toString("utf8"));
+    return timingSafeEqual(given, this.credentials) ? "ok" : "wrong";
+  }
+
+  private write(request: IncomingMessage, response: ServerResponse, answer: EmulatorResponse): void {
+    if (response.destroyed || request.socket.destroyed) {
+      return;
+    }
+    const payload =
+      answer.raw === true && typeof answer.body === "string" ? answer.body : JSON.stringify(answer.body);
+    response.writeHead(answer.status, {
+      "Content-Type": "application/json; charset=utf-8",
+      "Content-Length": Buffer.byteLength(payload),
+      ...answer.headers,
+    });
+    response.end(payload);
+  }
+
+  async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const started = Date.now();
+    const method = request.method ?? "GET";
+    const target = request.url ?? "/";
+    const url = new URL(target, "http://emulator.invalid");
+    const logLine = (status: number | "reset", detail = ""): void => {
+      this.log(`${method} ${target} ${String(status)} ${String(Date.now() - started)}ms${detail}`);
+    };
+
+    if (this.adminEnabled && (url.pathname === ADMIN_PREFIX || url.pathname.startsWith(`${ADMIN_PREFIX}/`))) {
+      const answer = await this.handleAdmin(request, method, url.pathname.slice(ADMIN_PREFIX.length));
+      this.write(request, response, answer);
+      logLine(answer.status);
+      return;
+    }
+
+    this.requestCounters.total += 1;
+    const tag = `request-${String(this.requestCounters.total)}`;
+    let match: ApiMatch;
+    try {
+      const segments = url.pathname
+        .split("/")
+        .filter((segment) => segment !== "")
+        .map(decodeURIComponent);
+      match = matchApiRoute(this.store, method, segments);
+    } catch {
+      match = { kind: "not-found" };
+    }
+    const route = match.kind === "route" ? match.route : null;
+    if (route !== null) {
+      this.requestCounters[route] += 1;
+    }
+    const entry = {
+      method,
+      path: target,
+      route,
+      clientVersion: header(request, "x-cycle-client-version"),
+      userAgent: header(request, "user-agent"),
+    };
+    /** Writes `answer` (or drops the connection), records the request and logs it. */
+    const reply = (answer: EmulatorResponse | "reset", fault?: Fault): void => {
+      if (answer === "reset") {
+        request.socket.destroy();
+      } else {
+        this.write(request, response, answer);
+      }
+      this.requestLog.push({
+        ...entry,
+        status: answer === "reset" ? null : answer.status,
+        faultId: fault?.id ?? null,
+      });
+      if (this.requestLog.length > REQUEST_LOG_LIMIT) {
+        this.requestLog.shift();
+      }
+      logLine(
+        answer === "reset" ? "reset" : answer.status,
+        fault === undefined ? "" : ` (fault ${String(fault.id)})`,
+      );
+    };
+    const apiError = (error: unknown): EmulatorResponse =>
+      renderError(error, { api: true, tag }, (reason) => {
+        this.log(`internal error: ${reason}`);
+      });
+
+    let body: string;
+    try {
+      body = await readBody(request);
+    } catch (error) {
+      reply(apiError(error));
+      return;
+    }
+
+    const auth = this.authorized(request);
+    if (auth !== "ok") {
+      const message =
+        auth === "missing"
+          ? "Authentication required: send HTTP Basic credentials"
+          : "Invalid username or password";
+      reply(
+        apiError(
+          new EmulatorApiError(401, EXCEPTIONS.notAuthenticated, message, {
+            "WWW-Authenticate": 'Basic realm="CycleCloud"',
+          }),
+        ),
+      );
+      return;
+    }
+
+    if (match.kind !== "route") {
+      reply(apiError(routeError(match, method, url.pathname)));
+      return;
+    }
+
+    const fault = this.faults.take(match.route);
+    if (
+      fault !== undefined &&
+      (fault.reset === "before" || fault.status !== undefined || fault.body !== undefined)
+    ) {
+      await this.delay(fault.delayMs);
+      reply(fault.reset === "before" ? "reset" : faultAnswer(fault, match.route, tag), fault);
+      return;
+    }
+
+    let answer: EmulatorResponse;
+    try {
+      answer = match.run({ query: url.searchParams, body, addOptions: { maxAddedPerSet: fault?.maxAdded } });
+    } catch (error) {
+      answer = apiError(error);
+    }
+    await this.delay(fault?.delayMs);
+    reply(fault?.reset === "after" ? "reset" : answer, fault);
+  }
+
+  private async handleAdmin(
+    request: IncomingMessage,
+    method: string,
+    subpath: string,
+  ): Promise<EmulatorResponse> {
+    try {
+      const body = await readBody(request);
+      return handleAdminRequest(this, method, subpath.replace(/\/+$/, ""), body);
+    } catch (error) {
+      return renderError(error, { api: false });
+    }
+  }
+}

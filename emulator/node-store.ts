@@ -1,0 +1,262 @@
+/**
+ * The emulator's store: clusters with their (admin-changeable) limits, nodes, operations, used
+ * request ids, armed provisioning failures and the lifecycle timing. It holds data and answers
+ * lookups; what a request does with them lives in the handler modules.
+ */
+import { randomUUID } from "node:crypto";
+import { EmulatorApiError, EXCEPTIONS, notFound } from "./api-error";
+import type { BucketDefinition, ClusterDefinition, NodearrayDefinition } from "./config";
+import { observePhase } from "./node-lifecycle";
+import type { NodeObservation, NodePhase, ProvisioningFailure } from "./node-lifecycle";
+
+/** How long the lifecycle phases last, in milliseconds. Zero makes a phase instantaneous. */
+export interface EmulatorTiming {
+  /** Acquiring -> Preparing. @default 1000 */
+  readonly acquiringMs: number;
+  /** Preparing -> Ready. @default 1000 */
+  readonly preparingMs: number;
+  /** Terminating -> gone, and Stopping -> Deallocated. @default 500 */
+  readonly terminatingMs: number;
+}
+
+export const DEFAULT_TIMING: EmulatorTiming = Object.freeze({
+  acquiringMs: 1000,
+  preparingMs: 1000,
+  terminatingMs: 500,
+});
+
+/**
+ * The emulator's time, in milliseconds since the epoch. Node lifecycles are computed from it
+ * lazily (a node stores when it entered a phase; every read derives its status from `now()`), so
+ * no timer drives them: a test that controls `now()` controls every transition.
+ */
+export interface EmulatorClock {
+  now(): number;
+}
+
+/** Real time. */
+export const SYSTEM_CLOCK: EmulatorClock = { now: () => Date.now() };
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+export interface BucketState extends Mutable<BucketDefinition> {
+  lastCapacityFailureAt: number | undefined;
+}
+
+export interface NodearrayState extends Omit<NodearrayDefinition, "buckets"> {
+  maxCount: number;
+  maxCoreCount: number;
+  readonly buckets: readonly BucketState[];
+}
+
+export interface ClusterState extends Omit<ClusterDefinition, "nodearrays"> {
+  maxCount: number;
+  maxCoreCount: number;
+  readonly nodearrays: readonly NodearrayState[];
+}
+
+export interface NodeState {
+  readonly id: string;
+  readonly name: string;
+  readonly cluster: ClusterState;
+  readonly nodearray: NodearrayState;
+  readonly bucket: BucketState;
+  readonly placementGroupId: string | undefined;
+  readonly requestId: string | undefined;
+  readonly operationId: string;
+  /** Inherited nodearray attributes merged with the set's `nodeAttributes`. */
+  readonly attributes: Readonly<Record<string, unknown>>;
+  readonly privateIp: string;
+  readonly hostname: string;
+  readonly instanceId: string;
+  phase: NodePhase;
+}
+
+export interface Operation {
+  readonly id: string;
+  readonly action: string;
+  readonly startTime: string;
+  readonly requestId: string | undefined;
+  readonly cluster: string;
+  readonly nodeIds: string[];
+}
+
+/** A node with what it looks like now. */
+export interface LiveNode {
+  readonly node: NodeState;
+  readonly seen: NodeObservation;
+}
+
+/** What a new node is made of; the store adds its id, addresses and starting phase. */
+export interface NewNode {
+  readonly name: string;
+  readonly cluster: ClusterState;
+  readonly nodearray: NodearrayState;
+  readonly bucket: BucketState;
+  readonly placementGroupId: string | undefined;
+  readonly attributes: Readonly<Record<string, unknown>>;
+}
+
+function hexOctet(octet: number): string {
+  return octet.toString(16).toUpperCase().padStart(2, "0");
+}
+
+/** The emulator's whole world. Lookups throw {@link EmulatorApiError}. */
+export class NodeStore {
+  private clusterStates: ClusterState[] = [];
+  private readonly nodes = new Map<string, NodeState>();
+  private readonly operations = new Map<string, Operation>();
+  /** requestId -> operation id, for every create and management request that named one. */
+  private readonly requestIds = new Map<string, string>();
+  private pendingFailures: ProvisioningFailure[] = [];
+  private addressesHandedOut = 0;
+  private currentTiming: EmulatorTiming;
+
+  constructor(
+    private readonly definitions: readonly ClusterDefinition[],
+    private readonly initialTiming: EmulatorTiming,
+    readonly clock: EmulatorClock = SYSTEM_CLOCK,
+  ) {
+    this.currentTiming = { ...initialTiming };
+    this.reset();
+  }
+
+  get timing(): EmulatorTiming {
+    return { ...this.currentTiming };
+  }
+
+  set timing(timing: EmulatorTiming) {
+    this.currentTiming = { ...timing };
+  }
+
+  /** Back to the initial clusters and timing: no nodes, operations, used request ids or armed failures. */
+  reset(): void {
+    this.clusterStates = this.definitions.map((cluster) => ({
+      ...cluster,
+      nodearrays: cluster.nodearrays.map((nodearray) => ({
+        ...nodearray,
+        attributes: structuredClone(nodearray.attributes),
+        buckets: nodearray.buckets.map((bucket) => ({ ...bucket, lastCapacityFailureAt: undefined })),
+      })),
+    }));
+    this.nodes.clear();
+    this.operations.clear();
+    this.requestIds.clear();
+    this.pendingFailures = [];
+    this.addressesHandedOut = 0;
+    this.currentTiming = { ...this.initialTiming };
+  }
+
+  cluster(name: string): ClusterState {
+    const cluster = this.clusterStates.find((candidate) => candidate.name === name);
+    if (cluster === undefined) {
+      throw notFound(`Cluster ${name} not found`);
+    }
+    return cluster;
+  }
+
+  /** Every node with its observation at `now`; nodes whose termination has completed are dropped. */
+  live(now: number): LiveNode[] {
+    const entries: LiveNode[] = [];
+    for (const node of this.nodes.values()) {
+      const seen = observePhase(node.phase, now);
+      if (seen.gone) {
+        this.nodes.delete(node.id);
+      } else {
+        entries.push({ node, seen });
+      }
+    }
+    return entries;
+  }
+
+  /** The live nodes of one cluster. */
+  liveIn(cluster: ClusterState, now: number): LiveNode[] {
+    return this.live(now).filter((entry) => entry.node.cluster === cluster);
+  }
+
+  /** 409 DuplicateRequest when a create or management request reuses a request id. */
+  checkRequestIdUnused(requestId: string | undefined): void {
+    if (requestId !== undefined && this.requestIds.has(requestId)) {
+      throw new EmulatorApiError(
+        409,
+        EXCEPTIONS.duplicateRequest,
+        `Request id ${requestId} has already been used`,
+      );
+    }
+  }
+
+  newOperation(action: string, cluster: ClusterState, requestId: string | undefined, now: number): Operation {
+    const operation: Operation = {
+      id: randomUUID(),
+      action,
+      startTime: new Date(now).toISOString(),
+      requestId,
+      cluster: cluster.name,
+      nodeIds: [],
+    };
+    this.operations.set(operation.id, operation);
+    if (requestId !== undefined) {
+      this.requestIds.set(requestId, operation.id);
+    }
+    return operation;
+  }
+
+  operation(id: string): Operation | undefined {
+    return this.operations.get(id);
+  }
+
+  operationOfRequest(requestId: string): Operation | undefined {
+    const operationId = this.requestIds.get(requestId);
+    return operationId === undefined ? undefined : this.operations.get(operationId);
+  }
+
+  allOperations(): Operation[] {
+    return [...this.operations.values()];
+  }
+
+  /**
+   * Adds a node to `operation`, with the next private address and, if `fail-next-nodes` is armed,
+   * the next provisioning failure.
+   */
+  addNode(spec: NewNode, operation: Operation, now: number): NodeState {
+    const index = this.addressesHandedOut;
+    this.addressesHandedOut += 1;
+    const octets = [10, 1, Math.floor(index / 250), 4 + (index % 250)];
+    const node: NodeState = {
+      ...spec,
+      id: randomUUID(),
+      requestId: operation.requestId,
+      operationId: operation.id,
+      privateIp: octets.join("."),
+      hostname: `ip-${octets.map(hexOctet).join("")}`,
+      instanceId: randomUUID().replaceAll("-", ""),
+      phase: this.startingPhase(now, this.pendingFailures.shift()),
+    };
+    this.nodes.set(node.id, node);
+    operation.nodeIds.push(node.id);
+    return node;
+  }
+
+  deleteNode(node: NodeState): void {
+    this.nodes.delete(node.id);
+  }
+
+  /** Arms `count` more provisioning failures; returns how many are armed. */
+  armFailures(count: number, failure: ProvisioningFailure): number {
+    for (let i = 0; i < count; i += 1) {
+      this.pendingFailures.push(failure);
+    }
+    return this.pendingFailures.length;
+  }
+
+  /** The phase of a node (re)starting at `now`, with the current timing. */
+  startingPhase(now: number, failure: ProvisioningFailure | undefined): NodePhase {
+    return {
+      kind: "starting",
+      since: now,
+      acquiringMs: this.currentTiming.acquiringMs,
+      preparingMs: this.currentTiming.preparingMs,
+      failure,
+    };
+  }
+}

@@ -1,0 +1,87 @@
+import type { ErrorBody } from "../../schemas";
+import { CycleCloudError, brandClass, hasBrand } from "./cyclecloud-error";
+
+export interface HttpErrorInit {
+  method: string;
+  /** Path and query of the request, without host or credentials, e.g. `/clusters/hpc/status?nodes=false`. */
+  path: string;
+  status: number;
+  statusText?: string | undefined;
+  /** CycleCloud's JSON error body, when the server sent one. */
+  body?: ErrorBody | undefined;
+  /** The body's `Message`, or the start of a plain-text body. */
+  serverMessage?: string | undefined;
+  /** `Content-Type` of the answer. */
+  contentType?: string | undefined;
+  /** Where a 3xx answer points (already reduced to an origin). */
+  redirectOrigin?: string | undefined;
+  /** The server's `Retry-After`, in milliseconds. */
+  retryAfterMs?: number | undefined;
+}
+
+const HTTP_ERROR_BRAND = Symbol.for("pulumi-cyclecloud.HttpError");
+
+/** CycleCloud answered with a status outside 2xx. */
+export class HttpError extends CycleCloudError {
+  readonly method: string;
+  readonly path: string;
+  readonly status: number;
+  /** CycleCloud's `Message`, or the start of a plain-text body; undefined when there was none. */
+  readonly serverMessage: string | undefined;
+  /** CycleCloud's JSON error body (`Message`, `Exception`, `Detail`, `Code`), when present. */
+  readonly body: ErrorBody | undefined;
+  /** The server's request tag from `Detail` (e.g. `request-1274`), to quote to support. */
+  readonly requestTag: string | undefined;
+  /** The server's `Retry-After`, in milliseconds, when it sent one. */
+  readonly retryAfterMs: number | undefined;
+
+  constructor(init: HttpErrorInit) {
+    super(httpErrorMessage(init));
+    this.method = init.method;
+    this.path = init.path;
+    this.status = init.status;
+    this.serverMessage = init.serverMessage;
+    this.body = init.body;
+    this.requestTag = init.body?.Detail?.match(/\brequest-\d+\b/)?.[0];
+    this.retryAfterMs = init.retryAfterMs;
+  }
+}
+brandClass(HttpError, HTTP_ERROR_BRAND);
+
+/** Whether `value` is an `HttpError`, also one from another copy of this package. */
+export function isHttpError(value: unknown): value is HttpError {
+  return value instanceof HttpError || hasBrand(value, HTTP_ERROR_BRAND);
+}
+
+function httpErrorMessage(init: HttpErrorInit): string {
+  const statusText = init.statusText === undefined || init.statusText === "" ? "" : ` ${init.statusText}`;
+  let message =
+    init.serverMessage === undefined
+      ? `CycleCloud answered ${init.status}${statusText} to ${init.method} ${init.path} without an error message` +
+        (init.contentType?.includes("html") === true ? ` (an HTML page)` : "")
+      : `CycleCloud answered ${init.status} to ${init.method} ${init.path}: ${init.serverMessage}`;
+  if (init.status === 401) {
+    message += "; check the `username` and `password` settings";
+  } else if (init.redirectOrigin !== undefined) {
+    message += `; it redirects to ${init.redirectOrigin}: set \`url\` to that address`;
+  }
+  return message;
+}
+
+/** The text CycleCloud answers (404) when listing the nodes of a request id it never saw. */
+export const UNKNOWN_REQUEST_ID_TEXT = "No operation found for request id";
+
+/**
+ * True when `error` is CycleCloud saying it knows no such request id (`GET /clusters/{c}/nodes?request_id=ID`).
+ * Callers treat that as "no nodes". The text decides: any 4xx whose message or detail contains
+ * "No operation found for request id" (servers answer 404).
+ */
+export function isUnknownRequestId(error: unknown): error is HttpError {
+  if (!(error instanceof HttpError) || error.status < 400 || error.status >= 500) {
+    return false;
+  }
+  const needle = UNKNOWN_REQUEST_ID_TEXT.toLowerCase();
+  return [error.serverMessage, error.body?.Detail].some(
+    (text) => text !== undefined && text.toLowerCase().includes(needle),
+  );
+}

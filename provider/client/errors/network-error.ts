@@ -1,0 +1,133 @@
+import { CycleCloudError, brandClass, hasBrand } from "./cyclecloud-error";
+import { redactUrlCredentials } from "./redact-url-credentials";
+
+/** TLS failures that a CA certificate (or a correct host name) fixes; retrying them is pointless. */
+const TLS_ERROR_CODES: ReadonlySet<string> = new Set([
+  "DEPTH_ZERO_SELF_SIGNED_CERT",
+  "SELF_SIGNED_CERT_IN_CHAIN",
+  "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
+  "UNABLE_TO_GET_ISSUER_CERT",
+  "UNABLE_TO_GET_ISSUER_CERT_LOCALLY",
+  "CERT_UNTRUSTED",
+  "CERT_HAS_EXPIRED",
+  "CERT_NOT_YET_VALID",
+  "CERT_SIGNATURE_FAILURE",
+  "ERR_TLS_CERT_ALTNAME_INVALID",
+]);
+
+const UNREACHABLE_ERROR_CODES: ReadonlySet<string> = new Set([
+  "ECONNREFUSED",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "EHOSTDOWN",
+  "ETIMEDOUT",
+]);
+
+/** What went wrong below HTTP: `tls` (certificate not trusted), `unreachable`, or `connection` (reset, ...). */
+export type NetworkFailureKind = "tls" | "unreachable" | "connection";
+
+export interface NetworkErrorInit {
+  method: string;
+  path: string;
+  /** Scheme, host and port of the server, e.g. `https://cyclecloud.example.com:8443`. */
+  origin: string;
+  /** What `fetch` threw. Only a sanitized copy (message, name, code) is kept as `cause`. */
+  cause: unknown;
+}
+
+const NETWORK_ERROR_BRAND = Symbol.for("pulumi-cyclecloud.NetworkError");
+
+/** The request did not get an HTTP answer: the server is unreachable, TLS failed, or the connection broke. */
+export class NetworkError extends CycleCloudError {
+  readonly method: string;
+  readonly path: string;
+  readonly origin: string;
+  /** The system error code, e.g. `ECONNREFUSED` or `DEPTH_ZERO_SELF_SIGNED_CERT`. */
+  readonly code: string | undefined;
+  readonly kind: NetworkFailureKind;
+
+  constructor(init: NetworkErrorInit) {
+    const cause = sanitizeCause(init.cause);
+    const code = errorCode(cause);
+    const kind: NetworkFailureKind =
+      code !== undefined && TLS_ERROR_CODES.has(code)
+        ? "tls"
+        : code !== undefined && UNREACHABLE_ERROR_CODES.has(code)
+          ? "unreachable"
+          : "connection";
+    super(networkErrorMessage(init, kind, code, failureReason(cause)), { cause });
+    this.method = init.method;
+    this.path = init.path;
+    this.origin = init.origin;
+    this.code = code;
+    this.kind = kind;
+  }
+}
+brandClass(NetworkError, NETWORK_ERROR_BRAND);
+
+/** Whether `value` is a `NetworkError`, also one from another copy of this package. */
+export function isNetworkError(value: unknown): value is NetworkError {
+  return value instanceof NetworkError || hasBrand(value, NETWORK_ERROR_BRAND);
+}
+
+function networkErrorMessage(
+  init: NetworkErrorInit,
+  kind: NetworkFailureKind,
+  code: string | undefined,
+  reason: string,
+): string {
+  const request = `${init.method} ${init.path}`;
+  const codeSuffix = code === undefined || reason.includes(code) ? "" : ` (${code})`;
+  switch (kind) {
+    case "tls": {
+      const fix =
+        code === "ERR_TLS_CERT_ALTNAME_INVALID"
+          ? "use the host name the certificate was issued for in `url`"
+          : "if the server uses a self-signed or private certificate, trust it with the `caCert` option " +
+            "(stack config `cyclecloud:caCertPath` or `cyclecloud:caCert`)";
+      return (
+        `Could not verify the TLS certificate of CycleCloud at ${init.origin} for ${request}: ` +
+        `${reason}${codeSuffix}. To fix, ${fix}; \`insecure: true\` turns verification off (not recommended)`
+      );
+    }
+    case "unreachable":
+      return (
+        `CycleCloud is unreachable at ${init.origin} for ${request}: ${reason}${codeSuffix}; ` +
+        "check `url` and that the server is running and reachable from this machine"
+      );
+    case "connection":
+      return `Connection to CycleCloud at ${init.origin} failed during ${request}: ${reason}${codeSuffix}`;
+  }
+}
+
+function errorCode(error: Error): string | undefined {
+  const code: unknown = Reflect.get(error, "code");
+  return typeof code === "string" && code !== "" ? code : undefined;
+}
+
+/** node-fetch says "request to URL failed, reason: X": keep X. */
+function failureReason(error: Error): string {
+  return error.message.match(/failed, reason: (.*)$/s)?.[1] ?? error.message;
+}
+
+/**
+ * A copy of what `fetch` threw holding only its name, message (URL credentials redacted) and code.
+ * The original may reference sockets or request options; none of that is kept.
+ */
+function sanitizeCause(cause: unknown): Error {
+  // undici's fetch wraps the system error: `TypeError("fetch failed", { cause: systemError })`.
+  const inner: unknown = cause instanceof Error && errorCode(cause) === undefined ? cause.cause : undefined;
+  const source = inner instanceof Error ? inner : cause;
+  const copy = new Error(redactUrlCredentials(source instanceof Error ? source.message : String(source)));
+  if (source instanceof Error) {
+    // Like a native error's, the name is not an own enumerable property.
+    Object.defineProperty(copy, "name", { value: source.name, configurable: true, writable: true });
+    const code = errorCode(source);
+    if (code !== undefined) {
+      Object.assign(copy, { code });
+    }
+  }
+  return copy;
+}

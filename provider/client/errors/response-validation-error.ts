@@ -1,0 +1,43 @@
+import { CycleCloudError, brandClass, hasBrand } from "./cyclecloud-error";
+
+export interface ResponseValidationErrorInit {
+  method: string;
+  path: string;
+  status: number;
+  /** The wire type the body should have been, e.g. `NodeList`. */
+  expected: string;
+  /** What does not match, each naming the JSON path: `nodes[2].NodeId: expected string, got number`. */
+  problems: readonly string[];
+}
+
+const RESPONSE_VALIDATION_ERROR_BRAND = Symbol.for("pulumi-cyclecloud.ResponseValidationError");
+
+/**
+ * The request succeeded but the answer could not be read: the body is not JSON (an HTML login page
+ * of a proxy, say) or does not match the expected wire type. Deliberately not an `HttpError`.
+ */
+export class ResponseValidationError extends CycleCloudError {
+  readonly method: string;
+  readonly path: string;
+  readonly status: number;
+  readonly expected: string;
+  readonly problems: readonly string[];
+
+  constructor(init: ResponseValidationErrorInit) {
+    super(
+      `CycleCloud answered ${init.status} to ${init.method} ${init.path} but the body is not a valid ` +
+        `${init.expected}: ${init.problems.join("; ")}`,
+    );
+    this.method = init.method;
+    this.path = init.path;
+    this.status = init.status;
+    this.expected = init.expected;
+    this.problems = init.problems;
+  }
+}
+brandClass(ResponseValidationError, RESPONSE_VALIDATION_ERROR_BRAND);
+
+/** Whether `value` is a `ResponseValidationError`, also one from another copy of this package. */
+export function isResponseValidationError(value: unknown): value is ResponseValidationError {
+  return value instanceof ResponseValidationError || hasBrand(value, RESPONSE_VALIDATION_ERROR_BRAND);
+}

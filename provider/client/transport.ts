@@ -1,0 +1,147 @@
+/**
+ * How the client talks to CycleCloud: HTTP Basic authentication, TLS trust (`caCert`,
+ * `insecure`), a timeout per attempt, and retries of the requests that are safe to repeat. Each
+ * answer is read by `response-parsing.ts`.
+ */
+import * as http from "node:http";
+import * as https from "node:https";
+import { setTimeout as sleep } from "node:timers/promises";
+import { PACKAGE_NAME, PACKAGE_VERSION } from "../version";
+import { isLoopbackHost } from "../util/loopback";
+import { HttpError, NetworkError, TimeoutError } from "./errors";
+import { httpErrorOf, parseBody } from "./response-parsing";
+import type { ExpectedBody } from "./response-parsing";
+import { retryDelay, shouldRetry } from "./retry";
+import { resolveClientSettings } from "./settings";
+import type { ClientSettings, FetchRequestInit, FetchResponse, ResolvedClientSettings } from "./settings";
+
+/** Sent as `X-Cycle-Client-Version` (CycleCloud's `NAME:VERSION` convention). */
+export const CLIENT_VERSION_HEADER_VALUE = `${PACKAGE_NAME}:${PACKAGE_VERSION}`;
+
+/** One request to CycleCloud and the body its 2xx answer must have. */
+export interface RequestSpec<T> extends ExpectedBody<T> {
+  method: "GET" | "POST";
+  body?: unknown;
+  /** Whether a POST may be repeated (GETs always may). */
+  idempotent: boolean;
+}
+
+/** Sends requests to one CycleCloud server with the client's settings. */
+export class Transport {
+  readonly #settings: ResolvedClientSettings;
+  /** Kept private (and out of `util.inspect`): it is the password in base64. */
+  readonly #authorization: string;
+  readonly #agent: http.Agent;
+  readonly #origin: string;
+
+  /** Validates `settings` (a `SettingsError` lists every problem) and logs the insecure ones once. */
+  constructor(settings: ClientSettings) {
+    this.#settings = resolveClientSettings(settings);
+    const { url, username, password, caCert, insecure } = this.#settings;
+    this.#authorization = `Basic ${Buffer.from(`${username}:${password}`, "utf8").toString("base64")}`;
+    this.#origin = new URL(url).origin;
+    // No keep-alive: a pooled socket the server is closing fails the next request with ECONNRESET,
+    // and node creation is never retried. Calls are seconds apart, so reuse would save little.
+    this.#agent = url.startsWith("https:")
+      ? new https.Agent({
+          keepAlive: false,
+          rejectUnauthorized: !insecure,
+          ...(caCert === undefined ? {} : { ca: caCert }),
+        })
+      : new http.Agent({ keepAlive: false });
+    // Logged once per client, at construction.
+    if (insecure && url.startsWith("https:")) {
+      this.#log(
+        `WARNING: TLS certificate verification is OFF for CycleCloud at ${this.#origin} (\`insecure: true\`): ` +
+          "anyone on the network path can impersonate the server and capture the CycleCloud password. " +
+          "Trust the server's certificate with `caCert` instead.",
+      );
+    }
+    if (url.startsWith("http:") && !isLoopbackHost(new URL(url).hostname)) {
+      this.#log(
+        `WARNING: CycleCloud at ${this.#origin} is reached over plain http: the password travels unencrypted. ` +
+          "Use an https `url`.",
+      );
+    }
+  }
+
+  /** Sends `spec`, retrying as `shouldRetry` allows, and returns its validated body. */
+  async request<T>(spec: RequestSpec<T>): Promise<T> {
+    const { retries, retryBaseDelayMs, retryMaxDelayMs } = this.#settings;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.#attempt(spec);
+      } catch (error) {
+        if (
+          !shouldRetry({
+            method: spec.method,
+            idempotent: spec.idempotent,
+            error,
+            attempt,
+            maxRetries: retries,
+          })
+        ) {
+          throw error;
+        }
+        const delayMs = retryDelay(attempt, {
+          baseMs: retryBaseDelayMs,
+          maxMs: retryMaxDelayMs,
+          retryAfterMs: error instanceof HttpError ? error.retryAfterMs : undefined,
+        });
+        // `shouldRetry` only accepts the client's own errors, whose messages are safe to log.
+        const reason = error instanceof Error ? error.message : String(error);
+        this.#log(`${reason}; retrying in ${delayMs} ms (retry ${attempt} of ${retries})`);
+        // No signal to pass: the client's methods take none.
+        await sleep(delayMs);
+      }
+    }
+  }
+
+  /** One attempt: send, read the whole body within `timeoutMs`, then check status and body. */
+  async #attempt<T>(spec: RequestSpec<T>): Promise<T> {
+    const { method, path } = spec;
+    const { timeoutMs } = this.#settings;
+    const headers: Record<string, string> = {
+      Authorization: this.#authorization,
+      Accept: "application/json",
+      "User-Agent": `${PACKAGE_NAME}/${PACKAGE_VERSION}`,
+      "X-Cycle-Client-Version": CLIENT_VERSION_HEADER_VALUE,
+    };
+    const controller = new AbortController();
+    const init: FetchRequestInit = {
+      method,
+      headers,
+      signal: controller.signal,
+      agent: this.#agent,
+      // A redirect is reported, not followed: following it would resend the credentials elsewhere.
+      redirect: "manual",
+    };
+    if (spec.body !== undefined) {
+      headers["Content-Type"] = "application/json";
+      init.body = JSON.stringify(spec.body);
+    }
+    const timer = setTimeout(() => controller.abort(), timeoutMs);
+    let response: FetchResponse;
+    let text: string;
+    try {
+      response = await this.#settings.fetch(`${this.#settings.url}${path}`, init);
+      text = await response.text();
+    } catch (error) {
+      if (controller.signal.aborted) {
+        throw new TimeoutError({ method, path, timeoutMs });
+      }
+      throw new NetworkError({ method, path, origin: this.#origin, cause: error });
+    } finally {
+      clearTimeout(timer);
+    }
+    const contentType = response.headers.get("content-type") ?? undefined;
+    if (response.status < 200 || response.status > 299) {
+      throw httpErrorOf(spec, response, text, contentType, this.#settings.url);
+    }
+    return parseBody(spec, response.status, text, contentType);
+  }
+
+  #log(line: string): void {
+    this.#settings.logger?.(line);
+  }
+}

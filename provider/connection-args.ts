@@ -1,0 +1,40 @@
+/**
+ * The connection settings a program gives (a node set's `connection`, `getClusterStatus`'s): their
+ * schema and types. Below both the resource layer and the connection resolver, which import them.
+ */
+import type * as pulumi from "@pulumi/pulumi";
+import { z } from "zod";
+
+/** The schema of `connection`: what `check` and `getClusterStatus` validate. */
+export const connectionSchema = z.object(
+  {
+    url: z
+      .string({ error: "`connection.url` must be a string such as https://cyclecloud.example.com:8443" })
+      .optional(),
+    username: z.string({ error: "`connection.username` must be a string" }).optional(),
+    password: z.string({ error: "`connection.password` must be a string" }).optional(),
+    caCert: z.string({ error: "`connection.caCert` must be PEM text" }).optional(),
+    caCertPath: z.string({ error: "`connection.caCertPath` must be a file path" }).optional(),
+    insecure: z.boolean({ error: "`connection.insecure` must be true or false" }).optional(),
+    timeoutSeconds: z
+      .number({ error: "`connection.timeoutSeconds` must be a number of seconds" })
+      .positive({ error: "`connection.timeoutSeconds` must be greater than 0" })
+      .optional(),
+  },
+  { error: "`connection` must be an object with `url`, `username`, `password` and optional TLS settings" },
+);
+
+/**
+ * Connection settings as plain values: what `check` validates, what the provider keeps in its
+ * inputs and what `resolveConnection` reads. Internal; programs pass {@link ConnectionArgs}.
+ */
+export type PlainConnectionArgs = z.infer<typeof connectionSchema>;
+
+/**
+ * Connection settings given by a program (`connection` of a node set or of `getClusterStatus`).
+ * Every field is an `Input`, e.g. `config.requireSecret("cyclecloudPassword")`; any field left out
+ * falls back to stack config `cyclecloud:*`, then `CYCLECLOUD_*` environment variables.
+ */
+export type ConnectionArgs = {
+  [K in keyof PlainConnectionArgs]?: pulumi.Input<PlainConnectionArgs[K]>;
+};

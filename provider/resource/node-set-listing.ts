@@ -1,0 +1,118 @@
+/**
+ * Listing what a node set holds, shared by create, update, read and delete: the nodes of its
+ * request ids, of later request ids an interrupted create left, and of nodes adopted by id; and
+ * the operation context every step receives. No Pulumi here.
+ */
+import type { CycleCloudClient } from "../client";
+import { isUnknownRequestId } from "../client";
+import type { NodeSetInputs } from "./inputs";
+import type { Tuning } from "./tuning";
+import type { NodeInfo } from "./node-set-state";
+import { isMember, toNodeInfo } from "./node-set-state";
+import { nextSequence, requestIdFor } from "./request-id";
+
+/** The client methods the node set uses (a narrow seam for tests). */
+export type NodeSetClient = Pick<
+  CycleCloudClient,
+  "listNodes" | "createNodes" | "terminateNodes" | "deallocateNodes" | "startNodes" | "getClusterStatus"
+>;
+
+export interface OperationContext {
+  client: NodeSetClient;
+  inputs: NodeSetInputs;
+  /** Progress and warning lines, shown by the Pulumi engine. */
+  log: (line: string) => void;
+  /** Poll bounds and re-send delays (resolved once per provider context). */
+  tuning: Tuning;
+  /** The clock (ms since the epoch). */
+  now: () => number;
+}
+
+/**
+ * The set's short name for messages: its resource name, or (state written before names were
+ * recorded) the last part of its `project/stack/name` identity.
+ */
+export function setName(inputs: Pick<NodeSetInputs, "identity" | "name">): string {
+  return inputs.name ?? inputs.identity.split("#")[0]?.split(/::|\//).pop() ?? inputs.identity;
+}
+
+/** Nodes of one create request; undefined when the server knows no such request id. */
+export async function listRequestNodes(
+  client: NodeSetClient,
+  cluster: string,
+  requestId: string,
+): Promise<NodeInfo[] | undefined> {
+  try {
+    const list = await client.listNodes(cluster, { requestId });
+    const requestedAt = list.operation?.startTime;
+    return list.nodes
+      .map(toNodeInfo)
+      .map((n) => (requestedAt ? { ...n, requestId, requestedAt } : { ...n, requestId }));
+  } catch (error) {
+    if (isUnknownRequestId(error)) return undefined;
+    throw error;
+  }
+}
+
+/** Whether a node was made to the set's spec (the keys a node record shows). */
+export function matchesSpec(node: NodeInfo & { template?: string }, inputs: NodeSetInputs): boolean {
+  if (
+    inputs.machineType !== undefined &&
+    node.machineType !== undefined &&
+    node.machineType !== inputs.machineType
+  ) {
+    return false;
+  }
+  if (inputs.placementGroupId !== undefined && node.placementGroupId !== inputs.placementGroupId)
+    return false;
+  return true;
+}
+
+export interface SetHoldings {
+  requestIds: string[];
+  adoptedNodeIds: string[];
+  nodes: NodeInfo[];
+}
+
+/**
+ * Lists every node the set holds: the nodes of each of its request ids, the nodes it adopted by
+ * id, and (with `probeForward`) the nodes of request ids after its last one, which a create
+ * interrupted after the server committed it (crash, lost response) may have left behind. Such
+ * requests are added to `requestIds`, so nothing the set made is ever lost.
+ */
+export async function listHoldings(
+  ctx: OperationContext,
+  held: { requestIds: readonly string[]; adoptedNodeIds?: readonly string[] | undefined },
+  options: { probeForward: boolean },
+): Promise<SetHoldings> {
+  const { client, inputs } = ctx;
+  const requestIds = [...held.requestIds];
+  const nodes: NodeInfo[] = [];
+  for (const requestId of requestIds) {
+    nodes.push(...((await listRequestNodes(client, inputs.cluster, requestId)) ?? []));
+  }
+  if (options.probeForward) {
+    for (let sequence = nextSequence(inputs.baseRequestId, requestIds); ; sequence++) {
+      const requestId = requestIdFor(inputs.baseRequestId, sequence);
+      const found = await listRequestNodes(client, inputs.cluster, requestId);
+      if (found === undefined) break;
+      const ours = found.filter((n) => matchesSpec(n, inputs));
+      if (found.length > 0 && ours.length === 0) break;
+      if (ours.some(isMember)) {
+        ctx.log(
+          `found ${ours.length} node(s) of request ${requestId}, made by an interrupted operation: keeping them`,
+        );
+      }
+      requestIds.push(requestId);
+      nodes.push(...ours);
+    }
+  }
+  const adoptedNodeIds = [...(held.adoptedNodeIds ?? [])];
+  if (adoptedNodeIds.length > 0) {
+    const wanted = new Set(adoptedNodeIds);
+    const all = await client.listNodes(inputs.cluster);
+    const known = new Set(nodes.map((n) => n.id));
+    nodes.push(...all.nodes.map(toNodeInfo).filter((n) => wanted.has(n.id) && !known.has(n.id)));
+  }
+  return { requestIds, adoptedNodeIds, nodes };
+}
