@@ -81,6 +81,28 @@ async function main(): Promise<void> {
     throw error;
   }
 
+  // Before the start line: a script may signal as soon as it reads it.
+  const running = emulator;
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals): void => {
+    if (stopping) {
+      return;
+    }
+    stopping = true;
+    running.close().then(
+      () => {
+        if (!command.json) {
+          out(`CycleCloud emulator stopped (${signal})`);
+        }
+      },
+      (error: unknown) => {
+        fail(`error while stopping: ${error instanceof Error ? error.message : String(error)}`, 1);
+      },
+    );
+  };
+  process.once("SIGINT", stop);
+  process.once("SIGTERM", stop);
+
   if (command.json) {
     const { url, adminUrl, username, password, caCertPath } = emulator;
     out(
@@ -107,27 +129,6 @@ async function main(): Promise<void> {
         `listens on ${command.host}; use --no-admin or a loopback --host outside isolated test networks\n`,
     );
   }
-
-  const running = emulator;
-  let stopping = false;
-  const stop = (signal: NodeJS.Signals): void => {
-    if (stopping) {
-      return;
-    }
-    stopping = true;
-    running.close().then(
-      () => {
-        if (!command.json) {
-          out(`CycleCloud emulator stopped (${signal})`);
-        }
-      },
-      (error: unknown) => {
-        fail(`error while stopping: ${error instanceof Error ? error.message : String(error)}`, 1);
-      },
-    );
-  };
-  process.once("SIGINT", stop);
-  process.once("SIGTERM", stop);
 }
 
 async function readText(file: string, flag: string): Promise<string> {
