@@ -252,7 +252,7 @@ export function issueEmulatorCertificates(
   };
 }
 
-/** A certificate and key that can serve HTTPS, or a `TypeError` that says what is wrong with them. */
+/** Throws a `TypeError` naming `where` unless `pair` is a PEM certificate (the first of a chain) and its private key. */
 export function checkKeyPair(pair: PemKeyPair, where: { cert: string; key: string }): void {
   let certificate: X509Certificate;
   try {
