@@ -89,12 +89,17 @@ export async function manageNodes(
   for (let i = 0; i < nodes.length; i += MANAGEMENT_BATCH_SIZE) {
     const batch = nodes.slice(i, i + MANAGEMENT_BATCH_SIZE);
     const result = await call(inputs.cluster, { ids: batch.map((n) => n.id) });
-    const failed = result.nodes.filter((n) => n.status !== "OK");
+    // `status` is optional in the reference ("Each node's status indicates if the request affects
+    // it"; `error` is given "if the status is Error"): an absent status is not an error, unless an
+    // error message comes without it.
+    const failed = result.nodes.filter((n) =>
+      n.status === undefined ? typeof n.error === "string" && n.error !== "" : n.status !== "OK",
+    );
     if (failed.length === 0) continue;
     const listed = new Set((await listNodesOf(ctx, batch)).map((n) => n.id));
     for (const node of failed) {
       if (!listed.has(node.id)) continue; // already gone
-      errors.push(`${node.name} (${node.id}): ${node.error ?? node.status}`);
+      errors.push(`${node.name} (${node.id}): ${node.error ?? node.status ?? "error"}`);
     }
   }
   if (errors.length > 0) {

@@ -179,7 +179,7 @@ describe("capacityFit", () => {
 
 describe("findBucket and maxNodesThatFit", () => {
   it("picks the first valid bucket when no machine type is given", () => {
-    expect(findBucket(seedStatus(), { nodearray: "ondemand" })?.definition.machineType).toBe(
+    expect(findBucket(seedStatus(), { nodearray: "ondemand" })?.definition?.machineType).toBe(
       "Standard_Fs32_v2",
     );
   });
