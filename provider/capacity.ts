@@ -149,14 +149,14 @@ function quotaLimits(
         name,
         nodes,
         detail: `${free} cores, ${free - nodes * cores} free after ${nodes} nodes`,
-        fix: `${raise} (${fields(total, consumed)})`,
+        fix: `${raise} (${fields(total, consumed)}; Azure portal > Quotas > Compute)`,
       });
     }
     if (count.value !== undefined) {
       limits.push({
-        name: `${name} ${count.field}`,
+        name: `${name} (${count.field})`,
         nodes: Math.max(0, count.value),
-        fix: `${raise} (${fields(count)})`,
+        fix: `${raise} (${fields(count)}; Azure portal > Quotas > Compute)`,
       });
     }
   };
@@ -167,7 +167,7 @@ function quotaLimits(
       get("familyQuotaCount"),
       get("familyQuotaCoreCount"),
       get("familyConsumedCoreCount"),
-      `raise the subscription's ${family} vCPU quota in ${where} (Azure portal > Quotas > Compute)`,
+      `raise the subscription's ${family} vCPU quota in ${where}`,
     );
   }
   layer(
@@ -176,8 +176,8 @@ function quotaLimits(
     get("regionalQuotaCoreCount"),
     get("regionalConsumedCoreCount"),
     spot
-      ? `raise the subscription's Spot vCPU quota ("Total Regional Spot vCPUs") in ${where} (Azure portal > Quotas > Compute)`
-      : `raise the subscription's "Total Regional vCPUs" quota in ${where} (Azure portal > Quotas > Compute)`,
+      ? `raise the subscription's Spot vCPU quota ("Total Regional Spot vCPUs") in ${where}`
+      : `raise the subscription's "Total Regional vCPUs" quota in ${where}`,
   );
   if (!(spot && (bucket.quotaCoreCount ?? 0) === 0)) {
     layer(
@@ -185,7 +185,7 @@ function quotaLimits(
       get("quotaCount"),
       get("quotaCoreCount"),
       get("consumedCoreCount"),
-      `raise the subscription's ${family} or regional vCPU quota in ${where} (Azure portal > Quotas > Compute)`,
+      `raise the subscription's ${family} or regional vCPU quota in ${where}`,
     );
   }
   return limits;

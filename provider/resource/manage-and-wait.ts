@@ -5,7 +5,7 @@
 import { setTimeout } from "node:timers/promises";
 import { NodeManagementError } from "./errors/node-management-error";
 import type { OperationContext, SetHoldings } from "./node-set-listing";
-import { listRequestNodes } from "./node-set-listing";
+import { listRequestNodes, recordsWithIds } from "./node-set-listing";
 import type { NodeInfo } from "./node-set-state";
 import { describeProgress, isMember, nodePhase, toNodeInfo } from "./node-set-state";
 import { pollDelay } from "./tuning";
@@ -46,7 +46,7 @@ export async function waitForSettled(
       if (!adopted.filter(isMember).every(settled)) {
         const ids = new Set(adopted.map((n) => n.id));
         const all = await ctx.client.listNodes(ctx.inputs.cluster);
-        adopted = all.nodes.map(toNodeInfo).filter((n) => ids.has(n.id));
+        adopted = recordsWithIds(all, ids, ctx.inputs.cluster).map(toNodeInfo);
       }
     }
     const nodes = [...[...byRequest.values()].flat(), ...adopted];
@@ -148,7 +148,7 @@ async function listNodesOf(ctx: OperationContext, nodes: readonly NodeInfo[]): P
   const requestIds = [...new Set(nodes.map((n) => n.requestId))];
   if (requestIds.includes(undefined)) {
     const all = await ctx.client.listNodes(ctx.inputs.cluster);
-    return all.nodes.map(toNodeInfo).filter((n) => ids.has(n.id));
+    return recordsWithIds(all, ids, ctx.inputs.cluster).map(toNodeInfo);
   }
   const listed: NodeInfo[] = [];
   for (const requestId of requestIds) {
