@@ -210,8 +210,9 @@ export function capacityFit(status: ClusterStatus, spec: NodeSpec, requested: nu
   const bucket = findBucket(status, spec);
   if (!bucket) {
     const types =
-      nodearray.buckets.map((b) => bucketMachineType(nodearray, b) ?? "(a bucket without definition)").join(", ") ||
-      "none";
+      nodearray.buckets
+        .map((b) => bucketMachineType(nodearray, b) ?? "(a bucket without definition)")
+        .join(", ") || "none";
     return {
       fits: false,
       requested,
@@ -284,7 +285,9 @@ export function capacityFit(status: ClusterStatus, spec: NodeSpec, requested: nu
   );
   const tied = limits.filter((l) => l.nodes === smallest);
   const binding =
-    (bucketHeadroom > smallest ? tied.find((l) => !l.name.startsWith("bucket ")) : undefined) ?? tied[0] ?? limits[0]!;
+    (bucketHeadroom > smallest ? tied.find((l) => !l.name.startsWith("bucket ")) : undefined) ??
+    tied[0] ??
+    limits[0]!;
 
   // Tolerance of the other reading of the cluster's maxCount (a total, as scalelib reads it): if
   // the plan fits only because maxCount is what remains, say so rather than refuse.

@@ -42,7 +42,11 @@ export function setName(inputs: Pick<NodeSetInputs, "identity" | "name">): strin
  * The error for node records of the set that the library cannot read (lacking `NodeId`, `Name`,
  * `Template` or `Status`, or with another type), naming each record and what is wrong.
  */
-function unreadableRecords(cluster: string, query: string, records: readonly unknown[]): ResponseValidationError {
+function unreadableRecords(
+  cluster: string,
+  query: string,
+  records: readonly unknown[],
+): ResponseValidationError {
   return new ResponseValidationError({
     method: "GET",
     path: `/clusters/${encodeURIComponent(cluster)}/nodes${query}`,

@@ -86,21 +86,21 @@ export type NodearrayStatus = z.infer<typeof NodearrayStatusSchema>;
 
 /** The fields of a cluster status besides `nodes`. */
 const ClusterStatusFieldsSchema = z.object({
-    /**
-     * e.g. `Started`, `Starting`, `Terminated`. Optional in the reference: only a cluster that has
-     * started at least once has a state.
-     */
-    state: z.string().optional(),
-    /** The state the cluster is headed for (e.g. `Started`, `Terminated`); optional. */
-    targetState: z.string().optional(),
-    /**
-     * "The maximum number of nodes that you can add to this cluster" (the reference): what remains,
-     * unlike a nodearray's `maxCount`, a total. Some clients (scalelib) read it as a total; the
-     * preflight takes the reference's reading and warns when the plan fits only under it.
-     */
-    maxCount: z.number().int(),
-    maxCoreCount: z.number().int(),
-    nodearrays: z.array(NodearrayStatusSchema),
+  /**
+   * e.g. `Started`, `Starting`, `Terminated`. Optional in the reference: only a cluster that has
+   * started at least once has a state.
+   */
+  state: z.string().optional(),
+  /** The state the cluster is headed for (e.g. `Started`, `Terminated`); optional. */
+  targetState: z.string().optional(),
+  /**
+   * "The maximum number of nodes that you can add to this cluster" (the reference): what remains,
+   * unlike a nodearray's `maxCount`, a total. Some clients (scalelib) read it as a total; the
+   * preflight takes the reference's reading and warns when the plan fits only under it.
+   */
+  maxCount: z.number().int(),
+  maxCoreCount: z.number().int(),
+  nodearrays: z.array(NodearrayStatusSchema),
 });
 
 /**

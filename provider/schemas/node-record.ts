@@ -112,7 +112,8 @@ export function nodeRecordProblems(record: unknown): string[] {
 
 /** A record's `key` when it is a non-empty string (to name an unreadable record). */
 export function recordText(record: unknown, key: string): string | undefined {
-  const value = typeof record === "object" && record !== null ? (record as Record<string, unknown>)[key] : undefined;
+  const value =
+    typeof record === "object" && record !== null ? (record as Record<string, unknown>)[key] : undefined;
   return typeof value === "string" && value !== "" ? value : undefined;
 }
 

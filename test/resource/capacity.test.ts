@@ -1,5 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { capacityFit, describeFit, findBucket, maxNodesThatFit, withAddedNodes } from "../../provider/capacity";
+import {
+  capacityFit,
+  describeFit,
+  findBucket,
+  maxNodesThatFit,
+  withAddedNodes,
+} from "../../provider/capacity";
 import type { Bucket, NodearrayStatus } from "../../provider/schemas";
 import { azureQuotaFamilyOf } from "../../provider/util/vm-family";
 import { bucket, seedStatus } from "./fixtures";
@@ -267,13 +273,22 @@ describe("capacityFit: every layer, the binding one named with its numbers", () 
     expect(capacityFit(status, HC, 12).binding?.name).toBe("bucket availableCount");
   });
 
-  const layers: { name: string; bucket: Partial<Bucket>; record?: Record<string, unknown>; available: number }[] = [
+  const layers: {
+    name: string;
+    bucket: Partial<Bucket>;
+    record?: Record<string, unknown>;
+    available: number;
+  }[] = [
     {
       name: "family quota standardHCSFamily",
       bucket: { familyQuotaCoreCount: 264, familyConsumedCoreCount: 88 },
       available: 4,
     },
-    { name: "family quota standardHCSFamily (familyQuotaCount)", bucket: { familyQuotaCount: 3 }, available: 3 },
+    {
+      name: "family quota standardHCSFamily (familyQuotaCount)",
+      bucket: { familyQuotaCount: 3 },
+      available: 3,
+    },
     {
       name: "regional quota eastus",
       bucket: { regionalQuotaCoreCount: 1000, regionalConsumedCoreCount: 900 },
@@ -281,7 +296,11 @@ describe("capacityFit: every layer, the binding one named with its numbers", () 
       available: 2,
     },
     { name: "regional quota (regionalQuotaCount)", bucket: { regionalQuotaCount: 1 }, available: 1 },
-    { name: "combined quota standardHCSFamily", bucket: { quotaCoreCount: 300, consumedCoreCount: 80 }, available: 5 },
+    {
+      name: "combined quota standardHCSFamily",
+      bucket: { quotaCoreCount: 300, consumedCoreCount: 80 },
+      available: 5,
+    },
     {
       name: "spot quota westeurope",
       bucket: {
@@ -310,7 +329,12 @@ describe("capacityFit: every layer, the binding one named with its numbers", () 
     const status = seedStatus({
       nodearrays: [
         oneBucket(
-          hcBucket({ familyQuotaCount: 0, familyQuotaCoreCount: 0, familyConsumedCoreCount: 0, quotaCoreCount: 0 }),
+          hcBucket({
+            familyQuotaCount: 0,
+            familyQuotaCoreCount: 0,
+            familyConsumedCoreCount: 0,
+            quotaCoreCount: 0,
+          }),
           { Interruptible: true },
         ),
       ],
@@ -321,7 +345,9 @@ describe("capacityFit: every layer, the binding one named with its numbers", () 
   });
 
   it("leaves a layer whose fields are absent unchecked", () => {
-    const names = capacityFit(seedStatus({ nodearrays: [oneBucket(hcBucket())] }), HC, 1).limits?.map((l) => l.name);
+    const names = capacityFit(seedStatus({ nodearrays: [oneBucket(hcBucket())] }), HC, 1).limits?.map(
+      (l) => l.name,
+    );
     expect(names?.filter((n) => n.includes("family") || n.includes("regional"))).toEqual([]);
   });
 
@@ -341,8 +367,16 @@ describe("withAddedNodes: shared quota layers", () => {
     const status = seedStatus({
       nodearrays: [
         oneBucket(bucket({ machineType: "Standard_HC44rs", ...quota }), { Region: "eastus" }, "a"),
-        oneBucket(bucket({ machineType: "Standard_HC44rs", bucketId: "b2", ...quota }), { Region: "eastus" }, "b"),
-        oneBucket(bucket({ machineType: "Standard_HC44rs", bucketId: "b3", ...quota }), { Region: "westus" }, "c"),
+        oneBucket(
+          bucket({ machineType: "Standard_HC44rs", bucketId: "b2", ...quota }),
+          { Region: "eastus" },
+          "b",
+        ),
+        oneBucket(
+          bucket({ machineType: "Standard_HC44rs", bucketId: "b3", ...quota }),
+          { Region: "westus" },
+          "c",
+        ),
       ],
     });
     const after = withAddedNodes(status, { nodearray: "a", machineType: "Standard_HC44rs" }, 6);
@@ -379,7 +413,9 @@ describe("capacityFit: the cluster's maxCount", () => {
   it("reads it as what remains, and warns when the plan fits only under that reading", () => {
     const status = seedStatus({
       maxCount: 10,
-      nodearrays: [oneBucket(bucket({ machineType: "Standard_HC44rs", activeCount: 6, activeCoreCount: 264 }))],
+      nodearrays: [
+        oneBucket(bucket({ machineType: "Standard_HC44rs", activeCount: 6, activeCoreCount: 264 })),
+      ],
     });
     const fit = capacityFit(status, { nodearray: "ondemand", machineType: "Standard_HC44rs" }, 5);
     expect(fit.fits).toBe(true);
@@ -387,7 +423,9 @@ describe("capacityFit: the cluster's maxCount", () => {
       "cluster maxCount 10 / maxCoreCount 10000 are read as what can still be added (the API reference); a server that " +
         "meant them as totals (6 nodes, 264 cores active) would take only 4 more",
     ]);
-    expect(capacityFit(status, { nodearray: "ondemand", machineType: "Standard_HC44rs" }, 4).warnings).toEqual([]);
+    expect(
+      capacityFit(status, { nodearray: "ondemand", machineType: "Standard_HC44rs" }, 4).warnings,
+    ).toEqual([]);
   });
 });
 
@@ -402,7 +440,9 @@ describe("capacityFit: status fields optional in the reference", () => {
     const status = seedStatus({ nodearrays: [oneBucket(bare, { MachineType: "Standard_HC44rs" })] });
     const fit = capacityFit(status, { nodearray: "ondemand", machineType: "Standard_HC44rs" }, 5);
     expect([fit.fits, fit.machineType]).toEqual([true, "Standard_HC44rs"]);
-    expect(describeFit("hpc", { nodearray: "ondemand" }, capacityFit(status, { nodearray: "ondemand" }, 1))).toBe(
+    expect(
+      describeFit("hpc", { nodearray: "ondemand" }, capacityFit(status, { nodearray: "ondemand" }, 1)),
+    ).toBe(
       "hpc/ondemand Standard_HC44rs: +1 requested, 5 available (binding limit: bucket availableCount) - fits",
     );
   });
@@ -418,9 +458,9 @@ describe("capacityFit: status fields optional in the reference", () => {
     );
     // Without a machine type, CycleCloud's first valid bucket is still used.
     expect(capacityFit(status, { nodearray: "ondemand" }, 1).fits).toBe(true);
-    expect(describeFit("hpc", { nodearray: "ondemand" }, capacityFit(status, { nodearray: "ondemand" }, 1))).toMatch(
-      /^hpc\/ondemand \(first bucket\): \+1 requested/,
-    );
+    expect(
+      describeFit("hpc", { nodearray: "ondemand" }, capacityFit(status, { nodearray: "ondemand" }, 1)),
+    ).toMatch(/^hpc\/ondemand \(first bucket\): \+1 requested/);
   });
 });
 
