@@ -215,7 +215,7 @@ describe("preflight on what a real server sends", () => {
       {},
       declare({ count: 5, nodearray: "burst", machineType: "Standard_Hc44rs" }),
     );
-    expect(result.failures[0]?.reason).toMatch(
+    expect(result.failures?.[0]?.reason).toMatch(
       /^preflight hpc\/burst Standard_Hc44rs: \+5 requested, 4 available \(binding limit: family quota standardHCSFamily, 176 cores, 0 free after 4 nodes\) - does not fit \(after 6 node\(s\) for other sets of this plan\): lower `count` to at most 4, raise/,
     );
   });
@@ -238,7 +238,7 @@ describe("preflight on what a real server sends", () => {
     });
     await checked(declare({ count: 4, machineType: "Standard_Hc44rs" }));
     const result = await provider.check({}, declare({ count: 5, machineType: "Standard_Hc44rs" }));
-    expect(result.failures[0]?.reason).toMatch(
+    expect(result.failures?.[0]?.reason).toMatch(
       /^preflight hpc\/ondemand Standard_Hc44rs: \+5 requested, 0 available \(binding limit: spot quota eastus, 0 cores, 0 free after 0 nodes\)/,
     );
   });
