@@ -246,10 +246,14 @@ export function capacityFit(status: ClusterStatus, spec: NodeSpec, requested: nu
 
   const cores = Math.max(1, bucket.virtualMachine.vcpuCount);
   const byCores = (coreCount: number) => Math.floor(Math.max(0, coreCount) / cores);
+  const availableLimit: CapacityLimit = {
+    name: "bucket availableCount",
+    nodes: Math.max(0, bucket.availableCount),
+  };
   const nodearrayActive = nodearray.buckets.reduce((sum, b) => sum + b.activeCount, 0);
   const nodearrayActiveCores = nodearray.buckets.reduce((sum, b) => sum + b.activeCoreCount, 0);
   const limits: CapacityLimit[] = [
-    { name: "bucket availableCount", nodes: Math.max(0, bucket.availableCount) },
+    availableLimit,
     { name: "bucket availableCoreCount", nodes: byCores(bucket.availableCoreCount) },
   ];
   if (spec.placementGroupId !== undefined) {
@@ -287,7 +291,7 @@ export function capacityFit(status: ClusterStatus, spec: NodeSpec, requested: nu
   const binding =
     (bucketHeadroom > smallest ? tied.find((l) => !l.name.startsWith("bucket ")) : undefined) ??
     tied[0] ??
-    limits[0]!;
+    availableLimit;
 
   // Tolerance of the other reading of the cluster's maxCount (a total, as scalelib reads it): if
   // the plan fits only because maxCount is what remains, say so rather than refuse.

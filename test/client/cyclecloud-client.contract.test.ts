@@ -434,14 +434,19 @@ describe("CycleCloudClient response bodies", () => {
   });
 
   it("keeps the status's unreadable node records apart too, and accepts activeNodes as names", async () => {
+    const [ondemand] = clusterStatus79.nodearrays;
     const body = {
       ...clusterStatus79,
+      nodearrays: [
+        {
+          ...ondemand,
+          buckets: (ondemand?.buckets ?? []).map((b, i) =>
+            i === 1 ? { ...b, activeNodes: ["ondemand-1"] } : b,
+          ),
+        },
+      ],
       nodes: [readyNode, { Name: "scheduler", Template: "scheduler", Status: "Started" }],
     };
-    body.nodearrays[0]!.buckets[1] = {
-      ...body.nodearrays[0]!.buckets[1]!,
-      activeNodes: ["ondemand-1"],
-    } as never;
     const scope = getApi().get("/clusters/hpc/status").query({ nodes: "true" }).reply(200, body);
     const { client } = makeClient();
 
