@@ -6,6 +6,7 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { RunningEmulator } from "../../emulator";
+import { getClusterStatus } from "../../provider";
 import type { NodeSetState } from "../../provider/resource/node-set-state";
 import { checked, declare, freshProvider, liveNodes, output, provider, startTestEmulator } from "./harness";
 import type { RewritingProxy } from "./rewriting-proxy";
@@ -241,5 +242,43 @@ describe("preflight on what a real server sends", () => {
     expect(result.failures?.[0]?.reason).toMatch(
       /^preflight hpc\/ondemand Standard_Hc44rs: \+5 requested, 0 available \(binding limit: spot quota eastus, 0 cores, 0 free after 0 nodes\)/,
     );
+  });
+});
+
+describe("getClusterStatus on what a real server sends", () => {
+  it("returns a never-started cluster's status with its head node, odd records kept apart, and the quota fields", async () => {
+    await createOutside("outside-3", 1, "Standard_Hc44rs");
+    proxy.rewrite = (method, path, body) => {
+      if (method !== "GET" || !path.startsWith("/clusters/hpc/status")) return undefined;
+      const copy = structuredClone(body) as Record<string, unknown> & {
+        nodes?: unknown[];
+        nodearrays: { buckets: Record<string, unknown>[] }[];
+      };
+      delete copy["state"];
+      delete copy["targetState"];
+      copy.nodes = [headNodes[0], ...(copy.nodes ?? []), ...oddRecords];
+      Object.assign(copy.nodearrays[0]?.buckets[1] ?? {}, {
+        familyQuotaCoreCount: 880,
+        familyConsumedCoreCount: 44,
+        regionalQuotaCoreCount: 2000,
+        regionalConsumedCoreCount: 100,
+      });
+      return copy;
+    };
+    const status = await getClusterStatus({
+      cluster: "hpc",
+      nodes: true,
+      connection: { url: proxy.url, username: emu.username, password: emu.password },
+    });
+    expect(status.state).toBeUndefined();
+    expect(status.nodes?.map((n) => [n.Name, n.Template, n.Status])).toEqual([
+      ["scheduler", "scheduler", "Started"],
+      ["ondemand-1", "ondemand", expect.any(String)],
+    ]);
+    expect(status.unparsedNodes).toEqual(oddRecords);
+    const hc = status.nodearrays[0]?.buckets[1];
+    expect([hc?.familyQuotaCoreCount, hc?.familyConsumedCoreCount, hc?.regionalQuotaCoreCount]).toEqual([
+      880, 44, 2000,
+    ]);
   });
 });
