@@ -63,6 +63,14 @@ async function resolveConnectionInputs(connection: ConnectionArgs): Promise<Plai
 /**
  * Reads a cluster's status: nodearrays, buckets and their capacity. Runs in the program, in
  * preview as well, so a program can check capacity before declaring node sets (see `capacityFit`).
+ *
+ * Fields the 8.x API reference marks optional are optional here: `state`/`targetState` (a cluster
+ * that never started has no state), a bucket's `definition`, and the quota fields of each bucket
+ * (`quotaCount`, `quotaCoreCount`, `consumedCoreCount`, `familyQuotaCount`, `familyQuotaCoreCount`,
+ * `familyConsumedCoreCount`, `regionalQuotaCount`, `regionalQuotaCoreCount`,
+ * `regionalConsumedCoreCount`), which a program can check itself. With `nodes: true`, `nodes` holds
+ * the cluster's node records (head node included) and `unparsedNodes` the records lacking a field
+ * this library reads, as sent.
  */
 export async function getClusterStatus(args: GetClusterStatusArgs): Promise<ClusterStatus> {
   const explicit = args.connection === undefined ? undefined : await resolveConnectionInputs(args.connection);

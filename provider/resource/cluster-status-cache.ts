@@ -3,7 +3,7 @@
  * shared by the checks of one run (for STATUS_CACHE_MS), dropped as soon as this process changes
  * the cluster's nodes; bucket ids are stable for a cluster's life, so never dropped.
  */
-import { findBucket } from "../capacity";
+import { bucketMachineType, findBucket } from "../capacity";
 import type { CycleCloudClient } from "../client";
 import type { ClusterStatus } from "../schemas";
 
@@ -79,7 +79,9 @@ export class ClusterStatusCache {
       const first = findBucket(status, { nodearray: nodearray.name });
       if (first) this.rememberBucketId({ url, cluster, nodearray: nodearray.name }, first.bucketId);
       for (const bucket of nodearray.buckets) {
-        const machineType = bucket.definition.machineType;
+        // A bucket without a known size cannot be found by machine type (see bucketMachineType).
+        const machineType = bucketMachineType(nodearray, bucket);
+        if (machineType === undefined) continue;
         this.rememberBucketId({ url, cluster, nodearray: nodearray.name, machineType }, bucket.bucketId);
       }
     }

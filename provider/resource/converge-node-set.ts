@@ -14,7 +14,7 @@ import { NodeSetPartialFailure } from "./errors/node-set-partial-failure";
 import { UncertainCreateError } from "./errors/uncertain-create-error";
 import { manageNodes, waitForSettled, waitUntilGone } from "./manage-and-wait";
 import type { OperationContext, SetHoldings } from "./node-set-listing";
-import { listHoldings, matchesSpec } from "./node-set-listing";
+import { listHoldings, matchesSpec, ownRecords, recordsWithIds } from "./node-set-listing";
 import type { NodeInfo, NodeSetState } from "./node-set-state";
 import { isHealthy, isMember, isStuck, nodePhase, nodeSetState, toNodeInfo } from "./node-set-state";
 
@@ -26,13 +26,18 @@ export async function adopt(ctx: OperationContext, holdings: SetHoldings): Promi
   const found: NodeInfo[] = [];
   const requestIds = [...holdings.requestIds];
   const adoptedNodeIds = [...holdings.adoptedNodeIds];
-  const all = (
-    await client.listNodes(inputs.cluster, request.requestId ? { requestId: request.requestId } : undefined)
-  ).nodes;
+  const list = await client.listNodes(
+    inputs.cluster,
+    request.requestId ? { requestId: request.requestId } : undefined,
+  );
+  // By request id the listing holds only the request's nodes, all to be read; unfiltered it holds
+  // every node of the cluster (head node included): only the records of the named ids are read.
+  const candidates = request.requestId
+    ? ownRecords(list, inputs.cluster, `?request_id=${encodeURIComponent(request.requestId)}`)
+    : recordsWithIds(list, new Set(request.nodeIds ?? []), inputs.cluster);
   const known = new Set(holdings.nodes.map((n) => n.id));
-  const candidates = request.requestId ? all : all.filter((r) => request.nodeIds?.includes(r.NodeId));
   if (request.nodeIds) {
-    const missing = request.nodeIds.filter((nodeId) => !all.some((r) => r.NodeId === nodeId));
+    const missing = request.nodeIds.filter((nodeId) => !candidates.some((r) => r.NodeId === nodeId));
     if (missing.length > 0) {
       throw new NodeSetInputError(
         `\`adoptExisting.nodeIds\`: cluster '${inputs.cluster}' has no node ${missing.join(", ")}: fix the list of node ids`,

@@ -5,7 +5,7 @@
 import { setTimeout } from "node:timers/promises";
 import { NodeManagementError } from "./errors/node-management-error";
 import type { OperationContext, SetHoldings } from "./node-set-listing";
-import { listRequestNodes } from "./node-set-listing";
+import { listRequestNodes, recordsWithIds } from "./node-set-listing";
 import type { NodeInfo } from "./node-set-state";
 import { describeProgress, isMember, nodePhase, toNodeInfo } from "./node-set-state";
 import { pollDelay } from "./tuning";
@@ -46,7 +46,7 @@ export async function waitForSettled(
       if (!adopted.filter(isMember).every(settled)) {
         const ids = new Set(adopted.map((n) => n.id));
         const all = await ctx.client.listNodes(ctx.inputs.cluster);
-        adopted = all.nodes.map(toNodeInfo).filter((n) => ids.has(n.id));
+        adopted = recordsWithIds(all, ids, ctx.inputs.cluster).map(toNodeInfo);
       }
     }
     const nodes = [...[...byRequest.values()].flat(), ...adopted];
@@ -89,12 +89,17 @@ export async function manageNodes(
   for (let i = 0; i < nodes.length; i += MANAGEMENT_BATCH_SIZE) {
     const batch = nodes.slice(i, i + MANAGEMENT_BATCH_SIZE);
     const result = await call(inputs.cluster, { ids: batch.map((n) => n.id) });
-    const failed = result.nodes.filter((n) => n.status !== "OK");
+    // `status` is optional in the reference ("Each node's status indicates if the request affects
+    // it"; `error` is given "if the status is Error"): an absent status is not an error, unless an
+    // error message comes without it.
+    const failed = result.nodes.filter((n) =>
+      n.status === undefined ? typeof n.error === "string" && n.error !== "" : n.status !== "OK",
+    );
     if (failed.length === 0) continue;
     const listed = new Set((await listNodesOf(ctx, batch)).map((n) => n.id));
     for (const node of failed) {
       if (!listed.has(node.id)) continue; // already gone
-      errors.push(`${node.name} (${node.id}): ${node.error ?? node.status}`);
+      errors.push(`${node.name} (${node.id}): ${node.error ?? node.status ?? "error"}`);
     }
   }
   if (errors.length > 0) {
@@ -143,7 +148,7 @@ async function listNodesOf(ctx: OperationContext, nodes: readonly NodeInfo[]): P
   const requestIds = [...new Set(nodes.map((n) => n.requestId))];
   if (requestIds.includes(undefined)) {
     const all = await ctx.client.listNodes(ctx.inputs.cluster);
-    return all.nodes.map(toNodeInfo).filter((n) => ids.has(n.id));
+    return recordsWithIds(all, ids, ctx.inputs.cluster).map(toNodeInfo);
   }
   const listed: NodeInfo[] = [];
   for (const requestId of requestIds) {

@@ -4,7 +4,9 @@
  * the operation context every step receives. No Pulumi here.
  */
 import type { CycleCloudClient } from "../client";
-import { isUnknownRequestId } from "../client";
+import { ResponseValidationError, isUnknownRequestId } from "../client";
+import type { NodeList, NodeRecord } from "../schemas";
+import { nodeRecordProblems, recordText } from "../schemas";
 import type { NodeSetInputs } from "./inputs";
 import type { Tuning } from "./tuning";
 import type { NodeInfo } from "./node-set-state";
@@ -36,6 +38,52 @@ export function setName(inputs: Pick<NodeSetInputs, "identity" | "name">): strin
   return inputs.name ?? inputs.identity.split("#")[0]?.split(/::|\//).pop() ?? inputs.identity;
 }
 
+/**
+ * The error for node records of the set that the library cannot read (lacking `NodeId`, `Name`,
+ * `Template` or `Status`, or with another type), naming each record and what is wrong.
+ */
+function unreadableRecords(
+  cluster: string,
+  query: string,
+  records: readonly unknown[],
+): ResponseValidationError {
+  return new ResponseValidationError({
+    method: "GET",
+    path: `/clusters/${encodeURIComponent(cluster)}/nodes${query}`,
+    status: 200,
+    expected: "NodeList",
+    problems: records.map((record) => {
+      const name = recordText(record, "Name") ?? recordText(record, "NodeId") ?? "without Name or NodeId";
+      return `node record ${name}: ${nodeRecordProblems(record).join(", ")}`;
+    }),
+  });
+}
+
+/**
+ * The records of a listing of the set's own nodes (one create request's): every record must be
+ * readable, or the set could lose track of a node it holds.
+ */
+export function ownRecords(list: NodeList, cluster: string, query: string): NodeRecord[] {
+  if (list.unparsedNodes && list.unparsedNodes.length > 0) {
+    throw unreadableRecords(cluster, query, list.unparsedNodes);
+  }
+  return list.nodes;
+}
+
+/**
+ * The records of the nodes `ids` names in an unfiltered listing, which holds every node of the
+ * cluster (the head node, nodes outside any nodearray, records with fields this library does not
+ * read): only the records of `ids` are read, and must be readable; the others are not looked at.
+ */
+export function recordsWithIds(list: NodeList, ids: ReadonlySet<string>, cluster: string): NodeRecord[] {
+  const unreadable = (list.unparsedNodes ?? []).filter((record) => {
+    const id = recordText(record, "NodeId");
+    return id !== undefined && ids.has(id);
+  });
+  if (unreadable.length > 0) throw unreadableRecords(cluster, "", unreadable);
+  return list.nodes.filter((record) => ids.has(record.NodeId));
+}
+
 /** Nodes of one create request; undefined when the server knows no such request id. */
 export async function listRequestNodes(
   client: NodeSetClient,
@@ -45,7 +93,7 @@ export async function listRequestNodes(
   try {
     const list = await client.listNodes(cluster, { requestId });
     const requestedAt = list.operation?.startTime;
-    return list.nodes
+    return ownRecords(list, cluster, `?request_id=${encodeURIComponent(requestId)}`)
       .map(toNodeInfo)
       .map((n) => (requestedAt ? { ...n, requestId, requestedAt } : { ...n, requestId }));
   } catch (error) {
@@ -112,7 +160,11 @@ export async function listHoldings(
     const wanted = new Set(adoptedNodeIds);
     const all = await client.listNodes(inputs.cluster);
     const known = new Set(nodes.map((n) => n.id));
-    nodes.push(...all.nodes.map(toNodeInfo).filter((n) => wanted.has(n.id) && !known.has(n.id)));
+    nodes.push(
+      ...recordsWithIds(all, wanted, inputs.cluster)
+        .map(toNodeInfo)
+        .filter((n) => !known.has(n.id)),
+    );
   }
   return { requestIds, adoptedNodeIds, nodes };
 }

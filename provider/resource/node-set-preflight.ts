@@ -5,7 +5,7 @@
  * the provider's business (see {@link PreflightSources}).
  */
 import type { NodeSpec } from "../capacity";
-import { capacityFit, describeFit, findBucket, withAddedNodes } from "../capacity";
+import { capacityFit, describeFit, findBucket, sharesFamilyQuota, withAddedNodes } from "../capacity";
 import { HttpError } from "../client";
 import type { ClusterStatus } from "../schemas";
 import { errorText } from "./converge-node-set";
@@ -93,9 +93,10 @@ export async function preflight(
   let others = 0;
   for (const [identity, planned] of run.plannedIncreases) {
     if (identity === key || planned.cacheKey !== cacheKey) continue;
+    // Charges the bucket, nodearray, cluster and the shared quota layers (family, regional).
     status = withAddedNodes(status, planned.spec, planned.nodes);
-    if (findBucket(status, planned.spec)?.bucketId === findBucket(status, nodeSpec)?.bucketId)
-      others += planned.nodes;
+    const sameBucket = findBucket(status, planned.spec)?.bucketId === findBucket(status, nodeSpec)?.bucketId;
+    if (sameBucket || sharesFamilyQuota(status, planned.spec, nodeSpec)) others += planned.nodes;
   }
   let plan = `${heldNote}${others > 0 ? ` (after ${others} node(s) for other sets of this plan)` : ""}`;
   const oldCount = typeof olds["count"] === "number" ? olds["count"] : 0;
@@ -131,6 +132,9 @@ export async function preflight(
     }
   }
   const line = `preflight ${describeFit(inputs.cluster, nodeSpec, fit)}${plan}`;
+  for (const warning of fit.warnings ?? []) {
+    log(`warning: preflight ${inputs.cluster}/${inputs.nodearray}: ${warning}`);
+  }
   if (fit.fits) {
     run.plannedIncreases.set(key, { cacheKey, spec: nodeSpec, nodes: increase });
     log(line);
@@ -153,7 +157,8 @@ export async function preflight(
       },
     ];
   }
-  const fix = `: lower \`count\` to at most ${before + fit.available}, free capacity in the cluster, or set \`preflight: "warn"\` to try anyway`;
+  const free = fit.binding?.fix ?? "free capacity in the cluster";
+  const fix = `: lower \`count\` to at most ${before + fit.available}, ${free}, or set \`preflight: "warn"\` to try anyway`;
   return [{ property: "count", reason: `${line}${fix}` }];
 }
 

@@ -1,5 +1,6 @@
 import { z } from "zod";
-import { NodeRecordSchema } from "./node-record";
+import type { SplitNodeRecords } from "./node-record";
+import { splitNodeRecords } from "./node-record";
 
 export const PlacementGroupStatusSchema = z.object({
   name: z.string(),
@@ -23,7 +24,13 @@ export type VirtualMachine = z.infer<typeof VirtualMachineSchema>;
 /** One bucket: a VM size of a nodearray, with its capacity. */
 export const BucketSchema = z.object({
   bucketId: z.string(),
-  definition: z.object({ machineType: z.string() }),
+  /**
+   * The bucket's VM size, the key a create set's `definition` selects it by. Optional in the 8.x
+   * reference: a bucket without it cannot be matched by `machineType`. The library then reads the
+   * size from the nodearray record's `MachineType` when that names exactly one size (see
+   * `bucketMachineType` in capacity.ts); otherwise such a bucket is skipped when matching.
+   */
+  definition: z.object({ machineType: z.string() }).optional(),
   /** false: the bucket only describes existing nodes (see `invalidReason`). */
   valid: z.boolean(),
   invalidReason: z.string().optional(),
@@ -34,12 +41,22 @@ export const BucketSchema = z.object({
   /** How many more nodes may be added now. Does not count nodes still terminating. */
   availableCount: z.number().int(),
   availableCoreCount: z.number().int(),
+  /**
+   * The combined subscription quota (the family quota within the regional one): total instances
+   * and cores, and cores in use across the region. Required in the reference, absent on some
+   * servers: an absent field is a layer not checked.
+   */
   quotaCount: z.number().int().optional(),
   quotaCoreCount: z.number().int().optional(),
   consumedCoreCount: z.number().int().optional(),
+  /**
+   * The VM family's quota in the region (optional, 8.x), shared by every bucket of that family.
+   * Zero on a spot (`Interruptible`) nodearray's buckets: the regional fields carry the spot quota.
+   */
   familyQuotaCount: z.number().int().optional(),
   familyQuotaCoreCount: z.number().int().optional(),
   familyConsumedCoreCount: z.number().int().optional(),
+  /** The region's quota (optional, 8.x), shared by every bucket of the region; spot quota for spot buckets. */
   regionalQuotaCount: z.number().int().optional(),
   regionalQuotaCoreCount: z.number().int().optional(),
   regionalConsumedCoreCount: z.number().int().optional(),
@@ -49,8 +66,11 @@ export const BucketSchema = z.object({
   lastCapacityFailure: z.number().optional(),
   placementGroups: z.array(PlacementGroupStatusSchema),
   virtualMachine: VirtualMachineSchema,
-  /** Only with `nodes=true`. Real clients (scalelib) read node names here; records are accepted too. */
-  activeNodes: z.array(z.union([z.string(), NodeRecordSchema])).optional(),
+  /**
+   * Only with `nodes=true`: the names of the bucket's nodes (the reference; scalelib reads names).
+   * Records (sent by earlier emulator versions) are accepted and kept as sent.
+   */
+  activeNodes: z.array(z.union([z.string(), z.record(z.string(), z.unknown())])).optional(),
 });
 export type Bucket = z.infer<typeof BucketSchema>;
 
@@ -64,15 +84,33 @@ export const NodearrayStatusSchema = z.object({
 });
 export type NodearrayStatus = z.infer<typeof NodearrayStatusSchema>;
 
-/** `GET /clusters/{cluster}/status`. */
-export const ClusterStatusSchema = z.object({
-  state: z.string(),
+/** The fields of a cluster status besides `nodes`. */
+const ClusterStatusFieldsSchema = z.object({
+  /**
+   * e.g. `Started`, `Starting`, `Terminated`. Optional in the reference: only a cluster that has
+   * started at least once has a state.
+   */
+  state: z.string().optional(),
+  /** The state the cluster is headed for (e.g. `Started`, `Terminated`); optional. */
   targetState: z.string().optional(),
-  /** How many more nodes may be added to the cluster. */
+  /**
+   * "The maximum number of nodes that you can add to this cluster" (the reference): what remains,
+   * unlike a nodearray's `maxCount`, a total. Some clients (scalelib) read it as a total; the
+   * preflight takes the reference's reading and warns when the plan fits only under it.
+   */
   maxCount: z.number().int(),
   maxCoreCount: z.number().int(),
   nodearrays: z.array(NodearrayStatusSchema),
-  /** Only with `nodes=true`. */
-  nodes: z.array(NodeRecordSchema).optional(),
 });
-export type ClusterStatus = z.infer<typeof ClusterStatusSchema>;
+
+/**
+ * `GET /clusters/{cluster}/status`. With `nodes=true`, `nodes` holds the cluster's node records
+ * (head node included); records this library cannot read go to `unparsedNodes`, as sent (see
+ * `splitNodeRecords`), so one odd record does not fail the status.
+ */
+export const ClusterStatusSchema = ClusterStatusFieldsSchema.extend({
+  nodes: z.array(z.unknown()).optional(),
+}).transform(({ nodes, ...rest }): ClusterStatus =>
+  nodes === undefined ? rest : { ...rest, ...splitNodeRecords(nodes) },
+);
+export type ClusterStatus = z.infer<typeof ClusterStatusFieldsSchema> & Partial<SplitNodeRecords>;

@@ -21,8 +21,13 @@ export const NodeManagementResultSchema = z.object({
     z.object({
       id: z.string(),
       name: z.string(),
-      /** `OK` or `Error`; other values are kept as sent. */
-      status: z.string(),
+      /**
+       * `OK` or `Error`; other values are kept as sent. Optional in the reference ("Each node's
+       * status indicates if the request affects it"; `error` is the message "if the status is
+       * Error"): an absent status is not an error, so the library counts the node as acted on.
+       * Only `Error` (or another value than `OK`, with an `error` message) is a refusal.
+       */
+      status: z.string().optional(),
       error: z.string().nullish(),
     }),
   ),

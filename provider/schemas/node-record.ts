@@ -26,7 +26,9 @@ const optionalBoolean = z.boolean().nullish();
 /**
  * One node record, PascalCase as on the wire. Strict about the keys the library relies on
  * (`NodeId`, `Name`, `Template`, `Status`); every other key is optional, and unknown keys are
- * dropped.
+ * dropped. The reference types a node record as a bare object, so a listing may hold records this
+ * schema does not read (a head node of an older server, a record missing `NodeId`): listings keep
+ * those apart, as sent ({@link NodeListSchema}).
  */
 export const NodeRecordSchema = z.object({
   Name: z.string(),
@@ -66,12 +68,86 @@ export const OperationStatusSchema = z.object({
 });
 export type OperationStatus = z.infer<typeof OperationStatusSchema>;
 
-/** `GET /clusters/{cluster}/nodes` (optionally filtered by `operation` or `request_id`). */
-export const NodeListSchema = z.object({
-  nodes: z.array(NodeRecordSchema),
-  operation: OperationStatusSchema.optional(),
-});
-export type NodeList = z.infer<typeof NodeListSchema>;
+/**
+ * Node records as a listing sends them, split: the ones {@link NodeRecordSchema} reads go to
+ * `nodes` (in wire order), the others stay as sent in `unparsedNodes` (only when there are any).
+ */
+export interface SplitNodeRecords {
+  nodes: NodeRecord[];
+  /**
+   * Records lacking a key this library reads (`Name`, `NodeId`, `Template`, `Status` as strings)
+   * or carrying a known key with another type, kept as sent, in wire order. An unfiltered listing
+   * holds every node of the cluster (head node included); one such record must not fail the whole
+   * answer. The provider reads them only when they are nodes it manages, and then names what is
+   * wrong ({@link nodeRecordProblems}).
+   */
+  unparsedNodes?: unknown[];
+}
+
+export function splitNodeRecords(items: readonly unknown[]): SplitNodeRecords {
+  const nodes: NodeRecord[] = [];
+  const unparsed: unknown[] = [];
+  for (const item of items) {
+    const parsed = NodeRecordSchema.safeParse(item);
+    if (parsed.success) nodes.push(parsed.data);
+    else unparsed.push(item);
+  }
+  return unparsed.length > 0 ? { nodes, unparsedNodes: unparsed } : { nodes };
+}
+
+/** Why {@link NodeRecordSchema} cannot read `record`, e.g. `["NodeId: expected string, got number"]`. */
+export function nodeRecordProblems(record: unknown): string[] {
+  const parsed = NodeRecordSchema.safeParse(record);
+  if (parsed.success) return [];
+  return parsed.error.issues.map((issue) => {
+    const where = issue.path.length === 0 ? "(record)" : issue.path.map(String).join(".");
+    if (issue.code === "invalid_type") {
+      const value = valueAt(record, issue.path);
+      const got = value === undefined ? "but it is missing" : `got ${typeOf(value)}`;
+      return `${where}: expected ${issue.expected}, ${got}`;
+    }
+    return `${where}: ${issue.message}`;
+  });
+}
+
+/** A record's `key` when it is a non-empty string (to name an unreadable record). */
+export function recordText(record: unknown, key: string): string | undefined {
+  const value =
+    typeof record === "object" && record !== null ? (record as Record<string, unknown>)[key] : undefined;
+  return typeof value === "string" && value !== "" ? value : undefined;
+}
+
+function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
+  let value = root;
+  for (const key of path) {
+    if (typeof value !== "object" || value === null) return undefined;
+    value = Reflect.get(value, key);
+  }
+  return value;
+}
+
+function typeOf(value: unknown): string {
+  if (value === null) return "null";
+  return Array.isArray(value) ? "array" : typeof value;
+}
+
+/**
+ * `GET /clusters/{cluster}/nodes` (optionally filtered by `operation` or `request_id`). Without a
+ * filter it lists every node of the cluster, nodes outside any nodearray (the head node) included.
+ * Records are split as {@link splitNodeRecords} does: one unreadable record does not fail the list.
+ */
+export const NodeListSchema = z
+  .object({
+    nodes: z.array(z.unknown()),
+    operation: OperationStatusSchema.optional(),
+  })
+  .transform(({ nodes, operation }): NodeList => {
+    const split = splitNodeRecords(nodes);
+    return operation === undefined ? split : { ...split, operation };
+  });
+export interface NodeList extends SplitNodeRecords {
+  operation?: OperationStatus;
+}
 
 /** `GET /operations/?request_id=ID`: zero or one item. */
 export const OperationStatusListSchema = z.array(OperationStatusSchema);

@@ -9,6 +9,7 @@ import {
 } from "../../provider/client";
 import type { CycleCloudClient } from "../../provider/client";
 import type { NodeManagementResult } from "../../provider/schemas";
+import { nodeRecordProblems } from "../../provider/schemas";
 import {
   AUTHORIZATION,
   BASE_URL,
@@ -400,8 +401,107 @@ describe("CycleCloudClient response bodies", () => {
     scope.done();
   });
 
+  it("keeps node records it cannot read apart instead of failing the whole listing", async () => {
+    const headNode = {
+      Name: "scheduler",
+      NodeId: "head-1",
+      Template: "scheduler",
+      Status: "Started",
+      Hostname: null,
+    };
+    const offHead = { Name: "proxy", NodeId: "head-2", Template: "proxy", Status: "Off" };
+    const noNodeId = { Name: "login-1", Template: "login", Status: "Ready" };
+    const oddTypes = { ...readyNode, NodeId: 12, Status: ["Ready"] };
+    const body = { nodes: [readyNode, headNode, noNodeId, acquiringNode, oddTypes, offHead, "not a record"] };
+    const scope = getApi().get("/clusters/hpc/nodes").reply(200, body);
+    const { client } = makeClient();
+
+    const list = await client.listNodes("hpc");
+
+    expect(list.nodes.map((n) => [n.Name, n.Template, n.Status])).toStrictEqual([
+      ["ondemand-1", "ondemand", "Ready"],
+      ["scheduler", "scheduler", "Started"],
+      ["ondemand-2", "ondemand", "Acquiring"],
+      ["proxy", "proxy", "Off"],
+    ]);
+    expect(list.unparsedNodes).toStrictEqual([noNodeId, oddTypes, "not a record"]);
+    expect(nodeRecordProblems(oddTypes)).toStrictEqual([
+      "NodeId: expected string, got number",
+      "Status: expected string, got array",
+    ]);
+    expect(nodeRecordProblems(noNodeId)).toStrictEqual(["NodeId: expected string, but it is missing"]);
+    scope.done();
+  });
+
+  it("keeps the status's unreadable node records apart too, and accepts activeNodes as names", async () => {
+    const [ondemand] = clusterStatus79.nodearrays;
+    const body = {
+      ...clusterStatus79,
+      nodearrays: [
+        {
+          ...ondemand,
+          buckets: (ondemand?.buckets ?? []).map((b, i) =>
+            i === 1 ? { ...b, activeNodes: ["ondemand-1"] } : b,
+          ),
+        },
+      ],
+      nodes: [readyNode, { Name: "scheduler", Template: "scheduler", Status: "Started" }],
+    };
+    const scope = getApi().get("/clusters/hpc/status").query({ nodes: "true" }).reply(200, body);
+    const { client } = makeClient();
+
+    const status = await client.getClusterStatus("hpc", { nodes: true });
+
+    expect(status.nodes?.map((n) => n.Name)).toStrictEqual(["ondemand-1"]);
+    expect(status.unparsedNodes).toStrictEqual([
+      { Name: "scheduler", Template: "scheduler", Status: "Started" },
+    ]);
+    expect(status.nodearrays[0]?.buckets[1]?.activeNodes).toStrictEqual(["ondemand-1"]);
+    scope.done();
+  });
+
+  it("reads the minimal records of the reference: no state, no bucket definition, no node status", async () => {
+    const bucket = {
+      activeCoreCount: 40,
+      activeCount: 10,
+      availableCoreCount: 8,
+      availableCount: 2,
+      bucketId: "00000000-0000-0000-0000-000000000000",
+      consumedCoreCount: 2,
+      invalidReason: "DisabledMachineType",
+      lastCapacityFailure: 180.0,
+      maxCoreCount: 16,
+      maxCount: 4,
+      maxPlacementGroupCoreSize: 64,
+      maxPlacementGroupSize: 16,
+      placementGroups: [],
+      quotaCoreCount: 16,
+      quotaCount: 4,
+      valid: true,
+      virtualMachine: { gpuCount: 2, infiniband: true, memory: 7.5, pcpuCount: 16, vcpuCount: 32 },
+    };
+    const status = {
+      maxCoreCount: 16,
+      maxCount: 4,
+      nodearrays: [{ buckets: [bucket], maxCoreCount: 16, maxCount: 4, name: "execute", nodearray: {} }],
+    };
+    const result = {
+      nodes: [{ id: "id1", name: "name1" }],
+      operationId: "00000000-0000-0000-0000-000000000000",
+    };
+    const scope = getApi().get("/clusters/hpc/status").query({ nodes: "false" }).reply(200, status);
+    postApi()
+      .post("/clusters/hpc/nodes/terminate", { ids: ["id1"] })
+      .reply(202, result);
+    const { client } = makeClient();
+
+    await expect(client.getClusterStatus("hpc")).resolves.toStrictEqual(status);
+    await expect(client.terminateNodes("hpc", { ids: ["id1"] })).resolves.toStrictEqual(result);
+    scope.done();
+  });
+
   it("throws a ResponseValidationError naming the JSON path of a bad field", async () => {
-    const body = { nodes: [readyNode, acquiringNode, { ...readyNode, NodeId: 12 }] };
+    const body = { nodes: [readyNode, acquiringNode], operation: { action: "create", startTime: 5 } };
     const scope = getApi().get("/clusters/hpc/nodes").reply(200, body);
     const { client } = makeClient();
 
@@ -411,12 +511,12 @@ describe("CycleCloudClient response bodies", () => {
       name: "ResponseValidationError",
       message:
         "CycleCloud answered 200 to GET /clusters/hpc/nodes but the body is not a valid NodeList: " +
-        "nodes[2].NodeId: expected string, got number",
+        "operation.startTime: expected string, got number",
       method: "GET",
       path: "/clusters/hpc/nodes",
       status: 200,
       expected: "NodeList",
-      problems: ["nodes[2].NodeId: expected string, got number"],
+      problems: ["operation.startTime: expected string, got number"],
     });
     scope.done();
   });

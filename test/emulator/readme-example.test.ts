@@ -14,6 +14,6 @@ test("the README's in-process example reads the seed cluster's status", async ()
   expect(response.status).toBe(200);
   const parsed = ClusterStatusSchema.parse(status);
   expect(
-    parsed.nodearrays.map((nodearray) => nodearray.buckets.map((bucket) => bucket.definition.machineType)),
+    parsed.nodearrays.map((nodearray) => nodearray.buckets.map((bucket) => bucket.definition?.machineType)),
   ).toEqual([["Standard_Fs32_v2", "Standard_Hc44rs"]]);
 });

@@ -47,7 +47,7 @@ function valueOf<T>(output: pulumi.Output<T>): Promise<T> {
 }
 
 const machineTypes = (status: ClusterStatus) =>
-  status.nodearrays.flatMap((n) => n.buckets.map((b) => b.definition.machineType));
+  status.nodearrays.flatMap((n) => n.buckets.map((b) => b.definition?.machineType));
 
 describe("getClusterStatus with Input connection fields", () => {
   it("takes stack config values, a `requireSecret` password included (the issue's snippet)", async () => {

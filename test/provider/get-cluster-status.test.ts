@@ -20,7 +20,7 @@ describe("getClusterStatus", () => {
     });
     expect(
       status.nodearrays.map((n) =>
-        n.buckets.map((b) => [b.definition.machineType, b.availableCount, b.virtualMachine.infiniband]),
+        n.buckets.map((b) => [b.definition?.machineType, b.availableCount, b.virtualMachine.infiniband]),
       ),
     ).toEqual([
       [
@@ -56,7 +56,7 @@ describe("getClusterStatus", () => {
       cluster: pulumi.output("hpc"),
       connection: { url: emu.url, username: emu.username, password: emu.password },
     });
-    const state = await new Promise<string>((resolve) => output.apply((s) => resolve(s.state)));
+    const state = await new Promise<string | undefined>((resolve) => output.apply((s) => resolve(s.state)));
     expect(state).toBe("Started");
   });
 });

@@ -169,14 +169,8 @@ const CASES: BadInput[] = [
       "preflight hpc/ondemand Standard_Hc44rs: +2 requested, none can be added: bucket Standard_Hc44rs of nodearray 'ondemand' is not valid (NotActivated): " +
       "it only describes existing nodes",
   },
-  {
-    name: "a placement group on a bucket without InfiniBand",
-    news: { placementGroupId: "pg0" },
-    property: "placementGroupId",
-    message: () =>
-      "preflight hpc/ondemand Standard_Fs32_v2 in placement group 'pg0': +2 requested, none can be added: placement group 'pg0' needs InfiniBand, " +
-      "which Standard_Fs32_v2 does not have: choose an InfiniBand machine type or drop placementGroupId",
-  },
+  // A placement group on a bucket without InfiniBand is not a bad input: CycleCloud accepts it
+  // (placement groups are required for InfiniBand, not restricted to it); preflight only warns.
   {
     name: "a placement group larger than its limit",
     news: { machineType: "Standard_Hc44rs", placementGroupId: "pg0", count: 5 },
