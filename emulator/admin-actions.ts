@@ -153,18 +153,37 @@ export function setCapacity(store: NodeStore, change: CapacityChange): ClusterSt
   assign(bucket, change, [...LEVEL_LIMITS, ...BUCKET_LIMITS]);
   if (change.valid !== undefined) {
     bucket.valid = change.valid;
-    bucket.invalidReason = change.valid ? undefined : (change.invalidReason ?? "NotActivated");
+    bucket.invalidReason = change.valid ? "" : (change.invalidReason ?? "NotActivated");
   } else if (change.invalidReason !== undefined) {
     bucket.invalidReason = change.invalidReason;
   }
   return clusterStatus(store, cluster.name, false);
 }
 
-/** Every node of every cluster, with the request and operation that created it. */
+/**
+ * Every node made through the API (nodearray nodes) of every cluster, with the request and
+ * operation that created it. Head nodes (in no nodearray) are left out, so a test counts what it
+ * created; {@link standaloneNodes} lists them.
+ */
 export function allNodes(store: NodeStore): AdminNodeView[] {
   const now = store.clock.now();
   return adminViews(
-    store.live(now).map((entry) => entry.node),
+    store
+      .live(now)
+      .map((entry) => entry.node)
+      .filter((node) => !node.standalone),
+    now,
+  );
+}
+
+/** The head nodes (nodes in no nodearray) of every cluster. */
+export function standaloneNodes(store: NodeStore): AdminNodeView[] {
+  const now = store.clock.now();
+  return adminViews(
+    store
+      .live(now)
+      .map((entry) => entry.node)
+      .filter((node) => node.standalone),
     now,
   );
 }

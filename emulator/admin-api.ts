@@ -1,5 +1,13 @@
 import { z } from "zod";
-import { allNodes, failNextNodes, failNodes, removeNodes, setCapacity, setTiming } from "./admin-actions";
+import {
+  allNodes,
+  failNextNodes,
+  failNodes,
+  removeNodes,
+  setCapacity,
+  setTiming,
+  standaloneNodes,
+} from "./admin-actions";
 import { AdminError } from "./api-error";
 import { FaultInputSchema } from "./fault-queue";
 import type { FaultQueue, FaultRoute } from "./fault-queue";
@@ -168,6 +176,7 @@ const ROUTES: Record<string, Partial<Record<"GET" | "POST" | "DELETE", Handler>>
     },
   },
   "/nodes": { GET: (target) => json(200, { nodes: allNodes(target.store) }) },
+  "/standalone-nodes": { GET: (target) => json(200, { nodes: standaloneNodes(target.store) }) },
   "/requests": { GET: (target) => json(200, { requests: target.requests() }) },
 };
 
