@@ -232,7 +232,7 @@ describe("partial adds", () => {
     ]);
   });
 
-  test('an empty definition ({}) is a set without definition: the first bucket that can satisfy it', async () => {
+  test("an empty definition ({}) is a set without definition: the first bucket that can satisfy it", async () => {
     const reply = await env.http.post("/clusters/hpc/nodes/create", {
       sets: [{ count: 4, nodearray: "ondemand", definition: {} }],
     });

@@ -26,6 +26,14 @@ export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{1
 
 export { SEED_REQUEST_ID } from "../fixtures/seed";
 
+/** The default content's head node: listed by GET .../nodes, in no nodearray. */
+export const HEAD_NODE = "scheduler";
+
+/** Node records without the default content's head node (what tests of nodearray nodes look at). */
+export function arrayNodes<T extends { readonly Template?: unknown }>(nodes: readonly T[]): T[] {
+  return nodes.filter((node) => node.Template !== HEAD_NODE);
+}
+
 /** Starts an emulator on an ephemeral port with zero timing unless told otherwise. */
 export function start(options: EmulatorOptions = {}): Promise<RunningEmulator> {
   return startEmulator({ port: 0, timing: ZERO_TIMING, ...options });

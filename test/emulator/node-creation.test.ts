@@ -1,6 +1,6 @@
 import { describe, expect, test } from "vitest";
 import { ErrorBodySchema, NodeCreationResultSchema, NodeListSchema } from "../../provider/schemas";
-import { errorMessage, parseWith, useEmulator } from "./helpers";
+import { errorMessage, parseWith, useEmulator, arrayNodes } from "./helpers";
 
 const env = useEmulator();
 
@@ -8,16 +8,16 @@ function error(exception: string, message: string, requestNumber: number) {
   return {
     Exception: exception,
     Message: message,
-    Detail: `${exception}: ${message} (request-${String(requestNumber)})`,
+    Detail: `Please see /opt/cycle_server/logs/cycle_server.log for lines tagged with request-${String(requestNumber)} for details.`,
   };
 }
 
-const INVALID_ATTRIBUTE = "com.cyclecomputing.cloud.InvalidAttributeException";
-const INVALID_REQUEST = "com.cyclecomputing.cloud.InvalidRequestException";
+const INVALID_ATTRIBUTE = "com.cyclecomputing.cloud.exceptions.InvalidAttributeException";
+const INVALID_REQUEST = "com.cyclecomputing.cloud.exceptions.InvalidRequestException";
 
 async function names(): Promise<string[]> {
   const list = parseWith(NodeListSchema, (await env.http.get("/clusters/hpc/nodes")).json);
-  return list.nodes.map((node) => node.Name);
+  return arrayNodes(list.nodes).map((node) => node.Name);
 }
 
 describe("create rejects bad requests and adds nothing", () => {
@@ -159,7 +159,7 @@ describe("create rejects bad requests and adds nothing", () => {
     });
     expect([reply.status, reply.json]).toEqual([
       404,
-      error("com.cyclecomputing.cloud.NotFoundException", "Cluster nope not found", 1),
+      error("com.cyclecomputing.cloud.exceptions.NotFoundException", "Cluster nope not found", 1),
     ]);
   });
 
@@ -296,7 +296,7 @@ describe("request ids", () => {
     );
     expect(first.operationId).not.toBe(second.operationId);
     const list = parseWith(NodeListSchema, (await env.http.get("/clusters/hpc/nodes")).json);
-    expect(list.nodes.map((node) => [node.Name, node.RequestId])).toEqual([
+    expect(arrayNodes(list.nodes).map((node) => [node.Name, node.RequestId])).toEqual([
       ["ondemand-1", undefined],
       ["ondemand-2", undefined],
     ]);

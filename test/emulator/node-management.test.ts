@@ -1,7 +1,7 @@
 import { describe, expect, test } from "vitest";
 import { NodeListSchema, NodeManagementResultSchema } from "../../provider/schemas";
 import type { NodeRecord } from "../../provider/schemas";
-import { errorMessage, parseWith, useEmulator } from "./helpers";
+import { errorMessage, parseWith, useEmulator, arrayNodes } from "./helpers";
 
 const env = useEmulator();
 
@@ -22,7 +22,7 @@ async function createNodes(count: number, nodeAttributes?: Record<string, unknow
 }
 
 async function listNodes(): Promise<NodeRecord[]> {
-  return parseWith(NodeListSchema, (await env.http.get("/clusters/hpc/nodes")).json).nodes;
+  return arrayNodes(parseWith(NodeListSchema, (await env.http.get("/clusters/hpc/nodes")).json).nodes);
 }
 
 async function manage(action: string, body: unknown) {
