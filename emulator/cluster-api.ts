@@ -11,6 +11,7 @@ import { json, parseBody } from "./http-io";
 import type { EmulatorResponse } from "./http-io";
 import { createNodes, scale } from "./node-creation";
 import type { AddOptions } from "./node-creation";
+import { retryFailedNodes, terminateNode } from "./legacy-actions";
 import { manageNodes } from "./node-management";
 import type { NodeStore } from "./node-store";
 
@@ -93,6 +94,9 @@ function route(
  * ones, so a trailing slash does not matter).
  */
 export function matchApiRoute(store: NodeStore, method: string, segments: readonly string[]): ApiMatch {
+  if (segments[0] === "cloud") {
+    return matchLegacyRoute(store, method, segments);
+  }
   const [first, cluster, second, third, ...rest] = segments;
   if (first === "operations" && third === undefined) {
     const operationId = cluster;
@@ -166,6 +170,23 @@ export function matchApiRoute(store: NodeStore, method: string, segments: readon
       }
       throw badRequest("Give exactly one of the query parameters totalNodeCount and totalCoreCount");
     });
+  }
+  return { kind: "not-found" };
+}
+
+/** The legacy `/cloud/actions/{terminate_node|retry}/{cluster}` routes (see legacy-actions.ts). */
+function matchLegacyRoute(store: NodeStore, method: string, segments: readonly string[]): ApiMatch {
+  const [, actions, action, cluster, ...rest] = segments;
+  if (actions !== "actions" || cluster === undefined || rest.length > 0) {
+    return { kind: "not-found" };
+  }
+  if (action === "terminate_node") {
+    return route(method, "POST", "terminate_node", ({ query, body }) =>
+      json(200, terminateNode(store, cluster, query, body)),
+    );
+  }
+  if (action === "retry") {
+    return route(method, "POST", "retry", () => json(200, retryFailedNodes(store, cluster)));
   }
   return { kind: "not-found" };
 }

@@ -9,7 +9,7 @@ import type { NodeFilter } from "./node-filter";
 import type { NodeState, NodeStore } from "./node-store";
 import { nodeRecord } from "./wire-records";
 
-function compileFilter(filter: string): NodeFilter {
+export function compileFilter(filter: string): NodeFilter {
   try {
     return compileNodeFilter(filter);
   } catch (error) {
@@ -72,7 +72,7 @@ export function manageNodes(
 }
 
 /** Applies one management action to one node; returns the error text of an `Error` result. */
-function applyAction(
+export function applyAction(
   store: NodeStore,
   action: NodeManagementAction,
   node: NodeState,

@@ -126,6 +126,11 @@ describe("status faults", () => {
       remove: () => env.http.post("/clusters/hpc/nodes/remove", { ids: [] }),
       scale: () => env.http.post("/clusters/hpc/scale/ondemand?totalNodeCount=1"),
       operations: () => env.http.get("/operations/x"),
+      terminate_node: () =>
+        env.http.post(
+          `/cloud/actions/terminate_node/hpc?instance-filter=${encodeURIComponent('HostName in {"x"}')}`,
+        ),
+      retry: () => env.http.post("/cloud/actions/retry/hpc"),
     };
     for (const route of FAULT_ROUTES) {
       await fault({ route, status: 418 });

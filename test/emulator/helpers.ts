@@ -20,6 +20,8 @@ export const ZERO_COUNTERS = {
   remove: 0,
   scale: 0,
   operations: 0,
+  terminate_node: 0,
+  retry: 0,
 };
 
 export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
