@@ -93,6 +93,8 @@ describe("the admin surface", () => {
       remove: 1,
       scale: 1,
       operations: 1,
+      terminate_node: 0,
+      retry: 0,
     });
     expect(env.emulator.counters()).toEqual(reply.json);
 

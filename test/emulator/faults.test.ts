@@ -256,7 +256,7 @@ describe("fault validation", () => {
     const cases: [Record<string, unknown>, string][] = [
       [
         { route: "clusters", status: 500 },
-        'route: Invalid option: expected one of "status"|"nodes"|"create"|"terminate"|"deallocate"|"start"|"shutdown"|"remove"|"scale"|"operations"',
+        'route: Invalid option: expected one of "status"|"nodes"|"create"|"terminate"|"deallocate"|"start"|"shutdown"|"remove"|"scale"|"operations"|"terminate_node"|"retry"',
       ],
       [
         { route: "status" },
