@@ -1,4 +1,5 @@
 import { readFile } from "node:fs/promises";
+import { join } from "node:path";
 import { expect, test } from "vitest";
 import { checkEmulatorConfig, startEmulator } from "../../emulator";
 import { ClusterStatusSchema } from "../../provider/schemas";
@@ -21,7 +22,7 @@ test("the README's in-process example reads the seed cluster's status", async ()
 
 // Keeps the config example of emulator/README.md ("Config format") valid and meaningful.
 test("the README's config example is a valid config whose quotas the status reports", async () => {
-  const readme = await readFile(new URL("../../emulator/README.md", import.meta.url), "utf8");
+  const readme = await readFile(join(__dirname, "..", "..", "emulator", "README.md"), "utf8");
   const section = readme.slice(readme.indexOf("## Config format"));
   const block = /```json\n([\s\S]*?)```/.exec(section)?.[1];
   const config = checkEmulatorConfig(JSON.parse(block ?? "null"), "README example");
