@@ -158,14 +158,17 @@ export const EmulatorConfigSchema = z
         ["clusters", c, "nodearrays"],
         "nodearray name",
       );
-      duplicate(
-        [
-          ...cluster.nodearrays.map((nodearray) => nodearray.name),
-          ...(cluster.nodes ?? []).map((node) => node.name),
-        ],
-        ["clusters", c, "nodes"],
-        "node or nodearray name",
-      );
+      const templates = new Set(cluster.nodearrays.map((nodearray) => nodearray.name));
+      (cluster.nodes ?? []).forEach((node, i) => {
+        if (templates.has(node.name)) {
+          ctx.addIssue({
+            code: "custom",
+            path: ["clusters", c, "nodes", i, "name"],
+            message: `duplicate node or nodearray name "${node.name}"`,
+          });
+        }
+        templates.add(node.name);
+      });
       const families = cluster.quotas?.families ?? {};
       const checkFamily = (family: string | undefined, path: PropertyKey[]): void => {
         if (family !== undefined && !Object.hasOwn(families, family)) {

@@ -221,7 +221,7 @@ describe("quota config errors name the path", () => {
         nodes: [{ name: "n", machineType: "Y", vcpuCount: 2, memory: 1, family: "g" }],
         nodearrays: [{ name: "n", maxCount: 1, maxCoreCount: 1, buckets: [bucket] }],
       }),
-      'clusters[0].nodes[1]: duplicate node or nodearray name "n"; clusters[0].nodes[0].family: family "g" has no quota',
+      'clusters[0].nodes[0].name: duplicate node or nodearray name "n"; clusters[0].nodes[0].family: family "g" has no quota',
     ],
     [
       "a negative regional quota",
