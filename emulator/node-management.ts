@@ -16,8 +16,8 @@ export function compileFilter(filter: string): NodeFilter {
     if (error instanceof FilterSyntaxError) {
       throw badRequest(
         `Unsupported filter expression ${JSON.stringify(filter)}: ${error.message}. The emulator supports ` +
-          `comparisons of a node attribute with a string, number, boolean or null (===, ==, !==, !=), ` +
-          `joined by && and || with parentheses`,
+          `comparisons of a node attribute with a string, number, boolean or null (===, ==, !==, !=) ` +
+          `and membership in a set of those (Name in {"a", "b"}), joined by && and || with parentheses`,
       );
     }
     throw error;

@@ -347,7 +347,7 @@ describe("scale", () => {
     ]);
   });
 
-  test("rejects missing, doubled and malformed totals with 400", async () => {
+  test("rejects missing, doubled and malformed totals with 409 (the reference lists only 409 for scale)", async () => {
     const expectations: [string, string][] = [
       ["", "Give exactly one of the query parameters totalNodeCount and totalCoreCount"],
       [
@@ -359,7 +359,7 @@ describe("scale", () => {
     ];
     for (const [query, message] of expectations) {
       const reply = await scale(query);
-      expect([reply.status, errorMessage(reply)]).toEqual([400, message]);
+      expect([reply.status, errorMessage(reply)]).toEqual([409, message]);
     }
   });
 
