@@ -5,6 +5,7 @@ import {
   failNodes,
   removeNodes,
   setCapacity,
+  setQuota,
   setTiming,
   standaloneNodes,
 } from "./admin-actions";
@@ -91,6 +92,16 @@ const CapacityChangeSchema = z.strictObject({
   invalidReason: z.string().min(1).optional(),
 });
 
+const QuotaChangeSchema = z.strictObject({
+  cluster: z.string().min(1),
+  family: z.string().min(1).optional(),
+  region: z.string().min(1).optional(),
+  coreCount: count.optional(),
+  consumedCoreCount: count.optional(),
+  spotCoreCount: count.optional(),
+  spotConsumedCoreCount: count.optional(),
+});
+
 const DEFAULT_FAILURE_MESSAGES = {
   acquiring: "VM allocation failed (injected by the emulator)",
   preparing: "Node software configuration failed (injected by the emulator)",
@@ -167,6 +178,9 @@ const ROUTES: Record<string, Partial<Record<"GET" | "POST" | "DELETE", Handler>>
   },
   "/capacity": {
     POST: (target, text) => json(200, setCapacity(target.store, body(text, CapacityChangeSchema))),
+  },
+  "/quotas": {
+    POST: (target, text) => json(200, setQuota(target.store, body(text, QuotaChangeSchema))),
   },
   "/counters": {
     GET: (target) => json(200, target.counters()),

@@ -5,7 +5,13 @@
  */
 import { randomUUID } from "node:crypto";
 import { EmulatorApiError, EXCEPTIONS, notFound } from "./api-error";
-import type { BucketDefinition, ClusterDefinition, NodearrayDefinition } from "./config";
+import type {
+  BucketDefinition,
+  ClusterDefinition,
+  FamilyQuota,
+  NodearrayDefinition,
+  RegionalQuota,
+} from "./config";
 import { observePhase } from "./node-lifecycle";
 import type { NodeObservation, NodePhase, ProvisioningFailure } from "./node-lifecycle";
 
@@ -49,9 +55,11 @@ export interface NodearrayState extends Omit<NodearrayDefinition, "buckets"> {
   readonly buckets: readonly BucketState[];
 }
 
-export interface ClusterState extends Omit<ClusterDefinition, "nodearrays"> {
+export interface ClusterState extends Omit<ClusterDefinition, "nodearrays" | "quotas"> {
   maxCount: number;
   maxCoreCount: number;
+  /** Changeable through the admin surface (`POST /__emulator/quotas`). */
+  readonly quotas: { families: Record<string, FamilyQuota>; regions: Record<string, RegionalQuota> };
   readonly nodearrays: readonly NodearrayState[];
 }
 

@@ -234,3 +234,44 @@ describe("quota config errors name the path", () => {
     await expect(rejection).rejects.toThrow(message);
   });
 });
+
+describe("POST /__emulator/quotas", () => {
+  test("changes a family's or a region's quota and answers the status; reset restores the config", async () => {
+    const family = await env.http.admin("POST", "/quotas", {
+      cluster: "q",
+      family: "standardHCFamily",
+      coreCount: 88,
+    });
+    expect(family.status).toBe(200);
+    const hpc = parseWith(ClusterStatusSchema, family.json).nodearrays[0]?.buckets[0];
+    // 88 - 44 consumed elsewhere: one node.
+    expect(quota(hpc)).toMatchObject({ available: 1, family: [2, 88, 44] });
+
+    const region = await env.http.admin("POST", "/quotas", {
+      cluster: "q",
+      region: "eastus",
+      spotCoreCount: 16,
+    });
+    const spot = parseWith(ClusterStatusSchema, region.json).nodearrays[2]?.buckets[0];
+    expect(quota(spot)).toMatchObject({ available: 0, regional: [1, 16, 16] });
+    // A region without configured quota starts from the defaults.
+    await env.http.admin("POST", "/quotas", { cluster: "q", region: "westus", consumedCoreCount: 10 });
+
+    env.emulator.reset();
+    expect(quota((await buckets())["hpc"])).toMatchObject({ available: 3, family: [4, 176, 44] });
+  });
+
+  test("rejects a change that names no quota, an unknown family or spot fields on a family", async () => {
+    const errors = await Promise.all([
+      env.http.admin("POST", "/quotas", { cluster: "q", coreCount: 1 }),
+      env.http.admin("POST", "/quotas", { cluster: "q", family: "f", region: "eastus" }),
+      env.http.admin("POST", "/quotas", { cluster: "q", family: "nope", coreCount: 1 }),
+      env.http.admin("POST", "/quotas", { cluster: "q", family: "standardHCFamily", spotCoreCount: 1 }),
+      env.http.admin("POST", "/quotas", { cluster: "q", region: "eastus", coreCount: -1 }),
+    ]);
+    expect(errors.map((reply) => reply.status)).toEqual([400, 400, 404, 400, 400]);
+    expect((errors[2]?.json as { error: string }).error).toBe(
+      "Family nope has no quota in cluster q: families come from the config",
+    );
+  });
+});
