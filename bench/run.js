@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+// @ts-check
 "use strict";
 /**
  * Benchmarks of pulumi-cyclecloud against the CycleCloud emulator. Prints tables; asserts no time.
@@ -14,32 +15,106 @@
  */
 const fs = require("node:fs");
 const path = require("node:path");
+const util = require("node:util");
 const { dist, BENCH_CONFIG, emulatorHandle, counterDiff, median, now, fmt, table } = require("./lib/common");
 
+/** @typedef {import("./lib/common").EmulatorHandle} EmulatorHandle */
+/** @typedef {import("./lib/common").RequestCounters} RequestCounters */
+/** @typedef {import("./lib/engine").BenchWorkspace} BenchWorkspace */
+/** @typedef {import("../emulator").RunningEmulator} RunningEmulator */
+/** @typedef {import("../emulator").EmulatorTiming} EmulatorTiming */
+
+/**
+ * @typedef {object} Options
+ * @property {boolean} quick
+ * @property {Set<number> | null} only Sections to run (null: all).
+ * @property {number | null} reps Engine/preview repetitions (null: the mode's default).
+ * @property {string | null} json
+ */
+
+/** A bad command line: printed as one line, without a stack. */
+class UsageError extends Error {}
+
+/** The sections `--only` names. */
+const SECTIONS = [1, 2, 3, 4, 5];
+
+/**
+ * The command line (see the comment at the top of this file; `--help` prints it).
+ * @param {string[]} argv
+ * @returns {Options}
+ */
 function parseArgs(argv) {
-  const options = { quick: false, only: null, reps: null, json: null, engine: null };
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    const value = () => {
-      const v = argv[++i];
-      if (v === undefined) throw new Error(`${arg} needs a value`);
-      return v;
-    };
-    if (arg === "--quick") options.quick = true;
-    else if (arg === "--full") options.quick = false;
-    else if (arg === "--only") options.only = new Set(value().split(",").map(Number));
-    else if (arg === "--reps") options.reps = Number(value());
-    else if (arg === "--json") options.json = value();
-    else if (arg === "--help" || arg === "-h") {
-      console.log(
-        fs.readFileSync(path.join(__dirname, "run.js"), "utf8").split("\n").slice(3, 13).join("\n"),
-      );
-      process.exit(0);
-    } else throw new Error(`unknown argument ${arg} (see --help)`);
+  const { values, tokens } = parseOrExplain(argv);
+  if (values.help) {
+    const text = fs.readFileSync(path.join(__dirname, "run.js"), "utf8");
+    // The comment at the top, without its first and last lines.
+    console.log(text.slice(text.indexOf("/**\n") + 4, text.indexOf("\n */")));
+    process.exit(0);
+  }
+  /** @type {Options} */
+  const options = { quick: false, only: null, reps: null, json: values.json ?? null };
+  // --quick and --full: the last one given wins.
+  for (const token of tokens)
+    if (token.kind === "option" && (token.name === "quick" || token.name === "full"))
+      options.quick = token.name === "quick";
+  if (values.only !== undefined) {
+    const only = values.only.split(",").map(Number);
+    const bad = only.filter((n) => !SECTIONS.includes(n));
+    if (bad.length > 0)
+      throw new UsageError(`--only: sections are ${SECTIONS.join(", ")}, got ${values.only}`);
+    options.only = new Set(only);
+  }
+  if (values.reps !== undefined) {
+    const reps = Number(values.reps);
+    if (!Number.isInteger(reps) || reps < 0)
+      throw new UsageError(`--reps needs a whole number (0 or more), got ${values.reps}`);
+    options.reps = reps;
   }
   return options;
 }
 
+/**
+ * `util.parseArgs` of the options below; its error says where to look.
+ * @param {string[]} argv
+ */
+function parseOrExplain(argv) {
+  try {
+    return util.parseArgs({ args: argv, options: OPTIONS, strict: true, tokens: true });
+  } catch (error) {
+    throw new UsageError(`${error instanceof Error ? error.message : String(error)} (see --help)`);
+  }
+}
+
+const OPTIONS = /** @type {const} */ ({
+  quick: { type: "boolean" },
+  full: { type: "boolean" },
+  only: { type: "string" },
+  reps: { type: "string" },
+  json: { type: "string" },
+  help: { type: "boolean", short: "h" },
+});
+
+/**
+ * Figures of the run, by section (`--json` writes them).
+ * @typedef {object} Results
+ * @property {string} mode
+ * @property {string} startedAt
+ * @property {import("./lib/lifecycle").LifecycleRow[]} [apiCalls]
+ * @property {Awaited<ReturnType<typeof import("./lib/generations").runGenerations>>} [generations]
+ * @property {{ factor: number; rows: Awaited<ReturnType<typeof import("./lib/readiness").runReadiness>>["rows"] }} [readiness]
+ * @property {{ reps: number; summary: EngineSummary[] }} [engine]
+ * @property {{ reps: number; summary: PreviewSummary[] }} [preview]
+ * @property {MemoryRow[]} [memory]
+ * @property {number} [seconds]
+ */
+
+/**
+ * An emulator with the bench config for `fn`, closed afterwards.
+ * @template T
+ * @param {Partial<EmulatorTiming>} timing
+ * @param {(emu: EmulatorHandle, emulator: RunningEmulator) => Promise<T>} fn
+ * @returns {Promise<T>}
+ */
 async function withEmulator(timing, fn) {
   const { startEmulator } = dist("emulator/index.js");
   const emulator = await startEmulator({ port: 0, timing, config: BENCH_CONFIG });
@@ -50,7 +125,15 @@ async function withEmulator(timing, fn) {
   }
 }
 
+/**
+ * `fn` with environment variables set (undefined: unset), restored afterwards.
+ * @template T
+ * @param {Record<string, string | number | undefined>} vars
+ * @param {() => Promise<T>} fn
+ * @returns {Promise<T>}
+ */
 function withEnv(vars, fn) {
+  /** @type {Record<string, string | undefined>} */
   const saved = {};
   for (const [key, value] of Object.entries(vars)) {
     saved[key] = process.env[key];
@@ -69,17 +152,25 @@ function withEnv(vars, fn) {
 // ------------------------------------------------------------------------------------------------
 // 1. API calls per operation
 
-/** Provisioning and termination times for sections 1 and 5, and the poll floor (scaled down in quick mode). */
+/**
+ * Provisioning and termination times for sections 1 and 5, and the poll floor (scaled down in quick mode).
+ * @param {Options} options
+ */
 function apiTiming(options) {
   return options.quick
     ? { timing: { acquiringMs: 40, preparingMs: 40, terminatingMs: 40 }, pollMinMs: 20 }
     : { timing: { acquiringMs: 150, preparingMs: 150, terminatingMs: 150 }, pollMinMs: 50 };
 }
 
+/**
+ * @param {Options} options
+ * @param {Results} results
+ */
 async function sectionApiCalls(options, results) {
   const { runLifecycle } = require("./lib/lifecycle");
   const sizes = [1, 10, 100, 1000];
   const { timing: API_TIMING, pollMinMs: API_POLL_MIN_MS } = apiTiming(options);
+  /** @type {import("./lib/lifecycle").LifecycleRow[]} */
   const rows = [];
   await withEnv({ CYCLECLOUD_POLL_MIN_MS: API_POLL_MIN_MS, CYCLECLOUD_POLL_MAX_MS: undefined }, () =>
     withEmulator(API_TIMING, async (emu) => {
@@ -129,6 +220,10 @@ async function sectionApiCalls(options, results) {
 
 // 1b. Re-creating a destroyed set
 
+/**
+ * @param {Options} options
+ * @param {Results} results
+ */
 async function sectionGenerations(options, results) {
   const { runGenerations } = require("./lib/generations");
   const generations = options.quick ? [0, 1, 5, 10] : [0, 1, 5, 10, 20, 50];
@@ -160,6 +255,10 @@ async function sectionGenerations(options, results) {
 // ------------------------------------------------------------------------------------------------
 // 2. Readiness lag
 
+/**
+ * @param {Options} options
+ * @param {Results} results
+ */
 async function sectionReadiness(options, results) {
   const { runReadiness } = require("./lib/readiness");
   // Quick: 2 s and 10 s at 1/20 of real time. Full: 2 s, 10 s and 60 s in real time, default env.
@@ -226,11 +325,41 @@ const ENGINE_KINDS = [
   { kind: "nodeset", label: "20 CycleCloudNodeSets (count 2, preflight enforce)" },
 ];
 
+/**
+ * @typedef {object} EngineRun
+ * @property {number} up
+ * @property {number} destroy
+ * @property {number} cpu
+ * @property {number} emulatorCpu
+ * @property {RequestCounters} upCalls
+ * @property {RequestCounters} destroyCalls
+ */
+/**
+ * @typedef {object} EngineSummary
+ * @property {string} kind
+ * @property {string} label
+ * @property {number} up
+ * @property {number} destroy
+ * @property {number} total
+ * @property {number} cpu
+ * @property {number} emulatorCpu
+ * @property {RequestCounters | undefined} upCalls
+ * @property {RequestCounters | undefined} destroyCalls
+ * @property {EngineRun[]} runs
+ */
+
+/**
+ * @param {Options & { reps: number }} options
+ * @param {Results} results
+ * @param {BenchWorkspace} workspace
+ * @param {EmulatorHandle} emu
+ */
 async function sectionEngine(options, results, workspace, emu) {
   const reps = options.reps;
   const kinds = options.quick ? ENGINE_KINDS.filter((k) => k.kind !== "loading") : ENGINE_KINDS;
   for (const { kind } of kinds) await workspace.stack(`e-${kind}`, { kind, sets: 20, count: 2 });
-  const runs = Object.fromEntries(kinds.map(({ kind }) => [kind, []]));
+  /** @type {Map<string, EngineRun[]>} */
+  const runs = new Map(kinds.map(({ kind }) => [kind, []]));
   // One unmeasured round first (cold caches), then alternate, reversing the order every round.
   for (let rep = -1; rep < reps; rep++) {
     const order = rep % 2 === 0 ? kinds : [...kinds].reverse();
@@ -242,7 +371,7 @@ async function sectionEngine(options, results, workspace, emu) {
       const destroy = await workspace.destroy(`e-${kind}`);
       const afterDestroy = await emu.counters();
       if (rep >= 0) {
-        runs[kind].push({
+        runs.get(kind)?.push({
           up: up.ms,
           destroy: destroy.ms,
           cpu: up.cpu.children + destroy.cpu.children,
@@ -254,7 +383,7 @@ async function sectionEngine(options, results, workspace, emu) {
     }
   }
   const summary = kinds.map(({ kind, label }) => {
-    const list = runs[kind];
+    const list = runs.get(kind) ?? [];
     return {
       kind,
       label,
@@ -263,12 +392,13 @@ async function sectionEngine(options, results, workspace, emu) {
       total: median(list.map((r) => r.up + r.destroy)),
       cpu: median(list.map((r) => r.cpu)),
       emulatorCpu: median(list.map((r) => r.emulatorCpu)),
-      upCalls: list[0].upCalls,
-      destroyCalls: list[0].destroyCalls,
+      upCalls: list[0]?.upCalls,
+      destroyCalls: list[0]?.destroyCalls,
       runs: list,
     };
   });
   const floor = summary.find((s) => s.kind === "trivial");
+  if (!floor) throw new Error("no floor (trivial) runs");
   results.engine = { reps, summary };
   console.log(
     `\n## 3. Engine overhead\n\n\`pulumi up --skip-preview\` then \`pulumi destroy --skip-preview\` of one stack, ` +
@@ -296,27 +426,43 @@ async function sectionEngine(options, results, workspace, emu) {
         fmt.ratio(s.total / floor.total),
         s.cpu.toFixed(2),
         s.emulatorCpu.toFixed(2),
-        s.upCalls.total ? `${s.upCalls.total} (${describeCalls(s.upCalls)})` : "0",
-        s.destroyCalls.total ? `${s.destroyCalls.total} (${describeCalls(s.destroyCalls)})` : "0",
+        s.upCalls?.total ? `${s.upCalls.total} (${describeCalls(s.upCalls)})` : "0",
+        s.destroyCalls?.total ? `${s.destroyCalls.total} (${describeCalls(s.destroyCalls)})` : "0",
       ]),
       ["l"],
     ),
   );
 }
 
+/** @param {RequestCounters} c */
 function describeCalls(c) {
-  return ["status", "nodes", "create", "terminate"]
+  return /** @type {const} */ (["status", "nodes", "create", "terminate"])
     .filter((k) => c[k] > 0)
     .map((k) => `${c[k]} ${k === "nodes" ? "list" : k}`)
     .join(", ");
 }
 
+/**
+ * @typedef {object} PreviewSummary
+ * @property {string} mode
+ * @property {number} ms
+ * @property {number[]} statusCalls
+ * @property {number[]} totalCalls
+ */
+
+/**
+ * @param {Options & { reps: number }} options
+ * @param {Results} results
+ * @param {BenchWorkspace} workspace
+ * @param {EmulatorHandle} emu
+ */
 async function sectionPreview(options, results, workspace, emu) {
   const reps = options.reps;
-  const modes = ["enforce", "off"];
+  const modes = /** @type {const} */ (["enforce", "off"]);
   for (const mode of modes) {
     await workspace.stack(`p-${mode}`, { kind: "nodeset", sets: 50, count: 2, preflight: mode });
   }
+  /** @type {Record<(typeof modes)[number], { ms: number; calls: RequestCounters }[]>} */
   const runs = { enforce: [], off: [] };
   for (let rep = -1; rep < reps; rep++) {
     const order = rep % 2 === 0 ? modes : [...modes].reverse();
@@ -335,6 +481,7 @@ async function sectionPreview(options, results, workspace, emu) {
   }));
   results.preview = { reps, summary };
   const off = summary.find((s) => s.mode === "off");
+  if (!off) throw new Error("no preview runs with preflight off");
   console.log(
     `\n## 4. Preview with preflight of 50 node sets\n\n\`pulumi preview\` of a new stack of 50 sets (count 2, one cluster), ` +
       `${reps} alternating rounds, medians. Target: one status call per cluster per preview.\n`,
@@ -354,16 +501,21 @@ async function sectionPreview(options, results, workspace, emu) {
   );
 }
 
+/**
+ * @param {Options & { reps: number }} options
+ * @param {Results} results
+ * @param {(section: number) => boolean} want
+ */
 async function sectionsThroughEngine(options, results, want) {
   const { createWorkspace } = require("./lib/engine");
   await withEmulator({ acquiringMs: 0, preparingMs: 0, terminatingMs: 0 }, async (emu) => {
-    const workspace = createWorkspace();
+    const workspace = await createWorkspace();
     try {
       await workspace.setup(emu);
       if (want(3)) await sectionEngine(options, results, workspace, emu);
       if (want(4)) await sectionPreview(options, results, workspace, emu);
     } finally {
-      workspace.remove();
+      await workspace.remove();
     }
   });
 }
@@ -371,12 +523,22 @@ async function sectionsThroughEngine(options, results, want) {
 // ------------------------------------------------------------------------------------------------
 // 5. Memory
 
+/**
+ * A line of memory-worker.js.
+ * @typedef {{ n: number; baselineKb: number; maxRssKb: number; heapUsed: number; ms: number }} MemoryRow
+ */
+
+/**
+ * @param {Options} options
+ * @param {Results} results
+ */
 async function sectionMemory(options, results) {
   const { execFile } = require("node:child_process");
   const sizes = [1, 1000];
   const { timing: API_TIMING, pollMinMs: API_POLL_MIN_MS } = apiTiming(options);
+  /** @type {MemoryRow[]} */
   const rows = [];
-  await withEmulator(API_TIMING, async (emu, emulator) => {
+  await withEmulator(API_TIMING, async (_emu, emulator) => {
     const info = {
       url: emulator.url,
       adminUrl: emulator.adminUrl,
@@ -384,6 +546,7 @@ async function sectionMemory(options, results) {
       password: emulator.password,
     };
     for (const n of sizes) {
+      /** @type {string} */
       const out = await new Promise((resolve, reject) => {
         execFile(
           process.execPath,
@@ -395,7 +558,7 @@ async function sectionMemory(options, results) {
             error ? reject(new Error(`${error.message}\n${stderr}`)) : resolve(stdout),
         );
       });
-      rows.push(JSON.parse(out.trim().split("\n").pop()));
+      rows.push(JSON.parse(out.trim().split("\n").pop() ?? ""));
     }
   });
   results.memory = rows;
@@ -421,9 +584,10 @@ async function sectionMemory(options, results) {
 // ------------------------------------------------------------------------------------------------
 
 async function main() {
-  const options = parseArgs(process.argv.slice(2));
-  options.reps ??= options.quick ? 0 : 5;
-  const want = (section) => options.only === null || options.only.has(section);
+  const parsed = parseArgs(process.argv.slice(2));
+  const options = { ...parsed, reps: parsed.reps ?? (parsed.quick ? 0 : 5) };
+  const want = (/** @type {number} */ section) => options.only === null || options.only.has(section);
+  /** @type {Results} */
   const results = { mode: options.quick ? "quick" : "full", startedAt: new Date().toISOString() };
   const t0 = now();
   console.log(`# pulumi-cyclecloud benchmarks (${results.mode}), node ${process.version}`);
@@ -440,6 +604,6 @@ async function main() {
 }
 
 main().catch((error) => {
-  console.error(error);
+  console.error(error instanceof UsageError ? `bench/run.js: ${error.message}` : error);
   process.exitCode = 1;
 });

@@ -24,19 +24,32 @@ Options:
   --preparing-ms N      Preparing -> Ready (default 1000)
   --terminating-ms N    Terminating -> gone, Stopping -> Deallocated (default 500)
   --instant             all three durations 0
+  --tls                 serve HTTPS with a certificate issued at start for
+                        127.0.0.1, ::1, localhost and --host by a throwaway CA;
+                        the start line names the CA certificate file to trust
+  --cert FILE           serve HTTPS with this PEM certificate (chain) ...
+  --key FILE            ... and its PEM private key (both or neither)
   --no-admin            do not serve /__emulator/
   --quiet               do not log requests
   --json                print the start line as JSON: {"url","username","password","adminUrl"}
+                        (and "caCertPath" with --tls)
   -h, --help            show this help
 
 The first line printed is
   CycleCloud emulator listening on URL (username NAME, password SECRET)
+and with --tls
+  CycleCloud emulator listening on URL (username NAME, password SECRET, CA certificate FILE)
 `;
 
 /** A command line that cannot be used; the message says which argument and why. */
 export class CliUsageError extends Error {
   override readonly name = "CliUsageError";
 }
+
+/** HTTPS: a certificate issued at start (`--tls`), or the files of `--cert` and `--key`. */
+export type CliTls =
+  | { readonly kind: "generate" }
+  | { readonly kind: "files"; readonly certFile: string; readonly keyFile: string };
 
 export interface CliRun {
   readonly kind: "run";
@@ -49,6 +62,8 @@ export interface CliRun {
   readonly admin: boolean;
   readonly quiet: boolean;
   readonly json: boolean;
+  /** Absent: plain HTTP. */
+  readonly tls?: CliTls | undefined;
 }
 
 export type CliCommand = { readonly kind: "help" } | CliRun;
@@ -63,11 +78,13 @@ const VALUE_OPTIONS = [
   "acquiring-ms",
   "preparing-ms",
   "terminating-ms",
+  "cert",
+  "key",
 ] as const;
 type ValueOption = (typeof VALUE_OPTIONS)[number];
 
 /** Options without a value. `-h` is the one short option. */
-const SWITCH_OPTIONS = ["instant", "no-admin", "quiet", "json", "help"] as const;
+const SWITCH_OPTIONS = ["instant", "no-admin", "quiet", "json", "tls", "help"] as const;
 type SwitchOption = (typeof SWITCH_OPTIONS)[number];
 
 const PARSE_OPTIONS: ParseArgsConfig["options"] = Object.fromEntries([
@@ -159,6 +176,7 @@ export function parseCliArgs(
     }
   }
   const port = values.get("port");
+  const tls = readTls(values.get("cert"), values.get("key"), switches.has("tls"));
   return {
     kind: "run",
     host: values.get("host") ?? "127.0.0.1",
@@ -170,7 +188,29 @@ export function parseCliArgs(
     admin: !switches.has("no-admin"),
     quiet: switches.has("quiet"),
     json: switches.has("json"),
+    ...(tls === undefined ? {} : { tls }),
   };
+}
+
+function readTls(
+  certFile: string | undefined,
+  keyFile: string | undefined,
+  generate: boolean,
+): CliTls | undefined {
+  if (certFile !== undefined && keyFile !== undefined) {
+    return { kind: "files", certFile, keyFile };
+  }
+  if (certFile !== undefined) {
+    throw new CliUsageError(
+      "--cert needs --key: give both --cert FILE and --key FILE (its private key), or --tls alone",
+    );
+  }
+  if (keyFile !== undefined) {
+    throw new CliUsageError(
+      "--key needs --cert: give both --cert FILE and --key FILE (its private key), or --tls alone",
+    );
+  }
+  return generate ? { kind: "generate" } : undefined;
 }
 
 function nonEmpty(value: string | undefined): string | undefined {

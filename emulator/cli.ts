@@ -1,7 +1,10 @@
 #!/usr/bin/env node
+import { readFile } from "node:fs/promises";
 import { CLI_USAGE, CliUsageError, isLoopback, parseCliArgs } from "./cli-args";
 import { EmulatorConfigError, loadEmulatorConfigFile } from "./config";
 import { startEmulator } from "./start-emulator";
+import { checkKeyPair } from "./tls";
+import type { PemKeyPair } from "./tls";
 
 function out(line: string): void {
   process.stdout.write(`${line}\n`);
@@ -41,6 +44,18 @@ async function main(): Promise<void> {
     }
   }
 
+  let tls: boolean | PemKeyPair = command.tls?.kind === "generate";
+  if (command.tls?.kind === "files") {
+    const { certFile, keyFile } = command.tls;
+    try {
+      tls = { cert: await readText(certFile, "--cert"), key: await readText(keyFile, "--key") };
+      checkKeyPair(tls, { cert: `--cert ${certFile}`, key: `--key ${keyFile}` });
+    } catch (error) {
+      fail(error instanceof Error ? error.message : String(error), 2);
+      return;
+    }
+  }
+
   let emulator;
   try {
     emulator = await startEmulator({
@@ -52,6 +67,7 @@ async function main(): Promise<void> {
       timing: command.timing,
       admin: command.admin,
       log: command.quiet ? undefined : out,
+      tls,
     });
   } catch (error) {
     const code = error instanceof Error && "code" in error ? error.code : undefined;
@@ -65,24 +81,7 @@ async function main(): Promise<void> {
     throw error;
   }
 
-  if (command.json) {
-    const { url, adminUrl, username, password } = emulator;
-    out(JSON.stringify({ url, username, password, adminUrl }));
-  } else {
-    out(
-      `CycleCloud emulator listening on ${emulator.url} (username ${emulator.username}, password ${emulator.password})`,
-    );
-    if (command.admin) {
-      out(`Admin surface (no authentication): ${emulator.adminUrl}/`);
-    }
-  }
-  if (command.admin && !isLoopback(command.host)) {
-    process.stderr.write(
-      `cyclecloud-emulator: warning: the admin surface ${emulator.adminUrl}/ needs no credentials and ` +
-        `listens on ${command.host}; use --no-admin or a loopback --host outside isolated test networks\n`,
-    );
-  }
-
+  // Before the start line: a script may signal as soon as it reads it.
   const running = emulator;
   let stopping = false;
   const stop = (signal: NodeJS.Signals): void => {
@@ -103,6 +102,42 @@ async function main(): Promise<void> {
   };
   process.once("SIGINT", stop);
   process.once("SIGTERM", stop);
+
+  if (command.json) {
+    const { url, adminUrl, username, password, caCertPath } = emulator;
+    out(
+      JSON.stringify({
+        url,
+        username,
+        password,
+        adminUrl,
+        ...(caCertPath === undefined ? {} : { caCertPath }),
+      }),
+    );
+  } else {
+    const ca = emulator.caCertPath === undefined ? "" : `, CA certificate ${emulator.caCertPath}`;
+    out(
+      `CycleCloud emulator listening on ${emulator.url} (username ${emulator.username}, password ${emulator.password}${ca})`,
+    );
+    if (command.admin) {
+      out(`Admin surface (no authentication): ${emulator.adminUrl}/`);
+    }
+  }
+  if (command.admin && !isLoopback(command.host)) {
+    process.stderr.write(
+      `cyclecloud-emulator: warning: the admin surface ${emulator.adminUrl}/ needs no credentials and ` +
+        `listens on ${command.host}; use --no-admin or a loopback --host outside isolated test networks\n`,
+    );
+  }
+}
+
+async function readText(file: string, flag: string): Promise<string> {
+  try {
+    return await readFile(file, "utf8");
+  } catch (error) {
+    const reason = error instanceof Error && "code" in error ? String(error.code) : String(error);
+    throw new Error(`Cannot read ${flag} ${file} (${reason})`);
+  }
 }
 
 main().catch((error: unknown) => {

@@ -1,7 +1,11 @@
 /** `startEmulator`: checks the options, builds the store and the server, and listens. */
 import { randomBytes } from "node:crypto";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { createServer } from "node:http";
-import type { IncomingMessage, ServerResponse } from "node:http";
+import type { IncomingMessage, Server, ServerResponse } from "node:http";
+import { createServer as createHttpsServer } from "node:https";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { z } from "zod";
 import { ADMIN_PREFIX } from "./admin-api";
 import type { RequestCounters } from "./admin-api";
@@ -13,6 +17,8 @@ import { FaultInputSchema } from "./fault-queue";
 import type { Fault, FaultInput } from "./fault-queue";
 import { DEFAULT_TIMING, NodeStore, SYSTEM_CLOCK } from "./node-store";
 import type { EmulatorClock, EmulatorTiming } from "./node-store";
+import { checkKeyPair, issueEmulatorCertificates } from "./tls";
+import type { PemKeyPair } from "./tls";
 import type { AdminNodeView } from "./wire-records";
 import { formatIssues } from "../provider/util/zod-issues";
 
@@ -41,12 +47,22 @@ export interface EmulatorOptions {
    * which are real time. @default real time (`Date.now()`)
    */
   readonly clock?: EmulatorClock | undefined;
+  /**
+   * Serve HTTPS. `true`: with a certificate issued at start for 127.0.0.1, ::1, localhost and
+   * `host` by a throwaway CA, whose certificate is `caCert` and written to `caCertPath` (removed
+   * by `close()`). `{ cert, key }` (PEM text): with that certificate. @default false (HTTP)
+   */
+  readonly tls?: boolean | PemKeyPair | undefined;
 }
 
 /** A started emulator. */
 export interface RunningEmulator {
-  /** Base URL of the API, e.g. `http://127.0.0.1:41234` (no trailing slash). */
+  /** Base URL of the API, e.g. `http://127.0.0.1:41234` or `https://...` with `tls` (no trailing slash). */
   readonly url: string;
+  /** With `tls: true`: the PEM of the CA that issued the served certificate (the client's `caCert`). */
+  readonly caCert: string | undefined;
+  /** With `tls: true`: a file holding `caCert` (`cyclecloud:caCertPath`); removed by `close()`. */
+  readonly caCertPath: string | undefined;
   /** Base URL of the admin surface: `${url}/__emulator`. */
   readonly adminUrl: string;
   readonly host: string;
@@ -89,6 +105,11 @@ const OptionsSchema = z.strictObject({
       "expected an object with a now() method",
     )
     .optional(),
+  tls: z
+    .union([z.boolean(), z.strictObject({ cert: z.string().min(1), key: z.string().min(1) })], {
+      error: "expected true, false or { cert, key } (PEM text)",
+    })
+    .optional(),
 });
 
 function urlHost(host: string): string {
@@ -124,7 +145,30 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   const password = options.password ?? randomBytes(12).toString("base64url");
   const log = options.log ?? ((): void => undefined);
 
-  const server = createServer();
+  let server: Server;
+  let caCert: string | undefined;
+  let caCertPath: string | undefined;
+  if (options.tls === undefined || options.tls === false) {
+    server = createServer();
+  } else {
+    let pair: PemKeyPair;
+    if (options.tls === true) {
+      const issued = issueEmulatorCertificates([host]);
+      pair = issued;
+      caCert = issued.caCert;
+      caCertPath = join(await mkdtemp(join(tmpdir(), "cyclecloud-emulator-ca-")), "ca.pem");
+      await writeFile(caCertPath, caCert, { mode: 0o644 });
+    } else {
+      checkKeyPair(options.tls, { cert: "`tls.cert`", key: "`tls.key`" });
+      pair = options.tls;
+    }
+    server = createHttpsServer({ cert: pair.cert, key: pair.key });
+  }
+  const removeCaFile = async (): Promise<void> => {
+    if (caCertPath !== undefined) {
+      await rm(join(caCertPath, ".."), { recursive: true, force: true });
+    }
+  };
   const emulator = new EmulatorServer({
     server,
     store: new NodeStore(clusters, timing, options.clock ?? SYSTEM_CLOCK),
@@ -140,27 +184,41 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
       response.destroy();
     });
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(options.port ?? 0, host, () => {
-      server.off("error", reject);
-      resolve();
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(options.port ?? 0, host, () => {
+        server.off("error", reject);
+        resolve();
+      });
     });
-  });
+  } catch (error) {
+    await removeCaFile();
+    throw error;
+  }
   const address = server.address();
   if (address === null || typeof address === "string") {
     await emulator.close();
+    await removeCaFile();
     throw new Error(`The emulator did not get a TCP address (got ${String(address)})`);
   }
-  const url = `http://${urlHost(host)}:${String(address.port)}`;
+  const url = `${options.tls === undefined || options.tls === false ? "http" : "https"}://${urlHost(host)}:${String(address.port)}`;
   return {
     url,
+    caCert,
+    caCertPath,
     adminUrl: `${url}${ADMIN_PREFIX}`,
     host,
     port: address.port,
     username,
     password,
-    close: () => emulator.close(),
+    close: async () => {
+      try {
+        await emulator.close();
+      } finally {
+        await removeCaFile();
+      }
+    },
     reset: () => {
       emulator.resetAll();
     },

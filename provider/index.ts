@@ -23,6 +23,12 @@ export {
   ResponseValidationError,
   SettingsError,
   TimeoutError,
+  isCycleCloudError,
+  isHttpError,
+  isNetworkError,
+  isResponseValidationError,
+  isSettingsError,
+  isTimeoutError,
 } from "./client";
 export type { ClientSettings } from "./client";
 export type {

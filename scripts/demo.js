@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+// @ts-check
 /**
  * `npm run demo`: the quickstart program (examples/quickstart) through the real Pulumi engine
  * against an in-process CycleCloud emulator, with no configuration: preview, up (with progress),
@@ -13,11 +14,10 @@
  */
 "use strict";
 
-const { spawn } = require("node:child_process");
 const { randomBytes } = require("node:crypto");
 const fs = require("node:fs/promises");
-const os = require("node:os");
 const path = require("node:path");
+const { PulumiWorkspace, pulumiCliBin } = require("./lib/workspace");
 
 const REPO = path.resolve(__dirname, "..");
 const QUICKSTART = path.join(REPO, "examples", "quickstart");
@@ -27,12 +27,15 @@ const TIMING = { acquiringMs: 1500, preparingMs: 1500, terminatingMs: 500 };
 
 let interrupted = false;
 /** Strings never to print (the emulator's password), replaced in everything shown. */
+/** @type {string[]} */
 const secrets = [];
 
+/** @param {string} line */
 function say(line) {
   process.stdout.write(`\n==> ${line}\n`);
 }
 
+/** @param {string} text */
 function redact(text) {
   let out = text;
   for (const secret of secrets) out = out.split(secret).join("[secret]");
@@ -40,47 +43,38 @@ function redact(text) {
 }
 
 /**
- * Runs a command. With `stream`, its output is shown as it comes, line by line (redacted);
- * otherwise it is returned. Resolves with { code, stdout, stderr }.
+ * Shows a command's output as it comes, line by line and redacted: complete lines only, so a
+ * secret is never split across two writes before redaction. `flush` shows what is left.
+ * @param {NodeJS.WriteStream} stream
  */
-function run(file, args, { cwd, env, input, stream = false }) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(file, args, { cwd, env, stdio: ["pipe", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    // Complete lines only, so a secret is never split across two writes before redaction.
-    const pending = { stdout: "", stderr: "" };
-    const show = (name, text) => {
-      pending[name] += text;
-      const end = pending[name].lastIndexOf("\n") + 1;
+function lineWriter(stream) {
+  let pending = "";
+  return {
+    /** @param {string} text */
+    write(text) {
+      pending += text;
+      const end = pending.lastIndexOf("\n") + 1;
       if (end === 0) return;
-      (name === "stdout" ? process.stdout : process.stderr).write(redact(pending[name].slice(0, end)));
-      pending[name] = pending[name].slice(end);
-    };
-    child.stdout.setEncoding("utf8");
-    child.stderr.setEncoding("utf8");
-    child.stdout.on("data", (chunk) => {
-      stdout += chunk;
-      if (stream) show("stdout", chunk);
-    });
-    child.stderr.on("data", (chunk) => {
-      stderr += chunk;
-      if (stream) show("stderr", chunk);
-    });
-    child.stdin.end(input ?? "");
-    child.on("error", reject);
-    child.on("close", (code) => {
-      if (stream) {
-        if (pending.stdout) show("stdout", "\n");
-        if (pending.stderr) show("stderr", "\n");
-      }
-      resolve({ code: code ?? 1, stdout, stderr });
-    });
-  });
+      stream.write(redact(pending.slice(0, end)));
+      pending = pending.slice(end);
+    },
+    flush() {
+      if (pending) this.write("\n");
+    },
+  };
 }
 
 class DemoError extends Error {}
 
+/**
+ * @typedef {{ code: number; stdout: string; stderr: string }} Result
+ */
+
+/**
+ * @param {Result} result
+ * @param {string} what
+ * @returns {Result}
+ */
 function check(result, what) {
   if (interrupted) throw new DemoError("interrupted");
   if (result.code !== 0) {
@@ -96,44 +90,39 @@ async function pulumiCli() {
     "Making the Pulumi CLI available (scripts/pulumi-cli.sh). The first time, it is built from Go modules: " +
       "about 5 minutes on two cores; later runs reuse the cache in a second.",
   );
-  const result = await new Promise((resolve, reject) => {
-    const child = spawn("bash", [path.join(REPO, "scripts", "pulumi-cli.sh")], {
-      cwd: REPO,
-      stdio: ["ignore", "pipe", "inherit"],
-    });
-    let stdout = "";
-    child.stdout.on("data", (chunk) => (stdout += chunk.toString()));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code: code ?? 1, stdout, stderr: "" }));
+  try {
+    return await pulumiCliBin({ progress: "inherit" });
+  } catch (error) {
+    throw new DemoError(error instanceof Error ? error.message : String(error));
+  }
+}
+
+/**
+ * A copy of the quickstart program whose packages are this repository and its node_modules.
+ * @param {PulumiWorkspace} workspace
+ */
+async function prepareProgram(workspace) {
+  await workspace.copyIntoProgram(QUICKSTART, ["Pulumi.yaml", "index.ts", "tsconfig.json", "package.json"]);
+  await workspace.linkPackages({
+    "pulumi-cyclecloud": REPO,
+    ...Object.fromEntries(
+      ["@pulumi", "@types", "typescript"].map((name) => [name, path.join(REPO, "node_modules", name)]),
+    ),
   });
-  check(result, "scripts/pulumi-cli.sh");
-  const bin = result.stdout.trim().split("\n").pop();
-  if (!bin) throw new DemoError("scripts/pulumi-cli.sh printed no folder");
-  return bin;
 }
 
-/** A copy of the quickstart program whose packages are this repository and its node_modules. */
-async function prepareProgram(dir) {
-  await fs.mkdir(dir, { recursive: true });
-  for (const file of ["Pulumi.yaml", "index.ts", "tsconfig.json", "package.json"]) {
-    await fs.copyFile(path.join(QUICKSTART, file), path.join(dir, file));
-  }
-  const modules = path.join(dir, "node_modules");
-  await fs.mkdir(modules);
-  await fs.symlink(REPO, path.join(modules, "pulumi-cyclecloud"));
-  for (const name of ["@pulumi", "@types", "typescript"]) {
-    await fs.symlink(path.join(REPO, "node_modules", name), path.join(modules, name));
-  }
-}
-
+/**
+ * Rows of cells as aligned columns (the first row: the headers).
+ * @param {ReadonlyArray<ReadonlyArray<string | number | null | undefined>>} rows
+ */
 function table(rows) {
-  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => String(r[i]).length)));
+  const widths = (rows[0] ?? []).map((_, i) => Math.max(...rows.map((r) => String(r[i]).length)));
   return rows
     .map(
       (r) =>
         "    " +
         r
-          .map((c, i) => String(c).padEnd(widths[i]))
+          .map((c, i) => String(c).padEnd(widths[i] ?? 0))
           .join("  ")
           .trimEnd(),
     )
@@ -141,19 +130,27 @@ function table(rows) {
 }
 
 async function main() {
-  for (const [what, file] of [
+  for (const [what, file] of /** @type {[string, string][]} */ ([
     ["the build (npm run build)", path.join(REPO, "dist", "emulator", "index.js")],
     ["@pulumi/pulumi (npm ci)", path.join(REPO, "node_modules", "@pulumi", "pulumi", "package.json")],
     ["typescript (npm ci)", path.join(REPO, "node_modules", "typescript", "package.json")],
-  ]) {
+  ])) {
     await fs.access(file).catch(() => {
       throw new DemoError(`${what} is missing: run \`npm ci\`, then \`npm run demo\``);
     });
   }
+  /** @type {typeof import("../emulator")} */
   const { startEmulator } = require(path.join(REPO, "dist", "emulator"));
 
   const bin = await pulumiCli();
-  const work = await fs.mkdtemp(path.join(os.tmpdir(), "pulumi-cyclecloud-demo-"));
+  // The caller's own Pulumi and CycleCloud settings stay out: the demo needs none.
+  const workspace = await PulumiWorkspace.create({
+    prefix: "pulumi-cyclecloud-demo-",
+    pulumiBin: bin,
+    passphrase: randomBytes(12).toString("hex"),
+    env: { CYCLECLOUD_POLL_MIN_MS: "500", CYCLECLOUD_POLL_MAX_MS: "2000" },
+  });
+  /** @type {import("../emulator").RunningEmulator | undefined} */
   let emulator;
   try {
     emulator = await startEmulator({ port: 0, timing: TIMING });
@@ -165,37 +162,30 @@ async function main() {
       `Started a CycleCloud emulator at ${emulator.url} (cluster 'hpc', nodearray 'ondemand'; in memory, this process only)`,
     );
 
-    const program = path.join(work, "quickstart");
-    await prepareProgram(program);
-    await fs.mkdir(path.join(work, "state"));
-    await fs.mkdir(path.join(work, "pulumi-home"));
-    // The caller's own Pulumi and CycleCloud settings stay out: the demo needs none.
-    const env = Object.fromEntries(
-      Object.entries(process.env).filter(([key]) => !/^(PULUMI_|CYCLECLOUD_)/.test(key)),
-    );
-    Object.assign(env, {
-      PATH: [bin, path.join(REPO, "node_modules", "@pulumi", "pulumi"), process.env.PATH].join(
-        path.delimiter,
-      ),
-      PULUMI_BACKEND_URL: `file://${path.join(work, "state")}`,
-      PULUMI_HOME: path.join(work, "pulumi-home"),
-      PULUMI_CONFIG_PASSPHRASE: randomBytes(12).toString("hex"),
-      PULUMI_SKIP_UPDATE_CHECK: "true",
-      PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
-      CYCLECLOUD_POLL_MIN_MS: "500",
-      CYCLECLOUD_POLL_MAX_MS: "2000",
-    });
+    const program = workspace.programDir;
+    await prepareProgram(workspace);
     const color = process.stdout.isTTY ? "always" : "never";
-    const pulumi = (args, options = {}) =>
-      run(path.join(bin, "pulumi"), [...args, "--non-interactive", "--color", color], {
-        cwd: program,
-        env,
-        ...options,
+    /**
+     * A `pulumi` command, non-interactive; with `stream`, its output is shown as it comes (redacted).
+     * @param {readonly string[]} args
+     * @param {{ input?: string; stream?: boolean }} [options]
+     * @returns {Promise<Result>}
+     */
+    const pulumi = async (args, options = {}) => {
+      const stdout = lineWriter(process.stdout);
+      const stderr = lineWriter(process.stderr);
+      const outcome = await workspace.pulumi([...args, "--non-interactive", "--color", color], {
+        ...(options.input === undefined ? {} : { input: options.input }),
+        ...(options.stream
+          ? { onStdout: stdout.write.bind(stdout), onStderr: stderr.write.bind(stderr) }
+          : {}),
       });
+      stdout.flush();
+      stderr.flush();
+      return { code: outcome.code ?? 1, stdout: outcome.stdout, stderr: outcome.stderr };
+    };
 
-    say(
-      `Stack '${STACK}' of examples/quickstart in ${program} (local backend in ${path.join(work, "state")})`,
-    );
+    say(`Stack '${STACK}' of examples/quickstart in ${program} (local backend in ${workspace.backendDir})`);
     check(await pulumi(["stack", "init", STACK]), "pulumi stack init");
     check(
       await pulumi(["config", "set", "cyclecloud:url", emulator.url]),
@@ -220,6 +210,7 @@ async function main() {
     check(await pulumi(["up", "--yes"], { stream: true }), "pulumi up");
 
     say("The nodes, as the stack outputs show them (pulumi stack output --json)");
+    /** @type {{ hostnames?: string[]; privateIps?: string[]; nodeIds?: string[]; readyCount?: number }} */
     const outputs = JSON.parse(
       check(await pulumi(["stack", "output", "--json"]), "pulumi stack output").stdout,
     );
@@ -257,10 +248,10 @@ async function main() {
     process.stdout.write("    The emulator holds no nodes: everything the stack created is gone.\n");
   } finally {
     if (emulator) await emulator.close();
-    if (process.env.DEMO_KEEP === "1") {
-      process.stdout.write(`\n(kept ${work})\n`);
+    if (process.env["DEMO_KEEP"] === "1") {
+      process.stdout.write(`\n(kept ${workspace.root})\n`);
     } else {
-      await fs.rm(work, { recursive: true, force: true });
+      await workspace.remove();
     }
   }
   say("Demo finished: emulator stopped, temporary folder removed.");

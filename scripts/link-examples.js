@@ -1,6 +1,7 @@
 // Links examples/node_modules/pulumi-cyclecloud to this working tree, so the example programs
 // (and the root Pulumi.yaml, which runs examples/quickstart) import the library by its package
 // name without an install. Run by `npm run build`; the link is not tracked by git.
+// @ts-check
 "use strict";
 const fs = require("node:fs");
 const path = require("node:path");

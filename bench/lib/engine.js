@@ -1,3 +1,4 @@
+// @ts-check
 "use strict";
 /**
  * Sections 3 and 4: through the real Pulumi engine (`pulumi` CLI, local file backend) against the
@@ -6,10 +7,9 @@
  * or N trivial dynamic resources that make no API call.
  */
 const fs = require("node:fs");
-const os = require("node:os");
 const path = require("node:path");
-const { spawn, execFileSync } = require("node:child_process");
 const { ROOT, CLUSTER, NODEARRAY, MACHINE_TYPE, now } = require("./common");
+const { PulumiWorkspace, pulumiCliBin } = require("../../scripts/lib/workspace");
 
 const PROGRAM = `"use strict";
 const pulumi = require("@pulumi/pulumi");
@@ -67,95 +67,83 @@ function childrenCpuSeconds() {
   }
 }
 
-function pulumiBin() {
-  const out = execFileSync("bash", [path.join(ROOT, "scripts", "pulumi-cli.sh")], {
-    encoding: "utf8",
-    stdio: ["ignore", "pipe", "ignore"],
-  });
-  return out.trim().split("\n").pop();
-}
+/**
+ * @typedef {object} TimedRun
+ * @property {number} ms Wall time of the command.
+ * @property {{ children: number; emulator: number }} cpu CPU seconds of the CLI, language host, program and provider processes; and of this process (the emulator) meanwhile.
+ * @property {string} stdout
+ * @property {string} stderr
+ */
 
-/** A temporary project, backend and PULUMI_HOME; `run` executes the CLI in it (asynchronously). */
-function createWorkspace() {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pcc-bench-"));
-  const prog = path.join(dir, "prog");
-  fs.mkdirSync(path.join(prog, "node_modules"), { recursive: true });
-  fs.mkdirSync(path.join(dir, "state"));
-  fs.mkdirSync(path.join(dir, "home"));
-  fs.writeFileSync(
-    path.join(prog, "Pulumi.yaml"),
-    "name: cyclecloud-bench\nruntime:\n  name: nodejs\n  options:\n    typescript: false\nmain: index.js\n",
-  );
-  fs.writeFileSync(
-    path.join(prog, "package.json"),
-    '{ "name": "cyclecloud-bench", "private": true, "main": "index.js" }\n',
-  );
-  fs.writeFileSync(path.join(prog, "index.js"), PROGRAM);
-  const links = {
-    "pulumi-cyclecloud": ROOT,
-    "@pulumi": path.join(ROOT, "node_modules", "@pulumi"),
-    typescript: path.join(ROOT, "node_modules", "typescript"),
-    "@types": path.join(ROOT, "node_modules", "@types"),
-  };
-  for (const [name, target] of Object.entries(links))
-    fs.symlinkSync(target, path.join(prog, "node_modules", name));
-
-  const bin = pulumiBin();
-  const env = { ...process.env };
-  for (const key of Object.keys(env))
-    if (key.startsWith("CYCLECLOUD_") || key.startsWith("PULUMI_")) Reflect.deleteProperty(env, key);
-  Object.assign(env, {
-    PULUMI_BACKEND_URL: `file://${path.join(dir, "state")}`,
-    PULUMI_CONFIG_PASSPHRASE: "x",
-    PULUMI_SKIP_UPDATE_CHECK: "true",
-    PULUMI_HOME: path.join(dir, "home"),
-    PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
-    PATH: `${bin}:${path.join(ROOT, "node_modules", "@pulumi", "pulumi")}:${process.env.PATH}`,
-  });
-
-  function run(args, { input } = {}) {
-    return new Promise((resolve, reject) => {
-      const started = now();
-      const cpuChildren = childrenCpuSeconds();
-      const cpuSelf = process.cpuUsage();
-      const child = spawn(path.join(bin, "pulumi"), args, {
-        cwd: prog,
-        env,
-        stdio: ["pipe", "pipe", "pipe"],
-      });
-      let stdout = "";
-      let stderr = "";
-      child.stdout.on("data", (d) => (stdout += d));
-      child.stderr.on("data", (d) => (stderr += d));
-      child.on("error", reject);
-      child.on("close", (code) => {
-        const ms = now() - started;
-        const self = process.cpuUsage(cpuSelf);
-        // CPU of the CLI, language host, program and provider processes; and of this process
-        // (the emulator) meanwhile.
-        const cpu = {
-          children: childrenCpuSeconds() - cpuChildren,
-          emulator: (self.user + self.system) / 1e6,
-        };
-        if (code !== 0) {
-          reject(new Error(`pulumi ${args.join(" ")} exited ${code}:\n${stdout}\n${stderr}`));
-        } else resolve({ ms, cpu, stdout, stderr });
-      });
-      child.stdin.end(input ?? "");
+/**
+ * A temporary project, backend and PULUMI_HOME (scripts/lib/workspace.js); `run` executes the CLI
+ * in it (asynchronously) and rejects when it fails.
+ */
+async function createWorkspace() {
+  const bin = await pulumiCliBin({ progress: "ignore" });
+  const workspace = await PulumiWorkspace.create({ prefix: "pcc-bench-", pulumiBin: bin, passphrase: "x" });
+  try {
+    await workspace.writeProgramFile(
+      "Pulumi.yaml",
+      "name: cyclecloud-bench\nruntime:\n  name: nodejs\n  options:\n    typescript: false\nmain: index.js\n",
+    );
+    await workspace.writeProgramFile(
+      "package.json",
+      '{ "name": "cyclecloud-bench", "private": true, "main": "index.js" }\n',
+    );
+    await workspace.writeProgramFile("index.js", PROGRAM);
+    await workspace.linkPackages({
+      "pulumi-cyclecloud": ROOT,
+      "@pulumi": path.join(ROOT, "node_modules", "@pulumi"),
+      typescript: path.join(ROOT, "node_modules", "typescript"),
+      "@types": path.join(ROOT, "node_modules", "@types"),
     });
+  } catch (error) {
+    await workspace.remove();
+    throw error;
   }
 
+  /**
+   * @param {readonly string[]} args
+   * @param {{ input?: string }} [options]
+   * @returns {Promise<TimedRun>}
+   */
+  async function run(args, { input } = {}) {
+    const started = now();
+    const cpuChildren = childrenCpuSeconds();
+    const cpuSelf = process.cpuUsage();
+    const { code, stdout, stderr } = await workspace.pulumi(args, input === undefined ? {} : { input });
+    const ms = now() - started;
+    const self = process.cpuUsage(cpuSelf);
+    // CPU of the CLI, language host, program and provider processes; and of this process
+    // (the emulator) meanwhile.
+    const cpu = {
+      children: childrenCpuSeconds() - cpuChildren,
+      emulator: (self.user + self.system) / 1e6,
+    };
+    if (code !== 0) throw new Error(`pulumi ${args.join(" ")} exited ${code}:\n${stdout}\n${stderr}`);
+    return { ms, cpu, stdout, stderr };
+  }
+
+  /** @type {import("./common").EmulatorHandle | undefined} */
+  let emulator;
   return {
-    dir,
+    dir: workspace.root,
     run,
+    /** @param {import("./common").EmulatorHandle} emu */
     async setup(emu) {
-      await run(["login", `file://${path.join(dir, "state")}`]);
-      this.emu = emu;
+      await run(["login", workspace.backendUrl]);
+      emulator = emu;
     },
-    /** Creates a stack with the connection in stack config and the given `bench:*` config. */
+    /**
+     * Creates a stack with the connection in stack config and the given `bench:*` config.
+     * @param {string} name
+     * @param {Record<string, string | number>} benchConfig
+     */
     async stack(name, benchConfig) {
+      if (!emulator) throw new Error("call setup() first");
       await run(["stack", "init", name, "--non-interactive"]);
-      const { url, username, password } = this.emu.info;
+      const { url, username, password } = emulator.info;
       await run(["config", "set", "--stack", name, "cyclecloud:url", url]);
       await run(["config", "set", "--stack", name, "cyclecloud:username", username]);
       await run(["config", "set", "--stack", name, "--secret", "cyclecloud:password"], { input: password });
@@ -163,13 +151,16 @@ function createWorkspace() {
         await run(["config", "set", "--stack", name, `bench:${key}`, String(value)]);
       }
     },
+    /** @param {string} stack */
     up: (stack) => run(["up", "--stack", stack, "--yes", "--skip-preview", "--non-interactive"]),
+    /** @param {string} stack */
     destroy: (stack) => run(["destroy", "--stack", stack, "--yes", "--skip-preview", "--non-interactive"]),
+    /** @param {string} stack */
     preview: (stack) => run(["preview", "--stack", stack, "--non-interactive"]),
-    remove() {
-      fs.rmSync(dir, { recursive: true, force: true });
-    },
+    remove: () => workspace.remove(),
   };
 }
+
+/** @typedef {Awaited<ReturnType<typeof createWorkspace>>} BenchWorkspace */
 
 module.exports = { createWorkspace };

@@ -1,3 +1,4 @@
+// @ts-check
 "use strict";
 /**
  * Section 1b: re-creating a set whose earlier generations were destroyed (the same stack brought up
@@ -7,13 +8,18 @@
  */
 const { CLUSTER, NODEARRAY, MACHINE_TYPE, counterDiff, quietProvider } = require("./common");
 
+/**
+ * @param {{ emu: import("./common").EmulatorHandle; generations: readonly number[] }} options
+ */
 async function runGenerations({ emu, generations }) {
   const { provider, fresh } = quietProvider();
+  /** @type {Record<string, string>} */
   const stack = {
     "cyclecloud:url": emu.info.url,
     "cyclecloud:username": emu.info.username,
     "cyclecloud:password": emu.info.password,
   };
+  /** @type {import("@pulumi/pulumi").dynamic.Config} */
   const config = { get: (key) => stack[key], require: (key) => stack[key] ?? "" };
   const wanted = new Set(generations);
   const last = Math.max(...generations);
@@ -25,6 +31,7 @@ async function runGenerations({ emu, generations }) {
     count: 1,
     preflight: "off",
   };
+  /** @type {{ g: number; server: import("./common").RequestCounters; requestId: string }[]} */
   const rows = [];
   for (let g = 0; g <= last; g++) {
     fresh();

@@ -1,3 +1,4 @@
+// @ts-check
 "use strict";
 /**
  * Section 1: API calls per operation. Drives the provider object (dist) through the life of one
@@ -16,23 +17,50 @@ const {
   quietProvider,
 } = require("./common");
 
+/** @typedef {import("../../provider/resource/node-set-state").NodeSetState} NodeSetState */
+
 const ROUTES = ["status", "nodes", "create", "terminate", "deallocate", "start", "operations"];
+
+/**
+ * One operation's figures.
+ * @typedef {object} LifecycleRow
+ * @property {number} n
+ * @property {string} op
+ * @property {number} ms
+ * @property {import("./common").RequestCounters} server
+ * @property {number} traced
+ * @property {number} polls
+ * @property {number} pollCalls
+ * @property {number} logLines
+ */
 
 /**
  * Runs the lifecycle of one set of `n` nodes. `emu` is an emulatorHandle. Returns one row per
  * operation: server-side call counts by route, traced client calls, polls, time, log lines.
+ * @param {{ emu: import("./common").EmulatorHandle; n: number; pollMinMs: number; label?: string }} options
+ * @returns {Promise<LifecycleRow[]>}
  */
 async function runLifecycle({ emu, n, pollMinMs, label = "api" }) {
   const { provider, lines, fresh } = quietProvider();
   const trace = installClientTrace();
+  /** @type {Record<string, string>} */
   const stack = {
     "cyclecloud:url": emu.info.url,
     "cyclecloud:username": emu.info.username,
     "cyclecloud:password": emu.info.password,
   };
+  /** @type {import("@pulumi/pulumi").dynamic.Config} */
   const config = { get: (key) => stack[key], require: (key) => stack[key] ?? "" };
+  /** @type {LifecycleRow[]} */
   const rows = [];
 
+  /**
+   * One operation in a fresh provider state, measured.
+   * @template T
+   * @param {string} name
+   * @param {() => Promise<T>} fn
+   * @returns {Promise<T>}
+   */
   async function op(name, fn) {
     fresh();
     await provider.configure({ config });
@@ -48,18 +76,31 @@ async function runLifecycle({ emu, n, pollMinMs, label = "api" }) {
     return value;
   }
 
+  /** @param {readonly string[]} requestIds */
   async function liveCount(requestIds) {
     const nodes = await emu.nodes();
     return nodes.filter(
-      (x) => requestIds.includes(x.requestId) && !["Terminating", "Terminated"].includes(x.record.Status),
+      (x) =>
+        x.requestId !== null &&
+        requestIds.includes(x.requestId) &&
+        !["Terminating", "Terminated"].includes(x.record.Status),
     ).length;
   }
+  /**
+   * @param {string} what
+   * @param {import("@pulumi/pulumi").dynamic.CheckResult} checkResult
+   */
   function expectOk(what, checkResult) {
-    if (checkResult.failures.length > 0) {
+    if (checkResult.failures !== undefined && checkResult.failures.length > 0) {
       throw new Error(`${what}: check failed: ${JSON.stringify(checkResult.failures)}`);
     }
     return checkResult.inputs;
   }
+  /**
+   * @param {string} what
+   * @param {NodeSetState} state
+   * @param {number} expected
+   */
   async function expectNodes(what, state, expected) {
     const live = await liveCount(state.requestIds);
     if (live !== expected || state.readyCount !== expected) {

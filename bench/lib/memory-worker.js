@@ -1,3 +1,4 @@
+// @ts-check
 "use strict";
 /**
  * Section 5, child process: runs the lifecycle of one set of N nodes through the provider (as the
@@ -8,7 +9,8 @@ const { emulatorHandle, dist } = require("./common");
 const { runLifecycle } = require("./lifecycle");
 
 async function main() {
-  const { info, n, pollMinMs } = JSON.parse(process.argv[2]);
+  /** @type {{ info: import("./common").EmulatorInfo; n: number; pollMinMs: number }} */
+  const { info, n, pollMinMs } = JSON.parse(process.argv[2] ?? "");
   process.env.CYCLECLOUD_POLL_MIN_MS = String(pollMinMs);
   // Load the implementation first: the baseline is a provider process that has done nothing yet.
   dist("provider/resource/node-set-provider.js");

@@ -1,3 +1,4 @@
+// @ts-check
 "use strict";
 /**
  * Section 2: readiness lag. Sets are created concurrently, each with its own provisioning delay
@@ -8,19 +9,34 @@
  * poll bounds (CYCLECLOUD_POLL_MIN_MS/MAX_MS) are both scaled by f and figures scaled back by 1/f,
  * which keeps the poll schedule's shape.
  */
+const { setTimeout: sleep } = require("node:timers/promises");
 const { dist, CLUSTER, NODEARRAY, MACHINE_TYPE, installClientTrace, quietProvider } = require("./common");
 
 const DEFAULT_MIN_MS = 1000;
 const DEFAULT_MAX_MS = 10_000;
 
 /**
+ * One set created: its delay, then (once `create` returned) when and with what.
+ * @typedef {object} ReadinessRun
+ * @property {number} nominal
+ * @property {number} delay
+ * @property {number} scaled
+ * @property {number} mark
+ * @property {Promise<void>} [promise]
+ * @property {number} [returnedAt]
+ * @property {import("@pulumi/pulumi").dynamic.CreateResult} [result]
+ */
+
+/**
  * `delays`: nominal delays in ms; `samples` per delay, spread over one poll interval so the lag is
  * seen at different phases of the poll schedule; `factor`: time scale; `n`: nodes per set.
+ * @param {{ emu: import("./common").EmulatorHandle; delays: readonly number[]; samples: number; factor: number; n: number }} options
  */
 async function runReadiness({ emu, delays, samples, factor, n }) {
   const { provider, fresh } = quietProvider();
   const { pollDelay, resolveTuning } = dist("provider/resource/tuning.js");
   const trace = installClientTrace();
+  /** @type {Record<string, string>} */
   const stack = {
     "cyclecloud:url": emu.info.url,
     "cyclecloud:username": emu.info.username,
@@ -29,8 +45,9 @@ async function runReadiness({ emu, delays, samples, factor, n }) {
   fresh();
   await provider.configure({ config: { get: (key) => stack[key], require: (key) => stack[key] ?? "" } });
   // The env in force (set by the caller): the interval the provider would pick, in real ms.
-  const scaledDelay = (elapsedMs) => pollDelay(elapsedMs, resolveTuning(process.env));
+  const scaledDelay = (/** @type {number} */ elapsedMs) => pollDelay(elapsedMs, resolveTuning(process.env));
 
+  /** @type {ReadinessRun[]} */
   const runs = [];
   const results = await (async () => {
     let createsDone = 0;
@@ -54,9 +71,10 @@ async function runReadiness({ emu, delays, samples, factor, n }) {
             preflight: "off",
           };
           const checked = await provider.check({}, news);
-          if (checked.failures.length > 0) throw new Error(JSON.stringify(checked.failures));
+          if ((checked.failures ?? []).length > 0) throw new Error(JSON.stringify(checked.failures));
           const before = createsDone;
           const mark = trace.mark();
+          /** @type {ReadinessRun} */
           const run = { nominal, delay, scaled, mark };
           run.promise = provider.create(checked.inputs).then((result) => {
             run.returnedAt = Date.now();
@@ -64,7 +82,7 @@ async function runReadiness({ emu, delays, samples, factor, n }) {
           });
           runs.push(run);
           // The next set's timing may only be set once this create has reached the server.
-          while (createsDone === before) await new Promise((resolve) => setTimeout(resolve, 1));
+          while (createsDone === before) await sleep(1);
         }
       }
       await Promise.all(runs.map((r) => r.promise));
@@ -77,13 +95,18 @@ async function runReadiness({ emu, delays, samples, factor, n }) {
   const rows = [];
   const allCalls = trace.since(0);
   for (const run of results) {
+    if (run.result === undefined || run.returnedAt === undefined) throw new Error("a create did not return");
     const requestId = run.result.outs.requestIds[0];
     const readyAt = (await emu.operationStart(requestId)) + run.scaled;
     const lag = (run.returnedAt - readyAt) / factor;
     const intervalAtReady = scaledDelay(run.scaled) / factor;
     const own = allCalls
       .slice(run.mark)
-      .filter((c) => c.method === "listNodes" && c.args[1]?.requestId === requestId);
+      .filter(
+        (c) =>
+          c.method === "listNodes" &&
+          /** @type {{ requestId?: string } | undefined} */ (c.args[1])?.requestId === requestId,
+      );
     // The first listing follows the create POST; every later one follows a poll sleep.
     const polls = Math.max(0, own.length - 1);
     rows.push({

@@ -78,7 +78,7 @@ describe("a connection from the program's config, password from requireSecret", 
   it("creates the nodes with that connection, stores it as ciphertext, keeps the Output form secret", async () => {
     expectSuccess(await ws.up());
 
-    expect(await liveNodes(emulator)).toHaveLength(2);
+    expect((await liveNodes(emulator)).map((n) => n.record.Name)).toEqual(["ondemand-1", "ondemand-2"]);
     expect(await ws.outputs()).toEqual({
       readyCount: 2,
       clusterState: "Started",

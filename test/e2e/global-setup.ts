@@ -16,12 +16,12 @@
  * - E2E_EXPECT_SDK_VERSION (e.g. 3.276.0) and E2E_EXPECT_NODE_VERSION (a prefix, e.g. v22.): the
  *   suite refuses to start when what resolves differs.
  */
-import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { access, cp, mkdir, mkdtemp, readFile, realpath, rm, symlink } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import type { TestProject } from "vitest/node";
+import { pulumiCliBin, REPO_ROOT, runCommand } from "../../scripts/lib/workspace";
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -32,30 +32,8 @@ declare module "vitest" {
   }
 }
 
-const REPO_ROOT = resolve(__dirname, "../..");
-
 /** Packages an example program needs besides pulumi-cyclecloud's own dependencies. */
 const PROGRAM_PACKAGES = ["@pulumi", "@types", "typescript"];
-
-function pulumiCliBin(): Promise<string> {
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn("bash", [join(REPO_ROOT, "scripts", "pulumi-cli.sh")], {
-      cwd: REPO_ROOT,
-      stdio: ["ignore", "pipe", "inherit"],
-    });
-    let stdout = "";
-    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
-    child.on("error", reject);
-    child.on("close", (code) => {
-      const bin = stdout.trim().split("\n").pop() ?? "";
-      if (code !== 0 || bin === "") {
-        reject(new Error(`scripts/pulumi-cli.sh failed (exit code ${code}): see its messages above`));
-      } else {
-        resolvePromise(bin);
-      }
-    });
-  });
-}
 
 async function stagePackage(): Promise<{ root: string; modules: string }> {
   const dist = join(REPO_ROOT, "dist");
@@ -85,19 +63,11 @@ async function stagePackage(): Promise<{ root: string; modules: string }> {
   return { root, modules };
 }
 
-function capture(file: string, args: readonly string[], cwd: string): Promise<string> {
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn(file, args, { cwd, stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on("error", reject);
-    child.on("close", (code) => {
-      if (code === 0) resolvePromise(stdout.trim());
-      else reject(new Error(`\`${file} ${args.join(" ")}\` failed (exit code ${code}): ${stderr.trim()}`));
-    });
-  });
+async function capture(file: string, args: readonly string[], cwd: string): Promise<string> {
+  const { code, stdout, stderr } = await runCommand(file, args, { cwd });
+  if (code !== 0)
+    throw new Error(`\`${file} ${args.join(" ")}\` failed (exit code ${code}): ${stderr.trim()}`);
+  return stdout.trim();
 }
 
 /**
@@ -162,7 +132,8 @@ function topFolder(name: string): string {
 }
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
-  const bin = await pulumiCliBin();
+  // Its progress (a build, the first time) is shown.
+  const bin = await pulumiCliBin({ progress: "inherit" });
   const staged = await stagePackage();
   try {
     await checkVersions(staged.root);

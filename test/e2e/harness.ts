@@ -12,14 +12,14 @@
  * backend, PULUMI_HOME) in the temporary folder for inspection.
  */
 import { spawn } from "node:child_process";
-import { cp, mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { basename, join, resolve } from "node:path";
+import { readdir, readFile, stat } from "node:fs/promises";
+import { basename, join } from "node:path";
 import { expect, inject } from "vitest";
 import { startEmulator } from "../../emulator";
 import type { AdminNodeView, RunningEmulator } from "../../emulator";
+import { inheritedEnv, PulumiWorkspace, REPO_ROOT, runCommand } from "../../scripts/lib/workspace";
 
-export const REPO_ROOT = resolve(__dirname, "../..");
+export { REPO_ROOT };
 
 /** Short but non-zero lifecycle phases: progress is real, waits stay short. */
 export const E2E_TIMING = { acquiringMs: 200, preparingMs: 200, terminatingMs: 100 } as const;
@@ -65,16 +65,7 @@ function provided<K extends "pulumiBin" | "stagedModules">(key: K): string {
  * caller's own Pulumi/CycleCloud settings would leak into the programs under test.
  */
 function childEnv(extra: Record<string, string>): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const [key, value] of Object.entries(process.env)) {
-    if (value === undefined) continue;
-    if (/^(PULUMI_|CYCLECLOUD_|VITEST)/.test(key) || ["NODE_OPTIONS", "NODE_ENV", "TEST"].includes(key))
-      continue;
-    // `npm run test:e2e` exports its package's location; an inner `npm install` must not see it.
-    if (/^npm_(package_|lifecycle_|command$|config_local_prefix$|config_call$)/i.test(key)) continue;
-    env[key] = value;
-  }
-  return { ...env, ...extra };
+  return { ...inheritedEnv({ isolateFromRunner: true }), ...extra };
 }
 
 export interface RunOptions {
@@ -89,52 +80,36 @@ export interface RunOptions {
  * Runs a command to completion and records it in the transcript. Never throws for a non-zero
  * exit: the caller asserts the code. Set E2E_VERBOSE=1 to see the output live.
  */
-export function run(file: string, args: readonly string[], options: RunOptions): Promise<CommandResult> {
-  const command = [basename(file), ...args].join(" ");
+export async function run(
+  file: string,
+  args: readonly string[],
+  options: RunOptions,
+): Promise<CommandResult> {
   const verbose = process.env["E2E_VERBOSE"] === "1";
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn(file, args, {
-      cwd: options.cwd,
-      env: childEnv(options.env ?? {}),
-      stdio: ["pipe", "pipe", "pipe"],
-      // Its own process group, so a timeout ends the command and everything it started.
-      detached: true,
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk: Buffer) => {
-      stdout += chunk.toString();
-      if (verbose) process.stdout.write(chunk);
-    });
-    child.stderr.on("data", (chunk: Buffer) => {
-      stderr += chunk.toString();
-      if (verbose) process.stderr.write(chunk);
-    });
-    child.stdin.end(options.input ?? "");
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      if (child.pid !== undefined) process.kill(-child.pid, "SIGKILL");
-    }, options.timeoutMs ?? COMMAND_TIMEOUT_MS);
-    child.on("error", (error) => {
-      clearTimeout(timer);
-      reject(error);
-    });
-    child.on("close", (code, signal) => {
-      clearTimeout(timer);
-      const result: CommandResult = { command, code: code ?? 128, stdout, stderr };
-      transcript.push(result);
-      if (timedOut) {
-        reject(
-          new Error(
-            `\`${command}\` did not finish within ${options.timeoutMs ?? COMMAND_TIMEOUT_MS} ms (killed, ${signal}).\n${tail(result)}`,
-          ),
-        );
-      } else {
-        resolvePromise(result);
-      }
-    });
+  const timeoutMs = options.timeoutMs ?? COMMAND_TIMEOUT_MS;
+  const outcome = await runCommand(file, args, {
+    cwd: options.cwd,
+    env: childEnv(options.env ?? {}),
+    ...(options.input === undefined ? {} : { input: options.input }),
+    ...(verbose
+      ? {
+          onStdout: (text: string) => process.stdout.write(text),
+          onStderr: (text: string) => process.stderr.write(text),
+        }
+      : {}),
+    timeoutMs,
+    // Its own process group, so a timeout ends the command and everything it started.
+    detached: true,
   });
+  const { command, stdout, stderr } = outcome;
+  const result: CommandResult = { command, code: outcome.code ?? 128, stdout, stderr };
+  transcript.push(result);
+  if (outcome.timedOut) {
+    throw new Error(
+      `\`${command}\` did not finish within ${timeoutMs} ms (killed, ${outcome.signal}).\n${tail(result)}`,
+    );
+  }
+  return result;
 }
 
 /** Everything a command printed (stdout, then stderr). */
@@ -315,14 +290,20 @@ let workspaceSerial = 0;
  */
 export class Workspace {
   private connectedTo: EmulatorEndpoint | undefined;
+  /** The workspace's folder: `program/`, `backend/` and `pulumi-home/` (scripts/lib/workspace.js). */
+  readonly root: string;
+  readonly programDir: string;
 
   private constructor(
-    readonly root: string,
-    readonly programDir: string,
+    /** The folders and the CLI's environment, shared with a workspace from {@link renameStack}. */
+    private readonly core: PulumiWorkspace,
     readonly stack: string,
     /** Every command names the stack (`--stack`) instead of running on the selected one. */
     private readonly pinned = false,
-  ) {}
+  ) {
+    this.root = core.root;
+    this.programDir = core.programDir;
+  }
 
   /** The emulator the stack is configured for (after {@link init}). */
   get emulator(): EmulatorEndpoint {
@@ -334,23 +315,25 @@ export class Workspace {
     // Checked first, so a run outside the e2e config fails before creating anything.
     const staged = (options.packages ?? "staged") === "staged" ? provided("stagedModules") : undefined;
     workspaceSerial += 1;
-    const root = await mkdtemp(join(tmpdir(), `pulumi-cyclecloud-e2e-${options.label ?? options.example}-`));
+    const core = await PulumiWorkspace.create({
+      prefix: `pulumi-cyclecloud-e2e-${options.label ?? options.example}-`,
+      pulumiBin: provided("pulumiBin"),
+      passphrase: "e2e-passphrase",
+      env: PROVIDER_ENV,
+      isolateFromRunner: true,
+    });
     try {
-      const programDir = join(root, "program");
-      await mkdir(programDir);
-      await mkdir(join(root, "backend"));
-      await mkdir(join(root, "pulumi-home"));
       const example = join(REPO_ROOT, "examples", options.example);
-      for (const file of ["Pulumi.yaml", "index.ts", "tsconfig.json"]) {
-        await cp(join(example, file), join(programDir, file));
-      }
+      await core.copyIntoProgram(example, ["Pulumi.yaml", "index.ts", "tsconfig.json"]);
       if (staged !== undefined) {
-        await cp(join(example, "package.json"), join(programDir, "package.json"));
-        await linkPackages(staged, join(programDir, "node_modules"));
+        await core.copyIntoProgram(example, ["package.json"]);
+        // The staged build and the program's other packages.
+        const names = await readdir(staged);
+        await core.linkPackages(Object.fromEntries(names.map((name) => [name, join(staged, name)])));
       }
-      return new Workspace(root, programDir, `e2e${workspaceSerial}`);
+      return new Workspace(core, `e2e${workspaceSerial}`);
     } catch (error) {
-      await rm(root, { recursive: true, force: true });
+      await core.remove();
       throw error;
     }
   }
@@ -361,7 +344,7 @@ export class Workspace {
    */
   async init(emulator: EmulatorEndpoint, config: Record<string, string> = {}): Promise<void> {
     this.connectedTo = emulator;
-    expectSuccess(await this.pulumi(["login", `file://${join(this.root, "backend")}`]));
+    expectSuccess(await this.pulumi(["login", this.core.backendUrl]));
     expectSuccess(await this.pulumi(["stack", "init", this.stack]));
     await this.setConfig({
       "cyclecloud:url": this.emulator.url,
@@ -381,17 +364,9 @@ export class Workspace {
     }
   }
 
+  /** The variables this workspace sets for the CLI (PATH, backend, PULUMI_HOME, passphrase, poll bounds). */
   env(): Record<string, string> {
-    const pluginDir = join(this.programDir, "node_modules", "@pulumi", "pulumi");
-    return {
-      PATH: [provided("pulumiBin"), pluginDir, process.env["PATH"] ?? ""].join(":"),
-      PULUMI_BACKEND_URL: `file://${join(this.root, "backend")}`,
-      PULUMI_HOME: join(this.root, "pulumi-home"),
-      PULUMI_CONFIG_PASSPHRASE: "e2e-passphrase",
-      PULUMI_SKIP_UPDATE_CHECK: "true",
-      PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
-      ...PROVIDER_ENV,
-    };
+    return this.core.cliEnv();
   }
 
   /**
@@ -403,7 +378,7 @@ export class Workspace {
     if (options.input !== undefined) runOptions.input = options.input;
     const stack = this.pinned ? ["--stack", this.stack] : [];
     return run(
-      join(provided("pulumiBin"), "pulumi"),
+      this.core.pulumiPath,
       [...args, ...stack, "--non-interactive", "--color", "never"],
       runOptions,
     );
@@ -411,7 +386,7 @@ export class Workspace {
 
   /** Replaces the program (`index.ts`) with this text. */
   async writeProgram(text: string): Promise<void> {
-    await writeFile(join(this.programDir, "index.ts"), text);
+    await this.core.writeProgramFile("index.ts", text);
   }
 
   /**
@@ -423,7 +398,7 @@ export class Workspace {
   async renameStack(newName: string): Promise<Workspace> {
     const stack = this.pinned ? [] : ["--stack", this.stack];
     expectSuccess(await this.pulumi(["stack", "rename", newName, ...stack]));
-    const renamed = new Workspace(this.root, this.programDir, newName, true);
+    const renamed = new Workspace(this.core, newName, true);
     renamed.connectedTo = this.connectedTo;
     return renamed;
   }
@@ -493,22 +468,14 @@ export class Workspace {
 
   /** Every file of the backend (state, history, backups) and the stack config file, as text. */
   async persistedFiles(): Promise<{ path: string; text: string }[]> {
-    const files = await listFiles(join(this.root, "backend"));
+    const files = await listFiles(this.core.backendDir);
     files.push(join(this.programDir, `Pulumi.${this.stack}.yaml`));
     return Promise.all(files.map(async (path) => ({ path, text: await readFile(path, "utf8") })));
   }
 
   async dispose(): Promise<void> {
     if (process.env["E2E_KEEP"] === "1") return;
-    await rm(this.root, { recursive: true, force: true });
-  }
-}
-
-/** Links the staged build and the program's other packages into a program's node_modules. */
-async function linkPackages(staged: string, target: string): Promise<void> {
-  await mkdir(target);
-  for (const name of await readdir(staged)) {
-    await symlink(join(staged, name), join(target, name));
+    await this.core.remove();
   }
 }
 

@@ -44,6 +44,7 @@ describe("the MPI placement group example through the Pulumi engine", () => {
     const base = (await ws.nodeSet()).id ?? "";
     expect(
       nodes.map((n) => ({
+        name: n.record.Name,
         status: n.record.Status,
         machineType: n.record.MachineType,
         placementGroup: n.record.PlacementGroupId,
@@ -51,7 +52,8 @@ describe("the MPI placement group example through the Pulumi engine", () => {
         requestId: n.requestId,
       })),
     ).toEqual(
-      Array.from({ length: 4 }, () => ({
+      Array.from({ length: 4 }, (_, i) => ({
+        name: `ondemand-${i + 1}`,
         status: "Ready",
         machineType: "Standard_Hc44rs",
         placementGroup: "pg0",

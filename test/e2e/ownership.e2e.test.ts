@@ -34,6 +34,10 @@ const workspaces: Workspace[] = [];
 const ids = (nodes: readonly AdminNodeView[]): string[] => nodes.map((n) => n.record.NodeId);
 const sorted = (values: readonly string[]): string[] => [...values].sort();
 const statuses = (nodes: readonly AdminNodeView[]): string[] => nodes.map((n) => n.record.Status);
+const names = (nodes: readonly AdminNodeView[]): string[] => sorted(nodes.map((n) => n.record.Name));
+/** The names of the nodes whose ids are in `held`. */
+const namesOf = (nodes: readonly AdminNodeView[], held: readonly string[]): string[] =>
+  names(nodes.filter((n) => held.includes(n.record.NodeId)));
 
 /**
  * The node set steps of a preview, nested sets included (the harness's `steps` keep only top-level
@@ -156,10 +160,12 @@ new Pool("pool");
     expect(adoptions(up)).toEqual([]);
     const live = await liveNodes(emulator);
     expect(statuses(live)).toEqual(["Ready", "Ready", "Ready", "Ready"]);
+    expect(names(live)).toEqual(["ondemand-1", "ondemand-2", "ondemand-3", "ondemand-4"]);
     const held = await expectEachLiveNodeHeldOnce([ws]);
     expect(Object.keys(held).sort()).toEqual([top, pooled].sort());
-    expect(held[top]).toHaveLength(2);
-    expect(held[pooled]).toHaveLength(2);
+    // The two sets create at once, so which names each gets is not fixed: two each.
+    expect(namesOf(live, held[top] ?? [])).toHaveLength(2);
+    expect(namesOf(live, held[pooled] ?? [])).toHaveLength(2);
   });
 
   it("terminates only the component's nodes when the component leaves the program", async () => {
@@ -204,17 +210,21 @@ new CycleCloudNodeSet("workers", { ...spec, count: 1 });
   let compute: string;
   /** The two nodes of the first `workers`, which `compute` holds after the rename. */
   let first: string[];
+  /** Their names. */
+  let firstNames: string[];
 
   beforeAll(async () => {
     ws = await freshStack("ownership-alias", workersOnly);
     workers = ws.urn(PROJECT, "workers");
     compute = ws.urn(PROJECT, "compute");
     expectSuccess(await ws.up());
-    first = sorted(ids(await liveNodes(emulator)));
+    const live = await liveNodes(emulator);
+    first = sorted(ids(live));
+    firstNames = names(live);
   });
 
   it("holds the first up's two nodes in `workers`", async () => {
-    expect(first).toHaveLength(2);
+    expect(firstNames).toEqual(["ondemand-1", "ondemand-2"]);
     expect(await expectEachLiveNodeHeldOnce([ws])).toEqual({ [workers]: first });
   });
 
@@ -240,7 +250,7 @@ new CycleCloudNodeSet("workers", { ...spec, count: 1 });
 
     const all = await emulatorNodes(emulator);
     const added = ids(all).filter((id) => !first.includes(id));
-    expect(added).toHaveLength(1);
+    expect(namesOf(all, added)).toEqual(["ondemand-3"]);
     // Nothing terminated: the emulator holds the first two nodes and the new one, all Ready.
     expect(sorted(ids(all))).toEqual(sorted([...first, ...added]));
     expect(statuses(all)).toEqual(["Ready", "Ready", "Ready"]);
@@ -275,17 +285,21 @@ describe("a stack renamed, then its old name given to a new stack", () => {
   let old: Workspace;
   /** The first stack's two nodes. */
   let first: string[];
+  /** Their names. */
+  let firstNames: string[];
   /** The new stack's two nodes. */
   let second: string[];
 
   beforeAll(async () => {
     ws = await freshStack("ownership-stack", workersOnly);
     expectSuccess(await ws.up());
-    first = sorted(ids(await liveNodes(emulator)));
+    const live = await liveNodes(emulator);
+    first = sorted(ids(live));
+    firstNames = names(live);
   });
 
   it("keeps the nodes in the renamed stack's state, touching none", async () => {
-    expect(first).toHaveLength(2);
+    expect(firstNames).toEqual(["ondemand-1", "ondemand-2"]);
     const before = await mutatingRequests(emulator);
 
     old = await ws.renameStack(`${ws.stack}-old`);
@@ -309,7 +323,7 @@ describe("a stack renamed, then its old name given to a new stack", () => {
     const live = await liveNodes(emulator);
     expect(statuses(live)).toEqual(["Ready", "Ready", "Ready", "Ready"]);
     second = sorted(ids(live).filter((id) => !first.includes(id)));
-    expect(second).toHaveLength(2);
+    expect(namesOf(live, second)).toEqual(["ondemand-3", "ondemand-4"]);
     expect(await expectEachLiveNodeHeldOnce([old, ws])).toEqual({
       [old.urn(PROJECT, "workers")]: first,
       [ws.urn(PROJECT, "workers")]: second,

@@ -49,23 +49,24 @@ async function freshStack(label: string, config: Record<string, string> = {}): P
   return ws;
 }
 
-/** The one failed node the emulator holds. */
-async function theFailedNode(): Promise<AdminNodeView> {
+/** The one failed node the emulator holds, which must be the one named `name`. */
+async function theFailedNode(name: string): Promise<AdminNodeView> {
   const failed = (await liveNodes(emulator)).filter((n) => n.record.Status === "Failed");
-  expect(failed).toHaveLength(1);
+  expect(failed.map((n) => n.record.Name)).toEqual([name]);
   const [node] = failed;
   if (!node) throw new Error("no failed node");
   return node;
 }
 
 /**
- * Makes the next created node fail, runs `up`, and checks the partial failure: the up failed with
- * the node's reason, and the set is in state with every node the emulator holds.
+ * Makes the next created node (named `name`: the first the up creates) fail, runs `up`, and checks
+ * the partial failure: the up failed with the node's reason, and the set is in state with every
+ * node the emulator holds.
  */
-async function upWithAFailingNode(ws: Workspace): Promise<AdminNodeView> {
+async function upWithAFailingNode(ws: Workspace, name: string): Promise<AdminNodeView> {
   expect(await adminPost(emulator, "/fail-next-nodes", { count: 1 })).toEqual({ pending: 1 });
   const up = expectFailure(await ws.up());
-  const failed = await theFailedNode();
+  const failed = await theFailedNode(name);
   expect(output(up)).toContain(failureReason(failed));
   const set = await ws.nodeSet();
   expect(set.urn).toBe(ws.urn(PROJECT, "workers"));
@@ -93,7 +94,7 @@ describe("a node that fails while the set is created", () => {
   });
 
   it("fails the up, yet records the set in state with both nodes and the failure reason", async () => {
-    failed = await upWithAFailingNode(ws);
+    failed = await upWithAFailingNode(ws, "ondemand-1");
 
     expect(statuses(await liveNodes(emulator)).sort()).toEqual(["Failed", "Ready"]);
     expect((await ws.nodeSet()).outputs["readyCount"]).toBe(1);
@@ -137,7 +138,7 @@ describe("destroy right after a partial failure", () => {
 
   beforeAll(async () => {
     ws = await freshStack("partial-destroy");
-    await upWithAFailingNode(ws);
+    await upWithAFailingNode(ws, "ondemand-1");
   });
 
   it("terminates every node of a set whose last up failed", async () => {
@@ -162,7 +163,7 @@ describe("a node that fails while the set grows to the bucket's full capacity", 
   it("fails the up, yet keeps all three nodes in state", async () => {
     await ws.setConfig({ count: "3" });
 
-    const failed = await upWithAFailingNode(ws);
+    const failed = await upWithAFailingNode(ws, "ondemand-3");
 
     expect(ids(await liveNodes(emulator)).sort()).toEqual([...kept, failed.record.NodeId].sort());
     expect((await ws.nodeSet()).outputs["count"]).toBe(3);
@@ -185,7 +186,7 @@ describe("a node that fails while a set of the bucket's full capacity is created
   });
 
   it("fails the up, yet records the set with its three nodes", async () => {
-    await upWithAFailingNode(ws);
+    await upWithAFailingNode(ws, "ondemand-1");
 
     expect(statuses(await liveNodes(emulator)).sort()).toEqual(["Failed", "Ready", "Ready"]);
   });

@@ -71,9 +71,26 @@ describe("a quickstart stack through the Pulumi engine", () => {
       { status: "Ready", machineType: "Standard_Fs32_v2", requestId: `${base}-0` },
       { status: "Ready", machineType: "Standard_Fs32_v2", requestId: `${base}-0` },
     ]);
-    expect(await emulatorNodes(emulator)).toHaveLength(2);
+    expect(ids(await emulatorNodes(emulator)).sort()).toEqual(ids(firstNodes).sort());
+    expect(firstNodes.map((n) => n.record.Name)).toEqual(["ondemand-1", "ondemand-2"]);
     expect(await ws.outputs()).toEqual({ ...outputsOf(firstNodes), readyCount: 2 });
     expect(set.outputs["requestIds"]).toEqual([`${base}-0`]);
+    // The engine keeps the whole stack config as the default dynamic provider's inputs (see the
+    // README): the secret password only as ciphertext.
+    const providers = (await ws.stateResources()).filter((r) => r.type === "pulumi:providers:pulumi-nodejs");
+    expect(providers.map((r) => [r.urn.split("::").pop(), r.inputs])).toEqual([
+      [
+        "default",
+        {
+          "cyclecloud:url": emulator.url,
+          "cyclecloud:username": emulator.username,
+          "cyclecloud:password": {
+            "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270",
+            ciphertext: expect.stringMatching(/^v1:/),
+          },
+        },
+      ],
+    ]);
   });
 
   it("reports no changes on a second preview and up, and sends CycleCloud no change", async () => {

@@ -26,6 +26,7 @@ let emulator: RunningEmulator;
 const workspaces: Workspace[] = [];
 
 const ids = (nodes: readonly AdminNodeView[]): string[] => nodes.map((n) => n.record.NodeId).sort();
+const names = (nodes: readonly AdminNodeView[]): string[] => nodes.map((n) => n.record.Name).sort();
 
 /** A quickstart stack on a reset emulator. */
 async function freshStack(label: string): Promise<Workspace> {
@@ -76,8 +77,9 @@ describe("a replacement in a cluster that cannot hold the old and the new set at
     });
     await program(ws, `count: 3, machineType: "${HC}", nodeAttributes: { Tags: { v: "1" } }`);
     expectSuccess(await ws.up());
-    old = ids(await liveNodes(emulator));
-    expect(old).toHaveLength(3);
+    const live = await liveNodes(emulator);
+    old = ids(live);
+    expect(names(live)).toEqual(["ondemand-1", "ondemand-2", "ondemand-3"]);
   });
 
   it("refuses the create-first replacement in preview, saying it is a replacement and how to fix it", async () => {
@@ -133,7 +135,9 @@ describe("why a set will change when no property did", () => {
   });
 
   it("names the failed and the missing nodes in preview, and that count did not change", async () => {
-    const [first, second] = await liveNodes(emulator);
+    const live = await liveNodes(emulator);
+    expect(names(live)).toEqual(["ondemand-1", "ondemand-2", "ondemand-3"]);
+    const [first, second] = live;
     if (!first || !second) throw new Error("expected 3 nodes");
     await adminPost(emulator, "/fail-nodes", { names: [first.record.Name] });
     await adminPost(emulator, "/remove-nodes", { names: [second.record.Name] });
@@ -167,7 +171,9 @@ describe('a set that lets something else remove its nodes (externalRemovals: "fo
   });
 
   it("forgets a node removed outside Pulumi on refresh and does not re-create it", async () => {
-    const [gone, ...kept] = await liveNodes(emulator);
+    const live = await liveNodes(emulator);
+    expect(names(live)).toEqual(["ondemand-1", "ondemand-2", "ondemand-3"]);
+    const [gone, ...kept] = live;
     if (!gone) throw new Error("expected 3 nodes");
     await adminPost(emulator, "/remove-nodes", { names: [gone.record.Name] });
 
@@ -189,7 +195,10 @@ describe('a set that lets something else remove its nodes (externalRemovals: "fo
   it("grows again when count changes, from what it holds", async () => {
     await program(ws, `count: 4, machineType: "${HC}", externalRemovals: "forget"`);
     expectSuccess(await ws.up());
-    expect(await liveNodes(emulator)).toHaveLength(4);
+    // Two new nodes beside the two kept: the lowest free names, the forgotten node's among them.
+    const live = await liveNodes(emulator);
+    expect(names(live)).toEqual(["ondemand-1", "ondemand-2", "ondemand-3", "ondemand-4"]);
+    expect(await stateNodeIds(ws)).toEqual(ids(live));
     expect((await ws.nodeSet()).outputs["forgottenCount"]).toBeUndefined();
     expectSuccess(await ws.destroy());
   });
@@ -197,6 +206,8 @@ describe('a set that lets something else remove its nodes (externalRemovals: "fo
 
 describe("a CycleCloud that answers every create with 503", () => {
   let ws: Workspace;
+  /** The nodes the set held before the failed grow. */
+  let held: string[] = [];
 
   beforeAll(async () => {
     ws = await freshStack("outage");
@@ -205,7 +216,7 @@ describe("a CycleCloud that answers every create with 503", () => {
   });
 
   it("fails the grow naming the set, the operation, the cause and the next step, and loses nothing", async () => {
-    const held = await stateNodeIds(ws);
+    held = await stateNodeIds(ws);
     await adminPost(emulator, "/faults", { route: "create", status: 503, count: 10 });
     await program(ws, `count: 4, machineType: "${HC}"`);
 
@@ -226,8 +237,10 @@ describe("a CycleCloud that answers every create with 503", () => {
   it("finishes the grow on the next up once CycleCloud answers again", async () => {
     await fetch(`${emulator.adminUrl}/faults`, { method: "DELETE" });
     expectSuccess(await ws.up());
-    expect(await liveNodes(emulator)).toHaveLength(4);
-    expect(await stateNodeIds(ws)).toEqual(ids(await liveNodes(emulator)));
+    const live = await liveNodes(emulator);
+    expect(names(live)).toEqual(["ondemand-1", "ondemand-2", "ondemand-3", "ondemand-4"]);
+    expect(ids(live)).toEqual(expect.arrayContaining(held));
+    expect(await stateNodeIds(ws)).toEqual(ids(live));
     expectSuccess(await ws.destroy());
     expect(await liveNodes(emulator)).toEqual([]);
   });

@@ -1,6 +1,6 @@
 import { spawn } from "node:child_process";
 import type { ChildProcessWithoutNullStreams } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -14,6 +14,8 @@ import {
 } from "../../emulator/cli-args";
 import { NodeListSchema } from "../../provider/schemas";
 import { basicAuth, parseWith } from "./helpers";
+import { issueEmulatorCertificates } from "../../emulator/tls";
+import { CycleCloudClient, NetworkError } from "../../provider/client";
 
 /** The built bin; `npm test` builds before running vitest. */
 const CLI = join(process.cwd(), "dist", "emulator", "cli.js");
@@ -325,5 +327,120 @@ describe("parseCliArgs", () => {
     ["127.example.com", false],
   ])("isLoopback(%s) is %s", (host, expected) => {
     expect(isLoopback(host)).toBe(expected);
+  });
+});
+
+describe("the cyclecloud-emulator command over HTTPS", () => {
+  const STARTED_TLS =
+    /^CycleCloud emulator listening on (https:\/\/127\.0\.0\.1:\d+) \(username admin, password p, CA certificate (\S+)\)$/;
+
+  function client(url: string, caCert: string | undefined): CycleCloudClient {
+    return new CycleCloudClient({ url, username: "admin", password: "p", caCert, retryBaseDelayMs: 0 });
+  }
+
+  test("--tls serves HTTPS with a new CA whose file the start line names; the file goes on stop", async () => {
+    const cli = run(["--port", "0", "--tls", "--password", "p", "--quiet"]);
+    const match = STARTED_TLS.exec(await cli.firstLine);
+    const [url = "", caFile = ""] = match?.slice(1) ?? [];
+    const caCert = readFileSync(caFile, "utf8");
+    expect(caCert).toMatch(/^-----BEGIN CERTIFICATE-----\n[^]*\n-----END CERTIFICATE-----\n$/);
+
+    await expect(client(url, caCert).listNodes("hpc")).resolves.toEqual({ nodes: [] });
+    const untrusted = await client(url, undefined)
+      .listNodes("hpc")
+      .then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+    expect(untrusted).toBeInstanceOf(NetworkError);
+    expect((untrusted as NetworkError).code).toBe("UNABLE_TO_VERIFY_LEAF_SIGNATURE");
+
+    cli.child.kill("SIGTERM");
+    const { code, stdout } = await cli.exit;
+    expect(code).toBe(0);
+    expect(stdout).not.toContain("PRIVATE KEY");
+    expect(existsSync(caFile)).toBe(false);
+  });
+
+  test("--tls --json adds caCertPath", async () => {
+    const cli = run(["--port=0", "--tls", "--json", "--quiet", "--password", "p"]);
+    const started = JSON.parse(await cli.firstLine) as Record<string, string>;
+    expect(Object.keys(started)).toEqual(["url", "username", "password", "adminUrl", "caCertPath"]);
+    expect(started["url"]).toMatch(/^https:\/\//);
+    expect(existsSync(started["caCertPath"] ?? "")).toBe(true);
+    cli.child.kill("SIGTERM");
+    expect((await cli.exit).code).toBe(0);
+  });
+
+  test("--cert and --key serve the given certificate; a key that does not fit exits 2 naming both files", async () => {
+    const directory = await mkdtemp(join(tmpdir(), "cyclecloud-emulator-cli-"));
+    try {
+      const issued = issueEmulatorCertificates([]);
+      const other = issueEmulatorCertificates([]);
+      const [certFile, keyFile, otherKeyFile] = ["cert.pem", "key.pem", "other-key.pem"].map((name) =>
+        join(directory, name),
+      ) as [string, string, string];
+      await writeFile(certFile, issued.cert);
+      await writeFile(keyFile, issued.key);
+      await writeFile(otherKeyFile, other.key);
+
+      const cli = run(["--port", "0", "--cert", certFile, "--key", keyFile, "--password", "p", "--quiet"]);
+      const firstLine = await cli.firstLine;
+      expect(firstLine).toMatch(
+        /^CycleCloud emulator listening on https:\/\/127\.0\.0\.1:\d+ \(username admin, password p\)$/,
+      );
+      const url = /(https:\S+)/.exec(firstLine)?.[1] ?? "";
+      await expect(client(url, issued.caCert).listNodes("hpc")).resolves.toEqual({ nodes: [] });
+      cli.child.kill("SIGTERM");
+      expect((await cli.exit).code).toBe(0);
+
+      const mismatched = await run(["--port", "0", "--cert", certFile, "--key", otherKeyFile]).exit;
+      expect([mismatched.code, mismatched.stderr]).toEqual([
+        2,
+        `cyclecloud-emulator: --key ${otherKeyFile} is not the private key of the certificate --cert ${certFile}\n`,
+      ]);
+      const missing = await run(["--port", "0", "--cert", join(directory, "none.pem"), "--key", keyFile])
+        .exit;
+      expect([missing.code, missing.stderr]).toEqual([
+        2,
+        `cyclecloud-emulator: Cannot read --cert ${join(directory, "none.pem")} (ENOENT)\n`,
+      ]);
+    } finally {
+      await rm(directory, { recursive: true, force: true });
+    }
+  });
+
+  test("--cert without --key exits 2 naming both", async () => {
+    const { code, stderr } = await run(["--cert", "c.pem"]).exit;
+    expect([code, stderr]).toEqual([
+      2,
+      "cyclecloud-emulator: --cert needs --key: give both --cert FILE and --key FILE (its private key), or --tls " +
+        "alone\nRun cyclecloud-emulator --help for the options.\n",
+    ]);
+  });
+});
+
+describe("parseCliArgs: TLS", () => {
+  test("no TLS by default; --tls generates; --cert with --key (with or without --tls) serves the files", () => {
+    expect(parseCliArgs([], {})).not.toHaveProperty("tls");
+    expect(parseCliArgs(["--tls"], {})).toMatchObject({ tls: { kind: "generate" } });
+    const files = { tls: { kind: "files", certFile: "c.pem", keyFile: "k.pem" } };
+    expect(parseCliArgs(["--cert", "c.pem", "--key=k.pem"], {})).toMatchObject(files);
+    expect(parseCliArgs(["--tls", "--key", "k.pem", "--cert", "c.pem"], {})).toMatchObject(files);
+  });
+
+  test.each([
+    [
+      ["--cert", "c.pem"],
+      "--cert needs --key: give both --cert FILE and --key FILE (its private key), or --tls alone",
+    ],
+    [
+      ["--tls", "--key", "k.pem"],
+      "--key needs --cert: give both --cert FILE and --key FILE (its private key), or --tls alone",
+    ],
+    [["--cert"], "--cert needs a value"],
+    [["--tls=yes"], "--tls takes no value"],
+  ])("%j is a usage error: %s", (argv, message) => {
+    expect(() => parseCliArgs(argv, {})).toThrow(new CliUsageError(message));
   });
 });

@@ -74,9 +74,99 @@
  * A violation about one node or one base (orphan, ghost, overshoot) is counted once, at the step it
  * is first seen. The exit code is 1 when any invariant was violated.
  */
+// @ts-check
 "use strict";
 
 const path = require("node:path");
+const { setTimeout: sleep } = require("node:timers/promises");
+const util = require("node:util");
+
+/** @typedef {import("../../provider/resource/inputs").NodeSetInputs} SetInputs */
+/** @typedef {import("../../provider/resource/node-set-state").NodeSetState} SetState */
+/** @typedef {import("../../emulator").AdminNodeView} AdminNodeView */
+/** @typedef {import("../../emulator").RequestCounters} RequestCounters */
+
+/**
+ * The campaign's settings (`parseArgs` of the command line); what is left out takes its default.
+ * @typedef {object} Options
+ * @property {number} [seed]
+ * @property {number} [steps]
+ * @property {number} [sets]
+ * @property {boolean} [trace]
+ * @property {boolean} [json]
+ * @property {string[]} [without]
+ */
+
+/**
+ * A node set in the stack's state, as the engine model keeps it.
+ * @typedef {object} Resource
+ * @property {number} slot
+ * @property {string} urn
+ * @property {string} id
+ * @property {SetInputs & Record<string, unknown>} inputs The inputs check returned (an object as stored).
+ * @property {SetState} state
+ * @property {string[] | null} initErrors
+ * @property {boolean} [pendingDelete]
+ */
+
+/**
+ * The set a slot of the program declares.
+ * @typedef {object} SetSpec
+ * @property {string} name
+ * @property {Parent} parent
+ * @property {string} urn
+ * @property {string[]} aliases
+ * @property {string} identity
+ * @property {number} count
+ * @property {string} machineType
+ * @property {number} rev
+ */
+
+/** @typedef {"group" | null} Parent The component a set is declared under, or none. */
+/** @typedef {{ op: string; slot: number; kind: string; message: string }} Failure */
+/** @typedef {{ slot: number; current: Resource | undefined; inputs: Resource["inputs"]; action?: "create" | "replace" | "update" | "same" }} PlanStep */
+
+/**
+ * What a `pulumi up` or `pulumi refresh` of the model did.
+ * @typedef {object} StepResult
+ * @property {boolean} ok
+ * @property {Failure[]} failures
+ * @property {Set<number>} operated Slots whose own set was created, updated or replaced.
+ * @property {Set<number>} [touched] `operated` and the slots of the sets deleted.
+ * @property {boolean} refused
+ * @property {PlanStep[]} [plan]
+ * @property {boolean} [refresh]
+ */
+
+/**
+ * A node set operation that changed nodes, then failed (NodeSetPartialFailure): the engine stores
+ * `properties` as the set's state.
+ * @typedef {{ id: string; properties: SetState; reasons?: string[] }} PartialFailure
+ */
+
+/**
+ * The campaign's findings and figures.
+ * @typedef {object} Report
+ * @property {number} seed
+ * @property {number} steps
+ * @property {number} sets
+ * @property {{ ok: number; failed: number; refusedByCheck: number }} outcome
+ * @property {Record<string, number>} operations
+ * @property {Record<string, number>} calls
+ * @property {Record<string, number>} faults
+ * @property {Record<string, number>} faultsHit
+ * @property {number} heals
+ * @property {number} largestRequestIds
+ * @property {{ client: number; createResends: number; adoptedAfterLostAnswer: number; adoptedAfter409: number }} retries
+ * @property {Partial<RequestCounters> & { total: number }} requests
+ * @property {Record<string, number>} violations
+ * @property {{ step: number; kind: string; detail: string }[]} violationDetails
+ * @property {Record<string, number>} messages
+ * @property {number} durationSeconds
+ * @property {number} [outputLines]
+ * @property {number} [emulatorLogLines]
+ * @property {number} [violationCount]
+ */
 
 const DIST = process.env.RELIABILITY_DIST
   ? path.resolve(process.env.RELIABILITY_DIST)
@@ -118,6 +208,7 @@ const CAMPAIGN_CONFIG = {
 };
 
 /** Fault kinds and how often each is picked. */
+/** @type {[string, number][]} */
 const FAULT_KINDS = [
   ["http500", 3],
   ["http502", 2],
@@ -152,6 +243,7 @@ const TRANSIENT_FAULTS = new Set([
 ]);
 
 /** API routes a fault goes to, and how often (the routes the provider uses). */
+/** @type {[import("../../emulator").FaultRoute, number][]} */
 const ROUTES = [
   ["nodes", 5],
   ["create", 3],
@@ -179,6 +271,10 @@ const STACK = "campaign";
 const NODE_SET_TYPE = "pulumi-nodejs:dynamic/cyclecloud:CycleCloudNodeSet";
 /** The component some sets are declared under (`parent: "group"`). */
 const GROUP_TYPE = "reliability:index:Group";
+/**
+ * @param {string} name
+ * @param {Parent} parent
+ */
 function urnOf(name, parent) {
   return `urn:pulumi:${STACK}::${PROJECT}::${parent ? `${GROUP_TYPE}$` : ""}${NODE_SET_TYPE}::${name}`;
 }
@@ -190,33 +286,61 @@ const NAMES_OPERATION =
 const NAMES_CAUSE =
   /\b[1-5]\d\d\b|did not answer|unreachable|fail|refused|timed out|not (valid|recognized|ready|terminated)|added \d+ of \d+|connection|does not fit|reset|hang up|ECONN/i;
 
+const USAGE = "use --seed N --steps N [--sets N] [--without KIND,...] [--trace] [--json]";
+
+/**
+ * The command line (see the comment at the top). Throws on a bad one.
+ * @param {string[]} argv
+ * @returns {Required<Options>}
+ */
 function parseArgs(argv) {
-  const options = { seed: 1, steps: 200, sets: 4, trace: false, json: false, without: [] };
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    const value = () => {
-      const v = Number(argv[++i]);
-      if (!Number.isInteger(v) || v < 0) throw new Error(`${arg} needs a whole number`);
-      return v;
-    };
-    if (arg === "--seed") options.seed = value();
-    else if (arg === "--steps") options.steps = value();
-    else if (arg === "--sets") options.sets = Math.max(1, value());
-    else if (arg === "--trace") options.trace = true;
-    else if (arg === "--json") options.json = true;
-    else if (arg === "--without") {
-      options.without = String(argv[++i] ?? "").split(",");
-      const unknown = options.without.filter((kind) => !FAULT_KINDS.some(([k]) => k === kind));
-      if (unknown.length > 0) throw new Error(`--without: unknown fault kind ${unknown.join(", ")}`);
-    } else
-      throw new Error(
-        `unknown argument ${arg}; use --seed N --steps N [--sets N] [--without KIND,...] [--trace] [--json]`,
-      );
+  /** @type {ReturnType<typeof parseStrict>} */
+  let values;
+  try {
+    values = parseStrict(argv);
+  } catch (error) {
+    throw new Error(`${errorText(error)}; ${USAGE}`);
+  }
+  /** @param {"seed" | "steps" | "sets"} name */
+  const whole = (name) => {
+    const v = Number(values[name]);
+    if (!Number.isInteger(v) || v < 0) throw new Error(`--${name} needs a whole number`);
+    return v;
+  };
+  /** @type {Required<Options>} */
+  const options = {
+    seed: values.seed === undefined ? 1 : whole("seed"),
+    steps: values.steps === undefined ? 200 : whole("steps"),
+    sets: values.sets === undefined ? 4 : Math.max(1, whole("sets")),
+    trace: values.trace ?? false,
+    json: values.json ?? false,
+    without: [],
+  };
+  if (values.without !== undefined) {
+    options.without = values.without.split(",");
+    const unknown = options.without.filter((kind) => !FAULT_KINDS.some(([k]) => k === kind));
+    if (unknown.length > 0) throw new Error(`--without: unknown fault kind ${unknown.join(", ")}`);
   }
   return options;
 }
 
-/** mulberry32: a small seeded PRNG, so a seed replays the same campaign. */
+/** @param {string[]} argv */
+function parseStrict(argv) {
+  const options = /** @type {const} */ ({
+    seed: { type: "string" },
+    steps: { type: "string" },
+    sets: { type: "string" },
+    trace: { type: "boolean" },
+    json: { type: "boolean" },
+    without: { type: "string" },
+  });
+  return util.parseArgs({ args: argv, options, strict: true }).values;
+}
+
+/**
+ * mulberry32: a small seeded PRNG, so a seed replays the same campaign.
+ * @param {number} seed
+ */
 function prng(seed) {
   let a = seed >>> 0;
   const next = () => {
@@ -228,8 +352,26 @@ function prng(seed) {
   };
   return {
     next,
+    /**
+     * @param {number} min
+     * @param {number} max
+     */
     int: (min, max) => min + Math.floor(next() * (max - min + 1)),
-    pick: (list) => list[Math.floor(next() * list.length)],
+    /**
+     * @template T
+     * @param {readonly T[]} list not empty
+     * @returns {T}
+     */
+    pick: (list) => {
+      const item = list[Math.floor(next() * list.length)];
+      if (item === undefined) throw new Error("pick from an empty list");
+      return item;
+    },
+    /**
+     * @template T
+     * @param {readonly (readonly [T, number])[]} pairs items and weights, not empty
+     * @returns {T}
+     */
     weighted: (pairs) => {
       const total = pairs.reduce((sum, [, w]) => sum + w, 0);
       let r = next() * total;
@@ -237,26 +379,33 @@ function prng(seed) {
         r -= w;
         if (r < 0) return item;
       }
-      return pairs[pairs.length - 1][0];
+      const last = pairs[pairs.length - 1];
+      if (last === undefined) throw new Error("a weighted pick from an empty list");
+      return last[0];
     },
   };
 }
 
+/** @param {unknown} error */
 function errorText(error) {
   return error instanceof Error ? error.message : String(error);
 }
 
+/**
+ * @param {unknown} error
+ * @returns {error is PartialFailure}
+ */
 function isPartialFailure(error) {
-  return (
-    error !== null &&
-    typeof error === "object" &&
-    typeof error.id === "string" &&
-    error.id !== "" &&
-    error.properties !== undefined
-  );
+  if (error === null || typeof error !== "object") return false;
+  const { id, properties } = /** @type {{ id?: unknown; properties?: unknown }} */ (error);
+  return typeof id === "string" && id !== "" && properties !== undefined;
 }
 
-/** Paths of `undefined` values (Pulumi's Struct conversion rejects them). */
+/**
+ * Paths of `undefined` values (Pulumi's Struct conversion rejects them).
+ * @param {unknown} value
+ * @returns {string[]}
+ */
 function undefinedPaths(value, at = "") {
   if (value === undefined) return [at || "(root)"];
   if (Array.isArray(value)) return value.flatMap((v, i) => undefinedPaths(v, `${at}[${i}]`));
@@ -266,7 +415,10 @@ function undefinedPaths(value, at = "") {
   return [];
 }
 
-/** The base request id of a node's request id (`<base>-<n>`). */
+/**
+ * The base request id of a node's request id (`<base>-<n>`).
+ * @param {string | null | undefined} requestId
+ */
 function baseOf(requestId) {
   const match = /^(.*)-(\d+)$/.exec(requestId ?? "");
   return match ? match[1] : undefined;
@@ -283,12 +435,14 @@ const LEAVING = new Set(["Terminating", "Terminated", "Stopping"]);
 const OPERATION_FAILURE =
   /^(.+?): (create of .+?|(?:grow|shrink) from \d+ to \d+ nodes|update \(\d+ nodes\)|destroy \((?:terminate|deallocate) its nodes\)|refresh) (failed|did not finish): ([\s\S]*)$/;
 /** What became of the nodes and state, after the cause (leftmost), by outcome. */
+/** @type {Record<string, RegExp>} */
 const CONSEQUENCES = {
   failed:
     /; (nothing was created and nothing is recorded in state|no node was changed and the state still lists the set's \d+ node\(s\)|the set stays in state with the \d+ node\(s\) it holds)(\. \S[\s\S]*)?$/,
   "did not finish": /; (the set is recorded with the \d+ node\(s\) it holds \(\d+ ready\))(\. \S[\s\S]*)?$/,
 };
 /** The operation a failure of each provider call must name. */
+/** @type {Record<string, RegExp>} */
 const CALL_OPERATIONS = {
   create: /^create of /,
   "replace-create": /^create of /,
@@ -302,6 +456,9 @@ const CALL_OPERATIONS = {
  * campaign's name of the failed call and every name the set was declared under; a create, update,
  * delete or read must then fail in the form of {@link OPERATION_FAILURE}, naming one of `names`,
  * the call's operation, and a cause of its own (the form's "failed" says nothing by itself).
+ * @param {unknown} message
+ * @param {{ op: string; names?: readonly string[] }} [call]
+ * @returns {string | undefined}
  */
 function messageProblem(message, call) {
   if (typeof message !== "string" || message.trim() === "") return "empty message";
@@ -317,11 +474,12 @@ function messageProblem(message, call) {
   const form = OPERATION_FAILURE.exec(message);
   if (!form)
     return "is not of the form `<name>: <operation> failed|did not finish: <cause>; <what became of the nodes and state>`";
-  const [, name, operation, outcome, rest] = form;
-  if (call.names && !call.names.includes(name))
+  // The expression's four groups always match (possibly empty) when it matches.
+  const [, name = "", operation = "", outcome = "", rest = ""] = form;
+  if (call?.names && !call.names.includes(name))
     return `names set '${name}', which is none of the set's names (${call.names.join(", ")})`;
-  if (!expected.test(operation)) return `names the operation '${operation}' for a ${call.op}`;
-  const consequence = CONSEQUENCES[outcome].exec(rest);
+  if (!expected.test(operation)) return `names the operation '${operation}' for a ${call?.op}`;
+  const consequence = CONSEQUENCES[outcome]?.exec(rest);
   if (!consequence) return `does not say what became of the nodes and state after '${outcome}'`;
   const cause = rest.slice(0, consequence.index);
   if (cause.trim() === "") return "does not name the cause";
@@ -329,7 +487,10 @@ function messageProblem(message, call) {
   return undefined;
 }
 
-/** Replaces ids, numbers and durations so messages of one shape group together. */
+/**
+ * Replaces ids, numbers and durations so messages of one shape group together.
+ * @param {string} message
+ */
 function messageShape(message) {
   return message
     .replace(/pcc-[0-9a-f]{24}(-\d+)?/g, "<id>")
@@ -340,20 +501,28 @@ function messageShape(message) {
     .slice(0, 240);
 }
 
+/**
+ * @param {Options} options
+ * @returns {Promise<Report>}
+ */
 async function runCampaign(options) {
   const started = Date.now();
   const seed = options.seed ?? 1;
   const steps = options.steps ?? 200;
   const setCount = options.sets ?? 4;
+  /** @type {(line: string) => void} */
   const trace = options.trace ? (line) => process.stderr.write(`${line}\n`) : () => undefined;
 
   // Fast polling and retries, given to each provider made (its environment is empty: no
   // CYCLECLOUD_* variable of the shell reaches it).
   const tuning = { pollMinMs: 10, pollMaxMs: 40, retries: RETRIES, retryBaseDelayMs: 5 };
 
+  /** @type {typeof import("../../emulator")} */
   const { startEmulator } = require(path.join(DIST, "emulator/index.js"));
+  /** @type {typeof import("../../provider/resource/node-set-provider")} */
   const { createNodeSetProvider } = require(path.join(DIST, "provider/resource/node-set-provider.js"));
 
+  /** @type {string[]} */
   const emulatorLog = [];
   const emu = await startEmulator({
     port: 0,
@@ -363,6 +532,7 @@ async function runCampaign(options) {
     log: (line) => emulatorLog.push(line),
   });
   const basic = Buffer.from(`${emu.username}:${PASSWORD}`).toString("base64");
+  /** @type {Record<string, string>} */
   const stackConfig = {
     "cyclecloud:url": emu.url,
     "cyclecloud:username": emu.username,
@@ -371,13 +541,16 @@ async function runCampaign(options) {
   };
 
   // Everything the provider prints, as the engine would show it.
+  /** @type {{ stream: string; line: string }[]} */
   const output = [];
-  const capture = (stream) => (line) => output.push({ stream, line });
+  /** @type {(stream: string) => (line: string) => void} */
+  const capture = (stream) => (line) => void output.push({ stream, line });
   const logger = { info: capture("log"), error: capture("error") };
   let provider = createNodeSetProvider({ logger, tuning, env: {} });
 
   const rng = prng(seed);
   const faultKinds = FAULT_KINDS.filter(([kind]) => !(options.without ?? []).includes(kind));
+  /** @type {Report} */
   const report = {
     seed,
     steps: 0,
@@ -396,13 +569,17 @@ async function runCampaign(options) {
     messages: {},
     durationSeconds: 0,
   };
+  /** @type {(name: string, outcome: string) => void} */
   const countCall = (name, outcome) => {
     const key = `${name} ${outcome}`;
     report.calls[key] = (report.calls[key] ?? 0) + 1;
   };
   let currentStep = 0;
   const reported = new Set();
-  /** Counts a violation; one with a `key` (a node, a base) is counted once, when first seen. */
+  /**
+   * Counts a violation; one with a `key` (a node, a base) is counted once, when first seen.
+   * @type {(kind: string, detail: string, key?: string) => void}
+   */
   const violation = (kind, detail, key) => {
     if (key !== undefined) {
       if (reported.has(`${kind} ${key}`)) return;
@@ -413,17 +590,26 @@ async function runCampaign(options) {
       report.violationDetails.push({ step: currentStep, kind, detail });
     trace(`  VIOLATION ${kind}: ${detail}`);
   };
+  /** @type {(where: string, text: unknown) => void} */
   const checkSecret = (where, text) => {
     if (typeof text === "string" && (text.includes(PASSWORD) || text.includes(basic))) {
       violation("secret", `password in ${where}`);
     }
   };
+  /** @type {(where: string, state: unknown) => void} */
   const checkStruct = (where, state) => {
     const paths = undefinedPaths(state);
     if (paths.length > 0) violation("struct", `${where}: undefined at ${paths.slice(0, 5).join(", ")}`);
     checkSecret(`${where} state`, JSON.stringify(state));
   };
 
+  /**
+   * An admin call; a 404 is returned, other failures throw.
+   * @param {string} method
+   * @param {string} route
+   * @param {unknown} [body]
+   * @returns {Promise<{ status: number; json: any }>} the answer as the route defines it
+   */
   async function adminCall(method, route, body) {
     const response = await globalThis.fetch(`${emu.adminUrl}${route}`, {
       method,
@@ -439,12 +625,24 @@ async function runCampaign(options) {
   // ---- the engine model -------------------------------------------------------------------------
 
   /** Resources in the stack's state: `{ slot, urn, id, inputs, state, initErrors, pendingDelete? }`. */
+  /** @type {Resource[]} */
   let resources = [];
   /**
    * The program, by slot: each slot declares at most one node set, as `{ name, parent, urn, aliases,
    * identity, count, machineType, rev }`, or null. A slot keeps its set through renames.
    */
+  /** @type {(SetSpec | null)[]} */
   const program = Array.from({ length: setCount }, () => null);
+  /**
+   * The set `slot` declares, where the model knows there is one.
+   * @param {number} slot
+   * @returns {SetSpec}
+   */
+  const specAt = (slot) => {
+    const spec = program[slot];
+    if (!spec) throw new Error(`slot ${slot} declares no set`);
+    return spec;
+  };
   /** Largest count each set was ever asked for since it was last empty (overshoot bound). */
   const everAsked = Array.from({ length: setCount }, () => 0);
 
@@ -454,33 +652,46 @@ async function runCampaign(options) {
    * `requestId`, the old request ids are answered 409 and skipped).
    */
   const generation = Array.from({ length: setCount }, () => 0);
-  const defaultName = (slot) => `set${slot}${generation[slot] > 0 ? `-${generation[slot]}` : ""}`;
+  /** @param {number} slot */
+  const defaultName = (slot) => `set${slot}${(generation[slot] ?? 0) > 0 ? `-${generation[slot]}` : ""}`;
   /** Identities in state, by the URN of their set they are at: `{ identity, slot }`. */
+  /** @type {Map<string, { identity: string; slot: number }>} */
   const identities = new Map();
   /** Every name each identity was declared under (a message may name a former one). */
+  /** @type {Map<string, string[]>} */
   const namesOf = new Map();
   /** URNs renames and moves left behind: `{ urn, name, parent }`. */
+  /** @type {{ urn: string; name: string; parent: Parent }[]} */
   const vacated = [];
   let renameCount = 0;
   /** Tokens of new identities, from their own RNG so they do not shift the program and faults. */
   const tokenRng = prng((Math.imul(seed, 0x9e3779b1) ^ 0x1d3a7) >>> 0);
+  /** @param {string} urn */
   const newIdentity = (urn) =>
     `${urn}#${Array.from({ length: 3 }, () =>
       Math.floor(tokenRng.next() * 2 ** 32)
         .toString(16)
         .padStart(8, "0"),
     ).join("")}`;
+  /**
+   * @param {string} identity
+   * @param {string} name
+   */
   const declareName = (identity, name) => namesOf.set(identity, [...(namesOf.get(identity) ?? []), name]);
+  /** @param {Resource} r */
   const namesOfResource = (r) => [
     ...new Set([...(namesOf.get(r.inputs.identity) ?? []), ...(namesOf.get(r.state.identity) ?? [])]),
   ];
+  /** @param {Resource} r */
   const label = (r) => `${r.inputs.name ?? "?"} of slot ${r.slot} (${r.id})`;
   /**
    * The set's inputs. The last slot has an explicit `requestId` (the same base across replacements);
    * the others derive theirs. `rev` > 0 adds `nodeAttributes` (a change replaces the set).
+   * @param {number} slot
    */
   const declared = (slot) => {
-    const spec = program[slot];
+    const spec = specAt(slot);
+    /** @type {Record<string, unknown>} */
     const inputs = {
       identity: spec.identity,
       name: spec.name,
@@ -495,23 +706,29 @@ async function runCampaign(options) {
     if (slot === setCount - 1) inputs.requestId = `campaign-set${slot}-g${generation[slot]}`;
     return inputs;
   };
+  /** @type {(spec: SetSpec, urn: string) => boolean} */
   const claims = (spec, urn) => spec.urn === urn || spec.aliases.includes(urn);
-  /** The engine finds a set's old state by its URN, then by its aliases (pending deletes aside). */
+  /**
+   * The engine finds a set's old state by its URN, then by its aliases (pending deletes aside).
+   * @param {number} slot
+   */
   const liveResource = (slot) => {
     const spec = program[slot];
     if (!spec) return undefined;
     const live = resources.filter((r) => !r.pendingDelete);
     return live.find((r) => r.urn === spec.urn) ?? live.find((r) => spec.aliases.includes(r.urn));
   };
+  /** @param {Resource} r */
   const isDeclared = (r) => program.some((spec) => spec !== null && claims(spec, r.urn));
   /**
    * Whether a set of `slot` may be declared under `urn`: no other set claims it and nothing of
    * another slot is in state under it. `fresh`: nothing at all is (a new resource, new identity).
+   * @type {(urn: string, slot: number, fresh: boolean) => boolean}
    */
   const urnFree = (urn, slot, fresh) =>
     !program.some((spec, s) => spec !== null && (fresh || s !== slot) && claims(spec, urn)) &&
     !resources.some((r) => !r.pendingDelete && r.urn === urn && (fresh || r.slot !== slot)) &&
-    !(identities.has(urn) && (fresh || identities.get(urn).slot !== slot));
+    !(identities.has(urn) && (fresh || identities.get(urn)?.slot !== slot));
   /** Old URNs a new set may take now: nothing in state under them, no set declared under them. */
   const reusable = () =>
     vacated.filter(
@@ -521,10 +738,16 @@ async function runCampaign(options) {
         !resources.some((r) => !r.pendingDelete && r.urn === v.urn) &&
         !identities.has(v.urn),
     );
+  /** @type {(parent: Parent) => Parent} */
   const otherParent = (parent) => (parent ? null : "group");
-  /** Sets declared in other slots whose name is free under the other parent. */
+  /**
+   * Sets declared in other slots whose name is free under the other parent.
+   * @param {number} slot
+   * @returns {SetSpec[]}
+   */
   const twinnable = (slot) =>
     program.filter(
+      /** @returns {spec is SetSpec} */
       (spec, s) =>
         spec !== null && s !== slot && urnFree(urnOf(spec.name, otherParent(spec.parent)), slot, true),
     );
@@ -555,7 +778,15 @@ async function runCampaign(options) {
     });
   }
 
-  /** `names`: every name the set was declared under (for a create, update, delete or read). */
+  /**
+   * `names`: every name the set was declared under (for a create, update, delete or read).
+   * @param {Failure[]} failures
+   * @param {string} op
+   * @param {number} slot
+   * @param {unknown} error
+   * @param {string} kind
+   * @param {readonly string[]} [names]
+   */
   function recordFailure(failures, op, slot, error, kind, names) {
     const message = typeof error === "string" ? error : errorText(error);
     failures.push({ op, slot, kind, message });
@@ -567,17 +798,28 @@ async function runCampaign(options) {
     report.messages[shape] = (report.messages[shape] ?? 0) + 1;
   }
 
+  /**
+   * A provider call, counted by outcome.
+   * @template T
+   * @param {string} name
+   * @param {() => Promise<T>} fn
+   * @returns {Promise<{ ok: true; value: T } | { ok: false; error: unknown }>}
+   */
   async function call(name, fn) {
     try {
       const value = await fn();
       countCall(name, "ok");
-      return { ok: true, value };
+      return { ok: /** @type {const} */ (true), value };
     } catch (error) {
       countCall(name, isPartialFailure(error) ? "partial" : "error");
-      return { ok: false, error };
+      return { ok: /** @type {const} */ (false), error };
     }
   }
 
+  /**
+   * @param {Resource[]} targets
+   * @param {Failure[]} failures
+   */
   async function deleteResources(targets, failures) {
     await Promise.all(
       targets.map(async (r) => {
@@ -588,12 +830,18 @@ async function runCampaign(options) {
     );
   }
 
-  /** `pulumi up` of the current program. */
+  /**
+   * `pulumi up` of the current program.
+   * @returns {Promise<StepResult>}
+   */
   async function up() {
     await freshProcess();
+    /** @type {Failure[]} */
     const failures = [];
+    /** @type {Set<number>} */
     const operated = new Set();
 
+    /** @type {PlanStep[]} */
     const plan = [];
     for (let slot = 0; slot < setCount; slot++) {
       if (program[slot] === null) continue;
@@ -603,8 +851,9 @@ async function runCampaign(options) {
         recordFailure(failures, "check", slot, result.error, "error");
         continue;
       }
-      if (result.value.failures.length > 0) {
-        const text = result.value.failures.map((f) => `${f.property}: ${f.reason}`).join("; ");
+      const checkFailures = result.value.failures ?? [];
+      if (checkFailures.length > 0) {
+        const text = checkFailures.map((f) => `${f.property}: ${f.reason}`).join("; ");
         recordFailure(failures, "check", slot, text, "check");
         continue;
       }
@@ -613,13 +862,12 @@ async function runCampaign(options) {
     if (failures.length > 0) return { ok: false, failures, operated, refused: true };
 
     for (const step of plan) {
-      if (!step.current) {
+      const current = step.current;
+      if (!current) {
         step.action = "create";
         continue;
       }
-      const result = await call("diff", () =>
-        provider.diff(step.current.id, step.current.state, step.inputs),
-      );
+      const result = await call("diff", () => provider.diff(current.id, current.state, step.inputs));
       if (!result.ok) {
         recordFailure(failures, "diff", step.slot, result.error, "error");
         step.action = "same";
@@ -627,7 +875,7 @@ async function runCampaign(options) {
       }
       const diff = result.value;
       if ((diff.replaces ?? []).length > 0) step.action = "replace";
-      else if (diff.changes !== false || step.current.initErrors) step.action = "update";
+      else if (diff.changes !== false || current.initErrors) step.action = "update";
       else step.action = "same";
     }
     if (failures.length > 0) return { ok: false, failures, operated, refused: false };
@@ -636,9 +884,10 @@ async function runCampaign(options) {
     // inputs (a rename: the new name and URN) and keep their outputs, as a same step does.
     recordIdentities();
     for (const step of plan) {
-      if (step.action !== "same") continue;
+      // A set is "same" only when it is in state.
+      if (step.action !== "same" || !step.current) continue;
       step.current.inputs = step.inputs;
-      step.current.urn = program[step.slot].urn;
+      step.current.urn = specAt(step.slot).urn;
     }
 
     await Promise.all(
@@ -654,7 +903,7 @@ async function runCampaign(options) {
             checkStruct(`${op} outs`, result.value.outs);
             resources.push({
               slot,
-              urn: program[slot].urn,
+              urn: specAt(slot).urn,
               id: result.value.id,
               inputs,
               state: result.value.outs,
@@ -665,7 +914,7 @@ async function runCampaign(options) {
             checkStruct(`${op} partial-failure properties`, result.error.properties);
             resources.push({
               slot,
-              urn: program[slot].urn,
+              urn: specAt(slot).urn,
               id: result.error.id,
               inputs,
               state: result.error.properties,
@@ -678,18 +927,20 @@ async function runCampaign(options) {
           }
           return;
         }
+        // An update is planned only for a set in state.
+        if (!current) return;
         const result = await call("update", () => provider.update(current.id, current.state, inputs));
         if (result.ok) {
           checkStruct("update outs", result.value.outs);
           current.state = result.value.outs;
           current.inputs = inputs;
-          current.urn = program[slot].urn;
+          current.urn = specAt(slot).urn;
           current.initErrors = null;
         } else if (isPartialFailure(result.error)) {
           checkStruct("update partial-failure properties", result.error.properties);
           current.state = result.error.properties;
           current.inputs = inputs;
-          current.urn = program[slot].urn;
+          current.urn = specAt(slot).urn;
           current.initErrors = result.error.reasons ?? [];
           recordFailure(failures, "update", slot, result.error, "partial", names);
         } else {
@@ -710,9 +961,13 @@ async function runCampaign(options) {
     return { ok: failures.length === 0, failures, operated, touched, refused: false, plan };
   }
 
-  /** `pulumi refresh`: stores what read returns. */
+  /**
+   * `pulumi refresh`: stores what read returns.
+   * @returns {Promise<StepResult>}
+   */
   async function refresh() {
     await freshProcess();
+    /** @type {Failure[]} */
     const failures = [];
     await Promise.all(
       resources.map(async (r) => {
@@ -735,8 +990,11 @@ async function runCampaign(options) {
 
   // ---- faults -----------------------------------------------------------------------------------
 
+  /** Faults injected since the last settling: `{ id, kind, count }` (count: requests it may hit). */
+  /** @type {{ id: number; kind: string; count: number }[]} */
   let injected = [];
   /** Nodes someone else made in the same cluster (another tool, another stack): never ours to touch. */
+  /** @type {Set<string>} */
   const foreign = new Set();
   const liveNodes = () =>
     emu.nodes().filter((n) => !LEAVING.has(n.record.Status) && !foreign.has(n.record.NodeId));
@@ -762,9 +1020,11 @@ async function runCampaign(options) {
   }
 
   /** Faults of the current step: `{ kind, route?, count? }`. */
+  /** @type {{ kind: string; route?: string; count?: number }[]} */
   let stepFaults = [];
   /** Nodes the emulator will still make fail (fail-next-nodes), as far as the campaign can tell. */
   let armedFailures = 0;
+  /** @type {Set<string>} */
   const seenNodeIds = new Set();
   /** Whether the last deployment succeeded: the cluster and state were in order before this step. */
   let lastDeploymentOk = true;
@@ -775,14 +1035,16 @@ async function runCampaign(options) {
    */
   function onlyAbsorbableFaults() {
     if (!lastDeploymentOk || armedFailures > 0) return false;
+    /** @type {Map<string | undefined, number>} */
     const perRoute = new Map();
     for (const f of stepFaults) {
       if (!TRANSIENT_FAULTS.has(f.kind)) return false;
-      perRoute.set(f.route, (perRoute.get(f.route) ?? 0) + f.count);
+      perRoute.set(f.route, (perRoute.get(f.route) ?? 0) + (f.count ?? 0));
     }
     return [...perRoute.values()].every((n) => n <= RETRIES);
   }
 
+  /** @param {string} op */
   async function injectFault(op) {
     let kind = rng.weighted(faultKinds);
     // The listing outage must hit the create's follow-up listing, not an update's first listing.
@@ -790,7 +1052,9 @@ async function runCampaign(options) {
       kind = "reset-after";
     const route = rng.weighted(ROUTES);
     const count = rng.int(1, RETRIES + 1);
+    /** @type {Set<string>} */
     const routesUsed = new Set();
+    /** @param {import("../../emulator").FaultInput} input */
     const fault = (input) => {
       routesUsed.add(input.route);
       const stored = emu.injectFault(input);
@@ -863,7 +1127,9 @@ async function runCampaign(options) {
   /** Clears pending faults, counting how many requests each one hit. */
   async function settleFaults() {
     const { json } = await adminCall("GET", "/faults");
-    const remaining = new Map(json.faults.map((f) => [f.id, f.remaining]));
+    /** @type {import("../../emulator").Fault[]} */
+    const faults = json.faults;
+    const remaining = new Map(faults.map((f) => [f.id, f.remaining]));
     for (const f of injected) {
       const hit = f.count - (remaining.get(f.id) ?? 0);
       report.faultsHit[f.kind] = (report.faultsHit[f.kind] ?? 0) + hit;
@@ -875,14 +1141,19 @@ async function runCampaign(options) {
   // ---- invariants -------------------------------------------------------------------------------
 
   /** Node id -> the sets in state that held it at the last verification. */
+  /** @type {Map<string, Resource[]>} */
   let lastOwners = new Map();
   /** Set in state -> what its read returned at the last verification. */
+  /** @type {Map<Resource, SetState>} */
   let lastRefreshed = new Map();
 
+  /** @param {StepResult} result */
   async function verify(result) {
     await settleFaults();
     await freshProcess();
+    /** @type {Map<string, Resource[]>} */
     const owned = new Map();
+    /** @type {Map<Resource, SetState>} */
     const refreshed = new Map();
     for (const r of resources) {
       const read = await call("verify-read", () => provider.read(r.id, r.state));
@@ -894,11 +1165,12 @@ async function runCampaign(options) {
       report.largestRequestIds = Math.max(report.largestRequestIds, read.value.props.requestIds.length);
       for (const n of read.value.props.nodes) {
         const holders = owned.get(n.id) ?? [];
-        if (holders.length > 0) {
+        const first = holders[0];
+        if (first) {
           violation(
             "shared",
-            `${n.name} (${n.id}) is held by ${label(r)} and by ${label(holders[0])}` +
-              `${holders[0].pendingDelete || r.pendingDelete ? ", one of them pending deletion" : ""}`,
+            `${n.name} (${n.id}) is held by ${label(r)} and by ${label(first)}` +
+              `${first.pendingDelete || r.pendingDelete ? ", one of them pending deletion" : ""}`,
             n.id,
           );
         }
@@ -986,7 +1258,7 @@ async function runCampaign(options) {
         const healthy = live.filter(
           (n) => baseOf(n.requestId) === base && HEALTHY.has(n.record.Status),
         ).length;
-        const bound = everAsked[slot] * sets;
+        const bound = (everAsked[slot] ?? 0) * sets;
         if (healthy > bound) {
           violation(
             "overshoot",
@@ -1051,12 +1323,14 @@ async function runCampaign(options) {
   async function heal() {
     await settleFaults();
     report.heals += 1;
+    /** @type {StepResult | undefined} */
     let result;
     for (let round = 1; round <= HEAL_ROUNDS; round++) {
       await refresh();
       result = await up();
       if (result.ok) break;
     }
+    if (!result) throw new Error("HEAL_ROUNDS is 0");
     lastDeploymentOk = result.ok;
     if (!result.ok) {
       violation(
@@ -1088,12 +1362,16 @@ async function runCampaign(options) {
    * After a successful deployment: no node that a set in the program held (at the last refresh) and
    * that was live when the deployment started is gone, unless the deployment changed that set.
    */
+  /**
+   * @param {StepResult} result
+   * @param {Set<string>} liveBefore
+   */
   function checkNothingLost(result, liveBefore) {
     const liveAfter = new Set(liveNodes().map((n) => n.record.NodeId));
     for (const [id, holders] of lastOwners) {
       if (!liveBefore.has(id) || liveAfter.has(id)) continue;
       for (const r of holders) {
-        if (resources.includes(r) && !r.pendingDelete && isDeclared(r) && !result.touched.has(r.slot)) {
+        if (resources.includes(r) && !r.pendingDelete && isDeclared(r) && !result.touched?.has(r.slot)) {
           violation("lost", `${label(r)} lost ${id} in a deployment that did not change it`, id);
         }
       }
@@ -1105,6 +1383,7 @@ async function runCampaign(options) {
   function chooseStep() {
     const slot = rng.int(0, setCount - 1);
     const spec = program[slot];
+    /** @type {[string, number][]} */
     const choices = spec
       ? [
           ["grow", 3],
@@ -1120,15 +1399,21 @@ async function runCampaign(options) {
           ["create", 4],
           ["reup", 1],
           ["refresh", 1],
-          ...(reusable().length > 0 ? [["reuse", 1]] : []),
-          ...(twinnable(slot).length > 0 ? [["twin", 1]] : []),
+          ...(reusable().length > 0 ? [/** @type {[string, number]} */ (["reuse", 1])] : []),
+          ...(twinnable(slot).length > 0 ? [/** @type {[string, number]} */ (["twin", 1])] : []),
         ];
     return { slot, op: rng.weighted(choices) };
   }
 
-  /** A new set in the empty `slot`, under `name` and `parent`, with `identity`. */
+  /**
+   * A new set in the empty `slot`, under `name` and `parent`, with `identity`.
+   * @param {number} slot
+   * @param {string} name
+   * @param {Parent} parent
+   * @param {string} identity
+   */
   function declareSet(slot, name, parent, identity) {
-    program[slot] = {
+    const spec = {
       name,
       parent,
       urn: urnOf(name, parent),
@@ -1138,18 +1423,32 @@ async function runCampaign(options) {
       machineType: rng.pick(MACHINE_TYPES),
       rev: 0,
     };
+    program[slot] = spec;
     declareName(identity, name);
     const where = parent ? ` under ${parent}` : "";
-    return `${name}${where}: ${program[slot].count} x ${program[slot].machineType}, identity ...${identity.slice(-8)}`;
+    return `${name}${where}: ${spec.count} x ${spec.machineType}, identity ...${identity.slice(-8)}`;
   }
 
-  /** Changes the program; returns what changed, and for a rename the set's state before it. */
+  /**
+   * A rename of a set in state, for {@link checkRenamed}.
+   * @typedef {{ slot: number; resource: Resource; identity: string; base: string; id: string; nodes: string[] }} Rename
+   */
+
+  /** @param {number} slot */
+  const nextGeneration = (slot) => (generation[slot] = (generation[slot] ?? 0) + 1);
+
+  /**
+   * Changes the program; returns what changed, and for a rename the set's state before it.
+   * @param {number} slot
+   * @param {string} op
+   * @returns {{ change: string; rename?: Rename }}
+   */
   function applyToProgram(slot, op) {
     const spec = program[slot];
     switch (op) {
       case "create": {
-        if (rng.next() < 0.5) generation[slot] += 1;
-        while (!urnFree(urnOf(defaultName(slot), null), slot, false)) generation[slot] += 1;
+        if (rng.next() < 0.5) nextGeneration(slot);
+        while (!urnFree(urnOf(defaultName(slot), null), slot, false)) nextGeneration(slot);
         const urn = urnOf(defaultName(slot), null);
         // A URN whose identity is still in state (its set's removal did not go through) is the
         // same resource to the engine: it gets that identity back.
@@ -1167,7 +1466,7 @@ async function runCampaign(options) {
         // is dropped (the rename went through: nothing is in state under the old URN any more).
         const old = rng.pick(reusable());
         for (const other of program) if (other) other.aliases = other.aliases.filter((a) => a !== old.urn);
-        generation[slot] += 1;
+        nextGeneration(slot);
         return {
           change: `old URN of a renamed set: ${declareSet(slot, old.name, old.parent, newIdentity(old.urn))}`,
         };
@@ -1176,16 +1475,25 @@ async function runCampaign(options) {
         // A set of the same name as another, under the other parent: another URN, another identity.
         const other = rng.pick(twinnable(slot));
         const parent = otherParent(other.parent);
-        generation[slot] += 1;
+        nextGeneration(slot);
         return {
           change: `same name as a set of another parent: ${declareSet(slot, other.name, parent, newIdentity(urnOf(other.name, parent)))}`,
         };
       }
+      case "remove":
+        program[slot] = null;
+        return { change: "removed" };
+    }
+    // The other operations change the set the slot declares (chooseStep picks them only then).
+    if (!spec) return { change: "" };
+    switch (op) {
       case "rename": {
         // A rename (or, a third of the time, a move to the other parent) with an alias to the old
         // URN: the engine keeps the set's state and identity; only its name and URN change.
         const before = liveResource(slot);
+        /** @type {{ name: string; parent: Parent }} */
         const moved = { name: spec.name, parent: otherParent(spec.parent) };
+        /** @type {{ name: string; parent: Parent }} */
         const renamed = { name: `${spec.name.replace(/-r\d+$/, "")}-r${++renameCount}`, parent: spec.parent };
         const to =
           rng.next() < 1 / 3 && urnFree(urnOf(moved.name, moved.parent), slot, true) ? moved : renamed;
@@ -1225,9 +1533,6 @@ async function runCampaign(options) {
       case "retag":
         spec.rev += 1;
         return { change: `nodeAttributes.Tags.rev ${spec.rev}` };
-      case "remove":
-        program[slot] = null;
-        return { change: "removed" };
       default:
         return { change: "" };
     }
@@ -1237,6 +1542,10 @@ async function runCampaign(options) {
    * After a step that renamed (or moved) a set that was in state: the plan kept its identity and
    * base request id and did not replace it; and when the set was left unchanged or the deployment
    * succeeded, it holds every node it held that is still live, and nothing not made under its base.
+   */
+  /**
+   * @param {StepResult} result
+   * @param {Rename} rename
    */
   function checkRenamed(result, rename) {
     const { slot, resource: r, identity, base, id, nodes } = rename;
@@ -1261,13 +1570,17 @@ async function runCampaign(options) {
       violation("renamed", `${what}: no longer in state after the rename`);
       return;
     }
-    if (r.urn !== program[slot].urn)
+    if (r.urn !== program[slot]?.urn)
       violation("renamed", `${what}: state still under ${r.urn} after a ${step.action} step`);
     const props = lastRefreshed.get(r);
     if (!props) return; // its refresh failed: reported as such
     const held = new Set(props.nodes.map((n) => n.id));
     const byId = new Map(emu.nodes().map((n) => [n.record.NodeId, n]));
-    const stillLive = (nodeId) => byId.has(nodeId) && !LEAVING.has(byId.get(nodeId).record.Status);
+    /** @param {string} nodeId */
+    const stillLive = (nodeId) => {
+      const node = byId.get(nodeId);
+      return node !== undefined && !LEAVING.has(node.record.Status);
+    };
     const dropped = nodes.filter((nodeId) => stillLive(nodeId) && !held.has(nodeId));
     if (dropped.length > 0)
       violation(
@@ -1289,9 +1602,8 @@ async function runCampaign(options) {
     for (currentStep = 1; currentStep <= steps; currentStep++) {
       const { slot, op } = chooseStep();
       const { change, rename } = applyToProgram(slot, op);
-      for (let s = 0; s < setCount; s++)
-        everAsked[s] = Math.max(everAsked[s], program[s] ? program[s].count : 0);
-      report.operations[op] += 1;
+      for (let s = 0; s < setCount; s++) everAsked[s] = Math.max(everAsked[s] ?? 0, program[s]?.count ?? 0);
+      report.operations[op] = (report.operations[op] ?? 0) + 1;
       const stepStarted = Date.now();
       trace(`step ${currentStep}: slot ${slot} ${op} ${change}`);
 
@@ -1346,7 +1658,7 @@ async function runCampaign(options) {
     const destroyed = await up();
     if (!destroyed.ok)
       violation("cleanup", `final destroy failed: ${destroyed.failures.map((f) => f.message).join("; ")}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await sleep(100);
     const left = emu.nodes().filter((n) => !foreign.has(n.record.NodeId));
     if (left.length > 0 || resources.length > 0) {
       violation(
@@ -1375,7 +1687,9 @@ async function runCampaign(options) {
   return report;
 }
 
+/** @param {Report} report */
 function formatReport(report) {
+  /** @param {Record<string, number>} record */
   const list = (record) =>
     Object.entries(record)
       .filter(([, n]) => n > 0)
@@ -1394,7 +1708,7 @@ function formatReport(report) {
     `API requests: ${report.requests.total} (create ${report.requests.create}, nodes ${report.requests.nodes}, ` +
       `terminate ${report.requests.terminate}, status ${report.requests.status}); ` +
       `longest requestIds list in state: ${report.largestRequestIds}`,
-    `invariant violations: ${report.violationCount}${report.violationCount > 0 ? ` (${list(report.violations)})` : ""}`,
+    `invariant violations: ${report.violationCount}${(report.violationCount ?? 0) > 0 ? ` (${list(report.violations)})` : ""}`,
   ];
   for (const v of report.violationDetails.slice(0, 20)) lines.push(`  step ${v.step} ${v.kind}: ${v.detail}`);
   lines.push(`duration: ${report.durationSeconds} s`);
@@ -1421,7 +1735,7 @@ if (require.main === module) {
         }
       }
       if (options.json) process.stdout.write(`${JSON.stringify(report)}\n`);
-      process.exit(report.violationCount > 0 ? 1 : 0);
+      process.exit((report.violationCount ?? 0) > 0 ? 1 : 0);
     },
     (error) => {
       process.stderr.write(`campaign crashed: ${error instanceof Error ? error.stack : String(error)}\n`);

@@ -65,7 +65,8 @@ beforeAll(async () => {
 describe(`the short campaign (seed ${SEED}, ${STEPS} steps)`, () => {
   it("injects faults of every family and makes steps fail, so the invariants are tested for real", () => {
     expect(report.steps).toBe(STEPS);
-    expect(Object.keys(report.faults).length).toBeGreaterThanOrEqual(12);
+    const faults = JSON.stringify(report.faults);
+    expect(Object.keys(report.faults).length, faults).toBeGreaterThanOrEqual(12);
     const families: Record<string, string[]> = {
       "5xx": ["http500", "http502", "http503", "http503-retry-after-seconds", "http503-retry-after-date"],
       "Retry-After": ["http503-retry-after-seconds", "http503-retry-after-date", "http429-retry-after"],
@@ -80,10 +81,10 @@ describe(`the short campaign (seed ${SEED}, ${STEPS} steps)`, () => {
     for (const [family, kinds] of Object.entries(families)) {
       expect(
         kinds.reduce((sum, kind) => sum + (report.faults[kind] ?? 0), 0),
-        family,
+        `${family}: ${faults}`,
       ).toBeGreaterThan(0);
     }
-    expect(report.operations["rename"] ?? 0).toBeGreaterThan(0);
+    expect(report.operations["rename"] ?? 0, JSON.stringify(report.operations)).toBeGreaterThan(0);
     expect(report.outcome.failed).toBeGreaterThan(0);
     expect(report.outcome.ok).toBeGreaterThan(0);
     expect(report.retries.client).toBeGreaterThan(0);

@@ -18,54 +18,104 @@
  * Exit code: 0 when every trial converged, 1 when one did not (the table says which and why), 2 for
  * a bad argument or when vitest failed without a report.
  */
+// @ts-check
 "use strict";
 
 const { spawn } = require("node:child_process");
 const { mkdtempSync, readFileSync, rmSync } = require("node:fs");
 const { tmpdir } = require("node:os");
 const path = require("node:path");
+const util = require("node:util");
+
+/** @typedef {import("../e2e/crash-safety.e2e.test").TrialRecord} TrialRecord */
 
 const REPO = path.resolve(__dirname, "../..");
 
+/**
+ * Prints a bad argument and exits with 2.
+ * @param {string} message
+ * @returns {never}
+ */
 function usage(message) {
   process.stderr.write(`crash-trials: ${message}\n`);
   process.exit(2);
 }
 
+/**
+ * @typedef {object} Options
+ * @property {number} seed
+ * @property {number} rounds
+ * @property {string} kinds
+ * @property {string} kill
+ * @property {boolean} scenarios
+ * @property {boolean} [json]
+ * @property {boolean} [verbose]
+ */
+
+const OPTIONS = /** @type {const} */ ({
+  seed: { type: "string" },
+  rounds: { type: "string" },
+  kinds: { type: "string" },
+  kill: { type: "string" },
+  scenarios: { type: "boolean" },
+  json: { type: "boolean" },
+  verbose: { type: "boolean" },
+  help: { type: "boolean", short: "h" },
+});
+
+/**
+ * The command line (see the comment at the top; `--help` prints it).
+ * @param {string[]} argv
+ * @returns {Options}
+ */
 function parseArgs(argv) {
-  const options = { seed: 1, rounds: 6, kinds: "create,grow,shrink", kill: "mixed", scenarios: false };
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    const value = () => {
-      const v = argv[++i];
-      if (v === undefined) usage(`${arg} needs a value`);
-      return v;
-    };
-    const count = (v) => {
-      const n = Number(v);
-      if (!Number.isInteger(n) || n < 0) usage(`${arg} must be a non-negative integer, got ${v}`);
-      return n;
-    };
-    if (arg === "--seed") options.seed = count(value());
-    else if (arg === "--rounds") options.rounds = count(value());
-    else if (arg === "--kinds") options.kinds = value();
-    else if (arg === "--kill") options.kill = value();
-    else if (arg === "--scenarios") options.scenarios = true;
-    else if (arg === "--json") options.json = true;
-    else if (arg === "--verbose") options.verbose = true;
-    else if (arg === "--help" || arg === "-h") {
-      process.stdout.write(
-        readFileSync(path.join(__dirname, "crash-trials.js"), "utf8").split("*/")[0] ?? "",
-      );
-      process.exit(0);
-    } else usage(`unknown argument ${arg}`);
+  /** @type {ReturnType<typeof parse>} */
+  let values;
+  try {
+    values = parse(argv);
+  } catch (error) {
+    usage(error instanceof Error ? error.message : String(error));
   }
+  if (values.help) {
+    process.stdout.write(readFileSync(path.join(__dirname, "crash-trials.js"), "utf8").split("*/")[0] ?? "");
+    process.exit(0);
+  }
+  /**
+   * @param {string} name
+   * @param {string} v
+   */
+  const count = (name, v) => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 0) usage(`--${name} must be a non-negative integer, got ${v}`);
+    return n;
+  };
+  /** @type {Options} */
+  const options = {
+    seed: values.seed === undefined ? 1 : count("seed", values.seed),
+    rounds: values.rounds === undefined ? 6 : count("rounds", values.rounds),
+    kinds: values.kinds ?? "create,grow,shrink",
+    kill: values.kill ?? "mixed",
+    scenarios: values.scenarios ?? false,
+  };
+  if (values.json) options.json = true;
+  if (values.verbose) options.verbose = true;
   if (!["mixed", "tree", "cli"].includes(options.kill)) usage("--kill must be mixed, tree or cli");
   for (const kind of options.kinds.split(","))
     if (!["create", "grow", "shrink", "replace"].includes(kind)) usage(`--kinds: unknown kind ${kind}`);
   return options;
 }
 
+/** @param {string[]} argv */
+function parse(argv) {
+  return util.parseArgs({ args: argv, options: OPTIONS, strict: true }).values;
+}
+
+/**
+ * The crash-safety test file through vitest, with the trials' settings.
+ * @param {Options} options
+ * @param {string} reportFile
+ * @returns {Promise<{ code: number | null; stdout: string }>}
+ */
 function runVitest(options, reportFile) {
   return new Promise((resolve, reject) => {
     const child = spawn(
@@ -92,6 +142,7 @@ function runVitest(options, reportFile) {
   });
 }
 
+/** @param {readonly string[]} values */
 function tally(values) {
   const counts = new Map();
   for (const v of values) counts.set(v, (counts.get(v) ?? 0) + 1);
@@ -107,6 +158,7 @@ async function main() {
   const reportFile = path.join(dir, "report.json");
   const began = Date.now();
   const { code, stdout } = await runVitest(options, reportFile);
+  /** @type {{ seed: number; rounds: number; kinds: string[]; kill: string; trials: TrialRecord[] }} */
   let report;
   try {
     report = JSON.parse(readFileSync(reportFile, "utf8"));
@@ -119,7 +171,8 @@ async function main() {
   const trials = report.trials;
   const failed = trials.filter((t) => t.violations.length > 0);
   const killed = trials.filter((t) => t.killAtMs !== null);
-  const phase = (t) => t.phase.replace(/ \(.*\)$/, "").replace(/ \d+ Ready.*$/, "");
+  const phase = (/** @type {TrialRecord} */ t) =>
+    t.phase.replace(/ \(.*\)$/, "").replace(/ \d+ Ready.*$/, "");
   const summary = {
     seed: report.seed,
     rounds: report.rounds,

@@ -8,7 +8,9 @@ const path = require("node:path");
 const pulumi = require("@pulumi/pulumi");
 
 const dist = path.resolve(__dirname, "../../dist");
+/** @type {typeof import("../../emulator")} */
 const { startEmulator } = require(path.join(dist, "emulator/index.js"));
+/** @type {typeof import("../../provider/resource/provider-shim")} */
 const { nodeSetProviderShim } = require(path.join(dist, "provider/resource/provider-shim.js"));
 
 async function main() {
@@ -23,6 +25,7 @@ async function main() {
     timing: { acquiringMs: 0, preparingMs: 0, terminatingMs: 0 },
   });
   try {
+    /** @type {Record<string, string>} */
     const config = {
       "cyclecloud:url": emu.url,
       "cyclecloud:username": emu.username,
@@ -41,7 +44,7 @@ async function main() {
         machineType: "Standard_Fs32_v2",
       },
     );
-    const used = checked.failures.length === 0 && emu.counters().status === 1;
+    const used = (checked.failures ?? []).length === 0 && emu.counters().status === 1;
     const serialized = await pulumi.runtime.serializeFunction(() => nodeSetProviderShim, {
       allowSecrets: true,
     });
