@@ -5,6 +5,7 @@
 import type { ClusterStatus } from "../provider/schemas";
 import { badRequest, notFound } from "./api-error";
 import { clusterStatus } from "./api-handlers";
+import { regionalQuota } from "./config";
 import type { ProvisioningFailure } from "./node-lifecycle";
 import type { EmulatorTiming, LiveNode, NodeStore } from "./node-store";
 import { adminViews } from "./wire-records";
@@ -153,18 +154,86 @@ export function setCapacity(store: NodeStore, change: CapacityChange): ClusterSt
   assign(bucket, change, [...LEVEL_LIMITS, ...BUCKET_LIMITS]);
   if (change.valid !== undefined) {
     bucket.valid = change.valid;
-    bucket.invalidReason = change.valid ? undefined : (change.invalidReason ?? "NotActivated");
+    bucket.invalidReason = change.valid ? "" : (change.invalidReason ?? "NotActivated");
   } else if (change.invalidReason !== undefined) {
     bucket.invalidReason = change.invalidReason;
   }
   return clusterStatus(store, cluster.name, false);
 }
 
-/** Every node of every cluster, with the request and operation that created it. */
+/** A change of a family or regional quota made through the admin surface. */
+export interface QuotaChange {
+  readonly cluster: string;
+  readonly family?: string | undefined;
+  readonly region?: string | undefined;
+  readonly coreCount?: number | undefined;
+  readonly consumedCoreCount?: number | undefined;
+  readonly spotCoreCount?: number | undefined;
+  readonly spotConsumedCoreCount?: number | undefined;
+}
+
+/**
+ * Changes a family's quota (the family must be in the config: buckets name their family there) or
+ * a region's (a region without quota starts from the defaults); answers the cluster status.
+ */
+export function setQuota(store: NodeStore, change: QuotaChange): ClusterStatus {
+  const cluster = store.cluster(change.cluster);
+  const { family, region } = change;
+  if ((family === undefined) === (region === undefined)) {
+    throw badRequest("give exactly one of `family` and `region`");
+  }
+  if (family !== undefined) {
+    if (change.spotCoreCount !== undefined || change.spotConsumedCoreCount !== undefined) {
+      throw badRequest("`spotCoreCount` and `spotConsumedCoreCount` are regional quotas: give `region`");
+    }
+    const current = Object.hasOwn(cluster.quotas.families, family)
+      ? cluster.quotas.families[family]
+      : undefined;
+    if (current === undefined) {
+      throw notFound(
+        `Family ${family} has no quota in cluster ${cluster.name}: families come from the config`,
+      );
+    }
+    cluster.quotas.families[family] = {
+      coreCount: change.coreCount ?? current.coreCount,
+      consumedCoreCount: change.consumedCoreCount ?? current.consumedCoreCount,
+    };
+  } else if (region !== undefined) {
+    const current = regionalQuota(cluster.quotas, region);
+    cluster.quotas.regions[region] = {
+      coreCount: change.coreCount ?? current.coreCount,
+      consumedCoreCount: change.consumedCoreCount ?? current.consumedCoreCount,
+      spotCoreCount: change.spotCoreCount ?? current.spotCoreCount,
+      spotConsumedCoreCount: change.spotConsumedCoreCount ?? current.spotConsumedCoreCount,
+    };
+  }
+  return clusterStatus(store, cluster.name, false);
+}
+
+/**
+ * Every node made through the API (nodearray nodes) of every cluster, with the request and
+ * operation that created it. Head nodes (in no nodearray) are left out, so a test counts what it
+ * created; {@link standaloneNodes} lists them.
+ */
 export function allNodes(store: NodeStore): AdminNodeView[] {
   const now = store.clock.now();
   return adminViews(
-    store.live(now).map((entry) => entry.node),
+    store
+      .live(now)
+      .map((entry) => entry.node)
+      .filter((node) => !node.standalone),
+    now,
+  );
+}
+
+/** The head nodes (nodes in no nodearray) of every cluster. */
+export function standaloneNodes(store: NodeStore): AdminNodeView[] {
+  const now = store.clock.now();
+  return adminViews(
+    store
+      .live(now)
+      .map((entry) => entry.node)
+      .filter((node) => node.standalone),
     now,
   );
 }

@@ -1,5 +1,14 @@
 import { z } from "zod";
-import { allNodes, failNextNodes, failNodes, removeNodes, setCapacity, setTiming } from "./admin-actions";
+import {
+  allNodes,
+  failNextNodes,
+  failNodes,
+  removeNodes,
+  setCapacity,
+  setQuota,
+  setTiming,
+  standaloneNodes,
+} from "./admin-actions";
 import { AdminError } from "./api-error";
 import { FaultInputSchema } from "./fault-queue";
 import type { FaultQueue, FaultRoute } from "./fault-queue";
@@ -83,6 +92,16 @@ const CapacityChangeSchema = z.strictObject({
   invalidReason: z.string().min(1).optional(),
 });
 
+const QuotaChangeSchema = z.strictObject({
+  cluster: z.string().min(1),
+  family: z.string().min(1).optional(),
+  region: z.string().min(1).optional(),
+  coreCount: count.optional(),
+  consumedCoreCount: count.optional(),
+  spotCoreCount: count.optional(),
+  spotConsumedCoreCount: count.optional(),
+});
+
 const DEFAULT_FAILURE_MESSAGES = {
   acquiring: "VM allocation failed (injected by the emulator)",
   preparing: "Node software configuration failed (injected by the emulator)",
@@ -160,6 +179,9 @@ const ROUTES: Record<string, Partial<Record<"GET" | "POST" | "DELETE", Handler>>
   "/capacity": {
     POST: (target, text) => json(200, setCapacity(target.store, body(text, CapacityChangeSchema))),
   },
+  "/quotas": {
+    POST: (target, text) => json(200, setQuota(target.store, body(text, QuotaChangeSchema))),
+  },
   "/counters": {
     GET: (target) => json(200, target.counters()),
     DELETE: (target) => {
@@ -168,6 +190,7 @@ const ROUTES: Record<string, Partial<Record<"GET" | "POST" | "DELETE", Handler>>
     },
   },
   "/nodes": { GET: (target) => json(200, { nodes: allNodes(target.store) }) },
+  "/standalone-nodes": { GET: (target) => json(200, { nodes: standaloneNodes(target.store) }) },
   "/requests": { GET: (target) => json(200, { requests: target.requests() }) },
 };
 

@@ -6,14 +6,19 @@ import type { OutgoingHttpHeaders } from "node:http";
 import type { ErrorBody } from "../provider/schemas";
 import type { EmulatorResponse } from "./http-io";
 
-/** The `Exception` names the emulator answers with (CycleCloud's Java exception classes). */
+/**
+ * The `Exception` names the emulator answers with (CycleCloud's Java exception classes). Only
+ * `InvalidAttributeException` is attested in a real server's answer; the others keep their simple
+ * names under the same package, `com.cyclecomputing.cloud.exceptions`.
+ */
+const PACKAGE = "com.cyclecomputing.cloud.exceptions";
 export const EXCEPTIONS = {
-  invalidAttribute: "com.cyclecomputing.cloud.InvalidAttributeException",
-  duplicateRequest: "com.cyclecomputing.cloud.DuplicateRequestException",
-  invalidRequest: "com.cyclecomputing.cloud.InvalidRequestException",
-  notFound: "com.cyclecomputing.cloud.NotFoundException",
-  notAuthenticated: "com.cyclecomputing.cloud.AuthenticationException",
-  methodNotAllowed: "com.cyclecomputing.cloud.MethodNotAllowedException",
+  invalidAttribute: `${PACKAGE}.InvalidAttributeException`,
+  duplicateRequest: `${PACKAGE}.DuplicateRequestException`,
+  invalidRequest: `${PACKAGE}.InvalidRequestException`,
+  notFound: `${PACKAGE}.NotFoundException`,
+  notAuthenticated: `${PACKAGE}.AuthenticationException`,
+  methodNotAllowed: `${PACKAGE}.MethodNotAllowedException`,
   injected: "com.cyclecomputing.emulator.InjectedFaultException",
   internal: "java.lang.RuntimeException",
 } as const;
@@ -63,12 +68,19 @@ export function invalidAttribute(message: string): EmulatorApiError {
   return new EmulatorApiError(409, EXCEPTIONS.invalidAttribute, message);
 }
 
+/** Where a real server's `Detail` sends the reader. */
+export const SERVER_LOG = "/opt/cycle_server/logs/cycle_server.log";
+
 /**
- * CycleCloud's JSON error body. `Detail` carries a request tag (`request-7`) the way real servers
- * do, so clients can show it.
+ * CycleCloud's JSON error body. `Detail` points at the server log with the request tag
+ * (`request-7`), worded as real servers word it.
  */
 export function errorBody(exception: string, message: string, requestTag: string): ErrorBody {
-  return { Exception: exception, Message: message, Detail: `${exception}: ${message} (${requestTag})` };
+  return {
+    Exception: exception,
+    Message: message,
+    Detail: `Please see ${SERVER_LOG} for lines tagged with ${requestTag} for details.`,
+  };
 }
 
 /** Which surface an error is answered on. */

@@ -3,6 +3,7 @@
  * mutates its inputs or does I/O): every limit is turned into "how many more nodes of this size
  * fit", and the smallest one binds.
  */
+import { regionalQuota } from "./config";
 import type { NodeObservation } from "./node-lifecycle";
 import type { BucketState, ClusterState, LiveNode, NodearrayState, NodeState } from "./node-store";
 
@@ -63,14 +64,19 @@ export interface Accounting {
 /** What create and start check: every VM that exists, terminating ones included. */
 export const REAL: Accounting = {
   limits: (seen) => seen.holdsCapacity,
-  quota: (seen) => !seen.gone,
+  quota: (seen) => !seen.gone && seen.status !== "Off",
 };
 
 /** What `availableCount` reports: terminating nodes are already treated as gone (CycleCloud's quirk). */
 export const OPTIMISTIC: Accounting = {
   limits: (seen) => seen.reducesAvailability,
-  quota: (seen) => !seen.gone && seen.status !== "Terminating",
+  quota: (seen) => !seen.gone && seen.status !== "Off" && seen.status !== "Terminating",
 };
+
+/** A nodearray node of `cluster` (head nodes count against quotas only, not the cluster's limits). */
+function inCluster(cluster: ClusterState): (node: NodeState) => boolean {
+  return (node) => node.cluster === cluster && !node.standalone;
+}
 
 /** Nodes and cores of the live nodes that match `where` and are counted by `counts`. */
 export function tally(
@@ -97,7 +103,7 @@ export function clusterRemaining(
   live: readonly LiveNode[],
   cluster: ClusterState,
 ): { maxCount: number; maxCoreCount: number } {
-  const use = tally(live, (node) => node.cluster === cluster, OPTIMISTIC.limits);
+  const use = tally(live, inCluster(cluster), OPTIMISTIC.limits);
   return {
     maxCount: Math.max(0, cluster.maxCount - use.count),
     maxCoreCount: Math.max(0, cluster.maxCoreCount - use.cores),
@@ -126,7 +132,7 @@ export function limitsAt(
   const inBucket = (node: NodeState): boolean => node.bucket === bucket;
   const bucketUse = tally(live, inBucket, accounting.limits);
   const nodearrayUse = tally(live, (node) => node.nodearray === nodearray, accounting.limits);
-  const clusterUse = tally(live, (node) => node.cluster === cluster, accounting.limits);
+  const clusterUse = tally(live, inCluster(cluster), accounting.limits);
   const scope = `nodearray ${nodearray.name} bucket ${bucket.machineType}`;
   const limits = [
     countLimit(`${scope} maxCount of ${String(bucket.maxCount)} reached`, bucket.maxCount, bucketUse.count),
@@ -160,20 +166,7 @@ export function limitsAt(
     ),
   ];
   if (withQuota) {
-    const quotaUse = tally(live, inBucket, accounting.quota);
-    limits.push(
-      countLimit(
-        `${bucket.machineType} quotaCount of ${String(bucket.quotaCount)} reached`,
-        bucket.quotaCount,
-        quotaUse.count,
-      ),
-      coreLimit(
-        `${bucket.machineType} quotaCoreCount of ${String(bucket.quotaCoreCount)} reached`,
-        bucket.quotaCoreCount,
-        bucket.consumedCoreCount + quotaUse.cores,
-        vcpu,
-      ),
-    );
+    limits.push(...quotaLimits(live, { cluster, nodearray, bucket }, accounting));
   }
   if (placementGroup !== undefined) {
     const groupUse = tally(
@@ -235,4 +228,162 @@ export function chooseBucket(
     }
   }
   return best === undefined ? undefined : { bucket: best.bucket, count: best.count };
+}
+
+/** A bucket with its nodearray and cluster. */
+export interface BucketAt {
+  readonly cluster: ClusterState;
+  readonly nodearray: NodearrayState;
+  readonly bucket: BucketState;
+}
+
+/**
+ * The quota fields of a bucket as the status reports them. A regular bucket: its family's quota
+ * (the configured family, or the bucket alone with its own `quotaCount`/`quotaCoreCount`), its
+ * region's quota, and the combined quota (`quotaCoreCount`: what the family may run, cut to what
+ * the region still leaves; `consumedCoreCount` the family's use). A spot bucket (Interruptible
+ * nodearray): family fields 0, the regional fields carry the region's spot quota, and so does the
+ * combined quota (as scalelib's `_SpotLimit` describes real servers).
+ */
+export interface QuotaView {
+  readonly quotaCount: number;
+  readonly quotaCoreCount: number;
+  readonly consumedCoreCount: number;
+  readonly familyQuotaCount: number;
+  readonly familyQuotaCoreCount: number;
+  readonly familyConsumedCoreCount: number;
+  readonly regionalQuotaCount: number;
+  readonly regionalQuotaCoreCount: number;
+  readonly regionalConsumedCoreCount: number;
+}
+
+/** Cores the cluster's live nodes of `region` (spot or regular) use, plus what is used outside. */
+function regionUse(
+  live: readonly LiveNode[],
+  cluster: ClusterState,
+  region: string,
+  spot: boolean,
+  counts: (seen: NodeObservation) => boolean,
+): { quota: number; consumed: number } {
+  const configured = regionalQuota(cluster.quotas, region);
+  const used = tally(
+    live,
+    (node) => node.cluster === cluster && node.nodearray.region === region && node.nodearray.spot === spot,
+    counts,
+  ).cores;
+  return spot
+    ? { quota: configured.spotCoreCount, consumed: configured.spotConsumedCoreCount + used }
+    : { quota: configured.coreCount, consumed: configured.consumedCoreCount + used };
+}
+
+/** Cores of `bucket`'s family: its quota and what is consumed (by the cluster and outside it). */
+function familyUse(
+  live: readonly LiveNode[],
+  cluster: ClusterState,
+  bucket: BucketState,
+  counts: (seen: NodeObservation) => boolean,
+): { quota: number; consumed: number } {
+  const family = bucket.family;
+  const configured = family === undefined ? undefined : cluster.quotas.families[family];
+  if (family === undefined || configured === undefined) {
+    const used = tally(live, (node) => node.bucket === bucket, counts).cores;
+    return { quota: bucket.quotaCoreCount, consumed: bucket.consumedCoreCount + used };
+  }
+  const used = tally(
+    live,
+    (node) => node.cluster === cluster && !node.nodearray.spot && node.bucket.family === family,
+    counts,
+  ).cores;
+  return { quota: configured.coreCount, consumed: configured.consumedCoreCount + used };
+}
+
+/** The quota fields of the status for `bucket`, as seen by `accounting`. */
+export function quotaView(live: readonly LiveNode[], at: BucketAt, accounting: Accounting): QuotaView {
+  const { cluster, nodearray, bucket } = at;
+  const vcpu = bucket.vcpuCount;
+  const region = regionUse(live, cluster, nodearray.region, nodearray.spot, accounting.quota);
+  const regional = {
+    regionalQuotaCount: Math.floor(region.quota / vcpu),
+    regionalQuotaCoreCount: region.quota,
+    regionalConsumedCoreCount: region.consumed,
+  };
+  if (nodearray.spot) {
+    return {
+      quotaCount: regional.regionalQuotaCount,
+      quotaCoreCount: region.quota,
+      consumedCoreCount: region.consumed,
+      familyQuotaCount: 0,
+      familyQuotaCoreCount: 0,
+      familyConsumedCoreCount: 0,
+      ...regional,
+    };
+  }
+  const family = familyUse(live, cluster, bucket, accounting.quota);
+  const ownFamily = bucket.family === undefined;
+  const quotaCoreCount = Math.min(
+    family.quota,
+    family.consumed + Math.max(0, region.quota - region.consumed),
+  );
+  return {
+    quotaCount: ownFamily ? bucket.quotaCount : Math.floor(quotaCoreCount / vcpu),
+    quotaCoreCount,
+    consumedCoreCount: family.consumed,
+    familyQuotaCount: ownFamily ? bucket.quotaCount : Math.floor(family.quota / vcpu),
+    familyQuotaCoreCount: family.quota,
+    familyConsumedCoreCount: family.consumed,
+    ...regional,
+  };
+}
+
+/** The quota limits a new node of `bucket` is subject to: family (or the bucket's own) and region, or spot. */
+export function quotaLimits(live: readonly LiveNode[], at: BucketAt, accounting: Accounting): Limit[] {
+  const { cluster, nodearray, bucket } = at;
+  const vcpu = bucket.vcpuCount;
+  const region = regionUse(live, cluster, nodearray.region, nodearray.spot, accounting.quota);
+  if (nodearray.spot) {
+    return [
+      coreLimit(
+        `region ${nodearray.region} spot quota of ${String(region.quota)} cores reached`,
+        region.quota,
+        region.consumed,
+        vcpu,
+      ),
+    ];
+  }
+  const limits: Limit[] = [];
+  const family = familyUse(live, cluster, bucket, accounting.quota);
+  if (bucket.family === undefined) {
+    const quotaUse = tally(live, (node) => node.bucket === bucket, accounting.quota);
+    limits.push(
+      countLimit(
+        `${bucket.machineType} quotaCount of ${String(bucket.quotaCount)} reached`,
+        bucket.quotaCount,
+        quotaUse.count,
+      ),
+      coreLimit(
+        `${bucket.machineType} quotaCoreCount of ${String(bucket.quotaCoreCount)} reached`,
+        family.quota,
+        family.consumed,
+        vcpu,
+      ),
+    );
+  } else {
+    limits.push(
+      coreLimit(
+        `family ${bucket.family} quota of ${String(family.quota)} cores reached`,
+        family.quota,
+        family.consumed,
+        vcpu,
+      ),
+    );
+  }
+  limits.push(
+    coreLimit(
+      `region ${nodearray.region} quota of ${String(region.quota)} cores reached`,
+      region.quota,
+      region.consumed,
+      vcpu,
+    ),
+  );
+  return limits;
 }

@@ -4,13 +4,14 @@ import {
   NodeManagementRequestSchema,
 } from "../provider/schemas";
 import type { NodeManagementAction } from "../provider/schemas";
-import { badRequest } from "./api-error";
+import { badRequest, EmulatorApiError } from "./api-error";
 import { clusterStatus, findOperations, getOperation, listNodes } from "./api-handlers";
 import type { FaultRoute } from "./fault-queue";
 import { json, parseBody } from "./http-io";
 import type { EmulatorResponse } from "./http-io";
 import { createNodes, scale } from "./node-creation";
 import type { AddOptions } from "./node-creation";
+import { retryFailedNodes, terminateNode } from "./legacy-actions";
 import { manageNodes } from "./node-management";
 import type { NodeStore } from "./node-store";
 
@@ -72,6 +73,23 @@ function countParam(query: URLSearchParams, name: string): number | undefined {
   return Number(value);
 }
 
+/**
+ * The 8.x reference lists one error for create, scale and the management actions: 409 "Invalid
+ * input" (400 only for the GET routes). So on those routes a request the emulator cannot read
+ * (bad JSON, a body or query that does not match the wire format, an unsupported filter) is a 409,
+ * with the same exception and message it would get as a 400 elsewhere.
+ */
+function asInvalidInput(run: () => EmulatorResponse): EmulatorResponse {
+  try {
+    return run();
+  } catch (error) {
+    if (error instanceof EmulatorApiError && error.status === 400) {
+      throw new EmulatorApiError(409, error.exception, error.message, error.headers);
+    }
+    throw error;
+  }
+}
+
 /** 202 with the `Location` of the operation, as every CycleCloud POST answers. */
 function accepted(body: { operationId: string }): EmulatorResponse {
   return json(202, body, { Location: `/operations/${body.operationId}` });
@@ -93,6 +111,9 @@ function route(
  * ones, so a trailing slash does not matter).
  */
 export function matchApiRoute(store: NodeStore, method: string, segments: readonly string[]): ApiMatch {
+  if (segments[0] === "cloud") {
+    return matchLegacyRoute(store, method, segments);
+  }
   const [first, cluster, second, third, ...rest] = segments;
   if (first === "operations" && third === undefined) {
     const operationId = cluster;
@@ -132,40 +153,63 @@ export function matchApiRoute(store: NodeStore, method: string, segments: readon
   }
   if (second === "nodes" && third === "create") {
     return route(method, "POST", "create", ({ body, addOptions }) =>
-      accepted(
-        createNodes(
-          store,
-          cluster,
-          parseBody(body, NodeCreationRequestSchema, "NodeCreationRequest"),
-          addOptions,
+      asInvalidInput(() =>
+        accepted(
+          createNodes(
+            store,
+            cluster,
+            parseBody(body, NodeCreationRequestSchema, "NodeCreationRequest"),
+            addOptions,
+          ),
         ),
       ),
     );
   }
   if (second === "nodes" && third !== undefined && isManagementAction(third)) {
     return route(method, "POST", third, ({ body }) =>
-      accepted(
-        manageNodes(
-          store,
-          cluster,
-          third,
-          parseBody(body, NodeManagementRequestSchema, "NodeManagementRequest"),
+      asInvalidInput(() =>
+        accepted(
+          manageNodes(
+            store,
+            cluster,
+            third,
+            parseBody(body, NodeManagementRequestSchema, "NodeManagementRequest"),
+          ),
         ),
       ),
     );
   }
   if (second === "scale" && third !== undefined) {
-    return route(method, "POST", "scale", ({ query, addOptions }) => {
-      const totalNodeCount = countParam(query, "totalNodeCount");
-      const totalCoreCount = countParam(query, "totalCoreCount");
-      if (totalNodeCount !== undefined && totalCoreCount === undefined) {
-        return accepted(scale(store, cluster, third, { totalNodeCount }, addOptions));
-      }
-      if (totalCoreCount !== undefined && totalNodeCount === undefined) {
-        return accepted(scale(store, cluster, third, { totalCoreCount }, addOptions));
-      }
-      throw badRequest("Give exactly one of the query parameters totalNodeCount and totalCoreCount");
-    });
+    return route(method, "POST", "scale", ({ query, addOptions }) =>
+      asInvalidInput(() => {
+        const totalNodeCount = countParam(query, "totalNodeCount");
+        const totalCoreCount = countParam(query, "totalCoreCount");
+        if (totalNodeCount !== undefined && totalCoreCount === undefined) {
+          return accepted(scale(store, cluster, third, { totalNodeCount }, addOptions));
+        }
+        if (totalCoreCount !== undefined && totalNodeCount === undefined) {
+          return accepted(scale(store, cluster, third, { totalCoreCount }, addOptions));
+        }
+        throw badRequest("Give exactly one of the query parameters totalNodeCount and totalCoreCount");
+      }),
+    );
+  }
+  return { kind: "not-found" };
+}
+
+/** The legacy `/cloud/actions/{terminate_node|retry}/{cluster}` routes (see legacy-actions.ts). */
+function matchLegacyRoute(store: NodeStore, method: string, segments: readonly string[]): ApiMatch {
+  const [, actions, action, cluster, ...rest] = segments;
+  if (actions !== "actions" || cluster === undefined || rest.length > 0) {
+    return { kind: "not-found" };
+  }
+  if (action === "terminate_node") {
+    return route(method, "POST", "terminate_node", ({ query, body }) =>
+      json(200, terminateNode(store, cluster, query, body)),
+    );
+  }
+  if (action === "retry") {
+    return route(method, "POST", "retry", () => json(200, retryFailedNodes(store, cluster)));
   }
   return { kind: "not-found" };
 }

@@ -15,6 +15,8 @@ export const NodeAttributesSchema = z.looseObject({
   Configuration: z.record(z.string(), z.unknown()).optional(),
   Tags: z.record(z.string(), z.string()).optional(),
   ShutdownPolicy: z.enum(["Terminate", "Deallocate"]).optional(),
+  /** true: terminating the node keeps its record (Status `Off`); only `remove` deletes it. */
+  Fixed: z.boolean().optional(),
 });
 export type NodeAttributes = z.infer<typeof NodeAttributesSchema>;
 
@@ -29,12 +31,20 @@ export const BucketConfigSchema = z.strictObject({
   memory: z.number().positive(),
   /** @default false */
   infiniband: z.boolean().optional(),
+  /** Physical cores. @default vcpuCount */
   pcpuCount: z.number().int().positive().optional(),
+  /** @default 0 */
   gpuCount: z.number().int().nonnegative().optional(),
   /** Most nodes this bucket may have. */
   maxCount: count,
   /** @default maxCount * vcpuCount */
   maxCoreCount: count.optional(),
+  /**
+   * The VM family whose quota this bucket shares with every bucket (and head node) naming the same
+   * family: a key of the cluster's `quotas.families`. Without it the bucket is a family of its
+   * own, with the quota below.
+   */
+  family: z.string().min(1).optional(),
   /** Subscription quota in nodes of this size. @default maxCount */
   quotaCount: count.optional(),
   /** Subscription quota in cores. @default quotaCount * vcpuCount */
@@ -47,7 +57,7 @@ export const BucketConfigSchema = z.strictObject({
   maxPlacementGroupCoreSize: count.optional(),
   /** false: the bucket cannot be used for new nodes. @default true */
   valid: z.boolean().optional(),
-  /** @default "NotActivated" when `valid` is false */
+  /** Sent only for an invalid bucket (a valid one sends ""). @default "NotActivated" when `valid` is false */
   invalidReason: z.string().min(1).optional(),
 });
 export type BucketConfig = z.infer<typeof BucketConfigSchema>;
@@ -64,6 +74,50 @@ export const NodearrayConfigSchema = z.strictObject({
 });
 export type NodearrayConfig = z.infer<typeof NodearrayConfigSchema>;
 
+/** The quota of one VM family (shared by every bucket naming it). */
+export const FamilyQuotaConfigSchema = z.strictObject({
+  /** Cores of the family the subscription may run in the region. */
+  coreCount: count,
+  /** Cores of the family used outside this cluster (other clusters of the subscription). @default 0 */
+  consumedCoreCount: count.optional(),
+});
+
+/** The quotas of one region: regular VMs and spot (`Interruptible`) VMs. */
+export const RegionalQuotaConfigSchema = z.strictObject({
+  /** Cores of regular VMs the subscription may run in the region. @default 100000 */
+  coreCount: count.optional(),
+  /** Regular cores used outside this cluster. @default 0 */
+  consumedCoreCount: count.optional(),
+  /** Cores of spot VMs (a separate quota). @default 100000 */
+  spotCoreCount: count.optional(),
+  /** Spot cores used outside this cluster. @default 0 */
+  spotConsumedCoreCount: count.optional(),
+});
+
+/** Quotas above the bucket: per VM family and per region. */
+export const QuotasConfigSchema = z.strictObject({
+  families: z.record(z.string().min(1), FamilyQuotaConfigSchema).optional(),
+  regions: z.record(z.string().min(1), RegionalQuotaConfigSchema).optional(),
+});
+
+/**
+ * A node of the cluster template that is in no nodearray (`[[node scheduler]]`): it exists from
+ * the start (Status `Started`), is `Fixed` unless told otherwise, and is listed by
+ * `GET .../nodes` but not in the status's `nodes` or any bucket.
+ */
+export const StandaloneNodeConfigSchema = z.strictObject({
+  name: z.string().min(1),
+  machineType: z.string().min(1),
+  vcpuCount: z.number().int().positive(),
+  memory: z.number().positive(),
+  /** @default "westus2" */
+  region: z.string().min(1).optional(),
+  /** A key of `quotas.families` its cores count against. @default none */
+  family: z.string().min(1).optional(),
+  /** Extra keys of the node record. `Fixed` defaults to true. */
+  attributes: NodeAttributesSchema.optional(),
+});
+
 export const ClusterConfigSchema = z.strictObject({
   name: z.string().min(1),
   /** @default "Started" */
@@ -72,6 +126,10 @@ export const ClusterConfigSchema = z.strictObject({
   targetState: z.string().min(1).optional(),
   maxCount: count,
   maxCoreCount: count,
+  /** Family and regional quotas of the subscription, as this cluster sees them. */
+  quotas: QuotasConfigSchema.optional(),
+  /** Nodes in no nodearray (head nodes). */
+  nodes: z.array(StandaloneNodeConfigSchema).optional(),
   nodearrays: z.array(NodearrayConfigSchema),
 });
 export type ClusterConfig = z.infer<typeof ClusterConfigSchema>;
@@ -100,12 +158,54 @@ export const EmulatorConfigSchema = z
         ["clusters", c, "nodearrays"],
         "nodearray name",
       );
+      const templates = new Set(cluster.nodearrays.map((nodearray) => nodearray.name));
+      (cluster.nodes ?? []).forEach((node, i) => {
+        if (templates.has(node.name)) {
+          ctx.addIssue({
+            code: "custom",
+            path: ["clusters", c, "nodes", i, "name"],
+            message: `duplicate node or nodearray name "${node.name}"`,
+          });
+        }
+        templates.add(node.name);
+      });
+      const families = cluster.quotas?.families ?? {};
+      const checkFamily = (family: string | undefined, path: PropertyKey[]): void => {
+        if (family !== undefined && !Object.hasOwn(families, family)) {
+          ctx.addIssue({
+            code: "custom",
+            path,
+            message: `family "${family}" has no quota: add it to clusters[${String(c)}].quotas.families`,
+          });
+        }
+      };
+      (cluster.nodes ?? []).forEach((node, i) => {
+        checkFamily(node.family, ["clusters", c, "nodes", i, "family"]);
+      });
       cluster.nodearrays.forEach((nodearray, n) => {
         duplicate(
           nodearray.buckets.map((bucket) => bucket.machineType),
           ["clusters", c, "nodearrays", n, "buckets"],
           "machineType",
         );
+        const spot = nodearray.attributes?.Interruptible === true;
+        nodearray.buckets.forEach((bucket, b) => {
+          const path = ["clusters", c, "nodearrays", n, "buckets", b];
+          checkFamily(bucket.family, [...path, "family"]);
+          const own = (["quotaCount", "quotaCoreCount", "consumedCoreCount"] as const).filter(
+            (field) => bucket[field] !== undefined,
+          );
+          if (own.length > 0 && (bucket.family !== undefined || spot)) {
+            ctx.addIssue({
+              code: "custom",
+              path: [...path, own[0] ?? "quotaCount"],
+              message: spot
+                ? `a bucket of an Interruptible (spot) nodearray uses the regional spot quota ` +
+                  `(quotas.regions.<region>.spotCoreCount), not ${own.join(", ")}`
+                : `a bucket of family "${String(bucket.family)}" uses quotas.families.${String(bucket.family)}, not ${own.join(", ")}`,
+            });
+          }
+        });
       });
     });
   });
@@ -118,8 +218,8 @@ export interface BucketDefinition {
   readonly vcpuCount: number;
   readonly memory: number;
   readonly infiniband: boolean;
-  readonly pcpuCount: number | undefined;
-  readonly gpuCount: number | undefined;
+  readonly pcpuCount: number;
+  readonly gpuCount: number;
   readonly maxCount: number;
   readonly maxCoreCount: number;
   readonly quotaCount: number;
@@ -127,8 +227,11 @@ export interface BucketDefinition {
   readonly consumedCoreCount: number;
   readonly maxPlacementGroupSize: number;
   readonly maxPlacementGroupCoreSize: number;
+  /** A key of the cluster's quota families; undefined: the bucket is a family of its own. */
+  readonly family: string | undefined;
   readonly valid: boolean;
-  readonly invalidReason: string | undefined;
+  /** "" for a valid bucket (the reference requires the field; it is meaningful only when invalid). */
+  readonly invalidReason: string;
 }
 
 export interface NodearrayDefinition {
@@ -136,8 +239,53 @@ export interface NodearrayDefinition {
   readonly maxCount: number;
   readonly maxCoreCount: number;
   readonly region: string;
+  /** `Interruptible: true` in its attributes: spot VMs, charged to the regional spot quota. */
+  readonly spot: boolean;
   readonly attributes: Readonly<Record<string, unknown>>;
   readonly buckets: readonly BucketDefinition[];
+}
+
+export interface FamilyQuota {
+  readonly coreCount: number;
+  readonly consumedCoreCount: number;
+}
+
+export interface RegionalQuota {
+  readonly coreCount: number;
+  readonly consumedCoreCount: number;
+  readonly spotCoreCount: number;
+  readonly spotConsumedCoreCount: number;
+}
+
+/** A region's quota when the config gives none (large enough never to bind by accident). */
+export const DEFAULT_REGIONAL_QUOTA: RegionalQuota = Object.freeze({
+  coreCount: 100_000,
+  consumedCoreCount: 0,
+  spotCoreCount: 100_000,
+  spotConsumedCoreCount: 0,
+});
+
+export interface QuotaDefinitions {
+  readonly families: Readonly<Record<string, FamilyQuota>>;
+  readonly regions: Readonly<Record<string, RegionalQuota>>;
+}
+
+/** The quota of `region`, with defaults for what the config leaves out. */
+export function regionalQuota(quotas: QuotaDefinitions, region: string): RegionalQuota {
+  return Object.hasOwn(quotas.regions, region)
+    ? (quotas.regions[region] ?? DEFAULT_REGIONAL_QUOTA)
+    : DEFAULT_REGIONAL_QUOTA;
+}
+
+export interface StandaloneNodeDefinition {
+  readonly name: string;
+  readonly machineType: string;
+  readonly vcpuCount: number;
+  readonly memory: number;
+  readonly region: string;
+  readonly family: string | undefined;
+  /** With `Fixed` (default true). */
+  readonly attributes: Readonly<Record<string, unknown>>;
 }
 
 export interface ClusterDefinition {
@@ -146,12 +294,15 @@ export interface ClusterDefinition {
   readonly targetState: string;
   readonly maxCount: number;
   readonly maxCoreCount: number;
+  readonly quotas: QuotaDefinitions;
+  readonly standaloneNodes: readonly StandaloneNodeDefinition[];
   readonly nodearrays: readonly NodearrayDefinition[];
 }
 
 /**
  * The seed document's cluster: `hpc` with nodearray `ondemand` and the buckets `Standard_Fs32_v2`
- * and `Standard_Hc44rs`, with the exact numbers of the seed's status example.
+ * and `Standard_Hc44rs`, with the exact numbers of the seed's status example, and a head node
+ * `scheduler` (in no nodearray, `Fixed`) as real clusters have.
  */
 export const DEFAULT_EMULATOR_CONFIG: EmulatorConfig = {
   clusters: [
@@ -161,6 +312,16 @@ export const DEFAULT_EMULATOR_CONFIG: EmulatorConfig = {
       targetState: "Started",
       maxCount: 100,
       maxCoreCount: 10000,
+      nodes: [
+        {
+          name: "scheduler",
+          machineType: "Standard_D4s_v3",
+          vcpuCount: 4,
+          memory: 16,
+          region: "westus2",
+          attributes: { Fixed: true, SubnetId: "hpc-rg/hpc-vnet/default", Configuration: {} },
+        },
+      ],
       nodearrays: [
         {
           name: "ondemand",
@@ -242,11 +403,40 @@ export function parseEmulatorConfig(input: unknown, source = "emulator config"):
       targetState: cluster.targetState ?? state,
       maxCount: cluster.maxCount,
       maxCoreCount: cluster.maxCoreCount,
+      quotas: {
+        families: Object.fromEntries(
+          Object.entries(cluster.quotas?.families ?? {}).map(([name, family]) => [
+            name,
+            { coreCount: family.coreCount, consumedCoreCount: family.consumedCoreCount ?? 0 },
+          ]),
+        ),
+        regions: Object.fromEntries(
+          Object.entries(cluster.quotas?.regions ?? {}).map(([name, region]) => [
+            name,
+            {
+              coreCount: region.coreCount ?? DEFAULT_REGIONAL_QUOTA.coreCount,
+              consumedCoreCount: region.consumedCoreCount ?? 0,
+              spotCoreCount: region.spotCoreCount ?? DEFAULT_REGIONAL_QUOTA.spotCoreCount,
+              spotConsumedCoreCount: region.spotConsumedCoreCount ?? 0,
+            },
+          ]),
+        ),
+      },
+      standaloneNodes: (cluster.nodes ?? []).map((node) => ({
+        name: node.name,
+        machineType: node.machineType,
+        vcpuCount: node.vcpuCount,
+        memory: node.memory,
+        region: node.region ?? "westus2",
+        family: node.family,
+        attributes: { Fixed: true, ...structuredClone(node.attributes ?? {}) },
+      })),
       nodearrays: cluster.nodearrays.map((nodearray) => ({
         name: nodearray.name,
         maxCount: nodearray.maxCount,
         maxCoreCount: nodearray.maxCoreCount,
         region: nodearray.region ?? "westus2",
+        spot: nodearray.attributes?.Interruptible === true,
         attributes: structuredClone(nodearray.attributes ?? {}),
         buckets: nodearray.buckets.map((bucket): BucketDefinition => {
           const valid = bucket.valid ?? true;
@@ -258,8 +448,8 @@ export function parseEmulatorConfig(input: unknown, source = "emulator config"):
             vcpuCount: bucket.vcpuCount,
             memory: bucket.memory,
             infiniband: bucket.infiniband ?? false,
-            pcpuCount: bucket.pcpuCount,
-            gpuCount: bucket.gpuCount,
+            pcpuCount: bucket.pcpuCount ?? bucket.vcpuCount,
+            gpuCount: bucket.gpuCount ?? 0,
             maxCount: bucket.maxCount,
             maxCoreCount: bucket.maxCoreCount ?? bucket.maxCount * bucket.vcpuCount,
             quotaCount,
@@ -268,8 +458,9 @@ export function parseEmulatorConfig(input: unknown, source = "emulator config"):
             maxPlacementGroupSize,
             maxPlacementGroupCoreSize:
               bucket.maxPlacementGroupCoreSize ?? maxPlacementGroupSize * bucket.vcpuCount,
+            family: bucket.family,
             valid,
-            invalidReason: valid ? bucket.invalidReason : (bucket.invalidReason ?? "NotActivated"),
+            invalidReason: valid ? "" : (bucket.invalidReason ?? "NotActivated"),
           };
         }),
       })),

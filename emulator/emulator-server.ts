@@ -44,6 +44,8 @@ function zeroCounters(): RequestCounters {
     remove: 0,
     scale: 0,
     operations: 0,
+    terminate_node: 0,
+    retry: 0,
   };
 }
 

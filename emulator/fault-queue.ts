@@ -15,6 +15,10 @@ export const FAULT_ROUTES = [
   "remove",
   "scale",
   "operations",
+  /** The legacy `POST /cloud/actions/terminate_node/{cluster}`. */
+  "terminate_node",
+  /** The legacy `POST /cloud/actions/retry/{cluster}`. */
+  "retry",
 ] as const;
 export type FaultRoute = (typeof FAULT_ROUTES)[number];
 

@@ -107,15 +107,17 @@ function planSets(
       throw invalidAttribute(`Nodearray ${set.nodearray} is not recognized in cluster ${cluster.name}`);
     }
     let bucket: BucketState | undefined;
-    if (set.definition !== undefined) {
-      const machineType = set.definition.machineType;
+    // "If the definition is missing some items given in the status call or the entire bucket
+    // property, the first bucket that matches the given items is used": `{}` matches every bucket.
+    const machineType = set.definition?.machineType;
+    if (machineType !== undefined) {
       bucket = nodearray.buckets.find((candidate) => candidate.machineType === machineType);
       if (bucket === undefined) {
         throw invalidAttribute(`MachineType ${machineType} is not recognized`);
       }
       if (!bucket.valid) {
         throw invalidAttribute(
-          `MachineType ${machineType} is not valid for nodearray ${nodearray.name}: ${bucket.invalidReason ?? "NotActivated"}`,
+          `MachineType ${machineType} is not valid for nodearray ${nodearray.name}: ${bucket.invalidReason}`,
         );
       }
     }

@@ -1,7 +1,9 @@
 /**
  * The subset of CycleCloud's node `filter` expressions the emulator understands: comparisons of a
- * node record key with a literal (`State === "Started"`, `CoreCount != 44`), joined by `&&` and
- * `||`, with parentheses. Anything else is rejected with {@link FilterSyntaxError}.
+ * node record key with a literal (`State === "Started"`, `CoreCount != 44`), membership in a set
+ * of literals (`HostName in {"ip-0A010004", "ip-0A010005"}`, the form of the legacy
+ * `instance-filter`), joined by `&&` and `||`, with parentheses. Anything else is rejected with
+ * {@link FilterSyntaxError}.
  */
 
 export type NodeFilter = (record: Readonly<Record<string, unknown>>) => boolean;
@@ -13,9 +15,12 @@ export class FilterSyntaxError extends Error {
 type Token =
   | { readonly kind: "ident"; readonly text: string }
   | { readonly kind: "literal"; readonly value: string | number | boolean | null }
-  | { readonly kind: "op"; readonly text: "===" | "==" | "!==" | "!=" | "&&" | "||" | "(" | ")" };
+  | {
+      readonly kind: "op";
+      readonly text: "===" | "==" | "!==" | "!=" | "&&" | "||" | "(" | ")" | "{" | "}" | ",";
+    };
 
-const OPERATORS = ["===", "!==", "==", "!=", "&&", "||", "(", ")"] as const;
+const OPERATORS = ["===", "!==", "==", "!=", "&&", "||", "(", ")", "{", "}", ","] as const;
 
 function tokenize(source: string): Token[] {
   const tokens: Token[] = [];
@@ -109,6 +114,10 @@ export function compileNodeFilter(source: string): NodeFilter {
     }
     position += 1;
     const operator = peek();
+    if (operator?.kind === "ident" && operator.text === "in") {
+      position += 1;
+      return parseSet(key.text);
+    }
     if (
       operator?.kind !== "op" ||
       !(
@@ -119,7 +128,7 @@ export function compileNodeFilter(source: string): NodeFilter {
       )
     ) {
       throw new FilterSyntaxError(
-        `expected ===, ==, !== or != after ${key.text} but found ${describe(operator)}`,
+        `expected ===, ==, !==, != or in after ${key.text} but found ${describe(operator)}`,
       );
     }
     position += 1;
@@ -132,6 +141,32 @@ export function compileNodeFilter(source: string): NodeFilter {
     position += 1;
     const negate = operator.text.startsWith("!");
     return (record) => matches(record[key.text], literal.value) !== negate;
+  };
+
+  /** `{ literal, literal, ... }` after `key in`. */
+  const parseSet = (key: string): NodeFilter => {
+    if (!isOp("{")) {
+      throw new FilterSyntaxError(`expected "{" after ${key} in but found ${describe(peek())}`);
+    }
+    position += 1;
+    const values: (string | number | boolean | null)[] = [];
+    while (!isOp("}")) {
+      const literal = peek();
+      if (literal?.kind !== "literal") {
+        throw new FilterSyntaxError(
+          `expected a string, number, boolean or null in the set but found ${describe(literal)}`,
+        );
+      }
+      values.push(literal.value);
+      position += 1;
+      if (isOp(",")) {
+        position += 1;
+      } else if (!isOp("}")) {
+        throw new FilterSyntaxError(`expected "," or "}" in the set but found ${describe(peek())}`);
+      }
+    }
+    position += 1;
+    return (record) => values.some((value) => matches(record[key], value));
   };
 
   const parseAnd = (): NodeFilter => {

@@ -25,7 +25,13 @@ export type NodePhase =
       readonly since: number;
       readonly durationMs: number;
       readonly addressed: boolean;
+      /** A `Fixed` node: once terminated its record stays, `Off`, instead of going. */
+      readonly keepRecord?: boolean;
     }
+  /** A head node running since the cluster started (a static node is `Started`, not `Ready`). */
+  | { readonly kind: "started"; readonly since: number }
+  /** A `Fixed` node whose VM is terminated: listed, holds nothing, can be started again. */
+  | { readonly kind: "off"; readonly since: number }
   | {
       readonly kind: "stopping";
       readonly since: number;
@@ -102,10 +108,17 @@ export function observePhase(phase: NodePhase, now: number): NodeObservation {
           reducesAvailability: false,
         });
       }
+      if (phase.keepRecord === true) {
+        return observation("Off", "Off", "Terminated", false, { holdsCapacity: false });
+      }
       return observation("Terminated", "Terminated", "Terminated", false, {
         gone: true,
         holdsCapacity: false,
       });
+    case "started":
+      return observation("Started", "Started", "Started", true);
+    case "off":
+      return observation("Off", "Off", "Terminated", false, { holdsCapacity: false });
     case "stopping":
       if (elapsed < phase.durationMs) {
         return observation("Stopping", "Deallocating", "Deallocated", phase.addressed);

@@ -9,15 +9,15 @@ import type { NodeFilter } from "./node-filter";
 import type { NodeState, NodeStore } from "./node-store";
 import { nodeRecord } from "./wire-records";
 
-function compileFilter(filter: string): NodeFilter {
+export function compileFilter(filter: string): NodeFilter {
   try {
     return compileNodeFilter(filter);
   } catch (error) {
     if (error instanceof FilterSyntaxError) {
       throw badRequest(
         `Unsupported filter expression ${JSON.stringify(filter)}: ${error.message}. The emulator supports ` +
-          `comparisons of a node attribute with a string, number, boolean or null (===, ==, !==, !=), ` +
-          `joined by && and || with parentheses`,
+          `comparisons of a node attribute with a string, number, boolean or null (===, ==, !==, !=) ` +
+          `and membership in a set of those (Name in {"a", "b"}), joined by && and || with parentheses`,
       );
     }
     throw error;
@@ -72,7 +72,7 @@ export function manageNodes(
 }
 
 /** Applies one management action to one node; returns the error text of an `Error` result. */
-function applyAction(
+export function applyAction(
   store: NodeStore,
   action: NodeManagementAction,
   node: NodeState,
@@ -88,11 +88,22 @@ function applyAction(
   const durationMs = store.timing.terminatingMs;
   switch (effective) {
     case "terminate":
-    case "remove":
-      if (seen.status !== "Terminating") {
-        node.phase = { kind: "terminating", since: now, durationMs, addressed: seen.addressed };
+    case "remove": {
+      // "Nodes with the Fixed attribute set to true aren't removed on termination": terminate
+      // leaves their record (Off); remove deletes them all the same.
+      const keepRecord = effective === "terminate" && node.attributes["Fixed"] === true;
+      if (seen.status === "Off") {
+        if (!keepRecord) {
+          store.deleteNode(node);
+        }
+      } else if (seen.status !== "Terminating") {
+        node.phase = { kind: "terminating", since: now, durationMs, addressed: seen.addressed, keepRecord };
+      } else if (node.phase.kind === "terminating" && node.phase.keepRecord === true && !keepRecord) {
+        // remove while a Fixed node terminates: it goes when the termination completes.
+        node.phase = { ...node.phase, keepRecord: false };
       }
       return undefined;
+    }
     case "deallocate":
       if (seen.status === "Terminating") {
         return `Node ${node.name} is terminating and cannot be deallocated`;
@@ -112,8 +123,14 @@ function start(store: NodeStore, node: NodeState, seen: NodeObservation, now: nu
     case "Preparing":
     case "Ready":
       return undefined;
+    case "Off":
     case "Deallocated": {
-      // A deallocated node already holds its quota: only the count and core limits apply.
+      if (node.standalone) {
+        node.phase = store.startingPhase(now, undefined);
+        return undefined;
+      }
+      // A deallocated node already holds its quota: only the count and core limits apply. An Off
+      // (terminated Fixed) node gets a new VM, so its quota is checked too.
       const fit = fitAt(
         store.live(now),
         {
@@ -123,7 +140,7 @@ function start(store: NodeStore, node: NodeState, seen: NodeObservation, now: nu
           placementGroup: node.placementGroupId,
         },
         REAL,
-        false,
+        seen.status === "Off",
       );
       if (fit.fit < 1) {
         node.bucket.lastCapacityFailureAt = now;

@@ -5,7 +5,13 @@
  */
 import { randomUUID } from "node:crypto";
 import { EmulatorApiError, EXCEPTIONS, notFound } from "./api-error";
-import type { BucketDefinition, ClusterDefinition, NodearrayDefinition } from "./config";
+import type {
+  BucketDefinition,
+  ClusterDefinition,
+  FamilyQuota,
+  NodearrayDefinition,
+  RegionalQuota,
+} from "./config";
 import { observePhase } from "./node-lifecycle";
 import type { NodeObservation, NodePhase, ProvisioningFailure } from "./node-lifecycle";
 
@@ -49,15 +55,23 @@ export interface NodearrayState extends Omit<NodearrayDefinition, "buckets"> {
   readonly buckets: readonly BucketState[];
 }
 
-export interface ClusterState extends Omit<ClusterDefinition, "nodearrays"> {
+export interface ClusterState extends Omit<ClusterDefinition, "nodearrays" | "quotas"> {
   maxCount: number;
   maxCoreCount: number;
+  /** Changeable through the admin surface (`POST /__emulator/quotas`). */
+  readonly quotas: { families: Record<string, FamilyQuota>; regions: Record<string, RegionalQuota> };
   readonly nodearrays: readonly NodearrayState[];
 }
 
 export interface NodeState {
   readonly id: string;
   readonly name: string;
+  /**
+   * A node of the cluster template in no nodearray (a head node). Its `nodearray` and `bucket`
+   * are its own template's, not in `cluster.nodearrays`; it counts against regional and family
+   * quotas but not against the cluster's, nodearrays' or buckets' limits.
+   */
+  readonly standalone: boolean;
   readonly cluster: ClusterState;
   readonly nodearray: NodearrayState;
   readonly bucket: BucketState;
@@ -89,6 +103,7 @@ export interface LiveNode {
 
 /** What a new node is made of; the store adds its id, addresses and starting phase. */
 export interface NewNode {
+  readonly standalone?: boolean;
   readonly name: string;
   readonly cluster: ClusterState;
   readonly nodearray: NodearrayState;
@@ -96,6 +111,9 @@ export interface NewNode {
   readonly placementGroupId: string | undefined;
   readonly attributes: Readonly<Record<string, unknown>>;
 }
+
+/** The operation id head nodes carry: they were made when the cluster started, by no API call. */
+export const STANDALONE_OPERATION_ID = "00000000-0000-0000-0000-000000000000";
 
 function hexOctet(octet: number): string {
   return octet.toString(16).toUpperCase().padStart(2, "0");
@@ -133,6 +151,7 @@ export class NodeStore {
   reset(): void {
     this.clusterStates = this.definitions.map((cluster) => ({
       ...cluster,
+      quotas: structuredClone(cluster.quotas),
       nodearrays: cluster.nodearrays.map((nodearray) => ({
         ...nodearray,
         attributes: structuredClone(nodearray.attributes),
@@ -145,6 +164,64 @@ export class NodeStore {
     this.pendingFailures = [];
     this.addressesHandedOut = 0;
     this.currentTiming = { ...this.initialTiming };
+    this.addStandaloneNodes();
+  }
+
+  /** The clusters' head nodes, `Started` since the epoch, addressed from 10.0.0.4 on. */
+  private addStandaloneNodes(): void {
+    let index = 0;
+    for (const cluster of this.clusterStates) {
+      for (const definition of cluster.standaloneNodes) {
+        const octets = [10, 0, Math.floor(index / 250), 4 + (index % 250)];
+        index += 1;
+        const bucket: BucketState = {
+          bucketId: STANDALONE_OPERATION_ID,
+          machineType: definition.machineType,
+          vcpuCount: definition.vcpuCount,
+          memory: definition.memory,
+          infiniband: false,
+          pcpuCount: definition.vcpuCount,
+          gpuCount: 0,
+          maxCount: 1,
+          maxCoreCount: definition.vcpuCount,
+          quotaCount: 1,
+          quotaCoreCount: definition.vcpuCount,
+          consumedCoreCount: 0,
+          maxPlacementGroupSize: 1,
+          maxPlacementGroupCoreSize: definition.vcpuCount,
+          family: definition.family,
+          valid: true,
+          invalidReason: "",
+          lastCapacityFailureAt: undefined,
+        };
+        const node: NodeState = {
+          id: randomUUID(),
+          name: definition.name,
+          standalone: true,
+          cluster,
+          // The node's own template, which is not one of the cluster's nodearrays.
+          nodearray: {
+            name: definition.name,
+            maxCount: 1,
+            maxCoreCount: definition.vcpuCount,
+            region: definition.region,
+            spot: false,
+            attributes: {},
+            buckets: [bucket],
+          },
+          bucket,
+          placementGroupId: undefined,
+          requestId: undefined,
+          operationId: STANDALONE_OPERATION_ID,
+          attributes: structuredClone(definition.attributes),
+          privateIp: octets.join("."),
+          hostname: `ip-${octets.map(hexOctet).join("")}`,
+          instanceId: randomUUID().replaceAll("-", ""),
+          phase: { kind: "started", since: 0 },
+        };
+        this.nodes.set(node.id, node);
+      }
+    }
   }
 
   cluster(name: string): ClusterState {
@@ -224,6 +301,7 @@ export class NodeStore {
     const octets = [10, 1, Math.floor(index / 250), 4 + (index % 250)];
     const node: NodeState = {
       ...spec,
+      standalone: spec.standalone ?? false,
       id: randomUUID(),
       requestId: operation.requestId,
       operationId: operation.id,

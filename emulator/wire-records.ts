@@ -11,7 +11,7 @@ import type {
   OperationStatus,
   PlacementGroupStatus,
 } from "../provider/schemas";
-import { clusterRemaining, fitAt, OPTIMISTIC, REAL, tally } from "./capacity";
+import { clusterRemaining, fitAt, OPTIMISTIC, quotaView, REAL } from "./capacity";
 import { observePhase } from "./node-lifecycle";
 import type { BucketState, ClusterState, LiveNode, NodearrayState, NodeState, Operation } from "./node-store";
 
@@ -109,11 +109,11 @@ export function nodeRecord({ node, seen }: LiveNode): WireNodeRecord {
   if (node.requestId !== undefined) {
     managed.RequestId = node.requestId;
   }
-  if (seen.addressed) {
-    managed.Hostname = node.hostname;
-    managed.PrivateIp = node.privateIp;
-    managed.InstanceId = node.instanceId;
-  }
+  // The keys are always there, null until the VM has them: shipping clients index
+  // `node["Hostname"]` / `node["PrivateIp"]` while a node is still Acquiring.
+  managed.Hostname = seen.addressed ? node.hostname : null;
+  managed.PrivateIp = seen.addressed ? node.privateIp : null;
+  managed.InstanceId = seen.addressed ? node.instanceId : null;
   if (seen.statusMessage !== undefined) {
     managed.StatusMessage = seen.statusMessage;
   }
@@ -155,7 +155,9 @@ export function renderClusterStatus(
     ),
   };
   if (withNodes) {
-    status.nodes = live.map(nodeRecord);
+    // Nodearray nodes only: shipping clients (scalelib) look every status node's `Template` up
+    // among the nodearrays, so a real server cannot list head nodes here. GET .../nodes lists them.
+    status.nodes = live.filter(({ node }) => !node.standalone).map(nodeRecord);
   }
   return status;
 }
@@ -208,7 +210,6 @@ function bucketStatus(
 ): Bucket {
   const inBucket = live.filter((entry) => entry.node.bucket === bucket);
   const active = inBucket.filter((entry) => REAL.limits(entry.seen));
-  const quotaCores = tally(inBucket, () => true, REAL.quota).cores;
   const available = bucket.valid
     ? fitAt(live, { cluster, nodearray, bucket, placementGroup: undefined }, OPTIMISTIC).fit
     : 0;
@@ -221,9 +222,7 @@ function bucketStatus(
     activeCoreCount: active.length * bucket.vcpuCount,
     availableCount: available,
     availableCoreCount: available * bucket.vcpuCount,
-    quotaCount: bucket.quotaCount,
-    quotaCoreCount: bucket.quotaCoreCount,
-    consumedCoreCount: bucket.consumedCoreCount + quotaCores,
+    ...quotaView(live, { cluster, nodearray, bucket }, REAL),
     maxPlacementGroupSize: bucket.maxPlacementGroupSize,
     maxPlacementGroupCoreSize: bucket.maxPlacementGroupCoreSize,
     valid: bucket.valid,
@@ -232,17 +231,17 @@ function bucketStatus(
       vcpuCount: bucket.vcpuCount,
       memory: bucket.memory,
       infiniband: bucket.infiniband,
-      ...(bucket.pcpuCount === undefined ? {} : { pcpuCount: bucket.pcpuCount }),
-      ...(bucket.gpuCount === undefined ? {} : { gpuCount: bucket.gpuCount }),
+      pcpuCount: bucket.pcpuCount,
+      gpuCount: bucket.gpuCount,
     },
+    // Required by the reference even for a valid bucket, whose reason is the empty string.
+    invalidReason: bucket.invalidReason,
     lastCapacityFailure:
       bucket.lastCapacityFailureAt === undefined ? -1 : (now - bucket.lastCapacityFailureAt) / 1000,
   };
-  if (bucket.invalidReason !== undefined) {
-    status.invalidReason = bucket.invalidReason;
-  }
   if (withNodes) {
-    status.activeNodes = active.map(nodeRecord);
+    // Node names, as the reference types them (`< string > array`).
+    status.activeNodes = active.map(({ node }) => node.name);
   }
   return status;
 }

@@ -4,8 +4,11 @@ import { z } from "zod";
 export const NodeCreationSetSchema = z.object({
   count: z.number().int().positive(),
   nodearray: z.string().min(1),
-  /** Picks the bucket; without it the first bucket that can satisfy the set is used. */
-  definition: z.object({ machineType: z.string().min(1) }).optional(),
+  /**
+   * Picks the bucket. Without it, or without `machineType` in it (`"definition": {}` is valid), the
+   * first bucket that can satisfy the set is used (CycleCloud API reference, NodeCreationRequest).
+   */
+  definition: z.object({ machineType: z.string().min(1).optional() }).optional(),
   /** Logical placement group, created on first use. */
   placementGroupId: z.string().min(1).optional(),
   /** Node record keys (e.g. `KeepAlive`, `Tags`, `Configuration`) applied to every node. */

@@ -2,7 +2,7 @@ import { describe, expect, test } from "vitest";
 import type { AdminNodeView } from "../../emulator";
 import { ClusterStatusSchema, NodeListSchema } from "../../provider/schemas";
 import type { NodeRecord } from "../../provider/schemas";
-import { api, parseWith, start, useEmulator, ZERO_COUNTERS, ZERO_TIMING } from "./helpers";
+import { api, parseWith, start, useEmulator, ZERO_COUNTERS, ZERO_TIMING, arrayNodes } from "./helpers";
 
 const env = useEmulator();
 
@@ -15,7 +15,7 @@ async function create(count: number, requestId?: string): Promise<void> {
 }
 
 async function listNodes(): Promise<NodeRecord[]> {
-  return parseWith(NodeListSchema, (await env.http.get("/clusters/hpc/nodes")).json).nodes;
+  return arrayNodes(parseWith(NodeListSchema, (await env.http.get("/clusters/hpc/nodes")).json).nodes);
 }
 
 describe("the admin surface", () => {
@@ -38,10 +38,31 @@ describe("the admin surface", () => {
       ["hpc", "ondemand", "admin-nodes", operations[0]?.id, "ondemand-1"],
       ["hpc", "ondemand", null, operations[1]?.id, "ondemand-2"],
     ]);
+    // The API also lists the head node; the admin surface lists it apart.
     expect(views.map((view) => view.record)).toEqual(
-      ((await env.http.get("/clusters/hpc/nodes")).json as { nodes: unknown[] }).nodes,
+      arrayNodes(
+        ((await env.http.get("/clusters/hpc/nodes")).json as { nodes: { Template: string }[] }).nodes,
+      ),
     );
     expect(env.emulator.nodes()).toEqual(views);
+  });
+
+  test("GET /standalone-nodes shows the head node, Started, Fixed, in no request", async () => {
+    const reply = await env.http.admin("GET", "/standalone-nodes");
+    expect(reply.status).toBe(200);
+    const views = (reply.json as { nodes: AdminNodeView[] }).nodes;
+    expect(
+      views.map((view) => [
+        view.cluster,
+        view.nodearray,
+        view.requestId,
+        view.record.Name,
+        view.record.Status,
+        view.record["Fixed"],
+        view.record.Hostname,
+        view.record.PrivateIp,
+      ]),
+    ).toEqual([["hpc", "scheduler", null, "scheduler", "Started", true, "ip-0A000004", "10.0.0.4"]]);
   });
 
   test("GET and DELETE /counters count every API request per route, faulted and rejected ones included", async () => {
@@ -72,6 +93,8 @@ describe("the admin surface", () => {
       remove: 1,
       scale: 1,
       operations: 1,
+      terminate_node: 0,
+      retry: 0,
     });
     expect(env.emulator.counters()).toEqual(reply.json);
 
@@ -166,8 +189,8 @@ describe("the admin surface", () => {
     expect(pending.json).toEqual({ pending: 2 });
     await create(2);
     expect((await listNodes()).map((node) => [node.Status, node.StatusMessage, node.PrivateIp])).toEqual([
-      ["Failed", "VM allocation failed (injected by the emulator)", undefined],
-      ["Acquiring", undefined, undefined],
+      ["Failed", "VM allocation failed (injected by the emulator)", null],
+      ["Acquiring", undefined, null],
     ]);
   });
 
@@ -264,7 +287,7 @@ describe("the admin surface", () => {
       valid: true,
     });
     const enabled = parseWith(ClusterStatusSchema, valid.json).nodearrays[0]?.buckets[1];
-    expect(enabled && [enabled.valid, enabled.invalidReason]).toEqual([true, undefined]);
+    expect(enabled && [enabled.valid, enabled.invalidReason]).toEqual([true, ""]);
   });
 
   test("POST /capacity rejects unknown targets and fields that do not belong to the level", async () => {

@@ -58,8 +58,8 @@ describe("capacity accounting", () => {
     vcpuCount: 32,
     memory: 64,
     infiniband: false,
-    pcpuCount: undefined,
-    gpuCount: undefined,
+    pcpuCount: 32,
+    gpuCount: 0,
     maxCount: 3,
     maxCoreCount: 96,
     quotaCount: 3,
@@ -67,8 +67,9 @@ describe("capacity accounting", () => {
     consumedCoreCount: 0,
     maxPlacementGroupSize: 40,
     maxPlacementGroupCoreSize: 1280,
+    family: undefined,
     valid: true,
-    invalidReason: undefined,
+    invalidReason: "",
     lastCapacityFailureAt: undefined,
   };
   const nodearray = {
@@ -76,6 +77,7 @@ describe("capacity accounting", () => {
     maxCount: 100,
     maxCoreCount: 500,
     region: "westus2",
+    spot: false,
     attributes: {},
     buckets: [bucket],
   };
@@ -85,12 +87,15 @@ describe("capacity accounting", () => {
     targetState: "Started",
     maxCount: 100,
     maxCoreCount: 10000,
+    quotas: { families: {}, regions: {} },
+    standaloneNodes: [],
     nodearrays: [nodearray],
   };
   function live(phase: NodePhase, now: number): LiveNode {
     const node = {
       id: "n",
       name: "ondemand-1",
+      standalone: false,
       cluster,
       nodearray,
       bucket,

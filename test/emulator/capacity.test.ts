@@ -232,6 +232,18 @@ describe("partial adds", () => {
     ]);
   });
 
+  test("an empty definition ({}) is a set without definition: the first bucket that can satisfy it", async () => {
+    const reply = await env.http.post("/clusters/hpc/nodes/create", {
+      sets: [{ count: 4, nodearray: "ondemand", definition: {} }],
+    });
+    expect(reply.status).toBe(202);
+    expect(parseWith(NodeCreationResultSchema, reply.json).sets).toEqual([{ added: 4 }]);
+    // Standard_Fs32_v2 (first) holds only 3, so all four go to Standard_Hc44rs.
+    expect(env.emulator.nodes().map((node) => node.record.MachineType)).toEqual(
+      Array(4).fill("Standard_Hc44rs"),
+    );
+  });
+
   test("a set without definition that fits nowhere goes where most of it fits", async () => {
     expect(await create(12)).toEqual([
       {
@@ -335,7 +347,7 @@ describe("scale", () => {
     ]);
   });
 
-  test("rejects missing, doubled and malformed totals with 400", async () => {
+  test("rejects missing, doubled and malformed totals with 409 (the reference lists only 409 for scale)", async () => {
     const expectations: [string, string][] = [
       ["", "Give exactly one of the query parameters totalNodeCount and totalCoreCount"],
       [
@@ -347,7 +359,7 @@ describe("scale", () => {
     ];
     for (const [query, message] of expectations) {
       const reply = await scale(query);
-      expect([reply.status, errorMessage(reply)]).toEqual([400, message]);
+      expect([reply.status, errorMessage(reply)]).toEqual([409, message]);
     }
   });
 

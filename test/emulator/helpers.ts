@@ -20,11 +20,21 @@ export const ZERO_COUNTERS = {
   remove: 0,
   scale: 0,
   operations: 0,
+  terminate_node: 0,
+  retry: 0,
 };
 
 export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 export { SEED_REQUEST_ID } from "../fixtures/seed";
+
+/** The default content's head node: listed by GET .../nodes, in no nodearray. */
+export const HEAD_NODE = "scheduler";
+
+/** Node records without the default content's head node (what tests of nodearray nodes look at). */
+export function arrayNodes<T extends { readonly Template?: unknown }>(nodes: readonly T[]): T[] {
+  return nodes.filter((node) => node.Template !== HEAD_NODE);
+}
 
 /** Starts an emulator on an ephemeral port with zero timing unless told otherwise. */
 export function start(options: EmulatorOptions = {}): Promise<RunningEmulator> {

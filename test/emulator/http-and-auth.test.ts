@@ -19,10 +19,10 @@ describe("authentication", () => {
     expect(reply.headers.get("www-authenticate")).toBe('Basic realm="CycleCloud"');
     parseWith(ErrorBodySchema, reply.json);
     expect(reply.json).toEqual({
-      Exception: "com.cyclecomputing.cloud.AuthenticationException",
+      Exception: "com.cyclecomputing.cloud.exceptions.AuthenticationException",
       Message: "Authentication required: send HTTP Basic credentials",
       Detail:
-        "com.cyclecomputing.cloud.AuthenticationException: Authentication required: send HTTP Basic credentials (request-1)",
+        "Please see /opt/cycle_server/logs/cycle_server.log for lines tagged with request-1 for details.",
     });
   });
 

@@ -18,6 +18,10 @@ describe("compileNodeFilter", () => {
     ["Missing == undefined", [true, true]],
     ['Name === "say \\"hi\\""', [false, false]],
     ["CoreCount === -1.5", [false, false]],
+    ['Name in {"ondemand-2", "ondemand-9"}', [false, true]],
+    ["CoreCount in {44} && State in {'Started'}", [true, false]],
+    ["Name in {}", [false, false]],
+    ['Name in {"ondemand-1",}', [true, false]],
   ])("%s", (source, expected) => {
     const filter = compileNodeFilter(source);
     expect([filter(READY), filter(ACQUIRING)]).toEqual(expected);
@@ -25,7 +29,10 @@ describe("compileNodeFilter", () => {
 
   test.each([
     ["", "expected a node attribute name but found end of expression"],
-    ["State", "expected ===, ==, !== or != after State but found end of expression"],
+    ["State", "expected ===, ==, !==, != or in after State but found end of expression"],
+    ['Name in "x"', 'expected "{" after Name in but found "x"'],
+    ["Name in {State}", "expected a string, number, boolean or null in the set but found State"],
+    ['Name in {"a" "b"}', 'expected "," or "}" in the set but found "b"'],
     ['State = "Started"', 'unexpected character "=" at offset 6'],
     ["State === Started", "expected a string, number, boolean or null after === but found Started"],
     ['(State === "Started"', 'expected ")" but found end of expression'],

@@ -1,7 +1,7 @@
 import { describe, expect, test } from "vitest";
 import { NodeListSchema, NodeManagementResultSchema } from "../../provider/schemas";
 import type { NodeRecord } from "../../provider/schemas";
-import { errorMessage, parseWith, useEmulator } from "./helpers";
+import { errorMessage, parseWith, useEmulator, arrayNodes } from "./helpers";
 
 const env = useEmulator();
 
@@ -22,7 +22,7 @@ async function createNodes(count: number, nodeAttributes?: Record<string, unknow
 }
 
 async function listNodes(): Promise<NodeRecord[]> {
-  return parseWith(NodeListSchema, (await env.http.get("/clusters/hpc/nodes")).json).nodes;
+  return arrayNodes(parseWith(NodeListSchema, (await env.http.get("/clusters/hpc/nodes")).json).nodes);
 }
 
 async function manage(action: string, body: unknown) {
@@ -82,22 +82,23 @@ describe("selectors", () => {
     expect(result.nodes.map((node) => node.name)).toEqual(["ondemand-2"]);
   });
 
-  test("a filter the emulator cannot evaluate is a 400 that says what is supported", async () => {
+  test("a filter the emulator cannot evaluate is a 409 (the reference's Invalid input) that says what is supported", async () => {
     const reply = await env.http.post("/clusters/hpc/nodes/terminate", {
       filter: "Name.startsWith('ondemand')",
     });
     expect([reply.status, errorMessage(reply)]).toEqual([
-      400,
+      409,
       `Unsupported filter expression "Name.startsWith('ondemand')": unexpected character "." at offset 4. ` +
         "The emulator supports comparisons of a node attribute with a string, number, boolean or null " +
-        "(===, ==, !==, !=), joined by && and || with parentheses",
+        '(===, ==, !==, !=) and membership in a set of those (Name in {"a", "b"}), joined by && and || ' +
+        "with parentheses",
     ]);
   });
 
-  test("a body that does not match NodeManagementRequest is a 400 naming the field", async () => {
+  test("a body that does not match NodeManagementRequest is a 409 naming the field", async () => {
     const reply = await env.http.post("/clusters/hpc/nodes/terminate", { ids: "ondemand-1" });
     expect([reply.status, errorMessage(reply)]).toEqual([
-      400,
+      409,
       "Invalid NodeManagementRequest: ids: Invalid input: expected array, received string",
     ]);
   });

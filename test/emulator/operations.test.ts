@@ -131,12 +131,12 @@ describe("GET /clusters/{cluster}/nodes filters", () => {
     expect(list.operation?.id).toBe(first);
   });
 
-  test("without a filter gives every node of the cluster and no operation", async () => {
+  test("without a filter gives every node of the cluster, the head node included, and no operation", async () => {
     await create();
     await create();
     const reply = await env.http.get("/clusters/hpc/nodes");
     const list = parseWith(NodeListSchema, reply.json);
-    expect(list.nodes.map((node) => node.Name)).toEqual(["ondemand-1", "ondemand-2"]);
+    expect(list.nodes.map((node) => node.Name)).toEqual(["scheduler", "ondemand-1", "ondemand-2"]);
     expect(Object.keys(reply.json as object)).toEqual(["nodes"]);
   });
 
@@ -145,10 +145,10 @@ describe("GET /clusters/{cluster}/nodes filters", () => {
     expect([reply.status, reply.json]).toEqual([
       404,
       {
-        Exception: "com.cyclecomputing.cloud.NotFoundException",
+        Exception: "com.cyclecomputing.cloud.exceptions.NotFoundException",
         Message: "No operation found for request id nope-123",
         Detail:
-          "com.cyclecomputing.cloud.NotFoundException: No operation found for request id nope-123 (request-1)",
+          "Please see /opt/cycle_server/logs/cycle_server.log for lines tagged with request-1 for details.",
       },
     ]);
   });

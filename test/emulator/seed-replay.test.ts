@@ -5,7 +5,7 @@ import {
   NodeListSchema,
   NodeManagementResultSchema,
 } from "../../provider/schemas";
-import { manualClock, parseWith, SEED_REQUEST_ID, useEmulator, UUID } from "./helpers";
+import { manualClock, parseWith, SEED_REQUEST_ID, useEmulator, UUID, arrayNodes } from "./helpers";
 
 /**
  * The seed how-to's own requests, replayed in order against a fresh emulator, with each response
@@ -60,8 +60,25 @@ describe("the seed document's requests", () => {
               maxPlacementGroupCoreSize: 1280,
               valid: true,
               placementGroups: [],
-              virtualMachine: { vcpuCount: 32, memory: 64.0, infiniband: false },
+              virtualMachine: {
+                vcpuCount: 32,
+                memory: 64.0,
+                infiniband: false,
+                // Not in the seed's example; required by the 8.x reference.
+                pcpuCount: 32,
+                gpuCount: 0,
+              },
               lastCapacityFailure: -1,
+              // Not in the seed's example: required by the reference (invalidReason), or read by
+              // shipping clients (the family and regional quota fields). The bucket is a family of
+              // its own; the region has the default quota, 4 cores of it used by the head node.
+              invalidReason: "",
+              familyQuotaCount: 3,
+              familyQuotaCoreCount: 100,
+              familyConsumedCoreCount: 0,
+              regionalQuotaCount: 3125,
+              regionalQuotaCoreCount: 100000,
+              regionalConsumedCoreCount: 4,
             },
             {
               bucketId: "d81e001a-abcd-1234-9754-79815cb7b225",
@@ -79,8 +96,25 @@ describe("the seed document's requests", () => {
               maxPlacementGroupCoreSize: 1760,
               valid: true,
               placementGroups: [],
-              virtualMachine: { vcpuCount: 44, memory: 327.83, infiniband: true },
+              virtualMachine: {
+                vcpuCount: 44,
+                memory: 327.83,
+                infiniband: true,
+                // Not in the seed's example; required by the 8.x reference.
+                pcpuCount: 44,
+                gpuCount: 0,
+              },
               lastCapacityFailure: -1,
+              // Not in the seed's example: required by the reference (invalidReason), or read by
+              // shipping clients (the family and regional quota fields). The bucket is a family of
+              // its own; the region has the default quota, 4 cores of it used by the head node.
+              invalidReason: "",
+              familyQuotaCount: 200,
+              familyQuotaCoreCount: 8800,
+              familyConsumedCoreCount: 44,
+              regionalQuotaCount: 2272,
+              regionalQuotaCoreCount: 100000,
+              regionalConsumedCoreCount: 4,
             },
           ],
         },
@@ -170,9 +204,10 @@ describe("the seed document's requests", () => {
 
     expect(reply.status).toBe(409);
     expect(reply.json).toEqual({
-      Exception: "com.cyclecomputing.cloud.DuplicateRequestException",
+      Exception: "com.cyclecomputing.cloud.exceptions.DuplicateRequestException",
       Message: `Request id ${SEED_REQUEST_ID} has already been used`,
-      Detail: `com.cyclecomputing.cloud.DuplicateRequestException: Request id ${SEED_REQUEST_ID} has already been used (request-4)`,
+      Detail:
+        "Please see /opt/cycle_server/logs/cycle_server.log for lines tagged with request-4 for details.",
     });
     expect(env.emulator.nodes().map((node) => node.record.Name)).toEqual(["ondemand-1"]);
   });
@@ -254,7 +289,9 @@ describe("the seed document's requests", () => {
       nodes: [{ name: "ondemand-3", id, status: "OK" }],
     });
     expect(reply.headers.get("location")).toBe(`/operations/${result.operationId}`);
-    const nodes = parseWith(NodeListSchema, (await env.http.get("/clusters/hpc/nodes")).json).nodes;
+    const nodes = arrayNodes(
+      parseWith(NodeListSchema, (await env.http.get("/clusters/hpc/nodes")).json).nodes,
+    );
     expect(nodes.map((node) => node.Name)).toEqual(["ondemand-1", "ondemand-2", "ondemand-4", "ondemand-5"]);
     expect(nodes[0]?.NodeId).toBe(firstNodeId);
   });

@@ -116,9 +116,11 @@ describe("startEmulator({ tls: true })", () => {
         },
       );
       expect(connection.caCert).toBe(emulator.caCert);
-      await expect(clientOf(emulator, { caCert: connection.caCert }).listNodes("hpc")).resolves.toEqual({
-        nodes: [],
-      });
+      await expect(clientOf(emulator, { caCert: connection.caCert }).listNodes("hpc")).resolves.toMatchObject(
+        {
+          nodes: [{ Name: "scheduler" }], // the default content's head node
+        },
+      );
     });
   });
 
@@ -149,8 +151,8 @@ describe("startEmulator({ tls: true })", () => {
   test("the certificate names the --host given: https://localhost works", async () => {
     await withEmulator({ tls: true, host: "localhost" }, async (emulator) => {
       expect(emulator.url).toMatch(/^https:\/\/localhost:\d+$/);
-      await expect(clientOf(emulator, { caCert: emulator.caCert }).listNodes("hpc")).resolves.toEqual({
-        nodes: [],
+      await expect(clientOf(emulator, { caCert: emulator.caCert }).listNodes("hpc")).resolves.toMatchObject({
+        nodes: [{ Name: "scheduler" }], // the default content's head node
       });
     });
   });
@@ -177,8 +179,8 @@ describe("startEmulator({ tls: { cert, key } })", () => {
     await withEmulator({ tls: { cert: issued.cert, key: issued.key } }, async (emulator) => {
       expect(emulator.url).toMatch(/^https:\/\//);
       expect([emulator.caCert, emulator.caCertPath]).toEqual([undefined, undefined]);
-      await expect(clientOf(emulator, { caCert: issued.caCert }).listNodes("hpc")).resolves.toEqual({
-        nodes: [],
+      await expect(clientOf(emulator, { caCert: issued.caCert }).listNodes("hpc")).resolves.toMatchObject({
+        nodes: [{ Name: "scheduler" }], // the default content's head node
       });
     });
   });
