@@ -5,7 +5,7 @@
 import type { ClusterStatus } from "../provider/schemas";
 import { badRequest, notFound } from "./api-error";
 import { clusterStatus } from "./api-handlers";
-import { regionalQuota } from "./config";
+import { regionalQuota } from "./cluster-definitions";
 import type { ProvisioningFailure } from "./node-lifecycle";
 import type { EmulatorTiming, LiveNode, NodeStore } from "./node-store";
 import { adminViews } from "./wire-records";

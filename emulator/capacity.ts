@@ -3,7 +3,7 @@
  * mutates its inputs or does I/O): every limit is turned into "how many more nodes of this size
  * fit", and the smallest one binds.
  */
-import { regionalQuota } from "./config";
+import { regionalQuota } from "./cluster-definitions";
 import type { NodeObservation } from "./node-lifecycle";
 import type { BucketState, ClusterState, LiveNode, NodearrayState, NodeState } from "./node-store";
 
@@ -118,6 +118,31 @@ export interface Placement {
   readonly placementGroup: string | undefined;
 }
 
+/** A layer of count and core limits: a bucket, nodearray, cluster or placement group. */
+interface Layer {
+  /** Names the layer in its limits' descriptions, e.g. "nodearray ondemand". */
+  readonly scope: string;
+  /** The nodes the layer counts. */
+  readonly holds: (node: NodeState) => boolean;
+  /** The field and configured maximum of its node count, and of its cores. */
+  readonly count: readonly [field: string, max: number];
+  readonly cores: readonly [field: string, max: number];
+}
+
+/** A layer's two limits, described as `<scope> <field> of <max> reached`. */
+function layerLimits(
+  live: readonly LiveNode[],
+  { scope, holds, count: [countField, maxCount], cores: [coreField, maxCores] }: Layer,
+  counts: (seen: NodeObservation) => boolean,
+  vcpu: number,
+): Limit[] {
+  const use = tally(live, holds, counts);
+  return [
+    countLimit(`${scope} ${countField} of ${String(maxCount)} reached`, maxCount, use.count),
+    coreLimit(`${scope} ${coreField} of ${String(maxCores)} reached`, maxCores, use.cores, vcpu),
+  ];
+}
+
 /**
  * Every limit a new node at `placement` is subject to, as seen by `accounting`. `withQuota` false
  * leaves out the quota (a deallocated node being started already holds its quota).
@@ -130,63 +155,32 @@ export function limitsAt(
 ): Limit[] {
   const vcpu = bucket.vcpuCount;
   const inBucket = (node: NodeState): boolean => node.bucket === bucket;
-  const bucketUse = tally(live, inBucket, accounting.limits);
-  const nodearrayUse = tally(live, (node) => node.nodearray === nodearray, accounting.limits);
-  const clusterUse = tally(live, inCluster(cluster), accounting.limits);
-  const scope = `nodearray ${nodearray.name} bucket ${bucket.machineType}`;
+  const sized = (
+    scope: string,
+    holds: (node: NodeState) => boolean,
+    max: { readonly maxCount: number; readonly maxCoreCount: number },
+  ): Layer => ({
+    scope,
+    holds,
+    count: ["maxCount", max.maxCount],
+    cores: ["maxCoreCount", max.maxCoreCount],
+  });
   const limits = [
-    countLimit(`${scope} maxCount of ${String(bucket.maxCount)} reached`, bucket.maxCount, bucketUse.count),
-    coreLimit(
-      `${scope} maxCoreCount of ${String(bucket.maxCoreCount)} reached`,
-      bucket.maxCoreCount,
-      bucketUse.cores,
-      vcpu,
-    ),
-    countLimit(
-      `nodearray ${nodearray.name} maxCount of ${String(nodearray.maxCount)} reached`,
-      nodearray.maxCount,
-      nodearrayUse.count,
-    ),
-    coreLimit(
-      `nodearray ${nodearray.name} maxCoreCount of ${String(nodearray.maxCoreCount)} reached`,
-      nodearray.maxCoreCount,
-      nodearrayUse.cores,
-      vcpu,
-    ),
-    countLimit(
-      `cluster ${cluster.name} maxCount of ${String(cluster.maxCount)} reached`,
-      cluster.maxCount,
-      clusterUse.count,
-    ),
-    coreLimit(
-      `cluster ${cluster.name} maxCoreCount of ${String(cluster.maxCoreCount)} reached`,
-      cluster.maxCoreCount,
-      clusterUse.cores,
-      vcpu,
-    ),
-  ];
+    sized(`nodearray ${nodearray.name} bucket ${bucket.machineType}`, inBucket, bucket),
+    sized(`nodearray ${nodearray.name}`, (node) => node.nodearray === nodearray, nodearray),
+    sized(`cluster ${cluster.name}`, inCluster(cluster), cluster),
+  ].flatMap((layer) => layerLimits(live, layer, accounting.limits, vcpu));
   if (withQuota) {
     limits.push(...quotaLimits(live, { cluster, nodearray, bucket }, accounting));
   }
   if (placementGroup !== undefined) {
-    const groupUse = tally(
-      live,
-      (node) => inBucket(node) && node.placementGroupId === placementGroup,
-      accounting.limits,
-    );
-    limits.push(
-      countLimit(
-        `placement group ${placementGroup} maxPlacementGroupSize of ${String(bucket.maxPlacementGroupSize)} reached`,
-        bucket.maxPlacementGroupSize,
-        groupUse.count,
-      ),
-      coreLimit(
-        `placement group ${placementGroup} maxPlacementGroupCoreSize of ${String(bucket.maxPlacementGroupCoreSize)} reached`,
-        bucket.maxPlacementGroupCoreSize,
-        groupUse.cores,
-        vcpu,
-      ),
-    );
+    const group: Layer = {
+      scope: `placement group ${placementGroup}`,
+      holds: (node) => inBucket(node) && node.placementGroupId === placementGroup,
+      count: ["maxPlacementGroupSize", bucket.maxPlacementGroupSize],
+      cores: ["maxPlacementGroupCoreSize", bucket.maxPlacementGroupCoreSize],
+    };
+    limits.push(...layerLimits(live, group, accounting.limits, vcpu));
   }
   return limits;
 }

@@ -7,14 +7,11 @@ export type { EmulatorOptions, RunningEmulator } from "./start-emulator";
 export { DEFAULT_TIMING } from "./node-store";
 export type { EmulatorClock, EmulatorTiming } from "./node-store";
 export type { AdminNodeView, WireNodeRecord } from "./wire-records";
-export {
-  checkEmulatorConfig,
-  DEFAULT_EMULATOR_CONFIG,
-  EmulatorConfigError,
-  EmulatorConfigSchema,
-  loadEmulatorConfigFile,
-} from "./config";
-export type { BucketConfig, ClusterConfig, EmulatorConfig, NodearrayConfig } from "./config";
+export { checkEmulatorConfig, EmulatorConfigError, loadEmulatorConfigFile } from "./config";
+export { EmulatorConfigSchema } from "./config-schema";
+export type { BucketConfig, ClusterConfig, EmulatorConfig, NodearrayConfig } from "./config-schema";
+export { DEFAULT_EMULATOR_CONFIG } from "./default-content";
+export type { PemKeyPair } from "./tls";
 export { FAULT_ROUTES, FaultInputSchema } from "./fault-queue";
 export type { Fault, FaultInput, FaultRoute } from "./fault-queue";
 export { ADMIN_PREFIX } from "./admin-api";

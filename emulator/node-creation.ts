@@ -5,7 +5,7 @@
 import type { NodeCreationRequest, NodeCreationResult, NodeCreationSet } from "../provider/schemas";
 import { invalidAttribute, notFound } from "./api-error";
 import { chooseBucket, fitAt, partialAddMessage, REAL, tally } from "./capacity";
-import { NodeAttributesSchema } from "./config";
+import { NodeAttributesSchema } from "./config-schema";
 import type { BucketState, ClusterState, NodearrayState, NodeStore, Operation } from "./node-store";
 import { mergeAttributes } from "./wire-records";
 import { formatIssues } from "../provider/util/zod-issues";

@@ -11,7 +11,7 @@ import type {
   FamilyQuota,
   NodearrayDefinition,
   RegionalQuota,
-} from "./config";
+} from "./cluster-definitions";
 import { observePhase } from "./node-lifecycle";
 import type { NodeObservation, NodePhase, ProvisioningFailure } from "./node-lifecycle";
 

@@ -52,6 +52,7 @@ describe("capacity arithmetic", () => {
 });
 
 describe("capacity accounting", () => {
+  // The default content's hpc/ondemand/Standard_Fs32_v2 written out on purpose: the test fixes its own input.
   const bucket = {
     bucketId: "b",
     machineType: "Standard_Fs32_v2",

@@ -2,11 +2,12 @@ import { afterAll, beforeAll, beforeEach } from "vitest";
 import type { z } from "zod";
 import { startEmulator } from "../../emulator";
 import { ErrorBodySchema } from "../../provider/schemas";
-import type { EmulatorOptions, RunningEmulator } from "../../emulator";
+import type { EmulatorOptions, RequestCounters, RunningEmulator } from "../../emulator";
 
 /** Every lifecycle phase instantaneous: nodes are Ready at once and terminated nodes gone at once. */
 export const ZERO_TIMING = { acquiringMs: 0, preparingMs: 0, terminatingMs: 0 } as const;
 
+// Spelled out, not taken from emulator-server's zeroCounters: the test pins the promised counter set.
 /** The emulator's request counters after a reset (the admin surface's `GET /counters`). */
 export const ZERO_COUNTERS = {
   total: 0,
@@ -22,7 +23,7 @@ export const ZERO_COUNTERS = {
   operations: 0,
   terminate_node: 0,
   retry: 0,
-};
+} satisfies RequestCounters;
 
 export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 

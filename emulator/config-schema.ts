@@ -1,0 +1,214 @@
+/**
+ * The emulator's config format (zod): clusters, nodearrays, buckets, head nodes and quotas, with
+ * the cross-field checks (duplicate names, unknown quota families, bucket quotas that do not
+ * apply) reported at the path they are about.
+ */
+import { z } from "zod";
+
+const count = z.number().int().nonnegative();
+
+/**
+ * Node record keys a nodearray (config `attributes`) or a create set (`nodeAttributes`) may set,
+ * with the types node records must carry them in. Other keys pass through untouched.
+ */
+export const NodeAttributesSchema = z.looseObject({
+  KeepAlive: z.boolean().optional(),
+  Interruptible: z.boolean().optional(),
+  Configuration: z.record(z.string(), z.unknown()).optional(),
+  Tags: z.record(z.string(), z.string()).optional(),
+  ShutdownPolicy: z.enum(["Terminate", "Deallocate"]).optional(),
+  /** true: terminating the node keeps its record (Status `Off`); only `remove` deletes it. */
+  Fixed: z.boolean().optional(),
+});
+export type NodeAttributes = z.infer<typeof NodeAttributesSchema>;
+
+/** One bucket: a VM size of a nodearray, with its limits. */
+export const BucketConfigSchema = z.strictObject({
+  /** VM size, matched case-sensitively as CycleCloud does (`Standard_HC44rs` is not `Standard_Hc44rs`). */
+  machineType: z.string().min(1),
+  /** @default a stable id derived from cluster, nodearray and machine type */
+  bucketId: z.string().min(1).optional(),
+  vcpuCount: z.number().int().positive(),
+  /** GB, may be fractional. */
+  memory: z.number().positive(),
+  /** @default false */
+  infiniband: z.boolean().optional(),
+  /** Physical cores. @default vcpuCount */
+  pcpuCount: z.number().int().positive().optional(),
+  /** @default 0 */
+  gpuCount: z.number().int().nonnegative().optional(),
+  /** Most nodes this bucket may have. */
+  maxCount: count,
+  /** @default maxCount * vcpuCount */
+  maxCoreCount: count.optional(),
+  /**
+   * The VM family whose quota this bucket shares with every bucket (and head node) naming the same
+   * family: a key of the cluster's `quotas.families`. Without it the bucket is a family of its
+   * own, with the quota below.
+   */
+  family: z.string().min(1).optional(),
+  /** Subscription quota in nodes of this size. @default maxCount */
+  quotaCount: count.optional(),
+  /** Subscription quota in cores. @default quotaCount * vcpuCount */
+  quotaCoreCount: count.optional(),
+  /** Cores of the quota already used outside this emulator (a baseline). @default 0 */
+  consumedCoreCount: count.optional(),
+  /** @default 100 */
+  maxPlacementGroupSize: count.optional(),
+  /** @default maxPlacementGroupSize * vcpuCount */
+  maxPlacementGroupCoreSize: count.optional(),
+  /** false: the bucket cannot be used for new nodes. @default true */
+  valid: z.boolean().optional(),
+  /** Sent only for an invalid bucket (a valid one sends ""). @default "NotActivated" when `valid` is false */
+  invalidReason: z.string().min(1).optional(),
+});
+export type BucketConfig = z.infer<typeof BucketConfigSchema>;
+
+export const NodearrayConfigSchema = z.strictObject({
+  name: z.string().min(1),
+  maxCount: count,
+  maxCoreCount: count,
+  /** @default "westus2" */
+  region: z.string().min(1).optional(),
+  /** Extra keys of the nodearray record, inherited by its nodes (`SubnetId`, `Configuration`, ...). */
+  attributes: NodeAttributesSchema.optional(),
+  buckets: z.array(BucketConfigSchema).min(1),
+});
+export type NodearrayConfig = z.infer<typeof NodearrayConfigSchema>;
+
+/** The quota of one VM family (shared by every bucket naming it). */
+export const FamilyQuotaConfigSchema = z.strictObject({
+  /** Cores of the family the subscription may run in the region. */
+  coreCount: count,
+  /** Cores of the family used outside this cluster (other clusters of the subscription). @default 0 */
+  consumedCoreCount: count.optional(),
+});
+
+/** The quotas of one region: regular VMs and spot (`Interruptible`) VMs. */
+export const RegionalQuotaConfigSchema = z.strictObject({
+  /** Cores of regular VMs the subscription may run in the region. @default 100000 */
+  coreCount: count.optional(),
+  /** Regular cores used outside this cluster. @default 0 */
+  consumedCoreCount: count.optional(),
+  /** Cores of spot VMs (a separate quota). @default 100000 */
+  spotCoreCount: count.optional(),
+  /** Spot cores used outside this cluster. @default 0 */
+  spotConsumedCoreCount: count.optional(),
+});
+
+/** Quotas above the bucket: per VM family and per region. */
+export const QuotasConfigSchema = z.strictObject({
+  families: z.record(z.string().min(1), FamilyQuotaConfigSchema).optional(),
+  regions: z.record(z.string().min(1), RegionalQuotaConfigSchema).optional(),
+});
+
+/**
+ * A node of the cluster template that is in no nodearray (`[[node scheduler]]`): it exists from
+ * the start (Status `Started`), is `Fixed` unless told otherwise, and is listed by
+ * `GET .../nodes` but not in the status's `nodes` or any bucket.
+ */
+export const StandaloneNodeConfigSchema = z.strictObject({
+  name: z.string().min(1),
+  machineType: z.string().min(1),
+  vcpuCount: z.number().int().positive(),
+  memory: z.number().positive(),
+  /** @default "westus2" */
+  region: z.string().min(1).optional(),
+  /** A key of `quotas.families` its cores count against. @default none */
+  family: z.string().min(1).optional(),
+  /** Extra keys of the node record. `Fixed` defaults to true. */
+  attributes: NodeAttributesSchema.optional(),
+});
+
+export const ClusterConfigSchema = z.strictObject({
+  name: z.string().min(1),
+  /** @default "Started" */
+  state: z.string().min(1).optional(),
+  /** @default the value of `state` */
+  targetState: z.string().min(1).optional(),
+  maxCount: count,
+  maxCoreCount: count,
+  /** Family and regional quotas of the subscription, as this cluster sees them. */
+  quotas: QuotasConfigSchema.optional(),
+  /** Nodes in no nodearray (head nodes). */
+  nodes: z.array(StandaloneNodeConfigSchema).optional(),
+  nodearrays: z.array(NodearrayConfigSchema),
+});
+export type ClusterConfig = z.infer<typeof ClusterConfigSchema>;
+
+/** The emulator's `--config` file format: clusters, their nodearrays and buckets. */
+export const EmulatorConfigSchema = z
+  .strictObject({ clusters: z.array(ClusterConfigSchema).min(1) })
+  .superRefine((config, ctx) => {
+    const duplicate = (names: readonly string[], path: PropertyKey[], what: string): void => {
+      const seen = new Set<string>();
+      names.forEach((name, index) => {
+        if (seen.has(name)) {
+          ctx.addIssue({ code: "custom", path: [...path, index], message: `duplicate ${what} "${name}"` });
+        }
+        seen.add(name);
+      });
+    };
+    duplicate(
+      config.clusters.map((cluster) => cluster.name),
+      ["clusters"],
+      "cluster name",
+    );
+    config.clusters.forEach((cluster, c) => {
+      duplicate(
+        cluster.nodearrays.map((nodearray) => nodearray.name),
+        ["clusters", c, "nodearrays"],
+        "nodearray name",
+      );
+      const templates = new Set(cluster.nodearrays.map((nodearray) => nodearray.name));
+      (cluster.nodes ?? []).forEach((node, i) => {
+        if (templates.has(node.name)) {
+          ctx.addIssue({
+            code: "custom",
+            path: ["clusters", c, "nodes", i, "name"],
+            message: `duplicate node or nodearray name "${node.name}"`,
+          });
+        }
+        templates.add(node.name);
+      });
+      const families = cluster.quotas?.families ?? {};
+      const checkFamily = (family: string | undefined, path: PropertyKey[]): void => {
+        if (family !== undefined && !Object.hasOwn(families, family)) {
+          ctx.addIssue({
+            code: "custom",
+            path,
+            message: `family "${family}" has no quota: add it to clusters[${String(c)}].quotas.families`,
+          });
+        }
+      };
+      (cluster.nodes ?? []).forEach((node, i) => {
+        checkFamily(node.family, ["clusters", c, "nodes", i, "family"]);
+      });
+      cluster.nodearrays.forEach((nodearray, n) => {
+        duplicate(
+          nodearray.buckets.map((bucket) => bucket.machineType),
+          ["clusters", c, "nodearrays", n, "buckets"],
+          "machineType",
+        );
+        const spot = nodearray.attributes?.Interruptible === true;
+        nodearray.buckets.forEach((bucket, b) => {
+          const path = ["clusters", c, "nodearrays", n, "buckets", b];
+          checkFamily(bucket.family, [...path, "family"]);
+          const own = (["quotaCount", "quotaCoreCount", "consumedCoreCount"] as const).filter(
+            (field) => bucket[field] !== undefined,
+          );
+          if (own.length > 0 && (bucket.family !== undefined || spot)) {
+            ctx.addIssue({
+              code: "custom",
+              path: [...path, own[0] ?? "quotaCount"],
+              message: spot
+                ? `a bucket of an Interruptible (spot) nodearray uses the regional spot quota ` +
+                  `(quotas.regions.<region>.spotCoreCount), not ${own.join(", ")}`
+                : `a bucket of family "${String(bucket.family)}" uses quotas.families.${String(bucket.family)}, not ${own.join(", ")}`,
+            });
+          }
+        });
+      });
+    });
+  });
+export type EmulatorConfig = z.input<typeof EmulatorConfigSchema>;

@@ -1,0 +1,83 @@
+/**
+ * A cluster status with a plan's earlier changes applied, so that several changes of one plan are
+ * checked against one status read.
+ */
+import { findBucket, findNodearray } from "./bucket-lookup";
+import type { NodeSpec } from "./capacity-types";
+import { quotaPlace } from "./quota-layers";
+import type { Bucket, ClusterStatus, NodearrayStatus } from "./schemas";
+
+/** Cluster nodes other sets of the plan already took from a status (see {@link withAddedNodes}). */
+export const plannedClusterNodes = new WeakMap<ClusterStatus, { nodes: number; cores: number }>();
+
+/**
+ * The status as it would be after `nodes` more nodes of `spec` were added: the bucket's, nodearray's,
+ * cluster's and placement group's counts updated, and the shared quota layers of every bucket that
+ * draws from the same quota (family quota: buckets of the same Azure VM family, region and spot-ness;
+ * regional quota: buckets of the same region and spot-ness) charged with the cores. A negative
+ * `nodes` frees that many (a set that is terminated before its replacement is created). Used to
+ * check several changes of one plan against one status read. Pure: returns a new object.
+ */
+export function withAddedNodes(status: ClusterStatus, spec: NodeSpec, nodes: number): ClusterStatus {
+  const bucket = findBucket(status, spec);
+  const home = findNodearray(status, spec.nodearray);
+  if (!bucket || !home || nodes === 0) return status;
+  const cores = nodes * bucket.virtualMachine.vcpuCount;
+  const place = quotaPlace(home, bucket);
+  const plus = (value: number | undefined) => (value === undefined ? undefined : value + cores);
+  const charged = (nodearray: NodearrayStatus, b: Bucket): Bucket => {
+    const other = quotaPlace(nodearray, b);
+    if (other.spot !== place.spot || other.region !== place.region) return b;
+    const sameFamily = other.familyKey !== undefined && other.familyKey === place.familyKey;
+    const next: Bucket = { ...b };
+    const set = (field: "regionalConsumedCoreCount" | "familyConsumedCoreCount" | "consumedCoreCount") => {
+      const value = plus(b[field]);
+      if (value !== undefined) next[field] = value;
+    };
+    set("regionalConsumedCoreCount");
+    if (sameFamily) {
+      set("familyConsumedCoreCount");
+      set("consumedCoreCount");
+    }
+    return next;
+  };
+  const next: ClusterStatus = {
+    ...status,
+    maxCount: status.maxCount - nodes,
+    maxCoreCount: status.maxCoreCount - cores,
+    nodearrays: status.nodearrays.map((nodearray) => ({
+      ...nodearray,
+      buckets: nodearray.buckets.map((b) => {
+        const quota = charged(nodearray, b);
+        if (nodearray.name !== spec.nodearray || b.bucketId !== bucket.bucketId) return quota;
+        const groups = [...b.placementGroups];
+        if (spec.placementGroupId !== undefined) {
+          const index = groups.findIndex((g) => g.name === spec.placementGroupId);
+          const group = groups[index] ?? {
+            name: spec.placementGroupId,
+            activeCount: 0,
+            activeCoreCount: 0,
+          };
+          const grown = {
+            ...group,
+            activeCount: Math.max(0, group.activeCount + nodes),
+            activeCoreCount: Math.max(0, group.activeCoreCount + cores),
+          };
+          if (index >= 0) groups[index] = grown;
+          else groups.push(grown);
+        }
+        return {
+          ...quota,
+          activeCount: Math.max(0, b.activeCount + nodes),
+          activeCoreCount: Math.max(0, b.activeCoreCount + cores),
+          availableCount: b.availableCount - nodes,
+          availableCoreCount: b.availableCoreCount - cores,
+          placementGroups: groups,
+        };
+      }),
+    })),
+  };
+  const before = plannedClusterNodes.get(status) ?? { nodes: 0, cores: 0 };
+  plannedClusterNodes.set(next, { nodes: before.nodes + nodes, cores: before.cores + cores });
+  return next;
+}
