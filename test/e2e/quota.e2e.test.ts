@@ -57,7 +57,7 @@ const FIX =
 
 const REFUSAL =
   "preflight hpc/ondemand Standard_Hc44rs: +8 requested, 6 available (binding limit: family quota standardHCSFamily, " +
-  "264 cores, 0 free after 6 nodes) - does not fit: lower `count` to at most 6, " +
+  "264 of 352 cores free, 0 free after 6 nodes) - does not fit: lower `count` to at most 6, " +
   `${FIX} 88; Azure portal > Quotas > Compute), or set \`preflight: "warn"\` to try anyway`;
 
 let emulator: RunningEmulator;
@@ -88,7 +88,7 @@ describe("a family quota smaller than the bucket, through the Pulumi engine", ()
 
     const up = expectSuccess(await ws.up());
     expect(output(up)).toContain(
-      "preflight hpc/ondemand Standard_Hc44rs: +6 requested, 6 available (binding limit: family quota standardHCSFamily, 264 cores, 0 free after 6 nodes) - fits",
+      "preflight hpc/ondemand Standard_Hc44rs: +6 requested, 6 available (binding limit: family quota standardHCSFamily, 264 of 352 cores free, 0 free after 6 nodes) - fits",
     );
     expect((await liveNodes(emulator)).map((n) => n.record.Name)).toEqual(
       [1, 2, 3, 4, 5, 6].map((i) => `ondemand-${i}`),
@@ -114,7 +114,7 @@ for (const nodearray of ["ondemand", "burst"]) {
     expect(output(preview)).toMatch(
       new RegExp(
         "preflight hpc/(ondemand|burst) Standard_Hc44rs: \\+4 requested, 2 available \\(binding limit: family quota standardHCSFamily, " +
-          "88 cores, 0 free after 2 nodes\\) - does not fit \\(after 4 node\\(s\\) for other sets of this plan\\): " +
+          "88 of 352 cores free, 0 free after 2 nodes\\) - does not fit \\(after 4 node\\(s\\) for other sets of this plan\\): " +
           "lower `count` to at most 2, " +
           FIX.replace(/[()]/g, "\\$&") +
           " 264; Azure portal > Quotas > Compute\\)",
