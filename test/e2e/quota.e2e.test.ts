@@ -15,6 +15,7 @@ import {
   expectSuccess,
   liveNodes,
   mutatingRequests,
+  NODE_SET_TYPE,
   output,
   Workspace,
 } from "./harness";
@@ -78,7 +79,10 @@ describe("a family quota smaller than the bucket, through the Pulumi engine", ()
   it("fails the preview naming the family quota, its numbers and the fix, and creates nothing", async () => {
     const preview = expectFailure(await ws.pulumi(["preview"]));
 
-    expect(output(preview)).toContain(REFUSAL);
+    // The line under Diagnostics, as the engine prints the failure of `check`.
+    expect(output(preview)).toContain(
+      `error: ${NODE_SET_TYPE} resource 'solvers': property count value {8} has a problem: ${REFUSAL}\n`,
+    );
     expect(await liveNodes(emulator)).toEqual([]);
     expect(await mutatingRequests(emulator)).toBe(0);
   });
