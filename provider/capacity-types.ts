@@ -15,7 +15,7 @@ export interface CapacityLimit {
   name: string;
   /** Nodes of this spec the limit still admits. */
   nodes: number;
-  /** Quota layers: the cores free now and after `nodes` more, e.g. "352 cores, 0 free after 8 nodes". */
+  /** Quota layers: the cores free now and after `nodes` more, e.g. "352 of 880 cores free, 0 free after 8 nodes". */
   detail?: string;
   /** Quota layers: what raises the limit, naming the wire fields it was read from. */
   fix?: string;

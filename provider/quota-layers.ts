@@ -59,7 +59,7 @@ export function quotaLimits(
       limits.push({
         name,
         nodes,
-        detail: `${free} cores, ${free - nodes * cores} free after ${nodes} nodes`,
+        detail: `${free} of ${total.value} cores free, ${free - nodes * cores} free after ${nodes} nodes`,
         fix: `${raise} (${fields(total, consumed)}; Azure portal > Quotas > Compute)`,
       });
     }

@@ -192,7 +192,7 @@ describe("preflight on what a real server sends", () => {
       {
         property: "count",
         reason:
-          "preflight hpc/ondemand Standard_Hc44rs: +12 requested, 8 available (binding limit: family quota standardHCSFamily, 352 cores, " +
+          "preflight hpc/ondemand Standard_Hc44rs: +12 requested, 8 available (binding limit: family quota standardHCSFamily, 352 of 880 cores free, " +
           "0 free after 8 nodes) - does not fit: lower `count` to at most 8, raise the subscription's standardHCSFamily vCPU quota in " +
           "westus2 (familyQuotaCoreCount 880, familyConsumedCoreCount 528; Azure portal > Quotas > Compute), or set " +
           '`preflight: "warn"` to try anyway',
@@ -217,7 +217,7 @@ describe("preflight on what a real server sends", () => {
       declare({ count: 5, nodearray: "burst", machineType: "Standard_Hc44rs" }),
     );
     expect(result.failures?.[0]?.reason).toMatch(
-      /^preflight hpc\/burst Standard_Hc44rs: \+5 requested, 4 available \(binding limit: family quota standardHCSFamily, 176 cores, 0 free after 4 nodes\) - does not fit \(after 6 node\(s\) for other sets of this plan\): lower `count` to at most 4, raise/,
+      /^preflight hpc\/burst Standard_Hc44rs: \+5 requested, 4 available \(binding limit: family quota standardHCSFamily, 176 of 440 cores free, 0 free after 4 nodes\) - does not fit \(after 6 node\(s\) for other sets of this plan\): lower `count` to at most 4, raise/,
     );
   });
 
@@ -240,7 +240,7 @@ describe("preflight on what a real server sends", () => {
     await checked(declare({ count: 4, machineType: "Standard_Hc44rs" }));
     const result = await provider.check({}, declare({ count: 5, machineType: "Standard_Hc44rs" }));
     expect(result.failures?.[0]?.reason).toMatch(
-      /^preflight hpc\/ondemand Standard_Hc44rs: \+5 requested, 0 available \(binding limit: spot quota eastus, 0 cores, 0 free after 0 nodes\)/,
+      /^preflight hpc\/ondemand Standard_Hc44rs: \+5 requested, 0 available \(binding limit: spot quota eastus, 0 of 220 cores free, 0 free after 0 nodes\)/,
     );
   });
 });

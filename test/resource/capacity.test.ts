@@ -28,7 +28,7 @@ describe("capacityFit", () => {
       {
         name: "combined quota standardHCSFamily",
         nodes: 199,
-        detail: "8756 cores, 0 free after 199 nodes",
+        detail: "8756 of 8800 cores free, 0 free after 199 nodes",
         fix: "raise the subscription's standardHCSFamily or regional vCPU quota in the cluster's region (quotaCoreCount 8800, consumedCoreCount 44; Azure portal > Quotas > Compute)",
       },
       {
@@ -258,11 +258,11 @@ describe("capacityFit: every layer, the binding one named with its numbers", () 
     expect(fit.binding).toEqual({
       name: "family quota standardHCSFamily",
       nodes: 8,
-      detail: "352 cores, 0 free after 8 nodes",
+      detail: "352 of 880 cores free, 0 free after 8 nodes",
       fix: "raise the subscription's standardHCSFamily vCPU quota in the cluster's region (familyQuotaCoreCount 880, familyConsumedCoreCount 528; Azure portal > Quotas > Compute)",
     });
     expect(describeFit("hpc", HC, fit)).toBe(
-      "hpc/ondemand Standard_HC44rs: +12 requested, 8 available (binding limit: family quota standardHCSFamily, 352 cores, 0 free after 8 nodes) - does not fit",
+      "hpc/ondemand Standard_HC44rs: +12 requested, 8 available (binding limit: family quota standardHCSFamily, 352 of 880 cores free, 0 free after 8 nodes) - does not fit",
     );
   });
 
@@ -385,7 +385,7 @@ describe("withAddedNodes: shared quota layers", () => {
       false,
       4,
       "family quota standardHCSFamily",
-      "176 cores, 0 free after 4 nodes",
+      "176 of 440 cores free, 0 free after 4 nodes",
     ]);
     // Another region has its own family quota.
     expect(capacityFit(after, { nodearray: "c", machineType: "Standard_HC44rs" }, 10).fits).toBe(true);
