@@ -109,7 +109,7 @@ export function capacityFit(status: ClusterStatus, spec: NodeSpec, requested: nu
 
   // Tolerance of the other reading of the cluster's maxCount (a total, as scalelib reads it): if
   // the plan fits only because maxCount is what remains, say so rather than refuse.
-  const planned = plannedClusterNodes.get(status) ?? { nodes: 0, cores: 0 };
+  const planned = plannedClusterNodes(status);
   const clusterActive = status.nodearrays.reduce(
     (sum, n) => sum + n.buckets.reduce((s, b) => s + b.activeCount, 0),
     0,

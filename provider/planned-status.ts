@@ -7,8 +7,27 @@ import type { NodeSpec } from "./capacity-types";
 import { quotaPlace } from "./quota-layers";
 import type { Bucket, ClusterStatus, NodearrayStatus } from "./schemas";
 
-/** Cluster nodes other sets of the plan already took from a status (see {@link withAddedNodes}). */
-export const plannedClusterNodes = new WeakMap<ClusterStatus, { nodes: number; cores: number }>();
+type ConsumedField = "regionalConsumedCoreCount" | "familyConsumedCoreCount" | "consumedCoreCount";
+
+/** A bucket of a planned status: what other sets of the plan took from its quota fields. */
+interface PlannedBucket extends Bucket {
+  plannedCores?: Partial<Record<ConsumedField, number>>;
+}
+
+/** A planned status: the cluster nodes and cores other sets of the plan already took. */
+interface PlannedStatus extends ClusterStatus {
+  planned?: { nodes: number; cores: number };
+}
+
+/** Cluster nodes and cores other sets of the plan took from `status` (none for a status as read). */
+export function plannedClusterNodes(status: ClusterStatus): { nodes: number; cores: number } {
+  return (status as PlannedStatus).planned ?? { nodes: 0, cores: 0 };
+}
+
+/** Cores other sets of the plan took from one quota field of `bucket` (0 for a bucket as read). */
+export function plannedCores(bucket: Bucket, field: ConsumedField): number {
+  return (bucket as PlannedBucket).plannedCores?.[field] ?? 0;
+}
 
 /**
  * The status as it would be after `nodes` more nodes of `spec` were added: the bucket's, nodearray's,
@@ -29,10 +48,12 @@ export function withAddedNodes(status: ClusterStatus, spec: NodeSpec, nodes: num
     const other = quotaPlace(nodearray, b);
     if (other.spot !== place.spot || other.region !== place.region) return b;
     const sameFamily = other.familyKey !== undefined && other.familyKey === place.familyKey;
-    const next: Bucket = { ...b };
-    const set = (field: "regionalConsumedCoreCount" | "familyConsumedCoreCount" | "consumedCoreCount") => {
+    const next: PlannedBucket = { ...b };
+    const set = (field: ConsumedField) => {
       const value = plus(b[field]);
-      if (value !== undefined) next[field] = value;
+      if (value === undefined) return;
+      next[field] = value;
+      next.plannedCores = { ...next.plannedCores, [field]: plannedCores(b, field) + cores };
     };
     set("regionalConsumedCoreCount");
     if (sameFamily) {
@@ -41,7 +62,8 @@ export function withAddedNodes(status: ClusterStatus, spec: NodeSpec, nodes: num
     }
     return next;
   };
-  const next: ClusterStatus = {
+  const before = plannedClusterNodes(status);
+  const next: PlannedStatus = {
     ...status,
     maxCount: status.maxCount - nodes,
     maxCoreCount: status.maxCoreCount - cores,
@@ -76,8 +98,7 @@ export function withAddedNodes(status: ClusterStatus, spec: NodeSpec, nodes: num
         };
       }),
     })),
+    planned: { nodes: before.nodes + nodes, cores: before.cores + cores },
   };
-  const before = plannedClusterNodes.get(status) ?? { nodes: 0, cores: 0 };
-  plannedClusterNodes.set(next, { nodes: before.nodes + nodes, cores: before.cores + cores });
   return next;
 }

@@ -4,8 +4,19 @@
  */
 import { bucketMachineType, findBucket, findNodearray } from "./bucket-lookup";
 import type { CapacityLimit, NodeSpec } from "./capacity-types";
+import { plannedCores } from "./planned-status";
 import type { Bucket, ClusterStatus, NodearrayStatus } from "./schemas";
 import { azureQuotaFamilyOf, quotaFamilyLabel } from "./util/vm-family";
+
+function isConsumedField(
+  field: string,
+): field is "regionalConsumedCoreCount" | "familyConsumedCoreCount" | "consumedCoreCount" {
+  return (
+    field === "regionalConsumedCoreCount" ||
+    field === "familyConsumedCoreCount" ||
+    field === "consumedCoreCount"
+  );
+}
 
 /** Where a bucket draws quota from: its region, its VM family, and whether it is spot. */
 interface QuotaPlace {
@@ -51,8 +62,16 @@ export function quotaLimits(
     consumed: { field: string; value: number | undefined },
     raise: string,
   ) => {
+    // The numbers the server sent; cores other sets of this plan take are shown apart.
     const fields = (...parts: { field: string; value: number | undefined }[]) =>
-      parts.flatMap((p) => (p.value === undefined ? [] : [`${p.field} ${p.value}`])).join(", ");
+      parts
+        .flatMap((p) => {
+          if (p.value === undefined) return [];
+          const planned = isConsumedField(p.field) ? plannedCores(bucket, p.field) : 0;
+          if (planned === 0) return [`${p.field} ${p.value}`];
+          return [`${p.field} ${p.value - planned} + ${planned} planned for other sets of this plan`];
+        })
+        .join(", ");
     if (total.value !== undefined) {
       const free = total.value - (consumed.value ?? 0);
       const nodes = Math.floor(Math.max(0, free) / cores);

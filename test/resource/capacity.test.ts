@@ -387,6 +387,11 @@ describe("withAddedNodes: shared quota layers", () => {
       "family quota standardHCSFamily",
       "176 of 440 cores free, 0 free after 4 nodes",
     ]);
+    // The fix quotes what the server sent, and the cores this plan's other sets take apart from it.
+    expect(fitB.binding?.fix).toBe(
+      "raise the subscription's standardHCSFamily vCPU quota in eastus (familyQuotaCoreCount 440, " +
+        "familyConsumedCoreCount 0 + 264 planned for other sets of this plan; Azure portal > Quotas > Compute)",
+    );
     // Another region has its own family quota.
     expect(capacityFit(after, { nodearray: "c", machineType: "Standard_HC44rs" }, 10).fits).toBe(true);
     expect(after.nodearrays[1]?.buckets[0]?.regionalConsumedCoreCount).toBeUndefined();
