@@ -1,0 +1,2 @@
+curl --location --request GET '${CC-URL}/clusters/${CLUSTER}/status' \
+--header 'Authorization: Basic ****************************'
