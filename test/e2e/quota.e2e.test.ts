@@ -121,7 +121,7 @@ for (const nodearray of ["ondemand", "burst"]) {
           "88 of 352 cores free, 0 free after 2 nodes\\) - does not fit \\(after 4 node\\(s\\) for other sets of this plan\\): " +
           "lower `count` to at most 2, " +
           FIX.replace(/[()]/g, "\\$&") +
-          " 264; Azure portal > Quotas > Compute\\)",
+          " 88 \\+ 176 planned for other sets of this plan; Azure portal > Quotas > Compute\\)",
       ),
     );
     expect(await liveNodes(emulator)).toEqual([]);
