@@ -8,7 +8,7 @@ export const DEFAULT_CLI_PORT = 8080;
 
 export const CLI_USAGE = `Usage: cyclecloud-emulator [options]
 
-Runs a CycleCloud REST API emulator (HTTP, Basic auth) until SIGINT or SIGTERM.
+Runs a CycleCloud REST API emulator (HTTP or HTTPS, Basic auth) until SIGINT or SIGTERM.
 
 Options:
   --port N              TCP port; 0 picks a free one (default ${String(DEFAULT_CLI_PORT)})

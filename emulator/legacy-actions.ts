@@ -63,7 +63,9 @@ export function terminateNode(
   const instanceFilter = query.get("instance-filter") ?? undefined;
   const nodeFilter = query.get("filter") ?? filterFromBody(body);
   if ((instanceFilter === undefined) === (nodeFilter === undefined)) {
-    throw badRequest("Give exactly one of the query parameters instance-filter and filter");
+    throw badRequest(
+      'Give exactly one node selection: the query parameter instance-filter, the query parameter filter, or a body {"filter": ...}',
+    );
   }
   const live = store.liveIn(cluster, now);
   let matched: LiveNode[];

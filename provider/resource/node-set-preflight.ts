@@ -6,7 +6,7 @@
  */
 import type { NodeSpec } from "../capacity";
 import { capacityFit, describeFit, findBucket, sharesFamilyQuota, withAddedNodes } from "../capacity";
-import { HttpError } from "../client";
+import { HttpError, isNetworkError } from "../client";
 import type { ClusterStatus } from "../schemas";
 import { errorText } from "./converge-node-set";
 import type { CheckFailure, NodeSetInputs } from "./inputs";
@@ -84,7 +84,11 @@ export async function preflight(
         reason:
           error instanceof HttpError && error.status === 404
             ? `${reason}. Check that cluster '${inputs.cluster}' exists and that \`url\` points at the CycleCloud server, or set \`preflight: "off"\` to skip the check`
-            : `${reason}. Fix the connection, or set \`preflight: "off"\` to skip the check`,
+            : // No TLS handshake or no server: every request of the set would fail the same way, so
+              // skipping the check is no way out; the client's message already says what to fix.
+              isNetworkError(error) && error.kind !== "connection"
+              ? reason
+              : `${reason}. Fix the connection, or set \`preflight: "off"\` to skip the check`,
       },
     ];
   }

@@ -45,8 +45,7 @@ describe("a stack against the emulator over HTTPS", () => {
         `of CycleCloud at ${emulator.url} for GET /clusters/hpc/status?nodes=false: unable to verify the first ` +
         "certificate (UNABLE_TO_VERIFY_LEAF_SIGNATURE). To fix, if the server uses a self-signed or private " +
         "certificate, trust it with the `caCert` option (stack config `cyclecloud:caCertPath` or " +
-        "`cyclecloud:caCert`); `insecure: true` turns verification off (not recommended). Fix the connection, or " +
-        'set `preflight: "off"` to skip the check\n',
+        "`cyclecloud:caCert`); `insecure: true` turns verification off (not recommended)\n",
     );
     expect(emulator.nodes()).toEqual([]);
     // The handshake failed: no HTTP request at all, let alone a create.

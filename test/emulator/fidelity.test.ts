@@ -208,7 +208,11 @@ describe("legacy /cloud/actions/ routes", () => {
   });
 
   test("terminate_node needs exactly one filter, and a known cluster", async () => {
-    expect((await env.http.post("/cloud/actions/terminate_node/hpc")).status).toBe(400);
+    const none = await env.http.post("/cloud/actions/terminate_node/hpc");
+    expect([none.status, (none.json as { Message?: string }).Message]).toEqual([
+      400,
+      'Give exactly one node selection: the query parameter instance-filter, the query parameter filter, or a body {"filter": ...}',
+    ]);
     expect(
       (await legacyTerminate(`filter=${encodeURIComponent('Name === "x"')}&instance-filter=x`)).status,
     ).toBe(400);

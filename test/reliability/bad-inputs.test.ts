@@ -49,6 +49,8 @@ const PREFLIGHT_FIX = '. Fix the connection, or set `preflight: "off"` to skip t
 const STATUS = "GET /clusters/hpc/status?nodes=false";
 const connectionFailure = (reason: string) =>
   `preflight could not read the status of cluster 'hpc': ${reason}${PREFLIGHT_FIX}`;
+/** No TLS handshake or no server: the message has no "set preflight off" (it would not help). */
+const noServer = (reason: string) => `preflight could not read the status of cluster 'hpc': ${reason}`;
 const THREE_WAYS =
   "Supply it in one of three ways: (1) the `connection` argument of the resource or function; " +
   "(2) stack config: `pulumi config set cyclecloud:url https://HOST:8443`, `pulumi config set cyclecloud:username USER`, " +
@@ -285,7 +287,7 @@ const CASES: BadInput[] = [
     config: (s) => ({ "cyclecloud:url": s.https.url }),
     property: "cluster",
     message: (s) =>
-      connectionFailure(
+      noServer(
         `Could not verify the TLS certificate of CycleCloud at ${s.https.url} for ${STATUS}: self-signed certificate (DEPTH_ZERO_SELF_SIGNED_CERT). ` +
           "To fix, if the server uses a self-signed or private certificate, trust it with the `caCert` option " +
           "(stack config `cyclecloud:caCertPath` or `cyclecloud:caCert`); `insecure: true` turns verification off (not recommended)",
@@ -296,7 +298,7 @@ const CASES: BadInput[] = [
     config: (s) => ({ "cyclecloud:url": s.closed }),
     property: "cluster",
     message: (s) =>
-      connectionFailure(
+      noServer(
         `CycleCloud is unreachable at ${s.closed} for ${STATUS}: connect ECONNREFUSED ${s.closed.slice("http://".length)}; ` +
           "check `url` and that the server is running and reachable from this machine",
       ),
