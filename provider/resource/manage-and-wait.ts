@@ -112,7 +112,8 @@ export async function manageNodes(
 
 /**
  * Waits until none of `nodes` is listed any more, or each has settled (`Status` equals its
- * `TargetState`, e.g. `Deallocated`). Returns the nodes still unsettled when the timeout passed.
+ * `TargetState`, e.g. `Deallocated`; a terminated `Fixed` node's kept `Off` record counts as
+ * terminated, and is logged). Returns the nodes still unsettled when the timeout passed.
  */
 export async function waitUntilGone(
   ctx: OperationContext,
@@ -125,10 +126,23 @@ export async function waitUntilGone(
   for (let poll = 0; ; poll++) {
     if (ids.size === 0) return [];
     const listed = await listNodesOf(ctx, nodes);
+    // A node whose record CycleCloud kept (`Off`, `TargetState` `Terminated`: `Fixed: true`) is
+    // terminated: its VM is gone. The record stays by the user's own `Fixed` (CycleCloud's "Nodes
+    // with the Fixed attribute set to true aren't removed on termination"), so the set does not
+    // `remove` it; waiting for it to go would never end.
     const remaining = listed.filter(
-      (n) => ids.has(n.id) && n.status !== settledStatus && n.status !== "Terminated",
+      (n) =>
+        ids.has(n.id) && n.status !== settledStatus && n.status !== "Terminated" && n.recordKept !== true,
     );
-    if (remaining.length === 0) return [];
+    if (remaining.length === 0) {
+      const kept = listed.filter((n) => ids.has(n.id) && n.recordKept === true);
+      if (kept.length > 0)
+        ctx.log(
+          `${kept.length} terminated node record(s) kept (Off) because the nodes are Fixed; their VMs are gone: ` +
+            kept.map((n) => n.name).join(", "),
+        );
+      return [];
+    }
     const elapsed = ctx.now() - start;
     if (elapsed >= timeoutSeconds * 1000) return remaining;
     if (poll % 5 === 1)

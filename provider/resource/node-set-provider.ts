@@ -225,6 +225,11 @@ async function deleteSet(provider: ProviderContext, _id: string, props: NodeSetS
 /**
  * The error of an operation that failed before it changed anything, or (delete) before its nodes
  * were gone: its message names the set, the operation, the cause and the next step.
+ *
+ * How the engine shows it is Pulumi's: the dynamic provider host answers a failed `create` or
+ * `update` with the message alone, but for `delete` (and `check`, `diff`, `read`) it first prints
+ * `${error}: ${error.stack}` to the provider's stderr and then returns the error, so the user sees
+ * the message twice and a stack trace. A plain `Error` was printed the same way.
  */
 function failure(
   op: Operation,

@@ -13,6 +13,12 @@ export interface NodeInfo {
   requestId?: string;
   /** When the create request that made the node started (server time, ISO 8601). */
   requestedAt?: string;
+  /**
+   * Set (only) on a terminated node whose record CycleCloud kept: `Status` `Off` with
+   * `TargetState` `Terminated`, as for nodes with `Fixed: true` ("Nodes with the Fixed attribute
+   * set to true aren't removed on termination"). Its VM is gone; such a node is never in state.
+   */
+  recordKept?: true;
 }
 
 /** The outputs (state) of a node set: its inputs echoed, plus what it holds. */
@@ -48,7 +54,10 @@ export function targetCount(state: {
 /** How the library judges a node's `Status`. */
 export type NodePhase = "ready" | "provisioning" | "failed" | "deallocated" | "leaving" | "gone";
 
-export function nodePhase(node: Pick<NodeInfo, "status" | "privateIp">): NodePhase {
+export function nodePhase(node: Pick<NodeInfo, "status" | "privateIp" | "recordKept">): NodePhase {
+  // A terminated Fixed node: its VM is gone (nothing billable), only the record CycleCloud keeps
+  // by design stays. It counts as terminated; the set neither holds nor waits on it.
+  if (node.recordKept === true) return "gone";
   switch (node.status) {
     case "Ready":
       return node.privateIp ? "ready" : "provisioning";
@@ -97,7 +106,18 @@ export function toNodeInfo(record: NodeRecord): NodeInfo {
   if (record.MachineType) info.machineType = record.MachineType;
   if (record.PlacementGroupId) info.placementGroupId = record.PlacementGroupId;
   if (record.RequestId) info.requestId = record.RequestId;
+  if (isKeptTerminatedRecord(record)) info.recordKept = true;
   return info;
+}
+
+/**
+ * A record CycleCloud keeps after terminating its node (`Fixed: true`): `Status` `Off`, `TargetState`
+ * `Terminated`, no address. An `Off` node on its way to `Started` (or with an address) is not one.
+ */
+export function isKeptTerminatedRecord(
+  record: Pick<NodeRecord, "Status" | "TargetState" | "PrivateIp">,
+): boolean {
+  return record.Status === "Off" && record.TargetState === "Terminated" && !record.PrivateIp;
 }
 
 /** Sorts by name with numeric parts compared as numbers (`ondemand-2` before `ondemand-10`). */
