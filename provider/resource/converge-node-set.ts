@@ -15,6 +15,7 @@ import { UncertainCreateError } from "./errors/uncertain-create-error";
 import { manageNodes, waitForSettled, waitUntilGone } from "./manage-and-wait";
 import type { OperationContext, SetHoldings } from "./node-set-listing";
 import { listHoldings, matchesSpec, ownRecords, recordsWithIds } from "./node-set-listing";
+import type { NodeRecord } from "../schemas";
 import type { NodeInfo, NodeSetState } from "./node-set-state";
 import { isHealthy, isMember, isStuck, nodePhase, nodeSetState, toNodeInfo } from "./node-set-state";
 
@@ -44,6 +45,7 @@ export async function adopt(ctx: OperationContext, holdings: SetHoldings): Promi
       );
     }
   }
+  await refuseNonNodearrayNodes(ctx, candidates);
   const mismatches: string[] = [];
   for (const record of candidates) {
     const node = toNodeInfo(record);
@@ -71,6 +73,45 @@ export async function adopt(ctx: OperationContext, holdings: SetHoldings): Promi
   }
   if (found.length > 0) ctx.log(`adopted ${found.length} existing node(s)`);
   return { requestIds, adoptedNodeIds, nodes: [...holdings.nodes, ...found] };
+}
+
+/**
+ * A set adopts (and so may terminate) only nodes of a nodearray: refuses, before anything is
+ * touched, a node whose `Template` is not a nodearray of the cluster (a head node or another
+ * standalone node) and a `nodearray` input that names no nodearray. Reads the cluster status
+ * whatever `preflight` says.
+ */
+async function refuseNonNodearrayNodes(
+  ctx: OperationContext,
+  candidates: readonly NodeRecord[],
+): Promise<void> {
+  const { inputs } = ctx;
+  const status = await (ctx.clusterStatus
+    ? ctx.clusterStatus()
+    : ctx.client.getClusterStatus(inputs.cluster));
+  const nodearrays = new Set(status.nodearrays.map((nodearray) => nodearray.name));
+  const problems: string[] = [];
+  const standalone = candidates
+    .filter((record) => !nodearrays.has(record.Template))
+    .map((record) => record.Name);
+  if (standalone.length > 0) {
+    const which = standalone.length === 1 ? "it is" : "they are";
+    problems.push(
+      `\`adoptExisting\`: cannot adopt ${standalone.join(", ")}: ${which} not in a nodearray of cluster '${inputs.cluster}' ` +
+        `(a head node or other standalone node); a node set adopts only nodearray nodes. ` +
+        (inputs.adoptExisting?.requestId
+          ? "Fix `adoptExisting`"
+          : `Remove ${standalone.join(", ")} from \`adoptExisting.nodeIds\``),
+    );
+  }
+  if (!nodearrays.has(inputs.nodearray)) {
+    const known = [...nodearrays].map((name) => `'${name}'`).join(", ") || "none";
+    problems.push(
+      `\`nodearray\`: '${inputs.nodearray}' is not a nodearray of cluster '${inputs.cluster}' (its nodearrays: ${known}); ` +
+        "a node set adopts only nodearray nodes. Fix `nodearray`",
+    );
+  }
+  if (problems.length > 0) throw new NodeSetInputError(problems.join("; "));
 }
 
 /**

@@ -5,7 +5,7 @@
  */
 import type { CycleCloudClient } from "../client";
 import { ResponseValidationError, isUnknownRequestId } from "../client";
-import type { NodeList, NodeRecord } from "../schemas";
+import type { ClusterStatus, NodeList, NodeRecord } from "../schemas";
 import { nodeRecordProblems, recordText } from "../schemas";
 import type { NodeSetInputs } from "./inputs";
 import type { Tuning } from "./tuning";
@@ -28,6 +28,11 @@ export interface OperationContext {
   tuning: Tuning;
   /** The clock (ms since the epoch). */
   now: () => number;
+  /**
+   * The status of the set's cluster, shared by the calls of one run (the provider's status cache);
+   * without it, read from the client.
+   */
+  clusterStatus?: () => Promise<ClusterStatus>;
 }
 
 /**

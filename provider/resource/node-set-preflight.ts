@@ -18,7 +18,10 @@ import type { RunPlan } from "./run-plan";
 export interface PreflightSources {
   /** The cluster's status (shared by the sets of one run) and the key it is cached under. */
   status(inputs: NodeSetInputs): Promise<{ status: ClusterStatus; cacheKey: string }>;
-  /** Live nodes of the set's spec it already holds; throws when `adoptExisting` does not match. */
+  /**
+   * Live nodes of the set's spec it already holds or will adopt (only those `adoptExisting` names
+   * while its base request id is unknown); throws when `adoptExisting` names nodes it cannot adopt.
+   */
   held(inputs: NodeSetInputs): Promise<number>;
   log(inputs: NodeSetInputs, line: string): void;
 }
@@ -116,7 +119,11 @@ export async function preflight(
     plan += ` (after the replaced set's ${freed.nodes} node(s) are terminated first)`;
   }
   let fit = capacityFit(status, nodeSpec, increase);
-  if (!fit.fits && fit.problem === undefined && !containsUnknown(inputs.baseRequestId)) {
+  let existing = before;
+  // Nodes `adoptExisting` names are live in the cluster already: always counted, even in the
+  // preview of a new set (its base request id unknown), and so not planned again for other sets.
+  const adopting = inputs.adoptExisting !== undefined;
+  if (fit.problem === undefined && (adopting || (!fit.fits && !containsUnknown(inputs.baseRequestId)))) {
     // The increase was estimated from the inputs. The set may already hold more nodes than its
     // previous inputs say: nodes of a create interrupted after the server committed it, of a
     // failed update (the engine keeps the old inputs but the new nodes), or named by
@@ -131,6 +138,7 @@ export async function preflight(
     const actual = Math.max(0, inputs.count - held);
     if (actual < increase) {
       plan += ` (${inputs.count - actual} node(s) of this set already exist)`;
+      existing = inputs.count - actual;
       increase = actual;
       fit = capacityFit(status, nodeSpec, increase);
     }
@@ -162,7 +170,7 @@ export async function preflight(
     ];
   }
   const free = fit.binding?.fix ?? "free capacity in the cluster";
-  const fix = `: lower \`count\` to at most ${before + fit.available}, ${free}, or set \`preflight: "warn"\` to try anyway`;
+  const fix = `: lower \`count\` to at most ${existing + fit.available}, ${free}, or set \`preflight: "warn"\` to try anyway`;
   return [{ property: "count", reason: `${line}${fix}` }];
 }
 

@@ -54,16 +54,19 @@ function preflightSources(provider: ProviderContext): PreflightSources {
 /**
  * Live nodes of this spec the set holds or will hold without creating them: those of every
  * request id of its base that the server knows, and those `adoptExisting` names. One listing per
- * request id, so it is used only when a plan does not fit. Throws when `adoptExisting` names nodes
- * that do not match the spec.
+ * request id, so it is used only when a plan does not fit or the set adopts. Throws when
+ * `adoptExisting` names nodes that do not match the spec or are not nodearray nodes.
  */
 async function nodesHeldBySet(provider: ProviderContext, inputs: NodeSetInputs): Promise<number> {
   const ctx = { ...provider.operation(inputs), log: () => undefined };
   let holdings: SetHoldings = { requestIds: [], adoptedNodeIds: [], nodes: [] };
-  try {
-    holdings = await listHoldings(ctx, { requestIds: [] }, { probeForward: true });
-  } catch {
-    // Best effort: without the listing, the check is only more cautious.
+  // In the preview of a new set its base request id is unknown: it holds nothing of its own yet.
+  if (!containsUnknown(inputs.baseRequestId)) {
+    try {
+      holdings = await listHoldings(ctx, { requestIds: [] }, { probeForward: true });
+    } catch {
+      // Best effort: without the listing, the check is only more cautious.
+    }
   }
   if (inputs.adoptExisting) holdings = await adopt(ctx, holdings);
   // Failed members count too: replacing one frees its capacity for its replacement.

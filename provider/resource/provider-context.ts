@@ -99,6 +99,7 @@ export class ProviderContext {
       log: (line) => this.log(inputs, line),
       tuning: this.tuning,
       now: this.now,
+      clusterStatus: async () => (await this.clusterStatus(inputs)).status,
     };
   }
 

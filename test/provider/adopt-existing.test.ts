@@ -52,9 +52,19 @@ describe("adoptExisting", () => {
 
   it("refuses nodes that do not match the declared spec, before creating anything", async () => {
     await createOutside("outside-3", 1, "Standard_Fs32_v2");
-    const inputs = await checked(
+    const result = await provider.check(
+      {},
       declare({ count: 1, machineType: "Standard_Hc44rs", adoptExisting: { requestId: "outside-3" } }),
     );
+    // Preflight counts the nodes to adopt, so the check already refuses them; so does create.
+    expect(result.failures).toEqual([
+      {
+        property: "adoptExisting",
+        reason:
+          "refusing to adopt nodes that do not match the declared spec: ondemand-1 is Standard_Fs32_v2, not Standard_Hc44rs. Fix `adoptExisting` or the set's inputs",
+      },
+    ]);
+    const inputs = result.inputs as Record<string, unknown>;
     await expect(provider.create(inputs)).rejects.toThrow(
       /^set\d+-\d+: create of 1 x Standard_Hc44rs in nodearray 'ondemand' \(cluster 'hpc'\) failed: refusing to adopt nodes that do not match the declared spec: ondemand-1 is Standard_Fs32_v2, not Standard_Hc44rs\. Fix `adoptExisting` or the set's inputs; nothing was created and nothing is recorded in state$/,
     );
@@ -62,7 +72,17 @@ describe("adoptExisting", () => {
   });
 
   it("names node ids the cluster does not have", async () => {
-    const inputs = await checked(declare({ count: 1, adoptExisting: { nodeIds: ["no-such-node"] } }));
+    const result = await provider.check(
+      {},
+      declare({ count: 1, adoptExisting: { nodeIds: ["no-such-node"] } }),
+    );
+    expect(result.failures).toEqual([
+      {
+        property: "adoptExisting",
+        reason: "`adoptExisting.nodeIds`: cluster 'hpc' has no node no-such-node: fix the list of node ids",
+      },
+    ]);
+    const inputs = result.inputs as Record<string, unknown>;
     await expect(provider.create(inputs)).rejects.toThrow(
       "`adoptExisting.nodeIds`: cluster 'hpc' has no node no-such-node",
     );

@@ -43,7 +43,9 @@ describe("the errors of the resource layer", () => {
   });
 
   it("a create that fails before any node exists throws a NodeSetOperationError over the typed cause", async () => {
-    const inputs = await checked(declare({ count: 1, adoptExisting: { nodeIds: ["no-such-node"] } }));
+    const inputs = await checked(
+      declare({ count: 1, preflight: "off", adoptExisting: { nodeIds: ["no-such-node"] } }),
+    );
     const error = await provider.create(inputs).catch((e: unknown) => e);
     expect(errors.isNodeSetOperationError(error)).toBe(true);
     const cause = (error as Error).cause;

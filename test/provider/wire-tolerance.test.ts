@@ -90,9 +90,12 @@ describe("an unfiltered listing with a head node and records missing fields", ()
 
   it("refuses to adopt a head node, naming its nodearray", async () => {
     proxy.rewrite = withOtherNodes;
-    const inputs = await checked(declare({ count: 1, adoptExisting: { nodeIds: ["head-1"] } }));
+    // `preflight: "off"`: create refuses it all the same (the check would refuse it first).
+    const inputs = await checked(
+      declare({ count: 1, preflight: "off", adoptExisting: { nodeIds: ["head-1"] } }),
+    );
     await expect(provider.create(inputs)).rejects.toThrow(
-      "refusing to adopt nodes that do not match the declared spec: scheduler is in nodearray 'scheduler', not 'ondemand'",
+      "`adoptExisting`: cannot adopt scheduler: it is not in a nodearray of cluster 'hpc' (a head node or other standalone node)",
     );
   });
 
@@ -106,7 +109,9 @@ describe("an unfiltered listing with a head node and records missing fields", ()
         nodes: list.nodes.map((n) => (n["NodeId"] === node?.record.NodeId ? { ...n, Status: 3 } : n)),
       };
     };
-    const inputs = await checked(declare({ count: 1, adoptExisting: { nodeIds: [node?.record.NodeId] } }));
+    const inputs = await checked(
+      declare({ count: 1, preflight: "off", adoptExisting: { nodeIds: [node?.record.NodeId] } }),
+    );
     await expect(provider.create(inputs)).rejects.toThrow(
       "the body is not a valid NodeList: node record ondemand-1: Status: expected string, got number",
     );
