@@ -10,6 +10,7 @@ import {
 import type { CycleCloudClient } from "../../provider/client";
 import type { NodeManagementResult } from "../../provider/schemas";
 import { nodeRecordProblems } from "../../provider/schemas";
+import { BUCKET, CLUSTER_STATUS, NODE_MANAGEMENT_RESULT, NODEARRAY } from "../reference/records";
 import {
   AUTHORIZATION,
   BASE_URL,
@@ -461,34 +462,9 @@ describe("CycleCloudClient response bodies", () => {
   });
 
   it("reads the minimal records of the reference: no state, no bucket definition, no node status", async () => {
-    const bucket = {
-      activeCoreCount: 40,
-      activeCount: 10,
-      availableCoreCount: 8,
-      availableCount: 2,
-      bucketId: "00000000-0000-0000-0000-000000000000",
-      consumedCoreCount: 2,
-      invalidReason: "DisabledMachineType",
-      lastCapacityFailure: 180.0,
-      maxCoreCount: 16,
-      maxCount: 4,
-      maxPlacementGroupCoreSize: 64,
-      maxPlacementGroupSize: 16,
-      placementGroups: [],
-      quotaCoreCount: 16,
-      quotaCount: 4,
-      valid: true,
-      virtualMachine: { gpuCount: 2, infiniband: true, memory: 7.5, pcpuCount: 16, vcpuCount: 32 },
-    };
-    const status = {
-      maxCoreCount: 16,
-      maxCount: 4,
-      nodearrays: [{ buckets: [bucket], maxCoreCount: 16, maxCount: 4, name: "execute", nodearray: {} }],
-    };
-    const result = {
-      nodes: [{ id: "id1", name: "name1" }],
-      operationId: "00000000-0000-0000-0000-000000000000",
-    };
+    // The reference's minimal records (test/reference/records.ts), nested into one status.
+    const status = { ...CLUSTER_STATUS, nodearrays: [{ ...NODEARRAY, buckets: [BUCKET] }] };
+    const result = NODE_MANAGEMENT_RESULT;
     const scope = getApi().get("/clusters/hpc/status").query({ nodes: "false" }).reply(200, status);
     postApi()
       .post("/clusters/hpc/nodes/terminate", { ids: ["id1"] })

@@ -1,27 +1,12 @@
 import { describe, expect, it } from "vitest";
 import type { NodeSetState } from "../../provider/resource/node-set-state";
-import { checked, declare, liveNodes, provider, useProviderEmulator } from "./harness";
+import { checked, declare, liveNodes, createOutside, provider, useProviderEmulator } from "./harness";
 
 const env = useProviderEmulator();
 
-/** Creates nodes outside Pulumi, as another tool would. */
-async function createOutside(requestId: string, count: number, machineType: string): Promise<void> {
-  const response = await fetch(`${env.emu.url}/clusters/hpc/nodes/create`, {
-    method: "POST",
-    headers: {
-      Authorization: `Basic ${Buffer.from(`${env.emu.username}:${env.emu.password}`).toString("base64")}`,
-    },
-    body: JSON.stringify({
-      requestId,
-      sets: [{ count, nodearray: "ondemand", definition: { machineType } }],
-    }),
-  });
-  expect(response.status).toBe(202);
-}
-
 describe("adoptExisting", () => {
   it("adopts the nodes of a request made outside Pulumi and creates only the missing ones", async () => {
-    await createOutside("outside-1", 2, "Standard_Hc44rs");
+    await createOutside(env.emu, "outside-1", 2, "Standard_Hc44rs");
     const inputs = await checked(
       declare({ count: 3, machineType: "Standard_Hc44rs", adoptExisting: { requestId: "outside-1" } }),
     );
@@ -36,7 +21,7 @@ describe("adoptExisting", () => {
   });
 
   it("adopts nodes by id and keeps tracking them on refresh and delete", async () => {
-    await createOutside("outside-2", 2, "Standard_Fs32_v2");
+    await createOutside(env.emu, "outside-2", 2, "Standard_Fs32_v2");
     const ids = env.emu.nodes().map((n) => n.record.NodeId);
     const inputs = await checked(declare({ count: 2, adoptExisting: { nodeIds: ids } }));
     const { id, outs } = await provider.create(inputs);
@@ -51,7 +36,7 @@ describe("adoptExisting", () => {
   });
 
   it("refuses nodes that do not match the declared spec, before creating anything", async () => {
-    await createOutside("outside-3", 1, "Standard_Fs32_v2");
+    await createOutside(env.emu, "outside-3", 1, "Standard_Fs32_v2");
     const result = await provider.check(
       {},
       declare({ count: 1, machineType: "Standard_Hc44rs", adoptExisting: { requestId: "outside-3" } }),

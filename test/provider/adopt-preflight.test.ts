@@ -5,7 +5,16 @@
 import { describe, expect, it } from "vitest";
 import { UNKNOWN } from "../../provider/resource/inputs";
 import type { NodeSetState } from "../../provider/resource/node-set-state";
-import { admin, checked, declare, mutations, output, provider, useProviderEmulator } from "./harness";
+import {
+  admin,
+  checked,
+  declare,
+  mutations,
+  output,
+  createOutside,
+  provider,
+  useProviderEmulator,
+} from "./harness";
 
 const env = useProviderEmulator();
 
@@ -24,21 +33,6 @@ async function headNode(): Promise<NodeView["record"]> {
   const head = (await standaloneNodes()).find((node) => node.record.Name === "scheduler");
   if (!head) throw new Error("the emulator has no head node");
   return head.record;
-}
-
-/** Creates nodes outside Pulumi, as another tool would. */
-async function createOutside(requestId: string, count: number, machineType: string): Promise<void> {
-  const response = await fetch(`${env.emu.url}/clusters/hpc/nodes/create`, {
-    method: "POST",
-    headers: {
-      Authorization: `Basic ${Buffer.from(`${env.emu.username}:${env.emu.password}`).toString("base64")}`,
-    },
-    body: JSON.stringify({
-      requestId,
-      sets: [{ count, nodearray: "ondemand", definition: { machineType } }],
-    }),
-  });
-  expect(response.status).toBe(202);
 }
 
 const HEAD_REFUSED =
@@ -92,7 +86,7 @@ describe("adopting a node that is not in a nodearray", () => {
   }
 
   it("refuses a `nodearray` that is not a nodearray when adopting by request id", async () => {
-    await createOutside("outside-na", 1, "Standard_Fs32_v2");
+    await createOutside(env.emu, "outside-na", 1, "Standard_Fs32_v2");
     const before = mutations(env.emu);
     const inputs = await checked(
       declare({
@@ -115,7 +109,7 @@ describe("preflight with adoptExisting", () => {
       machineType: "Standard_Hc44rs",
       maxCount: 1,
     });
-    await createOutside("manual-1", 1, "Standard_Hc44rs");
+    await createOutside(env.emu, "manual-1", 1, "Standard_Hc44rs");
   }
 
   it("counts the node the set will adopt as existing, in preview (identity unknown) and in up", async () => {

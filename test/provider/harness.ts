@@ -157,3 +157,21 @@ export function mutations(emu: RunningEmulator): number {
   const c = emu.counters();
   return c.create + c.terminate + c.deallocate + c.start + c.shutdown + c.remove + c.scale;
 }
+
+/** Creates nodes outside Pulumi, as another tool would, with a request id of its own. */
+export async function createOutside(
+  emu: RunningEmulator,
+  requestId: string,
+  count: number,
+  machineType: string,
+): Promise<void> {
+  const response = await fetch(`${emu.url}/clusters/hpc/nodes/create`, {
+    method: "POST",
+    headers: { Authorization: `Basic ${Buffer.from(`${emu.username}:${emu.password}`).toString("base64")}` },
+    body: JSON.stringify({
+      requestId,
+      sets: [{ count, nodearray: "ondemand", definition: { machineType } }],
+    }),
+  });
+  expect(response.status).toBe(202);
+}
