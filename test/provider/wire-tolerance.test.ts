@@ -8,7 +8,16 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { RunningEmulator } from "../../emulator";
 import { getClusterStatus } from "../../provider";
 import type { NodeSetState } from "../../provider/resource/node-set-state";
-import { checked, declare, freshProvider, liveNodes, output, provider, startTestEmulator } from "./harness";
+import {
+  checked,
+  createOutside,
+  declare,
+  freshProvider,
+  liveNodes,
+  output,
+  provider,
+  startTestEmulator,
+} from "./harness";
 import type { RewritingProxy } from "./rewriting-proxy";
 import { startRewritingProxy } from "./rewriting-proxy";
 
@@ -37,19 +46,6 @@ beforeEach(async () => {
   });
 });
 
-/** Creates nodes outside Pulumi, as another tool would. */
-async function createOutside(requestId: string, count: number, machineType: string): Promise<void> {
-  const response = await fetch(`${emu.url}/clusters/hpc/nodes/create`, {
-    method: "POST",
-    headers: { Authorization: `Basic ${Buffer.from(`${emu.username}:${emu.password}`).toString("base64")}` },
-    body: JSON.stringify({
-      requestId,
-      sets: [{ count, nodearray: "ondemand", definition: { machineType } }],
-    }),
-  });
-  expect(response.status).toBe(202);
-}
-
 const headNodes = [
   {
     Name: "scheduler",
@@ -76,7 +72,7 @@ function withOtherNodes(method: string, path: string, body: unknown): unknown {
 describe("an unfiltered listing with a head node and records missing fields", () => {
   it("adopts by id, refreshes and deletes, reading only the set's own records", async () => {
     proxy.rewrite = withOtherNodes;
-    await createOutside("outside-1", 2, "Standard_Fs32_v2");
+    await createOutside(emu, "outside-1", 2, "Standard_Fs32_v2");
     const ids = emu.nodes().map((n) => n.record.NodeId);
     const inputs = await checked(declare({ count: 2, adoptExisting: { nodeIds: ids } }));
     const { id, outs } = await provider.create(inputs);
@@ -100,7 +96,7 @@ describe("an unfiltered listing with a head node and records missing fields", ()
   });
 
   it("names what is wrong when a record of a node the set adopts cannot be read", async () => {
-    await createOutside("outside-2", 1, "Standard_Fs32_v2");
+    await createOutside(emu, "outside-2", 1, "Standard_Fs32_v2");
     const [node] = emu.nodes();
     proxy.rewrite = (method, path, body) => {
       if (method !== "GET" || path !== "/clusters/hpc/nodes") return undefined;
@@ -252,7 +248,7 @@ describe("preflight on what a real server sends", () => {
 
 describe("getClusterStatus on what a real server sends", () => {
   it("returns a never-started cluster's status with its head node, odd records kept apart, and the quota fields", async () => {
-    await createOutside("outside-3", 1, "Standard_Hc44rs");
+    await createOutside(emu, "outside-3", 1, "Standard_Hc44rs");
     proxy.rewrite = (method, path, body) => {
       if (method !== "GET" || !path.startsWith("/clusters/hpc/status")) return undefined;
       const copy = structuredClone(body) as Record<string, unknown> & {
