@@ -4,11 +4,9 @@
  * turn any failure after a node exists into a partial failure that keeps every node in state. No
  * module state: everything comes through the operation context.
  */
-import { chooseNodesToRemove } from "./choose-nodes-to-remove";
 import type { Operation } from "./failure-messages";
 import { unfinishedMessage } from "./failure-messages";
 import type { NodeSetInputs } from "./inputs";
-import { createWithSequence } from "./create-protocol";
 import { NodeSetInputError } from "./errors/node-set-input-error";
 import { NodeSetPartialFailure } from "./errors/node-set-partial-failure";
 import { UncertainCreateError } from "./errors/uncertain-create-error";
@@ -18,6 +16,7 @@ import { listHoldings, matchesSpec, ownRecords, recordsWithIds } from "./node-se
 import type { NodeRecord } from "../schemas";
 import type { NodeInfo, NodeSetState } from "./node-set-state";
 import { isHealthy, isMember, isStuck, nodePhase, nodeSetState, toNodeInfo } from "./node-set-state";
+import { chooseRemovals, createShortfall } from "./placement-group-plan";
 
 /** Adopts the nodes named by `adoptExisting`, refusing any that does not match the declared spec. */
 export async function adopt(ctx: OperationContext, holdings: SetHoldings): Promise<SetHoldings> {
@@ -149,7 +148,7 @@ export async function converge(
   }
   const healthy = members().filter(isHealthy);
   if (healthy.length > target) {
-    const excess = chooseNodesToRemove(healthy, healthy.length - target, inputs.baseRequestId);
+    const excess = chooseRemovals(inputs, healthy, healthy.length - target);
     ctx.log(
       `shrinking from ${healthy.length} to ${target}: terminating ${excess.map((n) => n.name).join(", ")}`,
     );
@@ -160,8 +159,7 @@ export async function converge(
   for (let round = 0; round < 5; round++) {
     const shortfall = target - members().filter(isHealthy).length;
     if (shortfall <= 0) break;
-    const outcome = await createWithSequence(ctx, holdings.requestIds, shortfall);
-    holdings.requestIds.push(outcome.requestId);
+    const outcome = await createShortfall(ctx, holdings, shortfall);
     if (outcome.kind === "adopted") {
       holdings.nodes.push(...outcome.nodes.filter((n) => !holdings.nodes.some((h) => h.id === n.id)));
       continue;
@@ -188,7 +186,7 @@ export async function converge(
   // Adopting the nodes of an interrupted create (made for a larger count) can overshoot.
   const adoptedHealthy = members().filter(isHealthy);
   if (adoptedHealthy.length > target) {
-    const excess = chooseNodesToRemove(adoptedHealthy, adoptedHealthy.length - target, inputs.baseRequestId);
+    const excess = chooseRemovals(inputs, adoptedHealthy, adoptedHealthy.length - target);
     ctx.log(`adopted more nodes than \`count\`: terminating ${excess.map((n) => n.name).join(", ")}`);
     await manageNodes(ctx, "terminate", excess);
     markLeaving(holdings, excess);
@@ -277,7 +275,11 @@ export function forgottenNodes(ctx: OperationContext, olds: NodeSetState, holdin
 }
 
 export function describeSpec(inputs: NodeSetInputs): string {
-  const group = inputs.placementGroupId ? ` in placement group '${inputs.placementGroupId}'` : "";
+  const group = inputs.placementGroupId
+    ? ` in placement group '${inputs.placementGroupId}'`
+    : inputs.placementGroups
+      ? ` spread over placement groups '${inputs.placementGroups.prefix}0', '${inputs.placementGroups.prefix}1', ...`
+      : "";
   return `${inputs.count} x ${inputs.machineType ?? "nodes"} in nodearray '${inputs.nodearray}' (cluster '${inputs.cluster}')${group}`;
 }
 

@@ -5,6 +5,7 @@ import type {
   ConnectionArgs,
   ExternalRemovals,
   OnDeleteAction,
+  PlacementGroups,
   PreflightMode,
 } from "./inputs";
 import { ARG_KEYS, SECRET_KEYS } from "./inputs";
@@ -25,8 +26,18 @@ export interface CycleCloudNodeSetArgs {
    * @default the nodearray's first bucket that can satisfy the set
    */
   machineType?: pulumi.Input<string>;
-  /** Placement group to create the nodes in. Changing it replaces the set. */
+  /**
+   * Placement group to create the nodes in. Changing it replaces the set. Preview refuses a `count`
+   * above the bucket's `maxPlacementGroupSize` (or its core size): use `placementGroups` then.
+   */
   placementGroupId?: pulumi.Input<string>;
+  /**
+   * Spreads the set over placement groups `<prefix>0`, `<prefix>1`, ..., each holding at most
+   * `size` nodes: filled in order, emptied from the last. Exclusive with `placementGroupId`.
+   * Changing `prefix` or `size` replaces the set.
+   * @default size: the bucket's `maxPlacementGroupSize` (and core size)
+   */
+  placementGroups?: pulumi.Input<PlacementGroups>;
   /** Node record keys applied to every node, e.g. `{ KeepAlive: true }`. Changing them replaces the set. */
   nodeAttributes?: pulumi.Input<Record<string, unknown>>;
   /**
@@ -119,6 +130,7 @@ const OUTPUT_KEYS = [
   "failedCount",
   "bucketId",
   "forgottenCount",
+  "placementGroupCounts",
 ] as const;
 
 /**
@@ -156,6 +168,8 @@ export class CycleCloudNodeSet extends pulumi.dynamic.Resource {
    * which the set no longer replaces (it holds `count - forgottenCount`).
    */
   declare readonly forgottenCount: pulumi.Output<number | undefined>;
+  /** With `placementGroups`: nodes per placement group, e.g. `{ pg0: 40, pg1: 3 }`. */
+  declare readonly placementGroupCounts: pulumi.Output<Record<string, number> | undefined>;
 
   // Inputs echoed as outputs.
   declare readonly cluster: pulumi.Output<string>;
@@ -169,6 +183,10 @@ export class CycleCloudNodeSet extends pulumi.dynamic.Resource {
     const identity = new CycleCloudNodeSetIdentity(name, opts ?? {});
     const props: Record<string, unknown> = { identity: identity.identity, name };
     for (const key of ARG_KEYS) props[key] = args[key];
+    // Keys the set does not know (a misspelt input from JavaScript or spread config) reach `check`,
+    // which refuses them naming the nearest known input.
+    const known: readonly string[] = ARG_KEYS;
+    for (const [key, value] of Object.entries(args)) if (!known.includes(key)) props[key] = value;
     if (args.deleteBeforeReplace === undefined && opts?.deleteBeforeReplace === true) {
       props["deleteBeforeReplace"] = true;
     }

@@ -129,6 +129,28 @@ export const NODE_SET_INPUTS = {
       .optional(),
     "replaces",
   ),
+  // Placement-group spreading (see placement-group-plan.ts): exclusive with `placementGroupId`.
+  placementGroups: field(
+    z
+      .strictObject(
+        {
+          prefix: z
+            .string({ error: '`placementGroups.prefix` must be a string such as "pg"' })
+            .regex(/^[A-Za-z0-9._-]{1,70}$/, {
+              error: `\`placementGroups.prefix\` must be 1-70 characters of ${NAME_HINT}`,
+            }),
+          size: wholeNumber("placementGroups.size", 1, "a whole number of nodes >= 1").optional(),
+        },
+        {
+          error: (issue) =>
+            issue.code === "unrecognized_keys"
+              ? "`placementGroups` accepts only `prefix` and `size`"
+              : '`placementGroups` must be an object { prefix: "pg", size?: 40 }',
+        },
+      )
+      .optional(),
+    "replaces",
+  ),
   nodeAttributes: field(
     z
       .record(z.string(), z.unknown(), {
@@ -264,6 +286,7 @@ export const nodeSetInputsSchema = z.object(
 type ParsedInputs = z.output<typeof nodeSetInputsSchema>;
 type DefaultedKey = keyof typeof NODE_SET_DEFAULTS;
 export type AdoptExisting = NonNullable<ParsedInputs["adoptExisting"]>;
+export type PlacementGroups = NonNullable<ParsedInputs["placementGroups"]>;
 
 /**
  * The inputs of a node set after `check`: validated, defaults applied, base request id fixed
@@ -293,6 +316,15 @@ export function validateInputs(raw: Record<string, unknown>): CheckFailure[] {
       failures.push({ property: key, reason: issue?.message ?? `\`${key}\` is not valid` });
     }
   }
+  failures.push(...unknownKeyFailures(raw));
+  if (raw["placementGroupId"] !== undefined && raw["placementGroups"] !== undefined) {
+    failures.push({
+      property: "placementGroups",
+      reason:
+        "`placementGroupId` and `placementGroups` are exclusive: give `placementGroupId` for one placement group, " +
+        "or `placementGroups: { prefix }` to spread the set over several, not both",
+    });
+  }
   const count = raw["count"];
   const nameFormat = raw["nameFormat"];
   if (
@@ -321,6 +353,51 @@ export function validateInputs(raw: Record<string, unknown>): CheckFailure[] {
     }
   }
   return failures;
+}
+
+/**
+ * Keys a program gives that the set does not know (a misspelt input would otherwise be ignored
+ * silently), each named with the nearest known input. Keys starting with `__` are the engine's
+ * own (`__provider`, which Pulumi adds to a dynamic resource's inputs); a key whose value is
+ * undefined (the outputs the resource seeds) is no input.
+ */
+export function unknownKeyFailures(raw: Record<string, unknown>): CheckFailure[] {
+  const known = new Set<string>(INPUT_KEYS);
+  return Object.keys(raw)
+    .filter((key) => !known.has(key) && !key.startsWith("__") && raw[key] !== undefined)
+    .map((key) => {
+      const nearest = nearestKey(key, ARG_KEYS);
+      return {
+        property: key,
+        reason: `\`${key}\` is not an input of a node set${nearest ? `: did you mean \`${nearest}\`?` : ""} (inputs: ${ARG_KEYS.join(", ")})`,
+      };
+    });
+}
+
+/** The known key closest to `key` by edit distance (case ignored), if it is reasonably close. */
+function nearestKey(key: string, keys: readonly string[]): string | undefined {
+  let best: { key: string; distance: number } | undefined;
+  for (const candidate of keys) {
+    const distance = editDistance(key.toLowerCase(), candidate.toLowerCase());
+    if (best === undefined || distance < best.distance) best = { key: candidate, distance };
+  }
+  return best !== undefined && best.distance <= Math.max(2, Math.floor(key.length / 3))
+    ? best.key
+    : undefined;
+}
+
+/** Levenshtein distance. */
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      current[j] = Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, (previous[j - 1] ?? 0) + cost);
+    }
+    previous = current;
+  }
+  return previous[b.length] ?? 0;
 }
 
 /** Node record keys whose type CycleCloud checks: a wrong type is refused before any create. */

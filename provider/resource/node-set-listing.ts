@@ -11,7 +11,8 @@ import type { NodeSetInputs } from "./inputs";
 import type { Tuning } from "./tuning";
 import type { NodeInfo } from "./node-set-state";
 import { isMember, toNodeInfo } from "./node-set-state";
-import { nextSequence, requestIdFor } from "./request-id";
+import { groupIndexOf, groupInputs, groupRequestBase } from "./placement-group-names";
+import { nextSequence, requestIdFor, sequenceOf } from "./request-id";
 
 /** The client methods the node set uses (a narrow seam for tests). */
 export type NodeSetClient = Pick<
@@ -118,6 +119,11 @@ export function matchesSpec(node: NodeInfo & { template?: string }, inputs: Node
   }
   if (inputs.placementGroupId !== undefined && node.placementGroupId !== inputs.placementGroupId)
     return false;
+  if (
+    inputs.placementGroups !== undefined &&
+    groupIndexOf(inputs.placementGroups, node.placementGroupId) === undefined
+  )
+    return false;
   return true;
 }
 
@@ -125,6 +131,32 @@ export interface SetHoldings {
   requestIds: string[];
   adoptedNodeIds: string[];
   nodes: NodeInfo[];
+}
+
+/**
+ * Adds to `requestIds` and `nodes` the request ids of `inputs.baseRequestId` after the last one
+ * known that the server knows (left by an interrupted create), with their nodes of the spec.
+ */
+async function probeSequence(
+  ctx: OperationContext,
+  inputs: NodeSetInputs,
+  requestIds: string[],
+  nodes: NodeInfo[],
+): Promise<void> {
+  for (let sequence = nextSequence(inputs.baseRequestId, requestIds); ; sequence++) {
+    const requestId = requestIdFor(inputs.baseRequestId, sequence);
+    const found = await listRequestNodes(ctx.client, inputs.cluster, requestId);
+    if (found === undefined) break;
+    const ours = found.filter((n) => matchesSpec(n, inputs));
+    if (found.length > 0 && ours.length === 0) break;
+    if (ours.some(isMember)) {
+      ctx.log(
+        `found ${ours.length} node(s) of request ${requestId}, made by an interrupted operation: keeping them`,
+      );
+    }
+    requestIds.push(requestId);
+    nodes.push(...ours);
+  }
 }
 
 /**
@@ -145,19 +177,18 @@ export async function listHoldings(
     nodes.push(...((await listRequestNodes(client, inputs.cluster, requestId)) ?? []));
   }
   if (options.probeForward) {
-    for (let sequence = nextSequence(inputs.baseRequestId, requestIds); ; sequence++) {
-      const requestId = requestIdFor(inputs.baseRequestId, sequence);
-      const found = await listRequestNodes(client, inputs.cluster, requestId);
-      if (found === undefined) break;
-      const ours = found.filter((n) => matchesSpec(n, inputs));
-      if (found.length > 0 && ours.length === 0) break;
-      if (ours.some(isMember)) {
-        ctx.log(
-          `found ${ours.length} node(s) of request ${requestId}, made by an interrupted operation: keeping them`,
-        );
+    const groups = inputs.placementGroups;
+    if (groups === undefined) {
+      await probeSequence(ctx, inputs, requestIds, nodes);
+    } else {
+      // Groups are filled in order: group i+1 has requests only if group i has.
+      for (let index = 0; ; index++) {
+        const groupBase = groupRequestBase(inputs.baseRequestId, index);
+        const before = requestIds.length;
+        await probeSequence(ctx, groupInputs(inputs, index), requestIds, nodes);
+        if (requestIds.length === before && !requestIds.some((id) => sequenceOf(groupBase, id) !== undefined))
+          break;
       }
-      requestIds.push(requestId);
-      nodes.push(...ours);
     }
   }
   const adoptedNodeIds = [...(held.adoptedNodeIds ?? [])];

@@ -12,6 +12,7 @@ import { errorText } from "./converge-node-set";
 import type { CheckFailure, NodeSetInputs } from "./inputs";
 import { containsUnknown } from "./inputs";
 import { replaceKeysChanged, replacementKeyOf } from "./request-id";
+import { placementGroupProblems } from "./placement-group-preflight";
 import type { RunPlan } from "./run-plan";
 
 /** Where preflight reads the cluster and the set from. */
@@ -94,6 +95,11 @@ export async function preflight(
               : `${reason}. Fix the connection, or set \`preflight: "off"\` to skip the check`,
       },
     ];
+  }
+  const groupFailures = placementGroupProblems(status, inputs, before, log);
+  if (groupFailures.length > 0) {
+    if (inputs.preflight !== "warn") return groupFailures;
+    for (const failure of groupFailures) log(`warning: preflight: ${failure.reason}`);
   }
   const nodeSpec = nodeSpecOf(inputs);
   const key = run.planKey(inputs);

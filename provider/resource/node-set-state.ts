@@ -39,6 +39,8 @@ export interface NodeSetState extends NodeSetInputs {
    * the set holds `count - forgottenCount` and does not replace them.
    */
   forgottenCount?: number;
+  /** With `placementGroups`: nodes per placement group. */
+  placementGroupCounts?: Record<string, number>;
 }
 
 /** How many members the set aims to hold: `count`, less the nodes it was told to forget. */
@@ -125,6 +127,20 @@ export function byName(a: NodeInfo, b: NodeInfo): number {
   return a.name.localeCompare(b.name, "en", { numeric: true }) || a.id.localeCompare(b.id);
 }
 
+/** Nodes per placement group of a spread set (`placementGroups`); undefined otherwise. */
+function placementGroupCounts(
+  inputs: Pick<NodeSetInputs, "placementGroups">,
+  nodes: readonly NodeInfo[],
+): Record<string, number> | undefined {
+  if (inputs.placementGroups === undefined) return undefined;
+  const counts: Record<string, number> = {};
+  for (const node of nodes) {
+    const name = node.placementGroupId ?? "(none)";
+    counts[name] = (counts[name] ?? 0) + 1;
+  }
+  return counts;
+}
+
 /** The state of a set holding `nodes` (members only, sorted), with the flat convenience lists. */
 export function nodeSetState(
   inputs: NodeSetInputs,
@@ -152,6 +168,8 @@ export function nodeSetState(
   }
   if (holdings.bucketId) state.bucketId = holdings.bucketId;
   if (holdings.forgottenCount) state.forgottenCount = holdings.forgottenCount;
+  const groups = placementGroupCounts(inputs, nodes);
+  if (groups) state.placementGroupCounts = groups;
   return state;
 }
 

@@ -1,0 +1,108 @@
+/**
+ * The placement-group part of the preflight of `check`: a set in one placement group
+ * (`placementGroupId`) must fit the bucket's largest group, and a set spread over groups
+ * (`placementGroups`) must fit each group it grows into. Pure: works on the status preflight read.
+ */
+import { findBucket } from "../capacity";
+import type { Bucket, ClusterStatus } from "../schemas";
+import type { CheckFailure, NodeSetInputs } from "./inputs";
+import { groupName } from "./placement-group-names";
+import { bucketGroupLimit, groupCounts } from "./placement-group-plan";
+
+/** "maxPlacementGroupSize 40 (maxPlacementGroupCoreSize 1280 = 40 nodes of 32 cores)". */
+function describeLimit(bucket: Bucket): string {
+  const cores = Math.max(1, bucket.virtualMachine.vcpuCount);
+  const core =
+    bucket.maxPlacementGroupCoreSize === undefined
+      ? ""
+      : `, maxPlacementGroupCoreSize ${bucket.maxPlacementGroupCoreSize} = ${Math.floor(bucket.maxPlacementGroupCoreSize / cores)} node(s) of ${cores} cores`;
+  return `maxPlacementGroupSize ${bucket.maxPlacementGroupSize}${core}`;
+}
+
+/** How many more nodes group `name` of the bucket takes now. */
+function groupRoom(bucket: Bucket, name: string): number {
+  const group = bucket.placementGroups.find((g) => g.name === name);
+  const cores = Math.max(1, bucket.virtualMachine.vcpuCount);
+  const byCount = bucket.maxPlacementGroupSize - (group?.activeCount ?? 0);
+  const byCores =
+    bucket.maxPlacementGroupCoreSize === undefined
+      ? byCount
+      : Math.floor((bucket.maxPlacementGroupCoreSize - (group?.activeCoreCount ?? 0)) / cores);
+  return Math.max(0, Math.min(byCount, byCores));
+}
+
+/**
+ * What refuses the set's placement groups, growing from `before` nodes to `count`: a `count`
+ * above the size of one group, a `placementGroups.size` above it, or a group without room for
+ * the nodes it is planned to take (groups fill in order: `before` nodes fill the first ones).
+ * `log` gets the per-group plan of a spread set.
+ */
+export function placementGroupProblems(
+  status: ClusterStatus,
+  inputs: NodeSetInputs,
+  before: number,
+  log: (line: string) => void,
+): CheckFailure[] {
+  const bucket = findBucket(status, { nodearray: inputs.nodearray, machineType: inputs.machineType });
+  if (bucket === undefined) return []; // the capacity check names the missing bucket
+  const limit = bucketGroupLimit(bucket);
+  const type = inputs.machineType ?? bucket.definition?.machineType ?? bucket.bucketId;
+  if (inputs.placementGroupId !== undefined && inputs.count > limit) {
+    return [
+      {
+        property: "count",
+        reason:
+          `\`count\` ${inputs.count} exceeds what one placement group of ${type} holds: ${limit} node(s) ` +
+          `(${describeLimit(bucket)}), so placement group '${inputs.placementGroupId}' cannot hold the set. ` +
+          `Lower \`count\` to at most ${limit}, or replace \`placementGroupId\` with \`placementGroups: { prefix: "${inputs.placementGroupId}-" }\` to spread the set over several groups`,
+      },
+    ];
+  }
+  const groups = inputs.placementGroups;
+  if (groups === undefined) return [];
+  if (groups.size !== undefined && groups.size > limit) {
+    return [
+      {
+        property: "placementGroups",
+        reason:
+          `\`placementGroups.size\` ${groups.size} exceeds what one placement group of ${type} holds: ${limit} node(s) ` +
+          `(${describeLimit(bucket)}). Lower \`placementGroups.size\` to at most ${limit}, or omit it to use that limit`,
+      },
+    ];
+  }
+  const size = groups.size ?? limit;
+  if (size < 1) {
+    return [
+      {
+        property: "placementGroups",
+        reason: `the bucket of ${type} allows no placement group (${describeLimit(bucket)}): remove \`placementGroups\``,
+      },
+    ];
+  }
+  const target = groupCounts(inputs.count, size);
+  const held = groupCounts(before, size);
+  const plan: string[] = [];
+  const full: string[] = [];
+  target.forEach((nodes, index) => {
+    const add = nodes - (held[index] ?? 0);
+    if (add <= 0) return;
+    const name = groupName(groups, index);
+    const room = groupRoom(bucket, name);
+    plan.push(`'${name}' +${add} (${room} available)`);
+    if (add > room) full.push(`'${name}' +${add} requested, ${room} available`);
+  });
+  if (plan.length > 0) {
+    log(
+      `preflight placement groups of ${size} node(s): ${plan.join(", ")}${full.length > 0 ? " - does not fit" : " - fits"}`,
+    );
+  }
+  if (full.length === 0) return [];
+  return [
+    {
+      property: "placementGroups",
+      reason:
+        `placement group(s) ${full.join("; ")} (${describeLimit(bucket)}; nodes of other sets already in a group count): ` +
+        "choose another `placementGroups.prefix`, free nodes in those groups, or lower `count`",
+    },
+  ];
+}
