@@ -1,0 +1,107 @@
+/**
+ * A set spread over placement groups, against the emulator: one create request per group, each
+ * with its group's request id sequence; growing fills groups in order, shrinking empties the last;
+ * a lost answer to a group's create is resolved by listing that group's request id.
+ */
+import { describe, expect, it } from "vitest";
+import type { NodeSetState } from "../../provider/resource/node-set-state";
+import { checked, declare, output, provider, useProviderEmulator } from "./harness";
+
+const env = useProviderEmulator();
+
+/** Live nodes of the emulator per placement group. */
+function emulatorGroups(): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const node of env.emu.nodes()) {
+    if (["Terminating", "Terminated"].includes(node.record.Status)) continue;
+    const group = node.record.PlacementGroupId ?? "(none)";
+    counts[group] = (counts[group] ?? 0) + 1;
+  }
+  return counts;
+}
+
+const spread = (count: number) =>
+  declare({ count, machineType: "Standard_Hc44rs", placementGroups: { prefix: "pg", size: 2 } });
+
+describe("a set spread over placement groups", () => {
+  it("creates one request per group, grows into the next group and shrinks from the last", async () => {
+    const news = spread(5);
+    const inputs = await checked(news);
+    const base = String(inputs["baseRequestId"]);
+    const { id, outs } = await provider.create(inputs);
+    let state = outs as NodeSetState;
+    expect(state.requestIds).toEqual([`${base}.pg0-0`, `${base}.pg1-0`, `${base}.pg2-0`]);
+    expect(state.placementGroupCounts).toEqual({ pg0: 2, pg1: 2, pg2: 1 });
+    expect(emulatorGroups()).toEqual({ pg0: 2, pg1: 2, pg2: 1 });
+    expect(env.emu.counters().create).toBe(3);
+
+    const grown = await checked({ ...news, count: 7 }, state);
+    state = (await provider.update(id, state, grown)).outs as NodeSetState;
+    expect(state.requestIds.slice(3)).toEqual([`${base}.pg2-1`, `${base}.pg3-0`]);
+    expect(state.placementGroupCounts).toEqual({ pg0: 2, pg1: 2, pg2: 2, pg3: 1 });
+    expect(emulatorGroups()).toEqual({ pg0: 2, pg1: 2, pg2: 2, pg3: 1 });
+
+    const shrunk = await checked({ ...news, count: 3 }, state);
+    state = (await provider.update(id, state, shrunk)).outs as NodeSetState;
+    expect(state.placementGroupCounts).toEqual({ pg0: 2, pg1: 1 });
+    expect(emulatorGroups()).toEqual({ pg0: 2, pg1: 1 });
+
+    // Refresh finds every group's nodes again from the request ids.
+    const refreshed = (await provider.read(id, state)).props as NodeSetState;
+    expect(refreshed.placementGroupCounts).toEqual({ pg0: 2, pg1: 1 });
+
+    await provider.delete(id, refreshed);
+    expect(emulatorGroups()).toEqual({});
+  });
+
+  it("adopts the nodes of a group create whose answer was lost, creating nothing twice", async () => {
+    const news = spread(2);
+    const inputs = await checked(news);
+    const base = String(inputs["baseRequestId"]);
+    const { id, outs } = await provider.create(inputs);
+    const state = outs as NodeSetState;
+    expect(state.placementGroupCounts).toEqual({ pg0: 2 });
+
+    // The next create (group pg1's) is applied, then its connection is reset without an answer.
+    env.emu.injectFault({ route: "create", reset: "after" });
+    const grown = await checked({ ...news, count: 4 }, state);
+    const after = (await provider.update(id, state, grown)).outs as NodeSetState;
+    expect(output.info).toContainEqual(
+      expect.stringContaining(
+        `create request ${base}.pg1-0 was applied although its answer was lost: adopting its 2 node(s)`,
+      ),
+    );
+    expect(after.requestIds).toEqual([`${base}.pg0-0`, `${base}.pg1-0`]);
+    expect(after.placementGroupCounts).toEqual({ pg0: 2, pg1: 2 });
+    expect(emulatorGroups()).toEqual({ pg0: 2, pg1: 2 });
+    expect(env.emu.counters().create).toBe(2);
+  });
+
+  it("finds a group's nodes left by a create whose answer never came (crash before state was written)", async () => {
+    const news = spread(3);
+    const inputs = await checked(news);
+    const base = String(inputs["baseRequestId"]);
+    // The first create (pg0) is applied but its answer lost, and every listing fails: the create
+    // fails with the request id uncertain, and the engine records nothing.
+    env.emu.injectFault({ route: "create", reset: "after" });
+    env.emu.injectFault({ route: "nodes", count: 3, status: 503 });
+    await expect(provider.create(inputs)).rejects.toThrow();
+    expect(emulatorGroups()).toEqual({ pg0: 2 });
+
+    // The next `up` creates again with the same inputs: pg0's request is found and adopted.
+    const retried = (await provider.create(await checked(news))).outs as NodeSetState;
+    expect(retried.requestIds).toEqual([`${base}.pg0-0`, `${base}.pg1-0`]);
+    expect(retried.placementGroupCounts).toEqual({ pg0: 2, pg1: 1 });
+    expect(emulatorGroups()).toEqual({ pg0: 2, pg1: 1 });
+  });
+
+  it("replaces the set when prefix or size changes", async () => {
+    const olds = await checked(spread(2));
+    const state = { ...olds, requestIds: [], nodes: [] } as unknown as NodeSetState;
+    for (const placementGroups of [{ prefix: "mpi", size: 2 }, { prefix: "pg", size: 3 }, { prefix: "pg" }]) {
+      const news = await checked({ ...olds, placementGroups }, olds);
+      const diff = await provider.diff(String(olds["baseRequestId"]), state, news);
+      expect(diff.replaces).toEqual(["placementGroups"]);
+    }
+  });
+});
