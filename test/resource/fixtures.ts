@@ -28,3 +28,17 @@ export function bucket(
 export function seedStatus(overrides: Partial<ClusterStatus> = {}): ClusterStatus {
   return { ...seedClusterStatus79(), ...overrides };
 }
+
+/** The seed's cluster status with the bucket of `machineType` changed by `change`. */
+export function seedStatusWithBucket(machineType: string, change: Partial<Bucket>): ClusterStatus {
+  const status = seedStatus();
+  return {
+    ...status,
+    nodearrays: status.nodearrays.map((nodearray) => ({
+      ...nodearray,
+      buckets: nodearray.buckets.map((b) =>
+        b.definition?.machineType === machineType ? { ...b, ...change } : b,
+      ),
+    })),
+  };
+}

@@ -6,22 +6,11 @@ import type { PreflightSources } from "../../provider/resource/node-set-prefligh
 import { preflight } from "../../provider/resource/node-set-preflight";
 import { RunPlan } from "../../provider/resource/run-plan";
 import type { ClusterStatus } from "../../provider/schemas";
-import { seedStatus } from "./fixtures";
+import { seedStatus, seedStatusWithBucket } from "./fixtures";
 
 /** The seed's status with the `Standard_Hc44rs` bucket full. */
 function fullHc44rs(): ClusterStatus {
-  const status = seedStatus();
-  return {
-    ...status,
-    nodearrays: status.nodearrays.map((nodearray) => ({
-      ...nodearray,
-      buckets: nodearray.buckets.map((b) =>
-        b.definition?.machineType === "Standard_Hc44rs"
-          ? { ...b, availableCount: 0, availableCoreCount: 0 }
-          : b,
-      ),
-    })),
-  };
+  return seedStatusWithBucket("Standard_Hc44rs", { availableCount: 0, availableCoreCount: 0 });
 }
 
 function sources(status: ClusterStatus, held: (inputs: NodeSetInputs) => Promise<number>) {

@@ -21,7 +21,7 @@ import {
 import { nextSequence, requestIdFor, sequenceOf } from "../../provider/resource/request-id";
 import { RunPlan } from "../../provider/resource/run-plan";
 import type { ClusterStatus } from "../../provider/schemas";
-import { seedStatus } from "./fixtures";
+import { seedStatus, seedStatusWithBucket } from "./fixtures";
 
 const valid = { identity: "p/s/n", cluster: "hpc", nodearray: "ondemand", count: 2 };
 
@@ -190,18 +190,9 @@ describe("request ids of a spread set", () => {
 
 /** The seed status with one Standard_Hc44rs placement group holding `active` nodes. */
 function withGroup(name: string, active: number): ClusterStatus {
-  const status = seedStatus();
-  return {
-    ...status,
-    nodearrays: status.nodearrays.map((nodearray) => ({
-      ...nodearray,
-      buckets: nodearray.buckets.map((b) =>
-        b.definition?.machineType === "Standard_Hc44rs"
-          ? { ...b, placementGroups: [{ name, activeCount: active, activeCoreCount: active * 44 }] }
-          : b,
-      ),
-    })),
-  };
+  return seedStatusWithBucket("Standard_Hc44rs", {
+    placementGroups: [{ name, activeCount: active, activeCoreCount: active * 44 }],
+  });
 }
 
 async function runPreflight(
@@ -239,14 +230,7 @@ describe("preflight of placement groups", () => {
   });
 
   it("applies the core size when it is the smaller limit", async () => {
-    const status = seedStatus();
-    const small: ClusterStatus = {
-      ...status,
-      nodearrays: status.nodearrays.map((n) => ({
-        ...n,
-        buckets: n.buckets.map((b) => ({ ...b, maxPlacementGroupCoreSize: 440 })),
-      })),
-    };
+    const small = seedStatusWithBucket("Standard_Hc44rs", { maxPlacementGroupCoreSize: 440 });
     const { failures } = await runPreflight(small, { placementGroupId: "pg0", count: 11 });
     expect(failures[0]?.reason).toMatch(
       /^`count` 11 exceeds what one placement group of Standard_Hc44rs holds: 10 node\(s\) \(maxPlacementGroupSize 40, maxPlacementGroupCoreSize 440 = 10 node\(s\) of 44 cores\)/,
