@@ -367,10 +367,8 @@ export function unknownKeyFailures(raw: Record<string, unknown>): CheckFailure[]
     .filter((key) => !known.has(key) && !key.startsWith("__") && raw[key] !== undefined)
     .map((key) => {
       const nearest = nearestKey(key, ARG_KEYS);
-      return {
-        property: key,
-        reason: `\`${key}\` is not an input of a node set${nearest ? `: did you mean \`${nearest}\`?` : ""} (inputs: ${ARG_KEYS.join(", ")})`,
-      };
+      const fix = nearest ? `did you mean \`${nearest}\`?` : `its inputs are ${ARG_KEYS.join(", ")}`;
+      return { property: key, reason: `\`${key}\` is not an input of a node set: ${fix}` };
     });
 }
 

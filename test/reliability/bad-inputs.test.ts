@@ -179,8 +179,23 @@ const CASES: BadInput[] = [
     setup: setCapacity({ maxPlacementGroupSize: 4 }),
     property: "count",
     message: () =>
-      "preflight hpc/ondemand Standard_Hc44rs in placement group 'pg0': +5 requested, 4 available (binding limit: placement group 'pg0' size) - does not fit: " +
-      'lower `count` to at most 4, free capacity in the cluster, or set `preflight: "warn"` to try anyway',
+      "`count` 5 exceeds what one placement group of Standard_Hc44rs holds: 4 node(s) (maxPlacementGroupSize 4, " +
+      "maxPlacementGroupCoreSize 1760 = 40 node(s) of 44 cores), so placement group 'pg0' cannot hold the set. " +
+      'Lower `count` to at most 4, or replace `placementGroupId` with `placementGroups: { prefix: "pg0-" }` to spread the set over several groups',
+  },
+  {
+    name: "a misspelt input key",
+    news: { countt: 2 },
+    property: "countt",
+    message: () => "`countt` is not an input of a node set: did you mean `count`?",
+  },
+  {
+    name: "placementGroupId and placementGroups together",
+    news: { placementGroupId: "pg0", placementGroups: { prefix: "pg" } },
+    property: "placementGroups",
+    message: () =>
+      "`placementGroupId` and `placementGroups` are exclusive: give `placementGroupId` for one placement group, " +
+      "or `placementGroups: { prefix }` to spread the set over several, not both",
   },
   {
     name: "a placement group name with a space",

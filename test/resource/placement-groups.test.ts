@@ -28,12 +28,7 @@ const valid = { identity: "p/s/n", cluster: "hpc", nodearray: "ondemand", count:
 describe("input keys the set does not know", () => {
   it("refuses a misspelt key, naming it and the nearest known input", () => {
     expect(validateInputs({ ...valid, countt: 2 })).toEqual([
-      {
-        property: "countt",
-        reason: expect.stringMatching(
-          /^`countt` is not an input of a node set: did you mean `count`\? \(inputs: cluster, /,
-        ),
-      },
+      { property: "countt", reason: "`countt` is not an input of a node set: did you mean `count`?" },
     ]);
     expect(unknownKeyFailures({ machinetype: "x" })[0]?.reason).toContain("did you mean `machineType`?");
     expect(unknownKeyFailures({ placmentGroupId: "pg0" })[0]?.reason).toContain(
@@ -44,7 +39,9 @@ describe("input keys the set does not know", () => {
   it("names no nearest key when none is close", () => {
     const [failure] = unknownKeyFailures({ zzzzzzzzzz: 1 });
     expect(failure?.property).toBe("zzzzzzzzzz");
-    expect(failure?.reason).not.toContain("did you mean");
+    expect(failure?.reason).toMatch(
+      /^`zzzzzzzzzz` is not an input of a node set: its inputs are cluster, nodearray, count, /,
+    );
   });
 
   it("accepts the keys the engine and the resource add (`__provider`, identity, outputs left undefined)", () => {
