@@ -10,6 +10,7 @@ import type { Bucket } from "../schemas";
 import { chooseNodesToRemove } from "./choose-nodes-to-remove";
 import type { CreateOutcome } from "./create-protocol";
 import { createWithSequence } from "./create-protocol";
+import { NodeSetInputError } from "./errors/node-set-input-error";
 import type { NodeSetInputs, PlacementGroups } from "./inputs";
 import type { OperationContext, SetHoldings } from "./node-set-listing";
 import { listRequestNodes } from "./node-set-listing";
@@ -97,7 +98,7 @@ export async function groupSize(ctx: OperationContext): Promise<number> {
   const bucket = findBucket(status, { nodearray: inputs.nodearray, machineType: inputs.machineType });
   const limit = bucket === undefined ? 0 : bucketGroupLimit(bucket);
   if (limit < 1) {
-    throw new Error(
+    throw new NodeSetInputError(
       `nodearray '${inputs.nodearray}' of cluster '${inputs.cluster}' has no bucket${inputs.machineType ? ` of ${inputs.machineType}` : ""} ` +
         "with a placement group size: set `placementGroups.size`",
     );

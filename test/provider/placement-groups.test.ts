@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from "vitest";
 import type { NodeSetState } from "../../provider/resource/node-set-state";
-import { checked, declare, output, provider, useProviderEmulator } from "./harness";
+import { admin, checked, declare, output, provider, useProviderEmulator } from "./harness";
 
 const env = useProviderEmulator();
 
@@ -93,6 +93,21 @@ describe("a set spread over placement groups", () => {
     expect(retried.requestIds).toEqual([`${base}.pg0-0`, `${base}.pg1-0`]);
     expect(retried.placementGroupCounts).toEqual({ pg0: 2, pg1: 1 });
     expect(emulatorGroups()).toEqual({ pg0: 2, pg1: 1 });
+  });
+
+  it("without size, fills each group up to the bucket's maxPlacementGroupSize", async () => {
+    await admin(env.emu, "/capacity", {
+      cluster: "hpc",
+      nodearray: "ondemand",
+      machineType: "Standard_Hc44rs",
+      maxPlacementGroupSize: 3,
+    });
+    const inputs = await checked(
+      declare({ count: 5, machineType: "Standard_Hc44rs", placementGroups: { prefix: "mpi-" } }),
+    );
+    const state = (await provider.create(inputs)).outs as NodeSetState;
+    expect(state.placementGroupCounts).toEqual({ "mpi-0": 3, "mpi-1": 2 });
+    expect(emulatorGroups()).toEqual({ "mpi-0": 3, "mpi-1": 2 });
   });
 
   it("replaces the set when prefix or size changes", async () => {
