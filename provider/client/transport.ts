@@ -8,10 +8,13 @@ import * as https from "node:https";
 import { setTimeout as sleep } from "node:timers/promises";
 import { PACKAGE_NAME, PACKAGE_VERSION } from "../version";
 import { isLoopbackHost } from "../util/loopback";
-import { HttpError, NetworkError, TimeoutError } from "./errors";
+import { HttpError, NetworkError, ResponseTooLargeError, TimeoutError } from "./errors";
+import { readBodyText } from "./read-body";
 import { httpErrorOf, parseBody } from "./response-parsing";
 import type { ExpectedBody } from "./response-parsing";
 import { retryDelay, shouldRetry } from "./retry";
+import { credentialForms, serverTextCleaner } from "./server-text";
+import type { ServerTextCleaner } from "./server-text";
 import { resolveClientSettings } from "./settings";
 import type { ClientSettings, FetchRequestInit, FetchResponse, ResolvedClientSettings } from "./settings";
 
@@ -33,6 +36,8 @@ export class Transport {
   readonly #authorization: string;
   readonly #agent: http.Agent;
   readonly #origin: string;
+  /** Cleans server text for messages; holds the credentials' forms to redact, so kept private. */
+  readonly #clean: ServerTextCleaner;
 
   /** Validates `settings` (a `SettingsError` lists every problem) and logs the insecure ones once. */
   constructor(settings: ClientSettings) {
@@ -40,6 +45,7 @@ export class Transport {
     const { url, username, password, caCert, insecure } = this.#settings;
     this.#authorization = `Basic ${Buffer.from(`${username}:${password}`, "utf8").toString("base64")}`;
     this.#origin = new URL(url).origin;
+    this.#clean = serverTextCleaner([this.#authorization, ...credentialForms(username, password)]);
     // No keep-alive: a pooled socket the server is closing fails the next request with ECONNRESET,
     // and node creation is never retried. Calls are seconds apart, so reuse would save little.
     this.#agent = url.startsWith("https:")
@@ -97,10 +103,13 @@ export class Transport {
     }
   }
 
-  /** One attempt: send, read the whole body within `timeoutMs`, then check status and body. */
+  /**
+   * One attempt: send, read the whole body (at most `maxResponseBytes`) within `timeoutMs`, then
+   * check status and body.
+   */
   async #attempt<T>(spec: RequestSpec<T>): Promise<T> {
     const { method, path } = spec;
-    const { timeoutMs } = this.#settings;
+    const { timeoutMs, maxResponseBytes } = this.#settings;
     const headers: Record<string, string> = {
       Authorization: this.#authorization,
       Accept: "application/json",
@@ -122,10 +131,10 @@ export class Transport {
     }
     const timer = setTimeout(() => controller.abort(), timeoutMs);
     let response: FetchResponse;
-    let text: string;
+    let text: string | undefined;
     try {
       response = await this.#settings.fetch(`${this.#settings.url}${path}`, init);
-      text = await response.text();
+      text = await readBodyText(response, maxResponseBytes);
     } catch (error) {
       if (controller.signal.aborted) {
         throw new TimeoutError({ method, path, timeoutMs });
@@ -134,11 +143,25 @@ export class Transport {
     } finally {
       clearTimeout(timer);
     }
+    if (text === undefined) {
+      // Drops the connection: the rest of the body is never read.
+      controller.abort();
+      throw new ResponseTooLargeError({
+        method,
+        path,
+        status: response.status,
+        limitBytes: maxResponseBytes,
+      });
+    }
     const contentType = response.headers.get("content-type") ?? undefined;
     if (response.status < 200 || response.status > 299) {
-      throw httpErrorOf(spec, response, text, contentType, this.#settings.url);
+      throw httpErrorOf(spec, response, text, {
+        contentType,
+        baseUrl: this.#settings.url,
+        clean: this.#clean,
+      });
     }
-    return parseBody(spec, response.status, text, contentType);
+    return parseBody(spec, response.status, text, { contentType, clean: this.#clean });
   }
 
   #log(line: string): void {
