@@ -285,12 +285,17 @@ export class EmulatorServer implements AdminTarget {
     let body: string;
     try {
       body = await readBody(request);
+      // As the routes answer unreadable input: 409 "Invalid input" on POST (the reference), 400 on GET.
+      const invalid = (message: string): EmulatorApiError =>
+        method === "POST"
+          ? new EmulatorApiError(409, EXCEPTIONS.invalidRequest, message)
+          : badRequest(message);
       if (nestingTooDeep(body)) {
-        throw badRequest(`Request body ${TOO_DEEP_MESSAGE}`);
+        throw invalid(`Request body ${TOO_DEEP_MESSAGE}`);
       }
       for (const [name, value] of url.searchParams) {
         if (nestingTooDeep(value)) {
-          throw badRequest(`Query parameter ${name.slice(0, 40)} ${TOO_DEEP_MESSAGE}`);
+          throw invalid(`Query parameter ${name.slice(0, 40)} ${TOO_DEEP_MESSAGE}`);
         }
       }
     } catch (error) {
