@@ -226,6 +226,7 @@ describe("listening beyond loopback", () => {
     ["[::1]", true],
     ["127.example.com", false],
     ["127.0.0.1.nip.io", false],
+    ["127.999.0.1", false],
     ["0.0.0.0", false],
   ])("isLoopbackHost(%s) is %s", (host, expected) => {
     expect(isLoopbackHost(host)).toBe(expected);
