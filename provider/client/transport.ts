@@ -21,6 +21,13 @@ import type { ClientSettings, FetchRequestInit, FetchResponse, ResolvedClientSet
 /** Sent as `X-Cycle-Client-Version` (CycleCloud's `NAME:VERSION` convention). */
 export const CLIENT_VERSION_HEADER_VALUE = `${PACKAGE_NAME}:${PACKAGE_VERSION}`;
 
+/**
+ * How long an idle pooled connection is kept when the server gives no `Keep-Alive: timeout` hint:
+ * below the idle timeouts of common servers and proxies (30 s and more), above the provider's
+ * poll intervals at their start.
+ */
+const IDLE_SOCKET_MS = 15_000;
+
 /** One request to CycleCloud and the body its 2xx answer must have. */
 export interface RequestSpec<T> extends ExpectedBody<T> {
   method: "GET" | "POST";
@@ -46,15 +53,19 @@ export class Transport {
     this.#authorization = `Basic ${Buffer.from(`${username}:${password}`, "utf8").toString("base64")}`;
     this.#origin = new URL(url).origin;
     this.#clean = serverTextCleaner([this.#authorization, ...credentialForms(username, password)]);
-    // No keep-alive: a pooled socket the server is closing fails the next request with ECONNRESET,
-    // and node creation is never retried. Calls are seconds apart, so reuse would save little.
+    // Keep-alive: one connection (one TLS handshake) serves a create and its polls. An idle socket
+    // is dropped after the server's `Keep-Alive: timeout` hint less a second, else after
+    // IDLE_SOCKET_MS, before a server is likely to close it. A request that still meets a socket
+    // the server closed fails as a network error: GETs and idempotent POSTs are retried, and a
+    // create's lost answer is resolved by listing its request id (create-protocol.ts).
+    const pool = { keepAlive: true, timeout: IDLE_SOCKET_MS, scheduling: "lifo" as const };
     this.#agent = url.startsWith("https:")
       ? new https.Agent({
-          keepAlive: false,
+          ...pool,
           rejectUnauthorized: !insecure,
           ...(caCert === undefined ? {} : { ca: caCert }),
         })
-      : new http.Agent({ keepAlive: false });
+      : new http.Agent(pool);
     // Logged once per client, at construction.
     if (insecure && url.startsWith("https:")) {
       this.#log(
