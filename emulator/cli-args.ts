@@ -12,12 +12,20 @@ Runs a CycleCloud REST API emulator (HTTP or HTTPS, Basic auth) until SIGINT or 
 
 Options:
   --port N              TCP port; 0 picks a free one (default ${String(DEFAULT_CLI_PORT)})
-  --host HOST           interface to listen on (default 127.0.0.1); the admin
-                        surface /__emulator/ has no authentication: keep it local
+  --host HOST           interface to listen on (default 127.0.0.1); anything but
+                        a loopback address needs --allow-remote
+  --allow-remote        listen on a non-loopback --host: the API, and unless
+                        --no-admin the admin surface, become reachable from the
+                        network (the emulator says so on stderr)
   --username NAME       Basic auth user (default admin, or $CYCLECLOUD_EMULATOR_USERNAME)
   --password SECRET     Basic auth password (default: $CYCLECLOUD_EMULATOR_PASSWORD,
                         else random per start; prefer the variable: arguments are
-                        visible to other local users)
+                        visible to other local users). Only a random password is
+                        printed
+  --admin-token TOKEN   require this token (16+ characters) in the
+                        X-Emulator-Admin-Token header of every admin request
+                        (default: $CYCLECLOUD_EMULATOR_ADMIN_TOKEN, else none;
+                        prefer the variable). Never printed
   --config FILE         JSON file with clusters, nodearrays and buckets
                         (default: the seed cluster hpc; see emulator/README.md)
   --acquiring-ms N      Acquiring -> Preparing (default 1000)
@@ -32,13 +40,15 @@ Options:
   --no-admin            do not serve /__emulator/
   --quiet               do not log requests
   --json                print the start line as JSON: {"url","username","password","adminUrl"}
-                        (and "caCertPath" with --tls)
+                        (and "caCertPath" with --tls; "password" only when random)
   -h, --help            show this help
 
 The first line printed is
   CycleCloud emulator listening on URL (username NAME, password SECRET)
 and with --tls
   CycleCloud emulator listening on URL (username NAME, password SECRET, CA certificate FILE)
+where a password given with --password or $CYCLECLOUD_EMULATOR_PASSWORD shows as
+"password from --password" or "password from $CYCLECLOUD_EMULATOR_PASSWORD".
 `;
 
 /** A command line that cannot be used; the message says which argument and why. */
@@ -57,6 +67,10 @@ export interface CliRun {
   readonly port: number;
   readonly username: string | undefined;
   readonly password: string | undefined;
+  /** Where a given password came from (it is never printed); undefined when random. */
+  readonly passwordSource?: "--password" | "$CYCLECLOUD_EMULATOR_PASSWORD" | undefined;
+  readonly adminToken?: string | undefined;
+  readonly allowRemote?: boolean | undefined;
   readonly configFile: string | undefined;
   readonly timing: Partial<EmulatorTiming>;
   readonly admin: boolean;
@@ -74,6 +88,7 @@ const VALUE_OPTIONS = [
   "host",
   "username",
   "password",
+  "admin-token",
   "config",
   "acquiring-ms",
   "preparing-ms",
@@ -84,7 +99,7 @@ const VALUE_OPTIONS = [
 type ValueOption = (typeof VALUE_OPTIONS)[number];
 
 /** Options without a value. `-h` is the one short option. */
-const SWITCH_OPTIONS = ["instant", "no-admin", "quiet", "json", "tls", "help"] as const;
+const SWITCH_OPTIONS = ["instant", "no-admin", "quiet", "json", "tls", "allow-remote", "help"] as const;
 type SwitchOption = (typeof SWITCH_OPTIONS)[number];
 
 const PARSE_OPTIONS: ParseArgsConfig["options"] = Object.fromEntries([
@@ -177,12 +192,37 @@ export function parseCliArgs(
   }
   const port = values.get("port");
   const tls = readTls(values.get("cert"), values.get("key"), switches.has("tls"));
+  const host = values.get("host") ?? "127.0.0.1";
+  const allowRemote = switches.has("allow-remote");
+  if (!isLoopbackHost(host) && !allowRemote) {
+    throw new CliUsageError(
+      `--host ${host} is not a loopback address: the API${switches.has("no-admin") ? "" : " and the admin surface /__emulator/"} ` +
+        "would be reachable from the network. Add --allow-remote to do this deliberately, or use --host 127.0.0.1",
+    );
+  }
+  const adminToken = values.get("admin-token") ?? nonEmpty(env["CYCLECLOUD_EMULATOR_ADMIN_TOKEN"]);
+  if (adminToken !== undefined && adminToken.length < 16) {
+    throw new CliUsageError(
+      "the admin token (--admin-token or $CYCLECLOUD_EMULATOR_ADMIN_TOKEN) must be at least 16 characters",
+    );
+  }
+  const givenPassword = values.get("password");
+  const envPassword = nonEmpty(env["CYCLECLOUD_EMULATOR_PASSWORD"]);
+  const passwordSource =
+    givenPassword !== undefined
+      ? "--password"
+      : envPassword !== undefined
+        ? "$CYCLECLOUD_EMULATOR_PASSWORD"
+        : undefined;
   return {
     kind: "run",
-    host: values.get("host") ?? "127.0.0.1",
+    host,
     port: port === undefined ? DEFAULT_CLI_PORT : integer("--port", port, 65535),
     username: values.get("username") ?? nonEmpty(env["CYCLECLOUD_EMULATOR_USERNAME"]),
-    password: values.get("password") ?? nonEmpty(env["CYCLECLOUD_EMULATOR_PASSWORD"]),
+    password: givenPassword ?? envPassword,
+    ...(passwordSource === undefined ? {} : { passwordSource }),
+    ...(adminToken === undefined ? {} : { adminToken }),
+    ...(allowRemote ? { allowRemote } : {}),
     configFile: values.get("config"),
     timing,
     admin: !switches.has("no-admin"),

@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 import { readFile } from "node:fs/promises";
-import { CLI_USAGE, CliUsageError, isLoopback, parseCliArgs } from "./cli-args";
+import { CLI_USAGE, CliUsageError, parseCliArgs } from "./cli-args";
 import { EmulatorConfigError, loadEmulatorConfigFile } from "./config";
-import { startEmulator } from "./start-emulator";
+import { remoteExposure, startEmulator } from "./start-emulator";
 import { checkKeyPair } from "./tls";
 import type { PemKeyPair } from "./tls";
 
@@ -63,6 +63,8 @@ async function main(): Promise<void> {
       port: command.port,
       username: command.username,
       password: command.password,
+      adminToken: command.adminToken,
+      allowRemote: command.allowRemote,
       config,
       timing: command.timing,
       admin: command.admin,
@@ -103,31 +105,31 @@ async function main(): Promise<void> {
   process.once("SIGINT", stop);
   process.once("SIGTERM", stop);
 
+  // A password the emulator did not generate is never printed: it may be a CI secret.
+  const source = command.passwordSource;
   if (command.json) {
     const { url, adminUrl, username, password, caCertPath } = emulator;
     out(
       JSON.stringify({
         url,
         username,
-        password,
+        ...(source === undefined ? { password } : {}),
         adminUrl,
         ...(caCertPath === undefined ? {} : { caCertPath }),
       }),
     );
   } else {
     const ca = emulator.caCertPath === undefined ? "" : `, CA certificate ${emulator.caCertPath}`;
-    out(
-      `CycleCloud emulator listening on ${emulator.url} (username ${emulator.username}, password ${emulator.password}${ca})`,
-    );
+    const password = source === undefined ? `password ${emulator.password}` : `password from ${source}`;
+    out(`CycleCloud emulator listening on ${emulator.url} (username ${emulator.username}, ${password}${ca})`);
     if (command.admin) {
-      out(`Admin surface (no authentication): ${emulator.adminUrl}/`);
+      const guard = command.adminToken === undefined ? "no authentication" : "admin token required";
+      out(`Admin surface (${guard}): ${emulator.adminUrl}/`);
     }
   }
-  if (command.admin && !isLoopback(command.host)) {
-    process.stderr.write(
-      `cyclecloud-emulator: warning: the admin surface ${emulator.adminUrl}/ needs no credentials and ` +
-        `listens on ${command.host}; use --no-admin or a loopback --host outside isolated test networks\n`,
-    );
+  const exposure = remoteExposure(command.host, command.admin, command.adminToken !== undefined);
+  if (exposure !== undefined) {
+    process.stderr.write(`cyclecloud-emulator: warning: listening on ${command.host}: ${exposure}\n`);
   }
 }
 

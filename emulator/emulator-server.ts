@@ -8,12 +8,13 @@ import { STATUS_CODES } from "node:http";
 import { setTimeout as sleep } from "node:timers/promises";
 import { ADMIN_PREFIX, handleAdminRequest } from "./admin-api";
 import type { AdminTarget, RequestCounters, RequestLogEntry } from "./admin-api";
-import { EmulatorApiError, EXCEPTIONS, renderError } from "./api-error";
+import { AdminGuard } from "./admin-guard";
+import { AdminError, badRequest, EmulatorApiError, EXCEPTIONS, renderError } from "./api-error";
 import { matchApiRoute } from "./cluster-api";
 import type { ApiMatch } from "./cluster-api";
 import { FaultQueue } from "./fault-queue";
 import type { Fault, FaultRoute } from "./fault-queue";
-import { readBody } from "./http-io";
+import { announcesMoreThan, nestingTooDeep, readBody, TOO_DEEP_MESSAGE } from "./http-io";
 import type { EmulatorResponse } from "./http-io";
 import type { NodeStore } from "./node-store";
 
@@ -27,7 +28,17 @@ export interface EmulatorServerOptions {
   readonly log: (line: string) => void;
   /** Serve the `/__emulator/` admin surface. */
   readonly admin: boolean;
+  /** The address it listens on: admin requests must name it (or a loopback name) in `Host`. */
+  readonly host: string;
+  /** When set, admin requests must carry it in `X-Emulator-Admin-Token`. */
+  readonly adminToken?: string | undefined;
 }
+
+/**
+ * Largest body of an unauthenticated request that is still read (and discarded) so the connection
+ * can be kept; a larger or unannounced one gets its 401 at once and the connection is closed unread.
+ */
+const UNAUTHENTICATED_BODY_READ_LIMIT = 64 * 1024;
 
 const REQUEST_LOG_LIMIT = 1000;
 
@@ -97,6 +108,7 @@ export class EmulatorServer implements AdminTarget {
   private readonly credentials: Buffer;
   private readonly log: (line: string) => void;
   private readonly adminEnabled: boolean;
+  private readonly adminGuard: AdminGuard;
   /** Aborted by {@link close}: wakes requests held by `delayMs` faults. */
   private readonly closing = new AbortController();
 
@@ -105,6 +117,7 @@ export class EmulatorServer implements AdminTarget {
     this.store = options.store;
     this.log = options.log;
     this.adminEnabled = options.admin;
+    this.adminGuard = new AdminGuard(options.host, options.adminToken);
     this.credentials = digest(`${options.username}:${options.password}`);
   }
 
@@ -245,27 +258,48 @@ export class EmulatorServer implements AdminTarget {
         this.log(`internal error: ${reason}`);
       });
 
-    let body: string;
-    try {
-      body = await readBody(request);
-    } catch (error) {
-      reply(apiError(error));
-      return;
-    }
-
+    // Credentials first: an unauthenticated body is never read beyond a small one.
     const auth = this.authorized(request);
     if (auth !== "ok") {
       const message =
         auth === "missing"
           ? "Authentication required: send HTTP Basic credentials"
           : "Invalid username or password";
+      const small =
+        request.headers["transfer-encoding"] === undefined &&
+        !announcesMoreThan(request, UNAUTHENTICATED_BODY_READ_LIMIT);
+      if (small) {
+        await readBody(request).catch(() => "");
+      }
       reply(
         apiError(
           new EmulatorApiError(401, EXCEPTIONS.notAuthenticated, message, {
             "WWW-Authenticate": 'Basic realm="CycleCloud"',
+            ...(small ? {} : { Connection: "close" }),
           }),
         ),
       );
+      return;
+    }
+
+    let body: string;
+    try {
+      body = await readBody(request);
+      // As the routes answer unreadable input: 409 "Invalid input" on POST (the reference), 400 on GET.
+      const invalid = (message: string): EmulatorApiError =>
+        method === "POST"
+          ? new EmulatorApiError(409, EXCEPTIONS.invalidRequest, message)
+          : badRequest(message);
+      if (nestingTooDeep(body)) {
+        throw invalid(`Request body ${TOO_DEEP_MESSAGE}`);
+      }
+      for (const [name, value] of url.searchParams) {
+        if (nestingTooDeep(value)) {
+          throw invalid(`Query parameter ${name.slice(0, 40)} ${TOO_DEEP_MESSAGE}`);
+        }
+      }
+    } catch (error) {
+      reply(apiError(error));
       return;
     }
 
@@ -300,7 +334,11 @@ export class EmulatorServer implements AdminTarget {
     subpath: string,
   ): Promise<EmulatorResponse> {
     try {
+      this.adminGuard.check(request);
       const body = await readBody(request);
+      if (nestingTooDeep(body)) {
+        throw new AdminError(400, `Request body ${TOO_DEEP_MESSAGE}`);
+      }
       return handleAdminRequest(this, method, subpath.replace(/\/+$/, ""), body);
     } catch (error) {
       return renderError(error, { api: false });

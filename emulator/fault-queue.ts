@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { AdminError } from "./api-error";
 
 /**
  * API routes a fault can target. Other code (tests, the provider's tests) depends on these names:
@@ -22,6 +23,12 @@ export const FAULT_ROUTES = [
 ] as const;
 export type FaultRoute = (typeof FAULT_ROUTES)[number];
 
+/** The longest `delayMs` (one hour): longer waits would overflow Node's timers (2^31 ms) or hold sockets for days. */
+export const MAX_FAULT_DELAY_MS = 3_600_000;
+
+/** Most faults pending at once: adding one more is refused. */
+export const MAX_PENDING_FAULTS = 1000;
+
 /** Body of `POST /__emulator/faults`. */
 export const FaultInputSchema = z
   .strictObject({
@@ -32,8 +39,13 @@ export const FaultInputSchema = z
     status: z.number().int().min(200).max(599).optional(),
     /** `Retry-After` header sent with `status`: seconds, or an HTTP date string. */
     retryAfter: z.union([z.number().int().nonnegative(), z.string().min(1)]).optional(),
-    /** Wait this long before answering (or resetting). The request is applied first. */
-    delayMs: z.number().int().nonnegative().optional(),
+    /** Wait this long before answering (or resetting), at most an hour. The request is applied first. */
+    delayMs: z
+      .number()
+      .int()
+      .nonnegative()
+      .max(MAX_FAULT_DELAY_MS, { error: `\`delayMs\` must be at most ${MAX_FAULT_DELAY_MS} (one hour)` })
+      .optional(),
     /** `before`: drop the connection without applying; `after`: apply, then drop without answering. */
     reset: z.enum(["before", "after"]).optional(),
     /** Sent instead of the default error body: a string is sent verbatim, anything else as JSON. */
@@ -103,6 +115,12 @@ export class FaultQueue {
 
   /** Adds a checked fault (see {@link FaultInputSchema}). */
   add(input: z.output<typeof FaultInputSchema>): Fault {
+    if (this.faults.length >= MAX_PENDING_FAULTS) {
+      throw new AdminError(
+        409,
+        `${MAX_PENDING_FAULTS} faults are already pending: clear them (DELETE /__emulator/faults) first`,
+      );
+    }
     const { count, ...rest } = input;
     const fault: Fault = { id: this.nextId, remaining: count ?? 1, ...rest };
     this.nextId += 1;

@@ -19,29 +19,79 @@ export function json(status: number, body: unknown, headers: OutgoingHttpHeaders
   return { status, body, headers };
 }
 
-/** Reads the whole request body as text (any Content-Type: CycleCloud's own examples send `text/plain`). */
+/** Deepest nesting of `[`, `{` and `(` accepted in a body or a query value; deeper is answered 400. */
+export const MAX_NESTING_DEPTH = 64;
+
+/** The 413 of a body over {@link MAX_BODY_BYTES}; the connection is closed after it (`Connection: close`). */
+function tooLarge(): EmulatorApiError {
+  return new EmulatorApiError(
+    413,
+    EXCEPTIONS.invalidRequest,
+    `Request body is larger than ${String(MAX_BODY_BYTES)} bytes`,
+    { Connection: "close" },
+  );
+}
+
+/** Whether the request announces a body larger than `limit` bytes (`Content-Length`). */
+export function announcesMoreThan(request: IncomingMessage, limit: number): boolean {
+  const length = Number(request.headers["content-length"] ?? 0);
+  return Number.isFinite(length) && length > limit;
+}
+
+/**
+ * Reads the whole request body as text (any Content-Type: CycleCloud's own examples send
+ * `text/plain`). Stops at {@link MAX_BODY_BYTES}: a larger body (announced or found) is answered 413
+ * without reading the rest.
+ */
 export async function readBody(request: IncomingMessage): Promise<string> {
+  if (announcesMoreThan(request, MAX_BODY_BYTES)) {
+    throw tooLarge();
+  }
   const chunks: Buffer[] = [];
   let size = 0;
-  let tooLarge = false;
   for await (const chunk of request) {
     const buffer = Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk));
     size += buffer.length;
     if (size > MAX_BODY_BYTES) {
-      tooLarge = true;
-    } else {
-      chunks.push(buffer);
+      // Leaving the loop stops reading; the answer closes the connection.
+      throw tooLarge();
     }
-  }
-  if (tooLarge) {
-    throw new EmulatorApiError(
-      413,
-      EXCEPTIONS.invalidRequest,
-      `Request body is larger than ${String(MAX_BODY_BYTES)} bytes`,
-    );
+    chunks.push(buffer);
   }
   return Buffer.concat(chunks).toString("utf8");
 }
+
+/**
+ * How deeply `text` nests `[`, `{` and `(` outside JSON string literals; stops counting past
+ * {@link MAX_NESTING_DEPTH}. Checked before parsing, so deep input is a 400, not a stack overflow.
+ */
+export function nestingTooDeep(text: string): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const char = text[i];
+    if (inString) {
+      if (char === "\\") {
+        i += 1;
+      } else if (char === '"') {
+        inString = false;
+      }
+    } else if (char === '"') {
+      inString = true;
+    } else if (char === "[" || char === "{" || char === "(") {
+      depth += 1;
+      if (depth > MAX_NESTING_DEPTH) {
+        return true;
+      }
+    } else if (char === "]" || char === "}" || char === ")") {
+      depth = Math.max(0, depth - 1);
+    }
+  }
+  return false;
+}
+
+/** The message of a body or query value nested deeper than {@link MAX_NESTING_DEPTH}. */
+export const TOO_DEEP_MESSAGE = `nests brackets deeper than ${String(MAX_NESTING_DEPTH)} levels`;
 
 /** Parses a JSON body and checks it against a wire schema; 400 with the bad path otherwise. */
 export function parseBody<T extends z.ZodType>(text: string, schema: T, what: string): z.output<T> {

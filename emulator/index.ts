@@ -15,4 +15,5 @@ export type { PemKeyPair } from "./tls";
 export { FAULT_ROUTES, FaultInputSchema } from "./fault-queue";
 export type { Fault, FaultInput, FaultRoute } from "./fault-queue";
 export { ADMIN_PREFIX } from "./admin-api";
+export { ADMIN_TOKEN_HEADER } from "./admin-guard";
 export type { RequestCounters, RequestLogEntry } from "./admin-api";

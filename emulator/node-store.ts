@@ -112,6 +112,19 @@ export interface NewNode {
   readonly attributes: Readonly<Record<string, unknown>>;
 }
 
+/**
+ * Longest request id accepted (characters). CycleCloud's reference documents no limit; the emulator
+ * sets one so a client cannot make it keep megabytes per id. The provider's ids are under 100.
+ */
+export const MAX_REQUEST_ID_LENGTH = 256;
+
+/**
+ * Operations kept. Beyond this, the oldest operations none of whose nodes exist any more are
+ * forgotten, with their request ids (which can then be used again, and which listing answers "No
+ * operation found for" like an unknown id). Operations with a live node are always kept.
+ */
+export const MAX_OPERATIONS = 10_000;
+
 /** The operation id head nodes carry: they were made when the cluster started, by no API call. */
 export const STANDALONE_OPERATION_ID = "00000000-0000-0000-0000-000000000000";
 
@@ -251,8 +264,18 @@ export class NodeStore {
     return this.live(now).filter((entry) => entry.node.cluster === cluster);
   }
 
-  /** 409 DuplicateRequest when a create or management request reuses a request id. */
+  /**
+   * 400 when a request id is longer than {@link MAX_REQUEST_ID_LENGTH}; 409 DuplicateRequest when a
+   * create or management request reuses one.
+   */
   checkRequestIdUnused(requestId: string | undefined): void {
+    if (requestId !== undefined && requestId.length > MAX_REQUEST_ID_LENGTH) {
+      throw new EmulatorApiError(
+        400,
+        EXCEPTIONS.invalidRequest,
+        `requestId is ${requestId.length} characters long; the emulator accepts at most ${MAX_REQUEST_ID_LENGTH}`,
+      );
+    }
     if (requestId !== undefined && this.requestIds.has(requestId)) {
       throw new EmulatorApiError(
         409,
@@ -275,7 +298,25 @@ export class NodeStore {
     if (requestId !== undefined) {
       this.requestIds.set(requestId, operation.id);
     }
+    this.forgetOldOperations(operation.id);
     return operation;
+  }
+
+  /** Keeps at most {@link MAX_OPERATIONS}: drops the oldest whose nodes are all gone (see there). */
+  private forgetOldOperations(newest: string): void {
+    let excess = this.operations.size - MAX_OPERATIONS;
+    for (const [id, operation] of this.operations) {
+      if (excess <= 0) {
+        return;
+      }
+      if (id !== newest && operation.nodeIds.every((nodeId) => !this.nodes.has(nodeId))) {
+        this.operations.delete(id);
+        if (operation.requestId !== undefined && this.requestIds.get(operation.requestId) === id) {
+          this.requestIds.delete(operation.requestId);
+        }
+        excess -= 1;
+      }
+    }
   }
 
   operation(id: string): Operation | undefined {

@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { z } from "zod";
 import { ADMIN_PREFIX } from "./admin-api";
+import { ADMIN_TOKEN_HEADER } from "./admin-guard";
 import type { RequestCounters } from "./admin-api";
 import { allNodes } from "./admin-actions";
 import { parseEmulatorConfig } from "./config";
@@ -21,12 +22,32 @@ import type { EmulatorClock, EmulatorTiming } from "./node-store";
 import { checkKeyPair, issueEmulatorCertificates } from "./tls";
 import type { PemKeyPair } from "./tls";
 import type { AdminNodeView } from "./wire-records";
+import { isLoopbackHost } from "../provider/util/loopback";
 import { formatIssues } from "../provider/util/zod-issues";
 
 /** Options of {@link startEmulator}. */
 export interface EmulatorOptions {
-  /** Interface to listen on. The admin surface needs no credentials: keep it on loopback. @default "127.0.0.1" */
+  /**
+   * Interface to listen on. Anything but a loopback address (`127.0.0.1`, `::1`, `localhost`) needs
+   * `allowRemote: true`: the API and, unless `admin: false`, the admin surface become reachable
+   * from the network. @default "127.0.0.1"
+   */
   readonly host?: string | undefined;
+  /**
+   * Allow a `host` that is not loopback. Without it such a `host` is refused with an error saying
+   * what would be exposed; with it, `log` gets a warning line saying so. @default false
+   */
+  readonly allowRemote?: boolean | undefined;
+  /**
+   * When set, every admin request must carry it in the `X-Emulator-Admin-Token` header (401
+   * otherwise). Never printed; `adminHeaders()` of the result gives the header. @default none
+   */
+  readonly adminToken?: string | undefined;
+  /**
+   * Time allowed to receive a whole request (headers and body); a slower one is answered 408 and
+   * its connection closed. Headers alone get at most 10 s. @default 30000
+   */
+  readonly requestTimeoutMs?: number | undefined;
   /** TCP port; 0 picks a free one (read it from `url`). @default 0 */
   readonly port?: number | undefined;
   /** @default "admin" */
@@ -69,7 +90,13 @@ export interface RunningEmulator {
   readonly host: string;
   readonly port: number;
   readonly username: string;
+  /**
+   * The API password. A non-enumerable accessor: `util.inspect`, `JSON.stringify`, `Object.keys`
+   * and spreading the result leave it out; read it by name.
+   */
   readonly password: string;
+  /** Headers an admin request needs: `Content-Type: application/json`, and the admin token when one is set. */
+  adminHeaders(): Record<string, string>;
   /** Stops listening and drops open connections, including requests held by `delayMs` faults. */
   close(): Promise<void>;
   /** Same as `POST /__emulator/reset`. */
@@ -99,6 +126,9 @@ const OptionsSchema = z.strictObject({
     .custom<(line: string) => void>((value) => typeof value === "function", "expected a function")
     .optional(),
   admin: z.boolean().optional(),
+  allowRemote: z.boolean().optional(),
+  adminToken: z.string().min(16, { error: "the admin token must be at least 16 characters" }).optional(),
+  requestTimeoutMs: z.number().int().min(100).max(3_600_000).optional(),
   clock: z
     .custom<EmulatorClock>(
       (value) =>
@@ -142,6 +172,13 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     terminatingMs: options.timing?.terminatingMs ?? DEFAULT_TIMING.terminatingMs,
   };
   const host = options.host ?? "127.0.0.1";
+  const exposure = remoteExposure(host, options.admin ?? true, options.adminToken !== undefined);
+  if (exposure !== undefined && options.allowRemote !== true) {
+    throw new TypeError(
+      `Invalid emulator option \`host\`: ${host} is not a loopback address, so ${exposure}. ` +
+        "Pass `allowRemote: true` to do this deliberately, or listen on 127.0.0.1",
+    );
+  }
   const username = options.username ?? "admin";
   const password = options.password ?? randomBytes(12).toString("base64url");
   const log = options.log ?? ((): void => undefined);
@@ -149,8 +186,14 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   let server: Server;
   let caCert: string | undefined;
   let caCertPath: string | undefined;
+  const requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+  const timeouts = {
+    requestTimeout: requestTimeoutMs,
+    headersTimeout: Math.min(HEADERS_TIMEOUT_MS, requestTimeoutMs),
+    connectionsCheckingInterval: Math.min(1000, requestTimeoutMs),
+  };
   if (options.tls === undefined || options.tls === false) {
-    server = createServer();
+    server = createServer(timeouts);
   } else {
     let pair: PemKeyPair;
     if (options.tls === true) {
@@ -163,7 +206,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
       checkKeyPair(options.tls, { cert: "`tls.cert`", key: "`tls.key`" });
       pair = options.tls;
     }
-    server = createHttpsServer({ cert: pair.cert, key: pair.key });
+    server = createHttpsServer({ ...timeouts, cert: pair.cert, key: pair.key });
   }
   const removeCaFile = async (): Promise<void> => {
     if (caCertPath !== undefined) {
@@ -177,6 +220,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     password,
     log,
     admin: options.admin ?? true,
+    host,
+    adminToken: options.adminToken,
   });
   server.on("request", (request: IncomingMessage, response: ServerResponse) => {
     emulator.handle(request, response).catch((error: unknown) => {
@@ -204,7 +249,11 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     throw new Error(`The emulator did not get a TCP address (got ${String(address)})`);
   }
   const url = `${options.tls === undefined || options.tls === false ? "http" : "https"}://${urlHost(host)}:${String(address.port)}`;
-  return {
+  if (exposure !== undefined) {
+    log(`WARNING: listening on ${host}: ${exposure}`);
+  }
+  const adminToken = options.adminToken;
+  const running: Omit<RunningEmulator, "password"> = {
     url,
     caCert,
     caCertPath,
@@ -212,7 +261,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     host,
     port: address.port,
     username,
-    password,
+    adminHeaders: () => ({
+      "Content-Type": "application/json",
+      ...(adminToken === undefined ? {} : { [ADMIN_TOKEN_HEADER]: adminToken }),
+    }),
     close: async () => {
       try {
         await emulator.close();
@@ -233,4 +285,29 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     counters: () => emulator.counters(),
     nodes: () => allNodes(emulator.store),
   };
+  // Not enumerable: out of `util.inspect`, `JSON.stringify` and spreads.
+  return Object.defineProperty(running, "password", {
+    get: () => password,
+    enumerable: false,
+  }) as RunningEmulator;
+}
+
+/** Time to receive a whole request, by default. */
+const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
+/** Time to receive a request's headers. */
+const HEADERS_TIMEOUT_MS = 10_000;
+
+/** What listening on a non-loopback `host` exposes, or undefined for a loopback one. */
+export function remoteExposure(host: string, admin: boolean, adminToken: boolean): string | undefined {
+  if (isLoopbackHost(host)) {
+    return undefined;
+  }
+  const api = "the CycleCloud API (HTTP Basic authentication) is reachable from the network";
+  if (!admin) {
+    return api;
+  }
+  return adminToken
+    ? `${api}, and so is the admin surface /__emulator/ (reset, faults, node lists), guarded by the admin token`
+    : `${api}, and so is the admin surface /__emulator/ (reset, faults, node lists) with no credentials: ` +
+        "anyone who can reach the port and name this host can change the emulator; set an admin token or disable the admin surface";
 }

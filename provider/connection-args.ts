@@ -20,6 +20,12 @@ export const connectionSchema = z.object(
       .number({ error: "`connection.timeoutSeconds` must be a number of seconds" })
       .positive({ error: "`connection.timeoutSeconds` must be greater than 0" })
       .optional(),
+    maxResponseMiB: z
+      .number({ error: "`connection.maxResponseMiB` must be a whole number of MiB, e.g. 128" })
+      .int({ error: "`connection.maxResponseMiB` must be a whole number of MiB, e.g. 128" })
+      .min(1, { error: "`connection.maxResponseMiB` must be from 1 to 1024" })
+      .max(1024, { error: "`connection.maxResponseMiB` must be from 1 to 1024" })
+      .optional(),
   },
   { error: "`connection` must be an object with `url`, `username`, `password` and optional TLS settings" },
 );

@@ -14,6 +14,7 @@ export interface ResolvedConnection {
   caCert?: string;
   insecure?: boolean;
   timeoutMs?: number;
+  maxResponseBytes?: number;
 }
 
 /** Reads one `cyclecloud:<key>` stack config value; undefined when not set. */
@@ -28,7 +29,11 @@ export const CONNECTION_SOURCES = {
   caCertPath: { config: "cyclecloud:caCertPath", env: "CYCLECLOUD_CA_CERT_PATH" },
   insecure: { config: "cyclecloud:insecure", env: "CYCLECLOUD_INSECURE" },
   timeoutSeconds: { config: "cyclecloud:timeoutSeconds", env: "CYCLECLOUD_TIMEOUT_SECONDS" },
+  maxResponseMiB: { config: "cyclecloud:maxResponseMiB", env: "CYCLECLOUD_MAX_RESPONSE_MIB" },
 } as const;
+
+/** The largest `maxResponseMiB` accepted (1 GiB, the client's `maxResponseBytes` limit). */
+const MAX_RESPONSE_MIB_LIMIT = 1024;
 
 /** Raised when the connection settings are missing or malformed. Never carries the password. */
 export class ConnectionConfigError extends CycleCloudError {
@@ -39,7 +44,7 @@ export class ConnectionConfigError extends CycleCloudError {
  * Resolves the CycleCloud connection, setting by setting: the explicit `connection` argument
  * first, then stack config (`cyclecloud:*`), then the environment (`CYCLECLOUD_*`). Used by the
  * program (getClusterStatus) and by the provider process (with the config `configure` received),
- * so both always agree. `CYCLECLOUD_CA_CERT` may hold PEM text or a file path. `explicit` holds
+ * so both always agree. `caCert` must be PEM text (a file is given as `caCertPath`). `explicit` holds
  * plain values: a program's `Input`s are resolved first (see getClusterStatus).
  */
 export function resolveConnection(
@@ -79,7 +84,14 @@ export function resolveConnection(
   const caCert = pick("caCert");
   const caCertPath = pick("caCertPath");
   if (caCert !== undefined) {
-    resolved.caCert = caCert.includes("-----BEGIN") ? caCert : readCaFile(caCert, "cyclecloud:caCert");
+    if (!caCert.includes("-----BEGIN")) {
+      // Not read as a path: a value meant as PEM must not make the provider open some file.
+      throw new ConnectionConfigError(
+        "`caCert` must be PEM text containing -----BEGIN CERTIFICATE-----; to trust a file, give its path as " +
+          "`caCertPath` (`connection.caCertPath`, stack config `cyclecloud:caCertPath` or CYCLECLOUD_CA_CERT_PATH)",
+      );
+    }
+    resolved.caCert = caCert;
   } else if (caCertPath !== undefined) {
     resolved.caCert = readCaFile(caCertPath, "cyclecloud:caCertPath");
   }
@@ -99,6 +111,17 @@ export function resolveConnection(
       );
     }
     resolved.timeoutMs = Math.round(seconds * 1000);
+  }
+  const maxResponse = pick("maxResponseMiB");
+  if (maxResponse !== undefined) {
+    const mib = Number(maxResponse);
+    if (!Number.isInteger(mib) || mib < 1 || mib > MAX_RESPONSE_MIB_LIMIT) {
+      throw new ConnectionConfigError(
+        `\`maxResponseMiB\` must be a whole number of MiB from 1 to ${MAX_RESPONSE_MIB_LIMIT}, ` +
+          `got ${JSON.stringify(maxResponse)}`,
+      );
+    }
+    resolved.maxResponseBytes = mib * 1024 * 1024;
   }
   return resolved;
 }
@@ -125,5 +148,6 @@ export function connectionKey(connection: ResolvedConnection): string {
     connection.caCert ?? "",
     connection.insecure ?? false,
     connection.timeoutMs ?? 0,
+    connection.maxResponseBytes ?? 0,
   ]);
 }

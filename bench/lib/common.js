@@ -78,7 +78,9 @@ function emulatorHandle(info) {
   async function admin(method, route, body) {
     const response = await fetch(`${info.adminUrl}${route}`, {
       method,
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      ...(body === undefined
+        ? {}
+        : { headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) }),
     });
     if (response.status >= 300)
       throw new Error(`admin ${method} ${route}: ${response.status} ${await response.text()}`);

@@ -5,6 +5,7 @@ export {
   CycleCloudError,
   HttpError,
   NetworkError,
+  ResponseTooLargeError,
   ResponseValidationError,
   SettingsError,
   TimeoutError,
@@ -12,6 +13,7 @@ export {
   isCycleCloudError,
   isHttpError,
   isNetworkError,
+  isResponseTooLargeError,
   isResponseValidationError,
   isSettingsError,
   isTimeoutError,
@@ -20,7 +22,7 @@ export {
 export type { NetworkFailureKind } from "./errors";
 export { RETRYABLE_STATUSES, RETRY_AFTER_CAP_MS, parseRetryAfter, retryDelay, shouldRetry } from "./retry";
 export type { RetryDelayOptions, ShouldRetryInput } from "./retry";
-export { DEFAULT_CLIENT_SETTINGS, resolveClientSettings } from "./settings";
+export { DEFAULT_CLIENT_SETTINGS, DEFAULT_MAX_RESPONSE_BYTES, resolveClientSettings } from "./settings";
 export type {
   ClientLogger,
   ClientSettings,

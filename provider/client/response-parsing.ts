@@ -7,10 +7,21 @@ import { ErrorBodySchema } from "../schemas";
 import type { ErrorBody } from "../schemas";
 import { HttpError, ResponseValidationError } from "./errors";
 import { parseRetryAfter } from "./retry";
+import type { ServerTextCleaner } from "./server-text";
 import type { FetchResponse } from "./settings";
 
 /** Most validation problems listed in one error message. */
 const MAX_LISTED_PROBLEMS = 5;
+
+/** How much of an error body's `Detail` is kept (it may hold a stack trace; the request tag is in it). */
+const MAX_DETAIL_LENGTH = 1000;
+
+/** How an answer is read: its `Content-Type`, and how server text is made safe for messages. */
+export interface AnswerContext {
+  contentType: string | undefined;
+  /** Strips control characters, redacts credentials and caps the length (`server-text.ts`). */
+  clean: ServerTextCleaner;
+}
 
 /** The request a body answers, and what the body should be. */
 export interface ExpectedBody<T> {
@@ -27,7 +38,7 @@ export function parseBody<T>(
   spec: ExpectedBody<T>,
   status: number,
   text: string,
-  contentType: string | undefined,
+  { contentType, clean }: AnswerContext,
 ): T {
   const fail = (problems: readonly string[]) =>
     new ResponseValidationError({
@@ -42,12 +53,12 @@ export function parseBody<T>(
     const got =
       text.trim() === ""
         ? "an empty body"
-        : `${contentType ?? "a body without Content-Type"} starting ${JSON.stringify(truncate(text.replace(/\s+/g, " ").trim(), 60))}`;
+        : `${clean(contentType ?? "a body without Content-Type", 100)} starting ${JSON.stringify(clean(text, 60))}`;
     throw fail([`expected JSON, got ${got}; check that \`url\` points at the CycleCloud server`]);
   }
   const result = spec.schema.safeParse(json.value);
   if (!result.success) {
-    const problems = result.error.issues.map((issue) => describeIssue(issue, json.value));
+    const problems = result.error.issues.map((issue) => clean(describeIssue(issue, json.value)));
     const extra = problems.length - MAX_LISTED_PROBLEMS;
     throw fail(extra > 0 ? [...problems.slice(0, MAX_LISTED_PROBLEMS), `and ${extra} more`] : problems);
   }
@@ -59,19 +70,18 @@ export function httpErrorOf(
   spec: { method: string; path: string },
   response: FetchResponse,
   text: string,
-  contentType: string | undefined,
-  baseUrl: string,
+  { contentType, clean, baseUrl }: AnswerContext & { baseUrl: string },
 ): HttpError {
-  const body = parseErrorBody(text);
+  const body = parseErrorBody(text, clean);
   const location = response.headers.get("location");
   return new HttpError({
     method: spec.method,
     path: spec.path,
     status: response.status,
-    statusText: response.statusText,
+    statusText: clean(response.statusText, 100),
     body,
-    serverMessage: body?.Message ?? plainTextMessage(text, contentType),
-    contentType,
+    serverMessage: body?.Message ?? plainTextMessage(text, contentType, clean),
+    contentType: contentType === undefined ? undefined : clean(contentType, 100),
     redirectOrigin:
       response.status >= 300 && response.status < 400 && location !== null
         ? originOf(location, baseUrl)
@@ -89,22 +99,44 @@ function originOf(location: string, base: string): string | undefined {
   }
 }
 
-function parseErrorBody(text: string): ErrorBody | undefined {
+/** CycleCloud's error body with each text cleaned (an empty one dropped); undefined when not one. */
+function parseErrorBody(text: string, clean: ServerTextCleaner): ErrorBody | undefined {
   const json = parseJson(text);
   if (json === undefined) {
     return undefined;
   }
   const result = ErrorBodySchema.safeParse(json.value);
-  return result.success ? result.data : undefined;
-}
-
-/** The start of a plain-text error body, on one line; nothing for empty, HTML or JSON bodies. */
-function plainTextMessage(text: string, contentType: string | undefined): string | undefined {
-  const line = text.replace(/\s+/g, " ").trim();
-  if (line === "" || contentType?.includes("html") === true || line.startsWith("<") || line.startsWith("{")) {
+  if (!result.success) {
     return undefined;
   }
-  return truncate(line, 300);
+  const { Message, Exception, Detail, Code } = result.data;
+  const cleaned = (value: string | undefined, length?: number): string | undefined => {
+    const kept = value === undefined ? "" : clean(value, length);
+    return kept === "" ? undefined : kept;
+  };
+  const body: ErrorBody = {};
+  const message = cleaned(Message);
+  const exception = cleaned(Exception);
+  const detail = cleaned(Detail, MAX_DETAIL_LENGTH);
+  if (exception !== undefined) body.Exception = exception;
+  if (message !== undefined) body.Message = message;
+  if (detail !== undefined) body.Detail = detail;
+  if (Code !== undefined) body.Code = Code;
+  return body;
+}
+
+/** The start of a plain-text error body, cleaned; nothing for empty, HTML or JSON bodies. */
+function plainTextMessage(
+  text: string,
+  contentType: string | undefined,
+  clean: ServerTextCleaner,
+): string | undefined {
+  const start = text.trimStart();
+  if (contentType?.includes("html") === true || start.startsWith("<") || start.startsWith("{")) {
+    return undefined;
+  }
+  const line = clean(text);
+  return line === "" ? undefined : line;
 }
 
 function parseJson(text: string): { value: unknown } | undefined {
@@ -167,8 +199,4 @@ function typeName(value: unknown): string {
     return "array";
   }
   return typeof value;
-}
-
-function truncate(text: string, length: number): string {
-  return text.length > length ? `${text.slice(0, length)}...` : text;
 }

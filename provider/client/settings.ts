@@ -19,6 +19,8 @@ export interface FetchResponse {
   readonly status: number;
   readonly statusText: string;
   readonly headers: { get(name: string): string | null };
+  /** The body as a stream (node-fetch's); read with a size limit. Without it, `text()` is used. */
+  readonly body?: AsyncIterable<Uint8Array | string> | null;
   text(): Promise<string>;
 }
 
@@ -78,6 +80,13 @@ export interface ClientSettings {
    */
   retryMaxDelayMs?: number | undefined;
   /**
+   * Largest answer body read, in bytes; a longer one fails with a `ResponseTooLargeError` and the
+   * connection is dropped. The default fits `GET /clusters/{c}/status?nodes=true` of a 10,000-node
+   * cluster with room to spare (see {@link DEFAULT_MAX_RESPONSE_BYTES}).
+   * @default 134217728 (128 MiB)
+   */
+  maxResponseBytes?: number | undefined;
+  /**
    * The `fetch` to use.
    * @default node-fetch v2
    */
@@ -98,7 +107,20 @@ export const DEFAULT_CLIENT_SETTINGS = {
   retryBaseDelayMs: 500,
   /** @default 15000 */
   retryMaxDelayMs: 15_000,
+  /** @default 134217728 (128 MiB) */
+  maxResponseBytes: 128 * 1024 * 1024,
 } as const;
+
+/**
+ * Why 128 MiB: the largest answer CycleCloud gives is the status with `nodes=true`. A real node
+ * record (identity, state, addresses, `Configuration`, `Tags`, instance fields) is a few KB; at a
+ * generous 6 KB, 10,000 nodes make about 60 MB, plus the buckets' `activeNodes` names (about 0.2
+ * MB). The default leaves twice that.
+ */
+export const DEFAULT_MAX_RESPONSE_BYTES = DEFAULT_CLIENT_SETTINGS.maxResponseBytes;
+
+/** The largest `maxResponseBytes` accepted (1 GiB): a longer JavaScript string cannot be built anyway. */
+export const MAX_RESPONSE_BYTES_LIMIT = 1024 * 1024 * 1024;
 
 /** `ClientSettings` after validation: defaults applied, `url` normalised (no trailing slash). */
 export interface ResolvedClientSettings {
@@ -111,6 +133,7 @@ export interface ResolvedClientSettings {
   readonly retries: number;
   readonly retryBaseDelayMs: number;
   readonly retryMaxDelayMs: number;
+  readonly maxResponseBytes: number;
   readonly fetch: FetchLike;
   readonly logger: ClientLogger | undefined;
 }
@@ -181,6 +204,10 @@ function integerSchema(
     .optional();
 }
 
+const MAX_RESPONSE_BYTES_MESSAGE =
+  `\`maxResponseBytes\` must be an integer number of bytes from 1024 to ${MAX_RESPONSE_BYTES_LIMIT}, ` +
+  `e.g. ${DEFAULT_CLIENT_SETTINGS.maxResponseBytes}`;
+
 const functionSchema = <T>(message: string) =>
   z.custom<T>((value) => typeof value === "function", { error: message }).optional();
 
@@ -222,6 +249,12 @@ const settingsSchema = z
         DEFAULT_CLIENT_SETTINGS.retryMaxDelayMs,
         " number of milliseconds",
       ),
+      maxResponseBytes: z
+        .number({ error: MAX_RESPONSE_BYTES_MESSAGE })
+        .int({ error: MAX_RESPONSE_BYTES_MESSAGE })
+        .min(1024, { error: MAX_RESPONSE_BYTES_MESSAGE })
+        .max(MAX_RESPONSE_BYTES_LIMIT, { error: MAX_RESPONSE_BYTES_MESSAGE })
+        .optional(),
       fetch: functionSchema<FetchLike>("`fetch` must be a function like node-fetch's `fetch`"),
       logger: functionSchema<ClientLogger>("`logger` must be a function that takes one line of text"),
     },
@@ -248,6 +281,7 @@ const settingsSchema = z
       retries: input.retries ?? DEFAULT_CLIENT_SETTINGS.retries,
       retryBaseDelayMs: input.retryBaseDelayMs ?? DEFAULT_CLIENT_SETTINGS.retryBaseDelayMs,
       retryMaxDelayMs: input.retryMaxDelayMs ?? DEFAULT_CLIENT_SETTINGS.retryMaxDelayMs,
+      maxResponseBytes: input.maxResponseBytes ?? DEFAULT_CLIENT_SETTINGS.maxResponseBytes,
       fetch: input.fetch ?? defaultFetch,
       logger: input.logger,
     };
@@ -279,6 +313,7 @@ const SETTING_NAMES = [
   "retries",
   "retryBaseDelayMs",
   "retryMaxDelayMs",
+  "maxResponseBytes",
   "fetch",
   "logger",
 ] as const satisfies readonly (keyof ClientSettings)[];

@@ -8,15 +8,25 @@ import * as https from "node:https";
 import { setTimeout as sleep } from "node:timers/promises";
 import { PACKAGE_NAME, PACKAGE_VERSION } from "../version";
 import { isLoopbackHost } from "../util/loopback";
-import { HttpError, NetworkError, TimeoutError } from "./errors";
+import { HttpError, NetworkError, ResponseTooLargeError, TimeoutError } from "./errors";
+import { readBodyText } from "./read-body";
 import { httpErrorOf, parseBody } from "./response-parsing";
 import type { ExpectedBody } from "./response-parsing";
 import { retryDelay, shouldRetry } from "./retry";
+import { credentialForms, serverTextCleaner } from "./server-text";
+import type { ServerTextCleaner } from "./server-text";
 import { resolveClientSettings } from "./settings";
 import type { ClientSettings, FetchRequestInit, FetchResponse, ResolvedClientSettings } from "./settings";
 
 /** Sent as `X-Cycle-Client-Version` (CycleCloud's `NAME:VERSION` convention). */
 export const CLIENT_VERSION_HEADER_VALUE = `${PACKAGE_NAME}:${PACKAGE_VERSION}`;
+
+/**
+ * How long an idle pooled connection is kept when the server gives no `Keep-Alive: timeout` hint:
+ * below the idle timeouts of common servers and proxies (30 s and more), above the provider's
+ * poll intervals at their start.
+ */
+const IDLE_SOCKET_MS = 15_000;
 
 /** One request to CycleCloud and the body its 2xx answer must have. */
 export interface RequestSpec<T> extends ExpectedBody<T> {
@@ -33,6 +43,8 @@ export class Transport {
   readonly #authorization: string;
   readonly #agent: http.Agent;
   readonly #origin: string;
+  /** Cleans server text for messages; holds the credentials' forms to redact, so kept private. */
+  readonly #clean: ServerTextCleaner;
 
   /** Validates `settings` (a `SettingsError` lists every problem) and logs the insecure ones once. */
   constructor(settings: ClientSettings) {
@@ -40,15 +52,20 @@ export class Transport {
     const { url, username, password, caCert, insecure } = this.#settings;
     this.#authorization = `Basic ${Buffer.from(`${username}:${password}`, "utf8").toString("base64")}`;
     this.#origin = new URL(url).origin;
-    // No keep-alive: a pooled socket the server is closing fails the next request with ECONNRESET,
-    // and node creation is never retried. Calls are seconds apart, so reuse would save little.
+    this.#clean = serverTextCleaner([this.#authorization, ...credentialForms(username, password)]);
+    // Keep-alive: one connection (one TLS handshake) serves a create and its polls. An idle socket
+    // is dropped after the server's `Keep-Alive: timeout` hint less a second, else after
+    // IDLE_SOCKET_MS, before a server is likely to close it. A request that still meets a socket
+    // the server closed fails as a network error: GETs and idempotent POSTs are retried, and a
+    // create's lost answer is resolved by listing its request id (create-protocol.ts).
+    const pool = { keepAlive: true, timeout: IDLE_SOCKET_MS, scheduling: "lifo" as const };
     this.#agent = url.startsWith("https:")
       ? new https.Agent({
-          keepAlive: false,
+          ...pool,
           rejectUnauthorized: !insecure,
           ...(caCert === undefined ? {} : { ca: caCert }),
         })
-      : new http.Agent({ keepAlive: false });
+      : new http.Agent(pool);
     // Logged once per client, at construction.
     if (insecure && url.startsWith("https:")) {
       this.#log(
@@ -97,10 +114,13 @@ export class Transport {
     }
   }
 
-  /** One attempt: send, read the whole body within `timeoutMs`, then check status and body. */
+  /**
+   * One attempt: send, read the whole body (at most `maxResponseBytes`) within `timeoutMs`, then
+   * check status and body.
+   */
   async #attempt<T>(spec: RequestSpec<T>): Promise<T> {
     const { method, path } = spec;
-    const { timeoutMs } = this.#settings;
+    const { timeoutMs, maxResponseBytes } = this.#settings;
     const headers: Record<string, string> = {
       Authorization: this.#authorization,
       Accept: "application/json",
@@ -122,10 +142,10 @@ export class Transport {
     }
     const timer = setTimeout(() => controller.abort(), timeoutMs);
     let response: FetchResponse;
-    let text: string;
+    let text: string | undefined;
     try {
       response = await this.#settings.fetch(`${this.#settings.url}${path}`, init);
-      text = await response.text();
+      text = await readBodyText(response, maxResponseBytes);
     } catch (error) {
       if (controller.signal.aborted) {
         throw new TimeoutError({ method, path, timeoutMs });
@@ -134,11 +154,25 @@ export class Transport {
     } finally {
       clearTimeout(timer);
     }
+    if (text === undefined) {
+      // Drops the connection: the rest of the body is never read.
+      controller.abort();
+      throw new ResponseTooLargeError({
+        method,
+        path,
+        status: response.status,
+        limitBytes: maxResponseBytes,
+      });
+    }
     const contentType = response.headers.get("content-type") ?? undefined;
     if (response.status < 200 || response.status > 299) {
-      throw httpErrorOf(spec, response, text, contentType, this.#settings.url);
+      throw httpErrorOf(spec, response, text, {
+        contentType,
+        baseUrl: this.#settings.url,
+        clean: this.#clean,
+      });
     }
-    return parseBody(spec, response.status, text, contentType);
+    return parseBody(spec, response.status, text, { contentType, clean: this.#clean });
   }
 
   #log(line: string): void {

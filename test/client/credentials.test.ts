@@ -191,7 +191,7 @@ describe("credentials in errors", () => {
       "`url` must not contain credentials; give them as `username` and `password`",
       "`timeoutMs` must be a positive integer number of milliseconds, e.g. 30000",
       "unknown option `pass`; the options are `url`, `username`, `password`, `caCert`, `insecure`, `timeoutMs`, " +
-        "`retries`, `retryBaseDelayMs`, `retryMaxDelayMs`, `fetch`, `logger`",
+        "`retries`, `retryBaseDelayMs`, `retryMaxDelayMs`, `maxResponseBytes`, `fetch`, `logger`",
     ]);
     expect(leaks(error)).toStrictEqual([]);
   });

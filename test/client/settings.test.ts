@@ -39,6 +39,7 @@ describe("resolveClientSettings", () => {
       retries: 4,
       retryBaseDelayMs: 500,
       retryMaxDelayMs: 15_000,
+      maxResponseBytes: 128 * 1024 * 1024,
       logger: undefined,
     });
   });
@@ -50,6 +51,7 @@ describe("resolveClientSettings", () => {
       retries: 4,
       retryBaseDelayMs: 500,
       retryMaxDelayMs: 15_000,
+      maxResponseBytes: 128 * 1024 * 1024,
     });
   });
 
@@ -65,6 +67,7 @@ describe("resolveClientSettings", () => {
         retries: 0,
         retryBaseDelayMs: 0,
         retryMaxDelayMs: 0,
+        maxResponseBytes: 4096,
         fetch,
         logger,
       }),
@@ -78,6 +81,7 @@ describe("resolveClientSettings", () => {
       retries: 0,
       retryBaseDelayMs: 0,
       retryMaxDelayMs: 0,
+      maxResponseBytes: 4096,
       fetch,
       logger,
     });
@@ -211,7 +215,7 @@ describe("resolveClientSettings", () => {
       { user: "admin" },
       [
         "unknown option `user`; the options are `url`, `username`, `password`, `caCert`, `insecure`, `timeoutMs`, " +
-          "`retries`, `retryBaseDelayMs`, `retryMaxDelayMs`, `fetch`, `logger`",
+          "`retries`, `retryBaseDelayMs`, `retryMaxDelayMs`, `maxResponseBytes`, `fetch`, `logger`",
       ],
     ],
     [

@@ -219,7 +219,11 @@ export async function liveNodes(emulator: EmulatorEndpoint): Promise<AdminNodeVi
 
 /** A POST to the admin surface that must succeed; returns the answer. */
 export async function adminPost(emulator: EmulatorEndpoint, path: string, body: unknown): Promise<unknown> {
-  const response = await fetch(`${emulator.adminUrl}${path}`, { method: "POST", body: JSON.stringify(body) });
+  const response = await fetch(`${emulator.adminUrl}${path}`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify(body),
+  });
   const answer: unknown = await response.json();
   expect(response.status, `POST ${path}: ${JSON.stringify(answer)}`).toBeLessThan(300);
   return answer;

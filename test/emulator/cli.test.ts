@@ -75,13 +75,13 @@ afterEach(() => {
 });
 
 const STARTED =
-  /^CycleCloud emulator listening on (http:\/\/127\.0\.0\.1:\d+) \(username (\S+), password (\S+)\)$/;
+  /^CycleCloud emulator listening on (http:\/\/127\.0\.0\.1:\d+) \(username (\S+), (password \S+|password from \S+)\)$/;
 
 describe("the cyclecloud-emulator command", () => {
-  test("prints its URL and credentials, serves the API, logs requests and stops on SIGTERM", async () => {
+  test("prints its URL and user but not a given password, serves the API, logs requests and stops on SIGTERM", async () => {
     const cli = run(["--port", "0", "--instant", "--password", "cli-secret"]);
     const match = STARTED.exec(await cli.firstLine);
-    expect(match?.slice(2)).toEqual(["admin", "cli-secret"]);
+    expect(match?.slice(2)).toEqual(["admin", "password from --password"]);
     const url = match?.[1] ?? "";
 
     const created = await fetch(`${url}/clusters/hpc/nodes/create`, {
@@ -105,7 +105,7 @@ describe("the cyclecloud-emulator command", () => {
         .split("\n")
         .map((line) => line.replace(/:\d+/, ":PORT").replace(/ \d+ms$/, " Nms")),
     ).toEqual([
-      "CycleCloud emulator listening on http://127.0.0.1:PORT (username admin, password cli-secret)",
+      "CycleCloud emulator listening on http://127.0.0.1:PORT (username admin, password from --password)",
       "Admin surface (no authentication): http://127.0.0.1:PORT/__emulator/",
       "POST /clusters/hpc/nodes/create 202 Nms",
       "GET /clusters/hpc/nodes?request_id=cli-1 200 Nms",
@@ -113,18 +113,18 @@ describe("the cyclecloud-emulator command", () => {
     ]);
   });
 
-  test("--json prints one machine-readable line; the password can come from the environment", async () => {
+  test("--json prints one machine-readable line; a password from the environment is used, never printed", async () => {
     const cli = run(["--port=0", "--json", "--quiet", "--username", "ops"], {
       CYCLECLOUD_EMULATOR_PASSWORD: "from-env",
     });
     const firstLine = await cli.firstLine;
     const started = JSON.parse(firstLine) as Record<string, string>;
-    expect(Object.keys(started)).toEqual(["url", "username", "password", "adminUrl"]);
-    expect([started["username"], started["password"], started["adminUrl"]]).toEqual([
-      "ops",
-      "from-env",
-      `${started["url"] ?? ""}/__emulator`,
-    ]);
+    expect(Object.keys(started)).toEqual(["url", "username", "adminUrl"]);
+    expect([started["username"], started["adminUrl"]]).toEqual(["ops", `${started["url"] ?? ""}/__emulator`]);
+    const status = await fetch(`${started["url"] ?? ""}/clusters/hpc/status`, {
+      headers: { Authorization: basicAuth("ops", "from-env") },
+    });
+    expect(status.status).toBe(200);
     const health = await fetch(`${started["adminUrl"] ?? ""}/health`);
     expect(health.status).toBe(200);
 
@@ -133,6 +133,7 @@ describe("the cyclecloud-emulator command", () => {
     expect(code).toBe(0);
     // Nothing but the start line: no request log (--quiet) and no stop line (--json).
     expect(stdout.trim().split("\n")).toEqual([firstLine]);
+    expect(stdout).not.toContain("from-env");
   });
 
   test("--config serves the file's clusters", async () => {
@@ -236,6 +237,8 @@ describe("parseCliArgs", () => {
           "--port=9000",
           "--host",
           "0.0.0.0",
+          "--allow-remote",
+          "--admin-token=0123456789abcdef",
           "--username=u",
           "--password",
           "p",
@@ -256,6 +259,9 @@ describe("parseCliArgs", () => {
       port: 9000,
       username: "u",
       password: "p",
+      passwordSource: "--password",
+      adminToken: "0123456789abcdef",
+      allowRemote: true,
       configFile: "c.json",
       timing: { acquiringMs: 0, preparingMs: 50, terminatingMs: 0 },
       admin: false,
@@ -307,14 +313,14 @@ describe("parseCliArgs", () => {
   });
 
   test("a value may start with a dash and the last of a repeated option wins", () => {
-    expect(parseCliArgs(["--host", "--json", "--password=a=b", "--port", "1", "--port=2"], {})).toMatchObject(
-      {
-        host: "--json",
-        password: "a=b",
-        port: 2,
-        json: false,
-      },
-    );
+    expect(
+      parseCliArgs(["--host", "--json", "--allow-remote", "--password=a=b", "--port", "1", "--port=2"], {}),
+    ).toMatchObject({
+      host: "--json",
+      password: "a=b",
+      port: 2,
+      json: false,
+    });
   });
 
   test.each([
@@ -332,7 +338,7 @@ describe("parseCliArgs", () => {
 
 describe("the cyclecloud-emulator command over HTTPS", () => {
   const STARTED_TLS =
-    /^CycleCloud emulator listening on (https:\/\/127\.0\.0\.1:\d+) \(username admin, password p, CA certificate (\S+)\)$/;
+    /^CycleCloud emulator listening on (https:\/\/127\.0\.0\.1:\d+) \(username admin, password from --password, CA certificate (\S+)\)$/;
 
   function client(url: string, caCert: string | undefined): CycleCloudClient {
     return new CycleCloudClient({ url, username: "admin", password: "p", caCert, retryBaseDelayMs: 0 });
@@ -367,7 +373,7 @@ describe("the cyclecloud-emulator command over HTTPS", () => {
   test("--tls --json adds caCertPath", async () => {
     const cli = run(["--port=0", "--tls", "--json", "--quiet", "--password", "p"]);
     const started = JSON.parse(await cli.firstLine) as Record<string, string>;
-    expect(Object.keys(started)).toEqual(["url", "username", "password", "adminUrl", "caCertPath"]);
+    expect(Object.keys(started)).toEqual(["url", "username", "adminUrl", "caCertPath"]);
     expect(started["url"]).toMatch(/^https:\/\//);
     expect(existsSync(started["caCertPath"] ?? "")).toBe(true);
     cli.child.kill("SIGTERM");
@@ -389,7 +395,7 @@ describe("the cyclecloud-emulator command over HTTPS", () => {
       const cli = run(["--port", "0", "--cert", certFile, "--key", keyFile, "--password", "p", "--quiet"]);
       const firstLine = await cli.firstLine;
       expect(firstLine).toMatch(
-        /^CycleCloud emulator listening on https:\/\/127\.0\.0\.1:\d+ \(username admin, password p\)$/,
+        /^CycleCloud emulator listening on https:\/\/127\.0\.0\.1:\d+ \(username admin, password from --password\)$/,
       );
       const url = /(https:\S+)/.exec(firstLine)?.[1] ?? "";
       await expect(client(url, issued.caCert).listNodes("hpc")).resolves.toMatchObject({

@@ -153,9 +153,13 @@ export function api(emulator: RunningEmulator) {
       send(emulator, "POST", path, body, options),
     request: (method: string, path: string, body?: unknown, options: RequestOptions = {}) =>
       send(emulator, method, path, body, options),
-    /** Admin calls: no credentials, JSON bodies. */
+    /** Admin calls: no API credentials, JSON bodies, the admin token when the emulator has one. */
     admin: (method: "GET" | "POST" | "DELETE", path: string, body?: unknown) =>
-      send(emulator, method, `/__emulator${path}`, body, { auth: false, contentType: "application/json" }),
+      send(emulator, method, `/__emulator${path}`, body, {
+        auth: false,
+        contentType: "application/json",
+        headers: emulator.adminHeaders(),
+      }),
   };
 }
 

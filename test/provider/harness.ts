@@ -147,7 +147,11 @@ export function liveNodes(emu: RunningEmulator, requestIds: readonly string[]) {
 }
 
 export async function admin(emu: RunningEmulator, path: string, body: unknown): Promise<unknown> {
-  const response = await fetch(`${emu.adminUrl}${path}`, { method: "POST", body: JSON.stringify(body) });
+  const response = await fetch(`${emu.adminUrl}${path}`, {
+    method: "POST",
+    headers: emu.adminHeaders(),
+    body: JSON.stringify(body),
+  });
   expect(response.status).toBeLessThan(300);
   return response.json();
 }

@@ -613,7 +613,9 @@ async function runCampaign(options) {
   async function adminCall(method, route, body) {
     const response = await globalThis.fetch(`${emu.adminUrl}${route}`, {
       method,
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      ...(body === undefined
+        ? {}
+        : { headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) }),
     });
     const json = await response.json();
     if (response.status >= 300 && response.status !== 404) {

@@ -80,7 +80,11 @@ export function mutations(emu: RunningEmulator): number {
 }
 
 export async function admin(emu: RunningEmulator, path: string, body: unknown): Promise<unknown> {
-  const response = await fetch(`${emu.adminUrl}${path}`, { method: "POST", body: JSON.stringify(body) });
+  const response = await fetch(`${emu.adminUrl}${path}`, {
+    method: "POST",
+    headers: emu.adminHeaders(),
+    body: JSON.stringify(body),
+  });
   if (response.status >= 300)
     throw new Error(`admin ${path} answered ${response.status}: ${await response.text()}`);
   return response.json();

@@ -31,13 +31,21 @@ describe("resolveConnection", () => {
     );
   });
 
-  it("reads a CA bundle from a path, and PEM text as is", () => {
+  it("reads a CA bundle from `caCertPath`, takes PEM text as is, and never reads `caCert` as a path", () => {
     const dir = mkdtempSync(join(tmpdir(), "pcc-ca-"));
     const path = join(dir, "ca.pem");
     writeFileSync(path, "-----BEGIN CERTIFICATE-----\nabc\n-----END CERTIFICATE-----\n");
     const env = { CYCLECLOUD_URL: "https://h", CYCLECLOUD_USERNAME: "u", CYCLECLOUD_PASSWORD: "p" };
     expect(resolveConnection({ caCertPath: path }, none, env).caCert).toContain("BEGIN CERTIFICATE");
-    expect(resolveConnection(undefined, none, { ...env, CYCLECLOUD_CA_CERT: path }).caCert).toContain("abc");
+    expect(resolveConnection(undefined, none, { ...env, CYCLECLOUD_CA_CERT_PATH: path }).caCert).toContain(
+      "abc",
+    );
+    for (const caCert of [path, "not pem"]) {
+      expect(() => resolveConnection(undefined, none, { ...env, CYCLECLOUD_CA_CERT: caCert })).toThrow(
+        "`caCert` must be PEM text containing -----BEGIN CERTIFICATE-----; to trust a file, give its path as " +
+          "`caCertPath` (`connection.caCertPath`, stack config `cyclecloud:caCertPath` or CYCLECLOUD_CA_CERT_PATH)",
+      );
+    }
     expect(resolveConnection({ caCert: "-----BEGIN CERTIFICATE-----x" }, none, env).caCert).toBe(
       "-----BEGIN CERTIFICATE-----x",
     );
@@ -67,6 +75,23 @@ describe("resolveConnection", () => {
     expect(() => resolveConnection(undefined, none, { ...env, CYCLECLOUD_TIMEOUT_SECONDS: "-1" })).toThrow(
       '`timeoutSeconds` must be a number of seconds greater than 0, got "-1"',
     );
+  });
+
+  it("reads maxResponseMiB as a whole number of MiB, refusing bad values by name", () => {
+    const env = { CYCLECLOUD_URL: "https://h", CYCLECLOUD_USERNAME: "u", CYCLECLOUD_PASSWORD: "p" };
+    expect(resolveConnection({ maxResponseMiB: 2 }, none, env).maxResponseBytes).toBe(2 * 1024 * 1024);
+    expect(
+      resolveConnection(undefined, config({ "cyclecloud:maxResponseMiB": "256" }), env).maxResponseBytes,
+    ).toBe(256 * 1024 * 1024);
+    expect(resolveConnection(undefined, none, env).maxResponseBytes).toBeUndefined();
+    for (const bad of ["0", "1.5", "2048", "lots"]) {
+      expect(() => resolveConnection(undefined, none, { ...env, CYCLECLOUD_MAX_RESPONSE_MIB: bad })).toThrow(
+        `\`maxResponseMiB\` must be a whole number of MiB from 1 to 1024, got ${JSON.stringify(bad)}`,
+      );
+    }
+    expect(
+      connectionKey({ url: "https://h", username: "u", password: "p", maxResponseBytes: 1024 }),
+    ).not.toBe(connectionKey({ url: "https://h", username: "u", password: "p" }));
   });
 
   it("keys clients without the password in clear", () => {

@@ -11,6 +11,8 @@ describe("isLoopbackHost", () => {
     ["127.example.com", false],
     ["127.0.0.1.example.com", false],
     ["127.0.0", false],
+    ["127.999.0.1", false],
+    ["127.0.0.1.nip.io", false],
     ["localhost.example.com", false],
     ["cyclecloud.example.com", false],
     ["10.0.0.4", false],

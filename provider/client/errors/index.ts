@@ -13,3 +13,5 @@ export type { ResponseValidationErrorInit } from "./response-validation-error";
 export { SettingsError, isSettingsError } from "./settings-error";
 export { TimeoutError, isTimeoutError } from "./timeout-error";
 export type { TimeoutErrorInit } from "./timeout-error";
+export { ResponseTooLargeError, isResponseTooLargeError } from "./response-too-large-error";
+export type { ResponseTooLargeErrorInit } from "./response-too-large-error";
