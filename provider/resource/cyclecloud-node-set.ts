@@ -6,6 +6,7 @@ import type {
   ExternalRemovals,
   OnDeleteAction,
   PreflightMode,
+  ScaleDown,
 } from "./inputs";
 import { ARG_KEYS, SECRET_KEYS } from "./inputs";
 import { CycleCloudNodeSetIdentity } from "./node-set-identity";
@@ -92,6 +93,20 @@ export interface CycleCloudNodeSetArgs {
    * dynamic resources; this is how to import.)
    */
   adoptExisting?: pulumi.Input<AdoptExisting>;
+  // Warm pool and readiness (issue 12).
+  /**
+   * What a smaller `count` does to the nodes it drops: `"terminate"` them, or `"deallocate"` them
+   * and keep them as the set's warm pool (`deallocatedCount`); a larger `count` first starts the
+   * set's deallocated nodes, then creates only the rest. Changing it touches no node.
+   * @default "terminate"
+   */
+  scaleDown?: pulumi.Input<ScaleDown>;
+  /**
+   * Fewest `Ready` nodes for `up` to succeed (whole number 1..`count`): nodes that failed are then
+   * reported in a warning and kept in state, and the next `up` replaces them. Touches no node.
+   * @default count
+   */
+  minReady?: pulumi.Input<number>;
   /**
    * Connection settings for this set only. The password given here is stored in state as a
    * secret; prefer stack config (`cyclecloud:password`, set with `--secret`) or
@@ -119,6 +134,7 @@ const OUTPUT_KEYS = [
   "failedCount",
   "bucketId",
   "forgottenCount",
+  "deallocatedCount",
 ] as const;
 
 /**
@@ -156,6 +172,8 @@ export class CycleCloudNodeSet extends pulumi.dynamic.Resource {
    * which the set no longer replaces (it holds `count - forgottenCount`).
    */
   declare readonly forgottenCount: pulumi.Output<number | undefined>;
+  /** Nodes `Deallocated`: the set's warm pool, started first when `count` grows. */
+  declare readonly deallocatedCount: pulumi.Output<number>;
 
   // Inputs echoed as outputs.
   declare readonly cluster: pulumi.Output<string>;

@@ -195,23 +195,35 @@ async function deleteSet(provider: ProviderContext, _id: string, props: NodeSetS
   let remaining: NodeInfo[];
   try {
     const holdings = await listHoldings(ctx, props, { probeForward: true });
-    const targets = holdings.nodes.filter((n) => {
-      const phase = nodePhase(n);
-      return phase !== "gone" && phase !== "leaving" && !(deallocate && phase === "deallocated");
-    });
-    if (targets.length > 0) {
-      ctx.log(`${deallocate ? "deallocating" : "terminating"} ${targets.length} node(s)`);
-      await manageNodes(ctx, deallocate ? "deallocate" : "terminate", targets).finally(() =>
-        provider.forgetStatusOf(inputs),
-      );
+    const live = holdings.nodes.filter((n) => nodePhase(n) !== "gone" && nodePhase(n) !== "leaving");
+    // The warm pool (`scaleDown: "deallocate"`) goes with the set; `onDelete` decides for the rest.
+    const pool = inputs.scaleDown === "deallocate" ? live.filter((n) => nodePhase(n) === "deallocated") : [];
+    const targets = live.filter((n) => !pool.includes(n) && !(deallocate && nodePhase(n) === "deallocated"));
+    const terminated = deallocate ? pool : [...targets, ...pool];
+    try {
+      if (deallocate && targets.length > 0) {
+        ctx.log(`deallocating ${targets.length} node(s)`);
+        await manageNodes(ctx, "deallocate", targets);
+      }
+      if (terminated.length > 0) {
+        ctx.log(
+          `terminating ${terminated.length} node(s)${pool.length > 0 ? `, ${pool.length} of the warm pool` : ""}`,
+        );
+        await manageNodes(ctx, "terminate", terminated);
+      }
+    } finally {
+      provider.forgetStatusOf(inputs);
     }
-    const pending = holdings.nodes.filter((n) => nodePhase(n) !== "gone");
-    remaining = await waitUntilGone(
-      ctx,
-      pending,
-      deallocate ? "Deallocated" : "Terminated",
-      inputs.deleteTimeoutSeconds,
-    );
+    const pending = holdings.nodes.filter((n) => nodePhase(n) !== "gone" && !terminated.includes(n));
+    remaining = [
+      ...(await waitUntilGone(ctx, terminated, "Terminated", inputs.deleteTimeoutSeconds)),
+      ...(await waitUntilGone(
+        ctx,
+        pending,
+        deallocate ? "Deallocated" : "Terminated",
+        inputs.deleteTimeoutSeconds,
+      )),
+    ];
   } catch (error) {
     throw failure(op, inputs.cluster, error, props.nodes?.length ?? 0);
   }

@@ -49,6 +49,8 @@ describe("the node set's inputs, defined once", () => {
       "onDelete",
       "deleteBeforeReplace",
       "externalRemovals",
+      "scaleDown",
+      "minReady",
       "connection",
     ]);
     expect(ARG_KEYS).toEqual([
@@ -68,6 +70,8 @@ describe("the node set's inputs, defined once", () => {
       "onDelete",
       "deleteBeforeReplace",
       "externalRemovals",
+      "scaleDown",
+      "minReady",
       "adoptExisting",
       "connection",
     ]);
