@@ -121,7 +121,7 @@ describe("minReady", () => {
       },
     ]);
     const zero = await provider.check({}, declare({ count: 2, minReady: 0 }));
-    expect(zero.failures.map((f) => f.property)).toEqual(["minReady"]);
+    expect(zero.failures?.map((f) => f.property)).toEqual(["minReady"]);
   });
 
   it("succeeds with minReady nodes ready, warning with the failed node's reason and keeping it", async () => {
