@@ -97,7 +97,9 @@ describe("a warm pool (scaleDown: deallocate)", () => {
     expectSuccess(await ws.refresh());
     expect(stateById((await ws.nodeSet()).outputs)).toEqual(byId(await liveNodes(emulator)));
     const preview = await ws.preview();
-    expect(preview.steps.map((s) => s.op)).toEqual(["same"]);
+    // The warm pool is no change: no step for the set, every resource the same.
+    expect(preview.steps).toEqual([]);
+    expect(preview.changeSummary).toEqual({ same: 3 });
   });
 
   it("grows by starting the same nodes again, with no create request", async () => {
@@ -130,6 +132,7 @@ describe("a warm pool (scaleDown: deallocate)", () => {
 
 describe("minReady", () => {
   let ws: Workspace;
+  let failedId: string;
 
   beforeAll(async () => {
     ws = await freshStack("min-ready", { count: "3", minReady: "2" });
@@ -143,6 +146,7 @@ describe("minReady", () => {
     const up = expectSuccess(await ws.up());
     const failed = (await liveNodes(emulator)).filter((n) => n.record.Status === "Failed");
     expect(failed.map((n) => n.record.Name)).toEqual(["ondemand-1"]);
+    failedId = failed[0]?.record.NodeId ?? "";
     expect(output(up)).toContain(
       "1 failed: Node software installation failed: cluster-init script exited with code 1 (ondemand-1)",
     );
@@ -157,17 +161,20 @@ describe("minReady", () => {
     expectSuccess(await ws.up());
     const live = await liveNodes(emulator);
     expect(Object.values(byId(live))).toEqual(["Ready", "Ready", "Ready"]);
-    expect(live.map((n) => n.record.Name)).not.toContain("ondemand-1");
+    expect(live.map((n) => n.record.NodeId)).not.toContain(failedId);
     const outputs = await ws.outputs();
     expect(outputs["readyCount"]).toBe(3);
     expect(outputs["failedCount"]).toBe(0);
   });
 
   it("fails as a partial failure below minReady", async () => {
-    await ws.setConfig({ count: "5", minReady: "5" });
+    // One node fails out of band; its replacement fails too: 2 of 3 ready, below minReady 3.
+    await ws.setConfig({ minReady: "3" });
+    const [victim] = await liveNodes(emulator);
+    await adminPost(emulator, "/fail-nodes", { ids: [victim?.record.NodeId] });
     await adminPost(emulator, "/fail-next-nodes", { count: 1 });
     const up = expectFailure(await ws.up());
-    expect(output(up)).toContain("4/5 ready");
+    expect(output(up)).toContain("2/3 ready");
     expect((await ws.outputs())["failedCount"]).toBe(1);
   });
 });

@@ -1721,7 +1721,8 @@ function formatReport(report) {
     `retries made: ${report.retries.client} client retries, ${report.retries.createResends} create re-sends, ` +
       `${report.retries.adoptedAfterLostAnswer} adoptions after a lost answer, ${report.retries.adoptedAfter409} adoptions after 409`,
     `API requests: ${report.requests.total} (create ${report.requests.create}, nodes ${report.requests.nodes}, ` +
-      `terminate ${report.requests.terminate}, status ${report.requests.status}); ` +
+      `terminate ${report.requests.terminate}, deallocate ${report.requests.deallocate}, start ${report.requests.start}, ` +
+      `status ${report.requests.status}); ` +
       `longest requestIds list in state: ${report.largestRequestIds}`,
     `invariant violations: ${report.violationCount}${(report.violationCount ?? 0) > 0 ? ` (${list(report.violations)})` : ""}`,
   ];
