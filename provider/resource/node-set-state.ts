@@ -68,8 +68,8 @@ export function nodePhase(node: Pick<NodeInfo, "status" | "privateIp" | "recordK
     case "Failed":
     case "Unavailable":
       return "failed";
+    // `Stopping` is deallocating: the node stays the set's (warm pool, or `onDelete: "deallocate"`).
     case "Deallocated":
-    // Deallocating: it stays the set's (warm pool, or a destroy with `onDelete: "deallocate"`).
     case "Stopping":
       return "deallocated";
     case "Terminating":
