@@ -11,6 +11,7 @@ import type { NodeSetState } from "../../provider/resource/node-set-state";
 import {
   admin,
   checked,
+  configureFor,
   createSet,
   declare,
   liveNodes,
@@ -83,6 +84,26 @@ describe("scaleDown: deallocate", () => {
     expect(error.properties.readyCount).toBe(2);
     expect(error.properties.deallocatedCount).toBe(1);
     expect(env.emu.counters().create).toBe(1);
+  });
+
+  it("preflight applies the nodearray limit to a grow from the warm pool", async () => {
+    const news = declare({ count: 3, scaleDown: "deallocate" });
+    const { id, state } = await createSet(news);
+    const shrunk = await resize(id, state, news, 1);
+    await admin(env.emu, "/capacity", { cluster: "hpc", nodearray: "ondemand", maxCount: 2 });
+    const result = await provider.check(shrunk as unknown as Record<string, unknown>, { ...news, count: 3 });
+    expect(result.failures?.map((f) => f.property)).toEqual(["count"]);
+    expect(result.failures?.[0]?.reason).toBe(
+      "preflight hpc/ondemand: starting 2 deallocated node(s) of the warm pool needs room for 2 but the nodearray maxCount 2 leaves 1 " +
+        "(CycleCloud does not check it when starting deallocated nodes; the set does): " +
+        'lower `count` to at most 2, raise the nodearray\'s limit, or set `preflight: "warn"` to try anyway',
+    );
+    // Within the nodearray's room the same grow passes the preflight (the pool keeps its quota).
+    await admin(env.emu, "/capacity", { cluster: "hpc", nodearray: "ondemand", maxCount: 3 });
+    await configureFor(env.emu);
+    const fits = await provider.check(shrunk as unknown as Record<string, unknown>, { ...news, count: 3 });
+    expect(fits.failures).toEqual([]);
+    expect(env.emu.counters().start).toBe(0);
   });
 
   it("changing scaleDown touches no node; a terminate shrink keeps the pool", async () => {
