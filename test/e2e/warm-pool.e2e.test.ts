@@ -175,7 +175,10 @@ describe("minReady", () => {
     await adminPost(emulator, "/fail-next-nodes", { count: 1 });
     const up = expectFailure(await ws.up());
     expect(output(up)).toContain("2/3 ready");
-    expect((await ws.outputs())["failedCount"]).toBe(1);
+    // The set is recorded with its nodes, the failed replacement among them.
+    const set = await ws.nodeSet();
+    expect(set.outputs["failedCount"]).toBe(1);
+    expect(stateById(set.outputs)).toEqual(byId(await liveNodes(emulator)));
   });
 });
 
