@@ -1,7 +1,7 @@
 /** `POST /clusters/{cluster}/nodes/{terminate|deallocate|start|shutdown|remove}`. */
 import type { NodeManagementAction, NodeManagementRequest, NodeManagementResult } from "../provider/schemas";
 import { badRequest, invalidAttribute } from "./api-error";
-import { fitAt, REAL } from "./capacity";
+import { fitUnder, limitsAt, REAL } from "./capacity";
 import { observePhase } from "./node-lifecycle";
 import type { NodeObservation } from "./node-lifecycle";
 import { compileNodeFilter, FilterSyntaxError } from "./node-filter";
@@ -131,17 +131,19 @@ function start(store: NodeStore, node: NodeState, seen: NodeObservation, now: nu
       }
       // A deallocated node already holds its quota: only the count and core limits apply. An Off
       // (terminated Fixed) node gets a new VM, so its quota is checked too.
-      const fit = fitAt(
-        store.live(now),
-        {
-          cluster: node.cluster,
-          nodearray: node.nodearray,
-          bucket: node.bucket,
-          placementGroup: node.placementGroupId,
-        },
-        REAL,
-        seen.status === "Off",
+      const placement = {
+        cluster: node.cluster,
+        nodearray: node.nodearray,
+        bucket: node.bucket,
+        placementGroup: node.placementGroupId,
+      };
+      // CycleCloud does not apply the nodearray's limits when it starts a deallocated node (its
+      // clients check them themselves); the bucket's, cluster's and placement group's still apply.
+      const nodearrayLayer = `nodearray ${node.nodearray.name} max`;
+      const limits = limitsAt(store.live(now), placement, REAL, seen.status === "Off").filter(
+        (limit) => seen.status === "Off" || !limit.description.startsWith(nodearrayLayer),
       );
+      const fit = fitUnder(limits);
       if (fit.fit < 1) {
         node.bucket.lastCapacityFailureAt = now;
         return `Cannot start node ${node.name}: ${fit.binding?.description ?? "no capacity"}`;

@@ -5,7 +5,7 @@
  * module state: everything comes through the operation context.
  */
 import type { Operation } from "./failure-messages";
-import { unfinishedMessage } from "./failure-messages";
+import { describeFailures, unfinishedMessage } from "./failure-messages";
 import type { NodeSetInputs } from "./inputs";
 import { NodeSetInputError } from "./errors/node-set-input-error";
 import { NodeSetPartialFailure } from "./errors/node-set-partial-failure";
@@ -15,7 +15,16 @@ import type { OperationContext, SetHoldings } from "./node-set-listing";
 import { listHoldings, matchesSpec, ownRecords, recordsWithIds } from "./node-set-listing";
 import type { NodeRecord } from "../schemas";
 import type { NodeInfo, NodeSetState } from "./node-set-state";
-import { isHealthy, isMember, isStuck, nodePhase, nodeSetState, toNodeInfo } from "./node-set-state";
+import {
+  isHealthy,
+  isMember,
+  isStuck,
+  minReadyOf,
+  nodePhase,
+  nodeSetState,
+  toNodeInfo,
+} from "./node-set-state";
+import { deallocateIntoPool, startFromWarmPool, warmPool } from "./warm-pool";
 import { chooseRemovals, createShortfall } from "./placement-group-plan";
 
 /** Adopts the nodes named by `adoptExisting`, refusing any that does not match the declared spec. */
@@ -115,8 +124,10 @@ async function refuseNonNodearrayNodes(
 
 /**
  * Brings the set to `count` healthy nodes and (if asked) waits until they are ready: removes
- * failed nodes, starts deallocated ones, shrinks by removing failed, unfinished, then newest nodes,
- * grows with the next request id. Mutates `holdings`; returns why the set did not fully converge.
+ * failed nodes, grows by starting the warm pool's deallocated nodes first, then with the next
+ * request id; shrinks by terminating (or, `scaleDown: "deallocate"`, deallocating into the warm
+ * pool) failed, unfinished, then newest nodes. Mutates `holdings`; returns why the set did not
+ * converge well enough to succeed (see `minReady`).
  */
 export async function converge(
   ctx: OperationContext,
@@ -140,23 +151,31 @@ export async function converge(
     markLeaving(holdings, failed);
     removed.push(...failed);
   }
-  const deallocated = members().filter((n) => nodePhase(n) === "deallocated");
-  if (deallocated.length > 0) {
-    ctx.log(`starting ${deallocated.length} deallocated node(s)`);
-    await manageNodes(ctx, "start", deallocated);
-    for (const node of deallocated) node.status = "Acquiring";
+  // Grow from the warm pool first: a deallocated node starts faster than a new one, disks kept.
+  let poolLimit: string | undefined;
+  const missing = target - members().filter(isHealthy).length;
+  if (missing > 0 && warmPool(holdings).length > 0) {
+    poolLimit = (await startFromWarmPool(ctx, holdings, missing)).shortBy;
   }
   const healthy = members().filter(isHealthy);
+  const deallocating: NodeInfo[] = [];
   if (healthy.length > target) {
     const excess = chooseRemovals(inputs, healthy, healthy.length - target);
-    ctx.log(
-      `shrinking from ${healthy.length} to ${target}: terminating ${excess.map((n) => n.name).join(", ")}`,
-    );
-    await manageNodes(ctx, "terminate", excess);
-    markLeaving(holdings, excess);
-    removed.push(...excess);
+    if (inputs.scaleDown === "deallocate") {
+      await deallocateIntoPool(ctx, excess);
+      deallocating.push(...excess);
+    } else {
+      ctx.log(
+        `shrinking from ${healthy.length} to ${target}: terminating ${excess.map((n) => n.name).join(", ")}`,
+      );
+      await manageNodes(ctx, "terminate", excess);
+      markLeaving(holdings, excess);
+      removed.push(...excess);
+    }
   }
-  for (let round = 0; round < 5; round++) {
+  if (poolLimit !== undefined) reasons.push(poolLimit);
+  // The nodearray had no room for the whole warm pool: it has none for new nodes either.
+  for (let round = 0; round < 5 && poolLimit === undefined; round++) {
     const shortfall = target - members().filter(isHealthy).length;
     if (shortfall <= 0) break;
     const outcome = await createShortfall(ctx, holdings, shortfall);
@@ -193,28 +212,67 @@ export async function converge(
     removed.push(...excess);
   }
 
+  if (deallocating.length > 0) {
+    const stuck = await waitUntilGone(ctx, deallocating, "Deallocated", inputs.deleteTimeoutSeconds);
+    if (stuck.length > 0) ctx.log(`warning: ${stuck.length} node(s) still deallocating`);
+  }
   // Fresh records for everything, then wait.
   const fresh = await listHoldings(ctx, holdings, { probeForward: false });
   holdings.nodes = fresh.nodes.filter((n) => !removed.some((r) => r.id === n.id));
+  let abandoned: NodeInfo[] = [];
   if (inputs.waitForReady) {
     const result = await waitForSettled(ctx, holdings, target, inputs.readyTimeoutSeconds);
     holdings.nodes = result.nodes.filter((n) => !removed.some((r) => r.id === n.id));
+    abandoned = result.abandoned;
     if (result.timedOut) {
-      const pending = holdings.nodes.filter((n) => isMember(n) && nodePhase(n) === "provisioning");
+      const pending = holdings.nodes.filter(
+        (n) => isMember(n) && nodePhase(n) === "provisioning" && !abandoned.includes(n),
+      );
       reasons.push(
         `timed out after ${inputs.readyTimeoutSeconds}s waiting for readiness: ${pending.length} node(s) not ready ` +
           `(${pending.map((n) => `${n.name}: ${n.status}`).join(", ")}); raise \`readyTimeoutSeconds\` or run \`pulumi up\` again`,
       );
     }
   }
-  for (const node of holdings.nodes.filter((n) => isMember(n) && nodePhase(n) === "failed")) {
-    reasons.push(`node ${node.name} (${node.id}) failed; the next \`pulumi up\` replaces it`);
-  }
+  const verdict = judgeReadiness(ctx, holdings, target, abandoned, reasons);
   if (removed.length > 0) {
     const stuck = await waitUntilGone(ctx, removed, "Terminated", inputs.deleteTimeoutSeconds);
     if (stuck.length > 0) ctx.log(`warning: ${stuck.length} removed node(s) still terminating`);
   }
-  return reasons;
+  return verdict;
+}
+
+/**
+ * Whether the up succeeds (`minReady`): with at least `minReady` nodes ready and none still
+ * provisioning, failed nodes and a short create are a warning (the nodes stay in state; the next
+ * `up` replaces them) and no reason is returned; otherwise every reason, failures grouped by reason.
+ */
+function judgeReadiness(
+  ctx: OperationContext,
+  holdings: SetHoldings,
+  target: number,
+  abandoned: readonly NodeInfo[],
+  reasons: readonly string[],
+): string[] {
+  const members = holdings.nodes.filter(isMember);
+  const failed = members.filter((n) => nodePhase(n) === "failed");
+  const all = [...reasons];
+  if (failed.length > 0) {
+    all.push(`${describeFailures(failed).join("; ")}; the next \`pulumi up\` replaces them`);
+  }
+  if (abandoned.length > 0) {
+    all.push(
+      `${abandoned.length} acquiring after an allocation failure of their request, not waited for ` +
+        `(${abandoned.map((n) => n.name).join(", ")})`,
+    );
+  }
+  if (all.length === 0) return [];
+  const ready = members.filter((n) => nodePhase(n) === "ready").length;
+  const provisioning = members.some((n) => nodePhase(n) === "provisioning");
+  const minReady = minReadyOf(ctx.inputs, target);
+  if (!ctx.inputs.waitForReady || provisioning || ready < minReady) return all;
+  ctx.log(`warning: ${ready}/${target} ready, at least \`minReady\` ${minReady}: ${all.join("; ")}`);
+  return [];
 }
 
 /**

@@ -7,6 +7,7 @@ import type {
   OnDeleteAction,
   PlacementGroups,
   PreflightMode,
+  ScaleDown,
 } from "./inputs";
 import { ARG_KEYS, SECRET_KEYS } from "./inputs";
 import { CycleCloudNodeSetIdentity } from "./node-set-identity";
@@ -103,6 +104,20 @@ export interface CycleCloudNodeSetArgs {
    * dynamic resources; this is how to import.)
    */
   adoptExisting?: pulumi.Input<AdoptExisting>;
+  // Warm pool and readiness (issue 12).
+  /**
+   * What a smaller `count` does to the nodes it drops: `"terminate"` them, or `"deallocate"` them
+   * and keep them as the set's warm pool (`deallocatedCount`); a larger `count` first starts the
+   * set's deallocated nodes, then creates only the rest. Changing it touches no node.
+   * @default "terminate"
+   */
+  scaleDown?: pulumi.Input<ScaleDown>;
+  /**
+   * Fewest `Ready` nodes for `up` to succeed (whole number 1..`count`): nodes that failed are then
+   * reported in a warning and kept in state, and the next `up` replaces them. Touches no node.
+   * @default count
+   */
+  minReady?: pulumi.Input<number>;
   /**
    * Connection settings for this set only. The password given here is stored in state as a
    * secret; prefer stack config (`cyclecloud:password`, set with `--secret`) or
@@ -131,6 +146,7 @@ const OUTPUT_KEYS = [
   "bucketId",
   "forgottenCount",
   "placementGroupCounts",
+  "deallocatedCount",
 ] as const;
 
 /**
@@ -170,6 +186,8 @@ export class CycleCloudNodeSet extends pulumi.dynamic.Resource {
   declare readonly forgottenCount: pulumi.Output<number | undefined>;
   /** With `placementGroups`: nodes per placement group, e.g. `{ pg0: 40, pg1: 3 }`. */
   declare readonly placementGroupCounts: pulumi.Output<Record<string, number> | undefined>;
+  /** Nodes `Deallocated`: the set's warm pool, started first when `count` grows. */
+  declare readonly deallocatedCount: pulumi.Output<number>;
 
   // Inputs echoed as outputs.
   declare readonly cluster: pulumi.Output<string>;

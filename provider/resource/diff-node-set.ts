@@ -51,12 +51,17 @@ export function diffNodeSet(
   const timeout = typeof olds.readyTimeoutSeconds === "number" ? olds.readyTimeoutSeconds : undefined;
   const stuck = timeout === undefined ? [] : nodes.filter((n) => isStuck(n, timeout, now));
   if (stuck.length > 0) problems.push(`${stuck.length} not ready after ${timeout}s (${names(stuck)})`);
+  // Deallocated nodes are the set's warm pool: a change only when `count` needs them started.
   const deallocated = nodes.filter((n) => nodePhase(n) === "deallocated");
-  if (deallocated.length > 0) problems.push(`${deallocated.length} deallocated (${names(deallocated)})`);
   const count = news["count"];
   if (typeof count === "number" && !updates.includes("count")) {
     const target = targetCount({ ...olds, count, externalRemovals: news["externalRemovals"] });
-    if (target > nodes.length) problems.push(`${target - nodes.length} missing`);
+    const active = nodes.length - deallocated.length;
+    if (target > active) {
+      const starts = deallocated.slice(0, target - active);
+      if (starts.length > 0) problems.push(`${starts.length} deallocated to start (${names(starts)})`);
+      if (target > active + starts.length) problems.push(`${target - active - starts.length} missing`);
+    }
     const healthy = nodes.filter(isHealthy).length;
     if (healthy > target) problems.push(`${healthy - target} more than \`count\``);
   }

@@ -122,3 +122,33 @@ function causeOf(error: unknown): string {
 function capitalize(text: string): string {
   return text.charAt(0).toUpperCase() + text.slice(1);
 }
+
+/**
+ * Azure's and CycleCloud's words for a VM that could not be had (capacity, allocation or quota),
+ * as they appear in a failed node's `StatusMessage`, e.g. `AllocationFailed: Allocation failed. We
+ * do not have sufficient capacity for the requested VM size in this region.`
+ */
+const CAPACITY_FAILURE =
+  /AllocationFailed|ZonalAllocationFailed|OverconstrainedAllocationRequest|OverconstrainedZonalAllocationRequest|SkuNotAvailable|QuotaExceeded|insufficient capacity|sufficient capacity|allocation failed|capacity/i;
+
+/** Whether a failed node's `StatusMessage` says it failed for want of capacity or allocation. */
+export function isCapacityFailure(statusMessage: string | undefined): boolean {
+  return statusMessage !== undefined && CAPACITY_FAILURE.test(statusMessage);
+}
+
+/**
+ * Failed nodes grouped by reason, each distinct reason once, e.g. `2 failed: AllocationFailed:
+ * ... (ondemand-4, ondemand-5)`; nodes without a `StatusMessage` as `1 failed (ondemand-3)`.
+ */
+export function describeFailures(
+  nodes: readonly { name: string; statusMessage?: string | undefined }[],
+): string[] {
+  const byReason = new Map<string, string[]>();
+  for (const node of nodes) {
+    const reason = node.statusMessage?.trim().replace(/\.$/, "") ?? "";
+    byReason.set(reason, [...(byReason.get(reason) ?? []), node.name]);
+  }
+  return [...byReason].map(
+    ([reason, names]) => `${names.length} failed${reason ? `: ${reason}` : ""} (${names.join(", ")})`,
+  );
+}

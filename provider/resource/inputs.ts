@@ -25,6 +25,7 @@ export function containsUnknown(value: unknown): boolean {
 export type PreflightMode = NonNullable<ParsedInputs["preflight"]>;
 export type OnDeleteAction = NonNullable<ParsedInputs["onDelete"]>;
 export type ExternalRemovals = NonNullable<ParsedInputs["externalRemovals"]>;
+export type ScaleDown = NonNullable<ParsedInputs["scaleDown"]>;
 
 /** Defaults applied by `check`; documented on {@link CycleCloudNodeSetArgs}. */
 export const NODE_SET_DEFAULTS = {
@@ -35,6 +36,7 @@ export const NODE_SET_DEFAULTS = {
   onDelete: "terminate" as OnDeleteAction,
   deleteBeforeReplace: false,
   externalRemovals: "replace" as ExternalRemovals,
+  scaleDown: "terminate" as ScaleDown,
 } as const satisfies Partial<Record<InputKey, unknown>>;
 
 const NAME_HINT = "letters, digits, '.', '_' and '-'";
@@ -217,6 +219,19 @@ export const NODE_SET_INPUTS = {
       .optional(),
     "no-node",
   ),
+  // Warm pool and readiness (issue 12): settings that touch no node.
+  scaleDown: field(
+    z
+      .enum(["terminate", "deallocate"], {
+        error: (issue) => `\`scaleDown\` must be "terminate" or "deallocate", got ${describe(issue.input)}`,
+      })
+      .optional(),
+    "no-node",
+  ),
+  minReady: field(
+    wholeNumber("minReady", 1, "a whole number of nodes from 1 to `count`").optional(),
+    "no-node",
+  ),
   adoptExisting: field(
     z
       .strictObject(
@@ -336,6 +351,13 @@ export function validateInputs(raw: Record<string, unknown>): CheckFailure[] {
     failures.push({
       property: "nameFormat",
       reason: `\`nameFormat\` "${nameFormat}" has no %d, so it names exactly one node, but \`count\` is ${count}: add %d, e.g. "${nameFormat}-%d"`,
+    });
+  }
+  const minReady = raw["minReady"];
+  if (typeof minReady === "number" && typeof count === "number" && minReady > count) {
+    failures.push({
+      property: "minReady",
+      reason: `\`minReady\` (${minReady}) must not exceed \`count\` (${count}): lower \`minReady\` or omit it to wait for all ${count}`,
     });
   }
   if (!failures.some((f) => f.property === "nodeAttributes")) {

@@ -8,11 +8,35 @@ import type { OperationContext, SetHoldings } from "./node-set-listing";
 import { listRequestNodes, recordsWithIds } from "./node-set-listing";
 import type { NodeInfo } from "./node-set-state";
 import { describeProgress, isMember, nodePhase, toNodeInfo } from "./node-set-state";
+import { describeFailures, isCapacityFailure } from "./failure-messages";
 import { pollDelay } from "./tuning";
 
 export interface WaitResult {
   nodes: NodeInfo[];
   timedOut: boolean;
+  /** Nodes not waited for: still acquiring after their request hit a capacity failure. */
+  abandoned: NodeInfo[];
+}
+
+/**
+ * Fail fast: members still acquiring (no VM, no address) of a create request another of whose
+ * nodes failed for want of capacity or allocation. That VM cannot come now; waiting for it would
+ * only run into `readyTimeoutSeconds`.
+ */
+export function cannotCome(members: readonly NodeInfo[]): NodeInfo[] {
+  const hit = new Set(
+    members
+      .filter((n) => nodePhase(n) === "failed" && isCapacityFailure(n.statusMessage))
+      .map((n) => n.requestId ?? ""),
+  );
+  if (hit.size === 0) return [];
+  return members.filter(
+    (n) =>
+      nodePhase(n) === "provisioning" &&
+      !n.privateIp &&
+      (n.status === "Acquiring" || n.status === "Allocation") &&
+      hit.has(n.requestId ?? ""),
+  );
 }
 
 /**
@@ -52,12 +76,19 @@ export async function waitForSettled(
     const nodes = [...[...byRequest.values()].flat(), ...adopted];
     const members = nodes.filter(isMember);
     const elapsed = ctx.now() - start;
-    const line = describeProgress(members, expected);
-    if (members.every(settled)) {
+    const failures = describeFailures(members.filter((n) => nodePhase(n) === "failed"));
+    const line = [describeProgress(members, expected), ...failures].join("; ");
+    const abandoned = cannotCome(members);
+    if (members.every((n) => settled(n) || abandoned.includes(n))) {
       if (poll > 0) ctx.log(line);
-      return { nodes, timedOut: false };
+      if (abandoned.length > 0)
+        ctx.log(
+          `not waiting for ${abandoned.length} node(s) still acquiring after an allocation failure of their request: ` +
+            abandoned.map((n) => n.name).join(", "),
+        );
+      return { nodes, timedOut: false, abandoned };
     }
-    if (elapsed >= timeoutSeconds * 1000) return { nodes, timedOut: true };
+    if (elapsed >= timeoutSeconds * 1000) return { nodes, timedOut: true, abandoned };
     if (line !== lastLine || ctx.now() - lastLogAt >= 30_000) {
       ctx.log(`${line} (${Math.round(elapsed / 1000)}s)`);
       lastLine = line;

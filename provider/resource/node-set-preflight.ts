@@ -13,6 +13,7 @@ import type { CheckFailure, NodeSetInputs } from "./inputs";
 import { containsUnknown } from "./inputs";
 import { replaceKeysChanged, replacementKeyOf } from "./request-id";
 import { placementGroupProblems } from "./placement-group-preflight";
+import { nodearrayRoom } from "./warm-pool";
 import type { RunPlan } from "./run-plan";
 
 /** Where preflight reads the cluster and the set from. */
@@ -24,6 +25,8 @@ export interface PreflightSources {
    * while its base request id is unknown); throws when `adoptExisting` names nodes it cannot adopt.
    */
   held(inputs: NodeSetInputs): Promise<number>;
+  /** How many of those are deallocated (the warm pool, started first when the set grows). */
+  warmPool?(inputs: NodeSetInputs): Promise<number>;
   log(inputs: NodeSetInputs, line: string): void;
 }
 
@@ -147,6 +150,9 @@ export async function preflight(
       existing = inputs.count - actual;
       increase = actual;
       fit = capacityFit(status, nodeSpec, increase);
+      const refused = await warmPoolRefusal(inputs, sources, status, held, actual);
+      if (refused !== undefined && inputs.preflight !== "warn") return [refused];
+      if (refused !== undefined) log(`warning: ${refused.reason}`);
     }
   }
   const line = `preflight ${describeFit(inputs.cluster, nodeSpec, fit)}${plan}`;
@@ -187,5 +193,32 @@ function nodeSpecOf(props: Record<string, unknown> | NodeSetInputs): NodeSpec {
     nodearray: String(props.nodearray),
     machineType: text(props.machineType),
     placementGroupId: text(props.placementGroupId),
+  };
+}
+
+/**
+ * The nodearray limit for the deallocated nodes a grow starts (CycleCloud does not apply it on a
+ * start): the set's warm pool counts as held for the quota (a deallocated VM keeps its quota), but
+ * its nodes started by this grow, with the `fresh` ones created, must fit the nodearray's room.
+ */
+async function warmPoolRefusal(
+  inputs: NodeSetInputs,
+  sources: PreflightSources,
+  status: ClusterStatus,
+  held: number,
+  fresh: number,
+): Promise<CheckFailure | undefined> {
+  const pool = sources.warmPool ? await sources.warmPool(inputs).catch(() => 0) : 0;
+  const starting = Math.min(pool, Math.max(0, inputs.count - (held - pool)));
+  if (starting === 0) return undefined;
+  const room = nodearrayRoom(status, { nodearray: inputs.nodearray, machineType: inputs.machineType });
+  if (room === undefined || room.room >= starting + fresh) return undefined;
+  return {
+    property: "count",
+    reason:
+      `preflight ${inputs.cluster}/${inputs.nodearray}: starting ${starting} deallocated node(s) of the warm pool` +
+      `${fresh > 0 ? ` and creating ${fresh}` : ""} needs room for ${starting + fresh} but the ${room.limit} leaves ${room.room} ` +
+      "(CycleCloud does not check it when starting deallocated nodes; the set does): " +
+      `lower \`count\` to at most ${inputs.count - (starting + fresh - room.room)}, raise the nodearray's limit, or set \`preflight: "warn"\` to try anyway`,
   };
 }

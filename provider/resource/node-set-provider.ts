@@ -46,7 +46,8 @@ async function check(
 function preflightSources(provider: ProviderContext): PreflightSources {
   return {
     status: (inputs) => provider.clusterStatus(inputs),
-    held: (inputs) => nodesHeldBySet(provider, inputs),
+    held: async (inputs) => (await nodesHeldBySet(provider, inputs)).held,
+    warmPool: async (inputs) => (await nodesHeldBySet(provider, inputs)).deallocated,
     log: (inputs, line) => provider.log(inputs, line),
   };
 }
@@ -57,7 +58,10 @@ function preflightSources(provider: ProviderContext): PreflightSources {
  * request id, so it is used only when a plan does not fit or the set adopts. Throws when
  * `adoptExisting` names nodes that do not match the spec or are not nodearray nodes.
  */
-async function nodesHeldBySet(provider: ProviderContext, inputs: NodeSetInputs): Promise<number> {
+async function nodesHeldBySet(
+  provider: ProviderContext,
+  inputs: NodeSetInputs,
+): Promise<{ held: number; deallocated: number }> {
   const ctx = { ...provider.operation(inputs), log: () => undefined };
   let holdings: SetHoldings = { requestIds: [], adoptedNodeIds: [], nodes: [] };
   // In the preview of a new set its base request id is unknown: it holds nothing of its own yet.
@@ -69,8 +73,11 @@ async function nodesHeldBySet(provider: ProviderContext, inputs: NodeSetInputs):
     }
   }
   if (inputs.adoptExisting) holdings = await adopt(ctx, holdings);
-  // Failed members count too: replacing one frees its capacity for its replacement.
-  return holdings.nodes.filter((n) => isMember(n) && matchesSpec(n, inputs)).length;
+  // Failed members count too: replacing one frees its capacity for its replacement. Deallocated
+  // ones (the warm pool) hold their quota, but starting them needs room in the nodearray: the
+  // preflight checks that apart (`warmPool`).
+  const members = holdings.nodes.filter((n) => isMember(n) && matchesSpec(n, inputs));
+  return { held: members.length, deallocated: members.filter((n) => nodePhase(n) === "deallocated").length };
 }
 
 async function diff(
@@ -195,23 +202,35 @@ async function deleteSet(provider: ProviderContext, _id: string, props: NodeSetS
   let remaining: NodeInfo[];
   try {
     const holdings = await listHoldings(ctx, props, { probeForward: true });
-    const targets = holdings.nodes.filter((n) => {
-      const phase = nodePhase(n);
-      return phase !== "gone" && phase !== "leaving" && !(deallocate && phase === "deallocated");
-    });
-    if (targets.length > 0) {
-      ctx.log(`${deallocate ? "deallocating" : "terminating"} ${targets.length} node(s)`);
-      await manageNodes(ctx, deallocate ? "deallocate" : "terminate", targets).finally(() =>
-        provider.forgetStatusOf(inputs),
-      );
+    const live = holdings.nodes.filter((n) => nodePhase(n) !== "gone" && nodePhase(n) !== "leaving");
+    // The warm pool (`scaleDown: "deallocate"`) goes with the set; `onDelete` decides for the rest.
+    const pool = inputs.scaleDown === "deallocate" ? live.filter((n) => nodePhase(n) === "deallocated") : [];
+    const targets = live.filter((n) => !pool.includes(n) && !(deallocate && nodePhase(n) === "deallocated"));
+    const terminated = deallocate ? pool : [...targets, ...pool];
+    try {
+      if (deallocate && targets.length > 0) {
+        ctx.log(`deallocating ${targets.length} node(s)`);
+        await manageNodes(ctx, "deallocate", targets);
+      }
+      if (terminated.length > 0) {
+        ctx.log(
+          `terminating ${terminated.length} node(s)${pool.length > 0 ? `, ${pool.length} of the warm pool` : ""}`,
+        );
+        await manageNodes(ctx, "terminate", terminated);
+      }
+    } finally {
+      provider.forgetStatusOf(inputs);
     }
-    const pending = holdings.nodes.filter((n) => nodePhase(n) !== "gone");
-    remaining = await waitUntilGone(
-      ctx,
-      pending,
-      deallocate ? "Deallocated" : "Terminated",
-      inputs.deleteTimeoutSeconds,
-    );
+    const pending = holdings.nodes.filter((n) => nodePhase(n) !== "gone" && !terminated.includes(n));
+    remaining = [
+      ...(await waitUntilGone(ctx, terminated, "Terminated", inputs.deleteTimeoutSeconds)),
+      ...(await waitUntilGone(
+        ctx,
+        pending,
+        deallocate ? "Deallocated" : "Terminated",
+        inputs.deleteTimeoutSeconds,
+      )),
+    ];
   } catch (error) {
     throw failure(op, inputs.cluster, error, props.nodes?.length ?? 0);
   }

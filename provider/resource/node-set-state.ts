@@ -11,6 +11,8 @@ export interface NodeInfo {
   machineType?: string;
   placementGroupId?: string;
   requestId?: string;
+  /** Why a `Failed` node failed: CycleCloud's `StatusMessage` (only on failed nodes). */
+  statusMessage?: string;
   /** When the create request that made the node started (server time, ISO 8601). */
   requestedAt?: string;
   /**
@@ -33,6 +35,8 @@ export interface NodeSetState extends NodeSetInputs {
   privateIps: string[];
   readyCount: number;
   failedCount: number;
+  /** Members `Deallocated`: the warm pool, started first when `count` grows. */
+  deallocatedCount: number;
   bucketId?: string;
   /**
    * With `externalRemovals: "forget"`: members something else removed since `count` last changed;
@@ -66,10 +70,11 @@ export function nodePhase(node: Pick<NodeInfo, "status" | "privateIp" | "recordK
     case "Failed":
     case "Unavailable":
       return "failed";
+    // `Stopping` is deallocating: the node stays the set's (warm pool, or `onDelete: "deallocate"`).
     case "Deallocated":
+    case "Stopping":
       return "deallocated";
     case "Terminating":
-    case "Stopping":
       return "leaving";
     case "Terminated":
       return "gone";
@@ -95,6 +100,11 @@ export function isStuck(node: NodeInfo, readyTimeoutSeconds: number, now: number
   return Number.isFinite(started) && now - started >= readyTimeoutSeconds * 1000;
 }
 
+/** The fewest ready nodes an `up` needs to succeed: `minReady`, else the target. */
+export function minReadyOf(inputs: { minReady?: number | undefined }, target: number): number {
+  return Math.min(target, inputs.minReady ?? target);
+}
+
 /** A member that counts towards `count`: ready or on its way to ready. */
 export function isHealthy(node: NodeInfo): boolean {
   const phase = nodePhase(node);
@@ -108,6 +118,7 @@ export function toNodeInfo(record: NodeRecord): NodeInfo {
   if (record.MachineType) info.machineType = record.MachineType;
   if (record.PlacementGroupId) info.placementGroupId = record.PlacementGroupId;
   if (record.RequestId) info.requestId = record.RequestId;
+  if (record.StatusMessage && nodePhase(info) === "failed") info.statusMessage = record.StatusMessage;
   if (isKeptTerminatedRecord(record)) info.recordKept = true;
   return info;
 }
@@ -162,6 +173,7 @@ export function nodeSetState(
     privateIps: nodes.flatMap((n) => (n.privateIp ? [n.privateIp] : [])),
     readyCount: nodes.filter((n) => nodePhase(n) === "ready").length,
     failedCount: nodes.filter((n) => nodePhase(n) === "failed").length,
+    deallocatedCount: nodes.filter((n) => nodePhase(n) === "deallocated").length,
   };
   if (holdings.adoptedNodeIds && holdings.adoptedNodeIds.length > 0) {
     state.adoptedNodeIds = [...holdings.adoptedNodeIds];

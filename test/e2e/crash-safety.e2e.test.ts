@@ -38,8 +38,9 @@
  * Pulumi's pending creates, and its workaround), and two recoveries that were defects (see each).
  *
  * Switches (test/reliability/crash-trials.js sets them for longer runs): CRASH_SEED (default 1),
- * CRASH_ROUNDS (default 2), CRASH_KINDS (default `create,grow,shrink`; `replace` adds a machine
- * type change), CRASH_KILL (`mixed` default, `tree`, `cli`), CRASH_SCENARIOS=0 (skip the fixed
+ * CRASH_ROUNDS (default 2), CRASH_KINDS (default `create,grow,warm-shrink,warm-grow,shrink`:
+ * `warm-shrink` deallocates 3 of 5 nodes into the warm pool, `warm-grow` starts them again, so a
+ * kill can land in a deallocate or a start; `replace` adds a machine type change), CRASH_KILL (`mixed` default, `tree`, `cli`), CRASH_SCENARIOS=0 (skip the fixed
  * scenarios), CRASH_REPORT (a file to write the trials to, as JSON). Linux only (reads /proc).
  */
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -64,7 +65,7 @@ const ROUNDS = intFromEnv("CRASH_ROUNDS", 2);
 const KILL = process.env["CRASH_KILL"] ?? "mixed";
 const SCENARIOS = process.env["CRASH_SCENARIOS"] !== "0";
 
-type Kind = "create" | "grow" | "shrink" | "replace";
+type Kind = "create" | "grow" | "shrink" | "replace" | "warm-shrink" | "warm-grow";
 type Trigger = "start" | "post" | "in-flight" | "ready";
 type KillMode = "tree" | "cli";
 type Recipe = "A" | "B" | "C" | "D";
@@ -74,6 +75,8 @@ interface Change {
   from: number;
   to: number;
   machineType: string;
+  /** The warm pool (`scaleDown: "deallocate"`): how many deallocated nodes the set holds after. */
+  pool?: number;
 }
 
 const CHANGES: Record<Kind, Change> = {
@@ -81,12 +84,20 @@ const CHANGES: Record<Kind, Change> = {
   grow: { kind: "grow", from: 3, to: 5, machineType: HC },
   shrink: { kind: "shrink", from: 5, to: 2, machineType: HC },
   replace: { kind: "replace", from: 2, to: 2, machineType: FS },
+  // The warm pool: a shrink that deallocates 3 nodes and keeps them, then a grow that starts them.
+  "warm-shrink": { kind: "warm-shrink", from: 5, to: 2, machineType: HC, pool: 3 },
+  "warm-grow": { kind: "warm-grow", from: 2, to: 5, machineType: HC, pool: 0 },
 };
-const KINDS = (process.env["CRASH_KINDS"] ?? "create,grow,shrink").split(",").map((k) => {
-  const change = CHANGES[k.trim() as Kind];
-  if (!change) throw new Error(`CRASH_KINDS: unknown kind ${k} (create, grow, shrink, replace)`);
-  return change;
-});
+const KINDS = (process.env["CRASH_KINDS"] ?? "create,grow,warm-shrink,warm-grow,shrink")
+  .split(",")
+  .map((k) => {
+    const change = CHANGES[k.trim() as Kind];
+    if (!change)
+      throw new Error(
+        `CRASH_KINDS: unknown kind ${k} (create, grow, shrink, replace, warm-shrink, warm-grow)`,
+      );
+    return change;
+  });
 const TRIGGERS: Trigger[] = ["start", "post", "in-flight", "ready"];
 const RECIPES: Recipe[] = ["A", "B", "C", "D"];
 if (!["mixed", "tree", "cli"].includes(KILL)) throw new Error("CRASH_KILL must be mixed, tree or cli");
@@ -170,7 +181,7 @@ function plans(): Plan[] {
       const trigger = TRIGGERS[(SEED + index) % TRIGGERS.length] ?? "post";
       const [low, high] = {
         start: [1000, 5500],
-        post: [0, change.kind === "shrink" ? TIMING.terminatingMs : provisioning],
+        post: [0, ["shrink", "warm-shrink"].includes(change.kind) ? TIMING.terminatingMs : provisioning],
         "in-flight": [50, IN_FLIGHT_HOLD_MS - 300],
         // The provider notices within one poll (100-500 ms) and the engine saves at once.
         ready: [0, 250],
@@ -312,6 +323,15 @@ function lockFiles(ws: Workspace): string[] {
 }
 
 const isLive = (n: AdminNodeView): boolean => !["Terminating", "Terminated"].includes(n.record.Status);
+/** A warm-pool node: the set's, not of its `count`. */
+const isDeallocated = (n: AdminNodeView): boolean => ["Deallocated", "Stopping"].includes(n.record.Status);
+const isActive = (n: AdminNodeView): boolean => isLive(n) && !isDeallocated(n);
+/** The API call a change makes: create, terminate, or the warm pool's deallocate and start. */
+type Route = "create" | "terminate" | "deallocate" | "start";
+const routeOf = (plan: Change): Route =>
+  (({ shrink: "terminate", "warm-shrink": "deallocate", "warm-grow": "start" }) as const)[
+    plan.kind as "shrink" | "warm-shrink" | "warm-grow"
+  ] ?? "create";
 const liveNow = (): AdminNodeView[] => emulator.nodes().filter(isLive);
 /** The nodes' names, sorted. */
 const names = (nodes: readonly AdminNodeView[]): string[] => nodes.map((n) => n.record.Name).sort();
@@ -320,6 +340,19 @@ function statusSummary(nodes: readonly AdminNodeView[]): string {
   const counts = new Map<string, number>();
   for (const n of nodes) counts.set(n.record.Status, (counts.get(n.record.Status) ?? 0) + 1);
   return [...counts].map(([status, n]) => `${n} ${status}`).join(", ") || "no node";
+}
+
+/** The quickstart, with `scaleDown` from stack config (the warm-pool kinds set it to deallocate). */
+async function withScaleDown(ws: Workspace): Promise<void> {
+  const program = readFileSync(join(ws.programDir, "index.ts"), "utf8");
+  const anchor = "  readyTimeoutSeconds:";
+  if (!program.includes(anchor)) throw new Error("the quickstart program has no readyTimeoutSeconds line");
+  await ws.writeProgram(
+    program.replace(
+      anchor,
+      `  scaleDown: config.get("scaleDown") as "terminate" | "deallocate" | undefined,\n${anchor}`,
+    ),
+  );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -333,6 +366,15 @@ function atTarget(plan: Change): boolean {
   // A replacement is at target once its new nodes are ready (the old set is deleted after that);
   // anything else once exactly its nodes exist (a shrink: the terminated ones gone).
   const nodes = plan.kind === "replace" ? mine.filter(isLive) : emulator.nodes();
+  if (plan.pool !== undefined) {
+    const active = nodes.filter((n) => !isDeallocated(n));
+    const pool = nodes.filter((n) => n.record.Status === "Deallocated");
+    return (
+      active.length === plan.to &&
+      active.every((n) => n.record.Status === "Ready") &&
+      pool.length === plan.pool
+    );
+  }
   return nodes.length === plan.to && nodes.every((n) => n.record.Status === "Ready");
 }
 
@@ -345,7 +387,7 @@ async function killedUp(
   plan: Plan,
   record: TrialRecord,
 ): Promise<{ up: Promise<CommandResult> }> {
-  const route = plan.kind === "shrink" ? "terminate" : "create";
+  const route = routeOf(plan);
   if (plan.trigger === "in-flight") emulator.injectFault({ route, delayMs: IN_FLIGHT_HOLD_MS });
   const before = emulator.counters()[route];
   const start = Date.now();
@@ -392,7 +434,7 @@ async function killedUp(
 }
 
 /** What the provider was doing at the kill, as the emulator saw it. */
-function phaseAt(plan: Plan, start: number, route: "create" | "terminate", before: number): string {
+function phaseAt(plan: Plan, start: number, route: Route, before: number): string {
   const posted = emulator.counters()[route] > before;
   const answered = requestLog.some(
     (r) => r.at >= start && r.line.startsWith(`POST /clusters/hpc/nodes/${route} `),
@@ -492,7 +534,10 @@ async function check(ws: Workspace, plan: Plan, record: TrialRecord, maxLive: nu
   if (!/^pcc-[0-9a-f]{24}$/.test(base)) v.push(`unexpected set id '${base}'`);
   const foreign = live.filter((n) => !(n.requestId ?? "").startsWith(`${base}-`));
   if (foreign.length > 0) v.push(`duplicate: ${foreign.length} live node(s) not of the set's base ${base}`);
-  if (live.length !== plan.to) v.push(`${live.length} live nodes for count ${plan.to}`);
+  const active = live.filter(isActive).length;
+  if (active !== plan.to) v.push(`${active} live active nodes for count ${plan.to}`);
+  const pool = live.filter(isDeallocated).length;
+  if (pool !== (plan.pool ?? 0)) v.push(`${pool} deallocated nodes (warm pool ${plan.pool ?? 0} expected)`);
   if (ready !== plan.to) v.push(`${ready} Ready nodes for count ${plan.to}`);
   const wrongType = live.filter((n) => n.record.MachineType !== plan.machineType);
   if (wrongType.length > 0)
@@ -533,8 +578,13 @@ async function runTrial(ws: Workspace, plan: Plan): Promise<TrialRecord> {
   const watch = setInterval(() => (maxLive = Math.max(maxLive, liveNow().length)), 20);
   let killed: Promise<CommandResult> | undefined;
   try {
-    if (liveNow().length !== plan.from) throw new Error(`expected ${plan.from} live nodes before the trial`);
-    await ws.setConfig({ count: String(plan.to), machineType: plan.machineType });
+    if (liveNow().filter(isActive).length !== plan.from)
+      throw new Error(`expected ${plan.from} live active nodes before the trial`);
+    await ws.setConfig({
+      count: String(plan.to),
+      machineType: plan.machineType,
+      scaleDown: plan.pool === undefined ? "terminate" : "deallocate",
+    });
 
     killed = (await killedUp(ws, plan, record)).up;
     await fetch(`${emulator.adminUrl}/faults`, { method: "DELETE" });
@@ -627,7 +677,14 @@ const allPlans = plans();
 let reusable: Workspace | undefined;
 
 for (let round = 0; round < ROUNDS; round++) {
-  const done = { create: "created", grow: "grown", shrink: "shrunk", replace: "replaced" };
+  const done = {
+    create: "created",
+    grow: "grown",
+    shrink: "shrunk",
+    replace: "replaced",
+    "warm-shrink": "shrunk into a warm pool",
+    "warm-grow": "grown from its warm pool",
+  };
   describe(`round ${round + 1}: a stack killed while it is ${KINDS.map((k) => done[k.kind]).join(", ")}`, () => {
     let ws: Workspace | undefined;
     let broken = false;
@@ -642,6 +699,7 @@ for (let round = 0; round < ROUNDS; round++) {
         requestLog.length = 0;
         ws = await Workspace.create({ example: "quickstart", label: `crash${round + 1}` });
         workspaces.push(ws);
+        await withScaleDown(ws);
         await ws.init(emulator);
       }
       reusable = undefined;

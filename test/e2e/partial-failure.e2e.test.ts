@@ -28,7 +28,7 @@ const workspaces: Workspace[] = [];
 const ids = (nodes: readonly AdminNodeView[]): string[] => nodes.map((n) => n.record.NodeId);
 const statuses = (nodes: readonly AdminNodeView[]): string[] => nodes.map((n) => n.record.Status);
 const failureReason = (node: AdminNodeView) =>
-  `node ${node.record.Name} (${node.record.NodeId}) failed; the next \`pulumi up\` replaces it`;
+  `1 failed: ${node.record.StatusMessage ?? "?"} (${node.record.Name}); the next \`pulumi up\` replaces them`;
 
 /** The set's nodes in state, as status by node id. */
 function stateStatuses(outputs: Record<string, unknown>): Record<string, string> {

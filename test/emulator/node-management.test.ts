@@ -188,6 +188,21 @@ describe("actions", () => {
     ]);
   });
 
+  test("start of a deallocated node does not apply the nodearray's limit (as CycleCloud)", async () => {
+    await env.http.post("/clusters/hpc/nodes/create", {
+      sets: [{ count: 2, nodearray: "ondemand", definition: { machineType: "Standard_Fs32_v2" } }],
+    });
+    await manage("deallocate", { names: ["ondemand-1"] });
+    await env.http.admin("POST", "/capacity", { cluster: "hpc", nodearray: "ondemand", maxCount: 1 });
+    const result = await manage("start", { names: ["ondemand-1"] });
+    expect(result.nodes.map((node) => [node.name, node.status])).toEqual([["ondemand-1", "OK"]]);
+    // A create is refused by the same limit.
+    const created = await env.http.post("/clusters/hpc/nodes/create", {
+      sets: [{ count: 1, nodearray: "ondemand", definition: { machineType: "Standard_Fs32_v2" } }],
+    });
+    expect(JSON.stringify(created)).toContain("maxCount of 1 reached");
+  });
+
   test("shutdown terminates by default and deallocates nodes whose ShutdownPolicy is Deallocate", async () => {
     await createNodes(1);
     await env.http.post("/clusters/hpc/nodes/create", {

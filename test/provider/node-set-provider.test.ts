@@ -146,7 +146,11 @@ describe("create", () => {
     expect(error).toBeInstanceOf(NodeSetPartialFailure);
     expect(error.properties.failedCount).toBe(1);
     expect(error.properties.readyCount).toBe(1);
-    expect(error.reasons[0]).toMatch(/^node ondemand-\d+ \(.+\) failed; the next `pulumi up` replaces it$/);
+    expect(error.reasons).toEqual([
+      expect.stringMatching(
+        /^1 failed: Node software configuration failed \(injected by the emulator\) \(ondemand-\d+\); the next `pulumi up` replaces them$/,
+      ),
+    ]);
   });
 
   it("advances past a request id whose nodes are all gone (an earlier generation)", async () => {

@@ -13,7 +13,8 @@
  * A seeded random program over several node sets (create, grow, shrink, change machine type or
  * `nodeAttributes` = replace, remove, re-run unchanged, refresh, rename or move with an alias, a new
  * set under a renamed set's old name, a set of the same name as another under another parent; the
- * last slot has an explicit `requestId`) is deployed step by step the way the Pulumi engine does it:
+ * last slot has an explicit `requestId`, the first shrinks by deallocating into a warm pool and grows
+ * by starting it, `scaleDown: "deallocate"`) is deployed step by step the way the Pulumi engine does it:
  * a fresh provider process per command (configure), every check first (a refused plan changes
  * nothing), diffs, creates/updates/replacements in parallel (replacement = create-before-delete),
  * then, only when nothing failed, the deletes: replaced sets (also those left pending by an earlier
@@ -35,7 +36,8 @@
  * what the engine accepts: an old URN is reused only once nothing in state is left under it, and
  * its alias is then dropped from the program (Pulumi refuses one URN claimed twice).
  *
- * Before each step the emulator gets faults: 500/502/503 with and without Retry-After, 429, answers
+ * Before each step the emulator gets faults (on listings, create, terminate, status, and the warm
+ * pool's deallocate and start): 500/502/503 with and without Retry-After, 429, answers
  * slower than the client timeout, connection resets before and after the server commits, partial
  * adds, nodes that fail to start (or never finish starting), nodes failed or removed out of band.
  *
@@ -44,7 +46,8 @@
  * against the emulator's own node list:
  *   orphan      a live node of the campaign that no set in state holds after a refresh
  *   ghost       a node a refreshed state holds that the cluster does not have
- *   duplicate   after a successful deployment, more live nodes of a set than its `count`
+ *   duplicate   after a successful deployment, more live active nodes of a set than its `count`, or
+ *               more live nodes (warm pool included) than any count it was asked for
  *   overshoot   at any time, more healthy nodes of a set than any count it was asked for
  *   shortfall   after a successful deployment, a set it created, updated or replaced without exactly
  *               `count` ready nodes (deleting the set it replaced does not change it)
@@ -249,6 +252,9 @@ const ROUTES = [
   ["create", 3],
   ["terminate", 2],
   ["status", 1],
+  // The warm pool's calls (slot WARM_SLOT): shrinking deallocates, growing starts.
+  ["deallocate", 1],
+  ["start", 1],
 ];
 
 const OPERATIONS = [
@@ -425,7 +431,12 @@ function baseOf(requestId) {
 }
 
 const HEALTHY = new Set(["Acquiring", "Preparing", "Ready", "Allocation", "Off"]);
-const LEAVING = new Set(["Terminating", "Terminated", "Stopping"]);
+// A deallocating node (`Stopping`) stays its set's: the warm pool, or `onDelete: "deallocate"`.
+const LEAVING = new Set(["Terminating", "Terminated"]);
+/** Warm-pool nodes: held by their set, not counted towards its `count`. */
+const DEALLOCATED = new Set(["Deallocated", "Stopping"]);
+/** The slot whose set shrinks by deallocating (`scaleDown: "deallocate"`) and grows by starting. */
+const WARM_SLOT = 0;
 
 /**
  * The form of a node set operation's failure (provider/resource/failure-messages.ts): `<name>:
@@ -705,6 +716,7 @@ async function runCampaign(options) {
       deleteTimeoutSeconds: 3,
     };
     if (spec.rev > 0) inputs.nodeAttributes = { Tags: { rev: String(spec.rev) } };
+    if (slot === WARM_SLOT) inputs.scaleDown = "deallocate";
     if (slot === setCount - 1) inputs.requestId = `campaign-set${slot}-g${generation[slot]}`;
     return inputs;
   };
@@ -1270,11 +1282,13 @@ async function runCampaign(options) {
         }
       }
       if (!result.ok || result.refresh || !r || !spec) continue;
-      const mine = live.filter((n) => baseOf(n.requestId) === r.id);
-      if (mine.length > spec.count) {
+      const all = live.filter((n) => baseOf(n.requestId) === r.id);
+      // The warm pool is the set's but not of its `count`: it may hold up to what it was asked for.
+      const mine = all.filter((n) => !DEALLOCATED.has(n.record.Status));
+      if (mine.length > spec.count || all.length > Math.max(spec.count, everAsked[slot] ?? 0)) {
         violation(
           "duplicate",
-          `${spec.name} of slot ${slot} (${r.id}) declares count ${spec.count} but ${mine.length} live nodes exist after a successful step`,
+          `${spec.name} of slot ${slot} (${r.id}) declares count ${spec.count} but ${mine.length} active and ${all.length - mine.length} deallocated live nodes exist after a successful step`,
         );
       }
       const drifted = mine.filter(
@@ -1296,11 +1310,12 @@ async function runCampaign(options) {
       }
       if (result.operated.has(slot)) {
         const ready = mine.filter((n) => n.record.Status === "Ready").length;
-        if (ready !== spec.count || r.state.nodes.length !== spec.count) {
+        const active = r.state.nodes.filter((n) => !DEALLOCATED.has(n.status)).length;
+        if (ready !== spec.count || active !== spec.count) {
           const others = mine.filter((n) => n.record.Status !== "Ready");
           violation(
             "shortfall",
-            `${spec.name} of slot ${slot} (${r.id}) succeeded with ${ready} ready nodes in the cluster and ${r.state.nodes.length} in state for count ${spec.count}` +
+            `${spec.name} of slot ${slot} (${r.id}) succeeded with ${ready} ready nodes in the cluster and ${active} active in state for count ${spec.count}` +
               (others.length > 0
                 ? ` (not ready: ${others.map((n) => `${n.record.Name} ${n.record.Status}`).join(", ")})`
                 : ""),
@@ -1708,7 +1723,8 @@ function formatReport(report) {
     `retries made: ${report.retries.client} client retries, ${report.retries.createResends} create re-sends, ` +
       `${report.retries.adoptedAfterLostAnswer} adoptions after a lost answer, ${report.retries.adoptedAfter409} adoptions after 409`,
     `API requests: ${report.requests.total} (create ${report.requests.create}, nodes ${report.requests.nodes}, ` +
-      `terminate ${report.requests.terminate}, status ${report.requests.status}); ` +
+      `terminate ${report.requests.terminate}, deallocate ${report.requests.deallocate}, start ${report.requests.start}, ` +
+      `status ${report.requests.status}); ` +
       `longest requestIds list in state: ${report.largestRequestIds}`,
     `invariant violations: ${report.violationCount}${(report.violationCount ?? 0) > 0 ? ` (${list(report.violations)})` : ""}`,
   ];

@@ -8,7 +8,8 @@
  *   node test/reliability/crash-trials.js --seed 3 --rounds 4 --kinds create,grow,shrink,replace --kill cli
  *
  * Options: `--seed N` (default 1), `--rounds N` (default 6; a round = one trial per kind, then a
- * destroy; about 80 s per round of three kinds), `--kinds LIST` (default `create,grow,shrink`;
+ * destroy; about 80 s per round of three kinds), `--kinds LIST` (default
+ * `create,grow,warm-shrink,warm-grow,shrink`: the warm pool deallocates and starts nodes;
  * `replace` adds a machine type change, see the known defect in the test file), `--kill MODE`
  * (`mixed` default, `tree`: the CLI and every process of the command, `cli`: the `pulumi` process
  * only), `--scenarios` (also run the fixed scenarios), `--json` (the report as one JSON line, last),
@@ -93,7 +94,7 @@ function parseArgs(argv) {
   const options = {
     seed: values.seed === undefined ? 1 : count("seed", values.seed),
     rounds: values.rounds === undefined ? 6 : count("rounds", values.rounds),
-    kinds: values.kinds ?? "create,grow,shrink",
+    kinds: values.kinds ?? "create,grow,warm-shrink,warm-grow,shrink",
     kill: values.kill ?? "mixed",
     scenarios: values.scenarios ?? false,
   };

@@ -27,6 +27,7 @@ function state(nodes: NodeInfo[] = [ready(1), ready(2)]): NodeSetState {
       onDelete: "terminate",
       deleteBeforeReplace: false,
       externalRemovals: "replace",
+      scaleDown: "terminate",
       baseRequestId: "b",
     },
     { requestIds: ["b-0"], nodes },

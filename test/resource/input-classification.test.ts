@@ -50,6 +50,8 @@ describe("the node set's inputs, defined once", () => {
       "onDelete",
       "deleteBeforeReplace",
       "externalRemovals",
+      "scaleDown",
+      "minReady",
       "connection",
     ]);
     expect(ARG_KEYS).toEqual([
@@ -70,6 +72,8 @@ describe("the node set's inputs, defined once", () => {
       "onDelete",
       "deleteBeforeReplace",
       "externalRemovals",
+      "scaleDown",
+      "minReady",
       "adoptExisting",
       "connection",
     ]);

@@ -135,6 +135,7 @@ describe("withDefaults", () => {
       onDelete: "terminate",
       deleteBeforeReplace: false,
       externalRemovals: "replace",
+      scaleDown: "terminate",
       baseRequestId: "pcc-1",
     });
   });
