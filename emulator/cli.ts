@@ -64,12 +64,17 @@ async function main(): Promise<void> {
       username: command.username,
       password: command.password,
       config,
+      fromStatus: command.fromStatus,
       timing: command.timing,
       admin: command.admin,
       log: command.quiet ? undefined : out,
       tls,
     });
   } catch (error) {
+    if (error instanceof EmulatorConfigError) {
+      fail(error.message, 2);
+      return;
+    }
     const code = error instanceof Error && "code" in error ? error.code : undefined;
     if (code === "EADDRINUSE") {
       fail(
