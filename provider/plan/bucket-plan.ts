@@ -142,14 +142,17 @@ export function planBuckets(
   };
   for (const delta of deltas.flatMap((d) => d.first)) apply(during, delta);
 
+  // Every bucket a step adds nodes to or frees nodes of; `nodes`: what the plan adds to it.
   const requested = new Map<string, { place: Placed; machineType: string | null; nodes: number }>();
-  for (const { increase } of deltas) {
-    if (increase === undefined || increase.nodes <= 0) continue;
-    const machineType = machineTypeOf(statuses.get(increase.place.cluster), increase.place.spec);
-    const key = bucketKey(increase.place.cluster, increase.place.spec, machineType);
-    const entry = requested.get(key) ?? { place: increase.place, machineType, nodes: 0 };
-    entry.nodes += increase.nodes;
-    requested.set(key, entry);
+  for (const { first, increase, after } of deltas) {
+    for (const delta of [...first, ...(increase === undefined ? [] : [increase]), ...after]) {
+      if (delta.nodes === 0) continue;
+      const machineType = machineTypeOf(statuses.get(delta.place.cluster), delta.place.spec);
+      const key = bucketKey(delta.place.cluster, delta.place.spec, machineType);
+      const entry = requested.get(key) ?? { place: delta.place, machineType, nodes: 0 };
+      if (delta === increase && delta.nodes > 0) entry.nodes += delta.nodes;
+      requested.set(key, entry);
+    }
   }
   const buckets: PlanBucket[] = [];
   const fitting: Delta[] = [];
@@ -158,7 +161,7 @@ export function planBuckets(
     const before = now.get(place.cluster);
     if (status === undefined || before === undefined) continue;
     const fit = capacityFit(status, place.spec, nodes);
-    if (fit.fits) {
+    if (fit.fits && nodes > 0) {
       fitting.push({ place, nodes });
       apply(during, { place, nodes });
     }
@@ -176,6 +179,9 @@ export function planBuckets(
   }
   const after = new Map(statuses);
   for (const delta of [...deltas.flatMap((d) => [...d.first, ...d.after]), ...fitting]) apply(after, delta);
+  const order = (b: PlanBucket) =>
+    JSON.stringify([b.cluster, b.nodearray, b.machineType ?? "", b.placementGroupId ?? ""]);
+  buckets.sort((a, b) => order(a).localeCompare(order(b)));
   return buckets.map((bucket) => {
     const status = after.get(bucket.cluster);
     const spec: NodeSpec = {
@@ -183,6 +189,36 @@ export function planBuckets(
       machineType: bucket.machineType ?? undefined,
       placementGroupId: bucket.placementGroupId,
     };
-    return { ...bucket, availableAfter: status === undefined ? 0 : capacityFit(status, spec, 0).available };
+    const before = statuses.get(bucket.cluster);
+    const availableAfter =
+      status === undefined || before === undefined ? 0 : availableAfterPlan(before, status, spec);
+    return { ...bucket, availableAfter };
   });
+}
+
+/**
+ * What every layer but the server's derived `availableCount` allows: the bucket's own headroom
+ * and each limit `capacityFit` checks (nodearray, cluster, placement group, quotas).
+ */
+function layerHeadroom(status: ClusterStatus, spec: NodeSpec): number {
+  const fit = capacityFit(status, spec, 0);
+  if (fit.problem !== undefined) return 0;
+  const cores = Math.max(1, fit.bucket.virtualMachine.vcpuCount);
+  const own = Math.min(
+    fit.bucket.maxCount - fit.bucket.activeCount,
+    Math.floor((fit.bucket.maxCoreCount - fit.bucket.activeCoreCount) / cores),
+  );
+  const layers = fit.limits.filter((limit) => !limit.name.startsWith("bucket available"));
+  return Math.max(0, Math.min(own, ...layers.map((limit) => limit.nodes)));
+}
+
+/**
+ * Nodes of `spec` that can be added once the plan is done. The server's `availableCount` is
+ * derived from every layer, so nodes freed in another bucket of a shared layer raise it too: it
+ * moves by what the layers' headroom moves, and never above that headroom.
+ */
+function availableAfterPlan(now: ClusterStatus, after: ClusterStatus, spec: NodeSpec): number {
+  const available = capacityFit(now, spec, 0).available;
+  const headroomAfter = layerHeadroom(after, spec);
+  return Math.max(0, Math.min(headroomAfter, available + headroomAfter - layerHeadroom(now, spec)));
 }

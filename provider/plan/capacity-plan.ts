@@ -10,7 +10,8 @@ import { resolveConnection } from "../connection";
 import type { PlainConnectionArgs } from "../connection-args";
 import type { ClusterStatus } from "../schemas";
 import { planBuckets, planChanges, placeOf } from "./bucket-plan";
-import { NODE_SET_TYPE, previewEventCollector, resourceName } from "./engine-steps";
+import { NODE_SET_TYPE } from "../resource/node-set-identity";
+import { previewEventCollector, resourceName } from "./engine-steps";
 import type { NodeSetStep } from "./engine-steps";
 import type { CapacityPlan } from "./plan-types";
 
@@ -82,9 +83,9 @@ export async function capacityPlan(options: CapacityPlanOptions = {}): Promise<C
     previewError = error;
   }
   const steps = [...events.steps];
-  // A set that preflight refuses fails its `check`: it has an error and no step. Its inputs are
-  // the ones its failure reports (see refusedSteps).
-  steps.push(...refusedSteps(events.errors, steps));
+  // A set that preflight refuses fails its `check`: it has an error and no step (see refusedSteps).
+  if (previewError !== undefined) steps.push(...(await refusedSteps(stack, events.errors, steps)));
+  steps.sort((a, b) => a.name.localeCompare(b.name));
 
   const config = await stack.getAllConfig();
   const lookup = (key: string): string | undefined => config[key]?.value;
@@ -115,13 +116,29 @@ export async function capacityPlan(options: CapacityPlanOptions = {}): Promise<C
   return { stack: stack.name, fits: !refused && previewError === undefined, changes, buckets };
 }
 
-/** Node sets with an error but no step. */
-function refusedSteps(
+/**
+ * Node sets with an error but no step: their check failed, so the engine sent no inputs. Their
+ * old inputs come from the stack's state; the new `count` from the engine's check failure, which
+ * names the property and its value (`property count value {12} has a problem: ...`). A new set
+ * (not in state) has no known place: it is listed, with its error, but asks nothing of a bucket.
+ */
+async function refusedSteps(
+  stack: Stack,
   errors: ReadonlyMap<string, readonly string[]>,
   steps: readonly NodeSetStep[],
-): NodeSetStep[] {
+): Promise<NodeSetStep[]> {
   const seen = new Set(steps.map((step) => step.urn));
-  return [...errors.keys()]
-    .filter((urn) => urn.includes(`::${NODE_SET_TYPE}::`) && !seen.has(urn))
-    .map((urn) => ({ urn, name: resourceName(urn), action: "update", olds: undefined, news: undefined }));
+  const urns = [...errors.keys()].filter((urn) => urn.includes(`::${NODE_SET_TYPE}::`) && !seen.has(urn));
+  if (urns.length === 0) return [];
+  const deployment = (await stack.exportStack()).deployment as
+    { resources?: { urn: string; inputs?: Record<string, unknown> }[] } | undefined;
+  return urns.map((urn): NodeSetStep => {
+    const olds = deployment?.resources?.find((resource) => resource.urn === urn)?.inputs;
+    const count = (errors.get(urn) ?? [])
+      .map((text) => /property count value \{(\d+)\} has a problem/.exec(text)?.[1])
+      .find((value) => value !== undefined);
+    const news =
+      olds === undefined ? undefined : { ...olds, ...(count === undefined ? {} : { count: Number(count) }) };
+    return { urn, name: resourceName(urn), action: olds === undefined ? "create" : "update", olds, news };
+  });
 }

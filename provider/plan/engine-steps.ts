@@ -4,10 +4,8 @@
  * (a preflight refusal fails the set's `check`, so the set has an error diagnostic and no step).
  */
 import type { EngineEvent, OpType } from "@pulumi/pulumi/automation";
+import { NODE_SET_TYPE } from "../resource/node-set-identity";
 import type { PlanAction } from "./plan-types";
-
-/** The node set resource type, as the engine names it. */
-export const NODE_SET_TYPE = "pulumi-nodejs:dynamic/cyclecloud:CycleCloudNodeSet";
 
 /** One node set's step: what the engine will do and the inputs before and after. */
 export interface NodeSetStep {
