@@ -4,12 +4,24 @@
  * what the cluster says once `pulumi up` is done; a plan that preflight refuses exits 1 and names
  * the binding limit; `--markdown` renders tables.
  */
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startEmulator } from "../../emulator";
 import type { RunningEmulator } from "../../emulator";
 import type { CapacityPlan } from "../../provider/plan";
 import { ClusterStatusSchema } from "../../provider/schemas";
-import { expectSuccess, REPO_ROOT, run, startE2eEmulator, Workspace } from "./harness";
+import {
+  E2E_TIMING,
+  expectSuccess,
+  liveNodes,
+  mutatingRequests,
+  REPO_ROOT,
+  run,
+  startE2eEmulator,
+  Workspace,
+} from "./harness";
 
 const HC = "Standard_Hc44rs";
 const FS = "Standard_Fs32_v2";
@@ -36,13 +48,18 @@ function plan(args: readonly string[]) {
   });
 }
 
-async function availableCount(machineType: string): Promise<number> {
-  const response = await fetch(`${emulator.url}/clusters/hpc/status?nodes=false`, {
+async function statusText(server: RunningEmulator, nodes: boolean): Promise<string> {
+  const response = await fetch(`${server.url}/clusters/hpc/status?nodes=${String(nodes)}`, {
     headers: {
-      Authorization: `Basic ${Buffer.from(`${emulator.username}:${emulator.password}`).toString("base64")}`,
+      Authorization: `Basic ${Buffer.from(`${server.username}:${server.password}`).toString("base64")}`,
     },
   });
-  const status = ClusterStatusSchema.parse(await response.json());
+  expect(response.status).toBe(200);
+  return response.text();
+}
+
+async function availableCount(machineType: string): Promise<number> {
+  const status = ClusterStatusSchema.parse(JSON.parse(await statusText(emulator, false)));
   const bucket = status.nodearrays[0]?.buckets.find((b) => b.definition?.machineType === machineType);
   if (bucket === undefined) throw new Error(`no bucket ${machineType}`);
   return bucket.availableCount;
@@ -173,5 +190,71 @@ describe("pulumi-cyclecloud plan", () => {
     const result = await plan(["--json", "--stack", "no-such-stack"]);
     expect(result.code).toBe(2);
     expect(result.stderr).toContain("no-such-stack");
+  });
+});
+
+describe("examples/ci: the pipeline program against a replica of production", () => {
+  let dir: string;
+  let replica: RunningEmulator | undefined;
+  const pipeline = (args: readonly string[], env: Record<string, string> = {}) =>
+    run(process.execPath, [join(REPO_ROOT, "examples", "ci", "bin", "pipeline.js"), ...args], {
+      cwd: REPO_ROOT,
+      env: { ...ws.env(), ...env },
+    });
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), "plan-e2e-"));
+    expectSuccess(
+      await run(
+        process.execPath,
+        [
+          join(REPO_ROOT, "node_modules", "typescript", "bin", "tsc"),
+          "-p",
+          join(REPO_ROOT, "examples", "ci"),
+        ],
+        { cwd: REPO_ROOT },
+      ),
+    );
+  });
+  afterAll(async () => {
+    await replica?.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it("the snapshot round trip: a replica of production answers the same status", async () => {
+    const snapshot = await statusText(emulator, true);
+    expect(JSON.parse(snapshot)).toMatchObject({ nodes: expect.arrayContaining([expect.anything()]) });
+    const file = join(dir, "hpc.json");
+    await writeFile(file, snapshot);
+    replica = await startEmulator({ fromStatus: { hpc: file }, timing: E2E_TIMING });
+    expect(JSON.parse(await statusText(replica, true))).toEqual(JSON.parse(snapshot));
+  });
+
+  it("rehearse on the replica touches nothing in production; plan, then deploy, on production", async () => {
+    if (replica === undefined) throw new Error("the round trip test starts the replica");
+    // Production holds Hc44rs 5 (grown 3, replaced 2) and Fs32_v2 1; the change shrinks two sets.
+    await program({ grown: [HC, 1], shrunk: [FS, 1], replaced: [HC, 1] });
+    const replicaNodes = (await liveNodes(replica)).map((n) => n.record.Name);
+    const productionRequests = await mutatingRequests(emulator);
+    const rehearsal = await pipeline(["rehearse", "--project", ws.programDir, "--stack", ws.stack], {
+      REPLICA_URL: replica.url,
+      REPLICA_USERNAME: replica.username,
+      REPLICA_PASSWORD: replica.password,
+    });
+    expectSuccess(rehearsal);
+    expect(rehearsal.stdout).toContain("rehearsal: up created");
+    expect(await mutatingRequests(emulator)).toBe(productionRequests);
+    // The replica created and then terminated the rehearsal's 3 nodes: only production's remain.
+    expect(await mutatingRequests(replica)).toBeGreaterThanOrEqual(6);
+    expect((await liveNodes(replica)).map((n) => n.record.Name)).toEqual(replicaNodes);
+
+    const out = join(dir, "plan.md");
+    const planned = await pipeline(["plan", "--project", ws.programDir, "--stack", ws.stack, "--out", out]);
+    expectSuccess(planned);
+    expect(planned.stdout).toContain("| grown | hpc | ondemand | Standard_Hc44rs | update | 3 | 1 |");
+    expect(await mutatingRequests(emulator)).toBe(productionRequests);
+
+    expectSuccess(await pipeline(["deploy", "--project", ws.programDir, "--stack", ws.stack]));
+    expect(await availableCount(HC)).toBe(9);
   });
 });
