@@ -104,6 +104,8 @@ export interface InitialNodeDefinition {
   /** What its `Status` is: `Ready` (running), `Failed`, `Deallocated`, `Off` or `Terminating`. */
   readonly status: "Ready" | "Failed" | "Deallocated" | "Off" | "Terminating";
   readonly statusMessage: string | undefined;
+  /** The `RequestId` of the create that made it, when it has one. */
+  readonly requestId: string | undefined;
   readonly id: string | undefined;
   readonly privateIp: string | undefined;
   readonly hostname: string | undefined;

@@ -209,7 +209,7 @@ export class NodeStore {
           nodearray,
           bucket,
           placementGroupId: definition.placementGroupId,
-          requestId: undefined,
+          requestId: definition.requestId,
           operationId: STANDALONE_OPERATION_ID,
           attributes: structuredClone(definition.attributes),
           privateIp: definition.privateIp ?? octets.join("."),
