@@ -15,29 +15,7 @@ import { EmulatorConfigError, parseEmulatorConfig } from "./config";
 import type { ClusterDefinition } from "./cluster-definitions";
 import type { EmulatorConfig } from "./config-schema";
 import { observePhase } from "./node-lifecycle";
-
-/** Keys of a node record the emulator sets itself (not copied into the node's attributes). */
-const MANAGED_NODE_KEYS = new Set([
-  "Name",
-  "NodeId",
-  "Template",
-  "ClusterName",
-  "MachineType",
-  "Status",
-  "State",
-  "TargetState",
-  "Region",
-  "CoreCount",
-  "Memory",
-  "Infiniband",
-  "PlacementGroupId",
-  "RequestId",
-  "Hostname",
-  "PrivateIp",
-  "PublicIp",
-  "InstanceId",
-  "StatusMessage",
-]);
+import { MANAGED_KEYS } from "./wire-records";
 
 /** Status values of a listed node, to the phase the replica holds it in (anything else: running). */
 const STATUS_OF: Readonly<Record<string, InitialNodeDefinition["status"]>> = {
@@ -262,9 +240,7 @@ function readNodes(
       status.nodearrays.find((n) => n.name === template) ??
       fail(`${path}.Template`, `nodearray "${template}" is not in the answer's nodearrays`);
     const machineType = nodeMachineType(nodearray, text(record["MachineType"]), `${path}.MachineType`, fail);
-    const attributes = Object.fromEntries(
-      Object.entries(record).filter(([key]) => !MANAGED_NODE_KEYS.has(key)),
-    );
+    const attributes = Object.fromEntries(Object.entries(record).filter(([key]) => !MANAGED_KEYS.has(key)));
     return {
       name,
       nodearray: template,

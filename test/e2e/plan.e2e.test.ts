@@ -22,9 +22,8 @@ import {
   startE2eEmulator,
   Workspace,
 } from "./harness";
+import { FS, HC, THREE_SET_BUCKETS } from "../fixtures/three-set-plan";
 
-const HC = "Standard_Hc44rs";
-const FS = "Standard_Fs32_v2";
 const PLAN_CLI = join(REPO_ROOT, "dist", "provider", "plan", "cli.js");
 
 let emulator: RunningEmulator;
@@ -119,28 +118,7 @@ describe("pulumi-cyclecloud plan", () => {
     ]);
     // After: Hc44rs 5 nodes (220 cores), Fs32_v2 1 node (32 cores): (500 - 252) / 44 = 5 more
     // Hc44rs; 2 more Fs32_v2 (its bucket's maxCount 3).
-    expect(answer.buckets).toEqual([
-      {
-        cluster: "hpc",
-        nodearray: "ondemand",
-        machineType: FS,
-        availableNow: 0,
-        requested: 0,
-        availableAfter: 2,
-        bindingLimit: "bucket availableCount",
-        fits: true,
-      },
-      {
-        cluster: "hpc",
-        nodearray: "ondemand",
-        machineType: HC,
-        availableNow: 8,
-        requested: 4,
-        availableAfter: 5,
-        bindingLimit: "nodearray maxCoreCount",
-        fits: true,
-      },
-    ]);
+    expect(answer.buckets).toEqual(THREE_SET_BUCKETS);
     const table = await plan([]);
     expect(table.code, table.stderr).toBe(0);
     expect(table.stdout).toContain("Every increase fits.");

@@ -11,11 +11,10 @@ import { previewEventCollector } from "../../provider/plan/engine-steps";
 import type { NodeSetStep } from "../../provider/plan/engine-steps";
 import { renderMarkdown, renderTable } from "../../provider/plan/render-plan";
 import type { ClusterStatus } from "../../provider/schemas";
+import { FS, HC, THREE_SET_BUCKETS } from "../fixtures/three-set-plan";
 
 const TYPE = "pulumi-nodejs:dynamic/cyclecloud:CycleCloudNodeSet";
 const urn = (name: string) => `urn:pulumi:dev::proj::${TYPE}::${name}`;
-const HC = "Standard_Hc44rs";
-const FS = "Standard_Fs32_v2";
 const set = (machineType: string, count: number, extra: Record<string, unknown> = {}) => ({
   cluster: "hpc",
   nodearray: "ondemand",
@@ -128,28 +127,7 @@ describe("bucket numbers", () => {
       step("shrunk", "update", set(FS, 2), set(FS, 1)),
       step("replaced", "replace", set(FS, 1), set(HC, 2)),
     ];
-    expect(planBuckets(steps, statuses)).toEqual([
-      {
-        cluster: "hpc",
-        nodearray: "ondemand",
-        machineType: FS,
-        availableNow: 0,
-        requested: 0,
-        availableAfter: 2,
-        bindingLimit: "bucket availableCount",
-        fits: true,
-      },
-      {
-        cluster: "hpc",
-        nodearray: "ondemand",
-        machineType: HC,
-        availableNow: 8,
-        requested: 4,
-        availableAfter: 5,
-        bindingLimit: "nodearray maxCoreCount",
-        fits: true,
-      },
-    ]);
+    expect(planBuckets(steps, statuses)).toEqual(THREE_SET_BUCKETS);
     expect(planChanges(steps, statuses, new Map()).map((c) => [c.name, c.action, c.from, c.to])).toEqual([
       ["grown", "update", 1, 3],
       ["shrunk", "update", 2, 1],
