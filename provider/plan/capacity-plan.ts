@@ -3,7 +3,6 @@
  * sets' steps and errors from the engine's events, reads each cluster they touch once, and
  * computes the plan (see ./bucket-plan).
  */
-import { LocalWorkspace } from "@pulumi/pulumi/automation";
 import type { Stack } from "@pulumi/pulumi/automation";
 import { CycleCloudClient } from "../client";
 import { resolveConnection } from "../connection";
@@ -39,6 +38,8 @@ function message(error: unknown): string {
 
 async function openStack(options: CapacityPlanOptions, envVars: Record<string, string>): Promise<Stack> {
   const workDir = options.cwd ?? process.cwd();
+  // Loaded here, not at the top: programs importing the package do not pay for the Automation API.
+  const { LocalWorkspace } = await import("@pulumi/pulumi/automation");
   if (options.stack !== undefined) {
     return LocalWorkspace.selectStack({ stackName: options.stack, workDir }, { envVars });
   }
