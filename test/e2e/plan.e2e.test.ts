@@ -235,5 +235,6 @@ describe("examples/ci: the pipeline program against a replica of production", ()
     expectSuccess(await pipeline(["deploy", "--project", ws.programDir, "--stack", ws.stack]));
     // Hc44rs 2 (88 cores), Fs32_v2 1 (32 cores): (500 - 120) / 44 = 8 more Hc44rs.
     expect(await availableCount(HC)).toBe(8);
-  });
+    // Four engine runs (rehearsal up and destroy, plan, deploy's plan and up).
+  }, 600_000);
 });
