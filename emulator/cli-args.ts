@@ -62,8 +62,8 @@ export interface CliRun {
   readonly username: string | undefined;
   readonly password: string | undefined;
   readonly configFile: string | undefined;
-  /** `--from-status CLUSTER=FILE` options: cluster name to snapshot file. */
-  readonly fromStatus: Readonly<Record<string, string>>;
+  /** `--from-status CLUSTER=FILE` options: cluster name to snapshot file (absent when none). */
+  readonly fromStatus?: Readonly<Record<string, string>>;
   readonly timing: Partial<EmulatorTiming>;
   readonly admin: boolean;
   readonly quiet: boolean;
@@ -208,7 +208,7 @@ export function parseCliArgs(
     username: values.get("username") ?? nonEmpty(env["CYCLECLOUD_EMULATOR_USERNAME"]),
     password: values.get("password") ?? nonEmpty(env["CYCLECLOUD_EMULATOR_PASSWORD"]),
     configFile: values.get("config"),
-    fromStatus,
+    ...(Object.keys(fromStatus).length === 0 ? {} : { fromStatus }),
     timing,
     admin: !switches.has("no-admin"),
     quiet: switches.has("quiet"),
