@@ -3,6 +3,7 @@
  * a cluster whose status is the same; optional fields may be missing; what cannot be used is
  * named by its JSON path.
  */
+import { spawn } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -244,5 +245,58 @@ describe("replica from a status snapshot", () => {
         config: { clusters: [{ name: "hpc", maxCount: 1, maxCoreCount: 1, nodearrays: [] }] },
       }),
     ).rejects.toThrow("Cluster hpc is both in `config` and in `fromStatus`");
+  });
+});
+
+describe("cyclecloud-emulator --from-status (the built command)", () => {
+  const CLI = join(process.cwd(), "dist", "emulator", "cli.js");
+
+  /** Runs the command until it prints its first line (then stops it) or exits. */
+  function command(
+    args: string[],
+    onLine: (line: string) => Promise<void> = async () => undefined,
+  ): Promise<{ code: number | null; line: string; stderr: string }> {
+    return new Promise((resolve) => {
+      const child = spawn(process.execPath, [CLI, ...args], { env: { PATH: process.env["PATH"] ?? "" } });
+      let stdout = "";
+      let stderr = "";
+      let line = "";
+      child.stdout.on("data", (chunk: Buffer) => {
+        stdout += chunk.toString("utf8");
+        if (line === "" && stdout.includes("\n")) {
+          line = stdout.slice(0, stdout.indexOf("\n"));
+          void onLine(line).finally(() => child.kill("SIGTERM"));
+        }
+      });
+      child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString("utf8")));
+      child.once("close", (code) => resolve({ code, line, stderr }));
+    });
+  }
+
+  test("a snapshot it cannot use exits 2 naming the file and the JSON path", async () => {
+    const file = join(dir, "bad-snapshot.json");
+    await writeFile(file, JSON.stringify({ maxCount: 1, maxCoreCount: 1, nodearrays: [{ name: "a" }] }));
+    const { code, stderr } = await command(["--port", "0", "--from-status", `prod=${file}`]);
+    expect(code).toBe(2);
+    expect(stderr).toContain(`Invalid status snapshot ${file}: nodearrays[0].maxCount`);
+  });
+
+  test("a good snapshot serves the replica under the cluster name given", async () => {
+    const original = await start();
+    const { file } = await withEmulator(original, (e) => snapshot(e, "hpc"));
+    let served: unknown;
+    await command(["--port", "0", "--json", "--quiet", "--from-status", `prod=${file}`], async (line) => {
+      const { url, username, password } = JSON.parse(line) as {
+        url: string;
+        username: string;
+        password: string;
+      };
+      const response = await fetch(`${url}/clusters/prod/status?nodes=true`, {
+        headers: { Authorization: `Basic ${Buffer.from(`${username}:${password}`).toString("base64")}` },
+      });
+      served = await response.json();
+    });
+    const { json } = await withEmulator(await start(), (e) => snapshot(e, "hpc"));
+    expect(served).toEqual(json);
   });
 });
