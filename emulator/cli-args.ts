@@ -28,6 +28,10 @@ Options:
                         prefer the variable). Never printed
   --config FILE         JSON file with clusters, nodearrays and buckets
                         (default: the seed cluster hpc; see emulator/README.md)
+  --from-status CLUSTER=FILE
+                        a replica of cluster CLUSTER from FILE, a saved answer of
+                        GET /clusters/CLUSTER/status?nodes=true (repeatable; the
+                        replicas replace the seed cluster, or join --config's)
   --acquiring-ms N      Acquiring -> Preparing (default 1000)
   --preparing-ms N      Preparing -> Ready (default 1000)
   --terminating-ms N    Terminating -> gone, Stopping -> Deallocated (default 500)
@@ -72,6 +76,8 @@ export interface CliRun {
   readonly adminToken?: string | undefined;
   readonly allowRemote?: boolean | undefined;
   readonly configFile: string | undefined;
+  /** `--from-status CLUSTER=FILE` options: cluster name to snapshot file (absent when none). */
+  readonly fromStatus?: Readonly<Record<string, string>>;
   readonly timing: Partial<EmulatorTiming>;
   readonly admin: boolean;
   readonly quiet: boolean;
@@ -90,6 +96,7 @@ const VALUE_OPTIONS = [
   "password",
   "admin-token",
   "config",
+  "from-status",
   "acquiring-ms",
   "preparing-ms",
   "terminating-ms",
@@ -135,6 +142,7 @@ function integer(flag: string, value: string, max: number): number {
 function readOptions(argv: readonly string[]): {
   values: Map<ValueOption, string>;
   switches: Set<SwitchOption>;
+  fromStatus: Record<string, string>;
 } {
   const { tokens } = parseArgs({
     args: [...argv],
@@ -145,6 +153,7 @@ function readOptions(argv: readonly string[]): {
   });
   const values = new Map<ValueOption, string>();
   const switches = new Set<SwitchOption>();
+  const fromStatus: Record<string, string> = {};
   for (const token of tokens) {
     const argument = argv[token.index] ?? "";
     if (token.kind !== "option" || (token.rawName === "-h" && argument !== "-h")) {
@@ -159,12 +168,27 @@ function readOptions(argv: readonly string[]): {
       if (token.value === undefined || token.value === "") {
         throw new CliUsageError(`${token.rawName} needs a value`);
       }
+      if (token.name === "from-status") {
+        const [cluster, file] = fromStatusPair(token.value);
+        fromStatus[cluster] = file;
+      }
       values.set(token.name, token.value);
     } else {
       throw new CliUsageError(`Unknown argument ${JSON.stringify(argument)}`);
     }
   }
-  return { values, switches };
+  return { values, switches, fromStatus };
+}
+
+/** `CLUSTER=FILE` of `--from-status`. */
+function fromStatusPair(value: string): [string, string] {
+  const at = value.indexOf("=");
+  if (at <= 0 || at === value.length - 1) {
+    throw new CliUsageError(
+      `--from-status takes CLUSTER=FILE (a cluster name and a saved status answer), not ${JSON.stringify(value)}`,
+    );
+  }
+  return [value.slice(0, at), value.slice(at + 1)];
 }
 
 /** Parses `argv` (without node and the script); `env` supplies the credential variables. */
@@ -172,7 +196,7 @@ export function parseCliArgs(
   argv: readonly string[],
   env: Readonly<Record<string, string | undefined>>,
 ): CliCommand {
-  const { values, switches } = readOptions(argv);
+  const { values, switches, fromStatus } = readOptions(argv);
   if (switches.has("help")) {
     return { kind: "help" };
   }
@@ -224,6 +248,7 @@ export function parseCliArgs(
     ...(adminToken === undefined ? {} : { adminToken }),
     ...(allowRemote ? { allowRemote } : {}),
     configFile: values.get("config"),
+    ...(Object.keys(fromStatus).length === 0 ? {} : { fromStatus }),
     timing,
     admin: !switches.has("no-admin"),
     quiet: switches.has("quiet"),

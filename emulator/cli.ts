@@ -66,12 +66,17 @@ async function main(): Promise<void> {
       adminToken: command.adminToken,
       allowRemote: command.allowRemote,
       config,
+      fromStatus: command.fromStatus,
       timing: command.timing,
       admin: command.admin,
       log: command.quiet ? undefined : out,
       tls,
     });
   } catch (error) {
+    if (error instanceof EmulatorConfigError) {
+      fail(error.message, 2);
+      return;
+    }
     const code = error instanceof Error && "code" in error ? error.code : undefined;
     if (code === "EADDRINUSE") {
       fail(

@@ -89,4 +89,25 @@ export interface ClusterDefinition {
   readonly quotas: QuotaDefinitions;
   readonly standaloneNodes: readonly StandaloneNodeDefinition[];
   readonly nodearrays: readonly NodearrayDefinition[];
+  /** Nodearray nodes present from the start, made outside any API call (a replica's nodes). */
+  readonly initialNodes?: readonly InitialNodeDefinition[];
+}
+
+/** A nodearray node the cluster holds from the start (see `emulator/replica.ts`). */
+export interface InitialNodeDefinition {
+  readonly name: string;
+  readonly nodearray: string;
+  readonly machineType: string;
+  readonly placementGroupId: string | undefined;
+  /** The node's own keys (not the managed ones: `Name`, `Status`, ...). */
+  readonly attributes: Readonly<Record<string, unknown>>;
+  /** What its `Status` is: `Ready` (running), `Failed`, `Deallocated`, `Off` or `Terminating`. */
+  readonly status: "Ready" | "Failed" | "Deallocated" | "Off" | "Terminating";
+  readonly statusMessage: string | undefined;
+  /** The `RequestId` of the create that made it, when it has one. */
+  readonly requestId: string | undefined;
+  readonly id: string | undefined;
+  readonly privateIp: string | undefined;
+  readonly hostname: string | undefined;
+  readonly instanceId: string | undefined;
 }

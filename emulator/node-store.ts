@@ -9,6 +9,7 @@ import type {
   BucketDefinition,
   ClusterDefinition,
   FamilyQuota,
+  InitialNodeDefinition,
   NodearrayDefinition,
   RegionalQuota,
 } from "./cluster-definitions";
@@ -128,6 +129,22 @@ export const MAX_OPERATIONS = 10_000;
 /** The operation id head nodes carry: they were made when the cluster started, by no API call. */
 export const STANDALONE_OPERATION_ID = "00000000-0000-0000-0000-000000000000";
 
+/** The phase an initial node starts in, by the `Status` it was seen in. */
+function initialPhase(definition: InitialNodeDefinition, now: number, terminatingMs: number): NodePhase {
+  switch (definition.status) {
+    case "Ready":
+      return { kind: "starting", since: 0, acquiringMs: 0, preparingMs: 0, failure: undefined };
+    case "Failed":
+      return { kind: "failed", since: 0, message: definition.statusMessage ?? "Failed", addressed: true };
+    case "Deallocated":
+      return { kind: "deallocated", since: 0, addressed: true };
+    case "Off":
+      return { kind: "off", since: 0 };
+    case "Terminating":
+      return { kind: "terminating", since: now, durationMs: terminatingMs, addressed: true };
+  }
+}
+
 function hexOctet(octet: number): string {
   return octet.toString(16).toUpperCase().padStart(2, "0");
 }
@@ -178,6 +195,43 @@ export class NodeStore {
     this.addressesHandedOut = 0;
     this.currentTiming = { ...this.initialTiming };
     this.addStandaloneNodes();
+    this.addInitialNodes();
+  }
+
+  /** The clusters' initial nodearray nodes (a replica's), in the phases their definitions say. */
+  private addInitialNodes(): void {
+    const now = this.clock.now();
+    for (const cluster of this.clusterStates) {
+      for (const definition of cluster.initialNodes ?? []) {
+        const nodearray = cluster.nodearrays.find((n) => n.name === definition.nodearray);
+        const bucket = nodearray?.buckets.find((b) => b.machineType === definition.machineType);
+        if (nodearray === undefined || bucket === undefined) {
+          throw new Error(
+            `initial node ${definition.name}: no bucket ${definition.machineType} in nodearray ${definition.nodearray}`,
+          );
+        }
+        const index = this.addressesHandedOut;
+        this.addressesHandedOut += 1;
+        const octets = [10, 1, Math.floor(index / 250), 4 + (index % 250)];
+        const id = definition.id ?? randomUUID();
+        this.nodes.set(id, {
+          id,
+          name: definition.name,
+          standalone: false,
+          cluster,
+          nodearray,
+          bucket,
+          placementGroupId: definition.placementGroupId,
+          requestId: definition.requestId,
+          operationId: STANDALONE_OPERATION_ID,
+          attributes: structuredClone(definition.attributes),
+          privateIp: definition.privateIp ?? octets.join("."),
+          hostname: definition.hostname ?? `ip-${octets.map(hexOctet).join("")}`,
+          instanceId: definition.instanceId ?? randomUUID().replaceAll("-", ""),
+          phase: initialPhase(definition, now, this.currentTiming.terminatingMs),
+        });
+      }
+    }
   }
 
   /** The clusters' head nodes, `Started` since the epoch, addressed from 10.0.0.4 on. */

@@ -11,7 +11,9 @@ import { ADMIN_PREFIX } from "./admin-api";
 import { ADMIN_TOKEN_HEADER } from "./admin-guard";
 import type { RequestCounters } from "./admin-api";
 import { allNodes } from "./admin-actions";
-import { parseEmulatorConfig } from "./config";
+import type { ClusterDefinition } from "./cluster-definitions";
+import { EmulatorConfigError, parseEmulatorConfig } from "./config";
+import { loadReplicas } from "./replica";
 import type { EmulatorConfig } from "./config-schema";
 import { DEFAULT_EMULATOR_CONFIG } from "./default-content";
 import { EmulatorServer } from "./emulator-server";
@@ -56,6 +58,12 @@ export interface EmulatorOptions {
   readonly password?: string | undefined;
   /** Clusters, nodearrays and buckets (the `--config` file format). @default the seed's cluster `hpc` */
   readonly config?: EmulatorConfig | undefined;
+  /**
+   * Replicas of real clusters: cluster name to a file holding a saved answer of
+   * `GET /clusters/{cluster}/status?nodes=true` (see `emulator/replica.ts`). Without `config`,
+   * the replicas are the only clusters; with it, they are added to its clusters.
+   */
+  readonly fromStatus?: Readonly<Record<string, string>> | undefined;
   /** Lifecycle phase durations; zero makes a phase instantaneous. @default {@link DEFAULT_TIMING} */
   readonly timing?: Partial<EmulatorTiming> | undefined;
   /** Called with one line per request (method, path, status, duration; never credentials). @default silent */
@@ -115,6 +123,7 @@ const OptionsSchema = z.strictObject({
   username: z.string().min(1).optional(),
   password: z.string().min(1).optional(),
   config: z.unknown().optional(),
+  fromStatus: z.record(z.string().min(1), z.string().min(1)).optional(),
   timing: z
     .strictObject({
       acquiringMs: z.number().int().nonnegative().optional(),
@@ -143,6 +152,23 @@ const OptionsSchema = z.strictObject({
     .optional(),
 });
 
+/** The clusters of `config` (or the seed's) and the replicas of `fromStatus`. */
+async function emulatorClusters(options: EmulatorOptions): Promise<ClusterDefinition[]> {
+  if (options.fromStatus === undefined || Object.keys(options.fromStatus).length === 0) {
+    return parseEmulatorConfig(options.config ?? DEFAULT_EMULATOR_CONFIG, "`config` option");
+  }
+  const configured =
+    options.config === undefined ? [] : parseEmulatorConfig(options.config, "`config` option");
+  const replicas = await loadReplicas(options.fromStatus);
+  const clash = replicas.find((replica) => configured.some((cluster) => cluster.name === replica.name));
+  if (clash !== undefined) {
+    throw new EmulatorConfigError(
+      `Cluster ${clash.name} is both in \`config\` and in \`fromStatus\`: give it once`,
+    );
+  }
+  return [...configured, ...replicas];
+}
+
 function urlHost(host: string): string {
   return host.includes(":") ? `[${host}]` : host;
 }
@@ -165,7 +191,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     });
     throw new TypeError(`Invalid emulator option ${issues.join("; ")}`);
   }
-  const clusters = parseEmulatorConfig(options.config ?? DEFAULT_EMULATOR_CONFIG, "`config` option");
+  const clusters = await emulatorClusters(options);
   const timing: EmulatorTiming = {
     acquiringMs: options.timing?.acquiringMs ?? DEFAULT_TIMING.acquiringMs,
     preparingMs: options.timing?.preparingMs ?? DEFAULT_TIMING.preparingMs,

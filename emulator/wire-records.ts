@@ -29,7 +29,7 @@ export interface AdminNodeView {
 }
 
 /** Keys of a node record the emulator manages; `nodeAttributes` cannot override them. */
-const MANAGED_KEYS = new Set([
+export const MANAGED_KEYS = new Set([
   "Name",
   "NodeId",
   "Template",

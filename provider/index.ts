@@ -46,3 +46,6 @@ export type {
   PlacementGroupStatus,
   VirtualMachine,
 } from "./schemas";
+
+export { capacityPlan, CapacityPlanError, renderMarkdown, renderTable } from "./plan";
+export type { CapacityPlan, CapacityPlanOptions, PlanAction, PlanBucket, PlanChange } from "./plan";

@@ -1,0 +1,224 @@
+/**
+ * The plan's numbers from the node sets' steps and one status read per cluster, with the
+ * provider's own capacity arithmetic (`capacityFit`, `withAddedNodes`): per set its action and
+ * counts; per bucket touched what can be added now, what the plan adds, what is left after and
+ * the binding limit. Increases are charged in the engine's order, as preflight charges the sets
+ * of one run; a replaced set with `deleteBeforeReplace` frees its old nodes first.
+ */
+import { bucketMachineType, findBucket, findNodearray } from "../bucket-lookup";
+import { capacityFit } from "../capacity-fit";
+import type { NodeSpec } from "../capacity-types";
+import { withAddedNodes } from "../planned-status";
+import type { ClusterStatus } from "../schemas";
+import type { NodeSetStep } from "./engine-steps";
+import type { PlanBucket, PlanChange } from "./plan-types";
+
+/** A set's place: its cluster and the spec of the nodes it asks for. */
+interface Placed {
+  readonly cluster: string;
+  readonly spec: NodeSpec;
+}
+
+function text(value: unknown): string | undefined {
+  return typeof value === "string" && value !== "" ? value : undefined;
+}
+
+/** Where a set's inputs put its nodes; undefined when the inputs do not say (unknown in preview). */
+export function placeOf(inputs: Record<string, unknown> | undefined): Placed | undefined {
+  const cluster = text(inputs?.["cluster"]);
+  const nodearray = text(inputs?.["nodearray"]);
+  if (inputs === undefined || cluster === undefined || nodearray === undefined) return undefined;
+  return {
+    cluster,
+    spec: {
+      nodearray,
+      machineType: text(inputs["machineType"]),
+      placementGroupId: text(inputs["placementGroupId"]),
+    },
+  };
+}
+
+function countOf(inputs: Record<string, unknown> | undefined): number {
+  const count = inputs?.["count"];
+  return typeof count === "number" && Number.isFinite(count) ? count : 0;
+}
+
+/** The clusters the plan touches (each read once). */
+export function clustersOf(steps: readonly NodeSetStep[]): string[] {
+  const names = new Set<string>();
+  for (const step of steps) {
+    for (const inputs of [step.olds, step.news]) {
+      const place = placeOf(inputs);
+      if (place !== undefined) names.add(place.cluster);
+    }
+  }
+  return [...names];
+}
+
+/** The machine type nodes of `spec` get: the named one, or the bucket CycleCloud would pick. */
+function machineTypeOf(status: ClusterStatus | undefined, spec: NodeSpec): string | null {
+  if (spec.machineType !== undefined) return spec.machineType;
+  const nodearray = status === undefined ? undefined : findNodearray(status, spec.nodearray);
+  const bucket = status === undefined ? undefined : findBucket(status, spec);
+  return (nodearray && bucket && bucketMachineType(nodearray, bucket)) ?? null;
+}
+
+function bucketKey(cluster: string, spec: NodeSpec, machineType: string | null): string {
+  return JSON.stringify([cluster, spec.nodearray, machineType, spec.placementGroupId ?? null]);
+}
+
+/** A change of the stack's node sets, with its numbers. */
+export function planChanges(
+  steps: readonly NodeSetStep[],
+  statuses: ReadonlyMap<string, ClusterStatus>,
+  errors: ReadonlyMap<string, readonly string[]>,
+): PlanChange[] {
+  return steps.map((step) => {
+    const place = placeOf(step.news) ?? placeOf(step.olds);
+    const error = errors.get(step.urn)?.join("\n");
+    return {
+      name: step.name,
+      urn: step.urn,
+      cluster: place?.cluster ?? "(unknown)",
+      nodearray: place?.spec.nodearray ?? "(unknown)",
+      machineType: place === undefined ? null : machineTypeOf(statuses.get(place.cluster), place.spec),
+      action: step.action,
+      from: step.action === "create" ? 0 : countOf(step.olds),
+      to: step.action === "delete" ? 0 : countOf(step.news),
+      ...(error === undefined ? {} : { error }),
+    };
+  });
+}
+
+interface Delta {
+  readonly place: Placed;
+  readonly nodes: number;
+}
+
+/** What each step adds (positive, charged in order) and frees (negative). */
+function deltasOf(step: NodeSetStep): { first: Delta[]; increase: Delta | undefined; after: Delta[] } {
+  const olds = placeOf(step.olds);
+  const news = placeOf(step.news);
+  const from = countOf(step.olds);
+  const to = countOf(step.news);
+  switch (step.action) {
+    case "create":
+      return { first: [], increase: news && { place: news, nodes: to }, after: [] };
+    case "delete":
+      return { first: [], increase: undefined, after: olds ? [{ place: olds, nodes: -from }] : [] };
+    case "replace": {
+      const release = olds ? [{ place: olds, nodes: -from }] : [];
+      const deleteFirst = step.news?.["deleteBeforeReplace"] === true;
+      return {
+        first: deleteFirst ? release : [],
+        increase: news && { place: news, nodes: to },
+        after: deleteFirst ? [] : release,
+      };
+    }
+    case "update":
+    case "same": {
+      if (news === undefined) return { first: [], increase: undefined, after: [] };
+      return to >= from
+        ? { first: [], increase: { place: news, nodes: to - from }, after: [] }
+        : { first: [], increase: undefined, after: [{ place: news, nodes: to - from }] };
+    }
+  }
+}
+
+/** The buckets the plan adds nodes to, with their numbers, in the order the engine checks them. */
+export function planBuckets(
+  steps: readonly NodeSetStep[],
+  statuses: ReadonlyMap<string, ClusterStatus>,
+): PlanBucket[] {
+  const deltas = steps.map(deltasOf);
+  // `now`: the status read; `during`: releases that come first, then each fitting increase in
+  // turn (what preflight sees); `after`: every change done.
+  const now = new Map(statuses);
+  const during = new Map(statuses);
+  const apply = (into: Map<string, ClusterStatus>, delta: Delta) => {
+    const status = into.get(delta.place.cluster);
+    if (status !== undefined)
+      into.set(delta.place.cluster, withAddedNodes(status, delta.place.spec, delta.nodes));
+  };
+  for (const delta of deltas.flatMap((d) => d.first)) apply(during, delta);
+
+  // Every bucket a step adds nodes to or frees nodes of; `nodes`: what the plan adds to it.
+  const requested = new Map<string, { place: Placed; machineType: string | null; nodes: number }>();
+  for (const { first, increase, after } of deltas) {
+    for (const delta of [...first, ...(increase === undefined ? [] : [increase]), ...after]) {
+      if (delta.nodes === 0) continue;
+      const machineType = machineTypeOf(statuses.get(delta.place.cluster), delta.place.spec);
+      const key = bucketKey(delta.place.cluster, delta.place.spec, machineType);
+      const entry = requested.get(key) ?? { place: delta.place, machineType, nodes: 0 };
+      if (delta === increase && delta.nodes > 0) entry.nodes += delta.nodes;
+      requested.set(key, entry);
+    }
+  }
+  const buckets: PlanBucket[] = [];
+  const fitting: Delta[] = [];
+  for (const { place, machineType, nodes } of requested.values()) {
+    const status = during.get(place.cluster);
+    const before = now.get(place.cluster);
+    if (status === undefined || before === undefined) continue;
+    const fit = capacityFit(status, place.spec, nodes);
+    if (fit.fits && nodes > 0) {
+      fitting.push({ place, nodes });
+      apply(during, { place, nodes });
+    }
+    buckets.push({
+      cluster: place.cluster,
+      nodearray: place.spec.nodearray,
+      machineType,
+      ...(place.spec.placementGroupId === undefined ? {} : { placementGroupId: place.spec.placementGroupId }),
+      availableNow: capacityFit(before, place.spec, 0).available,
+      requested: nodes,
+      availableAfter: 0,
+      bindingLimit: fit.problem ?? fit.binding.name,
+      fits: fit.fits,
+    });
+  }
+  const after = new Map(statuses);
+  for (const delta of [...deltas.flatMap((d) => [...d.first, ...d.after]), ...fitting]) apply(after, delta);
+  const order = (b: PlanBucket) =>
+    JSON.stringify([b.cluster, b.nodearray, b.machineType ?? "", b.placementGroupId ?? ""]);
+  buckets.sort((a, b) => order(a).localeCompare(order(b)));
+  return buckets.map((bucket) => {
+    const status = after.get(bucket.cluster);
+    const spec: NodeSpec = {
+      nodearray: bucket.nodearray,
+      machineType: bucket.machineType ?? undefined,
+      placementGroupId: bucket.placementGroupId,
+    };
+    const before = statuses.get(bucket.cluster);
+    const availableAfter =
+      status === undefined || before === undefined ? 0 : availableAfterPlan(before, status, spec);
+    return { ...bucket, availableAfter };
+  });
+}
+
+/**
+ * What every layer but the server's derived `availableCount` allows: the bucket's own headroom
+ * and each limit `capacityFit` checks (nodearray, cluster, placement group, quotas).
+ */
+function layerHeadroom(status: ClusterStatus, spec: NodeSpec): number {
+  const fit = capacityFit(status, spec, 0);
+  if (fit.problem !== undefined) return 0;
+  const cores = Math.max(1, fit.bucket.virtualMachine.vcpuCount);
+  const own = Math.min(
+    fit.bucket.maxCount - fit.bucket.activeCount,
+    Math.floor((fit.bucket.maxCoreCount - fit.bucket.activeCoreCount) / cores),
+  );
+  const layers = fit.limits.filter((limit) => !limit.name.startsWith("bucket available"));
+  return Math.max(0, Math.min(own, ...layers.map((limit) => limit.nodes)));
+}
+
+/**
+ * Nodes of `spec` that can be added once the plan is done. The server's `availableCount` is
+ * derived from every layer, so nodes freed in another bucket of a shared layer raise it too: it
+ * moves by what the layers' headroom moves, and never above that headroom.
+ */
+function availableAfterPlan(now: ClusterStatus, after: ClusterStatus, spec: NodeSpec): number {
+  const available = capacityFit(now, spec, 0).available;
+  const headroomAfter = layerHeadroom(after, spec);
+  return Math.max(0, Math.min(headroomAfter, available + headroomAfter - layerHeadroom(now, spec)));
+}

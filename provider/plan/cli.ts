@@ -1,0 +1,89 @@
+#!/usr/bin/env node
+/**
+ * `pulumi-cyclecloud plan [--stack NAME] [--cwd DIR] [--json | --markdown]`: the capacity plan of
+ * a preview. Exit code 0 when every increase fits, 1 when preflight refuses any, 2 for any other
+ * error (with its message).
+ */
+import { parseArgs } from "node:util";
+import { capacityPlan, CapacityPlanError } from "./capacity-plan";
+import { renderMarkdown, renderTable } from "./render-plan";
+
+export const PLAN_USAGE = `Usage: pulumi-cyclecloud plan [--stack NAME] [--cwd DIR] [--json | --markdown]
+
+Runs \`pulumi preview\` of the stack and prints its capacity plan: per node set the action and
+node counts, per bucket touched what can be added now, what the plan requests, what is left
+after, the binding limit and whether it fits.
+
+  --stack NAME   the stack (default: the selected one)
+  --cwd DIR      the Pulumi project folder (default: the current directory)
+  --json         one JSON object { stack, fits, changes, buckets }
+  --markdown     Markdown tables (for a pull-request comment)
+
+Exit code: 0 every increase fits, 1 preflight refuses one, 2 any other error.
+`;
+
+/** Runs the command; returns the exit code. */
+export async function main(
+  argv: readonly string[],
+  out: (text: string) => void = (text) => process.stdout.write(text),
+  err: (text: string) => void = (text) => process.stderr.write(text),
+): Promise<number> {
+  let values;
+  let positionals;
+  try {
+    ({ values, positionals } = parseArgs({
+      args: [...argv],
+      options: {
+        stack: { type: "string" },
+        cwd: { type: "string" },
+        json: { type: "boolean" },
+        markdown: { type: "boolean" },
+        help: { type: "boolean", short: "h" },
+      },
+      allowPositionals: true,
+    }));
+  } catch (error) {
+    err(`${error instanceof Error ? error.message : String(error)}\n\n${PLAN_USAGE}`);
+    return 2;
+  }
+  if (values.help === true) {
+    out(PLAN_USAGE);
+    return 0;
+  }
+  if (positionals.length !== 1 || positionals[0] !== "plan") {
+    err(`Unknown command ${JSON.stringify(positionals.join(" "))}\n\n${PLAN_USAGE}`);
+    return 2;
+  }
+  if (values.json === true && values.markdown === true) {
+    err("Give --json or --markdown, not both\n");
+    return 2;
+  }
+  try {
+    const plan = await capacityPlan({ stack: values.stack, cwd: values.cwd });
+    out(
+      values.json === true
+        ? `${JSON.stringify(plan, null, 2)}\n`
+        : values.markdown === true
+          ? renderMarkdown(plan)
+          : renderTable(plan),
+    );
+    return plan.fits ? 0 : 1;
+  } catch (error) {
+    err(
+      `pulumi-cyclecloud plan: ${error instanceof CapacityPlanError || error instanceof Error ? error.message : String(error)}\n`,
+    );
+    return 2;
+  }
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (error: unknown) => {
+      process.stderr.write(`pulumi-cyclecloud plan: ${String(error)}\n`);
+      process.exitCode = 2;
+    },
+  );
+}

@@ -1,0 +1,47 @@
+/** The capacity plan of a preview: what each node set does, and what it asks of each bucket. */
+
+/** What the preview does to a node set. */
+export type PlanAction = "create" | "update" | "replace" | "delete" | "same";
+
+/** One node set of the stack, as the preview changes it. */
+export interface PlanChange {
+  /** The resource name. */
+  readonly name: string;
+  readonly urn: string;
+  readonly cluster: string;
+  readonly nodearray: string;
+  /** The set's `machineType`, or the bucket CycleCloud would pick (the first valid one). */
+  readonly machineType: string | null;
+  readonly action: PlanAction;
+  /** Nodes before (0 for a new set) and after (0 for a deleted set). */
+  readonly from: number;
+  readonly to: number;
+  /** The engine's error for this set (a preflight refusal or another check failure). */
+  readonly error?: string;
+}
+
+/** One bucket the plan adds nodes to. */
+export interface PlanBucket {
+  readonly cluster: string;
+  readonly nodearray: string;
+  readonly machineType: string | null;
+  readonly placementGroupId?: string;
+  /** Nodes of this bucket that can be added now (before the plan). */
+  readonly availableNow: number;
+  /** Nodes the plan adds to it. */
+  readonly requested: number;
+  /** Nodes that could still be added once the plan is done (its increases and releases applied). */
+  readonly availableAfter: number;
+  /** The limit that binds the increase (`bucket availableCount`, `nodearray maxCount`, ...). */
+  readonly bindingLimit: string;
+  readonly fits: boolean;
+}
+
+/** `pulumi-cyclecloud plan --json`. */
+export interface CapacityPlan {
+  readonly stack: string;
+  /** Every increase fits, and the preview raised no error. */
+  readonly fits: boolean;
+  readonly changes: readonly PlanChange[];
+  readonly buckets: readonly PlanBucket[];
+}

@@ -1,0 +1,98 @@
+/** The plan as text: a terminal table (the default) or Markdown (a pull-request comment). */
+import type { CapacityPlan, PlanBucket, PlanChange } from "./plan-types";
+
+const CHANGE_HEADER = ["node set", "cluster", "nodearray", "machine type", "action", "from", "to"];
+const BUCKET_HEADER = [
+  "cluster",
+  "nodearray",
+  "machine type",
+  "available now",
+  "requested",
+  "available after",
+  "binding limit",
+  "fits",
+];
+
+function changeRow(change: PlanChange): string[] {
+  return [
+    change.name,
+    change.cluster,
+    change.nodearray,
+    change.machineType ?? "-",
+    change.action,
+    String(change.from),
+    String(change.to),
+  ];
+}
+
+function bucketRow(bucket: PlanBucket): string[] {
+  const group = bucket.placementGroupId === undefined ? "" : ` (placement group ${bucket.placementGroupId})`;
+  return [
+    bucket.cluster,
+    bucket.nodearray,
+    `${bucket.machineType ?? "-"}${group}`,
+    String(bucket.availableNow),
+    String(bucket.requested),
+    String(bucket.availableAfter),
+    bucket.bindingLimit,
+    bucket.fits ? "yes" : "NO",
+  ];
+}
+
+function verdict(plan: CapacityPlan): string {
+  return plan.fits
+    ? "Every increase fits."
+    : "Some increase does not fit: preflight refuses it (see the binding limit).";
+}
+
+/** Columns padded to their widest cell. */
+function table(header: readonly string[], rows: readonly string[][]): string {
+  const widths = header.map((title, i) =>
+    Math.max(title.length, ...rows.map((row) => (row[i] ?? "").length)),
+  );
+  const line = (cells: readonly string[]) =>
+    cells
+      .map((cell, i) => cell.padEnd(widths[i] ?? 0))
+      .join("  ")
+      .trimEnd();
+  return [line(header), line(widths.map((w) => "-".repeat(w))), ...rows.map(line)].join("\n");
+}
+
+/** The default output: two aligned tables and the verdict. */
+export function renderTable(plan: CapacityPlan): string {
+  const parts = [
+    `Capacity plan of stack ${plan.stack}`,
+    "",
+    table(CHANGE_HEADER, plan.changes.map(changeRow)),
+  ];
+  if (plan.buckets.length > 0) parts.push("", table(BUCKET_HEADER, plan.buckets.map(bucketRow)));
+  parts.push("", verdict(plan), ...errorLines(plan));
+  return `${parts.join("\n")}\n`;
+}
+
+function escapeCell(cell: string): string {
+  return cell.replaceAll("|", "\\|").replaceAll("\n", " ");
+}
+
+function markdownTable(header: readonly string[], rows: readonly string[][]): string {
+  const line = (cells: readonly string[]) => `| ${cells.map(escapeCell).join(" | ")} |`;
+  return [line(header), line(header.map(() => "---")), ...rows.map(line)].join("\n");
+}
+
+/** Markdown for a pull-request comment. */
+export function renderMarkdown(plan: CapacityPlan): string {
+  const parts = [
+    `### Capacity plan of stack \`${plan.stack}\`: ${plan.fits ? "fits" : "**does not fit**"}`,
+    "",
+    markdownTable(CHANGE_HEADER, plan.changes.map(changeRow)),
+  ];
+  if (plan.buckets.length > 0) parts.push("", markdownTable(BUCKET_HEADER, plan.buckets.map(bucketRow)));
+  parts.push("", verdict(plan), ...errorLines(plan).map((line) => `> ${line}`));
+  return `${parts.join("\n")}\n`;
+}
+
+function errorLines(plan: CapacityPlan): string[] {
+  return plan.changes.flatMap((change) =>
+    change.error === undefined ? [] : [`${change.name}: ${change.error.replaceAll("\n", " ")}`],
+  );
+}
