@@ -5,15 +5,12 @@
  * resource, and the file backend rewrites the whole state after every step.
  *
  * Hence one function per object. Pulumi's serialization wraps every function in about 200 bytes,
- * so a shim with a function per method (check, diff, create, read, update, delete) costs about
- * 1.2 KB more than one with `configure` alone. The provider process calls `configure` once, before
- * any other method and synchronously after evaluating the text (cmd/dynamic-provider, getProvider):
- * there, `configure` puts the other methods on the object. Each one loads the implementation
- * (node-set-provider.ts, identity-provider.ts) by package name when called, resolving from the
- * program's directory (the provider process's working directory); Node caches the module, so only
- * the first call loads it. They capture only the export name (the shim's `implementation`), so the
- * object stays serializable and free of credentials even after it was used in the program's own
- * process.
+ * so a shim with a function per method (check, diff, create, read, update, delete) costs more than
+ * twice as much as one with `configure` alone. The provider process calls `configure` once, before
+ * any other method and synchronously after evaluating the text (cmd/dynamic-provider, getProvider).
+ * It loads the implementation by package name, resolving from the program's directory (the
+ * provider process's working directory), and hands over: `install` (provider-impl.ts) puts the
+ * implementation's methods (named by the shim's `implementation`) on the object and configures it.
  *
  * Keep this file free of value imports: anything referenced here would be serialized with it.
  * Comments inside the function would be serialized too, so they live out here:
@@ -24,39 +21,25 @@
  *   `nodeSetIdentityProvider`) are also what the shims of earlier versions load from the states
  *   they wrote (the engine deletes and reads a resource with the provider text in its state): they
  *   must keep existing.
- * - `Object.keys(...)` of the implementation names the methods; `configure` itself is not replaced.
  */
 import type * as NodeModule from "node:module";
 import type * as NodePath from "node:path";
 import type { dynamic } from "@pulumi/pulumi";
 import type * as ProviderImpl from "./provider-impl";
 
-/** What the shims load: an export of provider-impl.ts. */
-type ImplementationName = keyof typeof ProviderImpl;
-
-type Methods = Partial<Record<string, (...args: unknown[]) => Promise<unknown>>>;
-
 /** A shim before `configure`: what is serialized. */
 export interface ProviderShim {
   /** The export of provider-impl.ts that implements the methods. */
-  readonly implementation: ImplementationName;
-  configure(this: ProviderShim & Record<string, unknown>, req: dynamic.ConfigureRequest): Promise<void>;
+  readonly implementation: "nodeSetProvider" | "nodeSetIdentityProvider";
+  configure(this: ProviderShim, req: dynamic.ConfigureRequest): Promise<void>;
 }
 
 /* eslint-disable @typescript-eslint/no-require-imports -- the shim must load modules at call time */
-async function configure(this: ProviderShim & Record<string, unknown>, req: dynamic.ConfigureRequest) {
-  const name = this.implementation;
-  const load = () => {
-    const { createRequire } = require("node:module") as typeof NodeModule;
-    const { join } = require("node:path") as typeof NodePath;
-    const impl = createRequire(join(process.cwd(), "pulumi-cyclecloud-provider.js"));
-    return (impl("pulumi-cyclecloud/internal/provider-impl") as typeof ProviderImpl)[name] as Methods;
-  };
-  const methods = load();
-  for (const key of Object.keys(methods)) {
-    if (key !== "configure") this[key] = (...args: unknown[]) => load()[key]?.(...args);
-  }
-  await methods["configure"]?.(req);
+function configure(this: ProviderShim, req: dynamic.ConfigureRequest): Promise<void> {
+  const { createRequire } = require("node:module") as typeof NodeModule;
+  const { join } = require("node:path") as typeof NodePath;
+  const load = createRequire(join(process.cwd(), "pulumi-cyclecloud-provider.js"));
+  return (load("pulumi-cyclecloud/internal/provider-impl") as typeof ProviderImpl).install(this, req);
 }
 /* eslint-enable @typescript-eslint/no-require-imports */
 
