@@ -1,3 +1,4 @@
+// eslint-disable-next-line @typescript-eslint/ban-ts-comment -- see the next line
 // @ts-nocheck -- serialized text: the module it loads is resolved in the provider process, not here
 "use strict";
 /**
