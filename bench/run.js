@@ -9,6 +9,9 @@
  *   node bench/run.js --only 1,2       # some sections (1 api calls, 2 readiness, 3 engine,
  *                                      #   4 preview, 5 memory)
  *   node bench/run.js --reps 7         # engine/preview repetitions (default 5; quick: 0 = skipped)
+ *   node bench/run.js --only 3 --sets 20,100,200
+ *                                      # section 3 at these stack sizes (node sets vs trivial
+ *                                      #   resources, with state bytes per set; default 20)
  *   node bench/run.js --json out.json  # also write the figures as JSON
  *
  * See bench/README.md for what each section measures and the latest figures.
@@ -30,6 +33,7 @@ const { dist, BENCH_CONFIG, emulatorHandle, counterDiff, median, now, fmt, table
  * @property {Set<number> | null} only Sections to run (null: all).
  * @property {number | null} reps Engine/preview repetitions (null: the mode's default).
  * @property {string | null} json
+ * @property {number[] | null} sets Stack sizes of section 3 (null: 20, with the module-loading stack).
  */
 
 /** A bad command line: printed as one line, without a stack. */
@@ -52,7 +56,7 @@ function parseArgs(argv) {
     process.exit(0);
   }
   /** @type {Options} */
-  const options = { quick: false, only: null, reps: null, json: values.json ?? null };
+  const options = { quick: false, only: null, reps: null, json: values.json ?? null, sets: null };
   // --quick and --full: the last one given wins.
   for (const token of tokens)
     if (token.kind === "option" && (token.name === "quick" || token.name === "full"))
@@ -69,6 +73,12 @@ function parseArgs(argv) {
     if (!Number.isInteger(reps) || reps < 0)
       throw new UsageError(`--reps needs a whole number (0 or more), got ${values.reps}`);
     options.reps = reps;
+  }
+  if (values.sets !== undefined) {
+    const sets = values.sets.split(",").map(Number);
+    if (sets.some((n) => !Number.isInteger(n) || n < 1))
+      throw new UsageError(`--sets needs whole numbers of 1 or more, comma-separated, got ${values.sets}`);
+    options.sets = sets;
   }
   return options;
 }
@@ -91,6 +101,7 @@ const OPTIONS = /** @type {const} */ ({
   only: { type: "string" },
   reps: { type: "string" },
   json: { type: "string" },
+  sets: { type: "string" },
   help: { type: "boolean", short: "h" },
 });
 
@@ -102,7 +113,8 @@ const OPTIONS = /** @type {const} */ ({
  * @property {import("./lib/lifecycle").LifecycleRow[]} [apiCalls]
  * @property {Awaited<ReturnType<typeof import("./lib/generations").runGenerations>>} [generations]
  * @property {{ factor: number; rows: Awaited<ReturnType<typeof import("./lib/readiness").runReadiness>>["rows"] }} [readiness]
- * @property {{ reps: number; summary: EngineSummary[] }} [engine]
+ * @property {{ reps: number; sets: number; summary: EngineSummary[] }[]} [engine]
+ * @property {{ provider: string; bytes: number }[]} [providerText]
  * @property {{ reps: number; summary: PreviewSummary[] }} [preview]
  * @property {MemoryRow[]} [memory]
  * @property {number} [seconds]
@@ -320,9 +332,9 @@ async function sectionReadiness(options, results) {
 // 3 and 4. Through the real engine
 
 const ENGINE_KINDS = [
-  { kind: "trivial", label: "20 trivial dynamic resources (floor)" },
-  { kind: "loading", label: "20 trivial + pulumi-cyclecloud loaded (program and provider)" },
-  { kind: "nodeset", label: "20 CycleCloudNodeSets (count 2, preflight enforce)" },
+  { kind: "trivial", label: "trivial dynamic resources (floor)" },
+  { kind: "loading", label: "trivial + pulumi-cyclecloud loaded (program and provider)" },
+  { kind: "nodeset", label: "CycleCloudNodeSets (count 2, preflight enforce)" },
 ];
 
 /**
@@ -333,6 +345,7 @@ const ENGINE_KINDS = [
  * @property {number} emulatorCpu
  * @property {RequestCounters} upCalls
  * @property {RequestCounters} destroyCalls
+ * @property {number} stateBytes Bytes of the stack's deployment (`pulumi stack export`) after `up`.
  */
 /**
  * @typedef {object} EngineSummary
@@ -345,6 +358,7 @@ const ENGINE_KINDS = [
  * @property {number} emulatorCpu
  * @property {RequestCounters | undefined} upCalls
  * @property {RequestCounters | undefined} destroyCalls
+ * @property {number} stateBytesPerSet Deployment bytes after `up` divided by the number of sets.
  * @property {EngineRun[]} runs
  */
 
@@ -355,9 +369,40 @@ const ENGINE_KINDS = [
  * @param {EmulatorHandle} emu
  */
 async function sectionEngine(options, results, workspace, emu) {
+  const { providerTextSizes } = require("./lib/provider-text");
+  results.providerText = await providerTextSizes();
+  console.log(
+    "\n## 3. Engine overhead\n\nProvider text Pulumi stores in each dynamic resource's inputs and outputs " +
+      "(a node set is two resources, the set and its identity):\n",
+  );
+  console.log(
+    table(
+      ["provider", "bytes"],
+      results.providerText.map((r) => [r.provider, r.bytes]),
+      ["l"],
+    ),
+  );
+  for (const sets of options.sets ?? [20]) {
+    // The loading stack only at the default size: it separates module loading, not state size.
+    const kinds = ENGINE_KINDS.filter(
+      (k) => k.kind !== "loading" || (!options.quick && options.sets === null),
+    );
+    await engineAtSize(options, results, workspace, emu, sets, kinds);
+  }
+}
+
+/**
+ * Section 3 for one stack size.
+ * @param {Options & { reps: number }} options
+ * @param {Results} results
+ * @param {BenchWorkspace} workspace
+ * @param {EmulatorHandle} emu
+ * @param {number} sets
+ * @param {typeof ENGINE_KINDS} kinds
+ */
+async function engineAtSize(options, results, workspace, emu, sets, kinds) {
   const reps = options.reps;
-  const kinds = options.quick ? ENGINE_KINDS.filter((k) => k.kind !== "loading") : ENGINE_KINDS;
-  for (const { kind } of kinds) await workspace.stack(`e-${kind}`, { kind, sets: 20, count: 2 });
+  for (const { kind } of kinds) await workspace.stack(`e-${kind}-${sets}`, { kind, sets, count: 2 });
   /** @type {Map<string, EngineRun[]>} */
   const runs = new Map(kinds.map(({ kind }) => [kind, []]));
   // One unmeasured round first (cold caches), then alternate, reversing the order every round.
@@ -366,9 +411,11 @@ async function sectionEngine(options, results, workspace, emu) {
     for (const { kind } of order) {
       // A fresh emulator state: no request id of an earlier round is used (see 1b).
       await emu.reset();
-      const up = await workspace.up(`e-${kind}`);
+      const stack = `e-${kind}-${sets}`;
+      const up = await workspace.up(stack);
       const afterUp = await emu.counters();
-      const destroy = await workspace.destroy(`e-${kind}`);
+      const stateBytes = rep === 0 ? await workspace.deploymentBytes(stack) : NaN;
+      const destroy = await workspace.destroy(stack);
       const afterDestroy = await emu.counters();
       if (rep >= 0) {
         runs.get(kind)?.push({
@@ -378,6 +425,7 @@ async function sectionEngine(options, results, workspace, emu) {
           emulatorCpu: up.cpu.emulator + destroy.cpu.emulator,
           upCalls: afterUp,
           destroyCalls: counterDiff(afterUp, afterDestroy),
+          stateBytes,
         });
       }
     }
@@ -386,7 +434,7 @@ async function sectionEngine(options, results, workspace, emu) {
     const list = runs.get(kind) ?? [];
     return {
       kind,
-      label,
+      label: `${sets} ${label}`,
       up: median(list.map((r) => r.up)),
       destroy: median(list.map((r) => r.destroy)),
       total: median(list.map((r) => r.up + r.destroy)),
@@ -394,16 +442,18 @@ async function sectionEngine(options, results, workspace, emu) {
       emulatorCpu: median(list.map((r) => r.emulatorCpu)),
       upCalls: list[0]?.upCalls,
       destroyCalls: list[0]?.destroyCalls,
+      stateBytesPerSet: (list[0]?.stateBytes ?? NaN) / sets,
       runs: list,
     };
   });
   const floor = summary.find((s) => s.kind === "trivial");
   if (!floor) throw new Error("no floor (trivial) runs");
-  results.engine = { reps, summary };
+  (results.engine ??= []).push({ reps, sets, summary });
   console.log(
-    `\n## 3. Engine overhead\n\n\`pulumi up --skip-preview\` then \`pulumi destroy --skip-preview\` of one stack, ` +
-      `zero provisioning delay, ${reps} alternating rounds (after one unmeasured round), medians. ` +
-      "Plain JavaScript programs (no ts-node). Target: nodeset/floor <= 1.15.\n",
+    `\n### 3. ${sets} sets\n\n\`pulumi up --skip-preview\` then \`pulumi destroy --skip-preview\` ` +
+      `of one stack, zero provisioning delay, ${reps} alternating rounds (after one unmeasured round), medians. ` +
+      "Plain JavaScript programs (no ts-node). Targets: nodeset/floor <= 1.15 at 20 sets, <= 1.5 at 200. " +
+      "State: bytes of `pulumi stack export` after `up`, per set (a node set is two resources: the set and its identity).\n",
   );
   console.log(
     table(
@@ -413,6 +463,7 @@ async function sectionEngine(options, results, workspace, emu) {
         "destroy (s)",
         "up+destroy (s)",
         "ratio vs floor",
+        "state per set (bytes)",
         "CPU pulumi+node (s)",
         "CPU emulator (s)",
         "API calls up",
@@ -424,6 +475,7 @@ async function sectionEngine(options, results, workspace, emu) {
         fmt.s(s.destroy),
         fmt.s(s.total),
         fmt.ratio(s.total / floor.total),
+        Number.isFinite(s.stateBytesPerSet) ? Math.round(s.stateBytesPerSet).toLocaleString("en-US") : "-",
         s.cpu.toFixed(2),
         s.emulatorCpu.toFixed(2),
         s.upCalls?.total ? `${s.upCalls.total} (${describeCalls(s.upCalls)})` : "0",

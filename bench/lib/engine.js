@@ -155,6 +155,12 @@ async function createWorkspace() {
     up: (stack) => run(["up", "--stack", stack, "--yes", "--skip-preview", "--non-interactive"]),
     /** @param {string} stack */
     destroy: (stack) => run(["destroy", "--stack", stack, "--yes", "--skip-preview", "--non-interactive"]),
+    /**
+     * Bytes of the stack's deployment as `pulumi stack export` prints it.
+     * @param {string} stack
+     */
+    deploymentBytes: async (stack) =>
+      Buffer.byteLength((await run(["stack", "export", "--stack", stack])).stdout),
     /** @param {string} stack */
     preview: (stack) => run(["preview", "--stack", stack, "--non-interactive"]),
     remove: () => workspace.remove(),

@@ -12,7 +12,7 @@ import type {
 import { ARG_KEYS, SECRET_KEYS } from "./inputs";
 import { CycleCloudNodeSetIdentity } from "./node-set-identity";
 import type { NodeInfo } from "./node-set-state";
-import { nodeSetProviderShim } from "./provider-shim";
+import { asResourceProvider, nodeSetProviderShim } from "./provider-shim";
 
 /** Inputs of {@link CycleCloudNodeSet}. */
 export interface CycleCloudNodeSetArgs {
@@ -211,7 +211,7 @@ export class CycleCloudNodeSet extends pulumi.dynamic.Resource {
     for (const key of SECRET_KEYS) if (args[key] !== undefined) props[key] = pulumi.secret(args[key]);
     for (const key of OUTPUT_KEYS) props[key] = undefined;
     super(
-      nodeSetProviderShim,
+      asResourceProvider(nodeSetProviderShim),
       name,
       props,
       { ...opts, additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), ...SECRET_KEYS] },

@@ -14,7 +14,7 @@
  * stable for its life, and already in state when a crash interrupts the first create.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { nodeSetIdentityProviderShim } from "./provider-shim";
+import { asResourceProvider, nodeSetIdentityProviderShim } from "./provider-shim";
 
 /** The type tokens the engine gives the node set and its identity. */
 export const NODE_SET_TYPE = "pulumi-nodejs:dynamic/cyclecloud:CycleCloudNodeSet";
@@ -39,7 +39,7 @@ export class CycleCloudNodeSetIdentity extends pulumi.dynamic.Resource {
     if (setOptions.retainOnDelete !== undefined) opts.retainOnDelete = setOptions.retainOnDelete;
     if (setOptions.deletedWith !== undefined) opts.deletedWith = setOptions.deletedWith;
     super(
-      nodeSetIdentityProviderShim,
+      asResourceProvider(nodeSetIdentityProviderShim),
       setName,
       {
         setUrn: pulumi.createUrn(setName, NODE_SET_TYPE, urnOf(setOptions.parent)),

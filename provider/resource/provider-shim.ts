@@ -1,53 +1,61 @@
 /**
- * The object handed to `dynamic.Resource`. Pulumi serializes it to JavaScript text, stores the
- * text in state and evaluates it in the provider process. So it must capture nothing: each method
- * loads the real implementation (node-set-provider.ts) by package name when called, resolving from
- * the program's directory (the provider process's working directory). The serialized text is small,
- * contains no credentials, and is identical for every resource and every run.
+ * The objects handed to `dynamic.Resource`. Pulumi serializes each to JavaScript text, stores the
+ * text in the inputs and the outputs of every resource, and evaluates it in the provider process.
+ * So it must capture nothing, and it should be small: the state of a stack holds it twice per
+ * resource, and the file backend rewrites the whole state after every step.
+ *
+ * Hence one function per object. Pulumi's serialization wraps every function in about 200 bytes,
+ * so a shim with a function per method (check, diff, create, read, update, delete) costs more than
+ * twice as much as one with `configure` alone. The provider process calls `configure` once, before
+ * any other method and synchronously after evaluating the text (cmd/dynamic-provider, getProvider).
+ * It loads the implementation by package name, resolving from the program's directory (the
+ * provider process's working directory), and hands over: `install` (provider-impl.ts) puts the
+ * implementation's methods (named by the shim's `implementation`) on the object and configures it.
  *
  * Keep this file free of value imports: anything referenced here would be serialized with it.
- * Comments inside the functions would be serialized too, so they live out here:
- * `require` inside the serialized text has no filename to resolve from; a require rooted in the
- * working directory finds the package both when installed and through its own `exports` map (a
- * `Pulumi.yaml` at the package's root).
+ * Comments inside the function would be serialized too, so they live out here:
+ * - `require` inside the serialized text has no filename to resolve from; a require rooted in the
+ *   working directory finds the package both when installed and through its own `exports` map (a
+ *   `Pulumi.yaml` at the package's root).
+ * - The names loaded (`pulumi-cyclecloud/internal/provider-impl`, `nodeSetProvider`,
+ *   `nodeSetIdentityProvider`) are also what the shims of earlier versions load from the states
+ *   they wrote (the engine deletes and reads a resource with the provider text in its state): they
+ *   must keep existing.
  */
 import type * as NodeModule from "node:module";
 import type * as NodePath from "node:path";
-import type { NodeSetIdentityProvider } from "./identity-provider";
-import type { NodeSetProvider } from "./node-set-provider";
+import type { dynamic } from "@pulumi/pulumi";
 import type * as ProviderImpl from "./provider-impl";
 
+/** A shim before `configure`: what is serialized. */
+export interface ProviderShim {
+  /** The export of provider-impl.ts that implements the methods. */
+  readonly implementation: "nodeSetProvider" | "nodeSetIdentityProvider";
+  configure(this: ProviderShim, req: dynamic.ConfigureRequest): Promise<void>;
+}
+
 /* eslint-disable @typescript-eslint/no-require-imports -- the shim must load modules at call time */
-function loadImplementation(): typeof ProviderImpl {
+function configure(this: ProviderShim, req: dynamic.ConfigureRequest): Promise<void> {
   const { createRequire } = require("node:module") as typeof NodeModule;
   const { join } = require("node:path") as typeof NodePath;
   const load = createRequire(join(process.cwd(), "pulumi-cyclecloud-provider.js"));
-  return load("pulumi-cyclecloud/internal/provider-impl") as typeof ProviderImpl;
+  return (load("pulumi-cyclecloud/internal/provider-impl") as typeof ProviderImpl).install(this, req);
 }
 /* eslint-enable @typescript-eslint/no-require-imports */
 
 /** The serialized provider of `CycleCloudNodeSet`. */
-export const nodeSetProviderShim = {
-  configure: (...args: Parameters<NodeSetProvider["configure"]>) =>
-    loadImplementation().nodeSetProvider.configure(...args),
-  check: (...args: Parameters<NodeSetProvider["check"]>) =>
-    loadImplementation().nodeSetProvider.check(...args),
-  diff: (...args: Parameters<NodeSetProvider["diff"]>) => loadImplementation().nodeSetProvider.diff(...args),
-  create: (...args: Parameters<NodeSetProvider["create"]>) =>
-    loadImplementation().nodeSetProvider.create(...args),
-  read: (...args: Parameters<NodeSetProvider["read"]>) => loadImplementation().nodeSetProvider.read(...args),
-  update: (...args: Parameters<NodeSetProvider["update"]>) =>
-    loadImplementation().nodeSetProvider.update(...args),
-  delete: (...args: Parameters<NodeSetProvider["delete"]>) =>
-    loadImplementation().nodeSetProvider.delete(...args),
-};
+export const nodeSetProviderShim: ProviderShim = { implementation: "nodeSetProvider", configure };
 
 /** The serialized provider of a node set's identity (identity-provider.ts). */
-export const nodeSetIdentityProviderShim = {
-  create: (...args: Parameters<NodeSetIdentityProvider["create"]>) =>
-    loadImplementation().nodeSetIdentityProvider.create(...args),
-  diff: () => loadImplementation().nodeSetIdentityProvider.diff(),
-  read: (...args: Parameters<NodeSetIdentityProvider["read"]>) =>
-    loadImplementation().nodeSetIdentityProvider.read(...args),
-  delete: () => loadImplementation().nodeSetIdentityProvider.delete(),
+export const nodeSetIdentityProviderShim: ProviderShim = {
+  implementation: "nodeSetIdentityProvider",
+  configure,
 };
+
+/**
+ * A shim as `dynamic.Resource` takes it: its type asks for `create`, which the shim gets from
+ * `configure` in the provider process (see above).
+ */
+export function asResourceProvider(shim: ProviderShim): dynamic.ResourceProvider {
+  return shim as unknown as dynamic.ResourceProvider;
+}

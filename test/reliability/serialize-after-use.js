@@ -1,6 +1,8 @@
 // Serializes the node set's provider shim exactly as `dynamic.Resource` does, from the built
 // `dist/`, after the provider has been configured with a password and has used it (a preflight
-// read against an emulator), so a captured client, config or environment would show in the text.
+// read against an emulator) in this process, the way the provider host does (its serialized text
+// evaluated, then configure and check), so a captured client, config or environment would show in
+// the text.
 // Prints `{ "used": boolean, "text": string }`. Run by plain `node` from the repository root
 // (serialization depends on Node's own `require.cache`), with RELIABILITY_PASSWORD set.
 "use strict";
@@ -31,10 +33,17 @@ async function main() {
       "cyclecloud:username": emu.username,
       "cyclecloud:password": password,
     };
-    await nodeSetProviderShim.configure({
-      config: { get: (key) => config[key], require: (key) => config[key] ?? "" },
+    const pulumiDir = path.dirname(require.resolve("@pulumi/pulumi/package.json"));
+    const requireFromString = require(require.resolve("require-from-string", { paths: [pulumiDir] }));
+    const first = await pulumi.runtime.serializeFunction(() => nodeSetProviderShim, { allowSecrets: true });
+    const provider = requireFromString(first.text).handler();
+    await provider.configure({
+      config: {
+        get: (/** @type {string} */ key) => config[key],
+        require: (/** @type {string} */ key) => config[key] ?? "",
+      },
     });
-    const checked = await nodeSetProviderShim.check(
+    const checked = await provider.check(
       {},
       {
         identity: "reliability/secrets/set",
