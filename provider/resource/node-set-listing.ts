@@ -10,6 +10,7 @@ import { nodeRecordProblems, recordText } from "../schemas";
 import type { NodeSetInputs } from "./inputs";
 import type { Tuning } from "./tuning";
 import type { NodeInfo } from "./node-set-state";
+import type { PollRounds } from "./poll-rounds";
 import { isMember, toNodeInfo } from "./node-set-state";
 import { nextSequence, requestIdFor } from "./request-id";
 
@@ -33,6 +34,11 @@ export interface OperationContext {
    * without it, read from the client.
    */
   clusterStatus?: () => Promise<ClusterStatus>;
+  /**
+   * The poll rounds of the set's cluster, shared by the sets of one provider process; without
+   * them, the operation polls in rounds of its own (see pollRoundsOf in poll-rounds.ts).
+   */
+  rounds?: PollRounds;
 }
 
 /**

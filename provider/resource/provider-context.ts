@@ -14,6 +14,7 @@ import type { Logger } from "./logger";
 import { consoleLogger } from "./logger";
 import type { OperationContext } from "./node-set-listing";
 import { setName } from "./node-set-listing";
+import { PollRounds } from "./poll-rounds";
 import { RunPlan } from "./run-plan";
 import type { Tuning } from "./tuning";
 import { resolveTuning } from "./tuning";
@@ -46,6 +47,8 @@ export class ProviderContext {
    */
   readonly replacementBases = new Map<string, string>();
   private readonly clients = new Map<string, CycleCloudClient>();
+  /** Poll rounds by cluster (url and name), shared by the sets waiting on it. */
+  private readonly rounds = new Map<string, PollRounds>();
   private readonly givenEnv: Env | undefined;
 
   constructor(
@@ -100,7 +103,19 @@ export class ProviderContext {
       tuning: this.tuning,
       now: this.now,
       clusterStatus: async () => (await this.clusterStatus(inputs)).status,
+      rounds: this.pollRounds(inputs),
     };
+  }
+
+  /** The poll rounds of a set's cluster in this process. */
+  pollRounds(inputs: Pick<NodeSetInputs, "connection" | "cluster">): PollRounds {
+    const key = statusCacheKey(this.connection(inputs.connection).url, inputs.cluster);
+    let rounds = this.rounds.get(key);
+    if (!rounds) {
+      rounds = new PollRounds(this.client(inputs.connection), inputs.cluster);
+      this.rounds.set(key, rounds);
+    }
+    return rounds;
   }
 
   /** The status of a set's cluster, shared by the sets of one run, and the key it is cached under. */
