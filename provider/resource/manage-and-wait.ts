@@ -138,12 +138,10 @@ export async function waitUntilGone(
         ids.has(n.id) && n.status !== settledStatus && n.status !== "Terminated" && n.recordKept !== true,
     );
     if (remaining.length === 0) {
-      const kept = listed.filter((n) => ids.has(n.id) && n.recordKept === true);
-      if (kept.length > 0)
-        ctx.log(
-          `${kept.length} terminated node record(s) kept (Off) because the nodes are Fixed; their VMs are gone: ` +
-            kept.map((n) => n.name).join(", "),
-        );
+      logKeptRecords(
+        ctx,
+        listed.filter((n) => ids.has(n.id)),
+      );
       return [];
     }
     const elapsed = ctx.now() - start;
@@ -156,6 +154,16 @@ export async function waitUntilGone(
       Math.min(pollDelay(elapsed, ctx.tuning), Math.max(0, timeoutSeconds * 1000 - elapsed)),
     );
   }
+}
+
+/** Says which of `nodes` are terminated nodes whose records CycleCloud kept (`Fixed`), if any. */
+export function logKeptRecords(ctx: OperationContext, nodes: readonly NodeInfo[]): void {
+  const kept = nodes.filter((n) => n.recordKept === true);
+  if (kept.length > 0)
+    ctx.log(
+      `${kept.length} terminated node record(s) kept (Off) because the nodes are Fixed; their VMs are gone: ` +
+        kept.map((n) => n.name).join(", "),
+    );
 }
 
 /**

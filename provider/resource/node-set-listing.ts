@@ -151,20 +151,9 @@ export async function listHoldings(
     nodes.push(...((await listRequestNodes(client, inputs.cluster, requestId)) ?? []));
   }
   if (options.probeForward) {
-    for (let sequence = nextSequence(inputs.baseRequestId, requestIds); ; sequence++) {
-      const requestId = requestIdFor(inputs.baseRequestId, sequence);
-      const found = await listRequestNodes(client, inputs.cluster, requestId);
-      if (found === undefined) break;
-      const ours = found.filter((n) => matchesSpec(n, inputs));
-      if (found.length > 0 && ours.length === 0) break;
-      if (ours.some(isMember)) {
-        ctx.log(
-          `found ${ours.length} node(s) of request ${requestId}, made by an interrupted operation: keeping them`,
-        );
-      }
-      requestIds.push(requestId);
-      nodes.push(...ours);
-    }
+    const found = await probeForward(ctx, requestIds);
+    requestIds.push(...found.requestIds);
+    nodes.push(...found.nodes);
   }
   const adoptedNodeIds = [...(held.adoptedNodeIds ?? [])];
   if (adoptedNodeIds.length > 0) {
@@ -178,4 +167,32 @@ export async function listHoldings(
     );
   }
   return { requestIds, adoptedNodeIds, nodes };
+}
+
+/**
+ * The requests after `requestIds` (the set's, in order) that the server knows and whose nodes
+ * are of the set's spec, and those nodes: what a create interrupted after the server committed it
+ * (crash, lost response) left behind. One listing per such request, plus the one that finds none.
+ */
+export async function probeForward(
+  ctx: OperationContext,
+  requestIds: readonly string[],
+): Promise<{ requestIds: string[]; nodes: NodeInfo[] }> {
+  const { client, inputs } = ctx;
+  const found: { requestIds: string[]; nodes: NodeInfo[] } = { requestIds: [], nodes: [] };
+  for (let sequence = nextSequence(inputs.baseRequestId, requestIds); ; sequence++) {
+    const requestId = requestIdFor(inputs.baseRequestId, sequence);
+    const listed = await listRequestNodes(client, inputs.cluster, requestId);
+    if (listed === undefined) break;
+    const ours = listed.filter((n) => matchesSpec(n, inputs));
+    if (listed.length > 0 && ours.length === 0) break;
+    if (ours.some(isMember)) {
+      ctx.log(
+        `found ${ours.length} node(s) of request ${requestId}, made by an interrupted operation: keeping them`,
+      );
+    }
+    found.requestIds.push(requestId);
+    found.nodes.push(...ours);
+  }
+  return found;
 }

@@ -26,6 +26,7 @@ import type { NodeInfo, NodeSetState } from "./node-set-state";
 import { isMember, nodePhase, nodeSetState, targetCount } from "./node-set-state";
 import type { NodeSetProviderOptions } from "./provider-context";
 import { ProviderContext } from "./provider-context";
+import { terminateSet } from "./terminate-set";
 
 export { NodeSetPartialFailure, ProviderContext };
 export type { NodeSetProviderOptions };
@@ -194,24 +195,24 @@ async function deleteSet(provider: ProviderContext, _id: string, props: NodeSetS
   };
   let remaining: NodeInfo[];
   try {
-    const holdings = await listHoldings(ctx, props, { probeForward: true });
-    const targets = holdings.nodes.filter((n) => {
-      const phase = nodePhase(n);
-      return phase !== "gone" && phase !== "leaving" && !(deallocate && phase === "deallocated");
-    });
-    if (targets.length > 0) {
-      ctx.log(`${deallocate ? "deallocating" : "terminating"} ${targets.length} node(s)`);
-      await manageNodes(ctx, deallocate ? "deallocate" : "terminate", targets).finally(() =>
+    if (!deallocate) {
+      // Probe, terminate, then one listing that confirms and finds what the state lacked.
+      remaining = await terminateSet(ctx, props, inputs.deleteTimeoutSeconds, () =>
         provider.forgetStatusOf(inputs),
       );
+    } else {
+      const holdings = await listHoldings(ctx, props, { probeForward: true });
+      const targets = holdings.nodes.filter((n) => {
+        const phase = nodePhase(n);
+        return phase !== "gone" && phase !== "leaving" && phase !== "deallocated";
+      });
+      if (targets.length > 0) {
+        ctx.log(`deallocating ${targets.length} node(s)`);
+        await manageNodes(ctx, "deallocate", targets).finally(() => provider.forgetStatusOf(inputs));
+      }
+      const pending = holdings.nodes.filter((n) => nodePhase(n) !== "gone");
+      remaining = await waitUntilGone(ctx, pending, "Deallocated", inputs.deleteTimeoutSeconds);
     }
-    const pending = holdings.nodes.filter((n) => nodePhase(n) !== "gone");
-    remaining = await waitUntilGone(
-      ctx,
-      pending,
-      deallocate ? "Deallocated" : "Terminated",
-      inputs.deleteTimeoutSeconds,
-    );
   } catch (error) {
     throw failure(op, inputs.cluster, error, props.nodes?.length ?? 0);
   }

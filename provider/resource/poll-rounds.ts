@@ -20,7 +20,7 @@ import { toNodeInfo } from "./node-set-state";
  * How much earlier than asked a waiter's sleep may end to join a round already due (a fraction of
  * its delay): it then polls a little sooner than it would have alone, never later.
  */
-export const ROUND_FLEX = 0.25;
+export const ROUND_FLEX = 0.5;
 
 /** One ask of a round. */
 type Ask =
