@@ -85,8 +85,8 @@ export class PollRounds {
   private gathering: Ask[] | undefined;
   /** Wake-up times of planned rounds, with the sleepers to wake then. */
   private readonly planned = new Map<number, (() => void)[]>();
-  /** How many listings each round sent (in order): for the bench and tests. */
-  readonly listingsPerRound: number[] = [];
+  /** Rounds run and listings they sent, in all (for tests). */
+  readonly stats = { rounds: 0, listings: 0 };
 
   constructor(
     private readonly client: NodeSetClient,
@@ -158,12 +158,13 @@ export class PollRounds {
           : { kind: "ids", requestIds: ask.nodes.map((n) => n.requestId) },
       ),
     );
-    let calls = 0;
+    this.stats.rounds++;
+    const counted = () => void this.stats.listings++;
     const byRequest = new Map<string, Promise<NodeInfo[] | undefined>>();
     const listRequest = (requestId: string) => {
       let listing = byRequest.get(requestId);
       if (!listing) {
-        calls++;
+        counted();
         listing = listRequestNodes(this.client, this.cluster, requestId);
         byRequest.set(requestId, listing);
       }
@@ -172,7 +173,7 @@ export class PollRounds {
     let wholeListing: Promise<NodeList> | undefined;
     const listWhole = () => {
       if (!wholeListing) {
-        calls++;
+        counted();
         wholeListing = this.client.listNodes(this.cluster);
       }
       return wholeListing;
@@ -190,7 +191,6 @@ export class PollRounds {
         }
       }),
     );
-    this.listingsPerRound.push(calls);
   }
 
   private async answerRequest(
