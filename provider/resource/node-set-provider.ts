@@ -119,7 +119,7 @@ async function create(
   try {
     if (inputs.adoptExisting) holdings = await adopt(ctx, holdings);
     reasons = await convergeKeepingTrack(ctx, op, holdings, id, inputs.count).finally(() =>
-      provider.forgetStatusOf(inputs),
+      provider.changedBy(ctx),
     );
   } catch (error) {
     if (error instanceof NodeSetPartialFailure) throw error;
@@ -157,7 +157,7 @@ async function update(
   let reasons: string[];
   try {
     reasons = await convergeKeepingTrack(ctx, op, holdings, id, target).finally(() =>
-      provider.forgetStatusOf(inputs),
+      provider.changedBy(ctx),
     );
   } catch (error) {
     if (error instanceof NodeSetPartialFailure) throw error;
