@@ -5,7 +5,8 @@
  * picture (see ProviderContext.changedBy); bucket ids are stable for a cluster's life, so never
  * dropped.
  */
-import { bucketMachineType, findBucket } from "../capacity";
+import type { NodeSpec } from "../capacity";
+import { bucketMachineType, findBucket, withAddedNodes } from "../capacity";
 import type { CycleCloudClient } from "../client";
 import type { ClusterStatus } from "../schemas";
 
@@ -52,6 +53,21 @@ export class ClusterStatusCache {
       },
     );
     return status;
+  }
+
+  /**
+   * Charges `nodes` nodes of `spec` to a cached status, as preflight charges a planned increase:
+   * the status then pictures the cluster after a create this process made (nothing when none is
+   * cached).
+   */
+  charge(url: string, cluster: string, spec: NodeSpec, nodes: number): void {
+    const key = statusCacheKey(url, cluster);
+    const cached = this.statuses.get(key);
+    if (cached)
+      this.statuses.set(
+        key,
+        cached.then((status) => withAddedNodes(status, spec, nodes)),
+      );
   }
 
   /** Drops the cached status of a cluster (after this process changed its nodes) and its plan. */

@@ -118,17 +118,24 @@ export class ProviderContext {
   /**
    * After an operation that may have changed the set's nodes: the cached status of its cluster
    * stays when the operation changed nothing, or added exactly the nodes preflight planned for the
-   * set against that status and did nothing else (the status and the run's plan still picture the
-   * cluster as this run made it); otherwise it is dropped with the plan made against it, and the
-   * next decision that depends on it reads it again.
+   * set against that status and did nothing else (those nodes are then charged to the status, which
+   * pictures the cluster as this run made it, as preflight charges a plan); otherwise it is dropped
+   * with the plan made against it, and the next decision that depends on it reads it again.
    */
   changedBy(ctx: OperationContext): void {
     const changes = this.changes.get(ctx) ?? { added: 0, other: 1 };
     if (changes.added === 0 && changes.other === 0) return;
     try {
-      const key = statusCacheKey(this.connection(ctx.inputs.connection).url, ctx.inputs.cluster);
+      const { url } = this.connection(ctx.inputs.connection);
       const planned = this.plan.plannedIncreases.get(ctx.inputs.identity);
-      if (changes.other === 0 && planned?.cacheKey === key && planned.nodes === changes.added) return;
+      if (changes.other === 0 && planned?.cacheKey === statusCacheKey(url, ctx.inputs.cluster)) {
+        if (planned.nodes === changes.added) {
+          // Done as planned: the status now holds the set's new nodes, no longer a plan of its own.
+          this.statusCache.charge(url, ctx.inputs.cluster, planned.spec, planned.nodes);
+          this.plan.plannedIncreases.delete(ctx.inputs.identity);
+          return;
+        }
+      }
     } catch {
       // No connection: nothing was cached for it.
     }
