@@ -594,7 +594,7 @@ async function sectionPollRounds(options, results) {
   const { runPollRounds } = require("./lib/poll-rounds");
   const timing = options.quick
     ? { acquiringMs: 60, preparingMs: 60, terminatingMs: 40 }
-    : { acquiringMs: 300, preparingMs: 300, terminatingMs: 150 };
+    : { acquiringMs: 1000, preparingMs: 1000, terminatingMs: 150 };
   const pollMinMs = options.quick ? 20 : 50;
   const shapes = options.quick
     ? [
