@@ -49,7 +49,7 @@ export class ProviderContext {
   private readonly clients = new Map<string, CycleCloudClient>();
   /** What each operation's client saw it change (see {@link changedBy}). */
   private readonly changes = new WeakMap<OperationContext, ClusterChanges>();
-  /** Poll rounds by cluster (url and name), shared by the sets waiting on it. */
+  /** Poll rounds by connection and cluster, shared by the sets waiting on it. */
   private readonly rounds = new Map<string, PollRounds>();
   private readonly givenEnv: Env | undefined;
 
@@ -144,7 +144,8 @@ export class ProviderContext {
 
   /** The poll rounds of a set's cluster in this process. */
   pollRounds(inputs: Pick<NodeSetInputs, "connection" | "cluster">): PollRounds {
-    const key = statusCacheKey(this.connection(inputs.connection).url, inputs.cluster);
+    // By connection (url and credentials), as clients are: a set never lists with another's credentials.
+    const key = JSON.stringify([connectionKey(this.connection(inputs.connection)), inputs.cluster]);
     let rounds = this.rounds.get(key);
     if (!rounds) {
       rounds = new PollRounds(this.client(inputs.connection), inputs.cluster);
