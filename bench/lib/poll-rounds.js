@@ -21,6 +21,7 @@ const {
   median,
   now,
   quietProvider,
+  emulatorStackConfig,
 } = require("./common");
 
 /**
@@ -104,14 +105,8 @@ function pollRounds(calls, gapMs) {
 async function runPollRounds({ emu, sets, nodesPerSet, pollMinMs }) {
   const { provider, fresh } = quietProvider();
   const trace = installClientTrace();
-  /** @type {Record<string, string>} */
-  const stack = {
-    "cyclecloud:url": emu.info.url,
-    "cyclecloud:username": emu.info.username,
-    "cyclecloud:password": emu.info.password,
-  };
   fresh();
-  await provider.configure({ config: { get: (key) => stack[key], require: (key) => stack[key] ?? "" } });
+  await provider.configure(emulatorStackConfig(emu));
   await emu.reset();
   const stamp = Date.now();
   const checked = await Promise.all(

@@ -10,7 +10,15 @@
  * which keeps the poll schedule's shape.
  */
 const { setTimeout: sleep } = require("node:timers/promises");
-const { dist, CLUSTER, NODEARRAY, MACHINE_TYPE, installClientTrace, quietProvider } = require("./common");
+const {
+  dist,
+  CLUSTER,
+  NODEARRAY,
+  MACHINE_TYPE,
+  installClientTrace,
+  quietProvider,
+  emulatorStackConfig,
+} = require("./common");
 
 const DEFAULT_MIN_MS = 1000;
 const DEFAULT_MAX_MS = 10_000;
@@ -36,14 +44,8 @@ async function runReadiness({ emu, delays, samples, factor, n }) {
   const { provider, fresh } = quietProvider();
   const { pollDelay, resolveTuning } = dist("provider/resource/tuning.js");
   const trace = installClientTrace();
-  /** @type {Record<string, string>} */
-  const stack = {
-    "cyclecloud:url": emu.info.url,
-    "cyclecloud:username": emu.info.username,
-    "cyclecloud:password": emu.info.password,
-  };
   fresh();
-  await provider.configure({ config: { get: (key) => stack[key], require: (key) => stack[key] ?? "" } });
+  await provider.configure(emulatorStackConfig(emu));
   // The env in force (set by the caller): the interval the provider would pick, in real ms.
   const scaledDelay = (/** @type {number} */ elapsedMs) => pollDelay(elapsedMs, resolveTuning(process.env));
 
