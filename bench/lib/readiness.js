@@ -32,6 +32,7 @@ const DEFAULT_MAX_MS = 10_000;
  * @property {number} mark
  * @property {Promise<void>} [promise]
  * @property {number} [returnedAt]
+ * @property {number} [endMark] The trace index when `create` returned.
  * @property {import("@pulumi/pulumi").dynamic.CreateResult} [result]
  */
 
@@ -80,6 +81,7 @@ async function runReadiness({ emu, delays, samples, factor, n }) {
           const run = { nominal, delay, scaled, mark };
           run.promise = provider.create(checked.inputs).then((result) => {
             run.returnedAt = Date.now();
+            run.endMark = trace.mark();
             run.result = result;
           });
           runs.push(run);
@@ -102,13 +104,12 @@ async function runReadiness({ emu, delays, samples, factor, n }) {
     const readyAt = (await emu.operationStart(requestId)) + run.scaled;
     const lag = (run.returnedAt - readyAt) / factor;
     const intervalAtReady = scaledDelay(run.scaled) / factor;
-    const own = allCalls
-      .slice(run.mark)
-      .filter(
-        (c) =>
-          c.method === "listNodes" &&
-          /** @type {{ requestId?: string } | undefined} */ (c.args[1])?.requestId === requestId,
-      );
+    // Its listings, and (shared poll rounds: the sets of one provider poll the cluster together) the
+    // unfiltered listings made while it waited.
+    const own = allCalls.slice(run.mark, run.endMark).filter((c) => {
+      const listed = /** @type {{ requestId?: string } | undefined} */ (c.args[1])?.requestId;
+      return c.method === "listNodes" && (listed === requestId || listed === undefined);
+    });
     // The first listing follows the create POST; every later one follows a poll sleep.
     const polls = Math.max(0, own.length - 1);
     rows.push({
