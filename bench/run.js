@@ -7,7 +7,7 @@
  *   npm run bench                      # build, then the full run (a few minutes)
  *   node bench/run.js --quick          # smoke version for CI (a few seconds, on an existing dist/)
  *   node bench/run.js --only 1,2       # some sections (1 api calls, 2 readiness, 3 engine,
- *                                      #   4 preview, 5 memory)
+ *                                      #   4 preview, 5 memory, 6 shared poll rounds)
  *   node bench/run.js --reps 7         # engine/preview repetitions (default 5; quick: 0 = skipped)
  *   node bench/run.js --only 3 --sets 20,100,200
  *                                      # section 3 at these stack sizes (node sets vs trivial
@@ -40,7 +40,7 @@ const { dist, BENCH_CONFIG, emulatorHandle, counterDiff, median, now, fmt, table
 class UsageError extends Error {}
 
 /** The sections `--only` names. */
-const SECTIONS = [1, 2, 3, 4, 5];
+const SECTIONS = [1, 2, 3, 4, 5, 6];
 
 /**
  * The command line (see the comment at the top of this file; `--help` prints it).
@@ -117,6 +117,8 @@ const OPTIONS = /** @type {const} */ ({
  * @property {{ provider: string; bytes: number }[]} [providerText]
  * @property {{ reps: number; summary: PreviewSummary[] }} [preview]
  * @property {MemoryRow[]} [memory]
+ * @property {{ sets: number; nodesPerSet: number; listingsPerRound: number }[]} [pollRounds]
+ * @property {import("./lib/poll-rounds").PollRoundsRow[]} [pollRoundRuns]
  * @property {number} [seconds]
  */
 
@@ -634,6 +636,90 @@ async function sectionMemory(options, results) {
 }
 
 // ------------------------------------------------------------------------------------------------
+// 6. Shared poll rounds
+
+/**
+ * @param {Options} options
+ * @param {Results} results
+ */
+async function sectionPollRounds(options, results) {
+  const { runPollRounds } = require("./lib/poll-rounds");
+  const timing = options.quick
+    ? { acquiringMs: 60, preparingMs: 60, terminatingMs: 40 }
+    : { acquiringMs: 1000, preparingMs: 1000, terminatingMs: 150 };
+  const pollMinMs = options.quick ? 20 : 50;
+  const shapes = options.quick
+    ? [
+        [1, 2],
+        [10, 2],
+        [10, 20],
+      ]
+    : [
+        [1, 2],
+        [1, 20],
+        [10, 2],
+        [10, 20],
+        [50, 2],
+        [50, 20],
+      ];
+  /** @type {import("./lib/poll-rounds").PollRoundsRow[]} */
+  const rows = [];
+  await withEnv({ CYCLECLOUD_POLL_MIN_MS: pollMinMs, CYCLECLOUD_POLL_MAX_MS: undefined }, () =>
+    withEmulator(timing, async (emu) => {
+      for (const [sets = 1, nodesPerSet = 1] of shapes)
+        rows.push(await runPollRounds({ emu, sets, nodesPerSet, pollMinMs }));
+    }),
+  );
+  results.pollRounds = rows.map((r) => ({
+    sets: r.sets,
+    nodesPerSet: r.nodesPerSet,
+    listingsPerRound: Number(r.listingsPerRound.toFixed(2)),
+  }));
+  results.pollRoundRuns = rows;
+  console.log(
+    `\n## 6. Shared poll rounds\n\nS sets of N nodes created concurrently by one provider object (one provider ` +
+      `process, as the engine runs a stack's creates), then destroyed concurrently. Emulator: provisioning ` +
+      `${timing.acquiringMs}+${timing.preparingMs} ms, terminating ${timing.terminatingMs} ms; ` +
+      `CYCLECLOUD_POLL_MIN_MS=${pollMinMs}. Poll listings = node listings of the waits (all but each request's ` +
+      "first listing after its create), grouped into rounds by start time; calls from the emulator's counters.\n",
+  );
+  console.log(
+    table(
+      [
+        "sets S",
+        "nodes per set N",
+        "poll rounds",
+        "poll listings",
+        "listings per round",
+        "max per round",
+        "create: list calls",
+        "create: calls",
+        "destroy: list calls",
+        "destroy: list per set",
+        "destroy: calls",
+        "1 unfiltered listing (ms)",
+        "S listings by request (ms)",
+      ],
+      rows.map((r) => [
+        r.sets,
+        r.nodesPerSet,
+        r.rounds,
+        r.pollListings,
+        r.listingsPerRound.toFixed(2),
+        r.maxListingsPerRound,
+        r.create.nodes,
+        r.create.total,
+        r.destroy.nodes,
+        (r.destroy.nodes / r.sets).toFixed(2),
+        r.destroy.total,
+        r.wholeMs.toFixed(1),
+        r.byRequestMs.toFixed(1),
+      ]),
+    ),
+  );
+}
+
+// ------------------------------------------------------------------------------------------------
 
 async function main() {
   const parsed = parseArgs(process.argv.slice(2));
@@ -650,6 +736,7 @@ async function main() {
   else if (want(3) || want(4))
     console.log("\n## 3, 4. Engine overhead, preview: skipped (quick; add --reps N to run them)");
   if (want(5)) await sectionMemory(options, results);
+  if (want(6)) await sectionPollRounds(options, results);
   results.seconds = (now() - t0) / 1000;
   console.log(`\nTotal ${results.seconds.toFixed(1)} s (${results.mode}).`);
   if (options.json) fs.writeFileSync(options.json, `${JSON.stringify(results, null, 2)}\n`);

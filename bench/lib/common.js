@@ -272,6 +272,22 @@ function quietProvider() {
 }
 
 /**
+ * The stack config of a provider connected to the emulator of `emu` (an emulatorHandle), as
+ * `configure` receives it.
+ * @param {{ info: EmulatorInfo }} emu
+ * @returns {import("@pulumi/pulumi").dynamic.ConfigureRequest}
+ */
+function emulatorStackConfig(emu) {
+  /** @type {Record<string, string>} */
+  const stack = {
+    "cyclecloud:url": emu.info.url,
+    "cyclecloud:username": emu.info.username,
+    "cyclecloud:password": emu.info.password,
+  };
+  return { config: { get: (key) => stack[key], require: (key) => stack[key] ?? "" } };
+}
+
+/**
  * A Markdown table; `align`: "l" or "r" (default) per column.
  * @param {readonly string[]} headers
  * @param {ReadonlyArray<ReadonlyArray<string | number | null | undefined>>} rows
@@ -326,6 +342,7 @@ module.exports = {
   installClientTrace,
   pollStats,
   quietProvider,
+  emulatorStackConfig,
   table,
   median,
   fmt,

@@ -10,7 +10,15 @@
  * which keeps the poll schedule's shape.
  */
 const { setTimeout: sleep } = require("node:timers/promises");
-const { dist, CLUSTER, NODEARRAY, MACHINE_TYPE, installClientTrace, quietProvider } = require("./common");
+const {
+  dist,
+  CLUSTER,
+  NODEARRAY,
+  MACHINE_TYPE,
+  installClientTrace,
+  quietProvider,
+  emulatorStackConfig,
+} = require("./common");
 
 const DEFAULT_MIN_MS = 1000;
 const DEFAULT_MAX_MS = 10_000;
@@ -24,6 +32,7 @@ const DEFAULT_MAX_MS = 10_000;
  * @property {number} mark
  * @property {Promise<void>} [promise]
  * @property {number} [returnedAt]
+ * @property {number} [endMark] The trace index when `create` returned.
  * @property {import("@pulumi/pulumi").dynamic.CreateResult} [result]
  */
 
@@ -36,14 +45,8 @@ async function runReadiness({ emu, delays, samples, factor, n }) {
   const { provider, fresh } = quietProvider();
   const { pollDelay, resolveTuning } = dist("provider/resource/tuning.js");
   const trace = installClientTrace();
-  /** @type {Record<string, string>} */
-  const stack = {
-    "cyclecloud:url": emu.info.url,
-    "cyclecloud:username": emu.info.username,
-    "cyclecloud:password": emu.info.password,
-  };
   fresh();
-  await provider.configure({ config: { get: (key) => stack[key], require: (key) => stack[key] ?? "" } });
+  await provider.configure(emulatorStackConfig(emu));
   // The env in force (set by the caller): the interval the provider would pick, in real ms.
   const scaledDelay = (/** @type {number} */ elapsedMs) => pollDelay(elapsedMs, resolveTuning(process.env));
 
@@ -78,6 +81,7 @@ async function runReadiness({ emu, delays, samples, factor, n }) {
           const run = { nominal, delay, scaled, mark };
           run.promise = provider.create(checked.inputs).then((result) => {
             run.returnedAt = Date.now();
+            run.endMark = trace.mark();
             run.result = result;
           });
           runs.push(run);
@@ -100,13 +104,12 @@ async function runReadiness({ emu, delays, samples, factor, n }) {
     const readyAt = (await emu.operationStart(requestId)) + run.scaled;
     const lag = (run.returnedAt - readyAt) / factor;
     const intervalAtReady = scaledDelay(run.scaled) / factor;
-    const own = allCalls
-      .slice(run.mark)
-      .filter(
-        (c) =>
-          c.method === "listNodes" &&
-          /** @type {{ requestId?: string } | undefined} */ (c.args[1])?.requestId === requestId,
-      );
+    // Its listings, and (shared poll rounds: the sets of one provider poll the cluster together) the
+    // unfiltered listings made while it waited.
+    const own = allCalls.slice(run.mark, run.endMark).filter((c) => {
+      const listed = /** @type {{ requestId?: string } | undefined} */ (c.args[1])?.requestId;
+      return c.method === "listNodes" && (listed === requestId || listed === undefined);
+    });
     // The first listing follows the create POST; every later one follows a poll sleep.
     const polls = Math.max(0, own.length - 1);
     rows.push({

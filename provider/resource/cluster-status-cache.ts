@@ -1,14 +1,14 @@
 /**
  * The cluster statuses and bucket ids a provider context has read: one status read per cluster is
- * shared by the checks of one run (for STATUS_CACHE_MS), dropped as soon as this process changes
- * the cluster's nodes; bucket ids are stable for a cluster's life, so never dropped.
+ * shared by the calls of one run (a provider process serves one `pulumi` command), kept until the
+ * context drops it because this process changed the cluster in a way the run's plan does not
+ * picture (see ProviderContext.changedBy); bucket ids are stable for a cluster's life, so never
+ * dropped.
  */
-import { bucketMachineType, findBucket } from "../capacity";
+import type { NodeSpec } from "../capacity";
+import { bucketMachineType, findBucket, withAddedNodes } from "../capacity";
 import type { CycleCloudClient } from "../client";
 import type { ClusterStatus } from "../schemas";
-
-/** How long a cluster status read for preflight is reused inside one provider process. */
-export const STATUS_CACHE_MS = 10_000;
 
 /** Where a bucket is: without a machine type, the nodearray's first bucket. */
 export interface BucketPlace {
@@ -27,20 +27,14 @@ function bucketKey(place: BucketPlace): string {
 }
 
 export class ClusterStatusCache {
-  private readonly statuses = new Map<string, { at: number; status: Promise<ClusterStatus> }>();
+  private readonly statuses = new Map<string, Promise<ClusterStatus>>();
   /** Bucket ids by `[url, cluster, nodearray, machineType]`. */
   private readonly bucketIds = new Map<string, string>();
 
-  /**
-   * `now`: the clock; `onForget`: told the cache key of each status dropped (the plan made
-   * against it goes with it).
-   */
-  constructor(
-    private readonly now: () => number,
-    private readonly onForget: (cacheKey: string) => void,
-  ) {}
+  /** `onForget`: told the cache key of each status dropped (the plan made against it goes with it). */
+  constructor(private readonly onForget: (cacheKey: string) => void) {}
 
-  /** The cluster status, read at most once per cluster every STATUS_CACHE_MS. */
+  /** The cluster status, read once per cluster until {@link forget} drops it. */
   status(
     client: Pick<CycleCloudClient, "getClusterStatus">,
     url: string,
@@ -48,15 +42,32 @@ export class ClusterStatusCache {
   ): Promise<ClusterStatus> {
     const key = statusCacheKey(url, cluster);
     const hit = this.statuses.get(key);
-    if (hit && this.now() - hit.at < STATUS_CACHE_MS) return hit.status;
-    this.forget(url, cluster);
+    if (hit) return hit;
     const status = client.getClusterStatus(cluster);
-    this.statuses.set(key, { at: this.now(), status });
+    this.statuses.set(key, status);
     status.then(
       (read) => this.rememberBucketIds(url, cluster, read),
-      () => this.statuses.delete(key),
+      () => {
+        // A failed read is not kept: the next call reads again.
+        if (this.statuses.get(key) === status) this.statuses.delete(key);
+      },
     );
     return status;
+  }
+
+  /**
+   * Charges `nodes` nodes of `spec` to a cached status, as preflight charges a planned increase:
+   * the status then pictures the cluster after a create this process made (nothing when none is
+   * cached).
+   */
+  charge(url: string, cluster: string, spec: NodeSpec, nodes: number): void {
+    const key = statusCacheKey(url, cluster);
+    const cached = this.statuses.get(key);
+    if (cached)
+      this.statuses.set(
+        key,
+        cached.then((status) => withAddedNodes(status, spec, nodes)),
+      );
   }
 
   /** Drops the cached status of a cluster (after this process changed its nodes) and its plan. */

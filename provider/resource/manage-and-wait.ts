@@ -2,13 +2,12 @@
  * Managing a set's nodes by id (terminate, deallocate, start, in batches) and waiting on them:
  * until they are ready or failed, or until they are gone. No Pulumi here.
  */
-import { setTimeout } from "node:timers/promises";
 import { NodeManagementError } from "./errors/node-management-error";
 import type { OperationContext, SetHoldings } from "./node-set-listing";
-import { listRequestNodes, recordsWithIds } from "./node-set-listing";
 import type { NodeInfo } from "./node-set-state";
-import { describeProgress, isMember, nodePhase, toNodeInfo } from "./node-set-state";
+import { describeProgress, isMember, nodePhase } from "./node-set-state";
 import { describeFailures, isCapacityFailure } from "./failure-messages";
+import { pollRoundsOf } from "./poll-rounds";
 import { pollDelay } from "./tuning";
 
 export interface WaitResult {
@@ -63,15 +62,17 @@ export async function waitForSettled(
   let lastLogAt = 0;
   for (let poll = 0; ; poll++) {
     if (poll > 0) {
-      for (const [requestId, nodes] of byRequest) {
-        if (nodes.filter(isMember).every(settled)) continue;
-        byRequest.set(requestId, (await listRequestNodes(ctx.client, ctx.inputs.cluster, requestId)) ?? []);
-      }
+      // One poll round of the cluster (shared with the other sets waiting on it) answers all asks.
+      const rounds = pollRoundsOf(ctx);
+      const asks = [...byRequest]
+        .filter(([, nodes]) => !nodes.filter(isMember).every(settled))
+        .map(async ([requestId, nodes]) => {
+          byRequest.set(requestId, (await rounds.requestNodes(requestId, nodes)) ?? []);
+        });
       if (!adopted.filter(isMember).every(settled)) {
-        const ids = new Set(adopted.map((n) => n.id));
-        const all = await ctx.client.listNodes(ctx.inputs.cluster);
-        adopted = recordsWithIds(all, ids, ctx.inputs.cluster).map(toNodeInfo);
+        asks.push(rounds.currentRecords(adopted).then((nodes) => void (adopted = nodes)));
       }
+      await Promise.all(asks);
     }
     const nodes = [...[...byRequest.values()].flat(), ...adopted];
     const members = nodes.filter(isMember);
@@ -94,7 +95,9 @@ export async function waitForSettled(
       lastLine = line;
       lastLogAt = ctx.now();
     }
-    await setTimeout(Math.min(pollDelay(elapsed, ctx.tuning), Math.max(0, timeoutSeconds * 1000 - elapsed)));
+    await pollRoundsOf(ctx).sleep(
+      Math.min(pollDelay(elapsed, ctx.tuning), Math.max(0, timeoutSeconds * 1000 - elapsed)),
+    );
   }
 }
 
@@ -166,12 +169,10 @@ export async function waitUntilGone(
         ids.has(n.id) && n.status !== settledStatus && n.status !== "Terminated" && n.recordKept !== true,
     );
     if (remaining.length === 0) {
-      const kept = listed.filter((n) => ids.has(n.id) && n.recordKept === true);
-      if (kept.length > 0)
-        ctx.log(
-          `${kept.length} terminated node record(s) kept (Off) because the nodes are Fixed; their VMs are gone: ` +
-            kept.map((n) => n.name).join(", "),
-        );
+      logKeptRecords(
+        ctx,
+        listed.filter((n) => ids.has(n.id)),
+      );
       return [];
     }
     const elapsed = ctx.now() - start;
@@ -180,26 +181,27 @@ export async function waitUntilGone(
       ctx.log(
         `waiting for ${remaining.length} node(s) to ${settledStatus === "Terminated" ? "terminate" : "deallocate"} (${Math.round(elapsed / 1000)}s)`,
       );
-    await setTimeout(Math.min(pollDelay(elapsed, ctx.tuning), Math.max(0, timeoutSeconds * 1000 - elapsed)));
+    await pollRoundsOf(ctx).sleep(
+      Math.min(pollDelay(elapsed, ctx.tuning), Math.max(0, timeoutSeconds * 1000 - elapsed)),
+    );
   }
 }
 
+/** Says which of `nodes` are terminated nodes whose records CycleCloud kept (`Fixed`), if any. */
+export function logKeptRecords(ctx: OperationContext, nodes: readonly NodeInfo[]): void {
+  const kept = nodes.filter((n) => n.recordKept === true);
+  if (kept.length > 0)
+    ctx.log(
+      `${kept.length} terminated node record(s) kept (Off) because the nodes are Fixed; their VMs are gone: ` +
+        kept.map((n) => n.name).join(", "),
+    );
+}
+
 /**
- * The current records of `nodes`: listed per create request (one call per request), or with one
- * unfiltered listing when some node has no known request (adopted by id).
+ * The current records of `nodes`, from the cluster's poll round: listed per create request, or
+ * with one unfiltered listing when some node has no known request (adopted by id) or that is fewer
+ * calls for the round (see poll-rounds.ts).
  */
-async function listNodesOf(ctx: OperationContext, nodes: readonly NodeInfo[]): Promise<NodeInfo[]> {
-  const ids = new Set(nodes.map((n) => n.id));
-  const requestIds = [...new Set(nodes.map((n) => n.requestId))];
-  if (requestIds.includes(undefined)) {
-    const all = await ctx.client.listNodes(ctx.inputs.cluster);
-    return recordsWithIds(all, ids, ctx.inputs.cluster).map(toNodeInfo);
-  }
-  const listed: NodeInfo[] = [];
-  for (const requestId of requestIds) {
-    if (requestId === undefined) continue;
-    const found = (await listRequestNodes(ctx.client, ctx.inputs.cluster, requestId)) ?? [];
-    listed.push(...found.filter((n) => ids.has(n.id)));
-  }
-  return listed;
+function listNodesOf(ctx: OperationContext, nodes: readonly NodeInfo[]): Promise<NodeInfo[]> {
+  return pollRoundsOf(ctx).currentRecords(nodes);
 }

@@ -10,6 +10,7 @@ import { nodeRecordProblems, recordText } from "../schemas";
 import type { NodeSetInputs } from "./inputs";
 import type { Tuning } from "./tuning";
 import type { NodeInfo } from "./node-set-state";
+import type { PollRounds } from "./poll-rounds";
 import { isMember, toNodeInfo } from "./node-set-state";
 import { groupIndexOf, groupInputs, groupRequestBase } from "./placement-group-names";
 import { nextSequence, requestIdFor, sequenceOf } from "./request-id";
@@ -34,6 +35,11 @@ export interface OperationContext {
    * without it, read from the client.
    */
   clusterStatus?: () => Promise<ClusterStatus>;
+  /**
+   * The poll rounds of the set's cluster, shared by the sets of one provider process; without
+   * them, the operation polls in rounds of its own (see pollRoundsOf in poll-rounds.ts).
+   */
+  rounds?: PollRounds;
 }
 
 /**
@@ -177,19 +183,9 @@ export async function listHoldings(
     nodes.push(...((await listRequestNodes(client, inputs.cluster, requestId)) ?? []));
   }
   if (options.probeForward) {
-    const groups = inputs.placementGroups;
-    if (groups === undefined) {
-      await probeSequence(ctx, inputs, requestIds, nodes);
-    } else {
-      // Groups are filled in order: group i+1 has requests only if group i has.
-      for (let index = 0; ; index++) {
-        const groupBase = groupRequestBase(inputs.baseRequestId, index);
-        const before = requestIds.length;
-        await probeSequence(ctx, groupInputs(inputs, index), requestIds, nodes);
-        if (requestIds.length === before && !requestIds.some((id) => sequenceOf(groupBase, id) !== undefined))
-          break;
-      }
-    }
+    const found = await probeForward(ctx, requestIds);
+    requestIds.push(...found.requestIds);
+    nodes.push(...found.nodes);
   }
   const adoptedNodeIds = [...(held.adoptedNodeIds ?? [])];
   if (adoptedNodeIds.length > 0) {
@@ -203,4 +199,30 @@ export async function listHoldings(
     );
   }
   return { requestIds, adoptedNodeIds, nodes };
+}
+
+/**
+ * The requests after `requestIds` (the set's, in order) that the server knows and whose nodes
+ * are of the set's spec, and those nodes: what a create interrupted after the server committed it
+ * (crash, lost response) left behind. One listing per such request, plus the one that finds none.
+ */
+export async function probeForward(
+  ctx: OperationContext,
+  requestIds: readonly string[],
+): Promise<{ requestIds: string[]; nodes: NodeInfo[] }> {
+  const { inputs } = ctx;
+  const ids = [...requestIds];
+  const nodes: NodeInfo[] = [];
+  if (inputs.placementGroups === undefined) {
+    await probeSequence(ctx, inputs, ids, nodes);
+  } else {
+    // Groups are filled in order: group i+1 has requests only if group i has.
+    for (let index = 0; ; index++) {
+      const groupBase = groupRequestBase(inputs.baseRequestId, index);
+      const before = ids.length;
+      await probeSequence(ctx, groupInputs(inputs, index), ids, nodes);
+      if (ids.length === before && !ids.some((id) => sequenceOf(groupBase, id) !== undefined)) break;
+    }
+  }
+  return { requestIds: ids.slice(requestIds.length), nodes };
 }

@@ -26,6 +26,7 @@ import type { NodeInfo, NodeSetState } from "./node-set-state";
 import { isMember, nodePhase, nodeSetState, targetCount } from "./node-set-state";
 import type { NodeSetProviderOptions } from "./provider-context";
 import { ProviderContext } from "./provider-context";
+import { terminateSet } from "./terminate-set";
 
 export { NodeSetPartialFailure, ProviderContext };
 export type { NodeSetProviderOptions };
@@ -125,7 +126,7 @@ async function create(
   try {
     if (inputs.adoptExisting) holdings = await adopt(ctx, holdings);
     reasons = await convergeKeepingTrack(ctx, op, holdings, id, inputs.count).finally(() =>
-      provider.forgetStatusOf(inputs),
+      provider.changedBy(ctx),
     );
   } catch (error) {
     if (error instanceof NodeSetPartialFailure) throw error;
@@ -163,7 +164,7 @@ async function update(
   let reasons: string[];
   try {
     reasons = await convergeKeepingTrack(ctx, op, holdings, id, target).finally(() =>
-      provider.forgetStatusOf(inputs),
+      provider.changedBy(ctx),
     );
   } catch (error) {
     if (error instanceof NodeSetPartialFailure) throw error;
@@ -201,36 +202,36 @@ async function deleteSet(provider: ProviderContext, _id: string, props: NodeSetS
   };
   let remaining: NodeInfo[];
   try {
-    const holdings = await listHoldings(ctx, props, { probeForward: true });
-    const live = holdings.nodes.filter((n) => nodePhase(n) !== "gone" && nodePhase(n) !== "leaving");
-    // The warm pool (`scaleDown: "deallocate"`) goes with the set; `onDelete` decides for the rest.
-    const pool = inputs.scaleDown === "deallocate" ? live.filter((n) => nodePhase(n) === "deallocated") : [];
-    const targets = live.filter((n) => !pool.includes(n) && !(deallocate && nodePhase(n) === "deallocated"));
-    const terminated = deallocate ? pool : [...targets, ...pool];
-    try {
-      if (deallocate && targets.length > 0) {
-        ctx.log(`deallocating ${targets.length} node(s)`);
-        await manageNodes(ctx, "deallocate", targets);
+    if (!deallocate) {
+      // Probe, terminate (the warm pool too), then one listing that confirms and finds what the state lacked.
+      remaining = await terminateSet(ctx, props, inputs.deleteTimeoutSeconds, () =>
+        provider.forgetStatusOf(inputs),
+      );
+    } else {
+      const holdings = await listHoldings(ctx, props, { probeForward: true });
+      const live = holdings.nodes.filter((n) => nodePhase(n) !== "gone" && nodePhase(n) !== "leaving");
+      // The warm pool (`scaleDown: "deallocate"`) goes with the set; the rest is deallocated.
+      const pool =
+        inputs.scaleDown === "deallocate" ? live.filter((n) => nodePhase(n) === "deallocated") : [];
+      const targets = live.filter((n) => nodePhase(n) !== "deallocated");
+      try {
+        if (targets.length > 0) {
+          ctx.log(`deallocating ${targets.length} node(s)`);
+          await manageNodes(ctx, "deallocate", targets);
+        }
+        if (pool.length > 0) {
+          ctx.log(`terminating ${pool.length} node(s) of the warm pool`);
+          await manageNodes(ctx, "terminate", pool);
+        }
+      } finally {
+        provider.forgetStatusOf(inputs);
       }
-      if (terminated.length > 0) {
-        ctx.log(
-          `terminating ${terminated.length} node(s)${pool.length > 0 ? `, ${pool.length} of the warm pool` : ""}`,
-        );
-        await manageNodes(ctx, "terminate", terminated);
-      }
-    } finally {
-      provider.forgetStatusOf(inputs);
+      const pending = holdings.nodes.filter((n) => nodePhase(n) !== "gone" && !pool.includes(n));
+      remaining = [
+        ...(await waitUntilGone(ctx, pool, "Terminated", inputs.deleteTimeoutSeconds)),
+        ...(await waitUntilGone(ctx, pending, "Deallocated", inputs.deleteTimeoutSeconds)),
+      ];
     }
-    const pending = holdings.nodes.filter((n) => nodePhase(n) !== "gone" && !terminated.includes(n));
-    remaining = [
-      ...(await waitUntilGone(ctx, terminated, "Terminated", inputs.deleteTimeoutSeconds)),
-      ...(await waitUntilGone(
-        ctx,
-        pending,
-        deallocate ? "Deallocated" : "Terminated",
-        inputs.deleteTimeoutSeconds,
-      )),
-    ];
   } catch (error) {
     throw failure(op, inputs.cluster, error, props.nodes?.length ?? 0);
   }

@@ -12,8 +12,9 @@ import { ClusterStatusCache, statusCacheKey } from "./cluster-status-cache";
 import type { NodeSetInputs, PlainConnectionArgs } from "./inputs";
 import type { Logger } from "./logger";
 import { consoleLogger } from "./logger";
-import type { OperationContext } from "./node-set-listing";
+import type { NodeSetClient, OperationContext } from "./node-set-listing";
 import { setName } from "./node-set-listing";
+import { PollRounds } from "./poll-rounds";
 import { RunPlan } from "./run-plan";
 import type { Tuning } from "./tuning";
 import { resolveTuning } from "./tuning";
@@ -46,6 +47,10 @@ export class ProviderContext {
    */
   readonly replacementBases = new Map<string, string>();
   private readonly clients = new Map<string, CycleCloudClient>();
+  /** What each operation's client saw it change (see {@link changedBy}). */
+  private readonly changes = new WeakMap<OperationContext, ClusterChanges>();
+  /** Poll rounds by connection and cluster, shared by the sets waiting on it. */
+  private readonly rounds = new Map<string, PollRounds>();
   private readonly givenEnv: Env | undefined;
 
   constructor(
@@ -56,7 +61,7 @@ export class ProviderContext {
     this.logger = options.logger ?? consoleLogger;
     this.now = options.now ?? (() => Date.now());
     this.tuning = resolveTuning(this.env, options.tuning);
-    this.statusCache = new ClusterStatusCache(this.now, (cacheKey) => this.plan.forgetIncreases(cacheKey));
+    this.statusCache = new ClusterStatusCache((cacheKey) => this.plan.forgetIncreases(cacheKey));
   }
 
   /** The environment: the one given, else the process's (read when used, as before). */
@@ -91,16 +96,62 @@ export class ProviderContext {
     this.logger.info(`cyclecloud ${setName(inputs)}: ${line}`);
   }
 
-  /** What the steps of one operation on a set receive. */
+  /**
+   * What the steps of one operation on a set receive. Its client records what the operation
+   * changed in the cluster (see {@link changedBy}).
+   */
   operation(inputs: NodeSetInputs): OperationContext {
-    return {
-      client: this.client(inputs.connection),
+    const changes: ClusterChanges = { added: 0, other: 0 };
+    const ctx: OperationContext = {
+      client: recordingChanges(this.client(inputs.connection), changes),
       inputs,
       log: (line) => this.log(inputs, line),
       tuning: this.tuning,
       now: this.now,
       clusterStatus: async () => (await this.clusterStatus(inputs)).status,
+      rounds: this.pollRounds(inputs),
     };
+    this.changes.set(ctx, changes);
+    return ctx;
+  }
+
+  /**
+   * After an operation that may have changed the set's nodes: the cached status of its cluster
+   * stays when the operation changed nothing, or added exactly the nodes preflight planned for the
+   * set against that status and did nothing else (those nodes are then charged to the status, which
+   * pictures the cluster as this run made it, as preflight charges a plan); otherwise it is dropped
+   * with the plan made against it, and the next decision that depends on it reads it again.
+   */
+  changedBy(ctx: OperationContext): void {
+    const changes = this.changes.get(ctx) ?? { added: 0, other: 1 };
+    if (changes.added === 0 && changes.other === 0) return;
+    try {
+      const { url } = this.connection(ctx.inputs.connection);
+      const planned = this.plan.plannedIncreases.get(ctx.inputs.identity);
+      if (changes.other === 0 && planned?.cacheKey === statusCacheKey(url, ctx.inputs.cluster)) {
+        if (planned.nodes === changes.added) {
+          // Done as planned: the status now holds the set's new nodes, no longer a plan of its own.
+          this.statusCache.charge(url, ctx.inputs.cluster, planned.spec, planned.nodes);
+          this.plan.plannedIncreases.delete(ctx.inputs.identity);
+          return;
+        }
+      }
+    } catch {
+      // No connection: nothing was cached for it.
+    }
+    this.forgetStatusOf(ctx.inputs);
+  }
+
+  /** The poll rounds of a set's cluster in this process. */
+  pollRounds(inputs: Pick<NodeSetInputs, "connection" | "cluster">): PollRounds {
+    // By connection (url and credentials), as clients are: a set never lists with another's credentials.
+    const key = JSON.stringify([connectionKey(this.connection(inputs.connection)), inputs.cluster]);
+    let rounds = this.rounds.get(key);
+    if (!rounds) {
+      rounds = new PollRounds(this.client(inputs.connection), inputs.cluster);
+      this.rounds.set(key, rounds);
+    }
+    return rounds;
   }
 
   /** The status of a set's cluster, shared by the sets of one run, and the key it is cached under. */
@@ -118,4 +169,38 @@ export class ProviderContext {
       // No connection, so nothing was cached for it.
     }
   }
+}
+
+/** What one operation changed in its cluster: nodes added by creates, and any other change. */
+interface ClusterChanges {
+  added: number;
+  /** Terminate, deallocate and start requests, and creates whose outcome is unknown. */
+  other: number;
+}
+
+/** The client of one operation, counting into `changes` what it asks the cluster to change. */
+function recordingChanges(client: CycleCloudClient, changes: ClusterChanges): NodeSetClient {
+  const other =
+    <A extends unknown[], R>(call: (...args: A) => Promise<R>) =>
+    (...args: A): Promise<R> => {
+      changes.other++;
+      return call(...args);
+    };
+  return {
+    listNodes: client.listNodes.bind(client),
+    getClusterStatus: client.getClusterStatus.bind(client),
+    createNodes: async (...args: Parameters<CycleCloudClient["createNodes"]>) => {
+      try {
+        const result = await client.createNodes(...args);
+        for (const set of result.sets) changes.added += set.added ?? 0;
+        return result;
+      } catch (error) {
+        changes.other++;
+        throw error;
+      }
+    },
+    terminateNodes: other(client.terminateNodes.bind(client)),
+    deallocateNodes: other(client.deallocateNodes.bind(client)),
+    startNodes: other(client.startNodes.bind(client)),
+  };
 }

@@ -3,9 +3,16 @@
  * (or on first use without one), replaced by the next `configure`, never shared between providers.
  */
 import { describe, expect, it } from "vitest";
-import { STATUS_CACHE_MS } from "../../provider/resource/cluster-status-cache";
 import { createNodeSetProvider } from "../../provider/resource/node-set-provider";
-import { configureFor, declare, output, provider, TEST_TUNING, useProviderEmulator } from "./harness";
+import {
+  configureFor,
+  createOutside,
+  declare,
+  output,
+  provider,
+  TEST_TUNING,
+  useProviderEmulator,
+} from "./harness";
 
 const env = useProviderEmulator();
 
@@ -52,14 +59,38 @@ describe("the provider context", () => {
     expect(env.emu.counters().status).toBe(2);
   });
 
-  it("reads the cluster status again once STATUS_CACHE_MS passed on its clock", async () => {
+  it("shares one cluster status read for the whole run, however long it takes (no timer)", async () => {
     let now = 1_000_000;
     await configureFor(env.emu, { now: () => now });
     await provider.check({}, declare({ count: 1 }));
-    now += STATUS_CACHE_MS - 1;
+    now += 3_600_000;
     await provider.check({}, declare({ count: 1 }));
     expect(env.emu.counters().status).toBe(1);
-    now += 1;
+  });
+
+  it("keeps the status after creates that added what preflight planned, and reads it again after a change the plan does not picture", async () => {
+    await configureFor(env.emu);
+    const first = await provider.check({}, declare({ count: 1 }));
+    const second = await provider.check({}, declare({ count: 1 }));
+    const created = await provider.create(first.inputs);
+    await provider.create(second.inputs);
+    // Planned against the status read once: the status and the plan still picture the cluster.
+    const third = await provider.check({}, declare({ count: 1 }));
+    expect(third.failures).toEqual([]);
+    expect(env.emu.counters().status).toBe(1);
+    // A shrink terminates a node: the cluster is no longer what the status and plan say.
+    const shrink = await provider.check(created.outs, { ...created.outs, count: 0 });
+    await provider.update(created.id, created.outs, shrink.inputs);
+    await provider.check({}, declare({ count: 1 }));
+    expect(env.emu.counters().status).toBe(2);
+  });
+
+  it("reads the status again after a create that added fewer nodes than planned", async () => {
+    await configureFor(env.emu);
+    const planned = await provider.check({}, declare({ count: 2 }));
+    // Something outside Pulumi takes the bucket's capacity between the check and the create.
+    await createOutside(env.emu, "outside-0", 2, "Standard_Fs32_v2");
+    await expect(provider.create(planned.inputs)).rejects.toThrow();
     await provider.check({}, declare({ count: 1 }));
     expect(env.emu.counters().status).toBe(2);
   });

@@ -1,0 +1,63 @@
+/**
+ * Issue 14 item 3: destroy (terminate) lists a set's nodes at most twice when they go at once (the
+ * probe for an interrupted create, then one listing that confirms the terminate and finds any node
+ * the state lacked), and still leaves no node behind.
+ */
+import { describe, expect, it } from "vitest";
+import type { NodeSetState } from "../../provider/resource/node-set-state";
+import { createOutside, createSet, declare, liveNodes, provider, useProviderEmulator } from "./harness";
+
+const env = useProviderEmulator();
+
+/** The calls of `fn`, by route, from the emulator's counters. */
+async function callsOf(
+  fn: () => Promise<unknown>,
+): Promise<{ nodes: number; terminate: number; total: number }> {
+  const before = env.emu.counters();
+  await fn();
+  const after = env.emu.counters();
+  return {
+    nodes: after.nodes - before.nodes,
+    terminate: after.terminate - before.terminate,
+    total: after.total - before.total,
+  };
+}
+
+describe("destroy", () => {
+  it("lists a one-request set twice and terminates it with one request", async () => {
+    const { id, state } = await createSet(declare({ machineType: "Standard_Hc44rs", count: 3 }));
+    expect(await callsOf(() => provider.delete(id, state))).toEqual({ nodes: 2, terminate: 1, total: 3 });
+    expect(env.emu.nodes().filter((n) => state.requestIds.includes(n.requestId ?? ""))).toEqual([]);
+  });
+
+  it("terminates the nodes of a recorded request that the state lacks (a partial failure's state)", async () => {
+    const { id, state } = await createSet(declare({ machineType: "Standard_Hc44rs", count: 3 }));
+    const partial: NodeSetState = {
+      ...state,
+      nodes: state.nodes.slice(0, 1),
+      nodeIds: state.nodeIds.slice(0, 1),
+    };
+    // Probe, terminate the one node named, list (finds the other two live), terminate them, confirm.
+    expect(await callsOf(() => provider.delete(id, partial))).toEqual({ nodes: 3, terminate: 2, total: 5 });
+    expect(liveNodes(env.emu, state.requestIds)).toEqual([]);
+    expect(env.emu.nodes().filter((n) => state.requestIds.includes(n.requestId ?? ""))).toEqual([]);
+  });
+
+  it("terminates the nodes of a create interrupted after the server committed it (a request the state does not name)", async () => {
+    const { id, state } = await createSet(declare({ machineType: "Standard_Hc44rs", count: 2 }));
+    // The next request id of the set, committed on the server but never recorded in state.
+    await createOutside(env.emu, `${id}-1`, 2, "Standard_Hc44rs");
+    // Probe -1 (found), probe -2 (unknown), then one listing each of -0 and -1.
+    expect(await callsOf(() => provider.delete(id, state))).toEqual({ nodes: 4, terminate: 1, total: 5 });
+    expect(
+      env.emu.nodes().filter((n) => [...state.requestIds, `${id}-1`].includes(n.requestId ?? "")),
+    ).toEqual([]);
+  });
+
+  it("leaves alone the nodes of another request in the cluster", async () => {
+    await createOutside(env.emu, "someone-else-0", 2, "Standard_Hc44rs");
+    const { id, state } = await createSet(declare({ machineType: "Standard_Hc44rs", count: 2 }));
+    await provider.delete(id, state);
+    expect(liveNodes(env.emu, ["someone-else-0"]).map((n) => n.record.Status)).toEqual(["Ready", "Ready"]);
+  });
+});
