@@ -33,6 +33,7 @@
 #   COMPAT_NEWEST_SDK        SDK version of node22-e2e (default: the registry's `latest`)
 #   COMPAT_OLDEST_SDK        SDK version of oldest-e2e (default: the lower bound of the peer range)
 #   COMPAT_VITEST_ARGS       extra arguments for every vitest run (e.g. a test name filter)
+#   COMPAT_E2E_FILES         e2e legs: only these test files (space-separated paths; default: all)
 #
 # Measured on 2 cores: about 10 minutes for every leg (e2e legs 2-3 min each, unit legs 15-35 s,
 # SDK installs about 10 s each, Node 22 about 6 s the first time).
@@ -48,6 +49,7 @@ CACHE_ROOT=${PULUMI_CYCLECLOUD_CACHE:-${HOME:?HOME is not set}/.cache/pulumi-cyc
 NODE22_SPEC=${COMPAT_NODE22:-22}
 E2E_CONFIG=test/e2e/vitest.e2e.config.mts
 read -r -a VITEST_EXTRA <<<"${COMPAT_VITEST_ARGS:-}"
+read -r -a E2E_FILES <<<"${COMPAT_E2E_FILES:-}"
 
 log() { printf 'compat: %s\n' "$*" >&2; }
 die() { printf 'compat: error: %s\n' "$*" >&2; exit 1; }
@@ -187,7 +189,7 @@ setup_failed() {
 }
 
 unit_tests() { ./node_modules/.bin/vitest run "${VITEST_EXTRA[@]}"; }
-e2e_tests() { ./node_modules/.bin/vitest run --config "$E2E_CONFIG" "${VITEST_EXTRA[@]}"; }
+e2e_tests() { ./node_modules/.bin/vitest run --config "$E2E_CONFIG" "${VITEST_EXTRA[@]}" "${E2E_FILES[@]}"; }
 
 # --- The legs ---------------------------------------------------------------------------------------
 total_start=$(date +%s)

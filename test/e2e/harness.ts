@@ -323,7 +323,10 @@ export class Workspace {
       prefix: `pulumi-cyclecloud-e2e-${options.label ?? options.example}-`,
       pulumiBin: provided("pulumiBin"),
       passphrase: "e2e-passphrase",
-      env: PROVIDER_ENV,
+      // The examples are type-checked once by `npm run typecheck` (tsconfig.examples.json), so
+      // each engine run only transpiles them (Pulumi's ts-node would type-check them again, several
+      // seconds per command). The packed-package test, a user's fresh program, keeps the check.
+      env: staged === undefined ? PROVIDER_ENV : { ...PROVIDER_ENV, PULUMI_NODEJS_TRANSPILE_ONLY: "true" },
       isolateFromRunner: true,
     });
     try {
