@@ -7,7 +7,8 @@
  *   npm run bench                      # build, then the full run (a few minutes)
  *   node bench/run.js --quick          # smoke version for CI (a few seconds, on an existing dist/)
  *   node bench/run.js --only 1,2       # some sections (1 api calls, 2 readiness, 3 engine,
- *                                      #   4 preview, 5 memory, 6 shared poll rounds)
+ *                                      #   4 preview, 5 memory, 6 shared poll rounds,
+ *                                      #   7 refresh memory of a 5,000-node set)
  *   node bench/run.js --reps 7         # engine/preview repetitions (default 5; quick: 0 = skipped)
  *   node bench/run.js --only 3 --sets 20,100,200
  *                                      # section 3 at these stack sizes (node sets vs trivial
@@ -40,7 +41,7 @@ const { dist, BENCH_CONFIG, emulatorHandle, counterDiff, median, now, fmt, table
 class UsageError extends Error {}
 
 /** The sections `--only` names. */
-const SECTIONS = [1, 2, 3, 4, 5, 6];
+const SECTIONS = [1, 2, 3, 4, 5, 6, 7];
 
 /**
  * The command line (see the comment at the top of this file; `--help` prints it).
@@ -119,6 +120,7 @@ const OPTIONS = /** @type {const} */ ({
  * @property {MemoryRow[]} [memory]
  * @property {{ sets: number; nodesPerSet: number; listingsPerRound: number }[]} [pollRounds]
  * @property {import("./lib/poll-rounds").PollRoundsRow[]} [pollRoundRuns]
+ * @property {import("./lib/refresh-memory").RefreshMemoryRow} [refreshMemory]
  * @property {number} [seconds]
  */
 
@@ -720,6 +722,51 @@ async function sectionPollRounds(options, results) {
 }
 
 // ------------------------------------------------------------------------------------------------
+// 7. Refresh memory
+
+/**
+ * @param {Options} options
+ * @param {Results} results
+ */
+async function sectionRefreshMemory(options, results) {
+  const { runRefreshMemory } = require("./lib/refresh-memory");
+  const n = options.quick ? 500 : 5000;
+  const reps = options.quick ? 1 : 3;
+  const row = await runRefreshMemory({ n, reps });
+  results.refreshMemory = row;
+  const mb = (/** @type {number} */ kb) => (kb / 1024).toFixed(1);
+  const heapMb = (/** @type {number} */ bytes) => (bytes / 2 ** 20).toFixed(1);
+  console.log(
+    `\n## 7. Refresh memory\n\nOne set of ${n} nodes (state ${(row.stateBytes / 2 ** 20).toFixed(2)} MB as JSON). ` +
+      "Each run is a child `node --expose-gc` process that loads the provider, configures it and reads the state; " +
+      "start = RSS after a full GC at that point; peak = `process.resourceUsage().maxRSS`; heap peak sampled every 2 ms. " +
+      "read = the provider's `read` (refresh); baseline = returns a copy of the same state, no work.\n",
+  );
+  console.log(
+    table(
+      ["run", "start RSS (MB)", "peak RSS (MB)", "peak - start (MB)", "heap start (MB)", "heap peak (MB)", "ms"],
+      [...row.baseline, ...row.read].map((r) => [
+        r.mode,
+        mb(r.startRssKb),
+        mb(r.peakRssKb),
+        mb(r.peakRssKb - r.startRssKb),
+        heapMb(r.startHeap),
+        heapMb(r.peakHeap),
+        r.ms.toFixed(0),
+      ]),
+    ),
+  );
+  const medianOf = (/** @type {number[]} */ values) => median(values);
+  const growth = (/** @type {import("./lib/refresh-memory").RefreshMemoryRun[]} */ runs) =>
+    medianOf(runs.map((r) => r.peakRssKb - r.startRssKb));
+  console.log(
+    `\nMedian peak RSS above start: read ${mb(growth(row.read))} MB, baseline ${mb(growth(row.baseline))} MB; ` +
+      `read - baseline ${mb(growth(row.read) - growth(row.baseline))} MB (median peak RSS: read ` +
+      `${mb(medianOf(row.read.map((r) => r.peakRssKb)))} MB, baseline ${mb(medianOf(row.baseline.map((r) => r.peakRssKb)))} MB).`,
+  );
+}
+
+// ------------------------------------------------------------------------------------------------
 
 async function main() {
   const parsed = parseArgs(process.argv.slice(2));
@@ -737,6 +784,7 @@ async function main() {
     console.log("\n## 3, 4. Engine overhead, preview: skipped (quick; add --reps N to run them)");
   if (want(5)) await sectionMemory(options, results);
   if (want(6)) await sectionPollRounds(options, results);
+  if (want(7)) await sectionRefreshMemory(options, results);
   results.seconds = (now() - t0) / 1000;
   console.log(`\nTotal ${results.seconds.toFixed(1)} s (${results.mode}).`);
   if (options.json) fs.writeFileSync(options.json, `${JSON.stringify(results, null, 2)}\n`);
