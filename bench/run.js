@@ -744,7 +744,15 @@ async function sectionRefreshMemory(options, results) {
   );
   console.log(
     table(
-      ["run", "start RSS (MB)", "peak RSS (MB)", "peak - start (MB)", "heap start (MB)", "heap peak (MB)", "ms"],
+      [
+        "run",
+        "start RSS (MB)",
+        "peak RSS (MB)",
+        "peak - start (MB)",
+        "heap start (MB)",
+        "heap peak (MB)",
+        "ms",
+      ],
       [...row.baseline, ...row.read].map((r) => [
         r.mode,
         mb(r.startRssKb),

@@ -14,8 +14,16 @@ const fs = require("node:fs");
 const os = require("node:os");
 const path = require("node:path");
 const { execFile } = require("node:child_process");
-const { BENCH_CONFIG, CLUSTER, NODEARRAY, MACHINE_TYPE, dist, emulatorHandle, emulatorStackConfig, quietProvider } =
-  require("./common");
+const {
+  BENCH_CONFIG,
+  CLUSTER,
+  NODEARRAY,
+  MACHINE_TYPE,
+  dist,
+  emulatorHandle,
+  emulatorStackConfig,
+  quietProvider,
+} = require("./common");
 
 /**
  * One child's figures (KB for RSS, bytes for heap).

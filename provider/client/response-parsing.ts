@@ -33,11 +33,15 @@ export interface ExpectedBody<T> {
   expected: string;
 }
 
-/** The value of a 2xx body; throws a `ResponseValidationError` when it is not JSON or not a valid `expected`. */
+/**
+ * The value of a 2xx body; throws a `ResponseValidationError` when it is not JSON or not a valid
+ * `expected`. Once the JSON is parsed, `body.text` is emptied: a listing of thousands of nodes is
+ * then not held as text while its records are validated (the caller keeps no other reference).
+ */
 export function parseBody<T>(
   spec: ExpectedBody<T>,
   status: number,
-  text: string,
+  body: { text: string },
   { contentType, clean }: AnswerContext,
 ): T {
   const fail = (problems: readonly string[]) =>
@@ -48,14 +52,16 @@ export function parseBody<T>(
       expected: spec.expected,
       problems,
     });
-  const json = parseJson(text);
+  const json = parseJson(body.text);
   if (json === undefined) {
+    const { text } = body;
     const got =
       text.trim() === ""
         ? "an empty body"
         : `${clean(contentType ?? "a body without Content-Type", 100)} starting ${JSON.stringify(clean(text, 60))}`;
     throw fail([`expected JSON, got ${got}; check that \`url\` points at the CycleCloud server`]);
   }
+  body.text = "";
   const result = spec.schema.safeParse(json.value);
   if (!result.success) {
     const problems = result.error.issues.map((issue) => clean(describeIssue(issue, json.value)));

@@ -172,7 +172,10 @@ export class Transport {
         clean: this.#clean,
       });
     }
-    return parseBody(spec, response.status, text, { contentType, clean: this.#clean });
+    // Handed over in a box that parseBody empties: this frame keeps no reference to the text.
+    const body = { text };
+    text = undefined;
+    return parseBody(spec, response.status, body, { contentType, clean: this.#clean });
   }
 
   #log(line: string): void {

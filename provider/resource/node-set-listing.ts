@@ -105,9 +105,13 @@ export async function listRequestNodes(
   try {
     const list = await client.listNodes(cluster, { requestId });
     const requestedAt = list.operation?.startTime;
-    return ownRecords(list, cluster, `?request_id=${encodeURIComponent(requestId)}`)
-      .map(toNodeInfo)
-      .map((n) => (requestedAt ? { ...n, requestId, requestedAt } : { ...n, requestId }));
+    // One object per node (a set may hold thousands): the record's fields, then the request's.
+    return ownRecords(list, cluster, `?request_id=${encodeURIComponent(requestId)}`).map((record) => {
+      const node = toNodeInfo(record);
+      node.requestId = requestId;
+      if (requestedAt) node.requestedAt = requestedAt;
+      return node;
+    });
   } catch (error) {
     if (isUnknownRequestId(error)) return undefined;
     throw error;

@@ -133,9 +133,15 @@ export function isKeptTerminatedRecord(
   return record.Status === "Off" && record.TargetState === "Terminated" && !record.PrivateIp;
 }
 
+/**
+ * `localeCompare(b, "en", { numeric: true })`, with one collator: `localeCompare` with a locale
+ * builds a collator on each call, which sorting thousands of nodes pays in time and memory.
+ */
+const compareNames = new Intl.Collator("en", { numeric: true }).compare;
+
 /** Sorts by name with numeric parts compared as numbers (`ondemand-2` before `ondemand-10`). */
 export function byName(a: NodeInfo, b: NodeInfo): number {
-  return a.name.localeCompare(b.name, "en", { numeric: true }) || a.id.localeCompare(b.id);
+  return compareNames(a.name, b.name) || a.id.localeCompare(b.id);
 }
 
 /** Nodes per placement group of a spread set (`placementGroups`); undefined otherwise. */
