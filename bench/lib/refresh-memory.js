@@ -1,4 +1,5 @@
 // @ts-check
+/* global structuredClone */
 "use strict";
 /**
  * Section 7: memory of a refresh of one large set. The parent creates a set of N nodes on an
@@ -14,6 +15,8 @@ const fs = require("node:fs");
 const os = require("node:os");
 const path = require("node:path");
 const { execFile } = require("node:child_process");
+const { performance } = require("node:perf_hooks");
+const { setInterval, clearInterval } = require("node:timers");
 const {
   BENCH_CONFIG,
   CLUSTER,
@@ -117,7 +120,7 @@ function runChild(job) {
   return new Promise((resolve, reject) => {
     execFile(
       process.execPath,
-      ["--expose-gc", __filename, JSON.stringify(job)],
+      ["--expose-gc", path.join(__dirname, "refresh-memory.js"), JSON.stringify(job)],
       { maxBuffer: 1 << 20 },
       (error, stdout, stderr) => {
         if (error) reject(new Error(`${error.message}\n${stderr}`));
