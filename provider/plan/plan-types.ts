@@ -28,9 +28,13 @@ export interface PlanBucket {
   readonly placementGroupId?: string;
   /** Nodes of this bucket that can be added now (before the plan). */
   readonly availableNow: number;
-  /** Nodes the plan adds to it. */
+  /** Nodes the plan creates in it: new sets, growth, replacements, failed or missing nodes re-created. */
   readonly requested: number;
-  /** Nodes that could still be added once the plan is done (its increases and releases applied). */
+  /**
+   * Available now + what the plan frees for this bucket (decreases, deletions, replaced sets, failed
+   * members terminated; in this bucket or a limit it shares) - what it requests. Negative: the plan
+   * is short by that many nodes even once everything is freed.
+   */
   readonly availableAfter: number;
   /** The limit that binds the increase (`bucket availableCount`, `nodearray maxCount`, ...). */
   readonly bindingLimit: string;
