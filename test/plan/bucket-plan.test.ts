@@ -159,7 +159,12 @@ describe("bucket numbers", () => {
     const statuses = new Map([["hpc", await seedStatus(5, 3)]]);
     const steps = [
       step("pgs", "update", set(HC, 3), set(HC, 9)),
-      step("ad", "replace", set(HC, 2, { nodeAttributes: { a: "1" } }), set(HC, 2, { nodeAttributes: { a: "2" } })),
+      step(
+        "ad",
+        "replace",
+        set(HC, 2, { nodeAttributes: { a: "1" } }),
+        set(HC, 2, { nodeAttributes: { a: "2" } }),
+      ),
       step("sm", "update", set(FS, 2), set(FS, 1)),
     ];
     const expected = [

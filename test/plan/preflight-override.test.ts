@@ -28,7 +28,9 @@ describe("CYCLECLOUD_PREFLIGHT_OVERRIDE", () => {
     await configureFor(env.emu, { env: { CYCLECLOUD_PREFLIGHT_OVERRIDE: "warn" } });
     const result = await provider.check({}, tooMany());
     expect(result.failures).toEqual([]);
-    expect(output.info.join("\n")).toMatch(/warning: preflight hpc\/ondemand Standard_Hc44rs: \+12 requested, 11 available/);
+    expect(output.info.join("\n")).toMatch(
+      /warning: preflight hpc\/ondemand Standard_Hc44rs: \+12 requested, 11 available/,
+    );
   });
 
   it("any other value is ignored: preflight still refuses", async () => {
