@@ -1,14 +1,20 @@
 /**
  * The plan's numbers from the node sets' steps and one status read per cluster, with the
  * provider's own capacity arithmetic (`capacityFit`, `withAddedNodes`): per set its action and
- * counts; per bucket touched what can be added now, what the plan adds, what is left after and
- * the binding limit. Increases are charged in the engine's order, as preflight charges the sets
- * of one run; a replaced set with `deleteBeforeReplace` frees its old nodes first.
+ * counts; per bucket touched what can be added now, what the plan requests, what is left after and
+ * the binding limit. A set's request is what its update creates: `count` less its healthy members
+ * in state (so failed and missing nodes the update re-creates count); its failed members are
+ * terminated first. `fits` is judged as preflight charges one run: the increases in turn, a
+ * replaced set's old nodes freed only after its new ones exist unless `deleteBeforeReplace`.
+ * `availableAfter` = available now + what the plan frees for the bucket - what it requests
+ * (see {@link planBuckets}); negative: the plan is short by that many nodes.
  */
 import { bucketMachineType, findBucket, findNodearray } from "../bucket-lookup";
 import { capacityFit } from "../capacity-fit";
 import type { NodeSpec } from "../capacity-types";
 import { withAddedNodes } from "../planned-status";
+import { isHealthy, isMember, nodePhase } from "../resource/node-set-state";
+import type { NodeInfo } from "../resource/node-set-state";
 import type { ClusterStatus } from "../schemas";
 import type { NodeSetStep } from "./engine-steps";
 import type { PlanBucket, PlanChange } from "./plan-types";
@@ -95,19 +101,27 @@ interface Delta {
   readonly nodes: number;
 }
 
+/** The set's nodes in state (its old outputs), or undefined when the step carries none. */
+function stateNodes(step: NodeSetStep): NodeInfo[] | undefined {
+  const nodes = step.oldOutputs?.["nodes"];
+  return Array.isArray(nodes) ? (nodes as NodeInfo[]).filter(isMember) : undefined;
+}
+
 /** What each step adds (positive, charged in order) and frees (negative). */
 function deltasOf(step: NodeSetStep): { first: Delta[]; increase: Delta | undefined; after: Delta[] } {
   const olds = placeOf(step.olds);
   const news = placeOf(step.news);
-  const from = countOf(step.olds);
+  const members = stateNodes(step);
+  // What the old set holds: its members in state, else (no outputs) its count.
+  const held = members?.length ?? countOf(step.olds);
   const to = countOf(step.news);
   switch (step.action) {
     case "create":
       return { first: [], increase: news && { place: news, nodes: to }, after: [] };
     case "delete":
-      return { first: [], increase: undefined, after: olds ? [{ place: olds, nodes: -from }] : [] };
+      return { first: [], increase: undefined, after: olds ? [{ place: olds, nodes: -held }] : [] };
     case "replace": {
-      const release = olds ? [{ place: olds, nodes: -from }] : [];
+      const release = olds ? [{ place: olds, nodes: -held }] : [];
       const deleteFirst = step.news?.["deleteBeforeReplace"] === true;
       return {
         first: deleteFirst ? release : [],
@@ -118,31 +132,41 @@ function deltasOf(step: NodeSetStep): { first: Delta[]; increase: Delta | undefi
     case "update":
     case "same": {
       if (news === undefined) return { first: [], increase: undefined, after: [] };
-      return to >= from
-        ? { first: [], increase: { place: news, nodes: to - from }, after: [] }
-        : { first: [], increase: undefined, after: [{ place: news, nodes: to - from }] };
+      // The update terminates failed members first, then creates what `count` lacks of healthy
+      // members (failed and missing ones included), or removes the excess.
+      const healthy = members?.filter(isHealthy).length ?? countOf(step.olds);
+      const failed = members?.filter((node) => nodePhase(node) === "failed").length ?? 0;
+      const first = failed > 0 ? [{ place: news, nodes: -failed }] : [];
+      return to >= healthy
+        ? { first, increase: { place: news, nodes: to - healthy }, after: [] }
+        : { first, increase: undefined, after: [{ place: news, nodes: to - healthy }] };
     }
   }
 }
 
-/** The buckets the plan adds nodes to, with their numbers, in the order the engine checks them. */
+/**
+ * The buckets the plan touches, with their numbers. `fits`: the bucket's increases, charged in
+ * turn after the releases that come first, fit as preflight would judge them. `availableAfter`:
+ * what the bucket could take once every other change of the plan is done (every release, and the
+ * other buckets' increases, which share the nodearray, cluster and quota layers), less what the
+ * plan requests of it: available now + what the plan frees for it - what it requests. Negative:
+ * the plan is short by that many nodes of this bucket even once everything is freed.
+ */
 export function planBuckets(
   steps: readonly NodeSetStep[],
   statuses: ReadonlyMap<string, ClusterStatus>,
 ): PlanBucket[] {
   const deltas = steps.map(deltasOf);
-  // `now`: the status read; `during`: releases that come first, then each fitting increase in
-  // turn (what preflight sees); `after`: every change done.
-  const now = new Map(statuses);
-  const during = new Map(statuses);
   const apply = (into: Map<string, ClusterStatus>, delta: Delta) => {
     const status = into.get(delta.place.cluster);
     if (status !== undefined)
       into.set(delta.place.cluster, withAddedNodes(status, delta.place.spec, delta.nodes));
   };
+  // `during`: the releases that come first, then each fitting increase in turn (what preflight sees).
+  const during = new Map(statuses);
   for (const delta of deltas.flatMap((d) => d.first)) apply(during, delta);
 
-  // Every bucket a step adds nodes to or frees nodes of; `nodes`: what the plan adds to it.
+  // Every bucket a step adds nodes to or frees nodes of; `nodes`: what the plan requests of it.
   const requested = new Map<string, { place: Placed; machineType: string | null; nodes: number }>();
   for (const { first, increase, after } of deltas) {
     for (const delta of [...first, ...(increase === undefined ? [] : [increase]), ...after]) {
@@ -154,17 +178,21 @@ export function planBuckets(
       requested.set(key, entry);
     }
   }
+  const releases = deltas.flatMap((d) => [...d.first, ...d.after]);
   const buckets: PlanBucket[] = [];
-  const fitting: Delta[] = [];
-  for (const { place, machineType, nodes } of requested.values()) {
+  for (const [key, { place, machineType, nodes }] of requested) {
     const status = during.get(place.cluster);
-    const before = now.get(place.cluster);
+    const before = statuses.get(place.cluster);
     if (status === undefined || before === undefined) continue;
     const fit = capacityFit(status, place.spec, nodes);
-    if (fit.fits && nodes > 0) {
-      fitting.push({ place, nodes });
-      apply(during, { place, nodes });
+    if (fit.fits && nodes > 0) apply(during, { place, nodes });
+    // Every release and every other bucket's increase, fitting or not.
+    const others = new Map(statuses);
+    for (const delta of releases) apply(others, delta);
+    for (const [otherKey, other] of requested) {
+      if (otherKey !== key && other.nodes > 0) apply(others, { place: other.place, nodes: other.nodes });
     }
+    const othersDone = others.get(place.cluster) ?? before;
     buckets.push({
       cluster: place.cluster,
       nodearray: place.spec.nodearray,
@@ -172,28 +200,15 @@ export function planBuckets(
       ...(place.spec.placementGroupId === undefined ? {} : { placementGroupId: place.spec.placementGroupId }),
       availableNow: capacityFit(before, place.spec, 0).available,
       requested: nodes,
-      availableAfter: 0,
+      availableAfter: availableAfterPlan(before, othersDone, place.spec) - nodes,
       bindingLimit: fit.problem ?? fit.binding.name,
-      fits: fit.fits,
+      // A bucket the plan only frees nodes of asks nothing.
+      fits: nodes === 0 || fit.fits,
     });
   }
-  const after = new Map(statuses);
-  for (const delta of [...deltas.flatMap((d) => [...d.first, ...d.after]), ...fitting]) apply(after, delta);
   const order = (b: PlanBucket) =>
     JSON.stringify([b.cluster, b.nodearray, b.machineType ?? "", b.placementGroupId ?? ""]);
-  buckets.sort((a, b) => order(a).localeCompare(order(b)));
-  return buckets.map((bucket) => {
-    const status = after.get(bucket.cluster);
-    const spec: NodeSpec = {
-      nodearray: bucket.nodearray,
-      machineType: bucket.machineType ?? undefined,
-      placementGroupId: bucket.placementGroupId,
-    };
-    const before = statuses.get(bucket.cluster);
-    const availableAfter =
-      status === undefined || before === undefined ? 0 : availableAfterPlan(before, status, spec);
-    return { ...bucket, availableAfter };
-  });
+  return buckets.sort((a, b) => order(a).localeCompare(order(b)));
 }
 
 /**

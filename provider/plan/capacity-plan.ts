@@ -1,7 +1,9 @@
 /**
- * `capacityPlan`: runs `pulumi preview` of a stack through the Automation API, takes the node
- * sets' steps and errors from the engine's events, reads each cluster they touch once, and
- * computes the plan (see ./bucket-plan).
+ * `capacityPlan`: runs `pulumi preview` of a stack through the Automation API with the provider's
+ * preflight off (`CYCLECLOUD_PREFLIGHT_OVERRIDE=off`: no set's `check` is refused, so the engine
+ * emits every set's step, whatever the timing), takes the node sets' steps and errors from the
+ * engine's events, reads each cluster they touch once, and computes the fit itself (see
+ * ./bucket-plan).
  */
 import type { Stack } from "@pulumi/pulumi/automation";
 import { CycleCloudClient } from "../client";
@@ -9,8 +11,7 @@ import { resolveConnection } from "../connection";
 import type { PlainConnectionArgs } from "../connection-args";
 import type { ClusterStatus } from "../schemas";
 import { planBuckets, planChanges, placeOf } from "./bucket-plan";
-import { NODE_SET_TYPE } from "../resource/node-set-identity";
-import { previewEventCollector, resourceName } from "./engine-steps";
+import { previewEventCollector } from "./engine-steps";
 import type { NodeSetStep } from "./engine-steps";
 import type { CapacityPlan } from "./plan-types";
 
@@ -36,12 +37,28 @@ function message(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
+/** The `pulumi` CLI's own error line of an Automation API error, else the error's first line. */
+function cliError(error: unknown): string {
+  const stderr = (error as { commandResult?: { stderr?: unknown } } | undefined)?.commandResult?.stderr;
+  const lines = [...(typeof stderr === "string" ? stderr.split("\n") : []), ...message(error).split("\n")];
+  const line = lines.map((text) => text.replace(/^error:\s*/, "").trim()).find((text) => text !== "");
+  return line ?? "unknown error";
+}
+
 async function openStack(options: CapacityPlanOptions, envVars: Record<string, string>): Promise<Stack> {
   const workDir = options.cwd ?? process.cwd();
   // Loaded here, not at the top: programs importing the package do not pay for the Automation API.
   const { LocalWorkspace } = await import("@pulumi/pulumi/automation");
   if (options.stack !== undefined) {
-    return LocalWorkspace.selectStack({ stackName: options.stack, workDir }, { envVars });
+    const stackName = options.stack;
+    return LocalWorkspace.selectStack({ stackName, workDir }, { envVars }).catch((error: unknown) => {
+      const notFound = error instanceof Error && error.name === "StackNotFoundError";
+      throw new CapacityPlanError(
+        notFound
+          ? `no stack '${stackName}' in ${workDir}: list the stacks with \`pulumi stack ls\` and give one of them (--stack NAME)`
+          : `cannot open stack '${stackName}' in ${workDir}: ${cliError(error)}`,
+      );
+    });
   }
   const workspace = await LocalWorkspace.create({ workDir, envVars });
   const current = await workspace.stack();
@@ -66,15 +83,19 @@ function explicitConnection(step: NodeSetStep): PlainConnectionArgs | undefined 
  */
 export async function capacityPlan(options: CapacityPlanOptions = {}): Promise<CapacityPlan> {
   const env = options.env ?? process.env;
-  const envVars = Object.fromEntries(
-    Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined),
-  );
+  const envVars = {
+    ...Object.fromEntries(
+      Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined),
+    ),
+    // The plan judges the fit; the provider's preflight must not cut the preview short.
+    CYCLECLOUD_PREFLIGHT_OVERRIDE: "off",
+  };
   let stack: Stack;
   try {
     stack = await openStack(options, envVars);
   } catch (error) {
     if (error instanceof CapacityPlanError) throw error;
-    throw new CapacityPlanError(`Cannot open the stack: ${message(error)}`);
+    throw new CapacityPlanError(`cannot open the stack: ${cliError(error)}`);
   }
   const events = previewEventCollector();
   let previewError: unknown;
@@ -83,10 +104,14 @@ export async function capacityPlan(options: CapacityPlanOptions = {}): Promise<C
   } catch (error) {
     previewError = error;
   }
-  const steps = [...events.steps];
-  // A set that preflight refuses fails its `check`: it has an error and no step (see refusedSteps).
-  if (previewError !== undefined) steps.push(...(await refusedSteps(stack, events.errors, steps)));
-  steps.sort((a, b) => a.name.localeCompare(b.name));
+  if (previewError !== undefined) {
+    const errors = [...events.errors.values()].flat();
+    throw new CapacityPlanError(
+      `pulumi preview failed: ${errors.length > 0 ? errors.join("\n") : cliError(previewError)}`,
+    );
+  }
+  // By name: the plan does not depend on the order the engine happened to send the steps in.
+  const steps = [...events.steps].sort((a, b) => a.name.localeCompare(b.name));
 
   const config = await stack.getAllConfig();
   const lookup = (key: string): string | undefined => config[key]?.value;
@@ -107,39 +132,5 @@ export async function capacityPlan(options: CapacityPlanOptions = {}): Promise<C
   }
   const changes = planChanges(steps, statuses, events.errors);
   const buckets = planBuckets(steps, statuses);
-  const refused = buckets.some((bucket) => !bucket.fits);
-  if (previewError !== undefined && !refused) {
-    const errors = [...events.errors.values()].flat();
-    throw new CapacityPlanError(
-      `pulumi preview failed: ${errors.length > 0 ? errors.join("\n") : message(previewError)}`,
-    );
-  }
-  return { stack: stack.name, fits: !refused && previewError === undefined, changes, buckets };
-}
-
-/**
- * Node sets with an error but no step: their check failed, so the engine sent no inputs. Their
- * old inputs come from the stack's state; the new `count` from the engine's check failure, which
- * names the property and its value (`property count value {12} has a problem: ...`). A new set
- * (not in state) has no known place: it is listed, with its error, but asks nothing of a bucket.
- */
-async function refusedSteps(
-  stack: Stack,
-  errors: ReadonlyMap<string, readonly string[]>,
-  steps: readonly NodeSetStep[],
-): Promise<NodeSetStep[]> {
-  const seen = new Set(steps.map((step) => step.urn));
-  const urns = [...errors.keys()].filter((urn) => urn.includes(`::${NODE_SET_TYPE}::`) && !seen.has(urn));
-  if (urns.length === 0) return [];
-  const deployment = (await stack.exportStack()).deployment as
-    { resources?: { urn: string; inputs?: Record<string, unknown> }[] } | undefined;
-  return urns.map((urn): NodeSetStep => {
-    const olds = deployment?.resources?.find((resource) => resource.urn === urn)?.inputs;
-    const count = (errors.get(urn) ?? [])
-      .map((text) => /property count value \{(\d+)\} has a problem/.exec(text)?.[1])
-      .find((value) => value !== undefined);
-    const news =
-      olds === undefined ? undefined : { ...olds, ...(count === undefined ? {} : { count: Number(count) }) };
-    return { urn, name: resourceName(urn), action: olds === undefined ? "create" : "update", olds, news };
-  });
+  return { stack: stack.name, fits: buckets.every((bucket) => bucket.fits), changes, buckets };
 }

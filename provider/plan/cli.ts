@@ -5,14 +5,16 @@
  * error (with its message).
  */
 import { parseArgs } from "node:util";
-import { capacityPlan, CapacityPlanError } from "./capacity-plan";
+import { capacityPlan } from "./capacity-plan";
 import { renderMarkdown, renderTable } from "./render-plan";
 
 export const PLAN_USAGE = `Usage: pulumi-cyclecloud plan [--stack NAME] [--cwd DIR] [--json | --markdown]
 
 Runs \`pulumi preview\` of the stack and prints its capacity plan: per node set the action and
-node counts, per bucket touched what can be added now, what the plan requests, what is left
-after, the binding limit and whether it fits.
+node counts, per bucket touched what can be added now, what the plan requests (new sets, growth,
+replacements, and failed or missing nodes an update re-creates), what is left after (available
+now + what the plan frees - what it requests; negative: short by that many), the binding limit
+and whether it fits.
 
   --stack NAME   the stack (default: the selected one)
   --cwd DIR      the Pulumi project folder (default: the current directory)
@@ -50,6 +52,10 @@ export async function main(
     out(PLAN_USAGE);
     return 0;
   }
+  if (positionals.length === 0) {
+    err(PLAN_USAGE);
+    return 2;
+  }
   if (positionals.length !== 1 || positionals[0] !== "plan") {
     err(`Unknown command ${JSON.stringify(positionals.join(" "))}\n\n${PLAN_USAGE}`);
     return 2;
@@ -69,9 +75,7 @@ export async function main(
     );
     return plan.fits ? 0 : 1;
   } catch (error) {
-    err(
-      `pulumi-cyclecloud plan: ${error instanceof CapacityPlanError || error instanceof Error ? error.message : String(error)}\n`,
-    );
+    err(`pulumi-cyclecloud plan: ${error instanceof Error ? error.message : String(error)}\n`);
     return 2;
   }
 }

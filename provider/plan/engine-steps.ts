@@ -1,7 +1,8 @@
 /**
  * The node sets of a preview, from the engine's event stream (the Automation API's `onEvent`):
- * each set's step with its old and new inputs, and the errors the engine reported for a set
- * (a preflight refusal fails the set's `check`, so the set has an error diagnostic and no step).
+ * each set's step with its old and new inputs (and its outputs in state), and the errors the engine
+ * reported. The plan's preview runs with preflight off (`CYCLECLOUD_PREFLIGHT_OVERRIDE`), so no
+ * set's `check` is refused for capacity and every set has its step.
  */
 import type { EngineEvent, OpType } from "@pulumi/pulumi/automation";
 import { NODE_SET_TYPE } from "../resource/node-set-identity";
@@ -14,6 +15,8 @@ export interface NodeSetStep {
   readonly action: PlanAction;
   readonly olds: Record<string, unknown> | undefined;
   readonly news: Record<string, unknown> | undefined;
+  /** The set's outputs in state (its `nodes` with their status); undefined for a new set. */
+  readonly oldOutputs?: Record<string, unknown> | undefined;
 }
 
 /** The steps and errors of the node sets of one preview, in the engine's order. */
@@ -65,6 +68,7 @@ export function previewEventCollector(): PreviewEvents & { add(event: EngineEven
         action: known?.action === "replace" ? "replace" : action,
         olds: metadata.old?.inputs ?? known?.olds,
         news: metadata.new?.inputs ?? known?.news,
+        oldOutputs: metadata.old?.outputs ?? known?.oldOutputs,
       };
       if (known === undefined) steps.push(step);
       else steps[steps.indexOf(known)] = step;

@@ -16,7 +16,7 @@ export interface PlanChange {
   /** Nodes before (0 for a new set) and after (0 for a deleted set). */
   readonly from: number;
   readonly to: number;
-  /** The engine's error for this set (a preflight refusal or another check failure). */
+  /** An error diagnostic the engine reported for this set (the preview runs with preflight off). */
   readonly error?: string;
 }
 
@@ -28,9 +28,14 @@ export interface PlanBucket {
   readonly placementGroupId?: string;
   /** Nodes of this bucket that can be added now (before the plan). */
   readonly availableNow: number;
-  /** Nodes the plan adds to it. */
+  /** Nodes the plan creates in it: new sets, growth, replacements, failed or missing nodes re-created. */
   readonly requested: number;
-  /** Nodes that could still be added once the plan is done (its increases and releases applied). */
+  /**
+   * Available now + what the plan frees for this bucket (decreases, deletions, replaced sets, failed
+   * members terminated; in this bucket or a limit it shares) - what it requests (and what other
+   * buckets' increases take from the limits they share). Negative: the plan is short by that many
+   * nodes even once everything is freed.
+   */
   readonly availableAfter: number;
   /** The limit that binds the increase (`bucket availableCount`, `nodearray maxCount`, ...). */
   readonly bindingLimit: string;

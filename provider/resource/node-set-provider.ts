@@ -39,8 +39,19 @@ async function check(
   const failures = validateInputs(news);
   if (failures.length > 0) return { inputs: news, failures };
   const inputs = withDefaults(news, baseRequestIdFor(provider.replacementBases, olds, news));
-  failures.push(...(await preflight(olds, inputs, preflightSources(provider), provider.plan)));
+  const checked = { ...inputs, preflight: preflightOverride(provider.env) ?? inputs.preflight };
+  failures.push(...(await preflight(olds, checked, preflightSources(provider), provider.plan)));
   return { inputs: { ...inputs }, failures };
+}
+
+/**
+ * `CYCLECLOUD_PREFLIGHT_OVERRIDE=warn|off`: the preflight mode of every set of the run, whatever its
+ * `preflight` input (the inputs and state keep theirs). `pulumi-cyclecloud plan` sets `off` for its
+ * preview, so the engine emits every set's step, and computes the fit itself.
+ */
+function preflightOverride(env: Record<string, string | undefined>): "warn" | "off" | undefined {
+  const value = env["CYCLECLOUD_PREFLIGHT_OVERRIDE"];
+  return value === "warn" || value === "off" ? value : undefined;
 }
 
 /** Where preflight reads the cluster status (cached for the run) and the set's holdings. */

@@ -13,6 +13,7 @@ import type { RunningEmulator } from "../../emulator";
 import type { CapacityPlan } from "../../provider/plan";
 import { ClusterStatusSchema } from "../../provider/schemas";
 import {
+  adminPost,
   E2E_TIMING,
   expectSuccess,
   liveNodes,
@@ -129,11 +130,15 @@ describe("pulumi-cyclecloud plan", () => {
     expect(await availableCount(FS)).toBe(2);
   });
 
-  it("a plan that preflight refuses exits 1 and names the binding limit; --markdown renders it", async () => {
-    // 5 more Hc44rs fit (the nodearray's cores); the set asks for 9 more.
+  it("a plan that preflight refuses exits 1 and names the binding limit, the same JSON run after run; --markdown renders it", async () => {
+    // 5 more Hc44rs fit (the nodearray's cores); the set asks for 9 more: short by 4.
     await program({ grown: [HC, 12], shrunk: [FS, 1], replaced: [HC, 2] });
     const result = await plan(["--json"]);
     expect(result.code, `${result.stdout}\n${result.stderr}`).toBe(1);
+    // The preview runs with preflight off: every step comes, whatever the engine's timing.
+    const again = await plan(["--json"]);
+    expect(again.code).toBe(1);
+    expect(again.stdout).toBe(result.stdout);
     const answer = JSON.parse(result.stdout) as CapacityPlan;
     expect(answer.fits).toBe(false);
     expect(answer.buckets).toEqual([
@@ -143,14 +148,16 @@ describe("pulumi-cyclecloud plan", () => {
         machineType: HC,
         availableNow: 5,
         requested: 9,
-        availableAfter: 5,
+        availableAfter: -4,
         bindingLimit: "nodearray maxCoreCount",
         fits: false,
       },
     ]);
-    const grown = answer.changes.find((change) => change.name === "grown");
-    expect(grown).toMatchObject({ action: "update", from: 3, to: 12 });
-    expect(grown?.error).toContain("does not fit");
+    expect(answer.changes.map(({ name, action, from, to }) => [name, action, from, to])).toEqual([
+      ["grown", "update", 3, 12],
+      ["replaced", "same", 2, 2],
+      ["shrunk", "same", 1, 1],
+    ]);
 
     const markdown = await plan(["--markdown"]);
     expect(markdown.code).toBe(1);
@@ -160,14 +167,44 @@ describe("pulumi-cyclecloud plan", () => {
     );
     expect(markdown.stdout).toContain("| grown | hpc | ondemand | Standard_Hc44rs | update | 3 | 12 |");
     expect(markdown.stdout).toContain(
-      "| hpc | ondemand | Standard_Hc44rs | 5 | 9 | 5 | nodearray maxCoreCount | NO |",
+      "| hpc | ondemand | Standard_Hc44rs | 5 | 9 | -4 | nodearray maxCoreCount | NO |",
     );
   });
 
-  it("an error other than capacity exits 2 with the message", async () => {
+  it("an error other than capacity exits 2 with one clean line", async () => {
     const result = await plan(["--json", "--stack", "no-such-stack"]);
     expect(result.code).toBe(2);
-    expect(result.stderr).toContain("no-such-stack");
+    expect(result.stdout).toBe("");
+    expect(result.stderr).toMatch(
+      /^pulumi-cyclecloud plan: no stack 'no-such-stack' in \S+: list the stacks with `pulumi stack ls` and give one of them \(--stack NAME\)\n$/,
+    );
+  });
+
+  it("an update that re-creates a failed and a missing node (count unchanged) requests them; up agrees", async () => {
+    // State as the first test's up left it: grown Hc44rs 3, shrunk Fs32_v2 1, replaced Hc44rs 2.
+    await program({ grown: [HC, 3], shrunk: [FS, 1], replaced: [HC, 2] });
+    const grown = (await ws.nodeSets()).find((set) => set.urn.endsWith("::grown"));
+    const names = ((grown?.outputs?.["nodes"] ?? []) as { name: string }[]).map((node) => node.name);
+    expect(names).toHaveLength(3);
+    await adminPost(emulator, "/fail-nodes", { names: [names[0]] });
+    await adminPost(emulator, "/remove-nodes", { names: [names[1]] });
+    expectSuccess(await ws.pulumi(["refresh", "--yes", "--skip-preview"]));
+    const availableNow = await availableCount(HC);
+
+    const result = await plan(["--json"]);
+    expect(result.code, `${result.stdout}\n${result.stderr}`).toBe(0);
+    const answer = JSON.parse(result.stdout) as CapacityPlan;
+    expect(answer.changes.find((change) => change.name === "grown")).toMatchObject({
+      action: "update",
+      from: 3,
+      to: 3,
+    });
+    const bucket = answer.buckets.find((b) => b.machineType === HC);
+    // The failed node is terminated first (its room freed), then 2 are created.
+    expect(bucket).toMatchObject({ availableNow, requested: 2, fits: true });
+    expectSuccess(await ws.pulumi(["up", "--yes", "--skip-preview"]));
+    expect(await availableCount(HC)).toBe(bucket?.availableAfter);
+    expect(bucket?.availableAfter).toBe(5);
   });
 });
 

@@ -53,6 +53,7 @@ function event(
   olds?: Record<string, unknown>,
   news?: Record<string, unknown>,
 ): EngineEvent {
+  const old = olds === undefined ? undefined : { inputs: olds, outputs: { ...olds, nodes: [`${name}-1`] } };
   return {
     sequence: 0,
     timestamp: 0,
@@ -62,7 +63,7 @@ function event(
         urn: urn(name),
         type: TYPE,
         provider: "",
-        ...(olds === undefined ? {} : { old: { inputs: olds } as never }),
+        ...(old === undefined ? {} : { old: old as never }),
         ...(news === undefined ? {} : { new: { inputs: news } as never }),
       },
     },
@@ -101,6 +102,7 @@ describe("engine events", () => {
       { name: "a", action: "replace", from: 1, to: 2 },
       { name: "b", action: "update", from: 1, to: 3 },
     ]);
+    expect(collector.steps.map((s) => s.oldOutputs?.["nodes"])).toEqual([["a-1"], ["b-1"]]);
     expect([...collector.errors]).toEqual([[urn("d"), ["refused"]]]);
   });
 });
@@ -135,7 +137,7 @@ describe("bucket numbers", () => {
     ]);
   });
 
-  test("an increase that does not fit is not charged: what is left after stays what is available now", async () => {
+  test("an increase that does not fit: what is left after is negative, the shortfall", async () => {
     const statuses = new Map([["hpc", await seedStatus(0, 0)]]);
     const buckets = planBuckets([step("big", "create", undefined, set(HC, 12))], statuses);
     expect(buckets).toEqual([
@@ -145,11 +147,71 @@ describe("bucket numbers", () => {
         machineType: HC,
         availableNow: 11,
         requested: 12,
-        availableAfter: 11,
+        availableAfter: -1,
         bindingLimit: "bucket availableCount",
         fits: false,
       },
     ]);
+  });
+
+  test("the user's refused plan: available after = now + freed - requested, the same however the steps come", async () => {
+    // Hc44rs 5 (220 cores) and Fs32_v2 3 (96): (500 - 316) / 44 = 4 more Hc44rs now.
+    const statuses = new Map([["hpc", await seedStatus(5, 3)]]);
+    const steps = [
+      step("pgs", "update", set(HC, 3), set(HC, 9)),
+      step(
+        "ad",
+        "replace",
+        set(HC, 2, { nodeAttributes: { a: "1" } }),
+        set(HC, 2, { nodeAttributes: { a: "2" } }),
+      ),
+      step("sm", "update", set(FS, 2), set(FS, 1)),
+    ];
+    const expected = [
+      // Fs32_v2: full now (maxCount 3); sm frees 1, but Hc44rs's 8 new nodes take the
+      // nodearray's cores (11 Hc44rs and 2 Fs32_v2 = 548 > 500): nothing is left for it.
+      { machineType: FS, availableNow: 0, requested: 0, availableAfter: 0, fits: true },
+      // Hc44rs: 6 (pgs) + 2 (ad's new nodes) requested; ad's 2 old Hc44rs and sm's Fs32_v2
+      // (32 cores) free (500 - 316 + 88 + 32) / 44 = 6, so 6 - 8 = -2: short by 2.
+      { machineType: HC, availableNow: 4, requested: 8, availableAfter: -2, fits: false },
+    ];
+    const numbers = (order: NodeSetStep[]) =>
+      planBuckets(order, statuses).map(({ machineType, availableNow, requested, availableAfter, fits }) => ({
+        machineType,
+        availableNow,
+        requested,
+        availableAfter,
+        fits,
+      }));
+    expect(numbers(steps)).toEqual(expected);
+    expect(numbers([...steps].reverse())).toEqual(expected);
+  });
+
+  test("an update that re-creates failed and missing nodes requests them (count unchanged)", async () => {
+    // Hc44rs 4 in the cluster: 2 ready, 1 failed (terminated first, freeing its room), 1 missing
+    // from state; the set keeps count 4, so the update creates 2.
+    const statuses = new Map([["hpc", await seedStatus(4, 0)]]);
+    const node = (name: string, status: string) => ({ id: name, name, status, privateIp: "10.0.0.1" });
+    const outputs = {
+      ...set(HC, 4),
+      nodes: [node("n1", "Ready"), node("n2", "Ready"), node("n3", "Failed")],
+    };
+    const healing: NodeSetStep = { ...step("heal", "update", set(HC, 4), set(HC, 4)), oldOutputs: outputs };
+    // Hc44rs 4 now (176 cores): (500 - 176) / 44 = 7 more, and 1 more once the failed node goes.
+    expect(planBuckets([healing], statuses)).toEqual([
+      {
+        cluster: "hpc",
+        nodearray: "ondemand",
+        machineType: HC,
+        availableNow: 7,
+        requested: 2,
+        availableAfter: 6,
+        bindingLimit: "bucket availableCount",
+        fits: true,
+      },
+    ]);
+    // Without outputs (an old event), the count is all the plan knows: nothing requested.
+    expect(planBuckets([step("heal", "update", set(HC, 4), set(HC, 4))], statuses)).toEqual([]);
   });
 
   test("deleteBeforeReplace frees the old nodes before the new ones are counted", async () => {
