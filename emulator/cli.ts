@@ -2,7 +2,7 @@
 import { readFile } from "node:fs/promises";
 import { CLI_USAGE, CliUsageError, parseCliArgs } from "./cli-args";
 import { EmulatorConfigError, loadEmulatorConfigFile } from "./config";
-import { remoteExposure, startEmulator } from "./start-emulator";
+import { startEmulator } from "./start-emulator";
 import { checkKeyPair } from "./tls";
 import type { PemKeyPair } from "./tls";
 
@@ -70,6 +70,8 @@ async function main(): Promise<void> {
       timing: command.timing,
       admin: command.admin,
       log: command.quiet ? undefined : out,
+      // On stderr only: scripts read the start line as stdout's first line.
+      warn: (line) => process.stderr.write(`cyclecloud-emulator: warning: ${line}\n`),
       tls,
     });
   } catch (error) {
@@ -131,10 +133,6 @@ async function main(): Promise<void> {
       const guard = command.adminToken === undefined ? "no authentication" : "admin token required";
       out(`Admin surface (${guard}): ${emulator.adminUrl}/`);
     }
-  }
-  const exposure = remoteExposure(command.host, command.admin, command.adminToken !== undefined);
-  if (exposure !== undefined) {
-    process.stderr.write(`cyclecloud-emulator: warning: listening on ${command.host}: ${exposure}\n`);
   }
 }
 

@@ -68,6 +68,11 @@ export interface EmulatorOptions {
   readonly timing?: Partial<EmulatorTiming> | undefined;
   /** Called with one line per request (method, path, status, duration; never credentials). @default silent */
   readonly log?: ((line: string) => void) | undefined;
+  /**
+   * Called once, at start, with the `allowRemote` warning (`listening on HOST: what is reachable`).
+   * @default `log` with `WARNING: ` before it
+   */
+  readonly warn?: ((line: string) => void) | undefined;
   /** Serve the `/__emulator/` admin surface. @default true */
   readonly admin?: boolean | undefined;
   /**
@@ -132,6 +137,9 @@ const OptionsSchema = z.strictObject({
     })
     .optional(),
   log: z
+    .custom<(line: string) => void>((value) => typeof value === "function", "expected a function")
+    .optional(),
+  warn: z
     .custom<(line: string) => void>((value) => typeof value === "function", "expected a function")
     .optional(),
   admin: z.boolean().optional(),
@@ -276,7 +284,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   }
   const url = `${options.tls === undefined || options.tls === false ? "http" : "https"}://${urlHost(host)}:${String(address.port)}`;
   if (exposure !== undefined) {
-    log(`WARNING: listening on ${host}: ${exposure}`);
+    const warn = options.warn ?? ((line: string): void => log(`WARNING: ${line}`));
+    warn(`listening on ${host}: ${exposure}`);
   }
   const adminToken = options.adminToken;
   const running: Omit<RunningEmulator, "password"> = {

@@ -10,7 +10,7 @@ import type { NodeSetInputs } from "./inputs";
 import { NodeSetInputError } from "./errors/node-set-input-error";
 import { NodeSetPartialFailure } from "./errors/node-set-partial-failure";
 import { UncertainCreateError } from "./errors/uncertain-create-error";
-import { manageNodes, waitForSettled, waitUntilGone } from "./manage-and-wait";
+import { cannotCome, manageNodes, waitForSettled, waitUntilGone } from "./manage-and-wait";
 import type { OperationContext, SetHoldings } from "./node-set-listing";
 import { listHoldings, matchesSpec, ownRecords, recordsWithIds } from "./node-set-listing";
 import type { NodeRecord } from "../schemas";
@@ -139,14 +139,12 @@ export async function converge(
   const members = () => holdings.nodes.filter(isMember);
   const removed: NodeInfo[] = [];
 
-  const now = ctx.now();
-  const failed = members().filter(
-    (n) => nodePhase(n) === "failed" || isStuck(n, inputs.readyTimeoutSeconds, now),
-  );
+  const failed = nodesToReplace(members(), inputs.readyTimeoutSeconds, ctx.now());
   if (failed.length > 0) {
-    const stuck = failed.filter((n) => nodePhase(n) !== "failed").length;
-    const which = stuck > 0 ? ` (${stuck} not ready after ${inputs.readyTimeoutSeconds}s)` : "";
-    ctx.log(`replacing ${failed.length} failed node(s)${which}: ${failed.map((n) => n.name).join(", ")}`);
+    const left = members().filter(isHealthy).length - failed.filter(isHealthy).length;
+    ctx.log(
+      describeHeal(failed, Math.max(0, Math.min(failed.length, target - left)), inputs.readyTimeoutSeconds),
+    );
     await manageNodes(ctx, "terminate", failed);
     markLeaving(holdings, failed);
     removed.push(...failed);
@@ -240,6 +238,32 @@ export async function converge(
     if (stuck.length > 0) ctx.log(`warning: ${stuck.length} removed node(s) still terminating`);
   }
   return verdict;
+}
+
+/**
+ * The members the heal step terminates: failed ones, ones stuck past `readyTimeoutSeconds`, and
+ * ones that cannot come (still acquiring in a request another of whose nodes failed for capacity).
+ */
+function nodesToReplace(members: NodeInfo[], readyTimeoutSeconds: number, now: number): NodeInfo[] {
+  const abandoned = cannotCome(members);
+  return members.filter(
+    (n) => nodePhase(n) === "failed" || isStuck(n, readyTimeoutSeconds, now) || abandoned.includes(n),
+  );
+}
+
+/** The heal step's line: which nodes go, why, and how many of them get a replacement. */
+function describeHeal(failed: NodeInfo[], replaced: number, readyTimeoutSeconds: number): string {
+  const abandoned = cannotCome(failed).length;
+  const stuck = failed.filter((n) => nodePhase(n) !== "failed").length - abandoned;
+  const why = [
+    stuck > 0 ? `${stuck} not ready after ${readyTimeoutSeconds}s` : "",
+    abandoned > 0 ? `${abandoned} acquiring after an allocation failure of their request` : "",
+  ].filter(Boolean);
+  const which = why.length > 0 ? ` (${why.join(", ")})` : "";
+  const names = failed.map((n) => n.name).join(", ");
+  if (replaced === failed.length) return `replacing ${failed.length} failed node(s)${which}: ${names}`;
+  const replacing = replaced > 0 ? `, replacing ${replaced}` : ", not replacing them (`count` is met)";
+  return `terminating ${failed.length} failed node(s)${which}${replacing}: ${names}`;
 }
 
 /**

@@ -204,5 +204,17 @@ describe("fail fast with reasons", () => {
     const set = await ws.nodeSet();
     expect(stateById(set.outputs)).toEqual(byId(await liveNodes(emulator)));
     expect(Object.values(stateById(set.outputs)).sort()).toEqual(["Acquiring", "Failed", "Failed"]);
+
+    // The next up replaces the node it did not wait for (a wait for it would last the hour).
+    const stuckId = Object.entries(stateById(set.outputs)).find(([, status]) => status === "Acquiring")?.[0];
+    const healed = expectSuccess(await ws.up());
+    expect(output(healed)).toContain(
+      "replacing 3 failed node(s) (1 acquiring after an allocation failure of their request): " +
+        "ondemand-1, ondemand-2, ondemand-3",
+    );
+    const live = await liveNodes(emulator);
+    expect(Object.values(byId(live))).toEqual(["Ready", "Ready", "Ready"]);
+    expect(live.map((n) => n.record.NodeId)).not.toContain(stuckId);
+    expect(stateById((await ws.nodeSet()).outputs)).toEqual(byId(live));
   });
 });

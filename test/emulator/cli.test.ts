@@ -113,6 +113,19 @@ describe("the cyclecloud-emulator command", () => {
     ]);
   });
 
+  test("--allow-remote: the start line stays stdout's first line; the warning is on stderr, once", async () => {
+    const cli = run(["--port=0", "--host", "0.0.0.0", "--allow-remote", "--no-admin", "--password", "p"]);
+    expect(await cli.firstLine).toMatch(/^CycleCloud emulator listening on http:\/\/0\.0\.0\.0:\d+ /);
+    cli.child.kill("SIGTERM");
+    const { code, stdout, stderr } = await cli.exit;
+    expect(code).toBe(0);
+    expect(stdout).not.toMatch(/warning/i);
+    expect(stderr.trim().split("\n")).toEqual([
+      "cyclecloud-emulator: warning: listening on 0.0.0.0: the CycleCloud API (HTTP Basic authentication) " +
+        "is reachable from the network",
+    ]);
+  });
+
   test("--json prints one machine-readable line; a password from the environment is used, never printed", async () => {
     const cli = run(["--port=0", "--json", "--quiet", "--username", "ops"], {
       CYCLECLOUD_EMULATOR_PASSWORD: "from-env",

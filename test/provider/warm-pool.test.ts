@@ -180,6 +180,45 @@ describe("fail fast with reasons", () => {
     expect(error.properties.nodes.map((n) => n.status)).toEqual(["Failed", "Failed", "Acquiring"]);
   });
 
+  it("heals on the next up: replaces the node it did not wait for instead of waiting for it", async () => {
+    await admin(env.emu, "/fail-next-nodes", { count: 2, phase: "acquiring", message: `${ALLOCATION}.` });
+    await admin(env.emu, "/fail-next-nodes", { count: 1, phase: "stuck" });
+    const news = declare({ count: 3, readyTimeoutSeconds: 3600 });
+    const failure = (await provider
+      .create(await checked(news))
+      .catch((e: unknown) => e)) as NodeSetPartialFailure;
+    expect(failure).toBeInstanceOf(NodeSetPartialFailure);
+    const stuck = failure.properties.nodes.find((n) => n.status === "Acquiring");
+    output.info.length = 0;
+    // Without the fix this waits the hour of readyTimeoutSeconds for the stuck node (beyond the test's timeout).
+    const healed = await resize(failure.id, failure.properties, news, 3);
+    expect([healed.readyCount, healed.failedCount]).toEqual([3, 0]);
+    expect(healed.nodeIds).not.toContain(stuck?.id);
+    expect(output.info.join("\n")).toContain(
+      "replacing 3 failed node(s) (1 acquiring after an allocation failure of their request): " +
+        "ondemand-1, ondemand-2, ondemand-3",
+    );
+    expect(
+      liveNodes(env.emu, healed.requestIds)
+        .map((n) => n.record.NodeId)
+        .sort(),
+    ).toEqual([...healed.nodeIds].sort());
+  });
+
+  it("a shrink that drops a failed node says it terminates it, not that it replaces it", async () => {
+    await admin(env.emu, "/fail-next-nodes", { count: 1 });
+    const news = declare({ count: 3, minReady: 2 });
+    const { id, state } = await createSet(news);
+    expect(state.failedCount).toBe(1);
+    output.info.length = 0;
+    const shrunk = await resize(id, state, { ...news, minReady: 2 }, 2);
+    expect([shrunk.readyCount, shrunk.failedCount, shrunk.nodeIds.length]).toEqual([2, 0, 2]);
+    const lines = output.info.join("\n");
+    expect(lines).toContain("terminating 1 failed node(s), not replacing them (`count` is met): ondemand-1");
+    expect(lines).not.toContain("replacing 1 failed");
+    expect(lines).not.toMatch(/requested \d+ node\(s\)/);
+  });
+
   it("recognises capacity reasons and groups failures by reason", () => {
     expect(isCapacityFailure(ALLOCATION)).toBe(true);
     expect(isCapacityFailure("SkuNotAvailable: The requested size is currently not available")).toBe(true);
