@@ -42,6 +42,16 @@ async function createInGroup(requestId: string, group: string): Promise<void> {
   expect(response.status).toBe(202);
 }
 
+/** Placement groups of Standard_Hc44rs hold at most 3 nodes. */
+async function groupsOf3(): Promise<void> {
+  await admin(env.emu, "/capacity", {
+    cluster: "hpc",
+    nodearray: "ondemand",
+    machineType: "Standard_Hc44rs",
+    maxPlacementGroupSize: 3,
+  });
+}
+
 const spread = (count: number) =>
   declare({ count, machineType: "Standard_Hc44rs", placementGroups: { prefix: "pg", size: 2 } });
 
@@ -118,12 +128,7 @@ describe("a set spread over placement groups", () => {
   });
 
   it("without size, fills each group up to the bucket's maxPlacementGroupSize", async () => {
-    await admin(env.emu, "/capacity", {
-      cluster: "hpc",
-      nodearray: "ondemand",
-      machineType: "Standard_Hc44rs",
-      maxPlacementGroupSize: 3,
-    });
+    await groupsOf3();
     const inputs = await checked(
       declare({ count: 5, machineType: "Standard_Hc44rs", placementGroups: { prefix: "mpi-" } }),
     );
@@ -133,12 +138,7 @@ describe("a set spread over placement groups", () => {
   });
 
   it("counts the nodes an interrupted grow left in its groups as the set's own in preflight", async () => {
-    await admin(env.emu, "/capacity", {
-      cluster: "hpc",
-      nodearray: "ondemand",
-      machineType: "Standard_Hc44rs",
-      maxPlacementGroupSize: 3,
-    });
+    await groupsOf3();
     const news = spread(4);
     const inputs = await checked(news);
     const base = String(inputs["baseRequestId"]);
