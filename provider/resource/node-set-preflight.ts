@@ -12,10 +12,8 @@ import { errorText } from "./converge-node-set";
 import type { CheckFailure, NodeSetInputs } from "./inputs";
 import { containsUnknown } from "./inputs";
 import { replaceKeysChanged, replacementKeyOf } from "./request-id";
-import type { NodeInfo } from "./node-set-state";
-import { isMember } from "./node-set-state";
 import type { GroupHoldings } from "./placement-group-preflight";
-import { countByGroup, placementGroupProblems } from "./placement-group-preflight";
+import { filledGroups, placementGroupProblems } from "./placement-group-preflight";
 import { nodearrayRoom } from "./warm-pool";
 import type { RunPlan } from "./run-plan";
 
@@ -56,17 +54,7 @@ export async function preflight(
   if (inputs.preflight === "off" || capacityInputsUnknown(inputs)) return [];
   const changed = Object.keys(olds).length > 0 ? replaceKeysChanged(olds, inputs) : [];
   const replacement = Object.keys(olds).length > 0 && changed.length > 0;
-  const stateMembers = Array.isArray(olds["nodes"])
-    ? (olds["nodes"] as NodeInfo[]).filter(isMember)
-    : undefined;
-  // What the set holds before: its old `count`, less the members its state no longer lists (missing
-  // after a refresh): the update creates those again, so they are part of the increase.
-  const before =
-    !replacement && typeof olds["count"] === "number"
-      ? stateMembers === undefined || inputs.externalRemovals === "forget"
-        ? olds["count"]
-        : Math.min(olds["count"], stateMembers.length)
-      : 0;
+  const before = !replacement && typeof olds["count"] === "number" ? olds["count"] : 0;
   let increase = inputs.count - before;
   let heldNote = "";
   let held: number | undefined;
@@ -115,25 +103,27 @@ export async function preflight(
     ];
   }
   const oldCount = typeof olds["count"] === "number" ? olds["count"] : 0;
+  // A replaced set's nodes per group (its old `count` filled its groups in order), when they are in
+  // the new set's bucket (the same groups).
+  const sameBucket = (["cluster", "nodearray", "machineType"] as const).every(
+    (key) => olds[key] === inputs[key],
+  );
+  const oldGroups = replacement && sameBucket ? filledGroups(status, olds) : undefined;
   const replacementKey = replacementKeyOf(inputs.identity, inputs);
   if (replacement && inputs.deleteBeforeReplace && oldCount > 0 && olds["cluster"] === inputs.cluster) {
     run.deleteFirstReplacements.set(replacementKey, {
       spec: nodeSpecOf(olds),
       nodes: oldCount,
-      ...(stateMembers === undefined ? {} : { groups: countByGroup(stateMembers) }),
+      ...(oldGroups === undefined ? {} : { groups: oldGroups }),
     });
   }
   // The old set's nodes are terminated before the new ones are created: their room is free. (The
   // engine checks a replacement twice, with the old inputs, then with none: both see it.)
   const freed = inputs.deleteBeforeReplace ? run.deleteFirstReplacements.get(replacementKey) : undefined;
   const groupFailures = await groupProblems(inputs, sources, status, {
-    ...(replacement
-      ? {}
-      : stateMembers === undefined
-        ? { filled: before }
-        : { own: countByGroup(stateMembers) }),
-    ...(replacement && olds["cluster"] === inputs.cluster && stateMembers !== undefined
-      ? { replaced: countByGroup(stateMembers) }
+    filled: before,
+    ...(replacement && oldGroups !== undefined
+      ? { replaced: oldGroups }
       : freed && Object.keys(olds).length === 0 && freed.groups
         ? { replaced: freed.groups }
         : {}),

@@ -5,7 +5,7 @@
  */
 import { findBucket } from "../capacity";
 import type { Bucket, ClusterStatus } from "../schemas";
-import type { CheckFailure, NodeSetInputs } from "./inputs";
+import type { CheckFailure, NodeSetInputs, PlacementGroups } from "./inputs";
 import { groupName } from "./placement-group-names";
 import { bucketGroupLimit, groupCounts } from "./placement-group-plan";
 
@@ -56,6 +56,27 @@ export function countByGroup(
     counts.set(node.placementGroupId, (counts.get(node.placementGroupId) ?? 0) + 1);
   }
   return counts;
+}
+
+/**
+ * The nodes per group of a set with these inputs (`count` filling its `placementGroups` in order),
+ * e.g. a replaced set's old inputs; undefined without `placementGroups` or its bucket.
+ */
+export function filledGroups(
+  status: ClusterStatus,
+  props: Record<string, unknown>,
+): Map<string, number> | undefined {
+  const groups = props["placementGroups"] as PlacementGroups | undefined;
+  if (groups === undefined || typeof props["count"] !== "number") return undefined;
+  const text = (value: unknown) => (typeof value === "string" ? value : undefined);
+  const bucket = findBucket(status, {
+    nodearray: String(props["nodearray"]),
+    machineType: text(props["machineType"]),
+  });
+  if (bucket === undefined) return undefined;
+  const size = groups.size ?? bucketGroupLimit(bucket);
+  if (size < 1) return undefined;
+  return new Map(groupCounts(props["count"], size).map((n, index) => [groupName(groups, index), n]));
 }
 
 /**

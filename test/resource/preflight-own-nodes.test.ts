@@ -1,13 +1,11 @@
 /**
- * Preflight counts the set's own nodes as the set's: per placement group those in state and those
- * an interrupted run left (not other sets'), a replacement's old nodes named as such, and the
- * members missing from state as nodes the update creates again.
+ * Preflight counts the set's own nodes as the set's: per placement group those an interrupted run
+ * left (not other sets'), and a replacement's old nodes named as such.
  */
 import { describe, expect, it, vi } from "vitest";
 import { withDefaults } from "../../provider/resource/inputs";
 import type { PreflightSources } from "../../provider/resource/node-set-preflight";
 import { preflight } from "../../provider/resource/node-set-preflight";
-import type { NodeInfo } from "../../provider/resource/node-set-state";
 import { RunPlan } from "../../provider/resource/run-plan";
 import type { ClusterStatus } from "../../provider/schemas";
 import { seedStatusWithBucket } from "./fixtures";
@@ -24,17 +22,6 @@ function groupsOf3(active: Record<string, number>): ClusterStatus {
       activeCoreCount: n * 44,
     })),
   });
-}
-
-/** `n` ready members of the set in `group`. */
-function members(group: string | undefined, n: number, from = 0): NodeInfo[] {
-  return Array.from({ length: n }, (_, i) => ({
-    id: `${group ?? "node"}-${from + i}`,
-    name: `ondemand-${group ?? ""}${from + i}`,
-    status: "Ready",
-    privateIp: `10.0.0.${from + i + 1}`,
-    ...(group === undefined ? {} : { placementGroupId: group }),
-  }));
 }
 
 function sources(status: ClusterStatus, extra: Partial<PreflightSources> = {}) {
@@ -57,7 +44,7 @@ const spread = (
 describe("preflight of placement groups counts the set's own nodes", () => {
   it("as the set's when an interrupted grow left them in its groups (listed, not in state)", async () => {
     const groups = { prefix: "pg", size: 2 };
-    const olds = { ...spread(4, groups), nodes: [...members("pg0", 2), ...members("pg1", 2)] };
+    const olds = spread(4, groups);
     const status = groupsOf3({ pg0: 2, pg1: 2, pg2: 2, pg3: 2 });
     const listed = new Map([
       ["pg0", 2],
@@ -77,22 +64,11 @@ describe("preflight of placement groups counts the set's own nodes", () => {
       /^placement group\(s\) 'pg2' \+2 requested, 1 available; 'pg3' \+2 requested, 1 available \(.*nodes of other sets already in a group count\)/,
     );
   });
-
-  it("per group from the state's nodes, asking only for the groups short of their share", async () => {
-    const groups = { prefix: "pg", size: 2 };
-    // pg0 lost a node: the update makes it again in pg0, which has room; pg1 is complete.
-    const olds = { ...spread(4, groups), nodes: [...members("pg0", 1), ...members("pg1", 2)] };
-    const { source, lines } = sources(groupsOf3({ pg0: 1, pg1: 3 }));
-    expect(await preflight(olds, spread(4, groups), source, new RunPlan())).toEqual([]);
-    expect(lines[0]).toBe("preflight placement groups of 2 node(s): 'pg0' +1 (2 available) - fits");
-  });
 });
 
 describe("preflight of a replaced spread set", () => {
-  const olds = {
-    ...spread(3, { prefix: "pg", size: 2 }),
-    nodes: [...members("pg0", 2), ...members("pg1", 1)],
-  };
+  // The engine's `check` gets the old inputs: the old `count` filled pg0, then pg1.
+  const olds = spread(3, { prefix: "pg", size: 2 });
 
   it("says the nodes in the way are the set's own old ones, and how to replace it", async () => {
     const { source } = sources(groupsOf3({ pg0: 2, pg1: 1 }));
@@ -123,44 +99,14 @@ describe("preflight of a replaced spread set", () => {
   });
 });
 
-describe("preflight of the nodes an update creates again", () => {
-  const olds = { ...withDefaults({ ...base, count: 4 }, "pcc-base"), nodes: members(undefined, 1) };
-
-  it("refuses missing nodes that do not fit, with the usual message", async () => {
-    const full = seedStatusWithBucket("Standard_Hc44rs", { availableCount: 0, availableCoreCount: 0 });
-    const { source, lines } = sources(full, { held: vi.fn(() => Promise.resolve(1)) });
-    const failures = await preflight(
-      olds,
-      withDefaults({ ...base, count: 4 }, "pcc-base"),
-      source,
-      new RunPlan(),
+describe("preflight of a spread set replaced into another bucket", () => {
+  it("credits no room to the old nodes, which are in another bucket's groups", async () => {
+    const olds = spread(3, { prefix: "pg", size: 2 }, { machineType: "Standard_Fs32_v2" });
+    const { source } = sources(groupsOf3({ pg0: 2 }));
+    const news = spread(3, { prefix: "pg" }, { deleteBeforeReplace: true });
+    const failures = await preflight(olds, news, source, new RunPlan());
+    expect(failures[0]?.reason).toMatch(
+      /^placement group\(s\) 'pg0' \+3 requested, 1 available \(.*; nodes of other sets already in a group count\)/,
     );
-    expect(failures).toEqual([
-      {
-        property: "count",
-        reason: expect.stringMatching(
-          /^preflight hpc\/ondemand Standard_Hc44rs: \+3 requested, 0 available.*: lower `count` to at most 1, /,
-        ),
-      },
-    ]);
-    expect(lines).toEqual([]);
-  });
-
-  it("passes them when they fit, and asks nothing of a set whose state holds its count", async () => {
-    const { source, lines } = sources(seedStatusWithBucket("Standard_Hc44rs", {}));
-    expect(
-      await preflight(olds, withDefaults({ ...base, count: 4 }, "pcc-base"), source, new RunPlan()),
-    ).toEqual([]);
-    expect(lines[0]).toMatch(/^preflight hpc\/ondemand Standard_Hc44rs: \+3 requested, \d+ available/);
-
-    const whole = { ...olds, nodes: members(undefined, 4) };
-    const status = vi.fn(() =>
-      Promise.resolve({ status: seedStatusWithBucket("Standard_Hc44rs", {}), cacheKey: "k" }),
-    );
-    const quiet = sources(seedStatusWithBucket("Standard_Hc44rs", {}), { status });
-    expect(
-      await preflight(whole, withDefaults({ ...base, count: 4 }, "pcc-base"), quiet.source, new RunPlan()),
-    ).toEqual([]);
-    expect(status).not.toHaveBeenCalled();
   });
 });
