@@ -12,7 +12,8 @@ import { errorText } from "./converge-node-set";
 import type { CheckFailure, NodeSetInputs } from "./inputs";
 import { containsUnknown } from "./inputs";
 import { replaceKeysChanged, replacementKeyOf } from "./request-id";
-import { placementGroupProblems } from "./placement-group-preflight";
+import type { GroupHoldings } from "./placement-group-preflight";
+import { filledGroups, placementGroupProblems } from "./placement-group-preflight";
 import { nodearrayRoom } from "./warm-pool";
 import type { RunPlan } from "./run-plan";
 
@@ -25,6 +26,8 @@ export interface PreflightSources {
    * while its base request id is unknown); throws when `adoptExisting` names nodes it cannot adopt.
    */
   held(inputs: NodeSetInputs): Promise<number>;
+  /** Those of them per placement group name (a spread set's own nodes, with any of an interrupted run). */
+  heldByGroup?(inputs: NodeSetInputs): Promise<ReadonlyMap<string, number>>;
   /** How many of those are deallocated (the warm pool, started first when the set grows). */
   warmPool?(inputs: NodeSetInputs): Promise<number>;
   log(inputs: NodeSetInputs, line: string): void;
@@ -99,7 +102,33 @@ export async function preflight(
       },
     ];
   }
-  const groupFailures = placementGroupProblems(status, inputs, before, log);
+  const oldCount = typeof olds["count"] === "number" ? olds["count"] : 0;
+  // A replaced set's nodes per group (its old `count` filled its groups in order), when they are in
+  // the new set's bucket (the same groups).
+  const sameBucket = (["cluster", "nodearray", "machineType"] as const).every(
+    (key) => olds[key] === inputs[key],
+  );
+  const oldGroups = replacement && sameBucket ? filledGroups(status, olds) : undefined;
+  const replacementKey = replacementKeyOf(inputs.identity, inputs);
+  if (replacement && inputs.deleteBeforeReplace && oldCount > 0 && olds["cluster"] === inputs.cluster) {
+    run.deleteFirstReplacements.set(replacementKey, {
+      spec: nodeSpecOf(olds),
+      nodes: oldCount,
+      ...(oldGroups === undefined ? {} : { groups: oldGroups }),
+    });
+  }
+  // The old set's nodes are terminated before the new ones are created: their room is free. (The
+  // engine checks a replacement twice, with the old inputs, then with none: both see it.)
+  const freed = inputs.deleteBeforeReplace ? run.deleteFirstReplacements.get(replacementKey) : undefined;
+  const groupFailures = await groupProblems(inputs, sources, status, {
+    filled: before,
+    ...(replacement && oldGroups !== undefined
+      ? { replaced: oldGroups }
+      : freed && Object.keys(olds).length === 0 && freed.groups
+        ? { replaced: freed.groups }
+        : {}),
+    deleteFirst: inputs.deleteBeforeReplace === true,
+  });
   if (groupFailures.length > 0) {
     if (inputs.preflight !== "warn") return groupFailures;
     for (const failure of groupFailures) log(`warning: preflight: ${failure.reason}`);
@@ -115,14 +144,6 @@ export async function preflight(
     if (sameBucket || sharesFamilyQuota(status, planned.spec, nodeSpec)) others += planned.nodes;
   }
   let plan = `${heldNote}${others > 0 ? ` (after ${others} node(s) for other sets of this plan)` : ""}`;
-  const oldCount = typeof olds["count"] === "number" ? olds["count"] : 0;
-  const replacementKey = replacementKeyOf(inputs.identity, inputs);
-  if (replacement && inputs.deleteBeforeReplace && oldCount > 0 && olds["cluster"] === inputs.cluster) {
-    run.deleteFirstReplacements.set(replacementKey, { spec: nodeSpecOf(olds), nodes: oldCount });
-  }
-  // The old set's nodes are terminated before the new ones are created: their room is free. (The
-  // engine checks a replacement twice, with the old inputs, then with none: both see it.)
-  const freed = inputs.deleteBeforeReplace ? run.deleteFirstReplacements.get(replacementKey) : undefined;
   if (freed && (replacement || Object.keys(olds).length === 0)) {
     status = withAddedNodes(status, freed.spec, -freed.nodes);
     plan += ` (after the replaced set's ${freed.nodes} node(s) are terminated first)`;
@@ -184,6 +205,32 @@ export async function preflight(
   const free = fit.binding?.fix ?? "free capacity in the cluster";
   const fix = `: lower \`count\` to at most ${existing + fit.available}, ${free}, or set \`preflight: "warn"\` to try anyway`;
   return [{ property: "count", reason: `${line}${fix}` }];
+}
+
+/**
+ * The placement-group check, first against what the state says the set holds; when that refuses
+ * and the set's request ids are known, again counting the set's own nodes the cluster lists per
+ * group (nodes of an interrupted run are the set's, not other sets').
+ */
+async function groupProblems(
+  inputs: NodeSetInputs,
+  sources: PreflightSources,
+  status: ClusterStatus,
+  holdings: GroupHoldings,
+): Promise<CheckFailure[]> {
+  const lines: string[] = [];
+  let failures = placementGroupProblems(status, inputs, holdings, (line) => lines.push(line));
+  if (failures.length > 0 && sources.heldByGroup && !containsUnknown(inputs.baseRequestId)) {
+    const listed = await sources.heldByGroup(inputs).catch(() => undefined);
+    if (listed !== undefined && listed.size > 0) {
+      const own = new Map(holdings.own ?? []);
+      for (const [name, nodes] of listed) own.set(name, Math.max(own.get(name) ?? 0, nodes));
+      lines.length = 0;
+      failures = placementGroupProblems(status, inputs, { ...holdings, own }, (line) => lines.push(line));
+    }
+  }
+  for (const line of lines) sources.log(inputs, line);
+  return failures;
 }
 
 /** What a set asks of the cluster, from its inputs (or the old inputs of a replaced set). */

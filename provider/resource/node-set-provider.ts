@@ -21,6 +21,7 @@ import type { SetHoldings } from "./node-set-listing";
 import { listHoldings, matchesSpec, setName } from "./node-set-listing";
 import { bucketOf, finish } from "./node-set-outcome";
 import type { PreflightSources } from "./node-set-preflight";
+import { countByGroup } from "./placement-group-preflight";
 import { preflight } from "./node-set-preflight";
 import type { NodeInfo, NodeSetState } from "./node-set-state";
 import { isMember, nodePhase, nodeSetState, targetCount } from "./node-set-state";
@@ -59,6 +60,7 @@ function preflightSources(provider: ProviderContext): PreflightSources {
   return {
     status: (inputs) => provider.clusterStatus(inputs),
     held: async (inputs) => (await nodesHeldBySet(provider, inputs)).held,
+    heldByGroup: async (inputs) => (await nodesHeldBySet(provider, inputs)).byGroup,
     warmPool: async (inputs) => (await nodesHeldBySet(provider, inputs)).deallocated,
     log: (inputs, line) => provider.log(inputs, line),
   };
@@ -73,7 +75,7 @@ function preflightSources(provider: ProviderContext): PreflightSources {
 async function nodesHeldBySet(
   provider: ProviderContext,
   inputs: NodeSetInputs,
-): Promise<{ held: number; deallocated: number }> {
+): Promise<{ held: number; deallocated: number; byGroup: ReadonlyMap<string, number> }> {
   const ctx = { ...provider.operation(inputs), log: () => undefined };
   let holdings: SetHoldings = { requestIds: [], adoptedNodeIds: [], nodes: [] };
   // In the preview of a new set its base request id is unknown: it holds nothing of its own yet.
@@ -89,7 +91,11 @@ async function nodesHeldBySet(
   // ones (the warm pool) hold their quota, but starting them needs room in the nodearray: the
   // preflight checks that apart (`warmPool`).
   const members = holdings.nodes.filter((n) => isMember(n) && matchesSpec(n, inputs));
-  return { held: members.length, deallocated: members.filter((n) => nodePhase(n) === "deallocated").length };
+  return {
+    held: members.length,
+    deallocated: members.filter((n) => nodePhase(n) === "deallocated").length,
+    byGroup: countByGroup(members),
+  };
 }
 
 async function diff(

@@ -17,9 +17,13 @@ export interface PlannedIncrease {
 export class RunPlan {
   /**
    * Delete-first replacements seen by `check`, by identity and replace inputs: the old set's spec
-   * and node count, freed before the new set is created (read again by the engine's second `check`).
+   * and node count (and its nodes per placement group), freed before the new set is created (read
+   * again by the engine's second `check`).
    */
-  readonly deleteFirstReplacements = new Map<string, { spec: NodeSpec; nodes: number }>();
+  readonly deleteFirstReplacements = new Map<
+    string,
+    { spec: NodeSpec; nodes: number; groups?: ReadonlyMap<string, number> }
+  >();
   /** Increases approved by preflight, per set, while the status they were checked against is cached. */
   readonly plannedIncreases = new Map<string, PlannedIncrease>();
   private unnamedPlans = 0;

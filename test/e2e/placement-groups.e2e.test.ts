@@ -145,6 +145,30 @@ describe("placement-group sizing through the Pulumi engine", () => {
     );
   });
 
+  it("names the set's own old nodes when a replacement does not fit their group, and passes with deleteBeforeReplace", async () => {
+    // Size 1 replaces the set: its new pg0 node is created while the old set's 2 still fill pg0.
+    await program('count: 3, placementGroups: { prefix: "pg", size: 1 }');
+    const before = await mutatingRequests(emulator);
+
+    const refused = expectFailure(await ws.pulumi(["preview"]));
+
+    expect(output(refused)).toContain(
+      "placement group(s) 'pg0' +1 requested, 0 available (maxPlacementGroupSize 2, maxPlacementGroupCoreSize 1760 = 40 node(s) of 44 cores; " +
+        "2 node(s) there are this set's own old ones: a replacement creates the new nodes before it terminates the old ones): " +
+        "set `deleteBeforeReplace: true`",
+    );
+    expect(output(refused)).not.toContain("nodes of other sets");
+
+    await program('count: 3, placementGroups: { prefix: "pg", size: 1 }, deleteBeforeReplace: true');
+    const preview = expectSuccess(await ws.preview());
+
+    expect(preview.steps).toContainEqual(
+      expect.objectContaining({ op: "replace", replaceReasons: ["placementGroups"] }),
+    );
+    expect(output(preview)).toContain("'pg0' +1 (2 available)");
+    expect(await mutatingRequests(emulator)).toBe(before);
+  });
+
   it("refuses a misspelt input key in preview, naming the nearest known key", async () => {
     // Arguments spread from elsewhere get no compiler check: `countt` reaches the provider.
     await program(

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from "vitest";
 import type { NodeSetState } from "../../provider/resource/node-set-state";
-import { admin, checked, declare, output, provider, useProviderEmulator } from "./harness";
+import { admin, checked, configureFor, declare, output, provider, useProviderEmulator } from "./harness";
 
 const env = useProviderEmulator();
 
@@ -18,6 +18,38 @@ function emulatorGroups(): Record<string, number> {
     counts[group] = (counts[group] ?? 0) + 1;
   }
   return counts;
+}
+
+/** Creates 2 Standard_Hc44rs nodes in `group` with `requestId`, as a create whose answer was lost. */
+async function createInGroup(requestId: string, group: string): Promise<void> {
+  const response = await fetch(`${env.emu.url}/clusters/hpc/nodes/create`, {
+    method: "POST",
+    headers: {
+      Authorization: `Basic ${Buffer.from(`${env.emu.username}:${env.emu.password}`).toString("base64")}`,
+    },
+    body: JSON.stringify({
+      requestId,
+      sets: [
+        {
+          count: 2,
+          nodearray: "ondemand",
+          placementGroupId: group,
+          definition: { machineType: "Standard_Hc44rs" },
+        },
+      ],
+    }),
+  });
+  expect(response.status).toBe(202);
+}
+
+/** Placement groups of Standard_Hc44rs hold at most 3 nodes. */
+async function groupsOf3(): Promise<void> {
+  await admin(env.emu, "/capacity", {
+    cluster: "hpc",
+    nodearray: "ondemand",
+    machineType: "Standard_Hc44rs",
+    maxPlacementGroupSize: 3,
+  });
 }
 
 const spread = (count: number) =>
@@ -96,18 +128,44 @@ describe("a set spread over placement groups", () => {
   });
 
   it("without size, fills each group up to the bucket's maxPlacementGroupSize", async () => {
-    await admin(env.emu, "/capacity", {
-      cluster: "hpc",
-      nodearray: "ondemand",
-      machineType: "Standard_Hc44rs",
-      maxPlacementGroupSize: 3,
-    });
+    await groupsOf3();
     const inputs = await checked(
       declare({ count: 5, machineType: "Standard_Hc44rs", placementGroups: { prefix: "mpi-" } }),
     );
     const state = (await provider.create(inputs)).outs as NodeSetState;
     expect(state.placementGroupCounts).toEqual({ "mpi-0": 3, "mpi-1": 2 });
     expect(emulatorGroups()).toEqual({ "mpi-0": 3, "mpi-1": 2 });
+  });
+
+  it("counts the nodes an interrupted grow left in its groups as the set's own in preflight", async () => {
+    await groupsOf3();
+    const news = spread(4);
+    const inputs = await checked(news);
+    const base = String(inputs["baseRequestId"]);
+    const state = (await provider.create(inputs)).outs as NodeSetState;
+    expect(state.placementGroupCounts).toEqual({ pg0: 2, pg1: 2 });
+
+    // A grow to 8 interrupted after groups pg2 and pg3 were created (their answers lost): the
+    // engine kept the old state, the cluster holds the set's nodes in pg2 and pg3.
+    for (const group of ["pg2", "pg3"]) {
+      await createInGroup(`${base}.${group}-0`, group);
+    }
+    // Another set's nodes in pg4: they count against it.
+    await createInGroup("pcc-other.pg4-0", "pg4");
+    expect(emulatorGroups()).toEqual({ pg0: 2, pg1: 2, pg2: 2, pg3: 2, pg4: 2 });
+    await configureFor(env.emu); // the next `up`: a new provider process reads the status afresh
+    const grown = await provider.check(state as unknown as Record<string, unknown>, { ...news, count: 8 });
+    expect(grown.failures).toEqual([]);
+
+    const larger = await provider.check(state as unknown as Record<string, unknown>, { ...news, count: 10 });
+    expect(larger.failures).toEqual([
+      {
+        property: "placementGroups",
+        reason: expect.stringMatching(
+          /^placement group\(s\) 'pg4' \+2 requested, 1 available \(maxPlacementGroupSize 3, .*; nodes of other sets already in a group count\)/,
+        ),
+      },
+    ]);
   });
 
   it("replaces the set when prefix or size changes", async () => {
