@@ -12,6 +12,7 @@ import { errorText } from "./converge-node-set";
 import type { CheckFailure, NodeSetInputs } from "./inputs";
 import { containsUnknown } from "./inputs";
 import { replaceKeysChanged, replacementKeyOf } from "./request-id";
+import { foreignRequestIdProblem } from "./adoption-ownership";
 import { placementGroupProblems } from "./placement-group-preflight";
 import { nodearrayRoom } from "./warm-pool";
 import type { RunPlan } from "./run-plan";
@@ -48,6 +49,9 @@ export async function preflight(
   run: RunPlan,
 ): Promise<CheckFailure[]> {
   const log = (line: string) => sources.log(inputs, line);
+  // Whatever `preflight` says: a request id another set made is refused without reading the cluster.
+  const foreignRequest = foreignRequestIdProblem(inputs);
+  if (foreignRequest !== undefined) return [{ property: "adoptExisting", reason: foreignRequest }];
   if (inputs.preflight === "off" || capacityInputsUnknown(inputs)) return [];
   const changed = Object.keys(olds).length > 0 ? replaceKeysChanged(olds, inputs) : [];
   const replacement = Object.keys(olds).length > 0 && changed.length > 0;
@@ -72,6 +76,15 @@ export async function preflight(
     if (held !== before)
       heldNote = ` (the set holds ${held} node(s): the others were removed outside Pulumi)`;
     increase = inputs.count - held;
+  }
+  if (inputs.adoptExisting !== undefined && held === undefined) {
+    // The nodes `adoptExisting` names are checked (spec, nodearray, owner) even when the set does
+    // not grow: an update that only changes `adoptExisting` adopts, and may then shrink.
+    try {
+      held = await sources.held(inputs);
+    } catch (error) {
+      return [{ property: "adoptExisting", reason: errorText(error) }];
+    }
   }
   if (increase <= 0) return [];
 
