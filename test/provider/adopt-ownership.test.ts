@@ -48,7 +48,7 @@ describe("adoptExisting never takes another set's nodes", () => {
         ) as unknown as string,
       },
     ]);
-    expect(result.failures[0]?.reason).toContain(FIX);
+    expect(result.failures?.[0]?.reason).toContain(FIX);
     // The engine would stop at the check; the update refuses on its own too, before any node is touched.
     await expect(
       provider.update(other.id, other.state, result.inputs as Record<string, unknown>),
@@ -68,8 +68,8 @@ describe("adoptExisting never takes another set's nodes", () => {
       const result = await provider.check({}, news);
       const expected = `\`adoptExisting\`: refusing to adopt ${node?.name} (node id ${node?.id}, request id '${ownerRequest}'): this library made it for another node set`;
       if (preflight === "enforce") {
-        expect(result.failures.map((f) => f.property)).toEqual(["adoptExisting"]);
-        expect(result.failures[0]?.reason).toContain(expected);
+        expect((result.failures ?? []).map((f) => f.property)).toEqual(["adoptExisting"]);
+        expect(result.failures?.[0]?.reason).toContain(expected);
       }
       await expect(provider.create(result.inputs as Record<string, unknown>)).rejects.toThrow(expected);
     }
@@ -84,14 +84,14 @@ describe("adoptExisting never takes another set's nodes", () => {
       {},
       declare({ count: 1, machineType: HC, adoptExisting: { requestId: groupRequest } }),
     );
-    expect(result.failures[0]?.property).toBe("adoptExisting");
-    expect(result.failures[0]?.reason).toContain(`refusing to adopt request '${groupRequest}'`);
+    expect(result.failures?.[0]?.property).toBe("adoptExisting");
+    expect(result.failures?.[0]?.reason).toContain(`refusing to adopt request '${groupRequest}'`);
     const ids = env.emu.nodes().map((n) => n.record.NodeId);
     const byId = await provider.check(
       {},
       declare({ count: 1, machineType: HC, adoptExisting: { nodeIds: ids } }),
     );
-    expect(byId.failures[0]?.reason).toContain(`request id '${groupRequest}'`);
+    expect(byId.failures?.[0]?.reason).toContain(`request id '${groupRequest}'`);
   });
 
   it("still adopts nodes made outside Pulumi, by request id and by node id", async () => {
@@ -107,7 +107,7 @@ describe("adoptExisting never takes another set's nodes", () => {
     const ids = liveNodes(env.emu, ["outside-ids"]).map((n) => n.record.NodeId);
     const inputs = await checked(declare({ count: 2, machineType: HC, adoptExisting: { nodeIds: ids } }));
     const state = (await provider.create(inputs)).outs as NodeSetState;
-    expect([...state.adoptedNodeIds].sort()).toEqual([...ids].sort());
+    expect([...(state.adoptedNodeIds ?? [])].sort()).toEqual([...ids].sort());
   });
 });
 
