@@ -111,6 +111,22 @@ describe("adoptExisting never takes another set's nodes", () => {
   });
 });
 
+describe("recovering the nodes of a set whose state was lost", () => {
+  it("takes them back with `requestId` set to the lost set's base: the create's 409 adopts them, nothing is created", async () => {
+    const base = "pcc-00112233445566778899aabb";
+    await createOutside(env.emu, `${base}-0`, 3, HC);
+    const creates = env.emu.counters().create;
+    const inputs = await checked(declare({ count: 3, machineType: HC, requestId: base }));
+    expect(inputs["baseRequestId"]).toBe(base);
+    const state = (await provider.create(inputs)).outs as NodeSetState;
+    expect(state.requestIds).toEqual([`${base}-0`]);
+    expect(state.nodes).toHaveLength(3);
+    expect(env.emu.counters().create).toBe(creates + 1); // the answered 409, no new node
+    expect(liveNodes(env.emu, [`${base}-0`])).toHaveLength(3);
+    expect(env.emu.nodes()).toHaveLength(3); // no node made
+  });
+});
+
 describe("library request ids", () => {
   const base = "pcc-0123456789abcdef01234567";
   it("recognises the library's format and a set's own ids", () => {
