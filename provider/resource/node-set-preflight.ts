@@ -79,11 +79,13 @@ export async function preflight(
   }
   if (inputs.adoptExisting !== undefined && held === undefined) {
     // The nodes `adoptExisting` names are checked (spec, nodearray, owner) even when the set does
-    // not grow: an update that only changes `adoptExisting` adopts, and may then shrink.
+    // not grow: an update that only changes `adoptExisting` adopts, and may then shrink. With
+    // `preflight: "warn"` a refusal here is a warning; create and update refuse it all the same.
     try {
       held = await sources.held(inputs);
     } catch (error) {
-      return [{ property: "adoptExisting", reason: errorText(error) }];
+      if (inputs.preflight !== "warn") return [{ property: "adoptExisting", reason: errorText(error) }];
+      log(`warning: ${errorText(error)}`);
     }
   }
   if (increase <= 0) return [];
