@@ -19,12 +19,18 @@ function ofAnotherSet(inputs: NodeSetInputs, requestId: string): boolean {
   return typeof base !== "string" || containsUnknown(base) || !isRequestIdOf(base, requestId);
 }
 
-/** Why `adoptExisting.requestId` names another set's create request, or undefined. No cluster read. */
-export function foreignRequestIdProblem(inputs: NodeSetInputs): string | undefined {
+/**
+ * Why `adoptExisting.requestId` names another set's create request, or undefined. No cluster read.
+ * A request id the set already holds (`held`, from its state) is its own now.
+ */
+export function foreignRequestIdProblem(
+  inputs: NodeSetInputs,
+  held: readonly unknown[] = [],
+): string | undefined {
   const requestId = inputs.adoptExisting?.requestId;
-  if (typeof requestId !== "string" || containsUnknown(requestId) || !ofAnotherSet(inputs, requestId)) {
+  if (typeof requestId !== "string" || containsUnknown(requestId) || held.includes(requestId))
     return undefined;
-  }
+  if (!ofAnotherSet(inputs, requestId)) return undefined;
   return (
     `\`adoptExisting.requestId\`: refusing to adopt request '${requestId}': this library made it for another node set, ` +
     `which owns its nodes; ${FIX}`

@@ -39,7 +39,7 @@ export async function adopt(ctx: OperationContext, holdings: SetHoldings): Promi
   const found: NodeInfo[] = [];
   const requestIds = [...holdings.requestIds];
   const adoptedNodeIds = [...holdings.adoptedNodeIds];
-  const foreignRequest = foreignRequestIdProblem(inputs);
+  const foreignRequest = foreignRequestIdProblem(inputs, holdings.requestIds);
   if (foreignRequest !== undefined) throw new NodeSetInputError(foreignRequest);
   const list = await client.listNodes(
     inputs.cluster,

@@ -11,7 +11,7 @@ import type { ClusterStatus } from "../schemas";
 import { errorText } from "./converge-node-set";
 import type { CheckFailure, NodeSetInputs } from "./inputs";
 import { containsUnknown } from "./inputs";
-import { replaceKeysChanged, replacementKeyOf } from "./request-id";
+import { canonicalJson, replaceKeysChanged, replacementKeyOf } from "./request-id";
 import { foreignRequestIdProblem } from "./adoption-ownership";
 import { placementGroupProblems } from "./placement-group-preflight";
 import { nodearrayRoom } from "./warm-pool";
@@ -50,7 +50,8 @@ export async function preflight(
 ): Promise<CheckFailure[]> {
   const log = (line: string) => sources.log(inputs, line);
   // Whatever `preflight` says: a request id another set made is refused without reading the cluster.
-  const foreignRequest = foreignRequestIdProblem(inputs);
+  const heldRequests = Array.isArray(olds["requestIds"]) ? (olds["requestIds"] as unknown[]) : [];
+  const foreignRequest = foreignRequestIdProblem(inputs, heldRequests);
   if (foreignRequest !== undefined) return [{ property: "adoptExisting", reason: foreignRequest }];
   if (inputs.preflight === "off" || capacityInputsUnknown(inputs)) return [];
   const changed = Object.keys(olds).length > 0 ? replaceKeysChanged(olds, inputs) : [];
@@ -77,7 +78,9 @@ export async function preflight(
       heldNote = ` (the set holds ${held} node(s): the others were removed outside Pulumi)`;
     increase = inputs.count - held;
   }
-  if (inputs.adoptExisting !== undefined && held === undefined) {
+  const adoptionChanged =
+    canonicalJson(olds["adoptExisting"] ?? null) !== canonicalJson(inputs.adoptExisting ?? null);
+  if (inputs.adoptExisting !== undefined && adoptionChanged && held === undefined) {
     // The nodes `adoptExisting` names are checked (spec, nodearray, owner) even when the set does
     // not grow: an update that only changes `adoptExisting` adopts, and may then shrink. With
     // `preflight: "warn"` a refusal here is a warning; create and update refuse it all the same.

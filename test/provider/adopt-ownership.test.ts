@@ -111,6 +111,29 @@ describe("adoptExisting never takes another set's nodes", () => {
   });
 });
 
+describe("a set that already holds a request id", () => {
+  it("keeps passing check and update (count unchanged) when its state already holds the library request id it names", async () => {
+    // State written before the refusal existed: the set adopted such a request, which is its own now.
+    const legacy = "pcc-aabbccddeeff001122334455-0";
+    await createOutside(env.emu, legacy, 1, HC);
+    const declared = declare({ count: 1, machineType: HC, adoptExisting: { requestId: "outside-l" } });
+    await createOutside(env.emu, "outside-l", 1, HC);
+    const { id, state } = await createSet(declared);
+    const legacyNode = liveNodes(env.emu, [legacy])[0];
+    const olds = {
+      ...state,
+      adoptExisting: { requestId: legacy },
+      requestIds: [...state.requestIds, legacy],
+      count: 2,
+    } as NodeSetState;
+    const news = { ...declared, count: 2, adoptExisting: { requestId: legacy } };
+    const inputs = await checked(news, olds);
+    const updated = (await provider.update(id, olds, inputs)).outs as NodeSetState;
+    expect(updated.nodeIds).toContain(legacyNode?.record.NodeId);
+    expect(updated.nodes).toHaveLength(2);
+  });
+});
+
 describe("recovering the nodes of a set whose state was lost", () => {
   it("takes them back with `requestId` set to the lost set's base: the create's 409 adopts them, nothing is created", async () => {
     const base = "pcc-00112233445566778899aabb";
