@@ -24,10 +24,14 @@ import {
   nodeSetState,
   toNodeInfo,
 } from "./node-set-state";
+import { foreignNodesProblem, foreignRequestIdProblem } from "./adoption-ownership";
 import { deallocateIntoPool, startFromWarmPool, warmPool } from "./warm-pool";
 import { chooseRemovals, createShortfall } from "./placement-group-plan";
 
-/** Adopts the nodes named by `adoptExisting`, refusing any that does not match the declared spec. */
+/**
+ * Adopts the nodes named by `adoptExisting`, refusing any that does not match the declared spec
+ * or that this library made for another set (see adoption-ownership.ts).
+ */
 export async function adopt(ctx: OperationContext, holdings: SetHoldings): Promise<SetHoldings> {
   const { inputs, client } = ctx;
   const request = inputs.adoptExisting;
@@ -35,6 +39,8 @@ export async function adopt(ctx: OperationContext, holdings: SetHoldings): Promi
   const found: NodeInfo[] = [];
   const requestIds = [...holdings.requestIds];
   const adoptedNodeIds = [...holdings.adoptedNodeIds];
+  const foreignRequest = foreignRequestIdProblem(inputs, holdings.requestIds);
+  if (foreignRequest !== undefined) throw new NodeSetInputError(foreignRequest);
   const list = await client.listNodes(
     inputs.cluster,
     request.requestId ? { requestId: request.requestId } : undefined,
@@ -53,6 +59,12 @@ export async function adopt(ctx: OperationContext, holdings: SetHoldings): Promi
       );
     }
   }
+  const foreignNodes = foreignNodesProblem(
+    inputs,
+    candidates.filter((record) => !known.has(record.NodeId)),
+    request.requestId,
+  );
+  if (foreignNodes !== undefined) throw new NodeSetInputError(foreignNodes);
   await refuseNonNodearrayNodes(ctx, candidates);
   const mismatches: string[] = [];
   for (const record of candidates) {

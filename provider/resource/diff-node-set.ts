@@ -98,7 +98,7 @@ export function describeDiff(
   const change = (key: string): string => {
     if (containsUnknown(news[key])) return `${key} (not known until apply)`;
     if (key === "connection") return "connection";
-    if (key === "adoptExisting") return "adoptExisting";
+    if (key === "adoptExisting") return describeAdoption(news[key]);
     return `${key} ${show(orDefault(old, key))} -> ${show(orDefault(news, key))}`;
   };
   if (diff.replaces.length > 0) {
@@ -108,18 +108,31 @@ export function describeDiff(
     return `replace: ${diff.replaces.map(change).join(", ")}; ${order}`;
   }
   const parts = [...diff.nodes];
-  const settings = diff.updates.filter((k) => k !== "count").map(change);
+  const settings = diff.updates.filter((k) => k !== "count" && k !== "adoptExisting").map(change);
+  const adoption = diff.updates.includes("adoptExisting") ? change("adoptExisting") : undefined;
   const held = olds.nodes?.length ?? 0;
   const count = diff.updates.includes("count")
     ? `${change("count")}${typeof news["count"] === "number" && typeof old["count"] === "number" && held !== old["count"] ? ` (the set holds ${held})` : ""}`
     : typeof news["count"] === "number" && diff.nodes.length > 0
       ? `count ${news["count"]} unchanged`
       : undefined;
-  const touches = [parts.join(", "), count].filter((p) => p).join("; ");
+  const touches = [parts.join(", "), adoption, count].filter((p) => p).join("; ");
   const text = [touches, settings.length > 0 ? `settings: ${settings.join(", ")} (no node touched)` : ""]
     .filter((p) => p)
     .join("; ");
   return `update: ${text}`;
+}
+
+/** What a changed `adoptExisting` does to the set's nodes, for the preview. */
+function describeAdoption(value: unknown): string {
+  if (value === undefined || value === null)
+    return "adoptExisting removed (the set keeps the nodes it adopted)";
+  const request = value as { requestId?: unknown; nodeIds?: unknown };
+  if (typeof request.requestId === "string") {
+    return `adoptExisting: adopts the nodes of request ${JSON.stringify(request.requestId)}`;
+  }
+  if (Array.isArray(request.nodeIds)) return `adoptExisting: adopts node(s) ${request.nodeIds.join(", ")}`;
+  return `adoptExisting: adopts nodes`;
 }
 
 function show(value: unknown): string {

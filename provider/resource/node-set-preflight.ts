@@ -11,7 +11,8 @@ import type { ClusterStatus } from "../schemas";
 import { errorText } from "./converge-node-set";
 import type { CheckFailure, NodeSetInputs } from "./inputs";
 import { containsUnknown } from "./inputs";
-import { replaceKeysChanged, replacementKeyOf } from "./request-id";
+import { canonicalJson, replaceKeysChanged, replacementKeyOf } from "./request-id";
+import { foreignRequestIdProblem } from "./adoption-ownership";
 import type { GroupHoldings } from "./placement-group-preflight";
 import { filledGroups, placementGroupProblems } from "./placement-group-preflight";
 import { nodearrayRoom } from "./warm-pool";
@@ -51,6 +52,10 @@ export async function preflight(
   run: RunPlan,
 ): Promise<CheckFailure[]> {
   const log = (line: string) => sources.log(inputs, line);
+  // Whatever `preflight` says: a request id another set made is refused without reading the cluster.
+  const heldRequests = Array.isArray(olds["requestIds"]) ? (olds["requestIds"] as unknown[]) : [];
+  const foreignRequest = foreignRequestIdProblem(inputs, heldRequests);
+  if (foreignRequest !== undefined) return [{ property: "adoptExisting", reason: foreignRequest }];
   if (inputs.preflight === "off" || capacityInputsUnknown(inputs)) return [];
   const changed = Object.keys(olds).length > 0 ? replaceKeysChanged(olds, inputs) : [];
   const replacement = Object.keys(olds).length > 0 && changed.length > 0;
@@ -75,6 +80,19 @@ export async function preflight(
     if (held !== before)
       heldNote = ` (the set holds ${held} node(s): the others were removed outside Pulumi)`;
     increase = inputs.count - held;
+  }
+  const adoptionChanged =
+    canonicalJson(olds["adoptExisting"] ?? null) !== canonicalJson(inputs.adoptExisting ?? null);
+  if (inputs.adoptExisting !== undefined && adoptionChanged && held === undefined) {
+    // The nodes `adoptExisting` names are checked (spec, nodearray, owner) even when the set does
+    // not grow: an update that only changes `adoptExisting` adopts, and may then shrink. With
+    // `preflight: "warn"` a refusal here is a warning; create and update refuse it all the same.
+    try {
+      held = await sources.held(inputs);
+    } catch (error) {
+      if (inputs.preflight !== "warn") return [{ property: "adoptExisting", reason: errorText(error) }];
+      log(`warning: ${errorText(error)}`);
+    }
   }
   if (increase <= 0) return [];
 

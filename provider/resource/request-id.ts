@@ -75,3 +75,16 @@ export function replaceKeysChanged(olds: ReplaceSpec, news: ReplaceSpec): Replac
 export function replacementKeyOf(identity: unknown, props: ReplaceSpec): string {
   return canonicalJson([identity, Object.fromEntries(REPLACE_KEYS.map((k) => [k, props[k]]))]);
 }
+
+/** A request id this library made: a derived base (`pcc-` and 24 hex digits), then `-<n>` or `.pg<i>-<n>`. */
+const LIBRARY_REQUEST_ID = /^pcc-[0-9a-f]{24}(?:-|\.pg[0-9]+-)(?:0|[1-9][0-9]*)$/;
+
+/** Whether a request id has the format of the ids this library derives (see {@link deriveBaseRequestId}). */
+export function isLibraryRequestId(requestId: string): boolean {
+  return LIBRARY_REQUEST_ID.test(requestId);
+}
+
+/** Whether a request id is one of a set's: `<base>-<n>`, or a placement group's `<base>.pg<i>-<n>`. */
+export function isRequestIdOf(base: string, requestId: string): boolean {
+  return requestId.startsWith(`${base}-`) || requestId.startsWith(`${base}.pg`);
+}

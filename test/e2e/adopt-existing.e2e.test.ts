@@ -1,11 +1,12 @@
 /**
  * `adoptExisting` through the engine (issue 12, item 5): nodes another tool made with a request id
  * of its own are adopted by the set without a create request, then grown, shrunk (the adopted
- * nodes, the oldest, are kept) and destroyed with the set.
+ * nodes, the oldest, are kept) and destroyed with the set. A set never adopts the nodes another set
+ * made: naming another set's request id is refused in the preview, and nothing is terminated.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RunningEmulator } from "../../emulator";
-import { expectSuccess, liveNodes, startE2eEmulator, Workspace } from "./harness";
+import { expectSuccess, liveNodes, output, startE2eEmulator, tail, Workspace } from "./harness";
 
 const HC = "Standard_Hc44rs";
 
@@ -32,6 +33,34 @@ async function program(count: number): Promise<void> {
   );
 }
 
+/** Another tool creates `count` nodes with its own request id, as in the API how-to. */
+async function createOutside(requestId: string, count: number): Promise<void> {
+  const response = await fetch(`${emulator.url}/clusters/hpc/nodes/create`, {
+    method: "POST",
+    headers: {
+      Authorization: `Basic ${Buffer.from(`${emulator.username}:${emulator.password}`).toString("base64")}`,
+    },
+    body: JSON.stringify({
+      requestId,
+      sets: [{ count, nodearray: "ondemand", definition: { machineType: HC } }],
+    }),
+  });
+  expect(response.status).toBe(202);
+}
+
+/** Two sets: `owner` makes its own two nodes, `taker` adopts the nodes of request `adopts`. */
+async function twoSets(adopts: string): Promise<void> {
+  await ws.writeProgram(
+    [
+      'import { CycleCloudNodeSet } from "pulumi-cyclecloud";',
+      `const owner = new CycleCloudNodeSet("owner", { cluster: "hpc", nodearray: "ondemand", machineType: "${HC}", count: 2 });`,
+      `new CycleCloudNodeSet("taker", { cluster: "hpc", nodearray: "ondemand", machineType: "${HC}", count: 1, adoptExisting: { requestId: "${adopts}" } });`,
+      "export const ownerRequestIds = owner.requestIds;",
+      "",
+    ].join("\n"),
+  );
+}
+
 async function stateNodeIds(): Promise<string[]> {
   return [...((await ws.outputs())["nodeIds"] as string[])].sort();
 }
@@ -39,17 +68,7 @@ async function stateNodeIds(): Promise<string[]> {
 beforeAll(async () => {
   emulator = await startE2eEmulator();
   // Another tool creates two nodes with its own request id, as in the API how-to.
-  const response = await fetch(`${emulator.url}/clusters/hpc/nodes/create`, {
-    method: "POST",
-    headers: {
-      Authorization: `Basic ${Buffer.from(`${emulator.username}:${emulator.password}`).toString("base64")}`,
-    },
-    body: JSON.stringify({
-      requestId: "outside-1",
-      sets: [{ count: 2, nodearray: "ondemand", definition: { machineType: HC } }],
-    }),
-  });
-  expect(response.status).toBe(202);
+  await createOutside("outside-1", 2);
   outside = (await liveNodes(emulator)).map((n) => n.record.NodeId).sort();
   expect(outside).toHaveLength(2);
   ws = await Workspace.create({ example: "quickstart", label: "adopt" });
@@ -107,5 +126,49 @@ describe("adoptExisting through the Pulumi engine", () => {
 
     expect(await liveNodes(emulator)).toEqual([]);
     expect(await ws.nodeSets()).toEqual([]);
+  });
+});
+
+describe("adoptExisting never takes another set's nodes (through the engine)", () => {
+  it("refuses, in the preview and in up, the request id another set of the stack made; nothing is terminated", async () => {
+    await createOutside("outside-2", 1);
+    await twoSets("outside-2");
+    expectSuccess(await ws.up());
+    const [ownerRequest] = (await ws.outputs())["ownerRequestIds"] as string[];
+    expect(ownerRequest).toMatch(/^pcc-[0-9a-f]{24}-0$/);
+    const before = (await liveNodes(emulator)).map((n) => n.record.NodeId).sort();
+    expect(before).toHaveLength(3);
+    const terminates = (await counters())["terminate"];
+
+    await twoSets(ownerRequest ?? "");
+    const refusal = `refusing to adopt request '${ownerRequest}': this library made it for another node set`;
+    const preview = await ws.pulumi(["preview"]);
+    expect(preview.code, tail(preview)).not.toBe(0);
+    expect(output(preview)).toContain(refusal);
+    expect(output(preview)).toContain("adoptExisting");
+    const up = await ws.up();
+    expect(up.code, tail(up)).not.toBe(0);
+    expect(output(up)).toContain(refusal);
+    expect(output(up)).not.toContain("adopted");
+
+    expect((await liveNodes(emulator)).map((n) => n.record.NodeId).sort()).toEqual(before);
+    expect((await counters())["terminate"]).toBe(terminates);
+  });
+
+  it("previews a change of adoptExisting as adopting the nodes it names", async () => {
+    await createOutside("outside-3", 1);
+    await twoSets("outside-3");
+    const preview = expectSuccess(await ws.pulumi(["preview"]));
+    expect(output(preview)).toContain(
+      'taker: update: adoptExisting: adopts the nodes of request "outside-3"',
+    );
+    expect(output(preview)).not.toContain("(no node touched)");
+  });
+
+  it("destroys both sets", async () => {
+    expectSuccess(await ws.destroy());
+    const left = (await liveNodes(emulator)).map((n) => n.record.NodeId);
+    // outside-3 was only previewed: its node is no set's and stays.
+    expect(left).toHaveLength(1);
   });
 });

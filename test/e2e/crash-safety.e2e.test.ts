@@ -786,9 +786,10 @@ describe.runIf(SCENARIOS)("fixed scenarios", () => {
   // A set's request ids derive from its identity, which is new for every resource instance (so a
   // set never adopts another's nodes). `destroy` removes the identity but ignores the pending create,
   // so a later `up` is a new instance: it cannot tell these nodes from another set's and leaves them
-  // alone. The pending operation still names the set's base request id: `adoptExisting` with the
-  // create's request id brings the nodes back under a set, and destroy then removes them.
-  it("a create killed then destroyed leaves its nodes (destroy ignores a pending create); adopting them by request id, then destroy, removes them", async () => {
+  // alone. The pending operation still names the set's base request id: a set declared with that
+  // base as its `requestId` makes the same create request, whose 409 adopts the nodes, and destroy
+  // then removes them. (`adoptExisting` refuses a request id this library made for another set.)
+  it("a create killed then destroyed leaves its nodes (destroy ignores a pending create); declaring the set with its base as requestId, then destroy, removes them", async () => {
     const ws = await freshStack("crash-destroy", { count: "3", machineType: HC });
     await upKilledAfterCreatePost(ws, CHANGES.create);
     const made = liveNow().map((n) => n.record.NodeId);
@@ -803,19 +804,19 @@ describe.runIf(SCENARIOS)("fixed scenarios", () => {
     const base = pending?.baseRequestId ?? "";
     expect(base).toMatch(/^pcc-[0-9a-f]{24}$/);
 
-    // The workaround: declare the set adopting that request's nodes; no node is created.
+    // The workaround: declare the set with that base as its request id; no node is created.
     await ws.writeProgram(
       [
         'import { CycleCloudNodeSet } from "pulumi-cyclecloud";',
-        `new CycleCloudNodeSet("workers", { cluster: "hpc", nodearray: "ondemand", machineType: "${HC}", count: 3, adoptExisting: { requestId: "${base}-0" } });`,
+        `new CycleCloudNodeSet("workers", { cluster: "hpc", nodearray: "ondemand", machineType: "${HC}", count: 3, requestId: "${base}" });`,
         "",
       ].join("\n"),
     );
     const creates = emulator.counters().create;
     const up = await ws.up();
     expect(up.code, tail(up)).toBe(0);
-    expect(output(up)).toContain("adopted 3 existing node(s)");
-    expect(emulator.counters().create).toBe(creates);
+    expect(output(up)).toContain("adopting its 3 node(s) instead of creating new ones");
+    expect(emulator.counters().create).toBe(creates + 1); // the create answered 409: no node made
     const [set] = (await exportState(ws)).resources.filter((r) => r.type === NODE_SET_TYPE);
     expect([...((set?.outputs?.["nodeIds"] as string[]) ?? [])].sort()).toEqual([...made].sort());
     expect((await ws.destroy()).code).toBe(0);

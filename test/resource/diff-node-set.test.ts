@@ -219,6 +219,25 @@ describe("describeDiff", () => {
     );
   });
 
+  it("says what a changed adoptExisting adopts, not that no node is touched", () => {
+    expect(
+      why(state(), {
+        ...inputsOf(state()),
+        adoptExisting: { requestId: "outside-1" },
+        onDelete: "deallocate",
+      }),
+    ).toBe(
+      'update: adoptExisting: adopts the nodes of request "outside-1"; settings: onDelete "terminate" -> "deallocate" (no node touched)',
+    );
+    expect(why(state(), { ...inputsOf(state()), adoptExisting: { nodeIds: ["n-1", "n-2"] } })).toBe(
+      "update: adoptExisting: adopts node(s) n-1, n-2",
+    );
+    const adopting = { ...state(), adoptExisting: { requestId: "outside-1" } } as NodeSetState;
+    expect(why(adopting, inputsOf(state()))).toBe(
+      "update: adoptExisting removed (the set keeps the nodes it adopted)",
+    );
+  });
+
   it("names a replacement, its cause and its order", () => {
     expect(why(state(), { ...inputsOf(state()), machineType: "Standard_Fs32_v2" })).toBe(
       'replace: machineType "Standard_Hc44rs" -> "Standard_Fs32_v2"; 2 new node(s) are created, then the old 2 terminated',
