@@ -4,9 +4,10 @@
  */
 import type * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
+import { nearestKey } from "./util/nearest-key";
 
 /** The schema of `connection`: what `check` and `getClusterStatus` validate. */
-export const connectionSchema = z.object(
+export const connectionSchema = z.strictObject(
   {
     url: z
       .string({ error: "`connection.url` must be a string such as https://cyclecloud.example.com:8443" })
@@ -27,8 +28,25 @@ export const connectionSchema = z.object(
       .max(1024, { error: "`connection.maxResponseMiB` must be from 1 to 1024" })
       .optional(),
   },
-  { error: "`connection` must be an object with `url`, `username`, `password` and optional TLS settings" },
+  {
+    error: (issue) =>
+      issue.code === "unrecognized_keys"
+        ? unknownConnectionKeys(issue.keys)
+        : "`connection` must be an object with `url`, `username`, `password` and optional TLS settings",
+  },
 );
+
+/** A misspelt setting would otherwise be dropped and the connection taken from elsewhere. */
+function unknownConnectionKeys(keys: readonly string[]): string {
+  const known = Object.keys(connectionSchema.shape);
+  return keys
+    .map((key) => {
+      const nearest = nearestKey(key, known);
+      const fix = nearest ? `did you mean \`${nearest}\`?` : `its settings are ${known.join(", ")}`;
+      return `\`connection.${key}\` is not a connection setting: ${fix}`;
+    })
+    .join("; ");
+}
 
 /**
  * Connection settings as plain values: what `check` validates, what the provider keeps in its

@@ -183,6 +183,21 @@ describe("placement-group sizing through the Pulumi engine", () => {
     expect(await mutatingRequests(emulator)).toBe(before);
   });
 
+  it("refuses a misspelt connection setting in preview instead of dropping it", async () => {
+    await program(
+      'count: 3, placementGroups: { prefix: "pg" }, ...extra',
+      'const extra: Record<string, unknown> = { connection: { usrname: "admin" } };',
+    );
+    const before = await mutatingRequests(emulator);
+
+    const preview = expectFailure(await ws.pulumi(["preview"]));
+
+    expect(output(preview)).toContain(
+      "`connection.usrname` is not a connection setting: did you mean `username`?",
+    );
+    expect(await mutatingRequests(emulator)).toBe(before);
+  });
+
   it("terminates every group's nodes on destroy", async () => {
     await program('count: 3, placementGroups: { prefix: "pg" }');
 

@@ -110,6 +110,18 @@ describe("validateInputs", () => {
       "connection",
       "`connection.caCert` and `connection.caCertPath` are exclusive: give the PEM text or a file path, not both",
     ],
+    [
+      "a misspelt connection setting (it would be dropped and the connection taken from elsewhere)",
+      { connection: { url: "https://cc.example", usrname: "admin" } },
+      "connection",
+      "`connection.usrname` is not a connection setting: did you mean `username`?",
+    ],
+    [
+      "a connection setting nothing like a known one",
+      { connection: { proxyHost: "p" } },
+      "connection",
+      "`connection.proxyHost` is not a connection setting: its settings are url, username, password, caCert, caCertPath, insecure, timeoutSeconds, maxResponseMiB",
+    ],
   ];
   for (const [what, change, property, reason] of table) {
     it(`refuses ${what}, naming the field and the fix`, () => {
