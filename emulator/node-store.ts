@@ -2,6 +2,9 @@
  * The emulator's store: clusters with their (admin-changeable) limits, nodes, operations, used
  * request ids, armed provisioning failures and the lifecycle timing. It holds data and answers
  * lookups; what a request does with them lives in the handler modules.
+ * A little over 400 lines: it is one class whose fields are the emulator's whole state (the caps on
+ * operations and request ids and the replica's initial nodes added to it); the logic that acts on
+ * that state already lives elsewhere, so a split would only spread the fields.
  */
 import { randomUUID } from "node:crypto";
 import { EmulatorApiError, EXCEPTIONS, notFound } from "./api-error";
