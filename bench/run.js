@@ -338,6 +338,7 @@ async function sectionReadiness(options, results) {
 const ENGINE_KINDS = [
   { kind: "trivial", label: "trivial dynamic resources (floor)" },
   { kind: "loading", label: "trivial + pulumi-cyclecloud loaded (program and provider)" },
+  { kind: "pairs", label: "pairs of trivial resources (floor of a set and its identity)" },
   { kind: "nodeset", label: "CycleCloudNodeSets (count 2, preflight enforce)" },
 ];
 

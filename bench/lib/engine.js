@@ -40,7 +40,12 @@ const loadingProvider = {
 
 if (kind === "loading") require("pulumi-cyclecloud");
 for (let i = 0; i < sets; i++) {
-  if (kind === "nodeset") {
+  if (kind === "pairs") {
+    // The floor of a node set's shape: two trivial resources, the second waiting for an output of
+    // the first (as a set waits for its identity).
+    const first = new pulumi.dynamic.Resource(trivialProvider, "id" + i, { token: undefined }, {});
+    new pulumi.dynamic.Resource(trivialProvider, "set" + i, { count, first: first.id }, {});
+  } else if (kind === "nodeset") {
     const { CycleCloudNodeSet } = require("pulumi-cyclecloud");
     new CycleCloudNodeSet("set" + i, {
       cluster: ${JSON.stringify(CLUSTER)},
