@@ -63,6 +63,7 @@ function preflightSources(provider: ProviderContext): PreflightSources {
     heldByGroup: async (inputs) => (await nodesHeldBySet(provider, inputs)).byGroup,
     warmPool: async (inputs) => (await nodesHeldBySet(provider, inputs)).deallocated,
     log: (inputs, line) => provider.log(inputs, line),
+    warn: (inputs, text) => provider.warn(inputs, text),
   };
 }
 
@@ -76,7 +77,7 @@ async function nodesHeldBySet(
   provider: ProviderContext,
   inputs: NodeSetInputs,
 ): Promise<{ held: number; deallocated: number; byGroup: ReadonlyMap<string, number> }> {
-  const ctx = { ...provider.operation(inputs), log: () => undefined };
+  const ctx = { ...provider.operation(inputs), log: () => undefined, warn: () => undefined };
   let holdings: SetHoldings = { requestIds: [], adoptedNodeIds: [], nodes: [] };
   // In the preview of a new set its base request id is unknown: it holds nothing of its own yet.
   if (!containsUnknown(inputs.baseRequestId)) {
@@ -289,18 +290,23 @@ function failure(
 export function createNodeSetProvider(options: NodeSetProviderOptions = {}) {
   let current: ProviderContext | undefined;
   const context = (): ProviderContext => (current ??= new ProviderContext(() => undefined, options));
+  // An operation returns once the warnings it sent the engine are delivered (see engine-log.ts).
+  const delivered = <T>(work: Promise<T>): Promise<T> =>
+    work.finally(() => context().logger.flush?.() ?? Promise.resolve());
   return {
     configure: async (req: dynamic.ConfigureRequest): Promise<void> => {
       const config = req.config;
       current = new ProviderContext((key) => config.get(key), options);
     },
-    check: (olds: Record<string, unknown>, news: Record<string, unknown>) => check(context(), olds, news),
-    diff: (id: string, olds: NodeSetState, news: Record<string, unknown>) => diff(context(), id, olds, news),
-    create: (props: Record<string, unknown>) => keepProviderKey(create(context(), props), props),
-    read: (id: string, props: NodeSetState) => read(context(), id, props),
+    check: (olds: Record<string, unknown>, news: Record<string, unknown>) =>
+      delivered(check(context(), olds, news)),
+    diff: (id: string, olds: NodeSetState, news: Record<string, unknown>) =>
+      delivered(diff(context(), id, olds, news)),
+    create: (props: Record<string, unknown>) => delivered(keepProviderKey(create(context(), props), props)),
+    read: (id: string, props: NodeSetState) => delivered(read(context(), id, props)),
     update: (id: string, olds: NodeSetState, news: Record<string, unknown>) =>
-      keepProviderKey(update(context(), id, olds, news), news),
-    delete: (id: string, props: NodeSetState) => deleteSet(context(), id, props),
+      delivered(keepProviderKey(update(context(), id, olds, news), news)),
+    delete: (id: string, props: NodeSetState) => delivered(deleteSet(context(), id, props)),
   } satisfies dynamic.ResourceProvider;
 }
 export type NodeSetProvider = ReturnType<typeof createNodeSetProvider>;
