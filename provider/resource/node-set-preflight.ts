@@ -39,7 +39,7 @@ export interface PreflightSources {
 /** Inputs that only name the set (unknown in the preview of a new set): no bearing on capacity. */
 const NAMING_KEYS = new Set(["identity", "name", "baseRequestId"]);
 
-function capacityInputsUnknown(inputs: NodeSetInputs): boolean {
+export function capacityInputsUnknown(inputs: NodeSetInputs): boolean {
   return Object.entries(inputs).some(([key, value]) => !NAMING_KEYS.has(key) && containsUnknown(value));
 }
 

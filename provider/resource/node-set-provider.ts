@@ -12,6 +12,7 @@ import { CapacityShortfallError } from "./errors/capacity-shortfall-error";
 import { DeleteTimeoutError } from "./errors/delete-timeout-error";
 import { NodeSetOperationError } from "./errors/node-set-operation-error";
 import { NodeSetPartialFailure } from "./errors/node-set-partial-failure";
+import { PreflightRefusalError } from "./errors/preflight-refusal-error";
 import type { Operation } from "./failure-messages";
 import { failedMessage } from "./failure-messages";
 import type { NodeSetInputs } from "./inputs";
@@ -28,6 +29,7 @@ import { isMember, nodePhase, nodeSetState, targetCount } from "./node-set-state
 import type { NodeSetProviderOptions } from "./provider-context";
 import { ProviderContext } from "./provider-context";
 import { terminateSet } from "./terminate-set";
+import { updatePreflight } from "./update-preflight";
 
 export { NodeSetPartialFailure, ProviderContext };
 export type { NodeSetProviderOptions };
@@ -111,6 +113,19 @@ async function diff(
   const name = nameOf(news) ?? olds.name;
   if (why !== undefined)
     provider.log(name === undefined ? { identity: olds.identity } : { identity: olds.identity, name }, why);
+  if (decision.changes && decision.replaces.length === 0) {
+    // `check` saw only the inputs: the nodes the update re-creates are counted here, from the state.
+    const inputs = pickInputs(news);
+    const checked = { ...inputs, preflight: preflightOverride(provider.env) ?? inputs.preflight };
+    const refused = await updatePreflight(
+      olds,
+      checked,
+      preflightSources(provider),
+      provider.plan,
+      provider.now(),
+    );
+    if (refused !== undefined) throw new PreflightRefusalError(`cyclecloud ${setName(inputs)}: ${refused}`);
+  }
   return {
     changes: decision.changes,
     replaces: decision.replaces,
