@@ -98,7 +98,12 @@ describe("a warm pool (scaleDown: deallocate)", () => {
     expect(ids).toHaveLength(3);
 
     await ws.setConfig({ count: "1" });
-    expectSuccess(await ws.up());
+    const shrink = expectSuccess(await ws.up());
+    // The preview (and the up) says the shrink deallocates, and which nodes.
+    expect(output(shrink)).toContain(
+      "cyclecloud workers: update: count 3 -> 1: deallocates 2 node(s) (ondemand-3, ondemand-2), " +
+        'kept as the set\'s warm pool (scaleDown: "deallocate")',
+    );
     const live = await liveNodes(emulator);
     expect(live.map((n) => n.record.NodeId).sort()).toEqual([...ids].sort());
     expect(Object.values(byId(live)).sort()).toEqual(["Deallocated", "Deallocated", "Ready"]);
