@@ -64,13 +64,14 @@ let shared: EngineLog | null | undefined;
 
 /** This process's connection to the engine, made on first use; undefined when there is none. */
 export function engineLog(): EngineLog | undefined {
-  if (shared === undefined) shared = connect() ?? null;
+  if (shared === undefined) shared = connectEngineLog() ?? null;
   return shared ?? undefined;
 }
 
-function connect(): EngineLog | undefined {
-  const host = dynamicProviderHost();
-  const address = engineAddress();
+/** A new connection to the engine of a process started with `argv`; undefined when it is not the host. */
+export function connectEngineLog(argv: readonly string[] = process.argv): EngineLog | undefined {
+  const host = dynamicProviderHost(argv);
+  const address = engineAddress(argv);
   if (host === undefined || address === undefined) return undefined;
   let client: EngineClient;
   let proto: EngineProto;
