@@ -130,3 +130,40 @@ describe("an update that re-creates nodes with `count` unchanged, through the Pu
     expect(live.map((n) => n.record.Status)).toEqual(["Ready", "Ready", "Ready"]);
   });
 });
+
+describe("two sets named alike under different components, through the Pulumi engine", () => {
+  it("print lines that name the component types, so one can tell them apart", async () => {
+    emulator.reset();
+    const twins = await Workspace.create({ example: "preflight", label: "twins" });
+    others.push(twins);
+    await twins.writeProgram(`import * as pulumi from "@pulumi/pulumi";
+import { CycleCloudNodeSet } from "pulumi-cyclecloud";
+
+class Training extends pulumi.ComponentResource {
+  constructor(name: string) {
+    super("lab:index:Training", name);
+    new CycleCloudNodeSet("workers", { cluster: "hpc", nodearray: "ondemand", machineType: "Standard_Hc44rs", count: 1 }, { parent: this });
+  }
+}
+class Inference extends pulumi.ComponentResource {
+  constructor(name: string) {
+    super("lab:index:Inference", name);
+    new CycleCloudNodeSet("workers", { cluster: "hpc", nodearray: "ondemand", machineType: "Standard_Hc44rs", count: 1 }, { parent: this });
+  }
+}
+new Training("train");
+new Inference("infer");
+`);
+    await twins.init(emulator);
+
+    const up = expectSuccess(await twins.up());
+
+    for (const parent of ["lab:index:Training", "lab:index:Inference"]) {
+      expect(output(up)).toMatch(
+        new RegExp(
+          `cyclecloud workers \\(in ${parent}\\): requested 1 node\\(s\\) as pcc-[0-9a-f]+-0: 1 added`,
+        ),
+      );
+    }
+  });
+});
