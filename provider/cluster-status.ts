@@ -38,7 +38,11 @@ const CONNECTION_FIELDS = Object.keys(CONNECTION_SOURCES) as (keyof typeof CONNE
  */
 async function resolveConnectionInputs(connection: ConnectionArgs): Promise<PlainConnectionArgs | undefined> {
   const resolved: Record<string, unknown> = {};
-  for (const field of CONNECTION_FIELDS) {
+  // Keys it does not know too: the schema refuses them naming the nearest setting, as a node set's
+  // `connection` does (a misspelt `usrname` would otherwise be dropped and the user name taken
+  // from stack config or the environment).
+  const given = Object.keys(connection).filter((key) => !(CONNECTION_FIELDS as string[]).includes(key));
+  for (const field of [...CONNECTION_FIELDS, ...given] as (keyof ConnectionArgs)[]) {
     const input = connection[field];
     if (input === undefined) continue;
     let value: unknown = await pulumi.runtime.serializeProperty(`connection.${field}`, input);

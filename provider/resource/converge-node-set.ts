@@ -15,17 +15,10 @@ import type { OperationContext, SetHoldings } from "./node-set-listing";
 import { listHoldings, matchesSpec, ownRecords, recordsWithIds } from "./node-set-listing";
 import type { NodeRecord } from "../schemas";
 import type { NodeInfo, NodeSetState } from "./node-set-state";
-import {
-  isHealthy,
-  isMember,
-  isStuck,
-  minReadyOf,
-  nodePhase,
-  nodeSetState,
-  toNodeInfo,
-} from "./node-set-state";
+import { isHealthy, isMember, minReadyOf, nodePhase, nodeSetState, toNodeInfo } from "./node-set-state";
 import { foreignNodesProblem, foreignRequestIdProblem } from "./adoption-ownership";
-import { deallocateIntoPool, startFromWarmPool, warmPool } from "./warm-pool";
+import { deallocateIntoPool, startFromWarmPool } from "./warm-pool";
+import { planConvergence } from "./convergence-plan";
 import { chooseRemovals, createShortfall } from "./placement-group-plan";
 
 /**
@@ -151,21 +144,19 @@ export async function converge(
   const members = () => holdings.nodes.filter(isMember);
   const removed: NodeInfo[] = [];
 
-  const failed = nodesToReplace(members(), inputs.readyTimeoutSeconds, ctx.now());
+  // What to replace, start and create: the same count the preview's preflight makes (see convergence-plan.ts).
+  const plan = planConvergence(holdings.nodes, target, inputs.readyTimeoutSeconds, ctx.now());
+  const failed = plan.replace;
   if (failed.length > 0) {
-    const left = members().filter(isHealthy).length - failed.filter(isHealthy).length;
-    ctx.log(
-      describeHeal(failed, Math.max(0, Math.min(failed.length, target - left)), inputs.readyTimeoutSeconds),
-    );
+    ctx.log(describeHeal(failed, plan.replaced, inputs.readyTimeoutSeconds));
     await manageNodes(ctx, "terminate", failed);
     markLeaving(holdings, failed);
     removed.push(...failed);
   }
   // Grow from the warm pool first: a deallocated node starts faster than a new one, disks kept.
   let poolLimit: string | undefined;
-  const missing = target - members().filter(isHealthy).length;
-  if (missing > 0 && warmPool(holdings).length > 0) {
-    poolLimit = (await startFromWarmPool(ctx, holdings, missing)).shortBy;
+  if (plan.start.length > 0) {
+    poolLimit = (await startFromWarmPool(ctx, holdings, plan.missing)).shortBy;
   }
   const healthy = members().filter(isHealthy);
   const deallocating: NodeInfo[] = [];
@@ -224,7 +215,7 @@ export async function converge(
 
   if (deallocating.length > 0) {
     const stuck = await waitUntilGone(ctx, deallocating, "Deallocated", inputs.deleteTimeoutSeconds);
-    if (stuck.length > 0) ctx.log(`warning: ${stuck.length} node(s) still deallocating`);
+    if (stuck.length > 0) ctx.warn(`${stuck.length} node(s) still deallocating`);
   }
   // Fresh records for everything, then wait.
   const fresh = await listHoldings(ctx, holdings, { probeForward: false });
@@ -247,20 +238,9 @@ export async function converge(
   const verdict = judgeReadiness(ctx, holdings, target, abandoned, reasons);
   if (removed.length > 0) {
     const stuck = await waitUntilGone(ctx, removed, "Terminated", inputs.deleteTimeoutSeconds);
-    if (stuck.length > 0) ctx.log(`warning: ${stuck.length} removed node(s) still terminating`);
+    if (stuck.length > 0) ctx.warn(`${stuck.length} removed node(s) still terminating`);
   }
   return verdict;
-}
-
-/**
- * The members the heal step terminates: failed ones, ones stuck past `readyTimeoutSeconds`, and
- * ones that cannot come (still acquiring in a request another of whose nodes failed for capacity).
- */
-function nodesToReplace(members: NodeInfo[], readyTimeoutSeconds: number, now: number): NodeInfo[] {
-  const abandoned = cannotCome(members);
-  return members.filter(
-    (n) => nodePhase(n) === "failed" || isStuck(n, readyTimeoutSeconds, now) || abandoned.includes(n),
-  );
 }
 
 /** The heal step's line: which nodes go, why, and how many of them get a replacement. */
@@ -307,7 +287,7 @@ function judgeReadiness(
   const provisioning = members.some((n) => nodePhase(n) === "provisioning");
   const minReady = minReadyOf(ctx.inputs, target);
   if (!ctx.inputs.waitForReady || provisioning || ready < minReady) return all;
-  ctx.log(`warning: ${ready}/${target} ready, at least \`minReady\` ${minReady}: ${all.join("; ")}`);
+  ctx.warn(`${ready}/${target} ready, at least \`minReady\` ${minReady}: ${all.join("; ")}`);
   return [];
 }
 

@@ -1,4 +1,6 @@
+import type { NodeSetInputs } from "./inputs";
 import { containsUnknown, NODE_SET_DEFAULTS, UPDATE_KEYS } from "./inputs";
+import { chooseRemovals } from "./placement-group-plan";
 import type { NodeInfo, NodeSetState } from "./node-set-state";
 import { isHealthy, isStuck, nodePhase, targetCount } from "./node-set-state";
 import { canonicalJson, REPLACE_KEYS } from "./request-id";
@@ -112,15 +114,37 @@ export function describeDiff(
   const adoption = diff.updates.includes("adoptExisting") ? change("adoptExisting") : undefined;
   const held = olds.nodes?.length ?? 0;
   const count = diff.updates.includes("count")
-    ? `${change("count")}${typeof news["count"] === "number" && typeof old["count"] === "number" && held !== old["count"] ? ` (the set holds ${held})` : ""}`
+    ? `${change("count")}${typeof news["count"] === "number" && typeof old["count"] === "number" && held !== old["count"] ? ` (the set holds ${held})` : ""}${describeShrink(olds, news)}`
     : typeof news["count"] === "number" && diff.nodes.length > 0
-      ? `count ${news["count"]} unchanged`
+      ? `count ${news["count"]} unchanged${describeShrink(olds, news)}`
       : undefined;
   const touches = [parts.join(", "), adoption, count].filter((p) => p).join("; ");
   const text = [touches, settings.length > 0 ? `settings: ${settings.join(", ")} (no node touched)` : ""]
     .filter((p) => p)
     .join("; ");
   return `update: ${text}`;
+}
+
+/**
+ * What a shrink does to the nodes beyond `count`, as `scaleDown` says and with the nodes `up`
+ * chooses (failed, unfinished, then newest): e.g. `: terminates 2 node(s) (ondemand-4, ondemand-3)`
+ * or `: deallocates 2 node(s), kept as the set's warm pool (scaleDown: "deallocate")`. Empty when
+ * the set does not shrink.
+ */
+function describeShrink(olds: NodeSetState, news: Record<string, unknown>): string {
+  const count = news["count"];
+  if (typeof count !== "number") return "";
+  const healthy = (olds.nodes ?? []).filter(isHealthy);
+  if (healthy.length <= count) return "";
+  const scaleDown = news["scaleDown"] ?? NODE_SET_DEFAULTS.scaleDown;
+  if (containsUnknown(scaleDown)) {
+    return `: removes ${healthy.length - count} node(s), terminated or deallocated as \`scaleDown\` says (not known until apply)`;
+  }
+  const inputs = { ...olds, ...news } as NodeSetInputs;
+  const chosen = names(chooseRemovals(inputs, healthy, healthy.length - count));
+  return scaleDown === "deallocate"
+    ? `: deallocates ${healthy.length - count} node(s) (${chosen}), kept as the set's warm pool (scaleDown: "deallocate")`
+    : `: terminates ${healthy.length - count} node(s) (${chosen}) (scaleDown: "terminate")`;
 }
 
 /** What a changed `adoptExisting` does to the set's nodes, for the preview. */

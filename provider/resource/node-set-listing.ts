@@ -24,8 +24,10 @@ export type NodeSetClient = Pick<
 export interface OperationContext {
   client: NodeSetClient;
   inputs: NodeSetInputs;
-  /** Progress and warning lines, shown by the Pulumi engine. */
+  /** Progress lines, shown by the Pulumi engine. */
   log: (line: string) => void;
+  /** Warnings (without a `warning:` prefix), shown by the Pulumi engine as warnings of the set. */
+  warn: (text: string) => void;
   /** Poll bounds and re-send delays (resolved once per provider context). */
   tuning: Tuning;
   /** The clock (ms since the epoch). */

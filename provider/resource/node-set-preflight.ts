@@ -32,12 +32,14 @@ export interface PreflightSources {
   /** How many of those are deallocated (the warm pool, started first when the set grows). */
   warmPool?(inputs: NodeSetInputs): Promise<number>;
   log(inputs: NodeSetInputs, line: string): void;
+  /** A warning (without a `warning:` prefix), shown by the engine as a warning of the set. */
+  warn(inputs: NodeSetInputs, text: string): void;
 }
 
 /** Inputs that only name the set (unknown in the preview of a new set): no bearing on capacity. */
 const NAMING_KEYS = new Set(["identity", "name", "baseRequestId"]);
 
-function capacityInputsUnknown(inputs: NodeSetInputs): boolean {
+export function capacityInputsUnknown(inputs: NodeSetInputs): boolean {
   return Object.entries(inputs).some(([key, value]) => !NAMING_KEYS.has(key) && containsUnknown(value));
 }
 
@@ -52,6 +54,7 @@ export async function preflight(
   run: RunPlan,
 ): Promise<CheckFailure[]> {
   const log = (line: string) => sources.log(inputs, line);
+  const warn = (text: string) => sources.warn(inputs, text);
   // Whatever `preflight` says: a request id another set made is refused without reading the cluster.
   const heldRequests = Array.isArray(olds["requestIds"]) ? (olds["requestIds"] as unknown[]) : [];
   const foreignRequest = foreignRequestIdProblem(inputs, heldRequests);
@@ -91,7 +94,7 @@ export async function preflight(
       held = await sources.held(inputs);
     } catch (error) {
       if (inputs.preflight !== "warn") return [{ property: "adoptExisting", reason: errorText(error) }];
-      log(`warning: ${errorText(error)}`);
+      warn(`${errorText(error)}`);
     }
   }
   if (increase <= 0) return [];
@@ -103,7 +106,7 @@ export async function preflight(
   } catch (error) {
     const reason = `preflight could not read the status of cluster '${inputs.cluster}': ${errorText(error).replace(/\.$/, "")}`;
     if (inputs.preflight === "warn") {
-      log(`warning: ${reason}`);
+      warn(`${reason}`);
       return [];
     }
     return [
@@ -149,7 +152,7 @@ export async function preflight(
   });
   if (groupFailures.length > 0) {
     if (inputs.preflight !== "warn") return groupFailures;
-    for (const failure of groupFailures) log(`warning: preflight: ${failure.reason}`);
+    for (const failure of groupFailures) warn(`preflight: ${failure.reason}`);
   }
   const nodeSpec = nodeSpecOf(inputs);
   const key = run.planKey(inputs);
@@ -191,12 +194,12 @@ export async function preflight(
       fit = capacityFit(status, nodeSpec, increase);
       const refused = await warmPoolRefusal(inputs, sources, status, held, actual);
       if (refused !== undefined && inputs.preflight !== "warn") return [refused];
-      if (refused !== undefined) log(`warning: ${refused.reason}`);
+      if (refused !== undefined) warn(`${refused.reason}`);
     }
   }
   const line = `preflight ${describeFit(inputs.cluster, nodeSpec, fit)}${plan}`;
   for (const warning of fit.warnings ?? []) {
-    log(`warning: preflight ${inputs.cluster}/${inputs.nodearray}: ${warning}`);
+    warn(`preflight ${inputs.cluster}/${inputs.nodearray}: ${warning}`);
   }
   if (fit.fits) {
     run.plannedIncreases.set(key, { cacheKey, spec: nodeSpec, nodes: increase });
@@ -204,7 +207,7 @@ export async function preflight(
     return [];
   }
   if (inputs.preflight === "warn") {
-    log(`warning: ${line}`);
+    warn(`${line}`);
     return [];
   }
   if (fit.problem !== undefined) return [{ property: fit.problemField, reason: line }];

@@ -12,6 +12,7 @@ import { CapacityShortfallError } from "./errors/capacity-shortfall-error";
 import { DeleteTimeoutError } from "./errors/delete-timeout-error";
 import { NodeSetOperationError } from "./errors/node-set-operation-error";
 import { NodeSetPartialFailure } from "./errors/node-set-partial-failure";
+import { PreflightRefusalError } from "./errors/preflight-refusal-error";
 import type { Operation } from "./failure-messages";
 import { failedMessage } from "./failure-messages";
 import type { NodeSetInputs } from "./inputs";
@@ -28,6 +29,7 @@ import { isMember, nodePhase, nodeSetState, targetCount } from "./node-set-state
 import type { NodeSetProviderOptions } from "./provider-context";
 import { ProviderContext } from "./provider-context";
 import { terminateSet } from "./terminate-set";
+import { updatePreflight } from "./update-preflight";
 
 export { NodeSetPartialFailure, ProviderContext };
 export type { NodeSetProviderOptions };
@@ -63,6 +65,7 @@ function preflightSources(provider: ProviderContext): PreflightSources {
     heldByGroup: async (inputs) => (await nodesHeldBySet(provider, inputs)).byGroup,
     warmPool: async (inputs) => (await nodesHeldBySet(provider, inputs)).deallocated,
     log: (inputs, line) => provider.log(inputs, line),
+    warn: (inputs, text) => provider.warn(inputs, text),
   };
 }
 
@@ -76,7 +79,7 @@ async function nodesHeldBySet(
   provider: ProviderContext,
   inputs: NodeSetInputs,
 ): Promise<{ held: number; deallocated: number; byGroup: ReadonlyMap<string, number> }> {
-  const ctx = { ...provider.operation(inputs), log: () => undefined };
+  const ctx = { ...provider.operation(inputs), log: () => undefined, warn: () => undefined };
   let holdings: SetHoldings = { requestIds: [], adoptedNodeIds: [], nodes: [] };
   // In the preview of a new set its base request id is unknown: it holds nothing of its own yet.
   if (!containsUnknown(inputs.baseRequestId)) {
@@ -110,6 +113,19 @@ async function diff(
   const name = nameOf(news) ?? olds.name;
   if (why !== undefined)
     provider.log(name === undefined ? { identity: olds.identity } : { identity: olds.identity, name }, why);
+  if (decision.changes && decision.replaces.length === 0) {
+    // `check` saw only the inputs: the nodes the update re-creates are counted here, from the state.
+    const inputs = pickInputs(news);
+    const checked = { ...inputs, preflight: preflightOverride(provider.env) ?? inputs.preflight };
+    const refused = await updatePreflight(
+      olds,
+      checked,
+      preflightSources(provider),
+      provider.plan,
+      provider.now(),
+    );
+    if (refused !== undefined) throw new PreflightRefusalError(`cyclecloud ${setName(inputs)}: ${refused}`);
+  }
   return {
     changes: decision.changes,
     replaces: decision.replaces,
@@ -289,18 +305,23 @@ function failure(
 export function createNodeSetProvider(options: NodeSetProviderOptions = {}) {
   let current: ProviderContext | undefined;
   const context = (): ProviderContext => (current ??= new ProviderContext(() => undefined, options));
+  // An operation returns once the warnings it sent the engine are delivered (see engine-log.ts).
+  const delivered = <T>(work: Promise<T>): Promise<T> =>
+    work.finally(() => context().logger.flush?.() ?? Promise.resolve());
   return {
     configure: async (req: dynamic.ConfigureRequest): Promise<void> => {
       const config = req.config;
       current = new ProviderContext((key) => config.get(key), options);
     },
-    check: (olds: Record<string, unknown>, news: Record<string, unknown>) => check(context(), olds, news),
-    diff: (id: string, olds: NodeSetState, news: Record<string, unknown>) => diff(context(), id, olds, news),
-    create: (props: Record<string, unknown>) => keepProviderKey(create(context(), props), props),
-    read: (id: string, props: NodeSetState) => read(context(), id, props),
+    check: (olds: Record<string, unknown>, news: Record<string, unknown>) =>
+      delivered(check(context(), olds, news)),
+    diff: (id: string, olds: NodeSetState, news: Record<string, unknown>) =>
+      delivered(diff(context(), id, olds, news)),
+    create: (props: Record<string, unknown>) => delivered(keepProviderKey(create(context(), props), props)),
+    read: (id: string, props: NodeSetState) => delivered(read(context(), id, props)),
     update: (id: string, olds: NodeSetState, news: Record<string, unknown>) =>
-      keepProviderKey(update(context(), id, olds, news), news),
-    delete: (id: string, props: NodeSetState) => deleteSet(context(), id, props),
+      delivered(keepProviderKey(update(context(), id, olds, news), news)),
+    delete: (id: string, props: NodeSetState) => delivered(deleteSet(context(), id, props)),
   } satisfies dynamic.ResourceProvider;
 }
 export type NodeSetProvider = ReturnType<typeof createNodeSetProvider>;

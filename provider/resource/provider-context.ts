@@ -11,7 +11,7 @@ import type { ClusterStatus } from "../schemas";
 import { ClusterStatusCache, statusCacheKey } from "./cluster-status-cache";
 import type { NodeSetInputs, PlainConnectionArgs } from "./inputs";
 import type { Logger } from "./logger";
-import { consoleLogger } from "./logger";
+import { consoleLogger, setLabel, urnOfIdentity, warningLine } from "./logger";
 import type { NodeSetClient, OperationContext } from "./node-set-listing";
 import { setName } from "./node-set-listing";
 import { PollRounds } from "./poll-rounds";
@@ -93,7 +93,18 @@ export class ProviderContext {
 
   /** A progress line of a set, shown by the engine. */
   log(inputs: Pick<NodeSetInputs, "identity" | "name">, line: string): void {
-    this.logger.info(`cyclecloud ${setName(inputs)}: ${line}`);
+    this.logger.info(`${setLabel(setName(inputs), inputs.identity)}: ${line}`);
+  }
+
+  /** A warning of a set (`text` without a `warning:` prefix), shown by the engine as a warning. */
+  warn(inputs: Pick<NodeSetInputs, "identity" | "name">, text: string): void {
+    const warning = {
+      label: setLabel(setName(inputs), inputs.identity),
+      text,
+      urn: urnOfIdentity(inputs.identity),
+    };
+    if (this.logger.warn) this.logger.warn(warning);
+    else this.logger.info(warningLine(warning));
   }
 
   /**
@@ -106,6 +117,7 @@ export class ProviderContext {
       client: recordingChanges(this.client(inputs.connection), changes),
       inputs,
       log: (line) => this.log(inputs, line),
+      warn: (text) => this.warn(inputs, text),
       tuning: this.tuning,
       now: this.now,
       clusterStatus: async () => (await this.clusterStatus(inputs)).status,

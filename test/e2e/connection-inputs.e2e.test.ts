@@ -10,10 +10,12 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RunningEmulator } from "../../emulator";
 import {
   emulatorNodes,
+  expectFailure,
   expectNoPasswordAnywhere,
   expectSuccess,
   liveNodes,
   mutatingRequests,
+  output,
   startE2eEmulator,
   Workspace,
 } from "./harness";
@@ -98,5 +100,28 @@ describe("a connection from the program's config, password from requireSecret", 
 
   it("never printed the password, and neither state nor stack config holds it in clear", async () => {
     await expectNoPasswordAnywhere([ws]);
+  });
+});
+
+describe("a misspelt connection setting given to getClusterStatus", () => {
+  it("fails the preview naming the setting and the nearest one, with no request to CycleCloud", async () => {
+    const misspelt = `import * as pulumi from "@pulumi/pulumi";
+import { getClusterStatus } from "pulumi-cyclecloud";
+import type { ConnectionArgs } from "pulumi-cyclecloud";
+
+const config = new pulumi.Config();
+// As a JavaScript program or settings spread from config would pass it: no compiler check.
+const connection = { url: config.require("url"), usrname: config.require("username"), password: config.requireSecret("pw") };
+export const clusterState = getClusterStatus({ cluster: "hpc", connection: connection as ConnectionArgs }).then((s) => s.state);
+`;
+    await writeFile(join(ws.programDir, "index.ts"), misspelt);
+    const before = emulator.counters().total;
+
+    const preview = expectFailure(await ws.pulumi(["preview"]));
+
+    expect(output(preview)).toContain(
+      "`connection.usrname` is not a connection setting: did you mean `username`?",
+    );
+    expect(emulator.counters().total).toBe(before);
   });
 });

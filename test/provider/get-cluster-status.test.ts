@@ -2,6 +2,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startEmulator } from "../../emulator";
 import type { RunningEmulator } from "../../emulator";
+import type { ConnectionArgs } from "../../provider";
+import { ConnectionConfigError } from "../../provider/connection";
 import { capacityFit, getClusterStatus, getClusterStatusOutput } from "../../provider";
 
 let emu: RunningEmulator;
@@ -35,6 +37,23 @@ describe("getClusterStatus", () => {
         4,
       ).fits,
     ).toBe(true);
+  });
+
+  it("refuses a connection setting it does not know, naming the nearest, before any request", async () => {
+    const before = emu.counters().total;
+    const connection = { url: emu.url, usrname: emu.username, password: emu.password } as ConnectionArgs;
+    await expect(getClusterStatus({ cluster: "hpc", connection })).rejects.toEqual(
+      new ConnectionConfigError("`connection.usrname` is not a connection setting: did you mean `username`?"),
+    );
+    const unrelated = { url: emu.url, proxyHost: "proxy", pasword: emu.password } as ConnectionArgs;
+    await expect(getClusterStatus({ cluster: "hpc", connection: unrelated })).rejects.toEqual(
+      new ConnectionConfigError(
+        "`connection.proxyHost` is not a connection setting: its settings are url, username, password, caCert, " +
+          "caCertPath, insecure, timeoutSeconds, maxResponseMiB; `connection.pasword` is not a connection setting: " +
+          "did you mean `password`?",
+      ),
+    );
+    expect(emu.counters().total).toBe(before);
   });
 
   it("falls back to the CYCLECLOUD_* environment", async () => {

@@ -213,6 +213,21 @@ describe("describeDiff", () => {
     );
   });
 
+  it("says whether a shrink terminates or deallocates, and which nodes (newest first)", () => {
+    const three = state([ready(1), ready(2), ready(3)]);
+    expect(why(three, { ...inputsOf(three), count: 1 })).toBe(
+      'update: count 2 -> 1 (the set holds 3): terminates 2 node(s) (ondemand-3, ondemand-2) (scaleDown: "terminate")',
+    );
+    expect(why(three, { ...inputsOf(three), count: 1, scaleDown: "deallocate" })).toBe(
+      'update: count 2 -> 1 (the set holds 3): deallocates 2 node(s) (ondemand-3, ondemand-2), kept as the set\'s warm pool (scaleDown: "deallocate"); ' +
+        'settings: scaleDown "terminate" -> "deallocate" (no node touched)',
+    );
+    expect(why(state(), { ...inputsOf(state()), count: 1, scaleDown: UNKNOWN })).toBe(
+      "update: count 2 -> 1: removes 1 node(s), terminated or deallocated as `scaleDown` says (not known until apply); " +
+        "settings: scaleDown (not known until apply) (no node touched)",
+    );
+  });
+
   it("names a count change and settings that touch no node", () => {
     expect(why(state(), { ...inputsOf(state()), count: 4, readyTimeoutSeconds: 60 })).toBe(
       "update: count 2 -> 4; settings: readyTimeoutSeconds 1800 -> 60 (no node touched)",

@@ -25,6 +25,7 @@ function contextAnswering(result: NodeManagementResult): OperationContext {
     client,
     inputs: { cluster: "hpc", nodearray: "ondemand", count: 2, identity: "p/s/set" } as NodeSetInputs,
     log: () => undefined,
+    warn: () => undefined,
     tuning: DEFAULT_TUNING,
     now: () => 0,
   };

@@ -19,6 +19,7 @@ function sources(status: ClusterStatus, held: (inputs: NodeSetInputs) => Promise
     status: () => Promise.resolve({ status, cacheKey: "emu hpc" }),
     held: vi.fn(held),
     log: (_inputs, line) => lines.push(line),
+    warn: (_inputs, text) => lines.push(`warning: ${text}`),
   };
   return { source, lines };
 }

@@ -206,6 +206,7 @@ async function runPreflight(
       status: () => Promise.resolve({ status, cacheKey: "k" }),
       held: () => Promise.resolve(0),
       log: (_inputs, line) => lines.push(line),
+      warn: (_inputs, text) => lines.push(`warning: ${text}`),
     },
     new RunPlan(),
   );

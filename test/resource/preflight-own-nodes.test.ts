@@ -30,6 +30,7 @@ function sources(status: ClusterStatus, extra: Partial<PreflightSources> = {}) {
     status: () => Promise.resolve({ status, cacheKey: "k" }),
     held: vi.fn(() => Promise.resolve(0)),
     log: (_inputs, line) => lines.push(line),
+    warn: (_inputs, text) => lines.push(`warning: ${text}`),
     ...extra,
   };
   return { source, lines };
