@@ -114,7 +114,9 @@ describe("an update that re-creates nodes with `count` unchanged, through the Pu
         ': free capacity in the cluster, lower `count` to at most 2, or set `preflight: "warn"` to try anyway',
     );
     // The host's stderr line for an error thrown by diff is a short pointer: no stack trace, no copy.
-    expect(output(preview)).toContain("cyclecloud: preflight refused the update (the reason is the node set's error)");
+    expect(output(preview)).toContain(
+      "cyclecloud: preflight refused the update (the reason is the node set's error)",
+    );
     expect(output(preview)).not.toMatch(/PreflightRefusalError|\n\s+at \S+ \(/);
     expect(await mutatingRequests(emulator)).toBe(before);
   });
