@@ -74,7 +74,9 @@ describe("requestIdFailures", () => {
 
   it("accepts the set's own stored base, and a requestId already in its state", () => {
     const own = "pcc-0123456789abcdef01234567";
-    expect(requestIdFailures(new Map(), { ...spec, baseRequestId: own }, { ...spec, requestId: own })).toEqual([]);
+    expect(
+      requestIdFailures(new Map(), { ...spec, baseRequestId: own }, { ...spec, requestId: own }),
+    ).toEqual([]);
     // State written when an explicit requestId was the base verbatim, then replaced (base chained).
     const legacy = { ...spec, requestId: "job.20241130", baseRequestId: "job.20241130.89abcdef" };
     const news = { ...spec, requestId: "job.20241130", machineType: "Standard_Fs32_v2" };

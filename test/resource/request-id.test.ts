@@ -160,19 +160,18 @@ describe("replacement bases", () => {
     ]);
     expect(new Set([first, replaced, back]).size).toBe(3);
     expect(renamed).toMatch(/^other\.[0-9a-f]{8}$/);
-    expect(renamed.slice(-8)).not.toBe(deriveBaseRequestId(identity, { ...explicit, requestId: "other" }).slice(-8));
+    expect(renamed.slice(-8)).not.toBe(
+      deriveBaseRequestId(identity, { ...explicit, requestId: "other" }).slice(-8),
+    );
   });
 });
 
 describe("library request ids and bases", () => {
   const derived = "pcc-0123456789abcdef01234567";
   it("recognises derived and explicit bases, and nothing else", () => {
-    expect([derived, "mpi.0123abcd", "a.b-c_d.deadbeef", "mpi.0123abcd.89abcdef"].map(isLibraryBase)).toEqual([
-      true,
-      true,
-      true,
-      true,
-    ]);
+    expect([derived, "mpi.0123abcd", "a.b-c_d.deadbeef", "mpi.0123abcd.89abcdef"].map(isLibraryBase)).toEqual(
+      [true, true, true, true],
+    );
     expect(
       ["mpi", "pcc-0123", `${derived}0`, "mpi.0123abc", "mpi.0123ABCD", "mpi0123abcd", "mpi.0123abcdx"].map(
         isLibraryBase,
@@ -181,9 +180,22 @@ describe("library request ids and bases", () => {
   });
 
   it("recognises request ids of either base, by create or by placement group", () => {
-    const ids = [`${derived}-0`, `${derived}.pg1-3`, "mpi.0123abcd-0", "mpi.0123abcd-12", "mpi.0123abcd.pg0-2"];
+    const ids = [
+      `${derived}-0`,
+      `${derived}.pg1-3`,
+      "mpi.0123abcd-0",
+      "mpi.0123abcd-12",
+      "mpi.0123abcd.pg0-2",
+    ];
     expect(ids.map(isLibraryRequestId)).toEqual([true, true, true, true, true]);
-    const others = ["mpi-0", "mpi.0123abcd", "mpi.0123abcd-01", "mpi.0123abcd-x", "mpi.0123abcd.pg-1", "outside.9-0"];
+    const others = [
+      "mpi-0",
+      "mpi.0123abcd",
+      "mpi.0123abcd-01",
+      "mpi.0123abcd-x",
+      "mpi.0123abcd.pg-1",
+      "outside.9-0",
+    ];
     expect(others.map(isLibraryRequestId)).toEqual([false, false, false, false, false, false]);
   });
 });
