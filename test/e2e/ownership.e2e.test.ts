@@ -480,6 +480,38 @@ new CycleCloudNodeSet("derived", { ...spec, count: 1 });
   });
 });
 
+describe("one literal `requestId` in a component instantiated twice and in a copied set", () => {
+  const program3 = program(`
+class Pool extends pulumi.ComponentResource {
+  constructor(name: string, opts?: pulumi.ComponentResourceOptions) {
+    super("acme:hpc:Pool", name, {}, opts);
+    new CycleCloudNodeSet(name + "-workers", { ...spec, count: 1, requestId: "mpi" }, { parent: this });
+    this.registerOutputs({});
+  }
+}
+
+new Pool("a");
+new Pool("b");
+new CycleCloudNodeSet("workers", { ...spec, count: 1, requestId: "mpi" });
+`);
+
+  it("gives each of the three sets its own base and its own node", async () => {
+    const ws = await freshStack("ownership-literal", program3);
+    expect(adoptions(expectSuccess(await ws.up()))).toEqual([]);
+
+    const sets = await ws.nodeSets();
+    const bases = sets.map((set) => String(set.outputs?.["baseRequestId"]));
+    expect(bases).toEqual(Array<unknown>(3).fill(expect.stringMatching(/^mpi\.[0-9a-f]{8}$/)));
+    expect(new Set(bases).size).toBe(3);
+    const held = await expectEachLiveNodeHeldOnce([ws]);
+    expect(Object.values(held).map((nodes) => nodes.length)).toEqual([1, 1, 1]);
+    expect(statuses(await liveNodes(emulator))).toEqual(["Ready", "Ready", "Ready"]);
+
+    expectSuccess(await ws.destroy());
+    expect(await liveNodes(emulator)).toEqual([]);
+  });
+});
+
 describe("credentials", () => {
   it("never printed the password, and neither state nor stack config holds it in clear", async () => {
     await expectNoPasswordAnywhere(workspaces);
