@@ -60,15 +60,19 @@ export function foreignNodesProblem(
   requestId?: string,
 ): string | undefined {
   const foreign: string[] = [];
+  const foreignIds = new Set<string>();
   for (const record of records) {
     const id = record.RequestId ?? requestId;
     if (id !== undefined && ofAnotherSet(inputs, id)) {
       foreign.push(`${record.Name} (node id ${record.NodeId}, request id '${id}')`);
+      foreignIds.add(id);
     }
   }
   if (foreign.length === 0) return undefined;
+  // The request the fix names: the one of every refused node, when they share one.
+  const named = requestId ?? (foreignIds.size === 1 ? [...foreignIds][0] : undefined);
   return (
     `\`adoptExisting\`: refusing to adopt ${foreign.join(", ")}: this library made ` +
-    `${foreign.length === 1 ? "it" : "them"} for another node set, which owns ${foreign.length === 1 ? "it" : "them"}; ${fix(requestId)}`
+    `${foreign.length === 1 ? "it" : "them"} for another node set, which owns ${foreign.length === 1 ? "it" : "them"}; ${fix(named)}`
   );
 }

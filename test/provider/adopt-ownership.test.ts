@@ -242,5 +242,13 @@ describe("library request ids", () => {
     expect(foreignNodesProblem(inputs, [record("d", "pcc-aaaaaaaaaaaaaaaaaaaaaaaa-0")])).toContain(
       "refusing to adopt d (node id d, request id 'pcc-aaaaaaaaaaaaaaaaaaaaaaaa-0')",
     );
+    // The fix names the request of the refused nodes when they share one.
+    expect(foreignNodesProblem(inputs, [record("d", "pcc-aaaaaaaaaaaaaaaaaaaaaaaa-0")])).toContain(
+      '`adoptExisting: { requestId: "pcc-aaaaaaaaaaaaaaaaaaaaaaaa-0", orphaned: true }` (the library cannot check it)',
+    );
+    const two = [record("d", "pcc-aaaaaaaaaaaaaaaaaaaaaaaa-0"), record("e", "mpi.0123abcd-0")];
+    expect(foreignNodesProblem(inputs, two)).toContain(
+      '`adoptExisting: { requestId: "<its request id>", orphaned: true }`',
+    );
   });
 });
