@@ -2,19 +2,32 @@
  * `adoptExisting` takes over only nodes made outside Pulumi: a node whose request id this library
  * derived for another node set belongs to that set (in this stack or another one), and adopting it
  * would let this set terminate it. These checks refuse such nodes before any node is touched.
+ * One exception, which the user asserts and the library cannot check: `orphaned: true` with
+ * `adoptExisting.requestId` says no stack holds that request's nodes any more (a set destroyed
+ * while its create was pending), and lifts the refusal for that request only.
  */
 import type { NodeRecord } from "../schemas";
 import type { NodeSetInputs } from "./inputs";
 import { containsUnknown } from "./inputs";
 import { isLibraryRequestId, isRequestIdOf } from "./request-id";
 
-const FIX =
-  "nodes made by a node set belong to it (to keep them when renaming a set, use `aliases`): " +
-  "adopt only nodes made outside Pulumi. Fix `adoptExisting`";
+/** The fix a refusal names: `requestId`, the request whose nodes may be orphaned, when there is one. */
+function fix(requestId = "<its request id>"): string {
+  return (
+    "nodes made by a node set belong to it (to keep them when renaming a set, use `aliases`): " +
+    "adopt only nodes made outside Pulumi. Fix `adoptExisting`; or, only if no stack holds these nodes " +
+    "any more (a set destroyed while its create was pending), assert it with " +
+    `\`adoptExisting: { requestId: "${requestId}", orphaned: true }\` (the library cannot check it)`
+  );
+}
 
-/** Whether a request id was made by this library for a set other than the one with these inputs. */
+/**
+ * Whether a request id was made by this library for a set other than the one with these inputs,
+ * and the user did not assert its nodes orphaned.
+ */
 function ofAnotherSet(inputs: NodeSetInputs, requestId: string): boolean {
   if (!isLibraryRequestId(requestId)) return false;
+  if (inputs.adoptExisting?.orphaned === true && inputs.adoptExisting.requestId === requestId) return false;
   const base = inputs.baseRequestId;
   return typeof base !== "string" || containsUnknown(base) || !isRequestIdOf(base, requestId);
 }
@@ -33,7 +46,7 @@ export function foreignRequestIdProblem(
   if (!ofAnotherSet(inputs, requestId)) return undefined;
   return (
     `\`adoptExisting.requestId\`: refusing to adopt request '${requestId}': this library made it for another node set, ` +
-    `which owns its nodes; ${FIX}`
+    `which owns its nodes; ${fix(requestId)}`
   );
 }
 
@@ -47,15 +60,19 @@ export function foreignNodesProblem(
   requestId?: string,
 ): string | undefined {
   const foreign: string[] = [];
+  const foreignIds = new Set<string>();
   for (const record of records) {
     const id = record.RequestId ?? requestId;
     if (id !== undefined && ofAnotherSet(inputs, id)) {
       foreign.push(`${record.Name} (node id ${record.NodeId}, request id '${id}')`);
+      foreignIds.add(id);
     }
   }
   if (foreign.length === 0) return undefined;
+  // The request the fix names: the one of every refused node, when they share one.
+  const named = requestId ?? (foreignIds.size === 1 ? [...foreignIds][0] : undefined);
   return (
     `\`adoptExisting\`: refusing to adopt ${foreign.join(", ")}: this library made ` +
-    `${foreign.length === 1 ? "it" : "them"} for another node set, which owns ${foreign.length === 1 ? "it" : "them"}; ${FIX}`
+    `${foreign.length === 1 ? "it" : "them"} for another node set, which owns ${foreign.length === 1 ? "it" : "them"}; ${fix(named)}`
   );
 }

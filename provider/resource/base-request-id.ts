@@ -1,15 +1,19 @@
 /**
  * Which base request id `check` gives a set: the one in state, or a new one derived from its
- * identity and spec, chained to the base it replaces.
+ * identity and spec, chained to the base it replaces. And the refusal of an explicit `requestId`
+ * that has the format of a base this library derives (another set's, in this stack or another).
  */
+import type { CheckFailure } from "./inputs";
 import { containsUnknown, REPLACE_KEYS, UNKNOWN } from "./inputs";
-import { deriveBaseRequestId, replaceKeysChanged, replacementKeyOf } from "./request-id";
+import { deriveBaseRequestId, isLibraryBase, replaceKeysChanged, replacementKeyOf } from "./request-id";
 
 /**
  * The set's base request id: the one in state, unless a replace-triggering input changed; else
  * derived from the set's identity and spec (chaining the base it replaces, remembered in
  * `replacementBases` for the engine's second `check` of the replacement). Unknown during a
  * preview that cannot tell yet (an unknown replace input, or a new set whose identity is not made).
+ * A set in state keeps its stored base, even one an explicit `requestId` gave verbatim before
+ * explicit ids were made unique per set.
  */
 export function baseRequestIdFor(
   replacementBases: Map<string, string>,
@@ -17,19 +21,51 @@ export function baseRequestIdFor(
   news: Record<string, unknown>,
 ): string {
   if (REPLACE_KEYS.some((k) => containsUnknown(news[k]))) return UNKNOWN;
-  const previous =
-    typeof olds["baseRequestId"] === "string" && olds["baseRequestId"] !== UNKNOWN
-      ? olds["baseRequestId"]
-      : undefined;
+  const previous = storedBase(olds);
   if (previous !== undefined && replaceKeysChanged(olds, news).length === 0) return previous;
   if (containsUnknown(news["identity"])) return UNKNOWN;
-  // A replacement chains the base it replaces, unless the user gave a new explicit requestId.
+  // A replacement chains the base it replaces, an explicit `requestId` or not.
   const spec = Object.fromEntries(REPLACE_KEYS.map((k) => [k, news[k]]));
-  const newExplicitId = typeof news["requestId"] === "string" && news["requestId"] !== olds["requestId"];
   const key = replacementKeyOf(news["identity"], news);
   const chained = previous === undefined ? replacementBases.get(key) : undefined;
-  const base =
-    chained ?? deriveBaseRequestId(String(news["identity"]), spec, newExplicitId ? undefined : previous);
-  if (previous !== undefined && !newExplicitId) replacementBases.set(key, base);
+  const base = chained ?? deriveBaseRequestId(String(news["identity"]), spec, previous);
+  if (previous !== undefined) replacementBases.set(key, base);
   return base;
+}
+
+/**
+ * Refuses an explicit `requestId` in the format of a base this library derives (`pcc-` and 24 hex
+ * digits, or ending `.` and 8 hex digits): it names another set's base (seen in its outputs), or
+ * looks like one. Allowed when the set already has it: its own stored base or its `requestId` in
+ * state (state written before explicit ids were made unique), or the replacement of such a set
+ * (the engine's second `check` of a replacement has no old inputs; the first one recorded it).
+ */
+export function requestIdFailures(
+  replacementBases: Map<string, string>,
+  olds: Record<string, unknown>,
+  news: Record<string, unknown>,
+): CheckFailure[] {
+  const requestId = news["requestId"];
+  if (typeof requestId !== "string" || containsUnknown(requestId) || !isLibraryBase(requestId)) return [];
+  if (requestId === storedBase(olds) || requestId === olds["requestId"]) return [];
+  if (!containsUnknown(news["identity"]) && replacementBases.has(replacementKeyOf(news["identity"], news)))
+    return [];
+  const prefix = requestId.startsWith("pcc-") ? "mpi" : requestId.slice(0, requestId.lastIndexOf("."));
+  return [
+    {
+      property: "requestId",
+      reason:
+        `\`requestId\` "${requestId}" has the format of a base request id this library derives ` +
+        "(`pcc-` and 24 hex digits, or ending `.` and 8 hex digits), so it may be another node set's, " +
+        "whose nodes this set would then take over: give a readable prefix instead, such as " +
+        `"${prefix}" (the set appends \`.<8 hex digits>\` of its own), or omit \`requestId\`. ` +
+        "To take over the nodes of a set destroyed while its create was pending, declare " +
+        `\`adoptExisting: { requestId: "${requestId}-0", orphaned: true }\` instead`,
+    },
+  ];
+}
+
+function storedBase(olds: Record<string, unknown>): string | undefined {
+  const base = olds["baseRequestId"];
+  return typeof base === "string" && base !== UNKNOWN ? base : undefined;
 }

@@ -49,10 +49,14 @@ export interface CycleCloudNodeSetArgs {
   /** Index offset used with `nameFormat`. Changing it replaces the set. */
   nameOffset?: pulumi.Input<number>;
   /**
-   * Explicit base of the set's create request ids (each request is `<requestId>-<n>`). Changing it
-   * replaces the set. Must be unique to this set.
-   * @default derived from the set's identity (unique to this resource, kept through renames with
-   * `aliases`) and its replace-triggering inputs
+   * A readable prefix of the set's create request ids: the set's base is
+   * `<requestId>.<8 hex digits>` of its identity and replace-triggering inputs, so it is unique to
+   * this set even when one program runs in several stacks or a component uses the same value twice
+   * (each request is `<base>-<n>`). Changing it replaces the set. A value in the library's own base
+   * format (`pcc-` and 24 hex digits, or ending `.` and 8 hex digits) is refused: it may be another
+   * set's base. A set in state keeps the base it has.
+   * @default `pcc-` and 24 hex digits derived from the set's identity (unique to this resource,
+   * kept through renames with `aliases`) and its replace-triggering inputs
    */
   requestId?: pulumi.Input<string>;
   /**
@@ -100,8 +104,12 @@ export interface CycleCloudNodeSetArgs {
   externalRemovals?: pulumi.Input<ExternalRemovals>;
   /**
    * Nodes created outside Pulumi to bring under management: `{ requestId }` or `{ nodeIds }`.
-   * Nodes that do not match the declared spec are refused. (`pulumi import` cannot work for
-   * dynamic resources; this is how to import.)
+   * Nodes that do not match the declared spec are refused, and so are nodes whose request id this
+   * library made for another node set. (`pulumi import` cannot work for dynamic resources; this is
+   * how to import.) `{ requestId, orphaned: true }` asserts that no stack holds that request's
+   * nodes (e.g. a set destroyed while its create was pending): the library cannot check it, and
+   * adopts them even if their request id is a library one. The set terminates what it adopts on
+   * destroy: assert it only when you know it.
    */
   adoptExisting?: pulumi.Input<AdoptExisting>;
   // Warm pool and readiness (issue 12).

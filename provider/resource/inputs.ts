@@ -149,7 +149,7 @@ export const NODE_SET_INPUTS = {
         {
           error: (issue) =>
             issue.code === "unrecognized_keys"
-              ? "`placementGroups` accepts only `prefix` and `size`"
+              ? unknownNestedKeys("placementGroups", issue.keys, ["prefix", "size"])
               : '`placementGroups` must be an object { prefix: "pg", size?: 40 }',
         },
       )
@@ -244,16 +244,22 @@ export const NODE_SET_INPUTS = {
             .array(z.string().min(1), { error: "`adoptExisting.nodeIds` must be a list of node ids" })
             .min(1, { error: "`adoptExisting.nodeIds` must list at least one node id" })
             .optional(),
+          // The user's assertion that no stack holds the request's nodes (see adoption-ownership.ts).
+          orphaned: z.boolean({ error: "`adoptExisting.orphaned` must be true or false" }).optional(),
         },
         {
           error: (issue) =>
             issue.code === "unrecognized_keys"
-              ? "`adoptExisting` accepts only `requestId` and `nodeIds`"
+              ? unknownNestedKeys("adoptExisting", issue.keys, ["requestId", "nodeIds", "orphaned"])
               : "`adoptExisting` must be an object { requestId } or { nodeIds: [...] }",
         },
       )
       .refine((a) => a.requestId !== undefined || a.nodeIds !== undefined, {
         error: "`adoptExisting` must name a `requestId` or `nodeIds` of the nodes to adopt",
+      })
+      .refine((a) => a.orphaned !== true || a.requestId !== undefined, {
+        error:
+          '`adoptExisting.orphaned` asserts that no stack holds the nodes of `adoptExisting.requestId`: give it, e.g. { requestId: "<baseRequestId>-0", orphaned: true }',
       })
       .optional(),
     "in-place",
@@ -330,7 +336,9 @@ export function validateInputs(raw: Record<string, unknown>): CheckFailure[] {
     if (containsUnknown(value)) continue;
     const result = NODE_SET_INPUTS[key].schema.safeParse(value);
     if (!result.success) {
-      const issue = result.error.issues[0];
+      // A misspelt key first: it is why a key the field requires is missing.
+      const issues = result.error.issues;
+      const issue = issues.find((i) => i.code === "unrecognized_keys") ?? issues[0];
       failures.push({ property: key, reason: issue?.message ?? `\`${key}\` is not valid` });
     }
   }
@@ -378,6 +386,15 @@ export function validateInputs(raw: Record<string, unknown>): CheckFailure[] {
     }
   }
   return failures;
+}
+
+/** The reason for keys of an object input (`field`) it does not know, each with the nearest known key. */
+function unknownNestedKeys(field: string, keys: readonly string[], known: readonly string[]): string {
+  const each = keys.map((key) => {
+    const nearest = nearestKey(key, known);
+    return `\`${field}.${key}\` is not a key of \`${field}\`${nearest ? `: did you mean \`${nearest}\`?` : ""}`;
+  });
+  return `${each.join("; ")} (\`${field}\` accepts ${known.map((k) => `\`${k}\``).join(", ")})`;
 }
 
 /**

@@ -5,7 +5,7 @@
  * between calls lives in a {@link ProviderContext} that `configure` makes and each call passes on.
  */
 import type { dynamic } from "@pulumi/pulumi";
-import { baseRequestIdFor } from "./base-request-id";
+import { baseRequestIdFor, requestIdFailures } from "./base-request-id";
 import { adopt, convergeKeepingTrack, describeSpec, forgottenNodes } from "./converge-node-set";
 import { describeDiff, diffNodeSet } from "./diff-node-set";
 import { CapacityShortfallError } from "./errors/capacity-shortfall-error";
@@ -39,7 +39,7 @@ async function check(
   olds: Record<string, unknown>,
   news: Record<string, unknown>,
 ): Promise<dynamic.CheckResult> {
-  const failures = validateInputs(news);
+  const failures = [...validateInputs(news), ...requestIdFailures(provider.replacementBases, olds, news)];
   if (failures.length > 0) return { inputs: news, failures };
   const inputs = withDefaults(news, baseRequestIdFor(provider.replacementBases, olds, news));
   const checked = { ...inputs, preflight: preflightOverride(provider.env) ?? inputs.preflight };

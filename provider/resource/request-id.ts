@@ -20,12 +20,16 @@ export function canonicalJson(value: unknown): string {
 
 /**
  * The base of every create request id of a node set: `pcc-` and 24 hex digits of a SHA-256 over
- * the set's identity (`project/stack/name`), its replace-triggering inputs and, for a replacement,
- * the base of the set it replaces; or the explicit `requestId` when given (with a short hash of the
- * same material appended for a replacement that keeps that `requestId`). Deterministic: the same
+ * the set's identity (see node-set-identity.ts), its replace-triggering inputs and, for a
+ * replacement, the base of the set it replaces; or, with an explicit `requestId`,
+ * `<requestId>.<8 hex digits>` of the same digest. The identity makes the base unique per resource
+ * instance, so an explicit `requestId` is a readable prefix, never a name two sets share (two
+ * stacks of one program, a component instantiated twice, a copied set): a create answered 409
+ * adopts the nodes of its request id, which must then be the set's own. Deterministic: the same
  * program and state derive the same id on every run and every machine, which is what lets a retried
- * create find the nodes of an interrupted one. Chaining the replaced base keeps a replacement from
- * ever sharing a base with a set still alive (the one it replaces, or one pending deletion).
+ * create find the nodes of an interrupted one (the identity is in state before the first create).
+ * Chaining the replaced base keeps a replacement from ever sharing a base with a set still alive
+ * (the one it replaces, or one pending deletion).
  */
 export function deriveBaseRequestId(identity: string, spec: ReplaceSpec, replacedBase?: string): string {
   const material: Record<string, unknown> = { identity };
@@ -34,9 +38,7 @@ export function deriveBaseRequestId(identity: string, spec: ReplaceSpec, replace
   }
   if (replacedBase !== undefined) material["replaces"] = replacedBase;
   const digest = createHash("sha256").update(canonicalJson(material)).digest("hex");
-  if (typeof spec.requestId === "string") {
-    return replacedBase === undefined ? spec.requestId : `${spec.requestId}.${digest.slice(0, 8)}`;
-  }
+  if (typeof spec.requestId === "string") return `${spec.requestId}.${digest.slice(0, 8)}`;
   return `pcc-${digest.slice(0, 24)}`;
 }
 
@@ -76,10 +78,21 @@ export function replacementKeyOf(identity: unknown, props: ReplaceSpec): string 
   return canonicalJson([identity, Object.fromEntries(REPLACE_KEYS.map((k) => [k, props[k]]))]);
 }
 
-/** A request id this library made: a derived base (`pcc-` and 24 hex digits), then `-<n>` or `.pg<i>-<n>`. */
-const LIBRARY_REQUEST_ID = /^pcc-[0-9a-f]{24}(?:-|\.pg[0-9]+-)(?:0|[1-9][0-9]*)$/;
+/** A base this library derives: `pcc-` and 24 hex digits, or an explicit prefix then `.` and 8 hex digits. */
+const BASE = String.raw`(?:pcc-[0-9a-f]{24}|[A-Za-z0-9._-]+\.[0-9a-f]{8})`;
+const LIBRARY_BASE = new RegExp(`^${BASE}$`);
+/** A request id of such a base: then `-<n>`, or `.pg<i>-<n>` for a placement group's create. */
+const LIBRARY_REQUEST_ID = new RegExp(String.raw`^${BASE}(?:-|\.pg[0-9]+-)(?:0|[1-9][0-9]*)$`);
 
-/** Whether a request id has the format of the ids this library derives (see {@link deriveBaseRequestId}). */
+/** Whether a text has the format of the bases this library derives (see {@link deriveBaseRequestId}). */
+export function isLibraryBase(text: string): boolean {
+  return LIBRARY_BASE.test(text);
+}
+
+/**
+ * Whether a request id has the format of the ids this library derives: `<base>-<n>` or
+ * `<base>.pg<i>-<n>` of a base of {@link isLibraryBase}'s format.
+ */
 export function isLibraryRequestId(requestId: string): boolean {
   return LIBRARY_REQUEST_ID.test(requestId);
 }

@@ -35,7 +35,8 @@
  * counts). The destroy that ends a round leaves no node.
  *
  * Then three fixed scenarios: what a create killed and then destroyed leaves (a limitation of
- * Pulumi's pending creates, and its workaround), and two recoveries that were defects (see each).
+ * Pulumi's pending creates, and its recovery with `adoptExisting: { requestId, orphaned: true }`),
+ * and two recoveries that were defects (see each).
  *
  * Switches (test/reliability/crash-trials.js sets them for longer runs): CRASH_SEED (default 1),
  * CRASH_ROUNDS (default 2), CRASH_KINDS (default `create,grow,warm-shrink,warm-grow,shrink`:
@@ -786,10 +787,11 @@ describe.runIf(SCENARIOS)("fixed scenarios", () => {
   // A set's request ids derive from its identity, which is new for every resource instance (so a
   // set never adopts another's nodes). `destroy` removes the identity but ignores the pending create,
   // so a later `up` is a new instance: it cannot tell these nodes from another set's and leaves them
-  // alone. The pending operation still names the set's base request id: a set declared with that
-  // base as its `requestId` makes the same create request, whose 409 adopts the nodes, and destroy
-  // then removes them. (`adoptExisting` refuses a request id this library made for another set.)
-  it("a create killed then destroyed leaves its nodes (destroy ignores a pending create); declaring the set with its base as requestId, then destroy, removes them", async () => {
+  // alone. The pending operation still names the set's base request id. `requestId` set to it is
+  // refused (it has the format of another set's base), and so is `adoptExisting` of its request id,
+  // unless the user asserts the nodes orphaned: `adoptExisting: { requestId, orphaned: true }` adopts
+  // them without creating any, and destroy then removes them.
+  it("a create killed then destroyed leaves its nodes (destroy ignores a pending create); adoptExisting of its request id with orphaned: true, then destroy, removes them", async () => {
     const ws = await freshStack("crash-destroy", { count: "3", machineType: HC });
     await upKilledAfterCreatePost(ws, CHANGES.create);
     const made = liveNow().map((n) => n.record.NodeId);
@@ -803,22 +805,33 @@ describe.runIf(SCENARIOS)("fixed scenarios", () => {
     expect(pending?.type).toBe("creating");
     const base = pending?.baseRequestId ?? "";
     expect(base).toMatch(/^pcc-[0-9a-f]{24}$/);
+    const declare = (args: string) =>
+      ws.writeProgram(
+        [
+          'import { CycleCloudNodeSet } from "pulumi-cyclecloud";',
+          `new CycleCloudNodeSet("workers", { cluster: "hpc", nodearray: "ondemand", machineType: "${HC}", count: 3, ${args} });`,
+          "",
+        ].join("\n"),
+      );
 
-    // The workaround: declare the set with that base as its request id; no node is created.
-    await ws.writeProgram(
-      [
-        'import { CycleCloudNodeSet } from "pulumi-cyclecloud";',
-        `new CycleCloudNodeSet("workers", { cluster: "hpc", nodearray: "ondemand", machineType: "${HC}", count: 3, requestId: "${base}" });`,
-        "",
-      ].join("\n"),
-    );
+    // The old workaround, the lost set's base as `requestId`, is refused before any node is touched.
+    await declare(`requestId: "${base}"`);
+    const refused = await ws.up();
+    expect(refused.code, tail(refused)).not.toBe(0);
+    expect(output(refused)).toContain(`\`requestId\` "${base}" has the format of a base request id`);
+    expect(output(refused)).toContain(`adoptExisting: { requestId: "${base}-0", orphaned: true }`);
+    expect(liveNow().map((n) => n.record.NodeId)).toEqual(made);
+
+    // The recovery: assert the request's nodes orphaned; they are adopted, no node is created.
+    await declare(`adoptExisting: { requestId: "${base}-0", orphaned: true }`);
     const creates = emulator.counters().create;
     const up = await ws.up();
     expect(up.code, tail(up)).toBe(0);
-    expect(output(up)).toContain("adopting its 3 node(s) instead of creating new ones");
-    expect(emulator.counters().create).toBe(creates + 1); // the create answered 409: no node made
+    expect(output(up)).toContain("adopted 3 existing node(s)");
+    expect(emulator.counters().create).toBe(creates); // no create request at all
     const [set] = (await exportState(ws)).resources.filter((r) => r.type === NODE_SET_TYPE);
     expect([...((set?.outputs?.["nodeIds"] as string[]) ?? [])].sort()).toEqual([...made].sort());
+    expect(set?.outputs?.["requestIds"]).toEqual([`${base}-0`]);
     expect((await ws.destroy()).code).toBe(0);
     expect(liveNow()).toEqual([]);
   });

@@ -1,9 +1,10 @@
 /**
  * Which set owns which node, through the real engine, where two node sets could take each other's
  * nodes: two sets of the same name under different parents, a set renamed (with an alias) whose
- * old name is then given to a new set, and a stack renamed whose old name is then given to a new
- * stack. Every node must be held by exactly one set, each set must create its own nodes, and
- * removing or destroying one set must terminate only its own nodes.
+ * old name is then given to a new set, a stack renamed whose old name is then given to a new
+ * stack, one program with an explicit `requestId` deployed to two stacks, and a set whose
+ * `requestId` names another stack's base. Every node must be held by exactly one set, each set
+ * must create its own nodes, and removing or destroying one set must terminate only its own nodes.
  *
  * After every step: the live nodes of the emulator are exactly the union of the nodes the sets in
  * state hold, and no node is held by two sets.
@@ -20,6 +21,7 @@ import {
   NODE_SET_TYPE,
   output,
   startE2eEmulator,
+  tail,
   Workspace,
 } from "./harness";
 
@@ -49,6 +51,12 @@ function nodeSetSteps(preview: PreviewResult): string[] {
     .filter((s) => s.urn.split("::")[2]?.split("$").pop() === NODE_SET_TYPE)
     .map((s) => `${s.op} ${s.urn}`)
     .sort();
+}
+
+/** The messages of a `preview --json`'s diagnostics (its JSON escapes their quotes), one a line. */
+function previewDiagnostics(preview: PreviewResult): string {
+  const parsed = JSON.parse(preview.stdout) as { diagnostics?: { message?: string }[] };
+  return (parsed.diagnostics ?? []).map((d) => d.message ?? "").join("\n");
 }
 
 /** Lines where a set said it adopted nodes it found under its request id: another set's, here. */
@@ -350,6 +358,157 @@ describe("a stack renamed, then its old name given to a new stack", () => {
 
     expect(await emulatorNodes(emulator)).toEqual([]);
     expect(await old.nodeSets()).toEqual([]);
+  });
+});
+
+describe("one program with an explicit `requestId` in two stacks (dev and prod)", () => {
+  // Both stacks declare `requestId: "mpi"`; `derived` has none. Each set's base is unique to it
+  // (`mpi.<8 hex digits>` of its identity), so neither stack's create meets the other's request id.
+  const both = program(`
+new CycleCloudNodeSet("workers", { ...spec, count: 2, requestId: "mpi" });
+new CycleCloudNodeSet("derived", { ...spec, count: 1 });
+`);
+  /** A set of the second stack that names a base of the first as its `requestId`. */
+  const claiming = (base: string) =>
+    program(`new CycleCloudNodeSet("claim", { ...spec, count: 1, requestId: ${JSON.stringify(base)} });`);
+
+  let dev: Workspace;
+  let prod: Workspace;
+  /** Each stack's nodes, by set name. */
+  const devNodes: Record<string, string[]> = {};
+  const prodNodes: Record<string, string[]> = {};
+  /** The bases of dev's sets, by set name. */
+  const devBases: Record<string, string> = {};
+
+  /** The nodes and base of each set of a stack, by set name. */
+  async function setsOf(ws: Workspace): Promise<Record<string, { nodes: string[]; base: string }>> {
+    const sets: Record<string, { nodes: string[]; base: string }> = {};
+    for (const set of await ws.nodeSets()) {
+      sets[set.urn.split("::").pop() ?? ""] = {
+        nodes: sorted((set.outputs?.["nodeIds"] as string[] | undefined) ?? []),
+        base: String(set.outputs?.["baseRequestId"]),
+      };
+    }
+    return sets;
+  }
+
+  beforeAll(async () => {
+    dev = await freshStack("ownership-dev", both);
+    prod = await Workspace.create({ example: "quickstart", label: "ownership-prod" });
+    workspaces.push(prod);
+    await prod.init(emulator);
+    await prod.writeProgram(both);
+  });
+
+  it("gives each stack's sets their own nodes: the emulator holds both stacks' counts", async () => {
+    expect(adoptions(expectSuccess(await dev.up()))).toEqual([]);
+    const up = expectSuccess(await prod.up());
+    expect(adoptions(up)).toEqual([]);
+
+    const devSets = await setsOf(dev);
+    const prodSets = await setsOf(prod);
+    for (const name of ["workers", "derived"]) {
+      devNodes[name] = devSets[name]?.nodes ?? [];
+      prodNodes[name] = prodSets[name]?.nodes ?? [];
+      devBases[name] = devSets[name]?.base ?? "";
+    }
+    expect(devSets["workers"]?.base).toMatch(/^mpi\.[0-9a-f]{8}$/);
+    expect(prodSets["workers"]?.base).toMatch(/^mpi\.[0-9a-f]{8}$/);
+    expect(prodSets["workers"]?.base).not.toBe(devSets["workers"]?.base);
+    expect(devSets["derived"]?.base).toMatch(/^pcc-[0-9a-f]{24}$/);
+    const live = await liveNodes(emulator);
+    expect(statuses(live)).toEqual(Array<string>(6).fill("Ready"));
+    expect([devNodes, prodNodes].map((held) => [held["workers"]?.length, held["derived"]?.length])).toEqual([
+      [2, 1],
+      [2, 1],
+    ]);
+    // Every live node held by exactly one set of one stack.
+    await expectEachLiveNodeHeldOnce([dev, prod]);
+    const all = [...Object.values(devSets), ...Object.values(prodSets)];
+    for (const node of live) {
+      const owners = all.filter((set) => set.nodes.includes(node.record.NodeId)).map((set) => set.base);
+      expect(owners).toHaveLength(1);
+      // Made by its own set's create request: no set adopted another's nodes.
+      expect(node.record.RequestId).toBe(`${owners[0]}-0`);
+    }
+  });
+
+  it("terminates only prod's nodes when prod is destroyed; dev keeps and reads back its own", async () => {
+    expectSuccess(await prod.destroy());
+
+    expect(sorted(ids(await liveNodes(emulator)))).toEqual(
+      sorted([...(devNodes["workers"] ?? []), ...(devNodes["derived"] ?? [])]),
+    );
+    expect(await prod.nodeSets()).toEqual([]);
+    expectSuccess(await dev.refresh());
+    const devSets = await setsOf(dev);
+    expect([devSets["workers"]?.nodes, devSets["derived"]?.nodes]).toEqual([
+      devNodes["workers"],
+      devNodes["derived"],
+    ]);
+    await expectEachLiveNodeHeldOnce([dev, prod]);
+  });
+
+  it("refuses, in preview and up, a set whose `requestId` is a base of the other stack, before any node is touched", async () => {
+    for (const name of ["workers", "derived"]) {
+      const base = devBases[name] ?? "";
+      await prod.writeProgram(claiming(base));
+      const before = await mutatingRequests(emulator);
+      const reason = `\`requestId\` "${base}" has the format of a base request id this library derives`;
+
+      const preview = await prod.preview();
+      expect(preview.code, tail(preview)).not.toBe(0);
+      const diagnostics = previewDiagnostics(preview);
+      expect(diagnostics).toContain(reason);
+      expect(diagnostics).toContain(`adoptExisting: { requestId: "${base}-0", orphaned: true }`);
+      const up = await prod.up();
+      expect(up.code, tail(up)).not.toBe(0);
+      expect(output(up)).toContain(reason);
+      expect(adoptions(up)).toEqual([]);
+
+      expect(await mutatingRequests(emulator)).toBe(before);
+      expect(await prod.nodeSets()).toEqual([]);
+      await expectEachLiveNodeHeldOnce([dev, prod]);
+    }
+  });
+
+  it("terminates dev's nodes on its destroy", async () => {
+    expectSuccess(await dev.destroy());
+
+    expect(await liveNodes(emulator)).toEqual([]);
+    expect(await dev.nodeSets()).toEqual([]);
+  });
+});
+
+describe("one literal `requestId` in a component instantiated twice and in a copied set", () => {
+  const program3 = program(`
+class Pool extends pulumi.ComponentResource {
+  constructor(name: string, opts?: pulumi.ComponentResourceOptions) {
+    super("acme:hpc:Pool", name, {}, opts);
+    new CycleCloudNodeSet(name + "-workers", { ...spec, count: 1, requestId: "mpi" }, { parent: this });
+    this.registerOutputs({});
+  }
+}
+
+new Pool("a");
+new Pool("b");
+new CycleCloudNodeSet("workers", { ...spec, count: 1, requestId: "mpi" });
+`);
+
+  it("gives each of the three sets its own base and its own node", async () => {
+    const ws = await freshStack("ownership-literal", program3);
+    expect(adoptions(expectSuccess(await ws.up()))).toEqual([]);
+
+    const sets = await ws.nodeSets();
+    const bases = sets.map((set) => String(set.outputs?.["baseRequestId"]));
+    expect(bases).toEqual(Array<unknown>(3).fill(expect.stringMatching(/^mpi\.[0-9a-f]{8}$/)));
+    expect(new Set(bases).size).toBe(3);
+    const held = await expectEachLiveNodeHeldOnce([ws]);
+    expect(Object.values(held).map((nodes) => nodes.length)).toEqual([1, 1, 1]);
+    expect(statuses(await liveNodes(emulator))).toEqual(["Ready", "Ready", "Ready"]);
+
+    expectSuccess(await ws.destroy());
+    expect(await liveNodes(emulator)).toEqual([]);
   });
 });
 

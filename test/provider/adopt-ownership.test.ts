@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { NodeSetState } from "../../provider/resource/node-set-state";
-import { foreignNodesProblem } from "../../provider/resource/adoption-ownership";
+import { foreignNodesProblem, foreignRequestIdProblem } from "../../provider/resource/adoption-ownership";
 import type { NodeSetInputs } from "../../provider/resource/inputs";
 import { isLibraryRequestId, isRequestIdOf } from "../../provider/resource/request-id";
 import type { NodeRecord } from "../../provider/schemas";
@@ -111,6 +111,21 @@ describe("adoptExisting never takes another set's nodes", () => {
   });
 });
 
+describe("two sets with the same explicit requestId (two stacks of one program)", () => {
+  it("each create their own nodes under their own base, adopting none of the other's", async () => {
+    const dev = await createSet(declare({ count: 2, machineType: HC, requestId: "mpi" }));
+    const prod = await createSet(declare({ count: 2, machineType: HC, requestId: "mpi" }));
+    expect(dev.state.baseRequestId).toMatch(/^mpi\.[0-9a-f]{8}$/);
+    expect(prod.state.baseRequestId).toMatch(/^mpi\.[0-9a-f]{8}$/);
+    expect(prod.state.baseRequestId).not.toBe(dev.state.baseRequestId);
+    const devIds = dev.state.nodes.map((n) => n.id);
+    expect(prod.state.nodes.map((n) => n.id).filter((id) => devIds.includes(id))).toEqual([]);
+    expect(liveIds()).toHaveLength(4);
+    await provider.delete(prod.id, prod.state);
+    expect(liveIds()).toEqual([...devIds].sort());
+  });
+});
+
 describe("a set that already holds a request id", () => {
   it("keeps passing check and update (count unchanged) when its state already holds the library request id it names", async () => {
     // State written before the refusal existed: the set adopted such a request, which is its own now.
@@ -135,18 +150,69 @@ describe("a set that already holds a request id", () => {
 });
 
 describe("recovering the nodes of a set whose state was lost", () => {
-  it("takes them back with `requestId` set to the lost set's base: the create's 409 adopts them, nothing is created", async () => {
-    const base = "pcc-00112233445566778899aabb";
+  const base = "pcc-00112233445566778899aabb";
+
+  it("refuses `requestId` set to the lost set's base in check, and the request id in adoptExisting, naming `orphaned`", async () => {
+    await createOutside(env.emu, `${base}-0`, 3, HC);
+    const mutated = mutations(env.emu);
+    const byRequestId = await provider.check({}, declare({ count: 3, machineType: HC, requestId: base }));
+    expect(byRequestId.failures).toEqual([
+      {
+        property: "requestId",
+        reason: expect.stringContaining(
+          `\`requestId\` "${base}" has the format of a base request id this library derives`,
+        ) as unknown as string,
+      },
+    ]);
+    expect(byRequestId.failures?.[0]?.reason).toContain(
+      `\`adoptExisting: { requestId: "${base}-0", orphaned: true }\``,
+    );
+    const adopting = await provider.check(
+      {},
+      declare({ count: 3, machineType: HC, adoptExisting: { requestId: `${base}-0` } }),
+    );
+    expect(adopting.failures?.[0]?.reason).toContain(
+      `refusing to adopt request '${base}-0': this library made it for another node set`,
+    );
+    expect(adopting.failures?.[0]?.reason).toContain(
+      `assert it with \`adoptExisting: { requestId: "${base}-0", orphaned: true }\` (the library cannot check it)`,
+    );
+    expect(mutations(env.emu)).toBe(mutated);
+  });
+
+  it("takes them back with `adoptExisting: { requestId, orphaned: true }`, creating nothing; delete then removes them", async () => {
     await createOutside(env.emu, `${base}-0`, 3, HC);
     const creates = env.emu.counters().create;
-    const inputs = await checked(declare({ count: 3, machineType: HC, requestId: base }));
-    expect(inputs["baseRequestId"]).toBe(base);
-    const state = (await provider.create(inputs)).outs as NodeSetState;
+    const inputs = await checked(
+      declare({ count: 3, machineType: HC, adoptExisting: { requestId: `${base}-0`, orphaned: true } }),
+    );
+    expect(inputs["baseRequestId"]).toMatch(/^pcc-[0-9a-f]{24}$/);
+    expect(inputs["baseRequestId"]).not.toBe(base);
+    const { id, outs } = await provider.create(inputs);
+    const state = outs as NodeSetState;
     expect(state.requestIds).toEqual([`${base}-0`]);
     expect(state.nodes).toHaveLength(3);
-    expect(env.emu.counters().create).toBe(creates + 1); // the answered 409, no new node
-    expect(liveNodes(env.emu, [`${base}-0`])).toHaveLength(3);
+    expect(env.emu.counters().create).toBe(creates); // no create request at all
     expect(env.emu.nodes()).toHaveLength(3); // no node made
+    await provider.delete(id, state);
+    expect(liveNodes(env.emu, [`${base}-0`])).toEqual([]);
+  });
+
+  it("lifts the refusal for the asserted request only", () => {
+    const other = "pcc-aaaaaaaaaaaaaaaaaaaaaaaa-0";
+    const inputs = {
+      baseRequestId: "pcc-bbbbbbbbbbbbbbbbbbbbbbbb",
+      adoptExisting: { requestId: `${base}-0`, orphaned: true },
+    } as NodeSetInputs;
+    const record = (id: string, requestId: string) =>
+      ({ NodeId: id, Name: id, Template: "ondemand", Status: "Ready", RequestId: requestId }) as NodeRecord;
+    expect(foreignNodesProblem(inputs, [record("a", `${base}-0`)])).toBe(undefined);
+    expect(foreignNodesProblem(inputs, [record("a", `${base}-0`), record("b", other)])).toContain(
+      `refusing to adopt b (node id b, request id '${other}')`,
+    );
+    expect(foreignRequestIdProblem(inputs)).toBe(undefined);
+    const notAsserted = { ...inputs, adoptExisting: { requestId: `${base}-0` } } as NodeSetInputs;
+    expect(foreignRequestIdProblem(notAsserted)).toContain(`refusing to adopt request '${base}-0'`);
   });
 });
 
@@ -154,6 +220,8 @@ describe("library request ids", () => {
   const base = "pcc-0123456789abcdef01234567";
   it("recognises the library's format and a set's own ids", () => {
     expect([`${base}-0`, `${base}-12`, `${base}.pg0-3`].map(isLibraryRequestId)).toEqual([true, true, true]);
+    // An explicit requestId's base: `<requestId>.<8 hex digits>`.
+    expect(["mpi.0123abcd-0", "mpi.0123abcd.pg2-1"].map(isLibraryRequestId)).toEqual([true, true]);
     expect(
       ["outside-1", `${base}`, `${base}-01`, "pcc-0123-0", `x${base}-0`].map(isLibraryRequestId),
     ).toEqual([false, false, false, false, false]);
@@ -173,6 +241,14 @@ describe("library request ids", () => {
     ).toBe(undefined);
     expect(foreignNodesProblem(inputs, [record("d", "pcc-aaaaaaaaaaaaaaaaaaaaaaaa-0")])).toContain(
       "refusing to adopt d (node id d, request id 'pcc-aaaaaaaaaaaaaaaaaaaaaaaa-0')",
+    );
+    // The fix names the request of the refused nodes when they share one.
+    expect(foreignNodesProblem(inputs, [record("d", "pcc-aaaaaaaaaaaaaaaaaaaaaaaa-0")])).toContain(
+      '`adoptExisting: { requestId: "pcc-aaaaaaaaaaaaaaaaaaaaaaaa-0", orphaned: true }` (the library cannot check it)',
+    );
+    const two = [record("d", "pcc-aaaaaaaaaaaaaaaaaaaaaaaa-0"), record("e", "mpi.0123abcd-0")];
+    expect(foreignNodesProblem(inputs, two)).toContain(
+      '`adoptExisting: { requestId: "<its request id>", orphaned: true }`',
     );
   });
 });

@@ -1222,17 +1222,11 @@ async function runCampaign(options) {
         }
       }
     }
-    // Sets of different identities never share a derived base (an explicit `requestId` is the user's).
+    // Sets of different identities never share a base, derived or from an explicit `requestId`.
     for (const [i, r] of resources.entries()) {
       const twin = resources
         .slice(0, i)
-        .find(
-          (x) =>
-            x.id === r.id &&
-            x.inputs.identity !== r.inputs.identity &&
-            x.inputs.requestId === undefined &&
-            r.inputs.requestId === undefined,
-        );
+        .find((x) => x.id === r.id && x.inputs.identity !== r.inputs.identity);
       if (twin) {
         violation(
           "shared",

@@ -96,7 +96,31 @@ describe("validateInputs", () => {
       "adoptExisting with an unknown key",
       { adoptExisting: { ids: ["a"] } },
       "adoptExisting",
-      "`adoptExisting` accepts only `requestId` and `nodeIds`",
+      "`adoptExisting.ids` is not a key of `adoptExisting` (`adoptExisting` accepts `requestId`, `nodeIds`, `orphaned`)",
+    ],
+    [
+      "adoptExisting with a misspelt key",
+      { adoptExisting: { requestid: "outside-1" } },
+      "adoptExisting",
+      "`adoptExisting.requestid` is not a key of `adoptExisting`: did you mean `requestId`? (`adoptExisting` accepts `requestId`, `nodeIds`, `orphaned`)",
+    ],
+    [
+      "adoptExisting with a misspelt orphaned",
+      { adoptExisting: { requestId: "pcc-0123456789abcdef01234567-0", orphand: true } },
+      "adoptExisting",
+      "`adoptExisting.orphand` is not a key of `adoptExisting`: did you mean `orphaned`? (`adoptExisting` accepts `requestId`, `nodeIds`, `orphaned`)",
+    ],
+    [
+      "adoptExisting orphaned without a requestId",
+      { adoptExisting: { nodeIds: ["a"], orphaned: true } },
+      "adoptExisting",
+      '`adoptExisting.orphaned` asserts that no stack holds the nodes of `adoptExisting.requestId`: give it, e.g. { requestId: "<baseRequestId>-0", orphaned: true }',
+    ],
+    [
+      "adoptExisting with a non-boolean orphaned",
+      { adoptExisting: { requestId: "r-0", orphaned: "yes" } },
+      "adoptExisting",
+      "`adoptExisting.orphaned` must be true or false",
     ],
     [
       "a non-boolean insecure",

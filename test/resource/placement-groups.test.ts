@@ -62,7 +62,15 @@ describe("the placementGroups input", () => {
       "`placementGroups.prefix` must be 1-70 characters of letters, digits, '.', '_' and '-'",
     ],
     [{ prefix: "pg", size: 0 }, "`placementGroups.size` must be a whole number of nodes >= 1, got 0"],
-    [{ prefix: "pg", sizes: 4 }, "`placementGroups` accepts only `prefix` and `size`"],
+    [
+      { prefix: "pg", sizes: 4 },
+      "`placementGroups.sizes` is not a key of `placementGroups`: did you mean `size`? (`placementGroups` accepts `prefix`, `size`)",
+    ],
+    [
+      // The misspelt key is named, not the `prefix` it leaves missing.
+      { prefx: "pg" },
+      "`placementGroups.prefx` is not a key of `placementGroups`: did you mean `prefix`? (`placementGroups` accepts `prefix`, `size`)",
+    ],
     ["pg", '`placementGroups` must be an object { prefix: "pg", size?: 40 }'],
   ])("refuses %j", (value, reason) => {
     expect(validateInputs({ ...valid, placementGroups: value })).toEqual([

@@ -2,6 +2,8 @@ import { describe, expect, it } from "vitest";
 import {
   canonicalJson,
   deriveBaseRequestId,
+  isLibraryBase,
+  isLibraryRequestId,
   nextSequence,
   replaceKeysChanged,
   requestIdFor,
@@ -78,8 +80,20 @@ describe("deriveBaseRequestId", () => {
     expect(a).toBe(b);
   });
 
-  it("uses an explicit requestId as the base, verbatim", () => {
-    expect(deriveBaseRequestId(identity, { ...spec, requestId: "my-mpi" })).toBe("my-mpi");
+  it("makes an explicit requestId a readable prefix, with 8 hex digits of the same digest", () => {
+    const derived = deriveBaseRequestId(identity, spec);
+    const explicit = deriveBaseRequestId(identity, { ...spec, requestId: "my-mpi" });
+    expect(explicit).toBe(`my-mpi.${derived.slice("pcc-".length, "pcc-".length + 8)}`);
+  });
+
+  it("gives two instances of one program with the same explicit requestId different bases", () => {
+    // Two stacks, a component instantiated twice, a copied set: the identity (URN#token) differs.
+    const explicit = { ...spec, requestId: "mpi" };
+    const dev = deriveBaseRequestId("urn:pulumi:dev::hpc::cyclecloud:CycleCloudNodeSet::mpi#a1", explicit);
+    const prod = deriveBaseRequestId("urn:pulumi:prod::hpc::cyclecloud:CycleCloudNodeSet::mpi#b2", explicit);
+    const copy = deriveBaseRequestId("urn:pulumi:dev::hpc::cyclecloud:CycleCloudNodeSet::mpi#c3", explicit);
+    expect([dev, prod, copy].every((base) => /^mpi\.[0-9a-f]{8}$/.test(base))).toBe(true);
+    expect(new Set([dev, prod, copy]).size).toBe(3);
   });
 });
 
@@ -133,11 +147,55 @@ describe("replacement bases", () => {
     expect(deriveBaseRequestId(identity, spec, replaced)).toBe(back);
   });
 
-  it("keeps an explicit requestId recognisable, with a short hash for a replacement that keeps it", () => {
+  it("chains the replaced base for an explicit requestId too, kept or changed", () => {
     const explicit = { ...spec, requestId: "my-mpi" };
-    expect(deriveBaseRequestId(identity, explicit)).toBe("my-mpi");
-    expect(deriveBaseRequestId(identity, { ...explicit, nameFormat: "mpi-%d" }, "my-mpi")).toMatch(
-      /^my-mpi\.[0-9a-f]{8}$/,
+    const first = deriveBaseRequestId(identity, explicit);
+    const replaced = deriveBaseRequestId(identity, { ...explicit, nameFormat: "mpi-%d" }, first);
+    const back = deriveBaseRequestId(identity, explicit, replaced);
+    const renamed = deriveBaseRequestId(identity, { ...explicit, requestId: "other" }, back);
+    expect([first, replaced, back]).toEqual([
+      expect.stringMatching(/^my-mpi\.[0-9a-f]{8}$/),
+      expect.stringMatching(/^my-mpi\.[0-9a-f]{8}$/),
+      expect.stringMatching(/^my-mpi\.[0-9a-f]{8}$/),
+    ]);
+    expect(new Set([first, replaced, back]).size).toBe(3);
+    expect(renamed).toMatch(/^other\.[0-9a-f]{8}$/);
+    expect(renamed.slice(-8)).not.toBe(
+      deriveBaseRequestId(identity, { ...explicit, requestId: "other" }).slice(-8),
     );
+  });
+});
+
+describe("library request ids and bases", () => {
+  const derived = "pcc-0123456789abcdef01234567";
+  it("recognises derived and explicit bases, and nothing else", () => {
+    expect([derived, "mpi.0123abcd", "a.b-c_d.deadbeef", "mpi.0123abcd.89abcdef"].map(isLibraryBase)).toEqual(
+      [true, true, true, true],
+    );
+    expect(
+      ["mpi", "pcc-0123", `${derived}0`, "mpi.0123abc", "mpi.0123ABCD", "mpi0123abcd", "mpi.0123abcdx"].map(
+        isLibraryBase,
+      ),
+    ).toEqual([false, false, false, false, false, false, false]);
+  });
+
+  it("recognises request ids of either base, by create or by placement group", () => {
+    const ids = [
+      `${derived}-0`,
+      `${derived}.pg1-3`,
+      "mpi.0123abcd-0",
+      "mpi.0123abcd-12",
+      "mpi.0123abcd.pg0-2",
+    ];
+    expect(ids.map(isLibraryRequestId)).toEqual([true, true, true, true, true]);
+    const others = [
+      "mpi-0",
+      "mpi.0123abcd",
+      "mpi.0123abcd-01",
+      "mpi.0123abcd-x",
+      "mpi.0123abcd.pg-1",
+      "outside.9-0",
+    ];
+    expect(others.map(isLibraryRequestId)).toEqual([false, false, false, false, false, false]);
   });
 });
