@@ -151,9 +151,10 @@ function describeShrink(olds: NodeSetState, news: Record<string, unknown>): stri
 function describeAdoption(value: unknown): string {
   if (value === undefined || value === null)
     return "adoptExisting removed (the set keeps the nodes it adopted)";
-  const request = value as { requestId?: unknown; nodeIds?: unknown };
+  const request = value as { requestId?: unknown; nodeIds?: unknown; orphaned?: unknown };
   if (typeof request.requestId === "string") {
-    return `adoptExisting: adopts the nodes of request ${JSON.stringify(request.requestId)}`;
+    const asserted = request.orphaned === true ? " (orphaned: you assert that no stack holds them)" : "";
+    return `adoptExisting: adopts the nodes of request ${JSON.stringify(request.requestId)}${asserted}`;
   }
   if (Array.isArray(request.nodeIds)) return `adoptExisting: adopts node(s) ${request.nodeIds.join(", ")}`;
   return `adoptExisting: adopts nodes`;

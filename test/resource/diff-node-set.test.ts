@@ -244,6 +244,14 @@ describe("describeDiff", () => {
     ).toBe(
       'update: adoptExisting: adopts the nodes of request "outside-1"; settings: onDelete "terminate" -> "deallocate" (no node touched)',
     );
+    expect(
+      why(state(), {
+        ...inputsOf(state()),
+        adoptExisting: { requestId: "pcc-0123456789abcdef01234567-0", orphaned: true },
+      }),
+    ).toBe(
+      'update: adoptExisting: adopts the nodes of request "pcc-0123456789abcdef01234567-0" (orphaned: you assert that no stack holds them)',
+    );
     expect(why(state(), { ...inputsOf(state()), adoptExisting: { nodeIds: ["n-1", "n-2"] } })).toBe(
       "update: adoptExisting: adopts node(s) n-1, n-2",
     );
