@@ -368,7 +368,10 @@ export function validateInputs(raw: Record<string, unknown>): CheckFailure[] {
   if (typeof minReady === "number" && typeof count === "number" && minReady > count) {
     failures.push({
       property: "minReady",
-      reason: `\`minReady\` (${minReady}) must not exceed \`count\` (${count}): lower \`minReady\` or omit it to wait for all ${count}`,
+      reason:
+        count === 0
+          ? `\`minReady\` (${minReady}) must not exceed \`count\` (0): omit \`minReady\` (a set of 0 nodes waits for none)`
+          : `\`minReady\` (${minReady}) must not exceed \`count\` (${count}): lower \`minReady\` or omit it to wait for all ${count}`,
     });
   }
   if (!failures.some((f) => f.property === "nodeAttributes")) {

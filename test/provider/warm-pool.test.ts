@@ -141,6 +141,14 @@ describe("minReady", () => {
         reason: "`minReady` (3) must not exceed `count` (2): lower `minReady` or omit it to wait for all 2",
       },
     ]);
+    const empty = await provider.check({}, declare({ count: 0, minReady: 1 }));
+    expect(empty.failures).toEqual([
+      {
+        property: "minReady",
+        reason:
+          "`minReady` (1) must not exceed `count` (0): omit `minReady` (a set of 0 nodes waits for none)",
+      },
+    ]);
     const zero = await provider.check({}, declare({ count: 2, minReady: 0 }));
     expect(zero.failures?.map((f) => f.property)).toEqual(["minReady"]);
   });
