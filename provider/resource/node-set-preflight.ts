@@ -152,7 +152,7 @@ export async function preflight(
   });
   if (groupFailures.length > 0) {
     if (inputs.preflight !== "warn") return groupFailures;
-    for (const failure of groupFailures) warn(`preflight: ${failure.reason}`);
+    for (const failure of groupFailures) warn(`preflight: ${asWarning(failure.reason)}`);
   }
   const nodeSpec = nodeSpecOf(inputs);
   const key = run.planKey(inputs);
@@ -194,7 +194,7 @@ export async function preflight(
       fit = capacityFit(status, nodeSpec, increase);
       const refused = await warmPoolRefusal(inputs, sources, status, held, actual);
       if (refused !== undefined && inputs.preflight !== "warn") return [refused];
-      if (refused !== undefined) warn(`${refused.reason}`);
+      if (refused !== undefined) warn(asWarning(refused.reason));
     }
   }
   const line = `preflight ${describeFit(inputs.cluster, nodeSpec, fit)}${plan}`;
@@ -289,4 +289,12 @@ async function warmPoolRefusal(
       "(CycleCloud does not check it when starting deallocated nodes; the set does): " +
       `lower \`count\` to at most ${inputs.count - (starting + fresh - room.room)}, raise the nodearray's limit, or set \`preflight: "warn"\` to try anyway`,
   };
+}
+
+/** The last fix a preflight refusal offers, which a warning of `preflight: "warn"` need not repeat. */
+const WARN_ADVICE = /,? or set `preflight: "warn"` to try anyway/;
+
+/** A refusal as `preflight: "warn"` reports it: the same text without advising "warn". */
+export function asWarning(refusal: string): string {
+  return refusal.replace(WARN_ADVICE, "");
 }

@@ -15,7 +15,7 @@ import type { ConvergencePlan } from "./convergence-plan";
 import { planConvergence } from "./convergence-plan";
 import type { NodeSetInputs } from "./inputs";
 import type { PreflightSources } from "./node-set-preflight";
-import { capacityInputsUnknown } from "./node-set-preflight";
+import { asWarning, capacityInputsUnknown } from "./node-set-preflight";
 import type { NodeInfo, NodeSetState } from "./node-set-state";
 import { nodePhase, targetCount } from "./node-set-state";
 import type { RunPlan } from "./run-plan";
@@ -65,7 +65,7 @@ export async function updatePreflight(
   const why = describeUpdate(plan, state, inputs);
   const refusal = (reason: string): string | undefined => {
     if (inputs.preflight !== "warn") return reason;
-    sources.warn(inputs, reason);
+    sources.warn(inputs, asWarning(reason));
     return undefined;
   };
   const fit = need > 0 ? capacityFit(status, spec, need) : undefined;

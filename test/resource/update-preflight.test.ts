@@ -109,7 +109,11 @@ describe("the update's preflight (count unchanged)", () => {
     const state = stateOf([node("ondemand-1", "Ready")]);
     const warned = await run(hc44rsWith(0), state, inputsOf({ preflight: "warn" }));
     expect(warned.refused).toBeUndefined();
-    expect(warned.lines).toEqual([`warning: ${MISSING_2}`]);
+    // The warning does not advise `preflight: "warn"`, which is already set.
+    expect(warned.lines).toEqual([
+      `warning: ${MISSING_2.replace(', or set `preflight: "warn"` to try anyway', "")}`,
+    ]);
+    expect(warned.lines[0]).toMatch(/lower `count` to at most 1$/);
     const off = await run(hc44rsWith(0), state, inputsOf({ preflight: "off" }));
     expect([off.refused, off.lines]).toEqual([undefined, []]);
   });
