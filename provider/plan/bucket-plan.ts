@@ -2,9 +2,10 @@
  * The plan's numbers from the node sets' steps and one status read per cluster, with the
  * provider's own capacity arithmetic (`capacityFit`, `withAddedNodes`): per set its action and
  * counts; per bucket touched what can be added now, what the plan requests, what is left after and
- * the binding limit. A set's request is what its update creates: `count` less its healthy members
- * in state (so failed and missing nodes the update re-creates count); its failed members are
- * terminated first. `fits` is judged as preflight charges one run: the increases in turn, a
+ * the binding limit. A set's request is what its update creates, counted from its members in state
+ * with the plan `up` follows (convergence-plan.ts): failed, stuck and missing nodes are re-created
+ * (the failed and stuck ones terminated first), the warm pool's deallocated nodes are started
+ * without asking for room (they hold theirs), and a shrink frees room only when it terminates. `fits` is judged as preflight charges one run: the increases in turn, a
  * replaced set's old nodes freed only after its new ones exist unless `deleteBeforeReplace`.
  * `availableAfter` = available now + what the plan frees for the bucket - what it requests
  * (see {@link planBuckets}); negative: the plan is short by that many nodes.
@@ -13,7 +14,9 @@ import { bucketMachineType, findBucket, findNodearray } from "../bucket-lookup";
 import { capacityFit } from "../capacity-fit";
 import type { NodeSpec } from "../capacity-types";
 import { withAddedNodes } from "../planned-status";
-import { isHealthy, isMember, nodePhase } from "../resource/node-set-state";
+import { planConvergence } from "../resource/convergence-plan";
+import { NODE_SET_DEFAULTS } from "../resource/inputs";
+import { isHealthy, isMember, targetCount } from "../resource/node-set-state";
 import type { NodeInfo } from "../resource/node-set-state";
 import type { ClusterStatus } from "../schemas";
 import type { NodeSetStep } from "./engine-steps";
@@ -108,7 +111,10 @@ function stateNodes(step: NodeSetStep): NodeInfo[] | undefined {
 }
 
 /** What each step adds (positive, charged in order) and frees (negative). */
-function deltasOf(step: NodeSetStep): { first: Delta[]; increase: Delta | undefined; after: Delta[] } {
+function deltasOf(
+  step: NodeSetStep,
+  now: number,
+): { first: Delta[]; increase: Delta | undefined; after: Delta[] } {
   const olds = placeOf(step.olds);
   const news = placeOf(step.news);
   const members = stateNodes(step);
@@ -132,16 +138,56 @@ function deltasOf(step: NodeSetStep): { first: Delta[]; increase: Delta | undefi
     case "update":
     case "same": {
       if (news === undefined) return { first: [], increase: undefined, after: [] };
-      // The update terminates failed members first, then creates what `count` lacks of healthy
-      // members (failed and missing ones included), or removes the excess.
-      const healthy = members?.filter(isHealthy).length ?? countOf(step.olds);
-      const failed = members?.filter((node) => nodePhase(node) === "failed").length ?? 0;
-      const first = failed > 0 ? [{ place: news, nodes: -failed }] : [];
-      return to >= healthy
-        ? { first, increase: { place: news, nodes: to - healthy }, after: [] }
-        : { first, increase: undefined, after: [{ place: news, nodes: to - healthy }] };
+      if (members === undefined) {
+        // No outputs (an old event): the count is all the plan knows.
+        const before = countOf(step.olds);
+        return to >= before
+          ? { first: [], increase: { place: news, nodes: to - before }, after: [] }
+          : { first: [], increase: undefined, after: [{ place: news, nodes: to - before }] };
+      }
+      return updateDeltas(step, news, members, now);
     }
   }
+}
+
+/**
+ * An update as `up` converges it (the plan `converge` follows, convergence-plan.ts): failed, stuck
+ * and abandoned members are terminated first (their room freed), the warm pool is started before
+ * any create (a deallocated node holds its room, so a start asks none), then what is still missing
+ * is created; a smaller `count` removes the excess, which frees room only when terminated
+ * (`scaleDown: "deallocate"` keeps it).
+ */
+function updateDeltas(
+  step: NodeSetStep,
+  news: Placed,
+  members: NodeInfo[],
+  now: number,
+): { first: Delta[]; increase: Delta | undefined; after: Delta[] } {
+  const inputs = step.news ?? {};
+  const to = countOf(inputs);
+  const unchanged = countOf(step.olds) === to;
+  const forgotten = step.oldOutputs?.["forgottenCount"];
+  const target = targetCount({
+    count: to,
+    externalRemovals: inputs["externalRemovals"],
+    forgottenCount: unchanged && typeof forgotten === "number" ? forgotten : undefined,
+  });
+  const timeout = inputs["readyTimeoutSeconds"];
+  const plan = planConvergence(
+    members,
+    target,
+    typeof timeout === "number" ? timeout : NODE_SET_DEFAULTS.readyTimeoutSeconds,
+    now,
+  );
+  const first = plan.replace.length > 0 ? [{ place: news, nodes: -plan.replace.length }] : [];
+  const left = members.filter((n) => isHealthy(n) && !plan.replace.includes(n)).length;
+  const excess = Math.max(0, left - target);
+  const frees = inputs["scaleDown"] === "deallocate" ? 0 : excess;
+  return {
+    first,
+    increase: { place: news, nodes: plan.create },
+    after: frees > 0 ? [{ place: news, nodes: -frees }] : [],
+  };
 }
 
 /**
@@ -155,8 +201,9 @@ function deltasOf(step: NodeSetStep): { first: Delta[]; increase: Delta | undefi
 export function planBuckets(
   steps: readonly NodeSetStep[],
   statuses: ReadonlyMap<string, ClusterStatus>,
+  now: number = Date.now(),
 ): PlanBucket[] {
-  const deltas = steps.map(deltasOf);
+  const deltas = steps.map((step) => deltasOf(step, now));
   const apply = (into: Map<string, ClusterStatus>, delta: Delta) => {
     const status = into.get(delta.place.cluster);
     if (status !== undefined)

@@ -214,6 +214,42 @@ describe("bucket numbers", () => {
     expect(planBuckets([step("heal", "update", set(HC, 4), set(HC, 4))], statuses)).toEqual([]);
   });
 
+  test("the warm pool: started nodes request no room; a deallocating shrink frees none; stuck nodes are re-created", async () => {
+    const statuses = new Map([["hpc", await seedStatus(4, 0)]]);
+    const node = (name: string, status: string, requestedAt?: string) => ({
+      id: name,
+      name,
+      status,
+      privateIp: "10.0.0.1",
+      ...(requestedAt === undefined ? {} : { requestedAt }),
+    });
+    const heal = (olds: number, news: Record<string, unknown>, nodes: unknown[], now?: number) => {
+      const healing: NodeSetStep = {
+        ...step("pool", "update", set(HC, olds), news),
+        oldOutputs: { ...set(HC, olds), nodes },
+      };
+      return planBuckets([healing], statuses, now)[0];
+    };
+    const pool = [node("n1", "Ready"), node("n2", "Deallocated"), node("n3", "Deallocated")];
+    // count 1 -> 4: two nodes started from the pool, one created.
+    expect(heal(1, set(HC, 4), pool)).toMatchObject({ requested: 1, availableNow: 7, availableAfter: 6 });
+    // count 1 -> 3: the pool covers it: nothing requested, nothing freed, so no bucket row.
+    expect(heal(1, set(HC, 3), pool)).toBeUndefined();
+    const three = [node("n1", "Ready"), node("n2", "Ready"), node("n3", "Ready")];
+    // A shrink 3 -> 1 frees 2 when it terminates, none when it deallocates.
+    expect(heal(3, set(HC, 1), three)).toMatchObject({ requested: 0, availableAfter: 9 });
+    expect(heal(3, set(HC, 1, { scaleDown: "deallocate" }), three)).toBeUndefined();
+    // A node still acquiring past readyTimeoutSeconds is terminated and re-created (count unchanged).
+    const started = "2026-11-30T00:00:00.000Z";
+    const acquiring = [node("n1", "Ready"), node("n2", "Acquiring", started)];
+    const at = (seconds: number) => Date.parse(started) + seconds * 1000;
+    expect(heal(2, set(HC, 2, { readyTimeoutSeconds: 600 }), acquiring, at(60))).toBeUndefined();
+    expect(heal(2, set(HC, 2, { readyTimeoutSeconds: 600 }), acquiring, at(601))).toMatchObject({
+      requested: 1,
+      availableAfter: 7,
+    });
+  });
+
   test("deleteBeforeReplace frees the old nodes before the new ones are counted", async () => {
     // Fs32_v2 bucket full (3 of 3): replacing a set of 3 by another of 3 fits only delete-first.
     const statuses = new Map([["hpc", await seedStatus(0, 3)]]);
