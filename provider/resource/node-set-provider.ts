@@ -39,6 +39,8 @@ async function check(
   olds: Record<string, unknown>,
   news: Record<string, unknown>,
 ): Promise<dynamic.CheckResult> {
+  if (typeof news["identity"] === "string" && !containsUnknown(news["identity"]))
+    provider.plan.checked.add(news["identity"]);
   const failures = [...validateInputs(news), ...requestIdFailures(provider.replacementBases, olds, news)];
   if (failures.length > 0) return { inputs: news, failures };
   const inputs = withDefaults(news, baseRequestIdFor(provider.replacementBases, olds, news));
@@ -113,7 +115,9 @@ async function diff(
   const name = nameOf(news) ?? olds.name;
   if (why !== undefined)
     provider.log(name === undefined ? { identity: olds.identity } : { identity: olds.identity, name }, why);
-  if (decision.changes && decision.replaces.length === 0) {
+  // Not in a refresh (which diffs without checking): it must record what it found, fit or not.
+  const wasChecked = typeof news["identity"] === "string" && provider.plan.checked.has(news["identity"]);
+  if (decision.changes && decision.replaces.length === 0 && wasChecked) {
     // `check` saw only the inputs: the nodes the update re-creates are counted here, from the state.
     const inputs = pickInputs(news);
     const checked = { ...inputs, preflight: preflightOverride(provider.env) ?? inputs.preflight };

@@ -24,6 +24,13 @@ export class RunPlan {
     string,
     { spec: NodeSpec; nodes: number; groups?: ReadonlyMap<string, number> }
   >();
+  /**
+   * Identities of the sets `check` saw in this run. The engine checks every set of the program
+   * before its diff in a preview or an update, but a refresh calls `diff` (to show how the state
+   * moved) without any `check`: the diff's preflight runs only for a checked set, so a refresh
+   * never fails on capacity (see update-preflight.ts).
+   */
+  readonly checked = new Set<string>();
   /** Increases approved by preflight, per set, while the status they were checked against is cached. */
   readonly plannedIncreases = new Map<string, PlannedIncrease>();
   private unnamedPlans = 0;

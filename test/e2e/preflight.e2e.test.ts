@@ -95,10 +95,15 @@ describe("an update that re-creates nodes with `count` unchanged, through the Pu
     others.push(healed);
     await healed.init(emulator, { count: "3" });
     expectSuccess(await healed.up());
-    // One node fails, one is removed outside Pulumi; the refresh records both in state.
+    // One node fails, one is removed outside Pulumi; the refresh records both in state, even with
+    // the bucket full (a refresh diffs without a check: no preflight can fail it).
     await adminPost(emulator, "/fail-nodes", { names: ["ondemand-1"] });
     await adminPost(emulator, "/remove-nodes", { names: ["ondemand-2"] });
+    await capacity(2);
     expectSuccess(await healed.refresh());
+    const state = await healed.pulumi(["stack", "export"]);
+    expect(state.stdout).toContain('"name": "ondemand-3"');
+    expect(state.stdout).not.toContain('"name": "ondemand-2"');
   });
 
   it("refuses the preview in a full bucket, naming the replacements, and touches nothing", async () => {

@@ -269,6 +269,32 @@ describe("read", () => {
     expect(diff.replaces).toEqual([]);
   });
 
+  it("runs the update's preflight in diff only for a set checked in this run: a refresh's diff never fails on capacity", async () => {
+    const news = declare({ count: 2, machineType: "Standard_Hc44rs" });
+    const { id, state } = await createSet(news);
+    await admin(env.emu, "/remove-nodes", { ids: [state.nodeIds[1]] });
+    const refreshed = (await provider.read(id, state)).props as NodeSetState;
+    expect(refreshed.nodes).toHaveLength(1);
+    // The bucket is full: re-creating the missing node does not fit.
+    await admin(env.emu, "/capacity", {
+      cluster: "hpc",
+      nodearray: "ondemand",
+      machineType: "Standard_Hc44rs",
+      maxCount: 1,
+    });
+    // `pulumi refresh`: a new process diffs the refreshed state against its inputs, with no check.
+    await configureFor(env.emu);
+    const stateInputs = { ...news, baseRequestId: id };
+    await expect(provider.diff(id, refreshed, stateInputs)).resolves.toMatchObject({ changes: true });
+    // `pulumi preview` / `up`: check first, then the diff refuses.
+    await configureFor(env.emu);
+    const inputs = await checked(news, state);
+    await expect(provider.diff(id, refreshed, inputs)).rejects.toThrow(
+      /preflight hpc\/ondemand Standard_Hc44rs: \+1 requested, 0 available .* does not fit; the update creates 1 node\(s\) with `count` 2 unchanged/,
+    );
+    expect(mutations(env.emu)).toBe(1); // the create only
+  });
+
   it("finds the nodes of a grow interrupted after the server committed it", async () => {
     const news = declare({ count: 1 });
     const { id, state } = await createSet(news);
