@@ -11,15 +11,17 @@ import type { NodeSetInputs } from "./inputs";
 import { containsUnknown } from "./inputs";
 import { isLibraryRequestId, isRequestIdOf } from "./request-id";
 
-/** The fix a refusal names: `requestId`, the request whose nodes may be orphaned, when there is one. */
-function fix(requestId = "<its request id>"): string {
-  return (
-    "nodes made by a node set belong to it (to keep them when renaming a set, use `aliases`): " +
-    "adopt only nodes made outside Pulumi. Fix `adoptExisting`; or, only if no stack holds these nodes " +
-    "any more (a set destroyed while its create was pending), assert it with " +
-    `\`adoptExisting: { requestId: "${requestId}", orphaned: true }\` (the library cannot check it)`
-  );
-}
+/**
+ * The fix a refusal names. The `orphaned` exception is named, not spelt out with the refused
+ * request id: a refusal is what a user meets when copying another stack's id by mistake, and a
+ * ready-made line would hand over that stack's nodes.
+ */
+const FIX =
+  "nodes made by a node set belong to it (to keep them when renaming a set, use `aliases`): " +
+  "adopt only nodes made outside Pulumi. Fix `adoptExisting`. (Only for the nodes of a set destroyed " +
+  "while its create was pending, which no stack holds any more, `orphaned: true` in `adoptExisting` " +
+  'asserts it (README, "Errors and troubleshooting"): the library cannot check it, and a set that ' +
+  "adopts another stack's nodes terminates them when it is destroyed.)";
 
 /**
  * Whether a request id was made by this library for a set other than the one with these inputs,
@@ -46,7 +48,7 @@ export function foreignRequestIdProblem(
   if (!ofAnotherSet(inputs, requestId)) return undefined;
   return (
     `\`adoptExisting.requestId\`: refusing to adopt request '${requestId}': this library made it for another node set, ` +
-    `which owns its nodes; ${fix(requestId)}`
+    `which owns its nodes; ${FIX}`
   );
 }
 
@@ -60,19 +62,15 @@ export function foreignNodesProblem(
   requestId?: string,
 ): string | undefined {
   const foreign: string[] = [];
-  const foreignIds = new Set<string>();
   for (const record of records) {
     const id = record.RequestId ?? requestId;
     if (id !== undefined && ofAnotherSet(inputs, id)) {
       foreign.push(`${record.Name} (node id ${record.NodeId}, request id '${id}')`);
-      foreignIds.add(id);
     }
   }
   if (foreign.length === 0) return undefined;
-  // The request the fix names: the one of every refused node, when they share one.
-  const named = requestId ?? (foreignIds.size === 1 ? [...foreignIds][0] : undefined);
   return (
     `\`adoptExisting\`: refusing to adopt ${foreign.join(", ")}: this library made ` +
-    `${foreign.length === 1 ? "it" : "them"} for another node set, which owns ${foreign.length === 1 ? "it" : "them"}; ${fix(named)}`
+    `${foreign.length === 1 ? "it" : "them"} for another node set, which owns ${foreign.length === 1 ? "it" : "them"}; ${FIX}`
   );
 }

@@ -819,7 +819,7 @@ describe.runIf(SCENARIOS)("fixed scenarios", () => {
     const refused = await ws.up();
     expect(refused.code, tail(refused)).not.toBe(0);
     expect(output(refused)).toContain(`\`requestId\` "${base}" has the format of a base request id`);
-    expect(output(refused)).toContain(`adoptExisting: { requestId: "${base}-0", orphaned: true }`);
+    expect(output(refused)).toContain("taken over with `adoptExisting` and `orphaned: true` instead");
     expect(liveNow().map((n) => n.record.NodeId)).toEqual(made);
 
     // The recovery: assert the request's nodes orphaned; they are adopted, no node is created.

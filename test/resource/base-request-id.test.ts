@@ -46,8 +46,8 @@ describe("requestIdFailures", () => {
     "(`pcc-` and 24 hex digits, or ending `.` and 8 hex digits), so it may be another node set's, " +
     "whose nodes this set would then take over: give a readable prefix instead, such as " +
     `"${prefix}" (the set appends \`.<8 hex digits>\` of its own), or omit \`requestId\`. ` +
-    "To take over the nodes of a set destroyed while its create was pending, declare " +
-    `\`adoptExisting: { requestId: "${requestId}-0", orphaned: true }\` instead`;
+    "(The nodes of a set destroyed while its create was pending, which no stack holds any more, " +
+    'are taken over with `adoptExisting` and `orphaned: true` instead: README, "Errors and troubleshooting".)';
 
   it("refuses another stack's derived base, naming requestId and the fix", () => {
     const requestId = "pcc-0123456789abcdef01234567";
