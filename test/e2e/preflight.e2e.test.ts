@@ -120,7 +120,7 @@ describe("an update that re-creates nodes with `count` unchanged, through the Pu
     );
     // The host's stderr line for an error thrown by diff is a short pointer: no stack trace, no copy.
     expect(output(preview)).toContain(
-      "cyclecloud: preflight refused the update (the reason is the node set's error)",
+      "cyclecloud: preflight refused the update: the reason is the node set's error",
     );
     expect(output(preview)).not.toMatch(/PreflightRefusalError|\n\s+at \S+ \(/);
     expect(await mutatingRequests(emulator)).toBe(before);

@@ -4,19 +4,20 @@
  * so `pulumi preview` and `pulumi up` stop on it.
  *
  * The dynamic provider host prints `${error}: ${error.stack}` to stderr for an error thrown by
- * `diff`, before the engine shows the message as the set's error: without a stack and with a short
- * `toString`, that stderr line is one short pointer instead of the message twice and a stack trace.
+ * `diff`, before the engine shows the message as the set's error: with a short `toString` and
+ * `stack`, that stderr line is one pointer (`cyclecloud: preflight refused the update: the reason is
+ * the node set's error`) instead of the message twice and a stack trace.
  */
 export class PreflightRefusalError extends Error {
   override readonly name = "PreflightRefusalError";
 
   constructor(message: string) {
     super(message);
-    this.stack = "";
+    this.stack = "the reason is the node set's error";
   }
 
   override toString(): string {
-    return "cyclecloud: preflight refused the update (the reason is the node set's error)";
+    return "cyclecloud: preflight refused the update";
   }
 }
 
