@@ -14,7 +14,8 @@
  * `nodeAttributes` = replace, remove, re-run unchanged, refresh, rename or move with an alias, a new
  * set under a renamed set's old name, a set of the same name as another under another parent; the
  * last slot has an explicit `requestId`, the first shrinks by deallocating into a warm pool and grows
- * by starting it, `scaleDown: "deallocate"`) is deployed step by step the way the Pulumi engine does it:
+ * by starting it, `scaleDown: "deallocate"`, the second is spread over placement groups of 2 nodes,
+ * `placementGroups: { prefix: "pg", size: 2 }`, so grows and shrinks cross groups) is deployed step by step the way the Pulumi engine does it:
  * a fresh provider process per command (configure), every check first (a refused plan changes
  * nothing), diffs, creates/updates/replacements in parallel (replacement = create-before-delete),
  * then, only when nothing failed, the deletes: replaced sets (also those left pending by an earlier
@@ -61,6 +62,13 @@
  *               no route got more failing requests than the client retries, after a good deployment
  *   lost        a successful deployment terminated a node of a set in the program that it did not
  *               change (nor delete a set of its slot)
+ *   placement   the spread set holds a node outside its groups `pg<i>`, or not made under request id
+ *               `<base>.pg<i>-<n>` of its group; more than `size` healthy nodes in a group; a
+ *               `placementGroupCounts` other than its nodes per group in the cluster; after a
+ *               successful deployment that created, updated or replaced it: more than `size` live
+ *               nodes in a group, a node it gained in group i while a group before i holds fewer
+ *               than `size` (filled in order), or a Ready node it dropped from a group before the
+ *               last group it still holds nodes in (emptied from the last)
  *   leftover    after a successful deployment, a set still in state that the program removed
  *   message     a failed call whose message does not name the operation and the cause; for a
  *               create, update, delete or read: a message not of the form `<name>: <operation>
@@ -83,6 +91,8 @@
 const path = require("node:path");
 const { setTimeout: sleep } = require("node:timers/promises");
 const util = require("node:util");
+const { HEALTHY, LEAVING, DEALLOCATED, baseOf } = require("./campaign/node-status");
+const { checkPlacementGroups } = require("./campaign/placement-groups");
 
 /** @typedef {import("../../provider/resource/inputs").NodeSetInputs} SetInputs */
 /** @typedef {import("../../provider/resource/node-set-state").NodeSetState} SetState */
@@ -187,7 +197,10 @@ const PASSWORD = "Rel1ability-S3cret-pa55word";
 const HEAL_EVERY = 50;
 const HEAL_ROUNDS = 6;
 
-/** Room for every set at its largest, twice (create-before-delete), so capacity rarely binds. */
+/**
+ * Room for every set at its largest, twice (create-before-delete), so capacity rarely binds; a
+ * placement group of any bucket holds every node of it, far more than the spread set's groups.
+ */
 const CAMPAIGN_CONFIG = {
   clusters: [
     {
@@ -200,9 +213,28 @@ const CAMPAIGN_CONFIG = {
           maxCount: 200,
           maxCoreCount: 20_000,
           buckets: [
-            { machineType: "Standard_Fs32_v2", vcpuCount: 32, memory: 64, maxCount: 60 },
-            { machineType: "Standard_Hc44rs", vcpuCount: 44, memory: 327.83, infiniband: true, maxCount: 60 },
-            { machineType: "Standard_D8s_v3", vcpuCount: 8, memory: 32, maxCount: 60 },
+            {
+              machineType: "Standard_Fs32_v2",
+              vcpuCount: 32,
+              memory: 64,
+              maxCount: 60,
+              maxPlacementGroupSize: 60,
+            },
+            {
+              machineType: "Standard_Hc44rs",
+              vcpuCount: 44,
+              memory: 327.83,
+              infiniband: true,
+              maxCount: 60,
+              maxPlacementGroupSize: 60,
+            },
+            {
+              machineType: "Standard_D8s_v3",
+              vcpuCount: 8,
+              memory: 32,
+              maxCount: 60,
+              maxPlacementGroupSize: 60,
+            },
           ],
         },
       ],
@@ -421,22 +453,14 @@ function undefinedPaths(value, at = "") {
   return [];
 }
 
-/**
- * The base request id of a node's request id (`<base>-<n>`).
- * @param {string | null | undefined} requestId
- */
-function baseOf(requestId) {
-  const match = /^(.*)-(\d+)$/.exec(requestId ?? "");
-  return match ? match[1] : undefined;
-}
-
-const HEALTHY = new Set(["Acquiring", "Preparing", "Ready", "Allocation", "Off"]);
-// A deallocating node (`Stopping`) stays its set's: the warm pool, or `onDelete: "deallocate"`.
-const LEAVING = new Set(["Terminating", "Terminated"]);
-/** Warm-pool nodes: held by their set, not counted towards its `count`. */
-const DEALLOCATED = new Set(["Deallocated", "Stopping"]);
 /** The slot whose set shrinks by deallocating (`scaleDown: "deallocate"`) and grows by starting. */
 const WARM_SLOT = 0;
+/**
+ * The slot whose set is spread over placement groups (`placementGroups`), of a small size so that
+ * grows and shrinks cross group boundaries.
+ */
+const SPREAD_SLOT = 1;
+const PLACEMENT_GROUPS = { prefix: "pg", size: 2 };
 
 /**
  * The form of a node set operation's failure (provider/resource/failure-messages.ts): `<name>:
@@ -717,6 +741,7 @@ async function runCampaign(options) {
     };
     if (spec.rev > 0) inputs.nodeAttributes = { Tags: { rev: String(spec.rev) } };
     if (slot === WARM_SLOT) inputs.scaleDown = "deallocate";
+    if (slot === SPREAD_SLOT) inputs.placementGroups = { ...PLACEMENT_GROUPS };
     if (slot === setCount - 1) inputs.requestId = `campaign-set${slot}-g${generation[slot]}`;
     return inputs;
   };
@@ -1327,6 +1352,52 @@ async function runCampaign(options) {
   }
 
   /**
+   * What the spread set held at the last verification, with the statuses its nodes have now
+   * (taken before a deployment, after the step's faults).
+   * @returns {import("./campaign/placement-groups").HeldBefore | undefined}
+   */
+  function spreadHeldBefore() {
+    const r = liveResource(SPREAD_SLOT);
+    const props = r && lastRefreshed.get(r);
+    if (!r || !props) return undefined;
+    const byId = new Map(emu.nodes().map((n) => [n.record.NodeId, n.record]));
+    /** @type {(id: string) => { status: string; group: string | undefined }} */
+    const seen = (id) => {
+      const record = byId.get(id);
+      return { status: record?.Status ?? "gone", group: record?.PlacementGroupId ?? undefined };
+    };
+    return { resource: r, nodes: new Map(props.nodes.map((n) => [n.id, seen(n.id)])) };
+  }
+
+  /**
+   * The placement checks of every refreshed spread set; those of a settled layout for the set the
+   * program declares when the deployment created, updated or replaced it and succeeded.
+   * @param {StepResult} result
+   * @param {import("./campaign/placement-groups").HeldBefore | undefined} before
+   * @param {Set<string>} liveBefore
+   */
+  function checkSpreadSets(result, before, liveBefore) {
+    const byId = new Map(emu.nodes().map((n) => [n.record.NodeId, n]));
+    for (const [r, props] of lastRefreshed) {
+      const groups = r.inputs.placementGroups;
+      if (groups?.size === undefined) continue;
+      const settled =
+        result.ok && !result.refresh && result.operated.has(r.slot) && liveResource(r.slot) === r
+          ? { before, liveBefore, sameResource: before?.resource === r }
+          : undefined;
+      checkPlacementGroups({
+        groups: { prefix: groups.prefix, size: groups.size },
+        base: r.id,
+        what: label(r),
+        props,
+        byId,
+        settled,
+        violation,
+      });
+    }
+  }
+
+  /**
    * What a user does after a bad night: with the faults gone, `pulumi refresh` then `pulumi up`,
    * repeated until the deployment succeeds (failures armed earlier may still hit the first rounds).
    * Afterwards every declared set must hold exactly `count` ready nodes, in the cluster and in state.
@@ -1334,6 +1405,8 @@ async function runCampaign(options) {
   async function heal() {
     await settleFaults();
     report.heals += 1;
+    const before = spreadHeldBefore();
+    const liveBefore = new Set(liveNodes().map((n) => n.record.NodeId));
     /** @type {StepResult | undefined} */
     let result;
     for (let round = 1; round <= HEAL_ROUNDS; round++) {
@@ -1367,6 +1440,7 @@ async function runCampaign(options) {
       }
     }
     await verify(result);
+    checkSpreadSets(result, before, liveBefore);
   }
 
   /**
@@ -1623,6 +1697,7 @@ async function runCampaign(options) {
       for (let i = 0; i < faultCount; i++) await injectFault(op);
 
       const liveBefore = new Set(liveNodes().map((n) => n.record.NodeId));
+      const spreadBefore = spreadHeldBefore();
       const absorbable = onlyAbsorbableFaults();
       const result = op === "refresh" ? await refresh() : await up();
       if (absorbable && !result.ok) {
@@ -1643,12 +1718,14 @@ async function runCampaign(options) {
         `  state: ${resources
           .map(
             (r) =>
-              `${r.inputs.name}@${r.slot}=${r.id}${r.pendingDelete ? "(pending delete)" : ""}:${r.state.nodes.length}/${r.inputs.count}`,
+              `${r.inputs.name}@${r.slot}=${r.id}${r.pendingDelete ? "(pending delete)" : ""}:${r.state.nodes.length}/${r.inputs.count}` +
+              (r.state.placementGroupCounts ? JSON.stringify(r.state.placementGroupCounts) : ""),
           )
           .join(" ")}; cluster: ${emu.nodes().length} node(s)`,
       );
 
       await verify(result);
+      checkSpreadSets(result, spreadBefore, liveBefore);
       if (rename && !result.refresh) checkRenamed(result, rename);
       if (currentStep % HEAL_EVERY === 0) {
         trace(`heal after step ${currentStep}`);
