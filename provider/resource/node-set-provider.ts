@@ -45,7 +45,7 @@ async function check(
   if (failures.length > 0) return { inputs: news, failures };
   const inputs = withDefaults(news, baseRequestIdFor(provider.replacementBases, olds, news));
   const checked = { ...inputs, preflight: preflightOverride(provider.env) ?? inputs.preflight };
-  failures.push(...(await preflight(olds, checked, preflightSources(provider), provider.plan)));
+  failures.push(...(await preflight(olds, checked, preflightSources(provider, olds), provider.plan)));
   return { inputs: { ...inputs }, failures };
 }
 
@@ -59,13 +59,16 @@ function preflightOverride(env: Record<string, string | undefined>): "warn" | "o
   return value === "warn" || value === "off" ? value : undefined;
 }
 
-/** Where preflight reads the cluster status (cached for the run) and the set's holdings. */
-function preflightSources(provider: ProviderContext): PreflightSources {
+/**
+ * Where preflight reads the cluster status (cached for the run) and the set's holdings; `olds`, the
+ * old inputs `check` got, name what the set adopted before (see {@link nodesHeldBySet}).
+ */
+function preflightSources(provider: ProviderContext, olds: Record<string, unknown> = {}): PreflightSources {
   return {
     status: (inputs) => provider.clusterStatus(inputs),
-    held: async (inputs) => (await nodesHeldBySet(provider, inputs)).held,
-    heldByGroup: async (inputs) => (await nodesHeldBySet(provider, inputs)).byGroup,
-    warmPool: async (inputs) => (await nodesHeldBySet(provider, inputs)).deallocated,
+    held: async (inputs) => (await nodesHeldBySet(provider, inputs, olds)).held,
+    heldByGroup: async (inputs) => (await nodesHeldBySet(provider, inputs, olds)).byGroup,
+    warmPool: async (inputs) => (await nodesHeldBySet(provider, inputs, olds)).deallocated,
     log: (inputs, line) => provider.log(inputs, line),
     warn: (inputs, text) => provider.warn(inputs, text),
   };
@@ -73,20 +76,22 @@ function preflightSources(provider: ProviderContext): PreflightSources {
 
 /**
  * Live nodes of this spec the set holds or will hold without creating them: those of every
- * request id of its base that the server knows, and those `adoptExisting` names. One listing per
- * request id, so it is used only when a plan does not fit or the set adopts. Throws when
- * `adoptExisting` names nodes that do not match the spec or are not nodearray nodes.
+ * request id of its base that the server knows, those it adopted before (what its old inputs'
+ * `adoptExisting` named, while it keeps its base: not a replacement), and those `adoptExisting`
+ * names. One listing per request id, so it is used only when a plan does not fit or the set adopts.
+ * Throws when `adoptExisting` names nodes that do not match the spec or are not nodearray nodes.
  */
 async function nodesHeldBySet(
   provider: ProviderContext,
   inputs: NodeSetInputs,
+  olds: Record<string, unknown>,
 ): Promise<{ held: number; deallocated: number; byGroup: ReadonlyMap<string, number> }> {
   const ctx = { ...provider.operation(inputs), log: () => undefined, warn: () => undefined };
   let holdings: SetHoldings = { requestIds: [], adoptedNodeIds: [], nodes: [] };
   // In the preview of a new set its base request id is unknown: it holds nothing of its own yet.
   if (!containsUnknown(inputs.baseRequestId)) {
     try {
-      holdings = await listHoldings(ctx, { requestIds: [] }, { probeForward: true });
+      holdings = await listHoldings(ctx, adoptedBefore(olds, inputs), { probeForward: true });
     } catch {
       // Best effort: without the listing, the check is only more cautious.
     }
@@ -100,6 +105,23 @@ async function nodesHeldBySet(
     held: members.length,
     deallocated: members.filter((n) => nodePhase(n) === "deallocated").length,
     byGroup: countByGroup(members),
+  };
+}
+
+/**
+ * What the set adopted before, from its old inputs: the request or node ids their `adoptExisting`
+ * named. None for a replacement (another base: the old set's nodes go with it) or a new set.
+ */
+function adoptedBefore(
+  olds: Record<string, unknown>,
+  inputs: NodeSetInputs,
+): { requestIds: string[]; adoptedNodeIds: string[] } {
+  const old = olds["adoptExisting"] as { requestId?: unknown; nodeIds?: unknown } | undefined;
+  if (olds["baseRequestId"] !== inputs.baseRequestId || typeof old !== "object" || old === null)
+    return { requestIds: [], adoptedNodeIds: [] };
+  return {
+    requestIds: typeof old.requestId === "string" ? [old.requestId] : [],
+    adoptedNodeIds: Array.isArray(old.nodeIds) ? old.nodeIds.filter((id) => typeof id === "string") : [],
   };
 }
 
