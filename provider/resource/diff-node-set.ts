@@ -147,8 +147,8 @@ function describeShrink(olds: NodeSetState, news: Record<string, unknown>): stri
     : `: terminates ${healthy.length - count} node(s) (${chosen}) (scaleDown: "terminate")`;
 }
 
-/** What a changed `adoptExisting` does to the set's nodes, for the preview. */
-function describeAdoption(value: unknown): string {
+/** What a changed `adoptExisting` (or that of a new set) does to the set's nodes, for the preview. */
+export function describeAdoption(value: unknown): string {
   if (value === undefined || value === null)
     return "adoptExisting removed (the set keeps the nodes it adopted)";
   const request = value as { requestId?: unknown; nodeIds?: unknown; orphaned?: unknown };

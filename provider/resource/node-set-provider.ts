@@ -7,7 +7,7 @@
 import type { dynamic } from "@pulumi/pulumi";
 import { baseRequestIdFor, requestIdFailures } from "./base-request-id";
 import { adopt, convergeKeepingTrack, describeSpec, forgottenNodes } from "./converge-node-set";
-import { describeDiff, diffNodeSet } from "./diff-node-set";
+import { describeAdoption, describeDiff, diffNodeSet } from "./diff-node-set";
 import { CapacityShortfallError } from "./errors/capacity-shortfall-error";
 import { DeleteTimeoutError } from "./errors/delete-timeout-error";
 import { NodeSetOperationError } from "./errors/node-set-operation-error";
@@ -28,6 +28,7 @@ import type { NodeInfo, NodeSetState } from "./node-set-state";
 import { isMember, nodePhase, nodeSetState, targetCount } from "./node-set-state";
 import type { NodeSetProviderOptions } from "./provider-context";
 import { ProviderContext } from "./provider-context";
+import { replacementKeyOf } from "./request-id";
 import { terminateSet } from "./terminate-set";
 import { updatePreflight } from "./update-preflight";
 
@@ -46,7 +47,27 @@ async function check(
   const inputs = withDefaults(news, baseRequestIdFor(provider.replacementBases, olds, news));
   const checked = { ...inputs, preflight: preflightOverride(provider.env) ?? inputs.preflight };
   failures.push(...(await preflight(olds, checked, preflightSources(provider, olds), provider.plan)));
+  if (failures.length === 0 && isNewSet(provider, olds, news) && inputs.adoptExisting !== undefined) {
+    // diff (which says it for an update) is not called for a create: the preview shows it here.
+    provider.log(inputs, `create: ${describeAdoption(inputs.adoptExisting)}`);
+  }
   return { inputs: { ...inputs }, failures };
+}
+
+/**
+ * Whether `check` sees a new set: no old inputs, and not the engine's second `check` of a
+ * replacement (also without old inputs; the first one recorded its base in `replacementBases`).
+ */
+function isNewSet(
+  provider: ProviderContext,
+  olds: Record<string, unknown>,
+  news: Record<string, unknown>,
+): boolean {
+  if (Object.keys(olds).length > 0) return false;
+  return (
+    containsUnknown(news["identity"]) ||
+    !provider.replacementBases.has(replacementKeyOf(news["identity"], news))
+  );
 }
 
 /**
