@@ -119,7 +119,7 @@ export function describeDiff(
       ? `count ${news["count"]} unchanged${describeShrink(olds, news)}`
       : undefined;
   const touches = [parts.join(", "), adoption, count].filter((p) => p).join("; ");
-  const text = [touches, settings.length > 0 ? `settings: ${settings.join(", ")} (no node touched)` : ""]
+  const text = [touches, settings.length > 0 ? `settings that touch no node: ${settings.join(", ")}` : ""]
     .filter((p) => p)
     .join("; ");
   return `update: ${text}`;

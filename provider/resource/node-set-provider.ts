@@ -288,7 +288,10 @@ async function deleteSet(provider: ProviderContext, _id: string, props: NodeSetS
         provider.forgetStatusOf(inputs),
       );
     } else {
-      const holdings = await listHoldings(ctx, props, { probeForward: true });
+      const holdings = await listHoldings(ctx, props, {
+        probeForward: true,
+        fate: "deallocating them with the set",
+      });
       const live = holdings.nodes.filter((n) => nodePhase(n) !== "gone" && nodePhase(n) !== "leaving");
       // The warm pool (`scaleDown: "deallocate"`) goes with the set; the rest is deallocated.
       const pool =
