@@ -115,3 +115,32 @@ describe("the check of a new set that adopts", () => {
     expect(output.info.filter((line) => line.includes("create: adoptExisting:"))).toEqual([]);
   });
 });
+
+describe("an `adoptExisting.requestId` the server does not know", () => {
+  const HINT =
+    '`adoptExisting.requestId` "mpi.22572e0f" does not end in `-<n>`, as the request id of a create does ' +
+    '(e.g. "mpi.22572e0f-0"): fix `adoptExisting.requestId`';
+
+  it("hints at the `-<n>` ending when the id has none (a base request id), in check and in create", async () => {
+    const news = declare({ count: 1, adoptExisting: { requestId: "mpi.22572e0f" } });
+    const result = await provider.check({}, news);
+    expect(result.failures).toHaveLength(1);
+    expect(result.failures?.[0]?.property).toBe("adoptExisting");
+    expect(result.failures?.[0]?.reason).toContain("404");
+    expect(result.failures?.[0]?.reason).toContain(HINT);
+
+    const inputs = await checked({ ...news, preflight: "off" });
+    const creates = env.emu.counters().create;
+    await expect(provider.create(inputs)).rejects.toThrow(HINT);
+    expect(env.emu.counters().create).toBe(creates);
+  });
+
+  it("gives no such hint for an id that ends in `-<n>`", async () => {
+    const result = await provider.check(
+      {},
+      declare({ count: 1, adoptExisting: { requestId: "mpi.22572e0f-0", orphaned: true } }),
+    );
+    expect(result.failures?.[0]?.reason).toContain("404");
+    expect(result.failures?.[0]?.reason).not.toContain("does not end in");
+  });
+});
