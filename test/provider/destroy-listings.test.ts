@@ -68,6 +68,24 @@ describe("destroy", () => {
     expect(output.info.join("\n")).not.toContain("keeping them");
   });
 
+  it('says that a delete with `onDelete: "deallocate"` deallocates the nodes of an interrupted create with the set', async () => {
+    const { id, state } = await createSet(
+      declare({ machineType: "Standard_Hc44rs", count: 1, onDelete: "deallocate" }),
+    );
+    await createOutside(env.emu, `${id}-1`, 1, "Standard_Hc44rs");
+    output.info.length = 0;
+    await provider.delete(id, state);
+    expect(output.info.join("\n")).toContain(
+      `found 1 node(s) of request ${id}-1, made by an interrupted operation: deallocating them with the set`,
+    );
+    expect(
+      env.emu
+        .nodes()
+        .filter((n) => n.requestId === `${id}-1`)
+        .map((n) => n.record.Status),
+    ).toEqual(["Deallocated"]);
+  });
+
   it("says that a refresh keeps the nodes of an interrupted create", async () => {
     const { id, state } = await createSet(declare({ machineType: "Standard_Hc44rs", count: 2 }));
     await createOutside(env.emu, `${id}-1`, 1, "Standard_Hc44rs");
