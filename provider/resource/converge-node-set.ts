@@ -14,6 +14,7 @@ import { cannotCome, manageNodes, waitForSettled, waitUntilGone } from "./manage
 import type { OperationContext, SetHoldings } from "./node-set-listing";
 import { listHoldings, matchesSpec, ownRecords, recordsWithIds } from "./node-set-listing";
 import type { NodeRecord } from "../schemas";
+import { HttpError } from "../client";
 import type { NodeInfo, NodeSetState } from "./node-set-state";
 import { isHealthy, isMember, minReadyOf, nodePhase, nodeSetState, toNodeInfo } from "./node-set-state";
 import { foreignNodesProblem, foreignRequestIdProblem } from "./adoption-ownership";
@@ -34,10 +35,11 @@ export async function adopt(ctx: OperationContext, holdings: SetHoldings): Promi
   const adoptedNodeIds = [...holdings.adoptedNodeIds];
   const foreignRequest = foreignRequestIdProblem(inputs, holdings.requestIds);
   if (foreignRequest !== undefined) throw new NodeSetInputError(foreignRequest);
-  const list = await client.listNodes(
-    inputs.cluster,
-    request.requestId ? { requestId: request.requestId } : undefined,
-  );
+  const list = await client
+    .listNodes(inputs.cluster, request.requestId ? { requestId: request.requestId } : undefined)
+    .catch((error: unknown) => {
+      throw unknownRequestHint(error, request.requestId) ?? error;
+    });
   // By request id the listing holds only the request's nodes, all to be read; unfiltered it holds
   // every node of the cluster (head node included): only the records of the named ids are read.
   const candidates = request.requestId
@@ -355,6 +357,19 @@ export function describeSpec(inputs: NodeSetInputs): string {
       ? ` spread over placement groups '${inputs.placementGroups.prefix}0', '${inputs.placementGroups.prefix}1', ...`
       : "";
   return `${inputs.count} x ${inputs.machineType ?? "nodes"} in nodearray '${inputs.nodearray}' (cluster '${inputs.cluster}')${group}`;
+}
+
+/**
+ * A 404 for an `adoptExisting.requestId` without the `-<n>` ending of a create's request id (a
+ * base request id, say): the error with a hint that names the field and the id to try.
+ */
+function unknownRequestHint(error: unknown, requestId: string | undefined): NodeSetInputError | undefined {
+  if (requestId === undefined || /-\d+$/.test(requestId)) return undefined;
+  if (!(error instanceof HttpError) || error.status !== 404) return undefined;
+  return new NodeSetInputError(
+    `${errorText(error).replace(/\.$/, "")}. \`adoptExisting.requestId\` ${JSON.stringify(requestId)} does not end in ` +
+      `\`-<n>\`, as the request id of a create does (e.g. ${JSON.stringify(`${requestId}-0`)}): fix \`adoptExisting.requestId\``,
+  );
 }
 
 export function errorText(error: unknown): string {

@@ -119,7 +119,7 @@ export function describeDiff(
       ? `count ${news["count"]} unchanged${describeShrink(olds, news)}`
       : undefined;
   const touches = [parts.join(", "), adoption, count].filter((p) => p).join("; ");
-  const text = [touches, settings.length > 0 ? `settings: ${settings.join(", ")} (no node touched)` : ""]
+  const text = [touches, settings.length > 0 ? `settings that touch no node: ${settings.join(", ")}` : ""]
     .filter((p) => p)
     .join("; ");
   return `update: ${text}`;
@@ -147,8 +147,8 @@ function describeShrink(olds: NodeSetState, news: Record<string, unknown>): stri
     : `: terminates ${healthy.length - count} node(s) (${chosen}) (scaleDown: "terminate")`;
 }
 
-/** What a changed `adoptExisting` does to the set's nodes, for the preview. */
-function describeAdoption(value: unknown): string {
+/** What a changed `adoptExisting` (or that of a new set) does to the set's nodes, for the preview. */
+export function describeAdoption(value: unknown): string {
   if (value === undefined || value === null)
     return "adoptExisting removed (the set keeps the nodes it adopted)";
   const request = value as { requestId?: unknown; nodeIds?: unknown; orphaned?: unknown };

@@ -77,8 +77,13 @@ export async function waitForSettled(
     const nodes = [...[...byRequest.values()].flat(), ...adopted];
     const members = nodes.filter(isMember);
     const elapsed = ctx.now() - start;
-    const failures = describeFailures(members.filter((n) => nodePhase(n) === "failed"));
-    const line = [describeProgress(members, expected), ...failures].join("; ");
+    const failed = members.filter((n) => nodePhase(n) === "failed");
+    // The failed nodes are counted once, with their reasons: `2/3 ready; 1 failed: AllocationFailed: ...`.
+    const progress = describeProgress(
+      members.filter((n) => !failed.includes(n)),
+      expected,
+    );
+    const line = [progress, ...describeFailures(failed)].join("; ");
     const abandoned = cannotCome(members);
     if (members.every((n) => settled(n) || abandoned.includes(n))) {
       if (poll > 0) ctx.log(line);

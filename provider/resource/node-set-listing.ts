@@ -146,6 +146,13 @@ export interface SetHoldings {
 }
 
 /**
+ * What the operation does with the nodes a probe finds, for its line: an update or a refresh keeps
+ * them; a delete terminates (or deallocates) them with the set.
+ */
+export type FoundNodesFate =
+  "keeping them" | "terminating them with the set" | "deallocating them with the set";
+
+/**
  * Adds to `requestIds` and `nodes` the request ids of `inputs.baseRequestId` after the last one
  * known that the server knows (left by an interrupted create), with their nodes of the spec.
  */
@@ -154,6 +161,7 @@ async function probeSequence(
   inputs: NodeSetInputs,
   requestIds: string[],
   nodes: NodeInfo[],
+  fate: FoundNodesFate,
 ): Promise<void> {
   for (let sequence = nextSequence(inputs.baseRequestId, requestIds); ; sequence++) {
     const requestId = requestIdFor(inputs.baseRequestId, sequence);
@@ -163,7 +171,7 @@ async function probeSequence(
     if (found.length > 0 && ours.length === 0) break;
     if (ours.some(isMember)) {
       ctx.log(
-        `found ${ours.length} node(s) of request ${requestId}, made by an interrupted operation: keeping them`,
+        `found ${ours.length} node(s) of request ${requestId}, made by an interrupted operation: ${fate}`,
       );
     }
     requestIds.push(requestId);
@@ -180,7 +188,7 @@ async function probeSequence(
 export async function listHoldings(
   ctx: OperationContext,
   held: { requestIds: readonly string[]; adoptedNodeIds?: readonly string[] | undefined },
-  options: { probeForward: boolean },
+  options: { probeForward: boolean; fate?: FoundNodesFate },
 ): Promise<SetHoldings> {
   const { client, inputs } = ctx;
   const requestIds = [...held.requestIds];
@@ -189,7 +197,7 @@ export async function listHoldings(
     nodes.push(...((await listRequestNodes(client, inputs.cluster, requestId)) ?? []));
   }
   if (options.probeForward) {
-    const found = await probeForward(ctx, requestIds);
+    const found = await probeForward(ctx, requestIds, options.fate);
     requestIds.push(...found.requestIds);
     nodes.push(...found.nodes);
   }
@@ -215,18 +223,19 @@ export async function listHoldings(
 export async function probeForward(
   ctx: OperationContext,
   requestIds: readonly string[],
+  fate: FoundNodesFate = "keeping them",
 ): Promise<{ requestIds: string[]; nodes: NodeInfo[] }> {
   const { inputs } = ctx;
   const ids = [...requestIds];
   const nodes: NodeInfo[] = [];
   if (inputs.placementGroups === undefined) {
-    await probeSequence(ctx, inputs, ids, nodes);
+    await probeSequence(ctx, inputs, ids, nodes, fate);
   } else {
     // Groups are filled in order: group i+1 has requests only if group i has.
     for (let index = 0; ; index++) {
       const groupBase = groupRequestBase(inputs.baseRequestId, index);
       const before = ids.length;
-      await probeSequence(ctx, groupInputs(inputs, index), ids, nodes);
+      await probeSequence(ctx, groupInputs(inputs, index), ids, nodes, fate);
       if (ids.length === before && !ids.some((id) => sequenceOf(groupBase, id) !== undefined)) break;
     }
   }

@@ -7,7 +7,7 @@
 import type { dynamic } from "@pulumi/pulumi";
 import { baseRequestIdFor, requestIdFailures } from "./base-request-id";
 import { adopt, convergeKeepingTrack, describeSpec, forgottenNodes } from "./converge-node-set";
-import { describeDiff, diffNodeSet } from "./diff-node-set";
+import { describeAdoption, describeDiff, diffNodeSet } from "./diff-node-set";
 import { CapacityShortfallError } from "./errors/capacity-shortfall-error";
 import { DeleteTimeoutError } from "./errors/delete-timeout-error";
 import { NodeSetOperationError } from "./errors/node-set-operation-error";
@@ -28,6 +28,7 @@ import type { NodeInfo, NodeSetState } from "./node-set-state";
 import { isMember, nodePhase, nodeSetState, targetCount } from "./node-set-state";
 import type { NodeSetProviderOptions } from "./provider-context";
 import { ProviderContext } from "./provider-context";
+import { replacementKeyOf } from "./request-id";
 import { terminateSet } from "./terminate-set";
 import { updatePreflight } from "./update-preflight";
 
@@ -45,8 +46,28 @@ async function check(
   if (failures.length > 0) return { inputs: news, failures };
   const inputs = withDefaults(news, baseRequestIdFor(provider.replacementBases, olds, news));
   const checked = { ...inputs, preflight: preflightOverride(provider.env) ?? inputs.preflight };
-  failures.push(...(await preflight(olds, checked, preflightSources(provider), provider.plan)));
+  failures.push(...(await preflight(olds, checked, preflightSources(provider, olds), provider.plan)));
+  if (failures.length === 0 && isNewSet(provider, olds, news) && inputs.adoptExisting !== undefined) {
+    // diff (which says it for an update) is not called for a create: the preview shows it here.
+    provider.log(inputs, `create: ${describeAdoption(inputs.adoptExisting)}`);
+  }
   return { inputs: { ...inputs }, failures };
+}
+
+/**
+ * Whether `check` sees a new set: no old inputs, and not the engine's second `check` of a
+ * replacement (also without old inputs; the first one recorded its base in `replacementBases`).
+ */
+function isNewSet(
+  provider: ProviderContext,
+  olds: Record<string, unknown>,
+  news: Record<string, unknown>,
+): boolean {
+  if (Object.keys(olds).length > 0) return false;
+  return (
+    containsUnknown(news["identity"]) ||
+    !provider.replacementBases.has(replacementKeyOf(news["identity"], news))
+  );
 }
 
 /**
@@ -59,13 +80,16 @@ function preflightOverride(env: Record<string, string | undefined>): "warn" | "o
   return value === "warn" || value === "off" ? value : undefined;
 }
 
-/** Where preflight reads the cluster status (cached for the run) and the set's holdings. */
-function preflightSources(provider: ProviderContext): PreflightSources {
+/**
+ * Where preflight reads the cluster status (cached for the run) and the set's holdings; `olds`, the
+ * old inputs `check` got, name what the set adopted before (see {@link nodesHeldBySet}).
+ */
+function preflightSources(provider: ProviderContext, olds: Record<string, unknown> = {}): PreflightSources {
   return {
     status: (inputs) => provider.clusterStatus(inputs),
-    held: async (inputs) => (await nodesHeldBySet(provider, inputs)).held,
-    heldByGroup: async (inputs) => (await nodesHeldBySet(provider, inputs)).byGroup,
-    warmPool: async (inputs) => (await nodesHeldBySet(provider, inputs)).deallocated,
+    held: async (inputs) => (await nodesHeldBySet(provider, inputs, olds)).held,
+    heldByGroup: async (inputs) => (await nodesHeldBySet(provider, inputs, olds)).byGroup,
+    warmPool: async (inputs) => (await nodesHeldBySet(provider, inputs, olds)).deallocated,
     log: (inputs, line) => provider.log(inputs, line),
     warn: (inputs, text) => provider.warn(inputs, text),
   };
@@ -73,20 +97,22 @@ function preflightSources(provider: ProviderContext): PreflightSources {
 
 /**
  * Live nodes of this spec the set holds or will hold without creating them: those of every
- * request id of its base that the server knows, and those `adoptExisting` names. One listing per
- * request id, so it is used only when a plan does not fit or the set adopts. Throws when
- * `adoptExisting` names nodes that do not match the spec or are not nodearray nodes.
+ * request id of its base that the server knows, those it adopted before (what its old inputs'
+ * `adoptExisting` named, while it keeps its base: not a replacement), and those `adoptExisting`
+ * names. One listing per request id, so it is used only when a plan does not fit or the set adopts.
+ * Throws when `adoptExisting` names nodes that do not match the spec or are not nodearray nodes.
  */
 async function nodesHeldBySet(
   provider: ProviderContext,
   inputs: NodeSetInputs,
+  olds: Record<string, unknown>,
 ): Promise<{ held: number; deallocated: number; byGroup: ReadonlyMap<string, number> }> {
   const ctx = { ...provider.operation(inputs), log: () => undefined, warn: () => undefined };
   let holdings: SetHoldings = { requestIds: [], adoptedNodeIds: [], nodes: [] };
   // In the preview of a new set its base request id is unknown: it holds nothing of its own yet.
   if (!containsUnknown(inputs.baseRequestId)) {
     try {
-      holdings = await listHoldings(ctx, { requestIds: [] }, { probeForward: true });
+      holdings = await listHoldings(ctx, adoptedBefore(olds, inputs), { probeForward: true });
     } catch {
       // Best effort: without the listing, the check is only more cautious.
     }
@@ -100,6 +126,23 @@ async function nodesHeldBySet(
     held: members.length,
     deallocated: members.filter((n) => nodePhase(n) === "deallocated").length,
     byGroup: countByGroup(members),
+  };
+}
+
+/**
+ * What the set adopted before, from its old inputs: the request or node ids their `adoptExisting`
+ * named. None for a replacement (another base: the old set's nodes go with it) or a new set.
+ */
+function adoptedBefore(
+  olds: Record<string, unknown>,
+  inputs: NodeSetInputs,
+): { requestIds: string[]; adoptedNodeIds: string[] } {
+  const old = olds["adoptExisting"] as { requestId?: unknown; nodeIds?: unknown } | undefined;
+  if (olds["baseRequestId"] !== inputs.baseRequestId || typeof old !== "object" || old === null)
+    return { requestIds: [], adoptedNodeIds: [] };
+  return {
+    requestIds: typeof old.requestId === "string" ? [old.requestId] : [],
+    adoptedNodeIds: Array.isArray(old.nodeIds) ? old.nodeIds.filter((id) => typeof id === "string") : [],
   };
 }
 
@@ -245,7 +288,10 @@ async function deleteSet(provider: ProviderContext, _id: string, props: NodeSetS
         provider.forgetStatusOf(inputs),
       );
     } else {
-      const holdings = await listHoldings(ctx, props, { probeForward: true });
+      const holdings = await listHoldings(ctx, props, {
+        probeForward: true,
+        fate: "deallocating them with the set",
+      });
       const live = holdings.nodes.filter((n) => nodePhase(n) !== "gone" && nodePhase(n) !== "leaving");
       // The warm pool (`scaleDown: "deallocate"`) goes with the set; the rest is deallocated.
       const pool =

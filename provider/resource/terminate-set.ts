@@ -27,7 +27,7 @@ export async function terminateSet(
   timeoutSeconds: number,
   onTerminate: () => void,
 ): Promise<NodeInfo[]> {
-  const probed = await probeForward(ctx, state.requestIds);
+  const probed = await probeForward(ctx, state.requestIds, "terminating them with the set");
   // The state's node ids (a terminate of an id that is gone selects nothing) and those the probe found.
   const known = new Map<string, NodeInfo>();
   for (const node of [...(state.nodes ?? []), ...probed.nodes]) known.set(node.id, node);

@@ -7,6 +7,10 @@
  * failed or stuck node holds its room until it is gone; the update waits for it), less what
  * `check` already planned for a larger `count`; and, `count` unchanged, the warm-pool nodes it
  * starts must fit the nodearray's room (CycleCloud does not check it on a start).
+ *
+ * When `adoptExisting` changes it stays silent: the update then adopts nodes the state does not
+ * list yet, which this count would take for nodes to create. `check`'s preflight lists the nodes
+ * the set holds and adopts, and is the one that decides (and prints the fit) for such an update.
  */
 import type { NodeSpec } from "../capacity";
 import { capacityFit, describeFit, withAddedNodes } from "../capacity";
@@ -16,6 +20,7 @@ import { planConvergence } from "./convergence-plan";
 import type { NodeSetInputs } from "./inputs";
 import type { PreflightSources } from "./node-set-preflight";
 import { asWarning, capacityInputsUnknown } from "./node-set-preflight";
+import { canonicalJson } from "./request-id";
 import type { NodeInfo, NodeSetState } from "./node-set-state";
 import { nodePhase, targetCount } from "./node-set-state";
 import type { RunPlan } from "./run-plan";
@@ -34,6 +39,8 @@ export async function updatePreflight(
   now: number,
 ): Promise<string | undefined> {
   if (inputs.preflight === "off" || capacityInputsUnknown(inputs)) return undefined;
+  if (canonicalJson(state.adoptExisting ?? null) !== canonicalJson(inputs.adoptExisting ?? null))
+    return undefined;
   const countUnchanged = state.count === inputs.count;
   // As `update` counts it: nodes forgotten (externalRemovals "forget") stay forgotten while `count` is unchanged.
   const forgottenCount = countUnchanged ? state.forgottenCount : undefined;

@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RunningEmulator } from "../../emulator";
-import { expectSuccess, liveNodes, output, startE2eEmulator, tail, Workspace } from "./harness";
+import { adminPost, expectSuccess, liveNodes, output, startE2eEmulator, tail, Workspace } from "./harness";
 
 const HC = "Standard_Hc44rs";
 
@@ -162,7 +162,7 @@ describe("adoptExisting never takes another set's nodes (through the engine)", (
     expect(output(preview)).toContain(
       'taker: update: adoptExisting: adopts the nodes of request "outside-3"',
     );
-    expect(output(preview)).not.toContain("(no node touched)");
+    expect(output(preview)).not.toContain("settings that touch no node");
   });
 
   it("destroys both sets", async () => {
@@ -170,5 +170,68 @@ describe("adoptExisting never takes another set's nodes (through the engine)", (
     const left = (await liveNodes(emulator)).map((n) => n.record.NodeId);
     // outside-3 was only previewed: its node is no set's and stays.
     expect(left).toHaveLength(1);
+  });
+});
+
+/** One set `taker` of `count` nodes adopting request `adopts`. */
+async function taker(count: number, adopts: string, orphaned = false): Promise<void> {
+  await ws.writeProgram(
+    [
+      'import { CycleCloudNodeSet } from "pulumi-cyclecloud";',
+      `const taker = new CycleCloudNodeSet("taker", { cluster: "hpc", nodearray: "ondemand", machineType: "${HC}", count: ${count}, adoptExisting: { requestId: "${adopts}"${orphaned ? ", orphaned: true" : ""} } });`,
+      "export const nodeIds = taker.nodeIds;",
+      "export const requestIds = taker.requestIds;",
+      "",
+    ].join("\n"),
+  );
+}
+
+describe("a set that adopts another request later (through the engine)", () => {
+  it("previews a new set's adoption, with the `orphaned` assertion, then adopts in up", async () => {
+    await createOutside("ext-0", 1);
+    await taker(2, "ext-0", true);
+
+    const preview = expectSuccess(await ws.pulumi(["preview"]));
+    expect(output(preview)).toContain(
+      'cyclecloud taker: create: adoptExisting: adopts the nodes of request "ext-0" (orphaned: you assert that no stack holds them)',
+    );
+    const up = expectSuccess(await ws.up());
+    expect(output(up)).toContain("adopted 1 existing node(s)");
+    expect(await stateNodeIds()).toHaveLength(2);
+  });
+
+  it("previews and applies a change of `adoptExisting` with a larger `count` in a full bucket: the adopted node fits", async () => {
+    await createOutside("ext-1", 1);
+    // The bucket is full: every live node is a Standard_Hc44rs node of nodearray ondemand.
+    const live = await liveNodes(emulator);
+    await adminPost(emulator, "/capacity", {
+      cluster: "hpc",
+      nodearray: "ondemand",
+      machineType: HC,
+      maxCount: live.length,
+    });
+    await taker(3, "ext-1");
+    const creates = (await counters())["create"];
+
+    const preview = expectSuccess(await ws.pulumi(["preview"]));
+    expect(output(preview)).toMatch(
+      /\+0 requested, 0 available .*fits \(3 node\(s\) of this set already exist\)/,
+    );
+    expect(output(preview)).not.toContain("+1 requested");
+    expect(output(preview)).toContain('taker: update: adoptExisting: adopts the nodes of request "ext-1"');
+    expect(output(preview)).not.toContain("create: adoptExisting");
+    const up = expectSuccess(await ws.up());
+    expect(output(up)).toContain("adopted 1 existing node(s)");
+
+    expect((await counters())["create"]).toBe(creates);
+    expect(await stateNodeIds()).toHaveLength(3);
+    expect((await ws.outputs())["requestIds"]).toEqual(expect.arrayContaining(["ext-0", "ext-1"]));
+  });
+
+  it("destroys the set with the nodes it adopted", async () => {
+    const held = await stateNodeIds();
+    expectSuccess(await ws.destroy());
+    const left = (await liveNodes(emulator)).map((n) => n.record.NodeId);
+    expect(left.filter((id) => held.includes(id))).toEqual([]);
   });
 });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { NodeSetState } from "../../provider/resource/node-set-state";
-import { checked, declare, liveNodes, createOutside, provider, useProviderEmulator } from "./harness";
+import { UNKNOWN } from "../../provider/resource/inputs";
+import { checked, declare, liveNodes, createOutside, output, provider, useProviderEmulator } from "./harness";
 
 const env = useProviderEmulator();
 
@@ -71,5 +72,75 @@ describe("adoptExisting", () => {
     await expect(provider.create(inputs)).rejects.toThrow(
       "`adoptExisting.nodeIds`: cluster 'hpc' has no node no-such-node",
     );
+  });
+});
+
+describe("the check of a new set that adopts", () => {
+  const ORPHANED =
+    'create: adoptExisting: adopts the nodes of request "outside-5" (orphaned: you assert that no stack holds them)';
+
+  it("says what it adopts, with the `orphaned` assertion, in the preview (identity unknown) and in up", async () => {
+    await createOutside(env.emu, "outside-5", 1, "Standard_Hc44rs");
+    const news = declare({
+      count: 1,
+      machineType: "Standard_Hc44rs",
+      adoptExisting: { requestId: "outside-5", orphaned: true },
+    });
+    for (const identity of [UNKNOWN, news["identity"]]) {
+      output.info.length = 0;
+      const result = await provider.check({}, { ...news, identity, name: "taker" });
+      expect(result.failures).toEqual([]);
+      expect(output.info).toContain(`cyclecloud taker: ${ORPHANED}`);
+    }
+  });
+
+  it("says it without `orphaned`, and not for a set in state nor for the engine's second check of a replacement", async () => {
+    await createOutside(env.emu, "outside-6", 1, "Standard_Hc44rs");
+    const news = declare({
+      count: 1,
+      machineType: "Standard_Hc44rs",
+      adoptExisting: { requestId: "outside-6" },
+    });
+    output.info.length = 0;
+    const olds = await checked(news);
+    expect(output.info.filter((line) => line.includes("create: adoptExisting:"))).toEqual([
+      expect.stringMatching(/: create: adoptExisting: adopts the nodes of request "outside-6"$/),
+    ]);
+
+    output.info.length = 0;
+    await checked({ ...news, count: 2 }, olds);
+    const replaced = { ...news, nameOffset: 5 };
+    await checked(replaced, olds); // the engine's first check of the replacement
+    await checked(replaced); // and its second, without old inputs
+    expect(output.info.filter((line) => line.includes("create: adoptExisting:"))).toEqual([]);
+  });
+});
+
+describe("an `adoptExisting.requestId` the server does not know", () => {
+  const HINT =
+    '`adoptExisting.requestId` "mpi.22572e0f" does not end in `-<n>`, as the request id of a create does ' +
+    '(e.g. "mpi.22572e0f-0"): fix `adoptExisting.requestId`';
+
+  it("hints at the `-<n>` ending when the id has none (a base request id), in check and in create", async () => {
+    const news = declare({ count: 1, adoptExisting: { requestId: "mpi.22572e0f" } });
+    const result = await provider.check({}, news);
+    expect(result.failures).toHaveLength(1);
+    expect(result.failures?.[0]?.property).toBe("adoptExisting");
+    expect(result.failures?.[0]?.reason).toContain("404");
+    expect(result.failures?.[0]?.reason).toContain(HINT);
+
+    const inputs = await checked({ ...news, preflight: "off" });
+    const creates = env.emu.counters().create;
+    await expect(provider.create(inputs)).rejects.toThrow(HINT);
+    expect(env.emu.counters().create).toBe(creates);
+  });
+
+  it("gives no such hint for an id that ends in `-<n>`", async () => {
+    const result = await provider.check(
+      {},
+      declare({ count: 1, adoptExisting: { requestId: "mpi.22572e0f-0", orphaned: true } }),
+    );
+    expect(result.failures?.[0]?.reason).toContain("404");
+    expect(result.failures?.[0]?.reason).not.toContain("does not end in");
   });
 });

@@ -8,6 +8,7 @@ import type { NodeSetState } from "../../provider/resource/node-set-state";
 import {
   admin,
   checked,
+  configureFor,
   declare,
   mutations,
   output,
@@ -144,5 +145,44 @@ describe("preflight with adoptExisting", () => {
     expect(result.failures?.[0]?.reason).toMatch(
       /\+1 requested, 0 available .*\(1 node\(s\) of this set already exist\): lower `count` to at most 1/,
     );
+  });
+});
+
+describe("preflight when `adoptExisting` changes to another request", () => {
+  it("counts the nodes the set adopted before as held: a full bucket still fits, and the update creates none", async () => {
+    await createOutside(env.emu, "ext-0", 1, "Standard_Hc44rs");
+    const news = declare({ count: 2, machineType: "Standard_Hc44rs", adoptExisting: { requestId: "ext-0" } });
+    const olds = await checked(news);
+    const created = await provider.create(olds);
+    const state = created.outs as NodeSetState;
+    expect(state.nodes).toHaveLength(2);
+    await createOutside(env.emu, "ext-1", 1, "Standard_Hc44rs");
+    // The bucket is full: its 3 nodes are the set's 2 and the one of ext-1.
+    await admin(env.emu, "/capacity", {
+      cluster: "hpc",
+      nodearray: "ondemand",
+      machineType: "Standard_Hc44rs",
+      maxCount: 3,
+    });
+    await configureFor(env.emu); // the next run: a new provider process, no cached status
+    const grown = { ...news, count: 3, adoptExisting: { requestId: "ext-1" } };
+
+    const result = await provider.check(olds, grown);
+
+    expect(result.failures).toEqual([]);
+    expect(output.info.join("\n")).toMatch(
+      /\+0 requested, 0 available.*fits.*\(3 node\(s\) of this set already exist\)/,
+    );
+    const inputs = result.inputs as Record<string, unknown>;
+    const diff = await provider.diff(created.id, state, inputs);
+    expect(diff.changes).toBe(true);
+    // The diff's preflight stays silent: no line counting the adopted node as created.
+    expect(output.info.join("\n")).not.toMatch(/\+1 requested/);
+    expect(output.info.join("\n")).not.toContain("the update creates");
+    const creates = env.emu.counters().create;
+    const updated = (await provider.update(created.id, state, inputs)).outs as NodeSetState;
+    expect(env.emu.counters().create).toBe(creates);
+    expect(updated.nodes).toHaveLength(3);
+    expect(updated.requestIds).toEqual(expect.arrayContaining(["ext-0", "ext-1"]));
   });
 });

@@ -5,7 +5,15 @@
  */
 import { describe, expect, it } from "vitest";
 import type { NodeSetState } from "../../provider/resource/node-set-state";
-import { createOutside, createSet, declare, liveNodes, provider, useProviderEmulator } from "./harness";
+import {
+  createOutside,
+  createSet,
+  declare,
+  liveNodes,
+  output,
+  provider,
+  useProviderEmulator,
+} from "./harness";
 
 const env = useProviderEmulator();
 
@@ -48,10 +56,44 @@ describe("destroy", () => {
     // The next request id of the set, committed on the server but never recorded in state.
     await createOutside(env.emu, `${id}-1`, 2, "Standard_Hc44rs");
     // Probe -1 (found), probe -2 (unknown), then one listing each of -0 and -1.
+    output.info.length = 0;
     expect(await callsOf(() => provider.delete(id, state))).toEqual({ nodes: 4, terminate: 1, total: 5 });
     expect(
       env.emu.nodes().filter((n) => [...state.requestIds, `${id}-1`].includes(n.requestId ?? "")),
     ).toEqual([]);
+    // The delete says what it does with them: not "keeping them".
+    expect(output.info.join("\n")).toContain(
+      `found 2 node(s) of request ${id}-1, made by an interrupted operation: terminating them with the set`,
+    );
+    expect(output.info.join("\n")).not.toContain("keeping them");
+  });
+
+  it('says that a delete with `onDelete: "deallocate"` deallocates the nodes of an interrupted create with the set', async () => {
+    const { id, state } = await createSet(
+      declare({ machineType: "Standard_Hc44rs", count: 1, onDelete: "deallocate" }),
+    );
+    await createOutside(env.emu, `${id}-1`, 1, "Standard_Hc44rs");
+    output.info.length = 0;
+    await provider.delete(id, state);
+    expect(output.info.join("\n")).toContain(
+      `found 1 node(s) of request ${id}-1, made by an interrupted operation: deallocating them with the set`,
+    );
+    expect(
+      env.emu
+        .nodes()
+        .filter((n) => n.requestId === `${id}-1`)
+        .map((n) => n.record.Status),
+    ).toEqual(["Deallocated"]);
+  });
+
+  it("says that a refresh keeps the nodes of an interrupted create", async () => {
+    const { id, state } = await createSet(declare({ machineType: "Standard_Hc44rs", count: 2 }));
+    await createOutside(env.emu, `${id}-1`, 1, "Standard_Hc44rs");
+    output.info.length = 0;
+    await provider.read(id, state);
+    expect(output.info.join("\n")).toContain(
+      `found 1 node(s) of request ${id}-1, made by an interrupted operation: keeping them`,
+    );
   });
 
   it("leaves alone the nodes of another request in the cluster", async () => {

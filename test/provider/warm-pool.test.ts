@@ -155,6 +155,8 @@ describe("minReady", () => {
 
   it("succeeds with minReady nodes ready, warning with the failed node's reason and keeping it", async () => {
     await admin(env.emu, "/fail-next-nodes", { count: 1, message: "Node software installation failed" });
+    // Nodes that take a moment, so the wait polls and prints its progress line.
+    await admin(env.emu, "/timing", { acquiringMs: 30, preparingMs: 30 });
     const { state } = await createSet(declare({ count: 3, minReady: 2 }));
     expect([state.readyCount, state.failedCount]).toEqual([2, 1]);
     expect(state.nodes.find((n) => n.status === "Failed")?.statusMessage).toBe(
@@ -163,6 +165,11 @@ describe("minReady", () => {
     expect(output.info.join("\n")).toContain(
       "warning: 2/3 ready, at least `minReady` 2: 1 failed: Node software installation failed (ondemand-1)",
     );
+    // The wait's progress line says "failed" once, with the reason.
+    expect(output.info.join("\n")).toContain(
+      ": 2/3 ready; 1 failed: Node software installation failed (ondemand-1)",
+    );
+    expect(output.info.join("\n")).not.toMatch(/\d+ failed; \d+ failed/);
   });
 
   it("fails as a partial failure below minReady", async () => {

@@ -220,17 +220,17 @@ describe("describeDiff", () => {
     );
     expect(why(three, { ...inputsOf(three), count: 1, scaleDown: "deallocate" })).toBe(
       'update: count 2 -> 1 (the set holds 3): deallocates 2 node(s) (ondemand-3, ondemand-2), kept as the set\'s warm pool (scaleDown: "deallocate"); ' +
-        'settings: scaleDown "terminate" -> "deallocate" (no node touched)',
+        'settings that touch no node: scaleDown "terminate" -> "deallocate"',
     );
     expect(why(state(), { ...inputsOf(state()), count: 1, scaleDown: UNKNOWN })).toBe(
       "update: count 2 -> 1: removes 1 node(s), terminated or deallocated as `scaleDown` says (not known until apply); " +
-        "settings: scaleDown (not known until apply) (no node touched)",
+        "settings that touch no node: scaleDown (not known until apply)",
     );
   });
 
   it("names a count change and settings that touch no node", () => {
     expect(why(state(), { ...inputsOf(state()), count: 4, readyTimeoutSeconds: 60 })).toBe(
-      "update: count 2 -> 4; settings: readyTimeoutSeconds 1800 -> 60 (no node touched)",
+      "update: count 2 -> 4; settings that touch no node: readyTimeoutSeconds 1800 -> 60",
     );
   });
 
@@ -242,7 +242,7 @@ describe("describeDiff", () => {
         onDelete: "deallocate",
       }),
     ).toBe(
-      'update: adoptExisting: adopts the nodes of request "outside-1"; settings: onDelete "terminate" -> "deallocate" (no node touched)',
+      'update: adoptExisting: adopts the nodes of request "outside-1"; settings that touch no node: onDelete "terminate" -> "deallocate"',
     );
     expect(
       why(state(), {

@@ -150,3 +150,27 @@ describe("the update's preflight (count unchanged)", () => {
     expect(reads).toBe(0);
   });
 });
+
+describe("the update's preflight when `adoptExisting` changes", () => {
+  const twoReady = () => [node("ondemand-1", "Ready"), node("ondemand-2", "Ready")];
+
+  it("stays silent: the adopted nodes are not created (check's preflight decides)", async () => {
+    const state = stateOf(twoReady(), { count: 2, adoptExisting: { requestId: "ext-0" } });
+    const inputs = inputsOf({ adoptExisting: { requestId: "ext-1" } });
+    for (const free of [0, 5]) {
+      const { refused, lines, plan } = await run(hc44rsWith(free), state, inputs);
+      expect(refused).toBeUndefined();
+      expect(lines).toEqual([]);
+      expect(plan.plannedIncreases.size).toBe(0);
+    }
+  });
+
+  it("still counts the larger `count` when `adoptExisting` is unchanged", async () => {
+    const state = stateOf(twoReady(), { count: 2, adoptExisting: { requestId: "ext-0" } });
+    const inputs = inputsOf({ adoptExisting: { requestId: "ext-0" } });
+    const { refused } = await run(hc44rsWith(0), state, inputs);
+    expect(refused).toMatch(
+      /\+1 requested, 0 available .*the update creates 1 node\(s\) with `count` 2 -> 3/,
+    );
+  });
+});
