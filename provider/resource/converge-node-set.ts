@@ -147,14 +147,20 @@ export async function converge(
   const removed: NodeInfo[] = [];
 
   // What to replace, start and create: the same count the preview's preflight makes (see convergence-plan.ts).
-  const plan = planConvergence(holdings.nodes, target, inputs.readyTimeoutSeconds, ctx.now());
-  const failed = plan.replace;
-  if (failed.length > 0) {
-    ctx.log(describeHeal(failed, plan.replaced, inputs.readyTimeoutSeconds));
-    await manageNodes(ctx, "terminate", failed);
-    markLeaving(holdings, failed);
-    removed.push(...failed);
-  }
+  // The heal step runs again on each later round: a node that round brought in (adopted from a
+  // request whose answer was lost, or listed afresh) is replaced only once it is terminated.
+  const heal = async () => {
+    const plan = planConvergence(holdings.nodes, target, inputs.readyTimeoutSeconds, ctx.now());
+    const failed = plan.replace;
+    if (failed.length > 0) {
+      ctx.log(describeHeal(failed, plan.replaced, inputs.readyTimeoutSeconds));
+      await manageNodes(ctx, "terminate", failed);
+      markLeaving(holdings, failed);
+      removed.push(...failed);
+    }
+    return plan;
+  };
+  const plan = await heal();
   // Grow from the warm pool first: a deallocated node starts faster than a new one, disks kept.
   let poolLimit: string | undefined;
   if (plan.start.length > 0) {
@@ -179,6 +185,7 @@ export async function converge(
   if (poolLimit !== undefined) reasons.push(poolLimit);
   // The nodearray had no room for the whole warm pool: it has none for new nodes either.
   for (let round = 0; round < 5 && poolLimit === undefined; round++) {
+    if (round > 0) await heal();
     const shortfall = target - members().filter(isHealthy).length;
     if (shortfall <= 0) break;
     const outcome = await createShortfall(ctx, holdings, shortfall);

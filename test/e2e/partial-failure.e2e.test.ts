@@ -199,6 +199,36 @@ describe("a node that fails while a set of the bucket's full capacity is created
   });
 });
 
+describe("a node that failed before the lost answer of its create was looked up", () => {
+  let ws: Workspace;
+
+  beforeAll(async () => {
+    ws = await freshStack("partial-lost-answer");
+  });
+
+  it("terminates the failed node it adopted and replaces it, ending with `count` Ready nodes", async () => {
+    expect(await adminPost(emulator, "/fail-next-nodes", { count: 1 })).toEqual({ pending: 1 });
+    // Applied, then held until the failing node has failed (E2E_TIMING: 400 ms), then reset.
+    emulator.injectFault({ route: "create", reset: "after", delayMs: 1000 });
+    const up = expectSuccess(await ws.up());
+
+    expect(up.stdout).toContain("was applied although its answer was lost: adopting its 2 node(s)");
+    expect(up.stdout).toContain("cyclecloud workers: replacing 1 failed node(s): ondemand-1");
+    const all = await emulatorNodes(emulator);
+    expect(statuses(all)).toEqual(["Ready", "Ready"]);
+    const set = await ws.nodeSet();
+    expect(stateStatuses(set.outputs)).toEqual(emulatorStatuses(all));
+    expect(set.outputs["failedCount"]).toBe(0);
+    expect(await ws.outputs()).toEqual({ ...outputsOf(await liveNodes(emulator)), readyCount: 2 });
+  });
+
+  it("terminates both nodes on destroy", async () => {
+    expectSuccess(await ws.destroy());
+
+    expect(await emulatorNodes(emulator)).toEqual([]);
+  });
+});
+
 describe("credentials", () => {
   it("never printed the password, and neither state nor stack config holds it in clear", async () => {
     await expectNoPasswordAnywhere(workspaces);

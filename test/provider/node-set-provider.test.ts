@@ -78,6 +78,26 @@ describe("create", () => {
     expect(env.emu.counters().create).toBe(1);
   });
 
+  it("terminates a failed node of a create whose answer was lost when it replaces it, ending with count nodes", async () => {
+    // The lost create's first node fails at once: the listing that finds the request shows it Failed.
+    await admin(env.emu, "/fail-next-nodes", { count: 1 });
+    env.emu.injectFault({ route: "create", reset: "after" });
+    const { state } = await createSet(declare({ count: 2 }));
+    expect(output.info).toContainEqual(expect.stringMatching(/replacing 1 failed node\(s\): ondemand-1$/));
+    // The replacement is named after the terminated node (the emulator reuses a freed name).
+    expect(state.nodes.map((node) => [node.name, node.status])).toEqual([
+      ["ondemand-1", "Ready"],
+      ["ondemand-2", "Ready"],
+    ]);
+    expect(state.readyCount).toBe(2);
+    expect(state.failedCount).toBe(0);
+    expect(state.requestIds).toHaveLength(2);
+    const cluster = env.emu.nodes();
+    expect(cluster.map((node) => node.record.Status)).toEqual(["Ready", "Ready"]);
+    expect(cluster.map((node) => node.record.NodeId).sort()).toEqual([...state.nodeIds].sort());
+    expect(env.emu.counters().create).toBe(2);
+  });
+
   it("re-sends a create that was not applied (connection reset before commit) with the same request id", async () => {
     env.emu.injectFault({ route: "create", reset: "before" });
     const { id, state } = await createSet(declare({ count: 2 }));

@@ -145,7 +145,8 @@ function createFaults(ctx, model, rng, faultKinds) {
         break;
       case "fail-nodes":
       case "remove-nodes": {
-        const live = liveNodes();
+        // CycleCloud fails only a node with a VM: a deallocated node (warm pool) has none running.
+        const live = liveNodes().filter((n) => kind === "remove-nodes" || n.record.Status !== "Deallocated");
         if (live.length === 0) return;
         const ids = [...new Set(Array.from({ length: rng.int(1, 2) }, () => rng.pick(live).record.NodeId))];
         await adminCall("POST", kind === "fail-nodes" ? "/fail-nodes" : "/remove-nodes", { ids });
