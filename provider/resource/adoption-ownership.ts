@@ -74,3 +74,128 @@ export function foreignNodesProblem(
     `${foreign.length === 1 ? "it" : "them"} for another node set, which owns ${foreign.length === 1 ? "it" : "them"}; ${FIX}`
   );
 }
+
+/** A set that claims nodes in this run: who it is, for the registry and for the refusal. */
+export interface Claimant {
+  /** The set's identity; for a new set in a preview (identity unknown), a key of its own. */
+  key: string;
+  /** How the set is named in a message, e.g. `cyclecloud adopted`. */
+  label: string;
+}
+
+/** What a set claims in one cluster: request ids whose nodes it holds, and node ids. */
+export interface Claim {
+  /** The connection's url and the cluster: claims of other clusters never meet. */
+  scope: string;
+  requestIds: readonly string[];
+  nodeIds: readonly string[];
+  /** Whether the set holds these nodes already (its state, or its old inputs), or adopts them now. */
+  holds: boolean;
+}
+
+interface Holder extends Claimant {
+  holds: boolean;
+}
+
+/**
+ * Which set of the stack holds (or adopts) which nodes, as far as this provider process saw in
+ * this run. The engine runs one provider process for the node sets of a stack and calls `check`
+ * (and `diff`, for a set in state) on every set the program declares, even an unchanged one, so a
+ * set that already holds nodes claims them here before or after a second set claims the same ones;
+ * whichever comes second is refused. A set only in state (removed from the program) claims nothing:
+ * its delete comes last, when its nodes are still its own.
+ */
+export class AdoptionClaims {
+  private readonly holders = new Map<string, Holder>();
+  private newSets = 0;
+
+  /** Who a set is here: its identity, or for a new set whose identity is unknown, a key of its own. */
+  claimant(identity: unknown, label: string): Claimant {
+    if (typeof identity === "string" && !containsUnknown(identity)) return { key: identity, label };
+    this.newSets += 1;
+    return { key: `(new set ${this.newSets})`, label };
+  }
+
+  /**
+   * Records `claim` for `claimant`; returns why another set already claimed some of the same
+   * nodes (the claimant's claims are then not recorded), or undefined.
+   */
+  claim(claimant: Claimant, claim: Claim): string | undefined {
+    const keys = [
+      ...claim.requestIds
+        .filter(known)
+        .map((id) => ({ key: `${claim.scope}|request|${id}`, what: `request '${id}'` })),
+      ...claim.nodeIds.filter(known).map((id) => ({ key: `${claim.scope}|node|${id}`, what: `node ${id}` })),
+    ];
+    for (const { key, what } of keys) {
+      const holder = this.holders.get(key);
+      if (holder !== undefined && holder.key !== claimant.key) {
+        return sharedNodesProblem({ ...claimant, holds: claim.holds }, holder, what);
+      }
+    }
+    for (const { key } of keys) {
+      const holder = this.holders.get(key);
+      if (holder === undefined || (claim.holds && !holder.holds))
+        this.holders.set(key, { ...claimant, holds: claim.holds });
+    }
+    return undefined;
+  }
+
+  /** The set other than `claimantKey` that claimed a request id or a node id in `scope`, if any. */
+  holderOf(
+    claimantKey: string,
+    scope: string,
+    ids: { requestId?: string; nodeId: string },
+  ): string | undefined {
+    for (const key of [
+      ...(ids.requestId === undefined ? [] : [`${scope}|request|${ids.requestId}`]),
+      `${scope}|node|${ids.nodeId}`,
+    ]) {
+      const holder = this.holders.get(key);
+      if (holder !== undefined && holder.key !== claimantKey) return holder.label;
+    }
+    return undefined;
+  }
+}
+
+function known(id: string): boolean {
+  return id.length > 0 && !containsUnknown(id);
+}
+
+/**
+ * The refusal of a set (`self`) that claims nodes (`what`: a request or a node) another set of the
+ * stack (`other`) claimed first in this run. The fix names the set that does not hold them yet.
+ */
+function sharedNodesProblem(self: Holder, other: Holder, what: string): string {
+  const [first, second] = other.holds || !self.holds ? [other, self] : [self, other];
+  const who =
+    first.holds === second.holds
+      ? `${first.label} and ${second.label} both ${first.holds ? "hold" : "adopt"} them`
+      : `${first.label} holds them and ${second.label} adopts them`;
+  const fix = !second.holds
+    ? `remove \`adoptExisting\` from ${second.label}`
+    : "remove one of the two sets from the program (its delete leaves the nodes the other set holds)";
+  return (
+    `\`adoptExisting\`: refusing to let two node sets of this stack hold the nodes of ${what}: ${who}. ` +
+    "A node belongs to one set (removing either set would terminate the nodes the other holds): " +
+    `${fix}. (To move nodes to another set, rename that set with \`aliases\`.)`
+  );
+}
+
+/**
+ * `diff` refused a set that holds nodes another set of the stack adopts in this run. Like
+ * PreflightRefusalError: the dynamic provider host prints `${error}: ${error.stack}` to stderr for
+ * an error thrown by `diff`, so both are one short pointer; the message is the set's error.
+ */
+export class AdoptionConflictError extends Error {
+  override readonly name = "AdoptionConflictError";
+
+  constructor(message: string) {
+    super(message);
+    this.stack = "the reason is the node set's error";
+  }
+
+  override toString(): string {
+    return "cyclecloud: two node sets claim the same nodes";
+  }
+}

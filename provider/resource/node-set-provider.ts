@@ -6,8 +6,10 @@
  */
 import type { dynamic } from "@pulumi/pulumi";
 import { baseRequestIdFor, requestIdFailures } from "./base-request-id";
+import { AdoptionConflictError } from "./adoption-ownership";
 import { adopt, convergeKeepingTrack, describeSpec, forgottenNodes } from "./converge-node-set";
 import { describeAdoption, describeDiff, diffNodeSet } from "./diff-node-set";
+import { NodeSetInputError } from "./errors/node-set-input-error";
 import { CapacityShortfallError } from "./errors/capacity-shortfall-error";
 import { DeleteTimeoutError } from "./errors/delete-timeout-error";
 import { NodeSetOperationError } from "./errors/node-set-operation-error";
@@ -28,6 +30,7 @@ import type { NodeInfo, NodeSetState } from "./node-set-state";
 import { isMember, nodePhase, nodeSetState, targetCount } from "./node-set-state";
 import type { NodeSetProviderOptions } from "./provider-context";
 import { ProviderContext } from "./provider-context";
+import { setLabel } from "./logger";
 import { replacementKeyOf } from "./request-id";
 import { terminateSet } from "./terminate-set";
 import { updatePreflight } from "./update-preflight";
@@ -45,6 +48,9 @@ async function check(
   const failures = [...validateInputs(news), ...requestIdFailures(provider.replacementBases, olds, news)];
   if (failures.length > 0) return { inputs: news, failures };
   const inputs = withDefaults(news, baseRequestIdFor(provider.replacementBases, olds, news));
+  const shared = claimAdoptions(provider, olds, inputs);
+  if (shared !== undefined)
+    return { inputs: { ...inputs }, failures: [{ property: "adoptExisting", reason: shared }] };
   const checked = { ...inputs, preflight: preflightOverride(provider.env) ?? inputs.preflight };
   failures.push(...(await preflight(olds, checked, preflightSources(provider, olds), provider.plan)));
   if (failures.length === 0 && isNewSet(provider, olds, news) && inputs.adoptExisting !== undefined) {
@@ -52,6 +58,53 @@ async function check(
     provider.log(inputs, `create: ${describeAdoption(inputs.adoptExisting)}`);
   }
   return { inputs: { ...inputs }, failures };
+}
+
+/**
+ * Claims, for this run, the nodes the set adopted before (its old inputs' `adoptExisting`: it holds
+ * them) and those its `adoptExisting` adopts now; returns why another set of the stack claimed some
+ * of them first, or undefined. No cluster read.
+ */
+function claimAdoptions(
+  provider: ProviderContext,
+  olds: Record<string, unknown>,
+  inputs: NodeSetInputs,
+): string | undefined {
+  const claimant = provider.claims.claimant(inputs.identity, setLabel(setName(inputs), inputs.identity));
+  const scope = provider.claimScope(inputs);
+  return (
+    provider.claims.claim(claimant, { scope, ...adoptionIds(olds["adoptExisting"]), holds: true }) ??
+    provider.claims.claim(claimant, { scope, ...adoptionIds(inputs.adoptExisting), holds: false })
+  );
+}
+
+/** The request and node ids an `adoptExisting` value names (none for an unknown or absent one). */
+function adoptionIds(value: unknown): { requestIds: string[]; nodeIds: string[] } {
+  if (typeof value !== "object" || value === null) return { requestIds: [], nodeIds: [] };
+  const { requestId, nodeIds } = value as { requestId?: unknown; nodeIds?: unknown };
+  return {
+    requestIds: typeof requestId === "string" ? [requestId] : [],
+    nodeIds: Array.isArray(nodeIds) ? nodeIds.filter((id): id is string => typeof id === "string") : [],
+  };
+}
+
+/**
+ * Claims, for this run, every node a set's state holds (its own and adopted requests, nodes adopted
+ * by id, the nodes it lists); returns why another set claimed some of them first, or undefined.
+ */
+function claimHoldings(
+  provider: ProviderContext,
+  inputs: NodeSetInputs,
+  held: { requestIds?: readonly string[]; adoptedNodeIds?: readonly string[]; nodes?: readonly NodeInfo[] },
+  holds: boolean,
+): string | undefined {
+  const claimant = provider.claims.claimant(inputs.identity, setLabel(setName(inputs), inputs.identity));
+  return provider.claims.claim(claimant, {
+    scope: provider.claimScope(inputs),
+    requestIds: held.requestIds ?? [],
+    nodeIds: [...(held.adoptedNodeIds ?? []), ...(held.nodes ?? []).map((n) => n.id)],
+    holds,
+  });
 }
 
 /**
@@ -160,6 +213,10 @@ async function diff(
     provider.log(name === undefined ? { identity: olds.identity } : { identity: olds.identity, name }, why);
   // Not in a refresh (which diffs without checking): it must record what it found, fit or not.
   const wasChecked = typeof news["identity"] === "string" && provider.plan.checked.has(news["identity"]);
+  // What the set holds is claimed for the run, so that no other set of the stack adopts it.
+  const shared = claimHoldings(provider, pickInputs(olds), olds, true);
+  if (shared !== undefined && wasChecked)
+    throw new AdoptionConflictError(`${setLabel(name ?? setName(olds), olds.identity)}: ${shared}`);
   if (decision.changes && decision.replaces.length === 0 && wasChecked) {
     // `check` saw only the inputs: the nodes the update re-creates are counted here, from the state.
     const inputs = pickInputs(news);
@@ -205,6 +262,9 @@ async function create(
   let reasons: string[];
   try {
     if (inputs.adoptExisting) holdings = await adopt(ctx, holdings);
+    // Before any request that changes a node: another set of the stack may have claimed these since `check`.
+    const shared = claimHoldings(provider, inputs, holdings, false);
+    if (shared !== undefined) throw new NodeSetInputError(shared);
     reasons = await convergeKeepingTrack(ctx, op, holdings, id, inputs.count).finally(() =>
       provider.changedBy(ctx),
     );
@@ -234,7 +294,19 @@ async function update(
   let holdings: SetHoldings;
   try {
     holdings = await listHoldings(ctx, olds, { probeForward: true });
-    if (inputs.adoptExisting) holdings = await adopt(ctx, holdings);
+    if (inputs.adoptExisting) {
+      const before = new Set(holdings.nodes.map((n) => n.id));
+      holdings = await adopt(ctx, holdings);
+      const adopted = holdings.nodes.filter((n) => !before.has(n.id));
+      const newRequests = holdings.requestIds.filter((r) => !olds.requestIds.includes(r));
+      const shared = claimHoldings(
+        provider,
+        inputs,
+        { requestIds: newRequests, adoptedNodeIds: [], nodes: adopted },
+        false,
+      );
+      if (shared !== undefined) throw new NodeSetInputError(shared);
+    }
   } catch (error) {
     throw failure(op, inputs.cluster, error, olds.nodes.length);
   }
