@@ -3,8 +3,12 @@
  * derived for another node set belongs to that set (in this stack or another one), and adopting it
  * would let this set terminate it. These checks refuse such nodes before any node is touched.
  * One exception, which the user asserts and the library cannot check: `orphaned: true` with
- * `adoptExisting.requestId` says no stack holds that request's nodes any more (a set destroyed
- * while its create was pending), and lifts the refusal for that request only.
+ * `adoptExisting.requestId` says no stack holds that request's nodes any more (kept by a delete
+ * with `onDelete: "deallocate"`, or left by a set destroyed while its create was pending), and
+ * lifts the refusal for that request only.
+ *
+ * Within one stack the library sees more: {@link AdoptionClaims} refuses a second set that claims
+ * nodes another set of the stack holds or adopts, whatever made them.
  */
 import type { NodeRecord } from "../schemas";
 import type { NodeSetInputs } from "./inputs";
@@ -18,10 +22,11 @@ import { isLibraryRequestId, isRequestIdOf } from "./request-id";
  */
 const FIX =
   "nodes made by a node set belong to it (to keep them when renaming a set, use `aliases`): " +
-  "adopt only nodes made outside Pulumi. Fix `adoptExisting`. (Only for the nodes of a set destroyed " +
-  "while its create was pending, which no stack holds any more, `orphaned: true` in `adoptExisting` " +
-  'asserts it (README, "Errors and troubleshooting"): the library cannot check it, and a set that ' +
-  "adopts another stack's nodes terminates them when it is destroyed.)";
+  "adopt only nodes made outside Pulumi. Fix `adoptExisting`. (Only for nodes no stack holds any more, " +
+  'kept by a delete with `onDelete: "deallocate"` (its warning gave the `adoptExisting` to use) or left by a set ' +
+  "destroyed while its create was pending, `orphaned: true` in `adoptExisting` asserts it " +
+  '(README, "Errors and troubleshooting"): the library cannot check it, and a set that adopts another ' +
+  "stack's nodes terminates them when it is destroyed.)";
 
 /**
  * Whether a request id was made by this library for a set other than the one with these inputs,
@@ -48,7 +53,7 @@ export function foreignRequestIdProblem(
   if (!ofAnotherSet(inputs, requestId)) return undefined;
   return (
     `\`adoptExisting.requestId\`: refusing to adopt request '${requestId}': this library made it for another node set, ` +
-    `which owns its nodes; ${FIX}`
+    `so its nodes are not this set's (a set of this or another stack may hold them: the library cannot tell); ${FIX}`
   );
 }
 
@@ -71,7 +76,8 @@ export function foreignNodesProblem(
   if (foreign.length === 0) return undefined;
   return (
     `\`adoptExisting\`: refusing to adopt ${foreign.join(", ")}: this library made ` +
-    `${foreign.length === 1 ? "it" : "them"} for another node set, which owns ${foreign.length === 1 ? "it" : "them"}; ${FIX}`
+    `${foreign.length === 1 ? "it" : "them"} for another node set, so ${foreign.length === 1 ? "it is" : "they are"} not this set's ` +
+    `(a set of this or another stack may hold ${foreign.length === 1 ? "it" : "them"}: the library cannot tell); ${FIX}`
   );
 }
 
@@ -198,4 +204,43 @@ export class AdoptionConflictError extends Error {
   override toString(): string {
     return "cyclecloud: two node sets claim the same nodes";
   }
+}
+
+/**
+ * The warning of a delete that deallocates (`onDelete: "deallocate"`): the nodes it keeps, which no
+ * set holds any more and which keep their quota, the request ids that hold them, and the
+ * `adoptExisting` that brings them back under a set (with `orphaned: true` for a request this
+ * library made: the adopting set would be refused without it). Nodes the set adopted by id are
+ * named by id.
+ */
+export function keptNodesNotice(
+  inputs: Pick<NodeSetInputs, "cluster" | "nodearray">,
+  kept: readonly { id: string; name: string; requestId?: string; machineType?: string }[],
+  adoptedNodeIds: readonly string[],
+): string {
+  const byRequest = new Map<string, string[]>();
+  const byId: { id: string; name: string }[] = [];
+  for (const node of kept) {
+    if (node.requestId === undefined || adoptedNodeIds.includes(node.id)) byId.push(node);
+    else byRequest.set(node.requestId, [...(byRequest.get(node.requestId) ?? []), node.name]);
+  }
+  const lines = [...byRequest].map(([requestId, nodeNames]) => {
+    const orphaned = isLibraryRequestId(requestId) ? ", orphaned: true" : "";
+    return `  adoptExisting: { requestId: ${JSON.stringify(requestId)}${orphaned} }, // ${nodeNames.join(", ")}`;
+  });
+  if (byId.length > 0) {
+    const ids = byId.map((n) => JSON.stringify(n.id)).join(", ");
+    lines.push(`  adoptExisting: { nodeIds: [${ids}] }, // ${byId.map((n) => n.name).join(", ")}`);
+  }
+  const machineTypes = [...new Set(kept.map((n) => n.machineType).filter((t) => t !== undefined))];
+  const machineType = machineTypes.length === 1 ? `, machineType '${machineTypes[0]}'` : "";
+  const requests = [...byRequest.keys()].map((id) => `'${id}'`);
+  const heldBy = [...requests, ...(byId.length > 0 ? ["nodes adopted by id"] : [])].join(", ");
+  return (
+    `onDelete: "deallocate" keeps ${kept.length} deallocated node(s) that no node set holds any more: ` +
+    `${kept.map((n) => n.name).join(", ")} (${requests.length === 1 && byId.length === 0 ? "request" : "from"} ${heldBy}). ` +
+    "They keep their quota until they are terminated in CycleCloud. To bring them back, declare a node set " +
+    `of cluster '${inputs.cluster}', nodearray '${inputs.nodearray}'${machineType} with` +
+    `${lines.length > 1 ? " (one set for each line)" : ""}:\n${lines.join("\n")}`
+  );
 }

@@ -6,7 +6,7 @@
  */
 import type { dynamic } from "@pulumi/pulumi";
 import { baseRequestIdFor, requestIdFailures } from "./base-request-id";
-import { AdoptionConflictError } from "./adoption-ownership";
+import { AdoptionConflictError, keptNodesNotice } from "./adoption-ownership";
 import { adopt, convergeKeepingTrack, describeSpec, forgottenNodes } from "./converge-node-set";
 import { describeAdoption, describeDiff, diffNodeSet } from "./diff-node-set";
 import { NodeSetInputError } from "./errors/node-set-input-error";
@@ -352,19 +352,26 @@ async function deleteSet(provider: ProviderContext, _id: string, props: NodeSetS
     set: setName(inputs),
     action: deallocate ? "deallocate" : "terminate",
   };
+  const spare = sparingOthers(provider, inputs);
   let remaining: NodeInfo[];
   try {
     if (!deallocate) {
       // Probe, terminate (the warm pool too), then one listing that confirms and finds what the state lacked.
-      remaining = await terminateSet(ctx, props, inputs.deleteTimeoutSeconds, () =>
-        provider.forgetStatusOf(inputs),
+      remaining = await terminateSet(
+        ctx,
+        props,
+        inputs.deleteTimeoutSeconds,
+        () => provider.forgetStatusOf(inputs),
+        spare,
       );
     } else {
       const holdings = await listHoldings(ctx, props, {
         probeForward: true,
         fate: "deallocating them with the set",
       });
-      const live = holdings.nodes.filter((n) => nodePhase(n) !== "gone" && nodePhase(n) !== "leaving");
+      // Nodes another set of the stack holds are left to it.
+      const present = spare(holdings.nodes.filter((n) => nodePhase(n) !== "gone"));
+      const live = present.filter((n) => nodePhase(n) !== "leaving");
       // The warm pool (`scaleDown: "deallocate"`) goes with the set; the rest is deallocated.
       const pool =
         inputs.scaleDown === "deallocate" ? live.filter((n) => nodePhase(n) === "deallocated") : [];
@@ -381,7 +388,9 @@ async function deleteSet(provider: ProviderContext, _id: string, props: NodeSetS
       } finally {
         provider.forgetStatusOf(inputs);
       }
-      const pending = holdings.nodes.filter((n) => nodePhase(n) !== "gone" && !pool.includes(n));
+      const kept = live.filter((n) => !pool.includes(n));
+      if (kept.length > 0) ctx.warn(keptNodesNotice(inputs, kept, props.adoptedNodeIds ?? []));
+      const pending = present.filter((n) => !pool.includes(n));
       remaining = [
         ...(await waitUntilGone(ctx, pool, "Terminated", inputs.deleteTimeoutSeconds)),
         ...(await waitUntilGone(ctx, pending, "Deallocated", inputs.deleteTimeoutSeconds)),
@@ -398,6 +407,35 @@ async function deleteSet(provider: ProviderContext, _id: string, props: NodeSetS
     const step = "run `pulumi destroy` again, or raise `deleteTimeoutSeconds`";
     throw failure(op, inputs.cluster, cause, props.nodes?.length ?? 0, step);
   }
+}
+
+/**
+ * What a delete leaves alone: of `nodes`, those another set of the stack holds or adopts in this
+ * run (they are its own: a node belongs to one set) are dropped, with a line naming them.
+ */
+function sparingOthers(provider: ProviderContext, inputs: NodeSetInputs): (nodes: NodeInfo[]) => NodeInfo[] {
+  const claimant = provider.claims.claimant(inputs.identity, setLabel(setName(inputs), inputs.identity));
+  const scope = provider.claimScope(inputs);
+  return (nodes) => {
+    const byHolder = new Map<string, NodeInfo[]>();
+    const ours: NodeInfo[] = [];
+    for (const node of nodes) {
+      const holder = provider.claims.holderOf(claimant.key, scope, {
+        nodeId: node.id,
+        ...(node.requestId === undefined ? {} : { requestId: node.requestId }),
+      });
+      if (holder === undefined) ours.push(node);
+      else byHolder.set(holder, [...(byHolder.get(holder) ?? []), node]);
+    }
+    for (const [holder, left] of byHolder) {
+      provider.warn(
+        inputs,
+        `leaving ${left.length} node(s) that ${holder} of this stack holds too (${left.map((n) => n.name).join(", ")}): ` +
+          "a node belongs to one set, and the other set keeps them",
+      );
+    }
+    return ours;
+  };
 }
 
 /**
