@@ -244,3 +244,36 @@ export function keptNodesNotice(
     `${lines.length > 1 ? " (one set for each line)" : ""}:\n${lines.join("\n")}`
   );
 }
+
+/**
+ * The part of a preflight refusal about deallocated nodes of the set's nodearray (and machine
+ * type) that hold quota while no set seen in this run holds them, grouped by request id, with the
+ * `adoptExisting` that takes them back; undefined when there are none. The library cannot tell a
+ * node kept by a deallocating delete from one a set of another stack holds: it says so.
+ */
+export function keptNodesHint(
+  inputs: Pick<NodeSetInputs, "nodearray">,
+  kept: readonly { name: string; requestId?: string }[],
+): string | undefined {
+  if (kept.length === 0) return undefined;
+  const byRequest = new Map<string, string[]>();
+  for (const node of kept) {
+    const id = node.requestId ?? "";
+    byRequest.set(id, [...(byRequest.get(id) ?? []), node.name]);
+  }
+  const snippets = [...byRequest.keys()]
+    .filter((id) => id !== "")
+    .map(
+      (id) =>
+        `\`adoptExisting: { requestId: ${JSON.stringify(id)}${isLibraryRequestId(id) ? ", orphaned: true" : ""} }\``,
+    );
+  const groups = [...byRequest].map(
+    ([id, names]) => `${names.join(", ")}${id === "" ? "" : ` (request '${id}')`}`,
+  );
+  return (
+    `${kept.length} deallocated node(s) of nodearray '${inputs.nodearray}' that no node set seen in this run holds ` +
+    `keep their quota: ${groups.join("; ")}. If a delete with \`onDelete: "deallocate"\` kept them, no set holds them: ` +
+    `take them back with ${snippets.length > 0 ? snippets.join(" or ") : "`adoptExisting: { nodeIds: [...] }`"} ` +
+    "(they then count as this set's), or terminate them in CycleCloud (a set of another stack may hold them: the library cannot tell)"
+  );
+}

@@ -6,7 +6,7 @@
  */
 import type { dynamic } from "@pulumi/pulumi";
 import { baseRequestIdFor, requestIdFailures } from "./base-request-id";
-import { AdoptionConflictError, keptNodesNotice } from "./adoption-ownership";
+import { AdoptionConflictError, keptNodesHint, keptNodesNotice } from "./adoption-ownership";
 import { adopt, convergeKeepingTrack, describeSpec, forgottenNodes } from "./converge-node-set";
 import { describeAdoption, describeDiff, diffNodeSet } from "./diff-node-set";
 import { NodeSetInputError } from "./errors/node-set-input-error";
@@ -31,7 +31,7 @@ import { isMember, nodePhase, nodeSetState, targetCount } from "./node-set-state
 import type { NodeSetProviderOptions } from "./provider-context";
 import { ProviderContext } from "./provider-context";
 import { setLabel } from "./logger";
-import { replacementKeyOf } from "./request-id";
+import { isRequestIdOf, replacementKeyOf } from "./request-id";
 import { terminateSet } from "./terminate-set";
 import { updatePreflight } from "./update-preflight";
 
@@ -143,9 +143,32 @@ function preflightSources(provider: ProviderContext, olds: Record<string, unknow
     held: async (inputs) => (await nodesHeldBySet(provider, inputs, olds)).held,
     heldByGroup: async (inputs) => (await nodesHeldBySet(provider, inputs, olds)).byGroup,
     warmPool: async (inputs) => (await nodesHeldBySet(provider, inputs, olds)).deallocated,
+    keptNodes: (inputs) => keptNodes(provider, inputs),
     log: (inputs, line) => provider.log(inputs, line),
     warn: (inputs, text) => provider.warn(inputs, text),
   };
+}
+
+/**
+ * For a preflight refusal: deallocated nodes of the set's nodearray (and machine type) in the
+ * cluster that neither this set (its requests, what it adopts) nor any set claimed in this run holds: nodes a deallocating delete
+ * kept hold quota that may bind the refusal. One unfiltered listing.
+ */
+async function keptNodes(provider: ProviderContext, inputs: NodeSetInputs): Promise<string | undefined> {
+  const list = await provider.client(inputs.connection).listNodes(inputs.cluster);
+  const scope = provider.claimScope(inputs);
+  const base = inputs.baseRequestId;
+  const kept = list.nodes
+    .filter((r) => r.Status === "Deallocated" && r.Template === inputs.nodearray)
+    .filter((r) => inputs.machineType === undefined || r.MachineType === inputs.machineType)
+    .map((r) => ({
+      nodeId: r.NodeId,
+      name: r.Name,
+      ...(typeof r.RequestId === "string" ? { requestId: r.RequestId } : {}),
+    }))
+    .filter((n) => n.requestId === undefined || containsUnknown(base) || !isRequestIdOf(base, n.requestId))
+    .filter((n) => provider.claims.holderOf("", scope, n) === undefined);
+  return keptNodesHint(inputs, kept);
 }
 
 /**

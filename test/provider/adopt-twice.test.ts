@@ -10,6 +10,7 @@ import { AdoptionConflictError } from "../../provider/resource/adoption-ownershi
 import { UNKNOWN } from "../../provider/resource/inputs";
 import type { NodeSetState } from "../../provider/resource/node-set-state";
 import {
+  admin,
   checked,
   configureFor,
   createOutside,
@@ -202,5 +203,36 @@ describe('a delete with onDelete: "deallocate"', () => {
     const adopted = (await provider.create(await checked(back))).outs as NodeSetState;
     expect(adopted.nodeIds.sort()).toEqual(state.nodeIds.sort());
     expect(env.emu.counters().create).toBe(creates);
+  });
+});
+
+describe("a preflight refusal bound by nodes a deallocating delete kept", () => {
+  it("names them, their request id and the adoptExisting that takes them back", async () => {
+    const news = declare({ name: "keeper", count: 2, machineType: HC, onDelete: "deallocate" });
+    const made = await provider.create(await checked(news));
+    const request = (made.outs as NodeSetState).requestIds[0] ?? "";
+    await provider.delete(made.id, made.outs as NodeSetState);
+    // The next run of the same program: a new set (the destroy removed the identity), refused by a
+    // quota of one node (however the emulator counts the kept nodes against it).
+    await admin(env.emu, "/capacity", {
+      cluster: "hpc",
+      nodearray: "ondemand",
+      machineType: HC,
+      quotaCoreCount: 44,
+    });
+    await configureFor(env.emu);
+    const mutated = mutations(env.emu);
+    const result = await provider.check(
+      {},
+      declare({ name: "keeper", count: 2, machineType: HC, onDelete: "deallocate" }),
+    );
+    expect(result.failures?.map((f) => f.property)).toEqual(["count"]);
+    expect(result.failures?.[0]?.reason).toContain(
+      `. 2 deallocated node(s) of nodearray 'ondemand' that no node set seen in this run holds keep their quota: ` +
+        `ondemand-1, ondemand-2 (request '${request}'). If a delete with \`onDelete: "deallocate"\` kept them, no set ` +
+        `holds them: take them back with \`adoptExisting: { requestId: "${request}", orphaned: true }\` (they then count ` +
+        "as this set's), or terminate them in CycleCloud (a set of another stack may hold them: the library cannot tell)",
+    );
+    expect(mutations(env.emu)).toBe(mutated);
   });
 });
