@@ -151,8 +151,9 @@ function preflightSources(provider: ProviderContext, olds: Record<string, unknow
 
 /**
  * For a preflight refusal: deallocated nodes of the set's nodearray (and machine type) in the
- * cluster that neither this set (its requests, what it adopts) nor any set claimed in this run holds: nodes a deallocating delete
- * kept hold quota that may bind the refusal. One unfiltered listing.
+ * cluster that neither this set (its requests, what it adopts) nor any set claimed in this run
+ * holds. Nodes a deallocating delete kept hold quota that may bind the refusal. One unfiltered
+ * listing.
  */
 async function keptNodes(provider: ProviderContext, inputs: NodeSetInputs): Promise<string | undefined> {
   const list = await provider.client(inputs.connection).listNodes(inputs.cluster);
