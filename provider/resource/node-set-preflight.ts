@@ -31,6 +31,11 @@ export interface PreflightSources {
   heldByGroup?(inputs: NodeSetInputs): Promise<ReadonlyMap<string, number>>;
   /** How many of those are deallocated (the warm pool, started first when the set grows). */
   warmPool?(inputs: NodeSetInputs): Promise<number>;
+  /**
+   * Why deallocated nodes of the set's nodearray that no set checked in this run holds may bind the
+   * refusal (with the `adoptExisting` that takes them back), or undefined. Read only for a refusal.
+   */
+  keptNodes?(inputs: NodeSetInputs): Promise<string | undefined>;
   log(inputs: NodeSetInputs, line: string): void;
   /** A warning (without a `warning:` prefix), shown by the engine as a warning of the set. */
   warn(inputs: NodeSetInputs, text: string): void;
@@ -225,7 +230,8 @@ export async function preflight(
   }
   const free = fit.binding?.fix ?? "free capacity in the cluster";
   const fix = `: lower \`count\` to at most ${existing + fit.available}, ${free}, or set \`preflight: "warn"\` to try anyway`;
-  return [{ property: "count", reason: `${line}${fix}` }];
+  const kept = await sources.keptNodes?.(inputs).catch(() => undefined);
+  return [{ property: "count", reason: `${line}${fix}${kept === undefined ? "" : `. ${kept}`}` }];
 }
 
 /**

@@ -6,8 +6,10 @@
  */
 import type { dynamic } from "@pulumi/pulumi";
 import { baseRequestIdFor, requestIdFailures } from "./base-request-id";
+import { AdoptionConflictError, keptNodesHint, keptNodesNotice } from "./adoption-ownership";
 import { adopt, convergeKeepingTrack, describeSpec, forgottenNodes } from "./converge-node-set";
 import { describeAdoption, describeDiff, diffNodeSet } from "./diff-node-set";
+import { NodeSetInputError } from "./errors/node-set-input-error";
 import { CapacityShortfallError } from "./errors/capacity-shortfall-error";
 import { DeleteTimeoutError } from "./errors/delete-timeout-error";
 import { NodeSetOperationError } from "./errors/node-set-operation-error";
@@ -28,7 +30,8 @@ import type { NodeInfo, NodeSetState } from "./node-set-state";
 import { isMember, nodePhase, nodeSetState, targetCount } from "./node-set-state";
 import type { NodeSetProviderOptions } from "./provider-context";
 import { ProviderContext } from "./provider-context";
-import { replacementKeyOf } from "./request-id";
+import { setLabel } from "./logger";
+import { isRequestIdOf, replacementKeyOf } from "./request-id";
 import { terminateSet } from "./terminate-set";
 import { updatePreflight } from "./update-preflight";
 
@@ -45,6 +48,9 @@ async function check(
   const failures = [...validateInputs(news), ...requestIdFailures(provider.replacementBases, olds, news)];
   if (failures.length > 0) return { inputs: news, failures };
   const inputs = withDefaults(news, baseRequestIdFor(provider.replacementBases, olds, news));
+  const shared = claimAdoptions(provider, olds, inputs);
+  if (shared !== undefined)
+    return { inputs: { ...inputs }, failures: [{ property: "adoptExisting", reason: shared }] };
   const checked = { ...inputs, preflight: preflightOverride(provider.env) ?? inputs.preflight };
   failures.push(...(await preflight(olds, checked, preflightSources(provider, olds), provider.plan)));
   if (failures.length === 0 && isNewSet(provider, olds, news) && inputs.adoptExisting !== undefined) {
@@ -52,6 +58,53 @@ async function check(
     provider.log(inputs, `create: ${describeAdoption(inputs.adoptExisting)}`);
   }
   return { inputs: { ...inputs }, failures };
+}
+
+/**
+ * Claims, for this run, the nodes the set adopted before (its old inputs' `adoptExisting`: it holds
+ * them) and those its `adoptExisting` adopts now; returns why another set of the stack claimed some
+ * of them first, or undefined. No cluster read.
+ */
+function claimAdoptions(
+  provider: ProviderContext,
+  olds: Record<string, unknown>,
+  inputs: NodeSetInputs,
+): string | undefined {
+  const claimant = provider.claims.claimant(inputs.identity, setLabel(setName(inputs), inputs.identity));
+  const scope = provider.claimScope(inputs);
+  return (
+    provider.claims.claim(claimant, { scope, ...adoptionIds(olds["adoptExisting"]), holds: true }) ??
+    provider.claims.claim(claimant, { scope, ...adoptionIds(inputs.adoptExisting), holds: false })
+  );
+}
+
+/** The request and node ids an `adoptExisting` value names (none for an unknown or absent one). */
+function adoptionIds(value: unknown): { requestIds: string[]; nodeIds: string[] } {
+  if (typeof value !== "object" || value === null) return { requestIds: [], nodeIds: [] };
+  const { requestId, nodeIds } = value as { requestId?: unknown; nodeIds?: unknown };
+  return {
+    requestIds: typeof requestId === "string" ? [requestId] : [],
+    nodeIds: Array.isArray(nodeIds) ? nodeIds.filter((id): id is string => typeof id === "string") : [],
+  };
+}
+
+/**
+ * Claims, for this run, every node a set's state holds (its own and adopted requests, nodes adopted
+ * by id, the nodes it lists); returns why another set claimed some of them first, or undefined.
+ */
+function claimHoldings(
+  provider: ProviderContext,
+  inputs: NodeSetInputs,
+  held: { requestIds?: readonly string[]; adoptedNodeIds?: readonly string[]; nodes?: readonly NodeInfo[] },
+  holds: boolean,
+): string | undefined {
+  const claimant = provider.claims.claimant(inputs.identity, setLabel(setName(inputs), inputs.identity));
+  return provider.claims.claim(claimant, {
+    scope: provider.claimScope(inputs),
+    requestIds: held.requestIds ?? [],
+    nodeIds: [...(held.adoptedNodeIds ?? []), ...(held.nodes ?? []).map((n) => n.id)],
+    holds,
+  });
 }
 
 /**
@@ -90,9 +143,33 @@ function preflightSources(provider: ProviderContext, olds: Record<string, unknow
     held: async (inputs) => (await nodesHeldBySet(provider, inputs, olds)).held,
     heldByGroup: async (inputs) => (await nodesHeldBySet(provider, inputs, olds)).byGroup,
     warmPool: async (inputs) => (await nodesHeldBySet(provider, inputs, olds)).deallocated,
+    keptNodes: (inputs) => keptNodes(provider, inputs),
     log: (inputs, line) => provider.log(inputs, line),
     warn: (inputs, text) => provider.warn(inputs, text),
   };
+}
+
+/**
+ * For a preflight refusal: deallocated nodes of the set's nodearray (and machine type) in the
+ * cluster that neither this set (its requests, what it adopts) nor any set claimed in this run
+ * holds. Nodes a deallocating delete kept hold quota that may bind the refusal. One unfiltered
+ * listing.
+ */
+async function keptNodes(provider: ProviderContext, inputs: NodeSetInputs): Promise<string | undefined> {
+  const list = await provider.client(inputs.connection).listNodes(inputs.cluster);
+  const scope = provider.claimScope(inputs);
+  const base = inputs.baseRequestId;
+  const kept = list.nodes
+    .filter((r) => r.Status === "Deallocated" && r.Template === inputs.nodearray)
+    .filter((r) => inputs.machineType === undefined || r.MachineType === inputs.machineType)
+    .map((r) => ({
+      nodeId: r.NodeId,
+      name: r.Name,
+      ...(typeof r.RequestId === "string" ? { requestId: r.RequestId } : {}),
+    }))
+    .filter((n) => n.requestId === undefined || containsUnknown(base) || !isRequestIdOf(base, n.requestId))
+    .filter((n) => provider.claims.holderOf("", scope, n) === undefined);
+  return keptNodesHint(inputs, kept);
 }
 
 /**
@@ -160,6 +237,10 @@ async function diff(
     provider.log(name === undefined ? { identity: olds.identity } : { identity: olds.identity, name }, why);
   // Not in a refresh (which diffs without checking): it must record what it found, fit or not.
   const wasChecked = typeof news["identity"] === "string" && provider.plan.checked.has(news["identity"]);
+  // What the set holds is claimed for the run, so that no other set of the stack adopts it.
+  const shared = claimHoldings(provider, pickInputs(olds), olds, true);
+  if (shared !== undefined && wasChecked)
+    throw new AdoptionConflictError(`${setLabel(name ?? setName(olds), olds.identity)}: ${shared}`);
   if (decision.changes && decision.replaces.length === 0 && wasChecked) {
     // `check` saw only the inputs: the nodes the update re-creates are counted here, from the state.
     const inputs = pickInputs(news);
@@ -205,6 +286,9 @@ async function create(
   let reasons: string[];
   try {
     if (inputs.adoptExisting) holdings = await adopt(ctx, holdings);
+    // Before any request that changes a node: another set of the stack may have claimed these since `check`.
+    const shared = claimHoldings(provider, inputs, holdings, false);
+    if (shared !== undefined) throw new NodeSetInputError(shared);
     reasons = await convergeKeepingTrack(ctx, op, holdings, id, inputs.count).finally(() =>
       provider.changedBy(ctx),
     );
@@ -234,7 +318,19 @@ async function update(
   let holdings: SetHoldings;
   try {
     holdings = await listHoldings(ctx, olds, { probeForward: true });
-    if (inputs.adoptExisting) holdings = await adopt(ctx, holdings);
+    if (inputs.adoptExisting) {
+      const before = new Set(holdings.nodes.map((n) => n.id));
+      holdings = await adopt(ctx, holdings);
+      const adopted = holdings.nodes.filter((n) => !before.has(n.id));
+      const newRequests = holdings.requestIds.filter((r) => !olds.requestIds.includes(r));
+      const shared = claimHoldings(
+        provider,
+        inputs,
+        { requestIds: newRequests, adoptedNodeIds: [], nodes: adopted },
+        false,
+      );
+      if (shared !== undefined) throw new NodeSetInputError(shared);
+    }
   } catch (error) {
     throw failure(op, inputs.cluster, error, olds.nodes.length);
   }
@@ -280,19 +376,26 @@ async function deleteSet(provider: ProviderContext, _id: string, props: NodeSetS
     set: setName(inputs),
     action: deallocate ? "deallocate" : "terminate",
   };
+  const spare = sparingOthers(provider, inputs);
   let remaining: NodeInfo[];
   try {
     if (!deallocate) {
       // Probe, terminate (the warm pool too), then one listing that confirms and finds what the state lacked.
-      remaining = await terminateSet(ctx, props, inputs.deleteTimeoutSeconds, () =>
-        provider.forgetStatusOf(inputs),
+      remaining = await terminateSet(
+        ctx,
+        props,
+        inputs.deleteTimeoutSeconds,
+        () => provider.forgetStatusOf(inputs),
+        spare,
       );
     } else {
       const holdings = await listHoldings(ctx, props, {
         probeForward: true,
         fate: "deallocating them with the set",
       });
-      const live = holdings.nodes.filter((n) => nodePhase(n) !== "gone" && nodePhase(n) !== "leaving");
+      // Nodes another set of the stack holds are left to it.
+      const present = spare(holdings.nodes.filter((n) => nodePhase(n) !== "gone"));
+      const live = present.filter((n) => nodePhase(n) !== "leaving");
       // The warm pool (`scaleDown: "deallocate"`) goes with the set; the rest is deallocated.
       const pool =
         inputs.scaleDown === "deallocate" ? live.filter((n) => nodePhase(n) === "deallocated") : [];
@@ -309,7 +412,9 @@ async function deleteSet(provider: ProviderContext, _id: string, props: NodeSetS
       } finally {
         provider.forgetStatusOf(inputs);
       }
-      const pending = holdings.nodes.filter((n) => nodePhase(n) !== "gone" && !pool.includes(n));
+      const kept = live.filter((n) => !pool.includes(n));
+      if (kept.length > 0) ctx.warn(keptNodesNotice(inputs, kept, props.adoptedNodeIds ?? []));
+      const pending = present.filter((n) => !pool.includes(n));
       remaining = [
         ...(await waitUntilGone(ctx, pool, "Terminated", inputs.deleteTimeoutSeconds)),
         ...(await waitUntilGone(ctx, pending, "Deallocated", inputs.deleteTimeoutSeconds)),
@@ -326,6 +431,35 @@ async function deleteSet(provider: ProviderContext, _id: string, props: NodeSetS
     const step = "run `pulumi destroy` again, or raise `deleteTimeoutSeconds`";
     throw failure(op, inputs.cluster, cause, props.nodes?.length ?? 0, step);
   }
+}
+
+/**
+ * What a delete leaves alone: of `nodes`, those another set of the stack holds or adopts in this
+ * run (they are its own: a node belongs to one set) are dropped, with a line naming them.
+ */
+function sparingOthers(provider: ProviderContext, inputs: NodeSetInputs): (nodes: NodeInfo[]) => NodeInfo[] {
+  const claimant = provider.claims.claimant(inputs.identity, setLabel(setName(inputs), inputs.identity));
+  const scope = provider.claimScope(inputs);
+  return (nodes) => {
+    const byHolder = new Map<string, NodeInfo[]>();
+    const ours: NodeInfo[] = [];
+    for (const node of nodes) {
+      const holder = provider.claims.holderOf(claimant.key, scope, {
+        nodeId: node.id,
+        ...(node.requestId === undefined ? {} : { requestId: node.requestId }),
+      });
+      if (holder === undefined) ours.push(node);
+      else byHolder.set(holder, [...(byHolder.get(holder) ?? []), node]);
+    }
+    for (const [holder, left] of byHolder) {
+      provider.warn(
+        inputs,
+        `leaving ${left.length} node(s) that ${holder} of this stack holds too (${left.map((n) => n.name).join(", ")}): ` +
+          "a node belongs to one set, and the other set keeps them",
+      );
+    }
+    return ours;
+  };
 }
 
 /**

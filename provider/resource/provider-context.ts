@@ -8,6 +8,7 @@ import { CycleCloudClient } from "../client";
 import type { ConfigLookup, ResolvedConnection } from "../connection";
 import { connectionKey, resolveConnection } from "../connection";
 import type { ClusterStatus } from "../schemas";
+import { AdoptionClaims } from "./adoption-ownership";
 import { ClusterStatusCache, statusCacheKey } from "./cluster-status-cache";
 import type { NodeSetInputs, PlainConnectionArgs } from "./inputs";
 import type { Logger } from "./logger";
@@ -46,6 +47,8 @@ export class ProviderContext {
    * then with none, for the create itself; the second call must derive the same base.
    */
   readonly replacementBases = new Map<string, string>();
+  /** Which set of the stack holds or adopts which nodes, as seen in this run (one owner per node). */
+  readonly claims = new AdoptionClaims();
   private readonly clients = new Map<string, CycleCloudClient>();
   /** What each operation's client saw it change (see {@link changedBy}). */
   private readonly changes = new WeakMap<OperationContext, ClusterChanges>();
@@ -171,6 +174,17 @@ export class ProviderContext {
     const { url } = this.connection(inputs.connection);
     const status = await this.statusCache.status(this.client(inputs.connection), url, inputs.cluster);
     return { status, cacheKey: statusCacheKey(url, inputs.cluster) };
+  }
+
+  /** Where a set's claims on nodes live: its connection's url and its cluster. */
+  claimScope(inputs: Pick<NodeSetInputs, "connection" | "cluster">): string {
+    let url = "";
+    try {
+      url = this.connection(inputs.connection).url;
+    } catch {
+      // No connection yet: the claims of sets without one meet by cluster only.
+    }
+    return JSON.stringify([url, inputs.cluster]);
   }
 
   /** Drops the cached status of a set's cluster (this process changed its nodes). */

@@ -66,6 +66,21 @@ function adoptions(result: CommandResult): string[] {
     .filter((line) => line.includes("adopting"));
 }
 
+/** Creates nodes outside Pulumi with a request id of their own, as another tool would. */
+async function adminCreate(requestId: string, count: number): Promise<void> {
+  const response = await fetch(`${emulator.url}/clusters/hpc/nodes/create`, {
+    method: "POST",
+    headers: {
+      Authorization: `Basic ${Buffer.from(`${emulator.username}:${emulator.password}`).toString("base64")}`,
+    },
+    body: JSON.stringify({
+      requestId,
+      sets: [{ count, nodearray: "ondemand", definition: { machineType: "Standard_Hc44rs" } }],
+    }),
+  });
+  expect(response.status).toBe(202);
+}
+
 /** A program of the quickstart project: the imports, the spec, then `body`. The connection comes from the stack config. */
 function program(body: string): string {
   return [
@@ -510,6 +525,59 @@ new CycleCloudNodeSet("workers", { ...spec, count: 1, requestId: "mpi" });
 
     expectSuccess(await ws.destroy());
     expect(await liveNodes(emulator)).toEqual([]);
+  });
+});
+
+describe("two sets adopting the same nodes, and a destroy that deallocates", () => {
+  const adopted = `new CycleCloudNodeSet("adopted", { ...spec, count: 2, adoptExisting: { requestId: "outside-1" } });`;
+  const keeper = `new CycleCloudNodeSet("keeper", { ...spec, count: 1, onDelete: "deallocate" });`;
+  const adopted2 = `new CycleCloudNodeSet("adopted2", { ...spec, count: 2, adoptExisting: { requestId: "outside-1" } });`;
+  let ws: Workspace;
+  /** The two nodes of `outside-1`, made outside Pulumi. */
+  let outside: string[];
+
+  beforeAll(async () => {
+    ws = await freshStack("ownership-adopt-twice", program(`${adopted}\n${keeper}`));
+    await adminCreate("outside-1", 2);
+    outside = sorted(ids(await liveNodes(emulator)));
+    expectSuccess(await ws.up());
+  });
+
+  it("refuses in preview a second set that adopts the nodes the first holds, naming both, with no mutating request", async () => {
+    const held = await expectEachLiveNodeHeldOnce([ws]);
+    expect(held[ws.urn(PROJECT, "adopted")]).toEqual(outside);
+    await ws.writeProgram(program(`${adopted}\n${keeper}\n${adopted2}`));
+    const before = await mutatingRequests(emulator);
+
+    const preview = await ws.preview();
+
+    expect(preview.code).not.toBe(0);
+    expect(previewDiagnostics(preview)).toContain(
+      "`adoptExisting`: refusing to let two node sets of this stack hold the nodes of request 'outside-1': " +
+        "cyclecloud adopted holds them and cyclecloud adopted2 adopts them. A node belongs to one set (removing " +
+        "either set would terminate the nodes the other holds): remove `adoptExisting` from cyclecloud adopted2.",
+    );
+    expect(await mutatingRequests(emulator)).toBe(before);
+    expect(await expectEachLiveNodeHeldOnce([ws])).toEqual(held);
+  });
+
+  it('says, as a warning of the destroy, which nodes `onDelete: "deallocate"` keeps and the adoptExisting that takes them back', async () => {
+    const keeperSet = (await ws.nodeSets()).find((set) => set.urn === ws.urn(PROJECT, "keeper"));
+    const request = (keeperSet?.outputs?.["requestIds"] as string[] | undefined)?.[0] ?? "";
+    expect(request).toMatch(/^pcc-[0-9a-f]{24}-0$/);
+
+    const destroy = expectSuccess(await ws.destroy());
+
+    expect(destroy.stdout).toContain(
+      `warning: cyclecloud keeper: onDelete: "deallocate" keeps 1 deallocated node(s) that no node set holds any more: ` +
+        `ondemand-3 (request '${request}'). They keep their quota until they are terminated in CycleCloud. ` +
+        `To bring them back, declare a node set of cluster 'hpc', nodearray 'ondemand', machineType 'Standard_Hc44rs' with:`,
+    );
+    expect(destroy.stdout).toContain(
+      `adoptExisting: { requestId: "${request}", orphaned: true }, // ondemand-3`,
+    );
+    const left = await liveNodes(emulator);
+    expect(left.map((n) => `${n.record.Name} ${n.record.Status}`)).toEqual(["ondemand-3 Deallocated"]);
   });
 });
 

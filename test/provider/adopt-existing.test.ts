@@ -1,7 +1,16 @@
 import { describe, expect, it } from "vitest";
 import type { NodeSetState } from "../../provider/resource/node-set-state";
 import { UNKNOWN } from "../../provider/resource/inputs";
-import { checked, declare, liveNodes, createOutside, output, provider, useProviderEmulator } from "./harness";
+import {
+  checked,
+  configureFor,
+  declare,
+  liveNodes,
+  createOutside,
+  output,
+  provider,
+  useProviderEmulator,
+} from "./harness";
 
 const env = useProviderEmulator();
 
@@ -87,6 +96,7 @@ describe("the check of a new set that adopts", () => {
       adoptExisting: { requestId: "outside-5", orphaned: true },
     });
     for (const identity of [UNKNOWN, news["identity"]]) {
+      await configureFor(env.emu); // the preview, then the update: a provider process each
       output.info.length = 0;
       const result = await provider.check({}, { ...news, identity, name: "taker" });
       expect(result.failures).toEqual([]);

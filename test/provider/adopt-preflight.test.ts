@@ -125,6 +125,7 @@ describe("preflight with adoptExisting", () => {
     expect(preview.failures).toEqual([]);
     expect(output.info.join("\n")).toMatch(/\+0 requested.*\(1 node\(s\) of this set already exist\)/);
 
+    await configureFor(env.emu); // the update after the preview: a new provider process
     const inputs = await checked(news);
     const creates = env.emu.counters().create;
     const state = (await provider.create(inputs)).outs as NodeSetState;
