@@ -437,11 +437,6 @@ function nodeNameFailures(raw: Record<string, unknown>): CheckFailure[] {
   const refuse = (reason: string): CheckFailure[] => [{ property: field, reason }];
   const shown = JSON.stringify(format);
   const placeholders = format.split("%d").length - 1;
-  if (placeholders === 0 && count > 1) {
-    return refuse(
-      `\`nameFormat\` ${shown} has no %d, so it names exactly one node, but \`count\` is ${count}: add %d, e.g. "${format}-%d"`,
-    );
-  }
   if (placeholders > 1) {
     return refuse(
       `\`nameFormat\` ${shown} has %d ${placeholders} times: CycleCloud puts the node's index in place of one %d, e.g. "mpi-%d"`,
@@ -450,6 +445,11 @@ function nodeNameFailures(raw: Record<string, unknown>): CheckFailure[] {
   if (format.replace("%d", "").includes("%")) {
     return refuse(
       `\`nameFormat\` ${shown} has a % that is not %d: CycleCloud expands only %d (the node's index), e.g. "mpi-%d"`,
+    );
+  }
+  if (placeholders === 0 && count > 1) {
+    return refuse(
+      `\`nameFormat\` ${shown} has no %d, so it names exactly one node, but \`count\` is ${count}: add %d, e.g. "${format}-%d"`,
     );
   }
   const first = nameOffset ?? DEFAULT_NAME_OFFSET;
