@@ -3,6 +3,7 @@ import { CycleCloudClient } from "./client";
 import { CONNECTION_SOURCES, ConnectionConfigError, resolveConnection } from "./connection";
 import { connectionSchema } from "./connection-args";
 import type { ConnectionArgs, PlainConnectionArgs } from "./connection-args";
+import { invalidNameReason, isValidName } from "./resource/inputs";
 import type { ClusterStatus } from "./schemas";
 
 export interface GetClusterStatusArgs {
@@ -77,6 +78,12 @@ async function resolveConnectionInputs(connection: ConnectionArgs): Promise<Plai
  * this library reads, as sent.
  */
 export async function getClusterStatus(args: GetClusterStatusArgs): Promise<ClusterStatus> {
+  // Before the connection: a name that is no cluster's name is the first thing to fix.
+  if (typeof args.cluster !== "string" || !isValidName(args.cluster)) {
+    throw new TypeError(
+      `getClusterStatus: ${invalidNameReason("cluster", args.cluster, 'CycleCloud cluster to read, e.g. "hpc"')}`,
+    );
+  }
   const explicit = args.connection === undefined ? undefined : await resolveConnectionInputs(args.connection);
   const connection = resolveConnection(explicit, (key) => pulumi.runtime.getConfig(key));
   const client = new CycleCloudClient({

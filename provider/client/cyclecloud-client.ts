@@ -197,12 +197,19 @@ export class CycleCloudClient {
 }
 
 /**
- * An encoded path segment; an empty one would silently address another endpoint. The public
- * methods are `async`, so this reaches the caller as a rejection, not a synchronous throw.
+ * An encoded path segment; an empty one would silently address another endpoint, and `.` or `..`
+ * (which `encodeURIComponent` leaves as they are) would be resolved by URL normalisation: `..` as
+ * a cluster sends `GET /status` to the API root. The public methods are `async`, so this reaches
+ * the caller as a rejection, not a synchronous throw, before any request.
  */
 function segment(name: string, value: string): string {
   if (typeof value !== "string" || value === "") {
     throw new TypeError(`\`${name}\` must be a non-empty string`);
+  }
+  if (value === "." || value === "..") {
+    throw new TypeError(
+      `\`${name}\` must not be ${JSON.stringify(value)}: as a URL path segment it addresses another endpoint`,
+    );
   }
   return encodeURIComponent(value);
 }

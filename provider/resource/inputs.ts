@@ -44,10 +44,32 @@ export const NODE_SET_DEFAULTS = {
 
 const NAME_HINT = "letters, digits, '.', '_' and '-'";
 
+/**
+ * The names this library accepts for a cluster, a nodearray and a node. CycleCloud's reference
+ * publishes no naming rule; this one is conservative: ASCII letters, digits, '.', '_' and '-',
+ * starting with a letter or digit (so never `.` or `..`, which URL normalisation would resolve
+ * when the name is a path segment), at most {@link MAX_NAME_LENGTH} characters.
+ */
+const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+/** Longest cluster, nodearray or node name accepted. */
+export const MAX_NAME_LENGTH = 80;
+const NAME_RULE = `1-${MAX_NAME_LENGTH} characters of ${NAME_HINT}, starting with a letter or digit`;
+
+/** Whether `name` is a cluster, nodearray or node name this library accepts. */
+export function isValidName(name: string): boolean {
+  return NAME_PATTERN.test(name) && name.length <= MAX_NAME_LENGTH;
+}
+
+/** The reason a cluster, nodearray or node name given as `field` is refused, naming the fix. */
+export function invalidNameReason(field: string, value: unknown, example: string): string {
+  return `\`${field}\` must be ${NAME_RULE}, got ${describe(value)}: give the name of the ${example}`;
+}
+
 const requiredName = (field: string, example: string) =>
   z
     .string({ error: `\`${field}\` is required: the name of the ${example}` })
-    .min(1, { error: `\`${field}\` must not be empty: give the name of the ${example}` });
+    .min(1, { error: `\`${field}\` must not be empty: give the name of the ${example}` })
+    .refine(isValidName, { error: (issue) => invalidNameReason(field, issue.input, example) });
 
 /** Largest `count` (and `nameOffset`) accepted: far beyond any cluster, small enough to catch typos. */
 export const MAX_WHOLE_NUMBER = 100_000;
@@ -326,6 +348,20 @@ export interface CheckFailure {
 }
 
 /**
+ * The failures as the engine is to get them. For a failure with a property, Pulumi prints
+ * `property <property> value <the program's value of that top-level input> has a problem: <reason>`
+ * (step_generator.go, issueCheckFailures), whether the value is a secret or not; for one with an
+ * empty property it prints `resource '<name>' has a problem: <reason>`, no value. So a failure of a
+ * secret-holding input (`connection`, whose password may be a plain string) or of a key the set
+ * does not know (a misspelt `conection` holds the same) is given no property: its reason names the
+ * field path. Other inputs keep their property: their value (`count -1`) helps and holds no secret.
+ */
+export function withoutSecretValues(failures: readonly CheckFailure[]): CheckFailure[] {
+  const shown = new Set<string>(ARG_KEYS.filter((key) => !NODE_SET_INPUTS[key].secret));
+  return failures.map((f) => (shown.has(f.property) ? f : { property: "", reason: f.reason }));
+}
+
+/**
  * Validates raw inputs field by field. Unknown values (preview) are not validated. Returns the
  * failures, each naming its field and the fix.
  */
@@ -352,17 +388,8 @@ export function validateInputs(raw: Record<string, unknown>): CheckFailure[] {
     });
   }
   const count = raw["count"];
-  const nameFormat = raw["nameFormat"];
-  if (
-    typeof nameFormat === "string" &&
-    typeof count === "number" &&
-    count > 1 &&
-    !nameFormat.includes("%d")
-  ) {
-    failures.push({
-      property: "nameFormat",
-      reason: `\`nameFormat\` "${nameFormat}" has no %d, so it names exactly one node, but \`count\` is ${count}: add %d, e.g. "${nameFormat}-%d"`,
-    });
+  if (!failures.some((f) => ["nameFormat", "nameOffset", "count", "nodearray"].includes(f.property))) {
+    failures.push(...nodeNameFailures(raw));
   }
   const minReady = raw["minReady"];
   if (typeof minReady === "number" && typeof count === "number" && minReady > count) {
@@ -389,6 +416,61 @@ export function validateInputs(raw: Record<string, unknown>): CheckFailure[] {
     }
   }
   return failures;
+}
+
+/** The first node index CycleCloud uses when `nameOffset` is not given. */
+const DEFAULT_NAME_OFFSET = 1;
+
+/**
+ * Whether CycleCloud can expand `nameFormat` (or its default `<nodearray>-%d`) into one valid name
+ * per node: one `%d` (none only for a single node), no other `%` directive, and names such as the
+ * last one (index `nameOffset + count - 1`) that are valid node names.
+ */
+function nodeNameFailures(raw: Record<string, unknown>): CheckFailure[] {
+  const { count, nameFormat, nameOffset, nodearray } = raw;
+  if ([count, nameFormat, nameOffset, nodearray].some(containsUnknown)) return [];
+  if (typeof count !== "number" || typeof nodearray !== "string") return [];
+  if (nameFormat !== undefined && typeof nameFormat !== "string") return [];
+  if (nameOffset !== undefined && typeof nameOffset !== "number") return [];
+  const format = nameFormat ?? `${nodearray}-%d`;
+  const field = nameFormat === undefined ? "nodearray" : "nameFormat";
+  const refuse = (reason: string): CheckFailure[] => [{ property: field, reason }];
+  const shown = JSON.stringify(format);
+  const placeholders = format.split("%d").length - 1;
+  if (placeholders > 1) {
+    return refuse(
+      `\`nameFormat\` ${shown} has %d ${placeholders} times: CycleCloud puts the node's index in place of one %d, e.g. "mpi-%d"`,
+    );
+  }
+  if (format.replace("%d", "").includes("%")) {
+    return refuse(
+      `\`nameFormat\` ${shown} has a % that is not %d: CycleCloud expands only %d (the node's index), e.g. "mpi-%d"`,
+    );
+  }
+  if (placeholders === 0 && count > 1) {
+    return refuse(
+      `\`nameFormat\` ${shown} has no %d, so it names exactly one node, but \`count\` is ${count}: add %d, e.g. "${format}-%d"`,
+    );
+  }
+  const first = nameOffset ?? DEFAULT_NAME_OFFSET;
+  const last = first + Math.max(count, 1) - 1;
+  const name = format.replace("%d", String(last));
+  if (isValidName(name)) return [];
+  const makes = `makes node names such as ${JSON.stringify(name)}`;
+  if (!NAME_PATTERN.test(name)) {
+    return refuse(
+      `\`nameFormat\` ${shown} ${makes}, but node names are ${NAME_RULE}: change \`nameFormat\`, e.g. "mpi-%d"`,
+    );
+  }
+  const length = `(${name.length} characters, the last of \`count\` ${count} from index ${first})`;
+  const limit = `node names are at most ${MAX_NAME_LENGTH} characters`;
+  return nameFormat === undefined
+    ? refuse(
+        `the default \`nameFormat\` ${shown} ${makes} ${length}, but ${limit}: give a shorter \`nameFormat\`, e.g. "n-%d"`,
+      )
+    : refuse(
+        `\`nameFormat\` ${shown} ${makes} ${length}, but ${limit}: shorten \`nameFormat\`${placeholders === 1 ? " or lower `nameOffset`" : ""}`,
+      );
 }
 
 /** The reason for keys of an object input (`field`) it does not know, each with the nearest known key. */

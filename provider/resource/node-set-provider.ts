@@ -18,7 +18,7 @@ import { PreflightRefusalError } from "./errors/preflight-refusal-error";
 import type { Operation } from "./failure-messages";
 import { failedMessage } from "./failure-messages";
 import type { NodeSetInputs } from "./inputs";
-import { containsUnknown, pickInputs, validateInputs, withDefaults } from "./inputs";
+import { containsUnknown, pickInputs, validateInputs, withDefaults, withoutSecretValues } from "./inputs";
 import { manageNodes, waitUntilGone } from "./manage-and-wait";
 import type { SetHoldings } from "./node-set-listing";
 import { listHoldings, matchesSpec, setName } from "./node-set-listing";
@@ -46,7 +46,7 @@ async function check(
   if (typeof news["identity"] === "string" && !containsUnknown(news["identity"]))
     provider.plan.checked.add(news["identity"]);
   const failures = [...validateInputs(news), ...requestIdFailures(provider.replacementBases, olds, news)];
-  if (failures.length > 0) return { inputs: news, failures };
+  if (failures.length > 0) return { inputs: news, failures: withoutSecretValues(failures) };
   const inputs = withDefaults(news, baseRequestIdFor(provider.replacementBases, olds, news));
   const shared = claimAdoptions(provider, olds, inputs);
   if (shared !== undefined)
@@ -57,7 +57,7 @@ async function check(
     // diff (which says it for an update) is not called for a create: the preview shows it here.
     provider.log(inputs, `create: ${describeAdoption(inputs.adoptExisting)}`);
   }
-  return { inputs: { ...inputs }, failures };
+  return { inputs: { ...inputs }, failures: withoutSecretValues(failures) };
 }
 
 /**
