@@ -211,7 +211,13 @@ export class EmulatorServer implements AdminTarget {
     const started = Date.now();
     const method = request.method ?? "GET";
     const target = request.url ?? "/";
-    const url = new URL(target, "http://emulator.invalid");
+    // The target as a path: `//clusters/hpc/status` is not a URL naming host `clusters`.
+    let url: URL;
+    try {
+      url = new URL(`http://emulator.invalid/${target.replace(/^\/+/, "")}`);
+    } catch {
+      url = new URL("http://emulator.invalid/%00");
+    }
     const logLine = (status: number | "reset", detail = ""): void => {
       this.log(`${method} ${target} ${String(status)} ${String(Date.now() - started)}ms${detail}`);
     };
