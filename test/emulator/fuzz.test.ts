@@ -170,7 +170,7 @@ class Gen {
 
 /** `good` most of the time, else a hostile value: how the structured bodies below stay mostly valid. */
 function mostly(gen: Gen, good: () => unknown): unknown {
-  return gen.chance(0.75) ? good() : gen.chance(0.5) ? gen.number() : gen.value(2);
+  return gen.chance(0.85) ? good() : gen.chance(0.5) ? gen.number() : gen.value(2);
 }
 
 /** A create set: each field usually present and usually well-typed. */
@@ -233,7 +233,20 @@ function nested(gen: Gen, deepest = 10_000): string {
     : `${'{"a":'.repeat(depth)}1${"}".repeat(depth)}`;
 }
 
-const CLUSTERS = ["hpc", "nope", "__proto__", "constructor", "%2e%2e", "a%2Fb", "%ZZ", "%"];
+const CLUSTERS = [
+  "hpc",
+  "hpc",
+  "hpc",
+  "hpc",
+  "hpc",
+  "nope",
+  "__proto__",
+  "constructor",
+  "%2e%2e",
+  "a%2Fb",
+  "%ZZ",
+  "%",
+];
 const ACTIONS = ["terminate", "deallocate", "start", "shutdown", "remove", "create", "toString", "__proto__"];
 const ADMIN_ROUTES = [
   "health",
@@ -397,10 +410,10 @@ function generate(gen: Gen, emulator: Target): FuzzRequest {
   } else if (auth < 0.96) {
     headers["authorization"] = gen.pick(["Basic", "Basic !!!", "Bearer x", `Basic ${"A".repeat(5000)}`]);
   }
-  const method = gen.chance(0.85)
+  const anyMethod = gen.chance(0.85)
     ? gen.pick(["GET", "POST", "POST", "DELETE"])
     : gen.pick(["PUT", "PATCH", "OPTIONS", "HEAD", "FOO", "PROPFIND"]);
-  const cluster = seg(gen, CLUSTERS);
+  const cluster = gen.chance(0.6) ? "hpc" : seg(gen, CLUSTERS);
   const shape = gen.int(12);
   let path: string;
   let kind = "other";
@@ -442,6 +455,8 @@ function generate(gen: Gen, emulator: Target): FuzzRequest {
     default:
       path = gen.pick(["/", "//", "/clusters", "/clusters/hpc/status/extra", "/%", `/${"a/".repeat(500)}`]);
   }
+  // Writes mostly with their own method, so that requests get past routing.
+  const method = (kind === "create" || kind === "manage") && gen.chance(0.7) ? "POST" : anyMethod;
   const text =
     method === "GET" || method === "HEAD" ? (gen.chance(0.1) ? body(gen, kind) : undefined) : body(gen, kind);
   return { method, path: `${path}${query(gen)}`, headers, ...(text === undefined ? {} : { body: text }) };
