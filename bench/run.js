@@ -75,6 +75,11 @@ function parseArgs(argv) {
       throw new UsageError(`--sets needs whole numbers of 1 or more, comma-separated, got ${values.sets}`);
     options.sets = sets;
   }
+  // Parse only (test/docs/documented-commands.test.ts): print the options, run nothing.
+  if (values["check-args"]) {
+    console.log(JSON.stringify({ ...options, only: options.only && [...options.only] }));
+    process.exit(0);
+  }
   return options;
 }
 
@@ -97,6 +102,7 @@ const OPTIONS = /** @type {const} */ ({
   reps: { type: "string" },
   json: { type: "string" },
   sets: { type: "string" },
+  "check-args": { type: "boolean" },
   help: { type: "boolean", short: "h" },
 });
 

@@ -16,6 +16,7 @@ import { json } from "./http-io";
 import type { EmulatorResponse } from "./http-io";
 import type { NodeStore } from "./node-store";
 import { formatIssues } from "../provider/util/zod-issues";
+import { coreCount, keyName, MAX_REQUEST_NODES, nodeCount, timingMs } from "./limits";
 
 /** Every admin path starts with this; it needs no credentials. */
 export const ADMIN_PREFIX = "/__emulator";
@@ -53,9 +54,9 @@ export interface AdminTarget {
 const names = z.array(z.string().min(1));
 
 const TimingChangeSchema = z.strictObject({
-  acquiringMs: z.number().int().nonnegative().optional(),
-  preparingMs: z.number().int().nonnegative().optional(),
-  terminatingMs: z.number().int().nonnegative().optional(),
+  acquiringMs: timingMs.optional(),
+  preparingMs: timingMs.optional(),
+  terminatingMs: timingMs.optional(),
 });
 
 const NodeSelectorSchema = z
@@ -70,36 +71,36 @@ const NodeSelectorSchema = z
   });
 
 const FailNextNodesSchema = z.strictObject({
-  count: z.number().int().positive(),
+  /** At most MAX_REQUEST_NODES, also with the failures already armed. */
+  count: z.number().int().positive().max(MAX_REQUEST_NODES),
   /** @default "preparing" */
   phase: z.enum(["acquiring", "preparing", "stuck"]).optional(),
   message: z.string().min(1).optional(),
 });
 
-const count = z.number().int().nonnegative();
 const CapacityChangeSchema = z.strictObject({
   cluster: z.string().min(1),
   nodearray: z.string().min(1).optional(),
   machineType: z.string().min(1).optional(),
-  maxCount: count.optional(),
-  maxCoreCount: count.optional(),
-  quotaCount: count.optional(),
-  quotaCoreCount: count.optional(),
-  consumedCoreCount: count.optional(),
-  maxPlacementGroupSize: count.optional(),
-  maxPlacementGroupCoreSize: count.optional(),
+  maxCount: nodeCount.optional(),
+  maxCoreCount: coreCount.optional(),
+  quotaCount: nodeCount.optional(),
+  quotaCoreCount: coreCount.optional(),
+  consumedCoreCount: coreCount.optional(),
+  maxPlacementGroupSize: nodeCount.optional(),
+  maxPlacementGroupCoreSize: coreCount.optional(),
   valid: z.boolean().optional(),
   invalidReason: z.string().min(1).optional(),
 });
 
 const QuotaChangeSchema = z.strictObject({
   cluster: z.string().min(1),
-  family: z.string().min(1).optional(),
-  region: z.string().min(1).optional(),
-  coreCount: count.optional(),
-  consumedCoreCount: count.optional(),
-  spotCoreCount: count.optional(),
-  spotConsumedCoreCount: count.optional(),
+  family: keyName.optional(),
+  region: keyName.optional(),
+  coreCount: coreCount.optional(),
+  consumedCoreCount: coreCount.optional(),
+  spotCoreCount: coreCount.optional(),
+  spotConsumedCoreCount: coreCount.optional(),
 });
 
 const DEFAULT_FAILURE_MESSAGES = {

@@ -2,6 +2,7 @@ import { parseArgs } from "node:util";
 import type { ParseArgsConfig } from "node:util";
 import type { EmulatorTiming } from "./node-store";
 import { isLoopbackHost } from "../provider/util/loopback";
+import { emptyMap, forbiddenKeyMessage, isForbiddenKey } from "./limits";
 
 /** The port `cyclecloud-emulator` listens on without `--port` (CycleCloud's own HTTP port). */
 export const DEFAULT_CLI_PORT = 8080;
@@ -42,6 +43,9 @@ Options:
   --cert FILE           serve HTTPS with this PEM certificate (chain) ...
   --key FILE            ... and its PEM private key (both or neither)
   --no-admin            do not serve /__emulator/
+  --no-auth-pacing      answer every wrong Basic auth attempt at once (default:
+                        after 10 failures in a row a client waits 250 ms, doubling
+                        to 4 s, between attempts; sooner ones get 429)
   --quiet               do not log requests
   --json                print the start line as JSON: {"url","username","password","adminUrl"}
                         (and "caCertPath" with --tls; "password" only when random)
@@ -82,6 +86,8 @@ export interface CliRun {
   readonly admin: boolean;
   readonly quiet: boolean;
   readonly json: boolean;
+  /** `false` with `--no-auth-pacing`; absent: the default pacing. */
+  readonly authPacing?: false;
   /** Absent: plain HTTP. */
   readonly tls?: CliTls | undefined;
 }
@@ -106,7 +112,16 @@ const VALUE_OPTIONS = [
 type ValueOption = (typeof VALUE_OPTIONS)[number];
 
 /** Options without a value. `-h` is the one short option. */
-const SWITCH_OPTIONS = ["instant", "no-admin", "quiet", "json", "tls", "allow-remote", "help"] as const;
+const SWITCH_OPTIONS = [
+  "instant",
+  "no-admin",
+  "no-auth-pacing",
+  "quiet",
+  "json",
+  "tls",
+  "allow-remote",
+  "help",
+] as const;
 type SwitchOption = (typeof SWITCH_OPTIONS)[number];
 
 const PARSE_OPTIONS: ParseArgsConfig["options"] = Object.fromEntries([
@@ -153,7 +168,7 @@ function readOptions(argv: readonly string[]): {
   });
   const values = new Map<ValueOption, string>();
   const switches = new Set<SwitchOption>();
-  const fromStatus: Record<string, string> = {};
+  const fromStatus = emptyMap<string>();
   for (const token of tokens) {
     const argument = argv[token.index] ?? "";
     if (token.kind !== "option" || (token.rawName === "-h" && argument !== "-h")) {
@@ -188,7 +203,11 @@ function fromStatusPair(value: string): [string, string] {
       `--from-status takes CLUSTER=FILE (a cluster name and a saved status answer), not ${JSON.stringify(value)}`,
     );
   }
-  return [value.slice(0, at), value.slice(at + 1)];
+  const cluster = value.slice(0, at);
+  if (isForbiddenKey(cluster)) {
+    throw new CliUsageError(`--from-status ${JSON.stringify(value)}: ${forbiddenKeyMessage(cluster)}`);
+  }
+  return [cluster, value.slice(at + 1)];
 }
 
 /** Parses `argv` (without node and the script); `env` supplies the credential variables. */
@@ -253,6 +272,7 @@ export function parseCliArgs(
     admin: !switches.has("no-admin"),
     quiet: switches.has("quiet"),
     json: switches.has("json"),
+    ...(switches.has("no-auth-pacing") ? { authPacing: false as const } : {}),
     ...(tls === undefined ? {} : { tls }),
   };
 }

@@ -6,12 +6,30 @@ import { startEmulator } from "./start-emulator";
 import { checkKeyPair } from "./tls";
 import type { PemKeyPair } from "./tls";
 
+// A closed stdout or stderr (`cyclecloud-emulator | head -1`, EPIPE) silences that stream; the
+// server keeps running until a signal.
+const open = { stdout: true, stderr: true };
+process.stdout.on("error", () => {
+  open.stdout = false;
+});
+process.stderr.on("error", () => {
+  open.stderr = false;
+});
+
 function out(line: string): void {
-  process.stdout.write(`${line}\n`);
+  if (open.stdout && !process.stdout.destroyed) {
+    process.stdout.write(`${line}\n`);
+  }
+}
+
+function err(text: string): void {
+  if (open.stderr && !process.stderr.destroyed) {
+    process.stderr.write(text);
+  }
 }
 
 function fail(message: string, exitCode: number): void {
-  process.stderr.write(`cyclecloud-emulator: ${message}\n`);
+  err(`cyclecloud-emulator: ${message}\n`);
   process.exitCode = exitCode;
 }
 
@@ -27,7 +45,7 @@ async function main(): Promise<void> {
     throw error;
   }
   if (command.kind === "help") {
-    process.stdout.write(CLI_USAGE);
+    out(CLI_USAGE.trimEnd());
     return;
   }
 
@@ -71,7 +89,10 @@ async function main(): Promise<void> {
       admin: command.admin,
       log: command.quiet ? undefined : out,
       // On stderr only: scripts read the start line as stdout's first line.
-      warn: (line) => process.stderr.write(`cyclecloud-emulator: warning: ${line}\n`),
+      warn: (line) => {
+        err(`cyclecloud-emulator: warning: ${line}\n`);
+      },
+      ...(command.authPacing === false ? { authPacing: false } : {}),
       tls,
     });
   } catch (error) {

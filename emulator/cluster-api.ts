@@ -13,6 +13,7 @@ import { createNodes, scale } from "./node-creation";
 import type { AddOptions } from "./node-creation";
 import { retryFailedNodes, terminateNode } from "./legacy-actions";
 import { manageNodes } from "./node-management";
+import { MAX_CONFIG_NODES, MAX_CORES } from "./limits";
 import type { NodeStore } from "./node-store";
 
 /** What a handler gets from the request besides the path parameters. */
@@ -62,13 +63,16 @@ function booleanParam(query: URLSearchParams, name: string): boolean {
   return lower === "true";
 }
 
-function countParam(query: URLSearchParams, name: string): number | undefined {
+function countParam(query: URLSearchParams, name: string, max: number): number | undefined {
   const value = singleParam(query, name);
   if (value === undefined) {
     return undefined;
   }
   if (!/^\d+$/.test(value)) {
     throw badRequest(`Query parameter ${name} must be a non-negative integer, not ${value}`);
+  }
+  if (Number(value) > max) {
+    throw badRequest(`Query parameter ${name} must be at most ${String(max)}, not ${value.slice(0, 40)}`);
   }
   return Number(value);
 }
@@ -182,8 +186,8 @@ export function matchApiRoute(store: NodeStore, method: string, segments: readon
   if (second === "scale" && third !== undefined) {
     return route(method, "POST", "scale", ({ query, addOptions }) =>
       asInvalidInput(() => {
-        const totalNodeCount = countParam(query, "totalNodeCount");
-        const totalCoreCount = countParam(query, "totalCoreCount");
+        const totalNodeCount = countParam(query, "totalNodeCount", MAX_CONFIG_NODES);
+        const totalCoreCount = countParam(query, "totalCoreCount", MAX_CORES);
         if (totalNodeCount !== undefined && totalCoreCount === undefined) {
           return accepted(scale(store, cluster, third, { totalNodeCount }, addOptions));
         }

@@ -4,8 +4,13 @@
  * apply) reported at the path they are about.
  */
 import { z } from "zod";
+import { coreCount, keyName, nodeCount } from "./limits";
 
-const count = z.number().int().nonnegative();
+/** Largest `vcpuCount`/`pcpuCount`/`gpuCount` of a VM size. */
+const MAX_VCPUS = 10_000;
+const vcpus = z.number().int().positive().max(MAX_VCPUS);
+/** Largest `memory` (GB) of a VM size. */
+const memory = z.number().positive().max(1_000_000);
 
 /**
  * Node record keys a nodearray (config `attributes`) or a create set (`nodeAttributes`) may set,
@@ -28,35 +33,35 @@ export const BucketConfigSchema = z.strictObject({
   machineType: z.string().min(1),
   /** @default a stable id derived from cluster, nodearray and machine type */
   bucketId: z.string().min(1).optional(),
-  vcpuCount: z.number().int().positive(),
+  vcpuCount: vcpus,
   /** GB, may be fractional. */
-  memory: z.number().positive(),
+  memory,
   /** @default false */
   infiniband: z.boolean().optional(),
   /** Physical cores. @default vcpuCount */
-  pcpuCount: z.number().int().positive().optional(),
+  pcpuCount: vcpus.optional(),
   /** @default 0 */
-  gpuCount: z.number().int().nonnegative().optional(),
+  gpuCount: z.number().int().nonnegative().max(MAX_VCPUS).optional(),
   /** Most nodes this bucket may have. */
-  maxCount: count,
+  maxCount: nodeCount,
   /** @default maxCount * vcpuCount */
-  maxCoreCount: count.optional(),
+  maxCoreCount: coreCount.optional(),
   /**
    * The VM family whose quota this bucket shares with every bucket (and head node) naming the same
    * family: a key of the cluster's `quotas.families`. Without it the bucket is a family of its
    * own, with the quota below.
    */
-  family: z.string().min(1).optional(),
+  family: keyName.optional(),
   /** Subscription quota in nodes of this size. @default maxCount */
-  quotaCount: count.optional(),
+  quotaCount: nodeCount.optional(),
   /** Subscription quota in cores. @default quotaCount * vcpuCount */
-  quotaCoreCount: count.optional(),
+  quotaCoreCount: coreCount.optional(),
   /** Cores of the quota already used outside this emulator (a baseline). @default 0 */
-  consumedCoreCount: count.optional(),
+  consumedCoreCount: coreCount.optional(),
   /** @default 100 */
-  maxPlacementGroupSize: count.optional(),
+  maxPlacementGroupSize: nodeCount.optional(),
   /** @default maxPlacementGroupSize * vcpuCount */
-  maxPlacementGroupCoreSize: count.optional(),
+  maxPlacementGroupCoreSize: coreCount.optional(),
   /** false: the bucket cannot be used for new nodes. @default true */
   valid: z.boolean().optional(),
   /** Sent only for an invalid bucket (a valid one sends ""). @default "NotActivated" when `valid` is false */
@@ -65,11 +70,11 @@ export const BucketConfigSchema = z.strictObject({
 export type BucketConfig = z.infer<typeof BucketConfigSchema>;
 
 export const NodearrayConfigSchema = z.strictObject({
-  name: z.string().min(1),
-  maxCount: count,
-  maxCoreCount: count,
+  name: keyName,
+  maxCount: nodeCount,
+  maxCoreCount: coreCount,
   /** @default "westus2" */
-  region: z.string().min(1).optional(),
+  region: keyName.optional(),
   /** Extra keys of the nodearray record, inherited by its nodes (`SubnetId`, `Configuration`, ...). */
   attributes: NodeAttributesSchema.optional(),
   buckets: z.array(BucketConfigSchema).min(1),
@@ -79,27 +84,27 @@ export type NodearrayConfig = z.infer<typeof NodearrayConfigSchema>;
 /** The quota of one VM family (shared by every bucket naming it). */
 export const FamilyQuotaConfigSchema = z.strictObject({
   /** Cores of the family the subscription may run in the region. */
-  coreCount: count,
+  coreCount: coreCount,
   /** Cores of the family used outside this cluster (other clusters of the subscription). @default 0 */
-  consumedCoreCount: count.optional(),
+  consumedCoreCount: coreCount.optional(),
 });
 
 /** The quotas of one region: regular VMs and spot (`Interruptible`) VMs. */
 export const RegionalQuotaConfigSchema = z.strictObject({
   /** Cores of regular VMs the subscription may run in the region. @default 100000 */
-  coreCount: count.optional(),
+  coreCount: coreCount.optional(),
   /** Regular cores used outside this cluster. @default 0 */
-  consumedCoreCount: count.optional(),
+  consumedCoreCount: coreCount.optional(),
   /** Cores of spot VMs (a separate quota). @default 100000 */
-  spotCoreCount: count.optional(),
+  spotCoreCount: coreCount.optional(),
   /** Spot cores used outside this cluster. @default 0 */
-  spotConsumedCoreCount: count.optional(),
+  spotConsumedCoreCount: coreCount.optional(),
 });
 
 /** Quotas above the bucket: per VM family and per region. */
 export const QuotasConfigSchema = z.strictObject({
-  families: z.record(z.string().min(1), FamilyQuotaConfigSchema).optional(),
-  regions: z.record(z.string().min(1), RegionalQuotaConfigSchema).optional(),
+  families: z.record(keyName, FamilyQuotaConfigSchema).optional(),
+  regions: z.record(keyName, RegionalQuotaConfigSchema).optional(),
 });
 
 /**
@@ -108,26 +113,26 @@ export const QuotasConfigSchema = z.strictObject({
  * `GET .../nodes` but not in the status's `nodes` or any bucket.
  */
 export const StandaloneNodeConfigSchema = z.strictObject({
-  name: z.string().min(1),
+  name: keyName,
   machineType: z.string().min(1),
-  vcpuCount: z.number().int().positive(),
-  memory: z.number().positive(),
+  vcpuCount: vcpus,
+  memory,
   /** @default "westus2" */
-  region: z.string().min(1).optional(),
+  region: keyName.optional(),
   /** A key of `quotas.families` its cores count against. @default none */
-  family: z.string().min(1).optional(),
+  family: keyName.optional(),
   /** Extra keys of the node record. `Fixed` defaults to true. */
   attributes: NodeAttributesSchema.optional(),
 });
 
 export const ClusterConfigSchema = z.strictObject({
-  name: z.string().min(1),
+  name: keyName,
   /** @default "Started" */
   state: z.string().min(1).optional(),
   /** @default the value of `state` */
   targetState: z.string().min(1).optional(),
-  maxCount: count,
-  maxCoreCount: count,
+  maxCount: nodeCount,
+  maxCoreCount: coreCount,
   /** Family and regional quotas of the subscription, as this cluster sees them. */
   quotas: QuotasConfigSchema.optional(),
   /** Nodes in no nodearray (head nodes). */

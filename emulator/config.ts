@@ -9,6 +9,7 @@ import type { BucketDefinition, ClusterDefinition } from "./cluster-definitions"
 import { DEFAULT_REGIONAL_QUOTA } from "./cluster-definitions";
 import { EmulatorConfigSchema } from "./config-schema";
 import type { EmulatorConfig } from "./config-schema";
+import { findForbiddenKey, forbiddenKeyMessage } from "./limits";
 
 /** Thrown for a config that does not match {@link EmulatorConfigSchema}; names every bad path. */
 export class EmulatorConfigError extends Error {
@@ -17,6 +18,12 @@ export class EmulatorConfigError extends Error {
 
 /** Validates a config without filling in defaults; `source` names it in error messages. */
 export function checkEmulatorConfig(input: unknown, source = "emulator config"): EmulatorConfig {
+  // zod drops a `__proto__` key silently: refuse it (and `constructor`, `prototype`) by name first.
+  const forbidden = findForbiddenKey(input);
+  if (forbidden !== undefined) {
+    const key = forbidden.slice(forbidden.lastIndexOf(".") + 1);
+    throw new EmulatorConfigError(`Invalid ${source}: ${forbidden}: ${forbiddenKeyMessage(key)}`);
+  }
   const parsed = EmulatorConfigSchema.safeParse(input);
   if (!parsed.success) {
     throw new EmulatorConfigError(`Invalid ${source}: ${formatIssues(parsed.error)}`);

@@ -9,6 +9,8 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { ADMIN_PREFIX, handleAdminRequest } from "./admin-api";
 import type { AdminTarget, RequestCounters, RequestLogEntry } from "./admin-api";
 import { AdminGuard } from "./admin-guard";
+import { AuthPacer } from "./auth-pacing";
+import type { AuthPacing } from "./auth-pacing";
 import { AdminError, badRequest, EmulatorApiError, EXCEPTIONS, renderError } from "./api-error";
 import { matchApiRoute } from "./cluster-api";
 import type { ApiMatch } from "./cluster-api";
@@ -32,6 +34,8 @@ export interface EmulatorServerOptions {
   readonly host: string;
   /** When set, admin requests must carry it in `X-Emulator-Admin-Token`. */
   readonly adminToken?: string | undefined;
+  /** Pacing of failed authentication per client address; `false`: none. */
+  readonly authPacing: AuthPacing | false;
 }
 
 /**
@@ -109,13 +113,22 @@ export class EmulatorServer implements AdminTarget {
   private readonly log: (line: string) => void;
   private readonly adminEnabled: boolean;
   private readonly adminGuard: AdminGuard;
+  private readonly authPacer: AuthPacer;
   /** Aborted by {@link close}: wakes requests held by `delayMs` faults. */
   private readonly closing = new AbortController();
 
   constructor(options: EmulatorServerOptions) {
     this.server = options.server;
     this.store = options.store;
-    this.log = options.log;
+    // A log that throws (a closed stdout, a failing callback) never breaks a request.
+    this.log = (line) => {
+      try {
+        options.log(line);
+      } catch {
+        // Logging is best effort.
+      }
+    };
+    this.authPacer = new AuthPacer(options.authPacing);
     this.adminEnabled = options.admin;
     this.adminGuard = new AdminGuard(options.host, options.adminToken);
     this.credentials = digest(`${options.username}:${options.password}`);
@@ -198,7 +211,13 @@ export class EmulatorServer implements AdminTarget {
     const started = Date.now();
     const method = request.method ?? "GET";
     const target = request.url ?? "/";
-    const url = new URL(target, "http://emulator.invalid");
+    // The target as a path: `//clusters/hpc/status` is not a URL naming host `clusters`.
+    let url: URL;
+    try {
+      url = new URL(`http://emulator.invalid/${target.replace(/^\/+/, "")}`);
+    } catch {
+      url = new URL("http://emulator.invalid/%00");
+    }
     const logLine = (status: number | "reset", detail = ""): void => {
       this.log(`${method} ${target} ${String(status)} ${String(Date.now() - started)}ms${detail}`);
     };
@@ -258,9 +277,29 @@ export class EmulatorServer implements AdminTarget {
         this.log(`internal error: ${reason}`);
       });
 
-    // Credentials first: an unauthenticated body is never read beyond a small one.
+    // Credentials first: an unauthenticated body is never read beyond a small one. A client paced
+    // after failed attempts gets a 429 before its credentials are looked at.
+    const client = request.socket.remoteAddress ?? "unknown";
+    const waitMs = this.authPacer.waitMs(client, Date.now());
+    if (waitMs > 0) {
+      const seconds = Math.ceil(waitMs / 1000);
+      reply(
+        apiError(
+          new EmulatorApiError(
+            429,
+            EXCEPTIONS.notAuthenticated,
+            `Too many failed authentication attempts from this client: retry in ${String(seconds)} s`,
+            { "Retry-After": String(seconds), Connection: "close" },
+          ),
+        ),
+      );
+      return;
+    }
     const auth = this.authorized(request);
-    if (auth !== "ok") {
+    if (auth === "ok") {
+      this.authPacer.succeeded(client);
+    } else {
+      this.authPacer.failed(client, Date.now());
       const message =
         auth === "missing"
           ? "Authentication required: send HTTP Basic credentials"

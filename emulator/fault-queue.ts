@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { AdminError } from "./api-error";
+import { MAX_FAULT_COUNT, MAX_REQUEST_NODES, MAX_RETRY_AFTER_SECONDS } from "./limits";
 
 /**
  * API routes a fault can target. Other code (tests, the provider's tests) depends on these names:
@@ -34,11 +35,13 @@ export const FaultInputSchema = z
   .strictObject({
     route: z.enum(FAULT_ROUTES),
     /** How many of the next requests of `route` get the fault. @default 1 */
-    count: z.number().int().positive().optional(),
+    count: z.number().int().positive().max(MAX_FAULT_COUNT).optional(),
     /** Answer this status (with a CycleCloud-style error body, or `body`) without applying the request. */
     status: z.number().int().min(200).max(599).optional(),
     /** `Retry-After` header sent with `status`: seconds, or an HTTP date string. */
-    retryAfter: z.union([z.number().int().nonnegative(), z.string().min(1)]).optional(),
+    retryAfter: z
+      .union([z.number().int().nonnegative().max(MAX_RETRY_AFTER_SECONDS), z.string().min(1).max(100)])
+      .optional(),
     /** Wait this long before answering (or resetting), at most an hour. The request is applied first. */
     delayMs: z
       .number()
@@ -51,7 +54,7 @@ export const FaultInputSchema = z
     /** Sent instead of the default error body: a string is sent verbatim, anything else as JSON. */
     body: z.unknown().optional(),
     /** `create` and `scale` only: each set adds at most this many nodes, with a capacity message. */
-    maxAdded: z.number().int().nonnegative().optional(),
+    maxAdded: z.number().int().nonnegative().max(MAX_REQUEST_NODES).optional(),
   })
   .superRefine((fault, ctx) => {
     const answers = fault.status !== undefined || fault.body !== undefined;

@@ -5,6 +5,8 @@
 export { startEmulator } from "./start-emulator";
 export type { EmulatorOptions, RunningEmulator } from "./start-emulator";
 export { DEFAULT_TIMING } from "./node-store";
+export { DEFAULT_AUTH_PACING } from "./auth-pacing";
+export type { AuthPacing } from "./auth-pacing";
 export type { EmulatorClock, EmulatorTiming } from "./node-store";
 export type { AdminNodeView, WireNodeRecord } from "./wire-records";
 export { checkEmulatorConfig, EmulatorConfigError, loadEmulatorConfigFile } from "./config";

@@ -3,9 +3,10 @@
  * set is checked before anything is added, then each set adds as many nodes as fit.
  */
 import type { NodeCreationRequest, NodeCreationResult, NodeCreationSet } from "../provider/schemas";
-import { invalidAttribute, notFound } from "./api-error";
+import { badRequest, invalidAttribute, notFound } from "./api-error";
 import { chooseBucket, fitAt, partialAddMessage, REAL, tally } from "./capacity";
 import { NodeAttributesSchema } from "./config-schema";
+import { MAX_NAME_FORMAT_LENGTH, MAX_NAME_OFFSET, MAX_REQUEST_NODES, MAX_SETS } from "./limits";
 import type { BucketState, ClusterState, NodearrayState, NodeStore, Operation } from "./node-store";
 import { mergeAttributes } from "./wire-records";
 import { formatIssues } from "../provider/util/zod-issues";
@@ -34,6 +35,7 @@ export function createNodes(
   options: AddOptions = {},
 ): NodeCreationResult {
   const now = store.clock.now();
+  checkCreationLimits(request);
   const cluster = store.cluster(clusterName);
   store.checkRequestIdUnused(request.requestId);
   const plans = planSets(store, cluster, request.sets, now);
@@ -69,10 +71,14 @@ export function scale(
   if (reached) {
     return { operationId: operation.id, sets: [{ added: 0 }] };
   }
+  // One request adds at most MAX_REQUEST_NODES nodes; the set's message says how many were asked.
   const missing = (bucket: BucketState): number =>
-    "totalNodeCount" in target
-      ? target.totalNodeCount - present.count
-      : Math.ceil((target.totalCoreCount - present.cores) / bucket.vcpuCount);
+    Math.min(
+      MAX_REQUEST_NODES,
+      "totalNodeCount" in target
+        ? target.totalNodeCount - present.count
+        : Math.ceil((target.totalCoreCount - present.cores) / bucket.vcpuCount),
+    );
   const chosen = chooseBucket(store.live(now), cluster, nodearray, undefined, missing);
   if (chosen === undefined) {
     return {
@@ -87,6 +93,43 @@ export function scale(
     attributes: mergeAttributes(nodearray.attributes, {}),
   };
   return { operationId: operation.id, sets: [addSet(store, cluster, plan, operation, options, now)] };
+}
+
+/**
+ * The emulator's bounds on a create (see limits.ts): a request over one is refused as unreadable
+ * input, naming the field, before anything is looked up.
+ */
+function checkCreationLimits(request: NodeCreationRequest): void {
+  if (request.sets.length > MAX_SETS) {
+    throw badRequest(
+      `sets: at most ${String(MAX_SETS)} sets per request, not ${String(request.sets.length)}`,
+    );
+  }
+  let total = 0;
+  request.sets.forEach((set, index) => {
+    const field = `sets[${String(index)}]`;
+    if (set.count > MAX_REQUEST_NODES) {
+      throw badRequest(
+        `${field}.count: must be at most ${String(MAX_REQUEST_NODES)} (nodes one request may add), not ${String(set.count)}`,
+      );
+    }
+    if (set.nameOffset !== undefined && set.nameOffset > MAX_NAME_OFFSET) {
+      throw badRequest(
+        `${field}.nameOffset: must be at most ${String(MAX_NAME_OFFSET)}, not ${String(set.nameOffset)}`,
+      );
+    }
+    if (set.nameFormat !== undefined && set.nameFormat.length > MAX_NAME_FORMAT_LENGTH) {
+      throw badRequest(
+        `${field}.nameFormat: must be at most ${String(MAX_NAME_FORMAT_LENGTH)} characters, not ${String(set.nameFormat.length)}`,
+      );
+    }
+    total += set.count;
+  });
+  if (total > MAX_REQUEST_NODES) {
+    throw badRequest(
+      `sets: the counts add up to ${String(total)}; one request may add at most ${String(MAX_REQUEST_NODES)} nodes`,
+    );
+  }
 }
 
 function takenNames(store: NodeStore, cluster: ClusterState, now: number): Set<string> {
@@ -199,10 +242,13 @@ function nodeNames(
   }
   const taken = takenNames(store, cluster, now);
   const names: string[] = [];
+  // Ends after at most count + taken.size indexes: nameOffset and count are bounded (limits.ts),
+  // so every index is a safe integer and distinct indexes make distinct names.
   for (let index = set.nameOffset ?? 1; names.length < count; index += 1) {
     const name = format.replaceAll("%d", String(index));
     if (!taken.has(name)) {
       names.push(name);
+      taken.add(name);
     }
   }
   return names;

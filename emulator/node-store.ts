@@ -7,7 +7,8 @@
  * that state already lives elsewhere, so a split would only spread the fields.
  */
 import { randomUUID } from "node:crypto";
-import { EmulatorApiError, EXCEPTIONS, notFound } from "./api-error";
+import { AdminError, EmulatorApiError, EXCEPTIONS, notFound } from "./api-error";
+import { MAX_REQUEST_NODES } from "./limits";
 import type {
   BucketDefinition,
   ClusterDefinition,
@@ -419,6 +420,13 @@ export class NodeStore {
 
   /** Arms `count` more provisioning failures; returns how many are armed. */
   armFailures(count: number, failure: ProvisioningFailure): number {
+    const pending = this.pendingFailures.length;
+    if (pending + count > MAX_REQUEST_NODES) {
+      throw new AdminError(
+        400,
+        `count: at most ${String(MAX_REQUEST_NODES)} failures can be armed at once; ${String(pending)} already are (POST /__emulator/reset clears them)`,
+      );
+    }
     for (let i = 0; i < count; i += 1) {
       this.pendingFailures.push(failure);
     }

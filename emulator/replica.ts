@@ -16,6 +16,7 @@ import type { ClusterDefinition } from "./cluster-definitions";
 import type { EmulatorConfig } from "./config-schema";
 import { observePhase } from "./node-lifecycle";
 import { MANAGED_KEYS } from "./wire-records";
+import { emptyMap, findForbiddenKey, forbiddenKeyMessage, isForbiddenKey } from "./limits";
 
 /** Status values of a listed node, to the phase the replica holds it in (anything else: running). */
 const STATUS_OF: Readonly<Record<string, InitialNodeDefinition["status"]>> = {
@@ -52,7 +53,21 @@ export function replicaFromStatus(name: string, answer: unknown, source: string)
   if (!parsed.success) {
     throw new EmulatorConfigError(`Invalid status snapshot ${source}: ${formatIssues(parsed.error)}`);
   }
+  // Keys and names that would reach Object.prototype are refused before anything is built from them.
+  const forbidden = findForbiddenKey(answer);
+  if (forbidden !== undefined) {
+    fail(forbidden, forbiddenKeyMessage(forbidden.slice(forbidden.lastIndexOf(".") + 1)));
+  }
   const status: ClusterStatus = parsed.data;
+  status.nodearrays.forEach((nodearray, n) => {
+    const region = nodearray.nodearray?.["Region"];
+    if (typeof region === "string" && isForbiddenKey(region)) {
+      fail(`nodearrays[${n}].nodearray.Region`, forbiddenKeyMessage(region));
+    }
+    if (isForbiddenKey(nodearray.name)) {
+      fail(`nodearrays[${n}].name`, forbiddenKeyMessage(nodearray.name));
+    }
+  });
   const nodes = readNodes(status, isRecord(answer) ? answer["nodes"] : undefined, fail);
   const perBucket = (nodearray: string, machineType: string) =>
     nodes.filter((n) => n.nodearray === nodearray && n.machineType === machineType);
@@ -60,8 +75,8 @@ export function replicaFromStatus(name: string, answer: unknown, source: string)
   const coresOf = (list: readonly InitialNodeDefinition[], vcpu: number) =>
     list.filter((n) => n.status !== "Off").length * vcpu;
 
-  const regions: Record<string, { coreCount: number; consumedCoreCount: number }> = {};
-  const spotRegions: Record<string, { coreCount: number; consumedCoreCount: number }> = {};
+  const regions = emptyMap<{ coreCount: number; consumedCoreCount: number }>();
+  const spotRegions = emptyMap<{ coreCount: number; consumedCoreCount: number }>();
   let clusterHeld = 0;
   let clusterHeldCores = 0;
   const nodearrays = status.nodearrays.map((nodearray, n) => {

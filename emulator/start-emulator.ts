@@ -17,7 +17,10 @@ import { loadReplicas } from "./replica";
 import type { EmulatorConfig } from "./config-schema";
 import { DEFAULT_EMULATOR_CONFIG } from "./default-content";
 import { EmulatorServer } from "./emulator-server";
+import { AuthPacingOptionSchema, DEFAULT_AUTH_PACING } from "./auth-pacing";
+import type { AuthPacing } from "./auth-pacing";
 import { FaultInputSchema } from "./fault-queue";
+import { keyName, timingMs } from "./limits";
 import type { Fault, FaultInput } from "./fault-queue";
 import { DEFAULT_TIMING, NodeStore, SYSTEM_CLOCK } from "./node-store";
 import type { EmulatorClock, EmulatorTiming } from "./node-store";
@@ -88,6 +91,13 @@ export interface EmulatorOptions {
    * by `close()`). `{ cert, key }` (PEM text): with that certificate. @default false (HTTP)
    */
   readonly tls?: boolean | PemKeyPair | undefined;
+  /**
+   * Pacing of failed Basic authentication per client address: after `freeFailures` failures in a
+   * row, the client must wait `initialDelayMs` (doubling per further failure, up to `maxDelayMs`)
+   * before its credentials are checked again; sooner requests get 429 with `Retry-After`. `false`
+   * turns it off; an object changes any of the defaults. @default {@link DEFAULT_AUTH_PACING}
+   */
+  readonly authPacing?: false | Partial<AuthPacing> | undefined;
 }
 
 /** A started emulator. */
@@ -128,12 +138,12 @@ const OptionsSchema = z.strictObject({
   username: z.string().min(1).optional(),
   password: z.string().min(1).optional(),
   config: z.unknown().optional(),
-  fromStatus: z.record(z.string().min(1), z.string().min(1)).optional(),
+  fromStatus: z.record(keyName, z.string().min(1)).optional(),
   timing: z
     .strictObject({
-      acquiringMs: z.number().int().nonnegative().optional(),
-      preparingMs: z.number().int().nonnegative().optional(),
-      terminatingMs: z.number().int().nonnegative().optional(),
+      acquiringMs: timingMs.optional(),
+      preparingMs: timingMs.optional(),
+      terminatingMs: timingMs.optional(),
     })
     .optional(),
   log: z
@@ -153,6 +163,7 @@ const OptionsSchema = z.strictObject({
       "expected an object with a now() method",
     )
     .optional(),
+  authPacing: AuthPacingOptionSchema.optional(),
   tls: z
     .union([z.boolean(), z.strictObject({ cert: z.string().min(1), key: z.string().min(1) })], {
       error: "expected true, false or { cert, key } (PEM text)",
@@ -256,6 +267,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     admin: options.admin ?? true,
     host,
     adminToken: options.adminToken,
+    authPacing: options.authPacing === false ? false : { ...DEFAULT_AUTH_PACING, ...options.authPacing },
   });
   server.on("request", (request: IncomingMessage, response: ServerResponse) => {
     emulator.handle(request, response).catch((error: unknown) => {

@@ -13,7 +13,8 @@
  * `replace` adds a machine type change, see the known defect in the test file), `--kill MODE`
  * (`mixed` default, `tree`: the CLI and every process of the command, `cli`: the `pulumi` process
  * only), `--scenarios` (also run the fixed scenarios), `--json` (the report as one JSON line, last),
- * `--verbose` (vitest's own output). Needs `dist/` (npm run build) and the Pulumi CLI
+ * `--verbose` (vitest's own output), `--check-args` (print the options as JSON and exit 0 without
+ * running anything: how test/docs/documented-commands.test.ts checks documented commands). Needs `dist/` (npm run build) and the Pulumi CLI
  * (scripts/pulumi-cli.sh, which the e2e global setup calls). Linux only.
  *
  * Exit code: 0 when every trial converged, 1 when one did not (the table says which and why), 2 for
@@ -53,6 +54,9 @@ function usage(message) {
  * @property {boolean} [verbose]
  */
 
+/** The change kinds test/e2e/crash-safety.e2e.test.ts runs (its CRASH_KINDS). */
+const KINDS = ["create", "grow", "shrink", "replace", "warm-shrink", "warm-grow"];
+
 const OPTIONS = /** @type {const} */ ({
   seed: { type: "string" },
   rounds: { type: "string" },
@@ -61,6 +65,7 @@ const OPTIONS = /** @type {const} */ ({
   scenarios: { type: "boolean" },
   json: { type: "boolean" },
   verbose: { type: "boolean" },
+  "check-args": { type: "boolean" },
   help: { type: "boolean", short: "h" },
 });
 
@@ -102,7 +107,11 @@ function parseArgs(argv) {
   if (values.verbose) options.verbose = true;
   if (!["mixed", "tree", "cli"].includes(options.kill)) usage("--kill must be mixed, tree or cli");
   for (const kind of options.kinds.split(","))
-    if (!["create", "grow", "shrink", "replace"].includes(kind)) usage(`--kinds: unknown kind ${kind}`);
+    if (!KINDS.includes(kind)) usage(`--kinds: unknown kind ${kind} (${KINDS.join(", ")})`);
+  if (values["check-args"]) {
+    process.stdout.write(`${JSON.stringify(options)}\n`);
+    process.exit(0);
+  }
   return options;
 }
 
