@@ -19,7 +19,9 @@
  * 1 plan or deploy: the plan does not fit (nothing deployed); 2 any other error, with its message
  * (rehearse: a stack of that name exists, its config holds a secret, or `up`/`destroy` failed).
  */
+import { existsSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
+import { join } from "node:path";
 import { LocalWorkspace, Stack, StackAlreadyExistsError } from "@pulumi/pulumi/automation";
 import type { StackSettingsConfigValue } from "@pulumi/pulumi/automation";
 import { capacityPlan, renderMarkdown } from "pulumi-cyclecloud";
@@ -122,7 +124,10 @@ export async function rehearse(options: RehearsalOptions, replica: Endpoint): Pr
     throw error;
   }
   try {
-    const own = await workspace.stackSettings(options.stack);
+    // `stack init` writes a settings file only for some secrets providers (the passphrase's salt).
+    const own = existsSync(join(options.project, `Pulumi.${options.stack}.yaml`))
+      ? await workspace.stackSettings(options.stack)
+      : {};
     await workspace.saveStackSettings(options.stack, { ...own, config });
     await stack.setAllConfig({
       "cyclecloud:url": { value: replica.url },
