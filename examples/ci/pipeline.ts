@@ -125,7 +125,7 @@ export async function rehearse(options: RehearsalOptions, replica: Endpoint): Pr
   }
   try {
     // `stack init` writes a settings file only for some secrets providers (the passphrase's salt).
-    const own = existsSync(join(options.project, `Pulumi.${options.stack}.yaml`))
+    const own = existsSync(join(options.project, `Pulumi.${options.stack.split("/").pop() ?? ""}.yaml`))
       ? await workspace.stackSettings(options.stack)
       : {};
     await workspace.saveStackSettings(options.stack, { ...own, config });
