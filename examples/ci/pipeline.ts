@@ -92,15 +92,13 @@ export async function rehearse(options: RehearsalOptions, replica: Endpoint): Pr
   const configFrom = options.configFrom ?? "rehearsal";
   const workspace = await LocalWorkspace.create({ workDir: options.project, envVars: envVars(options) });
   const previous = (await workspace.stack())?.name;
-  let template;
-  try {
-    template = await workspace.stackSettings(configFrom);
-  } catch {
+  if (!existsSync(join(options.project, `Pulumi.${configFrom}.yaml`))) {
     throw new Error(
       `rehearse: no config file Pulumi.${configFrom}.yaml in ${options.project}; ` +
         "commit one with the plain config a rehearsal needs (or name another with --config-from)",
     );
   }
+  const template = await workspace.stackSettings(configFrom);
   const config = Object.fromEntries(
     Object.entries(template.config ?? {}).filter(([key]) => !CONNECTION_KEYS.has(key)),
   );

@@ -10,7 +10,12 @@
 const { checkPlacementGroups } = require("./placement-groups");
 const { DEALLOCATED, HEALTHY, LEAVING, baseOf } = require("./node-status");
 const { errorText } = require("./messages");
-const { SPREAD_SLOT } = require("./settings");
+const { DIST, SPREAD_SLOT } = require("./settings");
+
+/** @type {{ deriveBaseRequestId: (identity: string, spec: Record<string, unknown>, replacedBase?: string) => string }} */
+const { deriveBaseRequestId } = require(`${DIST}/provider/resource/request-id`);
+/** @type {readonly string[]} */
+const REPLACE_KEYS = require(`${DIST}/provider/resource/inputs`).REPLACE_KEYS;
 
 /** @typedef {import("./types").Resource} Resource */
 /** @typedef {import("./types").SetState} SetState */
@@ -302,11 +307,16 @@ function createInvariants(ctx, model, setCount, engine, faults) {
       );
     if (step.action === "replace" && !replacedForPending)
       violation("renamed", `${what}: the rename replaced the set`);
-    if (replacedForPending && step.inputs.baseRequestId === base)
-      violation(
-        "renamed",
-        `${what}: replaced for ${rename.pendingReplace.join(", ")} but kept its base ${base}`,
-      );
+    if (replacedForPending) {
+      // The base the change alone would give: derived from the same identity, chaining the old base.
+      const spec = Object.fromEntries(REPLACE_KEYS.map((key) => [key, step.inputs[key]]));
+      const expected = deriveBaseRequestId(identity, spec, base);
+      if (step.inputs.baseRequestId !== expected)
+        violation(
+          "renamed",
+          `${what}: replaced for ${rename.pendingReplace.join(", ")} under ${step.inputs.baseRequestId}, not ${expected} (its identity's, chaining ${base})`,
+        );
+    }
     if (step.action === "replace" || !(step.action === "same" || result.ok)) return;
     if (!model.resources.includes(r) || r.pendingDelete) {
       violation("renamed", `${what}: no longer in state after the rename`);
