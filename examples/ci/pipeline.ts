@@ -109,17 +109,18 @@ export async function rehearse(options: RehearsalOptions, replica: Endpoint): Pr
         "plain (only its own stack could decrypt it): give it a plain stand-in value",
     );
   }
+  const exists = new Error(
+    `rehearse: stack ${options.stack} exists; a rehearsal makes its own stack and removes it, so ` +
+      `name a new one (e.g. rehearsal-pr-<number>) or remove the leftover (pulumi stack rm ${options.stack})`,
+  );
+  // Listed first: `stack init` of an existing stack may fail on its passphrase before saying it exists.
+  const stacks = await workspace.listStacks();
+  if (stacks.some((s) => s.name === options.stack || s.name.endsWith(`/${options.stack}`))) throw exists;
   let stack: Stack;
   try {
     stack = await Stack.create(options.stack, workspace);
   } catch (error) {
-    if (error instanceof StackAlreadyExistsError) {
-      throw new Error(
-        `rehearse: stack ${options.stack} exists; a rehearsal makes its own stack and removes it, so ` +
-          `name a new one (e.g. rehearsal-pr-<number>) or remove the leftover (pulumi stack rm ${options.stack})`,
-      );
-    }
-    throw error;
+    throw error instanceof StackAlreadyExistsError ? exists : error;
   }
   try {
     // `stack init` writes a settings file only for some secrets providers (the passphrase's salt).
