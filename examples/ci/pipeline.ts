@@ -1,18 +1,29 @@
 /**
- * The program a CI pipeline runs (see .github/workflows/cyclecloud.yml), over the Automation API:
+ * The program a CI pipeline runs (see .github/workflows/cyclecloud.yml and README.md), over the
+ * Automation API:
  *
- *   rehearse  `pulumi up` then `destroy` of the production stack's program on a throwaway stack
- *             pointed at a replica of production (an emulator started with --from-status), so
- *             no credential to production is needed;
- *   plan      the capacity plan of the production stack, as Markdown for a pull-request comment
- *             (exit code 1 when preflight refuses an increase);
+ *   rehearse  `pulumi up` then `destroy` of the project's program on a new throwaway stack (e.g.
+ *             `rehearsal-pr-42`) pointed at a replica of production (an emulator started with
+ *             --from-status). Its config is its own: the plain config of a committed stack settings
+ *             file (`Pulumi.rehearsal.yaml`, `--config-from rehearsal`), never production's, so
+ *             neither production's credentials nor its config passphrase are needed. The stack is
+ *             removed afterwards and the stack selected before is selected again.
+ *   plan      the capacity plan of the production stack, as Markdown for a pull-request comment;
  *   deploy    `pulumi up` of the production stack, only when the plan fits.
  *
- * Usage: ts-node pipeline.ts rehearse|plan|deploy --project DIR --stack NAME [--out FILE]
+ * Usage: ts-node pipeline.ts rehearse --project DIR --stack NEW_NAME [--config-from NAME]
+ *        ts-node pipeline.ts plan|deploy --project DIR --stack NAME [--out FILE]
  * The replica's URL and credentials come from REPLICA_URL, REPLICA_USERNAME, REPLICA_PASSWORD.
+ *
+ * Exit code: 0 success (rehearse: `up` and `destroy` both succeeded; plan: every increase fits);
+ * 1 plan or deploy: the plan does not fit (nothing deployed); 2 any other error, with its message
+ * (rehearse: a stack of that name exists, its config holds a secret, or `up`/`destroy` failed).
  */
+import { existsSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
-import { LocalWorkspace } from "@pulumi/pulumi/automation";
+import { join } from "node:path";
+import { LocalWorkspace, Stack, StackAlreadyExistsError } from "@pulumi/pulumi/automation";
+import type { StackSettingsConfigValue } from "@pulumi/pulumi/automation";
 import { capacityPlan, renderMarkdown } from "pulumi-cyclecloud";
 import type { CapacityPlan } from "pulumi-cyclecloud";
 
@@ -24,11 +35,35 @@ export interface Endpoint {
 }
 
 export interface PipelineOptions {
-  /** The Pulumi project of the production stack. */
+  /** The Pulumi project folder. */
   readonly project: string;
+  /** The stack: production's for plan and deploy, the new rehearsal stack's for rehearse. */
   readonly stack: string;
   /** Environment of the `pulumi` CLI (backend, passphrase, ...). @default process.env */
   readonly env?: Readonly<Record<string, string | undefined>>;
+}
+
+export interface RehearsalOptions extends PipelineOptions {
+  /**
+   * The stack whose settings file (`Pulumi.<name>.yaml` in the project) holds the rehearsal's
+   * config. Only read: no such stack needs to exist. @default "rehearsal"
+   */
+  readonly configFrom?: string;
+}
+
+/** What a rehearsal did: resources `up` created and `destroy` deleted (the stack itself included). */
+export interface Rehearsal {
+  readonly stack: string;
+  readonly created: number;
+  readonly deleted: number;
+}
+
+/** A plan that does not fit: `deploy` deployed nothing (exit code 1). */
+export class PlanDoesNotFitError extends Error {
+  constructor(readonly plan: CapacityPlan) {
+    super(`The capacity plan does not fit; not deploying:\n${renderMarkdown(plan)}`);
+    this.name = "PlanDoesNotFitError";
+  }
 }
 
 function envVars(options: PipelineOptions): Record<string, string> {
@@ -39,31 +74,75 @@ function envVars(options: PipelineOptions): Record<string, string> {
 
 const CONNECTION_KEYS = new Set(["cyclecloud:url", "cyclecloud:username", "cyclecloud:password"]);
 
+/** True when a config value is (or holds) a `secure:` value, which only its own stack can decrypt. */
+function holdsSecret(value: StackSettingsConfigValue): boolean {
+  if (typeof value !== "object" || value === null) return false;
+  if (Object.prototype.hasOwnProperty.call(value, "secure")) return true;
+  return Object.values(value as Record<string, StackSettingsConfigValue>).some(holdsSecret);
+}
+
 /**
- * `pulumi up` and `destroy` of the production stack's program on `<stack>-rehearsal`, a stack
- * with production's config but pointed at `replica`; the rehearsal stack is removed afterwards.
- * Returns the node count the rehearsal created.
+ * `pulumi up` and `destroy` of the project's program on a new stack `options.stack`, with the
+ * plain config of `Pulumi.<configFrom>.yaml` and pointed at `replica`. The stack is removed
+ * afterwards (also when `up` or `destroy` fails) and the stack selected before is selected again.
+ * Refuses, before creating anything, a stack name that exists (a rehearsal never touches a stack
+ * it did not make) and a config file holding a secret.
  */
-export async function rehearse(options: PipelineOptions, replica: Endpoint): Promise<number> {
-  const workDir = options.project;
-  const opts = { envVars: envVars(options) };
-  const production = await LocalWorkspace.selectStack({ stackName: options.stack, workDir }, opts);
-  const config = await production.getAllConfig();
-  const name = `${options.stack}-rehearsal`;
-  const rehearsal = await LocalWorkspace.createOrSelectStack({ stackName: name, workDir }, opts);
+export async function rehearse(options: RehearsalOptions, replica: Endpoint): Promise<Rehearsal> {
+  const configFrom = options.configFrom ?? "rehearsal";
+  const workspace = await LocalWorkspace.create({ workDir: options.project, envVars: envVars(options) });
+  const previous = (await workspace.stack())?.name;
+  if (!existsSync(join(options.project, `Pulumi.${configFrom}.yaml`))) {
+    throw new Error(
+      `rehearse: no config file Pulumi.${configFrom}.yaml in ${options.project}; ` +
+        "commit one with the plain config a rehearsal needs (or name another with --config-from)",
+    );
+  }
+  const template = await workspace.stackSettings(configFrom);
+  const config = Object.fromEntries(
+    Object.entries(template.config ?? {}).filter(([key]) => !CONNECTION_KEYS.has(key)),
+  );
+  const secret = Object.keys(config).find((key) => holdsSecret(config[key]));
+  if (secret !== undefined) {
+    throw new Error(
+      `rehearse: Pulumi.${configFrom}.yaml holds the secret ${secret}; a rehearsal's config must be ` +
+        "plain (only its own stack could decrypt it): give it a plain stand-in value",
+    );
+  }
+  const exists = new Error(
+    `rehearse: stack ${options.stack} exists; a rehearsal makes its own stack and removes it, so ` +
+      `name a new one (e.g. rehearsal-pr-<number>) or remove the leftover (pulumi stack rm ${options.stack})`,
+  );
+  // Listed first: `stack init` of an existing stack may fail on its passphrase before saying it exists.
+  const stacks = await workspace.listStacks();
+  if (stacks.some((s) => s.name === options.stack || s.name.endsWith(`/${options.stack}`))) throw exists;
+  let stack: Stack;
   try {
-    const copied = Object.fromEntries(Object.entries(config).filter(([key]) => !CONNECTION_KEYS.has(key)));
-    await rehearsal.setAllConfig({
-      ...copied,
+    stack = await Stack.create(options.stack, workspace);
+  } catch (error) {
+    throw error instanceof StackAlreadyExistsError ? exists : error;
+  }
+  try {
+    // `stack init` writes a settings file only for some secrets providers (the passphrase's salt).
+    const own = existsSync(join(options.project, `Pulumi.${options.stack.split("/").pop() ?? ""}.yaml`))
+      ? await workspace.stackSettings(options.stack)
+      : {};
+    await workspace.saveStackSettings(options.stack, { ...own, config });
+    await stack.setAllConfig({
       "cyclecloud:url": { value: replica.url },
       "cyclecloud:username": { value: replica.username },
       "cyclecloud:password": { value: replica.password, secret: true },
     });
-    const up = await rehearsal.up({ color: "never" });
-    await rehearsal.destroy({ color: "never" });
-    return up.summary.resourceChanges?.create ?? 0;
+    const up = await stack.up({ color: "never" });
+    const destroy = await stack.destroy({ color: "never" });
+    return {
+      stack: options.stack,
+      created: up.summary.resourceChanges?.create ?? 0,
+      deleted: destroy.summary.resourceChanges?.delete ?? 0,
+    };
   } finally {
-    await rehearsal.workspace.removeStack(name, { force: true });
+    await workspace.removeStack(options.stack, { force: true });
+    if (previous !== undefined) await workspace.selectStack(previous);
   }
 }
 
@@ -77,9 +156,7 @@ export async function plan(options: PipelineOptions, out?: string): Promise<Capa
 /** `pulumi up` of the production stack when its plan fits; otherwise throws with the plan. */
 export async function deploy(options: PipelineOptions): Promise<CapacityPlan> {
   const result = await plan(options);
-  if (!result.fits) {
-    throw new Error(`The capacity plan does not fit; not deploying:\n${renderMarkdown(result)}`);
-  }
+  if (!result.fits) throw new PlanDoesNotFitError(result);
   const stack = await LocalWorkspace.selectStack(
     { stackName: options.stack, workDir: options.project },
     { envVars: envVars(options) },
@@ -104,8 +181,15 @@ async function main(argv: readonly string[]): Promise<number> {
       const { REPLICA_URL: url, REPLICA_USERNAME: username, REPLICA_PASSWORD: password } = process.env;
       if (!url || !username || !password)
         throw new Error("set REPLICA_URL, REPLICA_USERNAME and REPLICA_PASSWORD");
-      const created = await rehearse(options, { url, username, password });
-      process.stdout.write(`rehearsal: up created ${created} resource(s), destroy removed them\n`);
+      const configFrom = argument(argv, "--config-from");
+      const done = await rehearse(configFrom === undefined ? options : { ...options, configFrom }, {
+        url,
+        username,
+        password,
+      });
+      process.stdout.write(
+        `rehearsal ${done.stack}: up created ${done.created} resource(s), destroy deleted ${done.deleted}; stack removed\n`,
+      );
       return 0;
     }
     case "plan": {
@@ -114,8 +198,14 @@ async function main(argv: readonly string[]): Promise<number> {
       return result.fits ? 0 : 1;
     }
     case "deploy":
-      await deploy(options);
-      return 0;
+      try {
+        await deploy(options);
+        return 0;
+      } catch (error) {
+        if (!(error instanceof PlanDoesNotFitError)) throw error;
+        process.stderr.write(`${error.message}\n`);
+        return 1;
+      }
     default:
       throw new Error(`unknown command ${JSON.stringify(command)}: rehearse, plan or deploy`);
   }

@@ -245,23 +245,68 @@ describe("examples/ci: the pipeline program against a replica of production", ()
     expect(JSON.parse(await statusText(replica, true))).toEqual(JSON.parse(snapshot));
   });
 
+  const replicaEnv = () => {
+    if (replica === undefined) throw new Error("the round trip test starts the replica");
+    // Not production's passphrase: the rehearsal decrypts nothing of production.
+    return {
+      REPLICA_URL: replica.url,
+      REPLICA_USERNAME: replica.username,
+      REPLICA_PASSWORD: replica.password,
+      PULUMI_CONFIG_PASSPHRASE: "the rehearsal's own passphrase",
+    };
+  };
+  const rehearse = (stack: string) =>
+    pipeline(
+      ["rehearse", "--project", ws.programDir, "--stack", stack, "--config-from", "rehearsal"],
+      replicaEnv(),
+    );
+
+  it("rehearse refuses an existing stack (production's) and a config holding a secret, touching nothing", async () => {
+    if (replica === undefined) throw new Error("the round trip test starts the replica");
+    const requests = [await mutatingRequests(emulator), await mutatingRequests(replica)];
+    const settings = join(ws.programDir, "Pulumi.rehearsal.yaml");
+    await writeFile(settings, 'config:\n  cyclecloud:timeoutSeconds: "30"\n');
+    const existing = await rehearse(ws.stack);
+    expect(existing.code).toBe(2);
+    expect(existing.stderr).toBe(
+      `rehearse: stack ${ws.stack} exists; a rehearsal makes its own stack and removes it, so name a new one ` +
+        `(e.g. rehearsal-pr-<number>) or remove the leftover (pulumi stack rm ${ws.stack})\n`,
+    );
+    await writeFile(settings, "config:\n  cyclecloud:timeoutSeconds:\n    secure: v1:AAAA\n");
+    const secret = await rehearse("rehearsal-pr-7");
+    expect(secret.code).toBe(2);
+    expect(secret.stderr).toBe(
+      "rehearse: Pulumi.rehearsal.yaml holds the secret cyclecloud:timeoutSeconds; a rehearsal's config must be " +
+        "plain (only its own stack could decrypt it): give it a plain stand-in value\n",
+    );
+    expect([await mutatingRequests(emulator), await mutatingRequests(replica)]).toEqual(requests);
+    expectSuccess(await ws.pulumi(["stack", "select", ws.stack]));
+    expect((await ws.pulumi(["stack", "ls", "--json"])).stdout).not.toContain("rehearsal-pr-7");
+  }, 120_000);
+
   it("rehearse on the replica touches nothing in production; plan, then deploy, on production", async () => {
     if (replica === undefined) throw new Error("the round trip test starts the replica");
     // Production holds Hc44rs 5 (grown 3, replaced 2) and Fs32_v2 1; the change shrinks two sets.
     await program({ grown: [HC, 1], shrunk: [FS, 1], replaced: [HC, 1] });
+    await writeFile(
+      join(ws.programDir, "Pulumi.rehearsal.yaml"),
+      'config:\n  cyclecloud:timeoutSeconds: "30"\n',
+    );
+    expectSuccess(await ws.pulumi(["stack", "select", ws.stack]));
     const replicaNodes = (await liveNodes(replica)).map((n) => n.record.Name);
     const productionRequests = await mutatingRequests(emulator);
-    const rehearsal = await pipeline(["rehearse", "--project", ws.programDir, "--stack", ws.stack], {
-      REPLICA_URL: replica.url,
-      REPLICA_USERNAME: replica.username,
-      REPLICA_PASSWORD: replica.password,
-    });
+    const rehearsal = await rehearse("rehearsal-pr-7");
     expectSuccess(rehearsal);
-    expect(rehearsal.stdout).toContain("rehearsal: up created");
+    expect(rehearsal.stdout).toMatch(
+      /^rehearsal rehearsal-pr-7: up created (\d+) resource\(s\), destroy deleted \1; stack removed\n$/,
+    );
     expect(await mutatingRequests(emulator)).toBe(productionRequests);
     // The replica created and then terminated the rehearsal's 3 nodes: only production's remain.
     expect(await mutatingRequests(replica)).toBeGreaterThanOrEqual(6);
     expect((await liveNodes(replica)).map((n) => n.record.Name)).toEqual(replicaNodes);
+    // The rehearsal stack is gone and the stack selected before is selected again.
+    expect((await ws.pulumi(["stack", "--show-name"])).stdout).toBe(`${ws.stack}\n`);
+    expect((await ws.pulumi(["stack", "ls", "--json"])).stdout).not.toContain("rehearsal-pr-7");
 
     const out = join(dir, "plan.md");
     const planned = await pipeline(["plan", "--project", ws.programDir, "--stack", ws.stack, "--out", out]);

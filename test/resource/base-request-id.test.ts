@@ -35,6 +35,16 @@ describe("baseRequestIdFor", () => {
     expect(baseRequestIdFor(new Map(), olds, news)).toBe(deriveBaseRequestId(identity, news, "mpi.0123abcd"));
   });
 
+  it("keeps the base through a rename; a rename with a pending retype gets the retype's base (campaign seed 20261207 step 818)", () => {
+    const base = deriveBaseRequestId(identity, spec);
+    const olds = { ...spec, name: "set1-9", baseRequestId: base };
+    expect(baseRequestIdFor(new Map(), olds, { ...spec, name: "set1-9-r44" })).toBe(base);
+    const retyped = { ...spec, machineType: "Standard_D8s_v3" };
+    const renamedAndRetyped = baseRequestIdFor(new Map(), olds, { ...retyped, name: "set1-9-r44" });
+    expect(renamedAndRetyped).toBe(baseRequestIdFor(new Map(), olds, retyped));
+    expect(renamedAndRetyped).toBe(deriveBaseRequestId(identity, retyped, base));
+  });
+
   it("is unknown while the identity is", () => {
     expect(baseRequestIdFor(new Map(), {}, { ...explicit, identity: UNKNOWN })).toBe(UNKNOWN);
   });

@@ -10,7 +10,12 @@
 const { checkPlacementGroups } = require("./placement-groups");
 const { DEALLOCATED, HEALTHY, LEAVING, baseOf } = require("./node-status");
 const { errorText } = require("./messages");
-const { SPREAD_SLOT } = require("./settings");
+const { DIST, SPREAD_SLOT } = require("./settings");
+
+/** @type {{ deriveBaseRequestId: (identity: string, spec: Record<string, unknown>, replacedBase?: string) => string }} */
+const { deriveBaseRequestId } = require(`${DIST}/provider/resource/request-id`);
+/** @type {readonly string[]} */
+const REPLACE_KEYS = require(`${DIST}/provider/resource/inputs`).REPLACE_KEYS;
 
 /** @typedef {import("./types").Resource} Resource */
 /** @typedef {import("./types").SetState} SetState */
@@ -271,7 +276,9 @@ function createInvariants(ctx, model, setCount, engine, faults) {
 
   /**
    * After a step that renamed (or moved) a set that was in state: the plan kept its identity and
-   * base request id and did not replace it; and when the set was left unchanged or the deployment
+   * base request id and did not replace it, unless a replace-triggering change an earlier failed
+   * step left pending was deployed with the rename (then it replaced the set under a new base of
+   * the same identity, as that change alone would have); and when the set was left unchanged or the deployment
    * succeeded, it holds every node it held that is still live, and nothing not made under its base.
    */
   /**
@@ -290,12 +297,26 @@ function createInvariants(ctx, model, setCount, engine, faults) {
     }
     if (step.inputs.identity !== identity)
       violation("renamed", `${what}: check changed its identity ${identity} to ${step.inputs.identity}`);
-    if (step.inputs.baseRequestId !== base)
+    // A replace-triggering change left pending by a failed step is deployed with the rename: the
+    // set is replaced for it (a new base, derived from the same identity), not for the rename.
+    const replacedForPending = step.action === "replace" && rename.pendingReplace.length > 0;
+    if (step.inputs.baseRequestId !== base && !replacedForPending)
       violation(
         "renamed",
         `${what}: check changed its base request id ${base} to ${step.inputs.baseRequestId}`,
       );
-    if (step.action === "replace") violation("renamed", `${what}: the rename replaced the set`);
+    if (step.action === "replace" && !replacedForPending)
+      violation("renamed", `${what}: the rename replaced the set`);
+    if (replacedForPending) {
+      // The base the change alone would give: derived from the same identity, chaining the old base.
+      const spec = Object.fromEntries(REPLACE_KEYS.map((key) => [key, step.inputs[key]]));
+      const expected = deriveBaseRequestId(identity, spec, base);
+      if (step.inputs.baseRequestId !== expected)
+        violation(
+          "renamed",
+          `${what}: replaced for ${rename.pendingReplace.join(", ")} under ${step.inputs.baseRequestId}, not ${expected} (its identity's, chaining ${base})`,
+        );
+    }
     if (step.action === "replace" || !(step.action === "same" || result.ok)) return;
     if (!model.resources.includes(r) || r.pendingDelete) {
       violation("renamed", `${what}: no longer in state after the rename`);

@@ -6,7 +6,10 @@
  * alias, a set under an old URN or of another set's name under the other parent).
  */
 
-const { MACHINE_TYPES } = require("./settings");
+const { DIST, MACHINE_TYPES } = require("./settings");
+
+/** @type {readonly string[]} */
+const REPLACE_KEYS = require(`${DIST}/provider/resource/inputs`).REPLACE_KEYS;
 const { urnOf } = require("./model");
 
 /** @typedef {import("./types").Parent} Parent */
@@ -130,6 +133,12 @@ function createProgramChanges(model, setCount, rng) {
         // A rename (or, a third of the time, a move to the other parent) with an alias to the old
         // URN: the engine keeps the set's state and identity; only its name and URN change.
         const before = liveResource(slot);
+        // A change an earlier step left undeployed (its `up` failed) that replaces the set: the
+        // step that renames it also deploys that change, so it may replace the set for it.
+        const declared = model.declared(slot);
+        const pendingReplace = before
+          ? REPLACE_KEYS.filter((key) => JSON.stringify(declared[key]) !== JSON.stringify(before.inputs[key]))
+          : [];
         /** @type {{ name: string; parent: Parent }} */
         const moved = { name: spec.name, parent: otherParent(spec.parent) };
         /** @type {{ name: string; parent: Parent }} */
@@ -149,11 +158,13 @@ function createProgramChanges(model, setCount, rng) {
             ? `${from.name} moved ${to.parent ? `under ${to.parent}` : "to the top level"} (alias to its old URN)`
             : `${from.name} renamed ${to.name} (alias to its old URN)`;
         if (!before) return { change: `${change}; not in state yet` };
+        const pending =
+          pendingReplace.length > 0 ? `; pending since a failed step: ${pendingReplace.join(", ")}` : "";
         const nodes = [...model.lastOwners]
           .filter(([, holders]) => holders.includes(before))
           .map(([id]) => id);
         return {
-          change,
+          change: `${change}${pending}`,
           rename: {
             slot,
             resource: before,
@@ -161,6 +172,7 @@ function createProgramChanges(model, setCount, rng) {
             base: before.inputs.baseRequestId,
             id: before.id,
             nodes,
+            pendingReplace,
           },
         };
       }

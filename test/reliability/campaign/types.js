@@ -90,9 +90,10 @@
  */
 
 /**
- * A rename of a set in state, for the `renamed` invariant: its identity, base request id, id and
- * the nodes it held before.
- * @typedef {{ slot: number; resource: Resource; identity: string; base: string; id: string; nodes: string[] }} Rename
+ * A rename of a set in state, for the `renamed` invariant: its identity, base request id, id, the
+ * nodes it held before, and the replace-triggering inputs whose change an earlier failed step left
+ * undeployed (the rename's deployment may replace the set for them).
+ * @typedef {{ slot: number; resource: Resource; identity: string; base: string; id: string; nodes: string[]; pendingReplace: string[] }} Rename
  */
 
 module.exports = {};
