@@ -85,6 +85,23 @@ export function preflightReportMessage(
   return `${PREFLIGHT_REPORT_PREFIX}${JSON.stringify(message)}`;
 }
 
+/** Per run, the sets whose increase report mode reported as refused (their `check` passed anyway). */
+const reportedRefusals = new WeakMap<RunPlan, Set<string>>();
+
+/**
+ * Whether report mode reported this set's `check` increase as refused: a preview would have stopped
+ * at that `check`, so the update's preflight (in `diff`) does not judge the same increase again.
+ */
+export function refusedInReport(run: RunPlan, key: string): boolean {
+  return reportedRefusals.get(run)?.has(key) ?? false;
+}
+
+function reportRefusal(run: RunPlan, key: string): void {
+  const keys = reportedRefusals.get(run) ?? new Set<string>();
+  keys.add(key);
+  reportedRefusals.set(run, keys);
+}
+
 /** The report of a fit (`bindingLimit` overrides the fit's own, e.g. a placement group). */
 export function fitReport(
   phase: PreflightReport["phase"],
@@ -234,7 +251,10 @@ export async function preflight(
           fitReport("check", inputs.cluster, nodeSpec, fit, failure.reason, GROUP_LIMIT),
         );
     }
-    if (sources.report) return [];
+    if (sources.report) {
+      reportRefusal(run, run.planKey(inputs));
+      return [];
+    }
     if (inputs.preflight !== "warn") return groupFailures;
     for (const failure of groupFailures) warn(`preflight: ${asWarning(failure.reason)}`);
   }
@@ -279,6 +299,7 @@ export async function preflight(
       if (refused !== undefined && sources.report) {
         const limit = { bindingLimit: "nodearray room to start the warm pool" };
         sources.report(inputs, fitReport("check", inputs.cluster, nodeSpec, fit, refused.reason, limit));
+        reportRefusal(run, key);
         return [];
       }
       if (refused !== undefined && inputs.preflight !== "warn") return [refused];
@@ -300,6 +321,7 @@ export async function preflight(
     // Report mode: the refusal the preview would give, as data; the preview goes on.
     const reason = refusals[0]?.reason ?? line;
     sources.report(inputs, fitReport("check", inputs.cluster, nodeSpec, fit, reason));
+    reportRefusal(run, key);
     return [];
   }
   if (inputs.preflight === "warn") {

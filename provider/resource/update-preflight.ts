@@ -19,7 +19,7 @@ import type { ConvergencePlan } from "./convergence-plan";
 import { planConvergence } from "./convergence-plan";
 import type { NodeSetInputs } from "./inputs";
 import type { PreflightSources } from "./node-set-preflight";
-import { asWarning, capacityInputsUnknown, fitReport } from "./node-set-preflight";
+import { asWarning, capacityInputsUnknown, fitReport, refusedInReport } from "./node-set-preflight";
 import { canonicalJson } from "./request-id";
 import type { NodeInfo, NodeSetState } from "./node-set-state";
 import { nodePhase, targetCount } from "./node-set-state";
@@ -47,6 +47,8 @@ export async function updatePreflight(
   const target = targetCount({ ...inputs, forgottenCount });
   const plan = planConvergence(state.nodes ?? [], target, inputs.readyTimeoutSeconds, now);
   const key = run.planKey(inputs);
+  // Report mode: the preview would have stopped at this set's refused `check`.
+  if (sources.report && refusedInReport(run, key)) return undefined;
   const covered = run.plannedIncreases.get(key);
   const need = plan.create - plan.replace.length - (covered?.nodes ?? 0);
   const starts = countUnchanged ? plan.start.length : 0;

@@ -121,7 +121,8 @@ describe("pulumi-cyclecloud plan", () => {
         to: 1,
       },
     ]);
-    expect(answer.buckets).toEqual(THREE_SET_BUCKETS);
+    expect(answer.buckets.map(({ set: _set, ...row }) => row)).toEqual(THREE_SET_BUCKETS);
+    expect(answer.buckets.map((row) => row.set).sort()).toEqual(["grown", "replaced"]);
     expect(answer.warnings).toEqual([]);
     const table = await plan([]);
     expect(table.code, table.stderr).toBe(0);
