@@ -1,18 +1,19 @@
 /**
  * `capacityPlan`: runs `pulumi preview` of a stack through the Automation API with the provider's
- * preflight off (`CYCLECLOUD_PREFLIGHT_OVERRIDE=off`: no set's `check` is refused, so the engine
- * emits every set's step, whatever the timing), takes the node sets' steps and errors from the
- * engine's events, reads each cluster they touch once, and computes the fit itself (see
- * ./bucket-plan).
+ * preflight in report mode (`CYCLECLOUD_PREFLIGHT_OVERRIDE=report`): each set's own preflight
+ * judges its increase through its own connection, exactly as in any preview, sends its decision
+ * to the engine as an info diagnostic of the set, and refuses nothing, so the engine emits every
+ * set's step. The plan is those decisions, read from the engine's events (see ./bucket-plan): it
+ * reads no cluster and resolves no connection itself.
+ *
+ * Why diagnostics rather than a report file: the engine already carries them to the Automation
+ * API's event stream, attached to the set's URN, in the order the preview judged the sets; no
+ * folder has to be shared with the provider process, nothing is left behind, and a stale or
+ * foreign file cannot be mistaken for this preview's.
  */
 import type { Stack } from "@pulumi/pulumi/automation";
-import { CycleCloudClient } from "../client";
-import { resolveConnection } from "../connection";
-import type { PlainConnectionArgs } from "../connection-args";
-import type { ClusterStatus } from "../schemas";
-import { planBuckets, planChanges, placeOf } from "./bucket-plan";
+import { planBuckets, planChanges } from "./bucket-plan";
 import { previewEventCollector } from "./engine-steps";
-import type { NodeSetStep } from "./engine-steps";
 import type { CapacityPlan } from "./plan-types";
 
 /** Options of {@link capacityPlan}. */
@@ -22,19 +23,35 @@ export interface CapacityPlanOptions {
   /** The Pulumi project folder. @default the current directory */
   readonly cwd?: string | undefined;
   /**
-   * Environment of the `pulumi` CLI and of the status reads (`PULUMI_*`, `CYCLECLOUD_*`).
+   * Environment of the `pulumi` CLI, and so of the provider (`PULUMI_*`, `CYCLECLOUD_*`).
    * @default `process.env`
    */
   readonly env?: Readonly<Record<string, string | undefined>> | undefined;
 }
 
-/** The plan could not be made (the preview failed for a reason other than capacity, a status read failed, ...). */
+/** The plan could not be made (the preview failed for a reason other than capacity, ...). */
 export class CapacityPlanError extends Error {
   override readonly name = "CapacityPlanError";
 }
 
 function message(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
+}
+
+/** Lines of the engine's stderr a failed preview shows: its end, where the engine says what failed. */
+const STDERR_TAIL = 20;
+
+/**
+ * The engine's own error text of a failed command: the tail of its stderr (e.g. a wrong
+ * `PULUMI_CONFIG_PASSPHRASE`), else the error's message.
+ */
+export function engineError(error: unknown): string {
+  const stderr = (error as { commandResult?: { stderr?: unknown } } | undefined)?.commandResult?.stderr;
+  const lines = (typeof stderr === "string" ? stderr : "")
+    .split("\n")
+    .map((line) => line.trimEnd())
+    .filter((line) => line.trim() !== "");
+  return lines.length > 0 ? lines.slice(-STDERR_TAIL).join("\n") : message(error).trim();
 }
 
 /** The `pulumi` CLI's own error line of an Automation API error, else the error's first line. */
@@ -68,14 +85,6 @@ async function openStack(options: CapacityPlanOptions, envVars: Record<string, s
   return LocalWorkspace.selectStack({ stackName: current.name, workDir }, { envVars });
 }
 
-/** A set's own `connection` input when it is plain (a secret one comes masked in events). */
-function explicitConnection(step: NodeSetStep): PlainConnectionArgs | undefined {
-  const connection = step.news?.["connection"] ?? step.olds?.["connection"];
-  if (typeof connection !== "object" || connection === null) return undefined;
-  const url = (connection as Record<string, unknown>)["url"];
-  return typeof url === "string" ? (connection as PlainConnectionArgs) : undefined;
-}
-
 /**
  * The capacity plan of `pulumi preview` of a stack: per node set its action and counts, per
  * bucket touched what can be added now, what the plan adds, what is left after and the binding
@@ -87,8 +96,8 @@ export async function capacityPlan(options: CapacityPlanOptions = {}): Promise<C
     ...Object.fromEntries(
       Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined),
     ),
-    // The plan judges the fit; the provider's preflight must not cut the preview short.
-    CYCLECLOUD_PREFLIGHT_OVERRIDE: "off",
+    // Each set's preflight reports its decision as data and refuses nothing: the preview goes on.
+    CYCLECLOUD_PREFLIGHT_OVERRIDE: "report",
   };
   let stack: Stack;
   try {
@@ -106,31 +115,19 @@ export async function capacityPlan(options: CapacityPlanOptions = {}): Promise<C
   }
   if (previewError !== undefined) {
     const errors = [...events.errors.values()].flat();
-    throw new CapacityPlanError(
-      `pulumi preview failed: ${errors.length > 0 ? errors.join("\n") : cliError(previewError)}`,
-    );
+    const engine = errors.length > 0 ? errors.join("\n") : engineError(previewError);
+    throw new CapacityPlanError(`pulumi preview failed:\n${engine}`);
   }
+  if (events.unreadable.length > 0) throw new CapacityPlanError(events.unreadable.join("\n"));
   // By name: the plan does not depend on the order the engine happened to send the steps in.
   const steps = [...events.steps].sort((a, b) => a.name.localeCompare(b.name));
-
-  const config = await stack.getAllConfig();
-  const lookup = (key: string): string | undefined => config[key]?.value;
-  const statuses = new Map<string, ClusterStatus>();
-  for (const step of steps) {
-    for (const inputs of [step.news, step.olds]) {
-      const place = placeOf(inputs);
-      if (place === undefined || statuses.has(place.cluster)) continue;
-      try {
-        const client = new CycleCloudClient({ ...resolveConnection(explicitConnection(step), lookup, env) });
-        statuses.set(place.cluster, await client.getClusterStatus(place.cluster, { nodes: false }));
-      } catch (error) {
-        throw new CapacityPlanError(
-          `Cannot read the status of cluster '${place.cluster}': ${message(error)}`,
-        );
-      }
-    }
-  }
-  const changes = planChanges(steps, statuses, events.errors);
-  const buckets = planBuckets(steps, statuses);
-  return { stack: stack.name, fits: buckets.every((bucket) => bucket.fits), changes, buckets };
+  const changes = planChanges(steps, events.reports, events.errors);
+  const buckets = planBuckets(steps, events.reports);
+  return {
+    stack: stack.name,
+    fits: buckets.every((bucket) => bucket.fits),
+    changes,
+    buckets,
+    warnings: events.warnings,
+  };
 }

@@ -11,14 +11,15 @@ import { renderMarkdown, renderTable } from "./render-plan";
 export const PLAN_USAGE = `Usage: pulumi-cyclecloud plan [--stack NAME] [--cwd DIR] [--json | --markdown]
 
 Runs \`pulumi preview\` of the stack and prints its capacity plan: per node set the action and
-node counts, per bucket touched what can be added now, what the plan requests (new sets, growth,
-replacements, and failed or missing nodes an update re-creates), what is left after (available
-now + what the plan frees - what it requests; negative: short by that many), the binding limit
-and whether it fits.
+node counts; per increase of a set in a bucket, as the set's own preflight judged it in that
+preview (through the set's own connection), what can be added before it, what it requests (new
+sets, growth, replacements, failed or missing nodes an update re-creates), what is left after
+(negative: short by that many), the binding limit and whether it fits. The preview's warnings go
+to stderr.
 
   --stack NAME   the stack (default: the selected one)
   --cwd DIR      the Pulumi project folder (default: the current directory)
-  --json         one JSON object { stack, fits, changes, buckets }
+  --json         one JSON object { stack, fits, changes, buckets, warnings }
   --markdown     Markdown tables (for a pull-request comment)
 
 Exit code: 0 every increase fits, 1 preflight refuses one, 2 any other error.
@@ -66,6 +67,8 @@ export async function main(
   }
   try {
     const plan = await capacityPlan({ stack: values.stack, cwd: values.cwd });
+    // As the preview shows them (insecure TLS, plain http, the sets' warnings); stdout stays the plan.
+    for (const warning of plan.warnings) err(`warning: ${warning}\n`);
     out(
       values.json === true
         ? `${JSON.stringify(plan, null, 2)}\n`

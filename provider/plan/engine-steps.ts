@@ -1,11 +1,16 @@
 /**
  * The node sets of a preview, from the engine's event stream (the Automation API's `onEvent`):
- * each set's step with its old and new inputs (and its outputs in state), and the errors the engine
- * reported. The plan's preview runs with preflight off (`CYCLECLOUD_PREFLIGHT_OVERRIDE`), so no
- * set's `check` is refused for capacity and every set has its step.
+ * each set's step with its old and new inputs (and its outputs in state), the sets' preflight
+ * reports (info diagnostics, see {@link PREFLIGHT_REPORT_PREFIX}), and the errors and warnings the
+ * engine reported. The plan's preview runs preflight in report mode
+ * (`CYCLECLOUD_PREFLIGHT_OVERRIDE=report`), so no set's `check` is refused for capacity and every
+ * set has its step.
  */
 import type { EngineEvent, OpType } from "@pulumi/pulumi/automation";
+import { z } from "zod";
 import { NODE_SET_TYPE } from "../resource/node-set-identity";
+import { PREFLIGHT_REPORT_PREFIX } from "../resource/node-set-preflight";
+import type { PreflightReportMessage } from "../resource/node-set-preflight";
 import type { PlanAction } from "./plan-types";
 
 /** One node set's step: what the engine will do and the inputs before and after. */
@@ -24,6 +29,58 @@ export interface PreviewEvents {
   readonly steps: NodeSetStep[];
   /** Error diagnostics by resource URN (node sets and others); `""` for the run's own. */
   readonly errors: Map<string, string[]>;
+  /** The sets' preflight reports, in the engine's order. */
+  readonly reports: PreflightReportMessage[];
+  /** Warning diagnostics, and the client's `WARNING:` lines (insecure TLS, plain http), once each. */
+  readonly warnings: string[];
+  /** Reports that could not be read (see {@link parseReport}). */
+  readonly unreadable: string[];
+}
+
+const ReportSchema = z.object({
+  set: z.string(),
+  urn: z.string().optional(),
+  phase: z.enum(["check", "diff"]),
+  cluster: z.string(),
+  nodearray: z.string(),
+  machineType: z.string().nullable(),
+  placementGroupId: z.string().optional(),
+  availableNow: z.number(),
+  requested: z.number(),
+  availableAfter: z.number(),
+  bindingLimit: z.string(),
+  fits: z.boolean(),
+  line: z.string(),
+});
+
+/**
+ * The report a diagnostic carries, undefined when it carries none. Throws when it carries one that
+ * cannot be read (a provider of another version): the plan must not drop a decision.
+ */
+export function parseReport(message: string): PreflightReportMessage | undefined {
+  const at = message.indexOf(PREFLIGHT_REPORT_PREFIX);
+  if (at < 0) return undefined;
+  const text = message.slice(at + PREFLIGHT_REPORT_PREFIX.length).trim();
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw new Error(`a preflight report is not JSON: ${text.slice(0, 200)}`);
+  }
+  const parsed = ReportSchema.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new Error(
+      `a preflight report cannot be read (${issue?.path.join(".") ?? "?"}: ${issue?.message ?? "?"}): ` +
+        "is the provider the same version of pulumi-cyclecloud as the plan?",
+    );
+  }
+  const { placementGroupId, urn, ...rest } = parsed.data;
+  return {
+    ...rest,
+    ...(urn === undefined ? {} : { urn }),
+    ...(placementGroupId === undefined ? {} : { placementGroupId }),
+  };
 }
 
 const ACTIONS: Partial<Record<OpType, PlanAction>> = {
@@ -45,15 +102,42 @@ export function resourceName(urn: string): string {
 export function previewEventCollector(): PreviewEvents & { add(event: EngineEvent): void } {
   const steps: NodeSetStep[] = [];
   const errors = new Map<string, string[]>();
+  const reports: PreflightReportMessage[] = [];
+  const warnings: string[] = [];
+  const unreadable: string[] = [];
   const byUrn = new Map<string, NodeSetStep>();
+  const warn = (text: string) => {
+    if (!warnings.includes(text)) warnings.push(text);
+  };
   return {
     steps,
     errors,
+    reports,
+    warnings,
+    unreadable,
     add(event) {
       const diagnostic = event.diagnosticEvent;
-      if (diagnostic !== undefined && diagnostic.severity === "error") {
-        const urn = diagnostic.urn ?? "";
-        errors.set(urn, [...(errors.get(urn) ?? []), diagnostic.message.trim()]);
+      if (diagnostic !== undefined) {
+        const message = diagnostic.message.trim();
+        let report: PreflightReportMessage | undefined;
+        try {
+          report = diagnostic.severity === "info" ? parseReport(message) : undefined;
+        } catch (error) {
+          unreadable.push(error instanceof Error ? error.message : String(error));
+        }
+        if (report !== undefined) reports.push(report);
+        else if (message.includes(PREFLIGHT_REPORT_PREFIX)) return;
+        else if (diagnostic.severity === "error") {
+          const urn = diagnostic.urn ?? "";
+          errors.set(urn, [...(errors.get(urn) ?? []), message]);
+        } else if (diagnostic.severity === "warning") warn(message);
+        else {
+          // The client's warnings (insecure TLS, plain http) come as the provider's stderr lines.
+          for (const line of message.split("\n")) {
+            const at = line.indexOf("WARNING: ");
+            if (at >= 0) warn(line.slice(at + "WARNING: ".length).trim());
+          }
+        }
       }
       const metadata = event.resourcePreEvent?.metadata;
       if (metadata === undefined || metadata.type !== NODE_SET_TYPE) return;

@@ -1,4 +1,4 @@
-/** The capacity plan of a preview: what each node set does, and what it asks of each bucket. */
+/** The capacity plan of a preview: what each node set does, and what preflight judged of each increase. */
 
 /** What the preview does to a node set. */
 export type PlanAction = "create" | "update" | "replace" | "delete" | "same";
@@ -10,43 +10,48 @@ export interface PlanChange {
   readonly urn: string;
   readonly cluster: string;
   readonly nodearray: string;
-  /** The set's `machineType`, or the bucket CycleCloud would pick (the first valid one). */
+  /** The bucket's machine type preflight judged, else the set's `machineType`, else null. */
   readonly machineType: string | null;
   readonly action: PlanAction;
   /** Nodes before (0 for a new set) and after (0 for a deleted set). */
   readonly from: number;
   readonly to: number;
-  /** An error diagnostic the engine reported for this set (the preview runs with preflight off). */
+  /** An error diagnostic the engine reported for this set. */
   readonly error?: string;
 }
 
-/** One bucket the plan adds nodes to. */
+/**
+ * One increase of a set in a bucket, as the set's own preflight judged it in the preview (through
+ * the set's own connection): one row per set and bucket (a set's update that re-creates failed or
+ * missing nodes beyond a larger `count` has a second row, `phase` `diff`).
+ */
 export interface PlanBucket {
+  /** The node set (resource name). */
+  readonly set: string;
   readonly cluster: string;
   readonly nodearray: string;
   readonly machineType: string | null;
   readonly placementGroupId?: string;
-  /** Nodes of this bucket that can be added now (before the plan). */
+  /** Nodes of this bucket that can be added before this increase (after the increases judged before it). */
   readonly availableNow: number;
-  /** Nodes the plan creates in it: new sets, growth, replacements, failed or missing nodes re-created. */
+  /** Nodes the increase creates: new sets, growth, replacements, failed or missing nodes re-created. */
   readonly requested: number;
-  /**
-   * Available now + what the plan frees for this bucket (decreases, deletions, replaced sets, failed
-   * members terminated; in this bucket or a limit it shares) - what it requests (and what other
-   * buckets' increases take from the limits they share). Negative: the plan is short by that many
-   * nodes even once everything is freed.
-   */
+  /** `availableNow` - `requested`. Negative: short by that many nodes. */
   readonly availableAfter: number;
-  /** The limit that binds the increase (`bucket availableCount`, `nodearray maxCount`, ...). */
+  /** The limit that binds (`bucket availableCount`, `nodearray maxCoreCount`, `placement group`, ...). */
   readonly bindingLimit: string;
   readonly fits: boolean;
+  /** The line preflight printed in the preview (the refusal, with its fix, when it does not fit). */
+  readonly line: string;
 }
 
 /** `pulumi-cyclecloud plan --json`. */
 export interface CapacityPlan {
   readonly stack: string;
-  /** Every increase fits, and the preview raised no error. */
+  /** Every increase fits. */
   readonly fits: boolean;
   readonly changes: readonly PlanChange[];
   readonly buckets: readonly PlanBucket[];
+  /** The preview's warnings (the sets' warnings, insecure TLS, plain http), as the preview showed them. */
+  readonly warnings: readonly string[];
 }

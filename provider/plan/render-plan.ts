@@ -3,6 +3,7 @@ import type { CapacityPlan, PlanBucket, PlanChange } from "./plan-types";
 
 const CHANGE_HEADER = ["node set", "cluster", "nodearray", "machine type", "action", "from", "to"];
 const BUCKET_HEADER = [
+  "node set",
   "cluster",
   "nodearray",
   "machine type",
@@ -28,6 +29,7 @@ function changeRow(change: PlanChange): string[] {
 function bucketRow(bucket: PlanBucket): string[] {
   const group = bucket.placementGroupId === undefined ? "" : ` (placement group ${bucket.placementGroupId})`;
   return [
+    bucket.set,
     bucket.cluster,
     bucket.nodearray,
     `${bucket.machineType ?? "-"}${group}`,
@@ -91,8 +93,12 @@ export function renderMarkdown(plan: CapacityPlan): string {
   return `${parts.join("\n")}\n`;
 }
 
+/** The engine's errors of the sets, then preflight's line of each increase that does not fit. */
 function errorLines(plan: CapacityPlan): string[] {
-  return plan.changes.flatMap((change) =>
-    change.error === undefined ? [] : [`${change.name}: ${change.error.replaceAll("\n", " ")}`],
-  );
+  return [
+    ...plan.changes.flatMap((change) =>
+      change.error === undefined ? [] : [`${change.name}: ${change.error.replaceAll("\n", " ")}`],
+    ),
+    ...plan.buckets.flatMap((bucket) => (bucket.fits ? [] : [`${bucket.set}: ${bucket.line}`])),
+  ];
 }

@@ -21,6 +21,8 @@ import { createRequire } from "node:module";
 export interface EngineLog {
   /** Sends a warning, attached to `urn` when given (the engine's row of that resource). */
   warn(message: string, urn: string | undefined, fallback: () => void): void;
+  /** Sends an info diagnostic (not ephemeral: it is in the engine's event stream), e.g. a preflight report. */
+  info(message: string, urn: string | undefined, fallback: () => void): void;
   /** Resolves when every warning sent so far is delivered or printed. */
   flush(): Promise<void>;
 }
@@ -38,7 +40,7 @@ interface LogRequest {
 }
 interface EngineProto {
   LogRequest: new () => LogRequest;
-  LogSeverity: { WARNING: number };
+  LogSeverity: { WARNING: number; INFO: number };
 }
 
 /** How long one warning may take to reach the engine before it is printed instead. */
@@ -87,24 +89,26 @@ export function connectEngineLog(argv: readonly string[] = process.argv): Engine
     return undefined;
   }
   let last: Promise<void> = Promise.resolve();
+  const send = (severity: number, message: string, urn: string | undefined, fallback: () => void) => {
+    const request = new proto.LogRequest();
+    request.setSeverity(severity);
+    request.setMessage(message);
+    request.setUrn(urn ?? "");
+    request.setStreamid(0);
+    request.setEphemeral(false);
+    last = last.then(
+      () =>
+        new Promise<void>((resolve) => {
+          client.log(request, { deadline: Date.now() + DELIVERY_MS }, (error) => {
+            if (error) fallback();
+            resolve();
+          });
+        }),
+    );
+  };
   return {
-    warn(message, urn, fallback) {
-      const request = new proto.LogRequest();
-      request.setSeverity(proto.LogSeverity.WARNING);
-      request.setMessage(message);
-      request.setUrn(urn ?? "");
-      request.setStreamid(0);
-      request.setEphemeral(false);
-      last = last.then(
-        () =>
-          new Promise<void>((resolve) => {
-            client.log(request, { deadline: Date.now() + DELIVERY_MS }, (error) => {
-              if (error) fallback();
-              resolve();
-            });
-          }),
-      );
-    },
+    warn: (message, urn, fallback) => send(proto.LogSeverity.WARNING, message, urn, fallback),
+    info: (message, urn, fallback) => send(proto.LogSeverity.INFO, message, urn, fallback),
     flush: () => last,
   };
 }

@@ -4,7 +4,7 @@
  * {@link RunPlan} of the provider context). Where the status and the set's holdings come from is
  * the provider's business (see {@link PreflightSources}).
  */
-import type { NodeSpec } from "../capacity";
+import type { CapacityFit, NodeSpec } from "../capacity";
 import { capacityFit, describeFit, findBucket, sharesFamilyQuota, withAddedNodes } from "../capacity";
 import { HttpError, isNetworkError } from "../client";
 import type { ClusterStatus } from "../schemas";
@@ -39,6 +39,97 @@ export interface PreflightSources {
   log(inputs: NodeSetInputs, line: string): void;
   /** A warning (without a `warning:` prefix), shown by the engine as a warning of the set. */
   warn(inputs: NodeSetInputs, text: string): void;
+  /**
+   * Report mode (`pulumi-cyclecloud plan`'s preview): each capacity decision is given here, and a
+   * capacity refusal is not returned (the preview goes on, so every set is judged).
+   */
+  report?(inputs: NodeSetInputs, report: PreflightReport): void;
+}
+
+/**
+ * One capacity decision of preflight, for one set and the bucket it grows in: what
+ * `pulumi-cyclecloud plan` shows. `availableNow` is what the bucket takes before this set's
+ * increase (after the increases of the sets judged before it in the same run), `availableAfter`
+ * = `availableNow` - `requested` (negative: short by that many), `bindingLimit` the limit that
+ * binds (or what refuses the set outright), `line` the human line the preview shows.
+ */
+export interface PreflightReport {
+  /** `check` (the inputs' increase) or `diff` (nodes an update re-creates, see update-preflight.ts). */
+  readonly phase: "check" | "diff";
+  readonly cluster: string;
+  readonly nodearray: string;
+  readonly machineType: string | null;
+  readonly placementGroupId?: string;
+  readonly availableNow: number;
+  readonly requested: number;
+  readonly availableAfter: number;
+  readonly bindingLimit: string;
+  readonly fits: boolean;
+  readonly line: string;
+}
+
+/**
+ * How a report travels to `pulumi-cyclecloud plan`: an info diagnostic of the set in the engine's
+ * event stream, this prefix then one line of JSON ({@link PreflightReportMessage}).
+ */
+export const PREFLIGHT_REPORT_PREFIX = "cyclecloud-preflight-report ";
+
+/** A report with the set it is about: its name, and its URN when its identity holds one. */
+export interface PreflightReportMessage extends PreflightReport {
+  readonly set: string;
+  readonly urn?: string;
+}
+
+/** The diagnostic's text of a report. */
+export function preflightReportMessage(
+  set: string,
+  urn: string | undefined,
+  report: PreflightReport,
+): string {
+  const message: PreflightReportMessage = { set, ...(urn === undefined ? {} : { urn }), ...report };
+  return `${PREFLIGHT_REPORT_PREFIX}${JSON.stringify(message)}`;
+}
+
+/** Per run, the sets whose increase report mode reported as refused (their `check` passed anyway). */
+const reportedRefusals = new WeakMap<RunPlan, Set<string>>();
+
+/**
+ * Whether report mode reported this set's `check` increase as refused: a preview would have stopped
+ * at that `check`, so the update's preflight (in `diff`) does not judge the same increase again.
+ */
+export function refusedInReport(run: RunPlan, key: string): boolean {
+  return reportedRefusals.get(run)?.has(key) ?? false;
+}
+
+function reportRefusal(run: RunPlan, key: string): void {
+  const keys = reportedRefusals.get(run) ?? new Set<string>();
+  keys.add(key);
+  reportedRefusals.set(run, keys);
+}
+
+/** The report of a fit (`bindingLimit` overrides the fit's own, e.g. a placement group). */
+export function fitReport(
+  phase: PreflightReport["phase"],
+  cluster: string,
+  spec: NodeSpec,
+  fit: CapacityFit,
+  line: string,
+  refusal?: { bindingLimit: string },
+): PreflightReport {
+  const machineType = fit.machineType ?? fit.bucket?.definition?.machineType ?? spec.machineType ?? null;
+  return {
+    phase,
+    cluster,
+    nodearray: spec.nodearray,
+    machineType,
+    ...(spec.placementGroupId === undefined ? {} : { placementGroupId: spec.placementGroupId }),
+    availableNow: fit.available,
+    requested: fit.requested,
+    availableAfter: fit.available - fit.requested,
+    bindingLimit: refusal?.bindingLimit ?? (fit.problem === undefined ? fit.binding.name : fit.problem),
+    fits: refusal === undefined && fit.fits,
+    line,
+  };
 }
 
 /** Inputs that only name the set (unknown in the preview of a new set): no bearing on capacity. */
@@ -155,11 +246,23 @@ export async function preflight(
         : {}),
     deleteFirst: inputs.deleteBeforeReplace === true,
   });
+  const nodeSpec = nodeSpecOf(inputs);
   if (groupFailures.length > 0) {
+    if (sources.report) {
+      const fit = capacityFit(status, nodeSpec, increase);
+      for (const failure of groupFailures)
+        sources.report(
+          inputs,
+          fitReport("check", inputs.cluster, nodeSpec, fit, failure.reason, GROUP_LIMIT),
+        );
+    }
+    if (sources.report) {
+      reportRefusal(run, run.planKey(inputs));
+      return [];
+    }
     if (inputs.preflight !== "warn") return groupFailures;
     for (const failure of groupFailures) warn(`preflight: ${asWarning(failure.reason)}`);
   }
-  const nodeSpec = nodeSpecOf(inputs);
   const key = run.planKey(inputs);
   let others = 0;
   for (const [identity, planned] of run.plannedIncreases) {
@@ -198,6 +301,12 @@ export async function preflight(
       increase = actual;
       fit = capacityFit(status, nodeSpec, increase);
       const refused = await warmPoolRefusal(inputs, sources, status, held, actual);
+      if (refused !== undefined && sources.report) {
+        const limit = { bindingLimit: "nodearray room to start the warm pool" };
+        sources.report(inputs, fitReport("check", inputs.cluster, nodeSpec, fit, refused.reason, limit));
+        reportRefusal(run, key);
+        return [];
+      }
       if (refused !== undefined && inputs.preflight !== "warn") return [refused];
       if (refused !== undefined) warn(asWarning(refused.reason));
     }
@@ -209,12 +318,39 @@ export async function preflight(
   if (fit.fits) {
     run.plannedIncreases.set(key, { cacheKey, spec: nodeSpec, nodes: increase });
     log(line);
+    sources.report?.(inputs, fitReport("check", inputs.cluster, nodeSpec, fit, line));
+    return [];
+  }
+  const refusals = refusalOf(inputs, fit, line, { replacement, changed, oldCount, existing });
+  if (sources.report) {
+    // Report mode: the refusal the preview would give, as data; the preview goes on.
+    const reason = refusals[0]?.reason ?? line;
+    sources.report(inputs, fitReport("check", inputs.cluster, nodeSpec, fit, reason));
+    reportRefusal(run, key);
     return [];
   }
   if (inputs.preflight === "warn") {
     warn(`${line}`);
     return [];
   }
+  return refusals;
+}
+
+/** The binding limit of a set refused by its placement groups. */
+const GROUP_LIMIT = { bindingLimit: "placement group" };
+
+/** The refusal of an increase that does not fit, with the fix it offers. */
+function refusalOf(
+  inputs: NodeSetInputs,
+  fit: CapacityFit,
+  line: string,
+  {
+    replacement,
+    changed,
+    oldCount,
+    existing,
+  }: { replacement: boolean; changed: string[]; oldCount: number; existing: number },
+): CheckFailure[] {
   if (fit.problem !== undefined) return [{ property: fit.problemField, reason: line }];
   if (replacement && !inputs.deleteBeforeReplace) {
     const what = changed.map((k) => `\`${k}\``).join(", ");

@@ -25,7 +25,9 @@ import { listHoldings, matchesSpec, setName } from "./node-set-listing";
 import { bucketOf, finish } from "./node-set-outcome";
 import type { PreflightSources } from "./node-set-preflight";
 import { countByGroup } from "./placement-group-preflight";
-import { preflight } from "./node-set-preflight";
+import { preflight, preflightReportMessage } from "./node-set-preflight";
+import { engineLog } from "./engine-log";
+import { urnOfIdentity } from "./logger";
 import type { NodeInfo, NodeSetState } from "./node-set-state";
 import { isMember, nodePhase, nodeSetState, targetCount } from "./node-set-state";
 import type { NodeSetProviderOptions } from "./provider-context";
@@ -51,7 +53,7 @@ async function check(
   const shared = claimAdoptions(provider, olds, inputs);
   if (shared !== undefined)
     return { inputs: { ...inputs }, failures: [{ property: "adoptExisting", reason: shared }] };
-  const checked = { ...inputs, preflight: preflightOverride(provider.env) ?? inputs.preflight };
+  const checked = { ...inputs, preflight: preflightMode(provider.env, inputs) };
   failures.push(...(await preflight(olds, checked, preflightSources(provider, olds), provider.plan)));
   if (failures.length === 0 && isNewSet(provider, olds, news) && inputs.adoptExisting !== undefined) {
     // diff (which says it for an update) is not called for a create: the preview shows it here.
@@ -124,13 +126,37 @@ function isNewSet(
 }
 
 /**
- * `CYCLECLOUD_PREFLIGHT_OVERRIDE=warn|off`: the preflight mode of every set of the run, whatever its
- * `preflight` input (the inputs and state keep theirs). `pulumi-cyclecloud plan` sets `off` for its
- * preview, so the engine emits every set's step, and computes the fit itself.
+ * `CYCLECLOUD_PREFLIGHT_OVERRIDE=warn|off|report`: the preflight mode of every set of the run,
+ * whatever its `preflight` input (the inputs and state keep theirs). `report` is the mode of
+ * `pulumi-cyclecloud plan`'s preview: each set keeps its own mode, but every capacity decision is
+ * sent to the engine as data (see {@link PreflightReport}) and a capacity refusal is not returned,
+ * so the engine emits every set's step and the plan shows what preflight computed.
  */
-function preflightOverride(env: Record<string, string | undefined>): "warn" | "off" | undefined {
+function preflightOverride(env: Record<string, string | undefined>): "warn" | "off" | "report" | undefined {
   const value = env["CYCLECLOUD_PREFLIGHT_OVERRIDE"];
-  return value === "warn" || value === "off" ? value : undefined;
+  return value === "warn" || value === "off" || value === "report" ? value : undefined;
+}
+
+/** The mode a set's preflight runs in (`report` keeps the set's own). */
+function preflightMode(
+  env: Record<string, string | undefined>,
+  inputs: NodeSetInputs,
+): NodeSetInputs["preflight"] {
+  const override = preflightOverride(env);
+  return override === undefined || override === "report" ? inputs.preflight : override;
+}
+
+/** Report mode: each capacity decision as an info diagnostic of the set (printed without an engine). */
+function reportTo(provider: ProviderContext): PreflightSources["report"] {
+  if (preflightOverride(provider.env) !== "report") return undefined;
+  return (inputs, report) => {
+    const urn = urnOfIdentity(inputs.identity);
+    const message = preflightReportMessage(setName(inputs), urn, report);
+    const print = () => provider.logger.info(message);
+    const engine = engineLog();
+    if (engine) engine.info(message, urn, print);
+    else print();
+  };
 }
 
 /**
@@ -138,6 +164,7 @@ function preflightOverride(env: Record<string, string | undefined>): "warn" | "o
  * old inputs `check` got, name what the set adopted before (see {@link nodesHeldBySet}).
  */
 function preflightSources(provider: ProviderContext, olds: Record<string, unknown> = {}): PreflightSources {
+  const report = reportTo(provider);
   return {
     status: (inputs) => provider.clusterStatus(inputs),
     held: async (inputs) => (await nodesHeldBySet(provider, inputs, olds)).held,
@@ -146,6 +173,7 @@ function preflightSources(provider: ProviderContext, olds: Record<string, unknow
     keptNodes: (inputs) => keptNodes(provider, inputs),
     log: (inputs, line) => provider.log(inputs, line),
     warn: (inputs, text) => provider.warn(inputs, text),
+    ...(report === undefined ? {} : { report }),
   };
 }
 
@@ -244,7 +272,7 @@ async function diff(
   if (decision.changes && decision.replaces.length === 0 && wasChecked) {
     // `check` saw only the inputs: the nodes the update re-creates are counted here, from the state.
     const inputs = pickInputs(news);
-    const checked = { ...inputs, preflight: preflightOverride(provider.env) ?? inputs.preflight };
+    const checked = { ...inputs, preflight: preflightMode(provider.env, inputs) };
     const refused = await updatePreflight(
       olds,
       checked,

@@ -19,7 +19,7 @@ import type { ConvergencePlan } from "./convergence-plan";
 import { planConvergence } from "./convergence-plan";
 import type { NodeSetInputs } from "./inputs";
 import type { PreflightSources } from "./node-set-preflight";
-import { asWarning, capacityInputsUnknown } from "./node-set-preflight";
+import { asWarning, capacityInputsUnknown, fitReport, refusedInReport } from "./node-set-preflight";
 import { canonicalJson } from "./request-id";
 import type { NodeInfo, NodeSetState } from "./node-set-state";
 import { nodePhase, targetCount } from "./node-set-state";
@@ -34,7 +34,7 @@ import { nodearrayRoom } from "./warm-pool";
 export async function updatePreflight(
   state: NodeSetState,
   inputs: NodeSetInputs,
-  sources: Pick<PreflightSources, "status" | "log" | "warn">,
+  sources: Pick<PreflightSources, "status" | "log" | "warn" | "report">,
   run: RunPlan,
   now: number,
 ): Promise<string | undefined> {
@@ -47,6 +47,8 @@ export async function updatePreflight(
   const target = targetCount({ ...inputs, forgottenCount });
   const plan = planConvergence(state.nodes ?? [], target, inputs.readyTimeoutSeconds, now);
   const key = run.planKey(inputs);
+  // Report mode: the preview would have stopped at this set's refused `check`.
+  if (sources.report && refusedInReport(run, key)) return undefined;
   const covered = run.plannedIncreases.get(key);
   const need = plan.create - plan.replace.length - (covered?.nodes ?? 0);
   const starts = countUnchanged ? plan.start.length : 0;
@@ -70,12 +72,19 @@ export async function updatePreflight(
     if (planned.cacheKey === cacheKey) status = withAddedNodes(status, planned.spec, planned.nodes);
   }
   const why = describeUpdate(plan, state, inputs);
-  const refusal = (reason: string): string | undefined => {
+  const fit = need > 0 ? capacityFit(status, spec, need) : undefined;
+  const refusal = (reason: string, bindingLimit?: string): string | undefined => {
+    if (sources.report) {
+      // Report mode: the refusal as data; the preview goes on.
+      const judged = fit ?? capacityFit(status, spec, 0);
+      const limit = bindingLimit === undefined ? undefined : { bindingLimit };
+      sources.report(inputs, fitReport("diff", inputs.cluster, spec, judged, reason, limit));
+      return undefined;
+    }
     if (inputs.preflight !== "warn") return reason;
     sources.warn(inputs, asWarning(reason));
     return undefined;
   };
-  const fit = need > 0 ? capacityFit(status, spec, need) : undefined;
   if (fit !== undefined && !fit.fits) {
     const fix =
       fit.problem === undefined
@@ -92,12 +101,15 @@ export async function updatePreflight(
         `preflight ${inputs.cluster}/${inputs.nodearray}: ${why}, which needs room for ${wanted} node(s) but the ${room.limit} ` +
           `leaves ${room.room} (CycleCloud does not check it when starting deallocated nodes; the set does): raise the ` +
           `nodearray's limit, lower \`count\` to at most ${inputs.count - (wanted - room.room)}, or set \`preflight: "warn"\` to try anyway`,
+        "nodearray room to start the warm pool",
       );
     }
   }
   if (fit !== undefined) {
     run.plannedIncreases.set(key, { cacheKey, spec, nodes: (covered?.nodes ?? 0) + need });
-    sources.log(inputs, `preflight ${describeFit(inputs.cluster, spec, fit)}; ${why}`);
+    const line = `preflight ${describeFit(inputs.cluster, spec, fit)}; ${why}`;
+    sources.log(inputs, line);
+    sources.report?.(inputs, fitReport("diff", inputs.cluster, spec, fit, line));
   }
   return undefined;
 }

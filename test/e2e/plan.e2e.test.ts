@@ -1,8 +1,9 @@
 /**
- * The capacity plan of a preview (issue 13): `pulumi-cyclecloud plan` on a stack of three sets
- * (one grown, one shrunk, one replaced) gives exact numbers, and what it says is left after is
- * what the cluster says once `pulumi up` is done; a plan that preflight refuses exits 1 and names
- * the binding limit; `--markdown` renders tables.
+ * The capacity plan of a preview (issues 13, 22): `pulumi-cyclecloud plan` on a stack of three
+ * sets (one grown, one shrunk, one replaced) gives the numbers the sets' own preflight computed
+ * in the preview; a plan that preflight refuses exits 1 and names the binding limit; `--markdown`
+ * renders tables; a set with its own `connection` is judged against its own server, not the
+ * stack's, so the plan and the preview agree; a failed preview exits 2 with the engine's text.
  */
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -10,6 +11,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startEmulator } from "../../emulator";
 import type { RunningEmulator } from "../../emulator";
+import { CycleCloudClient } from "../../provider/client";
 import type { CapacityPlan } from "../../provider/plan";
 import { ClusterStatusSchema } from "../../provider/schemas";
 import {
@@ -21,6 +23,8 @@ import {
   REPO_ROOT,
   run,
   startE2eEmulator,
+  output,
+  tail,
   Workspace,
 } from "./harness";
 import { FS, HC, THREE_SET_BUCKETS } from "../fixtures/three-set-plan";
@@ -79,7 +83,7 @@ afterAll(async () => {
 });
 
 describe("pulumi-cyclecloud plan", () => {
-  it("a stack of a grown, a shrunk and a replaced set: exact numbers, and what is left after is what the cluster has after up", async () => {
+  it("a stack of a grown, a shrunk and a replaced set: the numbers preflight computed, in the order it judged them", async () => {
     // Before: Hc44rs 1 node (44 cores), Fs32_v2 3 nodes (96 cores): the nodearray's 500 cores
     // leave (500 - 140) / 44 = 8 more Hc44rs; the Fs32_v2 bucket is full (maxCount 3).
     await program({ grown: [HC, 3], shrunk: [FS, 1], replaced: [HC, 2] });
@@ -117,15 +121,18 @@ describe("pulumi-cyclecloud plan", () => {
         to: 1,
       },
     ]);
-    // After: Hc44rs 5 nodes (220 cores), Fs32_v2 1 node (32 cores): (500 - 252) / 44 = 5 more
-    // Hc44rs; 2 more Fs32_v2 (its bucket's maxCount 3).
-    expect(answer.buckets).toEqual(THREE_SET_BUCKETS);
+    expect(answer.buckets.map(({ set: _set, ...row }) => row)).toEqual(THREE_SET_BUCKETS);
+    expect(answer.buckets.map((row) => row.set).sort()).toEqual(["grown", "replaced"]);
+    expect(answer.warnings).toEqual([]);
     const table = await plan([]);
     expect(table.code, table.stderr).toBe(0);
     expect(table.stdout).toContain("Every increase fits.");
     expect(table.stdout).toMatch(/grown\s+hpc\s+ondemand\s+Standard_Hc44rs\s+update\s+1\s+3/);
 
     expectSuccess(await ws.pulumi(["up", "--yes", "--skip-preview"]));
+    // After: Hc44rs 5 nodes (220 cores), Fs32_v2 1 node (32 cores): (500 - 252) / 44 = 5 more
+    // Hc44rs (one more than the last row's 4: the shrink freed 32 cores, which preflight does not
+    // count on); 2 more Fs32_v2 (its bucket's maxCount 3).
     expect(await availableCount(HC)).toBe(5);
     expect(await availableCount(FS)).toBe(2);
   });
@@ -135,24 +142,29 @@ describe("pulumi-cyclecloud plan", () => {
     await program({ grown: [HC, 12], shrunk: [FS, 1], replaced: [HC, 2] });
     const result = await plan(["--json"]);
     expect(result.code, `${result.stdout}\n${result.stderr}`).toBe(1);
-    // The preview runs with preflight off: every step comes, whatever the engine's timing.
+    // The preview runs preflight in report mode: every step comes, whatever the engine's timing.
     const again = await plan(["--json"]);
     expect(again.code).toBe(1);
     expect(again.stdout).toBe(result.stdout);
     const answer = JSON.parse(result.stdout) as CapacityPlan;
     expect(answer.fits).toBe(false);
-    expect(answer.buckets).toEqual([
-      {
-        cluster: "hpc",
-        nodearray: "ondemand",
-        machineType: HC,
-        availableNow: 5,
-        requested: 9,
-        availableAfter: -4,
-        bindingLimit: "nodearray maxCoreCount",
-        fits: false,
-      },
-    ]);
+    const [row, ...others] = answer.buckets;
+    expect(others).toEqual([]);
+    expect(row).toMatchObject({
+      set: "grown",
+      cluster: "hpc",
+      nodearray: "ondemand",
+      machineType: HC,
+      availableNow: 5,
+      requested: 9,
+      availableAfter: -4,
+      bindingLimit: "nodearray maxCoreCount",
+      fits: false,
+    });
+    // The refusal `pulumi preview` gives, with its fix: 3 held + 5 available.
+    expect(row?.line).toMatch(
+      /^preflight hpc\/ondemand Standard_Hc44rs: \+9 requested, 5 available \(binding limit: nodearray maxCoreCount\) - does not fit: lower `count` to at most 8, /,
+    );
     expect(answer.changes.map(({ name, action, from, to }) => [name, action, from, to])).toEqual([
       ["grown", "update", 3, 12],
       ["replaced", "same", 2, 2],
@@ -167,8 +179,9 @@ describe("pulumi-cyclecloud plan", () => {
     );
     expect(markdown.stdout).toContain("| grown | hpc | ondemand | Standard_Hc44rs | update | 3 | 12 |");
     expect(markdown.stdout).toContain(
-      "| hpc | ondemand | Standard_Hc44rs | 5 | 9 | -4 | nodearray maxCoreCount | NO |",
+      "| grown | hpc | ondemand | Standard_Hc44rs | 5 | 9 | -4 | nodearray maxCoreCount | NO |",
     );
+    expect(markdown.stdout).toContain(`> grown: ${row?.line ?? "?"}`);
   });
 
   it("an error other than capacity exits 2 with one clean line", async () => {
@@ -199,12 +212,136 @@ describe("pulumi-cyclecloud plan", () => {
       from: 3,
       to: 3,
     });
-    const bucket = answer.buckets.find((b) => b.machineType === HC);
-    // The failed node is terminated first (its room freed), then 2 are created.
-    expect(bucket).toMatchObject({ availableNow, requested: 2, fits: true });
+    // The update's preflight (in diff): 2 created, the failed node terminated first (its room
+    // reused), so 1 more than the cluster holds now.
+    expect(answer.buckets).toEqual([
+      expect.objectContaining({
+        set: "grown",
+        availableNow,
+        requested: 1,
+        availableAfter: availableNow - 1,
+        fits: true,
+      }),
+    ]);
+    expect(answer.buckets[0]?.line).toContain(
+      "the update creates 2 node(s) with `count` 3 unchanged: 1 replacing failed",
+    );
     expectSuccess(await ws.pulumi(["up", "--yes", "--skip-preview"]));
-    expect(await availableCount(HC)).toBe(bucket?.availableAfter);
-    expect(bucket?.availableAfter).toBe(5);
+    expect(await availableCount(HC)).toBe(answer.buckets[0]?.availableAfter);
+    expect(availableNow - 1).toBe(5);
+  });
+
+  it("a preview that fails (a wrong passphrase) exits 2 with the engine's own text, not the passphrase", async () => {
+    const wrong = "not-the-e2e-passphrase";
+    const result = await run(process.execPath, [PLAN_CLI, "plan", "--stack", ws.stack], {
+      cwd: ws.programDir,
+      env: { ...ws.env(), PULUMI_CONFIG_PASSPHRASE: wrong },
+    });
+    expect(result.code, `${result.stdout}\n${result.stderr}`).toBe(2);
+    expect(result.stdout).toBe("");
+    expect(result.stderr).toMatch(/^pulumi-cyclecloud plan: pulumi preview failed:\n/);
+    expect(result.stderr).toContain("incorrect passphrase");
+    expect(result.stderr).not.toContain(wrong);
+  });
+});
+
+describe("a set with its own connection (secret password from program config), the stack's config on another server", () => {
+  let stackServer: RunningEmulator;
+  let setServer: RunningEmulator;
+  let own: Workspace;
+
+  /** Creates `count` Hc44rs nodes in `server`'s hpc/ondemand, outside Pulumi. */
+  async function fill(server: RunningEmulator, count: number): Promise<void> {
+    const client = new CycleCloudClient({
+      url: server.url,
+      username: server.username,
+      password: server.password,
+    });
+    await client.createNodes("hpc", {
+      sets: [{ count, nodearray: "ondemand", definition: { machineType: HC } }],
+    });
+  }
+
+  beforeAll(async () => {
+    stackServer = await startE2eEmulator();
+    setServer = await startE2eEmulator();
+    own = await Workspace.create({ example: "quickstart", label: "plan-own" });
+    await own.init(stackServer, { setUrl: setServer.url, setUsername: setServer.username });
+    expectSuccess(
+      await own.pulumi(["config", "set", "--secret", "setPassword"], { input: setServer.password }),
+    );
+    await own.writeProgram(
+      [
+        'import * as pulumi from "@pulumi/pulumi";',
+        'import { CycleCloudNodeSet } from "pulumi-cyclecloud";',
+        "const config = new pulumi.Config();",
+        "const connection = {",
+        '  url: config.require("setUrl"),',
+        '  username: config.require("setUsername"),',
+        '  password: config.requireSecret("setPassword"),',
+        "};",
+        `new CycleCloudNodeSet("own", { cluster: "hpc", nodearray: "ondemand", machineType: "${HC}", count: 3, connection });`,
+        "",
+      ].join("\n"),
+    );
+  });
+
+  afterAll(async () => {
+    await own?.dispose();
+    await stackServer?.close();
+    await setServer?.close();
+  });
+
+  const ownPlan = () =>
+    run(process.execPath, [PLAN_CLI, "plan", "--stack", own.stack, "--json"], {
+      cwd: own.programDir,
+      env: own.env(),
+    });
+
+  it("only the stack's server is full: plan and preview both fit, with the set's server's numbers", async () => {
+    await fill(stackServer, 11);
+    const result = await ownPlan();
+    expect(result.code, `${result.stdout}\n${result.stderr}`).toBe(0);
+    const answer = JSON.parse(result.stdout) as CapacityPlan;
+    expect(answer.fits).toBe(true);
+    expect(answer.buckets).toEqual([
+      expect.objectContaining({
+        set: "own",
+        machineType: HC,
+        availableNow: 11,
+        requested: 3,
+        availableAfter: 8,
+        fits: true,
+      }),
+    ]);
+    const line = answer.buckets[0]?.line ?? "?";
+    expect(line).toMatch(
+      /^preflight hpc\/ondemand Standard_Hc44rs: \+3 requested, 11 available \(binding limit: .+\) - fits$/,
+    );
+    const preview = await own.pulumi(["preview"]);
+    expect(preview.code, tail(preview)).toBe(0);
+    expect(output(preview)).toContain(line);
+    for (const text of [result.stdout, result.stderr]) expect(text).not.toContain(setServer.password);
+  });
+
+  it("the set's server is full: plan exits 1 and preview refuses, with the same numbers and line", async () => {
+    // 9 Hc44rs: the bucket (maxCount 11) and the nodearray's cores ((500 - 396) / 44) leave 2.
+    await fill(setServer, 9);
+    const result = await ownPlan();
+    expect(result.code, `${result.stdout}\n${result.stderr}`).toBe(1);
+    const answer = JSON.parse(result.stdout) as CapacityPlan;
+    expect(answer.fits).toBe(false);
+    expect(answer.buckets).toEqual([
+      expect.objectContaining({ set: "own", availableNow: 2, requested: 3, availableAfter: -1, fits: false }),
+    ]);
+    const line = answer.buckets[0]?.line ?? "?";
+    expect(line).toMatch(
+      /^preflight hpc\/ondemand Standard_Hc44rs: \+3 requested, 2 available \(binding limit: .+\) - does not fit: lower `count` to at most 2, /,
+    );
+    const preview = await own.pulumi(["preview"]);
+    expect(preview.code).not.toBe(0);
+    expect(output(preview)).toContain(line);
+    for (const text of [result.stdout, result.stderr]) expect(text).not.toContain(setServer.password);
   });
 });
 

@@ -1,51 +1,29 @@
 /**
- * The capacity plan's arithmetic and parts (issue 13, item 2): steps from engine events, the
- * per-bucket numbers against a status of the emulator's seed cluster, and the renderings.
+ * The capacity plan's parts (issue 13 item 2, issue 22 item 1): the node sets' steps, preflight
+ * reports, errors and warnings from the engine's events; the rows made of them (what the sets'
+ * own preflight judged, nothing recomputed); the renderings; the engine's error text of a failed
+ * preview.
  */
 import type { EngineEvent } from "@pulumi/pulumi/automation";
 import { describe, expect, test } from "vitest";
-import { startEmulator } from "../../emulator";
-import { CycleCloudClient } from "../../provider/client";
 import { planBuckets, planChanges } from "../../provider/plan/bucket-plan";
-import { previewEventCollector } from "../../provider/plan/engine-steps";
-import type { NodeSetStep } from "../../provider/plan/engine-steps";
+import { engineError } from "../../provider/plan/capacity-plan";
+import { parseReport, previewEventCollector } from "../../provider/plan/engine-steps";
+import type { CapacityPlan } from "../../provider/plan/plan-types";
 import { renderMarkdown, renderTable } from "../../provider/plan/render-plan";
-import type { ClusterStatus } from "../../provider/schemas";
-import { FS, HC, THREE_SET_BUCKETS } from "../fixtures/three-set-plan";
+import type { PreflightReport } from "../../provider/resource/node-set-preflight";
+import { PREFLIGHT_REPORT_PREFIX, preflightReportMessage } from "../../provider/resource/node-set-preflight";
 
+const HC = "Standard_Hc44rs";
+const FS = "Standard_Fs32_v2";
 const TYPE = "pulumi-nodejs:dynamic/cyclecloud:CycleCloudNodeSet";
 const urn = (name: string) => `urn:pulumi:dev::proj::${TYPE}::${name}`;
-const set = (machineType: string, count: number, extra: Record<string, unknown> = {}) => ({
+const set = (machineType: string, count: number) => ({
   cluster: "hpc",
   nodearray: "ondemand",
   machineType,
   count,
-  ...extra,
 });
-
-/** The seed cluster's status with `hc` Hc44rs and `fs` Fs32_v2 nodes. */
-async function seedStatus(hc: number, fs: number): Promise<ClusterStatus> {
-  const emulator = await startEmulator({ timing: { acquiringMs: 0, preparingMs: 0, terminatingMs: 0 } });
-  try {
-    const client = new CycleCloudClient({
-      url: emulator.url,
-      username: emulator.username,
-      password: emulator.password,
-    });
-    for (const [machineType, count] of [
-      [HC, hc],
-      [FS, fs],
-    ] as const) {
-      if (count > 0)
-        await client.createNodes("hpc", {
-          sets: [{ count, nodearray: "ondemand", definition: { machineType } }],
-        });
-    }
-    return await client.getClusterStatus("hpc");
-  } finally {
-    await emulator.close();
-  }
-}
 
 function event(
   op: string,
@@ -53,7 +31,6 @@ function event(
   olds?: Record<string, unknown>,
   news?: Record<string, unknown>,
 ): EngineEvent {
-  const old = olds === undefined ? undefined : { inputs: olds, outputs: { ...olds, nodes: [`${name}-1`] } };
   return {
     sequence: 0,
     timestamp: 0,
@@ -63,15 +40,77 @@ function event(
         urn: urn(name),
         type: TYPE,
         provider: "",
-        ...(old === undefined ? {} : { old: old as never }),
+        ...(olds === undefined ? {} : { old: { inputs: olds, outputs: olds } as never }),
         ...(news === undefined ? {} : { new: { inputs: news } as never }),
       },
     },
   };
 }
 
+function diagnostic(
+  severity: "info" | "info#err" | "warning" | "error",
+  message: string,
+  name?: string,
+): EngineEvent {
+  return {
+    sequence: 1,
+    timestamp: 0,
+    diagnosticEvent: { ...(name === undefined ? {} : { urn: urn(name) }), message, color: "never", severity },
+  };
+}
+
+/** A report of `requested` nodes against `availableNow`, as preflight makes it. */
+function report(
+  requested: number,
+  availableNow: number,
+  extra: Partial<PreflightReport> = {},
+): PreflightReport {
+  return {
+    phase: "check",
+    cluster: "hpc",
+    nodearray: "ondemand",
+    machineType: HC,
+    availableNow,
+    requested,
+    availableAfter: availableNow - requested,
+    bindingLimit: "nodearray maxCoreCount",
+    fits: requested <= availableNow,
+    line: `preflight hpc/ondemand ${HC}: +${requested} requested, ${availableNow} available`,
+    ...extra,
+  };
+}
+
+describe("preflight reports in diagnostics", () => {
+  test("a report's message reads back as the report, with its set and URN", () => {
+    const message = preflightReportMessage("grown", urn("grown"), report(2, 8));
+    expect(message.startsWith(PREFLIGHT_REPORT_PREFIX)).toBe(true);
+    expect(parseReport(`${message}\n`)).toEqual({ set: "grown", urn: urn("grown"), ...report(2, 8) });
+    const inGroup = report(3, 1, { placementGroupId: "pg0", fits: false });
+    expect(parseReport(preflightReportMessage("mpi", undefined, inGroup))).toEqual({
+      set: "mpi",
+      ...inGroup,
+    });
+  });
+
+  test("a diagnostic without the prefix carries no report", () => {
+    expect(parseReport("cyclecloud grown: preflight hpc/ondemand: +2 requested")).toBeUndefined();
+  });
+
+  test("a report that cannot be read is an error naming the field, not a dropped decision", () => {
+    expect(() => parseReport(`${PREFLIGHT_REPORT_PREFIX}{not json`)).toThrow(
+      "a preflight report is not JSON: {not json",
+    );
+    const { requested: _requested, ...partial } = report(2, 8);
+    expect(() =>
+      parseReport(`${PREFLIGHT_REPORT_PREFIX}${JSON.stringify({ set: "a", ...partial })}`),
+    ).toThrow(
+      /^a preflight report cannot be read \(requested: .+\): is the provider the same version of pulumi-cyclecloud as the plan\?$/,
+    );
+  });
+});
+
 describe("engine events", () => {
-  test("a replacement's three steps make one entry; other resources and non-error diagnostics are left out", () => {
+  test("steps (a replacement's three make one), reports, errors by URN, warnings once each; other lines left out", () => {
     const collector = previewEventCollector();
     collector.add(event("create-replacement", "a", set(FS, 1), set(HC, 2)));
     collector.add(event("replace", "a", set(FS, 1), set(HC, 2)));
@@ -81,192 +120,140 @@ describe("engine events", () => {
       ...event("create", "c"),
       resourcePreEvent: { metadata: { op: "create", urn: "x", type: "aws:s3:Bucket", provider: "" } },
     });
-    collector.add({
-      sequence: 1,
-      timestamp: 0,
-      diagnosticEvent: { urn: urn("d"), message: "refused\n", color: "never", severity: "error" },
-    });
-    collector.add({
-      sequence: 2,
-      timestamp: 0,
-      diagnosticEvent: { urn: urn("b"), message: "preflight fits", color: "never", severity: "info" },
-    });
-    expect(
-      collector.steps.map(({ name, action, olds, news }) => ({
-        name,
-        action,
-        from: olds?.["count"],
-        to: news?.["count"],
-      })),
-    ).toEqual([
-      { name: "a", action: "replace", from: 1, to: 2 },
-      { name: "b", action: "update", from: 1, to: 3 },
+    collector.add(diagnostic("info", preflightReportMessage("b", urn("b"), report(2, 8)), "b"));
+    collector.add(diagnostic("info", "cyclecloud b: preflight hpc/ondemand: fits", "b"));
+    collector.add(diagnostic("error", "refused\n", "d"));
+    collector.add(diagnostic("warning", "cyclecloud b: 1/3 ready\n", "b"));
+    const tls =
+      "cyclecloud: WARNING: TLS certificate verification is OFF for CycleCloud at https://cc:8443 (`insecure: true`): use `caCert`";
+    collector.add(diagnostic("info#err", `${tls}\n`));
+    collector.add(diagnostic("info#err", `${tls}\n`));
+    expect(collector.steps.map(({ name, action }) => [name, action])).toEqual([
+      ["a", "replace"],
+      ["b", "update"],
     ]);
-    expect(collector.steps.map((s) => s.oldOutputs?.["nodes"])).toEqual([["a-1"], ["b-1"]]);
+    expect(collector.reports).toEqual([{ set: "b", urn: urn("b"), ...report(2, 8) }]);
     expect([...collector.errors]).toEqual([[urn("d"), ["refused"]]]);
+    expect(collector.warnings).toEqual([
+      "cyclecloud b: 1/3 ready",
+      "TLS certificate verification is OFF for CycleCloud at https://cc:8443 (`insecure: true`): use `caCert`",
+    ]);
+    expect(collector.unreadable).toEqual([]);
+  });
+
+  test("an unreadable report is kept as a problem, not thrown at the engine's callback", () => {
+    const collector = previewEventCollector();
+    collector.add(diagnostic("info", `${PREFLIGHT_REPORT_PREFIX}{`, "b"));
+    expect(collector.reports).toEqual([]);
+    expect(collector.unreadable).toEqual(["a preflight report is not JSON: {"]);
   });
 });
 
-describe("bucket numbers", () => {
-  const step = (
-    name: string,
-    action: NodeSetStep["action"],
-    olds?: Record<string, unknown>,
-    news?: Record<string, unknown>,
-  ): NodeSetStep => ({
-    urn: urn(name),
-    name,
-    action,
-    olds,
-    news,
-  });
+describe("rows", () => {
+  const steps = () => {
+    const collector = previewEventCollector();
+    collector.add(event("update", "grown", set(HC, 1), set(HC, 3)));
+    collector.add(event("create-replacement", "replaced", set(FS, 1), set(HC, 2)));
+    collector.add(event("update", "shrunk", set(FS, 2), set(FS, 1)));
+    collector.add(event("create", "fresh", undefined, { cluster: "hpc", nodearray: "ondemand", count: 1 }));
+    return collector.steps;
+  };
 
-  test("increases in one bucket add up; the binding limit is the nodearray's cores; a shrink elsewhere raises what is left after", async () => {
-    // Hc44rs 1, Fs32_v2 3: the nodearray's 500 cores leave (500 - 140) / 44 = 8 Hc44rs.
-    const statuses = new Map([["hpc", await seedStatus(1, 3)]]);
-    const steps = [
-      step("grown", "update", set(HC, 1), set(HC, 3)),
-      step("shrunk", "update", set(FS, 2), set(FS, 1)),
-      step("replaced", "replace", set(FS, 1), set(HC, 2)),
-    ];
-    expect(planBuckets(steps, statuses)).toEqual(THREE_SET_BUCKETS);
-    expect(planChanges(steps, statuses, new Map()).map((c) => [c.name, c.action, c.from, c.to])).toEqual([
-      ["grown", "update", 1, 3],
-      ["shrunk", "update", 2, 1],
-      ["replaced", "replace", 1, 2],
+  test("one row per set, phase and bucket, in the order preflight judged them; a replacement's second check replaces its first", () => {
+    const grown = { set: "grown", urn: urn("grown"), ...report(2, 8) };
+    const replacedFirst = { set: "replaced", urn: urn("replaced"), ...report(2, 6) };
+    const healed = { set: "grown", urn: urn("grown"), ...report(1, 4, { phase: "diff" }) };
+    const replacedAgain = { ...replacedFirst, line: "second check" };
+    const { set: _s, urn: _u, phase: _p, ...grownRow } = grown;
+    const { set: _s2, urn: _u2, phase: _p2, ...healedRow } = healed;
+    const { set: _s3, urn: _u3, phase: _p3, ...replacedRow } = replacedAgain;
+    expect(planBuckets(steps(), [grown, replacedFirst, healed, replacedAgain])).toEqual([
+      { set: "grown", ...grownRow },
+      { set: "grown", ...healedRow },
+      { set: "replaced", ...replacedRow },
     ]);
   });
 
-  test("an increase that does not fit: what is left after is negative, the shortfall", async () => {
-    const statuses = new Map([["hpc", await seedStatus(0, 0)]]);
-    const buckets = planBuckets([step("big", "create", undefined, set(HC, 12))], statuses);
-    expect(buckets).toEqual([
+  test("a report without URN (a set whose identity holds none) is named by its set", () => {
+    const rows = planBuckets(steps(), [{ set: "old-set", ...report(1, 0) }]);
+    expect(rows.map((row) => [row.set, row.fits, row.availableAfter])).toEqual([["old-set", false, -1]]);
+  });
+
+  test("changes: action and counts from the steps; the machine type preflight judged, else the input, else none", () => {
+    const changes = planChanges(
+      steps(),
+      [{ set: "fresh", urn: urn("fresh"), ...report(1, 3, { machineType: FS }) }],
+      new Map([[urn("shrunk"), ["boom", "again"]]]),
+    );
+    expect(changes.map(({ urn: _urn, ...change }) => change)).toEqual([
       {
+        name: "grown",
         cluster: "hpc",
         nodearray: "ondemand",
         machineType: HC,
-        availableNow: 11,
-        requested: 12,
-        availableAfter: -1,
-        bindingLimit: "bucket availableCount",
-        fits: false,
+        action: "update",
+        from: 1,
+        to: 3,
       },
-    ]);
-  });
-
-  test("the user's refused plan: available after = now + freed - requested, the same however the steps come", async () => {
-    // Hc44rs 5 (220 cores) and Fs32_v2 3 (96): (500 - 316) / 44 = 4 more Hc44rs now.
-    const statuses = new Map([["hpc", await seedStatus(5, 3)]]);
-    const steps = [
-      step("pgs", "update", set(HC, 3), set(HC, 9)),
-      step(
-        "ad",
-        "replace",
-        set(HC, 2, { nodeAttributes: { a: "1" } }),
-        set(HC, 2, { nodeAttributes: { a: "2" } }),
-      ),
-      step("sm", "update", set(FS, 2), set(FS, 1)),
-    ];
-    const expected = [
-      // Fs32_v2: full now (maxCount 3); sm frees 1, but Hc44rs's 8 new nodes take the
-      // nodearray's cores (11 Hc44rs and 2 Fs32_v2 = 548 > 500): nothing is left for it.
-      { machineType: FS, availableNow: 0, requested: 0, availableAfter: 0, fits: true },
-      // Hc44rs: 6 (pgs) + 2 (ad's new nodes) requested; ad's 2 old Hc44rs and sm's Fs32_v2
-      // (32 cores) free (500 - 316 + 88 + 32) / 44 = 6, so 6 - 8 = -2: short by 2.
-      { machineType: HC, availableNow: 4, requested: 8, availableAfter: -2, fits: false },
-    ];
-    const numbers = (order: NodeSetStep[]) =>
-      planBuckets(order, statuses).map(({ machineType, availableNow, requested, availableAfter, fits }) => ({
-        machineType,
-        availableNow,
-        requested,
-        availableAfter,
-        fits,
-      }));
-    expect(numbers(steps)).toEqual(expected);
-    expect(numbers([...steps].reverse())).toEqual(expected);
-  });
-
-  test("an update that re-creates failed and missing nodes requests them (count unchanged)", async () => {
-    // Hc44rs 4 in the cluster: 2 ready, 1 failed (terminated first, freeing its room), 1 missing
-    // from state; the set keeps count 4, so the update creates 2.
-    const statuses = new Map([["hpc", await seedStatus(4, 0)]]);
-    const node = (name: string, status: string) => ({ id: name, name, status, privateIp: "10.0.0.1" });
-    const outputs = {
-      ...set(HC, 4),
-      nodes: [node("n1", "Ready"), node("n2", "Ready"), node("n3", "Failed")],
-    };
-    const healing: NodeSetStep = { ...step("heal", "update", set(HC, 4), set(HC, 4)), oldOutputs: outputs };
-    // Hc44rs 4 now (176 cores): (500 - 176) / 44 = 7 more, and 1 more once the failed node goes.
-    expect(planBuckets([healing], statuses)).toEqual([
       {
+        name: "replaced",
         cluster: "hpc",
         nodearray: "ondemand",
         machineType: HC,
-        availableNow: 7,
-        requested: 2,
-        availableAfter: 6,
-        bindingLimit: "bucket availableCount",
-        fits: true,
+        action: "replace",
+        from: 1,
+        to: 2,
+      },
+      {
+        name: "shrunk",
+        cluster: "hpc",
+        nodearray: "ondemand",
+        machineType: FS,
+        action: "update",
+        from: 2,
+        to: 1,
+        error: "boom\nagain",
+      },
+      {
+        name: "fresh",
+        cluster: "hpc",
+        nodearray: "ondemand",
+        machineType: FS,
+        action: "create",
+        from: 0,
+        to: 1,
       },
     ]);
-    // Without outputs (an old event), the count is all the plan knows: nothing requested.
-    expect(planBuckets([step("heal", "update", set(HC, 4), set(HC, 4))], statuses)).toEqual([]);
+    expect(planChanges(steps(), [], new Map()).at(-1)?.machineType).toBeNull();
+  });
+});
+
+describe("a failed preview", () => {
+  test("the engine's own text: the tail of its stderr, blank lines left out", () => {
+    const stderr = [
+      ...Array.from({ length: 30 }, (_, i) => `line ${i + 1}`),
+      "",
+      "error: getting stack configuration: incorrect passphrase, please set PULUMI_CONFIG_PASSPHRASE to the correct passphrase",
+      "",
+    ].join("\n");
+    const error = Object.assign(new Error("Command failed with exit code 1: pulumi preview --stack dev"), {
+      commandResult: { stderr, stdout: "", code: 1 },
+    });
+    expect(engineError(error)).toBe(
+      [
+        ...Array.from({ length: 19 }, (_, i) => `line ${i + 12}`),
+        "error: getting stack configuration: incorrect passphrase, please set PULUMI_CONFIG_PASSPHRASE to the correct passphrase",
+      ].join("\n"),
+    );
   });
 
-  test("the warm pool: started nodes request no room; a deallocating shrink frees none; stuck nodes are re-created", async () => {
-    const statuses = new Map([["hpc", await seedStatus(4, 0)]]);
-    const node = (name: string, status: string, requestedAt?: string) => ({
-      id: name,
-      name,
-      status,
-      privateIp: "10.0.0.1",
-      ...(requestedAt === undefined ? {} : { requestedAt }),
-    });
-    const heal = (olds: number, news: Record<string, unknown>, nodes: unknown[], now?: number) => {
-      const healing: NodeSetStep = {
-        ...step("pool", "update", set(HC, olds), news),
-        oldOutputs: { ...set(HC, olds), nodes },
-      };
-      return planBuckets([healing], statuses, now)[0];
-    };
-    const pool = [node("n1", "Ready"), node("n2", "Deallocated"), node("n3", "Deallocated")];
-    // count 1 -> 4: two nodes started from the pool, one created.
-    expect(heal(1, set(HC, 4), pool)).toMatchObject({ requested: 1, availableNow: 7, availableAfter: 6 });
-    // count 1 -> 3: the pool covers it: nothing requested, nothing freed, so no bucket row.
-    expect(heal(1, set(HC, 3), pool)).toBeUndefined();
-    const three = [node("n1", "Ready"), node("n2", "Ready"), node("n3", "Ready")];
-    // A shrink 3 -> 1 frees 2 when it terminates, none when it deallocates.
-    expect(heal(3, set(HC, 1), three)).toMatchObject({ requested: 0, availableAfter: 9 });
-    expect(heal(3, set(HC, 1, { scaleDown: "deallocate" }), three)).toBeUndefined();
-    // A node still acquiring past readyTimeoutSeconds is terminated and re-created (count unchanged).
-    const started = "2026-11-30T00:00:00.000Z";
-    const acquiring = [node("n1", "Ready"), node("n2", "Acquiring", started)];
-    const at = (seconds: number) => Date.parse(started) + seconds * 1000;
-    expect(heal(2, set(HC, 2, { readyTimeoutSeconds: 600 }), acquiring, at(60))).toBeUndefined();
-    expect(heal(2, set(HC, 2, { readyTimeoutSeconds: 600 }), acquiring, at(601))).toMatchObject({
-      requested: 1,
-      availableAfter: 7,
-    });
-  });
-
-  test("deleteBeforeReplace frees the old nodes before the new ones are counted", async () => {
-    // Fs32_v2 bucket full (3 of 3): replacing a set of 3 by another of 3 fits only delete-first.
-    const statuses = new Map([["hpc", await seedStatus(0, 3)]]);
-    const old = set(FS, 3, { nodeAttributes: { Tags: { v: "1" } } });
-    const create = (extra: Record<string, unknown>) =>
-      planBuckets([step("s", "replace", old, set(FS, 3, extra))], statuses)[0];
-    expect(create({})).toMatchObject({ requested: 3, fits: false });
-    expect(create({ deleteBeforeReplace: true })).toMatchObject({
-      requested: 3,
-      fits: true,
-      availableAfter: 0,
-    });
+  test("without stderr, the error's message", () => {
+    expect(engineError(new Error("spawn pulumi ENOENT\n"))).toBe("spawn pulumi ENOENT");
   });
 });
 
 describe("rendering", () => {
-  const plan = {
+  const plan: CapacityPlan = {
     stack: "prod",
     fits: false,
     changes: [
@@ -276,7 +263,7 @@ describe("rendering", () => {
         cluster: "hpc",
         nodearray: "ondemand",
         machineType: HC,
-        action: "update" as const,
+        action: "update",
         from: 1,
         to: 12,
         error: "does not fit\nat all",
@@ -284,30 +271,39 @@ describe("rendering", () => {
     ],
     buckets: [
       {
+        set: "w|1",
         cluster: "hpc",
         nodearray: "ondemand",
         machineType: HC,
         availableNow: 5,
         requested: 11,
-        availableAfter: 5,
+        availableAfter: -6,
         bindingLimit: "nodearray maxCoreCount",
         fits: false,
+        line: "preflight hpc/ondemand Standard_Hc44rs: +11 requested, 5 available: lower `count`",
       },
     ],
+    warnings: [],
   };
 
-  test("Markdown: tables with escaped cells, the verdict, the error quoted", () => {
+  test("Markdown: tables with escaped cells, the verdict, the error and preflight's refusal quoted", () => {
     const text = renderMarkdown(plan);
     expect(text).toContain("### Capacity plan of stack `prod`: **does not fit**");
     expect(text).toContain("| w\\|1 | hpc | ondemand | Standard_Hc44rs | update | 1 | 12 |");
-    expect(text).toContain("| hpc | ondemand | Standard_Hc44rs | 5 | 11 | 5 | nodearray maxCoreCount | NO |");
+    expect(text).toContain(
+      "| w\\|1 | hpc | ondemand | Standard_Hc44rs | 5 | 11 | -6 | nodearray maxCoreCount | NO |",
+    );
     expect(text).toContain("> w|1: does not fit at all");
+    expect(text).toContain(
+      "> w|1: preflight hpc/ondemand Standard_Hc44rs: +11 requested, 5 available: lower `count`",
+    );
   });
 
   test("terminal table: aligned columns", () => {
     const lines = renderTable(plan).split("\n");
-    const header = lines.find((line) => line.startsWith("cluster"));
-    const row = lines.find((line) => line.startsWith("hpc"));
+    const header = lines.find((line) => line.startsWith("node set") && line.includes("binding limit"));
+    const row = lines.find((line) => line.startsWith("w|1") && line.includes("maxCoreCount"));
     expect(header?.indexOf("binding limit")).toBe(row?.indexOf("nodearray maxCoreCount"));
+    expect(header?.indexOf("binding limit")).toBeGreaterThan(0);
   });
 });

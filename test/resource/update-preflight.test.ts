@@ -174,3 +174,63 @@ describe("the update's preflight when `adoptExisting` changes", () => {
     );
   });
 });
+
+describe("the update's preflight in report mode (the plan's preview)", () => {
+  function reporting(status: ClusterStatus, state: NodeSetState) {
+    const lines: string[] = [];
+    const reports: unknown[] = [];
+    const sources = {
+      status: () => Promise.resolve({ status, cacheKey: "k" }),
+      log: (_inputs: unknown, line: string) => void lines.push(line),
+      warn: (_inputs: unknown, text: string) => void lines.push(`warning: ${text}`),
+      report: (_inputs: unknown, report: unknown) => void reports.push(report),
+    };
+    return updatePreflight(state, inputsOf(), sources, new RunPlan(), NOW).then((refused) => ({
+      refused,
+      lines,
+      reports,
+    }));
+  }
+
+  it("a refusal is reported with its numbers and the refusal's text, and not returned", async () => {
+    const { refused, lines, reports } = await reporting(
+      hc44rsWith(0),
+      stateOf([node("ondemand-1", "Ready")]),
+    );
+    expect(refused).toBeUndefined();
+    expect(lines).toEqual([]);
+    expect(reports).toEqual([
+      {
+        phase: "diff",
+        cluster: "hpc",
+        nodearray: "ondemand",
+        machineType: "Standard_Hc44rs",
+        availableNow: 0,
+        requested: 2,
+        availableAfter: -2,
+        bindingLimit: "bucket availableCount",
+        fits: false,
+        line: MISSING_2,
+      },
+    ]);
+  });
+
+  it("a fit is reported with the line it logs", async () => {
+    const { refused, lines, reports } = await reporting(
+      hc44rsWith(5),
+      stateOf([node("ondemand-1", "Ready")]),
+    );
+    expect(refused).toBeUndefined();
+    expect(lines).toHaveLength(1);
+    expect(reports).toEqual([
+      expect.objectContaining({
+        phase: "diff",
+        availableNow: 5,
+        requested: 2,
+        availableAfter: 3,
+        fits: true,
+        line: lines[0],
+      }),
+    ]);
+  });
+});
