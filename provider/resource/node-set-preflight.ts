@@ -321,7 +321,7 @@ export async function preflight(
     sources.report?.(inputs, fitReport("check", inputs.cluster, nodeSpec, fit, line));
     return [];
   }
-  const refusals = refusalOf(inputs, fit, line, { replacement, changed, oldCount, existing });
+  const refusals = await refusalOf(inputs, sources, fit, line, { replacement, changed, oldCount, existing });
   if (sources.report) {
     // Report mode: the refusal the preview would give, as data; the preview goes on.
     const reason = refusals[0]?.reason ?? line;
@@ -340,8 +340,9 @@ export async function preflight(
 const GROUP_LIMIT = { bindingLimit: "placement group" };
 
 /** The refusal of an increase that does not fit, with the fix it offers. */
-function refusalOf(
+async function refusalOf(
   inputs: NodeSetInputs,
+  sources: PreflightSources,
   fit: CapacityFit,
   line: string,
   {
@@ -350,7 +351,7 @@ function refusalOf(
     oldCount,
     existing,
   }: { replacement: boolean; changed: string[]; oldCount: number; existing: number },
-): CheckFailure[] {
+): Promise<CheckFailure[]> {
   if (fit.problem !== undefined) return [{ property: fit.problemField, reason: line }];
   if (replacement && !inputs.deleteBeforeReplace) {
     const what = changed.map((k) => `\`${k}\``).join(", ");
