@@ -6,7 +6,7 @@
  * ./bucket-plan).
  */
 import type { Stack } from "@pulumi/pulumi/automation";
-import { CycleCloudClient } from "../client";
+import { CycleCloudClient, errorText, plainLines } from "../client";
 import { resolveConnection } from "../connection";
 import type { PlainConnectionArgs } from "../connection-args";
 import type { ClusterStatus } from "../schemas";
@@ -33,14 +33,13 @@ export class CapacityPlanError extends Error {
   override readonly name = "CapacityPlanError";
 }
 
-function message(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
 /** The `pulumi` CLI's own error line of an Automation API error, else the error's first line. */
 function cliError(error: unknown): string {
   const stderr = (error as { commandResult?: { stderr?: unknown } } | undefined)?.commandResult?.stderr;
-  const lines = [...(typeof stderr === "string" ? stderr.split("\n") : []), ...message(error).split("\n")];
+  const lines = [
+    ...(typeof stderr === "string" ? plainLines(stderr, 100_000).split("\n") : []),
+    ...errorText(error, { lines: true }).split("\n"),
+  ];
   const line = lines.map((text) => text.replace(/^error:\s*/, "").trim()).find((text) => text !== "");
   return line ?? "unknown error";
 }
@@ -125,7 +124,7 @@ export async function capacityPlan(options: CapacityPlanOptions = {}): Promise<C
         statuses.set(place.cluster, await client.getClusterStatus(place.cluster, { nodes: false }));
       } catch (error) {
         throw new CapacityPlanError(
-          `Cannot read the status of cluster '${place.cluster}': ${message(error)}`,
+          `Cannot read the status of cluster '${place.cluster}': ${errorText(error)}`,
         );
       }
     }

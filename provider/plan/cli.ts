@@ -5,6 +5,7 @@
  * error (with its message).
  */
 import { parseArgs } from "node:util";
+import { MAX_MESSAGE_LENGTH, errorText, jsonText, plainText } from "../client/server-text";
 import { capacityPlan } from "./capacity-plan";
 import { renderMarkdown, renderTable } from "./render-plan";
 
@@ -45,7 +46,7 @@ export async function main(
       allowPositionals: true,
     }));
   } catch (error) {
-    err(`${error instanceof Error ? error.message : String(error)}\n\n${PLAN_USAGE}`);
+    err(`${errorText(error)}\n\n${PLAN_USAGE}`);
     return 2;
   }
   if (values.help === true) {
@@ -68,14 +69,14 @@ export async function main(
     const plan = await capacityPlan({ stack: values.stack, cwd: values.cwd });
     out(
       values.json === true
-        ? `${JSON.stringify(plan, null, 2)}\n`
+        ? `${jsonText(plan)}\n`
         : values.markdown === true
           ? renderMarkdown(plan)
           : renderTable(plan),
     );
     return plan.fits ? 0 : 1;
   } catch (error) {
-    err(`pulumi-cyclecloud plan: ${error instanceof Error ? error.message : String(error)}\n`);
+    err(`pulumi-cyclecloud plan: ${errorText(error)}\n`);
     return 2;
   }
 }
@@ -86,7 +87,7 @@ if (require.main === module) {
       process.exitCode = code;
     },
     (error: unknown) => {
-      process.stderr.write(`pulumi-cyclecloud plan: ${String(error)}\n`);
+      process.stderr.write(`pulumi-cyclecloud plan: ${plainText(String(error), MAX_MESSAGE_LENGTH)}\n`);
       process.exitCode = 2;
     },
   );
