@@ -28,6 +28,7 @@ export {
   MAX_SERVER_TEXT_LENGTH,
   errorText,
   jsonText,
+  markdownCode,
   markdownText,
   plainLines,
   plainText,

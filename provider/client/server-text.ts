@@ -130,6 +130,18 @@ export function markdownText(
   if (MARKDOWN_PLAIN.test(plain) && !MARKDOWN_PLAIN_UNDERSCORE.test(plain) && !/www\./i.test(plain)) {
     return plain;
   }
+  return codeSpan(plain, table);
+}
+
+/** {@link plainText} as a Markdown code span, always (see {@link markdownText}). */
+export function markdownCode(
+  text: string,
+  { maxLength = MAX_SERVER_TEXT_LENGTH, table = false }: { maxLength?: number; table?: boolean } = {},
+): string {
+  return codeSpan(plainText(text, maxLength), table);
+}
+
+function codeSpan(plain: string, table: boolean): string {
   const longest = Math.max(0, ...(plain.match(/`+/g) ?? []).map((run) => run.length));
   const fence = "`".repeat(longest + 1);
   const pad = plain.startsWith("`") || plain.endsWith("`") ? " " : "";
@@ -143,10 +155,11 @@ export function markdownText(
  * zero-width) and line separators are written as `\uXXXX`. `JSON.parse` gives back the same value.
  */
 export function jsonText(value: unknown): string {
-  return JSON.stringify(value, null, 2).replace(
-    /[\u007f-\u009f\u2028\u2029\p{Cf}\p{Cs}]/gu,
-    (char) =>
-      Array.from({ length: char.length }, (_, i) => `\\u${char.charCodeAt(i).toString(16).padStart(4, "0")}`).join(""),
+  return JSON.stringify(value, null, 2).replace(/[\u007f-\u009f\u2028\u2029\p{Cf}\p{Cs}]/gu, (char) =>
+    Array.from(
+      { length: char.length },
+      (_, i) => `\\u${char.charCodeAt(i).toString(16).padStart(4, "0")}`,
+    ).join(""),
   );
 }
 

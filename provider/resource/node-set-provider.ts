@@ -362,7 +362,11 @@ function shownError(error: unknown): never {
       error.message = message;
     }
     if (error instanceof NodeSetPartialFailure) {
-      error.reasons.splice(0, error.reasons.length, ...error.reasons.map((reason) => plainText(reason, MAX_MESSAGE_LENGTH)));
+      error.reasons.splice(
+        0,
+        error.reasons.length,
+        ...error.reasons.map((reason) => plainText(reason, MAX_MESSAGE_LENGTH)),
+      );
     }
   }
   throw error;
