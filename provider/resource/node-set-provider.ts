@@ -372,6 +372,15 @@ function shownError(error: unknown): never {
   throw error;
 }
 
+/** A check's failures as the engine shows them: each reason sanitized (see {@link shownError}). */
+function shownFailures(result: dynamic.CheckResult): dynamic.CheckResult {
+  const failures = result.failures?.map((failure) => ({
+    ...failure,
+    reason: plainText(failure.reason, MAX_MESSAGE_LENGTH),
+  }));
+  return failures === undefined ? result : { ...result, failures };
+}
+
 /**
  * A node set provider with its own context: `configure` makes a new one; a call that comes
  * without `configure` (the engine may check, diff or create first) gets a context with no stack
@@ -389,7 +398,7 @@ export function createNodeSetProvider(options: NodeSetProviderOptions = {}) {
       current = new ProviderContext((key) => config.get(key), options);
     },
     check: (olds: Record<string, unknown>, news: Record<string, unknown>) =>
-      delivered(check(context(), olds, news)),
+      delivered(check(context(), olds, news).then(shownFailures)),
     diff: (id: string, olds: NodeSetState, news: Record<string, unknown>) =>
       delivered(diff(context(), id, olds, news)),
     create: (props: Record<string, unknown>) => delivered(keepProviderKey(create(context(), props), props)),

@@ -299,9 +299,9 @@ describe("rendering", () => {
   test("Markdown: tables with escaped cells, the verdict, the error quoted", () => {
     const text = renderMarkdown(plan);
     expect(text).toContain("### Capacity plan of stack `prod`: **does not fit**");
-    expect(text).toContain("| w\\|1 | hpc | ondemand | Standard_Hc44rs | update | 1 | 12 |");
+    expect(text).toContain("| `w\\|1` | hpc | ondemand | Standard_Hc44rs | update | 1 | 12 |");
     expect(text).toContain("| hpc | ondemand | Standard_Hc44rs | 5 | 11 | 5 | nodearray maxCoreCount | NO |");
-    expect(text).toContain("> w|1: does not fit at all");
+    expect(text).toContain("> `w|1: does not fit at all`");
   });
 
   test("terminal table: aligned columns", () => {
