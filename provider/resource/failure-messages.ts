@@ -154,7 +154,8 @@ export function describeFailures(
 ): string[] {
   const byReason = new Map<string, string[]>();
   for (const node of nodes) {
-    const reason = plainText(node.statusMessage ?? "").replace(/\.$/, "");
+    // The final period goes before the cut, so the ellipsis of a long message stays whole.
+    const reason = plainText((node.statusMessage ?? "").trim().replace(/\.$/, ""));
     byReason.set(reason, [...(byReason.get(reason) ?? []), plainText(node.name, MAX_NAME_LENGTH)]);
   }
   return [...byReason].map(
