@@ -82,7 +82,7 @@ export function renderTable(plan: CapacityPlan): string {
     table(CHANGE_HEADER, plan.changes.map(changeRow)),
   ];
   if (plan.buckets.length > 0) parts.push("", table(BUCKET_HEADER, plan.buckets.map(bucketRow)));
-  parts.push("", verdict(plan), ...errorLines(plan).map((line) => plainText(line, MAX_MESSAGE_LENGTH)));
+  parts.push("", verdict(plan), ...errorLines(plan));
   return `${parts.join("\n")}\n`;
 }
 
@@ -106,13 +106,16 @@ export function renderMarkdown(plan: CapacityPlan): string {
   parts.push(
     "",
     verdict(plan),
-    ...errorLines(plan).map((line) => `> ${markdownText(line, { maxLength: MAX_MESSAGE_LENGTH })}`),
+    // Each line is already plain text of at most MAX_NAME_LENGTH + MAX_MESSAGE_LENGTH + 8 characters.
+    ...errorLines(plan).map((line) => `> ${markdownText(line, { maxLength: 2 * MAX_MESSAGE_LENGTH })}`),
   );
   return `${parts.join("\n")}\n`;
 }
 
 function errorLines(plan: CapacityPlan): string[] {
   return plan.changes.flatMap((change) =>
-    change.error === undefined ? [] : [`${plainText(change.name, MAX_NAME_LENGTH)}: ${change.error}`],
+    change.error === undefined
+      ? []
+      : [`${plainText(change.name, MAX_NAME_LENGTH)}: ${plainText(change.error, MAX_MESSAGE_LENGTH)}`],
   );
 }
