@@ -27,6 +27,7 @@ describe.each(HOSTILE)("$what", ({ text, plain, cell, json }) => {
     expect(written).toBe(`{\n  "text": ${json}\n}`);
     expect(JSON.parse(written)).toEqual({ text });
     expect(written).not.toMatch(
+      // eslint-disable-next-line no-control-regex -- the characters looked for
       /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]/,
     );
   });

@@ -9,6 +9,7 @@ import type { CapacityPlan } from "../../provider/plan/plan-types";
 import { HOSTILE } from "../fixtures/hostile-text";
 
 /** No terminal escape, control or format character (a line break only between lines). */
+// eslint-disable-next-line no-control-regex -- the characters looked for
 const UNSAFE = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]/;
 
 function hostilePlan(text: string): CapacityPlan {

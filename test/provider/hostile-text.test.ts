@@ -68,6 +68,7 @@ function failedFirstNode(name: string, message: string, alsoSecond = false): Rew
 }
 
 /** No terminal escape, control or format character, and no line break, in any shown text. */
+// eslint-disable-next-line no-control-regex -- the characters looked for
 const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]/;
 
 describe.each(HOSTILE)("$what", ({ text, plain, name }) => {
