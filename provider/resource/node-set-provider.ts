@@ -358,7 +358,8 @@ function shownError(error: unknown): never {
   if (error instanceof Error) {
     const message = errorText(error);
     if (message !== error.message) {
-      if (error.stack?.includes(error.message)) error.stack = error.stack.replace(error.message, message);
+      if (error.stack?.includes(error.message))
+        error.stack = error.stack.replace(error.message, () => message);
       error.message = message;
     }
     if (error instanceof NodeSetPartialFailure) {
