@@ -149,3 +149,16 @@ describe.each(HOSTILE)("$what", ({ text, plain, name }) => {
     ]);
   });
 });
+
+describe("the boundary where the engine gets text", () => {
+  it("a check failure is sanitized as a whole, whatever part carried the escape", async () => {
+    const result = await provider.check({}, declare({ name: "workers", nodearray: "no\u001b[2J\npe" }));
+    expect(result.failures).toEqual([
+      {
+        property: "nodearray",
+        reason:
+          "preflight hpc/no pe Standard_Fs32_v2: +2 requested, none can be added: nodearray 'no pe' does not exist (nodearrays: ondemand)",
+      },
+    ]);
+  });
+});
