@@ -1,18 +1,26 @@
 /**
  * Whether more nodes of a spec fit a cluster: every limit layer (bucket count and cores, placement
  * group, nodearray, cluster, quotas), the one that binds, and the one-line message picturing it.
+ * The server's names (nodearrays, machine types, a bucket's `invalidReason`) go into messages
+ * sanitized ({@link plainText}).
  */
 import { bucketMachineType, findBucket, findNodearray } from "./bucket-lookup";
 import type { CapacityFit, CapacityLimit, NodeSpec } from "./capacity-types";
 import { plannedClusterNodes } from "./planned-status";
 import { quotaLimits } from "./quota-layers";
 import type { ClusterStatus } from "./schemas";
+import { MAX_NAME_LENGTH, plainText } from "./client/server-text";
+
+/** A name the server sent, as messages show it. */
+function shown(name: string): string {
+  return plainText(name, MAX_NAME_LENGTH);
+}
 
 /** Whether `requested` more nodes of `spec` fit the cluster now, and which limit binds. */
 export function capacityFit(status: ClusterStatus, spec: NodeSpec, requested: number): CapacityFit {
   const nodearray = findNodearray(status, spec.nodearray);
   if (!nodearray) {
-    const names = status.nodearrays.map((n) => n.name).join(", ") || "none";
+    const names = status.nodearrays.map((n) => shown(n.name)).join(", ") || "none";
     return {
       fits: false,
       requested,
@@ -25,7 +33,10 @@ export function capacityFit(status: ClusterStatus, spec: NodeSpec, requested: nu
   if (!bucket) {
     const types =
       nodearray.buckets
-        .map((b) => bucketMachineType(nodearray, b) ?? "(a bucket without definition)")
+        .map((b) => {
+          const type = bucketMachineType(nodearray, b);
+          return type === undefined ? "(a bucket without definition)" : shown(type);
+        })
         .join(", ") || "none";
     return {
       fits: false,
@@ -38,6 +49,7 @@ export function capacityFit(status: ClusterStatus, spec: NodeSpec, requested: nu
     };
   }
   const machineType = bucketMachineType(nodearray, bucket) ?? spec.machineType;
+  const shownType = shown(machineType ?? bucket.bucketId);
   if (!bucket.valid) {
     return {
       fits: false,
@@ -45,7 +57,7 @@ export function capacityFit(status: ClusterStatus, spec: NodeSpec, requested: nu
       available: 0,
       bucket,
       problemField: spec.machineType ? "machineType" : "nodearray",
-      problem: `bucket ${machineType ?? bucket.bucketId} of nodearray '${spec.nodearray}' is not valid (${bucket.invalidReason ?? "no reason given"}): it only describes existing nodes`,
+      problem: `bucket ${shownType} of nodearray '${spec.nodearray}' is not valid (${bucket.invalidReason === undefined ? "no reason given" : plainText(bucket.invalidReason)}): it only describes existing nodes`,
     };
   }
   const warnings: string[] = [];
@@ -53,7 +65,7 @@ export function capacityFit(status: ClusterStatus, spec: NodeSpec, requested: nu
     // No CycleCloud document restricts placement groups to InfiniBand sizes (they are required
     // *for* InfiniBand; scalelib makes them for any HPC bucket): CycleCloud accepts it.
     warnings.push(
-      `\`placementGroupId\` '${spec.placementGroupId}' on ${machineType ?? "a size"}, which has no InfiniBand: ` +
+      `\`placementGroupId\` '${spec.placementGroupId}' on ${machineType === undefined ? "a size" : shown(machineType)}, which has no InfiniBand: ` +
         "CycleCloud accepts it and keeps the nodes in one placement group (placement groups are required for InfiniBand, not restricted to it)",
     );
   }
@@ -92,7 +104,7 @@ export function capacityFit(status: ClusterStatus, spec: NodeSpec, requested: nu
     { name: "cluster maxCount", nodes: Math.max(0, status.maxCount) },
     { name: "cluster maxCoreCount", nodes: byCores(status.maxCoreCount) },
   );
-  limits.push(...quotaLimits(nodearray, bucket, machineType ?? bucket.bucketId, cores));
+  limits.push(...quotaLimits(nodearray, bucket, shownType, cores));
 
   const smallest = Math.min(...limits.map((l) => l.nodes));
   // availableCount is derived from every layer, so it ties with the layer behind it: name that
@@ -151,7 +163,8 @@ export function maxNodesThatFit(status: ClusterStatus, spec: NodeSpec): number {
  * `hpc/ondemand Standard_Hc44rs: +4 requested, 11 available (binding: bucket availableCount) - fits`.
  */
 export function describeFit(cluster: string, spec: NodeSpec, fit: CapacityFit): string {
-  const type = fit.machineType ?? fit.bucket?.definition?.machineType ?? spec.machineType ?? "(first bucket)";
+  const machineType = fit.machineType ?? fit.bucket?.definition?.machineType ?? spec.machineType;
+  const type = machineType === undefined ? "(first bucket)" : shown(machineType);
   const group = spec.placementGroupId ? ` in placement group '${spec.placementGroupId}'` : "";
   const where = `${cluster}/${spec.nodearray} ${type}${group}`;
   if (fit.problem !== undefined)

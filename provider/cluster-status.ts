@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { CycleCloudClient } from "./client";
+import { CycleCloudClient, MAX_MESSAGE_LENGTH, plainText } from "./client";
 import { CONNECTION_SOURCES, ConnectionConfigError, resolveConnection } from "./connection";
 import { connectionSchema } from "./connection-args";
 import type { ConnectionArgs, PlainConnectionArgs } from "./connection-args";
@@ -88,7 +88,7 @@ export async function getClusterStatus(args: GetClusterStatusArgs): Promise<Clus
   const connection = resolveConnection(explicit, (key) => pulumi.runtime.getConfig(key));
   const client = new CycleCloudClient({
     ...connection,
-    logger: (line) => pulumi.log.warn(`cyclecloud: ${line}`),
+    logger: (line) => pulumi.log.warn(`cyclecloud: ${plainText(line, MAX_MESSAGE_LENGTH)}`),
   });
   return client.getClusterStatus(args.cluster, { nodes: args.nodes ?? false });
 }

@@ -2,6 +2,7 @@
  * The subscription quota layers of a bucket (family, regional, combined, spot): where a bucket
  * draws quota from, the limits they set, and whether two sets share a family quota.
  */
+import { MAX_NAME_LENGTH, plainText } from "./client/server-text";
 import { bucketMachineType, findBucket, findNodearray } from "./bucket-lookup";
 import type { CapacityLimit, NodeSpec } from "./capacity-types";
 import { plannedCores } from "./planned-status";
@@ -52,7 +53,8 @@ export function quotaLimits(
   cores: number,
 ): CapacityLimit[] {
   const { spot, region } = quotaPlace(nodearray, bucket);
-  const where = region ?? "the cluster's region";
+  // The region is the server's text: sanitized for the messages it goes in.
+  const where = region === undefined ? "the cluster's region" : plainText(region, MAX_NAME_LENGTH);
   const family = quotaFamilyLabel(machineType);
   const limits: CapacityLimit[] = [];
   const layer = (

@@ -22,6 +22,17 @@ export {
 export type { NetworkFailureKind } from "./errors";
 export { RETRYABLE_STATUSES, RETRY_AFTER_CAP_MS, parseRetryAfter, retryDelay, shouldRetry } from "./retry";
 export type { RetryDelayOptions, ShouldRetryInput } from "./retry";
+export {
+  MAX_MESSAGE_LENGTH,
+  MAX_NAME_LENGTH,
+  MAX_SERVER_TEXT_LENGTH,
+  errorText,
+  jsonText,
+  markdownCode,
+  markdownText,
+  plainLines,
+  plainText,
+} from "./server-text";
 export { DEFAULT_CLIENT_SETTINGS, DEFAULT_MAX_RESPONSE_BYTES, resolveClientSettings } from "./settings";
 export type {
   ClientLogger,

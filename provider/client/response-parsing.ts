@@ -7,6 +7,7 @@ import { ErrorBodySchema } from "../schemas";
 import type { ErrorBody } from "../schemas";
 import { HttpError, ResponseValidationError } from "./errors";
 import { parseRetryAfter } from "./retry";
+import { MAX_NAME_LENGTH, plainText } from "./server-text";
 import type { ServerTextCleaner } from "./server-text";
 import type { FetchResponse } from "./settings";
 
@@ -79,7 +80,10 @@ export function httpErrorOf(
   { contentType, clean, baseUrl }: AnswerContext & { baseUrl: string },
 ): HttpError {
   const body = parseErrorBody(text, clean);
-  const location = response.headers.get("location");
+  const redirect =
+    response.status >= 300 && response.status < 400
+      ? redirectOf(response.headers.get("location"), baseUrl)
+      : {};
   return new HttpError({
     method: spec.method,
     path: spec.path,
@@ -88,21 +92,32 @@ export function httpErrorOf(
     body,
     serverMessage: body?.Message ?? plainTextMessage(text, contentType, clean),
     contentType: contentType === undefined ? undefined : clean(contentType, 100),
-    redirectOrigin:
-      response.status >= 300 && response.status < 400 && location !== null
-        ? originOf(location, baseUrl)
-        : undefined,
+    ...redirect,
     retryAfterMs: parseRetryAfter(response.headers.get("retry-after"), Date.now()),
   });
 }
 
-/** Scheme, host and port of a `Location`, without credentials, path or query. */
-function originOf(location: string, base: string): string | undefined {
+/**
+ * Where a 3xx answer points: the scheme, host and port of its `Location` (no credentials, path or
+ * query; sanitized), and whether it leaves https for http. Nothing for a `Location` that is
+ * missing, not a URL, or not http(s).
+ */
+function redirectOf(
+  location: string | null,
+  base: string,
+): { redirectOrigin?: string; redirectDowngrade?: boolean } {
+  if (location === null) return {};
+  let target: URL;
   try {
-    return new URL(location, base).origin;
+    target = new URL(location, base);
   } catch {
-    return undefined;
+    return {};
   }
+  if (target.protocol !== "https:" && target.protocol !== "http:") return {};
+  return {
+    redirectOrigin: plainText(target.origin, MAX_NAME_LENGTH),
+    redirectDowngrade: new URL(base).protocol === "https:" && target.protocol === "http:",
+  };
 }
 
 /** CycleCloud's error body with each text cleaned (an empty one dropped); undefined when not one. */

@@ -13,7 +13,7 @@ import { readBodyText } from "./read-body";
 import { httpErrorOf, parseBody } from "./response-parsing";
 import type { ExpectedBody } from "./response-parsing";
 import { retryDelay, shouldRetry } from "./retry";
-import { credentialForms, serverTextCleaner } from "./server-text";
+import { credentialForms, errorText, serverTextCleaner } from "./server-text";
 import type { ServerTextCleaner } from "./server-text";
 import { resolveClientSettings } from "./settings";
 import type { ClientSettings, FetchRequestInit, FetchResponse, ResolvedClientSettings } from "./settings";
@@ -106,7 +106,7 @@ export class Transport {
           retryAfterMs: error instanceof HttpError ? error.retryAfterMs : undefined,
         });
         // `shouldRetry` only accepts the client's own errors, whose messages are safe to log.
-        const reason = error instanceof Error ? error.message : String(error);
+        const reason = errorText(error);
         this.#log(`${reason}; retrying in ${delayMs} ms (retry ${attempt} of ${retries})`);
         // No signal to pass: the client's methods take none.
         await sleep(delayMs);

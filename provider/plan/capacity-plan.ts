@@ -12,6 +12,7 @@
  * foreign file cannot be mistaken for this preview's.
  */
 import type { Stack } from "@pulumi/pulumi/automation";
+import { errorText, plainLines } from "../client";
 import { planBuckets, planChanges } from "./bucket-plan";
 import { previewEventCollector } from "./engine-steps";
 import type { CapacityPlan } from "./plan-types";
@@ -34,10 +35,6 @@ export class CapacityPlanError extends Error {
   override readonly name = "CapacityPlanError";
 }
 
-function message(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
 /** Lines of the engine's stderr a failed preview shows: its end, where the engine says what failed. */
 const STDERR_TAIL = 20;
 
@@ -47,17 +44,20 @@ const STDERR_TAIL = 20;
  */
 export function engineError(error: unknown): string {
   const stderr = (error as { commandResult?: { stderr?: unknown } } | undefined)?.commandResult?.stderr;
-  const lines = (typeof stderr === "string" ? stderr : "")
+  const lines = (typeof stderr === "string" ? plainLines(stderr, 100_000) : "")
     .split("\n")
     .map((line) => line.trimEnd())
     .filter((line) => line.trim() !== "");
-  return lines.length > 0 ? lines.slice(-STDERR_TAIL).join("\n") : message(error).trim();
+  return lines.length > 0 ? lines.slice(-STDERR_TAIL).join("\n") : errorText(error).trim();
 }
 
 /** The `pulumi` CLI's own error line of an Automation API error, else the error's first line. */
 function cliError(error: unknown): string {
   const stderr = (error as { commandResult?: { stderr?: unknown } } | undefined)?.commandResult?.stderr;
-  const lines = [...(typeof stderr === "string" ? stderr.split("\n") : []), ...message(error).split("\n")];
+  const lines = [
+    ...(typeof stderr === "string" ? plainLines(stderr, 100_000).split("\n") : []),
+    ...errorText(error, { lines: true }).split("\n"),
+  ];
   const line = lines.map((text) => text.replace(/^error:\s*/, "").trim()).find((text) => text !== "");
   return line ?? "unknown error";
 }

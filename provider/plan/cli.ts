@@ -5,6 +5,7 @@
  * error (with its message).
  */
 import { parseArgs } from "node:util";
+import { MAX_MESSAGE_LENGTH, errorText, jsonText, plainText } from "../client/server-text";
 import { capacityPlan } from "./capacity-plan";
 import { renderMarkdown, renderTable } from "./render-plan";
 
@@ -46,7 +47,7 @@ export async function main(
       allowPositionals: true,
     }));
   } catch (error) {
-    err(`${error instanceof Error ? error.message : String(error)}\n\n${PLAN_USAGE}`);
+    err(`${errorText(error)}\n\n${PLAN_USAGE}`);
     return 2;
   }
   if (values.help === true) {
@@ -71,14 +72,14 @@ export async function main(
     for (const warning of plan.warnings) err(`warning: ${warning}\n`);
     out(
       values.json === true
-        ? `${JSON.stringify(plan, null, 2)}\n`
+        ? `${jsonText(plan)}\n`
         : values.markdown === true
           ? renderMarkdown(plan)
           : renderTable(plan),
     );
     return plan.fits ? 0 : 1;
   } catch (error) {
-    err(`pulumi-cyclecloud plan: ${error instanceof Error ? error.message : String(error)}\n`);
+    err(`pulumi-cyclecloud plan: ${errorText(error)}\n`);
     return 2;
   }
 }
@@ -89,7 +90,7 @@ if (require.main === module) {
       process.exitCode = code;
     },
     (error: unknown) => {
-      process.stderr.write(`pulumi-cyclecloud plan: ${String(error)}\n`);
+      process.stderr.write(`pulumi-cyclecloud plan: ${plainText(String(error), MAX_MESSAGE_LENGTH)}\n`);
       process.exitCode = 2;
     },
   );

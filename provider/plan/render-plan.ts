@@ -1,4 +1,11 @@
 /** The plan as text: a terminal table (the default) or Markdown (a pull-request comment). */
+import {
+  MAX_MESSAGE_LENGTH,
+  MAX_NAME_LENGTH,
+  markdownCode,
+  markdownText,
+  plainText,
+} from "../client/server-text";
 import type { CapacityPlan, PlanBucket, PlanChange } from "./plan-types";
 
 const CHANGE_HEADER = ["node set", "cluster", "nodearray", "machine type", "action", "from", "to"];
@@ -47,8 +54,17 @@ function verdict(plan: CapacityPlan): string {
     : "Some increase does not fit: preflight refuses it (see the binding limit).";
 }
 
+/**
+ * Cells and lines hold the server's names and the provider's error messages: sanitized for a
+ * terminal ({@link plainText}) or for Markdown ({@link markdownText}) as they are shown.
+ */
+function textCell(cell: string): string {
+  return plainText(cell, MAX_NAME_LENGTH);
+}
+
 /** Columns padded to their widest cell. */
-function table(header: readonly string[], rows: readonly string[][]): string {
+function table(header: readonly string[], rawRows: readonly string[][]): string {
+  const rows = rawRows.map((row) => row.map(textCell));
   const widths = header.map((title, i) =>
     Math.max(title.length, ...rows.map((row) => (row[i] ?? "").length)),
   );
@@ -63,7 +79,7 @@ function table(header: readonly string[], rows: readonly string[][]): string {
 /** The default output: two aligned tables and the verdict. */
 export function renderTable(plan: CapacityPlan): string {
   const parts = [
-    `Capacity plan of stack ${plan.stack}`,
+    `Capacity plan of stack ${textCell(plan.stack)}`,
     "",
     table(CHANGE_HEADER, plan.changes.map(changeRow)),
   ];
@@ -73,7 +89,7 @@ export function renderTable(plan: CapacityPlan): string {
 }
 
 function escapeCell(cell: string): string {
-  return cell.replaceAll("|", "\\|").replaceAll("\n", " ");
+  return markdownText(cell, { maxLength: MAX_NAME_LENGTH, table: true });
 }
 
 function markdownTable(header: readonly string[], rows: readonly string[][]): string {
@@ -84,12 +100,17 @@ function markdownTable(header: readonly string[], rows: readonly string[][]): st
 /** Markdown for a pull-request comment. */
 export function renderMarkdown(plan: CapacityPlan): string {
   const parts = [
-    `### Capacity plan of stack \`${plan.stack}\`: ${plan.fits ? "fits" : "**does not fit**"}`,
+    `### Capacity plan of stack ${markdownCode(plan.stack, { maxLength: MAX_NAME_LENGTH })}: ${plan.fits ? "fits" : "**does not fit**"}`,
     "",
     markdownTable(CHANGE_HEADER, plan.changes.map(changeRow)),
   ];
   if (plan.buckets.length > 0) parts.push("", markdownTable(BUCKET_HEADER, plan.buckets.map(bucketRow)));
-  parts.push("", verdict(plan), ...errorLines(plan).map((line) => `> ${line}`));
+  parts.push(
+    "",
+    verdict(plan),
+    // Each line is already plain text of at most MAX_NAME_LENGTH + MAX_MESSAGE_LENGTH + 8 characters.
+    ...errorLines(plan).map((line) => `> ${markdownText(line, { maxLength: 2 * MAX_MESSAGE_LENGTH })}`),
+  );
   return `${parts.join("\n")}\n`;
 }
 
@@ -97,8 +118,14 @@ export function renderMarkdown(plan: CapacityPlan): string {
 function errorLines(plan: CapacityPlan): string[] {
   return [
     ...plan.changes.flatMap((change) =>
-      change.error === undefined ? [] : [`${change.name}: ${change.error.replaceAll("\n", " ")}`],
+      change.error === undefined
+        ? []
+        : [`${plainText(change.name, MAX_NAME_LENGTH)}: ${plainText(change.error, MAX_MESSAGE_LENGTH)}`],
     ),
-    ...plan.buckets.flatMap((bucket) => (bucket.fits ? [] : [`${bucket.set}: ${bucket.line}`])),
+    ...plan.buckets.flatMap((bucket) =>
+      bucket.fits
+        ? []
+        : [`${plainText(bucket.set, MAX_NAME_LENGTH)}: ${plainText(bucket.line, MAX_MESSAGE_LENGTH)}`],
+    ),
   ];
 }

@@ -14,7 +14,7 @@ import { cannotCome, manageNodes, waitForSettled, waitUntilGone } from "./manage
 import type { OperationContext, SetHoldings } from "./node-set-listing";
 import { listHoldings, matchesSpec, ownRecords, recordsWithIds } from "./node-set-listing";
 import type { NodeRecord } from "../schemas";
-import { HttpError } from "../client";
+import { HttpError, errorText } from "../client";
 import type { NodeInfo, NodeSetState } from "./node-set-state";
 import { isHealthy, isMember, minReadyOf, nodePhase, nodeSetState, toNodeInfo } from "./node-set-state";
 import { foreignNodesProblem, foreignRequestIdProblem } from "./adoption-ownership";
@@ -377,8 +377,4 @@ function unknownRequestHint(error: unknown, requestId: string | undefined): Node
     `${errorText(error).replace(/\.$/, "")}. \`adoptExisting.requestId\` ${JSON.stringify(requestId)} does not end in ` +
       `\`-<n>\`, as the request id of a create does (e.g. ${JSON.stringify(`${requestId}-0`)}): fix \`adoptExisting.requestId\``,
   );
-}
-
-export function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

@@ -3,12 +3,12 @@
  * adopting or moving on, a lost answer looked up before anything is sent again. No Pulumi here.
  */
 import { setTimeout } from "node:timers/promises";
-import { DEFAULT_CLIENT_SETTINGS, HttpError, retryDelay } from "../client";
+import { DEFAULT_CLIENT_SETTINGS, HttpError, errorText, plainText, retryDelay } from "../client";
 import type { NodeCreationSet } from "../schemas";
 import { CreateRequestError } from "./errors/create-request-error";
 import { UncertainCreateError } from "./errors/uncertain-create-error";
 import type { NodeSetInputs } from "./inputs";
-import { isLostAnswer, lostAnswerText, shortReason } from "./lost-answer";
+import { isLostAnswer, lostAnswerText } from "./lost-answer";
 import type { OperationContext } from "./node-set-listing";
 import { listRequestNodes, matchesSpec } from "./node-set-listing";
 import type { NodeInfo } from "./node-set-state";
@@ -113,7 +113,8 @@ async function createOnce(
       const result = await client.createNodes(inputs.cluster, { requestId, sets: [body] });
       const set = result.sets[0];
       const outcome: CreateOutcome = { kind: "created", requestId, added: set?.added ?? 0 };
-      if (set?.message) outcome.message = set.message;
+      // The server's words, only ever shown: sanitized here, where they come in.
+      if (set?.message) outcome.message = plainText(set.message);
       return outcome;
     } catch (caught) {
       error = caught;
@@ -140,7 +141,7 @@ async function createOnce(
       if (attempt >= CREATE_ATTEMPTS) {
         throw new CreateRequestError(
           `create request ${requestId} was sent ${attempt} times and never applied (CycleCloud does not know it), ` +
-            `so it created no node; last answer: ${shortReason(error)}`,
+            `so it created no node; last answer: ${errorText(error)}`,
           { cause: error },
         );
       }

@@ -2,7 +2,16 @@
  * What the engine shows when a node set operation fails: which set, which operation, the cause,
  * what became of the nodes and state, and what to do next. Pure: no I/O, no Pulumi.
  */
-import { CycleCloudError, HttpError, NetworkError, ResponseValidationError, TimeoutError } from "../client";
+import {
+  CycleCloudError,
+  HttpError,
+  MAX_NAME_LENGTH,
+  NetworkError,
+  ResponseValidationError,
+  TimeoutError,
+  errorText,
+  plainText,
+} from "../client";
 import { ConnectionConfigError } from "../connection";
 
 /** One engine call on one set, as messages name it. */
@@ -115,8 +124,7 @@ function clientCause(error: unknown): unknown {
 }
 
 function causeOf(error: unknown): string {
-  const text = error instanceof Error ? error.message : String(error);
-  return text.replace(/\.$/, "");
+  return errorText(error).replace(/\.$/, "");
 }
 
 function capitalize(text: string): string {
@@ -139,14 +147,16 @@ export function isCapacityFailure(statusMessage: string | undefined): boolean {
 /**
  * Failed nodes grouped by reason, each distinct reason once, e.g. `2 failed: AllocationFailed:
  * ... (ondemand-4, ondemand-5)`; nodes without a `StatusMessage` as `1 failed (ondemand-3)`.
+ * Reasons and names are the server's: sanitized and capped ({@link plainText}).
  */
 export function describeFailures(
   nodes: readonly { name: string; statusMessage?: string | undefined }[],
 ): string[] {
   const byReason = new Map<string, string[]>();
   for (const node of nodes) {
-    const reason = node.statusMessage?.trim().replace(/\.$/, "") ?? "";
-    byReason.set(reason, [...(byReason.get(reason) ?? []), node.name]);
+    // The final period goes before the cut, so the ellipsis of a long message stays whole.
+    const reason = plainText((node.statusMessage ?? "").trim().replace(/\.$/, ""));
+    byReason.set(reason, [...(byReason.get(reason) ?? []), plainText(node.name, MAX_NAME_LENGTH)]);
   }
   return [...byReason].map(
     ([reason, names]) => `${names.length} failed${reason ? `: ${reason}` : ""} (${names.join(", ")})`,

@@ -1,5 +1,5 @@
 /** How a create's answer was lost, in words for messages. */
-import { HttpError, NetworkError, TimeoutError } from "../client";
+import { HttpError, NetworkError, TimeoutError, errorText } from "../client";
 
 /**
  * Whether a create may have reached the server without its answer reaching us. A refused
@@ -15,9 +15,5 @@ export function isLostAnswer(error: unknown): boolean {
 export function lostAnswerText(error: unknown): string {
   if (error instanceof HttpError)
     return `was answered ${error.status}${error.serverMessage ? ` (${error.serverMessage})` : ""}`;
-  return `got no answer (${shortReason(error)})`;
-}
-
-export function shortReason(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
+  return `got no answer (${errorText(error)})`;
 }

@@ -6,9 +6,8 @@
  */
 import type { CapacityFit, NodeSpec } from "../capacity";
 import { capacityFit, describeFit, findBucket, sharesFamilyQuota, withAddedNodes } from "../capacity";
-import { HttpError, isNetworkError } from "../client";
+import { HttpError, errorText, isNetworkError } from "../client";
 import type { ClusterStatus } from "../schemas";
-import { errorText } from "./converge-node-set";
 import type { CheckFailure, NodeSetInputs } from "./inputs";
 import { containsUnknown } from "./inputs";
 import { canonicalJson, replaceKeysChanged, replacementKeyOf } from "./request-id";

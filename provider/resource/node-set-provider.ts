@@ -5,6 +5,7 @@
  * between calls lives in a {@link ProviderContext} that `configure` makes and each call passes on.
  */
 import type { dynamic } from "@pulumi/pulumi";
+import { MAX_MESSAGE_LENGTH, errorText, plainText } from "../client";
 import { baseRequestIdFor, requestIdFailures } from "./base-request-id";
 import { AdoptionConflictError, keptNodesHint, keptNodesNotice } from "./adoption-ownership";
 import { adopt, convergeKeepingTrack, describeSpec, forgottenNodes } from "./converge-node-set";
@@ -510,6 +511,40 @@ function failure(
 }
 
 /**
+ * An error as the engine shows it: its message (and the first line of its stack, which the host
+ * prints for some methods) and a partial failure's `reasons` sanitized, so that no terminal escape,
+ * control character or forged line of server text reaches the user. The parts that carry server
+ * text are sanitized where they are put in a message; this is the last check at the boundary.
+ */
+function shownError(error: unknown): never {
+  if (error instanceof Error) {
+    const message = errorText(error);
+    if (message !== error.message) {
+      if (error.stack?.includes(error.message))
+        error.stack = error.stack.replace(error.message, () => message);
+      error.message = message;
+    }
+    if (error instanceof NodeSetPartialFailure) {
+      error.reasons.splice(
+        0,
+        error.reasons.length,
+        ...error.reasons.map((reason) => plainText(reason, MAX_MESSAGE_LENGTH)),
+      );
+    }
+  }
+  throw error;
+}
+
+/** A check's failures as the engine shows them: each reason sanitized (see {@link shownError}). */
+function shownFailures(result: dynamic.CheckResult): dynamic.CheckResult {
+  const failures = result.failures?.map((failure) => ({
+    ...failure,
+    reason: plainText(failure.reason, MAX_MESSAGE_LENGTH),
+  }));
+  return failures === undefined ? result : { ...result, failures };
+}
+
+/**
  * A node set provider with its own context: `configure` makes a new one; a call that comes
  * without `configure` (the engine may check, diff or create first) gets a context with no stack
  * config on first use. Tests and the bench make one per test (`options`: logger, tuning, env, clock).
@@ -519,14 +554,14 @@ export function createNodeSetProvider(options: NodeSetProviderOptions = {}) {
   const context = (): ProviderContext => (current ??= new ProviderContext(() => undefined, options));
   // An operation returns once the warnings it sent the engine are delivered (see engine-log.ts).
   const delivered = <T>(work: Promise<T>): Promise<T> =>
-    work.finally(() => context().logger.flush?.() ?? Promise.resolve());
+    work.catch(shownError).finally(() => context().logger.flush?.() ?? Promise.resolve());
   return {
     configure: async (req: dynamic.ConfigureRequest): Promise<void> => {
       const config = req.config;
       current = new ProviderContext((key) => config.get(key), options);
     },
     check: (olds: Record<string, unknown>, news: Record<string, unknown>) =>
-      delivered(check(context(), olds, news)),
+      delivered(check(context(), olds, news).then(shownFailures)),
     diff: (id: string, olds: NodeSetState, news: Record<string, unknown>) =>
       delivered(diff(context(), id, olds, news)),
     create: (props: Record<string, unknown>) => delivered(keepProviderKey(create(context(), props), props)),

@@ -4,7 +4,7 @@
  * and logger, one client per connection, the cluster status cache, the replacement bases chained by
  * `check`, and the plan of the current run. Passed explicitly to the modules; no module state.
  */
-import { CycleCloudClient } from "../client";
+import { CycleCloudClient, MAX_MESSAGE_LENGTH, plainText } from "../client";
 import type { ConfigLookup, ResolvedConnection } from "../connection";
 import { connectionKey, resolveConnection } from "../connection";
 import type { ClusterStatus } from "../schemas";
@@ -87,7 +87,7 @@ export class ProviderContext {
         ...resolved,
         retries: this.tuning.retries,
         retryBaseDelayMs: this.tuning.retryBaseDelayMs,
-        logger: (line: string) => this.logger.error(`cyclecloud: ${line}`),
+        logger: (line: string) => this.logger.error(`cyclecloud: ${plainText(line, MAX_MESSAGE_LENGTH)}`),
       });
       this.clients.set(key, client);
     }
@@ -96,14 +96,16 @@ export class ProviderContext {
 
   /** A progress line of a set, shown by the engine. */
   log(inputs: Pick<NodeSetInputs, "identity" | "name">, line: string): void {
-    this.logger.info(`${setLabel(setName(inputs), inputs.identity)}: ${line}`);
+    // The boundary where lines are shown: whatever server text a line holds was sanitized where it
+    // went in, and the line as a whole is checked again here (plainText).
+    this.logger.info(`${setLabel(setName(inputs), inputs.identity)}: ${plainText(line, MAX_MESSAGE_LENGTH)}`);
   }
 
   /** A warning of a set (`text` without a `warning:` prefix), shown by the engine as a warning. */
   warn(inputs: Pick<NodeSetInputs, "identity" | "name">, text: string): void {
     const warning = {
       label: setLabel(setName(inputs), inputs.identity),
-      text,
+      text: plainText(text, MAX_MESSAGE_LENGTH),
       urn: urnOfIdentity(inputs.identity),
     };
     if (this.logger.warn) this.logger.warn(warning);

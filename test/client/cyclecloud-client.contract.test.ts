@@ -706,7 +706,8 @@ describe("CycleCloudClient HTTP errors", () => {
 
     await expect(client.listNodes("hpc")).rejects.toThrow(
       "CycleCloud answered 301 Moved Permanently to GET /clusters/hpc/nodes without an error message; " +
-        "it redirects to https://cyclecloud.internal.example.com: set `url` to that address",
+        "it redirects to https://cyclecloud.internal.example.com, which is not followed (the credentials would go there): " +
+        "if that is the CycleCloud server, set `url` to that address",
     );
     scope.done();
   });

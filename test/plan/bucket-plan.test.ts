@@ -289,13 +289,13 @@ describe("rendering", () => {
   test("Markdown: tables with escaped cells, the verdict, the error and preflight's refusal quoted", () => {
     const text = renderMarkdown(plan);
     expect(text).toContain("### Capacity plan of stack `prod`: **does not fit**");
-    expect(text).toContain("| w\\|1 | hpc | ondemand | Standard_Hc44rs | update | 1 | 12 |");
+    expect(text).toContain("| `w\\|1` | hpc | ondemand | Standard_Hc44rs | update | 1 | 12 |");
     expect(text).toContain(
-      "| w\\|1 | hpc | ondemand | Standard_Hc44rs | 5 | 11 | -6 | nodearray maxCoreCount | NO |",
+      "| `w\\|1` | hpc | ondemand | Standard_Hc44rs | 5 | 11 | -6 | nodearray maxCoreCount | NO |",
     );
-    expect(text).toContain("> w|1: does not fit at all");
+    expect(text).toContain("> `w|1: does not fit at all`");
     expect(text).toContain(
-      "> w|1: preflight hpc/ondemand Standard_Hc44rs: +11 requested, 5 available: lower `count`",
+      "> `` w|1: preflight hpc/ondemand Standard_Hc44rs: +11 requested, 5 available: lower `count` ``",
     );
   });
 

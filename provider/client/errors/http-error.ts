@@ -13,8 +13,10 @@ export interface HttpErrorInit {
   serverMessage?: string | undefined;
   /** `Content-Type` of the answer. */
   contentType?: string | undefined;
-  /** Where a 3xx answer points (already reduced to an origin). */
+  /** Where a 3xx answer points (already reduced to an origin and sanitized). */
   redirectOrigin?: string | undefined;
+  /** Whether that redirect leaves https for http. */
+  redirectDowngrade?: boolean | undefined;
   /** The server's `Retry-After`, in milliseconds. */
   retryAfterMs?: number | undefined;
 }
@@ -62,8 +64,15 @@ function httpErrorMessage(init: HttpErrorInit): string {
       : `CycleCloud answered ${init.status} to ${init.method} ${init.path}: ${init.serverMessage}`;
   if (init.status === 401) {
     message += "; check the `username` and `password` settings";
+  } else if (init.redirectOrigin !== undefined && init.redirectDowngrade === true) {
+    // Never advise following it: the credentials would then go unencrypted.
+    message +=
+      `; it redirects to ${init.redirectOrigin}, a downgrade from https to http, which is not followed: ` +
+      "keep `url` on https and check that it is the address of the CycleCloud server";
   } else if (init.redirectOrigin !== undefined) {
-    message += `; it redirects to ${init.redirectOrigin}: set \`url\` to that address`;
+    message +=
+      `; it redirects to ${init.redirectOrigin}, which is not followed (the credentials would go there): ` +
+      "if that is the CycleCloud server, set `url` to that address";
   }
   return message;
 }

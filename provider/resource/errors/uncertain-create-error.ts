@@ -1,4 +1,5 @@
-import { lostAnswerText, shortReason } from "../lost-answer";
+import { errorText } from "../../client";
+import { lostAnswerText } from "../lost-answer";
 
 /**
  * A create whose answer was lost, and whose request could not be listed afterwards either: the
@@ -14,7 +15,7 @@ export class UncertainCreateError extends Error {
   ) {
     super(
       `create request ${requestId} ${lostAnswerText(lost)} and listing its nodes failed too ` +
-        `(${shortReason(listing)}); whether CycleCloud applied it is unknown, so the set keeps the request id ` +
+        `(${errorText(listing)}); whether CycleCloud applied it is unknown, so the set keeps the request id ` +
         "and the next refresh or up finds its nodes",
       { cause: listing },
     );
