@@ -11,16 +11,26 @@ const path = require("node:path");
 
 const MIB = 1024 * 1024;
 
-/** `{"nodes":[{},{},...]}` of about `bytes` bytes, with the other fields of a status when `status`. */
+/**
+ * `{"nodes":[{},{},...]}` of about `bytes` bytes, with the other fields of a status when `status`.
+ * @param {number} bytes
+ * @param {boolean} status
+ */
 function body(bytes, status) {
   const count = Math.floor(bytes / 3);
   const fields = status ? '"maxCount":10,"maxCoreCount":100,"nodearrays":[],' : "";
   return `{${fields}"nodes":[${new Array(count).fill("{}").join(",")}]}`;
 }
 
-/** In the child: one request, then time, peak RSS and the outcome as JSON on stdout. */
+/**
+ * In the child: one request, then time, peak RSS and the outcome as JSON on stdout.
+ * @param {string} url
+ * @param {string} which
+ */
 async function child(url, which) {
-  const { CycleCloudClient } = require(path.join(process.env["BENCH_DIST"] ?? path.join(__dirname, "..", "dist"), "provider", "client"));
+  const { CycleCloudClient } = require(
+    path.join(process.env["BENCH_DIST"] ?? path.join(__dirname, "..", "dist"), "provider", "client"),
+  );
   const client = new CycleCloudClient({ url, username: "u", password: "p", retries: 0, timeoutMs: 600_000 });
   const start = process.hrtime.bigint();
   let outcome;
@@ -34,7 +44,12 @@ async function child(url, which) {
   const ms = Number(process.hrtime.bigint() - start) / 1e6;
   const usage = process.resourceUsage();
   process.stdout.write(
-    JSON.stringify({ ms: Math.round(ms), cpuMs: Math.round((usage.userCPUTime + usage.systemCPUTime) / 1000), peakRssMiB: Math.round(usage.maxRSS / 1024), outcome }),
+    JSON.stringify({
+      ms: Math.round(ms),
+      cpuMs: Math.round((usage.userCPUTime + usage.systemCPUTime) / 1000),
+      peakRssMiB: Math.round(usage.maxRSS / 1024),
+      outcome,
+    }),
   );
 }
 

@@ -144,6 +144,8 @@ export interface SetHoldings {
   requestIds: string[];
   adoptedNodeIds: string[];
   nodes: NodeInfo[];
+  /** A create CycleCloud added fewer nodes for than asked: its reason, explained in the end. */
+  partialAdd?: { reason: string; added: number; requested: number };
 }
 
 /**
