@@ -215,8 +215,8 @@ describe("the fix preflight gives when it cannot reach CycleCloud", () => {
       "a timeout",
       timeout,
       { timeoutSeconds: 5 },
-      "Check the url and port (stack config `cyclecloud:url` or CYCLECLOUD_URL): they must name a CycleCloud server " +
-        "that is up; if it is just slow, raise the timeout (`connection.timeoutSeconds`)",
+      "Check the url and port (stack config `cyclecloud:url` or CYCLECLOUD_URL), or raise the timeout (" +
+        "`connection.timeoutSeconds`)",
     ],
     [
       "a connection setting the message names itself",

@@ -48,10 +48,7 @@ export function connectionFix(
     return `Check the url and port (${name("url")}) and that the server is up and reachable from this machine`;
   }
   if (isTimeoutError(error)) {
-    return (
-      `Check the url and port (${name("url")}): they must name a CycleCloud server that is up; ` +
-      `if it is just slow, raise the timeout (${name("timeoutSeconds")})`
-    );
+    return `Check the url and port (${name("url")}), or raise the timeout (${name("timeoutSeconds")})`;
   }
   return undefined;
 }
