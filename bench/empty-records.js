@@ -69,8 +69,11 @@ async function main() {
   for (const which of ["listing", "status"]) {
     const text = await new Promise((resolve, reject) => {
       const { execFile } = require("node:child_process");
-      execFile(process.execPath, [__filename, "--child", url, which], { maxBuffer: MIB }, (error, stdout) =>
-        error ? reject(error) : resolve(stdout),
+      execFile(
+        process.execPath,
+        [path.join(__dirname, "empty-records.js"), "--child", url, which],
+        { maxBuffer: MIB },
+        (error, stdout) => (error ? reject(error) : resolve(stdout)),
       );
     });
     console.log(`${which} of ${sizeMiB} MiB of empty records: ${text}`);

@@ -550,7 +550,7 @@ describe("bad input is refused by check, naming the input and the fix, before an
     await configured(entry);
     const result = await provider.check({}, declaration(entry.news));
     // The time retries took varies: `(T in all)` stands for it.
-    const failures = result.failures.map((f) => ({
+    const failures = (result.failures ?? []).map((f) => ({
       ...f,
       reason: f.reason.replace(/\((\d+ ms|[\d.]+ s|\d+ min( \d+ s)?) in all\)/, "(T in all)"),
     }));
