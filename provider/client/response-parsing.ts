@@ -3,7 +3,7 @@
  * (problems named by JSON path), and a non-2xx answer turned into an `HttpError`.
  */
 import type { z } from "zod";
-import { ErrorBodySchema } from "../schemas";
+import { ErrorBodySchema, UnreadableRecordsError } from "../schemas";
 import type { ErrorBody } from "../schemas";
 import { HttpError, ResponseValidationError } from "./errors";
 import { parseRetryAfter } from "./retry";
@@ -63,7 +63,14 @@ export function parseBody<T>(
     throw fail([`expected JSON, got ${got}; check that \`url\` points at the CycleCloud server`]);
   }
   body.text = "";
-  const result = spec.schema.safeParse(json.value);
+  let result: ReturnType<typeof spec.schema.safeParse>;
+  try {
+    result = spec.schema.safeParse(json.value);
+  } catch (error) {
+    // A listing of mostly junk records: given up on early (splitNodeRecords), named by its path.
+    if (error instanceof UnreadableRecordsError) throw fail([`nodes: ${error.message}`]);
+    throw error;
+  }
   if (!result.success) {
     const problems = result.error.issues.map((issue) => clean(describeIssue(issue, json.value)));
     const extra = problems.length - MAX_LISTED_PROBLEMS;

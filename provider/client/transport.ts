@@ -84,11 +84,14 @@ export class Transport {
 
   /** Sends `spec`, retrying as `shouldRetry` allows, and returns its validated body. */
   async request<T>(spec: RequestSpec<T>): Promise<T> {
-    const { retries, retryBaseDelayMs, retryMaxDelayMs } = this.#settings;
+    const { retries, retryBaseDelayMs, retryMaxDelayMs, timeoutMs } = this.#settings;
+    const start = Date.now();
+    let timedOut = 0;
     for (let attempt = 1; ; attempt++) {
       try {
         return await this.#attempt(spec);
       } catch (error) {
+        if (error instanceof TimeoutError) timedOut++;
         if (
           !shouldRetry({
             method: spec.method,
@@ -98,6 +101,11 @@ export class Transport {
             maxRetries: retries,
           })
         ) {
+          if (error instanceof TimeoutError && attempt > 1) {
+            // Name every attempt and the time they took, not just the last one's timeout.
+            const made = { made: attempt, timedOut, elapsedMs: Date.now() - start, origin: this.#origin };
+            throw new TimeoutError({ method: spec.method, path: spec.path, timeoutMs, attempts: made });
+          }
           throw error;
         }
         const delayMs = retryDelay(attempt, {
@@ -119,8 +127,8 @@ export class Transport {
    * check status and body.
    */
   async #attempt<T>(spec: RequestSpec<T>): Promise<T> {
-    const { method, path } = spec;
-    const { timeoutMs, maxResponseBytes } = this.#settings;
+    const { method } = spec;
+    const { timeoutMs } = this.#settings;
     const headers: Record<string, string> = {
       Authorization: this.#authorization,
       Accept: "application/json",
@@ -140,7 +148,20 @@ export class Transport {
       headers["Content-Type"] = "application/json";
       init.body = JSON.stringify(spec.body);
     }
+    // Runs until the answer is parsed (see #read); parsing itself is bounded by the size cap and
+    // by splitNodeRecords giving up on a body of mostly unreadable records.
     const timer = setTimeout(() => controller.abort(), timeoutMs);
+    try {
+      return await this.#read(spec, init, controller);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Sends the request and reads its answer; a timeout aborts `controller`. */
+  async #read<T>(spec: RequestSpec<T>, init: FetchRequestInit, controller: AbortController): Promise<T> {
+    const { method, path } = spec;
+    const { timeoutMs, maxResponseBytes } = this.#settings;
     let response: FetchResponse;
     let text: string | undefined;
     try {
@@ -151,8 +172,6 @@ export class Transport {
         throw new TimeoutError({ method, path, timeoutMs });
       }
       throw new NetworkError({ method, path, origin: this.#origin, cause: error });
-    } finally {
-      clearTimeout(timer);
     }
     if (text === undefined) {
       // Drops the connection: the rest of the body is never read.

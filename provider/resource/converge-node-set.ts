@@ -5,7 +5,7 @@
  * module state: everything comes through the operation context.
  */
 import type { Operation } from "./failure-messages";
-import { describeFailures, unfinishedMessage } from "./failure-messages";
+import { describeFailures, partialAddReason, unfinishedMessage } from "./failure-messages";
 import type { NodeSetInputs } from "./inputs";
 import { NodeSetInputError } from "./errors/node-set-input-error";
 import { NodeSetPartialFailure } from "./errors/node-set-partial-failure";
@@ -205,9 +205,9 @@ export async function converge(
       continue;
     }
     if (outcome.added < shortfall) {
-      reasons.push(
-        `CycleCloud added ${outcome.added} of ${shortfall} requested node(s)${outcome.message ? `: ${outcome.message}` : ""}`,
-      );
+      const reason = partialAddReason(outcome.added, shortfall, outcome.message);
+      reasons.push(reason);
+      holdings.partialAdd = { reason, added: outcome.added, requested: shortfall };
     }
     break;
   }

@@ -90,6 +90,13 @@ export async function firstUnusedSequence(ctx: OperationContext, used: number): 
   let low = used;
   let high = used + 1;
   for (let step = 1; await isUsed(high); step *= 2) {
+    if (step >= MAX_SEQUENCE_STEP) {
+      // A server that knows every id (answering an unknown one with an empty listing, say).
+      throw new CreateRequestError(
+        `CycleCloud knows every request id from ${requestIdFor(ctx.inputs.baseRequestId, used)} to ` +
+          `${requestIdFor(ctx.inputs.baseRequestId, high)}: could not find a free one; set an explicit \`requestId\``,
+      );
+    }
     low = high;
     high = used + step * 2;
   }
@@ -171,6 +178,9 @@ async function createOnce(
     return "used";
   }
 }
+
+/** The longest jump when looking for a free request id: about a million ids, in 21 listings. */
+const MAX_SEQUENCE_STEP = 2 ** 20;
 
 /** How often one create request is sent at most (throttled, or answer lost and not applied). */
 const CREATE_ATTEMPTS = 4;

@@ -109,6 +109,36 @@ export function unfinishedMessage(
   );
 }
 
+/** A create CycleCloud added fewer nodes for than asked: `CycleCloud added 2 of 3 requested node(s): ...`. */
+export function partialAddReason(added: number, requested: number, message: string | undefined): string {
+  return `CycleCloud added ${added} of ${requested} requested node(s)${message ? `: ${message}` : ""}`;
+}
+
+/**
+ * {@link partialAddReason} with what became of the set, the likely cause and what the next `up`
+ * does: what the engine shows of a partial add. With `preflight: "enforce"` the check found room
+ * just before: someone took it since (two stacks or the autoscaler scaling one bucket at once).
+ */
+export function explainPartialAdd(
+  reason: string,
+  partial: { set: string; added: number; requested: number; recorded: number; preflight: string },
+): string {
+  const missing = partial.requested - partial.added;
+  const cause =
+    partial.preflight === "enforce"
+      ? `Preflight had found room for ${partial.requested} when it checked the cluster: the room was taken since, ` +
+        "likely by another deployment or the cluster's autoscaler adding nodes to the same bucket at the same time"
+      : `Preflight is "${partial.preflight}": ` +
+        (partial.preflight === "warn"
+          ? "it may have warned that they do not fit"
+          : "the cluster's room was not checked");
+  return (
+    `${reason.replace(/\.$/, "")}; set ${partial.set} is recorded in state as a partial failure with the ` +
+    `${partial.recorded} node(s) it holds. ${cause}. The next \`pulumi up\` asks for the ${missing} missing ` +
+    "node(s) again; `pulumi preview` shows first whether they fit now"
+  );
+}
+
 /** The client error behind `error` (an error of the resource layer may wrap one as its `cause`). */
 function clientCause(error: unknown): unknown {
   let current = error;

@@ -14,6 +14,7 @@ import type { PollRounds } from "./poll-rounds";
 import { isMember, toNodeInfo } from "./node-set-state";
 import { groupIndexOf, groupInputs, groupRequestBase } from "./placement-group-names";
 import { nextSequence, requestIdFor, sequenceOf } from "./request-id";
+import { RequestProbeError } from "./errors/request-probe-error";
 
 /** The client methods the node set uses (a narrow seam for tests). */
 export type NodeSetClient = Pick<
@@ -143,6 +144,8 @@ export interface SetHoldings {
   requestIds: string[];
   adoptedNodeIds: string[];
   nodes: NodeInfo[];
+  /** A create CycleCloud added fewer nodes for than asked: its reason, explained in the end. */
+  partialAdd?: { reason: string; added: number; requested: number };
 }
 
 /**
@@ -153,8 +156,18 @@ export type FoundNodesFate =
   "keeping them" | "terminating them with the set" | "deallocating them with the set";
 
 /**
+ * Most request ids one probe lists after the set's last one. Each is a create a run made and did
+ * not record (a crash, a lost answer): a handful at most. More means the server answers every id
+ * with the same nodes; the probe then stops with an error rather than list without end.
+ */
+export const MAX_PROBED_REQUESTS = 100;
+
+/**
  * Adds to `requestIds` and `nodes` the request ids of `inputs.baseRequestId` after the last one
- * known that the server knows (left by an interrupted create), with their nodes of the spec.
+ * known that the server knows (left by an interrupted create), with their nodes of the spec. The
+ * probe ends at the first id the server does not know (404), whose listing is empty (a server may
+ * answer an unknown id so, and an empty request holds no node to keep track of), or whose nodes
+ * are of another spec; after {@link MAX_PROBED_REQUESTS} ids it fails.
  */
 async function probeSequence(
   ctx: OperationContext,
@@ -163,12 +176,21 @@ async function probeSequence(
   nodes: NodeInfo[],
   fate: FoundNodesFate,
 ): Promise<void> {
-  for (let sequence = nextSequence(inputs.baseRequestId, requestIds); ; sequence++) {
+  const first = nextSequence(inputs.baseRequestId, requestIds);
+  for (let sequence = first; ; sequence++) {
     const requestId = requestIdFor(inputs.baseRequestId, sequence);
+    if (sequence - first >= MAX_PROBED_REQUESTS) {
+      throw new RequestProbeError(
+        `looking for the nodes of interrupted creates, CycleCloud listed nodes of this set's spec for each of the ` +
+          `${MAX_PROBED_REQUESTS} request ids ${requestIdFor(inputs.baseRequestId, first)} to ${requestIdFor(inputs.baseRequestId, sequence - 1)}: ` +
+          "stopped there, as a set makes one request per create; check what CycleCloud answers to " +
+          `GET /clusters/${encodeURIComponent(inputs.cluster)}/nodes?request_id=${encodeURIComponent(requestId)}`,
+      );
+    }
     const found = await listRequestNodes(ctx.client, inputs.cluster, requestId);
-    if (found === undefined) break;
+    if (found === undefined || found.length === 0) break;
     const ours = found.filter((n) => matchesSpec(n, inputs));
-    if (found.length > 0 && ours.length === 0) break;
+    if (ours.length === 0) break;
     if (ours.some(isMember)) {
       ctx.log(
         `found ${ours.length} node(s) of request ${requestId}, made by an interrupted operation: ${fate}`,

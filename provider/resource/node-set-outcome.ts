@@ -5,8 +5,9 @@
 import { findBucket } from "../capacity";
 import { NodeSetPartialFailure } from "./errors/node-set-partial-failure";
 import type { Operation } from "./failure-messages";
-import { unfinishedMessage } from "./failure-messages";
+import { explainPartialAdd, unfinishedMessage } from "./failure-messages";
 import type { OperationContext, SetHoldings } from "./node-set-listing";
+import { setName } from "./node-set-listing";
 import type { NodeInfo, NodeSetState } from "./node-set-state";
 import { nodeSetState } from "./node-set-state";
 import type { ProviderContext } from "./provider-context";
@@ -30,6 +31,18 @@ export async function finish(
   const state = nodeSetState(inputs, { ...holdings, ...bucket, ...extra });
   if (reasons.length > 0) {
     const ready = `${state.readyCount}/${target} ready`;
+    // The engine shows the reasons: a partial add's says what became of the set and what is next.
+    const { partialAdd } = holdings;
+    const shown = reasons.map((reason) =>
+      partialAdd !== undefined && reason === partialAdd.reason
+        ? explainPartialAdd(reason, {
+            ...partialAdd,
+            set: setName(inputs),
+            recorded: state.nodes.length,
+            preflight: inputs.preflight,
+          })
+        : reason,
+    );
     throw new NodeSetPartialFailure(
       unfinishedMessage(op, inputs.cluster, [ready, ...reasons], {
         nodes: state.nodes.length,
@@ -37,7 +50,7 @@ export async function finish(
       }),
       id,
       state,
-      reasons,
+      shown,
     );
   }
   return state;

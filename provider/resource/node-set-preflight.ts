@@ -6,7 +6,7 @@
  */
 import type { CapacityFit, NodeSpec } from "../capacity";
 import { capacityFit, describeFit, findBucket, sharesFamilyQuota, withAddedNodes } from "../capacity";
-import { HttpError, errorText, isNetworkError } from "../client";
+import { HttpError, errorText } from "../client";
 import type { ClusterStatus } from "../schemas";
 import type { CheckFailure, NodeSetInputs } from "./inputs";
 import { containsUnknown } from "./inputs";
@@ -15,6 +15,7 @@ import { foreignRequestIdProblem } from "./adoption-ownership";
 import type { GroupHoldings } from "./placement-group-preflight";
 import { filledGroups, placementGroupProblems } from "./placement-group-preflight";
 import { nodearrayRoom } from "./warm-pool";
+import { connectionFix } from "./errors/connection-problem";
 import type { RunPlan } from "./run-plan";
 
 /** Where preflight reads the cluster and the set from. */
@@ -204,17 +205,16 @@ export async function preflight(
       warn(`${reason}`);
       return [];
     }
+    // Connection, TLS, credentials: named as settings, on no property (see connection-problem.ts).
+    const fix = connectionFix(error, inputs.connection, inputs.cluster);
+    if (fix !== undefined) return [{ property: "", reason: fix ? `${reason}. ${fix}` : reason }];
     return [
       {
         property: "cluster",
         reason:
           error instanceof HttpError && error.status === 404
             ? `${reason}. Check that cluster '${inputs.cluster}' exists and that \`url\` points at the CycleCloud server, or set \`preflight: "off"\` to skip the check`
-            : // No TLS handshake or no server: every request of the set would fail the same way, so
-              // skipping the check is no way out; the client's message already says what to fix.
-              isNetworkError(error) && error.kind !== "connection"
-              ? reason
-              : `${reason}. Fix the connection, or set \`preflight: "off"\` to skip the check`,
+            : `${reason}. Fix the connection, or set \`preflight: "off"\` to skip the check`,
       },
     ];
   }

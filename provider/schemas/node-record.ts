@@ -84,15 +84,72 @@ export interface SplitNodeRecords {
   unparsedNodes?: unknown[];
 }
 
+/**
+ * How many unreadable records a listing may hold whatever its size. Beyond this and beyond half of
+ * its records, the answer is not a listing of nodes (a broken or hostile server): it fails at once.
+ */
+export const TOLERATED_UNREADABLE_RECORDS = 100;
+
+/**
+ * A listing most of whose records this library cannot read: {@link splitNodeRecords} gave up.
+ * Turned into a `ResponseValidationError` by the client (`response-parsing.ts`).
+ */
+export class UnreadableRecordsError extends Error {
+  override readonly name = "UnreadableRecordsError";
+  constructor(
+    /** Unreadable records found before giving up: more than half of `total`. */
+    readonly unreadable: number,
+    /** Records the listing holds. */
+    readonly total: number,
+    /** Why the first of them is unreadable, e.g. `[0] Name: expected string, but it is missing`. */
+    readonly first: string,
+  ) {
+    super(
+      `more than half of its ${total} records are not node records this library can read ` +
+        `(gave up after ${unreadable}; the first: ${first})`,
+    );
+  }
+}
+
+/**
+ * Splits node records as the server sent them. A record lacking a key the schema requires is set
+ * aside without being validated (no error object per record); once more than
+ * {@link TOLERATED_UNREADABLE_RECORDS} and more than half of the records are unreadable it throws
+ * an {@link UnreadableRecordsError}, so a body of millions of junk records costs little time and
+ * memory beyond its JSON.
+ */
 export function splitNodeRecords(items: readonly unknown[]): SplitNodeRecords {
   const nodes: NodeRecord[] = [];
   const unparsed: unknown[] = [];
-  for (const item of items) {
-    const parsed = NodeRecordSchema.safeParse(item);
-    if (parsed.success) nodes.push(parsed.data);
-    else unparsed.push(item);
+  const limit = Math.max(TOLERATED_UNREADABLE_RECORDS, items.length / 2);
+  let firstIndex = -1;
+  for (let index = 0; index < items.length; index++) {
+    const item = items[index];
+    const parsed = hasRequiredKeys(item) ? NodeRecordSchema.safeParse(item) : undefined;
+    if (parsed?.success === true) {
+      nodes.push(parsed.data);
+      continue;
+    }
+    if (firstIndex < 0) firstIndex = index;
+    unparsed.push(item);
+    if (unparsed.length > limit) {
+      const why = nodeRecordProblems(unparsed[0]).join(", ");
+      throw new UnreadableRecordsError(unparsed.length, items.length, `[${firstIndex}] ${why}`);
+    }
   }
   return unparsed.length > 0 ? { nodes, unparsedNodes: unparsed } : { nodes };
+}
+
+/** Whether `item` is an object with the four keys {@link NodeRecordSchema} requires, as strings. */
+function hasRequiredKeys(item: unknown): boolean {
+  if (typeof item !== "object" || item === null) return false;
+  const record = item as Record<string, unknown>;
+  return (
+    typeof record["Name"] === "string" &&
+    typeof record["NodeId"] === "string" &&
+    typeof record["Template"] === "string" &&
+    typeof record["Status"] === "string"
+  );
 }
 
 /** Why {@link NodeRecordSchema} cannot read `record`, e.g. `["NodeId: expected string, got number"]`. */

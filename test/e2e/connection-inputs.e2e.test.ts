@@ -125,3 +125,36 @@ export const clusterState = getClusterStatus({ cluster: "hpc", connection: conne
     expect(emulator.counters().total).toBe(before);
   });
 });
+
+describe("a wrong password in the program's connection", () => {
+  it("fails the preview naming the settings to fix, on no property, and never prints the password", async () => {
+    const program = `import * as pulumi from "@pulumi/pulumi";
+import { CycleCloudNodeSet } from "pulumi-cyclecloud";
+
+const config = new pulumi.Config();
+new CycleCloudNodeSet("workers", {
+  cluster: "hpc",
+  nodearray: "ondemand",
+  machineType: "Standard_Fs32_v2",
+  count: 2,
+  connection: { url: config.require("url"), username: config.require("username"), password: config.requireSecret("pw") },
+});
+`;
+    await writeFile(join(ws.programDir, "index.ts"), program);
+    const wrong = "Wr0ng-pa55word-e2e";
+    expectSuccess(await ws.pulumi(["config", "set", "--secret", "pw"], { input: wrong }));
+
+    const preview = expectFailure(await ws.pulumi(["preview"]));
+
+    const text = output(preview);
+    expect(text).toContain(
+      "error: pulumi-nodejs:dynamic/cyclecloud:CycleCloudNodeSet resource 'workers' has a problem: preflight could not read the status of cluster 'hpc': " +
+        "CycleCloud answered 401 to GET /clusters/hpc/status?nodes=false: Invalid username or password; " +
+        "check the `username` and `password` settings. Check the password (`connection.password`) and the username (`connection.username`)",
+    );
+    expect(text).not.toContain("property connection");
+    expect(text).not.toContain(wrong);
+    expect(text).not.toContain(emulator.password);
+    expect(await mutatingRequests(emulator)).toBe(0);
+  });
+});

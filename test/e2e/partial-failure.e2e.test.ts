@@ -229,6 +229,39 @@ describe("a node that failed before the lost answer of its create was looked up"
   });
 });
 
+describe("a create CycleCloud adds fewer nodes for than preflight found room for", () => {
+  // Another deployment or the autoscaler took the room between check and create: a `maxAdded` fault.
+  let ws: Workspace;
+
+  beforeAll(async () => {
+    ws = await freshStack("partial-add");
+  });
+
+  it("fails the up naming the set, what state records, the likely cause and what the next up does", async () => {
+    emulator.injectFault({ route: "create", maxAdded: 1 });
+    const up = expectFailure(await ws.up());
+
+    const reason =
+      "CycleCloud added 1 of 2 requested node(s): Added 1 of 2 requested nodes: insufficient capacity (injected by the emulator); " +
+      "set workers is recorded in state as a partial failure with the 1 node(s) it holds. " +
+      "Preflight had found room for 2 when it checked the cluster: the room was taken since, likely by another deployment " +
+      "or the cluster's autoscaler adding nodes to the same bucket at the same time. " +
+      "The next `pulumi up` asks for the 1 missing node(s) again; `pulumi preview` shows first whether they fit now";
+    expect(output(up)).toContain(reason);
+    const set = await ws.nodeSet();
+    expect(set.initErrors).toEqual([reason]);
+    expect(stateStatuses(set.outputs)).toEqual(emulatorStatuses(await liveNodes(emulator)));
+    expect((await liveNodes(emulator)).map((n) => n.record.Name)).toEqual(["ondemand-1"]);
+  });
+
+  it("asks for the missing node on the next up, as the message said", async () => {
+    expectSuccess(await ws.up());
+
+    expect(statuses(await emulatorNodes(emulator))).toEqual(["Ready", "Ready"]);
+    expect((await ws.nodeSet()).initErrors).toBeUndefined();
+  });
+});
+
 describe("credentials", () => {
   it("never printed the password, and neither state nor stack config holds it in clear", async () => {
     await expectNoPasswordAnywhere(workspaces);

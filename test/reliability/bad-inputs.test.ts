@@ -49,8 +49,21 @@ const PREFLIGHT_FIX = '. Fix the connection, or set `preflight: "off"` to skip t
 const STATUS = "GET /clusters/hpc/status?nodes=false";
 const connectionFailure = (reason: string) =>
   `preflight could not read the status of cluster 'hpc': ${reason}${PREFLIGHT_FIX}`;
-/** No TLS handshake or no server: the message has no "set preflight off" (it would not help). */
+/** Connection settings, TLS, credentials: no "set preflight off" (it would not help). */
 const noServer = (reason: string) => `preflight could not read the status of cluster 'hpc': ${reason}`;
+/** Connection, TLS and credential failures name the settings to fix (stack config here), on no property. */
+const PASSWORD_FIX =
+  ". Check the password (stack config `cyclecloud:password` or CYCLECLOUD_PASSWORD) and the username " +
+  "(stack config `cyclecloud:username` or CYCLECLOUD_USERNAME)";
+const CA_FIX =
+  ". Check the CA the server's certificate is checked against (stack config `cyclecloud:caCert` or CYCLECLOUD_CA_CERT " +
+  "or stack config `cyclecloud:caCertPath` or CYCLECLOUD_CA_CERT_PATH), or, for a test server only, the `insecure` " +
+  "setting (stack config `cyclecloud:insecure` or CYCLECLOUD_INSECURE)";
+const URL_FIX =
+  ". Check the url and port (stack config `cyclecloud:url` or CYCLECLOUD_URL) and that the server is up and reachable from this machine";
+const TIMEOUT_FIX =
+  ". Check the url and port (stack config `cyclecloud:url` or CYCLECLOUD_URL), or raise the timeout (" +
+  "stack config `cyclecloud:timeoutSeconds` or CYCLECLOUD_TIMEOUT_SECONDS)";
 const THREE_WAYS =
   "Supply it in one of three ways: (1) the `connection` argument of the resource or function; " +
   "(2) stack config: `pulumi config set cyclecloud:url https://HOST:8443`, `pulumi config set cyclecloud:username USER`, " +
@@ -236,27 +249,27 @@ const CASES: BadInput[] = [
   {
     name: "a URL without a scheme",
     config: () => ({ "cyclecloud:url": "cyclecloud.example.com:8443" }),
-    property: "cluster",
+    property: "",
     message: () =>
-      connectionFailure(
+      noServer(
         "Invalid CycleCloud client settings: `url` must include the scheme, e.g. https://cyclecloud.example.com:8443",
       ),
   },
   {
     name: "a URL with an unsupported scheme",
     news: { connection: { url: "ftp://cyclecloud.example.com" } },
-    property: "cluster",
+    property: "",
     message: () =>
-      connectionFailure(
+      noServer(
         "Invalid CycleCloud client settings: `url` must use http or https, e.g. https://cyclecloud.example.com:8443",
       ),
   },
   {
     name: "a URL carrying credentials",
     config: () => ({ "cyclecloud:url": `https://admin:${PASSWORD}@cyclecloud.example.com` }),
-    property: "cluster",
+    property: "",
     message: () =>
-      connectionFailure(
+      noServer(
         "Invalid CycleCloud client settings: `url` must not contain credentials; give them as `username` and `password`",
       ),
   },
@@ -275,49 +288,50 @@ const CASES: BadInput[] = [
       "cyclecloud:username": undefined,
       "cyclecloud:password": undefined,
     }),
-    property: "cluster",
+    property: "",
     message: () =>
-      connectionFailure(
+      noServer(
         `CycleCloud connection is not configured: missing \`url\`, \`username\`, \`password\`. ${THREE_WAYS.slice(0, -1)}`,
       ),
   },
   {
     name: "a missing password",
     config: () => ({ "cyclecloud:password": undefined }),
-    property: "cluster",
+    property: "",
     message: () =>
-      connectionFailure(
-        `CycleCloud connection is not configured: missing \`password\`. ${THREE_WAYS.slice(0, -1)}`,
-      ),
+      noServer(`CycleCloud connection is not configured: missing \`password\`. ${THREE_WAYS.slice(0, -1)}`),
   },
   {
     name: "a wrong password (401)",
     config: () => ({ "cyclecloud:password": "not-the-password" }),
-    property: "cluster",
+    property: "",
     message: () =>
-      connectionFailure(
-        `CycleCloud answered 401 to ${STATUS}: Invalid username or password; check the \`username\` and \`password\` settings`,
+      noServer(
+        `CycleCloud answered 401 to ${STATUS}: Invalid username or password; check the \`username\` and \`password\` settings` +
+          PASSWORD_FIX,
       ),
   },
   {
     name: "a self-signed HTTPS server and no CA configured",
     config: (s) => ({ "cyclecloud:url": s.https.url }),
-    property: "cluster",
+    property: "",
     message: (s) =>
       noServer(
         `Could not verify the TLS certificate of CycleCloud at ${s.https.url} for ${STATUS}: self-signed certificate (DEPTH_ZERO_SELF_SIGNED_CERT). ` +
           "To fix, if the server uses a self-signed or private certificate, trust it with the `caCert` option " +
-          "(stack config `cyclecloud:caCertPath` or `cyclecloud:caCert`); `insecure: true` turns verification off (not recommended)",
+          "(stack config `cyclecloud:caCertPath` or `cyclecloud:caCert`); `insecure: true` turns verification off (not recommended)" +
+          CA_FIX,
       ),
   },
   {
     name: "an unreachable server (a closed port)",
     config: (s) => ({ "cyclecloud:url": s.closed }),
-    property: "cluster",
+    property: "",
     message: (s) =>
       noServer(
         `CycleCloud is unreachable at ${s.closed} for ${STATUS}: connect ECONNREFUSED ${s.closed.slice("http://".length)}; ` +
-          "check `url` and that the server is running and reachable from this machine",
+          "check `url` and that the server is running and reachable from this machine" +
+          URL_FIX,
       ),
   },
   {
@@ -334,11 +348,13 @@ const CASES: BadInput[] = [
   {
     name: "a server slower than timeoutSeconds",
     config: (s) => ({ "cyclecloud:url": s.silent.url, "cyclecloud:timeoutSeconds": "0.2" }),
-    property: "cluster",
-    message: () =>
-      connectionFailure(
-        `CycleCloud did not answer ${STATUS} within 200 ms; if the server is just slow, raise \`timeoutSeconds\` ` +
-          "(stack config `cyclecloud:timeoutSeconds` or `connection.timeoutSeconds`; `timeoutMs` of a CycleCloudClient)",
+    property: "",
+    message: (s) =>
+      noServer(
+        `CycleCloud at ${s.silent.url} did not answer ${STATUS} within 200 ms on any of 2 attempts (T in all); ` +
+          "check that `url` names a CycleCloud server that is up; if the server is just slow, raise `timeoutSeconds` " +
+          "(stack config `cyclecloud:timeoutSeconds` or `connection.timeoutSeconds`; `timeoutMs` of a CycleCloudClient)" +
+          TIMEOUT_FIX,
       ),
   },
   {
@@ -350,22 +366,21 @@ const CASES: BadInput[] = [
   {
     name: "a timeoutSeconds in stack config that is not a number",
     config: () => ({ "cyclecloud:timeoutSeconds": "ten" }),
-    property: "cluster",
-    message: () =>
-      connectionFailure('`timeoutSeconds` must be a number of seconds greater than 0, got "ten"'),
+    property: "",
+    message: () => noServer('`timeoutSeconds` must be a number of seconds greater than 0, got "ten"'),
   },
   {
     name: "an insecure setting in stack config that is not a boolean",
     config: () => ({ "cyclecloud:insecure": "maybe" }),
-    property: "cluster",
-    message: () => connectionFailure('`insecure` must be true or false, got "maybe"'),
+    property: "",
+    message: () => noServer('`insecure` must be true or false, got "maybe"'),
   },
   {
     name: "a CA bundle path that does not exist",
     config: () => ({ "cyclecloud:caCertPath": "/nonexistent/ca.pem" }),
-    property: "cluster",
+    property: "",
     message: () =>
-      connectionFailure(
+      noServer(
         "cannot read the CA bundle /nonexistent/ca.pem given by `cyclecloud:caCertPath` (ENOENT): give the path of a PEM file",
       ),
   },
@@ -536,7 +551,12 @@ describe("bad input is refused by check, naming the input and the fix, before an
   it.each(CASES)("$name", async (entry) => {
     await configured(entry);
     const result = await provider.check({}, declaration(entry.news));
-    expect(result.failures).toEqual([{ property: entry.property, reason: entry.message(servers) }]);
+    // The time retries took varies: `(T in all)` stands for it.
+    const failures = (result.failures ?? []).map((f) => ({
+      ...f,
+      reason: f.reason.replace(/\((\d+ ms|[\d.]+ s|\d+ min( \d+ s)?) in all\)/, "(T in all)"),
+    }));
+    expect(failures).toEqual([{ property: entry.property, reason: entry.message(servers) }]);
     expect(mutations(servers.emu)).toBe(0);
     expect(servers.emu.nodes()).toEqual([]);
     expectNoLeakAndNoStrayMutation(JSON.stringify(result.failures));

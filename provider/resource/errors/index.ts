@@ -6,5 +6,6 @@ export { isNodeManagementError, NodeManagementError } from "./node-management-er
 export { isNodeSetInputError, NodeSetInputError } from "./node-set-input-error";
 export { isNodeSetOperationError, NodeSetOperationError } from "./node-set-operation-error";
 export { isNodeSetPartialFailure, NodeSetPartialFailure } from "./node-set-partial-failure";
+export { RequestProbeError } from "./request-probe-error";
 export { isPreflightRefusalError, PreflightRefusalError } from "./preflight-refusal-error";
 export { isUncertainCreateError, UncertainCreateError } from "./uncertain-create-error";
