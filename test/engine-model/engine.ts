@@ -23,6 +23,7 @@
  */
 import { NodeSetPartialFailure, createNodeSetProvider } from "../../provider/resource/node-set-provider";
 import type { NodeSetProvider, NodeSetProviderOptions } from "../../provider/resource/node-set-provider";
+import type { SetWarning } from "../../provider/resource/logger";
 import type { NodeSetState } from "../../provider/resource/node-set-state";
 import { TEST_TUNING } from "../provider/harness";
 
@@ -60,11 +61,19 @@ export interface CommandResult {
   /** The provider's progress lines (`info`) and client lines (`error`) of this command. */
   info: string[];
   error: string[];
+  /** The warnings the provider sent the engine (diagnostics of severity warning), as `<label>: <text>`. */
+  warnings: string[];
 }
 
 /** What the engine stores: plain JSON (state file, gRPC structs). */
 function stored<T>(value: T): T {
   return JSON.parse(JSON.stringify(value)) as T;
+}
+
+interface Lines {
+  info: string[];
+  error: string[];
+  warnings: string[];
 }
 
 function messageOf(error: unknown): string {
@@ -74,7 +83,7 @@ function messageOf(error: unknown): string {
 export class EngineModel {
   state: Stored[] = [];
   private provider: NodeSetProvider = createNodeSetProvider();
-  private lines: { info: string[]; error: string[] } = { info: [], error: [] };
+  private lines: Lines = { info: [], error: [], warnings: [] };
 
   constructor(
     /** The stack config: `cyclecloud:url`, `cyclecloud:username`, `cyclecloud:password`, ... */
@@ -91,10 +100,14 @@ export class EngineModel {
 
   /** A new provider process, configured with the stack config. */
   private async freshProcess(): Promise<void> {
-    const lines = { info: [] as string[], error: [] as string[] };
+    const lines: Lines = { info: [], error: [], warnings: [] };
     this.lines = lines;
     this.provider = createNodeSetProvider({
-      logger: { info: (line) => void lines.info.push(line), error: (line) => void lines.error.push(line) },
+      logger: {
+        info: (line) => void lines.info.push(line),
+        warn: (w: SetWarning) => void lines.warnings.push(`${w.label}: ${w.text}`),
+        error: (line) => void lines.error.push(line),
+      },
       tuning: TEST_TUNING,
       env: {},
       ...this.options,
@@ -106,7 +119,7 @@ export class EngineModel {
   }
 
   private result(steps: Record<string, Step>, failures: Failure[]): CommandResult {
-    return { ok: failures.length === 0, steps, failures, info: this.lines.info, error: this.lines.error };
+    return { ok: failures.length === 0, steps, failures, ...this.lines };
   }
 
   /** `pulumi preview`: check and diff, no step. */
