@@ -14,6 +14,7 @@
  *   dropped sets, only when nothing failed. A replacement re-checks the new inputs with no olds
  *   before its create (the engine does); with `deleteBeforeReplace` (the resource option, or the
  *   provider's diff asking for it) the old set is deleted first.
+ * - The inputs carry the key `dynamic.Resource` adds (`__provider`), as the engine passes them.
  * - A partial failure (`NodeSetPartialFailure`: id and properties) is recorded in state with its
  *   reasons, as the engine records a resource whose create or update failed after it existed.
  *
@@ -57,6 +58,8 @@ export interface CommandResult {
   ok: boolean;
   /** The step planned for each set, by name (deletes included). */
   steps: Record<string, Step>;
+  /** The inputs each replacement names (the engine's `replaceReasons`), by name. */
+  replaceReasons: Record<string, string[]>;
   failures: Failure[];
   /** The provider's progress lines (`info`) and client lines (`error`) of this command. */
   info: string[];
@@ -64,6 +67,13 @@ export interface CommandResult {
   /** The warnings the provider sent the engine (diagnostics of severity warning), as `<label>: <text>`. */
   warnings: string[];
 }
+
+/**
+ * The key `dynamic.Resource` adds to a set's inputs: the provider's serialized text (a stand-in
+ * here; test/serialization and test/e2e load the real one). Every check must let it pass.
+ */
+export const PROVIDER_KEY = "__provider";
+const PROVIDER_TEXT = "exports.handler = __shim; var __shim = {}; // serialized provider (engine model)";
 
 /** What the engine stores: plain JSON (state file, gRPC structs). */
 function stored<T>(value: T): T {
@@ -100,6 +110,7 @@ export class EngineModel {
 
   /** A new provider process, configured with the stack config. */
   private async freshProcess(): Promise<void> {
+    this.replaceReasons = {};
     const lines: Lines = { info: [], error: [], warnings: [] };
     this.lines = lines;
     this.provider = createNodeSetProvider({
@@ -118,8 +129,11 @@ export class EngineModel {
     });
   }
 
+  private replaceReasons: Record<string, string[]> = {};
+
   private result(steps: Record<string, Step>, failures: Failure[]): CommandResult {
-    return { ok: failures.length === 0, steps, failures, ...this.lines };
+    const replaceReasons = this.replaceReasons;
+    return { ok: failures.length === 0, steps, replaceReasons, failures, ...this.lines };
   }
 
   /** `pulumi preview`: check and diff, no step. */
@@ -137,7 +151,8 @@ export class EngineModel {
       const old = this.state.find((r) => r.name === set.name);
       let inputs: Record<string, unknown>;
       try {
-        const result = await this.provider.check(stored(old?.inputs ?? {}), stored(set.inputs));
+        const news = { ...stored(set.inputs), [PROVIDER_KEY]: PROVIDER_TEXT };
+        const result = await this.provider.check(stored(old?.inputs ?? {}), news);
         const problems = result.failures ?? [];
         if (problems.length > 0) {
           for (const p of problems)
@@ -156,8 +171,10 @@ export class EngineModel {
       }
       try {
         const diff = await this.provider.diff(old.id, stored(old.outputs), inputs);
-        if ((diff.replaces ?? []).length > 0) steps[set.name] = "replace";
-        else if (diff.changes !== false || old.initErrors.length > 0) steps[set.name] = "update";
+        if ((diff.replaces ?? []).length > 0) {
+          steps[set.name] = "replace";
+          this.replaceReasons[set.name] = diff.replaces ?? [];
+        } else if (diff.changes !== false || old.initErrors.length > 0) steps[set.name] = "update";
         else steps[set.name] = "same";
         if (diff.deleteBeforeReplace) set.deleteBeforeReplace ??= true;
       } catch (error) {
@@ -196,11 +213,14 @@ export class EngineModel {
             replaced.push(old);
           }
           // The engine checks the replacement's inputs again, with no olds, before its create.
-          const again = await this.provider.check({}, stored(set.inputs));
-          if ((again.failures ?? []).length > 0) {
-            failures.push({ name: set.name, op: "check", message: JSON.stringify(again.failures) });
-            return;
-          }
+          const again = await this.provider.check(
+            {},
+            { ...stored(set.inputs), [PROVIDER_KEY]: PROVIDER_TEXT },
+          );
+          const problems = again.failures ?? [];
+          for (const p of problems)
+            failures.push({ name: set.name, op: "check", message: `${p.property}: ${p.reason}` });
+          if (problems.length > 0) return;
         }
         await this.record(
           set.name,
