@@ -61,6 +61,8 @@ export interface CommandResult {
   /** The inputs each replacement names (the engine's `replaceReasons`), by name. */
   replaceReasons: Record<string, string[]>;
   failures: Failure[];
+  /** The provider calls of this command in the order they started: `<method> <name>`. */
+  calls: string[];
   /** The provider's progress lines (`info`) and client lines (`error`) of this command. */
   info: string[];
   error: string[];
@@ -111,6 +113,7 @@ export class EngineModel {
   /** A new provider process, configured with the stack config. */
   private async freshProcess(): Promise<void> {
     this.replaceReasons = {};
+    this.calls = [];
     const lines: Lines = { info: [], error: [], warnings: [] };
     this.lines = lines;
     this.provider = createNodeSetProvider({
@@ -130,10 +133,11 @@ export class EngineModel {
   }
 
   private replaceReasons: Record<string, string[]> = {};
+  private calls: string[] = [];
 
   private result(steps: Record<string, Step>, failures: Failure[]): CommandResult {
     const replaceReasons = this.replaceReasons;
-    return { ok: failures.length === 0, steps, replaceReasons, failures, ...this.lines };
+    return { ok: failures.length === 0, steps, replaceReasons, failures, calls: this.calls, ...this.lines };
   }
 
   /** `pulumi preview`: check and diff, no step. */
@@ -147,11 +151,14 @@ export class EngineModel {
     const steps: Record<string, Step> = {};
     const failures: Failure[] = [];
     const checked = new Map<string, Record<string, unknown>>();
+    /** The replacements that delete the old set first (resource option, or the provider's diff). */
+    const deleteFirst = new Set<string>();
     for (const set of program) {
       const old = this.state.find((r) => r.name === set.name);
       let inputs: Record<string, unknown>;
       try {
         const news = { ...stored(set.inputs), [PROVIDER_KEY]: PROVIDER_TEXT };
+        this.calls.push(`check ${set.name}`);
         const result = await this.provider.check(stored(old?.inputs ?? {}), news);
         const problems = result.failures ?? [];
         if (problems.length > 0) {
@@ -170,13 +177,14 @@ export class EngineModel {
         continue;
       }
       try {
+        this.calls.push(`diff ${set.name}`);
         const diff = await this.provider.diff(old.id, stored(old.outputs), inputs);
         if ((diff.replaces ?? []).length > 0) {
           steps[set.name] = "replace";
           this.replaceReasons[set.name] = diff.replaces ?? [];
         } else if (diff.changes !== false || old.initErrors.length > 0) steps[set.name] = "update";
         else steps[set.name] = "same";
-        if (diff.deleteBeforeReplace) set.deleteBeforeReplace ??= true;
+        if (set.deleteBeforeReplace || diff.deleteBeforeReplace) deleteFirst.add(set.name);
       } catch (error) {
         failures.push({ name: set.name, op: "diff", message: messageOf(error) });
       }
@@ -184,13 +192,13 @@ export class EngineModel {
     for (const r of this.state) {
       if (!program.some((set) => set.name === r.name)) steps[r.name] = "delete";
     }
-    return { steps, failures, checked };
+    return { steps, failures, checked, deleteFirst };
   }
 
   /** `pulumi up`: the plan, then its steps; the state records what each step did. */
   async up(program: readonly Declared[]): Promise<CommandResult> {
     await this.freshProcess();
-    const { steps, failures, checked } = await this.plan(program);
+    const { steps, failures, checked, deleteFirst } = await this.plan(program);
     if (failures.length > 0) return this.result(steps, failures);
 
     const replaced: Stored[] = [];
@@ -201,35 +209,36 @@ export class EngineModel {
         const old = this.state.find((r) => r.name === set.name);
         if (inputs === undefined || step === "same") return;
         if (step === "update" && old) {
+          this.calls.push(`update ${set.name}`);
           const update = () => this.provider.update(old.id, stored(old.outputs), inputs);
           await this.record(set.name, "update", inputs, update, old, failures);
           return;
         }
+        let createInputs = inputs;
         if (step === "replace" && old) {
           this.state = this.state.filter((r) => r !== old);
-          if (set.deleteBeforeReplace) {
-            if (!(await this.deleteStored(old, failures))) return;
+          if (deleteFirst.has(set.name)) {
+            if (!(await this.deleteStored(old, failures))) {
+              this.state.push(old);
+              return;
+            }
           } else {
             replaced.push(old);
           }
           // The engine checks the replacement's inputs again, with no olds, before its create.
-          const again = await this.provider.check(
-            {},
-            { ...stored(set.inputs), [PROVIDER_KEY]: PROVIDER_TEXT },
-          );
+          this.calls.push(`check ${set.name}`);
+          const news = { ...stored(set.inputs), [PROVIDER_KEY]: PROVIDER_TEXT };
+          const again = await this.provider.check({}, news);
           const problems = again.failures ?? [];
-          for (const p of problems)
+          for (const p of problems) {
             failures.push({ name: set.name, op: "check", message: `${p.property}: ${p.reason}` });
+          }
           if (problems.length > 0) return;
+          createInputs = stored(again.inputs as Record<string, unknown>);
         }
-        await this.record(
-          set.name,
-          "create",
-          inputs,
-          () => this.provider.create(inputs),
-          undefined,
-          failures,
-        );
+        this.calls.push(`create ${set.name}`);
+        const create = () => this.provider.create(createInputs);
+        await this.record(set.name, "create", createInputs, create, undefined, failures);
       }),
     );
     if (failures.length > 0) {
@@ -287,6 +296,7 @@ export class EngineModel {
   }
 
   private async deleteStored(r: Stored, failures: Failure[]): Promise<boolean> {
+    this.calls.push(`delete ${r.name}`);
     try {
       await this.provider.delete(r.id, stored(r.outputs));
       return true;
@@ -301,6 +311,7 @@ export class EngineModel {
     await this.freshProcess();
     const failures: Failure[] = [];
     for (const r of [...this.state]) {
+      this.calls.push(`read ${r.name}`);
       try {
         const result = await this.provider.read(r.id, stored(r.outputs));
         if (!result.id) this.state = this.state.filter((x) => x !== r);
