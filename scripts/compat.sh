@@ -13,7 +13,8 @@
 #   oldest-e2e     the `node` on PATH, the oldest @pulumi/pulumi the peer range admits: the e2e suite
 #
 # Nothing in the repository changes (package.json, package-lock.json and node_modules stay as they
-# are). dist/ is built once first (`npm run build`).
+# are). dist/ is built once first (`npm run build`), unless COMPAT_BUILT=1 says the caller just built
+# it (.ci/run does).
 # - Node 22 is the npm package `node` (a real Node binary), installed once into a cache folder
 #   outside the repository and reused: ${PULUMI_CYCLECLOUD_CACHE:-$HOME/.cache/pulumi-cyclecloud}/node22.
 #   Put first on PATH, it runs the tests, npm, vitest, the Pulumi language host's program and the
@@ -34,6 +35,8 @@
 #   COMPAT_OLDEST_SDK        SDK version of oldest-e2e (default: the lower bound of the peer range)
 #   COMPAT_VITEST_ARGS       extra arguments for every vitest run (e.g. a test name filter)
 #   COMPAT_E2E_FILES         e2e legs: only these test files (space-separated paths; default: all)
+#   COMPAT_UNIT_FILES        unit legs: only these test files or folders (space-separated; default: all)
+#   COMPAT_BUILT=1           dist/ is this checkout's fresh build: skip `npm run build`
 #
 # Measured on 2 cores: about 10 minutes for every leg (e2e legs 2-3 min each, unit legs 15-35 s,
 # SDK installs about 10 s each, Node 22 about 6 s the first time).
@@ -50,6 +53,7 @@ NODE22_SPEC=${COMPAT_NODE22:-22}
 E2E_CONFIG=test/e2e/vitest.e2e.config.mts
 read -r -a VITEST_EXTRA <<<"${COMPAT_VITEST_ARGS:-}"
 read -r -a E2E_FILES <<<"${COMPAT_E2E_FILES:-}"
+read -r -a UNIT_FILES <<<"${COMPAT_UNIT_FILES:-}"
 
 log() { printf 'compat: %s\n' "$*" >&2; }
 die() { printf 'compat: error: %s\n' "$*" >&2; exit 1; }
@@ -188,14 +192,18 @@ setup_failed() {
     log "$1 on node $2 with @pulumi/pulumi $3: $4"
 }
 
-unit_tests() { ./node_modules/.bin/vitest run "${VITEST_EXTRA[@]}"; }
+unit_tests() { ./node_modules/.bin/vitest run "${VITEST_EXTRA[@]}" "${UNIT_FILES[@]}"; }
 e2e_tests() { ./node_modules/.bin/vitest run --config "$E2E_CONFIG" "${VITEST_EXTRA[@]}" "${E2E_FILES[@]}"; }
 
 # --- The legs ---------------------------------------------------------------------------------------
 total_start=$(date +%s)
 
-step "build (npm run build), once for every leg"
-npm run build
+if [ "${COMPAT_BUILT:-}" = 1 ] && [ -f dist/provider/index.js ]; then
+    log "dist/ built by the caller (COMPAT_BUILT=1): not rebuilt"
+else
+    step "build (npm run build), once for every leg"
+    npm run build
+fi
 
 NODE22_READY=no
 if wants node22-unit || wants node22-e2e; then
