@@ -124,7 +124,11 @@ describe("adoptExisting never takes another set's nodes (through the engine mode
     const terminates = emulator.counters().terminate;
 
     const program = [owner, redeclared(taker, { adoptExisting: { requestId: ownerRequest } })];
-    const refusal = `refusing to adopt request '${ownerRequest}': this library made it for another node set`;
+    // One owner per node: the owner's diff claims its request in the same run, so the taker's
+    // adoption is refused naming both sets (before the library-made-request refusal is reached).
+    const refusal =
+      `refusing to let two node sets of this stack hold the nodes of request '${ownerRequest}': ` +
+      "cyclecloud owner holds them and cyclecloud taker adopts them";
     const preview = await stack.preview(program);
     expect(preview.ok).toBe(false);
     expect(messages(preview)).toContain(refusal);

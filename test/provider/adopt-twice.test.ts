@@ -175,8 +175,8 @@ describe('a delete with onDelete: "deallocate"', () => {
     expect(output.info).toContain(
       'cyclecloud keeper: warning: onDelete: "deallocate" keeps 2 deallocated node(s) that no node set holds any more: ' +
         `ondemand-1, ondemand-2 (request '${request}'). They keep their quota until they are terminated in CycleCloud. ` +
-        `To bring them back, declare a node set of cluster 'hpc', nodearray 'ondemand', machineType '${HC}' with:\n` +
-        `  adoptExisting: { requestId: "${request}", orphaned: true }, // ondemand-1, ondemand-2`,
+        `To bring them back, declare a node set of cluster 'hpc', nodearray 'ondemand', machineType '${HC}' with: ` +
+        `adoptExisting: { requestId: "${request}", orphaned: true }, // ondemand-1, ondemand-2`,
     );
     // Without `orphaned`, the refusal does not claim another set owns them: the library cannot know.
     await configureFor(env.emu);

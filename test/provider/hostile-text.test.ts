@@ -151,13 +151,15 @@ describe.each(HOSTILE)("$what", ({ text, plain, name }) => {
 });
 
 describe("the boundary where the engine gets text", () => {
-  it("a check failure is sanitized as a whole, whatever part carried the escape", async () => {
+  it("a check failure quoting a hostile input shows it escaped, as printable text", async () => {
+    // The name rule refuses it before any cluster read; the value is quoted as JSON (\u escapes).
     const result = await provider.check({}, declare({ name: "workers", nodearray: "no\u001b[2J\npe" }));
     expect(result.failures).toEqual([
       {
         property: "nodearray",
         reason:
-          "preflight hpc/no pe Standard_Fs32_v2: +2 requested, none can be added: nodearray 'no pe' does not exist (nodearrays: ondemand)",
+          "`nodearray` must be 1-80 characters of letters, digits, '.', '_' and '-', starting with a letter or digit, " +
+          'got "no\\u001b[2J\\npe": give the name of the nodearray to create nodes from, e.g. "ondemand"',
       },
     ]);
   });
