@@ -17,16 +17,18 @@
  * A command no rule matches fails the test until it is classified here. Needs `dist/` (npm run
  * build).
  */
-import { spawn } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
+import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { startEmulator } from "../../emulator";
 import { parseCliArgs } from "../../emulator/cli-args";
 
 const REPO = join(__dirname, "..", "..");
+const execFileAsync = promisify(execFile);
 const DOCS = ["README.md", "emulator/README.md", "bench/README.md", "test/reliability/README.md"];
 const SHELL_LANGUAGES = new Set(["sh", "bash", "shell", "console", "zsh"]);
 /** In a block without a language, a line starting with one of these is a command. */
@@ -258,10 +260,35 @@ const RULES: readonly Rule[] = [
     reason: "installs node_modules from the registry (the checkout here has them)",
   },
   {
-    pattern: /^npm install pulumi-cyclecloud\b/,
+    pattern: /^npm run build$/,
+    kind: "args",
+    reason: "writes dist/ (built before this test, which needs it): the script compiles the build config",
+    check: async () => {
+      expect(npmScript("build")).toContain("tsc -p tsconfig.build.json");
+    },
+  },
+  {
+    pattern: /^npm pack$/,
+    kind: "run",
+    reason: "as --dry-run: the tarball would hold the built library, the guide and docs/",
+    check: async () => {
+      const { stdout } = await execFileAsync("npm", ["pack", "--dry-run", "--json"], { cwd: REPO });
+      const [packed] = JSON.parse(stdout) as { files: { path: string }[] }[];
+      expect(packed?.files.map((file) => file.path)).toEqual(
+        expect.arrayContaining([
+          "README.md",
+          "docs/README.md",
+          "emulator/README.md",
+          "dist/provider/index.js",
+        ]),
+      );
+    },
+  },
+  {
+    pattern: /^npm install \S+\.tgz\b/,
     kind: "skip",
     reason:
-      "installs the published package from the npm registry (test/e2e/packed-package covers the packed one)",
+      "installs the packed tarball with packages from the npm registry (test/e2e/packed-package.e2e.test.ts does)",
   },
   { pattern: /^npm test$/, kind: "skip", reason: "the whole test suite, which includes this test" },
   {

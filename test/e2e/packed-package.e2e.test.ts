@@ -63,10 +63,17 @@ describe("the packed package installed into a fresh program", () => {
         "dist/provider/resource/provider-impl.js",
         "dist/emulator/index.js",
         "dist/emulator/cli.js",
+        "docs/README.md",
+        "emulator/README.md",
       ]),
     );
     expect(
-      files.filter((f) => !f.startsWith("dist/") && !["package.json", "README.md", "LICENSE"].includes(f)),
+      files.filter(
+        (f) =>
+          !f.startsWith("dist/") &&
+          !/^docs\/[\w-]+\.md$/.test(f) &&
+          !["package.json", "README.md", "LICENSE", "emulator/README.md"].includes(f),
+      ),
     ).toEqual([]);
     expect(
       files.filter((f) => /\.test\.|^dist\/test\//.test(f) || (f.endsWith(".ts") && !f.endsWith(".d.ts"))),

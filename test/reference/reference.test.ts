@@ -555,7 +555,7 @@ describe("minimal request records replayed against the emulator", () => {
   it("NodeManagementRequest {}: refused (the reference is silent on a request that selects nothing)", async () => {
     // Every selector is optional in the reference, and several are "treated as a union"; it does
     // not say what a request with none means. The emulator refuses it with the reference's one
-    // documented error for the management actions, 409 "Invalid input" (emulator/README.md,
+    // documented error for the management actions, 409 "Invalid input" (docs/emulator-model.md,
     // Management), rather than guess between "no node" and "every node".
     expectError(
       await env.http.post(`/clusters/${CLUSTER}/nodes/terminate`, NODE_MANAGEMENT_REQUEST),
