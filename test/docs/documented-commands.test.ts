@@ -24,7 +24,7 @@ import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { startEmulator } from "../../emulator";
-import { parseCliArgs } from "../../emulator/cli-args";
+import { parseCliArgs } from "../../emulator/server/cli-args";
 
 const REPO = join(__dirname, "..", "..");
 const DOCS = ["README.md", "emulator/README.md", "bench/README.md", "test/reliability/README.md"];
