@@ -36,6 +36,68 @@ export default tseslint.config(
     },
   },
   {
+    // The layers (docs/architecture.md): the pure core and the capacity arithmetic decide without I/O,
+    // so they import nothing from the operations, the engine adapter, the plan CLI or the client
+    // (its error classes excepted: plain data the core classifies); the emulator shares only wire/.
+    files: ["provider/core/**/*.ts", "provider/capacity/**/*.ts"],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        {
+          patterns: [
+            {
+              group: ["**/ops", "**/ops/*", "**/engine", "**/engine/*", "**/plan", "**/plan/*"],
+              message:
+                "core and capacity are pure: they may not import operations, the engine adapter or the plan CLI.",
+            },
+            {
+              regex: "(^|/)client(/(?!errors$)[^/]*)?$|^node:https?$|^node-fetch$",
+              message:
+                "core and capacity do no I/O: import the client's error classes from client/errors only.",
+            },
+            {
+              group: ["@pulumi/*"],
+              allowTypeImports: true,
+              message: "core and capacity are free of Pulumi at run time (type imports only).",
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ["wire/**/*.ts"],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        {
+          patterns: [
+            {
+              group: ["**/provider", "**/provider/*", "**/emulator", "**/emulator/*", "@pulumi/*"],
+              message: "wire/ is shared by the provider and the emulator: it imports neither.",
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ["emulator/**/*.ts"],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        {
+          patterns: [
+            {
+              group: ["**/provider", "**/provider/*", "@pulumi/*"],
+              message: "the emulator shares only wire/ with the provider.",
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ["**/*.js", "**/*.cjs"],
     rules: { "@typescript-eslint/no-require-imports": "off" },
   },

@@ -1,10 +1,10 @@
 #!/usr/bin/env node
 import { readFile } from "node:fs/promises";
-import { CLI_USAGE, CliUsageError, parseCliArgs } from "./cli-args";
-import { EmulatorConfigError, loadEmulatorConfigFile } from "./config";
-import { startEmulator } from "./start-emulator";
-import { checkKeyPair } from "./tls";
-import type { PemKeyPair } from "./tls";
+import { CLI_USAGE, CliUsageError, parseCliArgs } from "./server/cli-args";
+import { EmulatorConfigError, loadEmulatorConfigFile } from "./config/config";
+import { startEmulator } from "./server/start-emulator";
+import { checkKeyPair } from "./server/tls";
+import type { PemKeyPair } from "./server/tls";
 
 // A closed stdout or stderr (`cyclecloud-emulator | head -1`, EPIPE) silences that stream; the
 // server keeps running until a signal.

@@ -1,19 +1,19 @@
 /**
  * pulumi-cyclecloud: Azure CycleCloud compute nodes as Pulumi resources.
  */
-export { CycleCloudNodeSet } from "./resource/cyclecloud-node-set";
-export type { CycleCloudNodeSetArgs } from "./resource/cyclecloud-node-set";
-export type { AdoptExisting, ExternalRemovals, OnDeleteAction, PreflightMode } from "./resource/inputs";
-export type { ConnectionArgs } from "./connection-args";
-export { NODE_SET_DEFAULTS } from "./resource/inputs";
-export type { NodeInfo } from "./resource/node-set-state";
+export { CycleCloudNodeSet } from "./engine/cyclecloud-node-set";
+export type { CycleCloudNodeSetArgs } from "./engine/cyclecloud-node-set";
+export type { AdoptExisting, ExternalRemovals, OnDeleteAction, PreflightMode } from "./core/inputs";
+export type { ConnectionArgs } from "./core/connection-args";
+export { NODE_SET_DEFAULTS } from "./core/inputs";
+export type { NodeInfo } from "./core/node-set-state";
 
-export { getClusterStatus, getClusterStatusOutput } from "./cluster-status";
-export type { GetClusterStatusArgs, GetClusterStatusOutputArgs } from "./cluster-status";
-export { capacityFit, describeFit, findBucket, findNodearray, maxNodesThatFit } from "./capacity";
-export type { CapacityFit, CapacityLimit, NodeSpec } from "./capacity";
-export { resolveConnection, ConnectionConfigError, CONNECTION_SOURCES } from "./connection";
-export type { ResolvedConnection } from "./connection";
+export { getClusterStatus, getClusterStatusOutput } from "./engine/cluster-status";
+export type { GetClusterStatusArgs, GetClusterStatusOutputArgs } from "./engine/cluster-status";
+export { capacityFit, describeFit, findBucket, findNodearray, maxNodesThatFit } from "./capacity/index";
+export type { CapacityFit, CapacityLimit, NodeSpec } from "./capacity/index";
+export { resolveConnection, ConnectionConfigError, CONNECTION_SOURCES } from "./core/connection";
+export type { ResolvedConnection } from "./core/connection";
 
 export {
   CycleCloudClient,
@@ -45,7 +45,7 @@ export type {
   NodeRecord,
   PlacementGroupStatus,
   VirtualMachine,
-} from "./schemas";
+} from "../wire/schemas";
 
 export { capacityPlan, CapacityPlanError, renderMarkdown, renderTable } from "./plan";
 export type { CapacityPlan, CapacityPlanOptions, PlanAction, PlanBucket, PlanChange } from "./plan";

@@ -17,9 +17,9 @@ const DIST = path.join(ROOT, "dist");
  * @typedef {{
  *   "emulator/index.js": typeof import("../../emulator");
  *   "provider/client/cyclecloud-client.js": typeof import("../../provider/client/cyclecloud-client");
- *   "provider/resource/node-set-provider.js": typeof import("../../provider/resource/node-set-provider");
- *   "provider/resource/manage-and-wait.js": typeof import("../../provider/resource/manage-and-wait");
- *   "provider/resource/tuning.js": typeof import("../../provider/resource/tuning");
+ *   "provider/engine/node-set-provider.js": typeof import("../../provider/engine/node-set-provider");
+ *   "provider/ops/manage-and-wait.js": typeof import("../../provider/ops/manage-and-wait");
+ *   "provider/ops/tuning.js": typeof import("../../provider/ops/tuning");
  * }} DistModules
  */
 
@@ -58,7 +58,7 @@ const BENCH_CONFIG = {
 const now = () => performance.now();
 
 /** @typedef {import("../../emulator").RequestCounters} RequestCounters */
-/** @typedef {import("../../provider/resource/node-set-provider").NodeSetProvider} NodeSetProvider */
+/** @typedef {import("../../provider/engine/node-set-provider").NodeSetProvider} NodeSetProvider */
 /** @typedef {import("../../emulator").AdminNodeView} AdminNodeView */
 /** @typedef {{ url: string; adminUrl: string; username: string; password: string }} EmulatorInfo */
 
@@ -244,7 +244,7 @@ function pollStats(calls, gapMs) {
  * @returns {{ provider: NodeSetProvider; lines: string[]; fresh: () => void }}
  */
 function quietProvider() {
-  const { createNodeSetProvider } = dist("provider/resource/node-set-provider.js");
+  const { createNodeSetProvider } = dist("provider/engine/node-set-provider.js");
   /** @type {string[]} */
   const lines = [];
   const keep = (/** @type {string} */ line) => void lines.push(line);

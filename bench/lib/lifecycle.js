@@ -17,7 +17,7 @@ const {
   quietProvider,
 } = require("./common");
 
-/** @typedef {import("../../provider/resource/node-set-state").NodeSetState} NodeSetState */
+/** @typedef {import("../../provider/core/node-set-state").NodeSetState} NodeSetState */
 
 const ROUTES = ["status", "nodes", "create", "terminate", "deallocate", "start", "operations"];
 

@@ -13,7 +13,7 @@ async function main() {
   const { info, n, pollMinMs } = JSON.parse(process.argv[2] ?? "");
   process.env.CYCLECLOUD_POLL_MIN_MS = String(pollMinMs);
   // Load the implementation first: the baseline is a provider process that has done nothing yet.
-  dist("provider/resource/node-set-provider.js");
+  dist("provider/engine/node-set-provider.js");
   const baseline = process.resourceUsage().maxRSS;
   const rows = await runLifecycle({ emu: emulatorHandle(info), n, pollMinMs, label: "memory" });
   const usage = process.resourceUsage();

@@ -23,8 +23,8 @@ async function serializedBytes(provider) {
 
 /** @returns {Promise<{ provider: string; bytes: number }[]>} */
 async function providerTextSizes() {
-  /** @type {typeof import("../../provider/resource/provider-shim")} */
-  const shims = require(path.join(ROOT, "dist", "provider", "resource", "provider-shim.js"));
+  /** @type {typeof import("../../provider/engine/provider-shim")} */
+  const shims = require(path.join(ROOT, "dist", "provider", "engine", "provider-shim.js"));
   const fixtures = path.join(ROOT, "test", "serialization", "fixtures");
   const old = (/** @type {string} */ file) => fs.statSync(path.join(fixtures, file)).size;
   return [

@@ -43,7 +43,7 @@ const DEFAULT_MAX_MS = 10_000;
  */
 async function runReadiness({ emu, delays, samples, factor, n }) {
   const { provider, fresh } = quietProvider();
-  const { pollDelay, resolveTuning } = dist("provider/resource/tuning.js");
+  const { pollDelay, resolveTuning } = dist("provider/ops/tuning.js");
   const trace = installClientTrace();
   fresh();
   await provider.configure(emulatorStackConfig(emu));

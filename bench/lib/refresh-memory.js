@@ -137,7 +137,7 @@ async function child() {
   const gc = /** @type {() => void} */ (globalThis.gc);
   const { provider } = quietProvider();
   await provider.configure(emulatorStackConfig(emulatorHandle(info)));
-  /** @type {{ id: string; props: import("../../provider/resource/node-set-state").NodeSetState }} */
+  /** @type {{ id: string; props: import("../../provider/core/node-set-state").NodeSetState }} */
   const state = JSON.parse(fs.readFileSync(stateFile, "utf8"));
   gc();
   const startRssKb = Math.round(process.memoryUsage().rss / 1024);

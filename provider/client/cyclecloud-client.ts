@@ -10,7 +10,7 @@ import {
   NodeManagementResultSchema,
   OperationStatusListSchema,
   OperationStatusSchema,
-} from "../schemas";
+} from "../../wire/schemas";
 import type {
   ClusterStatus,
   NodeCreationRequest,
@@ -20,7 +20,7 @@ import type {
   NodeManagementRequest,
   NodeManagementResult,
   OperationStatus,
-} from "../schemas";
+} from "../../wire/schemas";
 import { isUnknownRequestId } from "./errors";
 import type { ClientSettings } from "./settings";
 import { Transport } from "./transport";

@@ -32,7 +32,7 @@ export {
   markdownText,
   plainLines,
   plainText,
-} from "./server-text";
+} from "../../wire/util/server-text";
 export { DEFAULT_CLIENT_SETTINGS, DEFAULT_MAX_RESPONSE_BYTES, resolveClientSettings } from "./settings";
 export type {
   ClientLogger,

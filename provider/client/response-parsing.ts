@@ -3,12 +3,12 @@
  * (problems named by JSON path), and a non-2xx answer turned into an `HttpError`.
  */
 import type { z } from "zod";
-import { ErrorBodySchema, UnreadableRecordsError } from "../schemas";
-import type { ErrorBody } from "../schemas";
+import { ErrorBodySchema, UnreadableRecordsError } from "../../wire/schemas";
+import type { ErrorBody } from "../../wire/schemas";
 import { HttpError, ResponseValidationError } from "./errors";
 import { parseRetryAfter } from "./retry";
-import { MAX_NAME_LENGTH, plainText } from "./server-text";
-import type { ServerTextCleaner } from "./server-text";
+import { MAX_NAME_LENGTH, plainText } from "../../wire/util/server-text";
+import type { ServerTextCleaner } from "../../wire/util/server-text";
 import type { FetchResponse } from "./settings";
 
 /** Most validation problems listed in one error message. */

@@ -7,14 +7,14 @@ import * as http from "node:http";
 import * as https from "node:https";
 import { setTimeout as sleep } from "node:timers/promises";
 import { PACKAGE_NAME, PACKAGE_VERSION } from "../version";
-import { isLoopbackHost } from "../util/loopback";
+import { isLoopbackHost } from "../../wire/util/loopback";
 import { HttpError, NetworkError, ResponseTooLargeError, TimeoutError } from "./errors";
 import { readBodyText } from "./read-body";
 import { httpErrorOf, parseBody } from "./response-parsing";
 import type { ExpectedBody } from "./response-parsing";
 import { retryDelay, shouldRetry } from "./retry";
-import { credentialForms, errorText, serverTextCleaner } from "./server-text";
-import type { ServerTextCleaner } from "./server-text";
+import { credentialForms, errorText, serverTextCleaner } from "../../wire/util/server-text";
+import type { ServerTextCleaner } from "../../wire/util/server-text";
 import { resolveClientSettings } from "./settings";
 import type { ClientSettings, FetchRequestInit, FetchResponse, ResolvedClientSettings } from "./settings";
 

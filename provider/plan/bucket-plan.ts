@@ -5,7 +5,7 @@
  * capacity and reads no cluster itself: the numbers are the preview's, through each set's own
  * connection, so the plan and the preview cannot disagree.
  */
-import type { PreflightReportMessage } from "../resource/node-set-preflight";
+import type { PreflightReportMessage } from "../core/node-set-preflight";
 import type { NodeSetStep } from "./engine-steps";
 import { resourceName } from "./engine-steps";
 import type { PlanBucket, PlanChange } from "./plan-types";

@@ -5,7 +5,7 @@
  * error (with its message).
  */
 import { parseArgs } from "node:util";
-import { MAX_MESSAGE_LENGTH, errorText, jsonText, plainText } from "../client/server-text";
+import { MAX_MESSAGE_LENGTH, errorText, jsonText, plainText } from "../../wire/util/server-text";
 import { capacityPlan } from "./capacity-plan";
 import { renderMarkdown, renderTable } from "./render-plan";
 

@@ -5,7 +5,7 @@ import {
   markdownCode,
   markdownText,
   plainText,
-} from "../client/server-text";
+} from "../../wire/util/server-text";
 import type { CapacityPlan, PlanBucket, PlanChange } from "./plan-types";
 
 const CHANGE_HEADER = ["node set", "cluster", "nodearray", "machine type", "action", "from", "to"];

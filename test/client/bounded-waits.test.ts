@@ -11,7 +11,7 @@ import type { Server as NetServer, Socket } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { ResponseValidationError, TimeoutError } from "../../provider/client";
 import { formatDuration } from "../../provider/client/errors/timeout-error";
-import { TOLERATED_UNREADABLE_RECORDS } from "../../provider/schemas";
+import { TOLERATED_UNREADABLE_RECORDS } from "../../wire/schemas";
 import { makeClient } from "./fixtures";
 
 const closers: (() => Promise<void>)[] = [];

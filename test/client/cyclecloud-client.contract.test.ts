@@ -8,8 +8,8 @@ import {
   isUnknownRequestId,
 } from "../../provider/client";
 import type { CycleCloudClient } from "../../provider/client";
-import type { NodeManagementResult } from "../../provider/schemas";
-import { nodeRecordProblems } from "../../provider/schemas";
+import type { NodeManagementResult } from "../../wire/schemas";
+import { nodeRecordProblems } from "../../wire/schemas";
 import { BUCKET, CLUSTER_STATUS, NODE_MANAGEMENT_RESULT, NODEARRAY } from "../reference/records";
 import {
   AUTHORIZATION,

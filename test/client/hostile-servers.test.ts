@@ -15,7 +15,7 @@ import {
   SettingsError,
   isResponseTooLargeError,
 } from "../../provider/client";
-import { MAX_SERVER_TEXT_LENGTH, REDACTED } from "../../provider/client/server-text";
+import { MAX_SERVER_TEXT_LENGTH, REDACTED } from "../../wire/util/server-text";
 import { AUTHORIZATION, PASSWORD, USERNAME, makeClient } from "./fixtures";
 
 const servers: Server[] = [];

@@ -1,5 +1,5 @@
 /**
- * The one sanitizer of server text (provider/client/server-text.ts): every hostile string as a
+ * The one sanitizer of server text (wire/util/server-text.ts): every hostile string as a
  * terminal line, a Markdown cell, Markdown text and JSON; and the message of a redirect.
  */
 import nock from "nock";
@@ -11,7 +11,7 @@ import {
   markdownText,
   plainLines,
   plainText,
-} from "../../provider/client/server-text";
+} from "../../wire/util/server-text";
 import { HOSTILE } from "../fixtures/hostile-text";
 import { BASE_URL, makeClient } from "./fixtures";
 

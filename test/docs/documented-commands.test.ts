@@ -25,7 +25,7 @@ import { join, relative } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { startEmulator } from "../../emulator";
-import { parseCliArgs } from "../../emulator/cli-args";
+import { parseCliArgs } from "../../emulator/server/cli-args";
 
 const REPO = join(__dirname, "..", "..");
 const execFileAsync = promisify(execFile);

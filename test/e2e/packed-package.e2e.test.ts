@@ -60,7 +60,7 @@ describe("the packed package installed into a fresh program", () => {
         "LICENSE",
         "dist/provider/index.js",
         "dist/provider/index.d.ts",
-        "dist/provider/resource/provider-impl.js",
+        "dist/provider/engine/provider-impl.js",
         "dist/emulator/index.js",
         "dist/emulator/cli.js",
         "docs/README.md",

@@ -13,7 +13,7 @@ import { startEmulator } from "../../emulator";
 import type { RunningEmulator } from "../../emulator";
 import { CycleCloudClient } from "../../provider/client";
 import type { CapacityPlan } from "../../provider/plan";
-import { ClusterStatusSchema } from "../../provider/schemas";
+import { ClusterStatusSchema } from "../../wire/schemas";
 import {
   adminPost,
   E2E_TIMING,

@@ -49,7 +49,7 @@ describe("a quickstart stack through the Pulumi engine", () => {
     const preview = expectSuccess(await ws.preview());
 
     expect(preview.steps).toEqual([{ op: "create", urn }]);
-    // The stack, the set and the set's identity (see provider/resource/node-set-identity.ts).
+    // The stack, the set and the set's identity (see provider/engine/node-set-identity.ts).
     expect(preview.changeSummary).toEqual({ create: 3 });
     expect(output(preview)).toContain(
       "cyclecloud workers: preflight hpc/ondemand Standard_Fs32_v2: +2 requested, 3 available (binding limit: bucket availableCount) - fits",

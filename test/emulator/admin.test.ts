@@ -1,7 +1,7 @@
 import { describe, expect, test } from "vitest";
 import type { AdminNodeView } from "../../emulator";
-import { ClusterStatusSchema, NodeListSchema } from "../../provider/schemas";
-import type { NodeRecord } from "../../provider/schemas";
+import { ClusterStatusSchema, NodeListSchema } from "../../wire/schemas";
+import type { NodeRecord } from "../../wire/schemas";
 import { api, parseWith, start, useEmulator, ZERO_COUNTERS, ZERO_TIMING, arrayNodes } from "./helpers";
 
 const env = useEmulator();

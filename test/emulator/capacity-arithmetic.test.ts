@@ -10,10 +10,10 @@ import {
   partialAddMessage,
   REAL,
   tally,
-} from "../../emulator/capacity";
-import { observePhase } from "../../emulator/node-lifecycle";
-import type { NodePhase } from "../../emulator/node-lifecycle";
-import type { LiveNode } from "../../emulator/node-store";
+} from "../../emulator/store/capacity";
+import { observePhase } from "../../emulator/store/node-lifecycle";
+import type { NodePhase } from "../../emulator/store/node-lifecycle";
+import type { LiveNode } from "../../emulator/store/node-store";
 
 describe("capacity arithmetic", () => {
   test("a count limit leaves max minus used", () => {

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "vitest";
-import { ClusterStatusSchema, NodeCreationResultSchema } from "../../provider/schemas";
-import type { Bucket } from "../../provider/schemas";
+import { ClusterStatusSchema, NodeCreationResultSchema } from "../../wire/schemas";
+import type { Bucket } from "../../wire/schemas";
 import { errorMessage, manualClock, parseWith, useEmulator, UUID } from "./helpers";
 
 const clock = manualClock();

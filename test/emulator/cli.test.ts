@@ -11,10 +11,10 @@ import {
   DEFAULT_CLI_PORT,
   isLoopback,
   parseCliArgs,
-} from "../../emulator/cli-args";
-import { NodeListSchema } from "../../provider/schemas";
+} from "../../emulator/server/cli-args";
+import { NodeListSchema } from "../../wire/schemas";
 import { basicAuth, parseWith } from "./helpers";
-import { issueEmulatorCertificates } from "../../emulator/tls";
+import { issueEmulatorCertificates } from "../../emulator/server/tls";
 import { CycleCloudClient, NetworkError } from "../../provider/client";
 
 /** The built bin; `npm test` builds before running vitest. */

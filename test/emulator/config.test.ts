@@ -10,8 +10,8 @@ import {
   startEmulator,
 } from "../../emulator";
 import type { EmulatorConfig } from "../../emulator";
-import { stableBucketId } from "../../emulator/config";
-import { ClusterStatusSchema, NodeListSchema } from "../../provider/schemas";
+import { stableBucketId } from "../../emulator/config/config";
+import { ClusterStatusSchema, NodeListSchema } from "../../wire/schemas";
 import { api, parseWith, start, UUID } from "./helpers";
 
 const LAB: EmulatorConfig = {

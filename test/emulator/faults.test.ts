@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { ErrorBodySchema, NodeCreationResultSchema, NodeListSchema } from "../../provider/schemas";
+import { ErrorBodySchema, NodeCreationResultSchema, NodeListSchema } from "../../wire/schemas";
 import { FAULT_ROUTES } from "../../emulator";
 import type { FaultRoute } from "../../emulator";
 import { basicAuth, errorMessage, parseWith, start, useEmulator } from "./helpers";

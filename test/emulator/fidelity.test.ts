@@ -4,8 +4,8 @@
  * bucket fields, the head node and Fixed nodes, and the legacy /cloud/actions/ routes.
  */
 import { describe, expect, test } from "vitest";
-import { ClusterStatusSchema, NodeListSchema, NodeManagementResultSchema } from "../../provider/schemas";
-import type { NodeRecord } from "../../provider/schemas";
+import { ClusterStatusSchema, NodeListSchema, NodeManagementResultSchema } from "../../wire/schemas";
+import type { NodeRecord } from "../../wire/schemas";
 import { arrayNodes, HEAD_NODE, parseWith, useEmulator } from "./helpers";
 
 const env = useEmulator();

@@ -19,7 +19,7 @@ import { spawn } from "node:child_process";
 import type { ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { FAULT_ROUTES } from "../../emulator/fault-queue";
+import { FAULT_ROUTES } from "../../emulator/store/fault-queue";
 import { basicAuth } from "./helpers";
 
 const SEED = Number(process.env["EMULATOR_FUZZ_SEED"] ?? 20261207);

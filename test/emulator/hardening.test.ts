@@ -9,17 +9,17 @@ import type { IncomingHttpHeaders } from "node:http";
 import { connect } from "node:net";
 import { inspect } from "node:util";
 import { afterEach, describe, expect, test } from "vitest";
-import { MAX_FAULT_DELAY_MS, MAX_PENDING_FAULTS } from "../../emulator/fault-queue";
-import { MAX_BODY_BYTES } from "../../emulator/http-io";
-import { parseEmulatorConfig } from "../../emulator/config";
-import { DEFAULT_EMULATOR_CONFIG } from "../../emulator/default-content";
+import { MAX_FAULT_DELAY_MS, MAX_PENDING_FAULTS } from "../../emulator/store/fault-queue";
+import { MAX_BODY_BYTES } from "../../emulator/server/http-io";
+import { parseEmulatorConfig } from "../../emulator/config/config";
+import { DEFAULT_EMULATOR_CONFIG } from "../../emulator/config/default-content";
 import {
   DEFAULT_TIMING,
   MAX_OPERATIONS,
   MAX_REQUEST_ID_LENGTH,
   NodeStore,
   SYSTEM_CLOCK,
-} from "../../emulator/node-store";
+} from "../../emulator/store/node-store";
 import type { RunningEmulator } from "../../emulator";
 import { api, basicAuth, start } from "./helpers";
 

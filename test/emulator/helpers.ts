@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach } from "vitest";
 import type { z } from "zod";
 import { startEmulator } from "../../emulator";
-import { ErrorBodySchema } from "../../provider/schemas";
+import { ErrorBodySchema } from "../../wire/schemas";
 import type { EmulatorOptions, RequestCounters, RunningEmulator } from "../../emulator";
 
 /** Every lifecycle phase instantaneous: nodes are Ready at once and terminated nodes gone at once. */

@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, test } from "vitest";
-import { ClusterStatusSchema, ErrorBodySchema } from "../../provider/schemas";
+import { ClusterStatusSchema, ErrorBodySchema } from "../../wire/schemas";
 import { basicAuth, errorMessage, parseWith, start, useEmulator, ZERO_COUNTERS } from "./helpers";
 
 const logLines: string[] = [];

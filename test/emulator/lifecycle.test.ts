@@ -1,8 +1,8 @@
 import { describe, expect, test } from "vitest";
-import { observePhase } from "../../emulator/node-lifecycle";
-import type { NodePhase, ProvisioningFailure } from "../../emulator/node-lifecycle";
-import { ClusterStatusSchema, NodeCreationResultSchema, NodeListSchema } from "../../provider/schemas";
-import type { NodeRecord } from "../../provider/schemas";
+import { observePhase } from "../../emulator/store/node-lifecycle";
+import type { NodePhase, ProvisioningFailure } from "../../emulator/store/node-lifecycle";
+import { ClusterStatusSchema, NodeCreationResultSchema, NodeListSchema } from "../../wire/schemas";
+import type { NodeRecord } from "../../wire/schemas";
 import { api, CLOCK_START, manualClock, parseWith, start, useEmulator } from "./helpers";
 
 /** Phase durations; the clock is moved by hand, so the test sees each boundary exactly. */

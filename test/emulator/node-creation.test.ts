@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { ErrorBodySchema, NodeCreationResultSchema, NodeListSchema } from "../../provider/schemas";
+import { ErrorBodySchema, NodeCreationResultSchema, NodeListSchema } from "../../wire/schemas";
 import { errorMessage, parseWith, useEmulator, arrayNodes } from "./helpers";
 
 const env = useEmulator();

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { compileNodeFilter, FilterSyntaxError } from "../../emulator/node-filter";
+import { compileNodeFilter, FilterSyntaxError } from "../../emulator/store/node-filter";
 
 const READY = { Name: "ondemand-1", State: "Started", CoreCount: 44, KeepAlive: false, Hostname: null };
 const ACQUIRING = { Name: "ondemand-2", State: "Acquiring", CoreCount: 32, KeepAlive: true };

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "vitest";
-import { NodeListSchema, NodeManagementResultSchema } from "../../provider/schemas";
-import type { NodeRecord } from "../../provider/schemas";
+import { NodeListSchema, NodeManagementResultSchema } from "../../wire/schemas";
+import type { NodeRecord } from "../../wire/schemas";
 import { errorMessage, parseWith, useEmulator, arrayNodes } from "./helpers";
 
 const env = useEmulator();

@@ -6,7 +6,7 @@ import {
   NodeManagementResultSchema,
   OperationStatusListSchema,
   OperationStatusSchema,
-} from "../../provider/schemas";
+} from "../../wire/schemas";
 import { errorMessage, manualClock, parseWith, useEmulator, UUID } from "./helpers";
 
 const clock = manualClock(Date.UTC(2026, 2, 14, 15, 9, 26, 535));

@@ -7,9 +7,9 @@
 import { describe, expect, test } from "vitest";
 import { startEmulator } from "../../emulator";
 import type { EmulatorConfig } from "../../emulator";
-import { EmulatorConfigError } from "../../emulator/config";
-import { ClusterStatusSchema, NodeCreationResultSchema } from "../../provider/schemas";
-import type { Bucket } from "../../provider/schemas";
+import { EmulatorConfigError } from "../../emulator/config/config";
+import { ClusterStatusSchema, NodeCreationResultSchema } from "../../wire/schemas";
+import type { Bucket } from "../../wire/schemas";
 import { parseWith, useEmulator } from "./helpers";
 
 const HC = { machineType: "Standard_HC44rs", vcpuCount: 44, memory: 352, maxCount: 10 };

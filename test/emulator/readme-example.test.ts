@@ -2,7 +2,7 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { expect, test } from "vitest";
 import { checkEmulatorConfig, startEmulator } from "../../emulator";
-import { ClusterStatusSchema } from "../../provider/schemas";
+import { ClusterStatusSchema } from "../../wire/schemas";
 
 // Keeps the in-process snippet of emulator/README.md runnable ("pulumi-cyclecloud/emulator" is
 // this repository's emulator/index.ts).

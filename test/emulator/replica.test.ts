@@ -9,9 +9,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import type { EmulatorConfig, RunningEmulator } from "../../emulator";
-import { replicaFromStatus } from "../../emulator/replica";
-import { parseCliArgs } from "../../emulator/cli-args";
-import { ClusterStatusSchema } from "../../provider/schemas";
+import { replicaFromStatus } from "../../emulator/config/replica";
+import { parseCliArgs } from "../../emulator/server/cli-args";
+import { ClusterStatusSchema } from "../../wire/schemas";
 import { api, parseWith, start } from "./helpers";
 
 let dir: string;

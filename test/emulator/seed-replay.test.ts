@@ -4,7 +4,7 @@ import {
   NodeCreationResultSchema,
   NodeListSchema,
   NodeManagementResultSchema,
-} from "../../provider/schemas";
+} from "../../wire/schemas";
 import { manualClock, parseWith, SEED_REQUEST_ID, useEmulator, UUID, arrayNodes } from "./helpers";
 
 /**

@@ -3,10 +3,10 @@ import { existsSync, readFileSync } from "node:fs";
 import { describe, expect, test } from "vitest";
 import { startEmulator } from "../../emulator";
 import type { RunningEmulator } from "../../emulator";
-import { checkKeyPair, issueEmulatorCertificates } from "../../emulator/tls";
+import { checkKeyPair, issueEmulatorCertificates } from "../../emulator/server/tls";
 import { CycleCloudClient, NetworkError } from "../../provider/client";
 import type { ClientSettings } from "../../provider/client";
-import { resolveConnection } from "../../provider/connection";
+import { resolveConnection } from "../../provider/core/connection";
 import { ZERO_TIMING } from "./helpers";
 
 function clientOf(emulator: RunningEmulator, overrides: Partial<ClientSettings> = {}): CycleCloudClient {

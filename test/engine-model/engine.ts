@@ -22,10 +22,10 @@
  * secrets in state, the engine's diagnostic text, aliases and parents, the packed package and kills
  * of the process.
  */
-import { NodeSetPartialFailure, createNodeSetProvider } from "../../provider/resource/node-set-provider";
-import type { NodeSetProvider, NodeSetProviderOptions } from "../../provider/resource/node-set-provider";
-import type { SetWarning } from "../../provider/resource/logger";
-import type { NodeSetState } from "../../provider/resource/node-set-state";
+import { NodeSetPartialFailure, createNodeSetProvider } from "../../provider/engine/node-set-provider";
+import type { NodeSetProvider, NodeSetProviderOptions } from "../../provider/engine/node-set-provider";
+import type { SetWarning } from "../../provider/engine/logger";
+import type { NodeSetState } from "../../provider/core/node-set-state";
 import { TEST_TUNING } from "../provider/harness";
 
 /** A set the program declares: its resource name, its raw inputs and resource options. */

@@ -3,7 +3,7 @@
  * set's error) as the terminal table, `--markdown` and `--json` show it.
  */
 import { describe, expect, it } from "vitest";
-import { jsonText } from "../../provider/client/server-text";
+import { jsonText } from "../../wire/util/server-text";
 import { renderMarkdown, renderTable } from "../../provider/plan/render-plan";
 import type { CapacityPlan } from "../../provider/plan/plan-types";
 import { HOSTILE } from "../fixtures/hostile-text";

@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
-import type { NodeSetState } from "../../provider/resource/node-set-state";
-import { foreignNodesProblem, foreignRequestIdProblem } from "../../provider/resource/adoption-ownership";
-import type { NodeSetInputs } from "../../provider/resource/inputs";
-import { isLibraryRequestId, isRequestIdOf } from "../../provider/resource/request-id";
-import type { NodeRecord } from "../../provider/schemas";
+import type { NodeSetState } from "../../provider/core/node-set-state";
+import { foreignNodesProblem, foreignRequestIdProblem } from "../../provider/core/adoption-ownership";
+import type { NodeSetInputs } from "../../provider/core/inputs";
+import { isLibraryRequestId, isRequestIdOf } from "../../provider/core/request-id";
+import type { NodeRecord } from "../../wire/schemas";
 import {
   checked,
   createOutside,

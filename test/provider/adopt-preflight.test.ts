@@ -3,8 +3,8 @@
  * and preflight counts the nodes a set will adopt as existing, not as new.
  */
 import { describe, expect, it } from "vitest";
-import { UNKNOWN } from "../../provider/resource/inputs";
-import type { NodeSetState } from "../../provider/resource/node-set-state";
+import { UNKNOWN } from "../../provider/core/inputs";
+import type { NodeSetState } from "../../provider/core/node-set-state";
 import {
   admin,
   checked,

@@ -6,9 +6,9 @@
  * process, as the engine starts one per deployment.
  */
 import { describe, expect, it } from "vitest";
-import { AdoptionConflictError } from "../../provider/resource/adoption-ownership";
-import { UNKNOWN } from "../../provider/resource/inputs";
-import type { NodeSetState } from "../../provider/resource/node-set-state";
+import { AdoptionConflictError } from "../../provider/core/adoption-ownership";
+import { UNKNOWN } from "../../provider/core/inputs";
+import type { NodeSetState } from "../../provider/core/node-set-state";
 import {
   admin,
   checked,

@@ -4,7 +4,7 @@
  * the state lacked), and still leaves no node behind.
  */
 import { describe, expect, it } from "vitest";
-import type { NodeSetState } from "../../provider/resource/node-set-state";
+import type { NodeSetState } from "../../provider/core/node-set-state";
 import {
   createOutside,
   createSet,

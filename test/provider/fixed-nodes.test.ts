@@ -5,7 +5,7 @@
  * leaves the record the user asked CycleCloud to keep.
  */
 import { describe, expect, it } from "vitest";
-import type { NodeSetState } from "../../provider/resource/node-set-state";
+import type { NodeSetState } from "../../provider/core/node-set-state";
 import {
   checked,
   configureFor,

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startEmulator } from "../../emulator";
 import type { RunningEmulator } from "../../emulator";
 import type { ConnectionArgs } from "../../provider";
-import { ConnectionConfigError } from "../../provider/connection";
+import { ConnectionConfigError } from "../../provider/core/connection";
 import { capacityFit, getClusterStatus, getClusterStatusOutput } from "../../provider";
 
 let emu: RunningEmulator;

@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, beforeEach, expect } from "vitest";
 import { startEmulator } from "../../emulator";
 import type { RunningEmulator } from "../../emulator";
-import type { NodeSetProvider, NodeSetProviderOptions } from "../../provider/resource/node-set-provider";
-import { createNodeSetProvider } from "../../provider/resource/node-set-provider";
-import type { NodeSetState } from "../../provider/resource/node-set-state";
-import type { Tuning } from "../../provider/resource/tuning";
+import type { NodeSetProvider, NodeSetProviderOptions } from "../../provider/engine/node-set-provider";
+import { createNodeSetProvider } from "../../provider/engine/node-set-provider";
+import type { NodeSetState } from "../../provider/core/node-set-state";
+import type { Tuning } from "../../provider/ops/tuning";
 
 /**
  * Polls every 20 ms instead of every second, so lifecycle tests take milliseconds; two quick

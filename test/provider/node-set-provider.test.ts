@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { NodeSetPartialFailure } from "../../provider/resource/node-set-provider";
-import type { NodeSetState } from "../../provider/resource/node-set-state";
+import { NodeSetPartialFailure } from "../../provider/engine/node-set-provider";
+import type { NodeSetState } from "../../provider/core/node-set-state";
 import {
   admin,
   checked,

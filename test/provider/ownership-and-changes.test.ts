@@ -3,7 +3,7 @@
  * a delete-first replacement is counted by preflight, and `externalRemovals: "forget"`.
  */
 import { describe, expect, it } from "vitest";
-import type { NodeSetState } from "../../provider/resource/node-set-state";
+import type { NodeSetState } from "../../provider/core/node-set-state";
 import {
   admin,
   checked,

@@ -4,7 +4,7 @@
  * a lost answer to a group's create is resolved by listing that group's request id.
  */
 import { describe, expect, it } from "vitest";
-import type { NodeSetState } from "../../provider/resource/node-set-state";
+import type { NodeSetState } from "../../provider/core/node-set-state";
 import { admin, checked, configureFor, declare, output, provider, useProviderEmulator } from "./harness";
 
 const env = useProviderEmulator();

@@ -3,7 +3,7 @@
  * (or on first use without one), replaced by the next `configure`, never shared between providers.
  */
 import { describe, expect, it } from "vitest";
-import { createNodeSetProvider } from "../../provider/resource/node-set-provider";
+import { createNodeSetProvider } from "../../provider/engine/node-set-provider";
 import {
   configureFor,
   createOutside,

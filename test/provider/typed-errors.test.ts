@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import * as errors from "../../provider/resource/errors";
-import type { NodeSetState } from "../../provider/resource/node-set-state";
+import * as errors from "../../provider/core/errors";
+import type { NodeSetState } from "../../provider/core/node-set-state";
 import { HttpError } from "../../provider/client";
 import { checked, createSet, declare, provider, useProviderEmulator } from "./harness";
 

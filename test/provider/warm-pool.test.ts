@@ -4,10 +4,10 @@
  * failures with their reasons. (Through the engine: test/e2e/warm-pool.e2e.test.ts.)
  */
 import { describe, expect, it } from "vitest";
-import { diffNodeSet } from "../../provider/resource/diff-node-set";
-import { describeFailures, isCapacityFailure } from "../../provider/resource/failure-messages";
-import { NodeSetPartialFailure } from "../../provider/resource/node-set-provider";
-import type { NodeSetState } from "../../provider/resource/node-set-state";
+import { diffNodeSet } from "../../provider/core/diff-node-set";
+import { describeFailures, isCapacityFailure } from "../../provider/core/failure-messages";
+import { NodeSetPartialFailure } from "../../provider/engine/node-set-provider";
+import type { NodeSetState } from "../../provider/core/node-set-state";
 import {
   admin,
   checked,

@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { RunningEmulator } from "../../emulator";
 import { getClusterStatus } from "../../provider";
-import type { NodeSetState } from "../../provider/resource/node-set-state";
+import type { NodeSetState } from "../../provider/core/node-set-state";
 import {
   checked,
   createOutside,

@@ -20,7 +20,7 @@ import {
   NodeManagementResultSchema,
   OperationStatusListSchema,
   OperationStatusSchema,
-} from "../../provider/schemas";
+} from "../../wire/schemas";
 import {
   NODE_CREATION_RESULT_SET,
   NODE_CREATION_SET,
@@ -242,7 +242,7 @@ export const EXAMPLES: readonly ReferenceExample[] = [
       source: ops("Get usage and optional cost information for a cluster", "Response 200"),
       expect: {
         kind: "no-client-schema",
-        reason: "the client never calls the usage endpoint: provider/schemas has no ClusterUsage schema",
+        reason: "the client never calls the usage endpoint: wire/schemas has no ClusterUsage schema",
       },
     },
   },

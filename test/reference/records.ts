@@ -4,10 +4,10 @@
  * models that are required get their own minimal record inside; optional ones are left out (that
  * is the point: a bucket without `definition`, a management result node without `status`).
  *
- * `expect` says how the client's schemas (provider/schemas) must treat the record:
+ * `expect` says how the client's schemas (wire/schemas) must treat the record:
  * - `parses`: the schema named by `schema` reads it.
  * - `opaque`: the reference types it as a bare object (Node); listings keep such records as sent
- *   in `unparsedNodes` rather than failing (see splitNodeRecords in provider/schemas/node-record.ts).
+ *   in `unparsedNodes` rather than failing (see splitNodeRecords in wire/schemas/node-record.ts).
  * - `no-client-schema`: the client has no schema for the model (it never calls the endpoint); the
  *   record is kept so the tier covers every model, and the test checks that no schema exists.
  */
@@ -25,7 +25,7 @@ import {
   OperationStatusSchema,
   PlacementGroupStatusSchema,
   VirtualMachineSchema,
-} from "../../provider/schemas";
+} from "../../wire/schemas";
 import type { SourceRef } from "./sources";
 
 export type RecordExpectation =
@@ -47,7 +47,7 @@ function res(section: string, anchor: string): SourceRef {
 }
 
 const NO_USAGE_SCHEMA =
-  "the client never calls GET /clusters/{cluster}/usage, so provider/schemas has no ClusterUsage schema " +
+  "the client never calls GET /clusters/{cluster}/usage, so wire/schemas has no ClusterUsage schema " +
   "(and the emulator has no usage route)";
 
 export const VIRTUAL_MACHINE = { gpuCount: 2, infiniband: true, memory: 7.5, pcpuCount: 16, vcpuCount: 32 };

@@ -7,7 +7,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import * as schemas from "../../provider/schemas";
+import * as schemas from "../../wire/schemas";
 import {
   ClusterStatusSchema,
   NodeCreationResultSchema,
@@ -15,7 +15,7 @@ import {
   NodeManagementResultSchema,
   OperationStatusListSchema,
   OperationStatusSchema,
-} from "../../provider/schemas";
+} from "../../wire/schemas";
 import { errorMessage, HEAD_NODE, useEmulator } from "../emulator/helpers";
 import type { Api, Reply } from "../emulator/helpers";
 import type { RunningEmulator } from "../../emulator";

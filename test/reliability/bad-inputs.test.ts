@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { RunningEmulator } from "../../emulator";
-import { NodeSetPartialFailure } from "../../provider/resource/node-set-provider";
+import { NodeSetPartialFailure } from "../../provider/engine/node-set-provider";
 import type { StackConfig, StandInServer } from "./helpers";
 import {
   BASIC,

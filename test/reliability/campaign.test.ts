@@ -51,7 +51,7 @@ function runCampaign(args: string[]): Promise<{ code: number | null; stdout: str
 }
 
 beforeAll(async () => {
-  if (!existsSync(join(repo, "dist/provider/resource/node-set-provider.js"))) {
+  if (!existsSync(join(repo, "dist/provider/engine/node-set-provider.js"))) {
     throw new Error("dist/ is missing: run `npm run build` first (npm test does)");
   }
   const result = await runCampaign(["--seed", String(SEED), "--steps", String(STEPS), "--json"]);

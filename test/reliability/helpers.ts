@@ -10,9 +10,9 @@ import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import { startEmulator } from "../../emulator";
 import type { RunningEmulator } from "../../emulator";
-import type { NodeSetProvider } from "../../provider/resource/node-set-provider";
-import { createNodeSetProvider } from "../../provider/resource/node-set-provider";
-import type { Tuning } from "../../provider/resource/tuning";
+import type { NodeSetProvider } from "../../provider/engine/node-set-provider";
+import { createNodeSetProvider } from "../../provider/engine/node-set-provider";
+import type { Tuning } from "../../provider/ops/tuning";
 import { selfSignedCertificate } from "../fixtures/tls";
 
 /** The provider of the current test: a fresh one per {@link configureProvider}. */

@@ -4,8 +4,8 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { RunningEmulator } from "../../emulator";
-import { NodeSetPartialFailure } from "../../provider/resource/node-set-provider";
-import type { NodeSetState } from "../../provider/resource/node-set-state";
+import { NodeSetPartialFailure } from "../../provider/engine/node-set-provider";
+import type { NodeSetState } from "../../provider/core/node-set-state";
 import {
   admin,
   captureProviderOutput,

@@ -11,8 +11,8 @@ import { join, resolve } from "node:path";
 import { inspect, promisify } from "node:util";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { RunningEmulator } from "../../emulator";
-import { NodeSetPartialFailure } from "../../provider/resource/node-set-provider";
-import type { NodeSetState } from "../../provider/resource/node-set-state";
+import { NodeSetPartialFailure } from "../../provider/engine/node-set-provider";
+import type { NodeSetState } from "../../provider/core/node-set-state";
 import type { StackConfig, StandInServer } from "./helpers";
 import {
   BASIC,
@@ -162,7 +162,7 @@ const FAILURES: FailingUp[] = [
 describe("the password appears nowhere", () => {
   it("is not in the serialized provider, even after the provider process authenticated with it", async () => {
     const script = join(__dirname, "serialize-after-use.js");
-    if (!existsSync(join(repo, "dist/provider/resource/provider-shim.js"))) {
+    if (!existsSync(join(repo, "dist/provider/engine/provider-shim.js"))) {
       throw new Error("dist/ is missing: run `npm run build` first (npm test does)");
     }
     const { stdout } = await run(process.execPath, [script], {

@@ -12,8 +12,8 @@ const pulumi = require("@pulumi/pulumi");
 const dist = path.resolve(__dirname, "../../dist");
 /** @type {typeof import("../../emulator")} */
 const { startEmulator } = require(path.join(dist, "emulator/index.js"));
-/** @type {typeof import("../../provider/resource/provider-shim")} */
-const { nodeSetProviderShim } = require(path.join(dist, "provider/resource/provider-shim.js"));
+/** @type {typeof import("../../provider/engine/provider-shim")} */
+const { nodeSetProviderShim } = require(path.join(dist, "provider/engine/provider-shim.js"));
 
 async function main() {
   const password = process.env.RELIABILITY_PASSWORD;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { baseRequestIdFor, requestIdFailures } from "../../provider/resource/base-request-id";
-import { UNKNOWN } from "../../provider/resource/inputs";
-import { deriveBaseRequestId } from "../../provider/resource/request-id";
+import { baseRequestIdFor, requestIdFailures } from "../../provider/core/base-request-id";
+import { UNKNOWN } from "../../provider/core/inputs";
+import { deriveBaseRequestId } from "../../provider/core/request-id";
 
 const identity = "urn:pulumi:prod::hpc::pulumi-nodejs:dynamic/cyclecloud:CycleCloudNodeSet::mpi#0f1e2d3c";
 const spec = { identity, cluster: "hpc", nodearray: "ondemand", machineType: "Standard_Hc44rs", count: 4 };

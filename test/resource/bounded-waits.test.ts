@@ -6,16 +6,16 @@
  */
 import { describe, expect, it } from "vitest";
 import { HttpError, NetworkError, TimeoutError } from "../../provider/client";
-import { ConnectionConfigError } from "../../provider/connection";
-import type { NodeList } from "../../provider/schemas";
-import { firstUnusedSequence } from "../../provider/resource/create-protocol";
-import { CreateRequestError, RequestProbeError } from "../../provider/resource/errors";
-import { connectionFix } from "../../provider/resource/errors/connection-problem";
-import { explainPartialAdd, partialAddReason } from "../../provider/resource/failure-messages";
-import type { NodeSetInputs } from "../../provider/resource/inputs";
-import type { NodeSetClient, OperationContext } from "../../provider/resource/node-set-listing";
-import { MAX_PROBED_REQUESTS, listHoldings } from "../../provider/resource/node-set-listing";
-import { DEFAULT_TUNING } from "../../provider/resource/tuning";
+import { ConnectionConfigError } from "../../provider/core/connection";
+import type { NodeList } from "../../wire/schemas";
+import { firstUnusedSequence } from "../../provider/ops/create-protocol";
+import { CreateRequestError, RequestProbeError } from "../../provider/core/errors";
+import { connectionFix } from "../../provider/core/errors/connection-problem";
+import { explainPartialAdd, partialAddReason } from "../../provider/core/failure-messages";
+import type { NodeSetInputs } from "../../provider/core/inputs";
+import type { NodeSetClient, OperationContext } from "../../provider/ops/node-set-listing";
+import { MAX_PROBED_REQUESTS, listHoldings } from "../../provider/ops/node-set-listing";
+import { DEFAULT_TUNING } from "../../provider/ops/tuning";
 
 const BASE = "pcc-0123456789abcdef01234567";
 

@@ -5,9 +5,9 @@ import {
   findBucket,
   maxNodesThatFit,
   withAddedNodes,
-} from "../../provider/capacity";
-import type { Bucket, NodearrayStatus } from "../../provider/schemas";
-import { azureQuotaFamilyOf } from "../../provider/util/vm-family";
+} from "../../provider/capacity/index";
+import type { Bucket, NodearrayStatus } from "../../wire/schemas";
+import { azureQuotaFamilyOf } from "../../wire/util/vm-family";
 import { bucket, seedStatus } from "./fixtures";
 
 const hc = { nodearray: "ondemand", machineType: "Standard_Hc44rs" };

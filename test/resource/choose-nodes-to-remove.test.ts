@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { chooseNodesToRemove } from "../../provider/resource/choose-nodes-to-remove";
-import type { NodeInfo } from "../../provider/resource/node-set-state";
+import { chooseNodesToRemove } from "../../provider/core/choose-nodes-to-remove";
+import type { NodeInfo } from "../../provider/core/node-set-state";
 
 const node = (name: string, status: string, requestId: string, privateIp = "10.0.0.1"): NodeInfo => ({
   id: `id-${name}`,

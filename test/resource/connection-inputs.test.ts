@@ -12,7 +12,7 @@ import type {
   GetClusterStatusArgs,
   GetClusterStatusOutputArgs,
 } from "../../provider";
-import type { PlainConnectionArgs } from "../../provider/resource/inputs";
+import type { PlainConnectionArgs } from "../../provider/core/inputs";
 
 const PROJECT = "hpc-infra";
 const URL = "https://cc.example.com:8443";

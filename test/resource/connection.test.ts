@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { connectionKey, resolveConnection } from "../../provider/connection";
+import { connectionKey, resolveConnection } from "../../provider/core/connection";
 
 const config = (values: Record<string, string>) => (key: string) => values[key];
 const none = config({});

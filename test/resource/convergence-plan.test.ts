@@ -1,7 +1,7 @@
 /** The plan converge follows and the update's preflight counts: replace, start, create. */
 import { describe, expect, it } from "vitest";
-import { planConvergence } from "../../provider/resource/convergence-plan";
-import type { NodeInfo } from "../../provider/resource/node-set-state";
+import { planConvergence } from "../../provider/core/convergence-plan";
+import type { NodeInfo } from "../../provider/core/node-set-state";
 
 const NOW = Date.parse("2026-01-01T01:00:00Z");
 const node = (name: string, status: string, extra: Partial<NodeInfo> = {}): NodeInfo => ({

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { describeDiff, diffNodeSet } from "../../provider/resource/diff-node-set";
-import { UNKNOWN } from "../../provider/resource/inputs";
-import type { NodeInfo, NodeSetState } from "../../provider/resource/node-set-state";
-import { nodeSetState } from "../../provider/resource/node-set-state";
+import { describeDiff, diffNodeSet } from "../../provider/core/diff-node-set";
+import { UNKNOWN } from "../../provider/core/inputs";
+import type { NodeInfo, NodeSetState } from "../../provider/core/node-set-state";
+import { nodeSetState } from "../../provider/core/node-set-state";
 
 const ready = (i: number): NodeInfo => ({
   id: `id-${i}`,

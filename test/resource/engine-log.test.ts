@@ -6,9 +6,9 @@ import { createRequire } from "node:module";
 import type * as GrpcJs from "@grpc/grpc-js";
 import type { ServiceDefinition } from "@grpc/grpc-js";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { connectEngineLog, dynamicProviderHost, engineAddress } from "../../provider/resource/engine-log";
-import { consoleLogger, setLabel, urnOfIdentity, warningLine } from "../../provider/resource/logger";
-import { ProviderContext } from "../../provider/resource/provider-context";
+import { connectEngineLog, dynamicProviderHost, engineAddress } from "../../provider/engine/engine-log";
+import { consoleLogger, setLabel, urnOfIdentity, warningLine } from "../../provider/engine/logger";
+import { ProviderContext } from "../../provider/engine/provider-context";
 
 const HOST = require.resolve("@pulumi/pulumi/cmd/dynamic-provider");
 const URN = "urn:pulumi:dev::proj::pulumi-nodejs:dynamic/cyclecloud:CycleCloudNodeSet::workers";

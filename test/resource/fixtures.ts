@@ -1,4 +1,4 @@
-import type { Bucket, ClusterStatus } from "../../provider/schemas";
+import type { Bucket, ClusterStatus } from "../../wire/schemas";
 import { seedClusterStatus79 } from "../fixtures/seed";
 
 /** A bucket like the seed's, with overrides. */

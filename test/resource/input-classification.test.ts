@@ -1,6 +1,6 @@
 import { describe, expect, expectTypeOf, it } from "vitest";
-import type { CycleCloudNodeSetArgs } from "../../provider/resource/cyclecloud-node-set";
-import type { ArgKey, InputKey } from "../../provider/resource/inputs";
+import type { CycleCloudNodeSetArgs } from "../../provider/engine/cyclecloud-node-set";
+import type { ArgKey, InputKey } from "../../provider/core/inputs";
 import {
   ARG_KEYS,
   INPUT_KEYS,
@@ -9,7 +9,7 @@ import {
   REPLACE_KEYS,
   SECRET_KEYS,
   UPDATE_KEYS,
-} from "../../provider/resource/inputs";
+} from "../../provider/core/inputs";
 
 describe("the node set's inputs, defined once", () => {
   it("classifies every input of the schema by what its change does, and whether it is secret", () => {

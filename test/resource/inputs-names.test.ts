@@ -3,7 +3,7 @@
  * must not make the engine print a secret (issue 22 item 4).
  */
 import { describe, expect, it } from "vitest";
-import { UNKNOWN, validateInputs, withoutSecretValues } from "../../provider/resource/inputs";
+import { UNKNOWN, validateInputs, withoutSecretValues } from "../../provider/core/inputs";
 
 const valid = { identity: "p/s/n", cluster: "hpc", nodearray: "ondemand", count: 2 };
 const RULE = "1-80 characters of letters, digits, '.', '_' and '-', starting with a letter or digit";

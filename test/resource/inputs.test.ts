@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { UNKNOWN, validateInputs, withDefaults } from "../../provider/resource/inputs";
+import { UNKNOWN, validateInputs, withDefaults } from "../../provider/core/inputs";
 
 const valid = { identity: "p/s/n", cluster: "hpc", nodearray: "ondemand", count: 2 };
 

@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
-import type { NodeManagementResult, NodeList } from "../../provider/schemas";
-import { manageNodes } from "../../provider/resource/manage-and-wait";
-import type { NodeSetClient, OperationContext } from "../../provider/resource/node-set-listing";
-import type { NodeSetInputs } from "../../provider/resource/inputs";
-import { DEFAULT_TUNING } from "../../provider/resource/tuning";
+import type { NodeManagementResult, NodeList } from "../../wire/schemas";
+import { manageNodes } from "../../provider/ops/manage-and-wait";
+import type { NodeSetClient, OperationContext } from "../../provider/ops/node-set-listing";
+import type { NodeSetInputs } from "../../provider/core/inputs";
+import { DEFAULT_TUNING } from "../../provider/ops/tuning";
 
 const nodes = [
   { id: "id1", name: "ondemand-1", status: "Ready", requestId: "r-0" },

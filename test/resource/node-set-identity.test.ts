@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { identityAlias, identityUrn } from "../../provider/resource/node-set-identity";
-import { nodeSetIdentityProvider } from "../../provider/resource/identity-provider";
+import { identityAlias, identityUrn } from "../../provider/engine/node-set-identity";
+import { nodeSetIdentityProvider } from "../../provider/engine/identity-provider";
 
 const SET = "pulumi-nodejs:dynamic/cyclecloud:CycleCloudNodeSet";
 const IDENTITY = "pulumi-nodejs:dynamic/cyclecloud:CycleCloudNodeSetIdentity";

@@ -1,11 +1,11 @@
 /** Preflight with injected sources: the nodes `adoptExisting` names count as existing, not new. */
 import { describe, expect, it, vi } from "vitest";
-import type { NodeSetInputs } from "../../provider/resource/inputs";
-import { UNKNOWN, withDefaults } from "../../provider/resource/inputs";
-import type { PreflightSources } from "../../provider/resource/node-set-preflight";
-import { preflight } from "../../provider/resource/node-set-preflight";
-import { RunPlan } from "../../provider/resource/run-plan";
-import type { ClusterStatus } from "../../provider/schemas";
+import type { NodeSetInputs } from "../../provider/core/inputs";
+import { UNKNOWN, withDefaults } from "../../provider/core/inputs";
+import type { PreflightSources } from "../../provider/core/node-set-preflight";
+import { preflight } from "../../provider/core/node-set-preflight";
+import { RunPlan } from "../../provider/core/run-plan";
+import type { ClusterStatus } from "../../wire/schemas";
 import { seedStatus, seedStatusWithBucket } from "./fixtures";
 
 /** The seed's status with the `Standard_Hc44rs` bucket full. */

@@ -4,11 +4,11 @@
  * and the placement-group part of preflight.
  */
 import { describe, expect, it } from "vitest";
-import type { NodeSetInputs } from "../../provider/resource/inputs";
-import { unknownKeyFailures, validateInputs, withDefaults } from "../../provider/resource/inputs";
-import { preflight } from "../../provider/resource/node-set-preflight";
-import type { NodeInfo } from "../../provider/resource/node-set-state";
-import { nodeSetState } from "../../provider/resource/node-set-state";
+import type { NodeSetInputs } from "../../provider/core/inputs";
+import { unknownKeyFailures, validateInputs, withDefaults } from "../../provider/core/inputs";
+import { preflight } from "../../provider/core/node-set-preflight";
+import type { NodeInfo } from "../../provider/core/node-set-state";
+import { nodeSetState } from "../../provider/core/node-set-state";
 import {
   chooseRemovals,
   groupCounts,
@@ -17,10 +17,10 @@ import {
   groupRequestBase,
   heldPerGroup,
   planGrowth,
-} from "../../provider/resource/placement-group-plan";
-import { nextSequence, requestIdFor, sequenceOf } from "../../provider/resource/request-id";
-import { RunPlan } from "../../provider/resource/run-plan";
-import type { ClusterStatus } from "../../provider/schemas";
+} from "../../provider/core/placement-groups";
+import { nextSequence, requestIdFor, sequenceOf } from "../../provider/core/request-id";
+import { RunPlan } from "../../provider/core/run-plan";
+import type { ClusterStatus } from "../../wire/schemas";
 import { seedStatus, seedStatusWithBucket } from "./fixtures";
 
 const valid = { identity: "p/s/n", cluster: "hpc", nodearray: "ondemand", count: 2 };

@@ -2,11 +2,11 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { startEmulator } from "../../emulator";
 import type { RunningEmulator } from "../../emulator";
 import { CycleCloudClient, ResponseValidationError } from "../../provider/client";
-import type { NodeList } from "../../provider/schemas";
-import { listRequestNodes } from "../../provider/resource/node-set-listing";
-import type { NodeSetClient } from "../../provider/resource/node-set-listing";
-import type { NodeInfo } from "../../provider/resource/node-set-state";
-import { PollRounds, planRound } from "../../provider/resource/poll-rounds";
+import type { NodeList } from "../../wire/schemas";
+import { listRequestNodes } from "../../provider/ops/node-set-listing";
+import type { NodeSetClient } from "../../provider/ops/node-set-listing";
+import type { NodeInfo } from "../../provider/core/node-set-state";
+import { PollRounds, planRound } from "../../provider/ops/poll-rounds";
 
 const CLUSTER = "big";
 const CONFIG = {

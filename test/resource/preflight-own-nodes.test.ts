@@ -3,11 +3,11 @@
  * left (not other sets'), and a replacement's old nodes named as such.
  */
 import { describe, expect, it, vi } from "vitest";
-import { withDefaults } from "../../provider/resource/inputs";
-import type { PreflightSources } from "../../provider/resource/node-set-preflight";
-import { preflight } from "../../provider/resource/node-set-preflight";
-import { RunPlan } from "../../provider/resource/run-plan";
-import type { ClusterStatus } from "../../provider/schemas";
+import { withDefaults } from "../../provider/core/inputs";
+import type { PreflightSources } from "../../provider/core/node-set-preflight";
+import { preflight } from "../../provider/core/node-set-preflight";
+import { RunPlan } from "../../provider/core/run-plan";
+import type { ClusterStatus } from "../../wire/schemas";
 import { seedStatusWithBucket } from "./fixtures";
 
 const base = { identity: "p/s/n", cluster: "hpc", nodearray: "ondemand", machineType: "Standard_Hc44rs" };

@@ -8,7 +8,7 @@ import {
   replaceKeysChanged,
   requestIdFor,
   sequenceOf,
-} from "../../provider/resource/request-id";
+} from "../../provider/core/request-id";
 
 const identity = "hpc-infra/prod/mpi";
 const spec = {

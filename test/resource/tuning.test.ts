@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { DEFAULT_CLIENT_SETTINGS } from "../../provider/client";
-import { DEFAULT_TUNING, pollDelay, resolveTuning } from "../../provider/resource/tuning";
+import { DEFAULT_TUNING, pollDelay, resolveTuning } from "../../provider/ops/tuning";
 
 describe("resolveTuning", () => {
   it("is the production tuning without any variable: polls between 1 s and 10 s, the client's retries", () => {

@@ -1,10 +1,10 @@
 /** The update's preflight counts the nodes an `up` re-creates with `count` unchanged (from the state). */
 import { describe, expect, it } from "vitest";
-import { withDefaults } from "../../provider/resource/inputs";
-import type { NodeInfo, NodeSetState } from "../../provider/resource/node-set-state";
-import { RunPlan } from "../../provider/resource/run-plan";
-import { updatePreflight } from "../../provider/resource/update-preflight";
-import type { ClusterStatus } from "../../provider/schemas";
+import { withDefaults } from "../../provider/core/inputs";
+import type { NodeInfo, NodeSetState } from "../../provider/core/node-set-state";
+import { RunPlan } from "../../provider/core/run-plan";
+import { updatePreflight } from "../../provider/core/update-preflight";
+import type { ClusterStatus } from "../../wire/schemas";
 import { seedStatus, seedStatusWithBucket } from "./fixtures";
 
 const NOW = Date.parse("2026-01-01T01:00:00Z");

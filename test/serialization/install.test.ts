@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { install, nodeSetIdentityProvider, nodeSetProvider } from "../../provider/resource/provider-impl";
-import type { ProviderShim } from "../../provider/resource/provider-shim";
-import { nodeSetIdentityProviderShim, nodeSetProviderShim } from "../../provider/resource/provider-shim";
+import { install, nodeSetIdentityProvider, nodeSetProvider } from "../../provider/engine/provider-impl";
+import type { ProviderShim } from "../../provider/engine/provider-shim";
+import { nodeSetIdentityProviderShim, nodeSetProviderShim } from "../../provider/engine/provider-shim";
 
 const req = { config: { get: () => undefined, require: () => "" } } as never;
 

@@ -5,7 +5,7 @@
 "use strict";
 const path = require("node:path");
 const pulumi = require("@pulumi/pulumi");
-const shims = require(path.join(__dirname, "../../dist/provider/resource/provider-shim.js"));
+const shims = require(path.join(__dirname, "../../dist/provider/engine/provider-shim.js"));
 const shim = process.argv[2] === "identity" ? shims.nodeSetIdentityProviderShim : shims.nodeSetProviderShim;
 
 pulumi.runtime

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { isLoopbackHost } from "../../provider/util/loopback";
+import { isLoopbackHost } from "../../wire/util/loopback";
 
 describe("isLoopbackHost", () => {
   it.each<[string, boolean]>([

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { formatIssuePath, formatIssues } from "../../provider/util/zod-issues";
+import { formatIssuePath, formatIssues } from "../../wire/util/zod-issues";
 
 const paths: [PropertyKey[], string][] = [
   [[], "(root)"],

@@ -1,4 +1,4 @@
-import type { ErrorBody } from "../../schemas";
+import type { ErrorBody } from "../../../wire/schemas";
 import { CycleCloudError, brandClass, hasBrand } from "./cyclecloud-error";
 
 export interface HttpErrorInit {

@@ -15,7 +15,7 @@ const { errorText, messageProblem, messageShape } = require("./messages");
 /** @typedef {import("./types").PartialFailure} PartialFailure */
 /** @typedef {import("./context").Context} Context */
 /** @typedef {import("./model").Model} Model */
-/** @typedef {ReturnType<typeof import("../../../provider/resource/node-set-provider").createNodeSetProvider>} Provider */
+/** @typedef {ReturnType<typeof import("../../../provider/engine/node-set-provider").createNodeSetProvider>} Provider */
 
 /**
  * @param {unknown} error

@@ -13,9 +13,9 @@ const { errorText } = require("./messages");
 const { DIST, SPREAD_SLOT } = require("./settings");
 
 /** @type {{ deriveBaseRequestId: (identity: string, spec: Record<string, unknown>, replacedBase?: string) => string }} */
-const { deriveBaseRequestId } = require(`${DIST}/provider/resource/request-id`);
+const { deriveBaseRequestId } = require(`${DIST}/provider/core/request-id`);
 /** @type {readonly string[]} */
-const REPLACE_KEYS = require(`${DIST}/provider/resource/inputs`).REPLACE_KEYS;
+const REPLACE_KEYS = require(`${DIST}/provider/core/inputs`).REPLACE_KEYS;
 
 /** @typedef {import("./types").Resource} Resource */
 /** @typedef {import("./types").SetState} SetState */

@@ -10,7 +10,7 @@ const NAMES_CAUSE =
   /\b[1-5]\d\d\b|did not answer|unreachable|fail|refused|timed out|not (valid|recognized|ready|terminated)|added \d+ of \d+|connection|does not fit|reset|hang up|ECONN/i;
 
 /**
- * The form of a node set operation's failure (provider/resource/failure-messages.ts): `<name>:
+ * The form of a node set operation's failure (provider/core/failure-messages.ts): `<name>:
  * <operation> failed: <cause>; <what became of the nodes and state>[. <next step>]`, or `... did
  * not finish: ...` when nodes changed and the set is recorded with them.
  */

@@ -7,7 +7,7 @@
  * `<base>.pg<i>-<n>`, and `placementGroupCounts` giving the nodes the set holds per group.
  */
 
-/** @typedef {import("../../../provider/resource/node-set-state").NodeSetState} SetState */
+/** @typedef {import("../../../provider/core/node-set-state").NodeSetState} SetState */
 /** @typedef {import("../../../emulator").AdminNodeView} AdminNodeView */
 /** @typedef {{ prefix: string; size: number }} Groups */
 

@@ -9,7 +9,7 @@
 const { DIST, MACHINE_TYPES } = require("./settings");
 
 /** @type {readonly string[]} */
-const REPLACE_KEYS = require(`${DIST}/provider/resource/inputs`).REPLACE_KEYS;
+const REPLACE_KEYS = require(`${DIST}/provider/core/inputs`).REPLACE_KEYS;
 const { urnOf } = require("./model");
 
 /** @typedef {import("./types").Parent} Parent */

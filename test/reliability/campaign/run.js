@@ -43,8 +43,8 @@ async function runCampaign(options) {
 
   /** @type {typeof import("../../../emulator")} */
   const { startEmulator } = require(path.join(DIST, "emulator/index.js"));
-  /** @type {typeof import("../../../provider/resource/node-set-provider")} */
-  const { createNodeSetProvider } = require(path.join(DIST, "provider/resource/node-set-provider.js"));
+  /** @type {typeof import("../../../provider/engine/node-set-provider")} */
+  const { createNodeSetProvider } = require(path.join(DIST, "provider/engine/node-set-provider.js"));
 
   /** @type {string[]} */
   const emulatorLog = [];

@@ -2,8 +2,8 @@
 "use strict";
 /** The types the campaign's modules share (JSDoc only). */
 
-/** @typedef {import("../../../provider/resource/inputs").NodeSetInputs} SetInputs */
-/** @typedef {import("../../../provider/resource/node-set-state").NodeSetState} SetState */
+/** @typedef {import("../../../provider/core/inputs").NodeSetInputs} SetInputs */
+/** @typedef {import("../../../provider/core/node-set-state").NodeSetState} SetState */
 /** @typedef {import("../../../emulator").AdminNodeView} AdminNodeView */
 /** @typedef {import("../../../emulator").RequestCounters} RequestCounters */
 

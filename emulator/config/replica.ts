@@ -1,0 +1,359 @@
+/**
+ * A replica of a real cluster: the emulator's cluster definition rebuilt from a saved answer of
+ * `GET /clusters/{cluster}/status?nodes=true`. Nodearrays, buckets, their limits and quotas, and
+ * the nodes the answer lists (as nodes made outside Pulumi, so capacity matches) are taken over;
+ * the baselines (quota used outside the cluster, head nodes) are what the answer's numbers leave
+ * once those nodes are counted.
+ */
+import { readFile } from "node:fs/promises";
+import { bucketMachineType } from "../../wire/bucket-lookup";
+import type { Bucket, ClusterStatus, NodearrayStatus } from "../../wire/schemas";
+import { ClusterStatusSchema } from "../../wire/schemas";
+import { formatIssues } from "../../wire/util/zod-issues";
+import type { InitialNodeDefinition } from "../store/cluster-definitions";
+import { EmulatorConfigError, parseEmulatorConfig } from "./config";
+import type { ClusterDefinition } from "../store/cluster-definitions";
+import type { EmulatorConfig } from "./config-schema";
+import { observePhase } from "../store/node-lifecycle";
+import { MANAGED_KEYS } from "../store/wire-records";
+import { emptyMap, findForbiddenKey, forbiddenKeyMessage, isForbiddenKey } from "./limits";
+
+/** Status values of a listed node, to the phase the replica holds it in (anything else: running). */
+const STATUS_OF: Readonly<Record<string, InitialNodeDefinition["status"]>> = {
+  Failed: "Failed",
+  Deallocated: "Deallocated",
+  Stopping: "Deallocated",
+  Off: "Off",
+  Terminating: "Terminating",
+};
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+function text(value: unknown): string | undefined {
+  return typeof value === "string" && value !== "" ? value : undefined;
+}
+
+/** A replica's cluster: the config it is made of and the nodes it starts with. */
+export interface ReplicaCluster {
+  readonly config: EmulatorConfig["clusters"][number];
+  readonly nodes: readonly InitialNodeDefinition[];
+}
+
+/**
+ * The cluster `name` rebuilt from `answer`, the parsed JSON of a status answer with nodes;
+ * `source` names it in errors, which name the JSON path of what cannot be used.
+ */
+export function replicaFromStatus(name: string, answer: unknown, source: string): ReplicaCluster {
+  const fail = (path: string, message: string): never => {
+    throw new EmulatorConfigError(`Invalid status snapshot ${source}: ${path}: ${message}`);
+  };
+  const parsed = ClusterStatusSchema.safeParse(answer);
+  if (!parsed.success) {
+    throw new EmulatorConfigError(`Invalid status snapshot ${source}: ${formatIssues(parsed.error)}`);
+  }
+  // Keys and names that would reach Object.prototype are refused before anything is built from them.
+  const forbidden = findForbiddenKey(answer);
+  if (forbidden !== undefined) {
+    fail(forbidden, forbiddenKeyMessage(forbidden.slice(forbidden.lastIndexOf(".") + 1)));
+  }
+  const status: ClusterStatus = parsed.data;
+  status.nodearrays.forEach((nodearray, n) => {
+    const region = nodearray.nodearray?.["Region"];
+    if (typeof region === "string" && isForbiddenKey(region)) {
+      fail(`nodearrays[${n}].nodearray.Region`, forbiddenKeyMessage(region));
+    }
+    if (isForbiddenKey(nodearray.name)) {
+      fail(`nodearrays[${n}].name`, forbiddenKeyMessage(nodearray.name));
+    }
+  });
+  const nodes = readNodes(status, isRecord(answer) ? answer["nodes"] : undefined, fail);
+  const perBucket = (nodearray: string, machineType: string) =>
+    nodes.filter((n) => n.nodearray === nodearray && n.machineType === machineType);
+  // Cores a bucket's nodes hold of the quota (every node but an `Off` one, as CycleCloud counts).
+  const coresOf = (list: readonly InitialNodeDefinition[], vcpu: number) =>
+    list.filter((n) => n.status !== "Off").length * vcpu;
+
+  const regions = emptyMap<{ coreCount: number; consumedCoreCount: number }>();
+  const spotRegions = emptyMap<{ coreCount: number; consumedCoreCount: number }>();
+  let clusterHeld = 0;
+  let clusterHeldCores = 0;
+  const nodearrays = status.nodearrays.map((nodearray, n) => {
+    const record = nodearray.nodearray ?? {};
+    const region = text(record["Region"]) ?? "westus2";
+    const spot = record["Interruptible"] === true;
+    const attributes = Object.fromEntries(
+      Object.entries(record).filter(([key]) => key !== "Name" && key !== "Region"),
+    );
+    const buckets = nodearray.buckets.map((bucket, b) => {
+      const path = `nodearrays[${n}].buckets[${b}]`;
+      const machineType =
+        bucketMachineType(nodearray, bucket) ??
+        fail(
+          `${path}.definition.machineType`,
+          "the bucket names no machine type (nor does the nodearray's MachineType)",
+        );
+      const vcpu = bucket.virtualMachine.vcpuCount;
+      if (vcpu < 1) fail(`${path}.virtualMachine.vcpuCount`, `must be at least 1, not ${vcpu}`);
+      if (!(bucket.virtualMachine.memory > 0))
+        fail(`${path}.virtualMachine.memory`, `must be positive, not ${bucket.virtualMachine.memory}`);
+      const held = perBucket(nodearray.name, machineType);
+      for (const node of held) {
+        if (observePhase(phaseOf(node.status), 1).reducesAvailability) {
+          clusterHeld += 1;
+          clusterHeldCores += vcpu;
+        }
+      }
+      const quotaCores = coresOf(held, vcpu);
+      // The region's quota and use as the answer shows them (the listed nodes come off below).
+      const into = spot ? spotRegions : regions;
+      if (bucket.regionalQuotaCoreCount !== undefined && into[region] === undefined) {
+        into[region] = {
+          coreCount: bucket.regionalQuotaCoreCount,
+          consumedCoreCount: bucket.regionalConsumedCoreCount ?? 0,
+        };
+      }
+      const own = spot
+        ? {}
+        : {
+            quotaCount: nonNegative(bucket.familyQuotaCount ?? bucket.quotaCount ?? bucket.maxCount),
+            quotaCoreCount: nonNegative(
+              bucket.familyQuotaCoreCount ?? bucket.quotaCoreCount ?? bucket.maxCount * vcpu,
+            ),
+            consumedCoreCount: nonNegative(
+              (bucket.familyConsumedCoreCount ?? bucket.consumedCoreCount ?? quotaCores) - quotaCores,
+            ),
+          };
+      return {
+        machineType,
+        bucketId: bucket.bucketId,
+        vcpuCount: vcpu,
+        memory: bucket.virtualMachine.memory,
+        infiniband: bucket.virtualMachine.infiniband,
+        ...(bucket.virtualMachine.pcpuCount !== undefined && bucket.virtualMachine.pcpuCount > 0
+          ? { pcpuCount: bucket.virtualMachine.pcpuCount }
+          : {}),
+        ...(bucket.virtualMachine.gpuCount !== undefined
+          ? { gpuCount: nonNegative(bucket.virtualMachine.gpuCount) }
+          : {}),
+        maxCount: nonNegative(bucket.maxCount),
+        maxCoreCount: nonNegative(bucket.maxCoreCount),
+        ...own,
+        maxPlacementGroupSize: nonNegative(bucket.maxPlacementGroupSize),
+        ...(bucket.maxPlacementGroupCoreSize !== undefined
+          ? { maxPlacementGroupCoreSize: nonNegative(bucket.maxPlacementGroupCoreSize) }
+          : {}),
+        valid: bucket.valid,
+        ...(bucket.valid ? {} : { invalidReason: text(bucket.invalidReason) ?? "NotActivated" }),
+      };
+    });
+    return {
+      name: nodearray.name,
+      maxCount: nonNegative(nodearray.maxCount),
+      maxCoreCount: nonNegative(nodearray.maxCoreCount),
+      region,
+      attributes,
+      buckets,
+    };
+  });
+  // The regional baselines: what the answer says is consumed, less the listed nodes' cores.
+  for (const nodearray of status.nodearrays) {
+    const region = text(nodearray.nodearray?.["Region"]) ?? "westus2";
+    const spot = nodearray.nodearray?.["Interruptible"] === true;
+    const into = spot ? spotRegions : regions;
+    const entry = into[region];
+    if (entry === undefined) continue;
+    for (const bucket of nodearray.buckets) {
+      const machineType = bucketMachineType(nodearray, bucket);
+      if (machineType === undefined) continue;
+      entry.consumedCoreCount -= coresOf(
+        perBucket(nodearray.name, machineType),
+        bucket.virtualMachine.vcpuCount,
+      );
+    }
+  }
+  const regionNames = new Set([...Object.keys(regions), ...Object.keys(spotRegions)]);
+  const quotaRegions = Object.fromEntries(
+    [...regionNames].map((region) => {
+      const regular = regions[region];
+      const spot = spotRegions[region];
+      return [
+        region,
+        {
+          ...(regular === undefined
+            ? {}
+            : {
+                coreCount: nonNegative(regular.coreCount),
+                consumedCoreCount: nonNegative(regular.consumedCoreCount),
+              }),
+          ...(spot === undefined
+            ? {}
+            : {
+                spotCoreCount: nonNegative(spot.coreCount),
+                spotConsumedCoreCount: nonNegative(spot.consumedCoreCount),
+              }),
+        },
+      ];
+    }),
+  );
+  return {
+    config: {
+      name,
+      ...(status.state === undefined ? {} : { state: status.state }),
+      ...(status.targetState === undefined ? {} : { targetState: status.targetState }),
+      // The answer's maxCount is what may still be added; the emulator's is a total.
+      maxCount: nonNegative(status.maxCount) + clusterHeld,
+      maxCoreCount: nonNegative(status.maxCoreCount) + clusterHeldCores,
+      ...(regionNames.size > 0 ? { quotas: { regions: quotaRegions } } : {}),
+      nodearrays,
+    },
+    nodes,
+  };
+}
+
+function nonNegative(value: number): number {
+  return Math.max(0, Math.trunc(value));
+}
+
+function phaseOf(status: InitialNodeDefinition["status"]): Parameters<typeof observePhase>[0] {
+  switch (status) {
+    case "Ready":
+      return { kind: "starting", since: 0, acquiringMs: 0, preparingMs: 0, failure: undefined };
+    case "Failed":
+      return { kind: "failed", since: 0, message: "", addressed: true };
+    case "Deallocated":
+      return { kind: "deallocated", since: 0, addressed: true };
+    case "Off":
+      return { kind: "off", since: 0 };
+    case "Terminating":
+      return { kind: "terminating", since: 1, durationMs: 1, addressed: true };
+  }
+}
+
+/**
+ * The answer's nodes as the replica's initial nodes. Without `nodes` (an answer without
+ * `nodes=true`), each bucket's `activeCount` nodes are made up, named after their nodearray.
+ */
+function readNodes(
+  status: ClusterStatus,
+  raw: unknown,
+  fail: (path: string, message: string) => never,
+): InitialNodeDefinition[] {
+  if (raw === undefined) return madeUpNodes(status);
+  if (!Array.isArray(raw)) return fail("nodes", "must be an array of node records");
+  const names = new Set<string>();
+  return raw.map((record: unknown, i): InitialNodeDefinition => {
+    const path = `nodes[${i}]`;
+    if (!isRecord(record)) return fail(path, "must be a node record (an object)");
+    const name = text(record["Name"]) ?? fail(`${path}.Name`, "a node needs a name");
+    if (names.has(name)) fail(`${path}.Name`, `duplicate node name "${name}"`);
+    names.add(name);
+    const template =
+      text(record["Template"]) ?? fail(`${path}.Template`, "a node needs the nodearray it belongs to");
+    const nodearray =
+      status.nodearrays.find((n) => n.name === template) ??
+      fail(`${path}.Template`, `nodearray "${template}" is not in the answer's nodearrays`);
+    const machineType = nodeMachineType(nodearray, text(record["MachineType"]), `${path}.MachineType`, fail);
+    const attributes = Object.fromEntries(Object.entries(record).filter(([key]) => !MANAGED_KEYS.has(key)));
+    return {
+      name,
+      nodearray: template,
+      machineType,
+      placementGroupId: text(record["PlacementGroupId"]),
+      attributes,
+      status: STATUS_OF[String(record["Status"])] ?? "Ready",
+      statusMessage: text(record["StatusMessage"]),
+      requestId: text(record["RequestId"]),
+      id: text(record["NodeId"]),
+      privateIp: text(record["PrivateIp"]),
+      hostname: text(record["Hostname"]),
+      instanceId: text(record["InstanceId"]),
+    };
+  });
+}
+
+function nodeMachineType(
+  nodearray: NodearrayStatus,
+  machineType: string | undefined,
+  path: string,
+  fail: (path: string, message: string) => never,
+): string {
+  const types = nodearray.buckets.map((b) => bucketMachineType(nodearray, b));
+  if (machineType !== undefined) {
+    if (!types.includes(machineType))
+      fail(path, `machine type "${machineType}" is no bucket of nodearray "${nodearray.name}"`);
+    return machineType;
+  }
+  const only = types.length === 1 ? types[0] : undefined;
+  return (
+    only ??
+    fail(path, `nodearray "${nodearray.name}" has several buckets: the node must name its MachineType`)
+  );
+}
+
+function madeUpNodes(status: ClusterStatus): InitialNodeDefinition[] {
+  const nodes: InitialNodeDefinition[] = [];
+  for (const nodearray of status.nodearrays) {
+    for (const bucket of nodearray.buckets) {
+      const machineType = bucketMachineType(nodearray, bucket);
+      if (machineType === undefined) continue;
+      const groups = bucket.placementGroups.flatMap((g) =>
+        Array<string>(Math.max(0, g.activeCount)).fill(g.name),
+      );
+      for (let i = 0; i < bucket.activeCount; i += 1) {
+        nodes.push(madeUpNode(nodearray, bucket, machineType, groups[i], nodes.length + 1));
+      }
+    }
+  }
+  return nodes;
+}
+
+function madeUpNode(
+  nodearray: NodearrayStatus,
+  _bucket: Bucket,
+  machineType: string,
+  placementGroupId: string | undefined,
+  index: number,
+): InitialNodeDefinition {
+  return {
+    name: `${nodearray.name}-replica-${index}`,
+    nodearray: nodearray.name,
+    machineType,
+    placementGroupId,
+    attributes: {},
+    status: "Ready",
+    statusMessage: undefined,
+    requestId: undefined,
+    id: undefined,
+    privateIp: undefined,
+    hostname: undefined,
+    instanceId: undefined,
+  };
+}
+
+/** `CLUSTER=FILE` pairs (or a map of them) to cluster definitions, reading each file. */
+export async function loadReplicas(
+  fromStatus: Readonly<Record<string, string>>,
+): Promise<ClusterDefinition[]> {
+  const clusters: ClusterDefinition[] = [];
+  for (const [name, file] of Object.entries(fromStatus)) {
+    let answer: unknown;
+    try {
+      answer = JSON.parse(await readFile(file, "utf8"));
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      throw new EmulatorConfigError(`Cannot read status snapshot ${file} of cluster ${name}: ${reason}`);
+    }
+    clusters.push(replicaDefinition(name, answer, file));
+  }
+  return clusters;
+}
+
+/** One replica cluster with every default filled in, its initial nodes attached. */
+export function replicaDefinition(name: string, answer: unknown, source: string): ClusterDefinition {
+  const replica = replicaFromStatus(name, answer, source);
+  const [definition] = parseEmulatorConfig({ clusters: [replica.config] }, `replica of ${source}`);
+  if (definition === undefined) throw new EmulatorConfigError(`No cluster in the replica of ${source}`);
+  return { ...definition, initialNodes: replica.nodes };
+}

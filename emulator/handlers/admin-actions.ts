@@ -1,0 +1,239 @@
+/**
+ * What the admin surface (`/__emulator/`) changes in the store: timing, injected node failures,
+ * out-of-band removals and capacity limits. Routing and body checks are in admin-api.ts.
+ */
+import type { ClusterStatus } from "../../wire/schemas";
+import { badRequest, notFound } from "../server/api-error";
+import { clusterStatus } from "./api-handlers";
+import { regionalQuota } from "../store/cluster-definitions";
+import type { ProvisioningFailure } from "../store/node-lifecycle";
+import type { EmulatorTiming, LiveNode, NodeStore } from "../store/node-store";
+import { adminViews } from "../store/wire-records";
+import type { AdminNodeView } from "../store/wire-records";
+
+/** Selects nodes for the admin surface; without `cluster` every cluster is searched. */
+export interface NodeSelector {
+  readonly cluster?: string | undefined;
+  readonly ids?: readonly string[] | undefined;
+  readonly names?: readonly string[] | undefined;
+}
+
+/** Limits every level (cluster, nodearray, bucket) has. */
+const LEVEL_LIMITS = ["maxCount", "maxCoreCount"] as const;
+
+/** Limits only a bucket has. */
+const BUCKET_LIMITS = [
+  "quotaCount",
+  "quotaCoreCount",
+  "consumedCoreCount",
+  "maxPlacementGroupSize",
+  "maxPlacementGroupCoreSize",
+] as const;
+
+type LevelLimit = (typeof LEVEL_LIMITS)[number];
+type BucketLimit = (typeof BUCKET_LIMITS)[number];
+
+/** A change of limits made through the admin surface. */
+export type CapacityChange = {
+  readonly cluster: string;
+  readonly nodearray?: string | undefined;
+  readonly machineType?: string | undefined;
+  readonly valid?: boolean | undefined;
+  readonly invalidReason?: string | undefined;
+} & { readonly [K in LevelLimit | BucketLimit]?: number | undefined };
+
+/** Fields a cluster or nodearray change may not carry, in the order an error lists them. */
+const BUCKET_ONLY_FIELDS = [...BUCKET_LIMITS, "valid", "invalidReason"] as const;
+
+/** Every timing field, in the order of {@link EmulatorTiming}. */
+const TIMING_FIELDS = ["acquiringMs", "preparingMs", "terminatingMs"] as const;
+
+/** Copies the numbers `change` gives for `fields` onto `target`. */
+function assign<K extends string>(
+  target: Record<K, number>,
+  change: Readonly<Partial<Record<K, number | undefined>>>,
+  fields: readonly K[],
+): void {
+  for (const field of fields) {
+    const value = change[field];
+    if (value !== undefined) {
+      target[field] = value;
+    }
+  }
+}
+
+function rejectBucketOnlyFields(change: CapacityChange, level: string): void {
+  const present = BUCKET_ONLY_FIELDS.filter((field) => change[field] !== undefined);
+  if (present.length > 0) {
+    throw badRequest(
+      `${present.map((field) => `\`${field}\``).join(", ")} can only be changed on a bucket ` +
+        `(give \`nodearray\` and \`machineType\`), not on ${level}`,
+    );
+  }
+}
+
+/** Changes phase durations for transitions that start from now on; phases under way keep theirs. */
+export function setTiming(
+  store: NodeStore,
+  change: { readonly [K in keyof EmulatorTiming]?: number | undefined },
+): EmulatorTiming {
+  const timing = store.timing;
+  assign(timing, change, TIMING_FIELDS);
+  store.timing = timing;
+  return store.timing;
+}
+
+/** Makes the next `count` created nodes fail while provisioning (or hang in Acquiring). */
+export function failNextNodes(store: NodeStore, count: number, failure: ProvisioningFailure): number {
+  return store.armFailures(count, failure);
+}
+
+function select(store: NodeStore, selector: NodeSelector, now: number): LiveNode[] {
+  const cluster = selector.cluster === undefined ? undefined : store.cluster(selector.cluster);
+  const ids = new Set(selector.ids ?? []);
+  const names = new Set(selector.names ?? []);
+  return store
+    .live(now)
+    .filter(
+      ({ node }) =>
+        (cluster === undefined || node.cluster === cluster) && (ids.has(node.id) || names.has(node.name)),
+    );
+}
+
+/** Marks the selected nodes `Failed` at once, keeping their addresses. */
+export function failNodes(store: NodeStore, selector: NodeSelector, message: string): AdminNodeView[] {
+  const now = store.clock.now();
+  const selected = select(store, selector, now);
+  for (const { node, seen } of selected) {
+    node.phase = { kind: "failed", since: now, message, addressed: seen.addressed };
+  }
+  return adminViews(
+    selected.map((entry) => entry.node),
+    now,
+  );
+}
+
+/** Removes the selected nodes out of band: they vanish at once and hold nothing. */
+export function removeNodes(store: NodeStore, selector: NodeSelector): AdminNodeView[] {
+  const now = store.clock.now();
+  const selected = select(store, selector, now);
+  const views = adminViews(
+    selected.map((entry) => entry.node),
+    now,
+  );
+  for (const { node } of selected) {
+    store.deleteNode(node);
+  }
+  return views;
+}
+
+/** Changes limits of a cluster, a nodearray (with `nodearray`) or a bucket (with `machineType` too). */
+export function setCapacity(store: NodeStore, change: CapacityChange): ClusterStatus {
+  const cluster = store.cluster(change.cluster);
+  if (change.nodearray === undefined) {
+    if (change.machineType !== undefined) {
+      throw badRequest("`machineType` needs `nodearray`");
+    }
+    rejectBucketOnlyFields(change, "a cluster");
+    assign(cluster, change, LEVEL_LIMITS);
+    return clusterStatus(store, cluster.name, false);
+  }
+  const nodearray = cluster.nodearrays.find((candidate) => candidate.name === change.nodearray);
+  if (nodearray === undefined) {
+    throw notFound(`Nodearray ${change.nodearray} not found in cluster ${cluster.name}`);
+  }
+  if (change.machineType === undefined) {
+    rejectBucketOnlyFields(change, "a nodearray");
+    assign(nodearray, change, LEVEL_LIMITS);
+    return clusterStatus(store, cluster.name, false);
+  }
+  const bucket = nodearray.buckets.find((candidate) => candidate.machineType === change.machineType);
+  if (bucket === undefined) {
+    throw notFound(`MachineType ${change.machineType} not found in nodearray ${nodearray.name}`);
+  }
+  assign(bucket, change, [...LEVEL_LIMITS, ...BUCKET_LIMITS]);
+  if (change.valid !== undefined) {
+    bucket.valid = change.valid;
+    bucket.invalidReason = change.valid ? "" : (change.invalidReason ?? "NotActivated");
+  } else if (change.invalidReason !== undefined) {
+    bucket.invalidReason = change.invalidReason;
+  }
+  return clusterStatus(store, cluster.name, false);
+}
+
+/** A change of a family or regional quota made through the admin surface. */
+export interface QuotaChange {
+  readonly cluster: string;
+  readonly family?: string | undefined;
+  readonly region?: string | undefined;
+  readonly coreCount?: number | undefined;
+  readonly consumedCoreCount?: number | undefined;
+  readonly spotCoreCount?: number | undefined;
+  readonly spotConsumedCoreCount?: number | undefined;
+}
+
+/**
+ * Changes a family's quota (the family must be in the config: buckets name their family there) or
+ * a region's (a region without quota starts from the defaults); answers the cluster status.
+ */
+export function setQuota(store: NodeStore, change: QuotaChange): ClusterStatus {
+  const cluster = store.cluster(change.cluster);
+  const { family, region } = change;
+  if ((family === undefined) === (region === undefined)) {
+    throw badRequest("give exactly one of `family` and `region`");
+  }
+  if (family !== undefined) {
+    if (change.spotCoreCount !== undefined || change.spotConsumedCoreCount !== undefined) {
+      throw badRequest("`spotCoreCount` and `spotConsumedCoreCount` are regional quotas: give `region`");
+    }
+    const current = Object.hasOwn(cluster.quotas.families, family)
+      ? cluster.quotas.families[family]
+      : undefined;
+    if (current === undefined) {
+      throw notFound(
+        `Family ${family} has no quota in cluster ${cluster.name}: families come from the config`,
+      );
+    }
+    cluster.quotas.families[family] = {
+      coreCount: change.coreCount ?? current.coreCount,
+      consumedCoreCount: change.consumedCoreCount ?? current.consumedCoreCount,
+    };
+  } else if (region !== undefined) {
+    const current = regionalQuota(cluster.quotas, region);
+    cluster.quotas.regions[region] = {
+      coreCount: change.coreCount ?? current.coreCount,
+      consumedCoreCount: change.consumedCoreCount ?? current.consumedCoreCount,
+      spotCoreCount: change.spotCoreCount ?? current.spotCoreCount,
+      spotConsumedCoreCount: change.spotConsumedCoreCount ?? current.spotConsumedCoreCount,
+    };
+  }
+  return clusterStatus(store, cluster.name, false);
+}
+
+/**
+ * Every node made through the API (nodearray nodes) of every cluster, with the request and
+ * operation that created it. Head nodes (in no nodearray) are left out, so a test counts what it
+ * created; {@link standaloneNodes} lists them.
+ */
+export function allNodes(store: NodeStore): AdminNodeView[] {
+  const now = store.clock.now();
+  return adminViews(
+    store
+      .live(now)
+      .map((entry) => entry.node)
+      .filter((node) => !node.standalone),
+    now,
+  );
+}
+
+/** The head nodes (nodes in no nodearray) of every cluster. */
+export function standaloneNodes(store: NodeStore): AdminNodeView[] {
+  const now = store.clock.now();
+  return adminViews(
+    store
+      .live(now)
+      .map((entry) => entry.node)
+      .filter((node) => node.standalone),
+    now,
+  );
+}

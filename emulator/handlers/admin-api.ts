@@ -1,0 +1,219 @@
+import { z } from "zod";
+import {
+  allNodes,
+  failNextNodes,
+  failNodes,
+  removeNodes,
+  setCapacity,
+  setQuota,
+  setTiming,
+  standaloneNodes,
+} from "./admin-actions";
+import { AdminError } from "../server/api-error";
+import { FaultInputSchema } from "../store/fault-queue";
+import type { FaultQueue, FaultRoute } from "../store/fault-queue";
+import { json } from "../server/http-io";
+import type { EmulatorResponse } from "../server/http-io";
+import type { NodeStore } from "../store/node-store";
+import { formatIssues } from "../../wire/util/zod-issues";
+import { coreCount, keyName, MAX_REQUEST_NODES, nodeCount, timingMs } from "../config/limits";
+
+/** Every admin path starts with this; it needs no credentials. */
+export const ADMIN_PREFIX = "/__emulator";
+
+/** Requests received per API route (faulted and rejected ones included), and in all. */
+export type RequestCounters = Record<FaultRoute, number> & { total: number };
+
+/** One API request as `GET /__emulator/requests` lists it. Credentials are never recorded. */
+export interface RequestLogEntry {
+  readonly method: string;
+  /** Path and query string. */
+  readonly path: string;
+  /** The fault route, or null for requests that matched no route. */
+  readonly route: FaultRoute | null;
+  /** The status answered, or null when the connection was dropped by a `reset` fault. */
+  readonly status: number | null;
+  /** The id of the fault the request got, if any. */
+  readonly faultId: number | null;
+  /** The `X-Cycle-Client-Version` header, if sent. */
+  readonly clientVersion: string | null;
+  readonly userAgent: string | null;
+}
+
+/** What the admin surface acts on. */
+export interface AdminTarget {
+  readonly store: NodeStore;
+  readonly faults: FaultQueue;
+  counters(): RequestCounters;
+  resetCounters(): void;
+  requests(): readonly RequestLogEntry[];
+  /** Back to the initial config: clears nodes, faults, counters and the request log. */
+  resetAll(): void;
+}
+
+const names = z.array(z.string().min(1));
+
+const TimingChangeSchema = z.strictObject({
+  acquiringMs: timingMs.optional(),
+  preparingMs: timingMs.optional(),
+  terminatingMs: timingMs.optional(),
+});
+
+const NodeSelectorSchema = z
+  .strictObject({
+    cluster: z.string().min(1).optional(),
+    ids: names.optional(),
+    names: names.optional(),
+    message: z.string().min(1).optional(),
+  })
+  .refine((selector) => selector.ids !== undefined || selector.names !== undefined, {
+    message: "give `ids` or `names`",
+  });
+
+const FailNextNodesSchema = z.strictObject({
+  /** At most MAX_REQUEST_NODES, also with the failures already armed. */
+  count: z.number().int().positive().max(MAX_REQUEST_NODES),
+  /** @default "preparing" */
+  phase: z.enum(["acquiring", "preparing", "stuck"]).optional(),
+  message: z.string().min(1).optional(),
+});
+
+const CapacityChangeSchema = z.strictObject({
+  cluster: z.string().min(1),
+  nodearray: z.string().min(1).optional(),
+  machineType: z.string().min(1).optional(),
+  maxCount: nodeCount.optional(),
+  maxCoreCount: coreCount.optional(),
+  quotaCount: nodeCount.optional(),
+  quotaCoreCount: coreCount.optional(),
+  consumedCoreCount: coreCount.optional(),
+  maxPlacementGroupSize: nodeCount.optional(),
+  maxPlacementGroupCoreSize: coreCount.optional(),
+  valid: z.boolean().optional(),
+  invalidReason: z.string().min(1).optional(),
+});
+
+const QuotaChangeSchema = z.strictObject({
+  cluster: z.string().min(1),
+  family: keyName.optional(),
+  region: keyName.optional(),
+  coreCount: coreCount.optional(),
+  consumedCoreCount: coreCount.optional(),
+  spotCoreCount: coreCount.optional(),
+  spotConsumedCoreCount: coreCount.optional(),
+});
+
+const DEFAULT_FAILURE_MESSAGES = {
+  acquiring: "VM allocation failed (injected by the emulator)",
+  preparing: "Node software configuration failed (injected by the emulator)",
+  stuck: "Node is stuck in Acquiring (injected by the emulator)",
+} as const;
+
+function body<T extends z.ZodType>(text: string, schema: T): z.output<T> {
+  let value: unknown = {};
+  if (text.trim() !== "") {
+    try {
+      value = JSON.parse(text);
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      throw new AdminError(400, `Request body is not valid JSON: ${reason}`);
+    }
+  }
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) {
+    throw new AdminError(400, formatIssues(parsed.error));
+  }
+  return parsed.data;
+}
+
+type Handler = (target: AdminTarget, text: string) => EmulatorResponse;
+
+const ROUTES: Record<string, Partial<Record<"GET" | "POST" | "DELETE", Handler>>> = {
+  "/health": { GET: () => json(200, { status: "ok" }) },
+  "/reset": {
+    POST: (target) => {
+      target.resetAll();
+      return json(200, { reset: true });
+    },
+  },
+  "/timing": {
+    GET: (target) => json(200, target.store.timing),
+    POST: (target, text) => json(200, setTiming(target.store, body(text, TimingChangeSchema))),
+  },
+  "/faults": {
+    GET: (target) => json(200, { faults: target.faults.list() }),
+    POST: (target, text) => json(201, target.faults.add(body(text, FaultInputSchema))),
+    DELETE: (target) => json(200, { cleared: target.faults.clear() }),
+  },
+  "/fail-nodes": {
+    POST: (target, text) => {
+      const selector = body(text, NodeSelectorSchema);
+      const nodes = failNodes(
+        target.store,
+        selector,
+        selector.message ?? "Node failed (injected by the emulator)",
+      );
+      return nodes.length === 0 ? noNodeMatched() : json(200, { nodes });
+    },
+  },
+  "/fail-next-nodes": {
+    POST: (target, text) => {
+      const request = body(text, FailNextNodesSchema);
+      const phase = request.phase ?? "preparing";
+      const pending = failNextNodes(target.store, request.count, {
+        phase,
+        message: request.message ?? DEFAULT_FAILURE_MESSAGES[phase],
+      });
+      return json(200, { pending });
+    },
+  },
+  "/remove-nodes": {
+    POST: (target, text) => {
+      const selector = body(text, NodeSelectorSchema);
+      if (selector.message !== undefined) {
+        throw new AdminError(400, "`message` applies to fail-nodes only");
+      }
+      const nodes = removeNodes(target.store, selector);
+      return nodes.length === 0 ? noNodeMatched() : json(200, { nodes });
+    },
+  },
+  "/capacity": {
+    POST: (target, text) => json(200, setCapacity(target.store, body(text, CapacityChangeSchema))),
+  },
+  "/quotas": {
+    POST: (target, text) => json(200, setQuota(target.store, body(text, QuotaChangeSchema))),
+  },
+  "/counters": {
+    GET: (target) => json(200, target.counters()),
+    DELETE: (target) => {
+      target.resetCounters();
+      return json(200, target.counters());
+    },
+  },
+  "/nodes": { GET: (target) => json(200, { nodes: allNodes(target.store) }) },
+  "/standalone-nodes": { GET: (target) => json(200, { nodes: standaloneNodes(target.store) }) },
+  "/requests": { GET: (target) => json(200, { requests: target.requests() }) },
+};
+
+function noNodeMatched(): never {
+  throw new AdminError(404, "No node matched the given ids or names");
+}
+
+/** Routes `subpath` (the path after {@link ADMIN_PREFIX}); throws {@link AdminError}. */
+export function handleAdminRequest(
+  target: AdminTarget,
+  method: string,
+  subpath: string,
+  text: string,
+): EmulatorResponse {
+  const methods = ROUTES[subpath === "" ? "/" : subpath];
+  if (methods === undefined) {
+    throw new AdminError(404, `Unknown admin route ${ADMIN_PREFIX}${subpath}`);
+  }
+  const handler = method === "GET" || method === "POST" || method === "DELETE" ? methods[method] : undefined;
+  if (handler === undefined) {
+    const allowed = Object.keys(methods).join(", ");
+    throw new AdminError(405, `${ADMIN_PREFIX}${subpath} accepts ${allowed}, not ${method}`);
+  }
+  return handler(target, text);
+}

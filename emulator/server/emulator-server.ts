@@ -1,0 +1,386 @@
+/**
+ * The emulator's HTTP request handling: admin routing, request counting and logging,
+ * authentication, faults, the API routes, and one way to answer (write or drop, record, log).
+ */
+import { createHash, timingSafeEqual } from "node:crypto";
+import type { IncomingMessage, Server, ServerResponse } from "node:http";
+import { STATUS_CODES } from "node:http";
+import { setTimeout as sleep } from "node:timers/promises";
+import { ADMIN_PREFIX, handleAdminRequest } from "../handlers/admin-api";
+import type { AdminTarget, RequestCounters, RequestLogEntry } from "../handlers/admin-api";
+import { AdminGuard } from "./admin-guard";
+import { AuthPacer } from "./auth-pacing";
+import type { AuthPacing } from "./auth-pacing";
+import { AdminError, badRequest, EmulatorApiError, EXCEPTIONS, renderError } from "./api-error";
+import { matchApiRoute } from "../handlers/cluster-api";
+import type { ApiMatch } from "../handlers/cluster-api";
+import { FaultQueue } from "../store/fault-queue";
+import type { Fault, FaultRoute } from "../store/fault-queue";
+import { announcesMoreThan, nestingTooDeep, readBody, TOO_DEEP_MESSAGE } from "./http-io";
+import type { EmulatorResponse } from "./http-io";
+import type { NodeStore } from "../store/node-store";
+
+/** What an {@link EmulatorServer} is made of. */
+export interface EmulatorServerOptions {
+  readonly server: Server;
+  readonly store: NodeStore;
+  readonly username: string;
+  readonly password: string;
+  /** One line per request, and internal errors. */
+  readonly log: (line: string) => void;
+  /** Serve the `/__emulator/` admin surface. */
+  readonly admin: boolean;
+  /** The address it listens on: admin requests must name it (or a loopback name) in `Host`. */
+  readonly host: string;
+  /** When set, admin requests must carry it in `X-Emulator-Admin-Token`. */
+  readonly adminToken?: string | undefined;
+  /** Pacing of failed authentication per client address; `false`: none. */
+  readonly authPacing: AuthPacing | false;
+}
+
+/**
+ * Largest body of an unauthenticated request that is still read (and discarded) so the connection
+ * can be kept; a larger or unannounced one gets its 401 at once and the connection is closed unread.
+ */
+const UNAUTHENTICATED_BODY_READ_LIMIT = 64 * 1024;
+
+const REQUEST_LOG_LIMIT = 1000;
+
+function zeroCounters(): RequestCounters {
+  return {
+    total: 0,
+    status: 0,
+    nodes: 0,
+    create: 0,
+    terminate: 0,
+    deallocate: 0,
+    start: 0,
+    shutdown: 0,
+    remove: 0,
+    scale: 0,
+    operations: 0,
+    terminate_node: 0,
+    retry: 0,
+  };
+}
+
+function digest(text: string): Buffer {
+  return createHash("sha256").update(text).digest();
+}
+
+function header(request: IncomingMessage, name: string): string | null {
+  const value = request.headers[name];
+  return typeof value === "string" ? value : null;
+}
+
+/** The error a request that matched no API route gets (404, or 405 with `Allow`). */
+function routeError(
+  match: Exclude<ApiMatch, { kind: "route" }>,
+  method: string,
+  path: string,
+): EmulatorApiError {
+  return match.kind === "not-found"
+    ? new EmulatorApiError(404, EXCEPTIONS.notFound, `No such resource: ${method} ${path}`)
+    : new EmulatorApiError(
+        405,
+        EXCEPTIONS.methodNotAllowed,
+        `${path} accepts ${match.allow}, not ${method}`,
+        {
+          Allow: match.allow,
+        },
+      );
+}
+
+/** The answer of a fault with `status` or `body`: its body, else a CycleCloud-style error. */
+function faultAnswer(fault: Fault, route: FaultRoute, tag: string): EmulatorResponse {
+  const status = fault.status ?? 200;
+  const headers = fault.retryAfter === undefined ? {} : { "Retry-After": String(fault.retryAfter) };
+  if (fault.body !== undefined) {
+    return { status, headers, body: fault.body, raw: typeof fault.body === "string" };
+  }
+  const reason = STATUS_CODES[status] ?? "Error";
+  const message = `${reason} (fault injected by the emulator on route ${route})`;
+  return renderError(new EmulatorApiError(status, EXCEPTIONS.injected, message, headers), { api: true, tag });
+}
+
+export class EmulatorServer implements AdminTarget {
+  readonly store: NodeStore;
+  readonly faults = new FaultQueue();
+  readonly server: Server;
+  private requestCounters = zeroCounters();
+  private requestLog: RequestLogEntry[] = [];
+  private readonly credentials: Buffer;
+  private readonly log: (line: string) => void;
+  private readonly adminEnabled: boolean;
+  private readonly adminGuard: AdminGuard;
+  private readonly authPacer: AuthPacer;
+  /** Aborted by {@link close}: wakes requests held by `delayMs` faults. */
+  private readonly closing = new AbortController();
+
+  constructor(options: EmulatorServerOptions) {
+    this.server = options.server;
+    this.store = options.store;
+    // A log that throws (a closed stdout, a failing callback) never breaks a request.
+    this.log = (line) => {
+      try {
+        options.log(line);
+      } catch {
+        // Logging is best effort.
+      }
+    };
+    this.authPacer = new AuthPacer(options.authPacing);
+    this.adminEnabled = options.admin;
+    this.adminGuard = new AdminGuard(options.host, options.adminToken);
+    this.credentials = digest(`${options.username}:${options.password}`);
+  }
+
+  counters(): RequestCounters {
+    return { ...this.requestCounters };
+  }
+
+  resetCounters(): void {
+    this.requestCounters = zeroCounters();
+  }
+
+  requests(): readonly RequestLogEntry[] {
+    return [...this.requestLog];
+  }
+
+  resetAll(): void {
+    this.store.reset();
+    this.faults.clear();
+    this.resetCounters();
+    this.requestLog = [];
+  }
+
+  /** Resolves after `ms`, or at once when the emulator closes. */
+  private async delay(ms: number | undefined): Promise<void> {
+    const signal = this.closing.signal;
+    if (ms === undefined || ms <= 0 || signal.aborted) {
+      return;
+    }
+    await sleep(ms, undefined, { signal }).catch((error: unknown) => {
+      if (!signal.aborted) {
+        throw error;
+      }
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.closing.signal.aborted) {
+      return;
+    }
+    this.closing.abort();
+    const stopped = new Promise<void>((resolve, reject) => {
+      this.server.close((error) => {
+        if (error) {
+          reject(error);
+        } else {
+          resolve();
+        }
+      });
+    });
+    this.server.closeAllConnections();
+    await stopped;
+  }
+
+  private authorized(request: IncomingMessage): "ok" | "missing" | "wrong" {
+    const match = /^Basic\s+([A-Za-z0-9+/=_-]+)\s*$/i.exec(request.headers.authorization ?? "");
+    if (match?.[1] === undefined) {
+      return "missing";
+    }
+    const given = digest(Buffer.from(match[1], "base64").toString("utf8"));
+    return timingSafeEqual(given, this.credentials) ? "ok" : "wrong";
+  }
+
+  private write(request: IncomingMessage, response: ServerResponse, answer: EmulatorResponse): void {
+    if (response.destroyed || request.socket.destroyed) {
+      return;
+    }
+    const payload =
+      answer.raw === true && typeof answer.body === "string" ? answer.body : JSON.stringify(answer.body);
+    response.writeHead(answer.status, {
+      "Content-Type": "application/json; charset=utf-8",
+      "Content-Length": Buffer.byteLength(payload),
+      ...answer.headers,
+    });
+    response.end(payload);
+  }
+
+  async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const started = Date.now();
+    const method = request.method ?? "GET";
+    const target = request.url ?? "/";
+    // The target as a path: `//clusters/hpc/status` is not a URL naming host `clusters`.
+    let url: URL;
+    try {
+      url = new URL(`http://emulator.invalid/${target.replace(/^\/+/, "")}`);
+    } catch {
+      url = new URL("http://emulator.invalid/%00");
+    }
+    const logLine = (status: number | "reset", detail = ""): void => {
+      this.log(`${method} ${target} ${String(status)} ${String(Date.now() - started)}ms${detail}`);
+    };
+
+    if (this.adminEnabled && (url.pathname === ADMIN_PREFIX || url.pathname.startsWith(`${ADMIN_PREFIX}/`))) {
+      const answer = await this.handleAdmin(request, method, url.pathname.slice(ADMIN_PREFIX.length));
+      this.write(request, response, answer);
+      logLine(answer.status);
+      return;
+    }
+
+    this.requestCounters.total += 1;
+    const tag = `request-${String(this.requestCounters.total)}`;
+    let match: ApiMatch;
+    try {
+      const segments = url.pathname
+        .split("/")
+        .filter((segment) => segment !== "")
+        .map(decodeURIComponent);
+      match = matchApiRoute(this.store, method, segments);
+    } catch {
+      match = { kind: "not-found" };
+    }
+    const route = match.kind === "route" ? match.route : null;
+    if (route !== null) {
+      this.requestCounters[route] += 1;
+    }
+    const entry = {
+      method,
+      path: target,
+      route,
+      clientVersion: header(request, "x-cycle-client-version"),
+      userAgent: header(request, "user-agent"),
+    };
+    /** Writes `answer` (or drops the connection), records the request and logs it. */
+    const reply = (answer: EmulatorResponse | "reset", fault?: Fault): void => {
+      if (answer === "reset") {
+        request.socket.destroy();
+      } else {
+        this.write(request, response, answer);
+      }
+      this.requestLog.push({
+        ...entry,
+        status: answer === "reset" ? null : answer.status,
+        faultId: fault?.id ?? null,
+      });
+      if (this.requestLog.length > REQUEST_LOG_LIMIT) {
+        this.requestLog.shift();
+      }
+      logLine(
+        answer === "reset" ? "reset" : answer.status,
+        fault === undefined ? "" : ` (fault ${String(fault.id)})`,
+      );
+    };
+    const apiError = (error: unknown): EmulatorResponse =>
+      renderError(error, { api: true, tag }, (reason) => {
+        this.log(`internal error: ${reason}`);
+      });
+
+    // Credentials first: an unauthenticated body is never read beyond a small one. A client paced
+    // after failed attempts gets a 429 before its credentials are looked at.
+    const client = request.socket.remoteAddress ?? "unknown";
+    const waitMs = this.authPacer.waitMs(client, Date.now());
+    if (waitMs > 0) {
+      const seconds = Math.ceil(waitMs / 1000);
+      reply(
+        apiError(
+          new EmulatorApiError(
+            429,
+            EXCEPTIONS.notAuthenticated,
+            `Too many failed authentication attempts from this client: retry in ${String(seconds)} s`,
+            { "Retry-After": String(seconds), Connection: "close" },
+          ),
+        ),
+      );
+      return;
+    }
+    const auth = this.authorized(request);
+    if (auth === "ok") {
+      this.authPacer.succeeded(client);
+    } else {
+      this.authPacer.failed(client, Date.now());
+      const message =
+        auth === "missing"
+          ? "Authentication required: send HTTP Basic credentials"
+          : "Invalid username or password";
+      const small =
+        request.headers["transfer-encoding"] === undefined &&
+        !announcesMoreThan(request, UNAUTHENTICATED_BODY_READ_LIMIT);
+      if (small) {
+        await readBody(request).catch(() => "");
+      }
+      reply(
+        apiError(
+          new EmulatorApiError(401, EXCEPTIONS.notAuthenticated, message, {
+            "WWW-Authenticate": 'Basic realm="CycleCloud"',
+            ...(small ? {} : { Connection: "close" }),
+          }),
+        ),
+      );
+      return;
+    }
+
+    let body: string;
+    try {
+      body = await readBody(request);
+      // As the routes answer unreadable input: 409 "Invalid input" on POST (the reference), 400 on GET.
+      const invalid = (message: string): EmulatorApiError =>
+        method === "POST"
+          ? new EmulatorApiError(409, EXCEPTIONS.invalidRequest, message)
+          : badRequest(message);
+      if (nestingTooDeep(body)) {
+        throw invalid(`Request body ${TOO_DEEP_MESSAGE}`);
+      }
+      for (const [name, value] of url.searchParams) {
+        if (nestingTooDeep(value)) {
+          throw invalid(`Query parameter ${name.slice(0, 40)} ${TOO_DEEP_MESSAGE}`);
+        }
+      }
+    } catch (error) {
+      reply(apiError(error));
+      return;
+    }
+
+    if (match.kind !== "route") {
+      reply(apiError(routeError(match, method, url.pathname)));
+      return;
+    }
+
+    const fault = this.faults.take(match.route);
+    if (
+      fault !== undefined &&
+      (fault.reset === "before" || fault.status !== undefined || fault.body !== undefined)
+    ) {
+      await this.delay(fault.delayMs);
+      reply(fault.reset === "before" ? "reset" : faultAnswer(fault, match.route, tag), fault);
+      return;
+    }
+
+    let answer: EmulatorResponse;
+    try {
+      answer = match.run({ query: url.searchParams, body, addOptions: { maxAddedPerSet: fault?.maxAdded } });
+    } catch (error) {
+      answer = apiError(error);
+    }
+    await this.delay(fault?.delayMs);
+    reply(fault?.reset === "after" ? "reset" : answer, fault);
+  }
+
+  private async handleAdmin(
+    request: IncomingMessage,
+    method: string,
+    subpath: string,
+  ): Promise<EmulatorResponse> {
+    try {
+      this.adminGuard.check(request);
+      const body = await readBody(request);
+      if (nestingTooDeep(body)) {
+        throw new AdminError(400, `Request body ${TOO_DEEP_MESSAGE}`);
+      }
+      return handleAdminRequest(this, method, subpath.replace(/\/+$/, ""), body);
+    } catch (error) {
+      return renderError(error, { api: false });
+    }
+  }
+}

@@ -1,0 +1,113 @@
+import type { IncomingMessage, OutgoingHttpHeaders } from "node:http";
+import type { z } from "zod";
+import { badRequest, EmulatorApiError, EXCEPTIONS } from "./api-error";
+import { formatIssues } from "../../wire/util/zod-issues";
+
+/** Largest request body accepted. */
+export const MAX_BODY_BYTES = 1024 * 1024;
+
+/** A response before it is written: the server decides whether to send, delay or drop it. */
+export interface EmulatorResponse {
+  readonly status: number;
+  readonly headers?: OutgoingHttpHeaders;
+  /** Sent as JSON, or verbatim when a string (`raw`). */
+  readonly body: unknown;
+  readonly raw?: boolean;
+}
+
+export function json(status: number, body: unknown, headers: OutgoingHttpHeaders = {}): EmulatorResponse {
+  return { status, body, headers };
+}
+
+/** Deepest nesting of `[`, `{` and `(` accepted in a body or a query value; deeper is answered 400. */
+export const MAX_NESTING_DEPTH = 64;
+
+/** The 413 of a body over {@link MAX_BODY_BYTES}; the connection is closed after it (`Connection: close`). */
+function tooLarge(): EmulatorApiError {
+  return new EmulatorApiError(
+    413,
+    EXCEPTIONS.invalidRequest,
+    `Request body is larger than ${String(MAX_BODY_BYTES)} bytes`,
+    { Connection: "close" },
+  );
+}
+
+/** Whether the request announces a body larger than `limit` bytes (`Content-Length`). */
+export function announcesMoreThan(request: IncomingMessage, limit: number): boolean {
+  const length = Number(request.headers["content-length"] ?? 0);
+  return Number.isFinite(length) && length > limit;
+}
+
+/**
+ * Reads the whole request body as text (any Content-Type: CycleCloud's own examples send
+ * `text/plain`). Stops at {@link MAX_BODY_BYTES}: a larger body (announced or found) is answered 413
+ * without reading the rest.
+ */
+export async function readBody(request: IncomingMessage): Promise<string> {
+  if (announcesMoreThan(request, MAX_BODY_BYTES)) {
+    throw tooLarge();
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of request) {
+    const buffer = Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk));
+    size += buffer.length;
+    if (size > MAX_BODY_BYTES) {
+      // Leaving the loop stops reading; the answer closes the connection.
+      throw tooLarge();
+    }
+    chunks.push(buffer);
+  }
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+/**
+ * How deeply `text` nests `[`, `{` and `(` outside JSON string literals; stops counting past
+ * {@link MAX_NESTING_DEPTH}. Checked before parsing, so deep input is a 400, not a stack overflow.
+ */
+export function nestingTooDeep(text: string): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const char = text[i];
+    if (inString) {
+      if (char === "\\") {
+        i += 1;
+      } else if (char === '"') {
+        inString = false;
+      }
+    } else if (char === '"') {
+      inString = true;
+    } else if (char === "[" || char === "{" || char === "(") {
+      depth += 1;
+      if (depth > MAX_NESTING_DEPTH) {
+        return true;
+      }
+    } else if (char === "]" || char === "}" || char === ")") {
+      depth = Math.max(0, depth - 1);
+    }
+  }
+  return false;
+}
+
+/** The message of a body or query value nested deeper than {@link MAX_NESTING_DEPTH}. */
+export const TOO_DEEP_MESSAGE = `nests brackets deeper than ${String(MAX_NESTING_DEPTH)} levels`;
+
+/** Parses a JSON body and checks it against a wire schema; 400 with the bad path otherwise. */
+export function parseBody<T extends z.ZodType>(text: string, schema: T, what: string): z.output<T> {
+  if (text.trim() === "") {
+    throw badRequest(`Request body is empty: expected a JSON ${what}`);
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw badRequest(`Request body is not valid JSON: ${reason}`);
+  }
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) {
+    throw badRequest(`Invalid ${what}: ${formatIssues(parsed.error)}`);
+  }
+  return parsed.data;
+}

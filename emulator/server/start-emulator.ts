@@ -1,0 +1,360 @@
+/** `startEmulator`: checks the options, builds the store and the server, and listens. */
+import { randomBytes } from "node:crypto";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { createServer } from "node:http";
+import type { IncomingMessage, Server, ServerResponse } from "node:http";
+import { createServer as createHttpsServer } from "node:https";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { z } from "zod";
+import { ADMIN_PREFIX } from "../handlers/admin-api";
+import { ADMIN_TOKEN_HEADER } from "./admin-guard";
+import type { RequestCounters } from "../handlers/admin-api";
+import { allNodes } from "../handlers/admin-actions";
+import type { ClusterDefinition } from "../store/cluster-definitions";
+import { EmulatorConfigError, parseEmulatorConfig } from "../config/config";
+import { loadReplicas } from "../config/replica";
+import type { EmulatorConfig } from "../config/config-schema";
+import { DEFAULT_EMULATOR_CONFIG } from "../config/default-content";
+import { EmulatorServer } from "./emulator-server";
+import { AuthPacingOptionSchema, DEFAULT_AUTH_PACING } from "./auth-pacing";
+import type { AuthPacing } from "./auth-pacing";
+import { FaultInputSchema } from "../store/fault-queue";
+import { keyName, timingMs } from "../config/limits";
+import type { Fault, FaultInput } from "../store/fault-queue";
+import { DEFAULT_TIMING, NodeStore, SYSTEM_CLOCK } from "../store/node-store";
+import type { EmulatorClock, EmulatorTiming } from "../store/node-store";
+import { checkKeyPair, issueEmulatorCertificates } from "./tls";
+import type { PemKeyPair } from "./tls";
+import type { AdminNodeView } from "../store/wire-records";
+import { isLoopbackHost } from "../../wire/util/loopback";
+import { formatIssues } from "../../wire/util/zod-issues";
+
+/** Options of {@link startEmulator}. */
+export interface EmulatorOptions {
+  /**
+   * Interface to listen on. Anything but a loopback address (`127.0.0.1`, `::1`, `localhost`) needs
+   * `allowRemote: true`: the API and, unless `admin: false`, the admin surface become reachable
+   * from the network. @default "127.0.0.1"
+   */
+  readonly host?: string | undefined;
+  /**
+   * Allow a `host` that is not loopback. Without it such a `host` is refused with an error saying
+   * what would be exposed; with it, `log` gets a warning line saying so. @default false
+   */
+  readonly allowRemote?: boolean | undefined;
+  /**
+   * When set, every admin request must carry it in the `X-Emulator-Admin-Token` header (401
+   * otherwise). Never printed; `adminHeaders()` of the result gives the header. @default none
+   */
+  readonly adminToken?: string | undefined;
+  /**
+   * Time allowed to receive a whole request (headers and body); a slower one is answered 408 and
+   * its connection closed. Headers alone get at most 10 s. @default 30000
+   */
+  readonly requestTimeoutMs?: number | undefined;
+  /** TCP port; 0 picks a free one (read it from `url`). @default 0 */
+  readonly port?: number | undefined;
+  /** @default "admin" */
+  readonly username?: string | undefined;
+  /** @default a random password, new on every start */
+  readonly password?: string | undefined;
+  /** Clusters, nodearrays and buckets (the `--config` file format). @default the seed's cluster `hpc` */
+  readonly config?: EmulatorConfig | undefined;
+  /**
+   * Replicas of real clusters: cluster name to a file holding a saved answer of
+   * `GET /clusters/{cluster}/status?nodes=true` (see `emulator/config/replica.ts`). Without `config`,
+   * the replicas are the only clusters; with it, they are added to its clusters.
+   */
+  readonly fromStatus?: Readonly<Record<string, string>> | undefined;
+  /** Lifecycle phase durations; zero makes a phase instantaneous. @default {@link DEFAULT_TIMING} */
+  readonly timing?: Partial<EmulatorTiming> | undefined;
+  /** Called with one line per request (method, path, status, duration; never credentials). @default silent */
+  readonly log?: ((line: string) => void) | undefined;
+  /**
+   * Called once, at start, with the `allowRemote` warning (`listening on HOST: what is reachable`).
+   * @default `log` with `WARNING: ` before it
+   */
+  readonly warn?: ((line: string) => void) | undefined;
+  /** Serve the `/__emulator/` admin surface. @default true */
+  readonly admin?: boolean | undefined;
+  /**
+   * The emulator's time (ms since the epoch): node lifecycles, operation `startTime` and
+   * `lastCapacityFailure` are computed from `now()` when read, so a test that sets the time sees
+   * exact states without waiting. Not used for `delayMs` faults or the request log's durations,
+   * which are real time. @default real time (`Date.now()`)
+   */
+  readonly clock?: EmulatorClock | undefined;
+  /**
+   * Serve HTTPS. `true`: with a certificate issued at start for 127.0.0.1, ::1, localhost and
+   * `host` by a throwaway CA, whose certificate is `caCert` and written to `caCertPath` (removed
+   * by `close()`). `{ cert, key }` (PEM text): with that certificate. @default false (HTTP)
+   */
+  readonly tls?: boolean | PemKeyPair | undefined;
+  /**
+   * Pacing of failed Basic authentication per client address: after `freeFailures` failures in a
+   * row, the client must wait `initialDelayMs` (doubling per further failure, up to `maxDelayMs`)
+   * before its credentials are checked again; sooner requests get 429 with `Retry-After`. `false`
+   * turns it off; an object changes any of the defaults. @default {@link DEFAULT_AUTH_PACING}
+   */
+  readonly authPacing?: false | Partial<AuthPacing> | undefined;
+}
+
+/** A started emulator. */
+export interface RunningEmulator {
+  /** Base URL of the API, e.g. `http://127.0.0.1:41234` or `https://...` with `tls` (no trailing slash). */
+  readonly url: string;
+  /** With `tls: true`: the PEM of the CA that issued the served certificate (the client's `caCert`). */
+  readonly caCert: string | undefined;
+  /** With `tls: true`: a file holding `caCert` (`cyclecloud:caCertPath`); removed by `close()`. */
+  readonly caCertPath: string | undefined;
+  /** Base URL of the admin surface: `${url}/__emulator`. */
+  readonly adminUrl: string;
+  readonly host: string;
+  readonly port: number;
+  readonly username: string;
+  /**
+   * The API password. A non-enumerable accessor: `util.inspect`, `JSON.stringify`, `Object.keys`
+   * and spreading the result leave it out; read it by name.
+   */
+  readonly password: string;
+  /** Headers an admin request needs: `Content-Type: application/json`, and the admin token when one is set. */
+  adminHeaders(): Record<string, string>;
+  /** Stops listening and drops open connections, including requests held by `delayMs` faults. */
+  close(): Promise<void>;
+  /** Same as `POST /__emulator/reset`. */
+  reset(): void;
+  /** Same as `POST /__emulator/faults`; throws on an invalid fault. */
+  injectFault(fault: FaultInput): Fault;
+  /** Same as `GET /__emulator/counters`. */
+  counters(): RequestCounters;
+  /** Same as `GET /__emulator/nodes`. */
+  nodes(): AdminNodeView[];
+}
+
+const OptionsSchema = z.strictObject({
+  host: z.string().min(1).optional(),
+  port: z.number().int().min(0).max(65535).optional(),
+  username: z.string().min(1).optional(),
+  password: z.string().min(1).optional(),
+  config: z.unknown().optional(),
+  fromStatus: z.record(keyName, z.string().min(1)).optional(),
+  timing: z
+    .strictObject({
+      acquiringMs: timingMs.optional(),
+      preparingMs: timingMs.optional(),
+      terminatingMs: timingMs.optional(),
+    })
+    .optional(),
+  log: z
+    .custom<(line: string) => void>((value) => typeof value === "function", "expected a function")
+    .optional(),
+  warn: z
+    .custom<(line: string) => void>((value) => typeof value === "function", "expected a function")
+    .optional(),
+  admin: z.boolean().optional(),
+  allowRemote: z.boolean().optional(),
+  adminToken: z.string().min(16, { error: "the admin token must be at least 16 characters" }).optional(),
+  requestTimeoutMs: z.number().int().min(100).max(3_600_000).optional(),
+  clock: z
+    .custom<EmulatorClock>(
+      (value) =>
+        typeof value === "object" && value !== null && typeof (value as { now?: unknown }).now === "function",
+      "expected an object with a now() method",
+    )
+    .optional(),
+  authPacing: AuthPacingOptionSchema.optional(),
+  tls: z
+    .union([z.boolean(), z.strictObject({ cert: z.string().min(1), key: z.string().min(1) })], {
+      error: "expected true, false or { cert, key } (PEM text)",
+    })
+    .optional(),
+});
+
+/** The clusters of `config` (or the seed's) and the replicas of `fromStatus`. */
+async function emulatorClusters(options: EmulatorOptions): Promise<ClusterDefinition[]> {
+  if (options.fromStatus === undefined || Object.keys(options.fromStatus).length === 0) {
+    return parseEmulatorConfig(options.config ?? DEFAULT_EMULATOR_CONFIG, "`config` option");
+  }
+  const configured =
+    options.config === undefined ? [] : parseEmulatorConfig(options.config, "`config` option");
+  const replicas = await loadReplicas(options.fromStatus);
+  const clash = replicas.find((replica) => configured.some((cluster) => cluster.name === replica.name));
+  if (clash !== undefined) {
+    throw new EmulatorConfigError(
+      `Cluster ${clash.name} is both in \`config\` and in \`fromStatus\`: give it once`,
+    );
+  }
+  return [...configured, ...replicas];
+}
+
+function urlHost(host: string): string {
+  return host.includes(":") ? `[${host}]` : host;
+}
+
+/**
+ * Starts a CycleCloud REST API emulator: a real HTTP server speaking the API's wire format, with
+ * capacity accounting, node lifecycles and an admin surface under `/__emulator/` for tests.
+ *
+ * @example
+ * const emulator = await startEmulator({ timing: { acquiringMs: 0, preparingMs: 0, terminatingMs: 0 } });
+ * // ... point a client at emulator.url with emulator.username / emulator.password
+ * await emulator.close();
+ */
+export async function startEmulator(options: EmulatorOptions = {}): Promise<RunningEmulator> {
+  const checked = OptionsSchema.safeParse(options);
+  if (!checked.success) {
+    const issues = checked.error.issues.map((issue) => {
+      const path = issue.path.map(String).join(".");
+      return path === "" ? issue.message : `\`${path}\`: ${issue.message}`;
+    });
+    throw new TypeError(`Invalid emulator option ${issues.join("; ")}`);
+  }
+  const clusters = await emulatorClusters(options);
+  const timing: EmulatorTiming = {
+    acquiringMs: options.timing?.acquiringMs ?? DEFAULT_TIMING.acquiringMs,
+    preparingMs: options.timing?.preparingMs ?? DEFAULT_TIMING.preparingMs,
+    terminatingMs: options.timing?.terminatingMs ?? DEFAULT_TIMING.terminatingMs,
+  };
+  const host = options.host ?? "127.0.0.1";
+  const exposure = remoteExposure(host, options.admin ?? true, options.adminToken !== undefined);
+  if (exposure !== undefined && options.allowRemote !== true) {
+    throw new TypeError(
+      `Invalid emulator option \`host\`: ${host} is not a loopback address, so ${exposure}. ` +
+        "Pass `allowRemote: true` to do this deliberately, or listen on 127.0.0.1",
+    );
+  }
+  const username = options.username ?? "admin";
+  const password = options.password ?? randomBytes(12).toString("base64url");
+  const log = options.log ?? ((): void => undefined);
+
+  let server: Server;
+  let caCert: string | undefined;
+  let caCertPath: string | undefined;
+  const requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+  const timeouts = {
+    requestTimeout: requestTimeoutMs,
+    headersTimeout: Math.min(HEADERS_TIMEOUT_MS, requestTimeoutMs),
+    connectionsCheckingInterval: Math.min(1000, requestTimeoutMs),
+  };
+  if (options.tls === undefined || options.tls === false) {
+    server = createServer(timeouts);
+  } else {
+    let pair: PemKeyPair;
+    if (options.tls === true) {
+      const issued = issueEmulatorCertificates([host]);
+      pair = issued;
+      caCert = issued.caCert;
+      caCertPath = join(await mkdtemp(join(tmpdir(), "cyclecloud-emulator-ca-")), "ca.pem");
+      await writeFile(caCertPath, caCert, { mode: 0o644 });
+    } else {
+      checkKeyPair(options.tls, { cert: "`tls.cert`", key: "`tls.key`" });
+      pair = options.tls;
+    }
+    server = createHttpsServer({ ...timeouts, cert: pair.cert, key: pair.key });
+  }
+  const removeCaFile = async (): Promise<void> => {
+    if (caCertPath !== undefined) {
+      await rm(join(caCertPath, ".."), { recursive: true, force: true });
+    }
+  };
+  const emulator = new EmulatorServer({
+    server,
+    store: new NodeStore(clusters, timing, options.clock ?? SYSTEM_CLOCK),
+    username,
+    password,
+    log,
+    admin: options.admin ?? true,
+    host,
+    adminToken: options.adminToken,
+    authPacing: options.authPacing === false ? false : { ...DEFAULT_AUTH_PACING, ...options.authPacing },
+  });
+  server.on("request", (request: IncomingMessage, response: ServerResponse) => {
+    emulator.handle(request, response).catch((error: unknown) => {
+      const reason = error instanceof Error ? error.message : String(error);
+      log(`internal error: ${reason}`);
+      response.destroy();
+    });
+  });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(options.port ?? 0, host, () => {
+        server.off("error", reject);
+        resolve();
+      });
+    });
+  } catch (error) {
+    await removeCaFile();
+    throw error;
+  }
+  const address = server.address();
+  if (address === null || typeof address === "string") {
+    await emulator.close();
+    await removeCaFile();
+    throw new Error(`The emulator did not get a TCP address (got ${String(address)})`);
+  }
+  const url = `${options.tls === undefined || options.tls === false ? "http" : "https"}://${urlHost(host)}:${String(address.port)}`;
+  if (exposure !== undefined) {
+    const warn = options.warn ?? ((line: string): void => log(`WARNING: ${line}`));
+    warn(`listening on ${host}: ${exposure}`);
+  }
+  const adminToken = options.adminToken;
+  const running: Omit<RunningEmulator, "password"> = {
+    url,
+    caCert,
+    caCertPath,
+    adminUrl: `${url}${ADMIN_PREFIX}`,
+    host,
+    port: address.port,
+    username,
+    adminHeaders: () => ({
+      "Content-Type": "application/json",
+      ...(adminToken === undefined ? {} : { [ADMIN_TOKEN_HEADER]: adminToken }),
+    }),
+    close: async () => {
+      try {
+        await emulator.close();
+      } finally {
+        await removeCaFile();
+      }
+    },
+    reset: () => {
+      emulator.resetAll();
+    },
+    injectFault: (fault) => {
+      const parsed = FaultInputSchema.safeParse(fault);
+      if (!parsed.success) {
+        throw new TypeError(`Invalid fault: ${formatIssues(parsed.error)}`);
+      }
+      return emulator.faults.add(parsed.data);
+    },
+    counters: () => emulator.counters(),
+    nodes: () => allNodes(emulator.store),
+  };
+  // Not enumerable: out of `util.inspect`, `JSON.stringify` and spreads.
+  return Object.defineProperty(running, "password", {
+    get: () => password,
+    enumerable: false,
+  }) as RunningEmulator;
+}
+
+/** Time to receive a whole request, by default. */
+const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
+/** Time to receive a request's headers. */
+const HEADERS_TIMEOUT_MS = 10_000;
+
+/** What listening on a non-loopback `host` exposes, or undefined for a loopback one. */
+export function remoteExposure(host: string, admin: boolean, adminToken: boolean): string | undefined {
+  if (isLoopbackHost(host)) {
+    return undefined;
+  }
+  const api = "the CycleCloud API (HTTP Basic authentication) is reachable from the network";
+  if (!admin) {
+    return api;
+  }
+  return adminToken
+    ? `${api}, and so is the admin surface /__emulator/ (reset, faults, node lists), guarded by the admin token`
+    : `${api}, and so is the admin surface /__emulator/ (reset, faults, node lists) with no credentials: ` +
+        "anyone who can reach the port and name this host can change the emulator; set an admin token or disable the admin surface";
+}

@@ -1,0 +1,175 @@
+/**
+ * Whether more nodes of a spec fit a cluster: every limit layer (bucket count and cores, placement
+ * group, nodearray, cluster, quotas), the one that binds, and the one-line message picturing it.
+ * The server's names (nodearrays, machine types, a bucket's `invalidReason`) go into messages
+ * sanitized ({@link plainText}).
+ */
+import { bucketMachineType, findBucket, findNodearray } from "../../wire/bucket-lookup";
+import type { CapacityFit, CapacityLimit, NodeSpec } from "./capacity-types";
+import { plannedClusterNodes } from "./planned-status";
+import { quotaLimits } from "./quota-layers";
+import type { ClusterStatus } from "../../wire/schemas";
+import { MAX_NAME_LENGTH, plainText } from "../../wire/util/server-text";
+
+/** A name the server sent, as messages show it. */
+function shown(name: string): string {
+  return plainText(name, MAX_NAME_LENGTH);
+}
+
+/** Whether `requested` more nodes of `spec` fit the cluster now, and which limit binds. */
+export function capacityFit(status: ClusterStatus, spec: NodeSpec, requested: number): CapacityFit {
+  const nodearray = findNodearray(status, spec.nodearray);
+  if (!nodearray) {
+    const names = status.nodearrays.map((n) => shown(n.name)).join(", ") || "none";
+    return {
+      fits: false,
+      requested,
+      available: 0,
+      problemField: "nodearray",
+      problem: `nodearray '${spec.nodearray}' does not exist (nodearrays: ${names})`,
+    };
+  }
+  const bucket = findBucket(status, spec);
+  if (!bucket) {
+    const types =
+      nodearray.buckets
+        .map((b) => {
+          const type = bucketMachineType(nodearray, b);
+          return type === undefined ? "(a bucket without definition)" : shown(type);
+        })
+        .join(", ") || "none";
+    return {
+      fits: false,
+      requested,
+      available: 0,
+      problemField: spec.machineType ? "machineType" : "nodearray",
+      problem: spec.machineType
+        ? `machine type '${spec.machineType}' is not offered by nodearray '${spec.nodearray}' (machine types: ${types})`
+        : `nodearray '${spec.nodearray}' has no bucket`,
+    };
+  }
+  const machineType = bucketMachineType(nodearray, bucket) ?? spec.machineType;
+  const shownType = shown(machineType ?? bucket.bucketId);
+  if (!bucket.valid) {
+    return {
+      fits: false,
+      requested,
+      available: 0,
+      bucket,
+      problemField: spec.machineType ? "machineType" : "nodearray",
+      problem: `bucket ${shownType} of nodearray '${spec.nodearray}' is not valid (${bucket.invalidReason === undefined ? "no reason given" : plainText(bucket.invalidReason)}): it only describes existing nodes`,
+    };
+  }
+  const warnings: string[] = [];
+  if (spec.placementGroupId !== undefined && !bucket.virtualMachine.infiniband) {
+    // No CycleCloud document restricts placement groups to InfiniBand sizes (they are required
+    // *for* InfiniBand; scalelib makes them for any HPC bucket): CycleCloud accepts it.
+    warnings.push(
+      `\`placementGroupId\` '${spec.placementGroupId}' on ${machineType === undefined ? "a size" : shown(machineType)}, which has no InfiniBand: ` +
+        "CycleCloud accepts it and keeps the nodes in one placement group (placement groups are required for InfiniBand, not restricted to it)",
+    );
+  }
+
+  const cores = Math.max(1, bucket.virtualMachine.vcpuCount);
+  const byCores = (coreCount: number) => Math.floor(Math.max(0, coreCount) / cores);
+  const availableLimit: CapacityLimit = {
+    name: "bucket availableCount",
+    nodes: Math.max(0, bucket.availableCount),
+  };
+  const nodearrayActive = nodearray.buckets.reduce((sum, b) => sum + b.activeCount, 0);
+  const nodearrayActiveCores = nodearray.buckets.reduce((sum, b) => sum + b.activeCoreCount, 0);
+  const limits: CapacityLimit[] = [
+    availableLimit,
+    { name: "bucket availableCoreCount", nodes: byCores(bucket.availableCoreCount) },
+  ];
+  if (spec.placementGroupId !== undefined) {
+    const group = bucket.placementGroups.find((g) => g.name === spec.placementGroupId);
+    limits.push({
+      name: `placement group '${spec.placementGroupId}' size`,
+      nodes: Math.max(0, bucket.maxPlacementGroupSize - (group?.activeCount ?? 0)),
+    });
+    if (bucket.maxPlacementGroupCoreSize !== undefined) {
+      limits.push({
+        name: `placement group '${spec.placementGroupId}' core size`,
+        nodes: byCores(bucket.maxPlacementGroupCoreSize - (group?.activeCoreCount ?? 0)),
+      });
+    }
+  }
+  limits.push(
+    { name: "nodearray maxCount", nodes: Math.max(0, nodearray.maxCount - nodearrayActive) },
+    { name: "nodearray maxCoreCount", nodes: byCores(nodearray.maxCoreCount - nodearrayActiveCores) },
+    // The reference: "the maximum number of nodes [cores] that you can add to this cluster", i.e.
+    // what remains, which is how it is read here (so nothing CycleCloud accepts is refused).
+    // scalelib reads it as a total; see the warning below.
+    { name: "cluster maxCount", nodes: Math.max(0, status.maxCount) },
+    { name: "cluster maxCoreCount", nodes: byCores(status.maxCoreCount) },
+  );
+  limits.push(...quotaLimits(nodearray, bucket, shownType, cores));
+
+  const smallest = Math.min(...limits.map((l) => l.nodes));
+  // availableCount is derived from every layer, so it ties with the layer behind it: name that
+  // layer, unless the bucket's own maxCount explains the number (or no other layer does).
+  const bucketHeadroom = Math.min(
+    bucket.maxCount - bucket.activeCount,
+    byCores(bucket.maxCoreCount - bucket.activeCoreCount),
+  );
+  const tied = limits.filter((l) => l.nodes === smallest);
+  const binding =
+    (bucketHeadroom > smallest ? tied.find((l) => !l.name.startsWith("bucket ")) : undefined) ??
+    tied[0] ??
+    availableLimit;
+
+  // Tolerance of the other reading of the cluster's maxCount (a total, as scalelib reads it): if
+  // the plan fits only because maxCount is what remains, say so rather than refuse.
+  const planned = plannedClusterNodes(status);
+  const clusterActive = status.nodearrays.reduce(
+    (sum, n) => sum + n.buckets.reduce((s, b) => s + b.activeCount, 0),
+    0,
+  );
+  const clusterActiveCores = status.nodearrays.reduce(
+    (sum, n) => sum + n.buckets.reduce((s, b) => s + b.activeCoreCount, 0),
+    0,
+  );
+  const asTotal = Math.min(
+    status.maxCount + planned.nodes - clusterActive,
+    byCores(status.maxCoreCount + planned.cores - clusterActiveCores),
+  );
+  if (requested > 0 && requested <= binding.nodes && requested > Math.max(0, asTotal)) {
+    warnings.push(
+      `cluster maxCount ${status.maxCount + planned.nodes} / maxCoreCount ${status.maxCoreCount + planned.cores} ` +
+        `are read as what can still be added (the API reference); a server that meant them as totals ` +
+        `(${clusterActive} nodes, ${clusterActiveCores} cores active) would take only ${Math.max(0, asTotal)} more`,
+    );
+  }
+  return {
+    fits: requested <= binding.nodes,
+    requested,
+    available: binding.nodes,
+    binding,
+    limits,
+    bucket,
+    warnings,
+    ...(machineType === undefined ? {} : { machineType }),
+  };
+}
+
+/** How many nodes of `spec` can be added now (0 when none can). */
+export function maxNodesThatFit(status: ClusterStatus, spec: NodeSpec): number {
+  return capacityFit(status, spec, 0).available;
+}
+
+/**
+ * One line picturing a fit, e.g.
+ * `hpc/ondemand Standard_Hc44rs: +4 requested, 11 available (binding: bucket availableCount) - fits`.
+ */
+export function describeFit(cluster: string, spec: NodeSpec, fit: CapacityFit): string {
+  const machineType = fit.machineType ?? fit.bucket?.definition?.machineType ?? spec.machineType;
+  const type = machineType === undefined ? "(first bucket)" : shown(machineType);
+  const group = spec.placementGroupId ? ` in placement group '${spec.placementGroupId}'` : "";
+  const where = `${cluster}/${spec.nodearray} ${type}${group}`;
+  if (fit.problem !== undefined)
+    return `${where}: +${fit.requested} requested, none can be added: ${fit.problem}`;
+  const verdict = fit.fits ? "fits" : "does not fit";
+  const detail = fit.binding.detail === undefined ? "" : `, ${fit.binding.detail}`;
+  return `${where}: +${fit.requested} requested, ${fit.available} available (binding limit: ${fit.binding.name}${detail}) - ${verdict}`;
+}

@@ -1,0 +1,79 @@
+/**
+ * What converging a set to its target does to its members, decided before any request: which
+ * members it terminates and replaces, how many healthy nodes are then missing, which nodes of the
+ * warm pool it starts first and how many it creates. The one place that counts it: `converge`
+ * (converge-node-set.ts) follows it against the live listing, and the preview's preflight of an
+ * update (update-preflight.ts) against the state, so the preview counts what `up` will do.
+ */
+import { isCapacityFailure } from "./failure-messages";
+import type { NodeInfo } from "./node-set-state";
+import { byName, isHealthy, isMember, isStuck, nodePhase } from "./node-set-state";
+
+export interface ConvergencePlan {
+  /** Members terminated first: failed, stuck past `readyTimeoutSeconds`, or that cannot come. */
+  replace: NodeInfo[];
+  /** Of those, how many get a replacement (the rest are beyond the target). */
+  replaced: number;
+  /** Healthy nodes missing after the heal step: `target` minus the healthy members left. */
+  missing: number;
+  /** Deallocated members started before any create (the warm pool, oldest name first). */
+  start: NodeInfo[];
+  /**
+   * Nodes created: those missing that the warm pool does not give. (Before the nodearray's room
+   * limits a start, which `converge` reads fresh: the nodes it cannot start are not created either.)
+   */
+  create: number;
+}
+
+export function planConvergence(
+  nodes: readonly NodeInfo[],
+  target: number,
+  readyTimeoutSeconds: number,
+  now: number,
+): ConvergencePlan {
+  const members = nodes.filter(isMember);
+  const replace = nodesToReplace(members, readyTimeoutSeconds, now);
+  const left = members.filter((n) => isHealthy(n) && !replace.includes(n)).length;
+  const missing = Math.max(0, target - left);
+  const pool = members.filter((n) => nodePhase(n) === "deallocated").sort(byName);
+  const start = pool.slice(0, missing);
+  return {
+    replace,
+    replaced: Math.min(replace.length, missing),
+    missing,
+    start,
+    create: missing - start.length,
+  };
+}
+
+/**
+ * The members the heal step terminates: failed ones, ones stuck past `readyTimeoutSeconds`, and
+ * ones that cannot come (still acquiring in a request another of whose nodes failed for capacity).
+ */
+function nodesToReplace(members: NodeInfo[], readyTimeoutSeconds: number, now: number): NodeInfo[] {
+  const abandoned = cannotCome(members);
+  return members.filter(
+    (n) => nodePhase(n) === "failed" || isStuck(n, readyTimeoutSeconds, now) || abandoned.includes(n),
+  );
+}
+
+/**
+ * Fail fast: members still acquiring (no VM, no address) of a create request another of whose
+ * nodes failed for want of capacity or allocation. That VM cannot come now; waiting for it would
+ * only run into `readyTimeoutSeconds`.
+ */
+export function cannotCome(members: readonly NodeInfo[]): NodeInfo[] {
+  const hit = new Set(
+    members
+      .filter((n) => nodePhase(n) === "failed" && isCapacityFailure(n.statusMessage))
+      .map((n) => n.requestId ?? ""),
+  );
+  if (hit.size === 0) return [];
+  return members.filter(
+    (n) =>
+      nodePhase(n) === "provisioning" &&
+      !n.privateIp &&
+      (n.status === "Acquiring" || n.status === "Allocation") &&
+      hit.has(n.requestId ?? ""),
+  );
+}

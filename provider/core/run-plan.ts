@@ -1,0 +1,48 @@
+/**
+ * What `check` planned in one provider process (one `pulumi` run): the increases preflight
+ * approved, so the next set of the plan is checked against what is left, and the replacements
+ * that delete first, whose old nodes are counted as freed.
+ */
+import type { NodeSpec } from "../capacity/index";
+import type { NodeSetInputs } from "./inputs";
+import { containsUnknown } from "./inputs";
+
+export interface PlannedIncrease {
+  /** The cluster status it was checked against (its cache key). */
+  cacheKey: string;
+  spec: NodeSpec;
+  nodes: number;
+}
+
+export class RunPlan {
+  /**
+   * Delete-first replacements seen by `check`, by identity and replace inputs: the old set's spec
+   * and node count (and its nodes per placement group), freed before the new set is created (read
+   * again by the engine's second `check`).
+   */
+  readonly deleteFirstReplacements = new Map<
+    string,
+    { spec: NodeSpec; nodes: number; groups?: ReadonlyMap<string, number> }
+  >();
+  /**
+   * Identities of the sets `check` saw in this run. The engine checks every set of the program
+   * before its diff in a preview or an update, but a refresh calls `diff` (to show how the state
+   * moved) without any `check`: the diff's preflight runs only for a checked set, so a refresh
+   * never fails on capacity (see update-preflight.ts).
+   */
+  readonly checked = new Set<string>();
+  /** Increases approved by preflight, per set, while the status they were checked against is cached. */
+  readonly plannedIncreases = new Map<string, PlannedIncrease>();
+  private unnamedPlans = 0;
+
+  /** The key of a set's planned increase: its identity, or (unknown in preview) one of its own. */
+  planKey(inputs: Pick<NodeSetInputs, "identity">): string {
+    return containsUnknown(inputs.identity) ? `unknown identity ${++this.unnamedPlans}` : inputs.identity;
+  }
+
+  /** Forgets the increases planned against a status that is no longer cached. */
+  forgetIncreases(cacheKey: string): void {
+    for (const [key, planned] of this.plannedIncreases)
+      if (planned.cacheKey === cacheKey) this.plannedIncreases.delete(key);
+  }
+}

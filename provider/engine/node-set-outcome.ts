@@ -1,0 +1,92 @@
+/**
+ * The state a create or update ends with: the set's nodes and bucket, or a partial failure that
+ * carries that state when the set did not converge.
+ */
+import { findBucket } from "../capacity/index";
+import { NodeSetPartialFailure } from "../core/errors/node-set-partial-failure";
+import type { Operation } from "../core/failure-messages";
+import { explainPartialAdd, unfinishedMessage } from "../core/failure-messages";
+import type { OperationContext, SetHoldings } from "../ops/node-set-listing";
+import { setName } from "../ops/node-set-listing";
+import type { NodeInfo, NodeSetState } from "../core/node-set-state";
+import { nodeSetState } from "../core/node-set-state";
+import type { ProviderContext } from "./provider-context";
+
+/** The final state; throws a partial failure (with that state) if the set did not converge. */
+export async function finish(
+  provider: ProviderContext,
+  ctx: OperationContext,
+  op: Operation,
+  holdings: SetHoldings,
+  reasons: string[],
+  target: number,
+  knownId?: string,
+  knownBucketId?: string,
+  forgottenCount?: number,
+): Promise<NodeSetState> {
+  const { inputs } = ctx;
+  const id = knownId ?? inputs.baseRequestId;
+  const bucket = knownBucketId ? { bucketId: knownBucketId } : await bucketFor(provider, ctx, holdings.nodes);
+  const extra = forgottenCount ? { forgottenCount } : {};
+  const state = nodeSetState(inputs, { ...holdings, ...bucket, ...extra });
+  if (reasons.length > 0) {
+    const ready = `${state.readyCount}/${target} ready`;
+    // The engine shows the reasons: a partial add's says what became of the set and what is next.
+    const { partialAdd } = holdings;
+    const shown = reasons.map((reason) =>
+      partialAdd !== undefined && reason === partialAdd.reason
+        ? explainPartialAdd(reason, {
+            ...partialAdd,
+            set: setName(inputs),
+            recorded: state.nodes.length,
+            preflight: inputs.preflight,
+          })
+        : reason,
+    );
+    throw new NodeSetPartialFailure(
+      unfinishedMessage(op, inputs.cluster, [ready, ...reasons], {
+        nodes: state.nodes.length,
+        ready: state.readyCount,
+      }),
+      id,
+      state,
+      shown,
+    );
+  }
+  return state;
+}
+
+/**
+ * The bucket the set's nodes are in. Bucket ids are stable for a cluster's life, so they are
+ * remembered from any status this process read (preflight) and the status is read only when
+ * none was; omitted if unknown.
+ */
+async function bucketFor(
+  provider: ProviderContext,
+  ctx: OperationContext,
+  nodes: readonly NodeInfo[],
+): Promise<{ bucketId?: string }> {
+  const { inputs } = ctx;
+  const machineType = inputs.machineType ?? nodes.find((n) => n.machineType)?.machineType;
+  try {
+    const resolved = provider.connection(inputs.connection);
+    const where = { url: resolved.url, cluster: inputs.cluster, nodearray: inputs.nodearray, machineType };
+    const known = provider.statusCache.knownBucketId(where);
+    if (known) return { bucketId: known };
+    const status = await provider.statusCache.status(
+      provider.client(inputs.connection),
+      resolved.url,
+      inputs.cluster,
+    );
+    const bucket = findBucket(status, { nodearray: inputs.nodearray, machineType });
+    if (bucket) provider.statusCache.rememberBucketId(where, bucket.bucketId);
+    return bucket ? { bucketId: bucket.bucketId } : {};
+  } catch {
+    return {};
+  }
+}
+
+/** The bucket recorded in state, if any. */
+export function bucketOf(props: NodeSetState): { bucketId?: string } {
+  return props.bucketId ? { bucketId: props.bucketId } : {};
+}

@@ -1,0 +1,265 @@
+/**
+ * Listing what a node set holds, shared by create, update, read and delete: the nodes of its
+ * request ids, of later request ids an interrupted create left, and of nodes adopted by id; and
+ * the operation context every step receives. No Pulumi here.
+ */
+import type { CycleCloudClient } from "../client";
+import { ResponseValidationError, isUnknownRequestId } from "../client";
+import type { ClusterStatus, NodeList, NodeRecord } from "../../wire/schemas";
+import { nodeRecordProblems, recordText } from "../../wire/schemas";
+import type { NodeSetInputs } from "../core/inputs";
+import type { Tuning } from "./tuning";
+import type { NodeInfo } from "../core/node-set-state";
+import type { PollRounds } from "./poll-rounds";
+import { isMember, toNodeInfo } from "../core/node-set-state";
+import { groupIndexOf, groupInputs, groupRequestBase } from "../core/placement-groups";
+import { nextSequence, requestIdFor, sequenceOf } from "../core/request-id";
+import { RequestProbeError } from "../core/errors/request-probe-error";
+
+/** The client methods the node set uses (a narrow seam for tests). */
+export type NodeSetClient = Pick<
+  CycleCloudClient,
+  "listNodes" | "createNodes" | "terminateNodes" | "deallocateNodes" | "startNodes" | "getClusterStatus"
+>;
+
+export interface OperationContext {
+  client: NodeSetClient;
+  inputs: NodeSetInputs;
+  /** Progress lines, shown by the Pulumi engine. */
+  log: (line: string) => void;
+  /** Warnings (without a `warning:` prefix), shown by the Pulumi engine as warnings of the set. */
+  warn: (text: string) => void;
+  /** Poll bounds and re-send delays (resolved once per provider context). */
+  tuning: Tuning;
+  /** The clock (ms since the epoch). */
+  now: () => number;
+  /**
+   * The status of the set's cluster, shared by the calls of one run (the provider's status cache);
+   * without it, read from the client.
+   */
+  clusterStatus?: () => Promise<ClusterStatus>;
+  /**
+   * The poll rounds of the set's cluster, shared by the sets of one provider process; without
+   * them, the operation polls in rounds of its own (see pollRoundsOf in poll-rounds.ts).
+   */
+  rounds?: PollRounds;
+}
+
+/**
+ * The set's short name for messages: its resource name, or (state written before names were
+ * recorded) the last part of its `project/stack/name` identity.
+ */
+export function setName(inputs: Pick<NodeSetInputs, "identity" | "name">): string {
+  return inputs.name ?? inputs.identity.split("#")[0]?.split(/::|\//).pop() ?? inputs.identity;
+}
+
+/**
+ * The error for node records of the set that the library cannot read (lacking `NodeId`, `Name`,
+ * `Template` or `Status`, or with another type), naming each record and what is wrong.
+ */
+function unreadableRecords(
+  cluster: string,
+  query: string,
+  records: readonly unknown[],
+): ResponseValidationError {
+  return new ResponseValidationError({
+    method: "GET",
+    path: `/clusters/${encodeURIComponent(cluster)}/nodes${query}`,
+    status: 200,
+    expected: "NodeList",
+    problems: records.map((record) => {
+      const name = recordText(record, "Name") ?? recordText(record, "NodeId") ?? "without Name or NodeId";
+      return `node record ${name}: ${nodeRecordProblems(record).join(", ")}`;
+    }),
+  });
+}
+
+/**
+ * The records of a listing of the set's own nodes (one create request's): every record must be
+ * readable, or the set could lose track of a node it holds.
+ */
+export function ownRecords(list: NodeList, cluster: string, query: string): NodeRecord[] {
+  if (list.unparsedNodes && list.unparsedNodes.length > 0) {
+    throw unreadableRecords(cluster, query, list.unparsedNodes);
+  }
+  return list.nodes;
+}
+
+/**
+ * The records of the nodes `ids` names in an unfiltered listing, which holds every node of the
+ * cluster (the head node, nodes outside any nodearray, records with fields this library does not
+ * read): only the records of `ids` are read, and must be readable; the others are not looked at.
+ */
+export function recordsWithIds(list: NodeList, ids: ReadonlySet<string>, cluster: string): NodeRecord[] {
+  const unreadable = (list.unparsedNodes ?? []).filter((record) => {
+    const id = recordText(record, "NodeId");
+    return id !== undefined && ids.has(id);
+  });
+  if (unreadable.length > 0) throw unreadableRecords(cluster, "", unreadable);
+  return list.nodes.filter((record) => ids.has(record.NodeId));
+}
+
+/** Nodes of one create request; undefined when the server knows no such request id. */
+export async function listRequestNodes(
+  client: NodeSetClient,
+  cluster: string,
+  requestId: string,
+): Promise<NodeInfo[] | undefined> {
+  try {
+    const list = await client.listNodes(cluster, { requestId });
+    const requestedAt = list.operation?.startTime;
+    // One object per node (a set may hold thousands): the record's fields, then the request's.
+    return ownRecords(list, cluster, `?request_id=${encodeURIComponent(requestId)}`).map((record) => {
+      const node = toNodeInfo(record);
+      node.requestId = requestId;
+      if (requestedAt) node.requestedAt = requestedAt;
+      return node;
+    });
+  } catch (error) {
+    if (isUnknownRequestId(error)) return undefined;
+    throw error;
+  }
+}
+
+/** Whether a node was made to the set's spec (the keys a node record shows). */
+export function matchesSpec(node: NodeInfo & { template?: string }, inputs: NodeSetInputs): boolean {
+  if (
+    inputs.machineType !== undefined &&
+    node.machineType !== undefined &&
+    node.machineType !== inputs.machineType
+  ) {
+    return false;
+  }
+  if (inputs.placementGroupId !== undefined && node.placementGroupId !== inputs.placementGroupId)
+    return false;
+  if (
+    inputs.placementGroups !== undefined &&
+    groupIndexOf(inputs.placementGroups, node.placementGroupId) === undefined
+  )
+    return false;
+  return true;
+}
+
+export interface SetHoldings {
+  requestIds: string[];
+  adoptedNodeIds: string[];
+  nodes: NodeInfo[];
+  /** A create CycleCloud added fewer nodes for than asked: its reason, explained in the end. */
+  partialAdd?: { reason: string; added: number; requested: number };
+}
+
+/**
+ * What the operation does with the nodes a probe finds, for its line: an update or a refresh keeps
+ * them; a delete terminates (or deallocates) them with the set.
+ */
+export type FoundNodesFate =
+  "keeping them" | "terminating them with the set" | "deallocating them with the set";
+
+/**
+ * Most request ids one probe lists after the set's last one. Each is a create a run made and did
+ * not record (a crash, a lost answer): a handful at most. More means the server answers every id
+ * with the same nodes; the probe then stops with an error rather than list without end.
+ */
+export const MAX_PROBED_REQUESTS = 100;
+
+/**
+ * Adds to `requestIds` and `nodes` the request ids of `inputs.baseRequestId` after the last one
+ * known that the server knows (left by an interrupted create), with their nodes of the spec. The
+ * probe ends at the first id the server does not know (404), whose listing is empty (a server may
+ * answer an unknown id so, and an empty request holds no node to keep track of), or whose nodes
+ * are of another spec; after {@link MAX_PROBED_REQUESTS} ids it fails.
+ */
+async function probeSequence(
+  ctx: OperationContext,
+  inputs: NodeSetInputs,
+  requestIds: string[],
+  nodes: NodeInfo[],
+  fate: FoundNodesFate,
+): Promise<void> {
+  const first = nextSequence(inputs.baseRequestId, requestIds);
+  for (let sequence = first; ; sequence++) {
+    const requestId = requestIdFor(inputs.baseRequestId, sequence);
+    if (sequence - first >= MAX_PROBED_REQUESTS) {
+      throw new RequestProbeError(
+        `looking for the nodes of interrupted creates, CycleCloud listed nodes of this set's spec for each of the ` +
+          `${MAX_PROBED_REQUESTS} request ids ${requestIdFor(inputs.baseRequestId, first)} to ${requestIdFor(inputs.baseRequestId, sequence - 1)}: ` +
+          "stopped there, as a set makes one request per create; check what CycleCloud answers to " +
+          `GET /clusters/${encodeURIComponent(inputs.cluster)}/nodes?request_id=${encodeURIComponent(requestId)}`,
+      );
+    }
+    const found = await listRequestNodes(ctx.client, inputs.cluster, requestId);
+    if (found === undefined || found.length === 0) break;
+    const ours = found.filter((n) => matchesSpec(n, inputs));
+    if (ours.length === 0) break;
+    if (ours.some(isMember)) {
+      ctx.log(
+        `found ${ours.length} node(s) of request ${requestId}, made by an interrupted operation: ${fate}`,
+      );
+    }
+    requestIds.push(requestId);
+    nodes.push(...ours);
+  }
+}
+
+/**
+ * Lists every node the set holds: the nodes of each of its request ids, the nodes it adopted by
+ * id, and (with `probeForward`) the nodes of request ids after its last one, which a create
+ * interrupted after the server committed it (crash, lost response) may have left behind. Such
+ * requests are added to `requestIds`, so nothing the set made is ever lost.
+ */
+export async function listHoldings(
+  ctx: OperationContext,
+  held: { requestIds: readonly string[]; adoptedNodeIds?: readonly string[] | undefined },
+  options: { probeForward: boolean; fate?: FoundNodesFate },
+): Promise<SetHoldings> {
+  const { client, inputs } = ctx;
+  const requestIds = [...held.requestIds];
+  const nodes: NodeInfo[] = [];
+  for (const requestId of requestIds) {
+    nodes.push(...((await listRequestNodes(client, inputs.cluster, requestId)) ?? []));
+  }
+  if (options.probeForward) {
+    const found = await probeForward(ctx, requestIds, options.fate);
+    requestIds.push(...found.requestIds);
+    nodes.push(...found.nodes);
+  }
+  const adoptedNodeIds = [...(held.adoptedNodeIds ?? [])];
+  if (adoptedNodeIds.length > 0) {
+    const wanted = new Set(adoptedNodeIds);
+    const all = await client.listNodes(inputs.cluster);
+    const known = new Set(nodes.map((n) => n.id));
+    nodes.push(
+      ...recordsWithIds(all, wanted, inputs.cluster)
+        .map(toNodeInfo)
+        .filter((n) => !known.has(n.id)),
+    );
+  }
+  return { requestIds, adoptedNodeIds, nodes };
+}
+
+/**
+ * The requests after `requestIds` (the set's, in order) that the server knows and whose nodes
+ * are of the set's spec, and those nodes: what a create interrupted after the server committed it
+ * (crash, lost response) left behind. One listing per such request, plus the one that finds none.
+ */
+export async function probeForward(
+  ctx: OperationContext,
+  requestIds: readonly string[],
+  fate: FoundNodesFate = "keeping them",
+): Promise<{ requestIds: string[]; nodes: NodeInfo[] }> {
+  const { inputs } = ctx;
+  const ids = [...requestIds];
+  const nodes: NodeInfo[] = [];
+  if (inputs.placementGroups === undefined) {
+    await probeSequence(ctx, inputs, ids, nodes, fate);
+  } else {
+    // Groups are filled in order: group i+1 has requests only if group i has.
+    for (let index = 0; ; index++) {
+      const groupBase = groupRequestBase(inputs.baseRequestId, index);
+      const before = ids.length;
+      await probeSequence(ctx, groupInputs(inputs, index), ids, nodes, fate);
+      if (ids.length === before && !ids.some((id) => sequenceOf(groupBase, id) !== undefined)) break;
+    }
+  }
+  return { requestIds: ids.slice(requestIds.length), nodes };
+}
