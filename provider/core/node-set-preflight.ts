@@ -61,11 +61,16 @@ export interface PreflightReport {
   readonly nodearray: string;
   readonly machineType: string | null;
   readonly placementGroupId?: string;
+  /** Nodes of this bucket that can be added before this increase (after the increases judged before it). */
   readonly availableNow: number;
+  /** Nodes the increase creates: new sets, growth, replacements, failed or missing nodes re-created. */
   readonly requested: number;
+  /** `availableNow` - `requested`. Negative: short by that many nodes. */
   readonly availableAfter: number;
+  /** The limit that binds (`bucket availableCount`, `nodearray maxCoreCount`, `placement group`, ...). */
   readonly bindingLimit: string;
   readonly fits: boolean;
+  /** The line preflight printed in the preview (the refusal, with its fix, when it does not fit). */
   readonly line: string;
 }
 

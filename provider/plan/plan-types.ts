@@ -1,4 +1,5 @@
 /** The capacity plan of a preview: what each node set does, and what preflight judged of each increase. */
+import type { PreflightReport } from "../core/node-set-preflight";
 
 /** What the preview does to a node set. */
 export type PlanAction = "create" | "update" | "replace" | "delete" | "same";
@@ -25,24 +26,9 @@ export interface PlanChange {
  * the set's own connection): one row per set and bucket (a set's update that re-creates failed or
  * missing nodes beyond a larger `count` has a second row, `phase` `diff`).
  */
-export interface PlanBucket {
+export interface PlanBucket extends Omit<PreflightReport, "phase"> {
   /** The node set (resource name). */
   readonly set: string;
-  readonly cluster: string;
-  readonly nodearray: string;
-  readonly machineType: string | null;
-  readonly placementGroupId?: string;
-  /** Nodes of this bucket that can be added before this increase (after the increases judged before it). */
-  readonly availableNow: number;
-  /** Nodes the increase creates: new sets, growth, replacements, failed or missing nodes re-created. */
-  readonly requested: number;
-  /** `availableNow` - `requested`. Negative: short by that many nodes. */
-  readonly availableAfter: number;
-  /** The limit that binds (`bucket availableCount`, `nodearray maxCoreCount`, `placement group`, ...). */
-  readonly bindingLimit: string;
-  readonly fits: boolean;
-  /** The line preflight printed in the preview (the refusal, with its fix, when it does not fit). */
-  readonly line: string;
 }
 
 /** `pulumi-cyclecloud plan --json`. */
