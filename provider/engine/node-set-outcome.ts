@@ -12,17 +12,27 @@ import type { NodeInfo, NodeSetState } from "../core/node-set-state";
 import { nodeSetState } from "../core/node-set-state";
 import type { ProviderContext } from "./provider-context";
 
+/** What an operation ended with, for {@link finish}. */
+export interface OperationEnd {
+  op: Operation;
+  holdings: SetHoldings;
+  /** Why the operation fell short; empty when it reached its target. */
+  reasons: string[];
+  /** The node count the operation aimed at. */
+  target: number;
+  /** The set's id in state (an update's), else its base request id. */
+  knownId?: string | undefined;
+  /** The bucket recorded before (an update's), else looked up from the nodes. */
+  knownBucketId?: string | undefined;
+  /** Nodes dropped from state because CycleCloud no longer lists them. */
+  forgottenCount?: number | undefined;
+}
+
 /** The final state; throws a partial failure (with that state) if the set did not converge. */
 export async function finish(
   provider: ProviderContext,
   ctx: OperationContext,
-  op: Operation,
-  holdings: SetHoldings,
-  reasons: string[],
-  target: number,
-  knownId?: string,
-  knownBucketId?: string,
-  forgottenCount?: number,
+  { op, holdings, reasons, target, knownId, knownBucketId, forgottenCount }: OperationEnd,
 ): Promise<NodeSetState> {
   const { inputs } = ctx;
   const id = knownId ?? inputs.baseRequestId;

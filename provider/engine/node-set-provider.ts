@@ -338,7 +338,7 @@ async function create(
     const cause = new CapacityShortfallError(`${reasons.join("; ")}: ${fix}`);
     throw failure(op, inputs.cluster, cause, 0);
   }
-  return { id, outs: await finish(provider, ctx, op, holdings, reasons, inputs.count) };
+  return { id, outs: await finish(provider, ctx, { op, holdings, reasons, target: inputs.count }) };
 }
 
 async function update(
@@ -382,7 +382,17 @@ async function update(
     // Rethrown only when the set made no request and holds no node: nothing changed.
     throw failure(op, inputs.cluster, error, olds.nodes.length);
   }
-  return { outs: await finish(provider, ctx, op, holdings, reasons, target, id, olds.bucketId, forgotten) };
+  return {
+    outs: await finish(provider, ctx, {
+      op,
+      holdings,
+      reasons,
+      target,
+      knownId: id,
+      knownBucketId: olds.bucketId,
+      forgottenCount: forgotten,
+    }),
+  };
 }
 
 async function read(provider: ProviderContext, id: string, props: NodeSetState): Promise<dynamic.ReadResult> {
