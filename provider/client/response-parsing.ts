@@ -53,6 +53,13 @@ export function parseBody<T>(
       expected: spec.expected,
       problems,
     });
+  const crowded = crowdedObjects(body.text);
+  if (crowded !== undefined) {
+    throw fail([
+      `${crowded} JSON objects in ${body.text.length} bytes (fewer than ${MIN_BYTES_PER_OBJECT} bytes each): not ` +
+        "CycleCloud records this library can read; it stops before parsing them",
+    ]);
+  }
   const json = parseJson(body.text);
   if (json === undefined) {
     const { text } = body;
@@ -165,6 +172,27 @@ function plainTextMessage(
   }
   const line = clean(text);
   return line === "" ? undefined : line;
+}
+
+/** Above this many JSON objects, a body must average {@link MIN_BYTES_PER_OBJECT} bytes each. */
+export const MAX_SMALL_OBJECTS = 100_000;
+/**
+ * CycleCloud's records are hundreds of bytes each (a node record has dozens of fields); a body of
+ * far smaller objects (`{"nodes":[{},{},...]}`) would cost JSON.parse and validation gigabytes and
+ * minutes well under the size cap.
+ */
+export const MIN_BYTES_PER_OBJECT = 32;
+
+/**
+ * How many `{` a body holds when it is more than {@link MAX_SMALL_OBJECTS} and they average fewer
+ * than {@link MIN_BYTES_PER_OBJECT} bytes each, else undefined. One scan of the text, no allocation:
+ * it runs before JSON.parse. (A `{` inside a string counts too: an upper bound is all it needs.)
+ */
+function crowdedObjects(text: string): number | undefined {
+  if (text.length <= MAX_SMALL_OBJECTS * 2) return undefined; // `{}` is the smallest object
+  let count = 0;
+  for (let i = text.indexOf("{"); i !== -1; i = text.indexOf("{", i + 1)) count++;
+  return count > MAX_SMALL_OBJECTS && text.length < count * MIN_BYTES_PER_OBJECT ? count : undefined;
 }
 
 function parseJson(text: string): { value: unknown } | undefined {

@@ -10,6 +10,7 @@ import { createServer as createNetServer } from "node:net";
 import type { Server as NetServer, Socket } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { ResponseValidationError, TimeoutError } from "../../provider/client";
+import { MAX_SMALL_OBJECTS, MIN_BYTES_PER_OBJECT } from "../../provider/client/response-parsing";
 import { formatDuration } from "../../provider/client/errors/timeout-error";
 import { TOLERATED_UNREADABLE_RECORDS } from "../../wire/schemas";
 import { makeClient } from "./fixtures";
@@ -186,6 +187,36 @@ describe("a listing of mostly unreadable records", () => {
       "CycleCloud answered 200 to GET /clusters/hpc/status?nodes=true but the body is not a valid ClusterStatus: " +
         `nodes: more than half of its 300 records are not node records this library can read (gave up after 151; the first: [0] ${EMPTY_RECORD})`,
     );
+  });
+
+  it("refuses before parsing a body of more than MAX_SMALL_OBJECTS tiny objects", async () => {
+    const count = MAX_SMALL_OBJECTS + 1;
+    const body = `{"nodes":[${new Array(count).fill("{}").join(",")}]}`;
+    const { client } = makeClient({ url: await serving(body), retries: 0 });
+
+    const error = await failure(client.listNodes("hpc", { requestId: "r-0" }));
+
+    expect(error).toBeInstanceOf(ResponseValidationError);
+    expect(error.message).toBe(
+      "CycleCloud answered 200 to GET /clusters/hpc/nodes?request_id=r-0 but the body is not a valid NodeList: " +
+        `${count + 1} JSON objects in ${body.length} bytes (fewer than ${MIN_BYTES_PER_OBJECT} bytes each): not ` +
+        "CycleCloud records this library can read; it stops before parsing them",
+    );
+  });
+
+  it("reads a listing of real records large enough to be scanned (over 3.2 MB, 70,000 objects)", async () => {
+    const records = Array.from({ length: 35_000 }, (_, i) => ({
+      Name: `ondemand-${i + 1}`,
+      NodeId: `id-${i + 1}`,
+      Template: "ondemand",
+      Status: "Ready",
+      Instance: { MachineType: "Standard_F2s_v2" },
+    }));
+    const { client } = makeClient({ url: await serving(JSON.stringify({ nodes: records })), retries: 0 });
+
+    const list = await client.listNodes("hpc");
+
+    expect(list.nodes).toHaveLength(35_000);
   });
 
   it(`keeps tolerating up to ${TOLERATED_UNREADABLE_RECORDS} unreadable records, even when they are most`, async () => {
