@@ -10,7 +10,7 @@ import { chooseNodesToRemove } from "../../provider/core/choose-nodes-to-remove"
 import { cannotCome, planConvergence } from "../../provider/core/convergence-plan";
 import { isCapacityFailure } from "../../provider/core/failure-messages";
 import type { NodeInfo, NodePhase } from "../../provider/core/node-set-state";
-import { isHealthy, isMember, isStuck, nodePhase } from "../../provider/core/node-set-state";
+import { isHealthy, isMember, isStuck, nodePhase, nodeSetState } from "../../provider/core/node-set-state";
 import { nextSequence, requestIdFor, sequenceOf } from "../../provider/core/request-id";
 import { chooseRemovals } from "../../provider/core/placement-groups";
 import type { NodeSetInputs } from "../../provider/core/inputs";
@@ -168,6 +168,33 @@ describe("planConvergence (properties)", () => {
         for (const n of nodes.filter((x) => !isMember(x))) expect(after).toContainEqual(n);
       }),
       { seed: 4106, numRuns: RUNS },
+    );
+  });
+});
+
+describe("nodeSetState (properties)", () => {
+  it("holds exactly the members (nothing terminating, terminated or a kept record), once each, counted by phase", () => {
+    fc.assert(
+      fc.property(setArb, ({ base, drafts, target }) => {
+        const nodes = nodesOf(base, drafts);
+        const state = nodeSetState(inputsOf(base, target), { requestIds: [], nodes });
+        // Members, read from the records without the library's phase functions.
+        const gone = (n: NodeInfo) =>
+          n.status === "Terminating" || n.status === "Terminated" || n.recordKept === true;
+        const expected = nodes.filter((n) => !gone(n)).map((n) => n.id);
+        expect([...state.nodeIds].sort()).toEqual([...expected].sort());
+        const ready = nodes.filter(
+          (n) => !gone(n) && n.status === "Ready" && n.privateIp !== undefined,
+        ).length;
+        const failed = nodes.filter(
+          (n) => !gone(n) && (n.status === "Failed" || n.status === "Unavailable"),
+        ).length;
+        const pool = nodes.filter(
+          (n) => !gone(n) && (n.status === "Deallocated" || n.status === "Stopping"),
+        ).length;
+        expect([state.readyCount, state.failedCount, state.deallocatedCount]).toEqual([ready, failed, pool]);
+      }),
+      { seed: 4108, numRuns: RUNS },
     );
   });
 });
