@@ -14,6 +14,8 @@ import { isHealthy, isMember, isStuck, nodePhase, nodeSetState } from "../../pro
 import { nextSequence, requestIdFor, sequenceOf } from "../../provider/core/request-id";
 import { chooseRemovals } from "../../provider/core/placement-groups";
 import type { NodeSetInputs } from "../../provider/core/inputs";
+import { withDefaults } from "../../provider/core/inputs";
+import { diffNodeSet } from "../../provider/core/diff-node-set";
 import { NOW, READY_TIMEOUT_SECONDS, RUNS, nodesOf, setArb } from "./arbitraries";
 
 function inputsOf(base: string, count: number): NodeSetInputs {
@@ -195,6 +197,40 @@ describe("nodeSetState (properties)", () => {
         expect([state.readyCount, state.failedCount, state.deallocatedCount]).toEqual([ready, failed, pool]);
       }),
       { seed: 4108, numRuns: RUNS },
+    );
+  });
+});
+
+describe("diffNodeSet against the plan (properties)", () => {
+  it("with inputs unchanged, the preview shows a change exactly when converging would do something, and none once converged", () => {
+    fc.assert(
+      fc.property(setArb, ({ base, drafts, target }) => {
+        const inputs = withDefaults(
+          {
+            cluster: "hpc",
+            nodearray: "ondemand",
+            count: target,
+            readyTimeoutSeconds: READY_TIMEOUT_SECONDS,
+          },
+          base,
+        );
+        const nodes = nodesOf(base, drafts);
+        const news: Record<string, unknown> = { ...inputs };
+        const plan = planConvergence(nodes, target, READY_TIMEOUT_SECONDS, NOW);
+        const acts = plan.replace.length > 0 || plan.missing > 0 || healthyCount(nodes) > target;
+        const before = diffNodeSet(nodeSetState(inputs, { requestIds: [], nodes }), news, NOW);
+        expect([before.changes, before.replaces, before.updates]).toEqual([acts, [], []]);
+        const after = applyPlan(base, nodes, target, Number.MAX_SAFE_INTEGER);
+        const converged = diffNodeSet(nodeSetState(inputs, { requestIds: [], nodes: after }), news, NOW);
+        expect(converged).toEqual({
+          changes: false,
+          replaces: [],
+          updates: [],
+          nodes: [],
+          deleteBeforeReplace: false,
+        });
+      }),
+      { seed: 4109, numRuns: RUNS },
     );
   });
 });
