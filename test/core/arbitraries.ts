@@ -12,8 +12,12 @@ export const NOW = Date.parse("2026-12-07T12:00:00Z");
 /** The `readyTimeoutSeconds` the convergence properties plan with. */
 export const READY_TIMEOUT_SECONDS = 1800;
 
-/** Seeds and run counts: fixed, so a failure replays with the same command. */
-export const RUNS = 2000;
+/**
+ * Cases per property. Each property has a fixed seed, so a failure replays with the same command
+ * (fast-check prints the seed, the shrunk counterexample and its path). `PROPTEST_RUNS=20000`
+ * searches longer from the same seeds.
+ */
+export const RUNS = Number(process.env["PROPTEST_RUNS"] ?? 2000);
 
 /** Every `Status` the library judges, with the ones it does not know yet (`Started`). */
 export const STATUSES = [
