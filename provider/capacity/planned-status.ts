@@ -47,7 +47,9 @@ export function withAddedNodes(status: ClusterStatus, spec: NodeSpec, nodes: num
   const charged = (nodearray: NodearrayStatus, b: Bucket): Bucket => {
     const other = quotaPlace(nodearray, b);
     if (other.spot !== place.spot || other.region !== place.region) return b;
-    const sameFamily = other.familyKey !== undefined && other.familyKey === place.familyKey;
+    // A bucket is of its own family even when its VM size is unknown (no `definition`).
+    const itself = nodearray.name === spec.nodearray && b.bucketId === bucket.bucketId;
+    const sameFamily = itself || (other.familyKey !== undefined && other.familyKey === place.familyKey);
     const next: PlannedBucket = { ...b };
     const set = (field: ConsumedField) => {
       const value = plus(b[field]);

@@ -97,7 +97,12 @@ export function isLibraryRequestId(requestId: string): boolean {
   return LIBRARY_REQUEST_ID.test(requestId);
 }
 
-/** Whether a request id is one of a set's: `<base>-<n>`, or a placement group's `<base>.pg<i>-<n>`. */
+/**
+ * Whether a request id is one of a set's: `<base>-<n>`, or a placement group's `<base>.pg<i>-<n>`;
+ * exactly, so the ids of another set whose explicit `requestId` begins with this base (e.g.
+ * `<base>-0`, which `check` allows) are not taken for its own.
+ */
 export function isRequestIdOf(base: string, requestId: string): boolean {
-  return requestId.startsWith(`${base}-`) || requestId.startsWith(`${base}.pg`);
+  if (!requestId.startsWith(base)) return false;
+  return /^(?:\.pg(?:0|[1-9][0-9]*))?-(?:0|[1-9][0-9]*)$/.test(requestId.slice(base.length));
 }

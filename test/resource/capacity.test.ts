@@ -397,6 +397,27 @@ describe("withAddedNodes: shared quota layers", () => {
     expect(after.nodearrays[1]?.buckets[0]?.regionalConsumedCoreCount).toBeUndefined();
   });
 
+  it("charges a bucket's own family and combined quota when its VM size is unknown (no definition, MachineType names two)", () => {
+    const { definition: _definition, ...unnamed } = bucket({
+      machineType: "Standard_HC44rs",
+      availableCount: 50,
+      availableCoreCount: 2200,
+      quotaCoreCount: 440,
+      consumedCoreCount: 0,
+      familyQuotaCoreCount: 880,
+      familyConsumedCoreCount: 0,
+    });
+    const status = seedStatus({
+      nodearrays: [oneBucket(unnamed, { MachineType: "Standard_HC44rs,Standard_F2s_v2" }, "a")],
+    });
+    const spec = { nodearray: "a" };
+    expect(maxNodesThatFit(status, spec)).toBe(10);
+    const after = withAddedNodes(status, spec, 4);
+    expect(maxNodesThatFit(after, spec)).toBe(6);
+    const charged = after.nodearrays[0]?.buckets[0];
+    expect([charged?.consumedCoreCount, charged?.familyConsumedCoreCount]).toEqual([176, 176]);
+  });
+
   it("does not charge a bucket of another family", () => {
     const status = seedStatus({
       nodearrays: [

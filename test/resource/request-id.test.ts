@@ -4,6 +4,7 @@ import {
   deriveBaseRequestId,
   isLibraryBase,
   isLibraryRequestId,
+  isRequestIdOf,
   nextSequence,
   replaceKeysChanged,
   requestIdFor,
@@ -197,5 +198,18 @@ describe("library request ids and bases", () => {
       "outside.9-0",
     ];
     expect(others.map(isLibraryRequestId)).toEqual([false, false, false, false, false, false]);
+  });
+
+  it("reads as a set's own only `<base>-<n>` and `<base>.pg<i>-<n>`, not the ids of a requestId made of its base", () => {
+    // Another set's explicit `requestId` "<base>-0" (or "<base>.pg1") is allowed by `check` (it is
+    // not a base's format); its base "<base>-0.<8 hex>" makes ids that start with "<base>-".
+    const other = deriveBaseRequestId("hpc-infra/prod/other", { ...spec, requestId: `${derived}-0` });
+    const grouped = deriveBaseRequestId("hpc-infra/prod/other", { ...spec, requestId: `${derived}.pg1` });
+    expect(
+      [`${other}-0`, `${grouped}-3`, `${derived}.pgx-1`].map((id) => isRequestIdOf(derived, id)),
+    ).toEqual([false, false, false]);
+    expect(
+      [`${derived}-0`, `${derived}-12`, `${derived}.pg1-3`].map((id) => isRequestIdOf(derived, id)),
+    ).toEqual([true, true, true]);
   });
 });
