@@ -321,7 +321,12 @@ export async function preflight(
     warn(`preflight ${inputs.cluster}/${inputs.nodearray}: ${warning}`);
   }
   if (fit.fits) {
-    run.plannedIncreases.set(key, { cacheKey, spec: nodeSpec, nodes: increase });
+    run.plannedIncreases.set(key, {
+      cacheKey,
+      spec: nodeSpec,
+      nodes: increase,
+      ...(held === undefined ? {} : { held }),
+    });
     log(line);
     sources.report?.(inputs, fitReport("check", inputs.cluster, nodeSpec, fit, line));
     return [];

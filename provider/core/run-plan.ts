@@ -12,6 +12,11 @@ export interface PlannedIncrease {
   cacheKey: string;
   spec: NodeSpec;
   nodes: number;
+  /**
+   * The nodes `check` found the set holds in the cluster, when it listed them: more than the state
+   * has after an interrupted create or grow (the update adopts those instead of creating them).
+   */
+  held?: number;
 }
 
 export class RunPlan {

@@ -22,7 +22,7 @@ import type { PreflightSources } from "./node-set-preflight";
 import { asWarning, capacityInputsUnknown, fitReport, refusedInReport } from "./node-set-preflight";
 import { canonicalJson } from "./request-id";
 import type { NodeInfo, NodeSetState } from "./node-set-state";
-import { nodePhase, targetCount } from "./node-set-state";
+import { isMember, nodePhase, targetCount } from "./node-set-state";
 import type { RunPlan } from "./run-plan";
 import { nodearrayRoom } from "../capacity/planned-status";
 
@@ -50,7 +50,11 @@ export async function updatePreflight(
   // Report mode: the preview would have stopped at this set's refused `check`.
   if (sources.report && refusedInReport(run, key)) return undefined;
   const covered = run.plannedIncreases.get(key);
-  const need = plan.create - plan.replace.length - (covered?.nodes ?? 0);
+  // Nodes `check` listed beyond the state's members (of a create or grow that was interrupted after
+  // CycleCloud committed it) are adopted by the update, not created: they hold their room already.
+  const members = (state.nodes ?? []).filter(isMember).length;
+  const unrecorded = covered?.held === undefined ? 0 : Math.max(0, covered.held - members);
+  const need = plan.create - plan.replace.length - (covered?.nodes ?? 0) - unrecorded;
   const starts = countUnchanged ? plan.start.length : 0;
   if (need <= 0 && starts === 0) return undefined;
 

@@ -9,7 +9,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startEmulator } from "../../emulator";
 import type { RunningEmulator } from "../../emulator";
 import type { Declared, EngineModel } from "./engine";
+import { createOutside } from "../provider/harness";
 import { declared, liveNodes, mutations, redeclared, stackFor } from "./helpers";
+
+const HC = "Standard_Hc44rs";
 
 const REFUSAL =
   "preflight hpc/ondemand Standard_Hc44rs: +12 requested, 11 available (binding limit: bucket availableCount) - does not fit: " +
@@ -66,5 +69,37 @@ describe("a capacity increase the cluster cannot hold, through the engine model"
     expect(preview.steps).toEqual({ solvers: "create" });
     expect(liveNodes(emulator)).toEqual([]);
     expect(mutations(emulator)).toBe(0);
+  });
+});
+
+describe("an up after a grow that was killed once CycleCloud had made the nodes, in a full bucket", () => {
+  it("adopts the nodes the killed run made and creates none: the update's preflight does not count them again", async () => {
+    const emu = await startEmulator({
+      port: 0,
+      timing: { acquiringMs: 0, preparingMs: 0, terminatingMs: 0 },
+    });
+    try {
+      const model = stackFor(emu);
+      let grown = declared("grown", { cluster: "hpc", nodearray: "ondemand", machineType: HC, count: 4 });
+      expect((await model.up([grown])).failures).toEqual([]);
+      const [first] = model.set("grown").outputs.requestIds;
+      // The killed `count` 4 -> 6: CycleCloud made the next request's 2 nodes, the state never heard.
+      await createOutside(emu, (first ?? "").replace(/-0$/, "-1"), 2, HC);
+      // Another deployment then took the rest of the bucket (11 - 4 - 2).
+      await createOutside(emu, "elsewhere-1", 5, HC);
+      const creates = emu.counters().create;
+
+      grown = redeclared(grown, { count: 6 });
+      const up = await model.up([grown]);
+
+      expect(up.failures).toEqual([]);
+      expect(up.info).toContain(
+        "cyclecloud grown: preflight hpc/ondemand Standard_Hc44rs: +0 requested, 0 available (binding limit: bucket availableCount) - fits (6 node(s) of this set already exist)",
+      );
+      expect(emu.counters().create).toBe(creates);
+      expect(model.set("grown").outputs.nodeIds).toHaveLength(6);
+    } finally {
+      await emu.close();
+    }
   });
 });

@@ -234,3 +234,34 @@ describe("the update's preflight in report mode (the plan's preview)", () => {
     ]);
   });
 });
+
+describe("the update's preflight after an interrupted grow", () => {
+  // `count` 4 -> 6 was killed after CycleCloud made the 2 new nodes: the state still lists 4, and
+  // check's preflight listed 6 and planned no increase ("6 node(s) of this set already exist").
+  const grown = () => {
+    const nodes = ["ondemand-1", "ondemand-2", "ondemand-3", "ondemand-4"].map((n) => node(n, "Ready"));
+    return stateOf(nodes, { count: 4 });
+  };
+  const checkedHolding = (held: number | undefined) => {
+    const plan = new RunPlan();
+    const spec = { nodearray: "ondemand", machineType: "Standard_Hc44rs" };
+    plan.plannedIncreases.set(IDENTITY, {
+      cacheKey: "k",
+      spec,
+      nodes: 0,
+      ...(held === undefined ? {} : { held }),
+    });
+    return plan;
+  };
+
+  it("does not count the nodes check found beyond the state as nodes to create, in a full bucket", async () => {
+    const { refused, lines } = await run(hc44rsWith(0), grown(), inputsOf({ count: 6 }), checkedHolding(6));
+    expect(refused).toBeUndefined();
+    expect(lines).toEqual([]);
+  });
+
+  it("still refuses when check listed no more nodes than the state holds", async () => {
+    const { refused } = await run(hc44rsWith(0), grown(), inputsOf({ count: 6 }), checkedHolding(4));
+    expect(refused).toMatch(/^preflight hpc\/ondemand Standard_Hc44rs: \+2 requested, 0 available /);
+  });
+});
