@@ -79,7 +79,7 @@ export async function main(
     );
     return plan.fits ? 0 : 1;
   } catch (error) {
-    err(`pulumi-cyclecloud plan: ${errorText(error)}\n`);
+    err(`pulumi-cyclecloud plan: ${errorText(error, { lines: true })}\n`);
     return 2;
   }
 }
