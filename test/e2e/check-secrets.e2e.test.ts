@@ -131,7 +131,7 @@ describe("a refused check prints the field path, never a password", () => {
       }),
     );
     expect(output(plan)).toContain(
-      `pulumi-cyclecloud plan: pulumi preview failed: ${CASES["misspeltAndUnknownSettings"]?.lines[0]}`,
+      `pulumi-cyclecloud plan: pulumi preview failed:\n${CASES["misspeltAndUnknownSettings"]?.lines[0]}`,
     );
     expect(output(plan)).not.toContain(PLAIN);
   });
