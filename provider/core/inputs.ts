@@ -1,3 +1,4 @@
+// Over 400 lines: one zod schema per input with its classification, kept together so each field is defined once; to be split by field group (issue 23).
 /**
  * The node set's inputs, defined once: one zod schema per field, with the field's classification
  * (what a change does: replaces the set, is applied in place, or touches no node; whether it is a

@@ -1,3 +1,4 @@
+// Over 400 lines: check's preflight with its refusal texts and report mode; it is to be carved into the one pure set planner of issue 23 (not done yet).
 /**
  * The capacity preflight of `check`: when a set grows (new, replaced, or a larger `count`), whether
  * the increase fits the cluster, against one status read shared by the sets of one plan (the

@@ -1,3 +1,4 @@
+// Over 400 lines: the engine adapter of all seven engine calls; the typed SetChange of issue 23 is to move its property-bag parsing out (not done yet).
 /**
  * The node set's dynamic provider: what the engine's configure/check/diff/create/read/update/delete
  * calls do, mapped onto the modules that do the work (preflight, converge, listing, waiting). It
