@@ -64,19 +64,20 @@ export function countByGroup(
  */
 export function filledGroups(
   status: ClusterStatus,
-  props: Record<string, unknown>,
+  set: {
+    count?: number | undefined;
+    nodearray?: string | undefined;
+    machineType?: string | undefined;
+    placementGroups?: PlacementGroups | undefined;
+  },
 ): Map<string, number> | undefined {
-  const groups = props["placementGroups"] as PlacementGroups | undefined;
-  if (groups === undefined || typeof props["count"] !== "number") return undefined;
-  const text = (value: unknown) => (typeof value === "string" ? value : undefined);
-  const bucket = findBucket(status, {
-    nodearray: String(props["nodearray"]),
-    machineType: text(props["machineType"]),
-  });
+  const { placementGroups: groups, count } = set;
+  if (groups === undefined || count === undefined) return undefined;
+  const bucket = findBucket(status, { nodearray: String(set.nodearray), machineType: set.machineType });
   if (bucket === undefined) return undefined;
   const size = groups.size ?? bucketGroupLimit(bucket);
   if (size < 1) return undefined;
-  return new Map(groupCounts(props["count"], size).map((n, index) => [groupName(groups, index), n]));
+  return new Map(groupCounts(count, size).map((n, index) => [groupName(groups, index), n]));
 }
 
 /**

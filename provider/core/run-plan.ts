@@ -19,16 +19,20 @@ export interface PlannedIncrease {
   held?: number;
 }
 
+/** A delete-first replacement's old set: its spec and nodes (per placement group), freed first. */
+export interface ReplacedSet {
+  spec: NodeSpec;
+  nodes: number;
+  groups?: ReadonlyMap<string, number>;
+}
+
 export class RunPlan {
   /**
    * Delete-first replacements seen by `check`, by identity and replace inputs: the old set's spec
    * and node count (and its nodes per placement group), freed before the new set is created (read
    * again by the engine's second `check`).
    */
-  readonly deleteFirstReplacements = new Map<
-    string,
-    { spec: NodeSpec; nodes: number; groups?: ReadonlyMap<string, number> }
-  >();
+  readonly deleteFirstReplacements = new Map<string, ReplacedSet>();
   /**
    * Identities of the sets `check` saw in this run. The engine checks every set of the program
    * before its diff in a preview or an update, but a refresh calls `diff` (to show how the state
@@ -38,6 +42,11 @@ export class RunPlan {
   readonly checked = new Set<string>();
   /** Increases approved by preflight, per set, while the status they were checked against is cached. */
   readonly plannedIncreases = new Map<string, PlannedIncrease>();
+  /**
+   * Report mode: the sets whose `check` increase was reported as refused (their `check` passed
+   * anyway). A preview would have stopped there, so `diff` does not judge the same increase again.
+   */
+  readonly refusedInReport = new Set<string>();
   private unnamedPlans = 0;
 
   /** The key of a set's planned increase: its identity, or (unknown in preview) one of its own. */

@@ -5,7 +5,8 @@
 import { findBucket } from "../capacity/index";
 import { NodeSetPartialFailure } from "../core/errors/node-set-partial-failure";
 import type { Operation } from "../core/failure-messages";
-import { explainPartialAdd, unfinishedMessage } from "../core/failure-messages";
+import { explainPartialAdd, failedMessage, unfinishedMessage } from "../core/failure-messages";
+import { NodeSetOperationError } from "../core/errors/node-set-operation-error";
 import type { OperationContext, SetHoldings } from "../ops/node-set-listing";
 import { setName } from "../ops/node-set-listing";
 import type { NodeInfo, NodeSetState } from "../core/node-set-state";
@@ -99,4 +100,23 @@ async function bucketFor(
 /** The bucket recorded in state, if any. */
 export function bucketOf(props: NodeSetState): { bucketId?: string } {
   return props.bucketId ? { bucketId: props.bucketId } : {};
+}
+
+/**
+ * The error of an operation that failed before it changed anything, or (delete) before its nodes
+ * were gone: its message names the set, the operation, the cause and the next step.
+ *
+ * How the engine shows it is Pulumi's: the dynamic provider host answers a failed `create` or
+ * `update` with the message alone, but for `delete` (and `check`, `diff`, `read`) it first prints
+ * `${error}: ${error.stack}` to the provider's stderr and then returns the error, so the user sees
+ * the message twice and a stack trace. A plain `Error` was printed the same way.
+ */
+export function failure(
+  op: Operation,
+  cluster: string,
+  cause: unknown,
+  held: number,
+  step?: string,
+): NodeSetOperationError {
+  return new NodeSetOperationError(failedMessage(op, cluster, cause, held, step), { cause });
 }

@@ -9,8 +9,8 @@
 import type { EngineEvent, OpType } from "@pulumi/pulumi/automation";
 import { z } from "zod";
 import { NODE_SET_TYPE } from "../engine/node-set-identity";
-import { PREFLIGHT_REPORT_PREFIX } from "../core/node-set-preflight";
-import type { PreflightReportMessage } from "../core/node-set-preflight";
+import { PREFLIGHT_REPORT_PREFIX } from "../core/preflight-report";
+import type { PreflightReportMessage } from "../core/preflight-report";
 import type { PlanAction } from "./plan-types";
 
 /** One node set's step: what the engine will do and the inputs before and after. */

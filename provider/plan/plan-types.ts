@@ -1,5 +1,5 @@
 /** The capacity plan of a preview: what each node set does, and what preflight judged of each increase. */
-import type { PreflightReport } from "../core/node-set-preflight";
+import type { PreflightReport } from "../core/preflight-report";
 
 /** What the preview does to a node set. */
 export type PlanAction = "create" | "update" | "replace" | "delete" | "same";

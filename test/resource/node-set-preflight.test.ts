@@ -7,6 +7,18 @@ import { preflight } from "../../provider/core/node-set-preflight";
 import { RunPlan } from "../../provider/core/run-plan";
 import type { ClusterStatus } from "../../wire/schemas";
 import { seedStatus, seedStatusWithBucket } from "./fixtures";
+import { checkedChange } from "../../provider/core/set-change";
+import type { CheckFailure, NodeSetInputs as CheckedInputs } from "../../provider/core/inputs";
+
+/** `check`'s preflight of a set with these old and new inputs (as the engine adapter calls it). */
+function checkPreflight(
+  olds: Record<string, unknown>,
+  inputs: CheckedInputs,
+  sources: PreflightSources,
+  run: RunPlan,
+): Promise<CheckFailure[]> {
+  return preflight(checkedChange(olds, inputs, false), sources, run);
+}
 
 /** The seed's status with the `Standard_Hc44rs` bucket full. */
 function fullHc44rs(): ClusterStatus {
@@ -43,7 +55,7 @@ describe("preflight of a set that adopts", () => {
   it("counts the nodes it will adopt as existing, even when its base request id is unknown", async () => {
     const { source, lines } = sources(fullHc44rs(), () => Promise.resolve(1));
     const inputs = previewInputs({ adoptExisting: { requestId: "manual-1" } });
-    expect(await preflight({}, inputs, source, new RunPlan())).toEqual([]);
+    expect(await checkPreflight({}, inputs, source, new RunPlan())).toEqual([]);
     expect(source.held).toHaveBeenCalledWith(inputs);
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(/^preflight hpc\/ondemand Standard_Hc44rs: \+0 requested, 0 available/);
@@ -52,7 +64,7 @@ describe("preflight of a set that adopts", () => {
 
   it("asks only for the nodes beyond those it adopts, and says how many fit", async () => {
     const { source } = sources(fullHc44rs(), () => Promise.resolve(1));
-    const failures = await preflight(
+    const failures = await checkPreflight(
       {},
       previewInputs({ count: 3, adoptExisting: { requestId: "manual-1" } }),
       source,
@@ -74,7 +86,7 @@ describe("preflight of a set that adopts", () => {
       count: 3,
       adoptExisting: { nodeIds: ["a", "b"] },
     });
-    expect(await preflight({}, inputs, source, run)).toEqual([]);
+    expect(await checkPreflight({}, inputs, source, run)).toEqual([]);
     expect(run.plannedIncreases.get("proj/stack/adopter")?.nodes).toBe(1);
   });
 
@@ -83,7 +95,7 @@ describe("preflight of a set that adopts", () => {
       Promise.reject(new Error("`adoptExisting`: cannot adopt scheduler: it is not in a nodearray")),
     );
     const inputs = previewInputs({ adoptExisting: { nodeIds: ["scheduler-id"] } });
-    expect(await preflight({}, inputs, source, new RunPlan())).toEqual([
+    expect(await checkPreflight({}, inputs, source, new RunPlan())).toEqual([
       {
         property: "adoptExisting",
         reason: "`adoptExisting`: cannot adopt scheduler: it is not in a nodearray",
@@ -93,7 +105,7 @@ describe("preflight of a set that adopts", () => {
 
   it("does not ask for the holdings of a new set that adopts nothing (its base request id unknown)", async () => {
     const { source } = sources(fullHc44rs(), () => Promise.resolve(1));
-    const failures = await preflight({}, previewInputs({}), source, new RunPlan());
+    const failures = await checkPreflight({}, previewInputs({}), source, new RunPlan());
     expect(source.held).not.toHaveBeenCalled();
     expect(failures[0]?.reason).toMatch(/\+1 requested, 0 available .*lower `count` to at most 0,/);
   });

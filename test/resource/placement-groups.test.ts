@@ -22,6 +22,19 @@ import { nextSequence, requestIdFor, sequenceOf } from "../../provider/core/requ
 import { RunPlan } from "../../provider/core/run-plan";
 import type { ClusterStatus } from "../../wire/schemas";
 import { seedStatus, seedStatusWithBucket } from "./fixtures";
+import { checkedChange } from "../../provider/core/set-change";
+import type { CheckFailure, NodeSetInputs as CheckedInputs } from "../../provider/core/inputs";
+import type { PreflightSources } from "../../provider/core/node-set-preflight";
+
+/** `check`'s preflight of a set with these old and new inputs (as the engine adapter calls it). */
+function checkPreflight(
+  olds: Record<string, unknown>,
+  inputs: CheckedInputs,
+  sources: PreflightSources,
+  run: RunPlan,
+): Promise<CheckFailure[]> {
+  return preflight(checkedChange(olds, inputs, false), sources, run);
+}
 
 const valid = { identity: "p/s/n", cluster: "hpc", nodearray: "ondemand", count: 2 };
 
@@ -207,7 +220,7 @@ async function runPreflight(
 ) {
   const lines: string[] = [];
   const inputs = withDefaults({ ...valid, machineType: "Standard_Hc44rs", ...raw }, "pcc-base");
-  const failures = await preflight(
+  const failures = await checkPreflight(
     olds,
     inputs,
     {

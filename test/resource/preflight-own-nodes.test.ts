@@ -9,6 +9,18 @@ import { preflight } from "../../provider/core/node-set-preflight";
 import { RunPlan } from "../../provider/core/run-plan";
 import type { ClusterStatus } from "../../wire/schemas";
 import { seedStatusWithBucket } from "./fixtures";
+import { checkedChange } from "../../provider/core/set-change";
+import type { CheckFailure, NodeSetInputs as CheckedInputs } from "../../provider/core/inputs";
+
+/** `check`'s preflight of a set with these old and new inputs (as the engine adapter calls it). */
+function checkPreflight(
+  olds: Record<string, unknown>,
+  inputs: CheckedInputs,
+  sources: PreflightSources,
+  run: RunPlan,
+): Promise<CheckFailure[]> {
+  return preflight(checkedChange(olds, inputs, false), sources, run);
+}
 
 const base = { identity: "p/s/n", cluster: "hpc", nodearray: "ondemand", machineType: "Standard_Hc44rs" };
 
@@ -54,13 +66,13 @@ describe("preflight of placement groups counts the set's own nodes", () => {
       ["pg3", 2],
     ]);
     const { source, lines } = sources(status, { heldByGroup: vi.fn(() => Promise.resolve(listed)) });
-    expect(await preflight(olds, spread(8, groups), source, new RunPlan())).toEqual([]);
+    expect(await checkPreflight(olds, spread(8, groups), source, new RunPlan())).toEqual([]);
     expect(source.heldByGroup).toHaveBeenCalledTimes(1);
     expect(lines.filter((l) => l.startsWith("preflight placement groups"))).toEqual([]);
 
     // Without the listing they are taken for other sets' nodes, as before.
     const blind = sources(status);
-    const failures = await preflight(olds, spread(8, groups), blind.source, new RunPlan());
+    const failures = await checkPreflight(olds, spread(8, groups), blind.source, new RunPlan());
     expect(failures[0]?.reason).toMatch(
       /^placement group\(s\) 'pg2' \+2 requested, 1 available; 'pg3' \+2 requested, 1 available \(.*nodes of other sets already in a group count\)/,
     );
@@ -73,7 +85,7 @@ describe("preflight of a replaced spread set", () => {
 
   it("says the nodes in the way are the set's own old ones, and how to replace it", async () => {
     const { source } = sources(groupsOf3({ pg0: 2, pg1: 1 }));
-    const failures = await preflight(olds, spread(3, { prefix: "pg" }), source, new RunPlan());
+    const failures = await checkPreflight(olds, spread(3, { prefix: "pg" }), source, new RunPlan());
     expect(failures).toEqual([
       {
         property: "placementGroups",
@@ -91,11 +103,11 @@ describe("preflight of a replaced spread set", () => {
     const run = new RunPlan();
     const news = spread(3, { prefix: "pg" }, { deleteBeforeReplace: true });
     const first = sources(status);
-    expect(await preflight(olds, news, first.source, run)).toEqual([]);
+    expect(await checkPreflight(olds, news, first.source, run)).toEqual([]);
     expect(first.lines[0]).toBe("preflight placement groups of 3 node(s): 'pg0' +3 (3 available) - fits");
     // The engine's second check of a replacement: no old inputs.
     const second = sources(status);
-    expect(await preflight({}, news, second.source, run)).toEqual([]);
+    expect(await checkPreflight({}, news, second.source, run)).toEqual([]);
     expect(second.lines[0]).toBe("preflight placement groups of 3 node(s): 'pg0' +3 (3 available) - fits");
   });
 });
@@ -105,7 +117,7 @@ describe("preflight of a spread set replaced into another bucket", () => {
     const olds = spread(3, { prefix: "pg", size: 2 }, { machineType: "Standard_Fs32_v2" });
     const { source } = sources(groupsOf3({ pg0: 2 }));
     const news = spread(3, { prefix: "pg" }, { deleteBeforeReplace: true });
-    const failures = await preflight(olds, news, source, new RunPlan());
+    const failures = await checkPreflight(olds, news, source, new RunPlan());
     expect(failures[0]?.reason).toMatch(
       /^placement group\(s\) 'pg0' \+3 requested, 1 available \(.*; nodes of other sets already in a group count\)/,
     );

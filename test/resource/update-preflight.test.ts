@@ -3,9 +3,24 @@ import { describe, expect, it } from "vitest";
 import { withDefaults } from "../../provider/core/inputs";
 import type { NodeInfo, NodeSetState } from "../../provider/core/node-set-state";
 import { RunPlan } from "../../provider/core/run-plan";
-import { updatePreflight } from "../../provider/core/update-preflight";
+import type { NodeSetInputs } from "../../provider/core/inputs";
+import type { PreflightSources } from "../../provider/core/node-set-preflight";
+import { preflight } from "../../provider/core/node-set-preflight";
+import { priorOf } from "../../provider/core/set-change";
 import type { ClusterStatus } from "../../wire/schemas";
 import { seedStatus, seedStatusWithBucket } from "./fixtures";
+
+/** `diff`'s preflight of an update from `state` to `inputs` (as the engine adapter calls it): the refusal's reason. */
+function updatePreflight(
+  state: NodeSetState,
+  inputs: NodeSetInputs,
+  sources: PreflightSources,
+  run: RunPlan,
+  now: number,
+): Promise<string | undefined> {
+  const change = { kind: "update", inputs, prior: priorOf({ ...state }), state } as const;
+  return preflight(change, sources, run, now).then(([refused]) => refused?.reason);
+}
 
 const NOW = Date.parse("2026-01-01T01:00:00Z");
 const IDENTITY = "proj/stack/workers";

@@ -1,0 +1,270 @@
+/**
+ * The engine's `check` and `diff` of a node set: where the engine's property bags become a typed
+ * {@link SetChange}, the run's claims on nodes are made (one owner per node), and preflight reads
+ * the cluster. Create, update, read and delete are in node-set-provider.ts and node-set-delete.ts.
+ */
+import type { dynamic } from "@pulumi/pulumi";
+import { baseRequestIdFor, requestIdFailures } from "../core/base-request-id";
+import { AdoptionConflictError, keptNodesHint } from "../core/adoption-ownership";
+import { adopt } from "../ops/converge-node-set";
+import { describeAdoption, describeDiff, diffNodeSet } from "../core/diff-node-set";
+import { PreflightRefusalError } from "../core/errors/preflight-refusal-error";
+import type { NodeSetInputs } from "../core/inputs";
+import {
+  containsUnknown,
+  pickInputs,
+  validateInputs,
+  withDefaults,
+  withoutSecretValues,
+} from "../core/inputs";
+import type { SetHoldings } from "../ops/node-set-listing";
+import { listHoldings, matchesSpec, setName } from "../ops/node-set-listing";
+import type { PreflightSources } from "../core/node-set-preflight";
+import { preflight, preflightReportMessage } from "../core/node-set-preflight";
+import { countByGroup } from "../core/placement-group-preflight";
+import type { PriorSet } from "../core/set-change";
+import { adoptionIds, checkedChange, priorOf } from "../core/set-change";
+import type { NodeInfo, NodeSetState } from "../core/node-set-state";
+import { isMember, nodePhase } from "../core/node-set-state";
+import { isRequestIdOf, replacementKeyOf } from "../core/request-id";
+import { engineLog } from "./engine-log";
+import { setLabel, urnOfIdentity } from "./logger";
+import type { ProviderContext } from "./provider-context";
+
+/** `check`: validates the inputs, fixes the base request id, claims adopted nodes, runs preflight. */
+export async function check(
+  provider: ProviderContext,
+  olds: Record<string, unknown>,
+  news: Record<string, unknown>,
+): Promise<dynamic.CheckResult> {
+  if (typeof news["identity"] === "string" && !containsUnknown(news["identity"]))
+    provider.plan.checked.add(news["identity"]);
+  const failures = [...validateInputs(news), ...requestIdFailures(provider.replacementBases, olds, news)];
+  if (failures.length > 0) return { inputs: news, failures: withoutSecretValues(failures) };
+  const replacing = isReplacementCreate(provider, olds, news);
+  const inputs = withDefaults(news, baseRequestIdFor(provider.replacementBases, olds, news));
+  const change = checkedChange(olds, inputs, replacing);
+  const prior = change.kind === "create" ? undefined : change.prior;
+  const shared = claimAdoptions(provider, prior, inputs);
+  if (shared !== undefined)
+    return { inputs: { ...inputs }, failures: [{ property: "adoptExisting", reason: shared }] };
+  const checked = { ...change, inputs: { ...inputs, preflight: preflightMode(provider.env, inputs) } };
+  failures.push(...(await preflight(checked, preflightSources(provider, prior), provider.plan)));
+  if (failures.length === 0 && change.kind === "create" && !replacing && inputs.adoptExisting !== undefined) {
+    // diff (which says it for an update) is not called for a create: the preview shows it here.
+    provider.log(inputs, `create: ${describeAdoption(inputs.adoptExisting)}`);
+  }
+  return { inputs: { ...inputs }, failures: withoutSecretValues(failures) };
+}
+
+/**
+ * Claims, for this run, the nodes the set adopted before (its old inputs' `adoptExisting`: it holds
+ * them) and those its `adoptExisting` adopts now; returns why another set of the stack claimed some
+ * of them first, or undefined. No cluster read.
+ */
+function claimAdoptions(
+  provider: ProviderContext,
+  prior: PriorSet | undefined,
+  inputs: NodeSetInputs,
+): string | undefined {
+  const claimant = provider.claims.claimant(inputs.identity, setLabel(setName(inputs), inputs.identity));
+  const scope = provider.claimScope(inputs);
+  return (
+    provider.claims.claim(claimant, { scope, ...adoptionIds(prior?.adoptExisting), holds: true }) ??
+    provider.claims.claim(claimant, { scope, ...adoptionIds(inputs.adoptExisting), holds: false })
+  );
+}
+
+/**
+ * Claims, for this run, every node a set's state holds (its own and adopted requests, nodes adopted
+ * by id, the nodes it lists); returns why another set claimed some of them first, or undefined.
+ */
+export function claimHoldings(
+  provider: ProviderContext,
+  inputs: NodeSetInputs,
+  held: { requestIds?: readonly string[]; adoptedNodeIds?: readonly string[]; nodes?: readonly NodeInfo[] },
+  holds: boolean,
+): string | undefined {
+  const claimant = provider.claims.claimant(inputs.identity, setLabel(setName(inputs), inputs.identity));
+  return provider.claims.claim(claimant, {
+    scope: provider.claimScope(inputs),
+    requestIds: held.requestIds ?? [],
+    nodeIds: [...(held.adoptedNodeIds ?? []), ...(held.nodes ?? []).map((n) => n.id)],
+    holds,
+  });
+}
+
+/**
+ * Whether `check` sees the engine's second `check` of a replacement: no old inputs, like a new set,
+ * but the first one recorded the replacement's base in `replacementBases`.
+ */
+function isReplacementCreate(
+  provider: ProviderContext,
+  olds: Record<string, unknown>,
+  news: Record<string, unknown>,
+): boolean {
+  if (Object.keys(olds).length > 0 || containsUnknown(news["identity"])) return false;
+  return provider.replacementBases.has(replacementKeyOf(news["identity"], news));
+}
+
+/**
+ * `CYCLECLOUD_PREFLIGHT_OVERRIDE=warn|off|report`: the preflight mode of every set of the run,
+ * whatever its `preflight` input (the inputs and state keep theirs). `report` is the mode of
+ * `pulumi-cyclecloud plan`'s preview: each set keeps its own mode, but every capacity decision is
+ * sent to the engine as data (see {@link PreflightReport}) and a capacity refusal is not returned,
+ * so the engine emits every set's step and the plan shows what preflight computed.
+ */
+function preflightOverride(env: Record<string, string | undefined>): "warn" | "off" | "report" | undefined {
+  const value = env["CYCLECLOUD_PREFLIGHT_OVERRIDE"];
+  return value === "warn" || value === "off" || value === "report" ? value : undefined;
+}
+
+/** The mode a set's preflight runs in (`report` keeps the set's own). */
+function preflightMode(
+  env: Record<string, string | undefined>,
+  inputs: NodeSetInputs,
+): NodeSetInputs["preflight"] {
+  const override = preflightOverride(env);
+  return override === undefined || override === "report" ? inputs.preflight : override;
+}
+
+/** Report mode: each capacity decision as an info diagnostic of the set (printed without an engine). */
+function reportTo(provider: ProviderContext): PreflightSources["report"] {
+  if (preflightOverride(provider.env) !== "report") return undefined;
+  return (inputs, report) => {
+    const urn = urnOfIdentity(inputs.identity);
+    const message = preflightReportMessage(setName(inputs), urn, report);
+    const print = () => provider.logger.info(message);
+    const engine = engineLog();
+    if (engine) engine.info(message, urn, print);
+    else print();
+  };
+}
+
+/**
+ * Where preflight reads the cluster status (cached for the run) and the set's holdings; `prior`, the
+ * old inputs `check` got, name what the set adopted before (see {@link nodesHeldBySet}).
+ */
+function preflightSources(provider: ProviderContext, prior?: PriorSet): PreflightSources {
+  const report = reportTo(provider);
+  return {
+    status: (inputs) => provider.clusterStatus(inputs),
+    held: async (inputs) => (await nodesHeldBySet(provider, inputs, prior)).held,
+    heldByGroup: async (inputs) => (await nodesHeldBySet(provider, inputs, prior)).byGroup,
+    warmPool: async (inputs) => (await nodesHeldBySet(provider, inputs, prior)).deallocated,
+    keptNodes: (inputs) => keptNodes(provider, inputs),
+    log: (inputs, line) => provider.log(inputs, line),
+    warn: (inputs, text) => provider.warn(inputs, text),
+    ...(report === undefined ? {} : { report }),
+  };
+}
+
+/**
+ * For a preflight refusal: deallocated nodes of the set's nodearray (and machine type) in the
+ * cluster that neither this set (its requests, what it adopts) nor any set claimed in this run
+ * holds. Nodes a deallocating delete kept hold quota that may bind the refusal. One unfiltered
+ * listing.
+ */
+async function keptNodes(provider: ProviderContext, inputs: NodeSetInputs): Promise<string | undefined> {
+  const list = await provider.client(inputs.connection).listNodes(inputs.cluster);
+  const scope = provider.claimScope(inputs);
+  const base = inputs.baseRequestId;
+  const kept = list.nodes
+    .filter((r) => r.Status === "Deallocated" && r.Template === inputs.nodearray)
+    .filter((r) => inputs.machineType === undefined || r.MachineType === inputs.machineType)
+    .map((r) => ({
+      nodeId: r.NodeId,
+      name: r.Name,
+      ...(typeof r.RequestId === "string" ? { requestId: r.RequestId } : {}),
+    }))
+    .filter((n) => n.requestId === undefined || containsUnknown(base) || !isRequestIdOf(base, n.requestId))
+    .filter((n) => provider.claims.holderOf("", scope, n) === undefined);
+  return keptNodesHint(inputs, kept);
+}
+
+/**
+ * Live nodes of this spec the set holds or will hold without creating them: those of every
+ * request id of its base that the server knows, those it adopted before (what its old inputs'
+ * `adoptExisting` named, while it keeps its base: not a replacement), and those `adoptExisting`
+ * names. One listing per request id, so it is used only when a plan does not fit or the set adopts.
+ * Throws when `adoptExisting` names nodes that do not match the spec or are not nodearray nodes.
+ */
+async function nodesHeldBySet(
+  provider: ProviderContext,
+  inputs: NodeSetInputs,
+  prior: PriorSet | undefined,
+): Promise<{ held: number; deallocated: number; byGroup: ReadonlyMap<string, number> }> {
+  const ctx = { ...provider.operation(inputs), log: () => undefined, warn: () => undefined };
+  let holdings: SetHoldings = { requestIds: [], adoptedNodeIds: [], nodes: [] };
+  // In the preview of a new set its base request id is unknown: it holds nothing of its own yet.
+  if (!containsUnknown(inputs.baseRequestId)) {
+    try {
+      holdings = await listHoldings(ctx, adoptedBefore(prior, inputs), { probeForward: true });
+    } catch {
+      // Best effort: without the listing, the check is only more cautious.
+    }
+  }
+  if (inputs.adoptExisting) holdings = await adopt(ctx, holdings);
+  // Failed members count too: replacing one frees its capacity for its replacement. Deallocated
+  // ones (the warm pool) hold their quota, but starting them needs room in the nodearray: the
+  // preflight checks that apart (`warmPool`).
+  const members = holdings.nodes.filter((n) => isMember(n) && matchesSpec(n, inputs));
+  return {
+    held: members.length,
+    deallocated: members.filter((n) => nodePhase(n) === "deallocated").length,
+    byGroup: countByGroup(members),
+  };
+}
+
+/**
+ * What the set adopted before, from its old inputs: the request or node ids their `adoptExisting`
+ * named. None for a replacement (another base: the old set's nodes go with it) or a new set.
+ */
+function adoptedBefore(
+  prior: PriorSet | undefined,
+  inputs: NodeSetInputs,
+): { requestIds: string[]; adoptedNodeIds: string[] } {
+  if (prior?.baseRequestId !== inputs.baseRequestId) return { requestIds: [], adoptedNodeIds: [] };
+  const { requestIds, nodeIds } = adoptionIds(prior.adoptExisting);
+  return { requestIds, adoptedNodeIds: nodeIds };
+}
+
+/** `diff`: update or replace, why (shown in the preview), the set's claims, the update's preflight. */
+export async function diff(
+  provider: ProviderContext,
+  _id: string,
+  olds: NodeSetState,
+  news: Record<string, unknown>,
+): Promise<dynamic.DiffResult> {
+  const inputs = pickInputs(news);
+  const decision = diffNodeSet(olds, inputs, provider.now());
+  // The engine shows no property for a change it did not compute (failed or missing nodes): say why.
+  const why = describeDiff(olds, inputs, decision);
+  const name = known(inputs.name) ?? olds.name;
+  if (why !== undefined)
+    provider.log(name === undefined ? { identity: olds.identity } : { identity: olds.identity, name }, why);
+  // Not in a refresh (which diffs without checking): it must record what it found, fit or not.
+  const wasChecked = typeof inputs.identity === "string" && provider.plan.checked.has(inputs.identity);
+  // What the set holds is claimed for the run, so that no other set of the stack adopts it.
+  const shared = claimHoldings(provider, pickInputs(olds), olds, true);
+  if (shared !== undefined && wasChecked)
+    throw new AdoptionConflictError(`${setLabel(name ?? setName(olds), olds.identity)}: ${shared}`);
+  if (decision.changes && decision.replaces.length === 0 && wasChecked) {
+    // `check` saw only the inputs: the nodes the update re-creates are counted here, from the state.
+    const checked = { ...inputs, preflight: preflightMode(provider.env, inputs) };
+    const change = { kind: "update", inputs: checked, prior: priorOf({ ...olds }), state: olds } as const;
+    const [refused] = await preflight(change, preflightSources(provider), provider.plan, provider.now());
+    if (refused !== undefined)
+      throw new PreflightRefusalError(`cyclecloud ${setName(inputs)}: ${refused.reason}`);
+  }
+  return {
+    changes: decision.changes,
+    replaces: decision.replaces,
+    deleteBeforeReplace: decision.deleteBeforeReplace,
+  };
+}
+
+/** A text input's value, unless unknown in the preview. */
+function known(value: string | undefined): string | undefined {
+  return value === undefined || containsUnknown(value) ? undefined : value;
+}
