@@ -6,7 +6,9 @@
  * update (update-preflight.ts) against the state, so the preview counts what `up` will do.
  */
 import { isCapacityFailure } from "./failure-messages";
+import type { NodeSetInputs } from "./inputs";
 import type { NodeInfo } from "./node-set-state";
+import { chooseRemovals } from "./placement-groups";
 import { byName, isHealthy, isMember, isStuck, nodePhase } from "./node-set-state";
 
 export interface ConvergencePlan {
@@ -18,6 +20,8 @@ export interface ConvergencePlan {
   missing: number;
   /** Deallocated members started before any create (the warm pool, oldest name first). */
   start: NodeInfo[];
+  /** Healthy members beyond the target after the heal step: the shrink removes that many. */
+  excess: number;
   /**
    * Nodes created: those missing that the warm pool does not give. (Before the nodearray's room
    * limits a start, which `converge` reads fresh: the nodes it cannot start are not created either.)
@@ -42,8 +46,23 @@ export function planConvergence(
     replaced: Math.min(replace.length, missing),
     missing,
     start,
+    excess: Math.max(0, left - target),
     create: missing - start.length,
   };
+}
+
+/**
+ * Which healthy members the shrink removes (`plan.excess` of them, those the heal step keeps):
+ * failed, unfinished, then newest, a spread set's last group first (see chooseRemovals).
+ */
+export function excessMembers(
+  plan: ConvergencePlan,
+  nodes: readonly NodeInfo[],
+  inputs: Pick<NodeSetInputs, "placementGroups" | "baseRequestId">,
+): NodeInfo[] {
+  if (plan.excess === 0) return [];
+  const kept = nodes.filter((n) => isMember(n) && isHealthy(n) && !plan.replace.includes(n));
+  return chooseRemovals(inputs, kept, plan.excess);
 }
 
 /**

@@ -1,8 +1,8 @@
-import type { NodeSetInputs } from "./inputs";
+import type { InputKey, NodeSetInputs } from "./inputs";
 import { containsUnknown, NODE_SET_DEFAULTS, UPDATE_KEYS } from "./inputs";
-import { chooseRemovals } from "./placement-groups";
+import { cannotCome, excessMembers, planConvergence } from "./convergence-plan";
 import type { NodeInfo, NodeSetState } from "./node-set-state";
-import { isHealthy, isStuck, nodePhase, targetCount } from "./node-set-state";
+import { nodePhase, targetCount } from "./node-set-state";
 import { canonicalJson, REPLACE_KEYS } from "./request-id";
 
 /**
@@ -16,9 +16,9 @@ export interface NodeSetDiff {
   /** false: nothing differs, the stack previews as unchanged. */
   changes: boolean;
   /** Replace-triggering inputs that changed (or are unknown during preview). */
-  replaces: string[];
+  replaces: InputKey[];
   /** Inputs of {@link UPDATE_KEYS} that changed (or are unknown during preview). */
-  updates: string[];
+  updates: InputKey[];
   /** What is wrong with the nodes the set holds, e.g. `1 failed (ondemand-3)`, `1 missing`. */
   nodes: string[];
   /** Terminate the old nodes before creating the new ones (`deleteBeforeReplace`). */
@@ -32,53 +32,76 @@ export interface NodeSetDiff {
  * other settings are updates that touch no node. Inputs added since the state was written compare
  * as their defaults, so upgrading the library is no change.
  */
-export function diffNodeSet(
-  olds: NodeSetState,
-  news: Record<string, unknown>,
-  now = Date.now(),
-): NodeSetDiff {
-  const old: Record<string, unknown> = { ...olds };
-  const differs = (key: string): boolean => {
-    if (containsUnknown(news[key])) return true;
-    return canonicalJson(orDefault(old, key) ?? null) !== canonicalJson(orDefault(news, key) ?? null);
-  };
-  const replaces: string[] = REPLACE_KEYS.filter(differs);
-  const updates: string[] = UPDATE_KEYS.filter(differs);
-  const deleteBeforeReplace = news["deleteBeforeReplace"] === true;
-
-  const nodes = olds.nodes ?? [];
-  const problems: string[] = [];
-  const failed = nodes.filter((n) => nodePhase(n) === "failed");
-  if (failed.length > 0) problems.push(`${failed.length} failed (${names(failed)})`);
-  const timeout = typeof olds.readyTimeoutSeconds === "number" ? olds.readyTimeoutSeconds : undefined;
-  const stuck = timeout === undefined ? [] : nodes.filter((n) => isStuck(n, timeout, now));
-  if (stuck.length > 0) problems.push(`${stuck.length} not ready after ${timeout}s (${names(stuck)})`);
-  // Deallocated nodes are the set's warm pool: a change only when `count` needs them started.
-  const deallocated = nodes.filter((n) => nodePhase(n) === "deallocated");
-  const count = news["count"];
-  if (typeof count === "number" && !updates.includes("count")) {
-    const target = targetCount({ ...olds, count, externalRemovals: news["externalRemovals"] });
-    const active = nodes.length - deallocated.length;
-    if (target > active) {
-      const starts = deallocated.slice(0, target - active);
-      if (starts.length > 0) problems.push(`${starts.length} deallocated to start (${names(starts)})`);
-      if (target > active + starts.length) problems.push(`${target - active - starts.length} missing`);
-    }
-    const healthy = nodes.filter(isHealthy).length;
-    if (healthy > target) problems.push(`${healthy - target} more than \`count\``);
-  }
+export function diffNodeSet(olds: NodeSetState, news: NodeSetInputs, now = Date.now()): NodeSetDiff {
+  const replaces: InputKey[] = REPLACE_KEYS.filter((key) => differs(olds, news, key));
+  const updates: InputKey[] = UPDATE_KEYS.filter((key) => differs(olds, news, key));
+  const problems = nodeProblems(olds, news, { now, counting: !updates.includes("count") });
   return {
     changes: replaces.length > 0 || updates.length > 0 || problems.length > 0,
     replaces,
     updates,
     nodes: problems,
-    deleteBeforeReplace,
+    deleteBeforeReplace: news.deleteBeforeReplace === true,
   };
 }
 
+/** Whether an input differs from the state's (unknown in the preview: it may). */
+function differs(olds: NodeSetState, news: NodeSetInputs, key: InputKey): boolean {
+  if (containsUnknown(news[key])) return true;
+  return canonicalJson(orDefault(olds, key) ?? null) !== canonicalJson(orDefault(news, key) ?? null);
+}
+
+/**
+ * What the update does to the set's nodes beyond a `count` change, from the plan `converge`
+ * follows (convergence-plan.ts): members it replaces (failed, stuck, or that cannot come) and,
+ * while `count` is unchanged (`counting`), warm-pool nodes it starts, nodes it creates for missing
+ * ones, and healthy nodes beyond `count` it removes.
+ */
+function nodeProblems(
+  olds: NodeSetState,
+  news: NodeSetInputs,
+  { now, counting }: { now: number; counting: boolean },
+): string[] {
+  const { plan, timeout } = updatePlan(olds, news, now);
+  const failed = plan.replace.filter((n) => nodePhase(n) === "failed");
+  const abandoned = cannotCome(plan.replace);
+  const stuck = plan.replace.filter((n) => !failed.includes(n) && !abandoned.includes(n));
+  const problems: string[] = [];
+  if (failed.length > 0) problems.push(`${failed.length} failed (${names(failed)})`);
+  if (stuck.length > 0) problems.push(`${stuck.length} not ready after ${timeout}s (${names(stuck)})`);
+  if (abandoned.length > 0)
+    problems.push(
+      `${abandoned.length} acquiring after an allocation failure of their request (${names(abandoned)})`,
+    );
+  if (!counting || containsUnknown(news.count)) return problems;
+  if (plan.start.length > 0)
+    problems.push(`${plan.start.length} deallocated to start (${names(plan.start)})`);
+  const missing = plan.create - plan.replaced;
+  if (missing > 0) problems.push(`${missing} missing`);
+  if (plan.excess > 0) problems.push(`${plan.excess} more than \`count\``);
+  return problems;
+}
+
+/**
+ * The plan `converge` follows for an update from `olds` to `news` (convergence-plan.ts), with the
+ * values the update will use: the new `count`, `readyTimeoutSeconds` and `externalRemovals` (the
+ * state's while they are unknown in the preview).
+ */
+function updatePlan(olds: NodeSetState, news: NodeSetInputs, now: number) {
+  const known = <T>(value: T, old: T): T => (containsUnknown(value) ? old : value);
+  const timeout =
+    known(news.readyTimeoutSeconds, olds.readyTimeoutSeconds) ?? NODE_SET_DEFAULTS.readyTimeoutSeconds;
+  const target = targetCount({
+    count: known(news.count, olds.count),
+    externalRemovals: known(news.externalRemovals, olds.externalRemovals),
+    forgottenCount: olds.forgottenCount,
+  });
+  return { plan: planConvergence(olds.nodes ?? [], target, timeout, now), timeout };
+}
+
 /** An input's value, or its default when state written before the input existed lacks it. */
-function orDefault(props: Record<string, unknown>, key: string): unknown {
-  return props[key] ?? (NODE_SET_DEFAULTS as Record<string, unknown>)[key];
+function orDefault(props: Partial<Record<InputKey, unknown>>, key: InputKey): unknown {
+  return props[key] ?? (NODE_SET_DEFAULTS as Partial<Record<InputKey, unknown>>)[key];
 }
 
 function names(nodes: readonly NodeInfo[]): string {
@@ -92,31 +115,32 @@ function names(nodes: readonly NodeInfo[]): string {
  */
 export function describeDiff(
   olds: NodeSetState,
-  news: Record<string, unknown>,
+  news: NodeSetInputs,
   diff: NodeSetDiff,
+  now = Date.now(),
 ): string | undefined {
   if (!diff.changes) return undefined;
-  const old: Record<string, unknown> = { ...olds };
-  const change = (key: string): string => {
+  const change = (key: InputKey): string => {
     if (containsUnknown(news[key])) return `${key} (not known until apply)`;
     if (key === "connection") return "connection";
     if (key === "adoptExisting") return describeAdoption(news[key]);
-    return `${key} ${show(orDefault(old, key))} -> ${show(orDefault(news, key))}`;
+    return `${key} ${show(orDefault(olds, key))} -> ${show(orDefault(news, key))}`;
   };
   if (diff.replaces.length > 0) {
     const order = diff.deleteBeforeReplace
-      ? `the old ${olds.nodes?.length ?? 0} node(s) are terminated first, then ${show(news["count"])} new one(s) are created`
-      : `${show(news["count"])} new node(s) are created, then the old ${olds.nodes?.length ?? 0} terminated`;
+      ? `the old ${olds.nodes?.length ?? 0} node(s) are terminated first, then ${show(news.count)} new one(s) are created`
+      : `${show(news.count)} new node(s) are created, then the old ${olds.nodes?.length ?? 0} terminated`;
     return `replace: ${diff.replaces.map(change).join(", ")}; ${order}`;
   }
   const parts = [...diff.nodes];
+  const shrink = describeShrink(olds, news, now);
   const settings = diff.updates.filter((k) => k !== "count" && k !== "adoptExisting").map(change);
   const adoption = diff.updates.includes("adoptExisting") ? change("adoptExisting") : undefined;
   const held = olds.nodes?.length ?? 0;
   const count = diff.updates.includes("count")
-    ? `${change("count")}${typeof news["count"] === "number" && typeof old["count"] === "number" && held !== old["count"] ? ` (the set holds ${held})` : ""}${describeShrink(olds, news)}`
-    : typeof news["count"] === "number" && diff.nodes.length > 0
-      ? `count ${news["count"]} unchanged${describeShrink(olds, news)}`
+    ? `${change("count")}${!containsUnknown(news.count) && typeof olds.count === "number" && held !== olds.count ? ` (the set holds ${held})` : ""}${shrink}`
+    : !containsUnknown(news.count) && diff.nodes.length > 0
+      ? `count ${news.count} unchanged${shrink}`
       : undefined;
   const touches = [parts.join(", "), adoption, count].filter((p) => p).join("; ");
   const text = [touches, settings.length > 0 ? `settings that touch no node: ${settings.join(", ")}` : ""]
@@ -131,20 +155,18 @@ export function describeDiff(
  * or `: deallocates 2 node(s), kept as the set's warm pool (scaleDown: "deallocate")`. Empty when
  * the set does not shrink.
  */
-function describeShrink(olds: NodeSetState, news: Record<string, unknown>): string {
-  const count = news["count"];
-  if (typeof count !== "number") return "";
-  const healthy = (olds.nodes ?? []).filter(isHealthy);
-  if (healthy.length <= count) return "";
-  const scaleDown = news["scaleDown"] ?? NODE_SET_DEFAULTS.scaleDown;
+function describeShrink(olds: NodeSetState, news: NodeSetInputs, now: number): string {
+  if (containsUnknown(news.count)) return "";
+  const { plan } = updatePlan(olds, news, now);
+  if (plan.excess === 0) return "";
+  const scaleDown = news.scaleDown ?? NODE_SET_DEFAULTS.scaleDown;
   if (containsUnknown(scaleDown)) {
-    return `: removes ${healthy.length - count} node(s), terminated or deallocated as \`scaleDown\` says (not known until apply)`;
+    return `: removes ${plan.excess} node(s), terminated or deallocated as \`scaleDown\` says (not known until apply)`;
   }
-  const inputs = { ...olds, ...news } as NodeSetInputs;
-  const chosen = names(chooseRemovals(inputs, healthy, healthy.length - count));
+  const chosen = names(excessMembers(plan, olds.nodes ?? [], { ...olds, ...news }));
   return scaleDown === "deallocate"
-    ? `: deallocates ${healthy.length - count} node(s) (${chosen}), kept as the set's warm pool (scaleDown: "deallocate")`
-    : `: terminates ${healthy.length - count} node(s) (${chosen}) (scaleDown: "terminate")`;
+    ? `: deallocates ${plan.excess} node(s) (${chosen}), kept as the set's warm pool (scaleDown: "deallocate")`
+    : `: terminates ${plan.excess} node(s) (${chosen}) (scaleDown: "terminate")`;
 }
 
 /** What a changed `adoptExisting` (or that of a new set) does to the set's nodes, for the preview. */

@@ -99,7 +99,11 @@ export function heldPerGroup(groups: PlacementGroups, nodes: readonly NodeInfo[]
  * {@link chooseNodesToRemove} (failed, then unfinished, then newest), a spread set empties its
  * last group first.
  */
-export function chooseRemovals(inputs: NodeSetInputs, members: readonly NodeInfo[], n: number): NodeInfo[] {
+export function chooseRemovals(
+  inputs: Pick<NodeSetInputs, "placementGroups" | "baseRequestId">,
+  members: readonly NodeInfo[],
+  n: number,
+): NodeInfo[] {
   const groups = inputs.placementGroups;
   if (groups === undefined) return chooseNodesToRemove(members, n, inputs.baseRequestId);
   const indexOf = (node: NodeInfo) => groupIndexOf(groups, node.placementGroupId) ?? -1;

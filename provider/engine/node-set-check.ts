@@ -239,7 +239,7 @@ export async function diff(
   const inputs = pickInputs(news);
   const decision = diffNodeSet(olds, inputs, provider.now());
   // The engine shows no property for a change it did not compute (failed or missing nodes): say why.
-  const why = describeDiff(olds, inputs, decision);
+  const why = describeDiff(olds, inputs, decision, provider.now());
   const name = known(inputs.name) ?? olds.name;
   if (why !== undefined)
     provider.log(name === undefined ? { identity: olds.identity } : { identity: olds.identity, name }, why);

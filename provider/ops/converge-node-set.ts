@@ -20,8 +20,7 @@ import type { NodeInfo, NodeSetState } from "../core/node-set-state";
 import { isHealthy, isMember, minReadyOf, nodePhase, nodeSetState, toNodeInfo } from "../core/node-set-state";
 import { foreignNodesProblem, foreignRequestIdProblem } from "../core/adoption-ownership";
 import { deallocateIntoPool, startFromWarmPool } from "./warm-pool";
-import { planConvergence } from "../core/convergence-plan";
-import { chooseRemovals } from "../core/placement-groups";
+import { excessMembers, planConvergence } from "../core/convergence-plan";
 import { createShortfall } from "./placement-group-plan";
 
 /**
@@ -168,16 +167,15 @@ export async function converge(
   if (plan.start.length > 0) {
     poolLimit = (await startFromWarmPool(ctx, holdings, plan.missing)).shortBy;
   }
-  const healthy = members().filter(isHealthy);
   const deallocating: NodeInfo[] = [];
-  if (healthy.length > target) {
-    const excess = chooseRemovals(inputs, healthy, healthy.length - target);
+  const excess = excessMembers(plan, holdings.nodes, inputs);
+  if (excess.length > 0) {
     if (inputs.scaleDown === "deallocate") {
       await deallocateIntoPool(ctx, excess);
       deallocating.push(...excess);
     } else {
       ctx.log(
-        `shrinking from ${healthy.length} to ${target}: terminating ${excess.map((n) => n.name).join(", ")}`,
+        `shrinking from ${target + excess.length} to ${target}: terminating ${excess.map((n) => n.name).join(", ")}`,
       );
       await manageNodes(ctx, "terminate", excess);
       markLeaving(holdings, excess);
@@ -215,13 +213,13 @@ export async function converge(
   }
 
   // Adopting the nodes of an interrupted create (made for a larger count) can overshoot.
-  const adoptedHealthy = members().filter(isHealthy);
-  if (adoptedHealthy.length > target) {
-    const excess = chooseRemovals(inputs, adoptedHealthy, adoptedHealthy.length - target);
-    ctx.log(`adopted more nodes than \`count\`: terminating ${excess.map((n) => n.name).join(", ")}`);
-    await manageNodes(ctx, "terminate", excess);
-    markLeaving(holdings, excess);
-    removed.push(...excess);
+  const overshoot = planConvergence(holdings.nodes, target, inputs.readyTimeoutSeconds, ctx.now());
+  const beyond = excessMembers(overshoot, holdings.nodes, inputs);
+  if (beyond.length > 0) {
+    ctx.log(`adopted more nodes than \`count\`: terminating ${beyond.map((n) => n.name).join(", ")}`);
+    await manageNodes(ctx, "terminate", beyond);
+    markLeaving(holdings, beyond);
+    removed.push(...beyond);
   }
 
   if (deallocating.length > 0) {

@@ -9,7 +9,7 @@ import { describe, expect, it } from "vitest";
 import { chooseNodesToRemove } from "../../provider/core/choose-nodes-to-remove";
 import { cannotCome, planConvergence } from "../../provider/core/convergence-plan";
 import { isCapacityFailure } from "../../provider/core/failure-messages";
-import type { NodeInfo, NodePhase } from "../../provider/core/node-set-state";
+import type { NodeInfo, NodePhase, NodeSetState } from "../../provider/core/node-set-state";
 import { isHealthy, isMember, isStuck, nodePhase, nodeSetState } from "../../provider/core/node-set-state";
 import { nextSequence, requestIdFor, sequenceOf } from "../../provider/core/request-id";
 import { chooseRemovals } from "../../provider/core/placement-groups";
@@ -17,6 +17,11 @@ import type { NodeSetInputs } from "../../provider/core/inputs";
 import { withDefaults } from "../../provider/core/inputs";
 import { diffNodeSet } from "../../provider/core/diff-node-set";
 import { NOW, READY_TIMEOUT_SECONDS, RUNS, nodesOf, setArb } from "./arbitraries";
+import { pickInputs as pickChecked } from "../../provider/core/inputs";
+
+/** The engine adapter reads the checked inputs from the property bag with `pickInputs`. */
+const diffOf = (olds: NodeSetState, news: Record<string, unknown>, now?: number) =>
+  diffNodeSet(olds, pickChecked(news), now);
 
 function inputsOf(base: string, count: number): NodeSetInputs {
   return { cluster: "hpc", nodearray: "ondemand", count, baseRequestId: base } as NodeSetInputs;
@@ -146,7 +151,7 @@ describe("planConvergence (properties)", () => {
         const nodes = nodesOf(base, drafts);
         const once = applyPlan(base, nodes, target, Number.MAX_SAFE_INTEGER);
         const plan = planConvergence(once, target, READY_TIMEOUT_SECONDS, NOW);
-        expect(plan).toEqual({ replace: [], replaced: 0, missing: 0, start: [], create: 0 });
+        expect(plan).toEqual({ replace: [], replaced: 0, missing: 0, start: [], excess: 0, create: 0 });
         expect(applyPlan(base, once, target, Number.MAX_SAFE_INTEGER)).toEqual(once);
       }),
       { seed: 4105, numRuns: RUNS },
@@ -218,10 +223,10 @@ describe("diffNodeSet against the plan (properties)", () => {
         const news: Record<string, unknown> = { ...inputs };
         const plan = planConvergence(nodes, target, READY_TIMEOUT_SECONDS, NOW);
         const acts = plan.replace.length > 0 || plan.missing > 0 || healthyCount(nodes) > target;
-        const before = diffNodeSet(nodeSetState(inputs, { requestIds: [], nodes }), news, NOW);
+        const before = diffOf(nodeSetState(inputs, { requestIds: [], nodes }), news, NOW);
         expect([before.changes, before.replaces, before.updates]).toEqual([acts, [], []]);
         const after = applyPlan(base, nodes, target, Number.MAX_SAFE_INTEGER);
-        const converged = diffNodeSet(nodeSetState(inputs, { requestIds: [], nodes: after }), news, NOW);
+        const converged = diffOf(nodeSetState(inputs, { requestIds: [], nodes: after }), news, NOW);
         expect(converged).toEqual({
           changes: false,
           replaces: [],

@@ -19,6 +19,11 @@ import {
   provider,
   useProviderEmulator,
 } from "./harness";
+import { pickInputs as pickChecked } from "../../provider/core/inputs";
+
+/** The engine adapter reads the checked inputs from the property bag with `pickInputs`. */
+const diffOf = (olds: NodeSetState, news: Record<string, unknown>, now?: number) =>
+  diffNodeSet(olds, pickChecked(news), now);
 
 const env = useProviderEmulator();
 
@@ -43,7 +48,7 @@ describe("scaleDown: deallocate", () => {
     expect(env.emu.counters().deallocate).toBe(1);
 
     // The warm pool is no change to diff, and a refresh keeps it.
-    expect(diffNodeSet(shrunk, await checked({ ...news, count: 1 }, shrunk)).changes).toBe(false);
+    expect(diffOf(shrunk, await checked({ ...news, count: 1 }, shrunk)).changes).toBe(false);
     const read = (await provider.read(id, shrunk)).props as NodeSetState;
     expect(read.nodeIds).toEqual(shrunk.nodeIds);
     expect(read.deallocatedCount).toBe(2);

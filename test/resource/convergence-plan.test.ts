@@ -26,8 +26,21 @@ describe("planConvergence", () => {
       replaced: 1,
       missing: 1,
       start: [],
+      excess: 0,
       create: 1,
     });
+  });
+
+  it("counts the healthy members beyond the target after the heal step as excess", () => {
+    const nodes = [node("a-1", "Failed"), node("a-2", "Ready"), node("a-3", "Ready"), node("a-4", "Ready")];
+    const plan = planConvergence(nodes, 2, 1800, NOW);
+    expect({
+      replace: names(plan.replace),
+      missing: plan.missing,
+      excess: plan.excess,
+      create: plan.create,
+    }).toEqual({ replace: ["a-1"], missing: 0, excess: 1, create: 0 });
+    expect(planConvergence(nodes, 3, 1800, NOW).excess).toBe(0);
   });
 
   it("creates the nodes missing from the set (removed outside Pulumi)", () => {

@@ -1,8 +1,16 @@
 import { describe, expect, it } from "vitest";
+import type { NodeSetDiff } from "../../provider/core/diff-node-set";
 import { describeDiff, diffNodeSet } from "../../provider/core/diff-node-set";
 import { UNKNOWN } from "../../provider/core/inputs";
 import type { NodeInfo, NodeSetState } from "../../provider/core/node-set-state";
 import { nodeSetState } from "../../provider/core/node-set-state";
+import { pickInputs as pickChecked } from "../../provider/core/inputs";
+
+/** The engine adapter reads the checked inputs from the property bag with `pickInputs`. */
+const diffOf = (olds: NodeSetState, news: Record<string, unknown>, now?: number) =>
+  diffNodeSet(olds, pickChecked(news), now);
+const describeOf = (olds: NodeSetState, news: Record<string, unknown>, diff: NodeSetDiff, now?: number) =>
+  describeDiff(olds, pickChecked(news), diff, now);
 
 const ready = (i: number): NodeInfo => ({
   id: `id-${i}`,
@@ -53,7 +61,7 @@ const NO_CHANGE = { changes: false, replaces: [], updates: [], nodes: [], delete
 
 describe("diffNodeSet", () => {
   it("reports no changes when inputs and live nodes match", () => {
-    expect(diffNodeSet(state(), inputsOf(state()))).toEqual(NO_CHANGE);
+    expect(diffOf(state(), inputsOf(state()))).toEqual(NO_CHANGE);
   });
 
   const replaceTable: [string, unknown][] = [
@@ -68,7 +76,7 @@ describe("diffNodeSet", () => {
   ];
   for (const [key, value] of replaceTable) {
     it(`replaces the set when ${key} changes`, () => {
-      expect(diffNodeSet(state(), { ...inputsOf(state()), [key]: value })).toEqual({
+      expect(diffOf(state(), { ...inputsOf(state()), [key]: value })).toEqual({
         ...NO_CHANGE,
         changes: true,
         replaces: [key],
@@ -90,7 +98,7 @@ describe("diffNodeSet", () => {
   ];
   for (const [key, value] of updateTable) {
     it(`updates in place when ${key} changes`, () => {
-      const result = diffNodeSet(state(), { ...inputsOf(state()), [key]: value });
+      const result = diffOf(state(), { ...inputsOf(state()), [key]: value });
       expect(result.replaces).toEqual([]);
       expect(result.changes).toBe(true);
       expect(result.updates[0]).toBe(key);
@@ -98,7 +106,7 @@ describe("diffNodeSet", () => {
   }
 
   it("updates when live healthy nodes fall short of count after a refresh", () => {
-    expect(diffNodeSet(state([ready(1)]), inputsOf(state()))).toEqual({
+    expect(diffOf(state([ready(1)]), inputsOf(state()))).toEqual({
       ...NO_CHANGE,
       changes: true,
       nodes: ["1 missing"],
@@ -107,7 +115,7 @@ describe("diffNodeSet", () => {
 
   it("updates to replace a failed node", () => {
     const nodes = [ready(1), { ...ready(2), status: "Failed" }];
-    expect(diffNodeSet(state(nodes), inputsOf(state()))).toEqual({
+    expect(diffOf(state(nodes), inputsOf(state()))).toEqual({
       ...NO_CHANGE,
       changes: true,
       nodes: ["1 failed (ondemand-2)"],
@@ -116,16 +124,16 @@ describe("diffNodeSet", () => {
 
   it("counts nodes still provisioning as healthy", () => {
     const nodes = [ready(1), { id: "id-2", name: "ondemand-2", status: "Acquiring" }];
-    expect(diffNodeSet(state(nodes), inputsOf(state())).changes).toBe(false);
+    expect(diffOf(state(nodes), inputsOf(state())).changes).toBe(false);
   });
 
   it("treats unknown values during preview as changes of their kind", () => {
-    expect(diffNodeSet(state(), { ...inputsOf(state()), machineType: UNKNOWN })).toEqual({
+    expect(diffOf(state(), { ...inputsOf(state()), machineType: UNKNOWN })).toEqual({
       ...NO_CHANGE,
       changes: true,
       replaces: ["machineType"],
     });
-    expect(diffNodeSet(state(), { ...inputsOf(state()), count: UNKNOWN })).toEqual({
+    expect(diffOf(state(), { ...inputsOf(state()), count: UNKNOWN })).toEqual({
       ...NO_CHANGE,
       changes: true,
       updates: ["count"],
@@ -141,8 +149,8 @@ describe("diffNodeSet and stuck nodes", () => {
       { id: "id-2", name: "ondemand-2", status: "Acquiring", requestId: "b-0", requestedAt },
     ];
     const now = Date.parse(requestedAt);
-    expect(diffNodeSet(state(nodes), inputsOf(state()), now + 1799_000).changes).toBe(false);
-    expect(diffNodeSet(state(nodes), inputsOf(state()), now + 1800_000)).toEqual({
+    expect(diffOf(state(nodes), inputsOf(state()), now + 1799_000).changes).toBe(false);
+    expect(diffOf(state(nodes), inputsOf(state()), now + 1800_000)).toEqual({
       ...NO_CHANGE,
       changes: true,
       nodes: ["1 not ready after 1800s (ondemand-2)"],
@@ -155,17 +163,17 @@ describe("diffNodeSet across versions, renames and settings", () => {
     const { deleteBeforeReplace, externalRemovals, ...old } = state();
     expect(deleteBeforeReplace).toBe(false);
     expect(externalRemovals).toBe("replace");
-    expect(diffNodeSet(old as NodeSetState, inputsOf(state()))).toEqual(NO_CHANGE);
+    expect(diffOf(old as NodeSetState, inputsOf(state()))).toEqual(NO_CHANGE);
   });
 
   it("sees no change when only the set's name or identity changed (a rename with aliases)", () => {
     const news = { ...inputsOf(state()), name: "compute", identity: "urn:other#token" };
-    expect(diffNodeSet(state(), news)).toEqual(NO_CHANGE);
+    expect(diffOf(state(), news)).toEqual(NO_CHANGE);
   });
 
   it("asks the engine to delete first when deleteBeforeReplace is set", () => {
     const news = { ...inputsOf(state()), machineType: "Standard_Fs32_v2", deleteBeforeReplace: true };
-    expect(diffNodeSet({ ...state(), deleteBeforeReplace: true }, news)).toEqual({
+    expect(diffOf({ ...state(), deleteBeforeReplace: true }, news)).toEqual({
       ...NO_CHANGE,
       changes: true,
       replaces: ["machineType"],
@@ -183,24 +191,24 @@ describe("diffNodeSet with externalRemovals: forget", () => {
 
   it("does not grow back nodes something else removed while count is unchanged", () => {
     const news = { ...inputsOf(state()), externalRemovals: "forget" };
-    expect(diffNodeSet(forgetting([ready(1)], 1), news)).toEqual(NO_CHANGE);
+    expect(diffOf(forgetting([ready(1)], 1), news)).toEqual(NO_CHANGE);
   });
 
   it("still replaces a failed node", () => {
     const news = { ...inputsOf(state()), externalRemovals: "forget" };
     const nodes = [ready(1), { ...ready(2), status: "Failed" }];
-    expect(diffNodeSet(forgetting(nodes), news).nodes).toEqual(["1 failed (ondemand-2)"]);
+    expect(diffOf(forgetting(nodes), news).nodes).toEqual(["1 failed (ondemand-2)"]);
   });
 
   it("grows when count changes, whatever was forgotten", () => {
     const news = { ...inputsOf(state()), externalRemovals: "forget", count: 3 };
-    expect(diffNodeSet(forgetting([ready(1)], 1), news).updates).toEqual(["count"]);
+    expect(diffOf(forgetting([ready(1)], 1), news).updates).toEqual(["count"]);
   });
 });
 
 describe("describeDiff", () => {
   const why = (olds: NodeSetState, news: Record<string, unknown>) =>
-    describeDiff(olds, news, diffNodeSet(olds, news));
+    describeOf(olds, news, diffOf(olds, news));
 
   it("says nothing when nothing changes", () => {
     expect(why(state(), inputsOf(state()))).toBeUndefined();
@@ -211,6 +219,22 @@ describe("describeDiff", () => {
     expect(why(state(nodes), inputsOf(state()))).toBe(
       "update: 1 failed (ondemand-1), 1 missing; count 2 unchanged",
     );
+  });
+
+  it("names what up does: a failed node is replaced from the warm pool before anything is created", () => {
+    const nodes = [{ ...ready(1), status: "Failed" }, ready(2), { ...ready(3), status: "Deallocated" }];
+    expect(why(state(nodes), inputsOf(state()))).toBe(
+      "update: 1 failed (ondemand-1), 1 deallocated to start (ondemand-3); count 2 unchanged",
+    );
+  });
+
+  it("names nodes that cannot come (acquiring in a request whose other node failed for capacity)", () => {
+    const failed = { ...ready(1), status: "Failed", statusMessage: "AllocationFailed: no capacity" };
+    const acquiring: NodeInfo = { id: "id-2", name: "ondemand-2", status: "Acquiring", requestId: "b-0" };
+    expect(diffOf(state([failed, acquiring]), inputsOf(state())).nodes).toEqual([
+      "1 failed (ondemand-1)",
+      "1 acquiring after an allocation failure of their request (ondemand-2)",
+    ]);
   });
 
   it("says whether a shrink terminates or deallocates, and which nodes (newest first)", () => {
