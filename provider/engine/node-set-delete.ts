@@ -72,7 +72,7 @@ export async function deleteSet(provider: ProviderContext, _id: string, props: N
       ];
     }
   } catch (error) {
-    throw failure(op, inputs.cluster, error, props.nodes?.length ?? 0);
+    throw failure(op, error, { cluster: inputs.cluster, held: props.nodes?.length ?? 0 });
   }
   if (remaining.length > 0) {
     const cause = new DeleteTimeoutError(
@@ -80,7 +80,7 @@ export async function deleteSet(provider: ProviderContext, _id: string, props: N
         `(${remaining.map((n) => `${n.name}: ${n.status}`).join(", ")})`,
     );
     const step = "run `pulumi destroy` again, or raise `deleteTimeoutSeconds`";
-    throw failure(op, inputs.cluster, cause, props.nodes?.length ?? 0, step);
+    throw failure(op, cause, { cluster: inputs.cluster, held: props.nodes?.length ?? 0, step });
   }
 }
 

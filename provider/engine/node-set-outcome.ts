@@ -113,10 +113,8 @@ export function bucketOf(props: NodeSetState): { bucketId?: string } {
  */
 export function failure(
   op: Operation,
-  cluster: string,
   cause: unknown,
-  held: number,
-  step?: string,
+  { cluster, held, step }: { cluster: string; held: number; step?: string },
 ): NodeSetOperationError {
   return new NodeSetOperationError(failedMessage(op, cluster, cause, held, step), { cause });
 }

@@ -50,19 +50,19 @@ async function create(
     // Before any request that changes a node: another set of the stack may have claimed these since `check`.
     const shared = claimHoldings(provider, inputs, holdings, false);
     if (shared !== undefined) throw new NodeSetInputError(shared);
-    reasons = await convergeKeepingTrack(ctx, op, holdings, id, inputs.count).finally(() =>
+    reasons = await convergeKeepingTrack(ctx, holdings, { op, id, target: inputs.count }).finally(() =>
       provider.changedBy(ctx),
     );
   } catch (error) {
     if (error instanceof NodeSetPartialFailure) throw error;
     // Nothing was made: a plain failure, and nothing is recorded in state.
-    throw failure(op, inputs.cluster, error, 0);
+    throw failure(op, error, { cluster: inputs.cluster, held: 0 });
   }
   if (holdings.nodes.filter(isMember).length === 0 && reasons.length > 0) {
     // Nothing exists: a plain failure, and nothing is recorded in state.
     const fix = "free capacity in the cluster or lower `count`, then run `pulumi up` again";
     const cause = new CapacityShortfallError(`${reasons.join("; ")}: ${fix}`);
-    throw failure(op, inputs.cluster, cause, 0);
+    throw failure(op, cause, { cluster: inputs.cluster, held: 0 });
   }
   return { id, outs: await finish(provider, ctx, { op, holdings, reasons, target: inputs.count }) };
 }
@@ -93,20 +93,20 @@ async function update(
       if (shared !== undefined) throw new NodeSetInputError(shared);
     }
   } catch (error) {
-    throw failure(op, inputs.cluster, error, olds.nodes.length);
+    throw failure(op, error, { cluster: inputs.cluster, held: olds.nodes.length });
   }
   const forgotten = forgottenNodes(ctx, olds, holdings);
   const target = targetCount({ ...inputs, forgottenCount: forgotten });
   op.to = target;
   let reasons: string[];
   try {
-    reasons = await convergeKeepingTrack(ctx, op, holdings, id, target).finally(() =>
+    reasons = await convergeKeepingTrack(ctx, holdings, { op, id, target }).finally(() =>
       provider.changedBy(ctx),
     );
   } catch (error) {
     if (error instanceof NodeSetPartialFailure) throw error;
     // Rethrown only when the set made no request and holds no node: nothing changed.
-    throw failure(op, inputs.cluster, error, olds.nodes.length);
+    throw failure(op, error, { cluster: inputs.cluster, held: olds.nodes.length });
   }
   return {
     outs: await finish(provider, ctx, {
@@ -129,7 +129,7 @@ async function read(provider: ProviderContext, id: string, props: NodeSetState):
     holdings = await listHoldings(ctx, props, { probeForward: true });
   } catch (error) {
     const op: Operation = { kind: "refresh", set: setName(inputs) };
-    throw failure(op, inputs.cluster, error, props.nodes?.length ?? 0);
+    throw failure(op, error, { cluster: inputs.cluster, held: props.nodes?.length ?? 0 });
   }
   const forgottenCount = forgottenNodes(ctx, props, holdings);
   const state = nodeSetState(inputs, { ...holdings, ...bucketOf(props), forgottenCount });

@@ -244,7 +244,7 @@ export async function converge(
       );
     }
   }
-  const verdict = judgeReadiness(ctx, holdings, target, abandoned, reasons);
+  const verdict = judgeReadiness(ctx, holdings, { target, abandoned, reasons });
   if (removed.length > 0) {
     const stuck = await waitUntilGone(ctx, removed, "Terminated", inputs.deleteTimeoutSeconds);
     if (stuck.length > 0) ctx.warn(`${stuck.length} removed node(s) still terminating`);
@@ -275,9 +275,11 @@ function describeHeal(failed: NodeInfo[], replaced: number, readyTimeoutSeconds:
 function judgeReadiness(
   ctx: OperationContext,
   holdings: SetHoldings,
-  target: number,
-  abandoned: readonly NodeInfo[],
-  reasons: readonly string[],
+  {
+    target,
+    abandoned,
+    reasons,
+  }: { target: number; abandoned: readonly NodeInfo[]; reasons: readonly string[] },
 ): string[] {
   const members = holdings.nodes.filter(isMember);
   const failed = members.filter((n) => nodePhase(n) === "failed");
@@ -307,10 +309,8 @@ function judgeReadiness(
  */
 export async function convergeKeepingTrack(
   ctx: OperationContext,
-  op: Operation,
   holdings: SetHoldings,
-  id: string,
-  target: number,
+  { op, id, target }: { op: Operation; id: string; target: number },
 ): Promise<string[]> {
   const before = holdings.requestIds.length;
   try {
