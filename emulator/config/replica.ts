@@ -7,14 +7,14 @@
  */
 import { readFile } from "node:fs/promises";
 import { bucketMachineType } from "../../wire/bucket-lookup";
-import type { Bucket, ClusterStatus, NodearrayStatus } from "../../wire/schemas";
+import type { ClusterStatus, NodearrayStatus } from "../../wire/schemas";
 import { ClusterStatusSchema } from "../../wire/schemas";
 import { formatIssues } from "../../wire/util/zod-issues";
 import type { InitialNodeDefinition } from "../store/cluster-definitions";
 import { EmulatorConfigError, parseEmulatorConfig } from "./config";
 import type { ClusterDefinition } from "../store/cluster-definitions";
 import type { EmulatorConfig } from "./config-schema";
-import { observePhase } from "../store/node-lifecycle";
+import { observePhase, phaseSeenAs } from "../store/node-lifecycle";
 import { MANAGED_KEYS } from "../store/wire-records";
 import { emptyMap, findForbiddenKey, forbiddenKeyMessage, isForbiddenKey } from "./limits";
 
@@ -100,7 +100,7 @@ export function replicaFromStatus(name: string, answer: unknown, source: string)
         fail(`${path}.virtualMachine.memory`, `must be positive, not ${bucket.virtualMachine.memory}`);
       const held = perBucket(nodearray.name, machineType);
       for (const node of held) {
-        if (observePhase(phaseOf(node.status), 1).reducesAvailability) {
+        if (observePhase(phaseSeenAs(node.status, { now: 1, terminatingMs: 1 }), 1).reducesAvailability) {
           clusterHeld += 1;
           clusterHeldCores += vcpu;
         }
@@ -216,21 +216,6 @@ function nonNegative(value: number): number {
   return Math.max(0, Math.trunc(value));
 }
 
-function phaseOf(status: InitialNodeDefinition["status"]): Parameters<typeof observePhase>[0] {
-  switch (status) {
-    case "Ready":
-      return { kind: "starting", since: 0, acquiringMs: 0, preparingMs: 0, failure: undefined };
-    case "Failed":
-      return { kind: "failed", since: 0, message: "", addressed: true };
-    case "Deallocated":
-      return { kind: "deallocated", since: 0, addressed: true };
-    case "Off":
-      return { kind: "off", since: 0 };
-    case "Terminating":
-      return { kind: "terminating", since: 1, durationMs: 1, addressed: true };
-  }
-}
-
 /**
  * The answer's nodes as the replica's initial nodes. Without `nodes` (an answer without
  * `nodes=true`), each bucket's `activeCount` nodes are made up, named after their nodearray.
@@ -302,7 +287,7 @@ function madeUpNodes(status: ClusterStatus): InitialNodeDefinition[] {
         Array<string>(Math.max(0, g.activeCount)).fill(g.name),
       );
       for (let i = 0; i < bucket.activeCount; i += 1) {
-        nodes.push(madeUpNode(nodearray, bucket, machineType, groups[i], nodes.length + 1));
+        nodes.push(madeUpNode(nodearray, machineType, groups[i], nodes.length + 1));
       }
     }
   }
@@ -311,7 +296,6 @@ function madeUpNodes(status: ClusterStatus): InitialNodeDefinition[] {
 
 function madeUpNode(
   nodearray: NodearrayStatus,
-  _bucket: Bucket,
   machineType: string,
   placementGroupId: string | undefined,
   index: number,

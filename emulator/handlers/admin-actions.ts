@@ -7,7 +7,8 @@ import { badRequest, notFound } from "../server/api-error";
 import { clusterStatus } from "./api-handlers";
 import { regionalQuota } from "../store/cluster-definitions";
 import type { ProvisioningFailure } from "../store/node-lifecycle";
-import type { EmulatorTiming, LiveNode, NodeStore } from "../store/node-store";
+import type { NodeStore } from "../store/node-store";
+import type { EmulatorTiming, LiveNode } from "../store/state";
 import { adminViews } from "../store/wire-records";
 import type { AdminNodeView } from "../store/wire-records";
 

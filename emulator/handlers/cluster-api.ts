@@ -189,10 +189,14 @@ export function matchApiRoute(store: NodeStore, method: string, segments: readon
         const totalNodeCount = countParam(query, "totalNodeCount", MAX_CONFIG_NODES);
         const totalCoreCount = countParam(query, "totalCoreCount", MAX_CORES);
         if (totalNodeCount !== undefined && totalCoreCount === undefined) {
-          return accepted(scale(store, cluster, third, { totalNodeCount }, addOptions));
+          return accepted(
+            scale(store, { cluster, nodearray: third, target: { totalNodeCount } }, addOptions),
+          );
         }
         if (totalCoreCount !== undefined && totalNodeCount === undefined) {
-          return accepted(scale(store, cluster, third, { totalCoreCount }, addOptions));
+          return accepted(
+            scale(store, { cluster, nodearray: third, target: { totalCoreCount } }, addOptions),
+          );
         }
         throw badRequest("Give exactly one of the query parameters totalNodeCount and totalCoreCount");
       }),

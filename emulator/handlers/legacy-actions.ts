@@ -8,7 +8,8 @@
 import type { NodeManagementResult } from "../../wire/schemas";
 import { badRequest, notFound } from "../server/api-error";
 import { applyAction, compileFilter } from "./node-management";
-import type { LiveNode, NodeStore } from "../store/node-store";
+import type { NodeStore } from "../store/node-store";
+import type { LiveNode } from "../store/state";
 import { nodeRecord } from "../store/wire-records";
 
 /** What clients match in the error text when an `instance-filter` selects nothing. */

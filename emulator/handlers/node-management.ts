@@ -6,7 +6,8 @@ import { observePhase } from "../store/node-lifecycle";
 import type { NodeObservation } from "../store/node-lifecycle";
 import { compileNodeFilter, FilterSyntaxError } from "../store/node-filter";
 import type { NodeFilter } from "../store/node-filter";
-import type { NodeState, NodeStore } from "../store/node-store";
+import type { NodeStore } from "../store/node-store";
+import type { NodeState } from "../store/state";
 import { nodeRecord } from "../store/wire-records";
 
 export function compileFilter(filter: string): NodeFilter {

@@ -1,6 +1,6 @@
 import { parseArgs } from "node:util";
 import type { ParseArgsConfig } from "node:util";
-import type { EmulatorTiming } from "../store/node-store";
+import type { EmulatorTiming } from "../store/state";
 import { isLoopbackHost } from "../../wire/util/loopback";
 import { emptyMap, forbiddenKeyMessage, isForbiddenKey } from "../config/limits";
 
