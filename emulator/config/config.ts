@@ -10,6 +10,7 @@ import { DEFAULT_REGIONAL_QUOTA } from "../store/cluster-definitions";
 import { EmulatorConfigSchema } from "./config-schema";
 import type { EmulatorConfig } from "./config-schema";
 import { findForbiddenKey, forbiddenKeyMessage } from "./limits";
+import { reasonOf } from "../server/api-error";
 
 /** Thrown for a config that does not match {@link EmulatorConfigSchema}; names every bad path. */
 export class EmulatorConfigError extends Error {
@@ -124,15 +125,13 @@ export async function loadEmulatorConfigFile(file: string): Promise<EmulatorConf
   try {
     text = await readFile(file, "utf8");
   } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
-    throw new EmulatorConfigError(`Cannot read emulator config ${file}: ${reason}`);
+    throw new EmulatorConfigError(`Cannot read emulator config ${file}: ${reasonOf(error)}`);
   }
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
-    throw new EmulatorConfigError(`Emulator config ${file} is not valid JSON: ${reason}`);
+    throw new EmulatorConfigError(`Emulator config ${file} is not valid JSON: ${reasonOf(error)}`);
   }
   return checkEmulatorConfig(json, `emulator config ${file}`);
 }

@@ -12,6 +12,7 @@ import { ClusterStatusSchema } from "../../wire/schemas";
 import { formatIssues } from "../../wire/util/zod-issues";
 import type { InitialNodeDefinition } from "../store/cluster-definitions";
 import { EmulatorConfigError, parseEmulatorConfig } from "./config";
+import { reasonOf } from "../server/api-error";
 import type { ClusterDefinition } from "../store/cluster-definitions";
 import type { EmulatorConfig } from "./config-schema";
 import { observePhase, phaseSeenAs } from "../store/node-lifecycle";
@@ -326,8 +327,9 @@ export async function loadReplicas(
     try {
       answer = JSON.parse(await readFile(file, "utf8"));
     } catch (error) {
-      const reason = error instanceof Error ? error.message : String(error);
-      throw new EmulatorConfigError(`Cannot read status snapshot ${file} of cluster ${name}: ${reason}`);
+      throw new EmulatorConfigError(
+        `Cannot read status snapshot ${file} of cluster ${name}: ${reasonOf(error)}`,
+      );
     }
     clusters.push(replicaDefinition(name, answer, file));
   }

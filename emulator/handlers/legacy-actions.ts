@@ -7,10 +7,11 @@
  */
 import type { NodeManagementResult } from "../../wire/schemas";
 import { badRequest, notFound } from "../server/api-error";
-import { applyAction, compileFilter } from "./node-management";
+import { applyToAll, compileFilter } from "./node-management";
 import type { NodeStore } from "../store/node-store";
 import type { LiveNode } from "../store/state";
 import { nodeRecord } from "../store/wire-records";
+import { parseJson } from "../server/http-io";
 
 /** What clients match in the error text when an `instance-filter` selects nothing. */
 export const NO_INSTANCES_MESSAGE = "No instances were found matching your query";
@@ -34,14 +35,7 @@ function filterFromBody(body: string): string | undefined {
   if (body.trim() === "") {
     return undefined;
   }
-  let value: unknown;
-  try {
-    value = JSON.parse(body);
-  } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
-    throw badRequest(`Request body is not valid JSON: ${reason}`);
-  }
-  const filter = (value as { filter?: unknown } | null)?.filter;
+  const filter = (parseJson(body, badRequest) as { filter?: unknown } | null)?.filter;
   if (typeof filter !== "string" || filter === "") {
     throw badRequest('The body of terminate_node must be {"filter": "<node filter>"}');
   }
@@ -87,16 +81,7 @@ export function terminateNode(
     }
   }
   const operation = store.newOperation("terminate", cluster, undefined, now);
-  return {
-    operationId: operation.id,
-    nodes: matched.map(({ node }) => {
-      operation.nodeIds.push(node.id);
-      const error = applyAction(store, "terminate", node, now);
-      return error === undefined
-        ? { name: node.name, id: node.id, status: "OK" }
-        : { name: node.name, id: node.id, status: "Error", error };
-    }),
-  };
+  return applyToAll(store, "terminate", matched, { operation, now });
 }
 
 /**

@@ -14,7 +14,7 @@ import type { AuthPacing } from "./auth-pacing";
 import { AdminError, badRequest, EmulatorApiError, EXCEPTIONS, renderError } from "./api-error";
 import { matchApiRoute } from "../handlers/cluster-api";
 import type { ApiMatch } from "../handlers/cluster-api";
-import { FaultQueue } from "../store/fault-queue";
+import { FAULT_ROUTES, FaultQueue } from "../store/fault-queue";
 import type { Fault, FaultRoute } from "../store/fault-queue";
 import { announcesMoreThan, nestingTooDeep, readBody, TOO_DEEP_MESSAGE } from "./http-io";
 import type { EmulatorResponse } from "./http-io";
@@ -47,21 +47,8 @@ const UNAUTHENTICATED_BODY_READ_LIMIT = 64 * 1024;
 const REQUEST_LOG_LIMIT = 1000;
 
 function zeroCounters(): RequestCounters {
-  return {
-    total: 0,
-    status: 0,
-    nodes: 0,
-    create: 0,
-    terminate: 0,
-    deallocate: 0,
-    start: 0,
-    shutdown: 0,
-    remove: 0,
-    scale: 0,
-    operations: 0,
-    terminate_node: 0,
-    retry: 0,
-  };
+  const routes = Object.fromEntries(FAULT_ROUTES.map((route) => [route, 0])) as Record<FaultRoute, number>;
+  return { total: 0, ...routes };
 }
 
 function digest(text: string): Buffer {
