@@ -16,7 +16,7 @@ import { reasonOf } from "../server/api-error";
 import type { ClusterDefinition } from "../store/cluster-definitions";
 import type { EmulatorConfig } from "./config-schema";
 import { observePhase, phaseSeenAs } from "../store/node-lifecycle";
-import { MANAGED_KEYS } from "../store/wire-records";
+import { isRecord, MANAGED_KEYS } from "../store/wire-records";
 import { emptyMap, findForbiddenKey, forbiddenKeyMessage, isForbiddenKey } from "./limits";
 
 /** Status values of a listed node, to the phase the replica holds it in (anything else: running). */
@@ -27,10 +27,6 @@ const STATUS_OF: Readonly<Record<string, InitialNodeDefinition["status"]>> = {
   Off: "Off",
   Terminating: "Terminating",
 };
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
 
 function text(value: unknown): string | undefined {
   return typeof value === "string" && value !== "" ? value : undefined;
@@ -76,8 +72,9 @@ export function replicaFromStatus(name: string, answer: unknown, source: string)
   const coresOf = (list: readonly InitialNodeDefinition[], vcpu: number) =>
     list.filter((n) => n.status !== "Off").length * vcpu;
 
-  const regions = emptyMap<{ coreCount: number; consumedCoreCount: number }>();
-  const spotRegions = emptyMap<{ coreCount: number; consumedCoreCount: number }>();
+  // Per region, of regular and of spot VMs: the quota and use the answer shows, the listed nodes' cores.
+  type RegionUse = { quota?: number; consumed: number; held: number };
+  const regions = emptyMap<{ regular: RegionUse; spot: RegionUse }>();
   let clusterHeld = 0;
   let clusterHeldCores = 0;
   const nodearrays = status.nodearrays.map((nodearray, n) => {
@@ -107,13 +104,12 @@ export function replicaFromStatus(name: string, answer: unknown, source: string)
         }
       }
       const quotaCores = coresOf(held, vcpu);
-      // The region's quota and use as the answer shows them (the listed nodes come off below).
-      const into = spot ? spotRegions : regions;
-      if (bucket.regionalQuotaCoreCount !== undefined && into[region] === undefined) {
-        into[region] = {
-          coreCount: bucket.regionalQuotaCoreCount,
-          consumedCoreCount: bucket.regionalConsumedCoreCount ?? 0,
-        };
+      regions[region] ??= { regular: { consumed: 0, held: 0 }, spot: { consumed: 0, held: 0 } };
+      const use = regions[region][spot ? "spot" : "regular"];
+      use.held += quotaCores;
+      if (bucket.regionalQuotaCoreCount !== undefined && use.quota === undefined) {
+        use.quota = bucket.regionalQuotaCoreCount;
+        use.consumed = bucket.regionalConsumedCoreCount ?? 0;
       }
       const own = spot
         ? {}
@@ -159,44 +155,26 @@ export function replicaFromStatus(name: string, answer: unknown, source: string)
     };
   });
   // The regional baselines: what the answer says is consumed, less the listed nodes' cores.
-  for (const nodearray of status.nodearrays) {
-    const region = text(nodearray.nodearray?.["Region"]) ?? "westus2";
-    const spot = nodearray.nodearray?.["Interruptible"] === true;
-    const into = spot ? spotRegions : regions;
-    const entry = into[region];
-    if (entry === undefined) continue;
-    for (const bucket of nodearray.buckets) {
-      const machineType = bucketMachineType(nodearray, bucket);
-      if (machineType === undefined) continue;
-      entry.consumedCoreCount -= coresOf(
-        perBucket(nodearray.name, machineType),
-        bucket.virtualMachine.vcpuCount,
-      );
-    }
-  }
-  const regionNames = new Set([...Object.keys(regions), ...Object.keys(spotRegions)]);
   const quotaRegions = Object.fromEntries(
-    [...regionNames].map((region) => {
-      const regular = regions[region];
-      const spot = spotRegions[region];
-      return [
+    Object.entries(regions)
+      .filter(([, { regular, spot }]) => regular.quota !== undefined || spot.quota !== undefined)
+      .map(([region, { regular, spot }]) => [
         region,
         {
-          ...(regular === undefined
+          ...(regular.quota === undefined
             ? {}
             : {
-                coreCount: nonNegative(regular.coreCount),
-                consumedCoreCount: nonNegative(regular.consumedCoreCount),
+                coreCount: nonNegative(regular.quota),
+                consumedCoreCount: nonNegative(regular.consumed - regular.held),
               }),
-          ...(spot === undefined
+          ...(spot.quota === undefined
             ? {}
             : {
-                spotCoreCount: nonNegative(spot.coreCount),
-                spotConsumedCoreCount: nonNegative(spot.consumedCoreCount),
+                spotCoreCount: nonNegative(spot.quota),
+                spotConsumedCoreCount: nonNegative(spot.consumed - spot.held),
               }),
         },
-      ];
-    }),
+      ]),
   );
   return {
     config: {
@@ -206,7 +184,7 @@ export function replicaFromStatus(name: string, answer: unknown, source: string)
       // The answer's maxCount is what may still be added; the emulator's is a total.
       maxCount: nonNegative(status.maxCount) + clusterHeld,
       maxCoreCount: nonNegative(status.maxCoreCount) + clusterHeldCores,
-      ...(regionNames.size > 0 ? { quotas: { regions: quotaRegions } } : {}),
+      ...(Object.keys(quotaRegions).length > 0 ? { quotas: { regions: quotaRegions } } : {}),
       nodearrays,
     },
     nodes,

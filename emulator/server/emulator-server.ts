@@ -2,13 +2,13 @@
  * The emulator's HTTP request handling: admin routing, request counting and logging,
  * authentication, faults, the API routes, and one way to answer (write or drop, record, log).
  */
-import { createHash, timingSafeEqual } from "node:crypto";
+import { timingSafeEqual } from "node:crypto";
 import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import { STATUS_CODES } from "node:http";
 import { setTimeout as sleep } from "node:timers/promises";
 import { ADMIN_PREFIX, handleAdminRequest } from "../handlers/admin-api";
 import type { AdminTarget, RequestCounters, RequestLogEntry } from "../handlers/admin-api";
-import { AdminGuard } from "./admin-guard";
+import { AdminGuard, digest } from "./admin-guard";
 import { AuthPacer } from "./auth-pacing";
 import type { AuthPacing } from "./auth-pacing";
 import { AdminError, badRequest, EmulatorApiError, EXCEPTIONS, renderError } from "./api-error";
@@ -49,10 +49,6 @@ const REQUEST_LOG_LIMIT = 1000;
 function zeroCounters(): RequestCounters {
   const routes = Object.fromEntries(FAULT_ROUTES.map((route) => [route, 0])) as Record<FaultRoute, number>;
   return { total: 0, ...routes };
-}
-
-function digest(text: string): Buffer {
-  return createHash("sha256").update(text).digest();
 }
 
 function header(request: IncomingMessage, name: string): string | null {

@@ -87,17 +87,9 @@ export const FaultInputSchema = z
 export type FaultInput = z.input<typeof FaultInputSchema>;
 
 /** A fault as stored: the input with its id and how many requests it still applies to. */
-export interface Fault {
-  readonly id: number;
-  readonly route: FaultRoute;
-  readonly remaining: number;
-  readonly status?: number | undefined;
-  readonly retryAfter?: number | string | undefined;
-  readonly delayMs?: number | undefined;
-  readonly reset?: "before" | "after" | undefined;
-  readonly body?: unknown;
-  readonly maxAdded?: number | undefined;
-}
+export type Fault = Readonly<
+  Omit<z.output<typeof FaultInputSchema>, "count"> & { id: number; remaining: number }
+>;
 
 /** Pending faults, consumed in the order they were added, per route. */
 export class FaultQueue {

@@ -98,12 +98,9 @@ export interface LiveNode {
 }
 
 /** What a new node is made of; the store adds its id, addresses and starting phase. */
-export interface NewNode {
+export type NewNode = Pick<
+  NodeState,
+  "name" | "cluster" | "nodearray" | "bucket" | "placementGroupId" | "attributes"
+> & {
   readonly standalone?: boolean;
-  readonly name: string;
-  readonly cluster: ClusterState;
-  readonly nodearray: NodearrayState;
-  readonly bucket: BucketState;
-  readonly placementGroupId: string | undefined;
-  readonly attributes: Readonly<Record<string, unknown>>;
-}
+};

@@ -63,7 +63,8 @@ function withoutManagedKeys(attributes: Readonly<Record<string, unknown>>): Reco
   return Object.fromEntries(Object.entries(attributes).filter(([key]) => !MANAGED_KEYS.has(key)));
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
+/** A JSON object (not an array, not null). */
+export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
