@@ -62,23 +62,18 @@ export function terminateNode(
       'Give exactly one node selection: the query parameter instance-filter, the query parameter filter, or a body {"filter": ...}',
     );
   }
-  const live = store.liveIn(cluster, now);
-  let matched: LiveNode[];
-  if (instanceFilter !== undefined) {
-    const predicate = compileFilter(instanceFilter);
-    matched = live.filter((entry) => {
-      const instance = instanceRecord(entry);
-      return instance !== undefined && predicate(instance);
-    });
-    if (matched.length === 0) {
-      throw notFound(NO_INSTANCES_MESSAGE);
-    }
-  } else {
-    const predicate = compileFilter(nodeFilter ?? "");
-    matched = live.filter((entry) => predicate(nodeRecord(entry)));
-    if (matched.length === 0) {
-      throw notFound(NO_NODES_MESSAGE);
-    }
+  // An instance filter sees instances (nodes with a VM), a node filter node records.
+  const [filter, recordOf, nothing] =
+    instanceFilter !== undefined
+      ? [instanceFilter, instanceRecord, NO_INSTANCES_MESSAGE]
+      : [nodeFilter ?? "", nodeRecord, NO_NODES_MESSAGE];
+  const predicate = compileFilter(filter);
+  const matched = store.liveIn(cluster, now).filter((entry) => {
+    const record = recordOf(entry);
+    return record !== undefined && predicate(record);
+  });
+  if (matched.length === 0) {
+    throw notFound(nothing);
   }
   const operation = store.newOperation("terminate", cluster, undefined, now);
   return applyToAll(store, "terminate", matched, { operation, now });

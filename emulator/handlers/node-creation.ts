@@ -120,20 +120,15 @@ function checkCreationLimits(request: NodeCreationRequest): void {
   let total = 0;
   request.sets.forEach((set, index) => {
     const field = `sets[${String(index)}]`;
-    if (set.count > MAX_REQUEST_NODES) {
-      throw badRequest(
-        `${field}.count: must be at most ${String(MAX_REQUEST_NODES)} (nodes one request may add), not ${String(set.count)}`,
-      );
-    }
-    if (set.nameOffset !== undefined && set.nameOffset > MAX_NAME_OFFSET) {
-      throw badRequest(
-        `${field}.nameOffset: must be at most ${String(MAX_NAME_OFFSET)}, not ${String(set.nameOffset)}`,
-      );
-    }
-    if (set.nameFormat !== undefined && set.nameFormat.length > MAX_NAME_FORMAT_LENGTH) {
-      throw badRequest(
-        `${field}.nameFormat: must be at most ${String(MAX_NAME_FORMAT_LENGTH)} characters, not ${String(set.nameFormat.length)}`,
-      );
+    const bounds = [
+      ["count", set.count, MAX_REQUEST_NODES, " (nodes one request may add)"],
+      ["nameOffset", set.nameOffset, MAX_NAME_OFFSET, ""],
+      ["nameFormat", set.nameFormat?.length, MAX_NAME_FORMAT_LENGTH, " characters"],
+    ] as const;
+    for (const [name, value, max, unit] of bounds) {
+      if (value !== undefined && value > max) {
+        throw badRequest(`${field}.${name}: must be at most ${String(max)}${unit}, not ${String(value)}`);
+      }
     }
     total += set.count;
   });
