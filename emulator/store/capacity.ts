@@ -226,26 +226,6 @@ export function chooseBucket(
   return best === undefined ? undefined : { bucket: best.bucket, count: best.count };
 }
 
-/**
- * The quota fields of a bucket as the status reports them. A regular bucket: its family's quota
- * (the configured family, or the bucket alone with its own `quotaCount`/`quotaCoreCount`), its
- * region's quota, and the combined quota (`quotaCoreCount`: what the family may run, cut to what
- * the region still leaves; `consumedCoreCount` the family's use). A spot bucket (Interruptible
- * nodearray): family fields 0, the regional fields carry the region's spot quota, and so does the
- * combined quota (as scalelib's `_SpotLimit` describes real servers).
- */
-export interface QuotaView {
-  readonly quotaCount: number;
-  readonly quotaCoreCount: number;
-  readonly consumedCoreCount: number;
-  readonly familyQuotaCount: number;
-  readonly familyQuotaCoreCount: number;
-  readonly familyConsumedCoreCount: number;
-  readonly regionalQuotaCount: number;
-  readonly regionalQuotaCoreCount: number;
-  readonly regionalConsumedCoreCount: number;
-}
-
 /** A quota in cores, and the cores consumed of it. */
 interface QuotaUse {
   readonly quota: number;
@@ -289,8 +269,15 @@ function familyUse(
   return { quota: configured.coreCount, consumed: configured.consumedCoreCount + used };
 }
 
-/** The quota fields of the status for `bucket`, as seen by `accounting`. */
-export function quotaView(live: readonly LiveNode[], at: BucketAt, accounting: Accounting): QuotaView {
+/**
+ * The quota fields of the status for `bucket`, as seen by `accounting`. A regular bucket: its family's quota
+ * (the configured family, or the bucket alone with its own `quotaCount`/`quotaCoreCount`), its
+ * region's quota, and the combined quota (`quotaCoreCount`: what the family may run, cut to what
+ * the region still leaves; `consumedCoreCount` the family's use). A spot bucket (Interruptible
+ * nodearray): family fields 0, the regional fields carry the region's spot quota, and so does the
+ * combined quota (as scalelib's `_SpotLimit` describes real servers).
+ */
+export function quotaView(live: readonly LiveNode[], at: BucketAt, accounting: Accounting) {
   const { nodearray, bucket } = at;
   const vcpu = bucket.vcpuCount;
   const region = regionUse(live, at, accounting.quota);
