@@ -3,6 +3,7 @@
  * and the addresses every node is given.
  */
 import { randomUUID } from "node:crypto";
+import { bucketDefinition } from "../config/config";
 import { phaseSeenAs } from "./node-lifecycle";
 import type { BucketState, ClusterState, NodeState } from "./state";
 
@@ -64,24 +65,12 @@ export function standaloneNodes(clusters: readonly ClusterState[]): NodeState[] 
   return clusters
     .flatMap((cluster) => cluster.standaloneNodes.map((definition) => ({ cluster, definition })))
     .map(({ cluster, definition }, index): NodeState => {
+      const { machineType, vcpuCount, memory, family } = definition;
       const bucket: BucketState = {
-        bucketId: STANDALONE_OPERATION_ID,
-        machineType: definition.machineType,
-        vcpuCount: definition.vcpuCount,
-        memory: definition.memory,
-        infiniband: false,
-        pcpuCount: definition.vcpuCount,
-        gpuCount: 0,
-        maxCount: 1,
-        maxCoreCount: definition.vcpuCount,
-        quotaCount: 1,
-        quotaCoreCount: definition.vcpuCount,
-        consumedCoreCount: 0,
-        maxPlacementGroupSize: 1,
-        maxPlacementGroupCoreSize: definition.vcpuCount,
-        family: definition.family,
-        valid: true,
-        invalidReason: "",
+        ...bucketDefinition(
+          { machineType, vcpuCount, memory, family, maxCount: 1, quotaCount: 1, maxPlacementGroupSize: 1 },
+          STANDALONE_OPERATION_ID,
+        ),
         lastCapacityFailureAt: undefined,
       };
       return {
