@@ -2,6 +2,7 @@
 import { readFile } from "node:fs/promises";
 import { CLI_USAGE, CliUsageError, parseCliArgs } from "./server/cli-args";
 import { EmulatorConfigError, loadEmulatorConfigFile } from "./config/config";
+import { reasonOf } from "./server/api-error";
 import { startEmulator } from "./server/start-emulator";
 import { checkKeyPair } from "./server/tls";
 import type { PemKeyPair } from "./server/tls";
@@ -69,7 +70,7 @@ async function main(): Promise<void> {
       tls = { cert: await readText(certFile, "--cert"), key: await readText(keyFile, "--key") };
       checkKeyPair(tls, { cert: `--cert ${certFile}`, key: `--key ${keyFile}` });
     } catch (error) {
-      fail(error instanceof Error ? error.message : String(error), 2);
+      fail(reasonOf(error), 2);
       return;
     }
   }
@@ -126,7 +127,7 @@ async function main(): Promise<void> {
         }
       },
       (error: unknown) => {
-        fail(`error while stopping: ${error instanceof Error ? error.message : String(error)}`, 1);
+        fail(`error while stopping: ${reasonOf(error)}`, 1);
       },
     );
   };

@@ -4,10 +4,10 @@
  */
 export { startEmulator } from "./server/start-emulator";
 export type { EmulatorOptions, RunningEmulator } from "./server/start-emulator";
-export { DEFAULT_TIMING } from "./store/node-store";
+export { DEFAULT_TIMING } from "./store/state";
 export { DEFAULT_AUTH_PACING } from "./server/auth-pacing";
 export type { AuthPacing } from "./server/auth-pacing";
-export type { EmulatorClock, EmulatorTiming } from "./store/node-store";
+export type { EmulatorClock, EmulatorTiming } from "./store/state";
 export type { AdminNodeView, WireNodeRecord } from "./store/wire-records";
 export { checkEmulatorConfig, EmulatorConfigError, loadEmulatorConfigFile } from "./config/config";
 export { EmulatorConfigSchema } from "./config/config-schema";

@@ -145,11 +145,14 @@ export type ClusterConfig = z.infer<typeof ClusterConfigSchema>;
 export const EmulatorConfigSchema = z
   .strictObject({ clusters: z.array(ClusterConfigSchema).min(1) })
   .superRefine((config, ctx) => {
+    const issue = (path: PropertyKey[], message: string): void => {
+      ctx.addIssue({ code: "custom", path, message });
+    };
     const duplicate = (names: readonly string[], path: PropertyKey[], what: string): void => {
       const seen = new Set<string>();
       names.forEach((name, index) => {
         if (seen.has(name)) {
-          ctx.addIssue({ code: "custom", path: [...path, index], message: `duplicate ${what} "${name}"` });
+          issue([...path, index], `duplicate ${what} "${name}"`);
         }
         seen.add(name);
       });
@@ -168,22 +171,14 @@ export const EmulatorConfigSchema = z
       const templates = new Set(cluster.nodearrays.map((nodearray) => nodearray.name));
       (cluster.nodes ?? []).forEach((node, i) => {
         if (templates.has(node.name)) {
-          ctx.addIssue({
-            code: "custom",
-            path: ["clusters", c, "nodes", i, "name"],
-            message: `duplicate node or nodearray name "${node.name}"`,
-          });
+          issue(["clusters", c, "nodes", i, "name"], `duplicate node or nodearray name "${node.name}"`);
         }
         templates.add(node.name);
       });
       const families = cluster.quotas?.families ?? {};
       const checkFamily = (family: string | undefined, path: PropertyKey[]): void => {
         if (family !== undefined && !Object.hasOwn(families, family)) {
-          ctx.addIssue({
-            code: "custom",
-            path,
-            message: `family "${family}" has no quota: add it to clusters[${String(c)}].quotas.families`,
-          });
+          issue(path, `family "${family}" has no quota: add it to clusters[${String(c)}].quotas.families`);
         }
       };
       (cluster.nodes ?? []).forEach((node, i) => {
@@ -203,14 +198,13 @@ export const EmulatorConfigSchema = z
             (field) => bucket[field] !== undefined,
           );
           if (own.length > 0 && (bucket.family !== undefined || spot)) {
-            ctx.addIssue({
-              code: "custom",
-              path: [...path, own[0] ?? "quotaCount"],
-              message: spot
+            issue(
+              [...path, own[0] ?? "quotaCount"],
+              spot
                 ? `a bucket of an Interruptible (spot) nodearray uses the regional spot quota ` +
-                  `(quotas.regions.<region>.spotCoreCount), not ${own.join(", ")}`
+                    `(quotas.regions.<region>.spotCoreCount), not ${own.join(", ")}`
                 : `a bucket of family "${String(bucket.family)}" uses quotas.families.${String(bucket.family)}, not ${own.join(", ")}`,
-            });
+            );
           }
         });
       });

@@ -8,8 +8,9 @@ import { formatIssues } from "../../wire/util/zod-issues";
 import type { BucketDefinition, ClusterDefinition } from "../store/cluster-definitions";
 import { DEFAULT_REGIONAL_QUOTA } from "../store/cluster-definitions";
 import { EmulatorConfigSchema } from "./config-schema";
-import type { EmulatorConfig } from "./config-schema";
+import type { BucketConfig, EmulatorConfig } from "./config-schema";
 import { findForbiddenKey, forbiddenKeyMessage } from "./limits";
+import { reasonOf } from "../server/api-error";
 
 /** Thrown for a config that does not match {@link EmulatorConfigSchema}; names every bad path. */
 export class EmulatorConfigError extends Error {
@@ -35,6 +36,32 @@ export function checkEmulatorConfig(input: unknown, source = "emulator config"):
 export function stableBucketId(cluster: string, nodearray: string, machineType: string): string {
   const hex = createHash("sha256").update(`${cluster}\0${nodearray}\0${machineType}`).digest("hex");
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
+}
+
+/** A bucket of the config with every default filled in; `defaultId` is its id when it gives none. */
+export function bucketDefinition(bucket: BucketConfig, defaultId: string): BucketDefinition {
+  const valid = bucket.valid ?? true;
+  const quotaCount = bucket.quotaCount ?? bucket.maxCount;
+  const maxPlacementGroupSize = bucket.maxPlacementGroupSize ?? 100;
+  return {
+    bucketId: bucket.bucketId ?? defaultId,
+    machineType: bucket.machineType,
+    vcpuCount: bucket.vcpuCount,
+    memory: bucket.memory,
+    infiniband: bucket.infiniband ?? false,
+    pcpuCount: bucket.pcpuCount ?? bucket.vcpuCount,
+    gpuCount: bucket.gpuCount ?? 0,
+    maxCount: bucket.maxCount,
+    maxCoreCount: bucket.maxCoreCount ?? bucket.maxCount * bucket.vcpuCount,
+    quotaCount,
+    quotaCoreCount: bucket.quotaCoreCount ?? quotaCount * bucket.vcpuCount,
+    consumedCoreCount: bucket.consumedCoreCount ?? 0,
+    maxPlacementGroupSize,
+    maxPlacementGroupCoreSize: bucket.maxPlacementGroupCoreSize ?? maxPlacementGroupSize * bucket.vcpuCount,
+    family: bucket.family,
+    valid,
+    invalidReason: valid ? "" : (bucket.invalidReason ?? "NotActivated"),
+  };
 }
 
 /**
@@ -85,31 +112,9 @@ export function parseEmulatorConfig(input: unknown, source = "emulator config"):
         region: nodearray.region ?? "westus2",
         spot: nodearray.attributes?.Interruptible === true,
         attributes: structuredClone(nodearray.attributes ?? {}),
-        buckets: nodearray.buckets.map((bucket): BucketDefinition => {
-          const valid = bucket.valid ?? true;
-          const quotaCount = bucket.quotaCount ?? bucket.maxCount;
-          const maxPlacementGroupSize = bucket.maxPlacementGroupSize ?? 100;
-          return {
-            bucketId: bucket.bucketId ?? stableBucketId(cluster.name, nodearray.name, bucket.machineType),
-            machineType: bucket.machineType,
-            vcpuCount: bucket.vcpuCount,
-            memory: bucket.memory,
-            infiniband: bucket.infiniband ?? false,
-            pcpuCount: bucket.pcpuCount ?? bucket.vcpuCount,
-            gpuCount: bucket.gpuCount ?? 0,
-            maxCount: bucket.maxCount,
-            maxCoreCount: bucket.maxCoreCount ?? bucket.maxCount * bucket.vcpuCount,
-            quotaCount,
-            quotaCoreCount: bucket.quotaCoreCount ?? quotaCount * bucket.vcpuCount,
-            consumedCoreCount: bucket.consumedCoreCount ?? 0,
-            maxPlacementGroupSize,
-            maxPlacementGroupCoreSize:
-              bucket.maxPlacementGroupCoreSize ?? maxPlacementGroupSize * bucket.vcpuCount,
-            family: bucket.family,
-            valid,
-            invalidReason: valid ? "" : (bucket.invalidReason ?? "NotActivated"),
-          };
-        }),
+        buckets: nodearray.buckets.map((bucket) =>
+          bucketDefinition(bucket, stableBucketId(cluster.name, nodearray.name, bucket.machineType)),
+        ),
       })),
     };
   });
@@ -124,15 +129,13 @@ export async function loadEmulatorConfigFile(file: string): Promise<EmulatorConf
   try {
     text = await readFile(file, "utf8");
   } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
-    throw new EmulatorConfigError(`Cannot read emulator config ${file}: ${reason}`);
+    throw new EmulatorConfigError(`Cannot read emulator config ${file}: ${reasonOf(error)}`);
   }
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
-    throw new EmulatorConfigError(`Emulator config ${file} is not valid JSON: ${reason}`);
+    throw new EmulatorConfigError(`Emulator config ${file} is not valid JSON: ${reasonOf(error)}`);
   }
   return checkEmulatorConfig(json, `emulator config ${file}`);
 }

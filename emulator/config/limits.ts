@@ -41,6 +41,13 @@ export const coreCount = z.number().int().nonnegative().max(MAX_CORES);
 /** A lifecycle duration in ms: an integer from 0 to {@link MAX_TIMING_MS}. */
 export const timingMs = z.number().int().nonnegative().max(MAX_TIMING_MS);
 
+/** A change of lifecycle durations (admin `POST /__emulator/timing`, the `timing` option). */
+export const TimingSchema = z.strictObject({
+  acquiringMs: timingMs.optional(),
+  preparingMs: timingMs.optional(),
+  terminatingMs: timingMs.optional(),
+});
+
 /**
  * Keys that would reach or replace an object's prototype when used as a map key (`map[key] = …`):
  * never accepted as a name of a cluster, nodearray, family, region or attribute.

@@ -7,15 +7,16 @@
  */
 import { readFile } from "node:fs/promises";
 import { bucketMachineType } from "../../wire/bucket-lookup";
-import type { Bucket, ClusterStatus, NodearrayStatus } from "../../wire/schemas";
+import type { ClusterStatus, NodearrayStatus } from "../../wire/schemas";
 import { ClusterStatusSchema } from "../../wire/schemas";
 import { formatIssues } from "../../wire/util/zod-issues";
 import type { InitialNodeDefinition } from "../store/cluster-definitions";
 import { EmulatorConfigError, parseEmulatorConfig } from "./config";
+import { reasonOf } from "../server/api-error";
 import type { ClusterDefinition } from "../store/cluster-definitions";
 import type { EmulatorConfig } from "./config-schema";
-import { observePhase } from "../store/node-lifecycle";
-import { MANAGED_KEYS } from "../store/wire-records";
+import { observePhase, phaseSeenAs } from "../store/node-lifecycle";
+import { isRecord, MANAGED_KEYS } from "../store/wire-records";
 import { emptyMap, findForbiddenKey, forbiddenKeyMessage, isForbiddenKey } from "./limits";
 
 /** Status values of a listed node, to the phase the replica holds it in (anything else: running). */
@@ -26,10 +27,6 @@ const STATUS_OF: Readonly<Record<string, InitialNodeDefinition["status"]>> = {
   Off: "Off",
   Terminating: "Terminating",
 };
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
 
 function text(value: unknown): string | undefined {
   return typeof value === "string" && value !== "" ? value : undefined;
@@ -75,8 +72,9 @@ export function replicaFromStatus(name: string, answer: unknown, source: string)
   const coresOf = (list: readonly InitialNodeDefinition[], vcpu: number) =>
     list.filter((n) => n.status !== "Off").length * vcpu;
 
-  const regions = emptyMap<{ coreCount: number; consumedCoreCount: number }>();
-  const spotRegions = emptyMap<{ coreCount: number; consumedCoreCount: number }>();
+  // Per region, of regular and of spot VMs: the quota and use the answer shows, the listed nodes' cores.
+  type RegionUse = { quota?: number; consumed: number; held: number };
+  const regions = emptyMap<{ regular: RegionUse; spot: RegionUse }>();
   let clusterHeld = 0;
   let clusterHeldCores = 0;
   const nodearrays = status.nodearrays.map((nodearray, n) => {
@@ -100,19 +98,18 @@ export function replicaFromStatus(name: string, answer: unknown, source: string)
         fail(`${path}.virtualMachine.memory`, `must be positive, not ${bucket.virtualMachine.memory}`);
       const held = perBucket(nodearray.name, machineType);
       for (const node of held) {
-        if (observePhase(phaseOf(node.status), 1).reducesAvailability) {
+        if (observePhase(phaseSeenAs(node.status, { now: 1, terminatingMs: 1 }), 1).reducesAvailability) {
           clusterHeld += 1;
           clusterHeldCores += vcpu;
         }
       }
       const quotaCores = coresOf(held, vcpu);
-      // The region's quota and use as the answer shows them (the listed nodes come off below).
-      const into = spot ? spotRegions : regions;
-      if (bucket.regionalQuotaCoreCount !== undefined && into[region] === undefined) {
-        into[region] = {
-          coreCount: bucket.regionalQuotaCoreCount,
-          consumedCoreCount: bucket.regionalConsumedCoreCount ?? 0,
-        };
+      regions[region] ??= { regular: { consumed: 0, held: 0 }, spot: { consumed: 0, held: 0 } };
+      const use = regions[region][spot ? "spot" : "regular"];
+      use.held += quotaCores;
+      if (bucket.regionalQuotaCoreCount !== undefined && use.quota === undefined) {
+        use.quota = bucket.regionalQuotaCoreCount;
+        use.consumed = bucket.regionalConsumedCoreCount ?? 0;
       }
       const own = spot
         ? {}
@@ -158,44 +155,26 @@ export function replicaFromStatus(name: string, answer: unknown, source: string)
     };
   });
   // The regional baselines: what the answer says is consumed, less the listed nodes' cores.
-  for (const nodearray of status.nodearrays) {
-    const region = text(nodearray.nodearray?.["Region"]) ?? "westus2";
-    const spot = nodearray.nodearray?.["Interruptible"] === true;
-    const into = spot ? spotRegions : regions;
-    const entry = into[region];
-    if (entry === undefined) continue;
-    for (const bucket of nodearray.buckets) {
-      const machineType = bucketMachineType(nodearray, bucket);
-      if (machineType === undefined) continue;
-      entry.consumedCoreCount -= coresOf(
-        perBucket(nodearray.name, machineType),
-        bucket.virtualMachine.vcpuCount,
-      );
-    }
-  }
-  const regionNames = new Set([...Object.keys(regions), ...Object.keys(spotRegions)]);
   const quotaRegions = Object.fromEntries(
-    [...regionNames].map((region) => {
-      const regular = regions[region];
-      const spot = spotRegions[region];
-      return [
+    Object.entries(regions)
+      .filter(([, { regular, spot }]) => regular.quota !== undefined || spot.quota !== undefined)
+      .map(([region, { regular, spot }]) => [
         region,
         {
-          ...(regular === undefined
+          ...(regular.quota === undefined
             ? {}
             : {
-                coreCount: nonNegative(regular.coreCount),
-                consumedCoreCount: nonNegative(regular.consumedCoreCount),
+                coreCount: nonNegative(regular.quota),
+                consumedCoreCount: nonNegative(regular.consumed - regular.held),
               }),
-          ...(spot === undefined
+          ...(spot.quota === undefined
             ? {}
             : {
-                spotCoreCount: nonNegative(spot.coreCount),
-                spotConsumedCoreCount: nonNegative(spot.consumedCoreCount),
+                spotCoreCount: nonNegative(spot.quota),
+                spotConsumedCoreCount: nonNegative(spot.consumed - spot.held),
               }),
         },
-      ];
-    }),
+      ]),
   );
   return {
     config: {
@@ -205,7 +184,7 @@ export function replicaFromStatus(name: string, answer: unknown, source: string)
       // The answer's maxCount is what may still be added; the emulator's is a total.
       maxCount: nonNegative(status.maxCount) + clusterHeld,
       maxCoreCount: nonNegative(status.maxCoreCount) + clusterHeldCores,
-      ...(regionNames.size > 0 ? { quotas: { regions: quotaRegions } } : {}),
+      ...(Object.keys(quotaRegions).length > 0 ? { quotas: { regions: quotaRegions } } : {}),
       nodearrays,
     },
     nodes,
@@ -214,21 +193,6 @@ export function replicaFromStatus(name: string, answer: unknown, source: string)
 
 function nonNegative(value: number): number {
   return Math.max(0, Math.trunc(value));
-}
-
-function phaseOf(status: InitialNodeDefinition["status"]): Parameters<typeof observePhase>[0] {
-  switch (status) {
-    case "Ready":
-      return { kind: "starting", since: 0, acquiringMs: 0, preparingMs: 0, failure: undefined };
-    case "Failed":
-      return { kind: "failed", since: 0, message: "", addressed: true };
-    case "Deallocated":
-      return { kind: "deallocated", since: 0, addressed: true };
-    case "Off":
-      return { kind: "off", since: 0 };
-    case "Terminating":
-      return { kind: "terminating", since: 1, durationMs: 1, addressed: true };
-  }
 }
 
 /**
@@ -302,7 +266,7 @@ function madeUpNodes(status: ClusterStatus): InitialNodeDefinition[] {
         Array<string>(Math.max(0, g.activeCount)).fill(g.name),
       );
       for (let i = 0; i < bucket.activeCount; i += 1) {
-        nodes.push(madeUpNode(nodearray, bucket, machineType, groups[i], nodes.length + 1));
+        nodes.push(madeUpNode(nodearray, machineType, groups[i], nodes.length + 1));
       }
     }
   }
@@ -311,7 +275,6 @@ function madeUpNodes(status: ClusterStatus): InitialNodeDefinition[] {
 
 function madeUpNode(
   nodearray: NodearrayStatus,
-  _bucket: Bucket,
   machineType: string,
   placementGroupId: string | undefined,
   index: number,
@@ -342,8 +305,9 @@ export async function loadReplicas(
     try {
       answer = JSON.parse(await readFile(file, "utf8"));
     } catch (error) {
-      const reason = error instanceof Error ? error.message : String(error);
-      throw new EmulatorConfigError(`Cannot read status snapshot ${file} of cluster ${name}: ${reason}`);
+      throw new EmulatorConfigError(
+        `Cannot read status snapshot ${file} of cluster ${name}: ${reasonOf(error)}`,
+      );
     }
     clusters.push(replicaDefinition(name, answer, file));
   }

@@ -1,22 +1,35 @@
 /**
  * What the admin surface (`/__emulator/`) changes in the store: timing, injected node failures,
- * out-of-band removals and capacity limits. Routing and body checks are in admin-api.ts.
+ * out-of-band removals, capacity limits and quotas, with the bodies those changes take. Routing
+ * is in admin-api.ts.
  */
+import { z } from "zod";
 import type { ClusterStatus } from "../../wire/schemas";
+import { BucketConfigSchema, RegionalQuotaConfigSchema } from "../config/config-schema";
+import { keyName } from "../config/limits";
+import type { TimingSchema } from "../config/limits";
 import { badRequest, notFound } from "../server/api-error";
 import { clusterStatus } from "./api-handlers";
 import { regionalQuota } from "../store/cluster-definitions";
-import type { ProvisioningFailure } from "../store/node-lifecycle";
-import type { EmulatorTiming, LiveNode, NodeStore } from "../store/node-store";
+import type { NodeStore } from "../store/node-store";
+import type { EmulatorTiming, LiveNode } from "../store/state";
 import { adminViews } from "../store/wire-records";
 import type { AdminNodeView } from "../store/wire-records";
 
+const names = z.array(z.string().min(1));
+
 /** Selects nodes for the admin surface; without `cluster` every cluster is searched. */
-export interface NodeSelector {
-  readonly cluster?: string | undefined;
-  readonly ids?: readonly string[] | undefined;
-  readonly names?: readonly string[] | undefined;
-}
+export const NodeSelectorSchema = z
+  .strictObject({
+    cluster: z.string().min(1).optional(),
+    ids: names.optional(),
+    names: names.optional(),
+    message: z.string().min(1).optional(),
+  })
+  .refine((selector) => selector.ids !== undefined || selector.names !== undefined, {
+    message: "give `ids` or `names`",
+  });
+type NodeSelector = z.output<typeof NodeSelectorSchema>;
 
 /** Limits every level (cluster, nodearray, bucket) has. */
 const LEVEL_LIMITS = ["maxCount", "maxCoreCount"] as const;
@@ -30,20 +43,29 @@ const BUCKET_LIMITS = [
   "maxPlacementGroupCoreSize",
 ] as const;
 
-type LevelLimit = (typeof LEVEL_LIMITS)[number];
-type BucketLimit = (typeof BUCKET_LIMITS)[number];
-
-/** A change of limits made through the admin surface. */
-export type CapacityChange = {
-  readonly cluster: string;
-  readonly nodearray?: string | undefined;
-  readonly machineType?: string | undefined;
-  readonly valid?: boolean | undefined;
-  readonly invalidReason?: string | undefined;
-} & { readonly [K in LevelLimit | BucketLimit]?: number | undefined };
-
 /** Fields a cluster or nodearray change may not carry, in the order an error lists them. */
 const BUCKET_ONLY_FIELDS = [...BUCKET_LIMITS, "valid", "invalidReason"] as const;
+
+const CHANGEABLE = [...LEVEL_LIMITS, ...BUCKET_ONLY_FIELDS] as const;
+
+/** A change of limits: the config's bucket fields (with their bounds), all optional, and where. */
+export const CapacityChangeSchema = BucketConfigSchema.pick(
+  Object.fromEntries(CHANGEABLE.map((field) => [field, true])) as Record<(typeof CHANGEABLE)[number], true>,
+)
+  .partial()
+  .extend({
+    cluster: z.string().min(1),
+    nodearray: z.string().min(1).optional(),
+    machineType: z.string().min(1).optional(),
+  });
+type CapacityChange = z.output<typeof CapacityChangeSchema>;
+
+/** A change of a family's quota (`coreCount`, `consumedCoreCount`) or a region's (the config's fields). */
+export const QuotaChangeSchema = RegionalQuotaConfigSchema.extend({
+  cluster: z.string().min(1),
+  family: keyName.optional(),
+  region: keyName.optional(),
+});
 
 /** Every timing field, in the order of {@link EmulatorTiming}. */
 const TIMING_FIELDS = ["acquiringMs", "preparingMs", "terminatingMs"] as const;
@@ -73,19 +95,11 @@ function rejectBucketOnlyFields(change: CapacityChange, level: string): void {
 }
 
 /** Changes phase durations for transitions that start from now on; phases under way keep theirs. */
-export function setTiming(
-  store: NodeStore,
-  change: { readonly [K in keyof EmulatorTiming]?: number | undefined },
-): EmulatorTiming {
+export function setTiming(store: NodeStore, change: z.output<typeof TimingSchema>): EmulatorTiming {
   const timing = store.timing;
   assign(timing, change, TIMING_FIELDS);
   store.timing = timing;
   return store.timing;
-}
-
-/** Makes the next `count` created nodes fail while provisioning (or hang in Acquiring). */
-export function failNextNodes(store: NodeStore, count: number, failure: ProvisioningFailure): number {
-  return store.armFailures(count, failure);
 }
 
 function select(store: NodeStore, selector: NodeSelector, now: number): LiveNode[] {
@@ -161,22 +175,11 @@ export function setCapacity(store: NodeStore, change: CapacityChange): ClusterSt
   return clusterStatus(store, cluster.name, false);
 }
 
-/** A change of a family or regional quota made through the admin surface. */
-export interface QuotaChange {
-  readonly cluster: string;
-  readonly family?: string | undefined;
-  readonly region?: string | undefined;
-  readonly coreCount?: number | undefined;
-  readonly consumedCoreCount?: number | undefined;
-  readonly spotCoreCount?: number | undefined;
-  readonly spotConsumedCoreCount?: number | undefined;
-}
-
 /**
  * Changes a family's quota (the family must be in the config: buckets name their family there) or
  * a region's (a region without quota starts from the defaults); answers the cluster status.
  */
-export function setQuota(store: NodeStore, change: QuotaChange): ClusterStatus {
+export function setQuota(store: NodeStore, change: z.output<typeof QuotaChangeSchema>): ClusterStatus {
   const cluster = store.cluster(change.cluster);
   const { family, region } = change;
   if ((family === undefined) === (region === undefined)) {
@@ -211,29 +214,17 @@ export function setQuota(store: NodeStore, change: QuotaChange): ClusterStatus {
 }
 
 /**
- * Every node made through the API (nodearray nodes) of every cluster, with the request and
- * operation that created it. Head nodes (in no nodearray) are left out, so a test counts what it
- * created; {@link standaloneNodes} lists them.
+ * Every node of every cluster with the request and operation that created it: the nodes made
+ * through the API (nodearray nodes, so a test counts what it created), or with `standalone` the
+ * head nodes (in no nodearray).
  */
-export function allNodes(store: NodeStore): AdminNodeView[] {
+export function adminNodes(store: NodeStore, standalone: boolean): AdminNodeView[] {
   const now = store.clock.now();
   return adminViews(
     store
       .live(now)
       .map((entry) => entry.node)
-      .filter((node) => !node.standalone),
-    now,
-  );
-}
-
-/** The head nodes (nodes in no nodearray) of every cluster. */
-export function standaloneNodes(store: NodeStore): AdminNodeView[] {
-  const now = store.clock.now();
-  return adminViews(
-    store
-      .live(now)
-      .map((entry) => entry.node)
-      .filter((node) => node.standalone),
+      .filter((node) => node.standalone === standalone),
     now,
   );
 }

@@ -1,22 +1,23 @@
 import { z } from "zod";
 import {
-  allNodes,
-  failNextNodes,
+  adminNodes,
+  CapacityChangeSchema,
   failNodes,
+  NodeSelectorSchema,
+  QuotaChangeSchema,
   removeNodes,
   setCapacity,
   setQuota,
   setTiming,
-  standaloneNodes,
 } from "./admin-actions";
 import { AdminError } from "../server/api-error";
 import { FaultInputSchema } from "../store/fault-queue";
 import type { FaultQueue, FaultRoute } from "../store/fault-queue";
-import { json } from "../server/http-io";
+import { json, parseJson } from "../server/http-io";
 import type { EmulatorResponse } from "../server/http-io";
 import type { NodeStore } from "../store/node-store";
 import { formatIssues } from "../../wire/util/zod-issues";
-import { coreCount, keyName, MAX_REQUEST_NODES, nodeCount, timingMs } from "../config/limits";
+import { MAX_REQUEST_NODES, TimingSchema } from "../config/limits";
 
 /** Every admin path starts with this; it needs no credentials. */
 export const ADMIN_PREFIX = "/__emulator";
@@ -51,56 +52,12 @@ export interface AdminTarget {
   resetAll(): void;
 }
 
-const names = z.array(z.string().min(1));
-
-const TimingChangeSchema = z.strictObject({
-  acquiringMs: timingMs.optional(),
-  preparingMs: timingMs.optional(),
-  terminatingMs: timingMs.optional(),
-});
-
-const NodeSelectorSchema = z
-  .strictObject({
-    cluster: z.string().min(1).optional(),
-    ids: names.optional(),
-    names: names.optional(),
-    message: z.string().min(1).optional(),
-  })
-  .refine((selector) => selector.ids !== undefined || selector.names !== undefined, {
-    message: "give `ids` or `names`",
-  });
-
 const FailNextNodesSchema = z.strictObject({
   /** At most MAX_REQUEST_NODES, also with the failures already armed. */
   count: z.number().int().positive().max(MAX_REQUEST_NODES),
   /** @default "preparing" */
   phase: z.enum(["acquiring", "preparing", "stuck"]).optional(),
   message: z.string().min(1).optional(),
-});
-
-const CapacityChangeSchema = z.strictObject({
-  cluster: z.string().min(1),
-  nodearray: z.string().min(1).optional(),
-  machineType: z.string().min(1).optional(),
-  maxCount: nodeCount.optional(),
-  maxCoreCount: coreCount.optional(),
-  quotaCount: nodeCount.optional(),
-  quotaCoreCount: coreCount.optional(),
-  consumedCoreCount: coreCount.optional(),
-  maxPlacementGroupSize: nodeCount.optional(),
-  maxPlacementGroupCoreSize: coreCount.optional(),
-  valid: z.boolean().optional(),
-  invalidReason: z.string().min(1).optional(),
-});
-
-const QuotaChangeSchema = z.strictObject({
-  cluster: z.string().min(1),
-  family: keyName.optional(),
-  region: keyName.optional(),
-  coreCount: coreCount.optional(),
-  consumedCoreCount: coreCount.optional(),
-  spotCoreCount: coreCount.optional(),
-  spotConsumedCoreCount: coreCount.optional(),
 });
 
 const DEFAULT_FAILURE_MESSAGES = {
@@ -110,15 +67,7 @@ const DEFAULT_FAILURE_MESSAGES = {
 } as const;
 
 function body<T extends z.ZodType>(text: string, schema: T): z.output<T> {
-  let value: unknown = {};
-  if (text.trim() !== "") {
-    try {
-      value = JSON.parse(text);
-    } catch (error) {
-      const reason = error instanceof Error ? error.message : String(error);
-      throw new AdminError(400, `Request body is not valid JSON: ${reason}`);
-    }
-  }
+  const value = text.trim() === "" ? {} : parseJson(text, (message) => new AdminError(400, message));
   const parsed = schema.safeParse(value);
   if (!parsed.success) {
     throw new AdminError(400, formatIssues(parsed.error));
@@ -138,7 +87,7 @@ const ROUTES: Record<string, Partial<Record<"GET" | "POST" | "DELETE", Handler>>
   },
   "/timing": {
     GET: (target) => json(200, target.store.timing),
-    POST: (target, text) => json(200, setTiming(target.store, body(text, TimingChangeSchema))),
+    POST: (target, text) => json(200, setTiming(target.store, body(text, TimingSchema))),
   },
   "/faults": {
     GET: (target) => json(200, { faults: target.faults.list() }),
@@ -160,7 +109,7 @@ const ROUTES: Record<string, Partial<Record<"GET" | "POST" | "DELETE", Handler>>
     POST: (target, text) => {
       const request = body(text, FailNextNodesSchema);
       const phase = request.phase ?? "preparing";
-      const pending = failNextNodes(target.store, request.count, {
+      const pending = target.store.armFailures(request.count, {
         phase,
         message: request.message ?? DEFAULT_FAILURE_MESSAGES[phase],
       });
@@ -190,8 +139,8 @@ const ROUTES: Record<string, Partial<Record<"GET" | "POST" | "DELETE", Handler>>
       return json(200, target.counters());
     },
   },
-  "/nodes": { GET: (target) => json(200, { nodes: allNodes(target.store) }) },
-  "/standalone-nodes": { GET: (target) => json(200, { nodes: standaloneNodes(target.store) }) },
+  "/nodes": { GET: (target) => json(200, { nodes: adminNodes(target.store, false) }) },
+  "/standalone-nodes": { GET: (target) => json(200, { nodes: adminNodes(target.store, true) }) },
   "/requests": { GET: (target) => json(200, { requests: target.requests() }) },
 };
 

@@ -4,14 +4,15 @@
  */
 import type { ClusterStatus, NodeList, OperationStatus } from "../../wire/schemas";
 import { notFound } from "../server/api-error";
-import type { NodeStore, Operation } from "../store/node-store";
+import type { NodeStore } from "../store/node-store";
+import type { Operation } from "../store/state";
 import { nodeRecord, operationStatus, renderClusterStatus } from "../store/wire-records";
 
 /** `GET /clusters/{cluster}/status[?nodes=true]`. */
 export function clusterStatus(store: NodeStore, clusterName: string, withNodes: boolean): ClusterStatus {
   const now = store.clock.now();
   const cluster = store.cluster(clusterName);
-  return renderClusterStatus(cluster, store.liveIn(cluster, now), withNodes, now);
+  return renderClusterStatus({ cluster, live: store.liveIn(cluster, now), withNodes, now });
 }
 
 /** `GET /clusters/{cluster}/nodes[?operation=ID | ?request_id=ID]`. */

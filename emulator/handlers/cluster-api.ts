@@ -110,6 +110,15 @@ function route(
     : { kind: "method-not-allowed", allow: expected };
 }
 
+/** A POST route that changes nodes: 202 with the operation's `Location`, unreadable input a 409. */
+function change(
+  method: string,
+  name: FaultRoute,
+  run: (request: ApiRequest) => { operationId: string },
+): ApiMatch {
+  return route(method, "POST", name, (request) => asInvalidInput(() => accepted(run(request))));
+}
+
 /**
  * Routes one request of the CycleCloud API. `segments` are the decoded path segments (no empty
  * ones, so a trailing slash does not matter).
@@ -156,47 +165,37 @@ export function matchApiRoute(store: NodeStore, method: string, segments: readon
     });
   }
   if (second === "nodes" && third === "create") {
-    return route(method, "POST", "create", ({ body, addOptions }) =>
-      asInvalidInput(() =>
-        accepted(
-          createNodes(
-            store,
-            cluster,
-            parseBody(body, NodeCreationRequestSchema, "NodeCreationRequest"),
-            addOptions,
-          ),
-        ),
+    return change(method, "create", ({ body, addOptions }) =>
+      createNodes(
+        store,
+        cluster,
+        parseBody(body, NodeCreationRequestSchema, "NodeCreationRequest"),
+        addOptions,
       ),
     );
   }
   if (second === "nodes" && third !== undefined && isManagementAction(third)) {
-    return route(method, "POST", third, ({ body }) =>
-      asInvalidInput(() =>
-        accepted(
-          manageNodes(
-            store,
-            cluster,
-            third,
-            parseBody(body, NodeManagementRequestSchema, "NodeManagementRequest"),
-          ),
-        ),
+    return change(method, third, ({ body }) =>
+      manageNodes(
+        store,
+        cluster,
+        third,
+        parseBody(body, NodeManagementRequestSchema, "NodeManagementRequest"),
       ),
     );
   }
   if (second === "scale" && third !== undefined) {
-    return route(method, "POST", "scale", ({ query, addOptions }) =>
-      asInvalidInput(() => {
-        const totalNodeCount = countParam(query, "totalNodeCount", MAX_CONFIG_NODES);
-        const totalCoreCount = countParam(query, "totalCoreCount", MAX_CORES);
-        if (totalNodeCount !== undefined && totalCoreCount === undefined) {
-          return accepted(scale(store, cluster, third, { totalNodeCount }, addOptions));
-        }
-        if (totalCoreCount !== undefined && totalNodeCount === undefined) {
-          return accepted(scale(store, cluster, third, { totalCoreCount }, addOptions));
-        }
-        throw badRequest("Give exactly one of the query parameters totalNodeCount and totalCoreCount");
-      }),
-    );
+    return change(method, "scale", ({ query, addOptions }) => {
+      const totalNodeCount = countParam(query, "totalNodeCount", MAX_CONFIG_NODES);
+      const totalCoreCount = countParam(query, "totalCoreCount", MAX_CORES);
+      if (totalNodeCount !== undefined && totalCoreCount === undefined) {
+        return scale(store, { cluster, nodearray: third, target: { totalNodeCount } }, addOptions);
+      }
+      if (totalCoreCount !== undefined && totalNodeCount === undefined) {
+        return scale(store, { cluster, nodearray: third, target: { totalCoreCount } }, addOptions);
+      }
+      throw badRequest("Give exactly one of the query parameters totalNodeCount and totalCoreCount");
+    });
   }
   return { kind: "not-found" };
 }

@@ -7,9 +7,11 @@
  */
 import type { NodeManagementResult } from "../../wire/schemas";
 import { badRequest, notFound } from "../server/api-error";
-import { applyAction, compileFilter } from "./node-management";
-import type { LiveNode, NodeStore } from "../store/node-store";
+import { applyToAll, compileFilter } from "./node-management";
+import type { NodeStore } from "../store/node-store";
+import type { LiveNode } from "../store/state";
 import { nodeRecord } from "../store/wire-records";
+import { parseJson } from "../server/http-io";
 
 /** What clients match in the error text when an `instance-filter` selects nothing. */
 export const NO_INSTANCES_MESSAGE = "No instances were found matching your query";
@@ -33,14 +35,7 @@ function filterFromBody(body: string): string | undefined {
   if (body.trim() === "") {
     return undefined;
   }
-  let value: unknown;
-  try {
-    value = JSON.parse(body);
-  } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
-    throw badRequest(`Request body is not valid JSON: ${reason}`);
-  }
-  const filter = (value as { filter?: unknown } | null)?.filter;
+  const filter = (parseJson(body, badRequest) as { filter?: unknown } | null)?.filter;
   if (typeof filter !== "string" || filter === "") {
     throw badRequest('The body of terminate_node must be {"filter": "<node filter>"}');
   }
@@ -67,35 +62,21 @@ export function terminateNode(
       'Give exactly one node selection: the query parameter instance-filter, the query parameter filter, or a body {"filter": ...}',
     );
   }
-  const live = store.liveIn(cluster, now);
-  let matched: LiveNode[];
-  if (instanceFilter !== undefined) {
-    const predicate = compileFilter(instanceFilter);
-    matched = live.filter((entry) => {
-      const instance = instanceRecord(entry);
-      return instance !== undefined && predicate(instance);
-    });
-    if (matched.length === 0) {
-      throw notFound(NO_INSTANCES_MESSAGE);
-    }
-  } else {
-    const predicate = compileFilter(nodeFilter ?? "");
-    matched = live.filter((entry) => predicate(nodeRecord(entry)));
-    if (matched.length === 0) {
-      throw notFound(NO_NODES_MESSAGE);
-    }
+  // An instance filter sees instances (nodes with a VM), a node filter node records.
+  const [filter, recordOf, nothing] =
+    instanceFilter !== undefined
+      ? [instanceFilter, instanceRecord, NO_INSTANCES_MESSAGE]
+      : [nodeFilter ?? "", nodeRecord, NO_NODES_MESSAGE];
+  const predicate = compileFilter(filter);
+  const matched = store.liveIn(cluster, now).filter((entry) => {
+    const record = recordOf(entry);
+    return record !== undefined && predicate(record);
+  });
+  if (matched.length === 0) {
+    throw notFound(nothing);
   }
   const operation = store.newOperation("terminate", cluster, undefined, now);
-  return {
-    operationId: operation.id,
-    nodes: matched.map(({ node }) => {
-      operation.nodeIds.push(node.id);
-      const error = applyAction(store, "terminate", node, now);
-      return error === undefined
-        ? { name: node.name, id: node.id, status: "OK" }
-        : { name: node.name, id: node.id, status: "Error", error };
-    }),
-  };
+  return applyToAll(store, "terminate", matched, { operation, now });
 }
 
 /**

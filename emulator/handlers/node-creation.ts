@@ -7,7 +7,8 @@ import { badRequest, invalidAttribute, notFound } from "../server/api-error";
 import { chooseBucket, fitAt, partialAddMessage, REAL, tally } from "../store/capacity";
 import { NodeAttributesSchema } from "../config/config-schema";
 import { MAX_NAME_FORMAT_LENGTH, MAX_NAME_OFFSET, MAX_REQUEST_NODES, MAX_SETS } from "../config/limits";
-import type { BucketState, ClusterState, NodearrayState, NodeStore, Operation } from "../store/node-store";
+import type { NodeStore } from "../store/node-store";
+import type { BucketState, ClusterState, NodearrayState, Operation } from "../store/state";
 import { mergeAttributes } from "../store/wire-records";
 import { formatIssues } from "../../wire/util/zod-issues";
 
@@ -27,6 +28,22 @@ interface SetPlan {
 
 type SetResult = NodeCreationResult["sets"][number];
 
+/** One create or scale call under way: its cluster, operation, fault options and time. */
+interface Adding {
+  readonly store: NodeStore;
+  readonly cluster: ClusterState;
+  readonly operation: Operation;
+  readonly options: AddOptions;
+  readonly now: number;
+}
+
+/** A scale request: the nodearray and the total it should reach. */
+export interface ScaleRequest {
+  readonly cluster: string;
+  readonly nodearray: string;
+  readonly target: { readonly totalNodeCount: number } | { readonly totalCoreCount: number };
+}
+
 /** `POST /clusters/{cluster}/nodes/create`. */
 export function createNodes(
   store: NodeStore,
@@ -40,23 +57,18 @@ export function createNodes(
   store.checkRequestIdUnused(request.requestId);
   const plans = planSets(store, cluster, request.sets, now);
   const operation = store.newOperation("create", cluster, request.requestId, now);
-  const sets = plans.map((plan) => addSet(store, cluster, plan, operation, options, now));
+  const sets = plans.map((plan) => addSet({ store, cluster, operation, options, now }, plan));
   return { operationId: operation.id, sets };
 }
 
 /** `POST /clusters/{cluster}/scale/{nodearray}?totalNodeCount=N|totalCoreCount=N`. */
-export function scale(
-  store: NodeStore,
-  clusterName: string,
-  nodearrayName: string,
-  target: { readonly totalNodeCount: number } | { readonly totalCoreCount: number },
-  options: AddOptions = {},
-): NodeCreationResult {
+export function scale(store: NodeStore, request: ScaleRequest, options: AddOptions = {}): NodeCreationResult {
   const now = store.clock.now();
-  const cluster = store.cluster(clusterName);
-  const nodearray = cluster.nodearrays.find((candidate) => candidate.name === nodearrayName);
+  const { target } = request;
+  const cluster = store.cluster(request.cluster);
+  const nodearray = cluster.nodearrays.find((candidate) => candidate.name === request.nodearray);
   if (nodearray === undefined) {
-    throw notFound(`Nodearray ${nodearrayName} not found in cluster ${cluster.name}`);
+    throw notFound(`Nodearray ${request.nodearray} not found in cluster ${cluster.name}`);
   }
   const present = tally(
     store.live(now),
@@ -79,7 +91,7 @@ export function scale(
         ? target.totalNodeCount - present.count
         : Math.ceil((target.totalCoreCount - present.cores) / bucket.vcpuCount),
     );
-  const chosen = chooseBucket(store.live(now), cluster, nodearray, undefined, missing);
+  const chosen = chooseBucket(store.live(now), { cluster, nodearray, placementGroup: undefined }, missing);
   if (chosen === undefined) {
     return {
       operationId: operation.id,
@@ -92,7 +104,7 @@ export function scale(
     bucket: chosen.bucket,
     attributes: mergeAttributes(nodearray.attributes, {}),
   };
-  return { operationId: operation.id, sets: [addSet(store, cluster, plan, operation, options, now)] };
+  return { operationId: operation.id, sets: [addSet({ store, cluster, operation, options, now }, plan)] };
 }
 
 /**
@@ -108,20 +120,15 @@ function checkCreationLimits(request: NodeCreationRequest): void {
   let total = 0;
   request.sets.forEach((set, index) => {
     const field = `sets[${String(index)}]`;
-    if (set.count > MAX_REQUEST_NODES) {
-      throw badRequest(
-        `${field}.count: must be at most ${String(MAX_REQUEST_NODES)} (nodes one request may add), not ${String(set.count)}`,
-      );
-    }
-    if (set.nameOffset !== undefined && set.nameOffset > MAX_NAME_OFFSET) {
-      throw badRequest(
-        `${field}.nameOffset: must be at most ${String(MAX_NAME_OFFSET)}, not ${String(set.nameOffset)}`,
-      );
-    }
-    if (set.nameFormat !== undefined && set.nameFormat.length > MAX_NAME_FORMAT_LENGTH) {
-      throw badRequest(
-        `${field}.nameFormat: must be at most ${String(MAX_NAME_FORMAT_LENGTH)} characters, not ${String(set.nameFormat.length)}`,
-      );
+    const bounds = [
+      ["count", set.count, MAX_REQUEST_NODES, " (nodes one request may add)"],
+      ["nameOffset", set.nameOffset, MAX_NAME_OFFSET, ""],
+      ["nameFormat", set.nameFormat?.length, MAX_NAME_FORMAT_LENGTH, " characters"],
+    ] as const;
+    for (const [name, value, max, unit] of bounds) {
+      if (value !== undefined && value > max) {
+        throw badRequest(`${field}.${name}: must be at most ${String(max)}${unit}, not ${String(value)}`);
+      }
     }
     total += set.count;
   });
@@ -186,18 +193,13 @@ function planSets(
   });
 }
 
-function addSet(
-  store: NodeStore,
-  cluster: ClusterState,
-  plan: SetPlan,
-  operation: Operation,
-  options: AddOptions,
-  now: number,
-): SetResult {
+function addSet(adding: Adding, plan: SetPlan): SetResult {
+  const { store, cluster, operation, options, now } = adding;
   const { set, nodearray } = plan;
   const placementGroup = set.placementGroupId;
   const bucket =
-    plan.bucket ?? chooseBucket(store.live(now), cluster, nodearray, placementGroup, () => set.count)?.bucket;
+    plan.bucket ??
+    chooseBucket(store.live(now), { cluster, nodearray, placementGroup }, () => set.count)?.bucket;
   if (bucket === undefined) {
     return {
       added: 0,
@@ -211,7 +213,7 @@ function addSet(
     added = options.maxAddedPerSet;
     reason = "insufficient capacity (injected by the emulator)";
   }
-  for (const name of nodeNames(store, cluster, set, added, now)) {
+  for (const name of nodeNames(adding, set, added)) {
     store.addNode(
       { name, cluster, nodearray, bucket, placementGroupId: placementGroup, attributes: plan.attributes },
       operation,
@@ -226,13 +228,7 @@ function addSet(
 }
 
 /** `nodearray-N` (or `nameFormat` with `%d`), using the lowest free indexes from `nameOffset` (default 1). */
-function nodeNames(
-  store: NodeStore,
-  cluster: ClusterState,
-  set: NodeCreationSet,
-  count: number,
-  now: number,
-): string[] {
+function nodeNames({ store, cluster, now }: Adding, set: NodeCreationSet, count: number): string[] {
   if (count === 0) {
     return [];
   }

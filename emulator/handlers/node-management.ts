@@ -6,7 +6,8 @@ import { observePhase } from "../store/node-lifecycle";
 import type { NodeObservation } from "../store/node-lifecycle";
 import { compileNodeFilter, FilterSyntaxError } from "../store/node-filter";
 import type { NodeFilter } from "../store/node-filter";
-import type { NodeState, NodeStore } from "../store/node-store";
+import type { NodeStore } from "../store/node-store";
+import type { LiveNode, NodeState, Operation } from "../store/state";
 import { nodeRecord } from "../store/wire-records";
 
 export function compileFilter(filter: string): NodeFilter {
@@ -61,14 +62,24 @@ export function manageNodes(
     );
   });
   const operation = store.newOperation(action, cluster, request.requestId, now);
-  const results = matched.map(({ node }) => {
+  return applyToAll(store, action, matched, { operation, now });
+}
+
+/** Applies `action` to `matched` as part of `operation`: the answer, with each node's result. */
+export function applyToAll(
+  store: NodeStore,
+  action: NodeManagementAction,
+  matched: readonly LiveNode[],
+  { operation, now }: { readonly operation: Operation; readonly now: number },
+): NodeManagementResult {
+  const nodes = matched.map(({ node }) => {
     operation.nodeIds.push(node.id);
     const error = applyAction(store, action, node, now);
     return error === undefined
       ? { name: node.name, id: node.id, status: "OK" }
       : { name: node.name, id: node.id, status: "Error", error };
   });
-  return { operationId: operation.id, nodes: results };
+  return { operationId: operation.id, nodes };
 }
 
 /** Applies one management action to one node; returns the error text of an `Error` result. */

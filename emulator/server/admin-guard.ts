@@ -44,7 +44,8 @@ function hostOf(value: string): string | undefined {
   }
 }
 
-function digest(text: string): Buffer {
+/** SHA-256 of `text`: secrets are compared as digests, in constant time. */
+export function digest(text: string): Buffer {
   return createHash("sha256").update(text).digest();
 }
 

@@ -119,6 +119,7 @@ function json(status: number, body: unknown, headers: OutgoingHttpHeaders = {}):
   return { status, body, headers };
 }
 
-function reasonOf(error: unknown): string {
+/** The message of anything thrown. */
+export function reasonOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }

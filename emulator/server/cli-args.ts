@@ -1,8 +1,8 @@
 import { parseArgs } from "node:util";
 import type { ParseArgsConfig } from "node:util";
-import type { EmulatorTiming } from "../store/node-store";
+import type { EmulatorTiming } from "../store/state";
 import { isLoopbackHost } from "../../wire/util/loopback";
-import { emptyMap, forbiddenKeyMessage, isForbiddenKey } from "../config/limits";
+import { emptyMap, forbiddenKeyMessage, isForbiddenKey, MAX_TIMING_MS } from "../config/limits";
 
 /** The port `cyclecloud-emulator` listens on without `--port` (CycleCloud's own HTTP port). */
 export const DEFAULT_CLI_PORT = 8080;
@@ -230,7 +230,7 @@ export function parseCliArgs(
   for (const [name, key] of durations) {
     const value = values.get(name);
     if (value !== undefined) {
-      timing[key] = integer(`--${name}`, value, 24 * 60 * 60 * 1000);
+      timing[key] = integer(`--${name}`, value, MAX_TIMING_MS);
     }
   }
   const port = values.get("port");
@@ -285,14 +285,10 @@ function readTls(
   if (certFile !== undefined && keyFile !== undefined) {
     return { kind: "files", certFile, keyFile };
   }
-  if (certFile !== undefined) {
+  if (certFile !== undefined || keyFile !== undefined) {
+    const [given, missing] = certFile === undefined ? ["--key", "--cert"] : ["--cert", "--key"];
     throw new CliUsageError(
-      "--cert needs --key: give both --cert FILE and --key FILE (its private key), or --tls alone",
-    );
-  }
-  if (keyFile !== undefined) {
-    throw new CliUsageError(
-      "--key needs --cert: give both --cert FILE and --key FILE (its private key), or --tls alone",
+      `${given} needs ${missing}: give both --cert FILE and --key FILE (its private key), or --tls alone`,
     );
   }
   return generate ? { kind: "generate" } : undefined;

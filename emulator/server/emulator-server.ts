@@ -2,19 +2,19 @@
  * The emulator's HTTP request handling: admin routing, request counting and logging,
  * authentication, faults, the API routes, and one way to answer (write or drop, record, log).
  */
-import { createHash, timingSafeEqual } from "node:crypto";
+import { timingSafeEqual } from "node:crypto";
 import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import { STATUS_CODES } from "node:http";
 import { setTimeout as sleep } from "node:timers/promises";
 import { ADMIN_PREFIX, handleAdminRequest } from "../handlers/admin-api";
 import type { AdminTarget, RequestCounters, RequestLogEntry } from "../handlers/admin-api";
-import { AdminGuard } from "./admin-guard";
+import { AdminGuard, digest } from "./admin-guard";
 import { AuthPacer } from "./auth-pacing";
 import type { AuthPacing } from "./auth-pacing";
 import { AdminError, badRequest, EmulatorApiError, EXCEPTIONS, renderError } from "./api-error";
 import { matchApiRoute } from "../handlers/cluster-api";
 import type { ApiMatch } from "../handlers/cluster-api";
-import { FaultQueue } from "../store/fault-queue";
+import { FAULT_ROUTES, FaultQueue } from "../store/fault-queue";
 import type { Fault, FaultRoute } from "../store/fault-queue";
 import { announcesMoreThan, nestingTooDeep, readBody, TOO_DEEP_MESSAGE } from "./http-io";
 import type { EmulatorResponse } from "./http-io";
@@ -47,25 +47,8 @@ const UNAUTHENTICATED_BODY_READ_LIMIT = 64 * 1024;
 const REQUEST_LOG_LIMIT = 1000;
 
 function zeroCounters(): RequestCounters {
-  return {
-    total: 0,
-    status: 0,
-    nodes: 0,
-    create: 0,
-    terminate: 0,
-    deallocate: 0,
-    start: 0,
-    shutdown: 0,
-    remove: 0,
-    scale: 0,
-    operations: 0,
-    terminate_node: 0,
-    retry: 0,
-  };
-}
-
-function digest(text: string): Buffer {
-  return createHash("sha256").update(text).digest();
+  const routes = Object.fromEntries(FAULT_ROUTES.map((route) => [route, 0])) as Record<FaultRoute, number>;
+  return { total: 0, ...routes };
 }
 
 function header(request: IncomingMessage, name: string): string | null {

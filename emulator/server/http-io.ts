@@ -1,6 +1,6 @@
 import type { IncomingMessage, OutgoingHttpHeaders } from "node:http";
 import type { z } from "zod";
-import { badRequest, EmulatorApiError, EXCEPTIONS } from "./api-error";
+import { badRequest, EmulatorApiError, EXCEPTIONS, reasonOf } from "./api-error";
 import { formatIssues } from "../../wire/util/zod-issues";
 
 /** Largest request body accepted. */
@@ -93,19 +93,21 @@ export function nestingTooDeep(text: string): boolean {
 /** The message of a body or query value nested deeper than {@link MAX_NESTING_DEPTH}. */
 export const TOO_DEEP_MESSAGE = `nests brackets deeper than ${String(MAX_NESTING_DEPTH)} levels`;
 
+/** A request body parsed as JSON; `fail` makes the error for one that is not JSON. */
+export function parseJson(text: string, fail: (message: string) => Error): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw fail(`Request body is not valid JSON: ${reasonOf(error)}`);
+  }
+}
+
 /** Parses a JSON body and checks it against a wire schema; 400 with the bad path otherwise. */
 export function parseBody<T extends z.ZodType>(text: string, schema: T, what: string): z.output<T> {
   if (text.trim() === "") {
     throw badRequest(`Request body is empty: expected a JSON ${what}`);
   }
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
-    throw badRequest(`Request body is not valid JSON: ${reason}`);
-  }
-  const parsed = schema.safeParse(value);
+  const parsed = schema.safeParse(parseJson(text, badRequest));
   if (!parsed.success) {
     throw badRequest(`Invalid ${what}: ${formatIssues(parsed.error)}`);
   }

@@ -10,20 +10,22 @@ import { z } from "zod";
 import { ADMIN_PREFIX } from "../handlers/admin-api";
 import { ADMIN_TOKEN_HEADER } from "./admin-guard";
 import type { RequestCounters } from "../handlers/admin-api";
-import { allNodes } from "../handlers/admin-actions";
+import { adminNodes } from "../handlers/admin-actions";
 import type { ClusterDefinition } from "../store/cluster-definitions";
 import { EmulatorConfigError, parseEmulatorConfig } from "../config/config";
 import { loadReplicas } from "../config/replica";
 import type { EmulatorConfig } from "../config/config-schema";
 import { DEFAULT_EMULATOR_CONFIG } from "../config/default-content";
+import { reasonOf } from "./api-error";
 import { EmulatorServer } from "./emulator-server";
 import { AuthPacingOptionSchema, DEFAULT_AUTH_PACING } from "./auth-pacing";
 import type { AuthPacing } from "./auth-pacing";
 import { FaultInputSchema } from "../store/fault-queue";
-import { keyName, timingMs } from "../config/limits";
+import { keyName, TimingSchema } from "../config/limits";
 import type { Fault, FaultInput } from "../store/fault-queue";
-import { DEFAULT_TIMING, NodeStore, SYSTEM_CLOCK } from "../store/node-store";
-import type { EmulatorClock, EmulatorTiming } from "../store/node-store";
+import { NodeStore } from "../store/node-store";
+import { DEFAULT_TIMING, SYSTEM_CLOCK } from "../store/state";
+import type { EmulatorClock, EmulatorTiming } from "../store/state";
 import { checkKeyPair, issueEmulatorCertificates } from "./tls";
 import type { PemKeyPair } from "./tls";
 import type { AdminNodeView } from "../store/wire-records";
@@ -132,6 +134,11 @@ export interface RunningEmulator {
   nodes(): AdminNodeView[];
 }
 
+const lineCallback = z.custom<(line: string) => void>(
+  (value) => typeof value === "function",
+  "expected a function",
+);
+
 const OptionsSchema = z.strictObject({
   host: z.string().min(1).optional(),
   port: z.number().int().min(0).max(65535).optional(),
@@ -139,19 +146,9 @@ const OptionsSchema = z.strictObject({
   password: z.string().min(1).optional(),
   config: z.unknown().optional(),
   fromStatus: z.record(keyName, z.string().min(1)).optional(),
-  timing: z
-    .strictObject({
-      acquiringMs: timingMs.optional(),
-      preparingMs: timingMs.optional(),
-      terminatingMs: timingMs.optional(),
-    })
-    .optional(),
-  log: z
-    .custom<(line: string) => void>((value) => typeof value === "function", "expected a function")
-    .optional(),
-  warn: z
-    .custom<(line: string) => void>((value) => typeof value === "function", "expected a function")
-    .optional(),
+  timing: TimingSchema.optional(),
+  log: lineCallback.optional(),
+  warn: lineCallback.optional(),
   admin: z.boolean().optional(),
   allowRemote: z.boolean().optional(),
   adminToken: z.string().min(16, { error: "the admin token must be at least 16 characters" }).optional(),
@@ -271,8 +268,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   });
   server.on("request", (request: IncomingMessage, response: ServerResponse) => {
     emulator.handle(request, response).catch((error: unknown) => {
-      const reason = error instanceof Error ? error.message : String(error);
-      log(`internal error: ${reason}`);
+      log(`internal error: ${reasonOf(error)}`);
       response.destroy();
     });
   });
@@ -330,7 +326,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
       return emulator.faults.add(parsed.data);
     },
     counters: () => emulator.counters(),
-    nodes: () => allNodes(emulator.store),
+    nodes: () => adminNodes(emulator.store, false),
   };
   // Not enumerable: out of `util.inspect`, `JSON.stringify` and spreads.
   return Object.defineProperty(running, "password", {

@@ -12,6 +12,7 @@ import {
   randomBytes,
   sign,
 } from "node:crypto";
+import { reasonOf } from "./api-error";
 import type { KeyObject } from "node:crypto";
 import { isIP } from "node:net";
 
@@ -258,19 +259,15 @@ export function checkKeyPair(pair: PemKeyPair, where: { cert: string; key: strin
   try {
     certificate = new X509Certificate(pair.cert);
   } catch (error) {
-    throw new TypeError(`${where.cert} is not a PEM certificate (${errorText(error)})`);
+    throw new TypeError(`${where.cert} is not a PEM certificate (${reasonOf(error)})`);
   }
   let key: KeyObject;
   try {
     key = createPrivateKey(pair.key);
   } catch (error) {
-    throw new TypeError(`${where.key} is not a PEM private key (${errorText(error)})`);
+    throw new TypeError(`${where.key} is not a PEM private key (${reasonOf(error)})`);
   }
   if (!certificate.checkPrivateKey(key)) {
     throw new TypeError(`${where.key} is not the private key of the certificate ${where.cert}`);
   }
-}
-
-function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

@@ -5,7 +5,7 @@
  */
 import { regionalQuota } from "./cluster-definitions";
 import type { NodeObservation } from "./node-lifecycle";
-import type { BucketState, ClusterState, LiveNode, NodearrayState, NodeState } from "./node-store";
+import type { BucketState, ClusterState, LiveNode, NodearrayState, NodeState } from "./state";
 
 /** One limit, expressed as the number of nodes of the size at hand that still fit under it. */
 export interface Limit {
@@ -110,11 +110,15 @@ export function clusterRemaining(
   };
 }
 
-/** Where a new node would go: its bucket (with nodearray and cluster) and placement group. */
-export interface Placement {
+/** A bucket with its nodearray and cluster. */
+export interface BucketAt {
   readonly cluster: ClusterState;
   readonly nodearray: NodearrayState;
   readonly bucket: BucketState;
+}
+
+/** Where a new node would go: its bucket (with nodearray and cluster) and placement group. */
+export interface Placement extends BucketAt {
   readonly placementGroup: string | undefined;
 }
 
@@ -202,9 +206,7 @@ export function fitAt(
  */
 export function chooseBucket(
   live: readonly LiveNode[],
-  cluster: ClusterState,
-  nodearray: NodearrayState,
-  placementGroup: string | undefined,
+  { cluster, nodearray, placementGroup }: Omit<Placement, "bucket">,
   wanted: (bucket: BucketState) => number,
 ): { bucket: BucketState; count: number } | undefined {
   let best: { bucket: BucketState; count: number; fit: number } | undefined;
@@ -224,41 +226,18 @@ export function chooseBucket(
   return best === undefined ? undefined : { bucket: best.bucket, count: best.count };
 }
 
-/** A bucket with its nodearray and cluster. */
-export interface BucketAt {
-  readonly cluster: ClusterState;
-  readonly nodearray: NodearrayState;
-  readonly bucket: BucketState;
+/** A quota in cores, and the cores consumed of it. */
+interface QuotaUse {
+  readonly quota: number;
+  readonly consumed: number;
 }
 
-/**
- * The quota fields of a bucket as the status reports them. A regular bucket: its family's quota
- * (the configured family, or the bucket alone with its own `quotaCount`/`quotaCoreCount`), its
- * region's quota, and the combined quota (`quotaCoreCount`: what the family may run, cut to what
- * the region still leaves; `consumedCoreCount` the family's use). A spot bucket (Interruptible
- * nodearray): family fields 0, the regional fields carry the region's spot quota, and so does the
- * combined quota (as scalelib's `_SpotLimit` describes real servers).
- */
-export interface QuotaView {
-  readonly quotaCount: number;
-  readonly quotaCoreCount: number;
-  readonly consumedCoreCount: number;
-  readonly familyQuotaCount: number;
-  readonly familyQuotaCoreCount: number;
-  readonly familyConsumedCoreCount: number;
-  readonly regionalQuotaCount: number;
-  readonly regionalQuotaCoreCount: number;
-  readonly regionalConsumedCoreCount: number;
-}
-
-/** Cores the cluster's live nodes of `region` (spot or regular) use, plus what is used outside. */
+/** Cores the cluster's live nodes of the nodearray's region (spot or regular) use, plus what is used outside. */
 function regionUse(
   live: readonly LiveNode[],
-  cluster: ClusterState,
-  region: string,
-  spot: boolean,
+  { cluster, nodearray: { region, spot } }: BucketAt,
   counts: (seen: NodeObservation) => boolean,
-): { quota: number; consumed: number } {
+): QuotaUse {
   const configured = regionalQuota(cluster.quotas, region);
   const used = tally(
     live,
@@ -273,10 +252,9 @@ function regionUse(
 /** Cores of `bucket`'s family: its quota and what is consumed (by the cluster and outside it). */
 function familyUse(
   live: readonly LiveNode[],
-  cluster: ClusterState,
-  bucket: BucketState,
+  { cluster, bucket }: BucketAt,
   counts: (seen: NodeObservation) => boolean,
-): { quota: number; consumed: number } {
+): QuotaUse {
   const family = bucket.family;
   const configured = family === undefined ? undefined : cluster.quotas.families[family];
   if (family === undefined || configured === undefined) {
@@ -291,11 +269,18 @@ function familyUse(
   return { quota: configured.coreCount, consumed: configured.consumedCoreCount + used };
 }
 
-/** The quota fields of the status for `bucket`, as seen by `accounting`. */
-export function quotaView(live: readonly LiveNode[], at: BucketAt, accounting: Accounting): QuotaView {
-  const { cluster, nodearray, bucket } = at;
+/**
+ * The quota fields of the status for `bucket`, as seen by `accounting`. A regular bucket: its family's quota
+ * (the configured family, or the bucket alone with its own `quotaCount`/`quotaCoreCount`), its
+ * region's quota, and the combined quota (`quotaCoreCount`: what the family may run, cut to what
+ * the region still leaves; `consumedCoreCount` the family's use). A spot bucket (Interruptible
+ * nodearray): family fields 0, the regional fields carry the region's spot quota, and so does the
+ * combined quota (as scalelib's `_SpotLimit` describes real servers).
+ */
+export function quotaView(live: readonly LiveNode[], at: BucketAt, accounting: Accounting) {
+  const { nodearray, bucket } = at;
   const vcpu = bucket.vcpuCount;
-  const region = regionUse(live, cluster, nodearray.region, nodearray.spot, accounting.quota);
+  const region = regionUse(live, at, accounting.quota);
   const regional = {
     regionalQuotaCount: Math.floor(region.quota / vcpu),
     regionalQuotaCoreCount: region.quota,
@@ -312,7 +297,7 @@ export function quotaView(live: readonly LiveNode[], at: BucketAt, accounting: A
       ...regional,
     };
   }
-  const family = familyUse(live, cluster, bucket, accounting.quota);
+  const family = familyUse(live, at, accounting.quota);
   const ownFamily = bucket.family === undefined;
   const quotaCoreCount = Math.min(
     family.quota,
@@ -331,53 +316,33 @@ export function quotaView(live: readonly LiveNode[], at: BucketAt, accounting: A
 
 /** The quota limits a new node of `bucket` is subject to: family (or the bucket's own) and region, or spot. */
 export function quotaLimits(live: readonly LiveNode[], at: BucketAt, accounting: Accounting): Limit[] {
-  const { cluster, nodearray, bucket } = at;
-  const vcpu = bucket.vcpuCount;
-  const region = regionUse(live, cluster, nodearray.region, nodearray.spot, accounting.quota);
-  if (nodearray.spot) {
-    return [
-      coreLimit(
-        `region ${nodearray.region} spot quota of ${String(region.quota)} cores reached`,
-        region.quota,
-        region.consumed,
-        vcpu,
-      ),
-    ];
-  }
-  const limits: Limit[] = [];
-  const family = familyUse(live, cluster, bucket, accounting.quota);
-  if (bucket.family === undefined) {
-    const quotaUse = tally(live, (node) => node.bucket === bucket, accounting.quota);
-    limits.push(
-      countLimit(
-        `${bucket.machineType} quotaCount of ${String(bucket.quotaCount)} reached`,
-        bucket.quotaCount,
-        quotaUse.count,
-      ),
-      coreLimit(
-        `${bucket.machineType} quotaCoreCount of ${String(bucket.quotaCoreCount)} reached`,
-        family.quota,
-        family.consumed,
-        vcpu,
-      ),
-    );
-  } else {
-    limits.push(
-      coreLimit(
-        `family ${bucket.family} quota of ${String(family.quota)} cores reached`,
-        family.quota,
-        family.consumed,
-        vcpu,
-      ),
-    );
-  }
-  limits.push(
+  const { nodearray, bucket } = at;
+  const cores = (description: string, use: QuotaUse): Limit =>
     coreLimit(
-      `region ${nodearray.region} quota of ${String(region.quota)} cores reached`,
-      region.quota,
-      region.consumed,
-      vcpu,
+      `${description} of ${String(use.quota)} cores reached`,
+      use.quota,
+      use.consumed,
+      bucket.vcpuCount,
+    );
+  const region = regionUse(live, at, accounting.quota);
+  if (nodearray.spot) {
+    return [cores(`region ${nodearray.region} spot quota`, region)];
+  }
+  const family = familyUse(live, at, accounting.quota);
+  const regional = cores(`region ${nodearray.region} quota`, region);
+  if (bucket.family !== undefined) {
+    return [cores(`family ${bucket.family} quota`, family), regional];
+  }
+  const quotaUse = tally(live, (node) => node.bucket === bucket, accounting.quota);
+  const own = `${bucket.machineType} quotaCount of ${String(bucket.quotaCount)} reached`;
+  return [
+    countLimit(own, bucket.quotaCount, quotaUse.count),
+    coreLimit(
+      `${bucket.machineType} quotaCoreCount of ${String(bucket.quotaCoreCount)} reached`,
+      family.quota,
+      family.consumed,
+      bucket.vcpuCount,
     ),
-  );
-  return limits;
+    regional,
+  ];
 }

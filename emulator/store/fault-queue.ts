@@ -57,31 +57,23 @@ export const FaultInputSchema = z
     maxAdded: z.number().int().nonnegative().max(MAX_REQUEST_NODES).optional(),
   })
   .superRefine((fault, ctx) => {
+    const issue = (path: string[], message: string): void => {
+      ctx.addIssue({ code: "custom", path, message });
+    };
     const answers = fault.status !== undefined || fault.body !== undefined;
     if (fault.reset !== undefined && answers) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["reset"],
-        message: "`reset` cannot be combined with `status` or `body`",
-      });
+      issue(["reset"], "`reset` cannot be combined with `status` or `body`");
     }
     if (fault.retryAfter !== undefined && fault.status === undefined) {
-      ctx.addIssue({ code: "custom", path: ["retryAfter"], message: "`retryAfter` needs `status`" });
+      issue(["retryAfter"], "`retryAfter` needs `status`");
     }
-    if (fault.maxAdded !== undefined) {
-      if (fault.route !== "create" && fault.route !== "scale") {
-        ctx.addIssue({
-          code: "custom",
-          path: ["maxAdded"],
-          message: "`maxAdded` applies to routes create and scale only",
-        });
-      } else if (answers || fault.reset === "before") {
-        ctx.addIssue({
-          code: "custom",
-          path: ["maxAdded"],
-          message: "`maxAdded` needs the request to be applied: drop `status`, `body` and `reset: before`",
-        });
-      }
+    if (fault.maxAdded !== undefined && fault.route !== "create" && fault.route !== "scale") {
+      issue(["maxAdded"], "`maxAdded` applies to routes create and scale only");
+    } else if (fault.maxAdded !== undefined && (answers || fault.reset === "before")) {
+      issue(
+        ["maxAdded"],
+        "`maxAdded` needs the request to be applied: drop `status`, `body` and `reset: before`",
+      );
     }
     if (
       !answers &&
@@ -89,27 +81,15 @@ export const FaultInputSchema = z
       fault.delayMs === undefined &&
       fault.maxAdded === undefined
     ) {
-      ctx.addIssue({
-        code: "custom",
-        path: [],
-        message: "a fault needs at least one of `status`, `body`, `reset`, `delayMs` or `maxAdded`",
-      });
+      issue([], "a fault needs at least one of `status`, `body`, `reset`, `delayMs` or `maxAdded`");
     }
   });
 export type FaultInput = z.input<typeof FaultInputSchema>;
 
 /** A fault as stored: the input with its id and how many requests it still applies to. */
-export interface Fault {
-  readonly id: number;
-  readonly route: FaultRoute;
-  readonly remaining: number;
-  readonly status?: number | undefined;
-  readonly retryAfter?: number | string | undefined;
-  readonly delayMs?: number | undefined;
-  readonly reset?: "before" | "after" | undefined;
-  readonly body?: unknown;
-  readonly maxAdded?: number | undefined;
-}
+export type Fault = Readonly<
+  Omit<z.output<typeof FaultInputSchema>, "count"> & { id: number; remaining: number }
+>;
 
 /** Pending faults, consumed in the order they were added, per route. */
 export class FaultQueue {

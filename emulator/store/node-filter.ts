@@ -118,15 +118,7 @@ export function compileNodeFilter(source: string): NodeFilter {
       position += 1;
       return parseSet(key.text);
     }
-    if (
-      operator?.kind !== "op" ||
-      !(
-        operator.text === "===" ||
-        operator.text === "==" ||
-        operator.text === "!==" ||
-        operator.text === "!="
-      )
-    ) {
+    if (operator?.kind !== "op" || !["===", "==", "!==", "!="].includes(operator.text)) {
       throw new FilterSyntaxError(
         `expected ===, ==, !==, != or in after ${key.text} but found ${describe(operator)}`,
       );

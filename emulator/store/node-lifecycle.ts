@@ -3,6 +3,7 @@
  * and every read derives its `Status` from the clock. With zero durations every transition is
  * immediate, so tests with zero timing are deterministic.
  */
+import type { InitialNodeDefinition } from "./cluster-definitions";
 
 /** How a node created while `fail-next-nodes` is armed goes wrong. */
 export interface ProvisioningFailure {
@@ -59,15 +60,28 @@ export interface NodeObservation {
   readonly reducesAvailability: boolean;
 }
 
+/** A node's `State` and `TargetState` by its `Status`. */
+const STATE_OF = {
+  Acquiring: ["Acquiring", "Started"],
+  Preparing: ["Preparing", "Started"],
+  Ready: ["Started", "Started"],
+  Started: ["Started", "Started"],
+  Failed: ["Failed", "Started"],
+  Terminating: ["Terminating", "Terminated"],
+  Terminated: ["Terminated", "Terminated"],
+  Off: ["Off", "Terminated"],
+  Stopping: ["Deallocating", "Deallocated"],
+  Deallocated: ["Deallocated", "Deallocated"],
+} as const;
+
 function observation(
-  status: string,
-  state: string,
-  targetState: string,
+  status: keyof typeof STATE_OF,
   addressed: boolean,
   fields: Partial<
     Pick<NodeObservation, "statusMessage" | "gone" | "holdsCapacity" | "reducesAvailability">
   > = {},
 ): NodeObservation {
+  const [state, targetState] = STATE_OF[status];
   return {
     status,
     state,
@@ -80,6 +94,28 @@ function observation(
   };
 }
 
+/**
+ * The phase of a node first seen in `status` (a replica's node): running, failed with `message`,
+ * deallocated, off, or terminating from `now` for `terminatingMs`.
+ */
+export function phaseSeenAs(
+  status: InitialNodeDefinition["status"],
+  seen: { readonly now: number; readonly terminatingMs: number; readonly message?: string | undefined },
+): NodePhase {
+  switch (status) {
+    case "Ready":
+      return { kind: "starting", since: 0, acquiringMs: 0, preparingMs: 0, failure: undefined };
+    case "Failed":
+      return { kind: "failed", since: 0, message: seen.message ?? "Failed", addressed: true };
+    case "Deallocated":
+      return { kind: "deallocated", since: 0, addressed: true };
+    case "Off":
+      return { kind: "off", since: 0 };
+    case "Terminating":
+      return { kind: "terminating", since: seen.now, durationMs: seen.terminatingMs, addressed: true };
+  }
+}
+
 /** The node's `Status`, `State`, `TargetState` and accounting flags at time `now` (ms). */
 export function observePhase(phase: NodePhase, now: number): NodeObservation {
   const elapsed = now - phase.since;
@@ -87,48 +123,39 @@ export function observePhase(phase: NodePhase, now: number): NodeObservation {
     case "starting": {
       const failure = phase.failure;
       if (failure?.phase === "stuck" || elapsed < phase.acquiringMs) {
-        return observation("Acquiring", "Acquiring", "Started", false);
+        return observation("Acquiring", false);
       }
       if (failure?.phase === "acquiring") {
-        return observation("Failed", "Failed", "Started", false, { statusMessage: failure.message });
+        return observation("Failed", false, { statusMessage: failure.message });
       }
       if (elapsed < phase.acquiringMs + phase.preparingMs) {
-        return observation("Preparing", "Preparing", "Started", true);
+        return observation("Preparing", true);
       }
       if (failure?.phase === "preparing") {
-        return observation("Failed", "Failed", "Started", true, { statusMessage: failure.message });
+        return observation("Failed", true, { statusMessage: failure.message });
       }
-      return observation("Ready", "Started", "Started", true);
+      return observation("Ready", true);
     }
     case "failed":
-      return observation("Failed", "Failed", "Started", phase.addressed, { statusMessage: phase.message });
+      return observation("Failed", phase.addressed, { statusMessage: phase.message });
     case "terminating":
       if (elapsed < phase.durationMs) {
-        return observation("Terminating", "Terminating", "Terminated", phase.addressed, {
-          reducesAvailability: false,
-        });
+        return observation("Terminating", phase.addressed, { reducesAvailability: false });
       }
       if (phase.keepRecord === true) {
-        return observation("Off", "Off", "Terminated", false, { holdsCapacity: false });
+        return observation("Off", false, { holdsCapacity: false });
       }
-      return observation("Terminated", "Terminated", "Terminated", false, {
-        gone: true,
-        holdsCapacity: false,
-      });
+      return observation("Terminated", false, { gone: true, holdsCapacity: false });
     case "started":
-      return observation("Started", "Started", "Started", true);
+      return observation("Started", true);
     case "off":
-      return observation("Off", "Off", "Terminated", false, { holdsCapacity: false });
+      return observation("Off", false, { holdsCapacity: false });
     case "stopping":
       if (elapsed < phase.durationMs) {
-        return observation("Stopping", "Deallocating", "Deallocated", phase.addressed);
+        return observation("Stopping", phase.addressed);
       }
-      return observation("Deallocated", "Deallocated", "Deallocated", phase.addressed, {
-        holdsCapacity: false,
-      });
+      return observation("Deallocated", phase.addressed, { holdsCapacity: false });
     case "deallocated":
-      return observation("Deallocated", "Deallocated", "Deallocated", phase.addressed, {
-        holdsCapacity: false,
-      });
+      return observation("Deallocated", phase.addressed, { holdsCapacity: false });
   }
 }

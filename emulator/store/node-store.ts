@@ -1,122 +1,26 @@
-// Over 400 lines: the store's one class holds every lookup the handlers share; splitting it is planned with issue 23 (not done this session).
 /**
  * The emulator's store: clusters with their (admin-changeable) limits, nodes, operations, used
  * request ids, armed provisioning failures and the lifecycle timing. It holds data and answers
- * lookups; what a request does with them lives in the handler modules.
- * A little over 400 lines: it is one class whose fields are the emulator's whole state (the caps on
- * operations and request ids and the replica's initial nodes added to it); the logic that acts on
- * that state already lives elsewhere, so a split would only spread the fields.
+ * lookups; what a request does with them lives in the handler modules. The shape of that state is
+ * in state.ts, the nodes a cluster starts with in initial-nodes.ts.
  */
 import { randomUUID } from "node:crypto";
 import { AdminError, EmulatorApiError, EXCEPTIONS, notFound } from "../server/api-error";
 import { MAX_REQUEST_NODES } from "../config/limits";
-import type {
-  BucketDefinition,
-  ClusterDefinition,
-  FamilyQuota,
-  InitialNodeDefinition,
-  NodearrayDefinition,
-  RegionalQuota,
-} from "./cluster-definitions";
+import type { ClusterDefinition } from "./cluster-definitions";
+import { initialNodes, standaloneNodes, vmIdentity } from "./initial-nodes";
 import { observePhase } from "./node-lifecycle";
-import type { NodeObservation, NodePhase, ProvisioningFailure } from "./node-lifecycle";
-
-/** How long the lifecycle phases last, in milliseconds. Zero makes a phase instantaneous. */
-export interface EmulatorTiming {
-  /** Acquiring -> Preparing. @default 1000 */
-  readonly acquiringMs: number;
-  /** Preparing -> Ready. @default 1000 */
-  readonly preparingMs: number;
-  /** Terminating -> gone, and Stopping -> Deallocated. @default 500 */
-  readonly terminatingMs: number;
-}
-
-export const DEFAULT_TIMING: EmulatorTiming = Object.freeze({
-  acquiringMs: 1000,
-  preparingMs: 1000,
-  terminatingMs: 500,
-});
-
-/**
- * The emulator's time, in milliseconds since the epoch. Node lifecycles are computed from it
- * lazily (a node stores when it entered a phase; every read derives its status from `now()`), so
- * no timer drives them: a test that controls `now()` controls every transition.
- */
-export interface EmulatorClock {
-  now(): number;
-}
-
-/** Real time. */
-export const SYSTEM_CLOCK: EmulatorClock = { now: () => Date.now() };
-
-type Mutable<T> = { -readonly [K in keyof T]: T[K] };
-
-export interface BucketState extends Mutable<BucketDefinition> {
-  lastCapacityFailureAt: number | undefined;
-}
-
-export interface NodearrayState extends Omit<NodearrayDefinition, "buckets"> {
-  maxCount: number;
-  maxCoreCount: number;
-  readonly buckets: readonly BucketState[];
-}
-
-export interface ClusterState extends Omit<ClusterDefinition, "nodearrays" | "quotas"> {
-  maxCount: number;
-  maxCoreCount: number;
-  /** Changeable through the admin surface (`POST /__emulator/quotas`). */
-  readonly quotas: { families: Record<string, FamilyQuota>; regions: Record<string, RegionalQuota> };
-  readonly nodearrays: readonly NodearrayState[];
-}
-
-export interface NodeState {
-  readonly id: string;
-  readonly name: string;
-  /**
-   * A node of the cluster template in no nodearray (a head node). Its `nodearray` and `bucket`
-   * are its own template's, not in `cluster.nodearrays`; it counts against regional and family
-   * quotas but not against the cluster's, nodearrays' or buckets' limits.
-   */
-  readonly standalone: boolean;
-  readonly cluster: ClusterState;
-  readonly nodearray: NodearrayState;
-  readonly bucket: BucketState;
-  readonly placementGroupId: string | undefined;
-  readonly requestId: string | undefined;
-  readonly operationId: string;
-  /** Inherited nodearray attributes merged with the set's `nodeAttributes`. */
-  readonly attributes: Readonly<Record<string, unknown>>;
-  readonly privateIp: string;
-  readonly hostname: string;
-  readonly instanceId: string;
-  phase: NodePhase;
-}
-
-export interface Operation {
-  readonly id: string;
-  readonly action: string;
-  readonly startTime: string;
-  readonly requestId: string | undefined;
-  readonly cluster: string;
-  readonly nodeIds: string[];
-}
-
-/** A node with what it looks like now. */
-export interface LiveNode {
-  readonly node: NodeState;
-  readonly seen: NodeObservation;
-}
-
-/** What a new node is made of; the store adds its id, addresses and starting phase. */
-export interface NewNode {
-  readonly standalone?: boolean;
-  readonly name: string;
-  readonly cluster: ClusterState;
-  readonly nodearray: NodearrayState;
-  readonly bucket: BucketState;
-  readonly placementGroupId: string | undefined;
-  readonly attributes: Readonly<Record<string, unknown>>;
-}
+import type { NodePhase, ProvisioningFailure } from "./node-lifecycle";
+import { SYSTEM_CLOCK } from "./state";
+import type {
+  ClusterState,
+  EmulatorClock,
+  EmulatorTiming,
+  LiveNode,
+  NewNode,
+  NodeState,
+  Operation,
+} from "./state";
 
 /**
  * Longest request id accepted (characters). CycleCloud's reference documents no limit; the emulator
@@ -130,29 +34,6 @@ export const MAX_REQUEST_ID_LENGTH = 256;
  * operation found for" like an unknown id). Operations with a live node are always kept.
  */
 export const MAX_OPERATIONS = 10_000;
-
-/** The operation id head nodes carry: they were made when the cluster started, by no API call. */
-export const STANDALONE_OPERATION_ID = "00000000-0000-0000-0000-000000000000";
-
-/** The phase an initial node starts in, by the `Status` it was seen in. */
-function initialPhase(definition: InitialNodeDefinition, now: number, terminatingMs: number): NodePhase {
-  switch (definition.status) {
-    case "Ready":
-      return { kind: "starting", since: 0, acquiringMs: 0, preparingMs: 0, failure: undefined };
-    case "Failed":
-      return { kind: "failed", since: 0, message: definition.statusMessage ?? "Failed", addressed: true };
-    case "Deallocated":
-      return { kind: "deallocated", since: 0, addressed: true };
-    case "Off":
-      return { kind: "off", since: 0 };
-    case "Terminating":
-      return { kind: "terminating", since: now, durationMs: terminatingMs, addressed: true };
-  }
-}
-
-function hexOctet(octet: number): string {
-  return octet.toString(16).toUpperCase().padStart(2, "0");
-}
 
 /** The emulator's whole world. Lookups throw {@link EmulatorApiError}. */
 export class NodeStore {
@@ -197,103 +78,12 @@ export class NodeStore {
     this.operations.clear();
     this.requestIds.clear();
     this.pendingFailures = [];
-    this.addressesHandedOut = 0;
     this.currentTiming = { ...this.initialTiming };
-    this.addStandaloneNodes();
-    this.addInitialNodes();
-  }
-
-  /** The clusters' initial nodearray nodes (a replica's), in the phases their definitions say. */
-  private addInitialNodes(): void {
-    const now = this.clock.now();
-    for (const cluster of this.clusterStates) {
-      for (const definition of cluster.initialNodes ?? []) {
-        const nodearray = cluster.nodearrays.find((n) => n.name === definition.nodearray);
-        const bucket = nodearray?.buckets.find((b) => b.machineType === definition.machineType);
-        if (nodearray === undefined || bucket === undefined) {
-          throw new Error(
-            `initial node ${definition.name}: no bucket ${definition.machineType} in nodearray ${definition.nodearray}`,
-          );
-        }
-        const index = this.addressesHandedOut;
-        this.addressesHandedOut += 1;
-        const octets = [10, 1, Math.floor(index / 250), 4 + (index % 250)];
-        const id = definition.id ?? randomUUID();
-        this.nodes.set(id, {
-          id,
-          name: definition.name,
-          standalone: false,
-          cluster,
-          nodearray,
-          bucket,
-          placementGroupId: definition.placementGroupId,
-          requestId: definition.requestId,
-          operationId: STANDALONE_OPERATION_ID,
-          attributes: structuredClone(definition.attributes),
-          privateIp: definition.privateIp ?? octets.join("."),
-          hostname: definition.hostname ?? `ip-${octets.map(hexOctet).join("")}`,
-          instanceId: definition.instanceId ?? randomUUID().replaceAll("-", ""),
-          phase: initialPhase(definition, now, this.currentTiming.terminatingMs),
-        });
-      }
+    const initial = initialNodes(this.clusterStates, this.clock.now(), this.currentTiming.terminatingMs);
+    for (const node of [...standaloneNodes(this.clusterStates), ...initial]) {
+      this.nodes.set(node.id, node);
     }
-  }
-
-  /** The clusters' head nodes, `Started` since the epoch, addressed from 10.0.0.4 on. */
-  private addStandaloneNodes(): void {
-    let index = 0;
-    for (const cluster of this.clusterStates) {
-      for (const definition of cluster.standaloneNodes) {
-        const octets = [10, 0, Math.floor(index / 250), 4 + (index % 250)];
-        index += 1;
-        const bucket: BucketState = {
-          bucketId: STANDALONE_OPERATION_ID,
-          machineType: definition.machineType,
-          vcpuCount: definition.vcpuCount,
-          memory: definition.memory,
-          infiniband: false,
-          pcpuCount: definition.vcpuCount,
-          gpuCount: 0,
-          maxCount: 1,
-          maxCoreCount: definition.vcpuCount,
-          quotaCount: 1,
-          quotaCoreCount: definition.vcpuCount,
-          consumedCoreCount: 0,
-          maxPlacementGroupSize: 1,
-          maxPlacementGroupCoreSize: definition.vcpuCount,
-          family: definition.family,
-          valid: true,
-          invalidReason: "",
-          lastCapacityFailureAt: undefined,
-        };
-        const node: NodeState = {
-          id: randomUUID(),
-          name: definition.name,
-          standalone: true,
-          cluster,
-          // The node's own template, which is not one of the cluster's nodearrays.
-          nodearray: {
-            name: definition.name,
-            maxCount: 1,
-            maxCoreCount: definition.vcpuCount,
-            region: definition.region,
-            spot: false,
-            attributes: {},
-            buckets: [bucket],
-          },
-          bucket,
-          placementGroupId: undefined,
-          requestId: undefined,
-          operationId: STANDALONE_OPERATION_ID,
-          attributes: structuredClone(definition.attributes),
-          privateIp: octets.join("."),
-          hostname: `ip-${octets.map(hexOctet).join("")}`,
-          instanceId: randomUUID().replaceAll("-", ""),
-          phase: { kind: "started", since: 0 },
-        };
-        this.nodes.set(node.id, node);
-      }
-    }
+    this.addressesHandedOut = initial.length;
   }
 
   cluster(name: string): ClusterState {
@@ -396,20 +186,16 @@ export class NodeStore {
    * the next provisioning failure.
    */
   addNode(spec: NewNode, operation: Operation, now: number): NodeState {
-    const index = this.addressesHandedOut;
-    this.addressesHandedOut += 1;
-    const octets = [10, 1, Math.floor(index / 250), 4 + (index % 250)];
     const node: NodeState = {
       ...spec,
       standalone: spec.standalone ?? false,
       id: randomUUID(),
       requestId: operation.requestId,
       operationId: operation.id,
-      privateIp: octets.join("."),
-      hostname: `ip-${octets.map(hexOctet).join("")}`,
-      instanceId: randomUUID().replaceAll("-", ""),
+      ...vmIdentity(1, this.addressesHandedOut),
       phase: this.startingPhase(now, this.pendingFailures.shift()),
     };
+    this.addressesHandedOut += 1;
     this.nodes.set(node.id, node);
     operation.nodeIds.push(node.id);
     return node;

@@ -12,8 +12,9 @@ import type {
   PlacementGroupStatus,
 } from "../../wire/schemas";
 import { clusterRemaining, fitAt, OPTIMISTIC, quotaView, REAL } from "./capacity";
+import type { BucketAt } from "./capacity";
 import { observePhase } from "./node-lifecycle";
-import type { BucketState, ClusterState, LiveNode, NodearrayState, NodeState, Operation } from "./node-store";
+import type { ClusterState, LiveNode, NodearrayState, NodeState, Operation } from "./state";
 
 /** A node record as the emulator sends it: the schema's keys plus inherited attributes. */
 export type WireNodeRecord = NodeRecord & Record<string, unknown>;
@@ -62,7 +63,8 @@ function withoutManagedKeys(attributes: Readonly<Record<string, unknown>>): Reco
   return Object.fromEntries(Object.entries(attributes).filter(([key]) => !MANAGED_KEYS.has(key)));
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
+/** A JSON object (not an array, not null). */
+export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
@@ -137,24 +139,26 @@ export function adminViews(nodes: readonly NodeState[], now: number): AdminNodeV
   }));
 }
 
+/** What a cluster status is rendered from: the cluster's live nodes at `now`, with or without nodes. */
+interface StatusView {
+  readonly cluster: ClusterState;
+  readonly live: readonly LiveNode[];
+  readonly withNodes: boolean;
+  readonly now: number;
+}
+
 /** `GET /clusters/{cluster}/status[?nodes=true]` for the cluster's live nodes at `now`. */
-export function renderClusterStatus(
-  cluster: ClusterState,
-  live: readonly LiveNode[],
-  withNodes: boolean,
-  now: number,
-): ClusterStatus {
+export function renderClusterStatus(view: StatusView): ClusterStatus {
+  const { cluster, live } = view;
   const status: ClusterStatus = {
     state: cluster.state,
     targetState: cluster.targetState,
     // As the API document says: how much may still be added to the cluster (the configured
     // totals minus what live nodes use, with the same optimistic view of terminating nodes).
     ...clusterRemaining(live, cluster),
-    nodearrays: cluster.nodearrays.map((nodearray) =>
-      nodearrayStatus(live, cluster, nodearray, withNodes, now),
-    ),
+    nodearrays: cluster.nodearrays.map((nodearray) => nodearrayStatus(view, nodearray)),
   };
-  if (withNodes) {
+  if (view.withNodes) {
     // Nodearray nodes only: shipping clients (scalelib) look every status node's `Template` up
     // among the nodearrays, so a real server cannot list head nodes here. GET .../nodes lists them.
     status.nodes = live.filter(({ node }) => !node.standalone).map(nodeRecord);
@@ -162,20 +166,14 @@ export function renderClusterStatus(
   return status;
 }
 
-function nodearrayStatus(
-  live: readonly LiveNode[],
-  cluster: ClusterState,
-  nodearray: NodearrayState,
-  withNodes: boolean,
-  now: number,
-): NodearrayStatus {
+function nodearrayStatus(view: StatusView, nodearray: NodearrayState): NodearrayStatus {
   return {
     name: nodearray.name,
     maxCount: nodearray.maxCount,
     maxCoreCount: nodearray.maxCoreCount,
     nodearray: { ...structuredClone(nodearray.attributes), Name: nodearray.name, Region: nodearray.region },
     buckets: nodearray.buckets.map((bucket) =>
-      bucketStatus(live, cluster, nodearray, bucket, withNodes, now),
+      bucketStatus(view, { cluster: view.cluster, nodearray, bucket }),
     ),
   };
 }
@@ -200,19 +198,11 @@ function placementGroups(inBucket: readonly LiveNode[], vcpuCount: number): Plac
   return [...groups.values()];
 }
 
-function bucketStatus(
-  live: readonly LiveNode[],
-  cluster: ClusterState,
-  nodearray: NodearrayState,
-  bucket: BucketState,
-  withNodes: boolean,
-  now: number,
-): Bucket {
+function bucketStatus({ live, withNodes, now }: StatusView, at: BucketAt): Bucket {
+  const bucket = at.bucket;
   const inBucket = live.filter((entry) => entry.node.bucket === bucket);
   const active = inBucket.filter((entry) => REAL.limits(entry.seen));
-  const available = bucket.valid
-    ? fitAt(live, { cluster, nodearray, bucket, placementGroup: undefined }, OPTIMISTIC).fit
-    : 0;
+  const available = bucket.valid ? fitAt(live, { ...at, placementGroup: undefined }, OPTIMISTIC).fit : 0;
   const status: Bucket = {
     bucketId: bucket.bucketId,
     definition: { machineType: bucket.machineType },
@@ -222,7 +212,7 @@ function bucketStatus(
     activeCoreCount: active.length * bucket.vcpuCount,
     availableCount: available,
     availableCoreCount: available * bucket.vcpuCount,
-    ...quotaView(live, { cluster, nodearray, bucket }, REAL),
+    ...quotaView(live, at, REAL),
     maxPlacementGroupSize: bucket.maxPlacementGroupSize,
     maxPlacementGroupCoreSize: bucket.maxPlacementGroupCoreSize,
     valid: bucket.valid,

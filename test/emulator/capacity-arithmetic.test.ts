@@ -13,7 +13,7 @@ import {
 } from "../../emulator/store/capacity";
 import { observePhase } from "../../emulator/store/node-lifecycle";
 import type { NodePhase } from "../../emulator/store/node-lifecycle";
-import type { LiveNode } from "../../emulator/store/node-store";
+import type { LiveNode } from "../../emulator/store/state";
 
 describe("capacity arithmetic", () => {
   test("a count limit leaves max minus used", () => {
@@ -131,7 +131,10 @@ describe("capacity accounting", () => {
     expect(fitAt(nodes, placement, OPTIMISTIC).fit).toBe(2);
     expect(tally(nodes, () => true, REAL.limits)).toEqual({ count: 2, cores: 64 });
     expect(clusterRemaining(nodes, cluster)).toEqual({ maxCount: 99, maxCoreCount: 9968 });
-    expect(chooseBucket(nodes, cluster, nodearray, undefined, () => 1)).toEqual({ bucket, count: 1 });
+    expect(chooseBucket(nodes, { cluster, nodearray, placementGroup: undefined }, () => 1)).toEqual({
+      bucket,
+      count: 1,
+    });
     expect(nodes).toEqual(before);
   });
 });

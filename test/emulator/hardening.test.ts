@@ -13,13 +13,8 @@ import { MAX_FAULT_DELAY_MS, MAX_PENDING_FAULTS } from "../../emulator/store/fau
 import { MAX_BODY_BYTES } from "../../emulator/server/http-io";
 import { parseEmulatorConfig } from "../../emulator/config/config";
 import { DEFAULT_EMULATOR_CONFIG } from "../../emulator/config/default-content";
-import {
-  DEFAULT_TIMING,
-  MAX_OPERATIONS,
-  MAX_REQUEST_ID_LENGTH,
-  NodeStore,
-  SYSTEM_CLOCK,
-} from "../../emulator/store/node-store";
+import { MAX_OPERATIONS, MAX_REQUEST_ID_LENGTH, NodeStore } from "../../emulator/store/node-store";
+import { DEFAULT_TIMING, SYSTEM_CLOCK } from "../../emulator/store/state";
 import type { RunningEmulator } from "../../emulator";
 import { api, basicAuth, start } from "./helpers";
 
