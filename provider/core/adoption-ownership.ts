@@ -12,7 +12,7 @@
  */
 import type { NodeRecord } from "../../wire/schemas";
 import type { NodeSetInputs } from "./inputs";
-import { containsUnknown } from "./inputs";
+import { containsUnknown } from "./inputs-unknown";
 import { isLibraryRequestId, isRequestIdOf } from "./request-id";
 
 /**

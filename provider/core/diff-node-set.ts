@@ -1,5 +1,6 @@
 import type { NodeSetInputs } from "./inputs";
-import { containsUnknown, NODE_SET_DEFAULTS, UPDATE_KEYS } from "./inputs";
+import { NODE_SET_DEFAULTS, UPDATE_KEYS } from "./inputs";
+import { containsUnknown } from "./inputs-unknown";
 import { chooseRemovals } from "./placement-groups";
 import type { NodeInfo, NodeSetState } from "./node-set-state";
 import { isHealthy, isStuck, nodePhase, targetCount } from "./node-set-state";

@@ -10,8 +10,9 @@ import { capacityFit, describeFit, findBucket, sharesFamilyQuota, withAddedNodes
 import { HttpError } from "../client/errors";
 import { errorText } from "../../wire/util/server-text";
 import type { ClusterStatus } from "../../wire/schemas";
-import type { CheckFailure, NodeSetInputs } from "./inputs";
-import { containsUnknown } from "./inputs";
+import type { NodeSetInputs } from "./inputs";
+import type { CheckFailure } from "./inputs-check";
+import { containsUnknown } from "./inputs-unknown";
 import { canonicalJson, replaceKeysChanged, replacementKeyOf } from "./request-id";
 import { foreignRequestIdProblem } from "./adoption-ownership";
 import type { GroupHoldings } from "./placement-group-preflight";

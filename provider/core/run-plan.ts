@@ -5,7 +5,7 @@
  */
 import type { NodeSpec } from "../capacity/index";
 import type { NodeSetInputs } from "./inputs";
-import { containsUnknown } from "./inputs";
+import { containsUnknown } from "./inputs-unknown";
 
 export interface PlannedIncrease {
   /** The cluster status it was checked against (its cache key). */

@@ -20,13 +20,9 @@ import { PreflightRefusalError } from "../core/errors/preflight-refusal-error";
 import type { Operation } from "../core/failure-messages";
 import { failedMessage } from "../core/failure-messages";
 import type { NodeSetInputs } from "../core/inputs";
-import {
-  containsUnknown,
-  pickInputs,
-  validateInputs,
-  withDefaults,
-  withoutSecretValues,
-} from "../core/inputs";
+import { validateInputs, withoutSecretValues } from "../core/inputs-check";
+import { pickInputs, withDefaults } from "../core/inputs-pick";
+import { containsUnknown } from "../core/inputs-unknown";
 import { manageNodes, waitUntilGone } from "../ops/manage-and-wait";
 import type { SetHoldings } from "../ops/node-set-listing";
 import { listHoldings, matchesSpec, setName } from "../ops/node-set-listing";

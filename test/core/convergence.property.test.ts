@@ -14,7 +14,7 @@ import { isHealthy, isMember, isStuck, nodePhase, nodeSetState } from "../../pro
 import { nextSequence, requestIdFor, sequenceOf } from "../../provider/core/request-id";
 import { chooseRemovals } from "../../provider/core/placement-groups";
 import type { NodeSetInputs } from "../../provider/core/inputs";
-import { withDefaults } from "../../provider/core/inputs";
+import { withDefaults } from "../../provider/core/inputs-pick";
 import { diffNodeSet } from "../../provider/core/diff-node-set";
 import { NOW, READY_TIMEOUT_SECONDS, RUNS, nodesOf, setArb } from "./arbitraries";
 

@@ -7,7 +7,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { AdoptionConflictError } from "../../provider/core/adoption-ownership";
-import { UNKNOWN } from "../../provider/core/inputs";
+import { UNKNOWN } from "../../provider/core/inputs-unknown";
 import type { NodeSetState } from "../../provider/core/node-set-state";
 import {
   admin,

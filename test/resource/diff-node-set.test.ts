@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { describeDiff, diffNodeSet } from "../../provider/core/diff-node-set";
-import { UNKNOWN } from "../../provider/core/inputs";
+import { UNKNOWN } from "../../provider/core/inputs-unknown";
 import type { NodeInfo, NodeSetState } from "../../provider/core/node-set-state";
 import { nodeSetState } from "../../provider/core/node-set-state";
 

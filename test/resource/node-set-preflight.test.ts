@@ -1,7 +1,8 @@
 /** Preflight with injected sources: the nodes `adoptExisting` names count as existing, not new. */
 import { describe, expect, it, vi } from "vitest";
 import type { NodeSetInputs } from "../../provider/core/inputs";
-import { UNKNOWN, withDefaults } from "../../provider/core/inputs";
+import { withDefaults } from "../../provider/core/inputs-pick";
+import { UNKNOWN } from "../../provider/core/inputs-unknown";
 import type { PreflightSources } from "../../provider/core/node-set-preflight";
 import { preflight } from "../../provider/core/node-set-preflight";
 import { RunPlan } from "../../provider/core/run-plan";

@@ -5,7 +5,8 @@
  */
 import { describe, expect, it } from "vitest";
 import type { NodeSetInputs } from "../../provider/core/inputs";
-import { unknownKeyFailures, validateInputs, withDefaults } from "../../provider/core/inputs";
+import { unknownKeyFailures, validateInputs } from "../../provider/core/inputs-check";
+import { withDefaults } from "../../provider/core/inputs-pick";
 import { preflight } from "../../provider/core/node-set-preflight";
 import type { NodeInfo } from "../../provider/core/node-set-state";
 import { nodeSetState } from "../../provider/core/node-set-state";

@@ -3,7 +3,7 @@
  * left (not other sets'), and a replacement's old nodes named as such.
  */
 import { describe, expect, it, vi } from "vitest";
-import { withDefaults } from "../../provider/core/inputs";
+import { withDefaults } from "../../provider/core/inputs-pick";
 import type { PreflightSources } from "../../provider/core/node-set-preflight";
 import { preflight } from "../../provider/core/node-set-preflight";
 import { RunPlan } from "../../provider/core/run-plan";
