@@ -54,9 +54,11 @@ export async function finish(
         : reason,
     );
     throw new NodeSetPartialFailure(
-      unfinishedMessage(op, inputs.cluster, [ready, ...reasons], {
-        nodes: state.nodes.length,
-        ready: state.readyCount,
+      unfinishedMessage({
+        op,
+        cluster: inputs.cluster,
+        reasons: [ready, ...reasons],
+        holds: { nodes: state.nodes.length, ready: state.readyCount },
       }),
       id,
       state,

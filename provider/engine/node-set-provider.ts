@@ -423,13 +423,11 @@ async function deleteSet(provider: ProviderContext, _id: string, props: NodeSetS
   try {
     if (!deallocate) {
       // Probe, terminate (the warm pool too), then one listing that confirms and finds what the state lacked.
-      remaining = await terminateSet(
-        ctx,
-        props,
-        inputs.deleteTimeoutSeconds,
-        () => provider.forgetStatusOf(inputs),
+      remaining = await terminateSet(ctx, props, {
+        timeoutSeconds: inputs.deleteTimeoutSeconds,
+        onTerminate: () => provider.forgetStatusOf(inputs),
         spare,
-      );
+      });
     } else {
       const holdings = await listHoldings(ctx, props, {
         probeForward: true,
@@ -520,7 +518,7 @@ function failure(
   held: number,
   step?: string,
 ): NodeSetOperationError {
-  return new NodeSetOperationError(failedMessage(op, cluster, cause, held, step), { cause });
+  return new NodeSetOperationError(failedMessage({ op, cluster, error: cause, held, step }), { cause });
 }
 
 /**

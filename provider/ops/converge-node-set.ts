@@ -324,13 +324,13 @@ export async function convergeKeepingTrack(
     if (holdings.requestIds.length === before && holdings.nodes.length === 0) throw error;
     const state = nodeSetState(ctx.inputs, holdings);
     const reason = errorText(error).replace(/\.$/, "");
-    const message = unfinishedMessage(
+    const message = unfinishedMessage({
       op,
-      ctx.inputs.cluster,
-      [reason],
-      { nodes: state.nodes.length, ready: state.readyCount },
+      cluster: ctx.inputs.cluster,
+      reasons: [reason],
+      holds: { nodes: state.nodes.length, ready: state.readyCount },
       error,
-    );
+    });
     // The engine shows the reasons of a partial failure, not its message: give it the whole story.
     throw new NodeSetPartialFailure(message, id, state, [message]);
   }

@@ -171,11 +171,9 @@ export const MAX_PROBED_REQUESTS = 100;
  */
 async function probeSequence(
   ctx: OperationContext,
-  inputs: NodeSetInputs,
-  requestIds: string[],
-  nodes: NodeInfo[],
-  fate: FoundNodesFate,
+  probe: { inputs: NodeSetInputs; requestIds: string[]; nodes: NodeInfo[]; fate: FoundNodesFate },
 ): Promise<void> {
+  const { inputs, requestIds, nodes, fate } = probe;
   const first = nextSequence(inputs.baseRequestId, requestIds);
   for (let sequence = first; ; sequence++) {
     const requestId = requestIdFor(inputs.baseRequestId, sequence);
@@ -251,13 +249,13 @@ export async function probeForward(
   const ids = [...requestIds];
   const nodes: NodeInfo[] = [];
   if (inputs.placementGroups === undefined) {
-    await probeSequence(ctx, inputs, ids, nodes, fate);
+    await probeSequence(ctx, { inputs, requestIds: ids, nodes, fate });
   } else {
     // Groups are filled in order: group i+1 has requests only if group i has.
     for (let index = 0; ; index++) {
       const groupBase = groupRequestBase(inputs.baseRequestId, index);
       const before = ids.length;
-      await probeSequence(ctx, groupInputs(inputs, index), ids, nodes, fate);
+      await probeSequence(ctx, { inputs: groupInputs(inputs, index), requestIds: ids, nodes, fate });
       if (ids.length === before && !ids.some((id) => sequenceOf(groupBase, id) !== undefined)) break;
     }
   }
