@@ -120,7 +120,7 @@ export const DEFAULT_CLIENT_SETTINGS = {
 export const DEFAULT_MAX_RESPONSE_BYTES = DEFAULT_CLIENT_SETTINGS.maxResponseBytes;
 
 /** The largest `maxResponseBytes` accepted (1 GiB): a longer JavaScript string cannot be built anyway. */
-export const MAX_RESPONSE_BYTES_LIMIT = 1024 * 1024 * 1024;
+const MAX_RESPONSE_BYTES_LIMIT = 1024 * 1024 * 1024;
 
 /** `ClientSettings` after validation: defaults applied, `url` normalised (no trailing slash). */
 export interface ResolvedClientSettings {

@@ -82,7 +82,7 @@ export function foreignNodesProblem(
 }
 
 /** A set that claims nodes in this run: who it is, for the registry and for the refusal. */
-export interface Claimant {
+interface Claimant {
   /** The set's identity; for a new set in a preview (identity unknown), a key of its own. */
   key: string;
   /** How the set is named in a message, e.g. `cyclecloud adopted`. */
@@ -90,7 +90,7 @@ export interface Claimant {
 }
 
 /** What a set claims in one cluster: request ids whose nodes it holds, and node ids. */
-export interface Claim {
+interface Claim {
   /** The connection's url and the cluster: claims of other clusters never meet. */
   scope: string;
   requestIds: readonly string[];

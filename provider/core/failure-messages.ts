@@ -23,7 +23,7 @@ export type Operation =
  * The operation, after the set's name: e.g. `create of 2 x Standard_Fs32_v2 in nodearray
  * 'ondemand' (cluster 'hpc')`, `grow from 2 to 4 nodes`, `destroy (terminate its nodes)`.
  */
-export function describeOperation(op: Operation): string {
+function describeOperation(op: Operation): string {
   switch (op.kind) {
     case "create":
       return `create of ${op.spec}`;
@@ -39,7 +39,7 @@ export function describeOperation(op: Operation): string {
 }
 
 /** What the user can do about `error`, e.g. try again later, or fix the credentials. */
-export function nextStep(failure: unknown, op: Operation, cluster: string): string {
+function nextStep(failure: unknown, op: Operation, cluster: string): string {
   const error = clientCause(failure);
   const again = `run \`pulumi ${op.kind === "delete" ? "destroy" : op.kind === "refresh" ? "refresh" : "up"}\` again`;
   if (error instanceof ConnectionConfigError) return "fix the connection settings as the message says";

@@ -36,7 +36,7 @@ const requiredName = (field: string, example: string) =>
     .refine(isValidName, { error: (issue) => invalidNameReason(field, issue.input, example) });
 
 /** Largest `count` (and `nameOffset`) accepted: far beyond any cluster, small enough to catch typos. */
-export const MAX_WHOLE_NUMBER = 100_000;
+const MAX_WHOLE_NUMBER = 100_000;
 
 const wholeNumber = (field: string, min: number, what: string) =>
   z
@@ -65,10 +65,10 @@ const positiveSeconds = (field: string) =>
  * is and what it is called (a rename with `aliases` is no change) and `baseRequestId` (derived),
  * the inputs the resource adds itself rather than the program.
  */
-export type InputEffect = "replaces" | "in-place" | "no-node" | "not-compared";
+type InputEffect = "replaces" | "in-place" | "no-node" | "not-compared";
 
 /** The classification of one input. */
-export interface InputMeta<E extends InputEffect = InputEffect> {
+interface InputMeta<E extends InputEffect = InputEffect> {
   readonly effect: E;
   /** Stored in state as a secret (the program's value is wrapped with `pulumi.secret`). */
   readonly secret: boolean;
@@ -258,7 +258,7 @@ type Inputs = typeof NODE_SET_INPUTS;
 /** The key of an input. */
 export type InputKey = keyof Inputs;
 /** The keys of the inputs whose change has one of these effects. */
-export type KeysWith<E extends InputEffect> = {
+type KeysWith<E extends InputEffect> = {
   [K in InputKey]: Inputs[K]["effect"] extends E ? K : never;
 }[InputKey];
 

@@ -16,7 +16,7 @@ import { isMember } from "../core/node-set-state";
 import { nextSequence, requestIdFor } from "../core/request-id";
 
 /** The create set for `count` nodes of this spec. */
-export function creationSet(inputs: NodeSetInputs, count: number): NodeCreationSet {
+function creationSet(inputs: NodeSetInputs, count: number): NodeCreationSet {
   const set: NodeCreationSet = { count, nodearray: inputs.nodearray };
   if (inputs.machineType !== undefined) set.definition = { machineType: inputs.machineType };
   if (inputs.placementGroupId !== undefined) set.placementGroupId = inputs.placementGroupId;

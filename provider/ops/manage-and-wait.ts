@@ -11,7 +11,7 @@ import { describeFailures } from "../core/failure-messages";
 import { pollRoundsOf } from "./poll-rounds";
 import { pollDelay } from "./tuning";
 
-export interface WaitResult {
+interface WaitResult {
   nodes: NodeInfo[];
   timedOut: boolean;
   /** Nodes not waited for: still acquiring after their request hit a capacity failure. */
@@ -87,7 +87,7 @@ export async function waitForSettled(
 }
 
 /** Most node ids sent in one terminate/deallocate/start request. */
-export const MANAGEMENT_BATCH_SIZE = 100;
+const MANAGEMENT_BATCH_SIZE = 100;
 
 /**
  * Terminates, deallocates or starts nodes by id, in batches. A per-node `Error` for a node that is

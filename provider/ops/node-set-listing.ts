@@ -152,8 +152,7 @@ export interface SetHoldings {
  * What the operation does with the nodes a probe finds, for its line: an update or a refresh keeps
  * them; a delete terminates (or deallocates) them with the set.
  */
-export type FoundNodesFate =
-  "keeping them" | "terminating them with the set" | "deallocating them with the set";
+type FoundNodesFate = "keeping them" | "terminating them with the set" | "deallocating them with the set";
 
 /**
  * Most request ids one probe lists after the set's last one. Each is a create a run made and did

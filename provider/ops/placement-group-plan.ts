@@ -16,7 +16,7 @@ import { isMember } from "../core/node-set-state";
 import { groupInputs, groupName, planGrowth, heldPerGroup, bucketGroupLimit } from "../core/placement-groups";
 
 /** The group size of a spread set: `size`, else the limit of the bucket its nodes go to. */
-export async function groupSize(ctx: OperationContext): Promise<number> {
+async function groupSize(ctx: OperationContext): Promise<number> {
   const { inputs } = ctx;
   const groups = inputs.placementGroups;
   if (groups?.size !== undefined) return groups.size;
