@@ -189,24 +189,6 @@ function sharedNodesProblem(self: Holder, other: Holder, what: string): string {
 }
 
 /**
- * `diff` refused a set that holds nodes another set of the stack adopts in this run. Like
- * PreflightRefusalError: the dynamic provider host prints `${error}: ${error.stack}` to stderr for
- * an error thrown by `diff`, so both are one short pointer; the message is the set's error.
- */
-export class AdoptionConflictError extends Error {
-  override readonly name = "AdoptionConflictError";
-
-  constructor(message: string) {
-    super(message);
-    this.stack = "the reason is the node set's error";
-  }
-
-  override toString(): string {
-    return "cyclecloud: two node sets claim the same nodes";
-  }
-}
-
-/**
  * The warning of a delete that deallocates (`onDelete: "deallocate"`): the nodes it keeps, which no
  * set holds any more and which keep their quota, the request ids that hold them, and the
  * `adoptExisting` that brings them back under a set (with `orphaned: true` for a request this

@@ -18,7 +18,7 @@ import { foreignRequestIdProblem } from "./adoption-ownership";
 import type { GroupHoldings } from "./placement-group-preflight";
 import { filledGroups, placementGroupProblems } from "./placement-group-preflight";
 import { nodearrayRoom } from "../capacity/planned-status";
-import { connectionFix } from "./errors/connection-problem";
+import { connectionFix } from "./connection-problem";
 import type { RunPlan } from "./run-plan";
 
 /** Where preflight reads the cluster and the set from. */

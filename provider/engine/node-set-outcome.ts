@@ -3,7 +3,7 @@
  * carries that state when the set did not converge.
  */
 import { findBucket } from "../capacity/index";
-import { NodeSetPartialFailure } from "../core/errors/node-set-partial-failure";
+import { NodeSetPartialFailure } from "../core/errors";
 import type { Operation } from "../core/failure-messages";
 import { explainPartialAdd, unfinishedMessage } from "../core/failure-messages";
 import type { OperationContext, SetHoldings } from "../ops/node-set-listing";

@@ -8,15 +8,10 @@
 import type { dynamic } from "@pulumi/pulumi";
 import { MAX_MESSAGE_LENGTH, errorText, plainText } from "../client";
 import { baseRequestIdFor, requestIdFailures } from "../core/base-request-id";
-import { AdoptionConflictError, keptNodesHint, keptNodesNotice } from "../core/adoption-ownership";
+import { keptNodesHint, keptNodesNotice } from "../core/adoption-ownership";
 import { adopt, convergeKeepingTrack, describeSpec, forgottenNodes } from "../ops/converge-node-set";
 import { describeAdoption, describeDiff, diffNodeSet } from "../core/diff-node-set";
-import { NodeSetInputError } from "../core/errors/node-set-input-error";
-import { CapacityShortfallError } from "../core/errors/capacity-shortfall-error";
-import { DeleteTimeoutError } from "../core/errors/delete-timeout-error";
-import { NodeSetOperationError } from "../core/errors/node-set-operation-error";
-import { NodeSetPartialFailure } from "../core/errors/node-set-partial-failure";
-import { PreflightRefusalError } from "../core/errors/preflight-refusal-error";
+import { DiffRefusalError, NodeSetPartialFailure } from "../core/errors";
 import type { Operation } from "../core/failure-messages";
 import { failedMessage } from "../core/failure-messages";
 import type { NodeSetInputs } from "../core/inputs";
@@ -272,7 +267,10 @@ async function diff(
   // What the set holds is claimed for the run, so that no other set of the stack adopts it.
   const shared = claimHoldings(provider, pickInputs(olds), olds, true);
   if (shared !== undefined && wasChecked)
-    throw new AdoptionConflictError(`${setLabel(name ?? setName(olds), olds.identity)}: ${shared}`);
+    throw new DiffRefusalError(
+      `${setLabel(name ?? setName(olds), olds.identity)}: ${shared}`,
+      "cyclecloud: two node sets claim the same nodes",
+    );
   if (decision.changes && decision.replaces.length === 0 && wasChecked) {
     // `check` saw only the inputs: the nodes the update re-creates are counted here, from the state.
     const inputs = pickInputs(news);
@@ -284,7 +282,11 @@ async function diff(
       provider.plan,
       provider.now(),
     );
-    if (refused !== undefined) throw new PreflightRefusalError(`cyclecloud ${setName(inputs)}: ${refused}`);
+    if (refused !== undefined)
+      throw new DiffRefusalError(
+        `cyclecloud ${setName(inputs)}: ${refused}`,
+        "cyclecloud: preflight refused the update",
+      );
   }
   return {
     changes: decision.changes,
@@ -320,7 +322,7 @@ async function create(
     if (inputs.adoptExisting) holdings = await adopt(ctx, holdings);
     // Before any request that changes a node: another set of the stack may have claimed these since `check`.
     const shared = claimHoldings(provider, inputs, holdings, false);
-    if (shared !== undefined) throw new NodeSetInputError(shared);
+    if (shared !== undefined) throw new Error(shared);
     reasons = await convergeKeepingTrack(ctx, op, holdings, id, inputs.count).finally(() =>
       provider.changedBy(ctx),
     );
@@ -332,7 +334,7 @@ async function create(
   if (holdings.nodes.filter(isMember).length === 0 && reasons.length > 0) {
     // Nothing exists: a plain failure, and nothing is recorded in state.
     const fix = "free capacity in the cluster or lower `count`, then run `pulumi up` again";
-    const cause = new CapacityShortfallError(`${reasons.join("; ")}: ${fix}`);
+    const cause = new Error(`${reasons.join("; ")}: ${fix}`);
     throw failure(op, inputs.cluster, cause, 0);
   }
   return { id, outs: await finish(provider, ctx, { op, holdings, reasons, target: inputs.count }) };
@@ -361,7 +363,7 @@ async function update(
         { requestIds: newRequests, adoptedNodeIds: [], nodes: adopted },
         false,
       );
-      if (shared !== undefined) throw new NodeSetInputError(shared);
+      if (shared !== undefined) throw new Error(shared);
     }
   } catch (error) {
     throw failure(op, inputs.cluster, error, olds.nodes.length);
@@ -464,7 +466,7 @@ async function deleteSet(provider: ProviderContext, _id: string, props: NodeSetS
     throw failure(op, inputs.cluster, error, props.nodes?.length ?? 0);
   }
   if (remaining.length > 0) {
-    const cause = new DeleteTimeoutError(
+    const cause = new Error(
       `${remaining.length} node(s) still not ${deallocate ? "deallocated" : "terminated"} after ${inputs.deleteTimeoutSeconds}s ` +
         `(${remaining.map((n) => `${n.name}: ${n.status}`).join(", ")})`,
     );
@@ -511,14 +513,8 @@ function sparingOthers(provider: ProviderContext, inputs: NodeSetInputs): (nodes
  * `${error}: ${error.stack}` to the provider's stderr and then returns the error, so the user sees
  * the message twice and a stack trace. A plain `Error` was printed the same way.
  */
-function failure(
-  op: Operation,
-  cluster: string,
-  cause: unknown,
-  held: number,
-  step?: string,
-): NodeSetOperationError {
-  return new NodeSetOperationError(failedMessage({ op, cluster, error: cause, held, step }), { cause });
+function failure(op: Operation, cluster: string, cause: unknown, held: number, step?: string): Error {
+  return new Error(failedMessage({ op, cluster, error: cause, held, step }), { cause });
 }
 
 /**

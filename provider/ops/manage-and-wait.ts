@@ -2,7 +2,6 @@
  * Managing a set's nodes by id (terminate, deallocate, start, in batches) and waiting on them:
  * until they are ready or failed, or until they are gone. No Pulumi here.
  */
-import { NodeManagementError } from "../core/errors/node-management-error";
 import type { OperationContext, SetHoldings } from "./node-set-listing";
 import type { NodeInfo } from "../core/node-set-state";
 import { describeProgress, isMember, nodePhase } from "../core/node-set-state";
@@ -122,7 +121,7 @@ export async function manageNodes(
     }
   }
   if (errors.length > 0) {
-    throw new NodeManagementError(
+    throw new Error(
       `CycleCloud refused to ${action} ${errors.length} node(s) of cluster '${inputs.cluster}': ${errors.join("; ")}; ` +
         "resolve what each node's error names (in CycleCloud), then run the command again",
     );

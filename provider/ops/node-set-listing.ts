@@ -14,7 +14,6 @@ import type { PollRounds } from "./poll-rounds";
 import { isMember, toNodeInfo } from "../core/node-set-state";
 import { groupIndexOf, groupInputs, groupRequestBase } from "../core/placement-groups";
 import { nextSequence, requestIdFor, sequenceOf } from "../core/request-id";
-import { RequestProbeError } from "../core/errors/request-probe-error";
 
 /** The client methods the node set uses (a narrow seam for tests). */
 export type NodeSetClient = Pick<
@@ -177,7 +176,7 @@ async function probeSequence(
   for (let sequence = first; ; sequence++) {
     const requestId = requestIdFor(inputs.baseRequestId, sequence);
     if (sequence - first >= MAX_PROBED_REQUESTS) {
-      throw new RequestProbeError(
+      throw new Error(
         `looking for the nodes of interrupted creates, CycleCloud listed nodes of this set's spec for each of the ` +
           `${MAX_PROBED_REQUESTS} request ids ${requestIdFor(inputs.baseRequestId, first)} to ${requestIdFor(inputs.baseRequestId, sequence - 1)}: ` +
           "stopped there, as a set makes one request per create; check what CycleCloud answers to " +

@@ -8,7 +8,6 @@
 import { findBucket } from "../capacity/index";
 import type { CreateOutcome } from "./create-protocol";
 import { createWithSequence } from "./create-protocol";
-import { NodeSetInputError } from "../core/errors/node-set-input-error";
 import type { OperationContext, SetHoldings } from "./node-set-listing";
 import { listRequestNodes } from "./node-set-listing";
 import type { NodeInfo } from "../core/node-set-state";
@@ -26,7 +25,7 @@ async function groupSize(ctx: OperationContext): Promise<number> {
   const bucket = findBucket(status, { nodearray: inputs.nodearray, machineType: inputs.machineType });
   const limit = bucket === undefined ? 0 : bucketGroupLimit(bucket);
   if (limit < 1) {
-    throw new NodeSetInputError(
+    throw new Error(
       `nodearray '${inputs.nodearray}' of cluster '${inputs.cluster}' has no bucket${inputs.machineType ? ` of ${inputs.machineType}` : ""} ` +
         "with a placement group size: set `placementGroups.size`",
     );

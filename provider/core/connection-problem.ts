@@ -4,9 +4,9 @@
  * `connection`, else stack config or the environment) and is given no property: the engine would
  * print the value of the property it names, and `connection` holds the password.
  */
-import { HttpError, isNetworkError, isSettingsError, isTimeoutError } from "../../client/errors";
-import { CONNECTION_SOURCES, ConnectionConfigError } from "../connection";
-import type { PlainConnectionArgs } from "../connection-args";
+import { HttpError, isNetworkError, isSettingsError, isTimeoutError } from "../client/errors";
+import { CONNECTION_SOURCES, ConnectionConfigError } from "./connection";
+import type { PlainConnectionArgs } from "./connection-args";
 
 type Setting = keyof typeof CONNECTION_SOURCES;
 
