@@ -73,7 +73,7 @@ function httpErrorMessage(init: HttpErrorInit): string {
 }
 
 /** The text CycleCloud answers (404) when listing the nodes of a request id it never saw. */
-export const UNKNOWN_REQUEST_ID_TEXT = "No operation found for request id";
+const UNKNOWN_REQUEST_ID_TEXT = "No operation found for request id";
 
 /**
  * True when `error` is CycleCloud saying it knows no such request id (`GET /clusters/{c}/nodes?request_id=ID`).
