@@ -8,7 +8,7 @@ import { bucketMachineType, findBucket, findNodearray } from "../../wire/bucket-
 import type { CapacityFit, CapacityLimit, NodeSpec } from "./capacity-types";
 import { plannedClusterNodes } from "./planned-status";
 import { quotaLimits } from "./quota-layers";
-import type { ClusterStatus } from "../../wire/schemas";
+import type { Bucket, ClusterStatus } from "../../wire/schemas";
 import { MAX_NAME_LENGTH, plainText } from "../../wire/util/server-text";
 
 /** A name the server sent, as messages show it. */
@@ -18,16 +18,23 @@ function shown(name: string): string {
 
 /** Whether `requested` more nodes of `spec` fit the cluster now, and which limit binds. */
 export function capacityFit(status: ClusterStatus, spec: NodeSpec, requested: number): CapacityFit {
+  // A spec no bucket can take: nothing fits, for the reason given.
+  const refuse = (
+    problemField: "nodearray" | "machineType",
+    problem: string,
+    bucket?: Bucket,
+  ): CapacityFit => ({
+    fits: false,
+    requested,
+    available: 0,
+    ...(bucket === undefined ? {} : { bucket }),
+    problemField,
+    problem,
+  });
   const nodearray = findNodearray(status, spec.nodearray);
   if (!nodearray) {
     const names = status.nodearrays.map((n) => shown(n.name)).join(", ") || "none";
-    return {
-      fits: false,
-      requested,
-      available: 0,
-      problemField: "nodearray",
-      problem: `nodearray '${spec.nodearray}' does not exist (nodearrays: ${names})`,
-    };
+    return refuse("nodearray", `nodearray '${spec.nodearray}' does not exist (nodearrays: ${names})`);
   }
   const bucket = findBucket(status, spec);
   if (!bucket) {
@@ -38,27 +45,21 @@ export function capacityFit(status: ClusterStatus, spec: NodeSpec, requested: nu
           return type === undefined ? "(a bucket without definition)" : shown(type);
         })
         .join(", ") || "none";
-    return {
-      fits: false,
-      requested,
-      available: 0,
-      problemField: spec.machineType ? "machineType" : "nodearray",
-      problem: spec.machineType
-        ? `machine type '${spec.machineType}' is not offered by nodearray '${spec.nodearray}' (machine types: ${types})`
-        : `nodearray '${spec.nodearray}' has no bucket`,
-    };
+    return spec.machineType
+      ? refuse(
+          "machineType",
+          `machine type '${spec.machineType}' is not offered by nodearray '${spec.nodearray}' (machine types: ${types})`,
+        )
+      : refuse("nodearray", `nodearray '${spec.nodearray}' has no bucket`);
   }
   const machineType = bucketMachineType(nodearray, bucket) ?? spec.machineType;
   const shownType = shown(machineType ?? bucket.bucketId);
   if (!bucket.valid) {
-    return {
-      fits: false,
-      requested,
-      available: 0,
+    return refuse(
+      spec.machineType ? "machineType" : "nodearray",
+      `bucket ${shownType} of nodearray '${spec.nodearray}' is not valid (${bucket.invalidReason === undefined ? "no reason given" : plainText(bucket.invalidReason)}): it only describes existing nodes`,
       bucket,
-      problemField: spec.machineType ? "machineType" : "nodearray",
-      problem: `bucket ${shownType} of nodearray '${spec.nodearray}' is not valid (${bucket.invalidReason === undefined ? "no reason given" : plainText(bucket.invalidReason)}): it only describes existing nodes`,
-    };
+    );
   }
   const warnings: string[] = [];
   if (spec.placementGroupId !== undefined && !bucket.virtualMachine.infiniband) {
@@ -122,14 +123,9 @@ export function capacityFit(status: ClusterStatus, spec: NodeSpec, requested: nu
   // Tolerance of the other reading of the cluster's maxCount (a total, as scalelib reads it): if
   // the plan fits only because maxCount is what remains, say so rather than refuse.
   const planned = plannedClusterNodes(status);
-  const clusterActive = status.nodearrays.reduce(
-    (sum, n) => sum + n.buckets.reduce((s, b) => s + b.activeCount, 0),
-    0,
-  );
-  const clusterActiveCores = status.nodearrays.reduce(
-    (sum, n) => sum + n.buckets.reduce((s, b) => s + b.activeCoreCount, 0),
-    0,
-  );
+  const buckets = status.nodearrays.flatMap((n) => n.buckets);
+  const clusterActive = buckets.reduce((sum, b) => sum + b.activeCount, 0);
+  const clusterActiveCores = buckets.reduce((sum, b) => sum + b.activeCoreCount, 0);
   const asTotal = Math.min(
     status.maxCount + planned.nodes - clusterActive,
     byCores(status.maxCoreCount + planned.cores - clusterActiveCores),

@@ -20,6 +20,12 @@ function isConsumedField(
 }
 
 /** Where a bucket draws quota from: its region, its VM family, and whether it is spot. */
+/** A numeric field of a bucket, by name, as the server sent it. */
+interface Field {
+  field: string;
+  value: number | undefined;
+}
+
 interface QuotaPlace {
   spot: boolean;
   region: string | undefined;
@@ -57,15 +63,12 @@ export function quotaLimits(
   const where = region === undefined ? "the cluster's region" : plainText(region, MAX_NAME_LENGTH);
   const family = quotaFamilyLabel(machineType);
   const limits: CapacityLimit[] = [];
-  const layer = (
-    name: string,
-    count: { field: string; value: number | undefined },
-    total: { field: string; value: number | undefined },
-    consumed: { field: string; value: number | undefined },
-    raise: string,
-  ) => {
+  const get = (field: keyof Bucket): Field => ({ field, value: bucket[field] as number | undefined });
+  /** One quota layer from its fields (node count limit, core limit, cores consumed) and its fix. */
+  const layer = (name: string, fields: [keyof Bucket, keyof Bucket, keyof Bucket], raise: string) => {
+    const [count, total, consumed] = [get(fields[0]), get(fields[1]), get(fields[2])];
     // The numbers the server sent; cores other sets of this plan take are shown apart.
-    const fields = (...parts: { field: string; value: number | undefined }[]) =>
+    const shown = (...parts: Field[]) =>
       parts
         .flatMap((p) => {
           if (p.value === undefined) return [];
@@ -81,32 +84,27 @@ export function quotaLimits(
         name,
         nodes,
         detail: `${free} of ${total.value} cores free, ${free - nodes * cores} free after ${nodes} nodes`,
-        fix: `${raise} (${fields(total, consumed)}; Azure portal > Quotas > Compute)`,
+        fix: `${raise} (${shown(total, consumed)}; Azure portal > Quotas > Compute)`,
       });
     }
     if (count.value !== undefined) {
       limits.push({
         name: `${name} (${count.field})`,
         nodes: Math.max(0, count.value),
-        fix: `${raise} (${fields(count)}; Azure portal > Quotas > Compute)`,
+        fix: `${raise} (${shown(count)}; Azure portal > Quotas > Compute)`,
       });
     }
   };
-  const get = (field: keyof Bucket) => ({ field, value: bucket[field] as number | undefined });
   if (!spot) {
     layer(
       `family quota ${family}`,
-      get("familyQuotaCount"),
-      get("familyQuotaCoreCount"),
-      get("familyConsumedCoreCount"),
+      ["familyQuotaCount", "familyQuotaCoreCount", "familyConsumedCoreCount"],
       `raise the subscription's ${family} vCPU quota in ${where}`,
     );
   }
   layer(
     spot ? `spot quota${region ? ` ${region}` : ""}` : `regional quota${region ? ` ${region}` : ""}`,
-    get("regionalQuotaCount"),
-    get("regionalQuotaCoreCount"),
-    get("regionalConsumedCoreCount"),
+    ["regionalQuotaCount", "regionalQuotaCoreCount", "regionalConsumedCoreCount"],
     spot
       ? `raise the subscription's Spot vCPU quota ("Total Regional Spot vCPUs") in ${where}`
       : `raise the subscription's "Total Regional vCPUs" quota in ${where}`,
@@ -114,9 +112,7 @@ export function quotaLimits(
   if (!(spot && (bucket.quotaCoreCount ?? 0) === 0)) {
     layer(
       `combined quota ${family}`,
-      get("quotaCount"),
-      get("quotaCoreCount"),
-      get("consumedCoreCount"),
+      ["quotaCount", "quotaCoreCount", "consumedCoreCount"],
       `raise the subscription's ${family} or regional vCPU quota in ${where}`,
     );
   }

@@ -18,7 +18,7 @@ const MAX_LISTED_PROBLEMS = 5;
 const MAX_DETAIL_LENGTH = 1000;
 
 /** How an answer is read: its `Content-Type`, and how server text is made safe for messages. */
-export interface AnswerContext {
+interface AnswerContext {
   contentType: string | undefined;
   /** Strips control characters, redacts credentials and caps the length (`server-text.ts`). */
   clean: ServerTextCleaner;

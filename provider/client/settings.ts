@@ -120,7 +120,7 @@ export const DEFAULT_CLIENT_SETTINGS = {
 export const DEFAULT_MAX_RESPONSE_BYTES = DEFAULT_CLIENT_SETTINGS.maxResponseBytes;
 
 /** The largest `maxResponseBytes` accepted (1 GiB): a longer JavaScript string cannot be built anyway. */
-export const MAX_RESPONSE_BYTES_LIMIT = 1024 * 1024 * 1024;
+const MAX_RESPONSE_BYTES_LIMIT = 1024 * 1024 * 1024;
 
 /** `ClientSettings` after validation: defaults applied, `url` normalised (no trailing slash). */
 export interface ResolvedClientSettings {
@@ -186,23 +186,23 @@ function urlProblem(value: string): string | undefined {
   return undefined;
 }
 
+/** An integer setting, from `minimum` to the longest timer; its message gives its default as example. */
 function integerSchema(
-  name: string,
+  name: "timeoutMs" | "retries" | "retryBaseDelayMs" | "retryMaxDelayMs",
   minimum: 0 | 1,
-  example: number,
   unit: string,
-): z.ZodOptional<z.ZodNumber> {
+) {
   const kind = minimum === 1 ? "a positive" : "a non-negative";
-  const message = `\`${name}\` must be ${kind} integer${unit}, e.g. ${example}`;
+  const message = `\`${name}\` must be ${kind} integer${unit}, e.g. ${DEFAULT_CLIENT_SETTINGS[name]}`;
   return z
     .number({ error: message })
     .int({ error: message })
     .min(minimum, { error: message })
-    .max(MAX_TIMER_MS, {
-      error: message,
-    })
+    .max(MAX_TIMER_MS, { error: message })
     .optional();
 }
+
+const MS = " number of milliseconds";
 
 const MAX_RESPONSE_BYTES_MESSAGE =
   `\`maxResponseBytes\` must be an integer number of bytes from 1024 to ${MAX_RESPONSE_BYTES_LIMIT}, ` +
@@ -211,65 +211,56 @@ const MAX_RESPONSE_BYTES_MESSAGE =
 const functionSchema = <T>(message: string) =>
   z.custom<T>((value) => typeof value === "function", { error: message }).optional();
 
+/** The options of `ClientSettings`, each with its check. */
+const settingsShape = {
+  url: urlSchema,
+  username: z
+    .string({ error: "`username` must be a non-empty string (the CycleCloud user name)" })
+    .min(1, { error: "`username` must be a non-empty string (the CycleCloud user name)" })
+    .refine((value) => !value.includes(":"), {
+      error: "`username` must not contain ':' (HTTP Basic authentication cannot carry it)",
+    }),
+  password: z
+    .string({ error: "`password` must be a non-empty string (the CycleCloud user's password)" })
+    .min(1, { error: "`password` must be a non-empty string (the CycleCloud user's password)" }),
+  caCert: z
+    .string({
+      error: "`caCert` must be PEM text; to trust a file, read it first (or set `cyclecloud:caCertPath`)",
+    })
+    .refine((value) => value.includes("-----BEGIN CERTIFICATE-----"), {
+      error:
+        "`caCert` must be PEM text containing -----BEGIN CERTIFICATE-----; to trust a file, read it first " +
+        "(or set `cyclecloud:caCertPath`)",
+    })
+    .optional(),
+  insecure: z.boolean({ error: "`insecure` must be true or false" }).optional(),
+  timeoutMs: integerSchema("timeoutMs", 1, MS),
+  retries: integerSchema("retries", 0, " (0 turns retries off)"),
+  retryBaseDelayMs: integerSchema("retryBaseDelayMs", 0, MS),
+  retryMaxDelayMs: integerSchema("retryMaxDelayMs", 0, MS),
+  maxResponseBytes: z
+    .number({ error: MAX_RESPONSE_BYTES_MESSAGE })
+    .int({ error: MAX_RESPONSE_BYTES_MESSAGE })
+    .min(1024, { error: MAX_RESPONSE_BYTES_MESSAGE })
+    .max(MAX_RESPONSE_BYTES_LIMIT, { error: MAX_RESPONSE_BYTES_MESSAGE })
+    .optional(),
+  fetch: functionSchema<FetchLike>("`fetch` must be a function like node-fetch's `fetch`"),
+  logger: functionSchema<ClientLogger>("`logger` must be a function that takes one line of text"),
+} satisfies Record<keyof ClientSettings, z.ZodType>;
+const SETTING_NAMES = Object.keys(settingsShape);
+
 const settingsSchema = z
-  .strictObject(
-    {
-      url: urlSchema,
-      username: z
-        .string({ error: "`username` must be a non-empty string (the CycleCloud user name)" })
-        .min(1, { error: "`username` must be a non-empty string (the CycleCloud user name)" })
-        .refine((value) => !value.includes(":"), {
-          error: "`username` must not contain ':' (HTTP Basic authentication cannot carry it)",
-        }),
-      password: z
-        .string({ error: "`password` must be a non-empty string (the CycleCloud user's password)" })
-        .min(1, { error: "`password` must be a non-empty string (the CycleCloud user's password)" }),
-      caCert: z
-        .string({
-          error: "`caCert` must be PEM text; to trust a file, read it first (or set `cyclecloud:caCertPath`)",
-        })
-        .refine((value) => value.includes("-----BEGIN CERTIFICATE-----"), {
-          error:
-            "`caCert` must be PEM text containing -----BEGIN CERTIFICATE-----; to trust a file, read it first " +
-            "(or set `cyclecloud:caCertPath`)",
-        })
-        .optional(),
-      insecure: z.boolean({ error: "`insecure` must be true or false" }).optional(),
-      timeoutMs: integerSchema("timeoutMs", 1, DEFAULT_CLIENT_SETTINGS.timeoutMs, " number of milliseconds"),
-      retries: integerSchema("retries", 0, DEFAULT_CLIENT_SETTINGS.retries, " (0 turns retries off)"),
-      retryBaseDelayMs: integerSchema(
-        "retryBaseDelayMs",
-        0,
-        DEFAULT_CLIENT_SETTINGS.retryBaseDelayMs,
-        " number of milliseconds",
-      ),
-      retryMaxDelayMs: integerSchema(
-        "retryMaxDelayMs",
-        0,
-        DEFAULT_CLIENT_SETTINGS.retryMaxDelayMs,
-        " number of milliseconds",
-      ),
-      maxResponseBytes: z
-        .number({ error: MAX_RESPONSE_BYTES_MESSAGE })
-        .int({ error: MAX_RESPONSE_BYTES_MESSAGE })
-        .min(1024, { error: MAX_RESPONSE_BYTES_MESSAGE })
-        .max(MAX_RESPONSE_BYTES_LIMIT, { error: MAX_RESPONSE_BYTES_MESSAGE })
-        .optional(),
-      fetch: functionSchema<FetchLike>("`fetch` must be a function like node-fetch's `fetch`"),
-      logger: functionSchema<ClientLogger>("`logger` must be a function that takes one line of text"),
-    },
-    {
-      error: (issue) =>
-        issue.code === "unrecognized_keys"
-          ? issue.keys
-              .map(
-                (key) =>
-                  `unknown option \`${key}\`; the options are ${SETTING_NAMES.map((name) => `\`${name}\``).join(", ")}`,
-              )
-              .join("; ")
-          : "the CycleCloud client settings must be an object",
-    },
-  )
+  .strictObject(settingsShape, {
+    error: (issue) =>
+      issue.code === "unrecognized_keys"
+        ? issue.keys
+            .map(
+              (key) =>
+                `unknown option \`${key}\`; the options are ${SETTING_NAMES.map((name) => `\`${name}\``).join(", ")}`,
+            )
+            .join("; ")
+        : "the CycleCloud client settings must be an object",
+  })
   .transform((input, context): ResolvedClientSettings => {
     const resolved: ResolvedClientSettings = {
       url: input.url,
@@ -302,21 +293,6 @@ const settingsSchema = z
     }
     return resolved;
   });
-
-const SETTING_NAMES = [
-  "url",
-  "username",
-  "password",
-  "caCert",
-  "insecure",
-  "timeoutMs",
-  "retries",
-  "retryBaseDelayMs",
-  "retryMaxDelayMs",
-  "maxResponseBytes",
-  "fetch",
-  "logger",
-] as const satisfies readonly (keyof ClientSettings)[];
 
 /**
  * Validates `input` and applies the defaults. Throws a `SettingsError` listing every problem, each

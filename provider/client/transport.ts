@@ -29,7 +29,7 @@ export const CLIENT_VERSION_HEADER_VALUE = `${PACKAGE_NAME}:${PACKAGE_VERSION}`;
 const IDLE_SOCKET_MS = 15_000;
 
 /** One request to CycleCloud and the body its 2xx answer must have. */
-export interface RequestSpec<T> extends ExpectedBody<T> {
+interface RequestSpec<T> extends ExpectedBody<T> {
   method: "GET" | "POST";
   body?: unknown;
   /** Whether a POST may be repeated (GETs always may). */

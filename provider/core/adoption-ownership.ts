@@ -12,7 +12,7 @@
  */
 import type { NodeRecord } from "../../wire/schemas";
 import type { NodeSetInputs } from "./inputs";
-import { containsUnknown } from "./inputs";
+import { containsUnknown } from "./inputs-unknown";
 import { isLibraryRequestId, isRequestIdOf } from "./request-id";
 
 /**
@@ -82,7 +82,7 @@ export function foreignNodesProblem(
 }
 
 /** A set that claims nodes in this run: who it is, for the registry and for the refusal. */
-export interface Claimant {
+interface Claimant {
   /** The set's identity; for a new set in a preview (identity unknown), a key of its own. */
   key: string;
   /** How the set is named in a message, e.g. `cyclecloud adopted`. */
@@ -90,7 +90,7 @@ export interface Claimant {
 }
 
 /** What a set claims in one cluster: request ids whose nodes it holds, and node ids. */
-export interface Claim {
+interface Claim {
   /** The connection's url and the cluster: claims of other clusters never meet. */
   scope: string;
   requestIds: readonly string[];
@@ -186,24 +186,6 @@ function sharedNodesProblem(self: Holder, other: Holder, what: string): string {
     "A node belongs to one set (removing either set would terminate the nodes the other holds): " +
     `${fix}. (To move nodes to another set, rename that set with \`aliases\`.)`
   );
-}
-
-/**
- * `diff` refused a set that holds nodes another set of the stack adopts in this run. Like
- * PreflightRefusalError: the dynamic provider host prints `${error}: ${error.stack}` to stderr for
- * an error thrown by `diff`, so both are one short pointer; the message is the set's error.
- */
-export class AdoptionConflictError extends Error {
-  override readonly name = "AdoptionConflictError";
-
-  constructor(message: string) {
-    super(message);
-    this.stack = "the reason is the node set's error";
-  }
-
-  override toString(): string {
-    return "cyclecloud: two node sets claim the same nodes";
-  }
 }
 
 /**

@@ -3,8 +3,9 @@
  * identity and spec, chained to the base it replaces. And the refusal of an explicit `requestId`
  * that has the format of a base this library derives (another set's, in this stack or another).
  */
-import type { CheckFailure } from "./inputs";
-import { containsUnknown, REPLACE_KEYS, UNKNOWN } from "./inputs";
+import type { CheckFailure } from "./inputs-check";
+import { REPLACE_KEYS } from "./inputs";
+import { containsUnknown, UNKNOWN } from "./inputs-unknown";
 import { deriveBaseRequestId, isLibraryBase, replaceKeysChanged, replacementKeyOf } from "./request-id";
 
 /**

@@ -3,7 +3,7 @@
  * members it terminates and replaces, how many healthy nodes are then missing, which nodes of the
  * warm pool it starts first and how many it creates. The one place that counts it: `converge`
  * (converge-node-set.ts) follows it against the live listing, and the preview's preflight of an
- * update (update-preflight.ts) against the state, so the preview counts what `up` will do.
+ * update (plan-update.ts) against the state, so the preview counts what `up` will do.
  */
 import { isCapacityFailure } from "./failure-messages";
 import type { NodeSetInputs } from "./inputs";

@@ -1,5 +1,6 @@
 import type { InputKey, NodeSetInputs } from "./inputs";
-import { containsUnknown, NODE_SET_DEFAULTS, UPDATE_KEYS } from "./inputs";
+import { NODE_SET_DEFAULTS, UPDATE_KEYS } from "./inputs";
+import { containsUnknown } from "./inputs-unknown";
 import { cannotCome, excessMembers, planConvergence } from "./convergence-plan";
 import type { NodeInfo, NodeSetState } from "./node-set-state";
 import { nodePhase, targetCount } from "./node-set-state";

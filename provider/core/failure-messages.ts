@@ -23,7 +23,7 @@ export type Operation =
  * The operation, after the set's name: e.g. `create of 2 x Standard_Fs32_v2 in nodearray
  * 'ondemand' (cluster 'hpc')`, `grow from 2 to 4 nodes`, `destroy (terminate its nodes)`.
  */
-export function describeOperation(op: Operation): string {
+function describeOperation(op: Operation): string {
   switch (op.kind) {
     case "create":
       return `create of ${op.spec}`;
@@ -39,7 +39,7 @@ export function describeOperation(op: Operation): string {
 }
 
 /** What the user can do about `error`, e.g. try again later, or fix the credentials. */
-export function nextStep(failure: unknown, op: Operation, cluster: string): string {
+function nextStep(failure: unknown, op: Operation, cluster: string): string {
   const error = clientCause(failure);
   const again = `run \`pulumi ${op.kind === "delete" ? "destroy" : op.kind === "refresh" ? "refresh" : "up"}\` again`;
   if (error instanceof ConnectionConfigError) return "fix the connection settings as the message says";
@@ -71,14 +71,16 @@ export function nextStep(failure: unknown, op: Operation, cluster: string): stri
  * 503 ...; no node was changed and the state still lists the set's 2 nodes. CycleCloud is
  * unavailable or overloaded: run `pulumi up` again later`.
  */
-export function failedMessage(
-  op: Operation,
-  cluster: string,
-  error: unknown,
-  held: number,
+export function failedMessage(failed: {
+  op: Operation;
+  cluster: string;
+  error: unknown;
+  held: number;
   /** What to do next, when the cause does not decide it. */
-  step = nextStep(error, op, cluster),
-): string {
+  step?: string | undefined;
+}): string {
+  const { op, cluster, error, held } = failed;
+  const step = failed.step ?? nextStep(error, op, cluster);
   const what =
     op.kind === "create"
       ? "nothing was created and nothing is recorded in state"
@@ -93,13 +95,14 @@ export function failedMessage(
  * is recorded with its nodes), e.g. `workers: grow from 2 to 4 nodes did not finish: ...; the set
  * is recorded with the 3 node(s) it holds (2 ready). Run `pulumi up` again to finish`.
  */
-export function unfinishedMessage(
-  op: Operation,
-  cluster: string,
-  reasons: readonly string[],
-  holds: { nodes: number; ready: number },
-  error?: unknown,
-): string {
+export function unfinishedMessage(unfinished: {
+  op: Operation;
+  cluster: string;
+  reasons: readonly string[];
+  holds: { nodes: number; ready: number };
+  error?: unknown;
+}): string {
+  const { op, cluster, reasons, holds, error } = unfinished;
   const step = (error === undefined ? "" : nextStep(error, op, cluster)) || "run `pulumi up` again to finish";
   return (
     `${op.set}: ${describeOperation(op)} did not finish: ${reasons.join("; ")}; ` +

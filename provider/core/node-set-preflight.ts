@@ -6,7 +6,8 @@
  * that fits is charged to the run's ledger, so the next set is judged against what is left.
  */
 import type { ClusterStatus } from "../../wire/schemas";
-import type { CheckFailure, NodeSetInputs } from "./inputs";
+import type { NodeSetInputs } from "./inputs";
+import type { CheckFailure } from "./inputs-check";
 import type { ClusterView, Observation, SetPlan } from "./plan-set";
 import { planSet } from "./plan-set";
 import type { PreflightReport } from "./preflight-report";

@@ -127,9 +127,7 @@ export function toNodeInfo(record: NodeRecord): NodeInfo {
  * A record CycleCloud keeps after terminating its node (`Fixed: true`): `Status` `Off`, `TargetState`
  * `Terminated`, no address. An `Off` node on its way to `Started` (or with an address) is not one.
  */
-export function isKeptTerminatedRecord(
-  record: Pick<NodeRecord, "Status" | "TargetState" | "PrivateIp">,
-): boolean {
+function isKeptTerminatedRecord(record: Pick<NodeRecord, "Status" | "TargetState" | "PrivateIp">): boolean {
   return record.Status === "Off" && record.TargetState === "Terminated" && !record.PrivateIp;
 }
 

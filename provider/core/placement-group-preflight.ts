@@ -5,7 +5,8 @@
  */
 import { findBucket } from "../capacity/index";
 import type { Bucket, ClusterStatus } from "../../wire/schemas";
-import type { CheckFailure, NodeSetInputs, PlacementGroups } from "./inputs";
+import type { NodeSetInputs, PlacementGroups } from "./inputs";
+import type { CheckFailure } from "./inputs-check";
 import { groupName } from "./placement-groups";
 import { bucketGroupLimit, groupCounts } from "./placement-groups";
 

@@ -14,7 +14,7 @@ import type { CapacityFit } from "../capacity/index";
 import { capacityFit, describeFit, findBucket, sharesFamilyQuota, withAddedNodes } from "../capacity/index";
 import { errorText } from "../../wire/util/server-text";
 import { foreignRequestIdProblem } from "./adoption-ownership";
-import { containsUnknown } from "./inputs";
+import { containsUnknown } from "./inputs-unknown";
 import type { GroupHoldings } from "./placement-group-preflight";
 import { filledGroups, placementGroupProblems } from "./placement-group-preflight";
 import { fitReport } from "./preflight-report";

@@ -12,7 +12,7 @@ import type { CapacityFit, NodeSpec } from "../capacity/index";
  * binds (or what refuses the set outright), `line` the human line the preview shows.
  */
 export interface PreflightReport {
-  /** `check` (the inputs' increase) or `diff` (nodes an update re-creates, see update-preflight.ts). */
+  /** `check` (the inputs' increase) or `diff` (nodes an update re-creates, see plan-update.ts). */
   readonly phase: "check" | "diff";
   readonly cluster: string;
   readonly nodearray: string;

@@ -4,7 +4,7 @@ import { REPLACE_KEYS } from "./inputs";
 
 export { REPLACE_KEYS };
 export type { ReplaceKey };
-export type ReplaceSpec = Partial<Record<ReplaceKey, unknown>>;
+type ReplaceSpec = Partial<Record<ReplaceKey, unknown>>;
 
 /** JSON with object keys sorted, so equal values always give equal text. */
 export function canonicalJson(value: unknown): string {

@@ -5,7 +5,7 @@
  */
 import type { NodeSpec } from "../capacity/index";
 import type { NodeSetInputs } from "./inputs";
-import { containsUnknown } from "./inputs";
+import { containsUnknown } from "./inputs-unknown";
 
 export interface PlannedIncrease {
   /** The cluster status it was checked against (its cache key). */
@@ -37,7 +37,7 @@ export class RunPlan {
    * Identities of the sets `check` saw in this run. The engine checks every set of the program
    * before its diff in a preview or an update, but a refresh calls `diff` (to show how the state
    * moved) without any `check`: the diff's preflight runs only for a checked set, so a refresh
-   * never fails on capacity (see update-preflight.ts).
+   * never fails on capacity (see plan-update.ts).
    */
   readonly checked = new Set<string>();
   /** Increases approved by preflight, per set, while the status they were checked against is cached. */

@@ -4,8 +4,9 @@
  */
 import type { ClusterStatus } from "../../wire/schemas";
 import type { NodeSpec } from "../capacity/index";
-import type { CheckFailure, NodeSetInputs } from "./inputs";
-import { containsUnknown } from "./inputs";
+import type { NodeSetInputs } from "./inputs";
+import type { CheckFailure } from "./inputs-check";
+import { containsUnknown } from "./inputs-unknown";
 import type { PreflightReport } from "./preflight-report";
 import type { PlannedIncrease, ReplacedSet, RunPlan } from "./run-plan";
 

@@ -3,7 +3,7 @@ import { CycleCloudClient, MAX_MESSAGE_LENGTH, plainText } from "../client";
 import { CONNECTION_SOURCES, ConnectionConfigError, resolveConnection } from "../core/connection";
 import { connectionSchema } from "../core/connection-args";
 import type { ConnectionArgs, PlainConnectionArgs } from "../core/connection-args";
-import { invalidNameReason, isValidName } from "../core/inputs";
+import { invalidNameReason, isValidName } from "../core/inputs-names";
 import type { ClusterStatus } from "../../wire/schemas";
 
 export interface GetClusterStatusArgs {

@@ -5,18 +5,14 @@
  */
 import type { dynamic } from "@pulumi/pulumi";
 import { baseRequestIdFor, requestIdFailures } from "../core/base-request-id";
-import { AdoptionConflictError, keptNodesHint } from "../core/adoption-ownership";
+import { keptNodesHint } from "../core/adoption-ownership";
 import { adopt } from "../ops/converge-node-set";
 import { describeAdoption, describeDiff, diffNodeSet } from "../core/diff-node-set";
-import { PreflightRefusalError } from "../core/errors/preflight-refusal-error";
+import { DiffRefusalError } from "../core/errors";
 import type { NodeSetInputs } from "../core/inputs";
-import {
-  containsUnknown,
-  pickInputs,
-  validateInputs,
-  withDefaults,
-  withoutSecretValues,
-} from "../core/inputs";
+import { containsUnknown } from "../core/inputs-unknown";
+import { pickInputs, withDefaults } from "../core/inputs-pick";
+import { validateInputs, withoutSecretValues } from "../core/inputs-check";
 import type { SetHoldings } from "../ops/node-set-listing";
 import { listHoldings, matchesSpec, setName } from "../ops/node-set-listing";
 import type { PreflightSources } from "../core/node-set-preflight";
@@ -248,14 +244,20 @@ export async function diff(
   // What the set holds is claimed for the run, so that no other set of the stack adopts it.
   const shared = claimHoldings(provider, pickInputs(olds), olds, true);
   if (shared !== undefined && wasChecked)
-    throw new AdoptionConflictError(`${setLabel(name ?? setName(olds), olds.identity)}: ${shared}`);
+    throw new DiffRefusalError(
+      `${setLabel(name ?? setName(olds), olds.identity)}: ${shared}`,
+      "cyclecloud: two node sets claim the same nodes",
+    );
   if (decision.changes && decision.replaces.length === 0 && wasChecked) {
     // `check` saw only the inputs: the nodes the update re-creates are counted here, from the state.
     const checked = { ...inputs, preflight: preflightMode(provider.env, inputs) };
     const change = { kind: "update", inputs: checked, prior: priorOf({ ...olds }), state: olds } as const;
     const [refused] = await preflight(change, preflightSources(provider), provider.plan, provider.now());
     if (refused !== undefined)
-      throw new PreflightRefusalError(`cyclecloud ${setName(inputs)}: ${refused.reason}`);
+      throw new DiffRefusalError(
+        `cyclecloud ${setName(inputs)}: ${refused.reason}`,
+        "cyclecloud: preflight refused the update",
+      );
   }
   return {
     changes: decision.changes,

@@ -4,10 +4,9 @@
  * are gone. Nodes another set of the run holds are left to it.
  */
 import { keptNodesNotice } from "../core/adoption-ownership";
-import { DeleteTimeoutError } from "../core/errors/delete-timeout-error";
 import type { Operation } from "../core/failure-messages";
 import type { NodeSetInputs } from "../core/inputs";
-import { pickInputs } from "../core/inputs";
+import { pickInputs } from "../core/inputs-pick";
 import type { NodeInfo, NodeSetState } from "../core/node-set-state";
 import { nodePhase } from "../core/node-set-state";
 import { manageNodes, waitUntilGone } from "../ops/manage-and-wait";
@@ -32,13 +31,11 @@ export async function deleteSet(provider: ProviderContext, _id: string, props: N
   try {
     if (!deallocate) {
       // Probe, terminate (the warm pool too), then one listing that confirms and finds what the state lacked.
-      remaining = await terminateSet(
-        ctx,
-        props,
-        inputs.deleteTimeoutSeconds,
-        () => provider.forgetStatusOf(inputs),
+      remaining = await terminateSet(ctx, props, {
+        timeoutSeconds: inputs.deleteTimeoutSeconds,
+        onTerminate: () => provider.forgetStatusOf(inputs),
         spare,
-      );
+      });
     } else {
       const holdings = await listHoldings(ctx, props, {
         probeForward: true,
@@ -75,7 +72,7 @@ export async function deleteSet(provider: ProviderContext, _id: string, props: N
     throw failure(op, error, { cluster: inputs.cluster, held: props.nodes?.length ?? 0 });
   }
   if (remaining.length > 0) {
-    const cause = new DeleteTimeoutError(
+    const cause = new Error(
       `${remaining.length} node(s) still not ${deallocate ? "deallocated" : "terminated"} after ${inputs.deleteTimeoutSeconds}s ` +
         `(${remaining.map((n) => `${n.name}: ${n.status}`).join(", ")})`,
     );

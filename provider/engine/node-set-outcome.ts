@@ -3,10 +3,9 @@
  * carries that state when the set did not converge.
  */
 import { findBucket } from "../capacity/index";
-import { NodeSetPartialFailure } from "../core/errors/node-set-partial-failure";
+import { NodeSetPartialFailure } from "../core/errors";
 import type { Operation } from "../core/failure-messages";
 import { explainPartialAdd, failedMessage, unfinishedMessage } from "../core/failure-messages";
-import { NodeSetOperationError } from "../core/errors/node-set-operation-error";
 import type { OperationContext, SetHoldings } from "../ops/node-set-listing";
 import { setName } from "../ops/node-set-listing";
 import type { NodeInfo, NodeSetState } from "../core/node-set-state";
@@ -55,9 +54,11 @@ export async function finish(
         : reason,
     );
     throw new NodeSetPartialFailure(
-      unfinishedMessage(op, inputs.cluster, [ready, ...reasons], {
-        nodes: state.nodes.length,
-        ready: state.readyCount,
+      unfinishedMessage({
+        op,
+        cluster: inputs.cluster,
+        reasons: [ready, ...reasons],
+        holds: { nodes: state.nodes.length, ready: state.readyCount },
       }),
       id,
       state,
@@ -115,6 +116,6 @@ export function failure(
   op: Operation,
   cause: unknown,
   { cluster, held, step }: { cluster: string; held: number; step?: string },
-): NodeSetOperationError {
-  return new NodeSetOperationError(failedMessage(op, cluster, cause, held, step), { cause });
+): Error {
+  return new Error(failedMessage({ op, cluster, error: cause, held, step }), { cause });
 }

@@ -8,11 +8,9 @@
 import type { dynamic } from "@pulumi/pulumi";
 import { MAX_MESSAGE_LENGTH, errorText, plainText } from "../client";
 import { adopt, convergeKeepingTrack, describeSpec, forgottenNodes } from "../ops/converge-node-set";
-import { NodeSetInputError } from "../core/errors/node-set-input-error";
-import { CapacityShortfallError } from "../core/errors/capacity-shortfall-error";
-import { NodeSetPartialFailure } from "../core/errors/node-set-partial-failure";
+import { NodeSetPartialFailure } from "../core/errors";
 import type { Operation } from "../core/failure-messages";
-import { pickInputs } from "../core/inputs";
+import { pickInputs } from "../core/inputs-pick";
 import type { SetHoldings } from "../ops/node-set-listing";
 import { listHoldings, setName } from "../ops/node-set-listing";
 import { bucketOf, failure, finish } from "./node-set-outcome";
@@ -49,7 +47,7 @@ async function create(
     if (inputs.adoptExisting) holdings = await adopt(ctx, holdings);
     // Before any request that changes a node: another set of the stack may have claimed these since `check`.
     const shared = claimHoldings(provider, inputs, holdings, false);
-    if (shared !== undefined) throw new NodeSetInputError(shared);
+    if (shared !== undefined) throw new Error(shared);
     reasons = await convergeKeepingTrack(ctx, holdings, { op, id, target: inputs.count }).finally(() =>
       provider.changedBy(ctx),
     );
@@ -61,7 +59,7 @@ async function create(
   if (holdings.nodes.filter(isMember).length === 0 && reasons.length > 0) {
     // Nothing exists: a plain failure, and nothing is recorded in state.
     const fix = "free capacity in the cluster or lower `count`, then run `pulumi up` again";
-    const cause = new CapacityShortfallError(`${reasons.join("; ")}: ${fix}`);
+    const cause = new Error(`${reasons.join("; ")}: ${fix}`);
     throw failure(op, cause, { cluster: inputs.cluster, held: 0 });
   }
   return { id, outs: await finish(provider, ctx, { op, holdings, reasons, target: inputs.count }) };
@@ -90,7 +88,7 @@ async function update(
         { requestIds: newRequests, adoptedNodeIds: [], nodes: adopted },
         false,
       );
-      if (shared !== undefined) throw new NodeSetInputError(shared);
+      if (shared !== undefined) throw new Error(shared);
     }
   } catch (error) {
     throw failure(op, error, { cluster: inputs.cluster, held: olds.nodes.length });

@@ -11,7 +11,7 @@ import type { CycleCloudClient } from "../client";
 import type { ClusterStatus } from "../../wire/schemas";
 
 /** Where a bucket is: without a machine type, the nodearray's first bucket. */
-export interface BucketPlace {
+interface BucketPlace {
   url: string;
   cluster: string;
   nodearray: string;

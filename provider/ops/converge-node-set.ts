@@ -7,9 +7,7 @@
 import type { Operation } from "../core/failure-messages";
 import { describeFailures, partialAddReason, unfinishedMessage } from "../core/failure-messages";
 import type { NodeSetInputs } from "../core/inputs";
-import { NodeSetInputError } from "../core/errors/node-set-input-error";
-import { NodeSetPartialFailure } from "../core/errors/node-set-partial-failure";
-import { UncertainCreateError } from "../core/errors/uncertain-create-error";
+import { NodeSetPartialFailure, UncertainCreateError } from "../core/errors";
 import { cannotCome } from "../core/convergence-plan";
 import { manageNodes, waitForSettled, waitUntilGone } from "./manage-and-wait";
 import type { OperationContext, SetHoldings } from "./node-set-listing";
@@ -35,7 +33,7 @@ export async function adopt(ctx: OperationContext, holdings: SetHoldings): Promi
   const requestIds = [...holdings.requestIds];
   const adoptedNodeIds = [...holdings.adoptedNodeIds];
   const foreignRequest = foreignRequestIdProblem(inputs, holdings.requestIds);
-  if (foreignRequest !== undefined) throw new NodeSetInputError(foreignRequest);
+  if (foreignRequest !== undefined) throw new Error(foreignRequest);
   const list = await client
     .listNodes(inputs.cluster, request.requestId ? { requestId: request.requestId } : undefined)
     .catch((error: unknown) => {
@@ -50,7 +48,7 @@ export async function adopt(ctx: OperationContext, holdings: SetHoldings): Promi
   if (request.nodeIds) {
     const missing = request.nodeIds.filter((nodeId) => !candidates.some((r) => r.NodeId === nodeId));
     if (missing.length > 0) {
-      throw new NodeSetInputError(
+      throw new Error(
         `\`adoptExisting.nodeIds\`: cluster '${inputs.cluster}' has no node ${missing.join(", ")}: fix the list of node ids`,
       );
     }
@@ -60,7 +58,7 @@ export async function adopt(ctx: OperationContext, holdings: SetHoldings): Promi
     candidates.filter((record) => !known.has(record.NodeId)),
     request.requestId,
   );
-  if (foreignNodes !== undefined) throw new NodeSetInputError(foreignNodes);
+  if (foreignNodes !== undefined) throw new Error(foreignNodes);
   await refuseNonNodearrayNodes(ctx, candidates);
   const mismatches: string[] = [];
   for (const record of candidates) {
@@ -79,7 +77,7 @@ export async function adopt(ctx: OperationContext, holdings: SetHoldings): Promi
     }
   }
   if (mismatches.length > 0) {
-    throw new NodeSetInputError(
+    throw new Error(
       `refusing to adopt nodes that do not match the declared spec: ${mismatches.join("; ")}. Fix \`adoptExisting\` or the set's inputs`,
     );
   }
@@ -127,7 +125,7 @@ async function refuseNonNodearrayNodes(
         "a node set adopts only nodearray nodes. Fix `nodearray`",
     );
   }
-  if (problems.length > 0) throw new NodeSetInputError(problems.join("; "));
+  if (problems.length > 0) throw new Error(problems.join("; "));
 }
 
 /**
@@ -322,13 +320,13 @@ export async function convergeKeepingTrack(
     if (holdings.requestIds.length === before && holdings.nodes.length === 0) throw error;
     const state = nodeSetState(ctx.inputs, holdings);
     const reason = errorText(error).replace(/\.$/, "");
-    const message = unfinishedMessage(
+    const message = unfinishedMessage({
       op,
-      ctx.inputs.cluster,
-      [reason],
-      { nodes: state.nodes.length, ready: state.readyCount },
+      cluster: ctx.inputs.cluster,
+      reasons: [reason],
+      holds: { nodes: state.nodes.length, ready: state.readyCount },
       error,
-    );
+    });
     // The engine shows the reasons of a partial failure, not its message: give it the whole story.
     throw new NodeSetPartialFailure(message, id, state, [message]);
   }
@@ -370,10 +368,10 @@ export function describeSpec(inputs: NodeSetInputs): string {
  * A 404 for an `adoptExisting.requestId` without the `-<n>` ending of a create's request id (a
  * base request id, say): the error with a hint that names the field and the id to try.
  */
-function unknownRequestHint(error: unknown, requestId: string | undefined): NodeSetInputError | undefined {
+function unknownRequestHint(error: unknown, requestId: string | undefined): Error | undefined {
   if (requestId === undefined || /-\d+$/.test(requestId)) return undefined;
   if (!(error instanceof HttpError) || error.status !== 404) return undefined;
-  return new NodeSetInputError(
+  return new Error(
     `${errorText(error).replace(/\.$/, "")}. \`adoptExisting.requestId\` ${JSON.stringify(requestId)} does not end in ` +
       `\`-<n>\`, as the request id of a create does (e.g. ${JSON.stringify(`${requestId}-0`)}): fix \`adoptExisting.requestId\``,
   );

@@ -5,8 +5,7 @@
 import { setTimeout } from "node:timers/promises";
 import { DEFAULT_CLIENT_SETTINGS, HttpError, errorText, plainText, retryDelay } from "../client";
 import type { NodeCreationSet } from "../../wire/schemas";
-import { CreateRequestError } from "../core/errors/create-request-error";
-import { UncertainCreateError } from "../core/errors/uncertain-create-error";
+import { UncertainCreateError } from "../core/errors";
 import type { NodeSetInputs } from "../core/inputs";
 import { isLostAnswer, lostAnswerText } from "../core/lost-answer";
 import type { OperationContext } from "./node-set-listing";
@@ -16,7 +15,7 @@ import { isMember } from "../core/node-set-state";
 import { nextSequence, requestIdFor } from "../core/request-id";
 
 /** The create set for `count` nodes of this spec. */
-export function creationSet(inputs: NodeSetInputs, count: number): NodeCreationSet {
+function creationSet(inputs: NodeSetInputs, count: number): NodeCreationSet {
   const set: NodeCreationSet = { count, nodearray: inputs.nodearray };
   if (inputs.machineType !== undefined) set.definition = { machineType: inputs.machineType };
   if (inputs.placementGroupId !== undefined) set.placementGroupId = inputs.placementGroupId;
@@ -70,7 +69,7 @@ export async function createWithSequence(
     }
     sequence = free;
   }
-  throw new CreateRequestError(
+  throw new Error(
     `could not find a free request id after ${requestIdFor(base, sequence)}: set an explicit \`requestId\``,
   );
 }
@@ -92,7 +91,7 @@ export async function firstUnusedSequence(ctx: OperationContext, used: number): 
   for (let step = 1; await isUsed(high); step *= 2) {
     if (step >= MAX_SEQUENCE_STEP) {
       // A server that knows every id (answering an unknown one with an empty listing, say).
-      throw new CreateRequestError(
+      throw new Error(
         `CycleCloud knows every request id from ${requestIdFor(ctx.inputs.baseRequestId, used)} to ` +
           `${requestIdFor(ctx.inputs.baseRequestId, high)}: could not find a free one; set an explicit \`requestId\``,
       );
@@ -146,7 +145,7 @@ async function createOnce(
     if (nodes === undefined) {
       if (conflict) throw error;
       if (attempt >= CREATE_ATTEMPTS) {
-        throw new CreateRequestError(
+        throw new Error(
           `create request ${requestId} was sent ${attempt} times and never applied (CycleCloud does not know it), ` +
             `so it created no node; last answer: ${errorText(error)}`,
           { cause: error },

@@ -2,7 +2,6 @@
  * Managing a set's nodes by id (terminate, deallocate, start, in batches) and waiting on them:
  * until they are ready or failed, or until they are gone. No Pulumi here.
  */
-import { NodeManagementError } from "../core/errors/node-management-error";
 import type { OperationContext, SetHoldings } from "./node-set-listing";
 import type { NodeInfo } from "../core/node-set-state";
 import { describeProgress, isMember, nodePhase } from "../core/node-set-state";
@@ -11,7 +10,7 @@ import { describeFailures } from "../core/failure-messages";
 import { pollRoundsOf } from "./poll-rounds";
 import { pollDelay } from "./tuning";
 
-export interface WaitResult {
+interface WaitResult {
   nodes: NodeInfo[];
   timedOut: boolean;
   /** Nodes not waited for: still acquiring after their request hit a capacity failure. */
@@ -87,7 +86,7 @@ export async function waitForSettled(
 }
 
 /** Most node ids sent in one terminate/deallocate/start request. */
-export const MANAGEMENT_BATCH_SIZE = 100;
+const MANAGEMENT_BATCH_SIZE = 100;
 
 /**
  * Terminates, deallocates or starts nodes by id, in batches. A per-node `Error` for a node that is
@@ -122,7 +121,7 @@ export async function manageNodes(
     }
   }
   if (errors.length > 0) {
-    throw new NodeManagementError(
+    throw new Error(
       `CycleCloud refused to ${action} ${errors.length} node(s) of cluster '${inputs.cluster}': ${errors.join("; ")}; ` +
         "resolve what each node's error names (in CycleCloud), then run the command again",
     );

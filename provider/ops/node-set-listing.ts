@@ -14,7 +14,6 @@ import type { PollRounds } from "./poll-rounds";
 import { isMember, toNodeInfo } from "../core/node-set-state";
 import { groupIndexOf, groupInputs, groupRequestBase } from "../core/placement-groups";
 import { nextSequence, requestIdFor, sequenceOf } from "../core/request-id";
-import { RequestProbeError } from "../core/errors/request-probe-error";
 
 /** The client methods the node set uses (a narrow seam for tests). */
 export type NodeSetClient = Pick<
@@ -152,8 +151,7 @@ export interface SetHoldings {
  * What the operation does with the nodes a probe finds, for its line: an update or a refresh keeps
  * them; a delete terminates (or deallocates) them with the set.
  */
-export type FoundNodesFate =
-  "keeping them" | "terminating them with the set" | "deallocating them with the set";
+type FoundNodesFate = "keeping them" | "terminating them with the set" | "deallocating them with the set";
 
 /**
  * Most request ids one probe lists after the set's last one. Each is a create a run made and did
@@ -171,16 +169,14 @@ export const MAX_PROBED_REQUESTS = 100;
  */
 async function probeSequence(
   ctx: OperationContext,
-  inputs: NodeSetInputs,
-  requestIds: string[],
-  nodes: NodeInfo[],
-  fate: FoundNodesFate,
+  probe: { inputs: NodeSetInputs; requestIds: string[]; nodes: NodeInfo[]; fate: FoundNodesFate },
 ): Promise<void> {
+  const { inputs, requestIds, nodes, fate } = probe;
   const first = nextSequence(inputs.baseRequestId, requestIds);
   for (let sequence = first; ; sequence++) {
     const requestId = requestIdFor(inputs.baseRequestId, sequence);
     if (sequence - first >= MAX_PROBED_REQUESTS) {
-      throw new RequestProbeError(
+      throw new Error(
         `looking for the nodes of interrupted creates, CycleCloud listed nodes of this set's spec for each of the ` +
           `${MAX_PROBED_REQUESTS} request ids ${requestIdFor(inputs.baseRequestId, first)} to ${requestIdFor(inputs.baseRequestId, sequence - 1)}: ` +
           "stopped there, as a set makes one request per create; check what CycleCloud answers to " +
@@ -251,13 +247,13 @@ export async function probeForward(
   const ids = [...requestIds];
   const nodes: NodeInfo[] = [];
   if (inputs.placementGroups === undefined) {
-    await probeSequence(ctx, inputs, ids, nodes, fate);
+    await probeSequence(ctx, { inputs, requestIds: ids, nodes, fate });
   } else {
     // Groups are filled in order: group i+1 has requests only if group i has.
     for (let index = 0; ; index++) {
       const groupBase = groupRequestBase(inputs.baseRequestId, index);
       const before = ids.length;
-      await probeSequence(ctx, groupInputs(inputs, index), ids, nodes, fate);
+      await probeSequence(ctx, { inputs: groupInputs(inputs, index), requestIds: ids, nodes, fate });
       if (ids.length === before && !ids.some((id) => sequenceOf(groupBase, id) !== undefined)) break;
     }
   }

@@ -8,7 +8,6 @@
 import { findBucket } from "../capacity/index";
 import type { CreateOutcome } from "./create-protocol";
 import { createWithSequence } from "./create-protocol";
-import { NodeSetInputError } from "../core/errors/node-set-input-error";
 import type { OperationContext, SetHoldings } from "./node-set-listing";
 import { listRequestNodes } from "./node-set-listing";
 import type { NodeInfo } from "../core/node-set-state";
@@ -16,7 +15,7 @@ import { isMember } from "../core/node-set-state";
 import { groupInputs, groupName, planGrowth, heldPerGroup, bucketGroupLimit } from "../core/placement-groups";
 
 /** The group size of a spread set: `size`, else the limit of the bucket its nodes go to. */
-export async function groupSize(ctx: OperationContext): Promise<number> {
+async function groupSize(ctx: OperationContext): Promise<number> {
   const { inputs } = ctx;
   const groups = inputs.placementGroups;
   if (groups?.size !== undefined) return groups.size;
@@ -26,7 +25,7 @@ export async function groupSize(ctx: OperationContext): Promise<number> {
   const bucket = findBucket(status, { nodearray: inputs.nodearray, machineType: inputs.machineType });
   const limit = bucket === undefined ? 0 : bucketGroupLimit(bucket);
   if (limit < 1) {
-    throw new NodeSetInputError(
+    throw new Error(
       `nodearray '${inputs.nodearray}' of cluster '${inputs.cluster}' has no bucket${inputs.machineType ? ` of ${inputs.machineType}` : ""} ` +
         "with a placement group size: set `placementGroups.size`",
     );

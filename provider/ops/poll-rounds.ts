@@ -20,7 +20,7 @@ import { toNodeInfo } from "../core/node-set-state";
  * How much earlier than asked a waiter's sleep may end to join a round already due (a fraction of
  * its delay): it then polls a little sooner than it would have alone, never later.
  */
-export const ROUND_FLEX = 0.5;
+const ROUND_FLEX = 0.5;
 
 /** One ask of a round. */
 type Ask =
@@ -40,7 +40,7 @@ type Ask =
     };
 
 /** What the asks of one round need: the listings by request id, and whether an unfiltered one. */
-export interface RoundPlan {
+interface RoundPlan {
   /** Request ids listed one by one. */
   byRequest: string[];
   /** Whether the cluster is listed once unfiltered. */

@@ -20,15 +20,20 @@ function needsTerminate(node: NodeInfo): boolean {
 
 /**
  * Terminates the set's nodes and waits until they are gone (or `timeoutSeconds` passed); returns
- * those still not terminated. `onTerminate`: called once the first terminate was sent (or failed).
+ * those still not terminated.
  */
 export async function terminateSet(
   ctx: OperationContext,
   state: Pick<NodeSetState, "requestIds" | "adoptedNodeIds" | "nodes">,
-  timeoutSeconds: number,
-  onTerminate: () => void,
-  spare: (nodes: NodeInfo[]) => NodeInfo[] = (nodes) => nodes,
+  options: {
+    timeoutSeconds: number;
+    /** Called once the first terminate was sent (or failed). */
+    onTerminate: () => void;
+    /** The nodes of those given that no other set of the stack holds. */
+    spare: (nodes: NodeInfo[]) => NodeInfo[];
+  },
 ): Promise<NodeInfo[]> {
+  const { timeoutSeconds, onTerminate, spare } = options;
   const probed = await probeForward(ctx, state.requestIds, "terminating them with the set");
   // The state's node ids (a terminate of an id that is gone selects nothing) and those the probe found.
   const known = new Map<string, NodeInfo>();

@@ -25,7 +25,7 @@ export interface NodeSetStep {
 }
 
 /** The steps and errors of the node sets of one preview, in the engine's order. */
-export interface PreviewEvents {
+interface PreviewEvents {
   readonly steps: NodeSetStep[];
   /** Error diagnostics by resource URN (node sets and others); `""` for the run's own. */
   readonly errors: Map<string, string[]>;

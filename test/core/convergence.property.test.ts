@@ -14,10 +14,10 @@ import { isHealthy, isMember, isStuck, nodePhase, nodeSetState } from "../../pro
 import { nextSequence, requestIdFor, sequenceOf } from "../../provider/core/request-id";
 import { chooseRemovals } from "../../provider/core/placement-groups";
 import type { NodeSetInputs } from "../../provider/core/inputs";
-import { withDefaults } from "../../provider/core/inputs";
+import { withDefaults } from "../../provider/core/inputs-pick";
 import { diffNodeSet } from "../../provider/core/diff-node-set";
 import { NOW, READY_TIMEOUT_SECONDS, RUNS, nodesOf, setArb } from "./arbitraries";
-import { pickInputs as pickChecked } from "../../provider/core/inputs";
+import { pickInputs as pickChecked } from "../../provider/core/inputs-pick";
 
 /** The engine adapter reads the checked inputs from the property bag with `pickInputs`. */
 const diffOf = (olds: NodeSetState, news: Record<string, unknown>, now?: number) =>

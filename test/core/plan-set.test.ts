@@ -4,7 +4,7 @@
  * the mode is applied).
  */
 import { describe, expect, it } from "vitest";
-import { withDefaults } from "../../provider/core/inputs";
+import { withDefaults } from "../../provider/core/inputs-pick";
 import type { NodeSetInputs } from "../../provider/core/inputs";
 import type { ClusterView, Observation, SetPlan } from "../../provider/core/plan-set";
 import { planSet } from "../../provider/core/plan-set";

@@ -81,7 +81,7 @@ describe("an update that re-creates nodes with `count` unchanged, through the Pu
     expect(output(preview)).toContain(
       "cyclecloud: preflight refused the update: the reason is the node set's error",
     );
-    expect(output(preview)).not.toMatch(/PreflightRefusalError|\n\s+at \S+ \(/);
+    expect(output(preview)).not.toMatch(/DiffRefusalError|\n\s+at \S+ \(/);
     expect(await mutatingRequests(emulator)).toBe(before);
   });
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { NodeSetState } from "../../provider/core/node-set-state";
-import { UNKNOWN } from "../../provider/core/inputs";
+import { UNKNOWN } from "../../provider/core/inputs-unknown";
 import {
   checked,
   configureFor,

@@ -3,7 +3,7 @@
  * and preflight counts the nodes a set will adopt as existing, not as new.
  */
 import { describe, expect, it } from "vitest";
-import { UNKNOWN } from "../../provider/core/inputs";
+import { UNKNOWN } from "../../provider/core/inputs-unknown";
 import type { NodeSetState } from "../../provider/core/node-set-state";
 import {
   admin,

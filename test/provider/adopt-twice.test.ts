@@ -6,8 +6,8 @@
  * process, as the engine starts one per deployment.
  */
 import { describe, expect, it } from "vitest";
-import { AdoptionConflictError } from "../../provider/core/adoption-ownership";
-import { UNKNOWN } from "../../provider/core/inputs";
+import { DiffRefusalError } from "../../provider/core/errors";
+import { UNKNOWN } from "../../provider/core/inputs-unknown";
 import type { NodeSetState } from "../../provider/core/node-set-state";
 import {
   admin,
@@ -112,7 +112,7 @@ describe("two sets of a stack adopting the same nodes", () => {
     // Its old inputs name the request, not the nodes: the diff, which reads the state, sees them.
     const inputs = await checked(held.news, held.news);
     const diff = provider.diff(held.id, held.state, inputs);
-    await expect(diff).rejects.toThrow(AdoptionConflictError);
+    await expect(diff).rejects.toThrow(DiffRefusalError);
     await expect(diff).rejects.toThrow(
       `cyclecloud adopted: \`adoptExisting\`: refusing to let two node sets of this stack hold the nodes of node ${ids[0]}: ` +
         "cyclecloud adopted holds them and cyclecloud adopted2 adopts them.",

@@ -19,7 +19,7 @@ import {
   provider,
   useProviderEmulator,
 } from "./harness";
-import { pickInputs as pickChecked } from "../../provider/core/inputs";
+import { pickInputs as pickChecked } from "../../provider/core/inputs-pick";
 
 /** The engine adapter reads the checked inputs from the property bag with `pickInputs`. */
 const diffOf = (olds: NodeSetState, news: Record<string, unknown>, now?: number) =>

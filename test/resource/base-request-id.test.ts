@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { baseRequestIdFor, requestIdFailures } from "../../provider/core/base-request-id";
-import { UNKNOWN } from "../../provider/core/inputs";
+import { UNKNOWN } from "../../provider/core/inputs-unknown";
 import { deriveBaseRequestId } from "../../provider/core/request-id";
 
 const identity = "urn:pulumi:prod::hpc::pulumi-nodejs:dynamic/cyclecloud:CycleCloudNodeSet::mpi#0f1e2d3c";

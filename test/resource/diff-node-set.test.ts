@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
 import type { NodeSetDiff } from "../../provider/core/diff-node-set";
 import { describeDiff, diffNodeSet } from "../../provider/core/diff-node-set";
-import { UNKNOWN } from "../../provider/core/inputs";
+import { UNKNOWN } from "../../provider/core/inputs-unknown";
 import type { NodeInfo, NodeSetState } from "../../provider/core/node-set-state";
 import { nodeSetState } from "../../provider/core/node-set-state";
-import { pickInputs as pickChecked } from "../../provider/core/inputs";
+import { pickInputs as pickChecked } from "../../provider/core/inputs-pick";
 
 /** The engine adapter reads the checked inputs from the property bag with `pickInputs`. */
 const diffOf = (olds: NodeSetState, news: Record<string, unknown>, now?: number) =>

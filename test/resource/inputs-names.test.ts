@@ -3,7 +3,8 @@
  * must not make the engine print a secret (issue 22 item 4).
  */
 import { describe, expect, it } from "vitest";
-import { UNKNOWN, validateInputs, withoutSecretValues } from "../../provider/core/inputs";
+import { validateInputs, withoutSecretValues } from "../../provider/core/inputs-check";
+import { UNKNOWN } from "../../provider/core/inputs-unknown";
 
 const valid = { identity: "p/s/n", cluster: "hpc", nodearray: "ondemand", count: 2 };
 const RULE = "1-80 characters of letters, digits, '.', '_' and '-', starting with a letter or digit";

@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { UNKNOWN, validateInputs, withDefaults } from "../../provider/core/inputs";
+import { validateInputs } from "../../provider/core/inputs-check";
+import { withDefaults } from "../../provider/core/inputs-pick";
+import { UNKNOWN } from "../../provider/core/inputs-unknown";
 
 const valid = { identity: "p/s/n", cluster: "hpc", nodearray: "ondemand", count: 2 };
 

@@ -5,7 +5,8 @@
  */
 import { describe, expect, it } from "vitest";
 import type { NodeSetInputs } from "../../provider/core/inputs";
-import { unknownKeyFailures, validateInputs, withDefaults } from "../../provider/core/inputs";
+import { unknownKeyFailures, validateInputs } from "../../provider/core/inputs-check";
+import { withDefaults } from "../../provider/core/inputs-pick";
 import { preflight } from "../../provider/core/node-set-preflight";
 import type { NodeInfo } from "../../provider/core/node-set-state";
 import { nodeSetState } from "../../provider/core/node-set-state";
@@ -23,7 +24,8 @@ import { RunPlan } from "../../provider/core/run-plan";
 import type { ClusterStatus } from "../../wire/schemas";
 import { seedStatus, seedStatusWithBucket } from "./fixtures";
 import { checkedChange } from "../../provider/core/set-change";
-import type { CheckFailure, NodeSetInputs as CheckedInputs } from "../../provider/core/inputs";
+import type { NodeSetInputs as CheckedInputs } from "../../provider/core/inputs";
+import type { CheckFailure } from "../../provider/core/inputs-check";
 import type { PreflightSources } from "../../provider/core/node-set-preflight";
 
 /** `check`'s preflight of a set with these old and new inputs (as the engine adapter calls it). */

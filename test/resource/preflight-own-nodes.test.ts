@@ -3,14 +3,15 @@
  * left (not other sets'), and a replacement's old nodes named as such.
  */
 import { describe, expect, it, vi } from "vitest";
-import { withDefaults } from "../../provider/core/inputs";
+import { withDefaults } from "../../provider/core/inputs-pick";
 import type { PreflightSources } from "../../provider/core/node-set-preflight";
 import { preflight } from "../../provider/core/node-set-preflight";
 import { RunPlan } from "../../provider/core/run-plan";
 import type { ClusterStatus } from "../../wire/schemas";
 import { seedStatusWithBucket } from "./fixtures";
 import { checkedChange } from "../../provider/core/set-change";
-import type { CheckFailure, NodeSetInputs as CheckedInputs } from "../../provider/core/inputs";
+import type { NodeSetInputs as CheckedInputs } from "../../provider/core/inputs";
+import type { CheckFailure } from "../../provider/core/inputs-check";
 
 /** `check`'s preflight of a set with these old and new inputs (as the engine adapter calls it). */
 function checkPreflight(

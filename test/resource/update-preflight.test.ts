@@ -1,6 +1,6 @@
 /** The update's preflight counts the nodes an `up` re-creates with `count` unchanged (from the state). */
 import { describe, expect, it } from "vitest";
-import { withDefaults } from "../../provider/core/inputs";
+import { withDefaults } from "../../provider/core/inputs-pick";
 import type { NodeInfo, NodeSetState } from "../../provider/core/node-set-state";
 import { RunPlan } from "../../provider/core/run-plan";
 import type { NodeSetInputs } from "../../provider/core/inputs";

@@ -1,23 +1,5 @@
 import { z } from "zod";
 
-/**
- * `Status` values CycleCloud reports for a node. The schema accepts any string (servers add values
- * across versions); these are the ones the library reasons about.
- */
-export const NodeStatus = {
-  Off: "Off",
-  Acquiring: "Acquiring",
-  Allocation: "Allocation",
-  Preparing: "Preparing",
-  Ready: "Ready",
-  Failed: "Failed",
-  Unavailable: "Unavailable",
-  Stopping: "Stopping",
-  Terminating: "Terminating",
-  Terminated: "Terminated",
-  Deallocated: "Deallocated",
-} as const;
-
 /** A value a node record key may hold that a server may also send as `null`. */
 const optionalString = z.string().nullish();
 const optionalNumber = z.number().nullish();
@@ -30,7 +12,7 @@ const optionalBoolean = z.boolean().nullish();
  * schema does not read (a head node of an older server, a record missing `NodeId`): listings keep
  * those apart, as sent ({@link NodeListSchema}).
  */
-export const NodeRecordSchema = z.object({
+const NodeRecordSchema = z.object({
   Name: z.string(),
   NodeId: z.string(),
   /** The nodearray the node was created from (there is no `NodeArray` key). */

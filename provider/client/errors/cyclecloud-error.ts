@@ -8,26 +8,28 @@
  */
 
 /**
- * Marks `target` and its subclasses with `brand`: a non-enumerable static property, so it shows in
- * neither `JSON.stringify` nor `util.inspect` of an instance (not even with `showHidden`, which
- * would list a prototype's symbols). The brands come from `Symbol.for`, which every realm and every
- * copy of this package loaded in the process share, so a type guard recognises an error thrown by
- * another copy, where `instanceof` does not.
+ * Marks `target` and its subclasses with a brand and returns its type guard. The brand is a
+ * non-enumerable static property, so it shows in neither `JSON.stringify` nor `util.inspect` of an
+ * instance (not even with `showHidden`, which would list a prototype's symbols). It comes from
+ * `Symbol.for`, which every realm and every copy of this package loaded in the process share, so
+ * the guard recognises an error thrown by another copy, where `instanceof` does not.
  */
-export function brandClass(target: abstract new (...args: never[]) => object, brand: symbol): void {
+export function brandedGuard<C extends abstract new (...args: never[]) => object>(
+  target: C,
+): (value: unknown) => value is InstanceType<C> {
+  const brand = Symbol.for(`pulumi-cyclecloud.${target.name}`);
   Object.defineProperty(target, brand, { value: true });
+  return (value): value is InstanceType<C> => value instanceof target || hasBrand(value, brand);
 }
 
-/** Whether `value` is an instance of a class marked with `brand` by `brandClass` (or of a subclass). */
-export function hasBrand(value: unknown, brand: symbol): boolean {
+/** Whether `value` is an instance of a class marked with `brand` (or of a subclass). */
+function hasBrand(value: unknown, brand: symbol): boolean {
   if (typeof value !== "object" || value === null) {
     return false;
   }
   const constructor: unknown = Reflect.get(value, "constructor");
   return typeof constructor === "function" && Reflect.get(constructor, brand) === true;
 }
-
-const CYCLECLOUD_ERROR_BRAND = Symbol.for("pulumi-cyclecloud.CycleCloudError");
 
 /** The base class of every error the client throws. */
 export class CycleCloudError extends Error {
@@ -46,9 +48,6 @@ export class CycleCloudError extends Error {
     return { name: this.name, message: this.message, ...Object.fromEntries(Object.entries(this)) };
   }
 }
-brandClass(CycleCloudError, CYCLECLOUD_ERROR_BRAND);
 
 /** Whether `value` is a `CycleCloudError` (any of the client's errors), also one from another copy of this package. */
-export function isCycleCloudError(value: unknown): value is CycleCloudError {
-  return value instanceof CycleCloudError || hasBrand(value, CYCLECLOUD_ERROR_BRAND);
-}
+export const isCycleCloudError = brandedGuard(CycleCloudError);

@@ -1,5 +1,5 @@
 import type { ErrorBody } from "../../../wire/schemas";
-import { CycleCloudError, brandClass, hasBrand } from "./cyclecloud-error";
+import { CycleCloudError, brandedGuard } from "./cyclecloud-error";
 
 export interface HttpErrorInit {
   method: string;
@@ -20,8 +20,6 @@ export interface HttpErrorInit {
   /** The server's `Retry-After`, in milliseconds. */
   retryAfterMs?: number | undefined;
 }
-
-const HTTP_ERROR_BRAND = Symbol.for("pulumi-cyclecloud.HttpError");
 
 /** CycleCloud answered with a status outside 2xx. */
 export class HttpError extends CycleCloudError {
@@ -48,12 +46,9 @@ export class HttpError extends CycleCloudError {
     this.retryAfterMs = init.retryAfterMs;
   }
 }
-brandClass(HttpError, HTTP_ERROR_BRAND);
 
 /** Whether `value` is an `HttpError`, also one from another copy of this package. */
-export function isHttpError(value: unknown): value is HttpError {
-  return value instanceof HttpError || hasBrand(value, HTTP_ERROR_BRAND);
-}
+export const isHttpError = brandedGuard(HttpError);
 
 function httpErrorMessage(init: HttpErrorInit): string {
   const statusText = init.statusText === undefined || init.statusText === "" ? "" : ` ${init.statusText}`;
@@ -78,7 +73,7 @@ function httpErrorMessage(init: HttpErrorInit): string {
 }
 
 /** The text CycleCloud answers (404) when listing the nodes of a request id it never saw. */
-export const UNKNOWN_REQUEST_ID_TEXT = "No operation found for request id";
+const UNKNOWN_REQUEST_ID_TEXT = "No operation found for request id";
 
 /**
  * True when `error` is CycleCloud saying it knows no such request id (`GET /clusters/{c}/nodes?request_id=ID`).

@@ -1,4 +1,4 @@
-import { CycleCloudError, brandClass, hasBrand } from "./cyclecloud-error";
+import { CycleCloudError, brandedGuard } from "./cyclecloud-error";
 import { redactUrlCredentials } from "./redact-url-credentials";
 
 /** TLS failures that a CA certificate (or a correct host name) fixes; retrying them is pointless. */
@@ -37,8 +37,6 @@ export interface NetworkErrorInit {
   cause: unknown;
 }
 
-const NETWORK_ERROR_BRAND = Symbol.for("pulumi-cyclecloud.NetworkError");
-
 /** The request did not get an HTTP answer: the server is unreachable, TLS failed, or the connection broke. */
 export class NetworkError extends CycleCloudError {
   readonly method: string;
@@ -65,12 +63,9 @@ export class NetworkError extends CycleCloudError {
     this.kind = kind;
   }
 }
-brandClass(NetworkError, NETWORK_ERROR_BRAND);
 
 /** Whether `value` is a `NetworkError`, also one from another copy of this package. */
-export function isNetworkError(value: unknown): value is NetworkError {
-  return value instanceof NetworkError || hasBrand(value, NETWORK_ERROR_BRAND);
-}
+export const isNetworkError = brandedGuard(NetworkError);
 
 function networkErrorMessage(
   init: NetworkErrorInit,

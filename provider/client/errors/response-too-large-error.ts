@@ -1,4 +1,4 @@
-import { CycleCloudError, brandClass, hasBrand } from "./cyclecloud-error";
+import { CycleCloudError, brandedGuard } from "./cyclecloud-error";
 
 export interface ResponseTooLargeErrorInit {
   method: string;
@@ -7,8 +7,6 @@ export interface ResponseTooLargeErrorInit {
   /** The limit that was reached, in bytes. */
   limitBytes: number;
 }
-
-const RESPONSE_TOO_LARGE_ERROR_BRAND = Symbol.for("pulumi-cyclecloud.ResponseTooLargeError");
 
 /**
  * The answer's body was longer than the client accepts (`maxResponseBytes`): the client stopped
@@ -34,12 +32,9 @@ export class ResponseTooLargeError extends CycleCloudError {
     this.limitBytes = init.limitBytes;
   }
 }
-brandClass(ResponseTooLargeError, RESPONSE_TOO_LARGE_ERROR_BRAND);
 
 /** Whether `value` is a `ResponseTooLargeError`, also one from another copy of this package. */
-export function isResponseTooLargeError(value: unknown): value is ResponseTooLargeError {
-  return value instanceof ResponseTooLargeError || hasBrand(value, RESPONSE_TOO_LARGE_ERROR_BRAND);
-}
+export const isResponseTooLargeError = brandedGuard(ResponseTooLargeError);
 
 function formatBytes(bytes: number): string {
   const mib = bytes / (1024 * 1024);

@@ -1,4 +1,4 @@
-import { CycleCloudError, brandClass, hasBrand } from "./cyclecloud-error";
+import { CycleCloudError, brandedGuard } from "./cyclecloud-error";
 
 export interface ResponseValidationErrorInit {
   method: string;
@@ -9,8 +9,6 @@ export interface ResponseValidationErrorInit {
   /** What does not match, each naming the JSON path: `nodes[2].NodeId: expected string, got number`. */
   problems: readonly string[];
 }
-
-const RESPONSE_VALIDATION_ERROR_BRAND = Symbol.for("pulumi-cyclecloud.ResponseValidationError");
 
 /**
  * The request succeeded but the answer could not be read: the body is not JSON (an HTML login page
@@ -35,9 +33,6 @@ export class ResponseValidationError extends CycleCloudError {
     this.problems = init.problems;
   }
 }
-brandClass(ResponseValidationError, RESPONSE_VALIDATION_ERROR_BRAND);
 
 /** Whether `value` is a `ResponseValidationError`, also one from another copy of this package. */
-export function isResponseValidationError(value: unknown): value is ResponseValidationError {
-  return value instanceof ResponseValidationError || hasBrand(value, RESPONSE_VALIDATION_ERROR_BRAND);
-}
+export const isResponseValidationError = brandedGuard(ResponseValidationError);

@@ -1,4 +1,4 @@
-import { CycleCloudError, brandClass, hasBrand } from "./cyclecloud-error";
+import { CycleCloudError, brandedGuard } from "./cyclecloud-error";
 
 export interface TimeoutErrorInit {
   method: string;
@@ -10,8 +10,6 @@ export interface TimeoutErrorInit {
    */
   attempts?: { made: number; timedOut: number; elapsedMs: number; origin: string } | undefined;
 }
-
-const TIMEOUT_ERROR_BRAND = Symbol.for("pulumi-cyclecloud.TimeoutError");
 
 /** CycleCloud did not answer within `timeoutMs` (on the last of `attempts.made` attempts). */
 export class TimeoutError extends CycleCloudError {
@@ -65,12 +63,9 @@ export function formatDuration(ms: number): string {
   const seconds = total % 60;
   return seconds === 0 ? `${minutes} min` : `${minutes} min ${seconds} s`;
 }
-brandClass(TimeoutError, TIMEOUT_ERROR_BRAND);
 
 /**
  * Whether `value` is the client's `TimeoutError`, also one from another copy of this package; not
  * any error named `TimeoutError` (`AbortSignal.timeout()` rejects with a `DOMException` so named).
  */
-export function isTimeoutError(value: unknown): value is TimeoutError {
-  return value instanceof TimeoutError || hasBrand(value, TIMEOUT_ERROR_BRAND);
-}
+export const isTimeoutError = brandedGuard(TimeoutError);

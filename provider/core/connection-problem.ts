@@ -4,9 +4,9 @@
  * `connection`, else stack config or the environment) and is given no property: the engine would
  * print the value of the property it names, and `connection` holds the password.
  */
-import { HttpError, isNetworkError, isSettingsError, isTimeoutError } from "../../client/errors";
-import { CONNECTION_SOURCES, ConnectionConfigError } from "../connection";
-import type { PlainConnectionArgs } from "../connection-args";
+import { HttpError, isNetworkError, isSettingsError, isTimeoutError } from "../client/errors";
+import { CONNECTION_SOURCES, ConnectionConfigError } from "./connection";
+import type { PlainConnectionArgs } from "./connection-args";
 
 type Setting = keyof typeof CONNECTION_SOURCES;
 
@@ -14,7 +14,7 @@ type Setting = keyof typeof CONNECTION_SOURCES;
  * Where a setting came from, for messages: `` `connection.password` `` when the set gives it, else
  * `` stack config `cyclecloud:password` or CYCLECLOUD_PASSWORD ``. Never its value.
  */
-export function settingName(connection: PlainConnectionArgs | undefined, setting: Setting): string {
+function settingName(connection: PlainConnectionArgs | undefined, setting: Setting): string {
   if (connection?.[setting] !== undefined) return `\`connection.${setting}\``;
   const source = CONNECTION_SOURCES[setting];
   return `stack config \`${source.config}\` or ${source.env}`;
