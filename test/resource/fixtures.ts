@@ -1,4 +1,10 @@
 import type { Bucket, ClusterStatus } from "../../wire/schemas";
+import type { NodeSetInputs } from "../../provider/core/inputs";
+import type { CheckFailure } from "../../provider/core/inputs-check";
+import type { PreflightSources } from "../../provider/core/node-set-preflight";
+import { preflight } from "../../provider/core/node-set-preflight";
+import type { RunPlan } from "../../provider/core/run-plan";
+import { checkedChange } from "../../provider/core/set-change";
 import { seedClusterStatus79 } from "../fixtures/seed";
 
 /** A bucket like the seed's, with overrides. */
@@ -41,4 +47,14 @@ export function seedStatusWithBucket(machineType: string, change: Partial<Bucket
       ),
     })),
   };
+}
+
+/** `check`'s preflight of a set with these old and new inputs (as the engine adapter calls it). */
+export function checkPreflight(
+  olds: Record<string, unknown>,
+  inputs: NodeSetInputs,
+  sources: PreflightSources,
+  run: RunPlan,
+): Promise<CheckFailure[]> {
+  return preflight(checkedChange(olds, inputs, false), sources, run);
 }

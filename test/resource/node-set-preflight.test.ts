@@ -4,23 +4,10 @@ import type { NodeSetInputs } from "../../provider/core/inputs";
 import { withDefaults } from "../../provider/core/inputs-pick";
 import { UNKNOWN } from "../../provider/core/inputs-unknown";
 import type { PreflightSources } from "../../provider/core/node-set-preflight";
-import { preflight } from "../../provider/core/node-set-preflight";
 import { RunPlan } from "../../provider/core/run-plan";
 import type { ClusterStatus } from "../../wire/schemas";
 import { seedStatus, seedStatusWithBucket } from "./fixtures";
-import { checkedChange } from "../../provider/core/set-change";
-import type { NodeSetInputs as CheckedInputs } from "../../provider/core/inputs";
-import type { CheckFailure } from "../../provider/core/inputs-check";
-
-/** `check`'s preflight of a set with these old and new inputs (as the engine adapter calls it). */
-function checkPreflight(
-  olds: Record<string, unknown>,
-  inputs: CheckedInputs,
-  sources: PreflightSources,
-  run: RunPlan,
-): Promise<CheckFailure[]> {
-  return preflight(checkedChange(olds, inputs, false), sources, run);
-}
+import { checkPreflight } from "./fixtures";
 
 /** The seed's status with the `Standard_Hc44rs` bucket full. */
 function fullHc44rs(): ClusterStatus {

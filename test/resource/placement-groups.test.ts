@@ -7,7 +7,6 @@ import { describe, expect, it } from "vitest";
 import type { NodeSetInputs } from "../../provider/core/inputs";
 import { unknownKeyFailures, validateInputs } from "../../provider/core/inputs-check";
 import { withDefaults } from "../../provider/core/inputs-pick";
-import { preflight } from "../../provider/core/node-set-preflight";
 import type { NodeInfo } from "../../provider/core/node-set-state";
 import { nodeSetState } from "../../provider/core/node-set-state";
 import {
@@ -23,20 +22,7 @@ import { nextSequence, requestIdFor, sequenceOf } from "../../provider/core/requ
 import { RunPlan } from "../../provider/core/run-plan";
 import type { ClusterStatus } from "../../wire/schemas";
 import { seedStatus, seedStatusWithBucket } from "./fixtures";
-import { checkedChange } from "../../provider/core/set-change";
-import type { NodeSetInputs as CheckedInputs } from "../../provider/core/inputs";
-import type { CheckFailure } from "../../provider/core/inputs-check";
-import type { PreflightSources } from "../../provider/core/node-set-preflight";
-
-/** `check`'s preflight of a set with these old and new inputs (as the engine adapter calls it). */
-function checkPreflight(
-  olds: Record<string, unknown>,
-  inputs: CheckedInputs,
-  sources: PreflightSources,
-  run: RunPlan,
-): Promise<CheckFailure[]> {
-  return preflight(checkedChange(olds, inputs, false), sources, run);
-}
+import { checkPreflight } from "./fixtures";
 
 const valid = { identity: "p/s/n", cluster: "hpc", nodearray: "ondemand", count: 2 };
 
