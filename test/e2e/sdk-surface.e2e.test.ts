@@ -169,6 +169,8 @@ describe("the SDK's surfaces on one stack", () => {
     first = await holdings();
     expect(Object.keys(first).sort()).toEqual(sorted([top, pooled, old]));
     expect([first[top]?.length, first[pooled]?.length, first[old]?.length]).toEqual([2, 1, 1]);
+    // The engine keeps the whole stack config as the default dynamic provider's inputs: both
+    // secrets (the stack's password, the program's `pw`) only as ciphertext.
     const providers = (await ws.stateResources()).filter((r) => r.type === "pulumi:providers:pulumi-nodejs");
     expect(providers.map((r) => [r.urn.split("::").pop(), r.inputs])).toEqual([
       [
@@ -177,6 +179,9 @@ describe("the SDK's surfaces on one stack", () => {
           "cyclecloud:url": emulator.url,
           "cyclecloud:username": emulator.username,
           "cyclecloud:password": CIPHERTEXT,
+          "cyclecloud-quickstart:url": emulator.url,
+          "cyclecloud-quickstart:username": emulator.username,
+          "cyclecloud-quickstart:pw": CIPHERTEXT,
         },
       ],
     ]);
