@@ -22,7 +22,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import type { AdminNodeView, RunningEmulator } from "../../emulator";
 import type { CapacityPlan } from "../../provider/plan";
-import type { PreviewResult, PreviewStep } from "./harness";
+import type { PreviewResult, PreviewStep, StateResource } from "./harness";
 import {
   adminPost,
   emulatorNodes,
@@ -108,9 +108,9 @@ function previewDiagnostics(preview: PreviewResult): string {
 }
 
 /** The node ids each node set in state holds, by URN; every live node held by exactly one set. */
-async function holdings(): Promise<Record<string, string[]>> {
+async function holdings(state?: readonly StateResource[]): Promise<Record<string, string[]>> {
   const held: Record<string, string[]> = {};
-  for (const set of await ws.nodeSets()) {
+  for (const set of (state ?? (await ws.stateResources())).filter((r) => r.type === NODE_SET_TYPE)) {
     held[set.urn] = sorted((set.outputs?.["nodeIds"] as string[] | undefined) ?? []);
   }
   const all = Object.values(held).flat();
@@ -122,8 +122,9 @@ async function holdings(): Promise<Record<string, string[]>> {
 /** The set of this URN in state. */
 async function setAt(
   urn: string,
+  state?: readonly StateResource[],
 ): Promise<{ inputs: Record<string, unknown>; outputs: Record<string, unknown>; initErrors?: string[] }> {
-  const set = (await ws.nodeSets()).find((s) => s.urn === urn);
+  const set = (state ?? (await ws.stateResources())).find((s) => s.urn === urn);
   if (set?.outputs === undefined || set.inputs === undefined) throw new Error(`no node set ${urn} in state`);
   const found = { inputs: set.inputs, outputs: set.outputs };
   return set.initErrors ? { ...found, initErrors: set.initErrors } : found;
@@ -166,12 +167,13 @@ describe("the SDK's surfaces on one stack", () => {
       "Ready",
       "Ready",
     ]);
-    first = await holdings();
+    const state = await ws.stateResources();
+    first = await holdings(state);
     expect(Object.keys(first).sort()).toEqual(sorted([top, pooled, old]));
     expect([first[top]?.length, first[pooled]?.length, first[old]?.length]).toEqual([2, 1, 1]);
     // The engine keeps the whole stack config as the default dynamic provider's inputs: both
     // secrets (the stack's password, the program's `pw`) only as ciphertext.
-    const providers = (await ws.stateResources()).filter((r) => r.type === "pulumi:providers:pulumi-nodejs");
+    const providers = state.filter((r) => r.type === "pulumi:providers:pulumi-nodejs");
     expect(providers.map((r) => [r.urn.split("::").pop(), r.inputs])).toEqual([
       [
         "default",
@@ -187,7 +189,7 @@ describe("the SDK's surfaces on one stack", () => {
     ]);
     // A secret Output in a set's inputs: stored as ciphertext in inputs and outputs; the Output
     // form of getClusterStatus keeps it secret, the Promise form does not carry it.
-    const oldSet = await setAt(old);
+    const oldSet = await setAt(old, state);
     expect(oldSet.inputs["connection"]).toEqual(CIPHERTEXT);
     expect(oldSet.outputs["connection"]).toEqual(CIPHERTEXT);
     expect(await ws.outputs()).toEqual({ clusterState: "Started", clusterStateOutput: "[secret]" });
@@ -239,7 +241,8 @@ describe("the SDK's surfaces on one stack", () => {
     [failed] = failedNodes as [AdminNodeView];
     const reason = `1 failed: ${failed.record.StatusMessage ?? "?"} (${failed.record.Name}); the next \`pulumi up\` replaces them`;
     expect(output(up)).toContain(reason);
-    const set = await setAt(pooled);
+    const state = await ws.stateResources();
+    const set = await setAt(pooled, state);
     expect(set.initErrors).toEqual([reason]);
     expect(set.outputs["failedCount"]).toBe(1);
     const inState = set.outputs["nodes"] as { id: string; status: string }[];
@@ -248,7 +251,7 @@ describe("the SDK's surfaces on one stack", () => {
       Object.fromEntries(mine.map((n) => [n.record.NodeId, n.record.Status])),
     );
     expect(ids(mine)).toEqual(sorted([...(first[pooled] ?? []), failed.record.NodeId]));
-    await holdings();
+    await holdings(state);
   });
 
   it("plans the healing update through the Automation API, and the up heals the set as planned", async () => {
@@ -286,7 +289,8 @@ describe("the SDK's surfaces on one stack", () => {
     expect(up.stdout).toContain(
       `cyclecloud workers (in acme:hpc:Pool): replacing 1 failed node(s): ${failed.record.Name}`,
     );
-    const healed = await setAt(pooled);
+    const state = await ws.stateResources();
+    const healed = await setAt(pooled, state);
     expect(healed.initErrors).toBeUndefined();
     expect(healed.outputs["failedCount"]).toBe(0);
     expect((await emulatorNodes(emulator)).map((n) => n.record.Status)).toEqual([
@@ -296,7 +300,7 @@ describe("the SDK's surfaces on one stack", () => {
       "Ready",
       "Ready",
     ]);
-    expect((await holdings())[pooled]).toHaveLength(2);
+    expect((await holdings(state))[pooled]).toHaveLength(2);
   });
 
   it("terminates every node on destroy and leaves no set in state", async () => {
