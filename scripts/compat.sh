@@ -38,8 +38,9 @@
 #   COMPAT_UNIT_FILES        unit legs: only these test files or folders (space-separated; default: all)
 #   COMPAT_BUILT=1           dist/ is this checkout's fresh build: skip `npm run build`
 #
-# Measured on 2 cores: about 10 minutes for every leg (e2e legs 2-3 min each, unit legs 15-35 s,
-# SDK installs about 10 s each, Node 22 about 6 s the first time).
+# Measured on 2 cores shared with other work (Dec 2026, noisy): with .ci/run's files (sdk-surface and
+# packed-package) the e2e legs take 2.5-4 min each and node22-unit about 20 s; SDK installs take
+# 10-25 s each, Node 22 about 6 s the first time. The whole e2e suite takes about 20 min per leg.
 # Each leg's full output is shown as it runs. The last lines are the table and
 # "compat: N passed, N failed" (legs); the exit code is non-zero if any leg failed.
 set -euo pipefail

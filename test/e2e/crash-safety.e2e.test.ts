@@ -39,7 +39,8 @@
  * and two recoveries that were defects (see each).
  *
  * Switches (test/reliability/crash-trials.js sets them for longer runs): CRASH_SEED (default 1),
- * CRASH_ROUNDS (default 2), CRASH_KINDS (default `create,grow,warm-shrink,warm-grow,shrink`:
+ * CRASH_ROUNDS (default 2; .ci/run sets 1: one round already covers every moment, both kill modes,
+ * every kind and every recipe, whatever the seed), CRASH_KINDS (default `create,grow,warm-shrink,warm-grow,shrink`:
  * `warm-shrink` deallocates 3 of 5 nodes into the warm pool, `warm-grow` starts them again, so a
  * kill can land in a deallocate or a start; `replace` adds a machine type change), CRASH_KILL (`mixed` default, `tree`, `cli`), CRASH_SCENARIOS=0 (skip the fixed
  * scenarios), CRASH_REPORT (a file to write the trials to, as JSON). Linux only (reads /proc).

@@ -3,7 +3,9 @@
  * fail, yet the set must be recorded in state with every node it holds (the engine's "created but
  * failed to initialise"), stay refreshable and destroyable, and the next `up` must heal it. Unit
  * tests can only show the provider throwing the right error object; these show what the engine
- * does with it.
+ * does with it. The provider's own partial failures (a grow or a create at the bucket's full
+ * capacity, a failed node behind a lost create answer, a create CycleCloud adds fewer nodes for)
+ * run through the engine model: test/engine-model/partial-failure.test.ts.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AdminNodeView, RunningEmulator } from "../../emulator";
@@ -146,119 +148,6 @@ describe("destroy right after a partial failure", () => {
 
     expect(await emulatorNodes(emulator)).toEqual([]);
     expect(await ws.nodeSets()).toEqual([]);
-  });
-});
-
-describe("a node that fails while the set grows to the bucket's full capacity", () => {
-  // The seed's Standard_Fs32_v2 bucket holds 3 nodes: a third node that fails leaves no room.
-  let ws: Workspace;
-  let kept: string[];
-
-  beforeAll(async () => {
-    ws = await freshStack("partial-grow");
-    expectSuccess(await ws.up());
-    kept = ids(await liveNodes(emulator));
-  });
-
-  it("fails the up, yet keeps all three nodes in state", async () => {
-    await ws.setConfig({ count: "3" });
-
-    const failed = await upWithAFailingNode(ws, "ondemand-3");
-
-    expect(ids(await liveNodes(emulator)).sort()).toEqual([...kept, failed.record.NodeId].sort());
-    expect((await ws.nodeSet()).outputs["count"]).toBe(3);
-  });
-
-  it("heals to three Ready nodes on the next up", async () => {
-    expectSuccess(await ws.up());
-
-    expect(statuses(await emulatorNodes(emulator))).toEqual(["Ready", "Ready", "Ready"]);
-    expect((await ws.nodeSet()).initErrors).toBeUndefined();
-    expect(await ws.outputs()).toEqual({ ...outputsOf(await liveNodes(emulator)), readyCount: 3 });
-  });
-});
-
-describe("a node that fails while a set of the bucket's full capacity is created", () => {
-  let ws: Workspace;
-
-  beforeAll(async () => {
-    ws = await freshStack("partial-full", { count: "3" });
-  });
-
-  it("fails the up, yet records the set with its three nodes", async () => {
-    await upWithAFailingNode(ws, "ondemand-1");
-
-    expect(statuses(await liveNodes(emulator)).sort()).toEqual(["Failed", "Ready", "Ready"]);
-  });
-
-  it("heals to three Ready nodes on the next up", async () => {
-    expectSuccess(await ws.up());
-
-    expect(statuses(await emulatorNodes(emulator))).toEqual(["Ready", "Ready", "Ready"]);
-    expect((await ws.nodeSet()).initErrors).toBeUndefined();
-  });
-});
-
-describe("a node that failed before the lost answer of its create was looked up", () => {
-  let ws: Workspace;
-
-  beforeAll(async () => {
-    ws = await freshStack("partial-lost-answer");
-  });
-
-  it("terminates the failed node it adopted and replaces it, ending with `count` Ready nodes", async () => {
-    expect(await adminPost(emulator, "/fail-next-nodes", { count: 1 })).toEqual({ pending: 1 });
-    // Applied, then held until the failing node has failed (E2E_TIMING: 400 ms), then reset.
-    emulator.injectFault({ route: "create", reset: "after", delayMs: 1000 });
-    const up = expectSuccess(await ws.up());
-
-    expect(up.stdout).toContain("was applied although its answer was lost: adopting its 2 node(s)");
-    expect(up.stdout).toContain("cyclecloud workers: replacing 1 failed node(s): ondemand-1");
-    const all = await emulatorNodes(emulator);
-    expect(statuses(all)).toEqual(["Ready", "Ready"]);
-    const set = await ws.nodeSet();
-    expect(stateStatuses(set.outputs)).toEqual(emulatorStatuses(all));
-    expect(set.outputs["failedCount"]).toBe(0);
-    expect(await ws.outputs()).toEqual({ ...outputsOf(await liveNodes(emulator)), readyCount: 2 });
-  });
-
-  it("terminates both nodes on destroy", async () => {
-    expectSuccess(await ws.destroy());
-
-    expect(await emulatorNodes(emulator)).toEqual([]);
-  });
-});
-
-describe("a create CycleCloud adds fewer nodes for than preflight found room for", () => {
-  // Another deployment or the autoscaler took the room between check and create: a `maxAdded` fault.
-  let ws: Workspace;
-
-  beforeAll(async () => {
-    ws = await freshStack("partial-add");
-  });
-
-  it("fails the up naming the set, what state records, the likely cause and what the next up does", async () => {
-    emulator.injectFault({ route: "create", maxAdded: 1 });
-    const up = expectFailure(await ws.up());
-
-    const reason =
-      "CycleCloud added 1 of 2 requested node(s): Added 1 of 2 requested nodes: insufficient capacity (injected by the emulator); " +
-      "set workers is recorded in state as a partial failure with the 1 node(s) it holds. " +
-      "Preflight had found room for 2 when it checked the cluster: the room was taken since, likely by another deployment " +
-      "or the cluster's autoscaler adding nodes to the same bucket at the same time. " +
-      "The next `pulumi up` asks for the 1 missing node(s) again; `pulumi preview` shows first whether they fit now";
-    expect(output(up)).toContain(reason);
-    const set = await ws.nodeSet();
-    expect(set.initErrors).toEqual([reason]);
-    expect(stateStatuses(set.outputs)).toEqual(emulatorStatuses(await liveNodes(emulator)));
-    expect((await liveNodes(emulator)).map((n) => n.record.Name)).toEqual(["ondemand-1"]);
-  });
-
-  it("asks for the missing node on the next up, as the message said", async () => {
-    expectSuccess(await ws.up());
-
-    expect(statuses(await emulatorNodes(emulator))).toEqual(["Ready", "Ready"]);
-    expect((await ws.nodeSet()).initErrors).toBeUndefined();
   });
 });
 

@@ -2,7 +2,9 @@
  * What users hit when they drive a set hard through the engine (issue 15): a replacement in a
  * cluster too full to hold the old and the new nodes at once, why a set will change when no
  * property did, a set that lets an autoscaler remove its nodes, and the messages of a sustained
- * outage. Each program is written by the test (a variant of the quickstart).
+ * outage. Each program is written by the test (a variant of the quickstart). The autoscaler's set
+ * (`externalRemovals: "forget"`) and the outage's messages are the provider's logic alone: they run
+ * through the engine model, test/engine-model/set-changes.test.ts.
  */
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -158,91 +160,6 @@ describe("why a set will change when no property did", () => {
     const preview = expectSuccess(await ws.preview());
     expect(preview.changeSummary).toEqual({ same: 3 });
     expect(output(preview)).not.toContain("cyclecloud workers: update");
-  });
-});
-
-describe('a set that lets something else remove its nodes (externalRemovals: "forget")', () => {
-  let ws: Workspace;
-
-  beforeAll(async () => {
-    ws = await freshStack("forget");
-    await program(ws, `count: 3, machineType: "${HC}", externalRemovals: "forget"`);
-    expectSuccess(await ws.up());
-  });
-
-  it("forgets a node removed outside Pulumi on refresh and does not re-create it", async () => {
-    const live = await liveNodes(emulator);
-    expect(names(live)).toEqual(["ondemand-1", "ondemand-2", "ondemand-3"]);
-    const [gone, ...kept] = live;
-    if (!gone) throw new Error("expected 3 nodes");
-    await adminPost(emulator, "/remove-nodes", { names: [gone.record.Name] });
-
-    const refresh = expectSuccess(await ws.refresh());
-    expect(output(refresh)).toContain(
-      `cyclecloud workers: 1 node(s) removed outside Pulumi, forgotten (externalRemovals: "forget"): ${gone.record.Name}`,
-    );
-    expect((await ws.nodeSet()).outputs["forgottenCount"]).toBe(1);
-    expect(await stateNodeIds(ws)).toEqual(ids(kept));
-
-    const before = await mutatingRequests(emulator);
-    const preview = expectSuccess(await ws.preview());
-    expect(preview.changeSummary).toEqual({ same: 3 });
-    expectSuccess(await ws.up());
-    expect(await mutatingRequests(emulator)).toBe(before);
-    expect(ids(await liveNodes(emulator))).toEqual(ids(kept));
-  });
-
-  it("grows again when count changes, from what it holds", async () => {
-    await program(ws, `count: 4, machineType: "${HC}", externalRemovals: "forget"`);
-    expectSuccess(await ws.up());
-    // Two new nodes beside the two kept: the lowest free names, the forgotten node's among them.
-    const live = await liveNodes(emulator);
-    expect(names(live)).toEqual(["ondemand-1", "ondemand-2", "ondemand-3", "ondemand-4"]);
-    expect(await stateNodeIds(ws)).toEqual(ids(live));
-    expect((await ws.nodeSet()).outputs["forgottenCount"]).toBeUndefined();
-    expectSuccess(await ws.destroy());
-  });
-});
-
-describe("a CycleCloud that answers every create with 503", () => {
-  let ws: Workspace;
-  /** The nodes the set held before the failed grow. */
-  let held: string[] = [];
-
-  beforeAll(async () => {
-    ws = await freshStack("outage");
-    await program(ws, `count: 2, machineType: "${HC}"`);
-    expectSuccess(await ws.up());
-  });
-
-  it("fails the grow naming the set, the operation, the cause and the next step, and loses nothing", async () => {
-    held = await stateNodeIds(ws);
-    await adminPost(emulator, "/faults", { route: "create", status: 503, count: 10 });
-    await program(ws, `count: 4, machineType: "${HC}"`);
-
-    const up = expectFailure(await ws.up());
-
-    const text = output(up);
-    expect(text).toMatch(
-      /create request pcc-[0-9a-f]{24}-1 was answered 503 \(Service Unavailable.*\); CycleCloud does not know the request, so it was not applied: sending it again \(attempt 2 of 4\)/,
-    );
-    expect(text).not.toContain("got no answer");
-    expect(text).toMatch(
-      /workers: grow from 2 to 4 nodes did not finish: create request pcc-[0-9a-f]{24}-1 was sent 4 times and never applied \(CycleCloud does not know it\), so it created no node; last answer: CycleCloud answered 503 to POST \/clusters\/hpc\/nodes\/create[^;]*; the set is recorded with the 2 node\(s\) it holds \(2 ready\)\. CycleCloud is unavailable or overloaded: run `pulumi up` again later/,
-    );
-    expect(ids(await liveNodes(emulator))).toEqual(held);
-    expect(await stateNodeIds(ws)).toEqual(held);
-  });
-
-  it("finishes the grow on the next up once CycleCloud answers again", async () => {
-    await fetch(`${emulator.adminUrl}/faults`, { method: "DELETE" });
-    expectSuccess(await ws.up());
-    const live = await liveNodes(emulator);
-    expect(names(live)).toEqual(["ondemand-1", "ondemand-2", "ondemand-3", "ondemand-4"]);
-    expect(ids(live)).toEqual(expect.arrayContaining(held));
-    expect(await stateNodeIds(ws)).toEqual(ids(live));
-    expectSuccess(await ws.destroy());
-    expect(await liveNodes(emulator)).toEqual([]);
   });
 });
 
