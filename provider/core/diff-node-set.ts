@@ -139,7 +139,7 @@ export function describeDiff(
   const adoption = diff.updates.includes("adoptExisting") ? change("adoptExisting") : undefined;
   const held = olds.nodes?.length ?? 0;
   const count = diff.updates.includes("count")
-    ? `${change("count")}${!containsUnknown(news.count) && typeof olds.count === "number" && held !== olds.count ? ` (the set holds ${held})` : ""}${shrink}`
+    ? `${change("count")}${!containsUnknown(news.count) && typeof olds.count === "number" && held !== olds.count ? ` (the set holds ${describeHeld(olds.nodes ?? [])})` : ""}${shrink || describeStarts(olds, news, now)}`
     : !containsUnknown(news.count) && diff.nodes.length > 0
       ? `count ${news.count} unchanged${shrink}`
       : undefined;
@@ -168,6 +168,23 @@ function describeShrink(olds: NodeSetState, news: NodeSetInputs, now: number): s
   return scaleDown === "deallocate"
     ? `: deallocates ${plan.excess} node(s) (${chosen}), kept as the set's warm pool (scaleDown: "deallocate")`
     : `: terminates ${plan.excess} node(s) (${chosen}) (scaleDown: "terminate")`;
+}
+
+/** The warm-pool nodes a larger `count` starts first: e.g. `: starts 2 deallocated node(s) of the warm pool (ondemand-2, ondemand-3)`. */
+function describeStarts(olds: NodeSetState, news: NodeSetInputs, now: number): string {
+  if (containsUnknown(news.count)) return "";
+  const { start } = updatePlan(olds, news, now).plan;
+  return start.length === 0
+    ? ""
+    : `: starts ${start.length} deallocated node(s) of the warm pool (${names(start)})`;
+}
+
+/** How many nodes the set holds, and of what kind when not all are ready: `3: 1 failed, 2 deallocated`. */
+function describeHeld(nodes: readonly NodeInfo[]): string {
+  const phases = new Map<string, number>();
+  for (const node of nodes) phases.set(nodePhase(node), (phases.get(nodePhase(node)) ?? 0) + 1);
+  if (phases.size <= 1 && (phases.get("ready") ?? 0) === nodes.length) return `${nodes.length}`;
+  return `${nodes.length}: ${[...phases].map(([phase, n]) => `${n} ${phase}`).join(", ")}`;
 }
 
 /** What a changed `adoptExisting` (or that of a new set) does to the set's nodes, for the preview. */

@@ -281,7 +281,9 @@ export class EngineModel {
         const entry = {
           name,
           id: error.id,
-          inputs,
+          // As the engine records a failed update: the new outputs, but the old inputs (the next
+          // `check` gets those as its olds).
+          inputs: op === "update" && old !== undefined ? old.inputs : inputs,
           outputs: stored(error.properties),
           initErrors: error.reasons,
         };

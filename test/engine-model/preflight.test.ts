@@ -103,3 +103,37 @@ describe("an up after a grow that was killed once CycleCloud had made the nodes,
     }
   });
 });
+
+describe("an up after a grow recorded as a partial failure, in a full bucket", () => {
+  it("counts the nodes the set holds, not its old `count`: a `count` equal to them needs no room", async () => {
+    const emu = await startEmulator({
+      port: 0,
+      timing: { acquiringMs: 0, preparingMs: 0, terminatingMs: 0 },
+    });
+    try {
+      const model = stackFor(emu);
+      let workers = declared("workers", { cluster: "hpc", nodearray: "ondemand", machineType: HC, count: 3 });
+      expect((await model.up([workers])).failures).toEqual([]);
+      const capacity = await fetch(`${emu.adminUrl}/capacity`, {
+        method: "POST",
+        headers: emu.adminHeaders(),
+        body: JSON.stringify({ cluster: "hpc", nodearray: "ondemand", machineType: HC, maxCount: 4 }),
+      });
+      expect(capacity.status).toBe(200);
+      // 3 -> 5 with room for one: CycleCloud adds 1 of 2; the engine keeps the old inputs (count 3).
+      workers = redeclared(workers, { count: 5, preflight: "warn" });
+      expect((await model.up([workers])).failures.map((f) => f.op)).toEqual(["update"]);
+      expect(model.set("workers").inputs["count"]).toBe(3);
+      expect(model.set("workers").outputs.nodeIds).toHaveLength(4);
+
+      const preview = await model.preview([redeclared(workers, { count: 4, preflight: "enforce" })]);
+
+      expect(preview.failures).toEqual([]);
+      expect(preview.info).toContain(
+        "cyclecloud workers: preflight hpc/ondemand Standard_Hc44rs: +0 requested, 0 available (binding limit: bucket availableCount) - fits (4 node(s) of this set already exist)",
+      );
+    } finally {
+      await emu.close();
+    }
+  });
+});

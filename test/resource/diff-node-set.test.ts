@@ -228,6 +228,15 @@ describe("describeDiff", () => {
     );
   });
 
+  it("names the warm-pool nodes a larger count starts, and what the set holds", () => {
+    const pool = (i: number): NodeInfo => ({ ...ready(i), status: "Deallocated" });
+    const nodes = [{ ...ready(1), status: "Failed" }, pool(2), pool(3)];
+    expect(why({ ...state(nodes), count: 1 }, { ...inputsOf(state()), count: 3 })).toBe(
+      "update: 1 failed (ondemand-1); count 1 -> 3 (the set holds 3: 1 failed, 2 deallocated): " +
+        "starts 2 deallocated node(s) of the warm pool (ondemand-2, ondemand-3)",
+    );
+  });
+
   it("names nodes that cannot come (acquiring in a request whose other node failed for capacity)", () => {
     const failed = { ...ready(1), status: "Failed", statusMessage: "AllocationFailed: no capacity" };
     const acquiring: NodeInfo = { id: "id-2", name: "ondemand-2", status: "Acquiring", requestId: "b-0" };
