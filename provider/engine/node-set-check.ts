@@ -14,7 +14,7 @@ import { containsUnknown } from "../core/inputs-unknown";
 import { pickInputs, withDefaults } from "../core/inputs-pick";
 import { validateInputs, withoutSecretValues } from "../core/inputs-check";
 import type { SetHoldings } from "../ops/node-set-listing";
-import { listHoldings, matchesSpec, setName } from "../ops/node-set-listing";
+import { listOwnNodes, matchesSpec, setName } from "../ops/node-set-listing";
 import type { PreflightSources } from "../core/node-set-preflight";
 import { preflight, preflightReportMessage } from "../core/node-set-preflight";
 import { countByGroup } from "../core/placement-group-preflight";
@@ -195,7 +195,7 @@ async function nodesHeldBySet(
   // In the preview of a new set its base request id is unknown: it holds nothing of its own yet.
   if (!containsUnknown(inputs.baseRequestId)) {
     try {
-      holdings = await listHoldings(ctx, adoptedBefore(prior, inputs), { probeForward: true });
+      holdings = await listOwnNodes(ctx, adoptedBefore(prior, inputs));
     } catch {
       // Best effort: without the listing, the check is only more cautious.
     }

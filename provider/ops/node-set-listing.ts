@@ -13,7 +13,7 @@ import type { NodeInfo } from "../core/node-set-state";
 import type { PollRounds } from "./poll-rounds";
 import { isMember, toNodeInfo } from "../core/node-set-state";
 import { groupIndexOf, groupInputs, groupRequestBase } from "../core/placement-groups";
-import { nextSequence, requestIdFor, sequenceOf } from "../core/request-id";
+import { isRequestIdOf, nextSequence, requestIdFor, sequenceOf } from "../core/request-id";
 
 /** The client methods the node set uses (a narrow seam for tests). */
 export type NodeSetClient = Pick<
@@ -258,4 +258,39 @@ export async function probeForward(
     }
   }
   return { requestIds: ids.slice(requestIds.length), nodes };
+}
+
+/**
+ * Every node the set holds, for `check`, which does not get the set's request ids (they are in its
+ * state, not its inputs): from one unfiltered listing, the nodes of any request id of its base
+ * (a request whose nodes were all replaced leaves a gap that a probe from `-0` would stop at) and
+ * of the requests and nodes it adopted before. A server whose records carry no `RequestId` is
+ * probed request by request instead.
+ */
+export async function listOwnNodes(
+  ctx: OperationContext,
+  adopted: { requestIds: readonly string[]; adoptedNodeIds: readonly string[] },
+): Promise<SetHoldings> {
+  const { client, inputs } = ctx;
+  const list = await client.listNodes(inputs.cluster);
+  if (!list.nodes.some((record) => typeof record.RequestId === "string"))
+    return listHoldings(ctx, adopted, { probeForward: true });
+  const ours = (requestId: string | null | undefined): requestId is string =>
+    typeof requestId === "string" &&
+    (isRequestIdOf(inputs.baseRequestId, requestId) || adopted.requestIds.includes(requestId));
+  const unreadable = (list.unparsedNodes ?? []).filter((record) => ours(recordText(record, "RequestId")));
+  if (unreadable.length > 0) throw unreadableRecords(inputs.cluster, "", unreadable);
+  const byId = new Set(adopted.adoptedNodeIds);
+  const records = [
+    ...list.nodes.filter((record) => ours(record.RequestId)),
+    ...recordsWithIds(list, byId, inputs.cluster).filter((record) => !ours(record.RequestId)),
+  ];
+  const requestIds = [
+    ...new Set(records.flatMap((record) => (ours(record.RequestId) ? [record.RequestId] : []))),
+  ];
+  return {
+    requestIds,
+    adoptedNodeIds: [...adopted.adoptedNodeIds],
+    nodes: records.map(toNodeInfo),
+  };
 }

@@ -137,3 +137,46 @@ describe("an up after a grow recorded as a partial failure, in a full bucket", (
     }
   });
 });
+
+describe("preflight of a set one of whose create requests has no node left (a heal replaced them)", () => {
+  it("counts the nodes of its later requests too: a `count` equal to what it holds after a partial failure needs no room", async () => {
+    const emu = await startEmulator({
+      port: 0,
+      timing: { acquiringMs: 0, preparingMs: 0, terminatingMs: 0 },
+    });
+    const admin = (path: string, body: unknown) =>
+      fetch(`${emu.adminUrl}/${path}`, {
+        method: "POST",
+        headers: emu.adminHeaders(),
+        body: JSON.stringify(body),
+      });
+    try {
+      const model = stackFor(emu);
+      let workers = declared("workers", { cluster: "hpc", nodearray: "ondemand", machineType: HC, count: 3 });
+      const up = async (inputs: Record<string, unknown>) =>
+        (await model.up([(workers = redeclared(workers, inputs))])).failures;
+      expect(await up({})).toEqual([]);
+      expect(await up({ count: 4 })).toEqual([]);
+      // Request -1's only node fails; the grow to 5 replaces it in request -2: request -1 is empty.
+      expect((await admin("fail-nodes", { cluster: "hpc", names: ["ondemand-4"] })).status).toBe(200);
+      expect(await up({ count: 5 })).toEqual([]);
+      // Room for one more: 5 -> 7 adds 1 of 2 in request -3 (a partial failure; the engine keeps count 5).
+      expect(
+        (await admin("capacity", { cluster: "hpc", nodearray: "ondemand", machineType: HC, maxCount: 6 }))
+          .status,
+      ).toBe(200);
+      expect((await up({ count: 7, preflight: "warn" })).map((f) => f.op)).toEqual(["update"]);
+      const liveRequests = liveNodes(emu).map((n) => (n.requestId ?? "").slice(-2));
+      expect(liveRequests.sort()).toEqual(["-0", "-0", "-0", "-2", "-2", "-3"]);
+
+      const preview = await model.preview([redeclared(workers, { count: 6, preflight: "enforce" })]);
+
+      expect(preview.failures).toEqual([]);
+      expect(preview.info).toContain(
+        "cyclecloud workers: preflight hpc/ondemand Standard_Hc44rs: +0 requested, 0 available (binding limit: bucket availableCount) - fits (6 node(s) of this set already exist)",
+      );
+    } finally {
+      await emu.close();
+    }
+  });
+});
