@@ -278,6 +278,24 @@ export interface PreviewResult extends CommandResult {
   changeSummary: Record<string, number>;
 }
 
+/**
+ * The node set steps of a preview, nested sets included (`PreviewResult.steps` keeps only top-level
+ * ones: a nested set's URN has its parent's type before its own), as `op urn`, sorted.
+ */
+export function nodeSetSteps(preview: PreviewResult): string[] {
+  const steps = (JSON.parse(preview.stdout) as { steps?: PreviewStep[] }).steps ?? [];
+  return steps
+    .filter((s) => s.urn.split("::")[2]?.split("$").pop() === NODE_SET_TYPE)
+    .map((s) => `${s.op} ${s.urn}`)
+    .sort();
+}
+
+/** The messages of a `preview --json`'s diagnostics (its JSON escapes their quotes), one a line. */
+export function previewDiagnostics(preview: PreviewResult): string {
+  const parsed = JSON.parse(preview.stdout) as { diagnostics?: { message?: string }[] };
+  return (parsed.diagnostics ?? []).map((d) => d.message ?? "").join("\n");
+}
+
 export interface WorkspaceOptions {
   example: Example;
   /** Where the program's packages come from: the staged build (default) or an `npm install` the test runs. */

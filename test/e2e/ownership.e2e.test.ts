@@ -11,7 +11,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AdminNodeView, RunningEmulator } from "../../emulator";
-import type { CommandResult, PreviewResult, PreviewStep } from "./harness";
+import type { CommandResult } from "./harness";
 import {
   emulatorNodes,
   expectNoPasswordAnywhere,
@@ -19,7 +19,9 @@ import {
   liveNodes,
   mutatingRequests,
   NODE_SET_TYPE,
+  nodeSetSteps,
   output,
+  previewDiagnostics,
   startE2eEmulator,
   tail,
   Workspace,
@@ -40,24 +42,6 @@ const names = (nodes: readonly AdminNodeView[]): string[] => sorted(nodes.map((n
 /** The names of the nodes whose ids are in `held`. */
 const namesOf = (nodes: readonly AdminNodeView[], held: readonly string[]): string[] =>
   names(nodes.filter((n) => held.includes(n.record.NodeId)));
-
-/**
- * The node set steps of a preview, nested sets included (the harness's `steps` keep only top-level
- * ones: a nested set's URN has its parent's type before its own), as `op urn`, sorted.
- */
-function nodeSetSteps(preview: PreviewResult): string[] {
-  const steps = (JSON.parse(preview.stdout) as { steps?: PreviewStep[] }).steps ?? [];
-  return steps
-    .filter((s) => s.urn.split("::")[2]?.split("$").pop() === NODE_SET_TYPE)
-    .map((s) => `${s.op} ${s.urn}`)
-    .sort();
-}
-
-/** The messages of a `preview --json`'s diagnostics (its JSON escapes their quotes), one a line. */
-function previewDiagnostics(preview: PreviewResult): string {
-  const parsed = JSON.parse(preview.stdout) as { diagnostics?: { message?: string }[] };
-  return (parsed.diagnostics ?? []).map((d) => d.message ?? "").join("\n");
-}
 
 /** Lines where a set said it adopted nodes it found under its request id: another set's, here. */
 function adoptions(result: CommandResult): string[] {

@@ -22,7 +22,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import type { AdminNodeView, RunningEmulator } from "../../emulator";
 import type { CapacityPlan } from "../../provider/plan";
-import type { PreviewResult, PreviewStep, StateResource } from "./harness";
+import type { StateResource } from "./harness";
 import {
   adminPost,
   emulatorNodes,
@@ -31,7 +31,9 @@ import {
   expectSuccess,
   liveNodes,
   NODE_SET_TYPE,
+  nodeSetSteps,
   output,
+  previewDiagnostics,
   run,
   startE2eEmulator,
   Workspace,
@@ -91,21 +93,6 @@ const CIPHERTEXT = {
   "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270",
   ciphertext: expect.stringMatching(/^v1:/),
 };
-
-/** The node set steps of a preview, nested sets included, as `op urn`, sorted. */
-function nodeSetSteps(preview: PreviewResult): string[] {
-  const steps = (JSON.parse(preview.stdout) as { steps?: PreviewStep[] }).steps ?? [];
-  return steps
-    .filter((s) => s.urn.split("::")[2]?.split("$").pop() === NODE_SET_TYPE)
-    .map((s) => `${s.op} ${s.urn}`)
-    .sort();
-}
-
-/** The messages of a `preview --json`'s diagnostics, one a line. */
-function previewDiagnostics(preview: PreviewResult): string {
-  const parsed = JSON.parse(preview.stdout) as { diagnostics?: { message?: string }[] };
-  return (parsed.diagnostics ?? []).map((d) => d.message ?? "").join("\n");
-}
 
 /** The node ids each node set in state holds, by URN; every live node held by exactly one set. */
 async function holdings(state?: readonly StateResource[]): Promise<Record<string, string[]>> {
