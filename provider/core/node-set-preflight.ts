@@ -13,6 +13,7 @@ import { planSet } from "./plan-set";
 import type { PreflightReport } from "./preflight-report";
 import type { RunPlan } from "./run-plan";
 import type { SetChange } from "./set-change";
+import { asWarning } from "./plan-texts";
 
 export type { PreflightReport, PreflightReportMessage } from "./preflight-report";
 export { PREFLIGHT_REPORT_PREFIX, preflightReportMessage } from "./preflight-report";
@@ -109,7 +110,13 @@ function applyMode(
     reports?: PreflightReport[];
   }) => {
     if (sources.report && refusal.reports) {
-      for (const report of refusal.reports) sources.report(inputs, report);
+      // The set's own mode: a `warn` set's refusal is reported as the warning the preview shows.
+      const warns = warnMode && refusal.warnings !== undefined;
+      for (const report of refusal.reports)
+        sources.report(
+          inputs,
+          warns ? { ...report, line: asWarning(report.line), preflight: "warn" } : report,
+        );
       if (change.kind !== "update" || change.state === undefined) run.refusedInReport.add(key);
       return [];
     }
