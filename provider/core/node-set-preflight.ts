@@ -102,6 +102,8 @@ function applyMode(
 ): CheckFailure[] {
   const { inputs } = change;
   const warnMode = inputs.preflight === "warn";
+  // Warned once per set and run (see RunPlan.warned).
+  const warnedBefore = run.warned.has(key);
   for (const warning of plan.warnings) sources.warn(inputs, warning);
   for (const line of plan.lines) sources.log(inputs, line);
   const refuse = (refusal: {
@@ -121,7 +123,8 @@ function applyMode(
       return [];
     }
     if (!warnMode || refusal.warnings === undefined) return refusal.failures;
-    for (const warning of refusal.warnings) sources.warn(inputs, warning);
+    if (!warnedBefore) for (const warning of refusal.warnings) sources.warn(inputs, warning);
+    run.warned.add(key);
     return undefined;
   };
   for (const stop of plan.stops) {

@@ -229,6 +229,8 @@ function planIncrease(change: SetChange, view: ClusterView, { run, key }: Ledger
     kept: view.keptNodes ?? undefined,
   });
   const reason = failures[0]?.reason ?? line;
-  const refusal = { failures, warnings: [line], reports: [judged(fit, reason)] };
+  // `warn` shows the refusal with its fix (less the advice to set "warn").
+  const shown = failures.map((failure) => asWarning(failure.reason));
+  const refusal = { failures, warnings: shown, reports: [judged(fit, reason)] };
   return planned({ fitWarnings, verdict: { fits: false, refusal } });
 }

@@ -242,3 +242,53 @@ async function unfilteredListings(emu: RunningEmulator): Promise<number> {
   const { requests } = (await response.json()) as { requests: { method: string; path: string }[] };
   return requests.filter((r) => r.method === "GET" && r.path === "/clusters/hpc/nodes").length;
 }
+
+describe('a set with `preflight: "warn"` whose increase does not fit', () => {
+  it("is warned once in a preview of its update, with the refusal's fix (check and diff both judge it)", async () => {
+    const emu = await startEmulator({
+      port: 0,
+      timing: { acquiringMs: 0, preparingMs: 0, terminatingMs: 0 },
+    });
+    try {
+      const model = stackFor(emu);
+      let grown = declared("grown", { cluster: "hpc", nodearray: "ondemand", machineType: HC, count: 8 });
+      expect((await model.up([grown])).failures).toEqual([]);
+      grown = redeclared(grown, { count: 12, preflight: "warn" });
+
+      const preview = await model.preview([grown]);
+
+      expect(preview.failures).toEqual([]);
+      expect(preview.warnings).toEqual([
+        "cyclecloud grown: preflight hpc/ondemand Standard_Hc44rs: +4 requested, 3 available (binding limit: bucket availableCount) - does not fit: " +
+          "lower `count` to at most 11, free capacity in the cluster",
+      ]);
+    } finally {
+      await emu.close();
+    }
+  });
+
+  it("a new set is warned once too, with the fix", async () => {
+    const emu = await startEmulator({
+      port: 0,
+      timing: { acquiringMs: 0, preparingMs: 0, terminatingMs: 0 },
+    });
+    try {
+      const fresh = declared("fresh", {
+        cluster: "hpc",
+        nodearray: "ondemand",
+        machineType: HC,
+        count: 12,
+        preflight: "warn",
+      });
+
+      const preview = await stackFor(emu).preview([fresh]);
+
+      expect(preview.failures).toEqual([]);
+      expect(preview.warnings).toEqual([
+        `cyclecloud fresh: ${REFUSAL.replace(', or set `preflight: "warn"` to try anyway', "")}`,
+      ]);
+    } finally {
+      await emu.close();
+    }
+  });
+});
