@@ -10,6 +10,8 @@ import { containsUnknown } from "./inputs-unknown";
 export interface PlannedIncrease {
   /** The cluster status it was checked against (its cache key). */
   cacheKey: string;
+  /** The set's name, for the refusals of the sets judged after it. */
+  set: string;
   spec: NodeSpec;
   nodes: number;
   /**

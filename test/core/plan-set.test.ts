@@ -74,6 +74,7 @@ describe("planSet", () => {
       line: "preflight hpc/ondemand Standard_Hc44rs: +2 requested, 11 available (binding limit: bucket availableCount) - fits",
       charge: {
         cacheKey: CACHE_KEY,
+        set: "mpi",
         nodes: 2,
         spec: { nodearray: "ondemand", machineType: "Standard_Hc44rs" },
       },
@@ -107,10 +108,30 @@ describe("planSet", () => {
     ]);
   });
 
+  it("names the other sets of the run whose increases it was judged after, in their order, not those of another bucket", () => {
+    const run = new RunPlan();
+    const hc = { nodearray: "ondemand", machineType: "Standard_Hc44rs" };
+    run.plannedIncreases.set("p/s/first", { cacheKey: CACHE_KEY, set: "first", spec: hc, nodes: 6 });
+    const fs = { nodearray: "ondemand", machineType: "Standard_Fs32_v2" };
+    run.plannedIncreases.set("p/s/small", { cacheKey: CACHE_KEY, set: "small", spec: fs, nodes: 1 });
+    run.plannedIncreases.set("p/s/second", { cacheKey: CACHE_KEY, set: "second", spec: hc, nodes: 4 });
+    const { plan } = planWith(
+      checkedChange({}, inputs(), false),
+      { ...roomy, held: 0, keptNodes: null },
+      run,
+    );
+    expect(
+      plan.kind === "planned" && !plan.verdict?.fits && plan.verdict?.refusal.failures[0]?.reason,
+    ).toMatch(
+      / - does not fit \(after 10 node\(s\) for other sets of this plan: 6 for first, 4 for second\): /,
+    );
+  });
+
   it("judges the increase after the run's earlier increases in the same status", () => {
     const run = new RunPlan();
     run.plannedIncreases.set("p/s/other", {
       cacheKey: CACHE_KEY,
+      set: "other",
       spec: { nodearray: "ondemand", machineType: "Standard_Hc44rs" },
       nodes: 10,
     });
@@ -122,7 +143,7 @@ describe("planSet", () => {
     expect(
       plan.kind === "planned" && !plan.verdict?.fits && plan.verdict?.refusal.failures[0]?.reason,
     ).toMatch(
-      /^preflight hpc\/ondemand Standard_Hc44rs: \+2 requested, 1 available .* \(after 10 node\(s\) for other sets of this plan\)/,
+      /^preflight hpc\/ondemand Standard_Hc44rs: \+2 requested, 1 available .* \(after 10 node\(s\) for other sets of this plan: 10 for other\)/,
     );
   });
 

@@ -27,7 +27,7 @@ import {
   tail,
   Workspace,
 } from "./harness";
-import { FS, HC, THREE_SET_BUCKETS } from "../fixtures/three-set-plan";
+import { FS, HC, threeSetBuckets } from "../fixtures/three-set-plan";
 
 const PLAN_CLI = join(REPO_ROOT, "dist", "provider", "plan", "cli.js");
 
@@ -122,7 +122,9 @@ describe("pulumi-cyclecloud plan", () => {
         to: 1,
       },
     ]);
-    expect(answer.buckets.map(({ set: _set, ...row }) => row)).toEqual(THREE_SET_BUCKETS);
+    expect(answer.buckets.map(({ set: _set, ...row }) => row)).toEqual(
+      threeSetBuckets(answer.buckets[0]?.set ?? "?"),
+    );
     expect(answer.buckets.map((row) => row.set).sort()).toEqual(["grown", "replaced"]);
     expect(answer.warnings).toEqual([]);
     const table = await plan([]);
