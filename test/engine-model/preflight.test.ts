@@ -183,11 +183,7 @@ describe("preflight of a set one of whose create requests has no node left (a he
 
 describe("the reads of one preflight that needs what the set holds, per group, its warm pool and kept nodes", () => {
   it("lists the cluster's nodes once in the set's check", async () => {
-    const emu = await startEmulator({
-      port: 0,
-      timing: { acquiringMs: 0, preparingMs: 0, terminatingMs: 0 },
-    });
-    try {
+    await withEmulator(async (emu) => {
       await admin(emu, "/capacity", {
         cluster: "hpc",
         nodearray: "ondemand",
@@ -217,9 +213,7 @@ describe("the reads of one preflight that needs what the set holds, per group, i
       expect(preview.failures).toEqual([]);
       expect(preview.warnings.join("\n")).toContain("(4 node(s) of this set already exist)");
       expect((await unfilteredListings(emu)) - before).toBe(1);
-    } finally {
-      await emu.close();
-    }
+    });
   });
 });
 
@@ -245,11 +239,7 @@ async function unfilteredListings(emu: RunningEmulator): Promise<number> {
 
 describe('a set with `preflight: "warn"` whose increase does not fit', () => {
   it("is warned once in a preview of its update, with the refusal's fix (check and diff both judge it)", async () => {
-    const emu = await startEmulator({
-      port: 0,
-      timing: { acquiringMs: 0, preparingMs: 0, terminatingMs: 0 },
-    });
-    try {
+    await withEmulator(async (emu) => {
       const model = stackFor(emu);
       let grown = declared("grown", { cluster: "hpc", nodearray: "ondemand", machineType: HC, count: 8 });
       expect((await model.up([grown])).failures).toEqual([]);
@@ -262,17 +252,11 @@ describe('a set with `preflight: "warn"` whose increase does not fit', () => {
         "cyclecloud grown: preflight hpc/ondemand Standard_Hc44rs: +4 requested, 3 available (binding limit: bucket availableCount) - does not fit: " +
           "lower `count` to at most 11, free capacity in the cluster",
       ]);
-    } finally {
-      await emu.close();
-    }
+    });
   });
 
   it("a new set is warned once too, with the fix", async () => {
-    const emu = await startEmulator({
-      port: 0,
-      timing: { acquiringMs: 0, preparingMs: 0, terminatingMs: 0 },
-    });
-    try {
+    await withEmulator(async (emu) => {
       const fresh = declared("fresh", {
         cluster: "hpc",
         nodearray: "ondemand",
@@ -287,8 +271,16 @@ describe('a set with `preflight: "warn"` whose increase does not fit', () => {
       expect(preview.warnings).toEqual([
         `cyclecloud fresh: ${REFUSAL.replace(', or set `preflight: "warn"` to try anyway', "")}`,
       ]);
-    } finally {
-      await emu.close();
-    }
+    });
   });
 });
+
+/** Runs `test` against an emulator of its own (nodes at once), closed after. */
+async function withEmulator(test: (emu: RunningEmulator) => Promise<void>): Promise<void> {
+  const emu = await startEmulator({ port: 0, timing: { acquiringMs: 0, preparingMs: 0, terminatingMs: 0 } });
+  try {
+    await test(emu);
+  } finally {
+    await emu.close();
+  }
+}
