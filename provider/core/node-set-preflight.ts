@@ -13,6 +13,7 @@ import { planSet } from "./plan-set";
 import type { PreflightReport } from "./preflight-report";
 import type { RunPlan } from "./run-plan";
 import type { SetChange } from "./set-change";
+import { asWarning } from "./plan-texts";
 
 export type { PreflightReport, PreflightReportMessage } from "./preflight-report";
 export { PREFLIGHT_REPORT_PREFIX, preflightReportMessage } from "./preflight-report";
@@ -101,6 +102,8 @@ function applyMode(
 ): CheckFailure[] {
   const { inputs } = change;
   const warnMode = inputs.preflight === "warn";
+  // Warned once per set and run (see RunPlan.warned).
+  const warnedBefore = run.warned.has(key);
   for (const warning of plan.warnings) sources.warn(inputs, warning);
   for (const line of plan.lines) sources.log(inputs, line);
   const refuse = (refusal: {
@@ -109,12 +112,19 @@ function applyMode(
     reports?: PreflightReport[];
   }) => {
     if (sources.report && refusal.reports) {
-      for (const report of refusal.reports) sources.report(inputs, report);
+      // The set's own mode: a `warn` set's refusal is reported as the warning the preview shows.
+      const warns = warnMode && refusal.warnings !== undefined;
+      for (const report of refusal.reports)
+        sources.report(
+          inputs,
+          warns ? { ...report, line: asWarning(report.line), preflight: "warn" } : report,
+        );
       if (change.kind !== "update" || change.state === undefined) run.refusedInReport.add(key);
       return [];
     }
     if (!warnMode || refusal.warnings === undefined) return refusal.failures;
-    for (const warning of refusal.warnings) sources.warn(inputs, warning);
+    if (!warnedBefore) for (const warning of refusal.warnings) sources.warn(inputs, warning);
+    run.warned.add(key);
     return undefined;
   };
   for (const stop of plan.stops) {

@@ -20,7 +20,7 @@ import { filledGroups, placementGroupProblems } from "./placement-group-prefligh
 import { fitReport } from "./preflight-report";
 import { canonicalJson, replacementKeyOf } from "./request-id";
 import type { ClusterView, Ledger, PlannedSet, Refusal, SetPlan } from "./set-plan-types";
-import { capacityInputsUnknown, nodeSpecOf, nothing, observe, refused } from "./set-plan-types";
+import { capacityInputsUnknown, nameOf, nodeSpecOf, nothing, observe, refused } from "./set-plan-types";
 
 export { capacityInputsUnknown } from "./set-plan-types";
 import { planUpdate } from "./plan-update";
@@ -165,16 +165,19 @@ function planIncrease(change: SetChange, view: ClusterView, { run, key }: Ledger
     if (inputs.preflight !== "warn") return planned({});
   }
   let others = 0;
+  const otherSets: string[] = [];
   for (const [identity, increaseOfOther] of run.plannedIncreases) {
     if (identity === key || increaseOfOther.cacheKey !== cacheKey) continue;
     // Charges the bucket, nodearray, cluster and the shared quota layers (family, regional).
     status = withAddedNodes(status, increaseOfOther.spec, increaseOfOther.nodes);
     const sameBucketAsOther =
       findBucket(status, increaseOfOther.spec)?.bucketId === findBucket(status, nodeSpec)?.bucketId;
-    if (sameBucketAsOther || sharesFamilyQuota(status, increaseOfOther.spec, nodeSpec))
+    if (sameBucketAsOther || sharesFamilyQuota(status, increaseOfOther.spec, nodeSpec)) {
       others += increaseOfOther.nodes;
+      otherSets.push(`${increaseOfOther.nodes} for ${increaseOfOther.set}`);
+    }
   }
-  if (others > 0) note += ` (after ${others} node(s) for other sets of this plan)`;
+  if (others > 0) note += ` (after ${others} node(s) for other sets of this plan: ${otherSets.join(", ")})`;
   if (freed && change.kind !== "update") {
     status = withAddedNodes(status, freed.spec, -freed.nodes);
     note += ` (after the replaced set's ${freed.nodes} node(s) are terminated first)`;
@@ -218,7 +221,13 @@ function planIncrease(change: SetChange, view: ClusterView, { run, key }: Ledger
     (warning) => `preflight ${inputs.cluster}/${inputs.nodearray}: ${warning}`,
   );
   if (fit.fits) {
-    const charge = { cacheKey, spec: nodeSpec, nodes: increase, ...(held === undefined ? {} : { held }) };
+    const charge = {
+      cacheKey,
+      set: nameOf(inputs),
+      spec: nodeSpec,
+      nodes: increase,
+      ...(held === undefined ? {} : { held }),
+    };
     return planned({ fitWarnings, verdict: { fits: true, line, report: judged(fit, line), charge } });
   }
   const needsKeptNodes = fit.problem === undefined && !(replacement && !inputs.deleteBeforeReplace);
@@ -229,6 +238,8 @@ function planIncrease(change: SetChange, view: ClusterView, { run, key }: Ledger
     kept: view.keptNodes ?? undefined,
   });
   const reason = failures[0]?.reason ?? line;
-  const refusal = { failures, warnings: [line], reports: [judged(fit, reason)] };
+  // `warn` shows the refusal with its fix (less the advice to set "warn").
+  const shown = failures.map((failure) => asWarning(failure.reason));
+  const refusal = { failures, warnings: shown, reports: [judged(fit, reason)] };
   return planned({ fitWarnings, verdict: { fits: false, refusal } });
 }

@@ -10,7 +10,7 @@ import { fitReport } from "./preflight-report";
 import { canonicalJson } from "./request-id";
 import { asWarning, describeUpdate, updateFitRefusal, updateStartRefusal } from "./plan-texts";
 import type { ClusterView, Ledger, SetPlan } from "./set-plan-types";
-import { capacityInputsUnknown, nodeSpecOf, nothing, observe } from "./set-plan-types";
+import { capacityInputsUnknown, nameOf, nodeSpecOf, nothing, observe } from "./set-plan-types";
 
 /**
  * `diff`'s plan of an update (not a replacement): the nodes it creates beyond what `check` planned
@@ -84,6 +84,6 @@ export function planUpdate(
   }
   if (fit === undefined) return nothing();
   const line = `preflight ${describeFit(inputs.cluster, spec, fit)}; ${why}`;
-  const charge = { cacheKey, spec, nodes: (covered?.nodes ?? 0) + need };
+  const charge = { cacheKey, set: nameOf(inputs), spec, nodes: (covered?.nodes ?? 0) + need };
   return { ...nothing(), verdict: { fits: true, line, report: judged(line), charge } };
 }

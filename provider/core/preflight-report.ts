@@ -29,6 +29,11 @@ export interface PreflightReport {
   readonly fits: boolean;
   /** The line preflight printed in the preview (the refusal, with its fix, when it does not fit). */
   readonly line: string;
+  /**
+   * `warn`: the set's `preflight` is "warn", so an increase that does not fit is a warning (its
+   * `line` without the advice to set "warn"), not a refusal. Absent: preflight refuses what does not fit.
+   */
+  readonly preflight?: "warn";
 }
 
 /**

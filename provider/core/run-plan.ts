@@ -10,6 +10,8 @@ import { containsUnknown } from "./inputs-unknown";
 export interface PlannedIncrease {
   /** The cluster status it was checked against (its cache key). */
   cacheKey: string;
+  /** The set's name, for the refusals of the sets judged after it. */
+  set: string;
   spec: NodeSpec;
   nodes: number;
   /**
@@ -47,6 +49,12 @@ export class RunPlan {
    * anyway). A preview would have stopped there, so `diff` does not judge the same increase again.
    */
   readonly refusedInReport = new Set<string>();
+  /**
+   * `preflight: "warn"`: the sets whose refusal was shown as a warning in this run. A set is warned
+   * once: `diff`'s update preflight, or the engine's second `check` of a replacement, judging the
+   * same increase again, does not repeat it.
+   */
+  readonly warned = new Set<string>();
   private unnamedPlans = 0;
 
   /** The key of a set's planned increase: its identity, or (unknown in preview) one of its own. */

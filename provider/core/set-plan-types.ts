@@ -95,6 +95,13 @@ export function capacityInputsUnknown(inputs: NodeSetInputs): boolean {
   return Object.entries(inputs).some(([key, value]) => !NAMING_KEYS.has(key) && containsUnknown(value));
 }
 
+/** A set's name in the refusals of other sets: its resource name, else its identity's last part. */
+export function nameOf(inputs: Pick<NodeSetInputs, "identity" | "name">): string {
+  if (inputs.name !== undefined && !containsUnknown(inputs.name)) return inputs.name;
+  if (containsUnknown(inputs.identity)) return "a new set";
+  return inputs.identity.split("#")[0]?.split(/::|\//).pop() ?? inputs.identity;
+}
+
 /** What a set asks of the cluster, from its inputs (or the old inputs of a replaced set). */
 export function nodeSpecOf(set: {
   nodearray?: string | undefined;

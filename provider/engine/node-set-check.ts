@@ -13,11 +13,12 @@ import type { NodeSetInputs } from "../core/inputs";
 import { containsUnknown } from "../core/inputs-unknown";
 import { pickInputs, withDefaults } from "../core/inputs-pick";
 import { validateInputs, withoutSecretValues } from "../core/inputs-check";
-import type { SetHoldings } from "../ops/node-set-listing";
+import type { NodeSetClient, OperationContext, SetHoldings } from "../ops/node-set-listing";
 import { listOwnNodes, matchesSpec, setName } from "../ops/node-set-listing";
 import type { PreflightSources } from "../core/node-set-preflight";
 import { preflight, preflightReportMessage } from "../core/node-set-preflight";
 import { countByGroup } from "../core/placement-group-preflight";
+import type { NodeList } from "../../wire/schemas";
 import type { PriorSet } from "../core/set-change";
 import { adoptionIds, checkedChange, priorOf } from "../core/set-change";
 import type { NodeInfo, NodeSetState } from "../core/node-set-state";
@@ -139,30 +140,86 @@ function reportTo(provider: ProviderContext): PreflightSources["report"] {
 
 /**
  * Where preflight reads the cluster status (cached for the run) and the set's holdings; `prior`, the
- * old inputs `check` got, name what the set adopted before (see {@link nodesHeldBySet}).
+ * old inputs `check` got, name what the set adopted before (see {@link nodesHeldBySet}). The sources
+ * serve one preflight of one set: what the set holds is worked out once, from one unfiltered listing
+ * of its cluster, which the kept nodes of a refusal read too (see {@link SetReads}).
  */
 function preflightSources(provider: ProviderContext, prior?: PriorSet): PreflightSources {
   const report = reportTo(provider);
+  const reads = setReads(provider, prior);
   return {
     status: (inputs) => provider.clusterStatus(inputs),
-    held: async (inputs) => (await nodesHeldBySet(provider, inputs, prior)).held,
-    heldByGroup: async (inputs) => (await nodesHeldBySet(provider, inputs, prior)).byGroup,
-    warmPool: async (inputs) => (await nodesHeldBySet(provider, inputs, prior)).deallocated,
-    keptNodes: (inputs) => keptNodes(provider, inputs),
+    held: async (inputs) => (await reads.holdings(inputs)).held,
+    heldByGroup: async (inputs) => (await reads.holdings(inputs)).byGroup,
+    warmPool: async (inputs) => (await reads.holdings(inputs)).deallocated,
+    keptNodes: (inputs) => keptNodes(provider, inputs, reads.context(inputs).client),
     log: (inputs, line) => provider.log(inputs, line),
     warn: (inputs, text) => provider.warn(inputs, text),
     ...(report === undefined ? {} : { report }),
   };
 }
 
+/** What the set holds, as preflight counts it. */
+interface Holdings {
+  held: number;
+  deallocated: number;
+  byGroup: ReadonlyMap<string, number>;
+}
+
+/**
+ * The reads of one set's preflight, each made once: its operation context, whose client lists the
+ * cluster's nodes (unfiltered) once, and what the set holds.
+ */
+interface SetReads {
+  context(inputs: NodeSetInputs): OperationContext;
+  holdings(inputs: NodeSetInputs): Promise<Holdings>;
+}
+
+function setReads(provider: ProviderContext, prior: PriorSet | undefined): SetReads {
+  let ctx: OperationContext | undefined;
+  let holdings: Promise<Holdings> | undefined;
+  const context = (inputs: NodeSetInputs): OperationContext => {
+    if (ctx === undefined) {
+      const operation = provider.operation(inputs);
+      ctx = {
+        ...operation,
+        client: listingOnce(operation.client),
+        log: () => undefined,
+        warn: () => undefined,
+      };
+    }
+    return ctx;
+  };
+  return {
+    context,
+    holdings: (inputs) => (holdings ??= nodesHeldBySet(context(inputs), prior)),
+  };
+}
+
+/** The client, with the unfiltered listing of each cluster made once (filtered ones as asked). */
+function listingOnce(client: NodeSetClient): NodeSetClient {
+  const listings = new Map<string, Promise<NodeList>>();
+  const listNodes: NodeSetClient["listNodes"] = (cluster, filter) => {
+    if (filter !== undefined) return client.listNodes(cluster, filter);
+    const listing = listings.get(cluster) ?? client.listNodes(cluster);
+    listings.set(cluster, listing);
+    return listing;
+  };
+  return { ...client, listNodes };
+}
+
 /**
  * For a preflight refusal: deallocated nodes of the set's nodearray (and machine type) in the
  * cluster that neither this set (its requests, what it adopts) nor any set claimed in this run
  * holds. Nodes a deallocating delete kept hold quota that may bind the refusal. One unfiltered
- * listing.
+ * listing (the one preflight made of what the set holds, when it made it).
  */
-async function keptNodes(provider: ProviderContext, inputs: NodeSetInputs): Promise<string | undefined> {
-  const list = await provider.client(inputs.connection).listNodes(inputs.cluster);
+async function keptNodes(
+  provider: ProviderContext,
+  inputs: NodeSetInputs,
+  client: NodeSetClient,
+): Promise<string | undefined> {
+  const list = await client.listNodes(inputs.cluster);
   const scope = provider.claimScope(inputs);
   const base = inputs.baseRequestId;
   const kept = list.nodes
@@ -182,15 +239,11 @@ async function keptNodes(provider: ProviderContext, inputs: NodeSetInputs): Prom
  * Live nodes of this spec the set holds or will hold without creating them: those of every
  * request id of its base that the server knows, those it adopted before (what its old inputs'
  * `adoptExisting` named, while it keeps its base: not a replacement), and those `adoptExisting`
- * names. One listing per request id, so it is used only when a plan does not fit or the set adopts.
+ * names. Read only when a plan does not fit or the set adopts.
  * Throws when `adoptExisting` names nodes that do not match the spec or are not nodearray nodes.
  */
-async function nodesHeldBySet(
-  provider: ProviderContext,
-  inputs: NodeSetInputs,
-  prior: PriorSet | undefined,
-): Promise<{ held: number; deallocated: number; byGroup: ReadonlyMap<string, number> }> {
-  const ctx = { ...provider.operation(inputs), log: () => undefined, warn: () => undefined };
+async function nodesHeldBySet(ctx: OperationContext, prior: PriorSet | undefined): Promise<Holdings> {
+  const { inputs } = ctx;
   let holdings: SetHoldings = { requestIds: [], adoptedNodeIds: [], nodes: [] };
   // In the preview of a new set its base request id is unknown: it holds nothing of its own yet.
   if (!containsUnknown(inputs.baseRequestId)) {

@@ -13,7 +13,7 @@
  */
 import type { Stack } from "@pulumi/pulumi/automation";
 import { errorText, plainLines } from "../client";
-import { planBuckets, planChanges } from "./bucket-plan";
+import { planBuckets, planChanges, refusesAny } from "./bucket-plan";
 import { previewEventCollector } from "./engine-steps";
 import type { CapacityPlan } from "./plan-types";
 
@@ -126,6 +126,7 @@ export async function capacityPlan(options: CapacityPlanOptions = {}): Promise<C
   return {
     stack: stack.name,
     fits: buckets.every((bucket) => bucket.fits),
+    refused: refusesAny(buckets),
     changes,
     buckets,
     warnings: events.warnings,

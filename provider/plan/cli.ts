@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 /**
  * `pulumi-cyclecloud plan [--stack NAME] [--cwd DIR] [--json | --markdown]`: the capacity plan of
- * a preview. Exit code 0 when every increase fits, 1 when preflight refuses any, 2 for any other
+ * a preview. Exit code 0 when preflight refuses no increase (every one fits, or one that does not
+ * is of a set whose `preflight` is "warn": a warning), 1 when it refuses any, 2 for any other
  * error (with its message).
  */
 import { parseArgs } from "node:util";
@@ -20,10 +21,11 @@ to stderr.
 
   --stack NAME   the stack (default: the selected one)
   --cwd DIR      the Pulumi project folder (default: the current directory)
-  --json         one JSON object { stack, fits, changes, buckets, warnings }
+  --json         one JSON object { stack, fits, refused, changes, buckets, warnings }
   --markdown     Markdown tables (for a pull-request comment)
 
-Exit code: 0 every increase fits, 1 preflight refuses one, 2 any other error.
+Exit code: 0 preflight refuses no increase (a set with \`preflight: "warn"\` whose
+increase does not fit only warns), 1 preflight refuses one, 2 any other error.
 `;
 
 /** Runs the command; returns the exit code. */
@@ -77,7 +79,7 @@ export async function main(
           ? renderMarkdown(plan)
           : renderTable(plan),
     );
-    return plan.fits ? 0 : 1;
+    return plan.refused ? 1 : 0;
   } catch (error) {
     err(`pulumi-cyclecloud plan: ${errorText(error, { lines: true })}\n`);
     return 2;

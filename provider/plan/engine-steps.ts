@@ -51,6 +51,7 @@ const ReportSchema = z.object({
   bindingLimit: z.string(),
   fits: z.boolean(),
   line: z.string(),
+  preflight: z.literal("warn").optional(),
 });
 
 /**
@@ -75,11 +76,12 @@ export function parseReport(message: string): PreflightReportMessage | undefined
         "is the provider the same version of pulumi-cyclecloud as the plan?",
     );
   }
-  const { placementGroupId, urn, ...rest } = parsed.data;
+  const { placementGroupId, urn, preflight, ...rest } = parsed.data;
   return {
     ...rest,
     ...(urn === undefined ? {} : { urn }),
     ...(placementGroupId === undefined ? {} : { placementGroupId }),
+    ...(preflight === undefined ? {} : { preflight }),
   };
 }
 

@@ -36,6 +36,11 @@ export interface CapacityPlan {
   readonly stack: string;
   /** Every increase fits. */
   readonly fits: boolean;
+  /**
+   * Preflight refuses some increase: one that does not fit, of a set whose `preflight` is not
+   * "warn" (a `warn` set's is a warning: the update tries anyway). The exit code 1 of the command.
+   */
+  readonly refused: boolean;
   readonly changes: readonly PlanChange[];
   readonly buckets: readonly PlanBucket[];
   /** The preview's warnings (the sets' warnings, insecure TLS, plain http), as the preview showed them. */

@@ -44,14 +44,21 @@ function bucketRow(bucket: PlanBucket): string[] {
     String(bucket.requested),
     String(bucket.availableAfter),
     bucket.bindingLimit,
-    bucket.fits ? "yes" : "NO",
+    bucket.fits ? "yes" : bucket.preflight === "warn" ? "no (warns)" : "NO",
   ];
 }
 
 function verdict(plan: CapacityPlan): string {
-  return plan.fits
-    ? "Every increase fits."
-    : "Some increase does not fit: preflight refuses it (see the binding limit).";
+  if (plan.fits) return "Every increase fits.";
+  return plan.refused
+    ? "Some increase does not fit: preflight refuses it (see the binding limit)."
+    : 'Some increase does not fit: its set\'s `preflight` is "warn", so preflight warns and the update tries anyway (see the binding limit).';
+}
+
+/** The Markdown title's verdict. */
+function titleVerdict(plan: CapacityPlan): string {
+  if (plan.fits) return "fits";
+  return plan.refused ? "**does not fit**" : "does not fit (preflight warns)";
 }
 
 /**
@@ -100,7 +107,7 @@ function markdownTable(header: readonly string[], rows: readonly string[][]): st
 /** Markdown for a pull-request comment. */
 export function renderMarkdown(plan: CapacityPlan): string {
   const parts = [
-    `### Capacity plan of stack ${markdownCode(plan.stack, { maxLength: MAX_NAME_LENGTH })}: ${plan.fits ? "fits" : "**does not fit**"}`,
+    `### Capacity plan of stack ${markdownCode(plan.stack, { maxLength: MAX_NAME_LENGTH })}: ${titleVerdict(plan)}`,
     "",
     markdownTable(CHANGE_HEADER, plan.changes.map(changeRow)),
   ];
@@ -108,13 +115,16 @@ export function renderMarkdown(plan: CapacityPlan): string {
   parts.push(
     "",
     verdict(plan),
-    // Each line is already plain text of at most MAX_NAME_LENGTH + MAX_MESSAGE_LENGTH + 8 characters.
+    // Each line is already plain text of at most MAX_NAME_LENGTH + MAX_MESSAGE_LENGTH + 19 characters.
     ...errorLines(plan).map((line) => `> ${markdownText(line, { maxLength: 2 * MAX_MESSAGE_LENGTH })}`),
   );
   return `${parts.join("\n")}\n`;
 }
 
-/** The engine's errors of the sets, then preflight's line of each increase that does not fit. */
+/**
+ * The engine's errors of the sets, then preflight's line of each increase that does not fit: its
+ * refusal, or (a set whose `preflight` is "warn") its warning.
+ */
 function errorLines(plan: CapacityPlan): string[] {
   return [
     ...plan.changes.flatMap((change) =>
@@ -125,7 +135,10 @@ function errorLines(plan: CapacityPlan): string[] {
     ...plan.buckets.flatMap((bucket) =>
       bucket.fits
         ? []
-        : [`${plainText(bucket.set, MAX_NAME_LENGTH)}: ${plainText(bucket.line, MAX_MESSAGE_LENGTH)}`],
+        : [
+            `${plainText(bucket.set, MAX_NAME_LENGTH)}: ${bucket.preflight === "warn" ? "preflight warns: " : ""}` +
+              plainText(bucket.line, MAX_MESSAGE_LENGTH),
+          ],
     ),
   ];
 }

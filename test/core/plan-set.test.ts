@@ -74,6 +74,7 @@ describe("planSet", () => {
       line: "preflight hpc/ondemand Standard_Hc44rs: +2 requested, 11 available (binding limit: bucket availableCount) - fits",
       charge: {
         cacheKey: CACHE_KEY,
+        set: "mpi",
         nodes: 2,
         spec: { nodearray: "ondemand", machineType: "Standard_Hc44rs" },
       },
@@ -107,13 +108,18 @@ describe("planSet", () => {
     ]);
   });
 
-  it("judges the increase after the run's earlier increases in the same status", () => {
+  it("judges the increase after the run's earlier increases in the same status, naming those sets", () => {
     const run = new RunPlan();
-    run.plannedIncreases.set("p/s/other", {
-      cacheKey: CACHE_KEY,
-      spec: { nodearray: "ondemand", machineType: "Standard_Hc44rs" },
-      nodes: 10,
+    const hc = { nodearray: "ondemand", machineType: "Standard_Hc44rs" };
+    run.plannedIncreases.set("p/s/first", { cacheKey: CACHE_KEY, set: "first", spec: hc, nodes: 6 });
+    // Judged against another cluster's status: not counted, not named.
+    run.plannedIncreases.set("p/s/elsewhere", {
+      cacheKey: "other hpc",
+      set: "elsewhere",
+      spec: hc,
+      nodes: 1,
     });
+    run.plannedIncreases.set("p/s/second", { cacheKey: CACHE_KEY, set: "second", spec: hc, nodes: 4 });
     const { plan } = planWith(
       checkedChange({}, inputs(), false),
       { ...roomy, held: 0, keptNodes: null },
@@ -122,7 +128,7 @@ describe("planSet", () => {
     expect(
       plan.kind === "planned" && !plan.verdict?.fits && plan.verdict?.refusal.failures[0]?.reason,
     ).toMatch(
-      /^preflight hpc\/ondemand Standard_Hc44rs: \+2 requested, 1 available .* \(after 10 node\(s\) for other sets of this plan\)/,
+      /^preflight hpc\/ondemand Standard_Hc44rs: \+2 requested, 1 available .* \(after 10 node\(s\) for other sets of this plan: 6 for first, 4 for second\)/,
     );
   });
 

@@ -27,19 +27,20 @@ import {
   tail,
   Workspace,
 } from "./harness";
-import { FS, HC, THREE_SET_BUCKETS } from "../fixtures/three-set-plan";
+import { FS, HC, threeSetBuckets } from "../fixtures/three-set-plan";
 
 const PLAN_CLI = join(REPO_ROOT, "dist", "provider", "plan", "cli.js");
 
 let emulator: RunningEmulator;
 let ws: Workspace;
 
-/** A program of sets `name: [machineType, count]` in hpc/ondemand. */
-async function program(sets: Record<string, [string, number]>): Promise<void> {
+/** A program of sets `name: [machineType, count, preflight?]` in hpc/ondemand. */
+async function program(sets: Record<string, [string, number, "warn"?]>): Promise<void> {
   const lines = ['import { CycleCloudNodeSet } from "pulumi-cyclecloud";'];
-  for (const [name, [machineType, count]] of Object.entries(sets)) {
+  for (const [name, [machineType, count, preflight]] of Object.entries(sets)) {
+    const mode = preflight === undefined ? "" : `, preflight: "${preflight}"`;
     lines.push(
-      `new CycleCloudNodeSet("${name}", { cluster: "hpc", nodearray: "ondemand", machineType: "${machineType}", count: ${count} });`,
+      `new CycleCloudNodeSet("${name}", { cluster: "hpc", nodearray: "ondemand", machineType: "${machineType}", count: ${count}${mode} });`,
     );
   }
   await ws.writeProgram(`${lines.join("\n")}\n`);
@@ -121,7 +122,9 @@ describe("pulumi-cyclecloud plan", () => {
         to: 1,
       },
     ]);
-    expect(answer.buckets.map(({ set: _set, ...row }) => row)).toEqual(THREE_SET_BUCKETS);
+    expect(answer.buckets.map(({ set: _set, ...row }) => row)).toEqual(
+      threeSetBuckets(answer.buckets[0]?.set ?? "?"),
+    );
     expect(answer.buckets.map((row) => row.set).sort()).toEqual(["grown", "replaced"]);
     expect(answer.warnings).toEqual([]);
     const table = await plan([]);
@@ -183,6 +186,32 @@ describe("pulumi-cyclecloud plan", () => {
     );
     // A line holding backticks is quoted as a code span of a longer fence (sanitized Markdown).
     expect(markdown.stdout).toContain(`> \`\`grown: ${row?.line ?? "?"}\`\``);
+  });
+
+  it('the same increase of a set with `preflight: "warn"` is a warning: exit 0, `preflight warns`, no advice to set warn', async () => {
+    await program({ grown: [HC, 12, "warn"], shrunk: [FS, 1], replaced: [HC, 2] });
+    const result = await plan(["--json"]);
+    expect(result.code, `${result.stdout}\n${result.stderr}`).toBe(0);
+    const answer = JSON.parse(result.stdout) as CapacityPlan;
+    expect(answer).toMatchObject({ fits: false, refused: false });
+    expect(answer.buckets).toHaveLength(1);
+    const [row] = answer.buckets;
+    expect(row).toMatchObject({
+      set: "grown",
+      requested: 9,
+      availableNow: 5,
+      fits: false,
+      preflight: "warn",
+    });
+    expect(row?.line).toMatch(
+      /^preflight hpc\/ondemand Standard_Hc44rs: \+9 requested, 5 available \(binding limit: nodearray maxCoreCount\) - does not fit: lower `count` to at most 8, /,
+    );
+    expect(row?.line).not.toContain('`preflight: "warn"`');
+
+    const table = await plan([]);
+    expect(table.code, table.stderr).toBe(0);
+    expect(table.stdout).toContain(`grown: preflight warns: ${row?.line ?? "?"}`);
+    expect(table.stdout).not.toContain("preflight refuses it");
   });
 
   it("an error other than capacity exits 2 with one clean line", async () => {

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startEmulator } from "../../emulator";
 import type { RunningEmulator } from "../../emulator";
 import type { Declared, EngineModel } from "./engine";
-import { createOutside } from "../provider/harness";
+import { admin, createOutside } from "../provider/harness";
 import { declared, liveNodes, mutations, redeclared, stackFor } from "./helpers";
 
 const HC = "Standard_Hc44rs";
@@ -180,3 +180,107 @@ describe("preflight of a set one of whose create requests has no node left (a he
     }
   });
 });
+
+describe("the reads of one preflight that needs what the set holds, per group, its warm pool and kept nodes", () => {
+  it("lists the cluster's nodes once in the set's check", async () => {
+    await withEmulator(async (emu) => {
+      await admin(emu, "/capacity", {
+        cluster: "hpc",
+        nodearray: "ondemand",
+        machineType: HC,
+        maxPlacementGroupSize: 4,
+      });
+      const model = stackFor(emu);
+      let workers = declared("workers", {
+        cluster: "hpc",
+        nodearray: "ondemand",
+        machineType: HC,
+        count: 3,
+        placementGroupId: "pg0",
+      });
+      expect((await model.up([workers])).failures).toEqual([]);
+      const [first] = model.set("workers").outputs.requestIds;
+      // A killed grow: CycleCloud made the next request's node in the set's group, the state never heard.
+      await createInGroup(emu, (first ?? "").replace(/-0$/, "-1"), "pg0");
+      // Another deployment took the rest of the bucket (11 - 3 - 1).
+      await createOutside(emu, "elsewhere-1", 7, HC);
+      // `count` 5 is more than the group holds (heldByGroup), and does not fit (held, the warm pool, kept nodes).
+      workers = redeclared(workers, { count: 5, preflight: "warn" });
+      const before = await unfilteredListings(emu);
+
+      const preview = await model.preview([workers]);
+
+      expect(preview.failures).toEqual([]);
+      expect(preview.warnings.join("\n")).toContain("(4 node(s) of this set already exist)");
+      expect((await unfilteredListings(emu)) - before).toBe(1);
+    });
+  });
+});
+
+/** One node of `requestId` in placement group `group`, made outside Pulumi. */
+async function createInGroup(emu: RunningEmulator, requestId: string, group: string): Promise<void> {
+  const response = await fetch(`${emu.url}/clusters/hpc/nodes/create`, {
+    method: "POST",
+    headers: { Authorization: `Basic ${Buffer.from(`${emu.username}:${emu.password}`).toString("base64")}` },
+    body: JSON.stringify({
+      requestId,
+      sets: [{ count: 1, nodearray: "ondemand", definition: { machineType: HC }, placementGroupId: group }],
+    }),
+  });
+  expect(response.status).toBe(202);
+}
+
+/** Requests the emulator got for the unfiltered listing of cluster hpc's nodes. */
+async function unfilteredListings(emu: RunningEmulator): Promise<number> {
+  const response = await fetch(`${emu.adminUrl}/requests`, { headers: emu.adminHeaders() });
+  const { requests } = (await response.json()) as { requests: { method: string; path: string }[] };
+  return requests.filter((r) => r.method === "GET" && r.path === "/clusters/hpc/nodes").length;
+}
+
+describe('a set with `preflight: "warn"` whose increase does not fit', () => {
+  it("is warned once in a preview of its update, with the refusal's fix (check and diff both judge it)", async () => {
+    await withEmulator(async (emu) => {
+      const model = stackFor(emu);
+      let grown = declared("grown", { cluster: "hpc", nodearray: "ondemand", machineType: HC, count: 8 });
+      expect((await model.up([grown])).failures).toEqual([]);
+      grown = redeclared(grown, { count: 12, preflight: "warn" });
+
+      const preview = await model.preview([grown]);
+
+      expect(preview.failures).toEqual([]);
+      expect(preview.warnings).toEqual([
+        "cyclecloud grown: preflight hpc/ondemand Standard_Hc44rs: +4 requested, 3 available (binding limit: bucket availableCount) - does not fit: " +
+          "lower `count` to at most 11, free capacity in the cluster",
+      ]);
+    });
+  });
+
+  it("a new set is warned once too, with the fix", async () => {
+    await withEmulator(async (emu) => {
+      const fresh = declared("fresh", {
+        cluster: "hpc",
+        nodearray: "ondemand",
+        machineType: HC,
+        count: 12,
+        preflight: "warn",
+      });
+
+      const preview = await stackFor(emu).preview([fresh]);
+
+      expect(preview.failures).toEqual([]);
+      expect(preview.warnings).toEqual([
+        `cyclecloud fresh: ${REFUSAL.replace(', or set `preflight: "warn"` to try anyway', "")}`,
+      ]);
+    });
+  });
+});
+
+/** Runs `test` against an emulator of its own (nodes at once), closed after. */
+async function withEmulator(test: (emu: RunningEmulator) => Promise<void>): Promise<void> {
+  const emu = await startEmulator({ port: 0, timing: { acquiringMs: 0, preparingMs: 0, terminatingMs: 0 } });
+  try {
+    await test(emu);
+  } finally {
+    await emu.close();
+  }
+}

@@ -128,7 +128,7 @@ describe("a family quota smaller than the bucket, through the engine model", () 
         op: "check",
         message:
           "count: preflight hpc/burst Standard_Hc44rs: +4 requested, 2 available (binding limit: family quota standardHCSFamily, " +
-          "88 of 352 cores free, 0 free after 2 nodes) - does not fit (after 4 node(s) for other sets of this plan): " +
+          "88 of 352 cores free, 0 free after 2 nodes) - does not fit (after 4 node(s) for other sets of this plan: 4 for ondemand): " +
           `lower \`count\` to at most 2, ${FIX} 88 + 176 planned for other sets of this plan; Azure portal > Quotas > Compute), ` +
           'or set `preflight: "warn"` to try anyway',
       },

@@ -256,6 +256,7 @@ describe("rendering", () => {
   const plan: CapacityPlan = {
     stack: "prod",
     fits: false,
+    refused: true,
     changes: [
       {
         name: "w|1",

@@ -87,7 +87,7 @@ describe("CYCLECLOUD_PREFLIGHT_OVERRIDE", () => {
       fits: false,
     });
     expect(short?.line).toMatch(
-      /^preflight hpc\/ondemand Standard_Hc44rs: \+8 requested, 7 available .*\(after 4 node\(s\) for other sets of this plan\): lower `count` to at most 7, /,
+      /^preflight hpc\/ondemand Standard_Hc44rs: \+8 requested, 7 available .*\(after 4 node\(s\) for other sets of this plan: 4 for first\): lower `count` to at most 7, /,
     );
   });
 

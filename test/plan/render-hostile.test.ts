@@ -16,6 +16,7 @@ function hostilePlan(text: string, bucketFits = true): CapacityPlan {
   return {
     stack: "prod",
     fits: false,
+    refused: true,
     changes: [
       {
         name: "w",

@@ -402,14 +402,14 @@ describe("check and preflight", () => {
   });
 
   it("checks the sets of one plan against what the earlier sets left", async () => {
-    await checked(declare({ count: 2 }));
+    await checked(declare({ name: "first", count: 2 }));
     const result = await provider.check({}, declare({ count: 2 }));
     expect(result.failures).toEqual([
       {
         property: "count",
         reason:
           "preflight hpc/ondemand Standard_Fs32_v2: +2 requested, 1 available (binding limit: bucket availableCount) - does not fit " +
-          '(after 2 node(s) for other sets of this plan): lower `count` to at most 1, free capacity in the cluster, or set `preflight: "warn"` to try anyway',
+          '(after 2 node(s) for other sets of this plan: 2 for first): lower `count` to at most 1, free capacity in the cluster, or set `preflight: "warn"` to try anyway',
       },
     ]);
     expect(env.emu.counters().status).toBe(1);

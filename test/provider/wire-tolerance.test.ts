@@ -212,13 +212,13 @@ describe("preflight on what a real server sends", () => {
         buckets: [{ ...hc, bucketId: "burst-hc" }],
       } as never);
     });
-    await checked(declare({ count: 6, machineType: "Standard_Hc44rs" }));
+    await checked(declare({ name: "ondemand-set", count: 6, machineType: "Standard_Hc44rs" }));
     const result = await provider.check(
       {},
       declare({ count: 5, nodearray: "burst", machineType: "Standard_Hc44rs" }),
     );
     expect(result.failures?.[0]?.reason).toMatch(
-      /^preflight hpc\/burst Standard_Hc44rs: \+5 requested, 4 available \(binding limit: family quota standardHCSFamily, 176 of 440 cores free, 0 free after 4 nodes\) - does not fit \(after 6 node\(s\) for other sets of this plan\): lower `count` to at most 4, raise/,
+      /^preflight hpc\/burst Standard_Hc44rs: \+5 requested, 4 available \(binding limit: family quota standardHCSFamily, 176 of 440 cores free, 0 free after 4 nodes\) - does not fit \(after 6 node\(s\) for other sets of this plan: 6 for ondemand-set\): lower `count` to at most 4, raise/,
     );
   });
 

@@ -101,6 +101,7 @@ describe("the update's preflight (count unchanged)", () => {
     ]);
     expect(plan.plannedIncreases.get(IDENTITY)).toEqual({
       cacheKey: "k",
+      set: "workers",
       spec: { nodearray: "ondemand", machineType: "Standard_Hc44rs", placementGroupId: undefined },
       nodes: 2,
     });
@@ -109,7 +110,7 @@ describe("the update's preflight (count unchanged)", () => {
   it("counts what check planned for a larger count once", async () => {
     const plan = new RunPlan();
     const spec = { nodearray: "ondemand", machineType: "Standard_Hc44rs" };
-    plan.plannedIncreases.set(IDENTITY, { cacheKey: "k", spec, nodes: 1 });
+    plan.plannedIncreases.set(IDENTITY, { cacheKey: "k", set: "workers", spec, nodes: 1 });
     // count 2 -> 3 with one node missing: check planned +1, the update creates 2.
     const state = stateOf([node("ondemand-1", "Ready")], { count: 2 });
     const { refused } = await run(hc44rsWith(1), state, inputsOf({ count: 3 }), plan);
@@ -262,6 +263,7 @@ describe("the update's preflight after an interrupted grow", () => {
     const spec = { nodearray: "ondemand", machineType: "Standard_Hc44rs" };
     plan.plannedIncreases.set(IDENTITY, {
       cacheKey: "k",
+      set: "workers",
       spec,
       nodes: 0,
       ...(held === undefined ? {} : { held }),
