@@ -9,14 +9,15 @@
  *             neither production's credentials nor its config passphrase are needed. The stack is
  *             removed afterwards and the stack selected before is selected again.
  *   plan      the capacity plan of the production stack, as Markdown for a pull-request comment;
- *   deploy    `pulumi up` of the production stack, only when the plan fits.
+ *   deploy    `pulumi up` of the production stack, only when preflight refuses none of its increases
+ *             (an increase of a `preflight: "warn"` set that does not fit only warns, as in `up`).
  *
  * Usage: ts-node pipeline.ts rehearse --project DIR --stack NEW_NAME [--config-from NAME]
  *        ts-node pipeline.ts plan|deploy --project DIR --stack NAME [--out FILE]
  * The replica's URL and credentials come from REPLICA_URL, REPLICA_USERNAME, REPLICA_PASSWORD.
  *
- * Exit code: 0 success (rehearse: `up` and `destroy` both succeeded; plan: every increase fits);
- * 1 plan or deploy: the plan does not fit (nothing deployed); 2 any other error, with its message
+ * Exit code: 0 success (rehearse: `up` and `destroy` both succeeded; plan: preflight refuses no increase);
+ * 1 plan or deploy: preflight refuses an increase (nothing deployed); 2 any other error, with its message
  * (rehearse: a stack of that name exists, its config holds a secret, or `up`/`destroy` failed).
  */
 import { existsSync } from "node:fs";
@@ -58,10 +59,10 @@ export interface Rehearsal {
   readonly deleted: number;
 }
 
-/** A plan that does not fit: `deploy` deployed nothing (exit code 1). */
+/** A plan whose preflight refuses an increase: `deploy` deployed nothing (exit code 1). */
 export class PlanDoesNotFitError extends Error {
   constructor(readonly plan: CapacityPlan) {
-    super(`The capacity plan does not fit; not deploying:\n${renderMarkdown(plan)}`);
+    super(`Preflight refuses an increase of the capacity plan; not deploying:\n${renderMarkdown(plan)}`);
     this.name = "PlanDoesNotFitError";
   }
 }
@@ -153,10 +154,10 @@ export async function plan(options: PipelineOptions, out?: string): Promise<Capa
   return result;
 }
 
-/** `pulumi up` of the production stack when its plan fits; otherwise throws with the plan. */
+/** `pulumi up` of the production stack when preflight refuses none of its plan; otherwise throws with the plan. */
 export async function deploy(options: PipelineOptions): Promise<CapacityPlan> {
   const result = await plan(options);
-  if (!result.fits) throw new PlanDoesNotFitError(result);
+  if (result.refused) throw new PlanDoesNotFitError(result);
   const stack = await LocalWorkspace.selectStack(
     { stackName: options.stack, workDir: options.project },
     { envVars: envVars(options) },
@@ -195,7 +196,7 @@ async function main(argv: readonly string[]): Promise<number> {
     case "plan": {
       const result = await plan(options, argument(argv, "--out"));
       process.stdout.write(renderMarkdown(result));
-      return result.fits ? 0 : 1;
+      return result.refused ? 1 : 0;
     }
     case "deploy":
       try {
