@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { describeIssue } from "../util/zod-issues";
 
 /** A value a node record key may hold that a server may also send as `null`. */
 const optionalString = z.string().nullish();
@@ -138,15 +139,9 @@ function hasRequiredKeys(item: unknown): boolean {
 export function nodeRecordProblems(record: unknown): string[] {
   const parsed = NodeRecordSchema.safeParse(record);
   if (parsed.success) return [];
-  return parsed.error.issues.map((issue) => {
-    const where = issue.path.length === 0 ? "(record)" : issue.path.map(String).join(".");
-    if (issue.code === "invalid_type") {
-      const value = valueAt(record, issue.path);
-      const got = value === undefined ? "but it is missing" : `got ${typeOf(value)}`;
-      return `${where}: expected ${issue.expected}, ${got}`;
-    }
-    return `${where}: ${issue.message}`;
-  });
+  return parsed.error.issues.map((issue) =>
+    describeIssue(issue, record, issue.path.length === 0 ? "(record)" : issue.path.map(String).join(".")),
+  );
 }
 
 /** A record's `key` when it is a non-empty string (to name an unreadable record). */
@@ -154,20 +149,6 @@ export function recordText(record: unknown, key: string): string | undefined {
   const value =
     typeof record === "object" && record !== null ? (record as Record<string, unknown>)[key] : undefined;
   return typeof value === "string" && value !== "" ? value : undefined;
-}
-
-function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
-  let value = root;
-  for (const key of path) {
-    if (typeof value !== "object" || value === null) return undefined;
-    value = Reflect.get(value, key);
-  }
-  return value;
-}
-
-function typeOf(value: unknown): string {
-  if (value === null) return "null";
-  return Array.isArray(value) ? "array" : typeof value;
 }
 
 /**
