@@ -11,7 +11,7 @@ type ConsumedField = "regionalConsumedCoreCount" | "familyConsumedCoreCount" | "
 
 /** A bucket of a planned status: what other sets of the plan took from its quota fields. */
 interface PlannedBucket extends Bucket {
-  plannedCores?: Partial<Record<ConsumedField, number>>;
+  plannedCores?: Partial<Record<keyof Bucket, number>>;
 }
 
 /** A planned status: the cluster nodes and cores other sets of the plan already took. */
@@ -24,8 +24,8 @@ export function plannedClusterNodes(status: ClusterStatus): { nodes: number; cor
   return (status as PlannedStatus).planned ?? { nodes: 0, cores: 0 };
 }
 
-/** Cores other sets of the plan took from one quota field of `bucket` (0 for a bucket as read). */
-export function plannedCores(bucket: Bucket, field: ConsumedField): number {
+/** Cores other sets of the plan took from one quota field of `bucket` (0 for a bucket as read, or another field). */
+export function plannedCores(bucket: Bucket, field: keyof Bucket): number {
   return (bucket as PlannedBucket).plannedCores?.[field] ?? 0;
 }
 
@@ -64,6 +64,12 @@ export function withAddedNodes(status: ClusterStatus, spec: NodeSpec, nodes: num
     }
     return next;
   };
+  /** Active counts grown by the nodes and cores (never below zero). */
+  const grow = <T extends { activeCount: number; activeCoreCount: number }>(counts: T): T => ({
+    ...counts,
+    activeCount: Math.max(0, counts.activeCount + nodes),
+    activeCoreCount: Math.max(0, counts.activeCoreCount + cores),
+  });
   const before = plannedClusterNodes(status);
   const next: PlannedStatus = {
     ...status,
@@ -75,25 +81,15 @@ export function withAddedNodes(status: ClusterStatus, spec: NodeSpec, nodes: num
         const quota = charged(nodearray, b);
         if (nodearray.name !== spec.nodearray || b.bucketId !== bucket.bucketId) return quota;
         const groups = [...b.placementGroups];
-        if (spec.placementGroupId !== undefined) {
-          const index = groups.findIndex((g) => g.name === spec.placementGroupId);
-          const group = groups[index] ?? {
-            name: spec.placementGroupId,
-            activeCount: 0,
-            activeCoreCount: 0,
-          };
-          const grown = {
-            ...group,
-            activeCount: Math.max(0, group.activeCount + nodes),
-            activeCoreCount: Math.max(0, group.activeCoreCount + cores),
-          };
+        const name = spec.placementGroupId;
+        if (name !== undefined) {
+          const index = groups.findIndex((g) => g.name === name);
+          const grown = grow(groups[index] ?? { name, activeCount: 0, activeCoreCount: 0 });
           if (index >= 0) groups[index] = grown;
           else groups.push(grown);
         }
         return {
-          ...quota,
-          activeCount: Math.max(0, b.activeCount + nodes),
-          activeCoreCount: Math.max(0, b.activeCoreCount + cores),
+          ...grow(quota),
           availableCount: b.availableCount - nodes,
           availableCoreCount: b.availableCoreCount - cores,
           placementGroups: groups,
