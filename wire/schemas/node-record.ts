@@ -123,16 +123,12 @@ export function splitNodeRecords(items: readonly unknown[]): SplitNodeRecords {
   return unparsed.length > 0 ? { nodes, unparsedNodes: unparsed } : { nodes };
 }
 
+const REQUIRED_KEYS = ["Name", "NodeId", "Template", "Status"] as const;
+
 /** Whether `item` is an object with the four keys {@link NodeRecordSchema} requires, as strings. */
 function hasRequiredKeys(item: unknown): boolean {
   if (typeof item !== "object" || item === null) return false;
-  const record = item as Record<string, unknown>;
-  return (
-    typeof record["Name"] === "string" &&
-    typeof record["NodeId"] === "string" &&
-    typeof record["Template"] === "string" &&
-    typeof record["Status"] === "string"
-  );
+  return REQUIRED_KEYS.every((key) => typeof (item as Record<string, unknown>)[key] === "string");
 }
 
 /** Why {@link NodeRecordSchema} cannot read `record`, e.g. `["NodeId: expected string, got number"]`. */
