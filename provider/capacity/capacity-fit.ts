@@ -6,7 +6,7 @@
  */
 import { bucketMachineType, findBucket, findNodearray } from "../../wire/bucket-lookup";
 import type { CapacityFit, CapacityLimit, NodeSpec } from "./capacity-types";
-import { plannedClusterNodes } from "./planned-status";
+import { plannedClusterNodes, sumOf } from "./planned-status";
 import { quotaLimits } from "./quota-layers";
 import type { Bucket, ClusterStatus } from "../../wire/schemas";
 import { MAX_NAME_LENGTH, plainText } from "../../wire/util/server-text";
@@ -38,13 +38,9 @@ export function capacityFit(status: ClusterStatus, spec: NodeSpec, requested: nu
   }
   const bucket = findBucket(status, spec);
   if (!bucket) {
+    const type = (b: Bucket) => bucketMachineType(nodearray, b);
     const types =
-      nodearray.buckets
-        .map((b) => {
-          const type = bucketMachineType(nodearray, b);
-          return type === undefined ? "(a bucket without definition)" : shown(type);
-        })
-        .join(", ") || "none";
+      nodearray.buckets.map((b) => shown(type(b) ?? "(a bucket without definition)")).join(", ") || "none";
     return spec.machineType
       ? refuse(
           "machineType",
@@ -77,8 +73,8 @@ export function capacityFit(status: ClusterStatus, spec: NodeSpec, requested: nu
     name: "bucket availableCount",
     nodes: Math.max(0, bucket.availableCount),
   };
-  const nodearrayActive = nodearray.buckets.reduce((sum, b) => sum + b.activeCount, 0);
-  const nodearrayActiveCores = nodearray.buckets.reduce((sum, b) => sum + b.activeCoreCount, 0);
+  const nodearrayActive = sumOf(nodearray.buckets, "activeCount");
+  const nodearrayActiveCores = sumOf(nodearray.buckets, "activeCoreCount");
   const limits: CapacityLimit[] = [
     availableLimit,
     { name: "bucket availableCoreCount", nodes: byCores(bucket.availableCoreCount) },
@@ -124,8 +120,8 @@ export function capacityFit(status: ClusterStatus, spec: NodeSpec, requested: nu
   // the plan fits only because maxCount is what remains, say so rather than refuse.
   const planned = plannedClusterNodes(status);
   const buckets = status.nodearrays.flatMap((n) => n.buckets);
-  const clusterActive = buckets.reduce((sum, b) => sum + b.activeCount, 0);
-  const clusterActiveCores = buckets.reduce((sum, b) => sum + b.activeCoreCount, 0);
+  const clusterActive = sumOf(buckets, "activeCount");
+  const clusterActiveCores = sumOf(buckets, "activeCoreCount");
   const asTotal = Math.min(
     status.maxCount + planned.nodes - clusterActive,
     byCores(status.maxCoreCount + planned.cores - clusterActiveCores),

@@ -19,6 +19,11 @@ interface PlannedStatus extends ClusterStatus {
   planned?: { nodes: number; cores: number };
 }
 
+/** The buckets' active nodes or cores, summed. */
+export function sumOf(buckets: readonly Bucket[], field: "activeCount" | "activeCoreCount"): number {
+  return buckets.reduce((sum, b) => sum + b[field], 0);
+}
+
 /** Cluster nodes and cores other sets of the plan took from `status` (none for a status as read). */
 export function plannedClusterNodes(status: ClusterStatus): { nodes: number; cores: number } {
   return (status as PlannedStatus).planned ?? { nodes: 0, cores: 0 };
@@ -112,11 +117,10 @@ export function nodearrayRoom(
 ): { room: number; limit: string } | undefined {
   const nodearray = findNodearray(status, spec.nodearray);
   if (!nodearray) return undefined;
-  const active = nodearray.buckets.reduce((sum, b) => sum + b.activeCount, 0);
-  const activeCores = nodearray.buckets.reduce((sum, b) => sum + b.activeCoreCount, 0);
-  const byCount = nodearray.maxCount - active;
+  const byCount = nodearray.maxCount - sumOf(nodearray.buckets, "activeCount");
   const vcpus = findBucket(status, spec)?.virtualMachine.vcpuCount ?? 0;
-  const byCores = vcpus > 0 ? Math.floor((nodearray.maxCoreCount - activeCores) / vcpus) : byCount;
+  const freeCores = nodearray.maxCoreCount - sumOf(nodearray.buckets, "activeCoreCount");
+  const byCores = vcpus > 0 ? Math.floor(freeCores / vcpus) : byCount;
   return byCores < byCount
     ? { room: Math.max(0, byCores), limit: `nodearray maxCoreCount ${nodearray.maxCoreCount}` }
     : { room: Math.max(0, byCount), limit: `nodearray maxCount ${nodearray.maxCount}` };

@@ -3,7 +3,6 @@
  * query, body), naming the wire schema of the answer and whether a repeat is safe. Sending,
  * timeouts and retries are `transport.ts`; reading answers is `response-parsing.ts`.
  */
-import type { z } from "zod";
 import {
   ClusterStatusSchema,
   NodeCreationResultSchema,
@@ -23,6 +22,7 @@ import type {
   OperationStatus,
 } from "../../wire/schemas";
 import { isUnknownRequestId } from "./errors";
+import type { Answer } from "./response-parsing";
 import type { ClientSettings } from "./settings";
 import { Transport } from "./transport";
 
@@ -160,11 +160,6 @@ export class CycleCloudClient {
   }
 }
 
-/** The schema of an answer, and its wire type's name for messages. */
-interface Answer<T> {
-  schema: z.ZodType<T>;
-  expected: string;
-}
 const CLUSTER_STATUS = { schema: ClusterStatusSchema, expected: "ClusterStatus" };
 const NODE_LIST = { schema: NodeListSchema, expected: "NodeList" };
 const CREATION = { schema: NodeCreationResultSchema, expected: "NodeCreationResult" };

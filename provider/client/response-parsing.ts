@@ -6,6 +6,7 @@ import type { z } from "zod";
 import { ErrorBodySchema, UnreadableRecordsError } from "../../wire/schemas";
 import type { ErrorBody } from "../../wire/schemas";
 import { HttpError, ResponseValidationError } from "./errors";
+import type { RequestTarget } from "./errors";
 import { parseRetryAfter } from "./retry";
 import { MAX_NAME_LENGTH, plainText } from "../../wire/util/server-text";
 import type { ServerTextCleaner } from "../../wire/util/server-text";
@@ -25,15 +26,14 @@ interface AnswerContext {
   clean: ServerTextCleaner;
 }
 
-/** The request a body answers, and what the body should be. */
-export interface ExpectedBody<T> {
-  method: string;
-  /** Path and query under the server root, segments already encoded. */
-  path: string;
-  /** Schema of a 2xx body, and the wire type's name for messages. */
+/** The schema of a 2xx body, and its wire type's name for messages. */
+export interface Answer<T> {
   schema: z.ZodType<T>;
   expected: string;
 }
+
+/** The request a body answers (its path under the server root, segments encoded), and what the body should be. */
+export type ExpectedBody<T> = RequestTarget & Answer<T>;
 
 /**
  * The value of a 2xx body; throws a `ResponseValidationError` when it is not JSON or not a valid
@@ -46,14 +46,7 @@ export function parseBody<T>(
   body: { text: string },
   { contentType, clean }: AnswerContext,
 ): T {
-  const fail = (problems: readonly string[]) =>
-    new ResponseValidationError({
-      method: spec.method,
-      path: spec.path,
-      status,
-      expected: spec.expected,
-      problems,
-    });
+  const fail = (problems: readonly string[]) => new ResponseValidationError({ ...spec, status, problems });
   const crowded = crowdedObjects(body.text);
   if (crowded !== undefined) {
     throw fail([
@@ -91,7 +84,7 @@ export function parseBody<T>(
 
 /** The `HttpError` of a non-2xx answer to a request of the server at `baseUrl`. */
 export function httpErrorOf(
-  spec: { method: string; path: string },
+  spec: RequestTarget,
   response: FetchResponse,
   text: string,
   { contentType, clean, baseUrl }: AnswerContext & { baseUrl: string },
