@@ -7,7 +7,7 @@ import { bucketMachineType, findBucket, findNodearray } from "../../wire/bucket-
 import type { CapacityLimit, NodeSpec } from "./capacity-types";
 import { plannedCores } from "./planned-status";
 import type { Bucket, ClusterStatus, NodearrayStatus } from "../../wire/schemas";
-import { azureQuotaFamilyOf, quotaFamilyLabel } from "../../wire/util/vm-family";
+import { azureQuotaFamilyOf } from "../../wire/util/vm-family";
 
 /** Where a bucket draws quota from: its region, its VM family, and whether it is spot. */
 interface QuotaPlace {
@@ -45,7 +45,7 @@ export function quotaLimits(
   const { spot, region } = quotaPlace(nodearray, bucket);
   // The region is the server's text: sanitized for the messages it goes in.
   const where = region === undefined ? "the cluster's region" : plainText(region, MAX_NAME_LENGTH);
-  const family = quotaFamilyLabel(machineType);
+  const family = azureQuotaFamilyOf(machineType) ?? `(the VM family of ${machineType})`;
   const limits: CapacityLimit[] = [];
   type QuotaField = keyof Bucket & `${string}Count`;
   const valueOf = (field: QuotaField) => bucket[field] as number | undefined;

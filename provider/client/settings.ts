@@ -121,40 +121,28 @@ const urlSchema = z
         : `\`url\` must be a string, e.g. ${URL_EXAMPLE}`,
   })
   .transform((value, context) => {
-    const problem = urlProblem(value.trim());
-    if (problem !== undefined) {
-      context.addIssue({ code: "custom", message: problem });
-      return z.NEVER;
-    }
-    const url = new URL(value.trim());
-    return `${url.origin}${url.pathname.replace(/\/+$/, "")}`;
+    const url = parseUrl(value.trim());
+    if (url instanceof URL) return `${url.origin}${url.pathname.replace(/\/+$/, "")}`;
+    context.addIssue({ code: "custom", message: url });
+    return z.NEVER;
   });
 
-/** What is wrong with `value` as the server URL. The message never repeats the value (it may hold a password). */
-function urlProblem(value: string): string | undefined {
-  if (value === "") {
-    return `\`url\` is required, e.g. ${URL_EXAMPLE}`;
-  }
+/** `value` as the server URL, or what is wrong with it: a message that never repeats it (it may hold a password). */
+function parseUrl(value: string): URL | string {
+  const example = `, e.g. ${URL_EXAMPLE}`;
   const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(value)?.[1];
-  if (scheme === undefined) {
-    return `\`url\` must include the scheme, e.g. ${URL_EXAMPLE}`;
-  }
-  if (!/^https?$/i.test(scheme)) {
-    return `\`url\` must use http or https, e.g. ${URL_EXAMPLE}`;
-  }
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    return `\`url\` is not a valid URL, e.g. ${URL_EXAMPLE}`;
-  }
+  if (value === "") return `\`url\` is required${example}`;
+  if (scheme === undefined) return `\`url\` must include the scheme${example}`;
+  if (!/^https?$/i.test(scheme)) return `\`url\` must use http or https${example}`;
+  if (!URL.canParse(value)) return `\`url\` is not a valid URL${example}`;
+  const url = new URL(value);
   if (url.username !== "" || url.password !== "") {
     return "`url` must not contain credentials; give them as `username` and `password`";
   }
-  if (url.search !== "" || url.hash !== "" || value.endsWith("?") || value.endsWith("#")) {
-    return `\`url\` must not include a query or fragment, e.g. ${URL_EXAMPLE}`;
+  if (url.search !== "" || url.hash !== "" || /[?#]$/.test(value)) {
+    return `\`url\` must not include a query or fragment${example}`;
   }
-  return undefined;
+  return url;
 }
 
 /** An integer setting from `minimum` to `maximum`, with one message for every way it is wrong. */
@@ -187,9 +175,7 @@ const settingsShape = {
   url: urlSchema,
   username: nonEmptyString("`username` must be a non-empty string (the CycleCloud user name)").refine(
     (value) => !value.includes(":"),
-    {
-      error: "`username` must not contain ':' (HTTP Basic authentication cannot carry it)",
-    },
+    { error: "`username` must not contain ':' (HTTP Basic authentication cannot carry it)" },
   ),
   password: nonEmptyString("`password` must be a non-empty string (the CycleCloud user's password)"),
   caCert: z

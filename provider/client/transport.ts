@@ -58,13 +58,8 @@ export class Transport {
     // the server closed fails as a network error: GETs and idempotent POSTs are retried, and a
     // create's lost answer is resolved by listing its request id (create-protocol.ts).
     const pool = { keepAlive: true, timeout: IDLE_SOCKET_MS, scheduling: "lifo" as const };
-    this.#agent = url.startsWith("https:")
-      ? new https.Agent({
-          ...pool,
-          rejectUnauthorized: !insecure,
-          ...(caCert === undefined ? {} : { ca: caCert }),
-        })
-      : new http.Agent(pool);
+    const trust = { rejectUnauthorized: !insecure, ...(caCert === undefined ? {} : { ca: caCert }) };
+    this.#agent = url.startsWith("https:") ? new https.Agent({ ...pool, ...trust }) : new http.Agent(pool);
     // Logged once per client, at construction.
     if (insecure && url.startsWith("https:")) {
       this.#log(

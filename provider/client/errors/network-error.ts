@@ -46,13 +46,12 @@ export class NetworkError extends RequestError {
   constructor(init: NetworkErrorInit) {
     const cause = sanitizeCause(init.cause);
     const code = errorCode(cause);
-    const kind: NetworkFailureKind =
-      code !== undefined && TLS_ERROR_CODES.has(code)
-        ? "tls"
-        : code !== undefined && UNREACHABLE_ERROR_CODES.has(code)
-          ? "unreachable"
-          : "connection";
-    super(networkErrorMessage(init, kind, code, failureReason(cause)), init, { cause });
+    const kind = TLS_ERROR_CODES.has(code ?? "")
+      ? "tls"
+      : UNREACHABLE_ERROR_CODES.has(code ?? "")
+        ? "unreachable"
+        : "connection";
+    super(networkErrorMessage(init, kind, cause), init, { cause });
     this.origin = init.origin;
     this.code = code;
     this.kind = kind;
@@ -62,12 +61,10 @@ export class NetworkError extends RequestError {
 /** Whether `value` is a `NetworkError`, also one from another copy of this package. */
 export const isNetworkError = brandedGuard(NetworkError);
 
-function networkErrorMessage(
-  init: NetworkErrorInit,
-  kind: NetworkFailureKind,
-  code: string | undefined,
-  reason: string,
-): string {
+function networkErrorMessage(init: NetworkErrorInit, kind: NetworkFailureKind, cause: Error): string {
+  const code = errorCode(cause);
+  // node-fetch says "request to URL failed, reason: X": keep X.
+  const reason = cause.message.match(/failed, reason: (.*)$/s)?.[1] ?? cause.message;
   const request = `${init.method} ${init.path}`;
   const codeSuffix = code === undefined || reason.includes(code) ? "" : ` (${code})`;
   switch (kind) {
@@ -95,11 +92,6 @@ function networkErrorMessage(
 function errorCode(error: Error): string | undefined {
   const code: unknown = Reflect.get(error, "code");
   return typeof code === "string" && code !== "" ? code : undefined;
-}
-
-/** node-fetch says "request to URL failed, reason: X": keep X. */
-function failureReason(error: Error): string {
-  return error.message.match(/failed, reason: (.*)$/s)?.[1] ?? error.message;
 }
 
 /**
