@@ -12,9 +12,7 @@ import type { Bucket, ClusterStatus } from "../../wire/schemas";
 import { MAX_NAME_LENGTH, plainText } from "../../wire/util/server-text";
 
 /** A name the server sent, as messages show it. */
-function shown(name: string): string {
-  return plainText(name, MAX_NAME_LENGTH);
-}
+const shown = (name: string): string => plainText(name, MAX_NAME_LENGTH);
 
 /** Whether `requested` more nodes of `spec` fit the cluster now, and which limit binds. */
 export function capacityFit(status: ClusterStatus, spec: NodeSpec, requested: number): CapacityFit {

@@ -48,7 +48,6 @@ export function withAddedNodes(status: ClusterStatus, spec: NodeSpec, nodes: num
   if (!bucket || !home || nodes === 0) return status;
   const cores = nodes * bucket.virtualMachine.vcpuCount;
   const place = quotaPlace(home, bucket);
-  const plus = (value: number | undefined) => (value === undefined ? undefined : value + cores);
   const charged = (nodearray: NodearrayStatus, b: Bucket): Bucket => {
     const other = quotaPlace(nodearray, b);
     if (other.spot !== place.spot || other.region !== place.region) return b;
@@ -57,9 +56,9 @@ export function withAddedNodes(status: ClusterStatus, spec: NodeSpec, nodes: num
     const sameFamily = itself || (other.familyKey !== undefined && other.familyKey === place.familyKey);
     const next: PlannedBucket = { ...b };
     const set = (field: ConsumedField) => {
-      const value = plus(b[field]);
+      const value = b[field];
       if (value === undefined) return;
-      next[field] = value;
+      next[field] = value + cores;
       next.plannedCores = { ...next.plannedCores, [field]: plannedCores(b, field) + cores };
     };
     set("regionalConsumedCoreCount");

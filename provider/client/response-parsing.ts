@@ -116,13 +116,8 @@ function redirectOf(
   location: string | null,
   base: string,
 ): { redirectOrigin?: string; redirectDowngrade?: boolean } {
-  if (location === null) return {};
-  let target: URL;
-  try {
-    target = new URL(location, base);
-  } catch {
-    return {};
-  }
+  if (location === null || !URL.canParse(location, base)) return {};
+  const target = new URL(location, base);
   if (target.protocol !== "https:" && target.protocol !== "http:") return {};
   return {
     redirectOrigin: plainText(target.origin, MAX_NAME_LENGTH),

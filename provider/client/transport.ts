@@ -62,14 +62,14 @@ export class Transport {
     this.#agent = url.startsWith("https:") ? new https.Agent({ ...pool, ...trust }) : new http.Agent(pool);
     // Logged once per client, at construction.
     if (insecure && url.startsWith("https:")) {
-      this.#log(
+      this.#settings.logger?.(
         `WARNING: TLS certificate verification is OFF for CycleCloud at ${this.#origin} (\`insecure: true\`): ` +
           "anyone on the network path can impersonate the server and capture the CycleCloud password. " +
           "Trust the server's certificate with `caCert` instead.",
       );
     }
     if (url.startsWith("http:") && !isLoopbackHost(new URL(url).hostname)) {
-      this.#log(
+      this.#settings.logger?.(
         `WARNING: CycleCloud at ${this.#origin} is reached over plain http: the password travels unencrypted. ` +
           "Use an https `url`.",
       );
@@ -101,7 +101,9 @@ export class Transport {
           retryAfterMs: error instanceof HttpError ? error.retryAfterMs : undefined,
         });
         // `shouldRetry` only accepts the client's own errors, whose messages are safe to log.
-        this.#log(`${errorText(error)}; retrying in ${delayMs} ms (retry ${attempt} of ${retries})`);
+        this.#settings.logger?.(
+          `${errorText(error)}; retrying in ${delayMs} ms (retry ${attempt} of ${retries})`,
+        );
         // No signal to pass: the client's methods take none.
         await sleep(delayMs);
       }
@@ -168,10 +170,6 @@ export class Transport {
     } finally {
       clearTimeout(timer);
     }
-  }
-
-  #log(line: string): void {
-    this.#settings.logger?.(line);
   }
 }
 

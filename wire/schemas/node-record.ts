@@ -79,19 +79,6 @@ export const TOLERATED_UNREADABLE_RECORDS = 100;
  */
 export class UnreadableRecordsError extends Error {
   override readonly name = "UnreadableRecordsError";
-  constructor(
-    /** Unreadable records found before giving up: more than half of `total`. */
-    readonly unreadable: number,
-    /** Records the listing holds. */
-    readonly total: number,
-    /** Why the first of them is unreadable, e.g. `[0] Name: expected string, but it is missing`. */
-    readonly first: string,
-  ) {
-    super(
-      `more than half of its ${total} records are not node records this library can read ` +
-        `(gave up after ${unreadable}; the first: ${first})`,
-    );
-  }
 }
 
 /**
@@ -116,8 +103,12 @@ export function splitNodeRecords(items: readonly unknown[]): SplitNodeRecords {
     if (firstIndex < 0) firstIndex = index;
     unparsed.push(item);
     if (unparsed.length > limit) {
-      const why = nodeRecordProblems(unparsed[0]).join(", ");
-      throw new UnreadableRecordsError(unparsed.length, items.length, `[${firstIndex}] ${why}`);
+      // The first unreadable record and why, e.g. `[0] Name: expected string, but it is missing`.
+      const first = `[${firstIndex}] ${nodeRecordProblems(unparsed[0]).join(", ")}`;
+      throw new UnreadableRecordsError(
+        `more than half of its ${items.length} records are not node records this library can read ` +
+          `(gave up after ${unparsed.length}; the first: ${first})`,
+      );
     }
   }
   return unparsed.length > 0 ? { nodes, unparsedNodes: unparsed } : { nodes };

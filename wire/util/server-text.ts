@@ -57,10 +57,6 @@ export const MAX_MESSAGE_LENGTH = 4000;
 /** Longest server-supplied name (node, nodearray, machine type) kept in a message. */
 export const MAX_NAME_LENGTH = 100;
 
-function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-}
-
 /** Escapes and controls removed; line breaks kept (`lines`) or made spaces; whitespace folded. */
 function strip(text: string, lines: boolean): string {
   const fold = (line: string) => line.replace(/\s+/g, " ").replace(CONTROLS, "").replace(/\s+/g, " ").trim();
@@ -170,7 +166,8 @@ export function jsonText(value: unknown): string {
  * cut, so no prefix of one survives.
  */
 export function serverTextCleaner(secrets: readonly string[]): ServerTextCleaner {
-  const pattern = secrets.length === 0 ? undefined : new RegExp(secrets.map(escapeRegExp).join("|"), "gi");
+  const escaped = secrets.map((secret) => secret.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"));
+  const pattern = secrets.length === 0 ? undefined : new RegExp(escaped.join("|"), "gi");
   const redact = (text: string): string => (pattern === undefined ? text : text.replace(pattern, REDACTED));
   const longest = Math.max(0, ...secrets.map((secret) => secret.length));
   return (text, maxLength = MAX_SERVER_TEXT_LENGTH) => {

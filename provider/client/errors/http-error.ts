@@ -6,9 +6,7 @@ import type { RequestTarget } from "./cyclecloud-error";
 export interface HttpErrorInit extends RequestTarget {
   status: number;
   statusText?: string | undefined;
-  /** CycleCloud's JSON error body, when the server sent one. */
   body?: ErrorBody | undefined;
-  /** The body's `Message`, or the start of a plain-text body. */
   serverMessage?: string | undefined;
   /** `Content-Type` of the answer. */
   contentType?: string | undefined;
@@ -16,7 +14,6 @@ export interface HttpErrorInit extends RequestTarget {
   redirectOrigin?: string | undefined;
   /** Whether that redirect leaves https for http. */
   redirectDowngrade?: boolean | undefined;
-  /** The server's `Retry-After`, in milliseconds. */
   retryAfterMs?: number | undefined;
 }
 
