@@ -9,15 +9,11 @@ import { plannedCores } from "./planned-status";
 import type { Bucket, ClusterStatus, NodearrayStatus } from "../../wire/schemas";
 import { azureQuotaFamilyOf } from "../../wire/util/vm-family";
 
-/** Where a bucket draws quota from: its region, its VM family, and whether it is spot. */
-interface QuotaPlace {
-  spot: boolean;
-  region: string | undefined;
-  /** Azure's family name, or the machine type itself when unknown (never shared by mistake). */
-  familyKey: string | undefined;
-}
-
-export function quotaPlace(nodearray: NodearrayStatus, bucket: Bucket): QuotaPlace {
+/**
+ * Where a bucket draws quota from: its region, whether it is spot, and its VM family (`familyKey`:
+ * Azure's family name, or the machine type itself when unknown, never shared by mistake).
+ */
+export function quotaPlace(nodearray: NodearrayStatus, bucket: Bucket) {
   const record = nodearray.nodearray ?? {};
   const region = record["Region"];
   const machineType = bucketMachineType(nodearray, bucket);

@@ -3,14 +3,7 @@
  * query, body), naming the wire schema of the answer and whether a repeat is safe. Sending,
  * timeouts and retries are `transport.ts`; reading answers is `response-parsing.ts`.
  */
-import {
-  ClusterStatusSchema,
-  NodeCreationResultSchema,
-  NodeListSchema,
-  NodeManagementResultSchema,
-  OperationStatusListSchema,
-  OperationStatusSchema,
-} from "../../wire/schemas";
+import * as wire from "../../wire/schemas";
 import type {
   ClusterStatus,
   NodeCreationRequest,
@@ -160,12 +153,12 @@ export class CycleCloudClient {
   }
 }
 
-const CLUSTER_STATUS = { schema: ClusterStatusSchema, expected: "ClusterStatus" };
-const NODE_LIST = { schema: NodeListSchema, expected: "NodeList" };
-const CREATION = { schema: NodeCreationResultSchema, expected: "NodeCreationResult" };
-const MANAGEMENT = { schema: NodeManagementResultSchema, expected: "NodeManagementResult" };
-const OPERATION = { schema: OperationStatusSchema, expected: "OperationStatus" };
-const OPERATIONS = { schema: OperationStatusListSchema, expected: "OperationStatus[]" };
+const CLUSTER_STATUS = { schema: wire.ClusterStatusSchema, expected: "ClusterStatus" };
+const NODE_LIST = { schema: wire.NodeListSchema, expected: "NodeList" };
+const CREATION = { schema: wire.NodeCreationResultSchema, expected: "NodeCreationResult" };
+const MANAGEMENT = { schema: wire.NodeManagementResultSchema, expected: "NodeManagementResult" };
+const OPERATION = { schema: wire.OperationStatusSchema, expected: "OperationStatus" };
+const OPERATIONS = { schema: wire.OperationStatusListSchema, expected: "OperationStatus[]" };
 
 /**
  * An encoded path segment; an empty one would silently address another endpoint, and `.` or `..`

@@ -110,12 +110,10 @@ function sanitizeCause(cause: unknown): Error {
   return code === undefined ? copy : Object.assign(copy, { code });
 }
 
-/** After retries: the attempts made, how many timed out (the last one did), their time, the server's origin. */
-interface TimeoutAttempts {
-  made: number;
-  timedOut: number;
-  elapsedMs: number;
-  origin: string;
+export interface TimeoutErrorInit extends RequestTarget {
+  timeoutMs: number;
+  /** After retries: the attempts made, how many timed out (the last one did), their time, the server's origin. */
+  attempts?: { made: number; timedOut: number; elapsedMs: number; origin: string } | undefined;
 }
 
 /** CycleCloud did not answer within `timeoutMs` (on the last of `attempts.made` attempts). */
@@ -125,7 +123,7 @@ export class TimeoutError extends RequestError {
   declare readonly attempts?: number;
   declare readonly elapsedMs?: number;
 
-  constructor(init: RequestTarget & { timeoutMs: number; attempts?: TimeoutAttempts | undefined }) {
+  constructor(init: TimeoutErrorInit) {
     super(`${timeoutText(init)}; ${TIMEOUT_ADVICE}`, init);
     this.timeoutMs = init.timeoutMs;
     if (init.attempts !== undefined) {
@@ -139,11 +137,8 @@ const TIMEOUT_ADVICE =
   "if the server is just slow, raise `timeoutSeconds` (stack config `cyclecloud:timeoutSeconds` or " +
   "`connection.timeoutSeconds`; `timeoutMs` of a CycleCloudClient)";
 
-function timeoutText(
-  init: RequestTarget & { timeoutMs: number; attempts?: TimeoutAttempts | undefined },
-): string {
-  const { method, path, attempts } = init;
-  const within = formatDuration(init.timeoutMs);
+function timeoutText({ method, path, timeoutMs, attempts }: TimeoutErrorInit): string {
+  const within = formatDuration(timeoutMs);
   if (attempts === undefined || attempts.made <= 1) {
     return `CycleCloud did not answer ${method} ${path} within ${within}`;
   }
