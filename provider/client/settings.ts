@@ -151,8 +151,7 @@ function integerSchema(minimum: number, maximum: number, message: string) {
     .number({ error: message })
     .int({ error: message })
     .min(minimum, { error: message })
-    .max(maximum, { error: message })
-    .optional();
+    .max(maximum, { error: message });
 }
 
 /** A timer setting, up to the longest timer; its message gives its default as example. */
@@ -163,7 +162,7 @@ function timerSchema(name: "timeoutMs" | "retries" | "retryBaseDelayMs" | "retry
     minimum,
     MAX_TIMER_MS,
     `\`${name}\` must be ${kind} integer${unit}, e.g. ${DEFAULT_CLIENT_SETTINGS[name]}`,
-  );
+  ).default(DEFAULT_CLIENT_SETTINGS[name]);
 }
 
 const nonEmptyString = (message: string) => z.string({ error: message }).min(1, { error: message });
@@ -188,7 +187,9 @@ const settingsShape = {
         "(or set `cyclecloud:caCertPath`)",
     })
     .optional(),
-  insecure: z.boolean({ error: "`insecure` must be true or false" }).optional(),
+  insecure: z
+    .boolean({ error: "`insecure` must be true or false" })
+    .default(DEFAULT_CLIENT_SETTINGS.insecure),
   timeoutMs: timerSchema("timeoutMs", 1),
   retries: timerSchema("retries", 0),
   retryBaseDelayMs: timerSchema("retryBaseDelayMs", 0),
@@ -198,40 +199,24 @@ const settingsShape = {
     MAX_RESPONSE_BYTES_LIMIT,
     `\`maxResponseBytes\` must be an integer number of bytes from 1024 to ${MAX_RESPONSE_BYTES_LIMIT}, ` +
       `e.g. ${DEFAULT_CLIENT_SETTINGS.maxResponseBytes}`,
-  ),
+  ).default(DEFAULT_CLIENT_SETTINGS.maxResponseBytes),
   fetch: functionSchema<FetchLike>("`fetch` must be a function like node-fetch's `fetch`"),
   logger: functionSchema<ClientLogger>("`logger` must be a function that takes one line of text"),
 } satisfies Record<keyof ClientSettings, z.ZodType>;
-const SETTING_NAMES = Object.keys(settingsShape);
+const OPTION_NAMES = Object.keys(settingsShape)
+  .map((name) => `\`${name}\``)
+  .join(", ");
 
 const settingsSchema = z
   .strictObject(settingsShape, {
     error: (issue) =>
       issue.code === "unrecognized_keys"
-        ? issue.keys
-            .map(
-              (key) =>
-                `unknown option \`${key}\`; the options are ${SETTING_NAMES.map((name) => `\`${name}\``).join(", ")}`,
-            )
-            .join("; ")
+        ? issue.keys.map((key) => `unknown option \`${key}\`; the options are ${OPTION_NAMES}`).join("; ")
         : "the CycleCloud client settings must be an object",
   })
-  .transform((input, context): ResolvedClientSettings => {
-    const { url, username, password, caCert, logger } = input;
-    const resolved: ResolvedClientSettings = {
-      url,
-      username,
-      password,
-      caCert,
-      insecure: input.insecure ?? DEFAULT_CLIENT_SETTINGS.insecure,
-      timeoutMs: input.timeoutMs ?? DEFAULT_CLIENT_SETTINGS.timeoutMs,
-      retries: input.retries ?? DEFAULT_CLIENT_SETTINGS.retries,
-      retryBaseDelayMs: input.retryBaseDelayMs ?? DEFAULT_CLIENT_SETTINGS.retryBaseDelayMs,
-      retryMaxDelayMs: input.retryMaxDelayMs ?? DEFAULT_CLIENT_SETTINGS.retryMaxDelayMs,
-      maxResponseBytes: input.maxResponseBytes ?? DEFAULT_CLIENT_SETTINGS.maxResponseBytes,
-      fetch: input.fetch ?? defaultFetch,
-      logger,
-    };
+  .transform(({ caCert, fetch, logger, ...rest }, context): ResolvedClientSettings => {
+    // The schemas applied the other defaults; `fetch` is a function, which zod's `default` would call.
+    const resolved = { ...rest, caCert, fetch: fetch ?? defaultFetch, logger };
     const problem = (message: string) => context.addIssue({ code: "custom", message });
     if (caCert !== undefined && resolved.insecure) {
       problem(
