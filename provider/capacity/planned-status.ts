@@ -3,7 +3,7 @@
  * checked against one status read.
  */
 import { findBucket, findNodearray } from "../../wire/bucket-lookup";
-import type { NodeSpec } from "./capacity-types";
+import type { NodeSpec } from "./capacity-fit";
 import { quotaPlace } from "./quota-layers";
 import type { Bucket, ClusterStatus, NodearrayStatus } from "../../wire/schemas";
 

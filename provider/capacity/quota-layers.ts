@@ -4,7 +4,7 @@
  */
 import { MAX_NAME_LENGTH, plainText } from "../../wire/util/server-text";
 import { bucketMachineType, findBucket, findNodearray } from "../../wire/bucket-lookup";
-import type { CapacityLimit, NodeSpec } from "./capacity-types";
+import type { CapacityLimit, NodeSpec } from "./capacity-fit";
 import { plannedCores } from "./planned-status";
 import type { Bucket, ClusterStatus, NodearrayStatus } from "../../wire/schemas";
 import { azureQuotaFamilyOf } from "../../wire/util/vm-family";

@@ -78,7 +78,7 @@ export class Transport {
 
   /** Sends `spec`, retrying as `shouldRetry` allows, and returns its validated body. */
   async request<T>(spec: RequestSpec<T>): Promise<T> {
-    const { retries, retryBaseDelayMs, retryMaxDelayMs, timeoutMs } = this.#settings;
+    const { retries, retryBaseDelayMs, retryMaxDelayMs, timeoutMs, logger } = this.#settings;
     const { method, path, idempotent } = spec;
     const start = Date.now();
     let timedOut = 0;
@@ -101,9 +101,7 @@ export class Transport {
           retryAfterMs: error instanceof HttpError ? error.retryAfterMs : undefined,
         });
         // `shouldRetry` only accepts the client's own errors, whose messages are safe to log.
-        this.#settings.logger?.(
-          `${errorText(error)}; retrying in ${delayMs} ms (retry ${attempt} of ${retries})`,
-        );
+        logger?.(`${errorText(error)}; retrying in ${delayMs} ms (retry ${attempt} of ${retries})`);
         // No signal to pass: the client's methods take none.
         await sleep(delayMs);
       }

@@ -38,13 +38,7 @@ export function describeIssue(issue: z.core.$ZodIssue, root: unknown, where: str
     actual = typeof actual === "object" && actual !== null ? Reflect.get(actual, key) : undefined;
   }
   if (actual === undefined) return `${where}: expected ${expected}, but it is missing`;
-  const got =
-    expected === "integer" && typeof actual === "number"
-      ? String(actual)
-      : actual === null
-        ? "null"
-        : Array.isArray(actual)
-          ? "array"
-          : typeof actual;
+  const type = actual === null ? "null" : Array.isArray(actual) ? "array" : typeof actual;
+  const got = expected === "integer" && type === "number" ? String(actual) : type;
   return `${where}: expected ${expected}, got ${got}`;
 }
