@@ -5,13 +5,6 @@ export function findNodearray(status: ClusterStatus, nodearray: string): Nodearr
   return status.nodearrays.find((n) => n.name === nodearray);
 }
 
-/** The sizes a nodearray record's `MachineType` names (a string, comma-separated, or a list). */
-function nodearrayMachineTypes(nodearray: NodearrayStatus): string[] {
-  const value = nodearray.nodearray?.["MachineType"];
-  const items = Array.isArray(value) ? value : typeof value === "string" ? value.split(",") : [];
-  return items.flatMap((item) => (typeof item === "string" && item.trim() !== "" ? [item.trim()] : []));
-}
-
 /**
  * A bucket's VM size. The 8.x reference makes a bucket's `definition` optional: without it, the
  * size is the nodearray record's `MachineType` when that names exactly one size no other bucket
@@ -21,7 +14,12 @@ function nodearrayMachineTypes(nodearray: NodearrayStatus): string[] {
  */
 export function bucketMachineType(nodearray: NodearrayStatus, bucket: Bucket): string | undefined {
   if (bucket.definition !== undefined) return bucket.definition.machineType;
-  const named = nodearrayMachineTypes(nodearray);
+  // The sizes the nodearray record's `MachineType` names (a string, comma-separated, or a list).
+  const value = nodearray.nodearray?.["MachineType"];
+  const items = Array.isArray(value) ? value : typeof value === "string" ? value.split(",") : [];
+  const named = items.flatMap((item) =>
+    typeof item === "string" && item.trim() !== "" ? [item.trim()] : [],
+  );
   const only = named.length === 1 ? named[0] : undefined;
   if (only === undefined) return undefined;
   const claimed = nodearray.buckets.some((b) => b !== bucket && b.definition?.machineType === only);

@@ -1,20 +1,72 @@
 /**
- * Whether more nodes of a spec fit a cluster: every limit layer (bucket count and cores, placement
- * group, nodearray, cluster, quotas), the one that binds, and the one-line message picturing it.
- * The server's names (nodearrays, machine types, a bucket's `invalidReason`) go into messages
+ * Whether more nodes of a spec (`NodeSpec`) fit a cluster (`CapacityFit`): every limit layer (bucket
+ * count and cores, placement group, nodearray, cluster, quotas), the one that binds, and the one-line
+ * message picturing it. The server's names (nodearrays, machine types, a bucket's `invalidReason`) go into messages
  * sanitized ({@link plainText}).
  */
 import { bucketMachineType, findBucket, findNodearray } from "../../wire/bucket-lookup";
-import type { CapacityFit, CapacityLimit, NodeSpec } from "./capacity-types";
-import { plannedClusterNodes } from "./planned-status";
+import { plannedClusterNodes, sumOf } from "./planned-status";
 import { quotaLimits } from "./quota-layers";
 import type { Bucket, ClusterStatus } from "../../wire/schemas";
 import { MAX_NAME_LENGTH, plainText } from "../../wire/util/server-text";
 
-/** A name the server sent, as messages show it. */
-function shown(name: string): string {
-  return plainText(name, MAX_NAME_LENGTH);
+/** What a set of nodes asks of a cluster. */
+export interface NodeSpec {
+  nodearray: string;
+  /** Without it, the nodearray's first valid bucket (the one CycleCloud would pick) is used. */
+  machineType?: string | undefined;
+  placementGroupId?: string | undefined;
 }
+
+/** One limit on how many more nodes of a spec the cluster can take. */
+export interface CapacityLimit {
+  /** e.g. "bucket availableCount", "nodearray maxCoreCount", "family quota standardHCSFamily". */
+  name: string;
+  /** Nodes of this spec the limit still admits. */
+  nodes: number;
+  /** Quota layers: the cores free now and after `nodes` more, e.g. "352 of 880 cores free, 0 free after 8 nodes". */
+  detail?: string;
+  /** Quota layers: what raises the limit, naming the wire fields it was read from. */
+  fix?: string;
+}
+
+export type CapacityFit =
+  | {
+      fits: boolean;
+      requested: number;
+      /** Nodes of this spec that can be added now (the smallest limit). */
+      available: number;
+      /** The smallest limit: the one that binds. */
+      binding: CapacityLimit;
+      limits: CapacityLimit[];
+      bucket: Bucket;
+      /** The bucket's VM size (from its `definition`, or the nodearray's `MachineType`). */
+      machineType?: string;
+      /**
+       * What the check notices without refusing: a placement group on a size without InfiniBand,
+       * a plan that fits only if the cluster's `maxCount` is what remains.
+       */
+      warnings: string[];
+      problem?: undefined;
+      problemField?: undefined;
+    }
+  | {
+      fits: false;
+      requested: number;
+      available: 0;
+      /** Why no node of this spec can be added at all (no such nodearray or bucket, invalid bucket). */
+      problem: string;
+      /** The input the problem is about. */
+      problemField: "nodearray" | "machineType" | "placementGroupId";
+      bucket?: Bucket;
+      binding?: undefined;
+      limits?: undefined;
+      warnings?: undefined;
+      machineType?: undefined;
+    };
+
+/** A name the server sent, as messages show it. */
+const shown = (name: string): string => plainText(name, MAX_NAME_LENGTH);
 
 /** Whether `requested` more nodes of `spec` fit the cluster now, and which limit binds. */
 export function capacityFit(status: ClusterStatus, spec: NodeSpec, requested: number): CapacityFit {
@@ -38,13 +90,9 @@ export function capacityFit(status: ClusterStatus, spec: NodeSpec, requested: nu
   }
   const bucket = findBucket(status, spec);
   if (!bucket) {
+    const type = (b: Bucket) => bucketMachineType(nodearray, b);
     const types =
-      nodearray.buckets
-        .map((b) => {
-          const type = bucketMachineType(nodearray, b);
-          return type === undefined ? "(a bucket without definition)" : shown(type);
-        })
-        .join(", ") || "none";
+      nodearray.buckets.map((b) => shown(type(b) ?? "(a bucket without definition)")).join(", ") || "none";
     return spec.machineType
       ? refuse(
           "machineType",
@@ -73,12 +121,9 @@ export function capacityFit(status: ClusterStatus, spec: NodeSpec, requested: nu
 
   const cores = Math.max(1, bucket.virtualMachine.vcpuCount);
   const byCores = (coreCount: number) => Math.floor(Math.max(0, coreCount) / cores);
-  const availableLimit: CapacityLimit = {
-    name: "bucket availableCount",
-    nodes: Math.max(0, bucket.availableCount),
-  };
-  const nodearrayActive = nodearray.buckets.reduce((sum, b) => sum + b.activeCount, 0);
-  const nodearrayActiveCores = nodearray.buckets.reduce((sum, b) => sum + b.activeCoreCount, 0);
+  const availableLimit = { name: "bucket availableCount", nodes: Math.max(0, bucket.availableCount) };
+  const nodearrayActive = sumOf(nodearray.buckets, "activeCount");
+  const nodearrayActiveCores = sumOf(nodearray.buckets, "activeCoreCount");
   const limits: CapacityLimit[] = [
     availableLimit,
     { name: "bucket availableCoreCount", nodes: byCores(bucket.availableCoreCount) },
@@ -124,8 +169,8 @@ export function capacityFit(status: ClusterStatus, spec: NodeSpec, requested: nu
   // the plan fits only because maxCount is what remains, say so rather than refuse.
   const planned = plannedClusterNodes(status);
   const buckets = status.nodearrays.flatMap((n) => n.buckets);
-  const clusterActive = buckets.reduce((sum, b) => sum + b.activeCount, 0);
-  const clusterActiveCores = buckets.reduce((sum, b) => sum + b.activeCoreCount, 0);
+  const clusterActive = sumOf(buckets, "activeCount");
+  const clusterActiveCores = sumOf(buckets, "activeCoreCount");
   const asTotal = Math.min(
     status.maxCount + planned.nodes - clusterActive,
     byCores(status.maxCoreCount + planned.cores - clusterActiveCores),

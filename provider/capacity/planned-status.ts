@@ -3,7 +3,7 @@
  * checked against one status read.
  */
 import { findBucket, findNodearray } from "../../wire/bucket-lookup";
-import type { NodeSpec } from "./capacity-types";
+import type { NodeSpec } from "./capacity-fit";
 import { quotaPlace } from "./quota-layers";
 import type { Bucket, ClusterStatus, NodearrayStatus } from "../../wire/schemas";
 
@@ -11,7 +11,7 @@ type ConsumedField = "regionalConsumedCoreCount" | "familyConsumedCoreCount" | "
 
 /** A bucket of a planned status: what other sets of the plan took from its quota fields. */
 interface PlannedBucket extends Bucket {
-  plannedCores?: Partial<Record<ConsumedField, number>>;
+  plannedCores?: Partial<Record<keyof Bucket, number>>;
 }
 
 /** A planned status: the cluster nodes and cores other sets of the plan already took. */
@@ -19,13 +19,18 @@ interface PlannedStatus extends ClusterStatus {
   planned?: { nodes: number; cores: number };
 }
 
+/** The buckets' active nodes or cores, summed. */
+export function sumOf(buckets: readonly Bucket[], field: "activeCount" | "activeCoreCount"): number {
+  return buckets.reduce((sum, b) => sum + b[field], 0);
+}
+
 /** Cluster nodes and cores other sets of the plan took from `status` (none for a status as read). */
 export function plannedClusterNodes(status: ClusterStatus): { nodes: number; cores: number } {
   return (status as PlannedStatus).planned ?? { nodes: 0, cores: 0 };
 }
 
-/** Cores other sets of the plan took from one quota field of `bucket` (0 for a bucket as read). */
-export function plannedCores(bucket: Bucket, field: ConsumedField): number {
+/** Cores other sets of the plan took from one quota field of `bucket` (0 for a bucket as read, or another field). */
+export function plannedCores(bucket: Bucket, field: keyof Bucket): number {
   return (bucket as PlannedBucket).plannedCores?.[field] ?? 0;
 }
 
@@ -43,7 +48,6 @@ export function withAddedNodes(status: ClusterStatus, spec: NodeSpec, nodes: num
   if (!bucket || !home || nodes === 0) return status;
   const cores = nodes * bucket.virtualMachine.vcpuCount;
   const place = quotaPlace(home, bucket);
-  const plus = (value: number | undefined) => (value === undefined ? undefined : value + cores);
   const charged = (nodearray: NodearrayStatus, b: Bucket): Bucket => {
     const other = quotaPlace(nodearray, b);
     if (other.spot !== place.spot || other.region !== place.region) return b;
@@ -52,9 +56,9 @@ export function withAddedNodes(status: ClusterStatus, spec: NodeSpec, nodes: num
     const sameFamily = itself || (other.familyKey !== undefined && other.familyKey === place.familyKey);
     const next: PlannedBucket = { ...b };
     const set = (field: ConsumedField) => {
-      const value = plus(b[field]);
+      const value = b[field];
       if (value === undefined) return;
-      next[field] = value;
+      next[field] = value + cores;
       next.plannedCores = { ...next.plannedCores, [field]: plannedCores(b, field) + cores };
     };
     set("regionalConsumedCoreCount");
@@ -64,6 +68,12 @@ export function withAddedNodes(status: ClusterStatus, spec: NodeSpec, nodes: num
     }
     return next;
   };
+  /** Active counts grown by the nodes and cores (never below zero). */
+  const grow = <T extends { activeCount: number; activeCoreCount: number }>(counts: T): T => ({
+    ...counts,
+    activeCount: Math.max(0, counts.activeCount + nodes),
+    activeCoreCount: Math.max(0, counts.activeCoreCount + cores),
+  });
   const before = plannedClusterNodes(status);
   const next: PlannedStatus = {
     ...status,
@@ -75,25 +85,15 @@ export function withAddedNodes(status: ClusterStatus, spec: NodeSpec, nodes: num
         const quota = charged(nodearray, b);
         if (nodearray.name !== spec.nodearray || b.bucketId !== bucket.bucketId) return quota;
         const groups = [...b.placementGroups];
-        if (spec.placementGroupId !== undefined) {
-          const index = groups.findIndex((g) => g.name === spec.placementGroupId);
-          const group = groups[index] ?? {
-            name: spec.placementGroupId,
-            activeCount: 0,
-            activeCoreCount: 0,
-          };
-          const grown = {
-            ...group,
-            activeCount: Math.max(0, group.activeCount + nodes),
-            activeCoreCount: Math.max(0, group.activeCoreCount + cores),
-          };
+        const name = spec.placementGroupId;
+        if (name !== undefined) {
+          const index = groups.findIndex((g) => g.name === name);
+          const grown = grow(groups[index] ?? { name, activeCount: 0, activeCoreCount: 0 });
           if (index >= 0) groups[index] = grown;
           else groups.push(grown);
         }
         return {
-          ...quota,
-          activeCount: Math.max(0, b.activeCount + nodes),
-          activeCoreCount: Math.max(0, b.activeCoreCount + cores),
+          ...grow(quota),
           availableCount: b.availableCount - nodes,
           availableCoreCount: b.availableCoreCount - cores,
           placementGroups: groups,
@@ -116,11 +116,10 @@ export function nodearrayRoom(
 ): { room: number; limit: string } | undefined {
   const nodearray = findNodearray(status, spec.nodearray);
   if (!nodearray) return undefined;
-  const active = nodearray.buckets.reduce((sum, b) => sum + b.activeCount, 0);
-  const activeCores = nodearray.buckets.reduce((sum, b) => sum + b.activeCoreCount, 0);
-  const byCount = nodearray.maxCount - active;
+  const byCount = nodearray.maxCount - sumOf(nodearray.buckets, "activeCount");
   const vcpus = findBucket(status, spec)?.virtualMachine.vcpuCount ?? 0;
-  const byCores = vcpus > 0 ? Math.floor((nodearray.maxCoreCount - activeCores) / vcpus) : byCount;
+  const freeCores = nodearray.maxCoreCount - sumOf(nodearray.buckets, "activeCoreCount");
+  const byCores = vcpus > 0 ? Math.floor(freeCores / vcpus) : byCount;
   return byCores < byCount
     ? { room: Math.max(0, byCores), limit: `nodearray maxCoreCount ${nodearray.maxCoreCount}` }
     : { room: Math.max(0, byCount), limit: `nodearray maxCount ${nodearray.maxCount}` };

@@ -4,36 +4,16 @@
  */
 import { MAX_NAME_LENGTH, plainText } from "../../wire/util/server-text";
 import { bucketMachineType, findBucket, findNodearray } from "../../wire/bucket-lookup";
-import type { CapacityLimit, NodeSpec } from "./capacity-types";
+import type { CapacityLimit, NodeSpec } from "./capacity-fit";
 import { plannedCores } from "./planned-status";
 import type { Bucket, ClusterStatus, NodearrayStatus } from "../../wire/schemas";
-import { azureQuotaFamilyOf, quotaFamilyLabel } from "../../wire/util/vm-family";
+import { azureQuotaFamilyOf } from "../../wire/util/vm-family";
 
-function isConsumedField(
-  field: string,
-): field is "regionalConsumedCoreCount" | "familyConsumedCoreCount" | "consumedCoreCount" {
-  return (
-    field === "regionalConsumedCoreCount" ||
-    field === "familyConsumedCoreCount" ||
-    field === "consumedCoreCount"
-  );
-}
-
-/** Where a bucket draws quota from: its region, its VM family, and whether it is spot. */
-/** A numeric field of a bucket, by name, as the server sent it. */
-interface Field {
-  field: string;
-  value: number | undefined;
-}
-
-interface QuotaPlace {
-  spot: boolean;
-  region: string | undefined;
-  /** Azure's family name, or the machine type itself when unknown (never shared by mistake). */
-  familyKey: string | undefined;
-}
-
-export function quotaPlace(nodearray: NodearrayStatus, bucket: Bucket): QuotaPlace {
+/**
+ * Where a bucket draws quota from: its region, whether it is spot, and its VM family (`familyKey`:
+ * Azure's family name, or the machine type itself when unknown, never shared by mistake).
+ */
+export function quotaPlace(nodearray: NodearrayStatus, bucket: Bucket) {
   const record = nodearray.nodearray ?? {};
   const region = record["Region"];
   const machineType = bucketMachineType(nodearray, bucket);
@@ -61,38 +41,40 @@ export function quotaLimits(
   const { spot, region } = quotaPlace(nodearray, bucket);
   // The region is the server's text: sanitized for the messages it goes in.
   const where = region === undefined ? "the cluster's region" : plainText(region, MAX_NAME_LENGTH);
-  const family = quotaFamilyLabel(machineType);
+  const family = azureQuotaFamilyOf(machineType) ?? `(the VM family of ${machineType})`;
   const limits: CapacityLimit[] = [];
-  const get = (field: keyof Bucket): Field => ({ field, value: bucket[field] as number | undefined });
+  type QuotaField = keyof Bucket & `${string}Count`;
+  const valueOf = (field: QuotaField) => bucket[field] as number | undefined;
   /** One quota layer from its fields (node count limit, core limit, cores consumed) and its fix. */
-  const layer = (name: string, fields: [keyof Bucket, keyof Bucket, keyof Bucket], raise: string) => {
-    const [count, total, consumed] = [get(fields[0]), get(fields[1]), get(fields[2])];
+  const layer = (
+    name: string,
+    [count, total, consumed]: [QuotaField, QuotaField, QuotaField],
+    raise: string,
+  ) => {
     // The numbers the server sent; cores other sets of this plan take are shown apart.
-    const shown = (...parts: Field[]) =>
-      parts
-        .flatMap((p) => {
-          if (p.value === undefined) return [];
-          const planned = isConsumedField(p.field) ? plannedCores(bucket, p.field) : 0;
-          if (planned === 0) return [`${p.field} ${p.value}`];
-          return [`${p.field} ${p.value - planned} + ${planned} planned for other sets of this plan`];
-        })
-        .join(", ");
-    if (total.value !== undefined) {
-      const free = total.value - (consumed.value ?? 0);
+    const fix = (...fields: QuotaField[]) => {
+      const numbers = fields.flatMap((field) => {
+        const value = valueOf(field);
+        const planned = plannedCores(bucket, field);
+        if (value === undefined) return [];
+        return [
+          planned === 0
+            ? `${field} ${value}`
+            : `${field} ${value - planned} + ${planned} planned for other sets of this plan`,
+        ];
+      });
+      return `${raise} (${numbers.join(", ")}; Azure portal > Quotas > Compute)`;
+    };
+    const totalCores = valueOf(total);
+    if (totalCores !== undefined) {
+      const free = totalCores - (valueOf(consumed) ?? 0);
       const nodes = Math.floor(Math.max(0, free) / cores);
-      limits.push({
-        name,
-        nodes,
-        detail: `${free} of ${total.value} cores free, ${free - nodes * cores} free after ${nodes} nodes`,
-        fix: `${raise} (${shown(total, consumed)}; Azure portal > Quotas > Compute)`,
-      });
+      const detail = `${free} of ${totalCores} cores free, ${free - nodes * cores} free after ${nodes} nodes`;
+      limits.push({ name, nodes, detail, fix: fix(total, consumed) });
     }
-    if (count.value !== undefined) {
-      limits.push({
-        name: `${name} (${count.field})`,
-        nodes: Math.max(0, count.value),
-        fix: `${raise} (${shown(count)}; Azure portal > Quotas > Compute)`,
-      });
+    const countLimit = valueOf(count);
+    if (countLimit !== undefined) {
+      limits.push({ name: `${name} (${count})`, nodes: Math.max(0, countLimit), fix: fix(count) });
     }
   };
   if (!spot) {
@@ -121,18 +103,14 @@ export function quotaLimits(
 
 /** Whether two specs draw from the same family quota (same VM family, region and spot-ness). */
 export function sharesFamilyQuota(status: ClusterStatus, a: NodeSpec, b: NodeSpec): boolean {
-  const placeOf = (spec: NodeSpec) => {
+  const [pa, pb] = [a, b].map((spec) => {
     const nodearray = findNodearray(status, spec.nodearray);
     const bucket = findBucket(status, spec);
     return nodearray && bucket ? quotaPlace(nodearray, bucket) : undefined;
-  };
-  const pa = placeOf(a);
-  const pb = placeOf(b);
+  });
   return (
-    pa !== undefined &&
-    pb !== undefined &&
-    pa.familyKey !== undefined &&
-    pa.familyKey === pb.familyKey &&
+    pa?.familyKey !== undefined &&
+    pa.familyKey === pb?.familyKey &&
     pa.region === pb.region &&
     pa.spot === pb.spot
   );

@@ -3,14 +3,7 @@
  * query, body), naming the wire schema of the answer and whether a repeat is safe. Sending,
  * timeouts and retries are `transport.ts`; reading answers is `response-parsing.ts`.
  */
-import {
-  ClusterStatusSchema,
-  NodeCreationResultSchema,
-  NodeListSchema,
-  NodeManagementResultSchema,
-  OperationStatusListSchema,
-  OperationStatusSchema,
-} from "../../wire/schemas";
+import * as wire from "../../wire/schemas";
 import type {
   ClusterStatus,
   NodeCreationRequest,
@@ -22,6 +15,7 @@ import type {
   OperationStatus,
 } from "../../wire/schemas";
 import { isUnknownRequestId } from "./errors";
+import type { Answer } from "./response-parsing";
 import type { ClientSettings } from "./settings";
 import { Transport } from "./transport";
 
@@ -56,14 +50,8 @@ export class CycleCloudClient {
     cluster: string,
     options: { nodes?: boolean | undefined } = {},
   ): Promise<ClusterStatus> {
-    const nodes = options.nodes ?? false;
-    return this.#transport.request({
-      method: "GET",
-      path: `/clusters/${segment("cluster", cluster)}/status?${query({ nodes: String(nodes) })}`,
-      schema: ClusterStatusSchema,
-      expected: "ClusterStatus",
-      idempotent: true,
-    });
+    const search = query({ nodes: String(options.nodes ?? false) });
+    return this.#get(`/clusters/${segment("cluster", cluster)}/status?${search}`, CLUSTER_STATUS);
   }
 
   /**
@@ -71,21 +59,17 @@ export class CycleCloudClient {
    * A request id the server never saw throws an `HttpError` for which `isUnknownRequestId` is true.
    */
   async listNodes(cluster: string, filter?: ListNodesFilter): Promise<NodeList> {
-    let search = "";
-    if (filter?.operation !== undefined && filter.requestId !== undefined) {
+    const { operation, requestId } = filter ?? {};
+    if (operation !== undefined && requestId !== undefined) {
       throw new TypeError("listNodes: give either `operation` or `requestId`, not both");
-    } else if (filter?.operation !== undefined) {
-      search = `?${query({ operation: filter.operation })}`;
-    } else if (filter?.requestId !== undefined) {
-      search = `?${query({ request_id: filter.requestId })}`;
     }
-    return this.#transport.request({
-      method: "GET",
-      path: `/clusters/${segment("cluster", cluster)}/nodes${search}`,
-      schema: NodeListSchema,
-      expected: "NodeList",
-      idempotent: true,
-    });
+    const search =
+      operation !== undefined
+        ? `?${query({ operation })}`
+        : requestId !== undefined
+          ? `?${query({ request_id: requestId })}`
+          : "";
+    return this.#get(`/clusters/${segment("cluster", cluster)}/nodes${search}`, NODE_LIST);
   }
 
   /**
@@ -94,14 +78,8 @@ export class CycleCloudClient {
    * `requestId` is answered 409, thrown as an `HttpError` with status 409.
    */
   async createNodes(cluster: string, request: NodeCreationRequest): Promise<NodeCreationResult> {
-    return this.#transport.request({
-      method: "POST",
-      path: `/clusters/${segment("cluster", cluster)}/nodes/create`,
-      body: request,
-      schema: NodeCreationResultSchema,
-      expected: "NodeCreationResult",
-      idempotent: false,
-    });
+    const path = `/clusters/${segment("cluster", cluster)}/nodes/create`;
+    return this.#transport.request({ method: "POST", path, body: request, ...CREATION, idempotent: false });
   }
 
   /** `POST /clusters/{cluster}/nodes/terminate`. Retried: acting on the same nodes twice is harmless. */
@@ -138,24 +116,13 @@ export class CycleCloudClient {
       target.totalNodeCount === undefined
         ? { totalCoreCount: String(target.totalCoreCount) }
         : { totalNodeCount: String(target.totalNodeCount) };
-    return this.#transport.request({
-      method: "POST",
-      path: `/clusters/${segment("cluster", cluster)}/scale/${segment("nodearray", nodearray)}?${query(total)}`,
-      schema: NodeCreationResultSchema,
-      expected: "NodeCreationResult",
-      idempotent: true,
-    });
+    const path = `/clusters/${segment("cluster", cluster)}/scale/${segment("nodearray", nodearray)}?${query(total)}`;
+    return this.#transport.request({ method: "POST", path, ...CREATION, idempotent: true });
   }
 
   /** `GET /operations/{id}`. An unknown id throws an `HttpError` (404). */
   async getOperation(id: string): Promise<OperationStatus> {
-    return this.#transport.request({
-      method: "GET",
-      path: `/operations/${segment("id", id)}`,
-      schema: OperationStatusSchema,
-      expected: "OperationStatus",
-      idempotent: true,
-    });
+    return this.#get(`/operations/${segment("id", id)}`, OPERATION);
   }
 
   /**
@@ -163,38 +130,35 @@ export class CycleCloudClient {
    * (an empty list, or the "No operation found for request id" error some servers answer instead).
    */
   async findOperationByRequestId(requestId: string): Promise<OperationStatus | undefined> {
-    const operations = await this.#transport
-      .request({
-        method: "GET",
-        path: `/operations/?${query({ request_id: requestId })}`,
-        schema: OperationStatusListSchema,
-        expected: "OperationStatus[]",
-        idempotent: true,
-      })
-      .catch((error: unknown) => {
-        if (isUnknownRequestId(error)) {
-          return [];
-        }
+    const operations = await this.#get(`/operations/?${query({ request_id: requestId })}`, OPERATIONS).catch(
+      (error: unknown) => {
+        if (isUnknownRequestId(error)) return [];
         throw error;
-      });
+      },
+    );
     return operations[0];
+  }
+
+  #get<T>(path: string, answer: Answer<T>): Promise<T> {
+    return this.#transport.request({ method: "GET", path, ...answer, idempotent: true });
   }
 
   #manageNodes(
     action: NodeManagementAction,
     cluster: string,
-    request: NodeManagementRequest,
+    body: NodeManagementRequest,
   ): Promise<NodeManagementResult> {
-    return this.#transport.request({
-      method: "POST",
-      path: `/clusters/${segment("cluster", cluster)}/nodes/${action}`,
-      body: request,
-      schema: NodeManagementResultSchema,
-      expected: "NodeManagementResult",
-      idempotent: true,
-    });
+    const path = `/clusters/${segment("cluster", cluster)}/nodes/${action}`;
+    return this.#transport.request({ method: "POST", path, body, ...MANAGEMENT, idempotent: true });
   }
 }
+
+const CLUSTER_STATUS = { schema: wire.ClusterStatusSchema, expected: "ClusterStatus" };
+const NODE_LIST = { schema: wire.NodeListSchema, expected: "NodeList" };
+const CREATION = { schema: wire.NodeCreationResultSchema, expected: "NodeCreationResult" };
+const MANAGEMENT = { schema: wire.NodeManagementResultSchema, expected: "NodeManagementResult" };
+const OPERATION = { schema: wire.OperationStatusSchema, expected: "OperationStatus" };
+const OPERATIONS = { schema: wire.OperationStatusListSchema, expected: "OperationStatus[]" };
 
 /**
  * An encoded path segment; an empty one would silently address another endpoint, and `.` or `..`

@@ -1,22 +1,6 @@
 /** The typed CycleCloud REST client: settings, errors, retry policy. */
 export { CycleCloudClient, CLIENT_VERSION_HEADER_VALUE } from "./cyclecloud-client";
-export {
-  CycleCloudError,
-  HttpError,
-  NetworkError,
-  ResponseTooLargeError,
-  ResponseValidationError,
-  SettingsError,
-  TimeoutError,
-  isCycleCloudError,
-  isHttpError,
-  isNetworkError,
-  isResponseTooLargeError,
-  isResponseValidationError,
-  isSettingsError,
-  isTimeoutError,
-  isUnknownRequestId,
-} from "./errors";
+export * from "./errors";
 export { RETRY_AFTER_CAP_MS, parseRetryAfter, retryDelay, shouldRetry } from "./retry";
 export { MAX_MESSAGE_LENGTH, errorText, plainLines, plainText } from "../../wire/util/server-text";
 export { DEFAULT_CLIENT_SETTINGS, DEFAULT_MAX_RESPONSE_BYTES, resolveClientSettings } from "./settings";

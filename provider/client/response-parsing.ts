@@ -6,9 +6,11 @@ import type { z } from "zod";
 import { ErrorBodySchema, UnreadableRecordsError } from "../../wire/schemas";
 import type { ErrorBody } from "../../wire/schemas";
 import { HttpError, ResponseValidationError } from "./errors";
+import type { RequestTarget } from "./errors";
 import { parseRetryAfter } from "./retry";
 import { MAX_NAME_LENGTH, plainText } from "../../wire/util/server-text";
 import type { ServerTextCleaner } from "../../wire/util/server-text";
+import { describeIssue, formatIssuePath } from "../../wire/util/zod-issues";
 import type { FetchResponse } from "./settings";
 
 /** Most validation problems listed in one error message. */
@@ -24,15 +26,14 @@ interface AnswerContext {
   clean: ServerTextCleaner;
 }
 
-/** The request a body answers, and what the body should be. */
-export interface ExpectedBody<T> {
-  method: string;
-  /** Path and query under the server root, segments already encoded. */
-  path: string;
-  /** Schema of a 2xx body, and the wire type's name for messages. */
+/** The schema of a 2xx body, and its wire type's name for messages. */
+export interface Answer<T> {
   schema: z.ZodType<T>;
   expected: string;
 }
+
+/** The request a body answers (its path under the server root, segments encoded), and what the body should be. */
+export type ExpectedBody<T> = RequestTarget & Answer<T>;
 
 /**
  * The value of a 2xx body; throws a `ResponseValidationError` when it is not JSON or not a valid
@@ -45,14 +46,7 @@ export function parseBody<T>(
   body: { text: string },
   { contentType, clean }: AnswerContext,
 ): T {
-  const fail = (problems: readonly string[]) =>
-    new ResponseValidationError({
-      method: spec.method,
-      path: spec.path,
-      status,
-      expected: spec.expected,
-      problems,
-    });
+  const fail = (problems: readonly string[]) => new ResponseValidationError({ ...spec, status, problems });
   const crowded = crowdedObjects(body.text);
   if (crowded !== undefined) {
     throw fail([
@@ -79,7 +73,9 @@ export function parseBody<T>(
     throw error;
   }
   if (!result.success) {
-    const problems = result.error.issues.map((issue) => clean(describeIssue(issue, json.value)));
+    const problems = result.error.issues.map((issue) =>
+      clean(describeIssue(issue, json.value, formatIssuePath(issue.path, true))),
+    );
     const extra = problems.length - MAX_LISTED_PROBLEMS;
     throw fail(extra > 0 ? [...problems.slice(0, MAX_LISTED_PROBLEMS), `and ${extra} more`] : problems);
   }
@@ -88,7 +84,7 @@ export function parseBody<T>(
 
 /** The `HttpError` of a non-2xx answer to a request of the server at `baseUrl`. */
 export function httpErrorOf(
-  spec: { method: string; path: string },
+  spec: RequestTarget,
   response: FetchResponse,
   text: string,
   { contentType, clean, baseUrl }: AnswerContext & { baseUrl: string },
@@ -120,13 +116,8 @@ function redirectOf(
   location: string | null,
   base: string,
 ): { redirectOrigin?: string; redirectDowngrade?: boolean } {
-  if (location === null) return {};
-  let target: URL;
-  try {
-    target = new URL(location, base);
-  } catch {
-    return {};
-  }
+  if (location === null || !URL.canParse(location, base)) return {};
+  const target = new URL(location, base);
   if (target.protocol !== "https:" && target.protocol !== "http:") return {};
   return {
     redirectOrigin: plainText(target.origin, MAX_NAME_LENGTH),
@@ -136,26 +127,17 @@ function redirectOf(
 
 /** CycleCloud's error body with each text cleaned (an empty one dropped); undefined when not one. */
 function parseErrorBody(text: string, clean: ServerTextCleaner): ErrorBody | undefined {
-  const json = parseJson(text);
-  if (json === undefined) {
-    return undefined;
-  }
-  const result = ErrorBodySchema.safeParse(json.value);
-  if (!result.success) {
-    return undefined;
-  }
+  const result = ErrorBodySchema.safeParse(parseJson(text)?.value);
+  if (!result.success) return undefined;
   const { Message, Exception, Detail, Code } = result.data;
-  const cleaned = (value: string | undefined, length?: number): string | undefined => {
-    const kept = value === undefined ? "" : clean(value, length);
-    return kept === "" ? undefined : kept;
-  };
   const body: ErrorBody = {};
-  const message = cleaned(Message);
-  const exception = cleaned(Exception);
-  const detail = cleaned(Detail, MAX_DETAIL_LENGTH);
-  if (exception !== undefined) body.Exception = exception;
-  if (message !== undefined) body.Message = message;
-  if (detail !== undefined) body.Detail = detail;
+  const keep = (key: "Exception" | "Message" | "Detail", value: string | undefined, length?: number) => {
+    const kept = value === undefined ? "" : clean(value, length);
+    if (kept !== "") body[key] = kept;
+  };
+  keep("Exception", Exception);
+  keep("Message", Message);
+  keep("Detail", Detail, MAX_DETAIL_LENGTH);
   if (Code !== undefined) body.Code = Code;
   return body;
 }
@@ -166,10 +148,7 @@ function plainTextMessage(
   contentType: string | undefined,
   clean: ServerTextCleaner,
 ): string | undefined {
-  const start = text.trimStart();
-  if (contentType?.includes("html") === true || start.startsWith("<") || start.startsWith("{")) {
-    return undefined;
-  }
+  if (contentType?.includes("html") === true || /^\s*[<{]/.test(text)) return undefined;
   const line = clean(text);
   return line === "" ? undefined : line;
 }
@@ -201,58 +180,4 @@ function parseJson(text: string): { value: unknown } | undefined {
   } catch {
     return undefined;
   }
-}
-
-/**
- * `nodes[2].NodeId: expected string, got number`. Its path syntax differs from `util/zod-issues.ts`
- * (a key that is not an identifier is quoted: `["a b"]`), so it keeps its own.
- */
-function describeIssue(issue: z.core.$ZodIssue, root: unknown): string {
-  const where = issue.path.length === 0 ? "(root)" : formatPath(issue.path);
-  if (issue.code === "invalid_type") {
-    const expected = issue.expected === "int" ? "integer" : issue.expected;
-    const actual = valueAt(root, issue.path);
-    if (actual === undefined) {
-      return `${where}: expected ${expected}, but it is missing`;
-    }
-    const got = expected === "integer" && typeof actual === "number" ? String(actual) : typeName(actual);
-    return `${where}: expected ${expected}, got ${got}`;
-  }
-  return `${where}: ${issue.message}`;
-}
-
-function formatPath(path: readonly PropertyKey[]): string {
-  return path
-    .map((key, index) => {
-      if (typeof key === "number") {
-        return `[${key}]`;
-      }
-      const name = String(key);
-      if (/^[A-Za-z_$][\w$]*$/.test(name)) {
-        return index === 0 ? name : `.${name}`;
-      }
-      return `[${JSON.stringify(name)}]`;
-    })
-    .join("");
-}
-
-function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
-  let value = root;
-  for (const key of path) {
-    if (typeof value !== "object" || value === null) {
-      return undefined;
-    }
-    value = Reflect.get(value, key);
-  }
-  return value;
-}
-
-function typeName(value: unknown): string {
-  if (value === null) {
-    return "null";
-  }
-  if (Array.isArray(value)) {
-    return "array";
-  }
-  return typeof value;
 }

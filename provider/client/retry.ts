@@ -1,14 +1,13 @@
-import { HttpError, NetworkError, TimeoutError } from "./errors";
-
 /**
  * Retry decisions as pure functions, table-tested. The policy (design.md, "Retries"): GETs and the
  * node management POSTs retry on network errors, timeouts and 408/429/5xx with capped exponential
  * backoff and jitter, honouring `Retry-After`; node creation is never retried (it recovers through
  * the 409/adopt protocol instead); anything else is not retried.
  */
+import { HttpError, NetworkError, TimeoutError } from "./errors";
 
 /** Statuses worth another attempt: the server was busy or failed before doing the work. */
-export const RETRYABLE_STATUSES: ReadonlySet<number> = new Set([408, 429, 500, 502, 503, 504]);
+const RETRYABLE_STATUSES: ReadonlySet<number> = new Set([408, 429, 500, 502, 503, 504]);
 
 /** Methods that never change anything, so repeating them is always safe. */
 const SAFE_METHODS: ReadonlySet<string> = new Set(["GET", "HEAD", "OPTIONS"]);
@@ -38,20 +37,10 @@ export interface ShouldRetryInput {
  * untrusted TLS certificate, a timeout, or a status in `RETRYABLE_STATUSES`. Other 4xx, responses
  * that fail validation, and unknown errors are never retried.
  */
-export function shouldRetry(input: ShouldRetryInput): boolean {
-  if (input.attempt > input.maxRetries) {
-    return false;
-  }
-  if (!SAFE_METHODS.has(input.method.toUpperCase()) && !input.idempotent) {
-    return false;
-  }
-  const { error } = input;
-  if (error instanceof HttpError) {
-    return RETRYABLE_STATUSES.has(error.status);
-  }
-  if (error instanceof NetworkError) {
-    return error.kind !== "tls";
-  }
+export function shouldRetry({ method, idempotent, error, attempt, maxRetries }: ShouldRetryInput): boolean {
+  if (attempt > maxRetries || (!SAFE_METHODS.has(method.toUpperCase()) && !idempotent)) return false;
+  if (error instanceof HttpError) return RETRYABLE_STATUSES.has(error.status);
+  if (error instanceof NetworkError) return error.kind !== "tls";
   return error instanceof TimeoutError;
 }
 
@@ -91,16 +80,8 @@ export function retryDelay(attempt: number, options: RetryDelayOptions): number 
  */
 export function parseRetryAfter(value: string | null | undefined, now: number): number | undefined {
   const text = value?.trim() ?? "";
-  if (/^\d+$/.test(text)) {
-    return Math.min(Number(text) * 1000, RETRY_AFTER_CAP_MS);
-  }
+  if (/^\d+$/.test(text)) return Math.min(Number(text) * 1000, RETRY_AFTER_CAP_MS);
   // HTTP dates name the day or month; requiring a letter keeps `Date.parse` from reading "1.5" as a date.
-  if (!/[a-z]/i.test(text)) {
-    return undefined;
-  }
-  const date = Date.parse(text);
-  if (Number.isNaN(date)) {
-    return undefined;
-  }
-  return Math.min(Math.max(date - now, 0), RETRY_AFTER_CAP_MS);
+  const date = /[a-z]/i.test(text) ? Date.parse(text) : Number.NaN;
+  return Number.isNaN(date) ? undefined : Math.min(Math.max(date - now, 0), RETRY_AFTER_CAP_MS);
 }

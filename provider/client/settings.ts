@@ -1,3 +1,7 @@
+/**
+ * The client's options (`ClientSettings`), their defaults, and their validation: every problem
+ * named with its option and the fix, never with the password or the URL (which could carry one).
+ */
 import type { Agent } from "node:http";
 import nodeFetch, { type RequestInit as NodeFetchRequestInit } from "node-fetch";
 import { z } from "zod";
@@ -54,30 +58,15 @@ export interface ClientSettings {
    * Verification stays on. Replaces the system's CA list for this client.
    */
   caCert?: string | undefined;
-  /**
-   * Turns TLS certificate verification off (and logs a warning). Prefer `caCert`.
-   * @default false
-   */
+  /** Turns TLS certificate verification off (and logs a warning). Prefer `caCert`. @default false */
   insecure?: boolean | undefined;
-  /**
-   * Time allowed for one attempt (connect, headers and body), in milliseconds.
-   * @default 30000
-   */
+  /** Time allowed for one attempt (connect, headers and body), in milliseconds. @default 30000 */
   timeoutMs?: number | undefined;
-  /**
-   * Retries after the first attempt, for requests that are safe to repeat (never node creation).
-   * @default 4
-   */
+  /** Retries after the first attempt, of requests safe to repeat (never node creation). @default 4 */
   retries?: number | undefined;
-  /**
-   * First retry waits about this long (milliseconds); each later one doubles, with jitter.
-   * @default 500
-   */
+  /** First retry waits about this long (milliseconds); each later one doubles, with jitter. @default 500 */
   retryBaseDelayMs?: number | undefined;
-  /**
-   * Longest wait between attempts (milliseconds), also the cap on a server's `Retry-After`.
-   * @default 15000
-   */
+  /** Longest wait between attempts (ms), also the cap on a server's `Retry-After`. @default 15000 */
   retryMaxDelayMs?: number | undefined;
   /**
    * Largest answer body read, in bytes; a longer one fails with a `ResponseTooLargeError` and the
@@ -86,10 +75,7 @@ export interface ClientSettings {
    * @default 134217728 (128 MiB)
    */
   maxResponseBytes?: number | undefined;
-  /**
-   * The `fetch` to use.
-   * @default node-fetch v2
-   */
+  /** The `fetch` to use. @default node-fetch v2 */
   fetch?: FetchLike | undefined;
   /** Receives warnings (e.g. `insecure`) and one line per retry. Without it they are dropped. */
   logger?: ClientLogger | undefined;
@@ -97,17 +83,11 @@ export interface ClientSettings {
 
 /** The defaults of the optional `ClientSettings`. */
 export const DEFAULT_CLIENT_SETTINGS = {
-  /** @default false */
   insecure: false,
-  /** @default 30000 */
   timeoutMs: 30_000,
-  /** @default 4 */
   retries: 4,
-  /** @default 500 */
   retryBaseDelayMs: 500,
-  /** @default 15000 */
   retryMaxDelayMs: 15_000,
-  /** @default 134217728 (128 MiB) */
   maxResponseBytes: 128 * 1024 * 1024,
 } as const;
 
@@ -123,20 +103,11 @@ export const DEFAULT_MAX_RESPONSE_BYTES = DEFAULT_CLIENT_SETTINGS.maxResponseByt
 const MAX_RESPONSE_BYTES_LIMIT = 1024 * 1024 * 1024;
 
 /** `ClientSettings` after validation: defaults applied, `url` normalised (no trailing slash). */
-export interface ResolvedClientSettings {
-  readonly url: string;
-  readonly username: string;
-  readonly password: string;
-  readonly caCert: string | undefined;
-  readonly insecure: boolean;
-  readonly timeoutMs: number;
-  readonly retries: number;
-  readonly retryBaseDelayMs: number;
-  readonly retryMaxDelayMs: number;
-  readonly maxResponseBytes: number;
-  readonly fetch: FetchLike;
-  readonly logger: ClientLogger | undefined;
-}
+export type ResolvedClientSettings = Readonly<
+  { [K in keyof ClientSettings]-?: ClientSettings[K] } & {
+    [K in keyof typeof DEFAULT_CLIENT_SETTINGS | "fetch"]-?: NonNullable<ClientSettings[K]>;
+  }
+>;
 
 const URL_EXAMPLE = "https://cyclecloud.example.com:8443";
 /** Node's timers cannot wait longer (2^31 - 1 ms). */
@@ -150,79 +121,62 @@ const urlSchema = z
         : `\`url\` must be a string, e.g. ${URL_EXAMPLE}`,
   })
   .transform((value, context) => {
-    const problem = urlProblem(value.trim());
-    if (problem !== undefined) {
-      context.addIssue({ code: "custom", message: problem });
-      return z.NEVER;
-    }
-    const url = new URL(value.trim());
-    return `${url.origin}${url.pathname.replace(/\/+$/, "")}`;
+    const url = parseUrl(value.trim());
+    if (url instanceof URL) return `${url.origin}${url.pathname.replace(/\/+$/, "")}`;
+    context.addIssue({ code: "custom", message: url });
+    return z.NEVER;
   });
 
-/** What is wrong with `value` as the server URL. The message never repeats the value (it may hold a password). */
-function urlProblem(value: string): string | undefined {
-  if (value === "") {
-    return `\`url\` is required, e.g. ${URL_EXAMPLE}`;
-  }
+/** `value` as the server URL, or what is wrong with it: a message that never repeats it (it may hold a password). */
+function parseUrl(value: string): URL | string {
+  const example = `, e.g. ${URL_EXAMPLE}`;
   const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(value)?.[1];
-  if (scheme === undefined) {
-    return `\`url\` must include the scheme, e.g. ${URL_EXAMPLE}`;
-  }
-  if (!/^https?$/i.test(scheme)) {
-    return `\`url\` must use http or https, e.g. ${URL_EXAMPLE}`;
-  }
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    return `\`url\` is not a valid URL, e.g. ${URL_EXAMPLE}`;
-  }
+  if (value === "") return `\`url\` is required${example}`;
+  if (scheme === undefined) return `\`url\` must include the scheme${example}`;
+  if (!/^https?$/i.test(scheme)) return `\`url\` must use http or https${example}`;
+  if (!URL.canParse(value)) return `\`url\` is not a valid URL${example}`;
+  const url = new URL(value);
   if (url.username !== "" || url.password !== "") {
     return "`url` must not contain credentials; give them as `username` and `password`";
   }
-  if (url.search !== "" || url.hash !== "" || value.endsWith("?") || value.endsWith("#")) {
-    return `\`url\` must not include a query or fragment, e.g. ${URL_EXAMPLE}`;
+  if (url.search !== "" || url.hash !== "" || /[?#]$/.test(value)) {
+    return `\`url\` must not include a query or fragment${example}`;
   }
-  return undefined;
+  return url;
 }
 
-/** An integer setting, from `minimum` to the longest timer; its message gives its default as example. */
-function integerSchema(
-  name: "timeoutMs" | "retries" | "retryBaseDelayMs" | "retryMaxDelayMs",
-  minimum: 0 | 1,
-  unit: string,
-) {
-  const kind = minimum === 1 ? "a positive" : "a non-negative";
-  const message = `\`${name}\` must be ${kind} integer${unit}, e.g. ${DEFAULT_CLIENT_SETTINGS[name]}`;
+/** An integer setting from `minimum` to `maximum`, with one message for every way it is wrong. */
+function integerSchema(minimum: number, maximum: number, message: string) {
   return z
     .number({ error: message })
     .int({ error: message })
     .min(minimum, { error: message })
-    .max(MAX_TIMER_MS, { error: message })
-    .optional();
+    .max(maximum, { error: message });
 }
 
-const MS = " number of milliseconds";
+/** A timer setting, up to the longest timer; its message gives its default as example. */
+function timerSchema(name: "timeoutMs" | "retries" | "retryBaseDelayMs" | "retryMaxDelayMs", minimum: 0 | 1) {
+  const kind = minimum === 1 ? "a positive" : "a non-negative";
+  const unit = name === "retries" ? " (0 turns retries off)" : " number of milliseconds";
+  return integerSchema(
+    minimum,
+    MAX_TIMER_MS,
+    `\`${name}\` must be ${kind} integer${unit}, e.g. ${DEFAULT_CLIENT_SETTINGS[name]}`,
+  ).default(DEFAULT_CLIENT_SETTINGS[name]);
+}
 
-const MAX_RESPONSE_BYTES_MESSAGE =
-  `\`maxResponseBytes\` must be an integer number of bytes from 1024 to ${MAX_RESPONSE_BYTES_LIMIT}, ` +
-  `e.g. ${DEFAULT_CLIENT_SETTINGS.maxResponseBytes}`;
-
+const nonEmptyString = (message: string) => z.string({ error: message }).min(1, { error: message });
 const functionSchema = <T>(message: string) =>
   z.custom<T>((value) => typeof value === "function", { error: message }).optional();
 
 /** The options of `ClientSettings`, each with its check. */
 const settingsShape = {
   url: urlSchema,
-  username: z
-    .string({ error: "`username` must be a non-empty string (the CycleCloud user name)" })
-    .min(1, { error: "`username` must be a non-empty string (the CycleCloud user name)" })
-    .refine((value) => !value.includes(":"), {
-      error: "`username` must not contain ':' (HTTP Basic authentication cannot carry it)",
-    }),
-  password: z
-    .string({ error: "`password` must be a non-empty string (the CycleCloud user's password)" })
-    .min(1, { error: "`password` must be a non-empty string (the CycleCloud user's password)" }),
+  username: nonEmptyString("`username` must be a non-empty string (the CycleCloud user name)").refine(
+    (value) => !value.includes(":"),
+    { error: "`username` must not contain ':' (HTTP Basic authentication cannot carry it)" },
+  ),
+  password: nonEmptyString("`password` must be a non-empty string (the CycleCloud user's password)"),
   caCert: z
     .string({
       error: "`caCert` must be PEM text; to trust a file, read it first (or set `cyclecloud:caCertPath`)",
@@ -233,63 +187,47 @@ const settingsShape = {
         "(or set `cyclecloud:caCertPath`)",
     })
     .optional(),
-  insecure: z.boolean({ error: "`insecure` must be true or false" }).optional(),
-  timeoutMs: integerSchema("timeoutMs", 1, MS),
-  retries: integerSchema("retries", 0, " (0 turns retries off)"),
-  retryBaseDelayMs: integerSchema("retryBaseDelayMs", 0, MS),
-  retryMaxDelayMs: integerSchema("retryMaxDelayMs", 0, MS),
-  maxResponseBytes: z
-    .number({ error: MAX_RESPONSE_BYTES_MESSAGE })
-    .int({ error: MAX_RESPONSE_BYTES_MESSAGE })
-    .min(1024, { error: MAX_RESPONSE_BYTES_MESSAGE })
-    .max(MAX_RESPONSE_BYTES_LIMIT, { error: MAX_RESPONSE_BYTES_MESSAGE })
-    .optional(),
+  insecure: z
+    .boolean({ error: "`insecure` must be true or false" })
+    .default(DEFAULT_CLIENT_SETTINGS.insecure),
+  timeoutMs: timerSchema("timeoutMs", 1),
+  retries: timerSchema("retries", 0),
+  retryBaseDelayMs: timerSchema("retryBaseDelayMs", 0),
+  retryMaxDelayMs: timerSchema("retryMaxDelayMs", 0),
+  maxResponseBytes: integerSchema(
+    1024,
+    MAX_RESPONSE_BYTES_LIMIT,
+    `\`maxResponseBytes\` must be an integer number of bytes from 1024 to ${MAX_RESPONSE_BYTES_LIMIT}, ` +
+      `e.g. ${DEFAULT_CLIENT_SETTINGS.maxResponseBytes}`,
+  ).default(DEFAULT_CLIENT_SETTINGS.maxResponseBytes),
   fetch: functionSchema<FetchLike>("`fetch` must be a function like node-fetch's `fetch`"),
   logger: functionSchema<ClientLogger>("`logger` must be a function that takes one line of text"),
 } satisfies Record<keyof ClientSettings, z.ZodType>;
-const SETTING_NAMES = Object.keys(settingsShape);
+const OPTION_NAMES = Object.keys(settingsShape)
+  .map((name) => `\`${name}\``)
+  .join(", ");
 
 const settingsSchema = z
   .strictObject(settingsShape, {
     error: (issue) =>
       issue.code === "unrecognized_keys"
-        ? issue.keys
-            .map(
-              (key) =>
-                `unknown option \`${key}\`; the options are ${SETTING_NAMES.map((name) => `\`${name}\``).join(", ")}`,
-            )
-            .join("; ")
+        ? issue.keys.map((key) => `unknown option \`${key}\`; the options are ${OPTION_NAMES}`).join("; ")
         : "the CycleCloud client settings must be an object",
   })
-  .transform((input, context): ResolvedClientSettings => {
-    const resolved: ResolvedClientSettings = {
-      url: input.url,
-      username: input.username,
-      password: input.password,
-      caCert: input.caCert,
-      insecure: input.insecure ?? DEFAULT_CLIENT_SETTINGS.insecure,
-      timeoutMs: input.timeoutMs ?? DEFAULT_CLIENT_SETTINGS.timeoutMs,
-      retries: input.retries ?? DEFAULT_CLIENT_SETTINGS.retries,
-      retryBaseDelayMs: input.retryBaseDelayMs ?? DEFAULT_CLIENT_SETTINGS.retryBaseDelayMs,
-      retryMaxDelayMs: input.retryMaxDelayMs ?? DEFAULT_CLIENT_SETTINGS.retryMaxDelayMs,
-      maxResponseBytes: input.maxResponseBytes ?? DEFAULT_CLIENT_SETTINGS.maxResponseBytes,
-      fetch: input.fetch ?? defaultFetch,
-      logger: input.logger,
-    };
-    if (resolved.caCert !== undefined && resolved.insecure) {
-      context.addIssue({
-        code: "custom",
-        message:
-          "`caCert` and `insecure` cannot both be set: keep `caCert` (verification stays on) and remove `insecure`",
-      });
+  .transform(({ caCert, fetch, logger, ...rest }, context): ResolvedClientSettings => {
+    // The schemas applied the other defaults; `fetch` is a function, which zod's `default` would call.
+    const resolved = { ...rest, caCert, fetch: fetch ?? defaultFetch, logger };
+    const problem = (message: string) => context.addIssue({ code: "custom", message });
+    if (caCert !== undefined && resolved.insecure) {
+      problem(
+        "`caCert` and `insecure` cannot both be set: keep `caCert` (verification stays on) and remove `insecure`",
+      );
     }
     if (resolved.retryMaxDelayMs < resolved.retryBaseDelayMs) {
-      context.addIssue({
-        code: "custom",
-        message:
-          `\`retryMaxDelayMs\` (${resolved.retryMaxDelayMs}) must be at least ` +
+      problem(
+        `\`retryMaxDelayMs\` (${resolved.retryMaxDelayMs}) must be at least ` +
           `\`retryBaseDelayMs\` (${resolved.retryBaseDelayMs})`,
-      });
+      );
     }
     return resolved;
   });

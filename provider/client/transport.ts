@@ -1,7 +1,7 @@
 /**
  * How the client talks to CycleCloud: HTTP Basic authentication, TLS trust (`caCert`,
- * `insecure`), a timeout per attempt, and retries of the requests that are safe to repeat. Each
- * answer is read by `response-parsing.ts`.
+ * `insecure`), a timeout per attempt, a size limit on answers, and retries of the requests that
+ * are safe to repeat. Each answer is read by `response-parsing.ts`.
  */
 import * as http from "node:http";
 import * as https from "node:https";
@@ -9,7 +9,6 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { PACKAGE_NAME, PACKAGE_VERSION } from "../version";
 import { isLoopbackHost } from "../../wire/util/loopback";
 import { HttpError, NetworkError, ResponseTooLargeError, TimeoutError } from "./errors";
-import { readBodyText } from "./read-body";
 import { httpErrorOf, parseBody } from "./response-parsing";
 import type { ExpectedBody } from "./response-parsing";
 import { retryDelay, shouldRetry } from "./retry";
@@ -59,23 +58,18 @@ export class Transport {
     // the server closed fails as a network error: GETs and idempotent POSTs are retried, and a
     // create's lost answer is resolved by listing its request id (create-protocol.ts).
     const pool = { keepAlive: true, timeout: IDLE_SOCKET_MS, scheduling: "lifo" as const };
-    this.#agent = url.startsWith("https:")
-      ? new https.Agent({
-          ...pool,
-          rejectUnauthorized: !insecure,
-          ...(caCert === undefined ? {} : { ca: caCert }),
-        })
-      : new http.Agent(pool);
+    const trust = { rejectUnauthorized: !insecure, ...(caCert === undefined ? {} : { ca: caCert }) };
+    this.#agent = url.startsWith("https:") ? new https.Agent({ ...pool, ...trust }) : new http.Agent(pool);
     // Logged once per client, at construction.
     if (insecure && url.startsWith("https:")) {
-      this.#log(
+      this.#settings.logger?.(
         `WARNING: TLS certificate verification is OFF for CycleCloud at ${this.#origin} (\`insecure: true\`): ` +
           "anyone on the network path can impersonate the server and capture the CycleCloud password. " +
           "Trust the server's certificate with `caCert` instead.",
       );
     }
     if (url.startsWith("http:") && !isLoopbackHost(new URL(url).hostname)) {
-      this.#log(
+      this.#settings.logger?.(
         `WARNING: CycleCloud at ${this.#origin} is reached over plain http: the password travels unencrypted. ` +
           "Use an https `url`.",
       );
@@ -84,7 +78,8 @@ export class Transport {
 
   /** Sends `spec`, retrying as `shouldRetry` allows, and returns its validated body. */
   async request<T>(spec: RequestSpec<T>): Promise<T> {
-    const { retries, retryBaseDelayMs, retryMaxDelayMs, timeoutMs } = this.#settings;
+    const { retries, retryBaseDelayMs, retryMaxDelayMs, timeoutMs, logger } = this.#settings;
+    const { method, path, idempotent } = spec;
     const start = Date.now();
     let timedOut = 0;
     for (let attempt = 1; ; attempt++) {
@@ -92,19 +87,11 @@ export class Transport {
         return await this.#attempt(spec);
       } catch (error) {
         if (error instanceof TimeoutError) timedOut++;
-        if (
-          !shouldRetry({
-            method: spec.method,
-            idempotent: spec.idempotent,
-            error,
-            attempt,
-            maxRetries: retries,
-          })
-        ) {
+        if (!shouldRetry({ method, idempotent, error, attempt, maxRetries: retries })) {
           if (error instanceof TimeoutError && attempt > 1) {
             // Name every attempt and the time they took, not just the last one's timeout.
             const made = { made: attempt, timedOut, elapsedMs: Date.now() - start, origin: this.#origin };
-            throw new TimeoutError({ method: spec.method, path: spec.path, timeoutMs, attempts: made });
+            throw new TimeoutError({ method, path, timeoutMs, attempts: made });
           }
           throw error;
         }
@@ -114,8 +101,7 @@ export class Transport {
           retryAfterMs: error instanceof HttpError ? error.retryAfterMs : undefined,
         });
         // `shouldRetry` only accepts the client's own errors, whose messages are safe to log.
-        const reason = errorText(error);
-        this.#log(`${reason}; retrying in ${delayMs} ms (retry ${attempt} of ${retries})`);
+        logger?.(`${errorText(error)}; retrying in ${delayMs} ms (retry ${attempt} of ${retries})`);
         // No signal to pass: the client's methods take none.
         await sleep(delayMs);
       }
@@ -127,8 +113,8 @@ export class Transport {
    * check status and body.
    */
   async #attempt<T>(spec: RequestSpec<T>): Promise<T> {
-    const { method } = spec;
-    const { timeoutMs } = this.#settings;
+    const { method, path } = spec;
+    const { timeoutMs, maxResponseBytes, url } = this.#settings;
     const headers: Record<string, string> = {
       Authorization: this.#authorization,
       Accept: "application/json",
@@ -136,68 +122,81 @@ export class Transport {
       "X-Cycle-Client-Version": CLIENT_VERSION_HEADER_VALUE,
     };
     const controller = new AbortController();
+    // A redirect is reported, not followed: following it would resend the credentials elsewhere.
     const init: FetchRequestInit = {
       method,
       headers,
       signal: controller.signal,
       agent: this.#agent,
-      // A redirect is reported, not followed: following it would resend the credentials elsewhere.
       redirect: "manual",
     };
     if (spec.body !== undefined) {
       headers["Content-Type"] = "application/json";
       init.body = JSON.stringify(spec.body);
     }
-    // Runs until the answer is parsed (see #read); parsing itself is bounded by the size cap and
-    // by splitNodeRecords giving up on a body of mostly unreadable records.
+    // Runs until the answer is parsed; parsing itself is bounded by the size cap and by
+    // splitNodeRecords giving up on a body of mostly unreadable records.
     const timer = setTimeout(() => controller.abort(), timeoutMs);
     try {
-      return await this.#read(spec, init, controller);
+      let response: FetchResponse;
+      let text: string | undefined;
+      try {
+        response = await this.#settings.fetch(`${url}${path}`, init);
+        text = await readBodyText(response, maxResponseBytes);
+      } catch (error) {
+        if (controller.signal.aborted) throw new TimeoutError({ method, path, timeoutMs });
+        throw new NetworkError({ method, path, origin: this.#origin, cause: error });
+      }
+      if (text === undefined) {
+        // Drops the connection: the rest of the body is never read.
+        controller.abort();
+        throw new ResponseTooLargeError({
+          method,
+          path,
+          status: response.status,
+          limitBytes: maxResponseBytes,
+        });
+      }
+      const contentType = response.headers.get("content-type") ?? undefined;
+      if (response.status < 200 || response.status > 299) {
+        throw httpErrorOf(spec, response, text, { contentType, baseUrl: url, clean: this.#clean });
+      }
+      // Handed over in a box that parseBody empties: this frame keeps no reference to the text.
+      const body = { text };
+      text = undefined;
+      return parseBody(spec, response.status, body, { contentType, clean: this.#clean });
     } finally {
       clearTimeout(timer);
     }
   }
+}
 
-  /** Sends the request and reads its answer; a timeout aborts `controller`. */
-  async #read<T>(spec: RequestSpec<T>, init: FetchRequestInit, controller: AbortController): Promise<T> {
-    const { method, path } = spec;
-    const { timeoutMs, maxResponseBytes } = this.#settings;
-    let response: FetchResponse;
-    let text: string | undefined;
-    try {
-      response = await this.#settings.fetch(`${this.#settings.url}${path}`, init);
-      text = await readBodyText(response, maxResponseBytes);
-    } catch (error) {
-      if (controller.signal.aborted) {
-        throw new TimeoutError({ method, path, timeoutMs });
-      }
-      throw new NetworkError({ method, path, origin: this.#origin, cause: error });
-    }
-    if (text === undefined) {
-      // Drops the connection: the rest of the body is never read.
-      controller.abort();
-      throw new ResponseTooLargeError({
-        method,
-        path,
-        status: response.status,
-        limitBytes: maxResponseBytes,
-      });
-    }
-    const contentType = response.headers.get("content-type") ?? undefined;
-    if (response.status < 200 || response.status > 299) {
-      throw httpErrorOf(spec, response, text, {
-        contentType,
-        baseUrl: this.#settings.url,
-        clean: this.#clean,
-      });
-    }
-    // Handed over in a box that parseBody empties: this frame keeps no reference to the text.
-    const body = { text };
-    text = undefined;
-    return parseBody(spec, response.status, body, { contentType, clean: this.#clean });
+/**
+ * The body as text, or `undefined` when it is larger than `limitBytes`. The limit is enforced while
+ * reading: a body announced (by `Content-Length`) or found to be larger is not read further, and the
+ * caller drops the connection, so a server or proxy that answers an endless body cannot run the
+ * process out of memory.
+ */
+async function readBodyText(response: FetchResponse, limitBytes: number): Promise<string | undefined> {
+  const announced = Number(response.headers.get("content-length") ?? Number.NaN);
+  if (Number.isFinite(announced) && announced > limitBytes) return undefined;
+  const body = response.body;
+  if (body === undefined || body === null) {
+    // A `fetch` without a streaming body (a test double): the limit is checked after reading.
+    const text = await response.text();
+    return Buffer.byteLength(text, "utf8") > limitBytes ? undefined : text;
   }
-
-  #log(line: string): void {
-    this.#settings.logger?.(line);
+  const chunks: Buffer[] = [];
+  let size = 0;
+  // Leaving the loop early (`return`) destroys the stream; the caller aborts the request.
+  for await (const chunk of body) {
+    const buffer =
+      typeof chunk === "string"
+        ? Buffer.from(chunk, "utf8")
+        : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    size += buffer.length;
+    if (size > limitBytes) return undefined;
+    chunks.push(buffer);
   }
+  return Buffer.concat(chunks, size).toString("utf8");
 }

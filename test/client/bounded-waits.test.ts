@@ -11,7 +11,7 @@ import type { Server as NetServer, Socket } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { ResponseValidationError, TimeoutError } from "../../provider/client";
 import { MAX_SMALL_OBJECTS, MIN_BYTES_PER_OBJECT } from "../../provider/client/response-parsing";
-import { formatDuration } from "../../provider/client/errors/timeout-error";
+import { formatDuration } from "../../provider/client/errors";
 import { TOLERATED_UNREADABLE_RECORDS } from "../../wire/schemas";
 import { makeClient } from "./fixtures";
 

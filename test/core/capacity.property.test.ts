@@ -7,7 +7,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { capacityFit, maxNodesThatFit } from "../../provider/capacity/capacity-fit";
-import type { NodeSpec } from "../../provider/capacity/capacity-types";
+import type { NodeSpec } from "../../provider/capacity/capacity-fit";
 import { nodearrayRoom, withAddedNodes } from "../../provider/capacity/planned-status";
 import { findBucket, findNodearray } from "../../wire/bucket-lookup";
 import type { Bucket, ClusterStatus, NodearrayStatus } from "../../wire/schemas";

@@ -28,7 +28,7 @@ export const BucketSchema = z.object({
    * The bucket's VM size, the key a create set's `definition` selects it by. Optional in the 8.x
    * reference: a bucket without it cannot be matched by `machineType`. The library then reads the
    * size from the nodearray record's `MachineType` when that names exactly one size (see
-   * `bucketMachineType` in capacity.ts); otherwise such a bucket is skipped when matching.
+   * `bucketMachineType` in wire/bucket-lookup.ts); otherwise such a bucket is skipped when matching.
    */
   definition: z.object({ machineType: z.string() }).optional(),
   /** false: the bucket only describes existing nodes (see `invalidReason`). */

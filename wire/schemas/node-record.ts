@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { describeIssue } from "../util/zod-issues";
 
 /** A value a node record key may hold that a server may also send as `null`. */
 const optionalString = z.string().nullish();
@@ -78,19 +79,6 @@ export const TOLERATED_UNREADABLE_RECORDS = 100;
  */
 export class UnreadableRecordsError extends Error {
   override readonly name = "UnreadableRecordsError";
-  constructor(
-    /** Unreadable records found before giving up: more than half of `total`. */
-    readonly unreadable: number,
-    /** Records the listing holds. */
-    readonly total: number,
-    /** Why the first of them is unreadable, e.g. `[0] Name: expected string, but it is missing`. */
-    readonly first: string,
-  ) {
-    super(
-      `more than half of its ${total} records are not node records this library can read ` +
-        `(gave up after ${unreadable}; the first: ${first})`,
-    );
-  }
 }
 
 /**
@@ -115,38 +103,32 @@ export function splitNodeRecords(items: readonly unknown[]): SplitNodeRecords {
     if (firstIndex < 0) firstIndex = index;
     unparsed.push(item);
     if (unparsed.length > limit) {
-      const why = nodeRecordProblems(unparsed[0]).join(", ");
-      throw new UnreadableRecordsError(unparsed.length, items.length, `[${firstIndex}] ${why}`);
+      // The first unreadable record and why, e.g. `[0] Name: expected string, but it is missing`.
+      const first = `[${firstIndex}] ${nodeRecordProblems(unparsed[0]).join(", ")}`;
+      throw new UnreadableRecordsError(
+        `more than half of its ${items.length} records are not node records this library can read ` +
+          `(gave up after ${unparsed.length}; the first: ${first})`,
+      );
     }
   }
   return unparsed.length > 0 ? { nodes, unparsedNodes: unparsed } : { nodes };
 }
 
+const REQUIRED_KEYS = ["Name", "NodeId", "Template", "Status"] as const;
+
 /** Whether `item` is an object with the four keys {@link NodeRecordSchema} requires, as strings. */
 function hasRequiredKeys(item: unknown): boolean {
   if (typeof item !== "object" || item === null) return false;
-  const record = item as Record<string, unknown>;
-  return (
-    typeof record["Name"] === "string" &&
-    typeof record["NodeId"] === "string" &&
-    typeof record["Template"] === "string" &&
-    typeof record["Status"] === "string"
-  );
+  return REQUIRED_KEYS.every((key) => typeof (item as Record<string, unknown>)[key] === "string");
 }
 
 /** Why {@link NodeRecordSchema} cannot read `record`, e.g. `["NodeId: expected string, got number"]`. */
 export function nodeRecordProblems(record: unknown): string[] {
   const parsed = NodeRecordSchema.safeParse(record);
   if (parsed.success) return [];
-  return parsed.error.issues.map((issue) => {
-    const where = issue.path.length === 0 ? "(record)" : issue.path.map(String).join(".");
-    if (issue.code === "invalid_type") {
-      const value = valueAt(record, issue.path);
-      const got = value === undefined ? "but it is missing" : `got ${typeOf(value)}`;
-      return `${where}: expected ${issue.expected}, ${got}`;
-    }
-    return `${where}: ${issue.message}`;
-  });
+  return parsed.error.issues.map((issue) =>
+    describeIssue(issue, record, issue.path.length === 0 ? "(record)" : issue.path.map(String).join(".")),
+  );
 }
 
 /** A record's `key` when it is a non-empty string (to name an unreadable record). */
@@ -154,20 +136,6 @@ export function recordText(record: unknown, key: string): string | undefined {
   const value =
     typeof record === "object" && record !== null ? (record as Record<string, unknown>)[key] : undefined;
   return typeof value === "string" && value !== "" ? value : undefined;
-}
-
-function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
-  let value = root;
-  for (const key of path) {
-    if (typeof value !== "object" || value === null) return undefined;
-    value = Reflect.get(value, key);
-  }
-  return value;
-}
-
-function typeOf(value: unknown): string {
-  if (value === null) return "null";
-  return Array.isArray(value) ? "array" : typeof value;
 }
 
 /**

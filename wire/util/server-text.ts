@@ -57,17 +57,14 @@ export const MAX_MESSAGE_LENGTH = 4000;
 /** Longest server-supplied name (node, nodearray, machine type) kept in a message. */
 export const MAX_NAME_LENGTH = 100;
 
-function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-}
-
 /** Escapes and controls removed; line breaks kept (`lines`) or made spaces; whitespace folded. */
 function strip(text: string, lines: boolean): string {
+  const fold = (line: string) => line.replace(/\s+/g, " ").replace(CONTROLS, "").replace(/\s+/g, " ").trim();
   const stripped = text.replace(ESCAPES, "");
-  if (!lines) return stripped.replace(/\s+/g, " ").replace(CONTROLS, "").replace(/\s+/g, " ").trim();
+  if (!lines) return fold(stripped);
   return stripped
     .split(LINE_BREAKS)
-    .map((line) => line.replace(/\s+/g, " ").replace(CONTROLS, "").replace(/\s+/g, " ").trim())
+    .map(fold)
     .filter((line) => line !== "")
     .join("\n");
 }
@@ -122,26 +119,25 @@ const MARKDOWN_PLAIN_UNDERSCORE = /(^|[^A-Za-z0-9])_|_($|[^A-Za-z0-9])/;
  * image, link, autolink, mention (`@everyone`), emphasis or heading comes out of it. In a table
  * cell (`table`), `|` is escaped as `\|` (GFM reads it before the code span).
  */
-export function markdownText(
-  text: string,
-  { maxLength = MAX_SERVER_TEXT_LENGTH, table = false }: { maxLength?: number; table?: boolean } = {},
-): string {
-  const plain = plainText(text, maxLength);
-  if (MARKDOWN_PLAIN.test(plain) && !MARKDOWN_PLAIN_UNDERSCORE.test(plain) && !/www\./i.test(plain)) {
-    return plain;
-  }
-  return codeSpan(plain, table);
+export function markdownText(text: string, options: MarkdownOptions = {}): string {
+  const plain = plainText(text, options.maxLength);
+  const asTyped =
+    MARKDOWN_PLAIN.test(plain) && !MARKDOWN_PLAIN_UNDERSCORE.test(plain) && !/www\./i.test(plain);
+  return asTyped ? plain : codeSpan(plain, options);
 }
 
 /** {@link plainText} as a Markdown code span, always (see {@link markdownText}). */
-export function markdownCode(
-  text: string,
-  { maxLength = MAX_SERVER_TEXT_LENGTH, table = false }: { maxLength?: number; table?: boolean } = {},
-): string {
-  return codeSpan(plainText(text, maxLength), table);
+export function markdownCode(text: string, options: MarkdownOptions = {}): string {
+  return codeSpan(plainText(text, options.maxLength), options);
 }
 
-function codeSpan(plain: string, table: boolean): string {
+/** How much of the text is kept (default {@link MAX_SERVER_TEXT_LENGTH}), and whether it goes in a table cell. */
+interface MarkdownOptions {
+  maxLength?: number;
+  table?: boolean;
+}
+
+function codeSpan(plain: string, { table = false }: MarkdownOptions): string {
   const longest = Math.max(0, ...(plain.match(/`+/g) ?? []).map((run) => run.length));
   const fence = "`".repeat(longest + 1);
   const pad = plain.startsWith("`") || plain.endsWith("`") ? " " : "";
@@ -155,11 +151,10 @@ function codeSpan(plain: string, table: boolean): string {
  * zero-width) and line separators are written as `\uXXXX`. `JSON.parse` gives back the same value.
  */
 export function jsonText(value: unknown): string {
+  // A match is one or two UTF-16 units (a format character outside the BMP): each is written.
+  const escape = (char: string, i: number) => `\\u${char.charCodeAt(i).toString(16).padStart(4, "0")}`;
   return JSON.stringify(value, null, 2).replace(/[\u007f-\u009f\u2028\u2029\p{Cf}\p{Cs}]/gu, (char) =>
-    Array.from(
-      { length: char.length },
-      (_, i) => `\\u${char.charCodeAt(i).toString(16).padStart(4, "0")}`,
-    ).join(""),
+    char.length === 1 ? escape(char, 0) : escape(char, 0) + escape(char, 1),
   );
 }
 
@@ -171,7 +166,8 @@ export function jsonText(value: unknown): string {
  * cut, so no prefix of one survives.
  */
 export function serverTextCleaner(secrets: readonly string[]): ServerTextCleaner {
-  const pattern = secrets.length === 0 ? undefined : new RegExp(secrets.map(escapeRegExp).join("|"), "gi");
+  const escaped = secrets.map((secret) => secret.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"));
+  const pattern = secrets.length === 0 ? undefined : new RegExp(escaped.join("|"), "gi");
   const redact = (text: string): string => (pattern === undefined ? text : text.replace(pattern, REDACTED));
   const longest = Math.max(0, ...secrets.map((secret) => secret.length));
   return (text, maxLength = MAX_SERVER_TEXT_LENGTH) => {

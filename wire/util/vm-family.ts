@@ -26,8 +26,3 @@ const FAMILIES: readonly (readonly [RegExp, string])[] = [
 export function azureQuotaFamilyOf(machineType: string): string | undefined {
   return FAMILIES.find(([pattern]) => pattern.test(machineType))?.[1];
 }
-
-/** The family's name for a message: Azure's name, or "the VM family of X" for an unknown size. */
-export function quotaFamilyLabel(machineType: string): string {
-  return azureQuotaFamilyOf(machineType) ?? `(the VM family of ${machineType})`;
-}

@@ -1,6 +1,6 @@
 /**
- * The base class of every error the CycleCloud client throws, the one `toJSON` they share, and the
- * brands their type guards check.
+ * The base class of every error the CycleCloud client throws, the one `toJSON` they share, the
+ * brands their type guards check, and the settings error.
  *
  * Credentials never reach an error: the client keeps the `Authorization` header to itself, URLs are
  * stripped of `user:pass@` (`redactUrlCredentials`), and a network error's `cause` is a sanitized
@@ -19,16 +19,17 @@ export function brandedGuard<C extends abstract new (...args: never[]) => object
 ): (value: unknown) => value is InstanceType<C> {
   const brand = Symbol.for(`pulumi-cyclecloud.${target.name}`);
   Object.defineProperty(target, brand, { value: true });
-  return (value): value is InstanceType<C> => value instanceof target || hasBrand(value, brand);
+  return (value): value is InstanceType<C> => {
+    if (value instanceof target) return true;
+    if (typeof value !== "object" || value === null) return false;
+    const constructor: unknown = Reflect.get(value, "constructor");
+    return typeof constructor === "function" && Reflect.get(constructor, brand) === true;
+  };
 }
 
-/** Whether `value` is an instance of a class marked with `brand` (or of a subclass). */
-function hasBrand(value: unknown, brand: symbol): boolean {
-  if (typeof value !== "object" || value === null) {
-    return false;
-  }
-  const constructor: unknown = Reflect.get(value, "constructor");
-  return typeof constructor === "function" && Reflect.get(constructor, brand) === true;
+/** Replaces the `user:pass@` part of every URL in `text` with `***@`. */
+export function redactUrlCredentials(text: string): string {
+  return text.replace(/([a-z][a-z0-9+.-]*:\/\/)[^/\s@]*@/gi, "$1***@");
 }
 
 /** The base class of every error the client throws. */
@@ -51,3 +52,35 @@ export class CycleCloudError extends Error {
 
 /** Whether `value` is a `CycleCloudError` (any of the client's errors), also one from another copy of this package. */
 export const isCycleCloudError = brandedGuard(CycleCloudError);
+
+/** The request an error is about: its method, and its path and query (no host or credentials). */
+export interface RequestTarget {
+  method: string;
+  /** e.g. `/clusters/hpc/status?nodes=false`. */
+  path: string;
+}
+
+/** An error about one request: its `method` and `path` come first in `toJSON`. */
+export abstract class RequestError extends CycleCloudError {
+  readonly method: string;
+  readonly path: string;
+
+  constructor(message: string, { method, path }: RequestTarget, options?: ErrorOptions) {
+    super(message, options);
+    this.method = method;
+    this.path = path;
+  }
+}
+
+/** The client settings are invalid: each issue names the option in backticks and the fix. */
+export class SettingsError extends CycleCloudError {
+  readonly issues: readonly string[];
+
+  constructor(issues: readonly string[]) {
+    super(`Invalid CycleCloud client settings: ${issues.join("; ")}`);
+    this.issues = issues;
+  }
+}
+
+/** Whether `value` is a `SettingsError`, also one from another copy of this package. */
+export const isSettingsError = brandedGuard(SettingsError);

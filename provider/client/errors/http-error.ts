@@ -1,15 +1,12 @@
+/** The errors of an answer the client got: a status outside 2xx, or a body it cannot read or accept. */
 import type { ErrorBody } from "../../../wire/schemas";
-import { CycleCloudError, brandedGuard } from "./cyclecloud-error";
+import { RequestError, brandedGuard } from "./cyclecloud-error";
+import type { RequestTarget } from "./cyclecloud-error";
 
-export interface HttpErrorInit {
-  method: string;
-  /** Path and query of the request, without host or credentials, e.g. `/clusters/hpc/status?nodes=false`. */
-  path: string;
+export interface HttpErrorInit extends RequestTarget {
   status: number;
   statusText?: string | undefined;
-  /** CycleCloud's JSON error body, when the server sent one. */
   body?: ErrorBody | undefined;
-  /** The body's `Message`, or the start of a plain-text body. */
   serverMessage?: string | undefined;
   /** `Content-Type` of the answer. */
   contentType?: string | undefined;
@@ -17,14 +14,11 @@ export interface HttpErrorInit {
   redirectOrigin?: string | undefined;
   /** Whether that redirect leaves https for http. */
   redirectDowngrade?: boolean | undefined;
-  /** The server's `Retry-After`, in milliseconds. */
   retryAfterMs?: number | undefined;
 }
 
 /** CycleCloud answered with a status outside 2xx. */
-export class HttpError extends CycleCloudError {
-  readonly method: string;
-  readonly path: string;
+export class HttpError extends RequestError {
   readonly status: number;
   /** CycleCloud's `Message`, or the start of a plain-text body; undefined when there was none. */
   readonly serverMessage: string | undefined;
@@ -36,9 +30,7 @@ export class HttpError extends CycleCloudError {
   readonly retryAfterMs: number | undefined;
 
   constructor(init: HttpErrorInit) {
-    super(httpErrorMessage(init));
-    this.method = init.method;
-    this.path = init.path;
+    super(httpErrorMessage(init), init);
     this.status = init.status;
     this.serverMessage = init.serverMessage;
     this.body = init.body;
@@ -73,7 +65,7 @@ function httpErrorMessage(init: HttpErrorInit): string {
 }
 
 /** The text CycleCloud answers (404) when listing the nodes of a request id it never saw. */
-const UNKNOWN_REQUEST_ID_TEXT = "No operation found for request id";
+const UNKNOWN_REQUEST_ID_TEXT = "No operation found for request id".toLowerCase();
 
 /**
  * True when `error` is CycleCloud saying it knows no such request id (`GET /clusters/{c}/nodes?request_id=ID`).
@@ -81,11 +73,64 @@ const UNKNOWN_REQUEST_ID_TEXT = "No operation found for request id";
  * "No operation found for request id" (servers answer 404).
  */
 export function isUnknownRequestId(error: unknown): error is HttpError {
-  if (!(error instanceof HttpError) || error.status < 400 || error.status >= 500) {
-    return false;
-  }
-  const needle = UNKNOWN_REQUEST_ID_TEXT.toLowerCase();
-  return [error.serverMessage, error.body?.Detail].some(
-    (text) => text !== undefined && text.toLowerCase().includes(needle),
+  if (!(error instanceof HttpError) || error.status < 400 || error.status >= 500) return false;
+  return [error.serverMessage, error.body?.Detail].some((text) =>
+    text?.toLowerCase().includes(UNKNOWN_REQUEST_ID_TEXT),
   );
 }
+
+/**
+ * The request succeeded but the answer could not be read: the body is not JSON (an HTML login page
+ * of a proxy, say) or does not match the expected wire type. Deliberately not an `HttpError`.
+ */
+export class ResponseValidationError extends RequestError {
+  readonly status: number;
+  /** The wire type the body should have been, e.g. `NodeList`. */
+  readonly expected: string;
+  /** What does not match, each naming the JSON path: `nodes[2].NodeId: expected string, got number`. */
+  readonly problems: readonly string[];
+
+  constructor(init: RequestTarget & { status: number; expected: string; problems: readonly string[] }) {
+    super(
+      `CycleCloud answered ${init.status} to ${init.method} ${init.path} but the body is not a valid ` +
+        `${init.expected}: ${init.problems.join("; ")}`,
+      init,
+    );
+    this.status = init.status;
+    this.expected = init.expected;
+    this.problems = init.problems;
+  }
+}
+
+/** Whether `value` is a `ResponseValidationError`, also one from another copy of this package. */
+export const isResponseValidationError = brandedGuard(ResponseValidationError);
+
+/**
+ * The answer's body was longer than the client accepts (`maxResponseBytes`): the client stopped
+ * reading at the limit and dropped the connection. Not retried: the same request gets the same body.
+ */
+export class ResponseTooLargeError extends RequestError {
+  readonly status: number;
+  /** The limit that was reached, in bytes. */
+  readonly limitBytes: number;
+
+  constructor(init: RequestTarget & { status: number; limitBytes: number }) {
+    const mib = init.limitBytes / (1024 * 1024);
+    const limit = Number.isInteger(mib)
+      ? `${mib} MiB (${init.limitBytes} bytes)`
+      : `${init.limitBytes} bytes`;
+    super(
+      `CycleCloud answered ${init.status} to ${init.method} ${init.path} with a body larger than ` +
+        `${limit}; the client stopped reading it. If the server is CycleCloud and the ` +
+        "cluster is that large, raise the limit: `maxResponseMiB` (stack config `cyclecloud:maxResponseMiB`, " +
+        "`connection.maxResponseMiB` or CYCLECLOUD_MAX_RESPONSE_MIB; `maxResponseBytes` of a CycleCloudClient); " +
+        "otherwise check that `url` points at the CycleCloud server",
+      init,
+    );
+    this.status = init.status;
+    this.limitBytes = init.limitBytes;
+  }
+}
+
+/** Whether `value` is a `ResponseTooLargeError`, also one from another copy of this package. */
+export const isResponseTooLargeError = brandedGuard(ResponseTooLargeError);

@@ -1,5 +1,6 @@
-import { CycleCloudError, brandedGuard } from "./cyclecloud-error";
-import { redactUrlCredentials } from "./redact-url-credentials";
+/** The errors of a request that got no answer: a network failure, or none within the timeout. */
+import { RequestError, brandedGuard, redactUrlCredentials } from "./cyclecloud-error";
+import type { RequestTarget } from "./cyclecloud-error";
 
 /** TLS failures that a CA certificate (or a correct host name) fixes; retrying them is pointless. */
 const TLS_ERROR_CODES: ReadonlySet<string> = new Set([
@@ -28,9 +29,7 @@ const UNREACHABLE_ERROR_CODES: ReadonlySet<string> = new Set([
 /** What went wrong below HTTP: `tls` (certificate not trusted), `unreachable`, or `connection` (reset, ...). */
 export type NetworkFailureKind = "tls" | "unreachable" | "connection";
 
-export interface NetworkErrorInit {
-  method: string;
-  path: string;
+export interface NetworkErrorInit extends RequestTarget {
   /** Scheme, host and port of the server, e.g. `https://cyclecloud.example.com:8443`. */
   origin: string;
   /** What `fetch` threw. Only a sanitized copy (message, name, code) is kept as `cause`. */
@@ -38,9 +37,7 @@ export interface NetworkErrorInit {
 }
 
 /** The request did not get an HTTP answer: the server is unreachable, TLS failed, or the connection broke. */
-export class NetworkError extends CycleCloudError {
-  readonly method: string;
-  readonly path: string;
+export class NetworkError extends RequestError {
   readonly origin: string;
   /** The system error code, e.g. `ECONNREFUSED` or `DEPTH_ZERO_SELF_SIGNED_CERT`. */
   readonly code: string | undefined;
@@ -49,15 +46,12 @@ export class NetworkError extends CycleCloudError {
   constructor(init: NetworkErrorInit) {
     const cause = sanitizeCause(init.cause);
     const code = errorCode(cause);
-    const kind: NetworkFailureKind =
-      code !== undefined && TLS_ERROR_CODES.has(code)
-        ? "tls"
-        : code !== undefined && UNREACHABLE_ERROR_CODES.has(code)
-          ? "unreachable"
-          : "connection";
-    super(networkErrorMessage(init, kind, code, failureReason(cause)), { cause });
-    this.method = init.method;
-    this.path = init.path;
+    const kind = TLS_ERROR_CODES.has(code ?? "")
+      ? "tls"
+      : UNREACHABLE_ERROR_CODES.has(code ?? "")
+        ? "unreachable"
+        : "connection";
+    super(networkErrorMessage(init, kind, cause), init, { cause });
     this.origin = init.origin;
     this.code = code;
     this.kind = kind;
@@ -67,12 +61,10 @@ export class NetworkError extends CycleCloudError {
 /** Whether `value` is a `NetworkError`, also one from another copy of this package. */
 export const isNetworkError = brandedGuard(NetworkError);
 
-function networkErrorMessage(
-  init: NetworkErrorInit,
-  kind: NetworkFailureKind,
-  code: string | undefined,
-  reason: string,
-): string {
+function networkErrorMessage(init: NetworkErrorInit, kind: NetworkFailureKind, cause: Error): string {
+  const code = errorCode(cause);
+  // node-fetch says "request to URL failed, reason: X": keep X.
+  const reason = cause.message.match(/failed, reason: (.*)$/s)?.[1] ?? cause.message;
   const request = `${init.method} ${init.path}`;
   const codeSuffix = code === undefined || reason.includes(code) ? "" : ` (${code})`;
   switch (kind) {
@@ -102,11 +94,6 @@ function errorCode(error: Error): string | undefined {
   return typeof code === "string" && code !== "" ? code : undefined;
 }
 
-/** node-fetch says "request to URL failed, reason: X": keep X. */
-function failureReason(error: Error): string {
-  return error.message.match(/failed, reason: (.*)$/s)?.[1] ?? error.message;
-}
-
 /**
  * A copy of what `fetch` threw holding only its name, message (URL credentials redacted) and code.
  * The original may reference sockets or request options; none of that is kept.
@@ -116,13 +103,66 @@ function sanitizeCause(cause: unknown): Error {
   const inner: unknown = cause instanceof Error && errorCode(cause) === undefined ? cause.cause : undefined;
   const source = inner instanceof Error ? inner : cause;
   const copy = new Error(redactUrlCredentials(source instanceof Error ? source.message : String(source)));
-  if (source instanceof Error) {
-    // Like a native error's, the name is not an own enumerable property.
-    Object.defineProperty(copy, "name", { value: source.name, configurable: true, writable: true });
-    const code = errorCode(source);
-    if (code !== undefined) {
-      Object.assign(copy, { code });
+  if (!(source instanceof Error)) return copy;
+  // Like a native error's, the name is not an own enumerable property.
+  Object.defineProperty(copy, "name", { value: source.name, configurable: true, writable: true });
+  const code = errorCode(source);
+  return code === undefined ? copy : Object.assign(copy, { code });
+}
+
+export interface TimeoutErrorInit extends RequestTarget {
+  timeoutMs: number;
+  /** After retries: the attempts made, how many timed out (the last one did), their time, the server's origin. */
+  attempts?: { made: number; timedOut: number; elapsedMs: number; origin: string } | undefined;
+}
+
+/** CycleCloud did not answer within `timeoutMs` (on the last of `attempts.made` attempts). */
+export class TimeoutError extends RequestError {
+  readonly timeoutMs: number;
+  /** Only after retries (`declare`: absent, not undefined, from `toJSON` otherwise). */
+  declare readonly attempts?: number;
+  declare readonly elapsedMs?: number;
+
+  constructor(init: TimeoutErrorInit) {
+    super(`${timeoutText(init)}; ${TIMEOUT_ADVICE}`, init);
+    this.timeoutMs = init.timeoutMs;
+    if (init.attempts !== undefined) {
+      this.attempts = init.attempts.made;
+      this.elapsedMs = init.attempts.elapsedMs;
     }
   }
-  return copy;
 }
+
+const TIMEOUT_ADVICE =
+  "if the server is just slow, raise `timeoutSeconds` (stack config `cyclecloud:timeoutSeconds` or " +
+  "`connection.timeoutSeconds`; `timeoutMs` of a CycleCloudClient)";
+
+function timeoutText({ method, path, timeoutMs, attempts }: TimeoutErrorInit): string {
+  const within = formatDuration(timeoutMs);
+  if (attempts === undefined || attempts.made <= 1) {
+    return `CycleCloud did not answer ${method} ${path} within ${within}`;
+  }
+  const which =
+    attempts.timedOut >= attempts.made
+      ? `on any of ${attempts.made} attempts`
+      : `on ${attempts.timedOut} of ${attempts.made} attempts, the last one included`;
+  return (
+    `CycleCloud at ${attempts.origin} did not answer ${method} ${path} within ${within} ${which} ` +
+    `(${formatDuration(attempts.elapsedMs)} in all); check that \`url\` names a CycleCloud server that is up`
+  );
+}
+
+/** `250 ms`, `30 s`, `1.5 s`, `1 min 32 s`, `2 min`. */
+export function formatDuration(ms: number): string {
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  if (ms < 60_000) return `${Math.round(ms / 100) / 10} s`;
+  const total = Math.round(ms / 1000);
+  const [minutes, seconds] = [Math.floor(total / 60), total % 60];
+  return seconds === 0 ? `${minutes} min` : `${minutes} min ${seconds} s`;
+}
+
+/**
+ * Whether `value` is the client's `TimeoutError`, also one from another copy of this package; not
+ * any error named `TimeoutError` (`AbortSignal.timeout()` rejects with a `DOMException` so named).
+ */
+export const isTimeoutError = brandedGuard(TimeoutError);
