@@ -5,21 +5,18 @@
  * module state: everything comes through the operation context.
  */
 import type { Operation } from "../core/failure-messages";
-import { describeFailures, partialAddReason, unfinishedMessage } from "../core/failure-messages";
+import { unfinishedMessage } from "../core/failure-messages";
 import type { NodeSetInputs } from "../core/inputs";
 import { NodeSetPartialFailure, UncertainCreateError } from "../core/errors";
-import { cannotCome } from "../core/convergence-plan";
-import { manageNodes, waitForSettled, waitUntilGone } from "./manage-and-wait";
+import { nextStep, startOfConvergence } from "../core/converge-step";
 import type { OperationContext, SetHoldings } from "./node-set-listing";
-import { listHoldings, matchesSpec, ownRecords, recordsWithIds } from "./node-set-listing";
+import { matchesSpec, ownRecords, recordsWithIds } from "./node-set-listing";
 import type { NodeRecord } from "../../wire/schemas";
 import { HttpError, errorText } from "../client";
 import type { NodeInfo, NodeSetState } from "../core/node-set-state";
-import { isHealthy, isMember, minReadyOf, nodePhase, nodeSetState, toNodeInfo } from "../core/node-set-state";
+import { isMember, nodeSetState, toNodeInfo } from "../core/node-set-state";
 import { foreignNodesProblem, foreignRequestIdProblem } from "../core/adoption-ownership";
-import { deallocateIntoPool, startFromWarmPool } from "./warm-pool";
-import { excessMembers, planConvergence } from "../core/convergence-plan";
-import { createShortfall } from "./placement-group-plan";
+import { execute } from "./converge-execute";
 
 /**
  * Adopts the nodes named by `adoptExisting`, refusing any that does not match the declared spec
@@ -132,172 +129,25 @@ async function refuseNonNodearrayNodes(
  * Brings the set to `count` healthy nodes and (if asked) waits until they are ready: removes
  * failed nodes, grows by starting the warm pool's deallocated nodes first, then with the next
  * request id; shrinks by terminating (or, `scaleDown: "deallocate"`, deallocating into the warm
- * pool) failed, unfinished, then newest nodes. Mutates `holdings`; returns why the set did not
- * converge well enough to succeed (see `minReady`).
+ * pool) failed, unfinished, then newest nodes. Each step is decided by {@link nextStep} from what
+ * the set holds, and carried out by {@link execute}. Mutates `holdings`; returns why the set did
+ * not converge well enough to succeed (see `minReady`).
  */
 export async function converge(
   ctx: OperationContext,
   holdings: SetHoldings,
   target: number,
 ): Promise<string[]> {
-  const { inputs } = ctx;
-  const reasons: string[] = [];
-  const members = () => holdings.nodes.filter(isMember);
-  const removed: NodeInfo[] = [];
-
-  // What to replace, start and create: the same count the preview's preflight makes (see convergence-plan.ts).
-  // The heal step runs again on each later round: a node that round brought in (adopted from a
-  // request whose answer was lost, or listed afresh) is replaced only once it is terminated.
-  const heal = async () => {
-    const plan = planConvergence(holdings.nodes, target, inputs.readyTimeoutSeconds, ctx.now());
-    const failed = plan.replace;
-    if (failed.length > 0) {
-      ctx.log(describeHeal(failed, plan.replaced, inputs.readyTimeoutSeconds));
-      await manageNodes(ctx, "terminate", failed);
-      markLeaving(holdings, failed);
-      removed.push(...failed);
+  let progress = startOfConvergence();
+  for (;;) {
+    const step = nextStep({ nodes: holdings.nodes, target, inputs: ctx.inputs, now: ctx.now(), progress });
+    if (step.kind === "done") {
+      if (step.partialAdd) holdings.partialAdd = step.partialAdd;
+      return step.reasons;
     }
-    return plan;
-  };
-  const plan = await heal();
-  // Grow from the warm pool first: a deallocated node starts faster than a new one, disks kept.
-  let poolLimit: string | undefined;
-  if (plan.start.length > 0) {
-    poolLimit = (await startFromWarmPool(ctx, holdings, plan.missing)).shortBy;
+    const seen = await execute(ctx, holdings, step);
+    progress = { ...progress, ...step.then, ...seen };
   }
-  const deallocating: NodeInfo[] = [];
-  const excess = excessMembers(plan, holdings.nodes, inputs);
-  if (excess.length > 0) {
-    if (inputs.scaleDown === "deallocate") {
-      await deallocateIntoPool(ctx, excess);
-      deallocating.push(...excess);
-    } else {
-      ctx.log(
-        `shrinking from ${target + excess.length} to ${target}: terminating ${excess.map((n) => n.name).join(", ")}`,
-      );
-      await manageNodes(ctx, "terminate", excess);
-      markLeaving(holdings, excess);
-      removed.push(...excess);
-    }
-  }
-  if (poolLimit !== undefined) reasons.push(poolLimit);
-  // The nodearray had no room for the whole warm pool: it has none for new nodes either.
-  for (let round = 0; round < 5 && poolLimit === undefined; round++) {
-    if (round > 0) await heal();
-    const shortfall = target - members().filter(isHealthy).length;
-    if (shortfall <= 0) break;
-    const outcome = await createShortfall(ctx, holdings, shortfall);
-    if (outcome.kind === "adopted") {
-      holdings.nodes.push(...outcome.nodes.filter((n) => !holdings.nodes.some((h) => h.id === n.id)));
-      continue;
-    }
-    ctx.log(`requested ${shortfall} node(s) as ${outcome.requestId}: ${outcome.added} added`);
-    const leaving = removed.filter((n) => nodePhase(n) !== "gone");
-    if (outcome.added < shortfall && leaving.length > 0 && round < 4) {
-      // The nodes being replaced still hold their VMs until they are gone: wait, then ask again.
-      ctx.log(`waiting for ${leaving.length} replaced node(s) to terminate before asking again`);
-      await waitUntilGone(ctx, leaving, "Terminated", inputs.deleteTimeoutSeconds);
-      for (const n of leaving) n.status = "Terminated";
-      const fresh = await listHoldings(ctx, holdings, { probeForward: false });
-      holdings.nodes = fresh.nodes.filter((n) => !removed.some((r) => r.id === n.id));
-      continue;
-    }
-    if (outcome.added < shortfall) {
-      const reason = partialAddReason(outcome.added, shortfall, outcome.message);
-      reasons.push(reason);
-      holdings.partialAdd = { reason, added: outcome.added, requested: shortfall };
-    }
-    break;
-  }
-
-  // Adopting the nodes of an interrupted create (made for a larger count) can overshoot.
-  const overshoot = planConvergence(holdings.nodes, target, inputs.readyTimeoutSeconds, ctx.now());
-  const beyond = excessMembers(overshoot, holdings.nodes, inputs);
-  if (beyond.length > 0) {
-    ctx.log(`adopted more nodes than \`count\`: terminating ${beyond.map((n) => n.name).join(", ")}`);
-    await manageNodes(ctx, "terminate", beyond);
-    markLeaving(holdings, beyond);
-    removed.push(...beyond);
-  }
-
-  if (deallocating.length > 0) {
-    const stuck = await waitUntilGone(ctx, deallocating, "Deallocated", inputs.deleteTimeoutSeconds);
-    if (stuck.length > 0) ctx.warn(`${stuck.length} node(s) still deallocating`);
-  }
-  // Fresh records for everything, then wait.
-  const fresh = await listHoldings(ctx, holdings, { probeForward: false });
-  holdings.nodes = fresh.nodes.filter((n) => !removed.some((r) => r.id === n.id));
-  let abandoned: NodeInfo[] = [];
-  if (inputs.waitForReady) {
-    const result = await waitForSettled(ctx, holdings, target, inputs.readyTimeoutSeconds);
-    holdings.nodes = result.nodes.filter((n) => !removed.some((r) => r.id === n.id));
-    abandoned = result.abandoned;
-    if (result.timedOut) {
-      const pending = holdings.nodes.filter(
-        (n) => isMember(n) && nodePhase(n) === "provisioning" && !abandoned.includes(n),
-      );
-      reasons.push(
-        `timed out after ${inputs.readyTimeoutSeconds}s waiting for readiness: ${pending.length} node(s) not ready ` +
-          `(${pending.map((n) => `${n.name}: ${n.status}`).join(", ")}); raise \`readyTimeoutSeconds\` or run \`pulumi up\` again`,
-      );
-    }
-  }
-  const verdict = judgeReadiness(ctx, holdings, { target, abandoned, reasons });
-  if (removed.length > 0) {
-    const stuck = await waitUntilGone(ctx, removed, "Terminated", inputs.deleteTimeoutSeconds);
-    if (stuck.length > 0) ctx.warn(`${stuck.length} removed node(s) still terminating`);
-  }
-  return verdict;
-}
-
-/** The heal step's line: which nodes go, why, and how many of them get a replacement. */
-function describeHeal(failed: NodeInfo[], replaced: number, readyTimeoutSeconds: number): string {
-  const abandoned = cannotCome(failed).length;
-  const stuck = failed.filter((n) => nodePhase(n) !== "failed").length - abandoned;
-  const why = [
-    stuck > 0 ? `${stuck} not ready after ${readyTimeoutSeconds}s` : "",
-    abandoned > 0 ? `${abandoned} acquiring after an allocation failure of their request` : "",
-  ].filter(Boolean);
-  const which = why.length > 0 ? ` (${why.join(", ")})` : "";
-  const names = failed.map((n) => n.name).join(", ");
-  if (replaced === failed.length) return `replacing ${failed.length} failed node(s)${which}: ${names}`;
-  const replacing = replaced > 0 ? `, replacing ${replaced}` : ", not replacing them (`count` is met)";
-  return `terminating ${failed.length} failed node(s)${which}${replacing}: ${names}`;
-}
-
-/**
- * Whether the up succeeds (`minReady`): with at least `minReady` nodes ready and none still
- * provisioning, failed nodes and a short create are a warning (the nodes stay in state; the next
- * `up` replaces them) and no reason is returned; otherwise every reason, failures grouped by reason.
- */
-function judgeReadiness(
-  ctx: OperationContext,
-  holdings: SetHoldings,
-  {
-    target,
-    abandoned,
-    reasons,
-  }: { target: number; abandoned: readonly NodeInfo[]; reasons: readonly string[] },
-): string[] {
-  const members = holdings.nodes.filter(isMember);
-  const failed = members.filter((n) => nodePhase(n) === "failed");
-  const all = [...reasons];
-  if (failed.length > 0) {
-    all.push(`${describeFailures(failed).join("; ")}; the next \`pulumi up\` replaces them`);
-  }
-  if (abandoned.length > 0) {
-    all.push(
-      `${abandoned.length} acquiring after an allocation failure of their request, not waited for ` +
-        `(${abandoned.map((n) => n.name).join(", ")})`,
-    );
-  }
-  if (all.length === 0) return [];
-  const ready = members.filter((n) => nodePhase(n) === "ready").length;
-  const provisioning = members.some((n) => nodePhase(n) === "provisioning");
-  const minReady = minReadyOf(ctx.inputs, target);
-  if (!ctx.inputs.waitForReady || provisioning || ready < minReady) return all;
-  ctx.warn(`${ready}/${target} ready, at least \`minReady\` ${minReady}: ${all.join("; ")}`);
-  return [];
 }
 
 /**
@@ -330,11 +180,6 @@ export async function convergeKeepingTrack(
     // The engine shows the reasons of a partial failure, not its message: give it the whole story.
     throw new NodeSetPartialFailure(message, id, state, [message]);
   }
-}
-
-export function markLeaving(holdings: SetHoldings, nodes: readonly NodeInfo[]): void {
-  const ids = new Set(nodes.map((n) => n.id));
-  for (const node of holdings.nodes) if (ids.has(node.id)) node.status = "Terminating";
 }
 
 /**
