@@ -5,12 +5,11 @@
  * `done` with the reasons the set fell short. `converge` (ops/converge-node-set.ts) observes,
  * asks {@link nextStep}, carries the step out (ops/converge-execute.ts) and observes again.
  */
-import type { ConvergencePlan } from "./convergence-plan";
-import { cannotCome, excessMembers, planConvergence } from "./convergence-plan";
+import type { ConvergencePlan, ConvergenceSurvey } from "./convergence-plan";
 import { describeFailures, partialAddReason } from "./failure-messages";
 import type { NodeSetInputs } from "./inputs";
 import type { NodeInfo } from "./node-set-state";
-import { isHealthy, isMember, minReadyOf, nodePhase } from "./node-set-state";
+import { isMember, nodePhase } from "./node-set-state";
 
 /** What one create of the shortfall did, as the step function reads it. */
 export interface CreateSeen {
@@ -55,11 +54,11 @@ export interface Progress {
 }
 
 export interface ConvergeView {
-  /** What the set holds now (the latest observation). */
+  /** What the set holds now (the latest observation), and what converging reads in it. */
   nodes: readonly NodeInfo[];
+  survey: ConvergenceSurvey;
   target: number;
   inputs: NodeSetInputs;
-  now: number;
   progress: Progress;
 }
 
@@ -116,11 +115,11 @@ export function nextStep(view: ConvergeView): Step {
 
 /** The step of the view's stage, or the progress to read again when the stage has none. */
 function stageStep(view: ConvergeView): Step | Partial<Progress> {
-  const { progress: p, inputs } = view;
+  const { progress: p } = view;
   switch (p.stage) {
     case "heal": {
-      const plan = planOf(view);
-      return healStep(view, plan, { stage: "grow", plan }) ?? { stage: "grow", plan };
+      const plan = view.survey.plan;
+      return healStep(view, { stage: "grow", plan }) ?? { stage: "grow", plan };
     }
     case "grow":
       // Grow from the warm pool first: a deallocated node starts faster than a new one, disks kept.
@@ -137,7 +136,7 @@ function stageStep(view: ConvergeView): Step | Partial<Progress> {
       return { kind: "list", except: p.removed, then: { stage: "round", round: p.round + 1, healed: false } };
     case "trim": {
       // Adopting the nodes of an interrupted create (made for a larger count) can overshoot.
-      const beyond = excessMembers(planOf(view), view.nodes, inputs);
+      const beyond = view.survey.beyond;
       if (beyond.length === 0) return { stage: "deallocated" };
       return terminate(view, beyond, `adopted more nodes than \`count\`: terminating ${names(beyond)}`, {
         stage: "deallocated",
@@ -146,11 +145,6 @@ function stageStep(view: ConvergeView): Step | Partial<Progress> {
     case "deallocated":
       return finalStep(view);
   }
-}
-
-/** The plan of converging what the set holds now (see convergence-plan.ts). */
-function planOf(view: ConvergeView): ConvergencePlan {
-  return planConvergence(view.nodes, view.target, view.inputs.readyTimeoutSeconds, view.now);
 }
 
 function terminate(
@@ -166,9 +160,11 @@ function terminate(
  * The heal step: terminates the failed, stuck and abandoned members (see convergence-plan.ts). It
  * runs again on each later round: a node that round brought in is replaced only once terminated.
  */
-function healStep(view: ConvergeView, plan: ConvergencePlan, then: Partial<Progress>): Step | undefined {
+function healStep(view: ConvergeView, then: Partial<Progress>): Step | undefined {
+  const { plan } = view.survey;
   if (plan.replace.length === 0) return undefined;
-  return terminate(view, plan.replace, describeHeal(plan, view.inputs.readyTimeoutSeconds), then);
+  const { readyTimeoutSeconds } = view.inputs;
+  return terminate(view, plan.replace, describeHeal(plan, readyTimeoutSeconds), then);
 }
 
 /** The healthy members beyond the target go: deallocated into the warm pool, or terminated. */
@@ -179,7 +175,7 @@ function shrinkStep(view: ConvergeView): Step | Partial<Progress> {
     stage: "round",
     reasons: p.poolLimit === undefined ? p.reasons : [...p.reasons, p.poolLimit],
   };
-  const excess = p.plan ? excessMembers(p.plan, view.nodes, inputs) : [];
+  const excess = view.survey.shrink;
   if (excess.length === 0) return then;
   if (inputs.scaleDown === "deallocate") {
     return {
@@ -200,8 +196,8 @@ function shrinkStep(view: ConvergeView): Step | Partial<Progress> {
 function roundStep(view: ConvergeView): Step | Partial<Progress> {
   const { progress: p, target } = view;
   if (p.poolLimit !== undefined || p.round >= ROUNDS) return { stage: "trim" };
-  if (p.round > 0 && !p.healed) return healStep(view, planOf(view), { healed: true }) ?? { healed: true };
-  const shortfall = target - view.nodes.filter((n) => isMember(n) && isHealthy(n)).length;
+  if (p.round > 0 && !p.healed) return healStep(view, { healed: true }) ?? { healed: true };
+  const shortfall = target - view.survey.healthy;
   if (shortfall <= 0) return { stage: "trim" };
   return { kind: "create", shortfall, then: { stage: "created" } };
 }
@@ -297,11 +293,10 @@ function timedOut(view: ConvergeView, abandoned: readonly NodeInfo[]): string {
 
 /** The heal step's line: which nodes go, why, and how many of them get a replacement. */
 export function describeHeal(
-  plan: Pick<ConvergencePlan, "replace" | "replaced">,
+  plan: Pick<ConvergencePlan, "replace" | "replaced" | "abandoned">,
   readyTimeoutSeconds: number,
 ): string {
-  const failed = plan.replace;
-  const abandoned = cannotCome(failed).length;
+  const { replace: failed, abandoned } = plan;
   const stuck = failed.filter((n) => nodePhase(n) !== "failed").length - abandoned;
   const why = [
     stuck > 0 ? `${stuck} not ready after ${readyTimeoutSeconds}s` : "",
@@ -324,10 +319,9 @@ function judgeReadiness(
   view: ConvergeView,
   reasons: readonly string[],
 ): { reasons: string[]; warning?: string } {
-  const { inputs, target } = view;
+  const { target, survey } = view;
   const abandoned = view.progress.settled?.abandoned ?? [];
-  const members = view.nodes.filter(isMember);
-  const failed = members.filter((n) => nodePhase(n) === "failed");
+  const { failed, ready, minReady } = survey;
   const all = [...reasons];
   if (failed.length > 0) {
     all.push(`${describeFailures(failed).join("; ")}; the next \`pulumi up\` replaces them`);
@@ -339,10 +333,7 @@ function judgeReadiness(
     );
   }
   if (all.length === 0) return { reasons: [] };
-  const ready = members.filter((n) => nodePhase(n) === "ready").length;
-  const provisioning = members.some((n) => nodePhase(n) === "provisioning");
-  const minReady = minReadyOf(inputs, target);
-  if (!inputs.waitForReady || provisioning || ready < minReady) return { reasons: all };
+  if (!view.inputs.waitForReady || survey.provisioning > 0 || ready < minReady) return { reasons: all };
   return {
     reasons: [],
     warning: `${ready}/${target} ready, at least \`minReady\` ${minReady}: ${all.join("; ")}`,

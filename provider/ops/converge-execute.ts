@@ -3,8 +3,7 @@
  * waits it names, in the set's holdings, and what it saw for the step function to read. The one
  * place converging calls the warm pool, the create protocol and the managing and waiting modules.
  */
-import type { NodeInfo } from "../core/node-set-state";
-import type { CreateSeen, Progress, Step } from "../core/converge-step";
+import type { Progress, Step } from "../core/converge-step";
 import { deallocateIntoPool, startFromWarmPool } from "./warm-pool";
 import { manageNodes, waitForSettled, waitUntilGone } from "./manage-and-wait";
 import { createShortfall } from "./placement-group-plan";
@@ -29,11 +28,14 @@ export async function execute(
     case "deallocate":
       await deallocateIntoPool(ctx, step.nodes);
       return {};
-    case "terminate":
+    case "terminate": {
       ctx.log(step.line);
       await manageNodes(ctx, "terminate", step.nodes);
-      markLeaving(holdings, step.nodes);
+      // Asked to terminate, not gone yet.
+      const ids = new Set(step.nodes.map((n) => n.id));
+      for (const node of holdings.nodes) if (ids.has(node.id)) node.status = "Terminating";
       return {};
+    }
     case "wait-gone": {
       if (step.line !== undefined) ctx.log(step.line);
       const stuck = await waitUntilGone(ctx, step.nodes, step.until, ctx.inputs.deleteTimeoutSeconds);
@@ -43,41 +45,25 @@ export async function execute(
     }
     case "settle": {
       const result = await waitForSettled(ctx, holdings, step.target, ctx.inputs.readyTimeoutSeconds);
-      holdings.nodes = without(result.nodes, step.except);
+      holdings.nodes = result.nodes.filter((n) => !step.except.some((r) => r.id === n.id));
       return { settled: { timedOut: result.timedOut, abandoned: result.abandoned } };
     }
-    case "create":
-      return { created: await create(ctx, holdings, step.shortfall) };
+    case "create": {
+      const { shortfall } = step;
+      const outcome = await createShortfall(ctx, holdings, shortfall);
+      const { requestId } = outcome;
+      if (outcome.kind === "created") {
+        return {
+          created: { adopted: false, requestId, added: outcome.added, message: outcome.message, shortfall },
+        };
+      }
+      holdings.nodes.push(...outcome.nodes.filter((n) => !holdings.nodes.some((h) => h.id === n.id)));
+      return { created: { adopted: true, requestId, added: 0, shortfall } };
+    }
     case "list": {
       const fresh = await listHoldings(ctx, holdings, { probeForward: false });
-      holdings.nodes = without(fresh.nodes, step.except);
+      holdings.nodes = fresh.nodes.filter((n) => !step.except.some((r) => r.id === n.id));
       return {};
     }
   }
-}
-
-/** Creates the shortfall (see placement-group-plan.ts); the nodes of an adopted create are held. */
-async function create(ctx: OperationContext, holdings: SetHoldings, shortfall: number): Promise<CreateSeen> {
-  const outcome = await createShortfall(ctx, holdings, shortfall);
-  if (outcome.kind === "adopted") {
-    holdings.nodes.push(...outcome.nodes.filter((n) => !holdings.nodes.some((h) => h.id === n.id)));
-    return { adopted: true, requestId: outcome.requestId, added: 0, shortfall };
-  }
-  return {
-    adopted: false,
-    requestId: outcome.requestId,
-    added: outcome.added,
-    message: outcome.message,
-    shortfall,
-  };
-}
-
-function without(nodes: NodeInfo[], removed: readonly NodeInfo[]): NodeInfo[] {
-  return nodes.filter((n) => !removed.some((r) => r.id === n.id));
-}
-
-/** Records `nodes` as terminating in `holdings` (asked to terminate, not gone yet). */
-export function markLeaving(holdings: SetHoldings, nodes: readonly NodeInfo[]): void {
-  const ids = new Set(nodes.map((n) => n.id));
-  for (const node of holdings.nodes) if (ids.has(node.id)) node.status = "Terminating";
 }
