@@ -66,7 +66,7 @@ export interface ConvergeView {
 export type Step =
   | { kind: "terminate"; nodes: readonly NodeInfo[]; line: string; then: Partial<Progress> }
   | { kind: "start"; wanted: number; then: Partial<Progress> }
-  | { kind: "deallocate"; nodes: readonly NodeInfo[]; then: Partial<Progress> }
+  | { kind: "deallocate"; nodes: readonly NodeInfo[]; line: string; then: Partial<Progress> }
   | { kind: "create"; shortfall: number; then: Partial<Progress> }
   | { kind: "log"; line: string; then: Partial<Progress> }
   | { kind: "warn"; text: string; then: Partial<Progress> }
@@ -181,6 +181,7 @@ function shrinkStep(view: ConvergeView): Step | Partial<Progress> {
     return {
       kind: "deallocate",
       nodes: excess,
+      line: `scaling down by deallocating ${excess.length} node(s), kept as the set's warm pool: ${names(excess)}`,
       then: { ...then, deallocating: [...p.deallocating, ...excess] },
     };
   }

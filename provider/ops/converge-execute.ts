@@ -4,7 +4,7 @@
  * place converging calls the warm pool, the create protocol and the managing and waiting modules.
  */
 import type { Progress, Step } from "../core/converge-step";
-import { deallocateIntoPool, startFromWarmPool } from "./warm-pool";
+import { startFromWarmPool } from "./warm-pool";
 import { manageNodes, waitForSettled, waitUntilGone } from "./manage-and-wait";
 import { createShortfall } from "./placement-group-plan";
 import type { OperationContext, SetHoldings } from "./node-set-listing";
@@ -26,14 +26,13 @@ export async function execute(
     case "start":
       return { poolLimit: (await startFromWarmPool(ctx, holdings, step.wanted)).shortBy };
     case "deallocate":
-      await deallocateIntoPool(ctx, step.nodes);
-      return {};
     case "terminate": {
       ctx.log(step.line);
-      await manageNodes(ctx, "terminate", step.nodes);
-      // Asked to terminate, not gone yet.
+      await manageNodes(ctx, step.kind, step.nodes);
+      // Asked to, not done yet: deallocating (kept as the warm pool), or terminating.
       const ids = new Set(step.nodes.map((n) => n.id));
-      for (const node of holdings.nodes) if (ids.has(node.id)) node.status = "Terminating";
+      const status = step.kind === "deallocate" ? "Stopping" : "Terminating";
+      for (const node of holdings.nodes) if (ids.has(node.id)) node.status = status;
       return {};
     }
     case "wait-gone": {
