@@ -30,7 +30,7 @@ export interface PartialAdd {
 
 /** Where converging is, what it did and what it saw; the step function's memory. */
 export interface Progress {
-  stage: "heal" | "grow" | "shrink" | "round" | "created" | "relist-round" | "trim" | "deallocated";
+  stage: "heal" | "grow" | "shrink" | "round" | "created" | "relist-round" | "trim" | "end";
   /** The first heal step's plan: the warm-pool start and the shrink follow it. */
   plan?: ConvergencePlan;
   /** Nodes terminated (they leave the set's records) and deallocated into the warm pool. */
@@ -137,12 +137,12 @@ function stageStep(view: ConvergeView): Step | Partial<Progress> {
     case "trim": {
       // Adopting the nodes of an interrupted create (made for a larger count) can overshoot.
       const beyond = view.survey.beyond;
-      if (beyond.length === 0) return { stage: "deallocated" };
+      if (beyond.length === 0) return { stage: "end" };
       return terminate(view, beyond, `adopted more nodes than \`count\`: terminating ${names(beyond)}`, {
-        stage: "deallocated",
+        stage: "end",
       });
     }
-    case "deallocated":
+    case "end":
       return finalStep(view);
   }
 }
@@ -245,14 +245,7 @@ function createdStep(view: ConvergeView): Step | Partial<Progress> {
 function finalStep(view: ConvergeView): Step | Partial<Progress> {
   const { progress: p, inputs } = view;
   if (p.deallocating.length > 0) {
-    return {
-      kind: "wait-gone",
-      nodes: p.deallocating,
-      until: "Deallocated",
-      markGone: false,
-      stuck: "node(s) still deallocating",
-      then: { deallocating: [] },
-    };
+    return waitToEnd(p.deallocating, "Deallocated", "node(s) still deallocating", { deallocating: [] });
   }
   if (p.settled === undefined) {
     // Fresh records for everything, then wait.
@@ -267,17 +260,20 @@ function finalStep(view: ConvergeView): Step | Partial<Progress> {
     return { verdict: verdict.reasons };
   }
   if (p.removed.length > 0) {
-    return {
-      kind: "wait-gone",
-      nodes: p.removed,
-      until: "Terminated",
-      markGone: false,
-      stuck: "removed node(s) still terminating",
-      then: { removed: [] },
-    };
+    return waitToEnd(p.removed, "Terminated", "removed node(s) still terminating", { removed: [] });
   }
   const done: Step = { kind: "done", reasons: [...p.verdict] };
   return p.partialAdd ? { ...done, partialAdd: p.partialAdd } : done;
+}
+
+/** A wait at the end until `nodes` are gone (or deallocated), warning of those that are not. */
+function waitToEnd(
+  nodes: readonly NodeInfo[],
+  until: "Terminated" | "Deallocated",
+  stuck: string,
+  then: Partial<Progress>,
+): Step {
+  return { kind: "wait-gone", nodes, until, markGone: false, stuck, then };
 }
 
 /** The reason of a wait for readiness that timed out, naming the nodes not ready. */
