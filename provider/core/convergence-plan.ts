@@ -1,9 +1,10 @@
 /**
  * What converging a set to its target does to its members, decided before any request: which
  * members it terminates and replaces, how many healthy nodes are then missing, which nodes of the
- * warm pool it starts first and how many it creates. The one place that counts it: `converge`
- * (converge-node-set.ts) follows it against the live listing, and the preview's preflight of an
- * update (plan-update.ts) against the state, so the preview counts what `up` will do.
+ * warm pool it starts first and how many it creates. The one place that counts it: converging
+ * follows it against the live listing (each step surveyed here, decided in converge-step.ts), and
+ * the preview's preflight of an update (plan-update.ts) against the state, so the preview counts
+ * what `up` will do.
  */
 import { isCapacityFailure } from "./failure-messages";
 import type { NodeSetInputs } from "./inputs";

@@ -16,6 +16,7 @@ import type { NodeSetState } from "../core/node-set-state";
 import { isMember, nodeSetState } from "../core/node-set-state";
 import { execute } from "./converge-execute";
 
+// `check` adopts through this module (node-set-check.ts).
 export { adopt } from "./adopt-existing";
 
 /**
