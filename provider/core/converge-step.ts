@@ -64,9 +64,8 @@ export interface ConvergeView {
 
 /** A step, and how the progress reads once it is carried out (`then`). */
 export type Step =
-  | { kind: "terminate"; nodes: readonly NodeInfo[]; line: string; then: Partial<Progress> }
+  | { kind: "terminate" | "deallocate"; nodes: readonly NodeInfo[]; line: string; then: Partial<Progress> }
   | { kind: "start"; wanted: number; then: Partial<Progress> }
-  | { kind: "deallocate"; nodes: readonly NodeInfo[]; line: string; then: Partial<Progress> }
   | { kind: "create"; shortfall: number; then: Partial<Progress> }
   | { kind: "log"; line: string; then: Partial<Progress> }
   | { kind: "warn"; text: string; then: Partial<Progress> }
@@ -289,7 +288,7 @@ function timedOut(view: ConvergeView, abandoned: readonly NodeInfo[]): string {
 }
 
 /** The heal step's line: which nodes go, why, and how many of them get a replacement. */
-export function describeHeal(
+function describeHeal(
   plan: Pick<ConvergencePlan, "replace" | "replaced" | "abandoned">,
   readyTimeoutSeconds: number,
 ): string {
