@@ -32,9 +32,9 @@ export async function converge(
   holdings: SetHoldings,
   target: number,
 ): Promise<string[]> {
+  const { inputs } = ctx;
   let progress = startOfConvergence();
   for (;;) {
-    const { inputs } = ctx;
     const survey = surveyConvergence(holdings.nodes, target, {
       inputs,
       now: ctx.now(),
