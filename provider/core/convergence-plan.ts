@@ -1,21 +1,24 @@
 /**
  * What converging a set to its target does to its members, decided before any request: which
  * members it terminates and replaces, how many healthy nodes are then missing, which nodes of the
- * warm pool it starts first and how many it creates. The one place that counts it: `converge`
- * (converge-node-set.ts) follows it against the live listing, and the preview's preflight of an
- * update (plan-update.ts) against the state, so the preview counts what `up` will do.
+ * warm pool it starts first and how many it creates. The one place that counts it: converging
+ * follows it against the live listing (each step surveyed here, decided in converge-step.ts), and
+ * the preview's preflight of an update (plan-update.ts) against the state, so the preview counts
+ * what `up` will do.
  */
 import { isCapacityFailure } from "./failure-messages";
 import type { NodeSetInputs } from "./inputs";
 import type { NodeInfo } from "./node-set-state";
 import { chooseRemovals } from "./placement-groups";
-import { byName, isHealthy, isMember, isStuck, nodePhase } from "./node-set-state";
+import { byName, isHealthy, isMember, isStuck, minReadyOf, nodePhase } from "./node-set-state";
 
 export interface ConvergencePlan {
   /** Members terminated first: failed, stuck past `readyTimeoutSeconds`, or that cannot come. */
   replace: NodeInfo[];
   /** Of those, how many get a replacement (the rest are beyond the target). */
   replaced: number;
+  /** Of those, how many cannot come (see {@link cannotCome}). */
+  abandoned: number;
   /** Healthy nodes missing after the heal step: `target` minus the healthy members left. */
   missing: number;
   /** Deallocated members started before any create (the warm pool, oldest name first). */
@@ -36,7 +39,8 @@ export function planConvergence(
   now: number,
 ): ConvergencePlan {
   const members = nodes.filter(isMember);
-  const replace = nodesToReplace(members, readyTimeoutSeconds, now);
+  const abandoned = cannotCome(members);
+  const replace = nodesToReplace(members, { abandoned, readyTimeoutSeconds, now });
   const left = members.filter((n) => isHealthy(n) && !replace.includes(n)).length;
   const missing = Math.max(0, target - left);
   const pool = members.filter((n) => nodePhase(n) === "deallocated").sort(byName);
@@ -44,6 +48,7 @@ export function planConvergence(
   return {
     replace,
     replaced: Math.min(replace.length, missing),
+    abandoned: abandoned.length,
     missing,
     start,
     excess: Math.max(0, left - target),
@@ -69,8 +74,14 @@ export function excessMembers(
  * The members the heal step terminates: failed ones, ones stuck past `readyTimeoutSeconds`, and
  * ones that cannot come (still acquiring in a request another of whose nodes failed for capacity).
  */
-function nodesToReplace(members: NodeInfo[], readyTimeoutSeconds: number, now: number): NodeInfo[] {
-  const abandoned = cannotCome(members);
+function nodesToReplace(
+  members: NodeInfo[],
+  {
+    abandoned,
+    readyTimeoutSeconds,
+    now,
+  }: { abandoned: NodeInfo[]; readyTimeoutSeconds: number; now: number },
+): NodeInfo[] {
   return members.filter(
     (n) => nodePhase(n) === "failed" || isStuck(n, readyTimeoutSeconds, now) || abandoned.includes(n),
   );
@@ -95,4 +106,42 @@ export function cannotCome(members: readonly NodeInfo[]): NodeInfo[] {
       (n.status === "Acquiring" || n.status === "Allocation") &&
       hit.has(n.requestId ?? ""),
   );
+}
+
+/** What converging reads in the set's nodes at one step (see converge-step.ts). */
+export interface ConvergenceSurvey {
+  /** The plan of converging the nodes as they are now. */
+  plan: ConvergencePlan;
+  /** The members the shrink removes, by the first plan of the run (`first`, else `plan`). */
+  shrink: NodeInfo[];
+  /** The healthy members beyond the target by the plan of now (an overshoot after adopting). */
+  beyond: NodeInfo[];
+  /** Healthy members (ready or provisioning), and those ready, provisioning and failed. */
+  healthy: number;
+  ready: number;
+  provisioning: number;
+  failed: NodeInfo[];
+  /** The ready nodes the set needs to succeed (`minReady`, at most the target). */
+  minReady: number;
+}
+
+/** The survey of `nodes` for converging to `target` (see {@link ConvergenceSurvey}). */
+export function surveyConvergence(
+  nodes: readonly NodeInfo[],
+  target: number,
+  { inputs, now, first }: { inputs: NodeSetInputs; now: number; first?: ConvergencePlan | undefined },
+): ConvergenceSurvey {
+  const plan = planConvergence(nodes, target, inputs.readyTimeoutSeconds, now);
+  const members = nodes.filter(isMember);
+  const phases = members.map(nodePhase);
+  return {
+    plan,
+    shrink: excessMembers(first ?? plan, nodes, inputs),
+    beyond: excessMembers(plan, nodes, inputs),
+    healthy: members.filter(isHealthy).length,
+    ready: phases.filter((phase) => phase === "ready").length,
+    provisioning: phases.filter((phase) => phase === "provisioning").length,
+    failed: members.filter((n) => nodePhase(n) === "failed"),
+    minReady: minReadyOf(inputs, target),
+  };
 }

@@ -11,6 +11,7 @@ import {
 } from "../client/errors";
 import { MAX_NAME_LENGTH, errorText, plainText } from "../../wire/util/server-text";
 import { ConnectionConfigError } from "./connection";
+import type { NodeSetInputs } from "./inputs";
 
 /** One engine call on one set, as messages name it. */
 export type Operation =
@@ -192,4 +193,14 @@ export function describeFailures(
   return [...byReason].map(
     ([reason, names]) => `${names.length} failed${reason ? `: ${reason}` : ""} (${names.join(", ")})`,
   );
+}
+
+/** The spec a create asks for, as its messages name it: `2 x Standard_F2s_v2 in nodearray 'hpc' (cluster 'c')`. */
+export function describeSpec(inputs: NodeSetInputs): string {
+  const group = inputs.placementGroupId
+    ? ` in placement group '${inputs.placementGroupId}'`
+    : inputs.placementGroups
+      ? ` spread over placement groups '${inputs.placementGroups.prefix}0', '${inputs.placementGroups.prefix}1', ...`
+      : "";
+  return `${inputs.count} x ${inputs.machineType ?? "nodes"} in nodearray '${inputs.nodearray}' (cluster '${inputs.cluster}')${group}`;
 }

@@ -105,8 +105,9 @@ export function chooseRemovals(
   n: number,
 ): NodeInfo[] {
   const groups = inputs.placementGroups;
-  if (groups === undefined) return chooseNodesToRemove(members, n, inputs.baseRequestId);
-  const indexOf = (node: NodeInfo) => groupIndexOf(groups, node.placementGroupId) ?? -1;
+  // A set without groups is one group, its nodes outside every group (-1), as a spread set's strays.
+  const indexOf = (node: NodeInfo) =>
+    groups === undefined ? -1 : (groupIndexOf(groups, node.placementGroupId) ?? -1);
   const ordered = [...new Set(members.map(indexOf))].sort((a, b) => b - a);
   const chosen: NodeInfo[] = [];
   for (const index of ordered) {

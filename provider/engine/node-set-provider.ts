@@ -7,9 +7,11 @@
  */
 import type { dynamic } from "@pulumi/pulumi";
 import { MAX_MESSAGE_LENGTH, errorText, plainText } from "../client";
-import { adopt, convergeKeepingTrack, describeSpec, forgottenNodes } from "../ops/converge-node-set";
+import { adopt } from "../ops/adopt-existing";
+import { convergeKeepingTrack, forgottenNodes } from "../ops/converge-node-set";
 import { NodeSetPartialFailure } from "../core/errors";
 import type { Operation } from "../core/failure-messages";
+import { describeSpec } from "../core/failure-messages";
 import { pickInputs } from "../core/inputs-pick";
 import type { SetHoldings } from "../ops/node-set-listing";
 import { listHoldings, setName } from "../ops/node-set-listing";

@@ -50,8 +50,8 @@ export class ProviderContext {
   /** Which set of the stack holds or adopts which nodes, as seen in this run (one owner per node). */
   readonly claims = new AdoptionClaims();
   private readonly clients = new Map<string, CycleCloudClient>();
-  /** What each operation's client saw it change (see {@link changedBy}). */
-  private readonly changes = new WeakMap<OperationContext, ClusterChanges>();
+  /** Each operation's connection url and what its client saw it change (see {@link changedBy}). */
+  private readonly operations = new WeakMap<OperationContext, { changes: ClusterChanges; url: string }>();
   /** Poll rounds by connection and cluster, shared by the sets waiting on it. */
   private readonly rounds = new Map<string, PollRounds>();
   private readonly givenEnv: Env | undefined;
@@ -80,7 +80,10 @@ export class ProviderContext {
   /** The client of a connection, one per connection (retries tuned by {@link Tuning}). */
   client(connection: PlainConnectionArgs | undefined): CycleCloudClient {
     const resolved = this.connection(connection);
-    const key = connectionKey(resolved);
+    return this.clientOf(resolved, connectionKey(resolved));
+  }
+
+  private clientOf(resolved: ResolvedConnection, key: string): CycleCloudClient {
     let client = this.clients.get(key);
     if (!client) {
       client = new CycleCloudClient({
@@ -113,22 +116,28 @@ export class ProviderContext {
   }
 
   /**
-   * What the steps of one operation on a set receive. Its client records what the operation
-   * changed in the cluster (see {@link changedBy}).
+   * What the steps of one operation on a set receive, made in one call: its client, which records
+   * what the operation changed in the cluster (see {@link changedBy}), its lines and warnings, the
+   * cluster's cached status and its poll rounds. The connection is resolved once, here.
    */
   operation(inputs: NodeSetInputs): OperationContext {
     const changes: ClusterChanges = { added: 0, other: 0 };
+    const log = (line: string) => this.log(inputs, line);
+    const warn = (text: string) => this.warn(inputs, text);
+    const connection = this.connection(inputs.connection);
+    const key = connectionKey(connection);
+    const client = this.clientOf(connection, key);
     const ctx: OperationContext = {
-      client: recordingChanges(this.client(inputs.connection), changes),
+      client: recordingChanges(client, changes),
       inputs,
-      log: (line) => this.log(inputs, line),
-      warn: (text) => this.warn(inputs, text),
+      log,
+      warn,
       tuning: this.tuning,
       now: this.now,
-      clusterStatus: async () => (await this.clusterStatus(inputs)).status,
-      rounds: this.pollRounds(inputs),
+      rounds: this.roundsOf(key, inputs.cluster, client),
+      clusterStatus: () => this.statusCache.status(client, connection.url, inputs.cluster),
     };
-    this.changes.set(ctx, changes);
+    this.operations.set(ctx, { changes, url: connection.url });
     return ctx;
   }
 
@@ -140,33 +149,39 @@ export class ProviderContext {
    * with the plan made against it, and the next decision that depends on it reads it again.
    */
   changedBy(ctx: OperationContext): void {
-    const changes = this.changes.get(ctx) ?? { added: 0, other: 1 };
+    const { inputs } = ctx;
+    const made = this.operations.get(ctx);
+    if (made === undefined) return this.forgetStatusOf(inputs);
+    const { changes, url } = made;
     if (changes.added === 0 && changes.other === 0) return;
-    try {
-      const { url } = this.connection(ctx.inputs.connection);
-      const planned = this.plan.plannedIncreases.get(ctx.inputs.identity);
-      if (changes.other === 0 && planned?.cacheKey === statusCacheKey(url, ctx.inputs.cluster)) {
-        if (planned.nodes === changes.added) {
-          // Done as planned: the status now holds the set's new nodes, no longer a plan of its own.
-          this.statusCache.charge(url, ctx.inputs.cluster, planned.spec, planned.nodes);
-          this.plan.plannedIncreases.delete(ctx.inputs.identity);
-          return;
-        }
-      }
-    } catch {
-      // No connection: nothing was cached for it.
+    const planned = this.plan.plannedIncreases.get(inputs.identity);
+    const asPlanned =
+      changes.other === 0 &&
+      planned?.cacheKey === statusCacheKey(url, inputs.cluster) &&
+      planned.nodes === changes.added;
+    if (planned !== undefined && asPlanned) {
+      // Done as planned: the status now holds the set's new nodes, no longer a plan of its own.
+      this.statusCache.charge(url, inputs.cluster, planned.spec, planned.nodes);
+      this.plan.plannedIncreases.delete(inputs.identity);
+    } else {
+      this.statusCache.forget(url, inputs.cluster);
     }
-    this.forgetStatusOf(ctx.inputs);
   }
 
   /** The poll rounds of a set's cluster in this process. */
   pollRounds(inputs: Pick<NodeSetInputs, "connection" | "cluster">): PollRounds {
     // By connection (url and credentials), as clients are: a set never lists with another's credentials.
-    const key = JSON.stringify([connectionKey(this.connection(inputs.connection)), inputs.cluster]);
-    let rounds = this.rounds.get(key);
+    const resolved = this.connection(inputs.connection);
+    const key = connectionKey(resolved);
+    return this.roundsOf(key, inputs.cluster, this.clientOf(resolved, key));
+  }
+
+  private roundsOf(key: string, cluster: string, client: CycleCloudClient): PollRounds {
+    const roundsKey = JSON.stringify([key, cluster]);
+    let rounds = this.rounds.get(roundsKey);
     if (!rounds) {
-      rounds = new PollRounds(this.client(inputs.connection), inputs.cluster);
-      this.rounds.set(key, rounds);
+      rounds = new PollRounds(client, cluster);
+      this.rounds.set(roundsKey, rounds);
     }
     return rounds;
   }

@@ -1,139 +1,31 @@
 /**
- * How a node set reaches its `count`, shared by create and update: adopt what `adoptExisting`
- * names, remove failed and excess nodes, create the shortfall with the next request id, wait, and
- * turn any failure after a node exists into a partial failure that keeps every node in state. No
- * module state: everything comes through the operation context.
+ * How a node set reaches its `count`, shared by create and update: a loop that reads what the set
+ * holds, asks the step function (core/converge-step.ts) what to do next and carries it out
+ * (converge-execute.ts), and turns any failure after a node exists into a partial failure that
+ * keeps every node in state. Adopting (`adoptExisting`) is in adopt-existing.ts. No module state:
+ * everything comes through the operation context.
  */
 import type { Operation } from "../core/failure-messages";
-import { describeFailures, partialAddReason, unfinishedMessage } from "../core/failure-messages";
-import type { NodeSetInputs } from "../core/inputs";
+import { unfinishedMessage } from "../core/failure-messages";
 import { NodeSetPartialFailure, UncertainCreateError } from "../core/errors";
-import { cannotCome } from "../core/convergence-plan";
-import { manageNodes, waitForSettled, waitUntilGone } from "./manage-and-wait";
+import { nextStep, startOfConvergence } from "../core/converge-step";
+import { surveyConvergence } from "../core/convergence-plan";
 import type { OperationContext, SetHoldings } from "./node-set-listing";
-import { listHoldings, matchesSpec, ownRecords, recordsWithIds } from "./node-set-listing";
-import type { NodeRecord } from "../../wire/schemas";
-import { HttpError, errorText } from "../client";
-import type { NodeInfo, NodeSetState } from "../core/node-set-state";
-import { isHealthy, isMember, minReadyOf, nodePhase, nodeSetState, toNodeInfo } from "../core/node-set-state";
-import { foreignNodesProblem, foreignRequestIdProblem } from "../core/adoption-ownership";
-import { deallocateIntoPool, startFromWarmPool } from "./warm-pool";
-import { excessMembers, planConvergence } from "../core/convergence-plan";
-import { createShortfall } from "./placement-group-plan";
+import { errorText } from "../client";
+import type { NodeSetState } from "../core/node-set-state";
+import { isMember, nodeSetState } from "../core/node-set-state";
+import { execute } from "./converge-execute";
 
-/**
- * Adopts the nodes named by `adoptExisting`, refusing any that does not match the declared spec
- * or that this library made for another set (see adoption-ownership.ts).
- */
-export async function adopt(ctx: OperationContext, holdings: SetHoldings): Promise<SetHoldings> {
-  const { inputs, client } = ctx;
-  const request = inputs.adoptExisting;
-  if (!request) return holdings;
-  const found: NodeInfo[] = [];
-  const requestIds = [...holdings.requestIds];
-  const adoptedNodeIds = [...holdings.adoptedNodeIds];
-  const foreignRequest = foreignRequestIdProblem(inputs, holdings.requestIds);
-  if (foreignRequest !== undefined) throw new Error(foreignRequest);
-  const list = await client
-    .listNodes(inputs.cluster, request.requestId ? { requestId: request.requestId } : undefined)
-    .catch((error: unknown) => {
-      throw unknownRequestHint(error, request.requestId) ?? error;
-    });
-  // By request id the listing holds only the request's nodes, all to be read; unfiltered it holds
-  // every node of the cluster (head node included): only the records of the named ids are read.
-  const candidates = request.requestId
-    ? ownRecords(list, inputs.cluster, `?request_id=${encodeURIComponent(request.requestId)}`)
-    : recordsWithIds(list, new Set(request.nodeIds ?? []), inputs.cluster);
-  const known = new Set(holdings.nodes.map((n) => n.id));
-  if (request.nodeIds) {
-    const missing = request.nodeIds.filter((nodeId) => !candidates.some((r) => r.NodeId === nodeId));
-    if (missing.length > 0) {
-      throw new Error(
-        `\`adoptExisting.nodeIds\`: cluster '${inputs.cluster}' has no node ${missing.join(", ")}: fix the list of node ids`,
-      );
-    }
-  }
-  const foreignNodes = foreignNodesProblem(
-    inputs,
-    candidates.filter((record) => !known.has(record.NodeId)),
-    request.requestId,
-  );
-  if (foreignNodes !== undefined) throw new Error(foreignNodes);
-  await refuseNonNodearrayNodes(ctx, candidates);
-  const mismatches: string[] = [];
-  for (const record of candidates) {
-    const node = toNodeInfo(record);
-    if (request.requestId) node.requestId = request.requestId;
-    if (known.has(node.id) || !isMember(node)) continue;
-    if (record.Template !== inputs.nodearray) {
-      mismatches.push(`${node.name} is in nodearray '${record.Template}', not '${inputs.nodearray}'`);
-    } else if (!matchesSpec(node, inputs)) {
-      mismatches.push(
-        `${node.name} is ${node.machineType ?? "?"}${node.placementGroupId ? ` in placement group '${node.placementGroupId}'` : ""}, ` +
-          `not ${inputs.machineType ?? node.machineType ?? "?"}${inputs.placementGroupId ? ` in '${inputs.placementGroupId}'` : ""}`,
-      );
-    } else {
-      found.push(node);
-    }
-  }
-  if (mismatches.length > 0) {
-    throw new Error(
-      `refusing to adopt nodes that do not match the declared spec: ${mismatches.join("; ")}. Fix \`adoptExisting\` or the set's inputs`,
-    );
-  }
-  if (request.requestId && !requestIds.includes(request.requestId)) requestIds.push(request.requestId);
-  if (!request.requestId) {
-    for (const node of found) if (!adoptedNodeIds.includes(node.id)) adoptedNodeIds.push(node.id);
-  }
-  if (found.length > 0) ctx.log(`adopted ${found.length} existing node(s)`);
-  return { requestIds, adoptedNodeIds, nodes: [...holdings.nodes, ...found] };
-}
-
-/**
- * A set adopts (and so may terminate) only nodes of a nodearray: refuses, before anything is
- * touched, a node whose `Template` is not a nodearray of the cluster (a head node or another
- * standalone node) and a `nodearray` input that names no nodearray. Reads the cluster status
- * whatever `preflight` says.
- */
-async function refuseNonNodearrayNodes(
-  ctx: OperationContext,
-  candidates: readonly NodeRecord[],
-): Promise<void> {
-  const { inputs } = ctx;
-  const status = await (ctx.clusterStatus
-    ? ctx.clusterStatus()
-    : ctx.client.getClusterStatus(inputs.cluster));
-  const nodearrays = new Set(status.nodearrays.map((nodearray) => nodearray.name));
-  const problems: string[] = [];
-  const standalone = candidates
-    .filter((record) => !nodearrays.has(record.Template))
-    .map((record) => record.Name);
-  if (standalone.length > 0) {
-    const which = standalone.length === 1 ? "it is" : "they are";
-    problems.push(
-      `\`adoptExisting\`: cannot adopt ${standalone.join(", ")}: ${which} not in a nodearray of cluster '${inputs.cluster}' ` +
-        `(a head node or other standalone node); a node set adopts only nodearray nodes. ` +
-        (inputs.adoptExisting?.requestId
-          ? "Fix `adoptExisting`"
-          : `Remove ${standalone.join(", ")} from \`adoptExisting.nodeIds\``),
-    );
-  }
-  if (!nodearrays.has(inputs.nodearray)) {
-    const known = [...nodearrays].map((name) => `'${name}'`).join(", ") || "none";
-    problems.push(
-      `\`nodearray\`: '${inputs.nodearray}' is not a nodearray of cluster '${inputs.cluster}' (its nodearrays: ${known}); ` +
-        "a node set adopts only nodearray nodes. Fix `nodearray`",
-    );
-  }
-  if (problems.length > 0) throw new Error(problems.join("; "));
-}
+// `check` adopts through this module (node-set-check.ts).
+export { adopt } from "./adopt-existing";
 
 /**
  * Brings the set to `count` healthy nodes and (if asked) waits until they are ready: removes
  * failed nodes, grows by starting the warm pool's deallocated nodes first, then with the next
  * request id; shrinks by terminating (or, `scaleDown: "deallocate"`, deallocating into the warm
- * pool) failed, unfinished, then newest nodes. Mutates `holdings`; returns why the set did not
- * converge well enough to succeed (see `minReady`).
+ * pool) failed, unfinished, then newest nodes. Each step is decided by {@link nextStep} from what
+ * the set holds, and carried out by {@link execute}. Mutates `holdings`; returns why the set did
+ * not converge well enough to succeed (see `minReady`).
  */
 export async function converge(
   ctx: OperationContext,
@@ -141,163 +33,21 @@ export async function converge(
   target: number,
 ): Promise<string[]> {
   const { inputs } = ctx;
-  const reasons: string[] = [];
-  const members = () => holdings.nodes.filter(isMember);
-  const removed: NodeInfo[] = [];
-
-  // What to replace, start and create: the same count the preview's preflight makes (see convergence-plan.ts).
-  // The heal step runs again on each later round: a node that round brought in (adopted from a
-  // request whose answer was lost, or listed afresh) is replaced only once it is terminated.
-  const heal = async () => {
-    const plan = planConvergence(holdings.nodes, target, inputs.readyTimeoutSeconds, ctx.now());
-    const failed = plan.replace;
-    if (failed.length > 0) {
-      ctx.log(describeHeal(failed, plan.replaced, inputs.readyTimeoutSeconds));
-      await manageNodes(ctx, "terminate", failed);
-      markLeaving(holdings, failed);
-      removed.push(...failed);
+  let progress = startOfConvergence();
+  for (;;) {
+    const survey = surveyConvergence(holdings.nodes, target, {
+      inputs,
+      now: ctx.now(),
+      first: progress.plan,
+    });
+    const step = nextStep({ nodes: holdings.nodes, survey, target, inputs, progress });
+    if (step.kind === "done") {
+      if (step.partialAdd) holdings.partialAdd = step.partialAdd;
+      return step.reasons;
     }
-    return plan;
-  };
-  const plan = await heal();
-  // Grow from the warm pool first: a deallocated node starts faster than a new one, disks kept.
-  let poolLimit: string | undefined;
-  if (plan.start.length > 0) {
-    poolLimit = (await startFromWarmPool(ctx, holdings, plan.missing)).shortBy;
+    const seen = await execute(ctx, holdings, step);
+    progress = { ...progress, ...step.then, ...seen };
   }
-  const deallocating: NodeInfo[] = [];
-  const excess = excessMembers(plan, holdings.nodes, inputs);
-  if (excess.length > 0) {
-    if (inputs.scaleDown === "deallocate") {
-      await deallocateIntoPool(ctx, excess);
-      deallocating.push(...excess);
-    } else {
-      ctx.log(
-        `shrinking from ${target + excess.length} to ${target}: terminating ${excess.map((n) => n.name).join(", ")}`,
-      );
-      await manageNodes(ctx, "terminate", excess);
-      markLeaving(holdings, excess);
-      removed.push(...excess);
-    }
-  }
-  if (poolLimit !== undefined) reasons.push(poolLimit);
-  // The nodearray had no room for the whole warm pool: it has none for new nodes either.
-  for (let round = 0; round < 5 && poolLimit === undefined; round++) {
-    if (round > 0) await heal();
-    const shortfall = target - members().filter(isHealthy).length;
-    if (shortfall <= 0) break;
-    const outcome = await createShortfall(ctx, holdings, shortfall);
-    if (outcome.kind === "adopted") {
-      holdings.nodes.push(...outcome.nodes.filter((n) => !holdings.nodes.some((h) => h.id === n.id)));
-      continue;
-    }
-    ctx.log(`requested ${shortfall} node(s) as ${outcome.requestId}: ${outcome.added} added`);
-    const leaving = removed.filter((n) => nodePhase(n) !== "gone");
-    if (outcome.added < shortfall && leaving.length > 0 && round < 4) {
-      // The nodes being replaced still hold their VMs until they are gone: wait, then ask again.
-      ctx.log(`waiting for ${leaving.length} replaced node(s) to terminate before asking again`);
-      await waitUntilGone(ctx, leaving, "Terminated", inputs.deleteTimeoutSeconds);
-      for (const n of leaving) n.status = "Terminated";
-      const fresh = await listHoldings(ctx, holdings, { probeForward: false });
-      holdings.nodes = fresh.nodes.filter((n) => !removed.some((r) => r.id === n.id));
-      continue;
-    }
-    if (outcome.added < shortfall) {
-      const reason = partialAddReason(outcome.added, shortfall, outcome.message);
-      reasons.push(reason);
-      holdings.partialAdd = { reason, added: outcome.added, requested: shortfall };
-    }
-    break;
-  }
-
-  // Adopting the nodes of an interrupted create (made for a larger count) can overshoot.
-  const overshoot = planConvergence(holdings.nodes, target, inputs.readyTimeoutSeconds, ctx.now());
-  const beyond = excessMembers(overshoot, holdings.nodes, inputs);
-  if (beyond.length > 0) {
-    ctx.log(`adopted more nodes than \`count\`: terminating ${beyond.map((n) => n.name).join(", ")}`);
-    await manageNodes(ctx, "terminate", beyond);
-    markLeaving(holdings, beyond);
-    removed.push(...beyond);
-  }
-
-  if (deallocating.length > 0) {
-    const stuck = await waitUntilGone(ctx, deallocating, "Deallocated", inputs.deleteTimeoutSeconds);
-    if (stuck.length > 0) ctx.warn(`${stuck.length} node(s) still deallocating`);
-  }
-  // Fresh records for everything, then wait.
-  const fresh = await listHoldings(ctx, holdings, { probeForward: false });
-  holdings.nodes = fresh.nodes.filter((n) => !removed.some((r) => r.id === n.id));
-  let abandoned: NodeInfo[] = [];
-  if (inputs.waitForReady) {
-    const result = await waitForSettled(ctx, holdings, target, inputs.readyTimeoutSeconds);
-    holdings.nodes = result.nodes.filter((n) => !removed.some((r) => r.id === n.id));
-    abandoned = result.abandoned;
-    if (result.timedOut) {
-      const pending = holdings.nodes.filter(
-        (n) => isMember(n) && nodePhase(n) === "provisioning" && !abandoned.includes(n),
-      );
-      reasons.push(
-        `timed out after ${inputs.readyTimeoutSeconds}s waiting for readiness: ${pending.length} node(s) not ready ` +
-          `(${pending.map((n) => `${n.name}: ${n.status}`).join(", ")}); raise \`readyTimeoutSeconds\` or run \`pulumi up\` again`,
-      );
-    }
-  }
-  const verdict = judgeReadiness(ctx, holdings, { target, abandoned, reasons });
-  if (removed.length > 0) {
-    const stuck = await waitUntilGone(ctx, removed, "Terminated", inputs.deleteTimeoutSeconds);
-    if (stuck.length > 0) ctx.warn(`${stuck.length} removed node(s) still terminating`);
-  }
-  return verdict;
-}
-
-/** The heal step's line: which nodes go, why, and how many of them get a replacement. */
-function describeHeal(failed: NodeInfo[], replaced: number, readyTimeoutSeconds: number): string {
-  const abandoned = cannotCome(failed).length;
-  const stuck = failed.filter((n) => nodePhase(n) !== "failed").length - abandoned;
-  const why = [
-    stuck > 0 ? `${stuck} not ready after ${readyTimeoutSeconds}s` : "",
-    abandoned > 0 ? `${abandoned} acquiring after an allocation failure of their request` : "",
-  ].filter(Boolean);
-  const which = why.length > 0 ? ` (${why.join(", ")})` : "";
-  const names = failed.map((n) => n.name).join(", ");
-  if (replaced === failed.length) return `replacing ${failed.length} failed node(s)${which}: ${names}`;
-  const replacing = replaced > 0 ? `, replacing ${replaced}` : ", not replacing them (`count` is met)";
-  return `terminating ${failed.length} failed node(s)${which}${replacing}: ${names}`;
-}
-
-/**
- * Whether the up succeeds (`minReady`): with at least `minReady` nodes ready and none still
- * provisioning, failed nodes and a short create are a warning (the nodes stay in state; the next
- * `up` replaces them) and no reason is returned; otherwise every reason, failures grouped by reason.
- */
-function judgeReadiness(
-  ctx: OperationContext,
-  holdings: SetHoldings,
-  {
-    target,
-    abandoned,
-    reasons,
-  }: { target: number; abandoned: readonly NodeInfo[]; reasons: readonly string[] },
-): string[] {
-  const members = holdings.nodes.filter(isMember);
-  const failed = members.filter((n) => nodePhase(n) === "failed");
-  const all = [...reasons];
-  if (failed.length > 0) {
-    all.push(`${describeFailures(failed).join("; ")}; the next \`pulumi up\` replaces them`);
-  }
-  if (abandoned.length > 0) {
-    all.push(
-      `${abandoned.length} acquiring after an allocation failure of their request, not waited for ` +
-        `(${abandoned.map((n) => n.name).join(", ")})`,
-    );
-  }
-  if (all.length === 0) return [];
-  const ready = members.filter((n) => nodePhase(n) === "ready").length;
-  const provisioning = members.some((n) => nodePhase(n) === "provisioning");
-  const minReady = minReadyOf(ctx.inputs, target);
-  if (!ctx.inputs.waitForReady || provisioning || ready < minReady) return all;
-  ctx.warn(`${ready}/${target} ready, at least \`minReady\` ${minReady}: ${all.join("; ")}`);
-  return [];
 }
 
 /**
@@ -332,11 +82,6 @@ export async function convergeKeepingTrack(
   }
 }
 
-export function markLeaving(holdings: SetHoldings, nodes: readonly NodeInfo[]): void {
-  const ids = new Set(nodes.map((n) => n.id));
-  for (const node of holdings.nodes) if (ids.has(node.id)) node.status = "Terminating";
-}
-
 /**
  * With `externalRemovals: "forget"`, the members the state lists that something else has removed
  * since (this set removes only nodes it drops from state first), added to those forgotten before,
@@ -353,26 +98,4 @@ export function forgottenNodes(ctx: OperationContext, olds: NodeSetState, holdin
     );
   }
   return (olds.forgottenCount ?? 0) + removed.length;
-}
-
-export function describeSpec(inputs: NodeSetInputs): string {
-  const group = inputs.placementGroupId
-    ? ` in placement group '${inputs.placementGroupId}'`
-    : inputs.placementGroups
-      ? ` spread over placement groups '${inputs.placementGroups.prefix}0', '${inputs.placementGroups.prefix}1', ...`
-      : "";
-  return `${inputs.count} x ${inputs.machineType ?? "nodes"} in nodearray '${inputs.nodearray}' (cluster '${inputs.cluster}')${group}`;
-}
-
-/**
- * A 404 for an `adoptExisting.requestId` without the `-<n>` ending of a create's request id (a
- * base request id, say): the error with a hint that names the field and the id to try.
- */
-function unknownRequestHint(error: unknown, requestId: string | undefined): Error | undefined {
-  if (requestId === undefined || /-\d+$/.test(requestId)) return undefined;
-  if (!(error instanceof HttpError) || error.status !== 404) return undefined;
-  return new Error(
-    `${errorText(error).replace(/\.$/, "")}. \`adoptExisting.requestId\` ${JSON.stringify(requestId)} does not end in ` +
-      `\`-<n>\`, as the request id of a create does (e.g. ${JSON.stringify(`${requestId}-0`)}): fix \`adoptExisting.requestId\``,
-  );
 }

@@ -7,8 +7,7 @@ import type { NodeInfo } from "../core/node-set-state";
 import { describeProgress, isMember, nodePhase } from "../core/node-set-state";
 import { cannotCome } from "../core/convergence-plan";
 import { describeFailures } from "../core/failure-messages";
-import { pollRoundsOf } from "./poll-rounds";
-import { pollDelay } from "./tuning";
+import { nextPoll, pollRoundsOf } from "./poll-rounds";
 
 interface WaitResult {
   nodes: NodeInfo[];
@@ -79,9 +78,7 @@ export async function waitForSettled(
       lastLine = line;
       lastLogAt = ctx.now();
     }
-    await pollRoundsOf(ctx).sleep(
-      Math.min(pollDelay(elapsed, ctx.tuning), Math.max(0, timeoutSeconds * 1000 - elapsed)),
-    );
+    await nextPoll(ctx, elapsed, timeoutSeconds);
   }
 }
 
@@ -165,9 +162,7 @@ export async function waitUntilGone(
       ctx.log(
         `waiting for ${remaining.length} node(s) to ${settledStatus === "Terminated" ? "terminate" : "deallocate"} (${Math.round(elapsed / 1000)}s)`,
       );
-    await pollRoundsOf(ctx).sleep(
-      Math.min(pollDelay(elapsed, ctx.tuning), Math.max(0, timeoutSeconds * 1000 - elapsed)),
-    );
+    await nextPoll(ctx, elapsed, timeoutSeconds);
   }
 }
 

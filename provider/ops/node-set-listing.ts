@@ -10,6 +10,7 @@ import { nodeRecordProblems, recordText } from "../../wire/schemas";
 import type { NodeSetInputs } from "../core/inputs";
 import type { Tuning } from "./tuning";
 import type { NodeInfo } from "../core/node-set-state";
+import type { PartialAdd } from "../core/converge-step";
 import type { PollRounds } from "./poll-rounds";
 import { isMember, toNodeInfo } from "../core/node-set-state";
 import { groupIndexOf, groupInputs, groupRequestBase } from "../core/placement-groups";
@@ -144,7 +145,7 @@ export interface SetHoldings {
   adoptedNodeIds: string[];
   nodes: NodeInfo[];
   /** A create CycleCloud added fewer nodes for than asked: its reason, explained in the end. */
-  partialAdd?: { reason: string; added: number; requested: number };
+  partialAdd?: PartialAdd;
 }
 
 /**

@@ -46,22 +46,22 @@ export async function createShortfall(
   shortfall: number,
 ): Promise<CreateOutcome> {
   const groups = ctx.inputs.placementGroups;
-  if (groups === undefined) {
-    const outcome = await createWithSequence(ctx, holdings.requestIds, shortfall);
-    holdings.requestIds.push(outcome.requestId);
-    return outcome;
-  }
-  const size = await groupSize(ctx);
-  const plan = planGrowth(heldPerGroup(groups, holdings.nodes), shortfall, size);
+  // A set without groups makes one request, with its own sequence.
+  const size = groups === undefined ? 0 : await groupSize(ctx);
+  const plan: Array<[number, number]> =
+    groups === undefined
+      ? [[0, shortfall]]
+      : planGrowth(heldPerGroup(groups, holdings.nodes), shortfall, size);
   const requestIds: string[] = [];
   const createdIds: string[] = [];
   const adopted: NodeInfo[] = [];
   const messages: string[] = [];
   let added = 0;
   for (const [index, nodes] of plan) {
-    const groupCtx = { ...ctx, inputs: groupInputs(ctx.inputs, index) };
+    const groupCtx = groups === undefined ? ctx : { ...ctx, inputs: groupInputs(ctx.inputs, index) };
     const outcome = await createWithSequence(groupCtx, holdings.requestIds, nodes);
     holdings.requestIds.push(outcome.requestId);
+    if (groups === undefined) return outcome;
     requestIds.push(outcome.requestId);
     if (outcome.kind === "adopted") {
       adopted.push(...outcome.nodes);

@@ -15,6 +15,7 @@ import type { NodeSetClient, OperationContext } from "./node-set-listing";
 import { listRequestNodes, recordsWithIds } from "./node-set-listing";
 import type { NodeInfo } from "../core/node-set-state";
 import { toNodeInfo } from "../core/node-set-state";
+import { pollDelay } from "./tuning";
 
 /**
  * How much earlier than asked a waiter's sleep may end to join a round already due (a fraction of
@@ -268,4 +269,14 @@ function withOrigin(node: NodeInfo, before: NodeInfo | undefined, requestId: str
 export function pollRoundsOf(ctx: OperationContext): PollRounds {
   ctx.rounds ??= new PollRounds(ctx.client, ctx.inputs.cluster);
   return ctx.rounds;
+}
+
+/**
+ * Sleeps until an operation's next poll (see pollDelay in tuning.ts), `elapsedMs` into a wait of
+ * at most `timeoutSeconds`: never past the timeout, and woken with the cluster's poll round.
+ */
+export function nextPoll(ctx: OperationContext, elapsedMs: number, timeoutSeconds: number): Promise<void> {
+  return pollRoundsOf(ctx).sleep(
+    Math.min(pollDelay(elapsedMs, ctx.tuning), Math.max(0, timeoutSeconds * 1000 - elapsedMs)),
+  );
 }

@@ -46,12 +46,3 @@ export async function startFromWarmPool(
   }
   return { started };
 }
-
-/** Deallocates `nodes` (chosen to go by a smaller `count`) and keeps them as the set's. */
-export async function deallocateIntoPool(ctx: OperationContext, nodes: readonly NodeInfo[]): Promise<void> {
-  ctx.log(
-    `scaling down by deallocating ${nodes.length} node(s), kept as the set's warm pool: ${nodes.map((n) => n.name).join(", ")}`,
-  );
-  await manageNodes(ctx, "deallocate", nodes);
-  for (const node of nodes) node.status = "Stopping";
-}

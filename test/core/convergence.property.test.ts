@@ -151,7 +151,15 @@ describe("planConvergence (properties)", () => {
         const nodes = nodesOf(base, drafts);
         const once = applyPlan(base, nodes, target, Number.MAX_SAFE_INTEGER);
         const plan = planConvergence(once, target, READY_TIMEOUT_SECONDS, NOW);
-        expect(plan).toEqual({ replace: [], replaced: 0, missing: 0, start: [], excess: 0, create: 0 });
+        expect(plan).toEqual({
+          replace: [],
+          replaced: 0,
+          abandoned: 0,
+          missing: 0,
+          start: [],
+          excess: 0,
+          create: 0,
+        });
         expect(applyPlan(base, once, target, Number.MAX_SAFE_INTEGER)).toEqual(once);
       }),
       { seed: 4105, numRuns: RUNS },

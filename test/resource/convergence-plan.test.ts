@@ -24,6 +24,7 @@ describe("planConvergence", () => {
     expect({ ...plan, replace: names(plan.replace), start: names(plan.start) }).toEqual({
       replace: ["a-1"],
       replaced: 1,
+      abandoned: 0,
       missing: 1,
       start: [],
       excess: 0,
