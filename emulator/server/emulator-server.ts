@@ -62,16 +62,11 @@ function routeError(
   method: string,
   path: string,
 ): EmulatorApiError {
-  return match.kind === "not-found"
-    ? new EmulatorApiError(404, EXCEPTIONS.notFound, `No such resource: ${method} ${path}`)
-    : new EmulatorApiError(
-        405,
-        EXCEPTIONS.methodNotAllowed,
-        `${path} accepts ${match.allow}, not ${method}`,
-        {
-          Allow: match.allow,
-        },
-      );
+  if (match.kind === "not-found") {
+    return new EmulatorApiError(404, EXCEPTIONS.notFound, `No such resource: ${method} ${path}`);
+  }
+  const message = `${path} accepts ${match.allow}, not ${method}`;
+  return new EmulatorApiError(405, EXCEPTIONS.methodNotAllowed, message, { Allow: match.allow });
 }
 
 /** The answer of a fault with `status` or `body`: its body, else a CycleCloud-style error. */
@@ -155,13 +150,7 @@ export class EmulatorServer implements AdminTarget {
     }
     this.closing.abort();
     const stopped = new Promise<void>((resolve, reject) => {
-      this.server.close((error) => {
-        if (error) {
-          reject(error);
-        } else {
-          resolve();
-        }
-      });
+      this.server.close((error) => (error ? reject(error) : resolve()));
     });
     this.server.closeAllConnections();
     await stopped;
@@ -256,26 +245,18 @@ export class EmulatorServer implements AdminTarget {
       );
     };
     const apiError = (error: unknown): EmulatorResponse =>
-      renderError(error, { api: true, tag }, (reason) => {
-        this.log(`internal error: ${reason}`);
-      });
+      renderError(error, { api: true, tag }, (reason) => this.log(`internal error: ${reason}`));
+    const refuse = (status: number, message: string, headers: Record<string, string>): void =>
+      reply(apiError(new EmulatorApiError(status, EXCEPTIONS.notAuthenticated, message, headers)));
 
     // Credentials first: an unauthenticated body is never read beyond a small one. A client paced
     // after failed attempts gets a 429 before its credentials are looked at.
     const client = request.socket.remoteAddress ?? "unknown";
     const waitMs = this.authPacer.waitMs(client, Date.now());
     if (waitMs > 0) {
-      const seconds = Math.ceil(waitMs / 1000);
-      reply(
-        apiError(
-          new EmulatorApiError(
-            429,
-            EXCEPTIONS.notAuthenticated,
-            `Too many failed authentication attempts from this client: retry in ${String(seconds)} s`,
-            { "Retry-After": String(seconds), Connection: "close" },
-          ),
-        ),
-      );
+      const seconds = String(Math.ceil(waitMs / 1000));
+      const message = `Too many failed authentication attempts from this client: retry in ${seconds} s`;
+      refuse(429, message, { "Retry-After": seconds, Connection: "close" });
       return;
     }
     const auth = this.authorized(request);
@@ -293,14 +274,8 @@ export class EmulatorServer implements AdminTarget {
       if (small) {
         await readBody(request).catch(() => "");
       }
-      reply(
-        apiError(
-          new EmulatorApiError(401, EXCEPTIONS.notAuthenticated, message, {
-            "WWW-Authenticate": 'Basic realm="CycleCloud"',
-            ...(small ? {} : { Connection: "close" }),
-          }),
-        ),
-      );
+      const close: Record<string, string> = small ? {} : { Connection: "close" };
+      refuse(401, message, { "WWW-Authenticate": 'Basic realm="CycleCloud"', ...close });
       return;
     }
 
@@ -331,10 +306,7 @@ export class EmulatorServer implements AdminTarget {
     }
 
     const fault = this.faults.take(match.route);
-    if (
-      fault !== undefined &&
-      (fault.reset === "before" || fault.status !== undefined || fault.body !== undefined)
-    ) {
+    if (fault?.reset === "before" || fault?.status !== undefined || fault?.body !== undefined) {
       await this.delay(fault.delayMs);
       reply(fault.reset === "before" ? "reset" : faultAnswer(fault, match.route, tag), fault);
       return;
