@@ -16,7 +16,7 @@ import { reasonOf } from "../server/api-error";
 import type { ClusterDefinition } from "../store/cluster-definitions";
 import type { EmulatorConfig } from "./config-schema";
 import { observePhase, phaseSeenAs } from "../store/node-lifecycle";
-import { isRecord, MANAGED_KEYS } from "../store/wire-records";
+import { isRecord, withoutManagedKeys } from "../store/wire-records";
 import { emptyMap, findForbiddenKey, forbiddenKeyMessage, isForbiddenKey } from "./limits";
 
 /** Status values of a listed node, to the phase the replica holds it in (anything else: running). */
@@ -219,7 +219,7 @@ function readNodes(
       status.nodearrays.find((n) => n.name === template) ??
       fail(`${path}.Template`, `nodearray "${template}" is not in the answer's nodearrays`);
     const machineType = nodeMachineType(nodearray, text(record["MachineType"]), `${path}.MachineType`, fail);
-    const attributes = Object.fromEntries(Object.entries(record).filter(([key]) => !MANAGED_KEYS.has(key)));
+    const attributes = withoutManagedKeys(record);
     return {
       name,
       nodearray: template,
@@ -266,33 +266,20 @@ function madeUpNodes(status: ClusterStatus): InitialNodeDefinition[] {
         Array<string>(Math.max(0, g.activeCount)).fill(g.name),
       );
       for (let i = 0; i < bucket.activeCount; i += 1) {
-        nodes.push(madeUpNode(nodearray, machineType, groups[i], nodes.length + 1));
+        const name = `${nodearray.name}-replica-${nodes.length + 1}`;
+        const placementGroupId = groups[i];
+        nodes.push({
+          name,
+          nodearray: nodearray.name,
+          machineType,
+          placementGroupId,
+          attributes: {},
+          status: "Ready",
+        });
       }
     }
   }
   return nodes;
-}
-
-function madeUpNode(
-  nodearray: NodearrayStatus,
-  machineType: string,
-  placementGroupId: string | undefined,
-  index: number,
-): InitialNodeDefinition {
-  return {
-    name: `${nodearray.name}-replica-${index}`,
-    nodearray: nodearray.name,
-    machineType,
-    placementGroupId,
-    attributes: {},
-    status: "Ready",
-    statusMessage: undefined,
-    requestId: undefined,
-    id: undefined,
-    privateIp: undefined,
-    hostname: undefined,
-    instanceId: undefined,
-  };
 }
 
 /** `CLUSTER=FILE` pairs (or a map of them) to cluster definitions, reading each file. */
