@@ -81,17 +81,12 @@ export function replicaFromStatus(name: string, answer: unknown, source: string)
     const record = nodearray.nodearray ?? {};
     const region = text(record["Region"]) ?? "westus2";
     const spot = record["Interruptible"] === true;
-    const attributes = Object.fromEntries(
-      Object.entries(record).filter(([key]) => key !== "Name" && key !== "Region"),
-    );
+    const { Name: _name, Region: _region, ...attributes } = record;
     const buckets = nodearray.buckets.map((bucket, b) => {
       const path = `nodearrays[${n}].buckets[${b}]`;
+      const noType = "the bucket names no machine type (nor does the nodearray's MachineType)";
       const machineType =
-        bucketMachineType(nodearray, bucket) ??
-        fail(
-          `${path}.definition.machineType`,
-          "the bucket names no machine type (nor does the nodearray's MachineType)",
-        );
+        bucketMachineType(nodearray, bucket) ?? fail(`${path}.definition.machineType`, noType);
       const vcpu = bucket.virtualMachine.vcpuCount;
       if (vcpu < 1) fail(`${path}.virtualMachine.vcpuCount`, `must be at least 1, not ${vcpu}`);
       if (!(bucket.virtualMachine.memory > 0))
@@ -128,19 +123,13 @@ export function replicaFromStatus(name: string, answer: unknown, source: string)
         vcpuCount: vcpu,
         memory: bucket.virtualMachine.memory,
         infiniband: bucket.virtualMachine.infiniband,
-        ...(bucket.virtualMachine.pcpuCount !== undefined && bucket.virtualMachine.pcpuCount > 0
-          ? { pcpuCount: bucket.virtualMachine.pcpuCount }
-          : {}),
-        ...(bucket.virtualMachine.gpuCount !== undefined
-          ? { gpuCount: nonNegative(bucket.virtualMachine.gpuCount) }
-          : {}),
+        pcpuCount: (bucket.virtualMachine.pcpuCount ?? 0) > 0 ? bucket.virtualMachine.pcpuCount : undefined,
+        gpuCount: orUndefined(bucket.virtualMachine.gpuCount),
         maxCount: nonNegative(bucket.maxCount),
         maxCoreCount: nonNegative(bucket.maxCoreCount),
         ...own,
         maxPlacementGroupSize: nonNegative(bucket.maxPlacementGroupSize),
-        ...(bucket.maxPlacementGroupCoreSize !== undefined
-          ? { maxPlacementGroupCoreSize: nonNegative(bucket.maxPlacementGroupCoreSize) }
-          : {}),
+        maxPlacementGroupCoreSize: orUndefined(bucket.maxPlacementGroupCoreSize),
         valid: bucket.valid,
         ...(bucket.valid ? {} : { invalidReason: text(bucket.invalidReason) ?? "NotActivated" }),
       };
@@ -161,26 +150,20 @@ export function replicaFromStatus(name: string, answer: unknown, source: string)
       .map(([region, { regular, spot }]) => [
         region,
         {
-          ...(regular.quota === undefined
-            ? {}
-            : {
-                coreCount: nonNegative(regular.quota),
-                consumedCoreCount: nonNegative(regular.consumed - regular.held),
-              }),
-          ...(spot.quota === undefined
-            ? {}
-            : {
-                spotCoreCount: nonNegative(spot.quota),
-                spotConsumedCoreCount: nonNegative(spot.consumed - spot.held),
-              }),
+          coreCount: orUndefined(regular.quota),
+          consumedCoreCount:
+            regular.quota === undefined ? undefined : nonNegative(regular.consumed - regular.held),
+          spotCoreCount: orUndefined(spot.quota),
+          spotConsumedCoreCount:
+            spot.quota === undefined ? undefined : nonNegative(spot.consumed - spot.held),
         },
       ]),
   );
   return {
     config: {
       name,
-      ...(status.state === undefined ? {} : { state: status.state }),
-      ...(status.targetState === undefined ? {} : { targetState: status.targetState }),
+      state: status.state,
+      targetState: status.targetState,
       // The answer's maxCount is what may still be added; the emulator's is a total.
       maxCount: nonNegative(status.maxCount) + clusterHeld,
       maxCoreCount: nonNegative(status.maxCoreCount) + clusterHeldCores,
@@ -193,6 +176,10 @@ export function replicaFromStatus(name: string, answer: unknown, source: string)
 
 function nonNegative(value: number): number {
   return Math.max(0, Math.trunc(value));
+}
+
+function orUndefined(value: number | undefined): number | undefined {
+  return value === undefined ? undefined : nonNegative(value);
 }
 
 /**
