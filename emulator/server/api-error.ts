@@ -68,9 +68,6 @@ export function invalidAttribute(message: string): EmulatorApiError {
   return new EmulatorApiError(409, EXCEPTIONS.invalidAttribute, message);
 }
 
-/** Where a real server's `Detail` sends the reader. */
-export const SERVER_LOG = "/opt/cycle_server/logs/cycle_server.log";
-
 /**
  * CycleCloud's JSON error body. `Detail` points at the server log with the request tag
  * (`request-7`), worded as real servers word it.
@@ -79,12 +76,9 @@ export function errorBody(exception: string, message: string, requestTag: string
   return {
     Exception: exception,
     Message: message,
-    Detail: `Please see ${SERVER_LOG} for lines tagged with ${requestTag} for details.`,
+    Detail: `Please see /opt/cycle_server/logs/cycle_server.log for lines tagged with ${requestTag} for details.`,
   };
 }
-
-/** Which surface an error is answered on. */
-export type ErrorSurface = { readonly api: true; readonly tag: string } | { readonly api: false };
 
 /**
  * The response for `error` on the API (request `tag` in `Detail`) or the admin surface. Anything
@@ -93,7 +87,7 @@ export type ErrorSurface = { readonly api: true; readonly tag: string } | { read
  */
 export function renderError(
   error: unknown,
-  surface: ErrorSurface,
+  surface: { readonly api: true; readonly tag: string } | { readonly api: false },
   onInternal: (reason: string) => void = () => undefined,
 ): EmulatorResponse {
   if (!surface.api) {
@@ -114,8 +108,8 @@ export function renderError(
   return json(500, errorBody(EXCEPTIONS.internal, `Internal emulator error: ${reason}`, surface.tag));
 }
 
-/** As http-io's `json`, written out here so that module and this one do not import each other. */
-function json(status: number, body: unknown, headers: OutgoingHttpHeaders = {}): EmulatorResponse {
+/** A JSON answer. */
+export function json(status: number, body: unknown, headers: OutgoingHttpHeaders = {}): EmulatorResponse {
   return { status, body, headers };
 }
 

@@ -15,9 +15,7 @@ export interface EmulatorResponse {
   readonly raw?: boolean;
 }
 
-export function json(status: number, body: unknown, headers: OutgoingHttpHeaders = {}): EmulatorResponse {
-  return { status, body, headers };
-}
+export { json } from "./api-error";
 
 /** Deepest nesting of `[`, `{` and `(` accepted in a body or a query value; deeper is answered 400. */
 export const MAX_NESTING_DEPTH = 64;
