@@ -19,7 +19,7 @@ export function clusterStatus(store: NodeStore, clusterName: string, withNodes: 
 export function listNodes(
   store: NodeStore,
   clusterName: string,
-  filter: { operation?: string; requestId?: string },
+  filter: { readonly operation?: string | undefined; readonly requestId?: string | undefined },
 ): NodeList {
   const now = store.clock.now();
   const cluster = store.cluster(clusterName);

@@ -52,22 +52,16 @@ function singleParam(query: URLSearchParams, name: string): string | undefined {
 }
 
 function booleanParam(query: URLSearchParams, name: string): boolean {
-  const value = singleParam(query, name);
-  if (value === undefined) {
-    return false;
-  }
-  const lower = value.toLowerCase();
-  if (lower !== "true" && lower !== "false") {
+  const value = singleParam(query, name) ?? "false";
+  if (!/^(true|false)$/i.test(value)) {
     throw badRequest(`Query parameter ${name} must be true or false, not ${value}`);
   }
-  return lower === "true";
+  return value.toLowerCase() === "true";
 }
 
 function countParam(query: URLSearchParams, name: string, max: number): number | undefined {
   const value = singleParam(query, name);
-  if (value === undefined) {
-    return undefined;
-  }
+  if (value === undefined) return undefined;
   if (!/^\d+$/.test(value)) {
     throw badRequest(`Query parameter ${name} must be a non-negative integer, not ${value}`);
   }
@@ -155,46 +149,31 @@ export function matchApiRoute(store: NodeStore, method: string, segments: readon
       if (operation !== undefined && requestId !== undefined) {
         throw badRequest("Use either operation or request_id, not both");
       }
-      return json(
-        200,
-        listNodes(store, cluster, {
-          ...(operation === undefined ? {} : { operation }),
-          ...(requestId === undefined ? {} : { requestId }),
-        }),
-      );
+      return json(200, listNodes(store, cluster, { operation, requestId }));
     });
   }
   if (second === "nodes" && third === "create") {
-    return change(method, "create", ({ body, addOptions }) =>
-      createNodes(
-        store,
-        cluster,
-        parseBody(body, NodeCreationRequestSchema, "NodeCreationRequest"),
-        addOptions,
-      ),
-    );
+    return change(method, "create", ({ body, addOptions }) => {
+      const request = parseBody(body, NodeCreationRequestSchema, "NodeCreationRequest");
+      return createNodes(store, cluster, request, addOptions);
+    });
   }
   if (second === "nodes" && third !== undefined && isManagementAction(third)) {
-    return change(method, third, ({ body }) =>
-      manageNodes(
-        store,
-        cluster,
-        third,
-        parseBody(body, NodeManagementRequestSchema, "NodeManagementRequest"),
-      ),
-    );
+    return change(method, third, ({ body }) => {
+      const request = parseBody(body, NodeManagementRequestSchema, "NodeManagementRequest");
+      return manageNodes(store, cluster, third, request);
+    });
   }
   if (second === "scale" && third !== undefined) {
     return change(method, "scale", ({ query, addOptions }) => {
       const totalNodeCount = countParam(query, "totalNodeCount", MAX_CONFIG_NODES);
       const totalCoreCount = countParam(query, "totalCoreCount", MAX_CORES);
-      if (totalNodeCount !== undefined && totalCoreCount === undefined) {
-        return scale(store, { cluster, nodearray: third, target: { totalNodeCount } }, addOptions);
+      if ((totalNodeCount === undefined) === (totalCoreCount === undefined)) {
+        throw badRequest("Give exactly one of the query parameters totalNodeCount and totalCoreCount");
       }
-      if (totalCoreCount !== undefined && totalNodeCount === undefined) {
-        return scale(store, { cluster, nodearray: third, target: { totalCoreCount } }, addOptions);
-      }
-      throw badRequest("Give exactly one of the query parameters totalNodeCount and totalCoreCount");
+      const target =
+        totalNodeCount !== undefined ? { totalNodeCount } : { totalCoreCount: totalCoreCount ?? 0 };
+      return scale(store, { cluster, nodearray: third, target }, addOptions);
     });
   }
   return { kind: "not-found" };

@@ -3,10 +3,11 @@
  * set is checked before anything is added, then each set adds as many nodes as fit.
  */
 import type { NodeCreationRequest, NodeCreationResult, NodeCreationSet } from "../../wire/schemas";
-import { badRequest, invalidAttribute, notFound } from "../server/api-error";
+import { badRequest, invalidAttribute } from "../server/api-error";
 import { chooseBucket, fitAt, partialAddMessage, REAL, tally } from "../store/capacity";
 import { NodeAttributesSchema } from "../config/config-schema";
 import { MAX_NAME_FORMAT_LENGTH, MAX_NAME_OFFSET, MAX_REQUEST_NODES, MAX_SETS } from "../config/limits";
+import { findNodearray } from "../store/node-store";
 import type { NodeStore } from "../store/node-store";
 import type { BucketState, ClusterState, NodearrayState, Operation } from "../store/state";
 import { mergeAttributes } from "../store/wire-records";
@@ -66,10 +67,7 @@ export function scale(store: NodeStore, request: ScaleRequest, options: AddOptio
   const now = store.clock.now();
   const { target } = request;
   const cluster = store.cluster(request.cluster);
-  const nodearray = cluster.nodearrays.find((candidate) => candidate.name === request.nodearray);
-  if (nodearray === undefined) {
-    throw notFound(`Nodearray ${request.nodearray} not found in cluster ${cluster.name}`);
-  }
+  const nodearray = findNodearray(cluster, request.nodearray);
   const present = tally(
     store.live(now),
     (node) => node.nodearray === nodearray,

@@ -18,6 +18,7 @@ import type {
   EmulatorTiming,
   LiveNode,
   NewNode,
+  NodearrayState,
   NodeState,
   Operation,
 } from "./state";
@@ -34,6 +35,15 @@ export const MAX_REQUEST_ID_LENGTH = 256;
  * operation found for" like an unknown id). Operations with a live node are always kept.
  */
 export const MAX_OPERATIONS = 10_000;
+
+/** The nodearray `name` of `cluster`; 404 when there is none. */
+export function findNodearray(cluster: ClusterState, name: string): NodearrayState {
+  const nodearray = cluster.nodearrays.find((candidate) => candidate.name === name);
+  if (nodearray === undefined) {
+    throw notFound(`Nodearray ${name} not found in cluster ${cluster.name}`);
+  }
+  return nodearray;
+}
 
 /** The emulator's whole world. Lookups throw {@link EmulatorApiError}. */
 export class NodeStore {

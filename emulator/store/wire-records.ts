@@ -111,8 +111,8 @@ export function operationStatus(operation: Operation): OperationStatus {
 }
 
 /** Nodes as the admin surface shows them, observed at `now`. */
-export function adminViews(nodes: readonly NodeState[], now: number): AdminNodeView[] {
-  return nodes.map((node) => ({
+export function adminViews(nodes: readonly { readonly node: NodeState }[], now: number): AdminNodeView[] {
+  return nodes.map(({ node }) => ({
     cluster: node.cluster.name,
     nodearray: node.nodearray.name,
     requestId: node.requestId ?? null,
