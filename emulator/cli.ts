@@ -82,9 +82,7 @@ async function main(): Promise<void> {
   // Before the start line: a script may signal as soon as it reads it.
   let stopping = false;
   const stop = (signal: NodeJS.Signals): void => {
-    if (stopping) {
-      return;
-    }
+    if (stopping) return;
     stopping = true;
     emulator.close().then(
       () => {

@@ -26,9 +26,7 @@ export function checkEmulatorConfig(input: unknown, source = "emulator config"):
     throw new EmulatorConfigError(`Invalid ${source}: ${forbidden}: ${forbiddenKeyMessage(key)}`);
   }
   const parsed = EmulatorConfigSchema.safeParse(input);
-  if (!parsed.success) {
-    throw new EmulatorConfigError(`Invalid ${source}: ${formatIssues(parsed.error)}`);
-  }
+  if (!parsed.success) throw new EmulatorConfigError(`Invalid ${source}: ${formatIssues(parsed.error)}`);
   return parsed.data;
 }
 

@@ -69,9 +69,7 @@ const DEFAULT_FAILURE_MESSAGES = {
 function body<T extends z.ZodType>(text: string, schema: T): z.output<T> {
   const value = text.trim() === "" ? {} : parseJson(text, (message) => new AdminError(400, message));
   const parsed = schema.safeParse(value);
-  if (!parsed.success) {
-    throw new AdminError(400, formatIssues(parsed.error));
-  }
+  if (!parsed.success) throw new AdminError(400, formatIssues(parsed.error));
   return parsed.data;
 }
 
@@ -119,9 +117,7 @@ const ROUTES: Record<string, Partial<Record<"GET" | "POST" | "DELETE", Handler>>
   "/remove-nodes": {
     POST: (target, text) => {
       const selector = body(text, NodeSelectorSchema);
-      if (selector.message !== undefined) {
-        throw new AdminError(400, "`message` applies to fail-nodes only");
-      }
+      if (selector.message !== undefined) throw new AdminError(400, "`message` applies to fail-nodes only");
       const nodes = removeNodes(target.store, selector);
       return nodes.length === 0 ? noNodeMatched() : json(200, { nodes });
     },
@@ -156,9 +152,7 @@ export function handleAdminRequest(
   text: string,
 ): EmulatorResponse {
   const methods = ROUTES[subpath === "" ? "/" : subpath];
-  if (methods === undefined) {
-    throw new AdminError(404, `Unknown admin route ${ADMIN_PREFIX}${subpath}`);
-  }
+  if (methods === undefined) throw new AdminError(404, `Unknown admin route ${ADMIN_PREFIX}${subpath}`);
   const handler = method === "GET" || method === "POST" || method === "DELETE" ? methods[method] : undefined;
   if (handler === undefined) {
     const allowed = Object.keys(methods).join(", ");

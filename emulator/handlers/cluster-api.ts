@@ -41,13 +41,9 @@ function isManagementAction(value: string): value is NodeManagementAction {
 /** A query parameter that must be present at most once and not empty. */
 function singleParam(query: URLSearchParams, name: string): string | undefined {
   const values = query.getAll(name);
-  if (values.length > 1) {
-    throw badRequest(`Query parameter ${name} is given ${String(values.length)} times`);
-  }
+  if (values.length > 1) throw badRequest(`Query parameter ${name} is given ${String(values.length)} times`);
   const value = values[0];
-  if (value === "") {
-    throw badRequest(`Query parameter ${name} is empty`);
-  }
+  if (value === "") throw badRequest(`Query parameter ${name} is empty`);
   return value;
 }
 
@@ -118,9 +114,7 @@ function change(
  * ones, so a trailing slash does not matter).
  */
 export function matchApiRoute(store: NodeStore, method: string, segments: readonly string[]): ApiMatch {
-  if (segments[0] === "cloud") {
-    return matchLegacyRoute(store, method, segments);
-  }
+  if (segments[0] === "cloud") return matchLegacyRoute(store, method, segments);
   const [first, cluster, second, third, ...rest] = segments;
   if (first === "operations" && third === undefined) {
     const operationId = cluster;
@@ -134,9 +128,7 @@ export function matchApiRoute(store: NodeStore, method: string, segments: readon
     }
     return { kind: "not-found" };
   }
-  if (first !== "clusters" || cluster === undefined || rest.length > 0) {
-    return { kind: "not-found" };
-  }
+  if (first !== "clusters" || cluster === undefined || rest.length > 0) return { kind: "not-found" };
   if (second === "status" && third === undefined) {
     return route(method, "GET", "status", ({ query }) =>
       json(200, clusterStatus(store, cluster, booleanParam(query, "nodes"))),
@@ -182,9 +174,7 @@ export function matchApiRoute(store: NodeStore, method: string, segments: readon
 /** The legacy `/cloud/actions/{terminate_node|retry}/{cluster}` routes (see legacy-actions.ts). */
 function matchLegacyRoute(store: NodeStore, method: string, segments: readonly string[]): ApiMatch {
   const [, actions, action, cluster, ...rest] = segments;
-  if (actions !== "actions" || cluster === undefined || rest.length > 0) {
-    return { kind: "not-found" };
-  }
+  if (actions !== "actions" || cluster === undefined || rest.length > 0) return { kind: "not-found" };
   if (action === "terminate_node") {
     return route(method, "POST", "terminate_node", ({ query, body }) =>
       json(200, terminateNode(store, cluster, query, body)),

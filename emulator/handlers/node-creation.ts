@@ -78,9 +78,7 @@ export function scale(store: NodeStore, request: ScaleRequest, options: AddOptio
     "totalNodeCount" in target
       ? present.count >= target.totalNodeCount
       : present.cores >= target.totalCoreCount;
-  if (reached) {
-    return { operationId: operation.id, sets: [{ added: 0 }] };
-  }
+  if (reached) return { operationId: operation.id, sets: [{ added: 0 }] };
   // One request adds at most MAX_REQUEST_NODES nodes; the set's message says how many were asked.
   const missing = (bucket: BucketState): number =>
     Math.min(
@@ -160,9 +158,7 @@ function planSets(
     const machineType = set.definition?.machineType;
     if (machineType !== undefined) {
       bucket = nodearray.buckets.find((candidate) => candidate.machineType === machineType);
-      if (bucket === undefined) {
-        throw invalidAttribute(`MachineType ${machineType} is not recognized`);
-      }
+      if (bucket === undefined) throw invalidAttribute(`MachineType ${machineType} is not recognized`);
       if (!bucket.valid) {
         throw invalidAttribute(
           `MachineType ${machineType} is not valid for nodearray ${nodearray.name}: ${bucket.invalidReason}`,
@@ -227,13 +223,9 @@ function addSet(adding: Adding, plan: SetPlan): SetResult {
 
 /** `nodearray-N` (or `nameFormat` with `%d`), using the lowest free indexes from `nameOffset` (default 1). */
 function nodeNames({ store, cluster, now }: Adding, set: NodeCreationSet, count: number): string[] {
-  if (count === 0) {
-    return [];
-  }
+  if (count === 0) return [];
   const format = set.nameFormat ?? `${set.nodearray}-%d`;
-  if (!format.includes("%d")) {
-    return [format];
-  }
+  if (!format.includes("%d")) return [format];
   const taken = takenNames(store, cluster, now);
   const names: string[] = [];
   // Ends after at most count + taken.size indexes: nameOffset and count are bounded (limits.ts),

@@ -110,9 +110,7 @@ export function applyAction(
       return undefined;
     }
     case "deallocate":
-      if (seen.status === "Terminating") {
-        return `Node ${node.name} is terminating and cannot be deallocated`;
-      }
+      if (seen.status === "Terminating") return `Node ${node.name} is terminating and cannot be deallocated`;
       if (seen.status !== "Stopping" && seen.status !== "Deallocated") {
         node.phase = { kind: "stopping", since: now, durationMs, addressed: seen.addressed };
       }

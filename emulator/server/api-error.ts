@@ -91,9 +91,7 @@ export function renderError(
   onInternal: (reason: string) => void = () => undefined,
 ): EmulatorResponse {
   if (!surface.api) {
-    if (error instanceof AdminError) {
-      return json(error.status, { error: error.message });
-    }
+    if (error instanceof AdminError) return json(error.status, { error: error.message });
     if (error instanceof EmulatorApiError) {
       // Keeps `Connection: close` of a 413.
       return json(error.status, { error: error.message }, error.headers);

@@ -55,9 +55,7 @@ export class AuthPacer {
 
   /** Records a failed authentication of `client` at `now`. */
   failed(client: string, now: number): void {
-    if (this.pacing === false) {
-      return;
-    }
+    if (this.pacing === false) return;
     const state = this.clients.get(client) ?? { failures: 0, blockedUntil: 0 };
     this.clients.delete(client);
     if (this.clients.size >= MAX_TRACKED_CLIENTS) {

@@ -146,9 +146,7 @@ function readOptions(argv: readonly string[]): {
       throw new CliUsageError(`Unknown argument ${JSON.stringify(argument)}`);
     }
     if (SWITCH_OPTIONS.has(token.name)) {
-      if (token.value !== undefined) {
-        throw new CliUsageError(`${token.rawName} takes no value`);
-      }
+      if (token.value !== undefined) throw new CliUsageError(`${token.rawName} takes no value`);
       switches.add(token.name);
       continue;
     }
@@ -185,9 +183,7 @@ export function parseCliArgs(
   env: Readonly<Record<string, string | undefined>>,
 ): CliCommand {
   const { values, switches, fromStatus } = readOptions(argv);
-  if (switches.has("help")) {
-    return { kind: "help" };
-  }
+  if (switches.has("help")) return { kind: "help" };
   const timing: { -readonly [K in keyof EmulatorTiming]?: number } = switches.has("instant")
     ? { acquiringMs: 0, preparingMs: 0, terminatingMs: 0 }
     : {};
@@ -241,9 +237,7 @@ function readTls(
   keyFile: string | undefined,
   tls: boolean,
 ): CliTls | undefined {
-  if (certFile !== undefined && keyFile !== undefined) {
-    return { kind: "files", certFile, keyFile };
-  }
+  if (certFile !== undefined && keyFile !== undefined) return { kind: "files", certFile, keyFile };
   if (certFile !== undefined || keyFile !== undefined) {
     const [given, missing] = certFile === undefined ? ["--key", "--cert"] : ["--cert", "--key"];
     throw new CliUsageError(

@@ -134,20 +134,14 @@ export class EmulatorServer implements AdminTarget {
   /** Resolves after `ms`, or at once when the emulator closes. */
   private async delay(ms: number | undefined): Promise<void> {
     const signal = this.closing.signal;
-    if (ms === undefined || ms <= 0 || signal.aborted) {
-      return;
-    }
+    if (ms === undefined || ms <= 0 || signal.aborted) return;
     await sleep(ms, undefined, { signal }).catch((error: unknown) => {
-      if (!signal.aborted) {
-        throw error;
-      }
+      if (!signal.aborted) throw error;
     });
   }
 
   async close(): Promise<void> {
-    if (this.closing.signal.aborted) {
-      return;
-    }
+    if (this.closing.signal.aborted) return;
     this.closing.abort();
     const stopped = new Promise<void>((resolve, reject) => {
       this.server.close((error) => (error ? reject(error) : resolve()));
@@ -158,17 +152,13 @@ export class EmulatorServer implements AdminTarget {
 
   private authorized(request: IncomingMessage): "ok" | "missing" | "wrong" {
     const match = /^Basic\s+([A-Za-z0-9+/=_-]+)\s*$/i.exec(request.headers.authorization ?? "");
-    if (match?.[1] === undefined) {
-      return "missing";
-    }
+    if (match?.[1] === undefined) return "missing";
     const given = digest(Buffer.from(match[1], "base64").toString("utf8"));
     return timingSafeEqual(given, this.credentials) ? "ok" : "wrong";
   }
 
   private write(request: IncomingMessage, response: ServerResponse, answer: EmulatorResponse): void {
-    if (response.destroyed || request.socket.destroyed) {
-      return;
-    }
+    if (response.destroyed || request.socket.destroyed) return;
     const payload =
       answer.raw === true && typeof answer.body === "string" ? answer.body : JSON.stringify(answer.body);
     response.writeHead(answer.status, {
@@ -287,13 +277,9 @@ export class EmulatorServer implements AdminTarget {
         method === "POST"
           ? new EmulatorApiError(409, EXCEPTIONS.invalidRequest, message)
           : badRequest(message);
-      if (nestingTooDeep(body)) {
-        throw invalid(`Request body ${TOO_DEEP_MESSAGE}`);
-      }
+      if (nestingTooDeep(body)) throw invalid(`Request body ${TOO_DEEP_MESSAGE}`);
       for (const [name, value] of url.searchParams) {
-        if (nestingTooDeep(value)) {
-          throw invalid(`Query parameter ${name.slice(0, 40)} ${TOO_DEEP_MESSAGE}`);
-        }
+        if (nestingTooDeep(value)) throw invalid(`Query parameter ${name.slice(0, 40)} ${TOO_DEEP_MESSAGE}`);
       }
     } catch (error) {
       reply(apiError(error));
@@ -330,9 +316,7 @@ export class EmulatorServer implements AdminTarget {
     try {
       this.adminGuard.check(request);
       const body = await readBody(request);
-      if (nestingTooDeep(body)) {
-        throw new AdminError(400, `Request body ${TOO_DEEP_MESSAGE}`);
-      }
+      if (nestingTooDeep(body)) throw new AdminError(400, `Request body ${TOO_DEEP_MESSAGE}`);
       return handleAdminRequest(this, method, subpath.replace(/\/+$/, ""), body);
     } catch (error) {
       return renderError(error, { api: false });

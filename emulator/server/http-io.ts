@@ -42,9 +42,7 @@ export function announcesMoreThan(request: IncomingMessage, limit: number): bool
  * without reading the rest.
  */
 export async function readBody(request: IncomingMessage): Promise<string> {
-  if (announcesMoreThan(request, MAX_BODY_BYTES)) {
-    throw tooLarge();
-  }
+  if (announcesMoreThan(request, MAX_BODY_BYTES)) throw tooLarge();
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of request) {
@@ -78,9 +76,7 @@ export function nestingTooDeep(text: string): boolean {
       inString = true;
     } else if (char === "[" || char === "{" || char === "(") {
       depth += 1;
-      if (depth > MAX_NESTING_DEPTH) {
-        return true;
-      }
+      if (depth > MAX_NESTING_DEPTH) return true;
     } else if (char === "]" || char === "}" || char === ")") {
       depth = Math.max(0, depth - 1);
     }
@@ -102,12 +98,8 @@ export function parseJson(text: string, fail: (message: string) => Error): unkno
 
 /** Parses a JSON body and checks it against a wire schema; 400 with the bad path otherwise. */
 export function parseBody<T extends z.ZodType>(text: string, schema: T, what: string): z.output<T> {
-  if (text.trim() === "") {
-    throw badRequest(`Request body is empty: expected a JSON ${what}`);
-  }
+  if (text.trim() === "") throw badRequest(`Request body is empty: expected a JSON ${what}`);
   const parsed = schema.safeParse(parseJson(text, badRequest));
-  if (!parsed.success) {
-    throw badRequest(`Invalid ${what}: ${formatIssues(parsed.error)}`);
-  }
+  if (!parsed.success) throw badRequest(`Invalid ${what}: ${formatIssues(parsed.error)}`);
   return parsed.data;
 }

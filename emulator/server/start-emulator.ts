@@ -311,9 +311,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     },
     injectFault: (fault) => {
       const parsed = FaultInputSchema.safeParse(fault);
-      if (!parsed.success) {
-        throw new TypeError(`Invalid fault: ${formatIssues(parsed.error)}`);
-      }
+      if (!parsed.success) throw new TypeError(`Invalid fault: ${formatIssues(parsed.error)}`);
       return emulator.faults.add(parsed.data);
     },
     counters: () => emulator.counters(),
@@ -333,13 +331,9 @@ const HEADERS_TIMEOUT_MS = 10_000;
 
 /** What listening on a non-loopback `host` exposes, or undefined for a loopback one. */
 export function remoteExposure(host: string, admin: boolean, adminToken: boolean): string | undefined {
-  if (isLoopbackHost(host)) {
-    return undefined;
-  }
+  if (isLoopbackHost(host)) return undefined;
   const api = "the CycleCloud API (HTTP Basic authentication) is reachable from the network";
-  if (!admin) {
-    return api;
-  }
+  if (!admin) return api;
   return adminToken
     ? `${api}, and so is the admin surface /__emulator/ (reset, faults, node lists), guarded by the admin token`
     : `${api}, and so is the admin surface /__emulator/ (reset, faults, node lists) with no credentials: ` +

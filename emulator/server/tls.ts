@@ -113,9 +113,7 @@ function ipv6Bytes(text: string): Buffer {
 function generalName(host: string): Buffer {
   const bare = host.replace(/^\[(.*)\]$/, "$1").replace(/%.*$/, "");
   const version = isIP(bare);
-  if (version === 0) {
-    return tlv(0x82, Buffer.from(bare.toLowerCase(), "ascii"));
-  }
+  if (version === 0) return tlv(0x82, Buffer.from(bare.toLowerCase(), "ascii"));
   return tlv(0x87, version === 4 ? Buffer.from(bare.split(".").map(Number)) : ipv6Bytes(bare));
 }
 

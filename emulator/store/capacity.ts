@@ -199,14 +199,10 @@ export function chooseBucket(
 ): { bucket: BucketState; count: number } | undefined {
   let best: { bucket: BucketState; count: number; fit: number } | undefined;
   for (const bucket of nodearray.buckets) {
-    if (!bucket.valid) {
-      continue;
-    }
+    if (!bucket.valid) continue;
     const count = wanted(bucket);
     const { fit } = fitAt(live, { cluster, nodearray, bucket, placementGroup }, REAL);
-    if (fit >= count) {
-      return { bucket, count };
-    }
+    if (fit >= count) return { bucket, count };
     if (best === undefined || fit > best.fit) {
       best = { bucket, count, fit };
     }
@@ -309,14 +305,10 @@ export function quotaLimits(live: readonly LiveNode[], at: BucketAt, accounting:
   const cores = (description: string, use: QuotaUse): Limit =>
     coreLimit(`${description} of ${String(use.quota)} cores reached`, use.quota, use.consumed, vcpu);
   const region = regionUse(live, at, accounting.quota);
-  if (nodearray.spot) {
-    return [cores(`region ${nodearray.region} spot quota`, region)];
-  }
+  if (nodearray.spot) return [cores(`region ${nodearray.region} spot quota`, region)];
   const family = familyUse(live, at, accounting.quota);
   const regional = cores(`region ${nodearray.region} quota`, region);
-  if (bucket.family !== undefined) {
-    return [cores(`family ${bucket.family} quota`, family), regional];
-  }
+  if (bucket.family !== undefined) return [cores(`family ${bucket.family} quota`, family), regional];
   const own = tally(live, inBucketOf(bucket), accounting.quota);
   const type = bucket.machineType;
   return [

@@ -115,9 +115,7 @@ export class FaultQueue {
   take(route: FaultRoute): Fault | undefined {
     const index = this.faults.findIndex((fault) => fault.route === route);
     const fault = this.faults[index];
-    if (fault === undefined) {
-      return undefined;
-    }
+    if (fault === undefined) return undefined;
     if (fault.remaining <= 1) {
       this.faults.splice(index, 1);
     } else {

@@ -56,19 +56,13 @@ function tokenize(source: string): Token[] {
 }
 
 function describe(token: Token | undefined): string {
-  if (token === undefined) {
-    return "end of expression";
-  }
-  if (token.kind === "literal") {
-    return JSON.stringify(token.value);
-  }
+  if (token === undefined) return "end of expression";
+  if (token.kind === "literal") return JSON.stringify(token.value);
   return token.text;
 }
 
 function matches(actual: unknown, expected: string | number | boolean | null): boolean {
-  if (expected === null) {
-    return actual === null || actual === undefined;
-  }
+  if (expected === null) return actual === null || actual === undefined;
   return actual === expected;
 }
 
@@ -86,9 +80,7 @@ export function compileNodeFilter(source: string): NodeFilter {
     if (isOp("(")) {
       position += 1;
       const inner = parseOr();
-      if (!isOp(")")) {
-        throw new FilterSyntaxError(`expected ")" but found ${describe(peek())}`);
-      }
+      if (!isOp(")")) throw new FilterSyntaxError(`expected ")" but found ${describe(peek())}`);
       position += 1;
       return inner;
     }
@@ -121,9 +113,7 @@ export function compileNodeFilter(source: string): NodeFilter {
 
   /** `{ literal, literal, ... }` after `key in`. */
   const parseSet = (key: string): NodeFilter => {
-    if (!isOp("{")) {
-      throw new FilterSyntaxError(`expected "{" after ${key} in but found ${describe(peek())}`);
-    }
+    if (!isOp("{")) throw new FilterSyntaxError(`expected "{" after ${key} in but found ${describe(peek())}`);
     position += 1;
     const values: (string | number | boolean | null)[] = [];
     while (!isOp("}")) {
@@ -163,8 +153,6 @@ export function compileNodeFilter(source: string): NodeFilter {
   }
 
   const filter = parseOr();
-  if (position < tokens.length) {
-    throw new FilterSyntaxError(`unexpected ${describe(peek())} at the end`);
-  }
+  if (position < tokens.length) throw new FilterSyntaxError(`unexpected ${describe(peek())} at the end`);
   return filter;
 }

@@ -39,9 +39,7 @@ export const MAX_OPERATIONS = 10_000;
 /** The nodearray `name` of `cluster`; 404 when there is none. */
 export function findNodearray(cluster: ClusterState, name: string): NodearrayState {
   const nodearray = cluster.nodearrays.find((candidate) => candidate.name === name);
-  if (nodearray === undefined) {
-    throw notFound(`Nodearray ${name} not found in cluster ${cluster.name}`);
-  }
+  if (nodearray === undefined) throw notFound(`Nodearray ${name} not found in cluster ${cluster.name}`);
   return nodearray;
 }
 
@@ -98,9 +96,7 @@ export class NodeStore {
 
   cluster(name: string): ClusterState {
     const cluster = this.clusterStates.find((candidate) => candidate.name === name);
-    if (cluster === undefined) {
-      throw notFound(`Cluster ${name} not found`);
-    }
+    if (cluster === undefined) throw notFound(`Cluster ${name} not found`);
     return cluster;
   }
 
@@ -165,9 +161,7 @@ export class NodeStore {
   private forgetOldOperations(newest: string): void {
     let excess = this.operations.size - MAX_OPERATIONS;
     for (const [id, operation] of this.operations) {
-      if (excess <= 0) {
-        return;
-      }
+      if (excess <= 0) return;
       if (id !== newest && operation.nodeIds.every((nodeId) => !this.nodes.has(nodeId))) {
         this.operations.delete(id);
         if (operation.requestId !== undefined && this.requestIds.get(operation.requestId) === id) {
