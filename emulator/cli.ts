@@ -15,9 +15,7 @@ for (const stream of ["stdout", "stderr"] as const) {
 }
 
 function write(stream: "stdout" | "stderr", text: string): void {
-  if (open[stream] && !process[stream].destroyed) {
-    process[stream].write(text);
-  }
+  if (open[stream] && !process[stream].destroyed) process[stream].write(text);
 }
 const out = (line: string): void => write("stdout", `${line}\n`);
 const err = (text: string): void => write("stderr", text);
@@ -86,9 +84,7 @@ async function main(): Promise<void> {
     stopping = true;
     emulator.close().then(
       () => {
-        if (!command.json) {
-          out(`CycleCloud emulator stopped (${signal})`);
-        }
+        if (!command.json) out(`CycleCloud emulator stopped (${signal})`);
       },
       (error: unknown) => {
         fail(`error while stopping: ${reasonOf(error)}`, 1);

@@ -151,9 +151,7 @@ export const EmulatorConfigSchema = z
     const duplicate = (names: readonly string[], path: PropertyKey[], what: string): void => {
       const seen = new Set<string>();
       names.forEach((name, index) => {
-        if (seen.has(name)) {
-          issue([...path, index], `duplicate ${what} "${name}"`);
-        }
+        if (seen.has(name)) issue([...path, index], `duplicate ${what} "${name}"`);
         seen.add(name);
       });
     };

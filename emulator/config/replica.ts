@@ -61,9 +61,7 @@ export function replicaFromStatus(name: string, answer: unknown, source: string)
     if (typeof region === "string" && isForbiddenKey(region)) {
       fail(`nodearrays[${n}].nodearray.Region`, forbiddenKeyMessage(region));
     }
-    if (isForbiddenKey(nodearray.name)) {
-      fail(`nodearrays[${n}].name`, forbiddenKeyMessage(nodearray.name));
-    }
+    if (isForbiddenKey(nodearray.name)) fail(`nodearrays[${n}].name`, forbiddenKeyMessage(nodearray.name));
   });
   const nodes = readNodes(status, isRecord(answer) ? answer["nodes"] : undefined, fail);
   const perBucket = (nodearray: string, machineType: string) =>

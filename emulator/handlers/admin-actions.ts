@@ -76,9 +76,7 @@ function assign<K extends string>(
 ): void {
   for (const field of fields) {
     const value = change[field];
-    if (value !== undefined) {
-      target[field] = value;
-    }
+    if (value !== undefined) target[field] = value;
   }
 }
 

@@ -98,9 +98,7 @@ export function applyAction(
       // leaves their record (Off); remove deletes them all the same.
       const keepRecord = effective === "terminate" && node.attributes["Fixed"] === true;
       if (seen.status === "Off") {
-        if (!keepRecord) {
-          store.deleteNode(node);
-        }
+        if (!keepRecord) store.deleteNode(node);
       } else if (seen.status !== "Terminating") {
         node.phase = { kind: "terminating", since: now, durationMs, addressed: seen.addressed, keepRecord };
       } else if (node.phase.kind === "terminating" && node.phase.keepRecord === true && !keepRecord) {

@@ -60,9 +60,7 @@ export class AuthPacer {
     this.clients.delete(client);
     if (this.clients.size >= MAX_TRACKED_CLIENTS) {
       const oldest = this.clients.keys().next();
-      if (oldest.done !== true) {
-        this.clients.delete(oldest.value);
-      }
+      if (oldest.done !== true) this.clients.delete(oldest.value);
     }
     this.clients.set(client, state);
     state.failures += 1;

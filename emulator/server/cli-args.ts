@@ -189,9 +189,7 @@ export function parseCliArgs(
     : {};
   for (const name of ["acquiring", "preparing", "terminating"] as const) {
     const value = values.get(`${name}-ms`);
-    if (value !== undefined) {
-      timing[`${name}Ms`] = integer(`--${name}-ms`, value, MAX_TIMING_MS);
-    }
+    if (value !== undefined) timing[`${name}Ms`] = integer(`--${name}-ms`, value, MAX_TIMING_MS);
   }
   const port = values.get("port");
   const tls = readTls(values.get("cert"), values.get("key"), switches.has("tls"));

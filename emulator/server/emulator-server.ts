@@ -204,9 +204,7 @@ export class EmulatorServer implements AdminTarget {
       match = { kind: "not-found" };
     }
     const route = match.kind === "route" ? match.route : null;
-    if (route !== null) {
-      this.requestCounters[route] += 1;
-    }
+    if (route !== null) this.requestCounters[route] += 1;
     const entry = {
       method,
       path: target,
@@ -226,9 +224,7 @@ export class EmulatorServer implements AdminTarget {
         status: answer === "reset" ? null : answer.status,
         faultId: fault?.id ?? null,
       });
-      if (this.requestLog.length > REQUEST_LOG_LIMIT) {
-        this.requestLog.shift();
-      }
+      if (this.requestLog.length > REQUEST_LOG_LIMIT) this.requestLog.shift();
       logLine(
         answer === "reset" ? "reset" : answer.status,
         fault === undefined ? "" : ` (fault ${String(fault.id)})`,
@@ -261,9 +257,7 @@ export class EmulatorServer implements AdminTarget {
       const small =
         request.headers["transfer-encoding"] === undefined &&
         !announcesMoreThan(request, UNAUTHENTICATED_BODY_READ_LIMIT);
-      if (small) {
-        await readBody(request).catch(() => "");
-      }
+      if (small) await readBody(request).catch(() => "");
       const close: Record<string, string> = small ? {} : { Connection: "close" };
       refuse(401, message, { "WWW-Authenticate": 'Basic realm="CycleCloud"', ...close });
       return;

@@ -242,9 +242,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   const pair = issued ?? (typeof options.tls === "object" ? options.tls : undefined);
   const server = pair === undefined ? createServer(timeouts) : createHttpsServer({ ...timeouts, ...pair });
   const removeCaFile = async (): Promise<void> => {
-    if (caCertPath !== undefined) {
-      await rm(join(caCertPath, ".."), { recursive: true, force: true });
-    }
+    if (caCertPath !== undefined) await rm(join(caCertPath, ".."), { recursive: true, force: true });
   };
   const emulator = new EmulatorServer({
     server,

@@ -203,9 +203,7 @@ export function chooseBucket(
     const count = wanted(bucket);
     const { fit } = fitAt(live, { cluster, nodearray, bucket, placementGroup }, REAL);
     if (fit >= count) return { bucket, count };
-    if (best === undefined || fit > best.fit) {
-      best = { bucket, count, fit };
-    }
+    if (best === undefined || fit > best.fit) best = { bucket, count, fit };
   }
   return best === undefined ? undefined : { bucket: best.bucket, count: best.count };
 }

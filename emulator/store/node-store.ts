@@ -150,9 +150,7 @@ export class NodeStore {
       nodeIds: [],
     };
     this.operations.set(operation.id, operation);
-    if (requestId !== undefined) {
-      this.requestIds.set(requestId, operation.id);
-    }
+    if (requestId !== undefined) this.requestIds.set(requestId, operation.id);
     this.forgetOldOperations(operation.id);
     return operation;
   }

@@ -71,9 +71,7 @@ export function mergeAttributes(
   };
   const base = inherited["Configuration"];
   const extra = overrides["Configuration"];
-  if (isRecord(base) && isRecord(extra)) {
-    merged["Configuration"] = { ...base, ...extra };
-  }
+  if (isRecord(base) && isRecord(extra)) merged["Configuration"] = { ...base, ...extra };
   return structuredClone(merged);
 }
 
