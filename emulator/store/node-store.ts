@@ -5,7 +5,7 @@
  * in state.ts, the nodes a cluster starts with in initial-nodes.ts.
  */
 import { randomUUID } from "node:crypto";
-import { AdminError, EmulatorApiError, EXCEPTIONS, notFound } from "../server/api-error";
+import { AdminError, badRequest, EmulatorApiError, EXCEPTIONS, notFound } from "../server/api-error";
 import { MAX_REQUEST_NODES } from "../config/limits";
 import type { ClusterDefinition } from "./cluster-definitions";
 import { initialNodes, standaloneNodes, vmIdentity } from "./initial-nodes";
@@ -124,14 +124,12 @@ export class NodeStore {
    * create or management request reuses one.
    */
   checkRequestIdUnused(requestId: string | undefined): void {
-    if (requestId !== undefined && requestId.length > MAX_REQUEST_ID_LENGTH) {
-      throw new EmulatorApiError(
-        400,
-        EXCEPTIONS.invalidRequest,
-        `requestId is ${requestId.length} characters long; the emulator accepts at most ${MAX_REQUEST_ID_LENGTH}`,
-      );
+    if (requestId === undefined) return;
+    if (requestId.length > MAX_REQUEST_ID_LENGTH) {
+      const message = `requestId is ${requestId.length} characters long; the emulator accepts at most ${MAX_REQUEST_ID_LENGTH}`;
+      throw badRequest(message);
     }
-    if (requestId !== undefined && this.requestIds.has(requestId)) {
+    if (this.requestIds.has(requestId)) {
       throw new EmulatorApiError(
         409,
         EXCEPTIONS.duplicateRequest,
@@ -216,9 +214,7 @@ export class NodeStore {
         `count: at most ${String(MAX_REQUEST_NODES)} failures can be armed at once; ${String(pending)} already are (POST /__emulator/reset clears them)`,
       );
     }
-    for (let i = 0; i < count; i += 1) {
-      this.pendingFailures.push(failure);
-    }
+    this.pendingFailures.push(...new Array<ProvisioningFailure>(count).fill(failure));
     return this.pendingFailures.length;
   }
 
