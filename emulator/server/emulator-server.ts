@@ -174,12 +174,8 @@ export class EmulatorServer implements AdminTarget {
     const method = request.method ?? "GET";
     const target = request.url ?? "/";
     // The target as a path: `//clusters/hpc/status` is not a URL naming host `clusters`.
-    let url: URL;
-    try {
-      url = new URL(`http://emulator.invalid/${target.replace(/^\/+/, "")}`);
-    } catch {
-      url = new URL("http://emulator.invalid/%00");
-    }
+    const given = `http://emulator.invalid/${target.replace(/^\/+/, "")}`;
+    const url = new URL(URL.canParse(given) ? given : "http://emulator.invalid/%00");
     const logLine = (status: number | "reset", detail = ""): void => {
       this.log(`${method} ${target} ${String(status)} ${String(Date.now() - started)}ms${detail}`);
     };
@@ -193,15 +189,15 @@ export class EmulatorServer implements AdminTarget {
 
     this.requestCounters.total += 1;
     const tag = `request-${String(this.requestCounters.total)}`;
-    let match: ApiMatch;
+    let match: ApiMatch = { kind: "not-found" };
     try {
-      const segments = url.pathname
-        .split("/")
-        .filter((segment) => segment !== "")
-        .map(decodeURIComponent);
-      match = matchApiRoute(this.store, method, segments);
+      match = matchApiRoute(
+        this.store,
+        method,
+        url.pathname.split("/").filter(Boolean).map(decodeURIComponent),
+      );
     } catch {
-      match = { kind: "not-found" };
+      // A segment that does not decode names no route.
     }
     const route = match.kind === "route" ? match.route : null;
     if (route !== null) this.requestCounters[route] += 1;
@@ -219,16 +215,10 @@ export class EmulatorServer implements AdminTarget {
       } else {
         this.write(request, response, answer);
       }
-      this.requestLog.push({
-        ...entry,
-        status: answer === "reset" ? null : answer.status,
-        faultId: fault?.id ?? null,
-      });
+      const status = answer === "reset" ? null : answer.status;
+      this.requestLog.push({ ...entry, status, faultId: fault?.id ?? null });
       if (this.requestLog.length > REQUEST_LOG_LIMIT) this.requestLog.shift();
-      logLine(
-        answer === "reset" ? "reset" : answer.status,
-        fault === undefined ? "" : ` (fault ${String(fault.id)})`,
-      );
+      logLine(status ?? "reset", fault === undefined ? "" : ` (fault ${String(fault.id)})`);
     };
     const apiError = (error: unknown): EmulatorResponse =>
       renderError(error, { api: true, tag }, (reason) => this.log(`internal error: ${reason}`));
