@@ -63,23 +63,11 @@ export async function readBody(request: IncomingMessage): Promise<string> {
  */
 export function nestingTooDeep(text: string): boolean {
   let depth = 0;
-  let inString = false;
-  for (let i = 0; i < text.length; i++) {
-    const char = text[i];
-    if (inString) {
-      if (char === "\\") {
-        i += 1;
-      } else if (char === '"') {
-        inString = false;
-      }
-    } else if (char === '"') {
-      inString = true;
-    } else if (char === "[" || char === "{" || char === "(") {
-      depth += 1;
-      if (depth > MAX_NESTING_DEPTH) return true;
-    } else if (char === "]" || char === "}" || char === ")") {
-      depth = Math.max(0, depth - 1);
-    }
+  // A string literal (to its closing quote, or the end) is skipped whole, escapes included.
+  for (const [token] of text.matchAll(/"(?:[^"\\]|\\[\s\S])*"?|[[{(\]})]/g)) {
+    if (token.startsWith('"')) continue;
+    depth = "[{(".includes(token) ? depth + 1 : Math.max(0, depth - 1);
+    if (depth > MAX_NESTING_DEPTH) return true;
   }
   return false;
 }

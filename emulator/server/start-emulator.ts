@@ -304,9 +304,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
         await removeCaFile();
       }
     },
-    reset: () => {
-      emulator.resetAll();
-    },
+    reset: () => emulator.resetAll(),
     injectFault: (fault) => {
       const parsed = FaultInputSchema.safeParse(fault);
       if (!parsed.success) throw new TypeError(`Invalid fault: ${formatIssues(parsed.error)}`);
