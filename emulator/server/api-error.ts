@@ -54,19 +54,16 @@ export class AdminError extends Error {
 }
 
 /** 400: the request cannot be read (bad JSON, a body or query that does not match the wire format). */
-export function badRequest(message: string): EmulatorApiError {
-  return new EmulatorApiError(400, EXCEPTIONS.invalidRequest, message);
-}
+export const badRequest = (message: string): EmulatorApiError =>
+  new EmulatorApiError(400, EXCEPTIONS.invalidRequest, message);
 
 /** 404: unknown cluster, nodearray in a path, operation or request id. */
-export function notFound(message: string): EmulatorApiError {
-  return new EmulatorApiError(404, EXCEPTIONS.notFound, message);
-}
+export const notFound = (message: string): EmulatorApiError =>
+  new EmulatorApiError(404, EXCEPTIONS.notFound, message);
 
 /** 409: a well-formed request CycleCloud rejects (unknown machine type, invalid bucket, ...). */
-export function invalidAttribute(message: string): EmulatorApiError {
-  return new EmulatorApiError(409, EXCEPTIONS.invalidAttribute, message);
-}
+export const invalidAttribute = (message: string): EmulatorApiError =>
+  new EmulatorApiError(409, EXCEPTIONS.invalidAttribute, message);
 
 /**
  * CycleCloud's JSON error body. `Detail` points at the server log with the request tag
