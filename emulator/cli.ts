@@ -10,121 +10,81 @@ import type { PemKeyPair } from "./server/tls";
 // A closed stdout or stderr (`cyclecloud-emulator | head -1`, EPIPE) silences that stream; the
 // server keeps running until a signal.
 const open = { stdout: true, stderr: true };
-process.stdout.on("error", () => {
-  open.stdout = false;
-});
-process.stderr.on("error", () => {
-  open.stderr = false;
-});
-
-function out(line: string): void {
-  if (open.stdout && !process.stdout.destroyed) {
-    process.stdout.write(`${line}\n`);
-  }
+for (const stream of ["stdout", "stderr"] as const) {
+  process[stream].on("error", () => (open[stream] = false));
 }
 
-function err(text: string): void {
-  if (open.stderr && !process.stderr.destroyed) {
-    process.stderr.write(text);
-  }
+function write(stream: "stdout" | "stderr", text: string): void {
+  if (open[stream] && !process[stream].destroyed) process[stream].write(text);
 }
+const out = (line: string): void => write("stdout", `${line}\n`);
+const err = (text: string): void => write("stderr", text);
 
 function fail(message: string, exitCode: number): void {
   err(`cyclecloud-emulator: ${message}\n`);
   process.exitCode = exitCode;
 }
 
-async function main(): Promise<void> {
-  let command;
-  try {
-    command = parseCliArgs(process.argv.slice(2), process.env);
-  } catch (error) {
-    if (error instanceof CliUsageError) {
-      fail(`${error.message}\nRun cyclecloud-emulator --help for the options.`, 2);
-      return;
-    }
-    throw error;
+/** A failure reported as one line, with its exit code. */
+class Exit extends Error {
+  constructor(
+    message: string,
+    readonly code: number,
+  ) {
+    super(message);
   }
+}
+
+async function main(): Promise<void> {
+  const command = parseCliArgs(process.argv.slice(2), process.env);
   if (command.kind === "help") {
     out(CLI_USAGE.trimEnd());
     return;
   }
-
-  let config;
-  if (command.configFile !== undefined) {
-    try {
-      config = await loadEmulatorConfigFile(command.configFile);
-    } catch (error) {
-      if (error instanceof EmulatorConfigError) {
-        fail(error.message, 2);
-        return;
-      }
-      throw error;
-    }
-  }
-
+  const config =
+    command.configFile === undefined ? undefined : await loadEmulatorConfigFile(command.configFile);
   let tls: boolean | PemKeyPair = command.tls?.kind === "generate";
   if (command.tls?.kind === "files") {
     const { certFile, keyFile } = command.tls;
+    tls = { cert: await readText(certFile, "--cert"), key: await readText(keyFile, "--key") };
     try {
-      tls = { cert: await readText(certFile, "--cert"), key: await readText(keyFile, "--key") };
       checkKeyPair(tls, { cert: `--cert ${certFile}`, key: `--key ${keyFile}` });
     } catch (error) {
-      fail(reasonOf(error), 2);
-      return;
+      throw new Exit(reasonOf(error), 2);
     }
   }
-
-  let emulator;
-  try {
-    emulator = await startEmulator({
-      host: command.host,
-      port: command.port,
-      username: command.username,
-      password: command.password,
-      adminToken: command.adminToken,
-      allowRemote: command.allowRemote,
-      config,
-      fromStatus: command.fromStatus,
-      timing: command.timing,
-      admin: command.admin,
-      log: command.quiet ? undefined : out,
-      // On stderr only: scripts read the start line as stdout's first line.
-      warn: (line) => {
-        err(`cyclecloud-emulator: warning: ${line}\n`);
-      },
-      ...(command.authPacing === false ? { authPacing: false } : {}),
-      tls,
-    });
-  } catch (error) {
-    if (error instanceof EmulatorConfigError) {
-      fail(error.message, 2);
-      return;
-    }
-    const code = error instanceof Error && "code" in error ? error.code : undefined;
-    if (code === "EADDRINUSE") {
-      fail(
-        `Cannot listen on ${command.host}:${String(command.port)}: the port is in use (--port 0 picks a free one)`,
-        1,
-      );
-      return;
+  const emulator = await startEmulator({
+    host: command.host,
+    port: command.port,
+    username: command.username,
+    password: command.password,
+    adminToken: command.adminToken,
+    allowRemote: command.allowRemote,
+    config,
+    fromStatus: command.fromStatus,
+    timing: command.timing,
+    admin: command.admin,
+    log: command.quiet ? undefined : out,
+    // On stderr only: scripts read the start line as stdout's first line.
+    warn: (line) => err(`cyclecloud-emulator: warning: ${line}\n`),
+    ...(command.authPacing === false ? { authPacing: false } : {}),
+    tls,
+  }).catch((error: unknown) => {
+    if (error instanceof Error && "code" in error && error.code === "EADDRINUSE") {
+      const where = `${command.host}:${String(command.port)}`;
+      throw new Exit(`Cannot listen on ${where}: the port is in use (--port 0 picks a free one)`, 1);
     }
     throw error;
-  }
+  });
 
   // Before the start line: a script may signal as soon as it reads it.
-  const running = emulator;
   let stopping = false;
   const stop = (signal: NodeJS.Signals): void => {
-    if (stopping) {
-      return;
-    }
+    if (stopping) return;
     stopping = true;
-    running.close().then(
+    emulator.close().then(
       () => {
-        if (!command.json) {
-          out(`CycleCloud emulator stopped (${signal})`);
-        }
+        if (!command.json) out(`CycleCloud emulator stopped (${signal})`);
       },
       (error: unknown) => {
         fail(`error while stopping: ${reasonOf(error)}`, 1);
@@ -163,10 +123,16 @@ async function readText(file: string, flag: string): Promise<string> {
     return await readFile(file, "utf8");
   } catch (error) {
     const reason = error instanceof Error && "code" in error ? String(error.code) : String(error);
-    throw new Error(`Cannot read ${flag} ${file} (${reason})`);
+    throw new Exit(`Cannot read ${flag} ${file} (${reason})`, 2);
   }
 }
 
 main().catch((error: unknown) => {
-  fail(error instanceof Error ? (error.stack ?? error.message) : String(error), 1);
+  if (error instanceof CliUsageError) {
+    fail(`${error.message}\nRun cyclecloud-emulator --help for the options.`, 2);
+  } else if (error instanceof Exit || error instanceof EmulatorConfigError) {
+    fail(error.message, error instanceof Exit ? error.code : 2);
+  } else {
+    fail(error instanceof Error ? (error.stack ?? error.message) : String(error), 1);
+  }
 });

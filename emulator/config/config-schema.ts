@@ -151,45 +151,31 @@ export const EmulatorConfigSchema = z
     const duplicate = (names: readonly string[], path: PropertyKey[], what: string): void => {
       const seen = new Set<string>();
       names.forEach((name, index) => {
-        if (seen.has(name)) {
-          issue([...path, index], `duplicate ${what} "${name}"`);
-        }
+        if (seen.has(name)) issue([...path, index], `duplicate ${what} "${name}"`);
         seen.add(name);
       });
     };
-    duplicate(
-      config.clusters.map((cluster) => cluster.name),
-      ["clusters"],
-      "cluster name",
-    );
+    const names = (list: readonly { name: string }[]): string[] => list.map(({ name }) => name);
+    duplicate(names(config.clusters), ["clusters"], "cluster name");
     config.clusters.forEach((cluster, c) => {
-      duplicate(
-        cluster.nodearrays.map((nodearray) => nodearray.name),
-        ["clusters", c, "nodearrays"],
-        "nodearray name",
-      );
-      const templates = new Set(cluster.nodearrays.map((nodearray) => nodearray.name));
-      (cluster.nodes ?? []).forEach((node, i) => {
-        if (templates.has(node.name)) {
-          issue(["clusters", c, "nodes", i, "name"], `duplicate node or nodearray name "${node.name}"`);
-        }
-        templates.add(node.name);
-      });
+      duplicate(names(cluster.nodearrays), ["clusters", c, "nodearrays"], "nodearray name");
       const families = cluster.quotas?.families ?? {};
       const checkFamily = (family: string | undefined, path: PropertyKey[]): void => {
         if (family !== undefined && !Object.hasOwn(families, family)) {
           issue(path, `family "${family}" has no quota: add it to clusters[${String(c)}].quotas.families`);
         }
       };
+      const templates = new Set(names(cluster.nodearrays));
       (cluster.nodes ?? []).forEach((node, i) => {
+        if (templates.has(node.name)) {
+          issue(["clusters", c, "nodes", i, "name"], `duplicate node or nodearray name "${node.name}"`);
+        }
+        templates.add(node.name);
         checkFamily(node.family, ["clusters", c, "nodes", i, "family"]);
       });
       cluster.nodearrays.forEach((nodearray, n) => {
-        duplicate(
-          nodearray.buckets.map((bucket) => bucket.machineType),
-          ["clusters", c, "nodearrays", n, "buckets"],
-          "machineType",
-        );
+        const buckets = nodearray.buckets.map(({ machineType }) => machineType);
+        duplicate(buckets, ["clusters", c, "nodearrays", n, "buckets"], "machineType");
         const spot = nodearray.attributes?.Interruptible === true;
         nodearray.buckets.forEach((bucket, b) => {
           const path = ["clusters", c, "nodearrays", n, "buckets", b];

@@ -26,9 +26,7 @@ export function checkEmulatorConfig(input: unknown, source = "emulator config"):
     throw new EmulatorConfigError(`Invalid ${source}: ${forbidden}: ${forbiddenKeyMessage(key)}`);
   }
   const parsed = EmulatorConfigSchema.safeParse(input);
-  if (!parsed.success) {
-    throw new EmulatorConfigError(`Invalid ${source}: ${formatIssues(parsed.error)}`);
-  }
+  if (!parsed.success) throw new EmulatorConfigError(`Invalid ${source}: ${formatIssues(parsed.error)}`);
   return parsed.data;
 }
 
@@ -97,18 +95,13 @@ export function parseEmulatorConfig(input: unknown, source = "emulator config"):
         ),
       },
       standaloneNodes: (cluster.nodes ?? []).map((node) => ({
-        name: node.name,
-        machineType: node.machineType,
-        vcpuCount: node.vcpuCount,
-        memory: node.memory,
+        ...node,
         region: node.region ?? "westus2",
         family: node.family,
         attributes: { Fixed: true, ...structuredClone(node.attributes ?? {}) },
       })),
       nodearrays: cluster.nodearrays.map((nodearray) => ({
-        name: nodearray.name,
-        maxCount: nodearray.maxCount,
-        maxCoreCount: nodearray.maxCoreCount,
+        ...nodearray,
         region: nodearray.region ?? "westus2",
         spot: nodearray.attributes?.Interruptible === true,
         attributes: structuredClone(nodearray.attributes ?? {}),

@@ -52,10 +52,8 @@ export const TimingSchema = z.strictObject({
  * Keys that would reach or replace an object's prototype when used as a map key (`map[key] = …`):
  * never accepted as a name of a cluster, nodearray, family, region or attribute.
  */
-export const FORBIDDEN_KEYS: ReadonlySet<string> = new Set(["__proto__", "constructor", "prototype"]);
-
 export function isForbiddenKey(key: string): boolean {
-  return FORBIDDEN_KEYS.has(key);
+  return key === "__proto__" || key === "constructor" || key === "prototype";
 }
 
 /** The message for a forbidden key. */
@@ -63,7 +61,7 @@ export function forbiddenKeyMessage(key: string): string {
   return `"${key}" is not allowed as a name or key (it would reach JavaScript's Object.prototype)`;
 }
 
-/** A name used as a map key: non-empty and not one of {@link FORBIDDEN_KEYS}. */
+/** A name used as a map key: non-empty and not a forbidden key. */
 export const keyName = z
   .string()
   .min(1)
@@ -74,26 +72,12 @@ export const keyName = z
  * or undefined. Checks own keys at every depth; `JSON.parse` makes `__proto__` an own key.
  */
 export function findForbiddenKey(value: unknown, path = ""): string | undefined {
-  if (Array.isArray(value)) {
-    for (let index = 0; index < value.length; index++) {
-      const found = findForbiddenKey(value[index], `${path}[${String(index)}]`);
-      if (found !== undefined) {
-        return found;
-      }
-    }
-    return undefined;
-  }
-  if (typeof value === "object" && value !== null) {
-    for (const [key, inner] of Object.entries(value)) {
-      const here = path === "" ? key : `${path}.${key}`;
-      if (isForbiddenKey(key)) {
-        return here;
-      }
-      const found = findForbiddenKey(inner, here);
-      if (found !== undefined) {
-        return found;
-      }
-    }
+  if (typeof value !== "object" || value === null) return undefined;
+  for (const [key, inner] of Object.entries(value)) {
+    const list = Array.isArray(value);
+    const here = list ? `${path}[${key}]` : path === "" ? key : `${path}.${key}`;
+    const found = !list && isForbiddenKey(key) ? here : findForbiddenKey(inner, here);
+    if (found !== undefined) return found;
   }
   return undefined;
 }

@@ -16,7 +16,7 @@ import { reasonOf } from "../server/api-error";
 import type { ClusterDefinition } from "../store/cluster-definitions";
 import type { EmulatorConfig } from "./config-schema";
 import { observePhase, phaseSeenAs } from "../store/node-lifecycle";
-import { isRecord, MANAGED_KEYS } from "../store/wire-records";
+import { isRecord, withoutManagedKeys } from "../store/wire-records";
 import { emptyMap, findForbiddenKey, forbiddenKeyMessage, isForbiddenKey } from "./limits";
 
 /** Status values of a listed node, to the phase the replica holds it in (anything else: running). */
@@ -61,9 +61,7 @@ export function replicaFromStatus(name: string, answer: unknown, source: string)
     if (typeof region === "string" && isForbiddenKey(region)) {
       fail(`nodearrays[${n}].nodearray.Region`, forbiddenKeyMessage(region));
     }
-    if (isForbiddenKey(nodearray.name)) {
-      fail(`nodearrays[${n}].name`, forbiddenKeyMessage(nodearray.name));
-    }
+    if (isForbiddenKey(nodearray.name)) fail(`nodearrays[${n}].name`, forbiddenKeyMessage(nodearray.name));
   });
   const nodes = readNodes(status, isRecord(answer) ? answer["nodes"] : undefined, fail);
   const perBucket = (nodearray: string, machineType: string) =>
@@ -81,17 +79,12 @@ export function replicaFromStatus(name: string, answer: unknown, source: string)
     const record = nodearray.nodearray ?? {};
     const region = text(record["Region"]) ?? "westus2";
     const spot = record["Interruptible"] === true;
-    const attributes = Object.fromEntries(
-      Object.entries(record).filter(([key]) => key !== "Name" && key !== "Region"),
-    );
+    const { Name: _name, Region: _region, ...attributes } = record;
     const buckets = nodearray.buckets.map((bucket, b) => {
       const path = `nodearrays[${n}].buckets[${b}]`;
+      const noType = "the bucket names no machine type (nor does the nodearray's MachineType)";
       const machineType =
-        bucketMachineType(nodearray, bucket) ??
-        fail(
-          `${path}.definition.machineType`,
-          "the bucket names no machine type (nor does the nodearray's MachineType)",
-        );
+        bucketMachineType(nodearray, bucket) ?? fail(`${path}.definition.machineType`, noType);
       const vcpu = bucket.virtualMachine.vcpuCount;
       if (vcpu < 1) fail(`${path}.virtualMachine.vcpuCount`, `must be at least 1, not ${vcpu}`);
       if (!(bucket.virtualMachine.memory > 0))
@@ -128,19 +121,13 @@ export function replicaFromStatus(name: string, answer: unknown, source: string)
         vcpuCount: vcpu,
         memory: bucket.virtualMachine.memory,
         infiniband: bucket.virtualMachine.infiniband,
-        ...(bucket.virtualMachine.pcpuCount !== undefined && bucket.virtualMachine.pcpuCount > 0
-          ? { pcpuCount: bucket.virtualMachine.pcpuCount }
-          : {}),
-        ...(bucket.virtualMachine.gpuCount !== undefined
-          ? { gpuCount: nonNegative(bucket.virtualMachine.gpuCount) }
-          : {}),
+        pcpuCount: (bucket.virtualMachine.pcpuCount ?? 0) > 0 ? bucket.virtualMachine.pcpuCount : undefined,
+        gpuCount: orUndefined(bucket.virtualMachine.gpuCount),
         maxCount: nonNegative(bucket.maxCount),
         maxCoreCount: nonNegative(bucket.maxCoreCount),
         ...own,
         maxPlacementGroupSize: nonNegative(bucket.maxPlacementGroupSize),
-        ...(bucket.maxPlacementGroupCoreSize !== undefined
-          ? { maxPlacementGroupCoreSize: nonNegative(bucket.maxPlacementGroupCoreSize) }
-          : {}),
+        maxPlacementGroupCoreSize: orUndefined(bucket.maxPlacementGroupCoreSize),
         valid: bucket.valid,
         ...(bucket.valid ? {} : { invalidReason: text(bucket.invalidReason) ?? "NotActivated" }),
       };
@@ -161,26 +148,20 @@ export function replicaFromStatus(name: string, answer: unknown, source: string)
       .map(([region, { regular, spot }]) => [
         region,
         {
-          ...(regular.quota === undefined
-            ? {}
-            : {
-                coreCount: nonNegative(regular.quota),
-                consumedCoreCount: nonNegative(regular.consumed - regular.held),
-              }),
-          ...(spot.quota === undefined
-            ? {}
-            : {
-                spotCoreCount: nonNegative(spot.quota),
-                spotConsumedCoreCount: nonNegative(spot.consumed - spot.held),
-              }),
+          coreCount: orUndefined(regular.quota),
+          consumedCoreCount:
+            regular.quota === undefined ? undefined : nonNegative(regular.consumed - regular.held),
+          spotCoreCount: orUndefined(spot.quota),
+          spotConsumedCoreCount:
+            spot.quota === undefined ? undefined : nonNegative(spot.consumed - spot.held),
         },
       ]),
   );
   return {
     config: {
       name,
-      ...(status.state === undefined ? {} : { state: status.state }),
-      ...(status.targetState === undefined ? {} : { targetState: status.targetState }),
+      state: status.state,
+      targetState: status.targetState,
       // The answer's maxCount is what may still be added; the emulator's is a total.
       maxCount: nonNegative(status.maxCount) + clusterHeld,
       maxCoreCount: nonNegative(status.maxCoreCount) + clusterHeldCores,
@@ -193,6 +174,10 @@ export function replicaFromStatus(name: string, answer: unknown, source: string)
 
 function nonNegative(value: number): number {
   return Math.max(0, Math.trunc(value));
+}
+
+function orUndefined(value: number | undefined): number | undefined {
+  return value === undefined ? undefined : nonNegative(value);
 }
 
 /**
@@ -219,7 +204,7 @@ function readNodes(
       status.nodearrays.find((n) => n.name === template) ??
       fail(`${path}.Template`, `nodearray "${template}" is not in the answer's nodearrays`);
     const machineType = nodeMachineType(nodearray, text(record["MachineType"]), `${path}.MachineType`, fail);
-    const attributes = Object.fromEntries(Object.entries(record).filter(([key]) => !MANAGED_KEYS.has(key)));
+    const attributes = withoutManagedKeys(record);
     return {
       name,
       nodearray: template,
@@ -266,33 +251,20 @@ function madeUpNodes(status: ClusterStatus): InitialNodeDefinition[] {
         Array<string>(Math.max(0, g.activeCount)).fill(g.name),
       );
       for (let i = 0; i < bucket.activeCount; i += 1) {
-        nodes.push(madeUpNode(nodearray, machineType, groups[i], nodes.length + 1));
+        const name = `${nodearray.name}-replica-${nodes.length + 1}`;
+        const placementGroupId = groups[i];
+        nodes.push({
+          name,
+          nodearray: nodearray.name,
+          machineType,
+          placementGroupId,
+          attributes: {},
+          status: "Ready",
+        });
       }
     }
   }
   return nodes;
-}
-
-function madeUpNode(
-  nodearray: NodearrayStatus,
-  machineType: string,
-  placementGroupId: string | undefined,
-  index: number,
-): InitialNodeDefinition {
-  return {
-    name: `${nodearray.name}-replica-${index}`,
-    nodearray: nodearray.name,
-    machineType,
-    placementGroupId,
-    attributes: {},
-    status: "Ready",
-    statusMessage: undefined,
-    requestId: undefined,
-    id: undefined,
-    privateIp: undefined,
-    hostname: undefined,
-    instanceId: undefined,
-  };
 }
 
 /** `CLUSTER=FILE` pairs (or a map of them) to cluster definitions, reading each file. */

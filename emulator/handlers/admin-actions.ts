@@ -11,6 +11,7 @@ import type { TimingSchema } from "../config/limits";
 import { badRequest, notFound } from "../server/api-error";
 import { clusterStatus } from "./api-handlers";
 import { regionalQuota } from "../store/cluster-definitions";
+import { findNodearray } from "../store/node-store";
 import type { NodeStore } from "../store/node-store";
 import type { EmulatorTiming, LiveNode } from "../store/state";
 import { adminViews } from "../store/wire-records";
@@ -67,9 +68,6 @@ export const QuotaChangeSchema = RegionalQuotaConfigSchema.extend({
   region: keyName.optional(),
 });
 
-/** Every timing field, in the order of {@link EmulatorTiming}. */
-const TIMING_FIELDS = ["acquiringMs", "preparingMs", "terminatingMs"] as const;
-
 /** Copies the numbers `change` gives for `fields` onto `target`. */
 function assign<K extends string>(
   target: Record<K, number>,
@@ -78,9 +76,7 @@ function assign<K extends string>(
 ): void {
   for (const field of fields) {
     const value = change[field];
-    if (value !== undefined) {
-      target[field] = value;
-    }
+    if (value !== undefined) target[field] = value;
   }
 }
 
@@ -97,21 +93,18 @@ function rejectBucketOnlyFields(change: CapacityChange, level: string): void {
 /** Changes phase durations for transitions that start from now on; phases under way keep theirs. */
 export function setTiming(store: NodeStore, change: z.output<typeof TimingSchema>): EmulatorTiming {
   const timing = store.timing;
-  assign(timing, change, TIMING_FIELDS);
+  assign(timing, change, ["acquiringMs", "preparingMs", "terminatingMs"]);
   store.timing = timing;
   return store.timing;
 }
 
 function select(store: NodeStore, selector: NodeSelector, now: number): LiveNode[] {
   const cluster = selector.cluster === undefined ? undefined : store.cluster(selector.cluster);
-  const ids = new Set(selector.ids ?? []);
-  const names = new Set(selector.names ?? []);
+  const [ids, names] = [new Set(selector.ids), new Set(selector.names)];
+  const chosen = ({ node }: LiveNode): boolean => ids.has(node.id) || names.has(node.name);
   return store
     .live(now)
-    .filter(
-      ({ node }) =>
-        (cluster === undefined || node.cluster === cluster) && (ids.has(node.id) || names.has(node.name)),
-    );
+    .filter((entry) => (cluster === undefined || entry.node.cluster === cluster) && chosen(entry));
 }
 
 /** Marks the selected nodes `Failed` at once, keeping their addresses. */
@@ -121,20 +114,14 @@ export function failNodes(store: NodeStore, selector: NodeSelector, message: str
   for (const { node, seen } of selected) {
     node.phase = { kind: "failed", since: now, message, addressed: seen.addressed };
   }
-  return adminViews(
-    selected.map((entry) => entry.node),
-    now,
-  );
+  return adminViews(selected, now);
 }
 
 /** Removes the selected nodes out of band: they vanish at once and hold nothing. */
 export function removeNodes(store: NodeStore, selector: NodeSelector): AdminNodeView[] {
   const now = store.clock.now();
   const selected = select(store, selector, now);
-  const views = adminViews(
-    selected.map((entry) => entry.node),
-    now,
-  );
+  const views = adminViews(selected, now);
   for (const { node } of selected) {
     store.deleteNode(node);
   }
@@ -144,21 +131,13 @@ export function removeNodes(store: NodeStore, selector: NodeSelector): AdminNode
 /** Changes limits of a cluster, a nodearray (with `nodearray`) or a bucket (with `machineType` too). */
 export function setCapacity(store: NodeStore, change: CapacityChange): ClusterStatus {
   const cluster = store.cluster(change.cluster);
-  if (change.nodearray === undefined) {
-    if (change.machineType !== undefined) {
-      throw badRequest("`machineType` needs `nodearray`");
-    }
-    rejectBucketOnlyFields(change, "a cluster");
-    assign(cluster, change, LEVEL_LIMITS);
-    return clusterStatus(store, cluster.name, false);
+  if (change.nodearray === undefined && change.machineType !== undefined) {
+    throw badRequest("`machineType` needs `nodearray`");
   }
-  const nodearray = cluster.nodearrays.find((candidate) => candidate.name === change.nodearray);
-  if (nodearray === undefined) {
-    throw notFound(`Nodearray ${change.nodearray} not found in cluster ${cluster.name}`);
-  }
-  if (change.machineType === undefined) {
-    rejectBucketOnlyFields(change, "a nodearray");
-    assign(nodearray, change, LEVEL_LIMITS);
+  const nodearray = change.nodearray === undefined ? undefined : findNodearray(cluster, change.nodearray);
+  if (nodearray === undefined || change.machineType === undefined) {
+    rejectBucketOnlyFields(change, nodearray === undefined ? "a cluster" : "a nodearray");
+    assign(nodearray ?? cluster, change, LEVEL_LIMITS);
     return clusterStatus(store, cluster.name, false);
   }
   const bucket = nodearray.buckets.find((candidate) => candidate.machineType === change.machineType);
@@ -221,10 +200,7 @@ export function setQuota(store: NodeStore, change: z.output<typeof QuotaChangeSc
 export function adminNodes(store: NodeStore, standalone: boolean): AdminNodeView[] {
   const now = store.clock.now();
   return adminViews(
-    store
-      .live(now)
-      .map((entry) => entry.node)
-      .filter((node) => node.standalone === standalone),
+    store.live(now).filter(({ node }) => node.standalone === standalone),
     now,
   );
 }

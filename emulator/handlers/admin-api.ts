@@ -16,6 +16,7 @@ import type { FaultQueue, FaultRoute } from "../store/fault-queue";
 import { json, parseJson } from "../server/http-io";
 import type { EmulatorResponse } from "../server/http-io";
 import type { NodeStore } from "../store/node-store";
+import type { AdminNodeView } from "../store/wire-records";
 import { formatIssues } from "../../wire/util/zod-issues";
 import { MAX_REQUEST_NODES, TimingSchema } from "../config/limits";
 
@@ -69,9 +70,7 @@ const DEFAULT_FAILURE_MESSAGES = {
 function body<T extends z.ZodType>(text: string, schema: T): z.output<T> {
   const value = text.trim() === "" ? {} : parseJson(text, (message) => new AdminError(400, message));
   const parsed = schema.safeParse(value);
-  if (!parsed.success) {
-    throw new AdminError(400, formatIssues(parsed.error));
-  }
+  if (!parsed.success) throw new AdminError(400, formatIssues(parsed.error));
   return parsed.data;
 }
 
@@ -97,41 +96,29 @@ const ROUTES: Record<string, Partial<Record<"GET" | "POST" | "DELETE", Handler>>
   "/fail-nodes": {
     POST: (target, text) => {
       const selector = body(text, NodeSelectorSchema);
-      const nodes = failNodes(
-        target.store,
-        selector,
-        selector.message ?? "Node failed (injected by the emulator)",
-      );
-      return nodes.length === 0 ? noNodeMatched() : json(200, { nodes });
+      const message = selector.message ?? "Node failed (injected by the emulator)";
+      return matched(failNodes(target.store, selector, message));
     },
   },
   "/fail-next-nodes": {
     POST: (target, text) => {
       const request = body(text, FailNextNodesSchema);
       const phase = request.phase ?? "preparing";
-      const pending = target.store.armFailures(request.count, {
-        phase,
-        message: request.message ?? DEFAULT_FAILURE_MESSAGES[phase],
-      });
-      return json(200, { pending });
+      const message = request.message ?? DEFAULT_FAILURE_MESSAGES[phase];
+      return json(200, { pending: target.store.armFailures(request.count, { phase, message }) });
     },
   },
   "/remove-nodes": {
     POST: (target, text) => {
       const selector = body(text, NodeSelectorSchema);
-      if (selector.message !== undefined) {
-        throw new AdminError(400, "`message` applies to fail-nodes only");
-      }
-      const nodes = removeNodes(target.store, selector);
-      return nodes.length === 0 ? noNodeMatched() : json(200, { nodes });
+      if (selector.message !== undefined) throw new AdminError(400, "`message` applies to fail-nodes only");
+      return matched(removeNodes(target.store, selector));
     },
   },
   "/capacity": {
     POST: (target, text) => json(200, setCapacity(target.store, body(text, CapacityChangeSchema))),
   },
-  "/quotas": {
-    POST: (target, text) => json(200, setQuota(target.store, body(text, QuotaChangeSchema))),
-  },
+  "/quotas": { POST: (target, text) => json(200, setQuota(target.store, body(text, QuotaChangeSchema))) },
   "/counters": {
     GET: (target) => json(200, target.counters()),
     DELETE: (target) => {
@@ -144,8 +131,10 @@ const ROUTES: Record<string, Partial<Record<"GET" | "POST" | "DELETE", Handler>>
   "/requests": { GET: (target) => json(200, { requests: target.requests() }) },
 };
 
-function noNodeMatched(): never {
-  throw new AdminError(404, "No node matched the given ids or names");
+/** `{ nodes }`, or 404 when there are none. */
+function matched(nodes: readonly AdminNodeView[]): EmulatorResponse {
+  if (nodes.length === 0) throw new AdminError(404, "No node matched the given ids or names");
+  return json(200, { nodes });
 }
 
 /** Routes `subpath` (the path after {@link ADMIN_PREFIX}); throws {@link AdminError}. */
@@ -156,9 +145,7 @@ export function handleAdminRequest(
   text: string,
 ): EmulatorResponse {
   const methods = ROUTES[subpath === "" ? "/" : subpath];
-  if (methods === undefined) {
-    throw new AdminError(404, `Unknown admin route ${ADMIN_PREFIX}${subpath}`);
-  }
+  if (methods === undefined) throw new AdminError(404, `Unknown admin route ${ADMIN_PREFIX}${subpath}`);
   const handler = method === "GET" || method === "POST" || method === "DELETE" ? methods[method] : undefined;
   if (handler === undefined) {
     const allowed = Object.keys(methods).join(", ");

@@ -19,7 +19,7 @@ export function clusterStatus(store: NodeStore, clusterName: string, withNodes: 
 export function listNodes(
   store: NodeStore,
   clusterName: string,
-  filter: { operation?: string; requestId?: string },
+  filter: { readonly operation?: string | undefined; readonly requestId?: string | undefined },
 ): NodeList {
   const now = store.clock.now();
   const cluster = store.cluster(clusterName);
@@ -36,9 +36,7 @@ export function listNodes(
       throw notFound(`No operation found for operation id ${filter.operation}`);
     }
   }
-  if (operation === undefined) {
-    return { nodes: live.map(nodeRecord) };
-  }
+  if (operation === undefined) return { nodes: live.map(nodeRecord) };
   const ids = new Set(operation.nodeIds);
   return {
     nodes: live.filter((entry) => ids.has(entry.node.id)).map(nodeRecord),
@@ -49,17 +47,13 @@ export function listNodes(
 /** `GET /operations/{id}`. */
 export function getOperation(store: NodeStore, id: string): OperationStatus {
   const operation = store.operation(id);
-  if (operation === undefined) {
-    throw notFound(`No operation found for operation id ${id}`);
-  }
+  if (operation === undefined) throw notFound(`No operation found for operation id ${id}`);
   return operationStatus(operation);
 }
 
 /** `GET /operations/?request_id=ID`: zero or one operation; without a request id, all of them. */
 export function findOperations(store: NodeStore, requestId: string | undefined): OperationStatus[] {
-  if (requestId === undefined) {
-    return store.allOperations().map(operationStatus);
-  }
+  if (requestId === undefined) return store.allOperations().map(operationStatus);
   const operation = store.operationOfRequest(requestId);
   return operation === undefined ? [] : [operationStatus(operation)];
 }

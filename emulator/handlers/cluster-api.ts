@@ -41,33 +41,23 @@ function isManagementAction(value: string): value is NodeManagementAction {
 /** A query parameter that must be present at most once and not empty. */
 function singleParam(query: URLSearchParams, name: string): string | undefined {
   const values = query.getAll(name);
-  if (values.length > 1) {
-    throw badRequest(`Query parameter ${name} is given ${String(values.length)} times`);
-  }
+  if (values.length > 1) throw badRequest(`Query parameter ${name} is given ${String(values.length)} times`);
   const value = values[0];
-  if (value === "") {
-    throw badRequest(`Query parameter ${name} is empty`);
-  }
+  if (value === "") throw badRequest(`Query parameter ${name} is empty`);
   return value;
 }
 
 function booleanParam(query: URLSearchParams, name: string): boolean {
-  const value = singleParam(query, name);
-  if (value === undefined) {
-    return false;
-  }
-  const lower = value.toLowerCase();
-  if (lower !== "true" && lower !== "false") {
+  const value = singleParam(query, name) ?? "false";
+  if (!/^(true|false)$/i.test(value)) {
     throw badRequest(`Query parameter ${name} must be true or false, not ${value}`);
   }
-  return lower === "true";
+  return value.toLowerCase() === "true";
 }
 
 function countParam(query: URLSearchParams, name: string, max: number): number | undefined {
   const value = singleParam(query, name);
-  if (value === undefined) {
-    return undefined;
-  }
+  if (value === undefined) return undefined;
   if (!/^\d+$/.test(value)) {
     throw badRequest(`Query parameter ${name} must be a non-negative integer, not ${value}`);
   }
@@ -124,9 +114,7 @@ function change(
  * ones, so a trailing slash does not matter).
  */
 export function matchApiRoute(store: NodeStore, method: string, segments: readonly string[]): ApiMatch {
-  if (segments[0] === "cloud") {
-    return matchLegacyRoute(store, method, segments);
-  }
+  if (segments[0] === "cloud") return matchLegacyRoute(store, method, segments);
   const [first, cluster, second, third, ...rest] = segments;
   if (first === "operations" && third === undefined) {
     const operationId = cluster;
@@ -140,9 +128,7 @@ export function matchApiRoute(store: NodeStore, method: string, segments: readon
     }
     return { kind: "not-found" };
   }
-  if (first !== "clusters" || cluster === undefined || rest.length > 0) {
-    return { kind: "not-found" };
-  }
+  if (first !== "clusters" || cluster === undefined || rest.length > 0) return { kind: "not-found" };
   if (second === "status" && third === undefined) {
     return route(method, "GET", "status", ({ query }) =>
       json(200, clusterStatus(store, cluster, booleanParam(query, "nodes"))),
@@ -155,46 +141,31 @@ export function matchApiRoute(store: NodeStore, method: string, segments: readon
       if (operation !== undefined && requestId !== undefined) {
         throw badRequest("Use either operation or request_id, not both");
       }
-      return json(
-        200,
-        listNodes(store, cluster, {
-          ...(operation === undefined ? {} : { operation }),
-          ...(requestId === undefined ? {} : { requestId }),
-        }),
-      );
+      return json(200, listNodes(store, cluster, { operation, requestId }));
     });
   }
   if (second === "nodes" && third === "create") {
-    return change(method, "create", ({ body, addOptions }) =>
-      createNodes(
-        store,
-        cluster,
-        parseBody(body, NodeCreationRequestSchema, "NodeCreationRequest"),
-        addOptions,
-      ),
-    );
+    return change(method, "create", ({ body, addOptions }) => {
+      const request = parseBody(body, NodeCreationRequestSchema, "NodeCreationRequest");
+      return createNodes(store, cluster, request, addOptions);
+    });
   }
   if (second === "nodes" && third !== undefined && isManagementAction(third)) {
-    return change(method, third, ({ body }) =>
-      manageNodes(
-        store,
-        cluster,
-        third,
-        parseBody(body, NodeManagementRequestSchema, "NodeManagementRequest"),
-      ),
-    );
+    return change(method, third, ({ body }) => {
+      const request = parseBody(body, NodeManagementRequestSchema, "NodeManagementRequest");
+      return manageNodes(store, cluster, third, request);
+    });
   }
   if (second === "scale" && third !== undefined) {
     return change(method, "scale", ({ query, addOptions }) => {
       const totalNodeCount = countParam(query, "totalNodeCount", MAX_CONFIG_NODES);
       const totalCoreCount = countParam(query, "totalCoreCount", MAX_CORES);
-      if (totalNodeCount !== undefined && totalCoreCount === undefined) {
-        return scale(store, { cluster, nodearray: third, target: { totalNodeCount } }, addOptions);
+      if ((totalNodeCount === undefined) === (totalCoreCount === undefined)) {
+        throw badRequest("Give exactly one of the query parameters totalNodeCount and totalCoreCount");
       }
-      if (totalCoreCount !== undefined && totalNodeCount === undefined) {
-        return scale(store, { cluster, nodearray: third, target: { totalCoreCount } }, addOptions);
-      }
-      throw badRequest("Give exactly one of the query parameters totalNodeCount and totalCoreCount");
+      const target =
+        totalNodeCount !== undefined ? { totalNodeCount } : { totalCoreCount: totalCoreCount ?? 0 };
+      return scale(store, { cluster, nodearray: third, target }, addOptions);
     });
   }
   return { kind: "not-found" };
@@ -203,9 +174,7 @@ export function matchApiRoute(store: NodeStore, method: string, segments: readon
 /** The legacy `/cloud/actions/{terminate_node|retry}/{cluster}` routes (see legacy-actions.ts). */
 function matchLegacyRoute(store: NodeStore, method: string, segments: readonly string[]): ApiMatch {
   const [, actions, action, cluster, ...rest] = segments;
-  if (actions !== "actions" || cluster === undefined || rest.length > 0) {
-    return { kind: "not-found" };
-  }
+  if (actions !== "actions" || cluster === undefined || rest.length > 0) return { kind: "not-found" };
   if (action === "terminate_node") {
     return route(method, "POST", "terminate_node", ({ query, body }) =>
       json(200, terminateNode(store, cluster, query, body)),

@@ -24,17 +24,13 @@ export const NO_NODES_MESSAGE = "No nodes were found matching your query";
  * (addresses known) have an instance.
  */
 function instanceRecord(entry: LiveNode): Record<string, unknown> | undefined {
-  if (!entry.seen.addressed) {
-    return undefined;
-  }
+  if (!entry.seen.addressed) return undefined;
   const record = nodeRecord(entry);
   return { ...record, HostName: record.Hostname, InstanceId: record.InstanceId };
 }
 
 function filterFromBody(body: string): string | undefined {
-  if (body.trim() === "") {
-    return undefined;
-  }
+  if (body.trim() === "") return undefined;
   const filter = (parseJson(body, badRequest) as { filter?: unknown } | null)?.filter;
   if (typeof filter !== "string" || filter === "") {
     throw badRequest('The body of terminate_node must be {"filter": "<node filter>"}');
@@ -72,9 +68,7 @@ export function terminateNode(
     const record = recordOf(entry);
     return record !== undefined && predicate(record);
   });
-  if (matched.length === 0) {
-    throw notFound(nothing);
-  }
+  if (matched.length === 0) throw notFound(nothing);
   const operation = store.newOperation("terminate", cluster, undefined, now);
   return applyToAll(store, "terminate", matched, { operation, now });
 }

@@ -3,10 +3,11 @@
  * set is checked before anything is added, then each set adds as many nodes as fit.
  */
 import type { NodeCreationRequest, NodeCreationResult, NodeCreationSet } from "../../wire/schemas";
-import { badRequest, invalidAttribute, notFound } from "../server/api-error";
+import { badRequest, invalidAttribute } from "../server/api-error";
 import { chooseBucket, fitAt, partialAddMessage, REAL, tally } from "../store/capacity";
 import { NodeAttributesSchema } from "../config/config-schema";
 import { MAX_NAME_FORMAT_LENGTH, MAX_NAME_OFFSET, MAX_REQUEST_NODES, MAX_SETS } from "../config/limits";
+import { findNodearray } from "../store/node-store";
 import type { NodeStore } from "../store/node-store";
 import type { BucketState, ClusterState, NodearrayState, Operation } from "../store/state";
 import { mergeAttributes } from "../store/wire-records";
@@ -66,45 +67,37 @@ export function scale(store: NodeStore, request: ScaleRequest, options: AddOptio
   const now = store.clock.now();
   const { target } = request;
   const cluster = store.cluster(request.cluster);
-  const nodearray = cluster.nodearrays.find((candidate) => candidate.name === request.nodearray);
-  if (nodearray === undefined) {
-    throw notFound(`Nodearray ${request.nodearray} not found in cluster ${cluster.name}`);
-  }
+  const nodearray = findNodearray(cluster, request.nodearray);
   const present = tally(
     store.live(now),
     (node) => node.nodearray === nodearray,
     (seen) => seen.reducesAvailability,
   );
   const operation = store.newOperation("scale", cluster, undefined, now);
-  const reached =
-    "totalNodeCount" in target
-      ? present.count >= target.totalNodeCount
-      : present.cores >= target.totalCoreCount;
-  if (reached) {
-    return { operationId: operation.id, sets: [{ added: 0 }] };
+  const answer = (set: SetResult): NodeCreationResult => ({ operationId: operation.id, sets: [set] });
+  const byNodes = "totalNodeCount" in target;
+  if (byNodes ? present.count >= target.totalNodeCount : present.cores >= target.totalCoreCount) {
+    return answer({ added: 0 });
   }
   // One request adds at most MAX_REQUEST_NODES nodes; the set's message says how many were asked.
   const missing = (bucket: BucketState): number =>
     Math.min(
       MAX_REQUEST_NODES,
-      "totalNodeCount" in target
+      byNodes
         ? target.totalNodeCount - present.count
         : Math.ceil((target.totalCoreCount - present.cores) / bucket.vcpuCount),
     );
   const chosen = chooseBucket(store.live(now), { cluster, nodearray, placementGroup: undefined }, missing);
-  if (chosen === undefined) {
-    return {
-      operationId: operation.id,
-      sets: [{ added: 0, message: `Nodearray ${nodearray.name} has no valid bucket` }],
-    };
-  }
-  const plan: SetPlan = {
-    set: { count: chosen.count, nodearray: nodearray.name },
-    nodearray,
-    bucket: chosen.bucket,
-    attributes: mergeAttributes(nodearray.attributes, {}),
-  };
-  return { operationId: operation.id, sets: [addSet({ store, cluster, operation, options, now }, plan)] };
+  if (chosen === undefined)
+    return answer({ added: 0, message: `Nodearray ${nodearray.name} has no valid bucket` });
+  const set = { count: chosen.count, nodearray: nodearray.name };
+  const attributes = mergeAttributes(nodearray.attributes, {});
+  return answer(
+    addSet(
+      { store, cluster, operation, options, now },
+      { set, nodearray, bucket: chosen.bucket, attributes },
+    ),
+  );
 }
 
 /**
@@ -112,11 +105,9 @@ export function scale(store: NodeStore, request: ScaleRequest, options: AddOptio
  * input, naming the field, before anything is looked up.
  */
 function checkCreationLimits(request: NodeCreationRequest): void {
-  if (request.sets.length > MAX_SETS) {
-    throw badRequest(
-      `sets: at most ${String(MAX_SETS)} sets per request, not ${String(request.sets.length)}`,
-    );
-  }
+  const sets = request.sets.length;
+  if (sets > MAX_SETS)
+    throw badRequest(`sets: at most ${String(MAX_SETS)} sets per request, not ${String(sets)}`);
   let total = 0;
   request.sets.forEach((set, index) => {
     const field = `sets[${String(index)}]`;
@@ -156,15 +147,12 @@ function planSets(
     if (nodearray === undefined) {
       throw invalidAttribute(`Nodearray ${set.nodearray} is not recognized in cluster ${cluster.name}`);
     }
-    let bucket: BucketState | undefined;
     // "If the definition is missing some items given in the status call or the entire bucket
     // property, the first bucket that matches the given items is used": `{}` matches every bucket.
     const machineType = set.definition?.machineType;
+    const bucket = nodearray.buckets.find((candidate) => candidate.machineType === machineType);
     if (machineType !== undefined) {
-      bucket = nodearray.buckets.find((candidate) => candidate.machineType === machineType);
-      if (bucket === undefined) {
-        throw invalidAttribute(`MachineType ${machineType} is not recognized`);
-      }
+      if (bucket === undefined) throw invalidAttribute(`MachineType ${machineType} is not recognized`);
       if (!bucket.valid) {
         throw invalidAttribute(
           `MachineType ${machineType} is not valid for nodearray ${nodearray.name}: ${bucket.invalidReason}`,
@@ -172,16 +160,14 @@ function planSets(
       }
     }
     const attributes = NodeAttributesSchema.safeParse(set.nodeAttributes ?? {});
-    if (!attributes.success) {
-      throw invalidAttribute(
-        `Invalid nodeAttributes in sets[${String(index)}]: ${formatIssues(attributes.error)}`,
-      );
-    }
+    const where = `sets[${String(index)}]`;
+    if (!attributes.success)
+      throw invalidAttribute(`Invalid nodeAttributes in ${where}: ${formatIssues(attributes.error)}`);
     const format = set.nameFormat;
     if (format !== undefined && !format.includes("%d")) {
       if (set.count > 1) {
         throw invalidAttribute(
-          `nameFormat ${format} has no %d and can name only one node, but sets[${String(index)}].count is ${String(set.count)}`,
+          `nameFormat ${format} has no %d and can name only one node, but ${where}.count is ${String(set.count)}`,
         );
       }
       if (taken.has(format)) {
@@ -213,9 +199,10 @@ function addSet(adding: Adding, plan: SetPlan): SetResult {
     added = options.maxAddedPerSet;
     reason = "insufficient capacity (injected by the emulator)";
   }
+  const { attributes } = plan;
   for (const name of nodeNames(adding, set, added)) {
     store.addNode(
-      { name, cluster, nodearray, bucket, placementGroupId: placementGroup, attributes: plan.attributes },
+      { name, cluster, nodearray, bucket, placementGroupId: placementGroup, attributes },
       operation,
       now,
     );
@@ -229,13 +216,9 @@ function addSet(adding: Adding, plan: SetPlan): SetResult {
 
 /** `nodearray-N` (or `nameFormat` with `%d`), using the lowest free indexes from `nameOffset` (default 1). */
 function nodeNames({ store, cluster, now }: Adding, set: NodeCreationSet, count: number): string[] {
-  if (count === 0) {
-    return [];
-  }
+  if (count === 0) return [];
   const format = set.nameFormat ?? `${set.nodearray}-%d`;
-  if (!format.includes("%d")) {
-    return [format];
-  }
+  if (!format.includes("%d")) return [format];
   const taken = takenNames(store, cluster, now);
   const names: string[] = [];
   // Ends after at most count + taken.size indexes: nameOffset and count are bounded (limits.ts),

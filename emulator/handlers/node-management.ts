@@ -36,28 +36,24 @@ export function manageNodes(
   const cluster = store.cluster(clusterName);
   store.checkRequestIdUnused(request.requestId);
   const { ids, names, hostnames, ip_addresses: ipAddresses, filter } = request;
-  if (
-    ids === undefined &&
-    names === undefined &&
-    hostnames === undefined &&
-    ipAddresses === undefined &&
-    filter === undefined
-  ) {
+  if ([ids, names, hostnames, ipAddresses, filter].every((selection) => selection === undefined)) {
     throw invalidAttribute(
       `A ${action} request must select nodes with at least one of ids, names, hostnames, ip_addresses or filter`,
     );
   }
   const predicate = filter === undefined ? undefined : compileFilter(filter);
-  const idSet = new Set(ids ?? []);
-  const nameSet = new Set(names ?? []);
-  const hostnameSet = new Set(hostnames ?? []);
-  const ipSet = new Set(ipAddresses ?? []);
+  const [idSet, nameSet, hostSet, ipSet] = [
+    new Set(ids),
+    new Set(names),
+    new Set(hostnames),
+    new Set(ipAddresses),
+  ];
   const matched = store.liveIn(cluster, now).filter((entry) => {
     const { node, seen } = entry;
     return (
       idSet.has(node.id) ||
       nameSet.has(node.name) ||
-      (seen.addressed && (hostnameSet.has(node.hostname) || ipSet.has(node.privateIp))) ||
+      (seen.addressed && (hostSet.has(node.hostname) || ipSet.has(node.privateIp))) ||
       (predicate !== undefined && predicate(nodeRecord(entry)))
     );
   });
@@ -75,9 +71,11 @@ export function applyToAll(
   const nodes = matched.map(({ node }) => {
     operation.nodeIds.push(node.id);
     const error = applyAction(store, action, node, now);
-    return error === undefined
-      ? { name: node.name, id: node.id, status: "OK" }
-      : { name: node.name, id: node.id, status: "Error", error };
+    return {
+      name: node.name,
+      id: node.id,
+      ...(error === undefined ? { status: "OK" } : { status: "Error", error }),
+    };
   });
   return { operationId: operation.id, nodes };
 }
@@ -90,12 +88,8 @@ export function applyAction(
   now: number,
 ): string | undefined {
   const seen = observePhase(node.phase, now);
-  const effective =
-    action === "shutdown"
-      ? node.attributes["ShutdownPolicy"] === "Deallocate"
-        ? "deallocate"
-        : "terminate"
-      : action;
+  const shutdown = node.attributes["ShutdownPolicy"] === "Deallocate" ? "deallocate" : "terminate";
+  const effective = action === "shutdown" ? shutdown : action;
   const durationMs = store.timing.terminatingMs;
   switch (effective) {
     case "terminate":
@@ -104,9 +98,7 @@ export function applyAction(
       // leaves their record (Off); remove deletes them all the same.
       const keepRecord = effective === "terminate" && node.attributes["Fixed"] === true;
       if (seen.status === "Off") {
-        if (!keepRecord) {
-          store.deleteNode(node);
-        }
+        if (!keepRecord) store.deleteNode(node);
       } else if (seen.status !== "Terminating") {
         node.phase = { kind: "terminating", since: now, durationMs, addressed: seen.addressed, keepRecord };
       } else if (node.phase.kind === "terminating" && node.phase.keepRecord === true && !keepRecord) {
@@ -116,9 +108,7 @@ export function applyAction(
       return undefined;
     }
     case "deallocate":
-      if (seen.status === "Terminating") {
-        return `Node ${node.name} is terminating and cannot be deallocated`;
-      }
+      if (seen.status === "Terminating") return `Node ${node.name} is terminating and cannot be deallocated`;
       if (seen.status !== "Stopping" && seen.status !== "Deallocated") {
         node.phase = { kind: "stopping", since: now, durationMs, addressed: seen.addressed };
       }
@@ -142,12 +132,8 @@ function start(store: NodeStore, node: NodeState, seen: NodeObservation, now: nu
       }
       // A deallocated node already holds its quota: only the count and core limits apply. An Off
       // (terminated Fixed) node gets a new VM, so its quota is checked too.
-      const placement = {
-        cluster: node.cluster,
-        nodearray: node.nodearray,
-        bucket: node.bucket,
-        placementGroup: node.placementGroupId,
-      };
+      const { cluster, nodearray, bucket, placementGroupId: placementGroup } = node;
+      const placement = { cluster, nodearray, bucket, placementGroup };
       // CycleCloud does not apply the nodearray's limits when it starts a deallocated node (its
       // clients check them themselves); the bucket's, cluster's and placement group's still apply.
       const nodearrayLayer = `nodearray ${node.nodearray.name} max`;

@@ -84,10 +84,7 @@ export class AdminGuard {
     const hasBody =
       request.headers["transfer-encoding"] !== undefined ||
       Number(request.headers["content-length"] ?? 0) > 0;
-    if (
-      (contentType !== undefined && !/^application\/json\s*(;|$)/i.test(contentType)) ||
-      (contentType === undefined && hasBody)
-    ) {
+    if (contentType === undefined ? hasBody : !/^application\/json\s*(;|$)/i.test(contentType)) {
       throw new AdminError(415, "Admin requests with a body must send it as Content-Type: application/json");
     }
     if (this.#token !== undefined) {

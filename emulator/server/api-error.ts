@@ -54,22 +54,16 @@ export class AdminError extends Error {
 }
 
 /** 400: the request cannot be read (bad JSON, a body or query that does not match the wire format). */
-export function badRequest(message: string): EmulatorApiError {
-  return new EmulatorApiError(400, EXCEPTIONS.invalidRequest, message);
-}
+export const badRequest = (message: string): EmulatorApiError =>
+  new EmulatorApiError(400, EXCEPTIONS.invalidRequest, message);
 
 /** 404: unknown cluster, nodearray in a path, operation or request id. */
-export function notFound(message: string): EmulatorApiError {
-  return new EmulatorApiError(404, EXCEPTIONS.notFound, message);
-}
+export const notFound = (message: string): EmulatorApiError =>
+  new EmulatorApiError(404, EXCEPTIONS.notFound, message);
 
 /** 409: a well-formed request CycleCloud rejects (unknown machine type, invalid bucket, ...). */
-export function invalidAttribute(message: string): EmulatorApiError {
-  return new EmulatorApiError(409, EXCEPTIONS.invalidAttribute, message);
-}
-
-/** Where a real server's `Detail` sends the reader. */
-export const SERVER_LOG = "/opt/cycle_server/logs/cycle_server.log";
+export const invalidAttribute = (message: string): EmulatorApiError =>
+  new EmulatorApiError(409, EXCEPTIONS.invalidAttribute, message);
 
 /**
  * CycleCloud's JSON error body. `Detail` points at the server log with the request tag
@@ -79,12 +73,9 @@ export function errorBody(exception: string, message: string, requestTag: string
   return {
     Exception: exception,
     Message: message,
-    Detail: `Please see ${SERVER_LOG} for lines tagged with ${requestTag} for details.`,
+    Detail: `Please see /opt/cycle_server/logs/cycle_server.log for lines tagged with ${requestTag} for details.`,
   };
 }
-
-/** Which surface an error is answered on. */
-export type ErrorSurface = { readonly api: true; readonly tag: string } | { readonly api: false };
 
 /**
  * The response for `error` on the API (request `tag` in `Detail`) or the admin surface. Anything
@@ -93,13 +84,11 @@ export type ErrorSurface = { readonly api: true; readonly tag: string } | { read
  */
 export function renderError(
   error: unknown,
-  surface: ErrorSurface,
+  surface: { readonly api: true; readonly tag: string } | { readonly api: false },
   onInternal: (reason: string) => void = () => undefined,
 ): EmulatorResponse {
   if (!surface.api) {
-    if (error instanceof AdminError) {
-      return json(error.status, { error: error.message });
-    }
+    if (error instanceof AdminError) return json(error.status, { error: error.message });
     if (error instanceof EmulatorApiError) {
       // Keeps `Connection: close` of a 413.
       return json(error.status, { error: error.message }, error.headers);
@@ -114,8 +103,8 @@ export function renderError(
   return json(500, errorBody(EXCEPTIONS.internal, `Internal emulator error: ${reason}`, surface.tag));
 }
 
-/** As http-io's `json`, written out here so that module and this one do not import each other. */
-function json(status: number, body: unknown, headers: OutgoingHttpHeaders = {}): EmulatorResponse {
+/** A JSON answer. */
+export function json(status: number, body: unknown, headers: OutgoingHttpHeaders = {}): EmulatorResponse {
   return { status, body, headers };
 }
 

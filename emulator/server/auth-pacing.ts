@@ -55,16 +55,12 @@ export class AuthPacer {
 
   /** Records a failed authentication of `client` at `now`. */
   failed(client: string, now: number): void {
-    if (this.pacing === false) {
-      return;
-    }
+    if (this.pacing === false) return;
     const state = this.clients.get(client) ?? { failures: 0, blockedUntil: 0 };
     this.clients.delete(client);
     if (this.clients.size >= MAX_TRACKED_CLIENTS) {
       const oldest = this.clients.keys().next();
-      if (oldest.done !== true) {
-        this.clients.delete(oldest.value);
-      }
+      if (oldest.done !== true) this.clients.delete(oldest.value);
     }
     this.clients.set(client, state);
     state.failures += 1;

@@ -94,50 +94,20 @@ export interface CliRun {
 
 export type CliCommand = { readonly kind: "help" } | CliRun;
 
-/** Options that take a value, by name (without `--`). */
-const VALUE_OPTIONS = [
-  "port",
-  "host",
-  "username",
-  "password",
-  "admin-token",
-  "config",
-  "from-status",
-  "acquiring-ms",
-  "preparing-ms",
-  "terminating-ms",
-  "cert",
-  "key",
-] as const;
-type ValueOption = (typeof VALUE_OPTIONS)[number];
-
-/** Options without a value. `-h` is the one short option. */
-const SWITCH_OPTIONS = [
-  "instant",
-  "no-admin",
-  "no-auth-pacing",
-  "quiet",
-  "json",
-  "tls",
-  "allow-remote",
-  "help",
-] as const;
-type SwitchOption = (typeof SWITCH_OPTIONS)[number];
+/** Options that take a value (by name, without `--`), and switches; `-h` is the one short option. */
+const VALUE_OPTIONS = new Set(
+  "port host username password admin-token config from-status acquiring-ms preparing-ms terminating-ms cert key".split(
+    " ",
+  ),
+);
+const SWITCH_OPTIONS = new Set("instant no-admin no-auth-pacing quiet json tls allow-remote help".split(" "));
 
 const PARSE_OPTIONS: ParseArgsConfig["options"] = Object.fromEntries([
-  ...VALUE_OPTIONS.map((name) => [name, { type: "string" }] as const),
-  ...SWITCH_OPTIONS.map(
-    (name) => [name, name === "help" ? { type: "boolean", short: "h" } : { type: "boolean" }] as const,
+  ...[...VALUE_OPTIONS].map((name) => [name, { type: "string" }] as const),
+  ...[...SWITCH_OPTIONS].map(
+    (name) => [name, { type: "boolean", ...(name === "help" ? { short: "h" } : {}) }] as const,
   ),
 ]);
-
-function isValueOption(name: string): name is ValueOption {
-  return (VALUE_OPTIONS as readonly string[]).includes(name);
-}
-
-function isSwitchOption(name: string): name is SwitchOption {
-  return (SWITCH_OPTIONS as readonly string[]).includes(name);
-}
 
 function integer(flag: string, value: string, max: number): number {
   if (!/^\d+$/.test(value) || Number(value) > max) {
@@ -155,42 +125,39 @@ function integer(flag: string, value: string, max: number): number {
  * given to a switch are rejected here.
  */
 function readOptions(argv: readonly string[]): {
-  values: Map<ValueOption, string>;
-  switches: Set<SwitchOption>;
+  values: Map<string, string>;
+  switches: Set<string>;
   fromStatus: Record<string, string>;
 } {
-  const { tokens } = parseArgs({
+  const parsed = parseArgs({
     args: [...argv],
     options: PARSE_OPTIONS,
     strict: false,
     allowPositionals: true,
     tokens: true,
   });
-  const values = new Map<ValueOption, string>();
-  const switches = new Set<SwitchOption>();
+  const values = new Map<string, string>();
+  const switches = new Set<string>();
   const fromStatus = emptyMap<string>();
-  for (const token of tokens) {
+  for (const token of parsed.tokens) {
     const argument = argv[token.index] ?? "";
-    if (token.kind !== "option" || (token.rawName === "-h" && argument !== "-h")) {
+    const known = token.kind === "option" && (token.rawName !== "-h" || argument === "-h");
+    if (!known || !(SWITCH_OPTIONS.has(token.name) || VALUE_OPTIONS.has(token.name))) {
       throw new CliUsageError(`Unknown argument ${JSON.stringify(argument)}`);
     }
-    if (isSwitchOption(token.name)) {
-      if (token.value !== undefined) {
-        throw new CliUsageError(`${token.rawName} takes no value`);
-      }
+    if (SWITCH_OPTIONS.has(token.name)) {
+      if (token.value !== undefined) throw new CliUsageError(`${token.rawName} takes no value`);
       switches.add(token.name);
-    } else if (isValueOption(token.name)) {
-      if (token.value === undefined || token.value === "") {
-        throw new CliUsageError(`${token.rawName} needs a value`);
-      }
-      if (token.name === "from-status") {
-        const [cluster, file] = fromStatusPair(token.value);
-        fromStatus[cluster] = file;
-      }
-      values.set(token.name, token.value);
-    } else {
-      throw new CliUsageError(`Unknown argument ${JSON.stringify(argument)}`);
+      continue;
     }
+    if (token.value === undefined || token.value === "") {
+      throw new CliUsageError(`${token.rawName} needs a value`);
+    }
+    if (token.name === "from-status") {
+      const [cluster, file] = fromStatusPair(token.value);
+      fromStatus[cluster] = file;
+    }
+    values.set(token.name, token.value);
   }
   return { values, switches, fromStatus };
 }
@@ -216,22 +183,13 @@ export function parseCliArgs(
   env: Readonly<Record<string, string | undefined>>,
 ): CliCommand {
   const { values, switches, fromStatus } = readOptions(argv);
-  if (switches.has("help")) {
-    return { kind: "help" };
-  }
+  if (switches.has("help")) return { kind: "help" };
   const timing: { -readonly [K in keyof EmulatorTiming]?: number } = switches.has("instant")
     ? { acquiringMs: 0, preparingMs: 0, terminatingMs: 0 }
     : {};
-  const durations = [
-    ["acquiring-ms", "acquiringMs"],
-    ["preparing-ms", "preparingMs"],
-    ["terminating-ms", "terminatingMs"],
-  ] as const;
-  for (const [name, key] of durations) {
-    const value = values.get(name);
-    if (value !== undefined) {
-      timing[key] = integer(`--${name}`, value, MAX_TIMING_MS);
-    }
+  for (const name of ["acquiring", "preparing", "terminating"] as const) {
+    const value = values.get(`${name}-ms`);
+    if (value !== undefined) timing[`${name}Ms`] = integer(`--${name}-ms`, value, MAX_TIMING_MS);
   }
   const port = values.get("port");
   const tls = readTls(values.get("cert"), values.get("key"), switches.has("tls"));
@@ -251,19 +209,14 @@ export function parseCliArgs(
   }
   const givenPassword = values.get("password");
   const envPassword = nonEmpty(env["CYCLECLOUD_EMULATOR_PASSWORD"]);
-  const passwordSource =
-    givenPassword !== undefined
-      ? "--password"
-      : envPassword !== undefined
-        ? "$CYCLECLOUD_EMULATOR_PASSWORD"
-        : undefined;
+  const passwordSource = givenPassword !== undefined ? "--password" : "$CYCLECLOUD_EMULATOR_PASSWORD";
   return {
     kind: "run",
     host,
     port: port === undefined ? DEFAULT_CLI_PORT : integer("--port", port, 65535),
     username: values.get("username") ?? nonEmpty(env["CYCLECLOUD_EMULATOR_USERNAME"]),
     password: givenPassword ?? envPassword,
-    ...(passwordSource === undefined ? {} : { passwordSource }),
+    ...(givenPassword === undefined && envPassword === undefined ? {} : { passwordSource }),
     ...(adminToken === undefined ? {} : { adminToken }),
     ...(allowRemote ? { allowRemote } : {}),
     configFile: values.get("config"),
@@ -280,18 +233,16 @@ export function parseCliArgs(
 function readTls(
   certFile: string | undefined,
   keyFile: string | undefined,
-  generate: boolean,
+  tls: boolean,
 ): CliTls | undefined {
-  if (certFile !== undefined && keyFile !== undefined) {
-    return { kind: "files", certFile, keyFile };
-  }
+  if (certFile !== undefined && keyFile !== undefined) return { kind: "files", certFile, keyFile };
   if (certFile !== undefined || keyFile !== undefined) {
     const [given, missing] = certFile === undefined ? ["--key", "--cert"] : ["--cert", "--key"];
     throw new CliUsageError(
       `${given} needs ${missing}: give both --cert FILE and --key FILE (its private key), or --tls alone`,
     );
   }
-  return generate ? { kind: "generate" } : undefined;
+  return tls ? { kind: "generate" } : undefined;
 }
 
 function nonEmpty(value: string | undefined): string | undefined {

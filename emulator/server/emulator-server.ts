@@ -62,16 +62,11 @@ function routeError(
   method: string,
   path: string,
 ): EmulatorApiError {
-  return match.kind === "not-found"
-    ? new EmulatorApiError(404, EXCEPTIONS.notFound, `No such resource: ${method} ${path}`)
-    : new EmulatorApiError(
-        405,
-        EXCEPTIONS.methodNotAllowed,
-        `${path} accepts ${match.allow}, not ${method}`,
-        {
-          Allow: match.allow,
-        },
-      );
+  if (match.kind === "not-found") {
+    return new EmulatorApiError(404, EXCEPTIONS.notFound, `No such resource: ${method} ${path}`);
+  }
+  const message = `${path} accepts ${match.allow}, not ${method}`;
+  return new EmulatorApiError(405, EXCEPTIONS.methodNotAllowed, message, { Allow: match.allow });
 }
 
 /** The answer of a fault with `status` or `body`: its body, else a CycleCloud-style error. */
@@ -139,29 +134,17 @@ export class EmulatorServer implements AdminTarget {
   /** Resolves after `ms`, or at once when the emulator closes. */
   private async delay(ms: number | undefined): Promise<void> {
     const signal = this.closing.signal;
-    if (ms === undefined || ms <= 0 || signal.aborted) {
-      return;
-    }
+    if (ms === undefined || ms <= 0 || signal.aborted) return;
     await sleep(ms, undefined, { signal }).catch((error: unknown) => {
-      if (!signal.aborted) {
-        throw error;
-      }
+      if (!signal.aborted) throw error;
     });
   }
 
   async close(): Promise<void> {
-    if (this.closing.signal.aborted) {
-      return;
-    }
+    if (this.closing.signal.aborted) return;
     this.closing.abort();
     const stopped = new Promise<void>((resolve, reject) => {
-      this.server.close((error) => {
-        if (error) {
-          reject(error);
-        } else {
-          resolve();
-        }
-      });
+      this.server.close((error) => (error ? reject(error) : resolve()));
     });
     this.server.closeAllConnections();
     await stopped;
@@ -169,17 +152,13 @@ export class EmulatorServer implements AdminTarget {
 
   private authorized(request: IncomingMessage): "ok" | "missing" | "wrong" {
     const match = /^Basic\s+([A-Za-z0-9+/=_-]+)\s*$/i.exec(request.headers.authorization ?? "");
-    if (match?.[1] === undefined) {
-      return "missing";
-    }
+    if (match?.[1] === undefined) return "missing";
     const given = digest(Buffer.from(match[1], "base64").toString("utf8"));
     return timingSafeEqual(given, this.credentials) ? "ok" : "wrong";
   }
 
   private write(request: IncomingMessage, response: ServerResponse, answer: EmulatorResponse): void {
-    if (response.destroyed || request.socket.destroyed) {
-      return;
-    }
+    if (response.destroyed || request.socket.destroyed) return;
     const payload =
       answer.raw === true && typeof answer.body === "string" ? answer.body : JSON.stringify(answer.body);
     response.writeHead(answer.status, {
@@ -195,12 +174,8 @@ export class EmulatorServer implements AdminTarget {
     const method = request.method ?? "GET";
     const target = request.url ?? "/";
     // The target as a path: `//clusters/hpc/status` is not a URL naming host `clusters`.
-    let url: URL;
-    try {
-      url = new URL(`http://emulator.invalid/${target.replace(/^\/+/, "")}`);
-    } catch {
-      url = new URL("http://emulator.invalid/%00");
-    }
+    const given = `http://emulator.invalid/${target.replace(/^\/+/, "")}`;
+    const url = new URL(URL.canParse(given) ? given : "http://emulator.invalid/%00");
     const logLine = (status: number | "reset", detail = ""): void => {
       this.log(`${method} ${target} ${String(status)} ${String(Date.now() - started)}ms${detail}`);
     };
@@ -214,20 +189,18 @@ export class EmulatorServer implements AdminTarget {
 
     this.requestCounters.total += 1;
     const tag = `request-${String(this.requestCounters.total)}`;
-    let match: ApiMatch;
+    let match: ApiMatch = { kind: "not-found" };
     try {
-      const segments = url.pathname
-        .split("/")
-        .filter((segment) => segment !== "")
-        .map(decodeURIComponent);
-      match = matchApiRoute(this.store, method, segments);
+      match = matchApiRoute(
+        this.store,
+        method,
+        url.pathname.split("/").filter(Boolean).map(decodeURIComponent),
+      );
     } catch {
-      match = { kind: "not-found" };
+      // A segment that does not decode names no route.
     }
     const route = match.kind === "route" ? match.route : null;
-    if (route !== null) {
-      this.requestCounters[route] += 1;
-    }
+    if (route !== null) this.requestCounters[route] += 1;
     const entry = {
       method,
       path: target,
@@ -242,40 +215,24 @@ export class EmulatorServer implements AdminTarget {
       } else {
         this.write(request, response, answer);
       }
-      this.requestLog.push({
-        ...entry,
-        status: answer === "reset" ? null : answer.status,
-        faultId: fault?.id ?? null,
-      });
-      if (this.requestLog.length > REQUEST_LOG_LIMIT) {
-        this.requestLog.shift();
-      }
-      logLine(
-        answer === "reset" ? "reset" : answer.status,
-        fault === undefined ? "" : ` (fault ${String(fault.id)})`,
-      );
+      const status = answer === "reset" ? null : answer.status;
+      this.requestLog.push({ ...entry, status, faultId: fault?.id ?? null });
+      if (this.requestLog.length > REQUEST_LOG_LIMIT) this.requestLog.shift();
+      logLine(status ?? "reset", fault === undefined ? "" : ` (fault ${String(fault.id)})`);
     };
     const apiError = (error: unknown): EmulatorResponse =>
-      renderError(error, { api: true, tag }, (reason) => {
-        this.log(`internal error: ${reason}`);
-      });
+      renderError(error, { api: true, tag }, (reason) => this.log(`internal error: ${reason}`));
+    const refuse = (status: number, message: string, headers: Record<string, string>): void =>
+      reply(apiError(new EmulatorApiError(status, EXCEPTIONS.notAuthenticated, message, headers)));
 
     // Credentials first: an unauthenticated body is never read beyond a small one. A client paced
     // after failed attempts gets a 429 before its credentials are looked at.
     const client = request.socket.remoteAddress ?? "unknown";
     const waitMs = this.authPacer.waitMs(client, Date.now());
     if (waitMs > 0) {
-      const seconds = Math.ceil(waitMs / 1000);
-      reply(
-        apiError(
-          new EmulatorApiError(
-            429,
-            EXCEPTIONS.notAuthenticated,
-            `Too many failed authentication attempts from this client: retry in ${String(seconds)} s`,
-            { "Retry-After": String(seconds), Connection: "close" },
-          ),
-        ),
-      );
+      const seconds = String(Math.ceil(waitMs / 1000));
+      const message = `Too many failed authentication attempts from this client: retry in ${seconds} s`;
+      refuse(429, message, { "Retry-After": seconds, Connection: "close" });
       return;
     }
     const auth = this.authorized(request);
@@ -290,17 +247,9 @@ export class EmulatorServer implements AdminTarget {
       const small =
         request.headers["transfer-encoding"] === undefined &&
         !announcesMoreThan(request, UNAUTHENTICATED_BODY_READ_LIMIT);
-      if (small) {
-        await readBody(request).catch(() => "");
-      }
-      reply(
-        apiError(
-          new EmulatorApiError(401, EXCEPTIONS.notAuthenticated, message, {
-            "WWW-Authenticate": 'Basic realm="CycleCloud"',
-            ...(small ? {} : { Connection: "close" }),
-          }),
-        ),
-      );
+      if (small) await readBody(request).catch(() => "");
+      const close: Record<string, string> = small ? {} : { Connection: "close" };
+      refuse(401, message, { "WWW-Authenticate": 'Basic realm="CycleCloud"', ...close });
       return;
     }
 
@@ -312,13 +261,9 @@ export class EmulatorServer implements AdminTarget {
         method === "POST"
           ? new EmulatorApiError(409, EXCEPTIONS.invalidRequest, message)
           : badRequest(message);
-      if (nestingTooDeep(body)) {
-        throw invalid(`Request body ${TOO_DEEP_MESSAGE}`);
-      }
+      if (nestingTooDeep(body)) throw invalid(`Request body ${TOO_DEEP_MESSAGE}`);
       for (const [name, value] of url.searchParams) {
-        if (nestingTooDeep(value)) {
-          throw invalid(`Query parameter ${name.slice(0, 40)} ${TOO_DEEP_MESSAGE}`);
-        }
+        if (nestingTooDeep(value)) throw invalid(`Query parameter ${name.slice(0, 40)} ${TOO_DEEP_MESSAGE}`);
       }
     } catch (error) {
       reply(apiError(error));
@@ -331,10 +276,7 @@ export class EmulatorServer implements AdminTarget {
     }
 
     const fault = this.faults.take(match.route);
-    if (
-      fault !== undefined &&
-      (fault.reset === "before" || fault.status !== undefined || fault.body !== undefined)
-    ) {
+    if (fault?.reset === "before" || fault?.status !== undefined || fault?.body !== undefined) {
       await this.delay(fault.delayMs);
       reply(fault.reset === "before" ? "reset" : faultAnswer(fault, match.route, tag), fault);
       return;
@@ -358,9 +300,7 @@ export class EmulatorServer implements AdminTarget {
     try {
       this.adminGuard.check(request);
       const body = await readBody(request);
-      if (nestingTooDeep(body)) {
-        throw new AdminError(400, `Request body ${TOO_DEEP_MESSAGE}`);
-      }
+      if (nestingTooDeep(body)) throw new AdminError(400, `Request body ${TOO_DEEP_MESSAGE}`);
       return handleAdminRequest(this, method, subpath.replace(/\/+$/, ""), body);
     } catch (error) {
       return renderError(error, { api: false });

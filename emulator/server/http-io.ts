@@ -15,9 +15,7 @@ export interface EmulatorResponse {
   readonly raw?: boolean;
 }
 
-export function json(status: number, body: unknown, headers: OutgoingHttpHeaders = {}): EmulatorResponse {
-  return { status, body, headers };
-}
+export { json } from "./api-error";
 
 /** Deepest nesting of `[`, `{` and `(` accepted in a body or a query value; deeper is answered 400. */
 export const MAX_NESTING_DEPTH = 64;
@@ -44,9 +42,7 @@ export function announcesMoreThan(request: IncomingMessage, limit: number): bool
  * without reading the rest.
  */
 export async function readBody(request: IncomingMessage): Promise<string> {
-  if (announcesMoreThan(request, MAX_BODY_BYTES)) {
-    throw tooLarge();
-  }
+  if (announcesMoreThan(request, MAX_BODY_BYTES)) throw tooLarge();
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of request) {
@@ -67,25 +63,11 @@ export async function readBody(request: IncomingMessage): Promise<string> {
  */
 export function nestingTooDeep(text: string): boolean {
   let depth = 0;
-  let inString = false;
-  for (let i = 0; i < text.length; i++) {
-    const char = text[i];
-    if (inString) {
-      if (char === "\\") {
-        i += 1;
-      } else if (char === '"') {
-        inString = false;
-      }
-    } else if (char === '"') {
-      inString = true;
-    } else if (char === "[" || char === "{" || char === "(") {
-      depth += 1;
-      if (depth > MAX_NESTING_DEPTH) {
-        return true;
-      }
-    } else if (char === "]" || char === "}" || char === ")") {
-      depth = Math.max(0, depth - 1);
-    }
+  // A string literal (to its closing quote, or the end) is skipped whole, escapes included.
+  for (const [token] of text.matchAll(/"(?:[^"\\]|\\[\s\S])*"?|[[{(\]})]/g)) {
+    if (token.startsWith('"')) continue;
+    depth = "[{(".includes(token) ? depth + 1 : Math.max(0, depth - 1);
+    if (depth > MAX_NESTING_DEPTH) return true;
   }
   return false;
 }
@@ -104,12 +86,8 @@ export function parseJson(text: string, fail: (message: string) => Error): unkno
 
 /** Parses a JSON body and checks it against a wire schema; 400 with the bad path otherwise. */
 export function parseBody<T extends z.ZodType>(text: string, schema: T, what: string): z.output<T> {
-  if (text.trim() === "") {
-    throw badRequest(`Request body is empty: expected a JSON ${what}`);
-  }
+  if (text.trim() === "") throw badRequest(`Request body is empty: expected a JSON ${what}`);
   const parsed = schema.safeParse(parseJson(text, badRequest));
-  if (!parsed.success) {
-    throw badRequest(`Invalid ${what}: ${formatIssues(parsed.error)}`);
-  }
+  if (!parsed.success) throw badRequest(`Invalid ${what}: ${formatIssues(parsed.error)}`);
   return parsed.data;
 }

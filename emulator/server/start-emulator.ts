@@ -2,7 +2,7 @@
 import { randomBytes } from "node:crypto";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { createServer } from "node:http";
-import type { IncomingMessage, Server, ServerResponse } from "node:http";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -138,6 +138,7 @@ const lineCallback = z.custom<(line: string) => void>(
   (value) => typeof value === "function",
   "expected a function",
 );
+const hasNow = (value: unknown): boolean => typeof (value as { now?: unknown } | null)?.now === "function";
 
 const OptionsSchema = z.strictObject({
   host: z.string().min(1).optional(),
@@ -155,8 +156,7 @@ const OptionsSchema = z.strictObject({
   requestTimeoutMs: z.number().int().min(100).max(3_600_000).optional(),
   clock: z
     .custom<EmulatorClock>(
-      (value) =>
-        typeof value === "object" && value !== null && typeof (value as { now?: unknown }).now === "function",
+      (value) => typeof value === "object" && hasNow(value),
       "expected an object with a now() method",
     )
     .optional(),
@@ -185,10 +185,6 @@ async function emulatorClusters(options: EmulatorOptions): Promise<ClusterDefini
   return [...configured, ...replicas];
 }
 
-function urlHost(host: string): string {
-  return host.includes(":") ? `[${host}]` : host;
-}
-
 /**
  * Starts a CycleCloud REST API emulator: a real HTTP server speaking the API's wire format, with
  * capacity accounting, node lifecycles and an admin surface under `/__emulator/` for tests.
@@ -208,13 +204,16 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     throw new TypeError(`Invalid emulator option ${issues.join("; ")}`);
   }
   const clusters = await emulatorClusters(options);
+  const { acquiringMs, preparingMs, terminatingMs } = options.timing ?? {};
   const timing: EmulatorTiming = {
-    acquiringMs: options.timing?.acquiringMs ?? DEFAULT_TIMING.acquiringMs,
-    preparingMs: options.timing?.preparingMs ?? DEFAULT_TIMING.preparingMs,
-    terminatingMs: options.timing?.terminatingMs ?? DEFAULT_TIMING.terminatingMs,
+    acquiringMs: acquiringMs ?? DEFAULT_TIMING.acquiringMs,
+    preparingMs: preparingMs ?? DEFAULT_TIMING.preparingMs,
+    terminatingMs: terminatingMs ?? DEFAULT_TIMING.terminatingMs,
   };
   const host = options.host ?? "127.0.0.1";
-  const exposure = remoteExposure(host, options.admin ?? true, options.adminToken !== undefined);
+  const admin = options.admin ?? true;
+  const adminToken = options.adminToken;
+  const exposure = remoteExposure(host, admin, adminToken !== undefined);
   if (exposure !== undefined && options.allowRemote !== true) {
     throw new TypeError(
       `Invalid emulator option \`host\`: ${host} is not a loopback address, so ${exposure}. ` +
@@ -225,35 +224,25 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   const password = options.password ?? randomBytes(12).toString("base64url");
   const log = options.log ?? ((): void => undefined);
 
-  let server: Server;
-  let caCert: string | undefined;
-  let caCertPath: string | undefined;
-  const requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+  const requestTimeout = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
   const timeouts = {
-    requestTimeout: requestTimeoutMs,
-    headersTimeout: Math.min(HEADERS_TIMEOUT_MS, requestTimeoutMs),
-    connectionsCheckingInterval: Math.min(1000, requestTimeoutMs),
+    requestTimeout,
+    headersTimeout: Math.min(HEADERS_TIMEOUT_MS, requestTimeout),
+    connectionsCheckingInterval: Math.min(1000, requestTimeout),
   };
-  if (options.tls === undefined || options.tls === false) {
-    server = createServer(timeouts);
-  } else {
-    let pair: PemKeyPair;
-    if (options.tls === true) {
-      const issued = issueEmulatorCertificates([host]);
-      pair = issued;
-      caCert = issued.caCert;
-      caCertPath = join(await mkdtemp(join(tmpdir(), "cyclecloud-emulator-ca-")), "ca.pem");
-      await writeFile(caCertPath, caCert, { mode: 0o644 });
-    } else {
-      checkKeyPair(options.tls, { cert: "`tls.cert`", key: "`tls.key`" });
-      pair = options.tls;
-    }
-    server = createHttpsServer({ ...timeouts, cert: pair.cert, key: pair.key });
+  const https = options.tls !== undefined && options.tls !== false;
+  const issued = options.tls === true ? issueEmulatorCertificates([host]) : undefined;
+  let caCertPath: string | undefined;
+  if (issued !== undefined) {
+    caCertPath = join(await mkdtemp(join(tmpdir(), "cyclecloud-emulator-ca-")), "ca.pem");
+    await writeFile(caCertPath, issued.caCert, { mode: 0o644 });
+  } else if (typeof options.tls === "object") {
+    checkKeyPair(options.tls, { cert: "`tls.cert`", key: "`tls.key`" });
   }
+  const pair = issued ?? (typeof options.tls === "object" ? options.tls : undefined);
+  const server = pair === undefined ? createServer(timeouts) : createHttpsServer({ ...timeouts, ...pair });
   const removeCaFile = async (): Promise<void> => {
-    if (caCertPath !== undefined) {
-      await rm(join(caCertPath, ".."), { recursive: true, force: true });
-    }
+    if (caCertPath !== undefined) await rm(join(caCertPath, ".."), { recursive: true, force: true });
   };
   const emulator = new EmulatorServer({
     server,
@@ -261,9 +250,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     username,
     password,
     log,
-    admin: options.admin ?? true,
+    admin,
     host,
-    adminToken: options.adminToken,
+    adminToken,
     authPacing: options.authPacing === false ? false : { ...DEFAULT_AUTH_PACING, ...options.authPacing },
   });
   server.on("request", (request: IncomingMessage, response: ServerResponse) => {
@@ -272,6 +261,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
       response.destroy();
     });
   });
+  let port: number;
   try {
     await new Promise<void>((resolve, reject) => {
       server.once("error", reject);
@@ -280,29 +270,28 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
         resolve();
       });
     });
+    const address = server.address();
+    if (address === null || typeof address === "string") {
+      await emulator.close();
+      throw new Error(`The emulator did not get a TCP address (got ${String(address)})`);
+    }
+    port = address.port;
   } catch (error) {
     await removeCaFile();
     throw error;
   }
-  const address = server.address();
-  if (address === null || typeof address === "string") {
-    await emulator.close();
-    await removeCaFile();
-    throw new Error(`The emulator did not get a TCP address (got ${String(address)})`);
-  }
-  const url = `${options.tls === undefined || options.tls === false ? "http" : "https"}://${urlHost(host)}:${String(address.port)}`;
+  const url = `${https ? "https" : "http"}://${host.includes(":") ? `[${host}]` : host}:${String(port)}`;
   if (exposure !== undefined) {
     const warn = options.warn ?? ((line: string): void => log(`WARNING: ${line}`));
     warn(`listening on ${host}: ${exposure}`);
   }
-  const adminToken = options.adminToken;
   const running: Omit<RunningEmulator, "password"> = {
     url,
-    caCert,
+    caCert: issued?.caCert,
     caCertPath,
     adminUrl: `${url}${ADMIN_PREFIX}`,
     host,
-    port: address.port,
+    port,
     username,
     adminHeaders: () => ({
       "Content-Type": "application/json",
@@ -315,14 +304,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
         await removeCaFile();
       }
     },
-    reset: () => {
-      emulator.resetAll();
-    },
+    reset: () => emulator.resetAll(),
     injectFault: (fault) => {
       const parsed = FaultInputSchema.safeParse(fault);
-      if (!parsed.success) {
-        throw new TypeError(`Invalid fault: ${formatIssues(parsed.error)}`);
-      }
+      if (!parsed.success) throw new TypeError(`Invalid fault: ${formatIssues(parsed.error)}`);
       return emulator.faults.add(parsed.data);
     },
     counters: () => emulator.counters(),
@@ -342,13 +327,9 @@ const HEADERS_TIMEOUT_MS = 10_000;
 
 /** What listening on a non-loopback `host` exposes, or undefined for a loopback one. */
 export function remoteExposure(host: string, admin: boolean, adminToken: boolean): string | undefined {
-  if (isLoopbackHost(host)) {
-    return undefined;
-  }
+  if (isLoopbackHost(host)) return undefined;
   const api = "the CycleCloud API (HTTP Basic authentication) is reachable from the network";
-  if (!admin) {
-    return api;
-  }
+  if (!admin) return api;
   return adminToken
     ? `${api}, and so is the admin surface /__emulator/ (reset, faults, node lists), guarded by the admin token`
     : `${api}, and so is the admin surface /__emulator/ (reset, faults, node lists) with no credentials: ` +

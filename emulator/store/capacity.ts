@@ -14,20 +14,14 @@ export interface Limit {
   readonly remaining: number;
 }
 
-/** A limit on a node count: `max` nodes, `used` already taken. */
-export function countLimit(description: string, max: number, used: number): Limit {
-  return { description, remaining: max - used };
+/** A limit of `max` nodes, `used` taken; or with `vcpu`, of `max` cores for nodes of `vcpu` cores each. */
+export function coreLimit(description: string, max: number, used: number, vcpu = 1): Limit {
+  return { description, remaining: Math.floor((max - used) / vcpu) };
 }
 
-/** A limit on cores: `maxCores` cores, `usedCores` already taken, nodes of `vcpuCount` cores each. */
-export function coreLimit(
-  description: string,
-  maxCores: number,
-  usedCores: number,
-  vcpuCount: number,
-): Limit {
-  return { description, remaining: Math.floor((maxCores - usedCores) / vcpuCount) };
-}
+/** A limit of `max` nodes, `used` taken. */
+export const countLimit = (description: string, max: number, used: number): Limit =>
+  coreLimit(description, max, used);
 
 export interface Fit {
   /** How many nodes fit under every limit (never negative). */
@@ -38,16 +32,11 @@ export interface Fit {
 
 /** The number of nodes that fit under all `limits` at once, and the limit that binds. */
 export function fitUnder(limits: readonly Limit[]): Fit {
-  let binding: Limit | undefined;
-  for (const limit of limits) {
-    if (binding === undefined || limit.remaining < binding.remaining) {
-      binding = limit;
-    }
-  }
-  if (binding === undefined) {
-    return { fit: Number.MAX_SAFE_INTEGER, binding };
-  }
-  return { fit: Math.max(0, binding.remaining), binding };
+  const binding = limits.reduce<Limit | undefined>(
+    (least, limit) => (least === undefined || limit.remaining < least.remaining ? limit : least),
+    undefined,
+  );
+  return { fit: binding === undefined ? Number.MAX_SAFE_INTEGER : Math.max(0, binding.remaining), binding };
 }
 
 /** The `message` of a create set that added fewer nodes than asked. */
@@ -76,6 +65,10 @@ export const OPTIMISTIC: Accounting = {
 /** A nodearray node of `cluster` (head nodes count against quotas only, not the cluster's limits). */
 function inCluster(cluster: ClusterState): (node: NodeState) => boolean {
   return (node) => node.cluster === cluster && !node.standalone;
+}
+
+function inBucketOf(bucket: BucketState): (node: NodeState) => boolean {
+  return (node) => node.bucket === bucket;
 }
 
 /** Nodes and cores of the live nodes that match `where` and are counted by `counts`. */
@@ -122,27 +115,18 @@ export interface Placement extends BucketAt {
   readonly placementGroup: string | undefined;
 }
 
-/** A layer of count and core limits: a bucket, nodearray, cluster or placement group. */
-interface Layer {
-  /** Names the layer in its limits' descriptions, e.g. "nodearray ondemand". */
-  readonly scope: string;
-  /** The nodes the layer counts. */
-  readonly holds: (node: NodeState) => boolean;
-  /** The field and configured maximum of its node count, and of its cores. */
-  readonly count: readonly [field: string, max: number];
-  readonly cores: readonly [field: string, max: number];
-}
-
-/** A layer's two limits, described as `<scope> <field> of <max> reached`. */
+/**
+ * The count and core limits of a layer (a bucket, nodearray, cluster or placement group) that
+ * `use` already takes, described as `<scope> <field> of <max> reached`.
+ */
 function layerLimits(
-  live: readonly LiveNode[],
-  { scope, holds, count: [countField, maxCount], cores: [coreField, maxCores] }: Layer,
-  counts: (seen: NodeObservation) => boolean,
+  scope: string,
+  use: { count: number; cores: number },
+  [countField, maxCount, coreField, maxCores]: readonly [string, number, string, number],
   vcpu: number,
 ): Limit[] {
-  const use = tally(live, holds, counts);
   return [
-    countLimit(`${scope} ${countField} of ${String(maxCount)} reached`, maxCount, use.count),
+    coreLimit(`${scope} ${countField} of ${String(maxCount)} reached`, maxCount, use.count),
     coreLimit(`${scope} ${coreField} of ${String(maxCores)} reached`, maxCores, use.cores, vcpu),
   ];
 }
@@ -158,33 +142,37 @@ export function limitsAt(
   withQuota = true,
 ): Limit[] {
   const vcpu = bucket.vcpuCount;
-  const inBucket = (node: NodeState): boolean => node.bucket === bucket;
-  const sized = (
+  const inBucket = inBucketOf(bucket);
+  const layer = (
     scope: string,
     holds: (node: NodeState) => boolean,
-    max: { readonly maxCount: number; readonly maxCoreCount: number },
-  ): Layer => ({
-    scope,
-    holds,
-    count: ["maxCount", max.maxCount],
-    cores: ["maxCoreCount", max.maxCoreCount],
-  });
+    max: BucketState | NodearrayState | ClusterState,
+  ) =>
+    layerLimits(
+      scope,
+      tally(live, holds, accounting.limits),
+      ["maxCount", max.maxCount, "maxCoreCount", max.maxCoreCount],
+      vcpu,
+    );
   const limits = [
-    sized(`nodearray ${nodearray.name} bucket ${bucket.machineType}`, inBucket, bucket),
-    sized(`nodearray ${nodearray.name}`, (node) => node.nodearray === nodearray, nodearray),
-    sized(`cluster ${cluster.name}`, inCluster(cluster), cluster),
-  ].flatMap((layer) => layerLimits(live, layer, accounting.limits, vcpu));
-  if (withQuota) {
-    limits.push(...quotaLimits(live, { cluster, nodearray, bucket }, accounting));
-  }
+    ...layer(`nodearray ${nodearray.name} bucket ${bucket.machineType}`, inBucket, bucket),
+    ...layer(`nodearray ${nodearray.name}`, (node) => node.nodearray === nodearray, nodearray),
+    ...layer(`cluster ${cluster.name}`, inCluster(cluster), cluster),
+    ...(withQuota ? quotaLimits(live, { cluster, nodearray, bucket }, accounting) : []),
+  ];
   if (placementGroup !== undefined) {
-    const group: Layer = {
-      scope: `placement group ${placementGroup}`,
-      holds: (node) => inBucket(node) && node.placementGroupId === placementGroup,
-      count: ["maxPlacementGroupSize", bucket.maxPlacementGroupSize],
-      cores: ["maxPlacementGroupCoreSize", bucket.maxPlacementGroupCoreSize],
-    };
-    limits.push(...layerLimits(live, group, accounting.limits, vcpu));
+    const use = tally(
+      live,
+      (node) => inBucket(node) && node.placementGroupId === placementGroup,
+      accounting.limits,
+    );
+    const fields = [
+      "maxPlacementGroupSize",
+      bucket.maxPlacementGroupSize,
+      "maxPlacementGroupCoreSize",
+      bucket.maxPlacementGroupCoreSize,
+    ] as const;
+    limits.push(...layerLimits(`placement group ${placementGroup}`, use, fields, vcpu));
   }
   return limits;
 }
@@ -211,17 +199,11 @@ export function chooseBucket(
 ): { bucket: BucketState; count: number } | undefined {
   let best: { bucket: BucketState; count: number; fit: number } | undefined;
   for (const bucket of nodearray.buckets) {
-    if (!bucket.valid) {
-      continue;
-    }
+    if (!bucket.valid) continue;
     const count = wanted(bucket);
     const { fit } = fitAt(live, { cluster, nodearray, bucket, placementGroup }, REAL);
-    if (fit >= count) {
-      return { bucket, count };
-    }
-    if (best === undefined || fit > best.fit) {
-      best = { bucket, count, fit };
-    }
+    if (fit >= count) return { bucket, count };
+    if (best === undefined || fit > best.fit) best = { bucket, count, fit };
   }
   return best === undefined ? undefined : { bucket: best.bucket, count: best.count };
 }
@@ -258,7 +240,7 @@ function familyUse(
   const family = bucket.family;
   const configured = family === undefined ? undefined : cluster.quotas.families[family];
   if (family === undefined || configured === undefined) {
-    const used = tally(live, (node) => node.bucket === bucket, counts).cores;
+    const used = tally(live, inBucketOf(bucket), counts).cores;
     return { quota: bucket.quotaCoreCount, consumed: bucket.consumedCoreCount + used };
   }
   const used = tally(
@@ -317,31 +299,23 @@ export function quotaView(live: readonly LiveNode[], at: BucketAt, accounting: A
 /** The quota limits a new node of `bucket` is subject to: family (or the bucket's own) and region, or spot. */
 export function quotaLimits(live: readonly LiveNode[], at: BucketAt, accounting: Accounting): Limit[] {
   const { nodearray, bucket } = at;
+  const vcpu = bucket.vcpuCount;
   const cores = (description: string, use: QuotaUse): Limit =>
-    coreLimit(
-      `${description} of ${String(use.quota)} cores reached`,
-      use.quota,
-      use.consumed,
-      bucket.vcpuCount,
-    );
+    coreLimit(`${description} of ${String(use.quota)} cores reached`, use.quota, use.consumed, vcpu);
   const region = regionUse(live, at, accounting.quota);
-  if (nodearray.spot) {
-    return [cores(`region ${nodearray.region} spot quota`, region)];
-  }
+  if (nodearray.spot) return [cores(`region ${nodearray.region} spot quota`, region)];
   const family = familyUse(live, at, accounting.quota);
   const regional = cores(`region ${nodearray.region} quota`, region);
-  if (bucket.family !== undefined) {
-    return [cores(`family ${bucket.family} quota`, family), regional];
-  }
-  const quotaUse = tally(live, (node) => node.bucket === bucket, accounting.quota);
-  const own = `${bucket.machineType} quotaCount of ${String(bucket.quotaCount)} reached`;
+  if (bucket.family !== undefined) return [cores(`family ${bucket.family} quota`, family), regional];
+  const own = tally(live, inBucketOf(bucket), accounting.quota);
+  const type = bucket.machineType;
   return [
-    countLimit(own, bucket.quotaCount, quotaUse.count),
+    coreLimit(`${type} quotaCount of ${String(bucket.quotaCount)} reached`, bucket.quotaCount, own.count),
     coreLimit(
-      `${bucket.machineType} quotaCoreCount of ${String(bucket.quotaCoreCount)} reached`,
+      `${type} quotaCoreCount of ${String(bucket.quotaCoreCount)} reached`,
       family.quota,
       family.consumed,
-      bucket.vcpuCount,
+      vcpu,
     ),
     regional,
   ];

@@ -98,16 +98,17 @@ export interface InitialNodeDefinition {
   readonly name: string;
   readonly nodearray: string;
   readonly machineType: string;
-  readonly placementGroupId: string | undefined;
+  readonly placementGroupId?: string | undefined;
   /** The node's own keys (not the managed ones: `Name`, `Status`, ...). */
   readonly attributes: Readonly<Record<string, unknown>>;
   /** What its `Status` is: `Ready` (running), `Failed`, `Deallocated`, `Off` or `Terminating`. */
   readonly status: "Ready" | "Failed" | "Deallocated" | "Off" | "Terminating";
-  readonly statusMessage: string | undefined;
+  /** The record's own values, when it has them (else the emulator makes them up). */
+  readonly statusMessage?: string | undefined;
   /** The `RequestId` of the create that made it, when it has one. */
-  readonly requestId: string | undefined;
-  readonly id: string | undefined;
-  readonly privateIp: string | undefined;
-  readonly hostname: string | undefined;
-  readonly instanceId: string | undefined;
+  readonly requestId?: string | undefined;
+  readonly id?: string | undefined;
+  readonly privateIp?: string | undefined;
+  readonly hostname?: string | undefined;
+  readonly instanceId?: string | undefined;
 }

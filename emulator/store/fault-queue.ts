@@ -27,6 +27,8 @@ export type FaultRoute = (typeof FAULT_ROUTES)[number];
 /** The longest `delayMs` (one hour): longer waits would overflow Node's timers (2^31 ms) or hold sockets for days. */
 export const MAX_FAULT_DELAY_MS = 3_600_000;
 
+const DELAY_TOO_LONG = `\`delayMs\` must be at most ${MAX_FAULT_DELAY_MS} (one hour)`;
+
 /** Most faults pending at once: adding one more is refused. */
 export const MAX_PENDING_FAULTS = 1000;
 
@@ -43,12 +45,7 @@ export const FaultInputSchema = z
       .union([z.number().int().nonnegative().max(MAX_RETRY_AFTER_SECONDS), z.string().min(1).max(100)])
       .optional(),
     /** Wait this long before answering (or resetting), at most an hour. The request is applied first. */
-    delayMs: z
-      .number()
-      .int()
-      .nonnegative()
-      .max(MAX_FAULT_DELAY_MS, { error: `\`delayMs\` must be at most ${MAX_FAULT_DELAY_MS} (one hour)` })
-      .optional(),
+    delayMs: z.number().int().nonnegative().max(MAX_FAULT_DELAY_MS, { error: DELAY_TOO_LONG }).optional(),
     /** `before`: drop the connection without applying; `after`: apply, then drop without answering. */
     reset: z.enum(["before", "after"]).optional(),
     /** Sent instead of the default error body: a string is sent verbatim, anything else as JSON. */
@@ -75,12 +72,7 @@ export const FaultInputSchema = z
         "`maxAdded` needs the request to be applied: drop `status`, `body` and `reset: before`",
       );
     }
-    if (
-      !answers &&
-      fault.reset === undefined &&
-      fault.delayMs === undefined &&
-      fault.maxAdded === undefined
-    ) {
+    if (!answers && [fault.reset, fault.delayMs, fault.maxAdded].every((field) => field === undefined)) {
       issue([], "a fault needs at least one of `status`, `body`, `reset`, `delayMs` or `maxAdded`");
     }
   });
@@ -105,8 +97,7 @@ export class FaultQueue {
       );
     }
     const { count, ...rest } = input;
-    const fault: Fault = { id: this.nextId, remaining: count ?? 1, ...rest };
-    this.nextId += 1;
+    const fault: Fault = { id: this.nextId++, remaining: count ?? 1, ...rest };
     this.faults.push(fault);
     return fault;
   }
@@ -115,9 +106,7 @@ export class FaultQueue {
   take(route: FaultRoute): Fault | undefined {
     const index = this.faults.findIndex((fault) => fault.route === route);
     const fault = this.faults[index];
-    if (fault === undefined) {
-      return undefined;
-    }
+    if (fault === undefined) return undefined;
     if (fault.remaining <= 1) {
       this.faults.splice(index, 1);
     } else {

@@ -20,71 +20,49 @@ type Token =
       readonly text: "===" | "==" | "!==" | "!=" | "&&" | "||" | "(" | ")" | "{" | "}" | ",";
     };
 
-const OPERATORS = ["===", "!==", "==", "!=", "&&", "||", "(", ")", "{", "}", ","] as const;
+type OperatorText = Extract<Token, { kind: "op" }>["text"];
+
+/** One token at a time (sticky): space, an operator, a quoted string, a number or a word. */
+const TOKEN =
+  /\s+|(===|!==|==|!=|&&|\|\||[(){},])|"((?:[^"\\]|\\.)*)"|'((?:[^'\\]|\\.)*)'|(-?\d+(?:\.\d+)?)|([A-Za-z_][A-Za-z0-9_]*)/y;
 
 function tokenize(source: string): Token[] {
   const tokens: Token[] = [];
-  let i = 0;
-  while (i < source.length) {
-    const rest = source.slice(i);
-    const space = /^\s+/.exec(rest);
-    if (space) {
-      i += space[0].length;
-      continue;
+  for (let i = 0; i < source.length; i = TOKEN.lastIndex) {
+    TOKEN.lastIndex = i;
+    const match = TOKEN.exec(source);
+    if (match === null) {
+      throw new FilterSyntaxError(
+        `unexpected character ${JSON.stringify(source.charAt(i))} at offset ${String(i)}`,
+      );
     }
-    const operator = OPERATORS.find((op) => rest.startsWith(op));
+    const [, operator, double, single, number, word] = match;
+    const quoted = double ?? single;
     if (operator !== undefined) {
-      tokens.push({ kind: "op", text: operator });
-      i += operator.length;
-      continue;
+      tokens.push({ kind: "op", text: operator as OperatorText });
+    } else if (quoted !== undefined) {
+      tokens.push({ kind: "literal", value: quoted.replace(/\\(.)/g, "$1") });
+    } else if (number !== undefined) {
+      tokens.push({ kind: "literal", value: Number(number) });
+    } else if (word === "true" || word === "false") {
+      tokens.push({ kind: "literal", value: word === "true" });
+    } else if (word === "null" || word === "undefined") {
+      tokens.push({ kind: "literal", value: null });
+    } else if (word !== undefined) {
+      tokens.push({ kind: "ident", text: word });
     }
-    const quoted = /^"((?:[^"\\]|\\.)*)"|^'((?:[^'\\]|\\.)*)'/.exec(rest);
-    if (quoted) {
-      const body = quoted[1] ?? quoted[2] ?? "";
-      tokens.push({ kind: "literal", value: body.replace(/\\(.)/g, "$1") });
-      i += quoted[0].length;
-      continue;
-    }
-    const number = /^-?\d+(?:\.\d+)?/.exec(rest);
-    if (number) {
-      tokens.push({ kind: "literal", value: Number(number[0]) });
-      i += number[0].length;
-      continue;
-    }
-    const word = /^[A-Za-z_][A-Za-z0-9_]*/.exec(rest);
-    if (word) {
-      const text = word[0];
-      if (text === "true" || text === "false") {
-        tokens.push({ kind: "literal", value: text === "true" });
-      } else if (text === "null" || text === "undefined") {
-        tokens.push({ kind: "literal", value: null });
-      } else {
-        tokens.push({ kind: "ident", text });
-      }
-      i += text.length;
-      continue;
-    }
-    throw new FilterSyntaxError(
-      `unexpected character ${JSON.stringify(rest.charAt(0))} at offset ${String(i)}`,
-    );
   }
   return tokens;
 }
 
 function describe(token: Token | undefined): string {
-  if (token === undefined) {
-    return "end of expression";
-  }
-  if (token.kind === "literal") {
-    return JSON.stringify(token.value);
-  }
+  if (token === undefined) return "end of expression";
+  if (token.kind === "literal") return JSON.stringify(token.value);
   return token.text;
 }
 
 function matches(actual: unknown, expected: string | number | boolean | null): boolean {
-  if (expected === null) {
-    return actual === null || actual === undefined;
-  }
+  if (expected === null) return actual === null || actual === undefined;
   return actual === expected;
 }
 
@@ -102,9 +80,7 @@ export function compileNodeFilter(source: string): NodeFilter {
     if (isOp("(")) {
       position += 1;
       const inner = parseOr();
-      if (!isOp(")")) {
-        throw new FilterSyntaxError(`expected ")" but found ${describe(peek())}`);
-      }
+      if (!isOp(")")) throw new FilterSyntaxError(`expected ")" but found ${describe(peek())}`);
       position += 1;
       return inner;
     }
@@ -137,9 +113,7 @@ export function compileNodeFilter(source: string): NodeFilter {
 
   /** `{ literal, literal, ... }` after `key in`. */
   const parseSet = (key: string): NodeFilter => {
-    if (!isOp("{")) {
-      throw new FilterSyntaxError(`expected "{" after ${key} in but found ${describe(peek())}`);
-    }
+    if (!isOp("{")) throw new FilterSyntaxError(`expected "{" after ${key} in but found ${describe(peek())}`);
     position += 1;
     const values: (string | number | boolean | null)[] = [];
     while (!isOp("}")) {
@@ -161,31 +135,24 @@ export function compileNodeFilter(source: string): NodeFilter {
     return (record) => values.some((value) => matches(record[key], value));
   };
 
-  const parseAnd = (): NodeFilter => {
-    let left = parseComparison();
-    while (isOp("&&")) {
+  /** Operands of `next` joined by `operator` (`&&` binds tighter than `||`). */
+  const joined = (operator: "&&" | "||", next: () => NodeFilter): NodeFilter => {
+    let left = next();
+    while (isOp(operator)) {
       position += 1;
-      const first = left;
-      const second = parseComparison();
-      left = (record) => first(record) && second(record);
+      const [first, second] = [left, next()];
+      left =
+        operator === "&&"
+          ? (record) => first(record) && second(record)
+          : (record) => first(record) || second(record);
     }
     return left;
   };
-
   function parseOr(): NodeFilter {
-    let left = parseAnd();
-    while (isOp("||")) {
-      position += 1;
-      const first = left;
-      const second = parseAnd();
-      left = (record) => first(record) || second(record);
-    }
-    return left;
+    return joined("||", () => joined("&&", parseComparison));
   }
 
   const filter = parseOr();
-  if (position < tokens.length) {
-    throw new FilterSyntaxError(`unexpected ${describe(peek())} at the end`);
-  }
+  if (position < tokens.length) throw new FilterSyntaxError(`unexpected ${describe(peek())} at the end`);
   return filter;
 }

@@ -122,15 +122,11 @@ export function observePhase(phase: NodePhase, now: number): NodeObservation {
   switch (phase.kind) {
     case "starting": {
       const failure = phase.failure;
-      if (failure?.phase === "stuck" || elapsed < phase.acquiringMs) {
-        return observation("Acquiring", false);
-      }
+      if (failure?.phase === "stuck" || elapsed < phase.acquiringMs) return observation("Acquiring", false);
       if (failure?.phase === "acquiring") {
         return observation("Failed", false, { statusMessage: failure.message });
       }
-      if (elapsed < phase.acquiringMs + phase.preparingMs) {
-        return observation("Preparing", true);
-      }
+      if (elapsed < phase.acquiringMs + phase.preparingMs) return observation("Preparing", true);
       if (failure?.phase === "preparing") {
         return observation("Failed", true, { statusMessage: failure.message });
       }
@@ -142,18 +138,14 @@ export function observePhase(phase: NodePhase, now: number): NodeObservation {
       if (elapsed < phase.durationMs) {
         return observation("Terminating", phase.addressed, { reducesAvailability: false });
       }
-      if (phase.keepRecord === true) {
-        return observation("Off", false, { holdsCapacity: false });
-      }
+      if (phase.keepRecord === true) return observation("Off", false, { holdsCapacity: false });
       return observation("Terminated", false, { gone: true, holdsCapacity: false });
     case "started":
       return observation("Started", true);
     case "off":
       return observation("Off", false, { holdsCapacity: false });
     case "stopping":
-      if (elapsed < phase.durationMs) {
-        return observation("Stopping", phase.addressed);
-      }
+      if (elapsed < phase.durationMs) return observation("Stopping", phase.addressed);
       return observation("Deallocated", phase.addressed, { holdsCapacity: false });
     case "deallocated":
       return observation("Deallocated", phase.addressed, { holdsCapacity: false });

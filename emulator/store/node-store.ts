@@ -5,7 +5,7 @@
  * in state.ts, the nodes a cluster starts with in initial-nodes.ts.
  */
 import { randomUUID } from "node:crypto";
-import { AdminError, EmulatorApiError, EXCEPTIONS, notFound } from "../server/api-error";
+import { AdminError, badRequest, EmulatorApiError, EXCEPTIONS, notFound } from "../server/api-error";
 import { MAX_REQUEST_NODES } from "../config/limits";
 import type { ClusterDefinition } from "./cluster-definitions";
 import { initialNodes, standaloneNodes, vmIdentity } from "./initial-nodes";
@@ -18,6 +18,7 @@ import type {
   EmulatorTiming,
   LiveNode,
   NewNode,
+  NodearrayState,
   NodeState,
   Operation,
 } from "./state";
@@ -34,6 +35,13 @@ export const MAX_REQUEST_ID_LENGTH = 256;
  * operation found for" like an unknown id). Operations with a live node are always kept.
  */
 export const MAX_OPERATIONS = 10_000;
+
+/** The nodearray `name` of `cluster`; 404 when there is none. */
+export function findNodearray(cluster: ClusterState, name: string): NodearrayState {
+  const nodearray = cluster.nodearrays.find((candidate) => candidate.name === name);
+  if (nodearray === undefined) throw notFound(`Nodearray ${name} not found in cluster ${cluster.name}`);
+  return nodearray;
+}
 
 /** The emulator's whole world. Lookups throw {@link EmulatorApiError}. */
 export class NodeStore {
@@ -88,9 +96,7 @@ export class NodeStore {
 
   cluster(name: string): ClusterState {
     const cluster = this.clusterStates.find((candidate) => candidate.name === name);
-    if (cluster === undefined) {
-      throw notFound(`Cluster ${name} not found`);
-    }
+    if (cluster === undefined) throw notFound(`Cluster ${name} not found`);
     return cluster;
   }
 
@@ -118,14 +124,12 @@ export class NodeStore {
    * create or management request reuses one.
    */
   checkRequestIdUnused(requestId: string | undefined): void {
-    if (requestId !== undefined && requestId.length > MAX_REQUEST_ID_LENGTH) {
-      throw new EmulatorApiError(
-        400,
-        EXCEPTIONS.invalidRequest,
-        `requestId is ${requestId.length} characters long; the emulator accepts at most ${MAX_REQUEST_ID_LENGTH}`,
-      );
+    if (requestId === undefined) return;
+    if (requestId.length > MAX_REQUEST_ID_LENGTH) {
+      const message = `requestId is ${requestId.length} characters long; the emulator accepts at most ${MAX_REQUEST_ID_LENGTH}`;
+      throw badRequest(message);
     }
-    if (requestId !== undefined && this.requestIds.has(requestId)) {
+    if (this.requestIds.has(requestId)) {
       throw new EmulatorApiError(
         409,
         EXCEPTIONS.duplicateRequest,
@@ -144,9 +148,7 @@ export class NodeStore {
       nodeIds: [],
     };
     this.operations.set(operation.id, operation);
-    if (requestId !== undefined) {
-      this.requestIds.set(requestId, operation.id);
-    }
+    if (requestId !== undefined) this.requestIds.set(requestId, operation.id);
     this.forgetOldOperations(operation.id);
     return operation;
   }
@@ -155,9 +157,7 @@ export class NodeStore {
   private forgetOldOperations(newest: string): void {
     let excess = this.operations.size - MAX_OPERATIONS;
     for (const [id, operation] of this.operations) {
-      if (excess <= 0) {
-        return;
-      }
+      if (excess <= 0) return;
       if (id !== newest && operation.nodeIds.every((nodeId) => !this.nodes.has(nodeId))) {
         this.operations.delete(id);
         if (operation.requestId !== undefined && this.requestIds.get(operation.requestId) === id) {
@@ -214,9 +214,7 @@ export class NodeStore {
         `count: at most ${String(MAX_REQUEST_NODES)} failures can be armed at once; ${String(pending)} already are (POST /__emulator/reset clears them)`,
       );
     }
-    for (let i = 0; i < count; i += 1) {
-      this.pendingFailures.push(failure);
-    }
+    this.pendingFailures.push(...new Array<ProvisioningFailure>(count).fill(failure));
     return this.pendingFailures.length;
   }
 

@@ -30,27 +30,14 @@ export interface AdminNodeView {
 }
 
 /** Keys of a node record the emulator manages; `nodeAttributes` cannot override them. */
-export const MANAGED_KEYS = new Set([
-  "Name",
-  "NodeId",
-  "Template",
-  "ClusterName",
-  "MachineType",
-  "Status",
-  "State",
-  "TargetState",
-  "Region",
-  "CoreCount",
-  "Memory",
-  "Infiniband",
-  "PlacementGroupId",
-  "RequestId",
-  "Hostname",
-  "PrivateIp",
-  "PublicIp",
-  "InstanceId",
-  "StatusMessage",
-]);
+const MANAGED_KEYS: ReadonlySet<string> = new Set(
+  [
+    "Name NodeId Template ClusterName MachineType Status State TargetState Region CoreCount Memory Infiniband",
+    "PlacementGroupId RequestId Hostname PrivateIp PublicIp InstanceId StatusMessage",
+  ]
+    .join(" ")
+    .split(" "),
+);
 
 const DEFAULT_NODE_ATTRIBUTES: Readonly<Record<string, unknown>> = {
   KeepAlive: false,
@@ -59,7 +46,8 @@ const DEFAULT_NODE_ATTRIBUTES: Readonly<Record<string, unknown>> = {
   Configuration: {},
 };
 
-function withoutManagedKeys(attributes: Readonly<Record<string, unknown>>): Record<string, unknown> {
+/** `attributes` without the keys the emulator manages. */
+export function withoutManagedKeys(attributes: Readonly<Record<string, unknown>>): Record<string, unknown> {
   return Object.fromEntries(Object.entries(attributes).filter(([key]) => !MANAGED_KEYS.has(key)));
 }
 
@@ -83,9 +71,7 @@ export function mergeAttributes(
   };
   const base = inherited["Configuration"];
   const extra = overrides["Configuration"];
-  if (isRecord(base) && isRecord(extra)) {
-    merged["Configuration"] = { ...base, ...extra };
-  }
+  if (isRecord(base) && isRecord(extra)) merged["Configuration"] = { ...base, ...extra };
   return structuredClone(merged);
 }
 
@@ -105,20 +91,14 @@ export function nodeRecord({ node, seen }: LiveNode): WireNodeRecord {
     Memory: node.bucket.memory,
     Infiniband: node.bucket.infiniband,
   };
-  if (node.placementGroupId !== undefined) {
-    managed.PlacementGroupId = node.placementGroupId;
-  }
-  if (node.requestId !== undefined) {
-    managed.RequestId = node.requestId;
-  }
+  if (node.placementGroupId !== undefined) managed.PlacementGroupId = node.placementGroupId;
+  if (node.requestId !== undefined) managed.RequestId = node.requestId;
   // The keys are always there, null until the VM has them: shipping clients index
   // `node["Hostname"]` / `node["PrivateIp"]` while a node is still Acquiring.
   managed.Hostname = seen.addressed ? node.hostname : null;
   managed.PrivateIp = seen.addressed ? node.privateIp : null;
   managed.InstanceId = seen.addressed ? node.instanceId : null;
-  if (seen.statusMessage !== undefined) {
-    managed.StatusMessage = seen.statusMessage;
-  }
+  if (seen.statusMessage !== undefined) managed.StatusMessage = seen.statusMessage;
   // Inherited attributes never hold managed keys (see mergeAttributes), so the order only sets
   // the key order on the wire: identity first, as CycleCloud lists it.
   return { ...managed, ...structuredClone(node.attributes) };
@@ -129,8 +109,8 @@ export function operationStatus(operation: Operation): OperationStatus {
 }
 
 /** Nodes as the admin surface shows them, observed at `now`. */
-export function adminViews(nodes: readonly NodeState[], now: number): AdminNodeView[] {
-  return nodes.map((node) => ({
+export function adminViews(nodes: readonly { readonly node: NodeState }[], now: number): AdminNodeView[] {
+  return nodes.map(({ node }) => ({
     cluster: node.cluster.name,
     nodearray: node.nodearray.name,
     requestId: node.requestId ?? null,
@@ -181,19 +161,14 @@ function nodearrayStatus(view: StatusView, nodearray: NodearrayState): Nodearray
 function placementGroups(inBucket: readonly LiveNode[], vcpuCount: number): PlacementGroupStatus[] {
   const groups = new Map<string, PlacementGroupStatus>();
   for (const { node, seen } of inBucket) {
-    if (node.placementGroupId === undefined) {
-      continue;
-    }
-    const group = groups.get(node.placementGroupId) ?? {
-      name: node.placementGroupId,
-      activeCount: 0,
-      activeCoreCount: 0,
-    };
+    const name = node.placementGroupId;
+    if (name === undefined) continue;
+    const group = groups.get(name) ?? { name, activeCount: 0, activeCoreCount: 0 };
     if (REAL.limits(seen)) {
       group.activeCount += 1;
       group.activeCoreCount += vcpuCount;
     }
-    groups.set(node.placementGroupId, group);
+    groups.set(name, group);
   }
   return [...groups.values()];
 }
