@@ -154,6 +154,12 @@ export interface SetHoldings {
  */
 type FoundNodesFate = "keeping them" | "terminating them with the set" | "deallocating them with the set";
 
+/** How a probe reads: what the operation does with what it finds, and how many empty requests in a row it looks past. */
+interface ProbeOptions {
+  fate?: FoundNodesFate;
+  gaps?: number;
+}
+
 /**
  * Most request ids one probe lists after the set's last one. Each is a create a run made and did
  * not record (a crash, a lost answer): a handful at most. More means the server answers every id
@@ -166,14 +172,16 @@ export const MAX_PROBED_REQUESTS = 100;
  * known that the server knows (left by an interrupted create), with their nodes of the spec. The
  * probe ends at the first id the server does not know (404), whose listing is empty (a server may
  * answer an unknown id so, and an empty request holds no node to keep track of), or whose nodes
- * are of another spec; after {@link MAX_PROBED_REQUESTS} ids it fails.
+ * are of another spec; after {@link MAX_PROBED_REQUESTS} ids it fails. With `gaps`, it looks past
+ * that many empty listings in a row (a request whose nodes a heal replaced) before it ends.
  */
 async function probeSequence(
   ctx: OperationContext,
-  probe: { inputs: NodeSetInputs; requestIds: string[]; nodes: NodeInfo[]; fate: FoundNodesFate },
+  probe: { inputs: NodeSetInputs; requestIds: string[]; nodes: NodeInfo[] } & ProbeOptions,
 ): Promise<void> {
-  const { inputs, requestIds, nodes, fate } = probe;
+  const { inputs, requestIds, nodes, fate = "keeping them", gaps = 0 } = probe;
   const first = nextSequence(inputs.baseRequestId, requestIds);
+  let empty = 0;
   for (let sequence = first; ; sequence++) {
     const requestId = requestIdFor(inputs.baseRequestId, sequence);
     if (sequence - first >= MAX_PROBED_REQUESTS) {
@@ -185,7 +193,12 @@ async function probeSequence(
       );
     }
     const found = await listRequestNodes(ctx.client, inputs.cluster, requestId);
-    if (found === undefined || found.length === 0) break;
+    if (found === undefined) break;
+    if (found.length === 0) {
+      if (++empty > gaps) break;
+      continue;
+    }
+    empty = 0;
     const ours = found.filter((n) => matchesSpec(n, inputs));
     if (ours.length === 0) break;
     if (ours.some(isMember)) {
@@ -207,7 +220,7 @@ async function probeSequence(
 export async function listHoldings(
   ctx: OperationContext,
   held: { requestIds: readonly string[]; adoptedNodeIds?: readonly string[] | undefined },
-  options: { probeForward: boolean; fate?: FoundNodesFate },
+  options: { probeForward: boolean } & ProbeOptions,
 ): Promise<SetHoldings> {
   const { client, inputs } = ctx;
   const requestIds = [...held.requestIds];
@@ -216,7 +229,7 @@ export async function listHoldings(
     nodes.push(...((await listRequestNodes(client, inputs.cluster, requestId)) ?? []));
   }
   if (options.probeForward) {
-    const found = await probeForward(ctx, requestIds, options.fate);
+    const found = await probeForward(ctx, requestIds, options);
     requestIds.push(...found.requestIds);
     nodes.push(...found.nodes);
   }
@@ -242,19 +255,19 @@ export async function listHoldings(
 export async function probeForward(
   ctx: OperationContext,
   requestIds: readonly string[],
-  fate: FoundNodesFate = "keeping them",
+  options: ProbeOptions = {},
 ): Promise<{ requestIds: string[]; nodes: NodeInfo[] }> {
   const { inputs } = ctx;
   const ids = [...requestIds];
   const nodes: NodeInfo[] = [];
   if (inputs.placementGroups === undefined) {
-    await probeSequence(ctx, { inputs, requestIds: ids, nodes, fate });
+    await probeSequence(ctx, { inputs, requestIds: ids, nodes, ...options });
   } else {
     // Groups are filled in order: group i+1 has requests only if group i has.
     for (let index = 0; ; index++) {
       const groupBase = groupRequestBase(inputs.baseRequestId, index);
       const before = ids.length;
-      await probeSequence(ctx, { inputs: groupInputs(inputs, index), requestIds: ids, nodes, fate });
+      await probeSequence(ctx, { inputs: groupInputs(inputs, index), requestIds: ids, nodes, ...options });
       if (ids.length === before && !ids.some((id) => sequenceOf(groupBase, id) !== undefined)) break;
     }
   }
@@ -262,11 +275,17 @@ export async function probeForward(
 }
 
 /**
+ * Empty requests in a row that `check`'s probe looks past, on a server whose records carry no
+ * `RequestId`: each is one listing more, made only when a plan does not fit or the set adopts.
+ */
+export const CHECK_PROBE_GAPS = 3;
+
+/**
  * Every node the set holds, for `check`, which does not get the set's request ids (they are in its
  * state, not its inputs): from one unfiltered listing, the nodes of any request id of its base
  * (a request whose nodes were all replaced leaves a gap that a probe from `-0` would stop at) and
  * of the requests and nodes it adopted before. A server whose records carry no `RequestId` is
- * probed request by request instead.
+ * probed request by request instead, looking past {@link CHECK_PROBE_GAPS} such gaps in a row.
  */
 export async function listOwnNodes(
   ctx: OperationContext,
@@ -275,7 +294,7 @@ export async function listOwnNodes(
   const { client, inputs } = ctx;
   const list = await client.listNodes(inputs.cluster);
   if (!list.nodes.some((record) => typeof record.RequestId === "string"))
-    return listHoldings(ctx, adopted, { probeForward: true });
+    return listHoldings(ctx, adopted, { probeForward: true, gaps: CHECK_PROBE_GAPS });
   const ours = (requestId: string | null | undefined): requestId is string =>
     typeof requestId === "string" &&
     (isRequestIdOf(inputs.baseRequestId, requestId) || adopted.requestIds.includes(requestId));

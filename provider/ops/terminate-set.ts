@@ -34,7 +34,7 @@ export async function terminateSet(
   },
 ): Promise<NodeInfo[]> {
   const { timeoutSeconds, onTerminate, spare } = options;
-  const probed = await probeForward(ctx, state.requestIds, "terminating them with the set");
+  const probed = await probeForward(ctx, state.requestIds, { fate: "terminating them with the set" });
   // The state's node ids (a terminate of an id that is gone selects nothing) and those the probe found.
   const known = new Map<string, NodeInfo>();
   for (const node of [...(state.nodes ?? []), ...probed.nodes]) known.set(node.id, node);

@@ -13,7 +13,12 @@ import { connectionFix } from "../../provider/core/connection-problem";
 import { explainPartialAdd, partialAddReason } from "../../provider/core/failure-messages";
 import type { NodeSetInputs } from "../../provider/core/inputs";
 import type { NodeSetClient, OperationContext } from "../../provider/ops/node-set-listing";
-import { MAX_PROBED_REQUESTS, listHoldings } from "../../provider/ops/node-set-listing";
+import {
+  CHECK_PROBE_GAPS,
+  MAX_PROBED_REQUESTS,
+  listHoldings,
+  listOwnNodes,
+} from "../../provider/ops/node-set-listing";
 import { DEFAULT_TUNING } from "../../provider/ops/tuning";
 
 const BASE = "pcc-0123456789abcdef01234567";
@@ -117,6 +122,44 @@ describe("the search for a free request id", () => {
 
     await expect(firstUnusedSequence(ctx, 3)).resolves.toBe(10);
     expect(asked).toEqual([4, 5, 7, 11, 9, 10].map((n) => `${BASE}-${n}`));
+  });
+});
+
+describe("check's count of a set on a server whose records carry no RequestId (probed request by request)", () => {
+  const unknown = new HttpError({
+    method: "GET",
+    path: "/clusters/hpc/nodes",
+    status: 404,
+    statusText: "Not Found",
+    serverMessage: "No operation found for request id",
+  });
+  /** Requests -0 and -2 hold nodes; -1 is empty (a heal replaced its node); ids from `known` on are unknown. */
+  const server = (known: number) => (id: string) => {
+    if (id === "(unfiltered)") return { nodes: [node("ondemand-1"), node("ondemand-2"), node("ondemand-3")] };
+    const sequence = Number(id.slice(BASE.length + 1));
+    if (sequence >= known) throw unknown;
+    return { nodes: sequence === 0 ? [node("ondemand-1")] : sequence === 2 ? [node("ondemand-3")] : [] };
+  };
+  const nothingAdopted = { requestIds: [], adoptedNodeIds: [] };
+
+  it("looks past an empty request to the nodes of the later ones, and stops at the first unknown id", async () => {
+    const { ctx, asked } = contextListing(server(3));
+
+    const held = await listOwnNodes(ctx, nothingAdopted);
+
+    expect(held.nodes.map((n) => n.name)).toEqual(["ondemand-1", "ondemand-3"]);
+    expect(held.requestIds).toEqual([`${BASE}-0`, `${BASE}-2`]);
+    expect(asked).toEqual(["(unfiltered)", ...[0, 1, 2, 3].map((n) => `${BASE}-${n}`)]);
+  });
+
+  it(`stops after ${CHECK_PROBE_GAPS} empty requests in a row when the server answers unknown ids with no nodes`, async () => {
+    const { ctx, asked } = contextListing(server(Number.POSITIVE_INFINITY));
+
+    const held = await listOwnNodes(ctx, nothingAdopted);
+
+    expect(held.requestIds).toEqual([`${BASE}-0`, `${BASE}-2`]);
+    // The unfiltered listing, -0 to -2, then the empty ones after -2: one more than it looks past.
+    expect(asked).toHaveLength(1 + 3 + CHECK_PROBE_GAPS + 1);
   });
 });
 
