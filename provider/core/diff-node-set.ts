@@ -4,6 +4,7 @@ import { containsUnknown } from "./inputs-unknown";
 import { cannotCome, excessMembers, planConvergence } from "./convergence-plan";
 import type { NodeInfo, NodeSetState } from "./node-set-state";
 import { nodePhase, targetCount } from "./node-set-state";
+import { names } from "./plan-texts";
 import { canonicalJson, REPLACE_KEYS } from "./request-id";
 
 /**
@@ -105,10 +106,6 @@ function orDefault(props: Partial<Record<InputKey, unknown>>, key: InputKey): un
   return props[key] ?? (NODE_SET_DEFAULTS as Partial<Record<InputKey, unknown>>)[key];
 }
 
-function names(nodes: readonly NodeInfo[]): string {
-  return nodes.map((n) => n.name).join(", ");
-}
-
 /**
  * Why a set will change, for the preview: e.g. `update: 1 failed (ondemand-3), 1 missing; count 4
  * unchanged`, `update: count 2 -> 4`, `replace: machineType "Standard_Fs32_v2" -> "Standard_Hc44rs";
@@ -201,9 +198,5 @@ export function describeAdoption(value: unknown): string {
 }
 
 function show(value: unknown): string {
-  return value === undefined
-    ? "(unset)"
-    : typeof value === "string"
-      ? JSON.stringify(value)
-      : canonicalJson(value);
+  return value === undefined ? "(unset)" : canonicalJson(value);
 }

@@ -21,8 +21,6 @@ import { fitReport } from "./preflight-report";
 import { canonicalJson, replacementKeyOf } from "./request-id";
 import type { ClusterView, Ledger, PlannedSet, Refusal, SetPlan } from "./set-plan-types";
 import { capacityInputsUnknown, nameOf, nodeSpecOf, nothing, observe, refused } from "./set-plan-types";
-
-export { capacityInputsUnknown } from "./set-plan-types";
 import { planUpdate } from "./plan-update";
 import type { PriorSet, SetChange } from "./set-change";
 import { asWarning, countRefusal, statusRefusal, warmPoolRefusal } from "./plan-texts";
@@ -141,12 +139,7 @@ function planIncrease(change: SetChange, view: ClusterView, { run, key }: Ledger
   }
   const nodeSpec = nodeSpecOf(inputs);
   const judged = (fit: CapacityFit, line: string, bindingLimit?: string) =>
-    fitReport("check", fit, {
-      cluster: inputs.cluster,
-      spec: nodeSpec,
-      line,
-      ...(bindingLimit === undefined ? {} : { bindingLimit }),
-    });
+    fitReport("check", fit, { cluster: inputs.cluster, spec: nodeSpec, line, bindingLimit });
   const stops: Refusal[] = [];
   const planned = (rest: Partial<PlannedSet>): PlannedSet => ({
     ...nothing(warnings),

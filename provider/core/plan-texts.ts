@@ -170,6 +170,7 @@ function describeReplaced(nodes: readonly NodeInfo[]): string {
   return failed === 0 ? "stuck" : "failed or stuck";
 }
 
-function names(nodes: readonly NodeInfo[]): string {
+/** The nodes' names, for a message: `ondemand-1, ondemand-2`. */
+export function names(nodes: readonly NodeInfo[]): string {
   return nodes.map((n) => n.name).join(", ");
 }

@@ -64,7 +64,7 @@ export function planUpdate(
       cluster: inputs.cluster,
       spec,
       line,
-      ...(bindingLimit === undefined ? {} : { bindingLimit }),
+      bindingLimit,
     });
   const refusal = (reason: string, bindingLimit?: string): SetPlan => ({
     ...nothing(),

@@ -3,7 +3,6 @@ import type { ReplaceKey } from "./inputs";
 import { REPLACE_KEYS } from "./inputs";
 
 export { REPLACE_KEYS };
-export type { ReplaceKey };
 type ReplaceSpec = Partial<Record<ReplaceKey, unknown>>;
 
 /** JSON with object keys sorted, so equal values always give equal text. */
