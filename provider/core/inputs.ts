@@ -73,15 +73,12 @@ const flag = (field: string) => z.boolean({ error: `\`${field}\` must be true or
  */
 type InputEffect = "replaces" | "in-place" | "no-node" | "not-compared";
 
-/** The classification of one input. */
-interface InputMeta<E extends InputEffect = InputEffect> {
+/** One input: its schema and classification. */
+interface InputField<S extends z.ZodType, E extends InputEffect> {
+  readonly schema: S;
   readonly effect: E;
   /** Stored in state as a secret (the program's value is wrapped with `pulumi.secret`). */
   readonly secret: boolean;
-}
-
-interface InputField<S extends z.ZodType, E extends InputEffect> extends InputMeta<E> {
-  readonly schema: S;
 }
 
 function field<S extends z.ZodType, E extends InputEffect>(

@@ -5,10 +5,10 @@
  */
 import { findBucket } from "../capacity/index";
 import type { Bucket, ClusterStatus } from "../../wire/schemas";
-import type { NodeSetInputs, PlacementGroups } from "./inputs";
+import type { NodeSetInputs } from "./inputs";
 import type { CheckFailure } from "./inputs-check";
-import { groupName } from "./placement-groups";
-import { bucketGroupLimit, groupCounts } from "./placement-groups";
+import { bucketGroupLimit, groupCounts, groupName } from "./placement-groups";
+import type { PriorSet } from "./set-change";
 
 /** "maxPlacementGroupSize 40 (maxPlacementGroupCoreSize 1280 = 40 nodes of 32 cores)". */
 function describeLimit(bucket: Bucket): string {
@@ -65,12 +65,7 @@ export function countByGroup(
  */
 export function filledGroups(
   status: ClusterStatus,
-  set: {
-    count?: number | undefined;
-    nodearray?: string | undefined;
-    machineType?: string | undefined;
-    placementGroups?: PlacementGroups | undefined;
-  },
+  set: Pick<PriorSet, "count" | "nodearray" | "machineType" | "placementGroups">,
 ): Map<string, number> | undefined {
   const { placementGroups: groups, count } = set;
   if (groups === undefined || count === undefined) return undefined;

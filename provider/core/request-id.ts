@@ -56,12 +56,7 @@ export function sequenceOf(base: string, requestId: string): number | undefined 
 
 /** The first sequence number after every request id of this base already used. */
 export function nextSequence(base: string, requestIds: readonly string[]): number {
-  let next = 0;
-  for (const id of requestIds) {
-    const sequence = sequenceOf(base, id);
-    if (sequence !== undefined && sequence >= next) next = sequence + 1;
-  }
-  return next;
+  return Math.max(0, ...requestIds.map((id) => (sequenceOf(base, id) ?? -1) + 1));
 }
 
 /** Whether two specs differ in a replace-triggering input (deep comparison). */
