@@ -113,13 +113,10 @@ function planIncrease(change: SetChange, view: ClusterView, { run, key }: Ledger
   const freed = inputs.deleteBeforeReplace
     ? (replaced?.set ?? run.deleteFirstReplacements.get(replacementKey))
     : undefined;
+  const replacedGroups = replacement ? oldGroups : change.kind === "create" ? freed?.groups : undefined;
   const groupHoldings: GroupHoldings = {
     filled: before,
-    ...(replacement && oldGroups !== undefined
-      ? { replaced: oldGroups }
-      : freed && change.kind === "create" && freed.groups
-        ? { replaced: freed.groups }
-        : {}),
+    ...(replacedGroups === undefined ? {} : { replaced: replacedGroups }),
     deleteFirst: inputs.deleteBeforeReplace === true,
   };
   let lines: string[] = [];
