@@ -1,18 +1,11 @@
 import type { InputKey, NodeSetInputs } from "./inputs";
-import { NODE_SET_DEFAULTS, UPDATE_KEYS } from "./inputs";
+import { NODE_SET_DEFAULTS, REPLACE_KEYS, UPDATE_KEYS } from "./inputs";
 import { containsUnknown } from "./inputs-unknown";
 import { cannotCome, excessMembers, planConvergence } from "./convergence-plan";
 import type { NodeInfo, NodeSetState } from "./node-set-state";
 import { nodePhase, targetCount } from "./node-set-state";
 import { names } from "./plan-texts";
-import { canonicalJson, REPLACE_KEYS } from "./request-id";
-
-/**
- * Inputs whose change is an in-place update (see inputs.ts). Only `count` and `adoptExisting`
- * touch nodes; the others are settings. (`identity` and `name` are not here: a rename with
- * `aliases` is no change.)
- */
-export { UPDATE_KEYS };
+import { canonicalJson } from "./request-id";
 
 export interface NodeSetDiff {
   /** false: nothing differs, the stack previews as unchanged. */

@@ -2,7 +2,6 @@ import { createHash } from "node:crypto";
 import type { ReplaceKey } from "./inputs";
 import { REPLACE_KEYS } from "./inputs";
 
-export { REPLACE_KEYS };
 type ReplaceSpec = Partial<Record<ReplaceKey, unknown>>;
 
 /** JSON with object keys sorted, so equal values always give equal text. */
@@ -83,10 +82,7 @@ export function isLibraryBase(text: string): boolean {
   return LIBRARY_BASE.test(text);
 }
 
-/**
- * Whether a request id has the format of the ids this library derives: `<base>-<n>` or
- * `<base>.pg<i>-<n>` of a base of {@link isLibraryBase}'s format.
- */
+/** Whether a request id has the format of the ids this library derives (see LIBRARY_REQUEST_ID). */
 export function isLibraryRequestId(requestId: string): boolean {
   return LIBRARY_REQUEST_ID.test(requestId);
 }
