@@ -91,38 +91,31 @@ export function placementGroupProblems(
   const bucket = findBucket(status, { nodearray: inputs.nodearray, machineType: inputs.machineType });
   if (bucket === undefined) return []; // the capacity check names the missing bucket
   const limit = bucketGroupLimit(bucket);
+  const refuse = (property: string, reason: string): CheckFailure[] => [{ property, reason }];
   const type = inputs.machineType ?? bucket.definition?.machineType ?? bucket.bucketId;
   if (inputs.placementGroupId !== undefined && inputs.count > limit) {
-    return [
-      {
-        property: "count",
-        reason:
-          `\`count\` ${inputs.count} exceeds what one placement group of ${type} holds: ${limit} node(s) ` +
-          `(${describeLimit(bucket)}), so placement group '${inputs.placementGroupId}' cannot hold the set. ` +
-          `Lower \`count\` to at most ${limit}, or replace \`placementGroupId\` with \`placementGroups: { prefix: "${inputs.placementGroupId}-" }\` to spread the set over several groups`,
-      },
-    ];
+    return refuse(
+      "count",
+      `\`count\` ${inputs.count} exceeds what one placement group of ${type} holds: ${limit} node(s) ` +
+        `(${describeLimit(bucket)}), so placement group '${inputs.placementGroupId}' cannot hold the set. ` +
+        `Lower \`count\` to at most ${limit}, or replace \`placementGroupId\` with \`placementGroups: { prefix: "${inputs.placementGroupId}-" }\` to spread the set over several groups`,
+    );
   }
   const groups = inputs.placementGroups;
   if (groups === undefined) return [];
   if (groups.size !== undefined && groups.size > limit) {
-    return [
-      {
-        property: "placementGroups",
-        reason:
-          `\`placementGroups.size\` ${groups.size} exceeds what one placement group of ${type} holds: ${limit} node(s) ` +
-          `(${describeLimit(bucket)}). Lower \`placementGroups.size\` to at most ${limit}, or omit it to use that limit`,
-      },
-    ];
+    return refuse(
+      "placementGroups",
+      `\`placementGroups.size\` ${groups.size} exceeds what one placement group of ${type} holds: ${limit} node(s) ` +
+        `(${describeLimit(bucket)}). Lower \`placementGroups.size\` to at most ${limit}, or omit it to use that limit`,
+    );
   }
   const size = groups.size ?? limit;
   if (size < 1) {
-    return [
-      {
-        property: "placementGroups",
-        reason: `the bucket of ${type} allows no placement group (${describeLimit(bucket)}): remove \`placementGroups\``,
-      },
-    ];
+    return refuse(
+      "placementGroups",
+      `the bucket of ${type} allows no placement group (${describeLimit(bucket)}): remove \`placementGroups\``,
+    );
   }
   const target = groupCounts(inputs.count, size);
   const own =
