@@ -72,17 +72,15 @@ export function validateInputs(raw: Record<string, unknown>): CheckFailure[] {
     failures.push(...validateKnownNodeAttributes(raw["nodeAttributes"]));
   }
   const connection = raw["connection"];
-  if (
-    isPlainObject(connection) &&
-    !containsUnknown(connection) &&
-    connection["caCert"] !== undefined &&
-    connection["caCertPath"] !== undefined
-  ) {
-    failures.push({
-      property: "connection",
-      reason:
-        "`connection.caCert` and `connection.caCertPath` are exclusive: give the PEM text or a file path, not both",
-    });
+  if (connection !== null && typeof connection === "object" && !containsUnknown(connection)) {
+    const c = connection as Record<string, unknown>;
+    if (c["caCert"] !== undefined && c["caCertPath"] !== undefined) {
+      failures.push({
+        property: "connection",
+        reason:
+          "`connection.caCert` and `connection.caCertPath` are exclusive: give the PEM text or a file path, not both",
+      });
+    }
   }
   return failures;
 }
