@@ -74,10 +74,10 @@ export function foreignNodesProblem(
     }
   }
   if (foreign.length === 0) return undefined;
+  const [it, itIs] = foreign.length === 1 ? ["it", "it is"] : ["them", "they are"];
   return (
-    `\`adoptExisting\`: refusing to adopt ${foreign.join(", ")}: this library made ` +
-    `${foreign.length === 1 ? "it" : "them"} for another node set, so ${foreign.length === 1 ? "it is" : "they are"} not this set's ` +
-    `(a set of this or another stack may hold ${foreign.length === 1 ? "it" : "them"}: the library cannot tell); ${FIX}`
+    `\`adoptExisting\`: refusing to adopt ${foreign.join(", ")}: this library made ${it} for another node set, ` +
+    `so ${itIs} not this set's (a set of this or another stack may hold ${it}: the library cannot tell); ${FIX}`
   );
 }
 
@@ -206,10 +206,9 @@ export function keptNodesNotice(
     if (node.requestId === undefined || adoptedNodeIds.includes(node.id)) byId.push(node);
     else byRequest.set(node.requestId, [...(byRequest.get(node.requestId) ?? []), node.name]);
   }
-  const lines = [...byRequest].map(([requestId, nodeNames]) => {
-    const orphaned = isLibraryRequestId(requestId) ? ", orphaned: true" : "";
-    return `  adoptExisting: { requestId: ${JSON.stringify(requestId)}${orphaned} }, // ${nodeNames.join(", ")}`;
-  });
+  const lines = [...byRequest].map(
+    ([requestId, nodeNames]) => `  ${adoptionOf(requestId)}, // ${nodeNames.join(", ")}`,
+  );
   if (byId.length > 0) {
     const ids = byId.map((n) => JSON.stringify(n.id)).join(", ");
     lines.push(`  adoptExisting: { nodeIds: [${ids}] }, // ${byId.map((n) => n.name).join(", ")}`);
@@ -243,12 +242,7 @@ export function keptNodesHint(
     const id = node.requestId ?? "";
     byRequest.set(id, [...(byRequest.get(id) ?? []), node.name]);
   }
-  const snippets = [...byRequest.keys()]
-    .filter((id) => id !== "")
-    .map(
-      (id) =>
-        `\`adoptExisting: { requestId: ${JSON.stringify(id)}${isLibraryRequestId(id) ? ", orphaned: true" : ""} }\``,
-    );
+  const snippets = [...byRequest.keys()].filter((id) => id !== "").map((id) => `\`${adoptionOf(id)}\``);
   const groups = [...byRequest].map(
     ([id, names]) => `${names.join(", ")}${id === "" ? "" : ` (request '${id}')`}`,
   );
@@ -258,4 +252,10 @@ export function keptNodesHint(
     `take them back with ${snippets.length > 0 ? snippets.join(" or ") : "`adoptExisting: { nodeIds: [...] }`"} ` +
     "(they then count as this set's), or terminate them in CycleCloud (a set of another stack may hold them: the library cannot tell)"
   );
+}
+
+/** The `adoptExisting` that takes back a request's nodes (`orphaned: true` for a request this library made). */
+function adoptionOf(requestId: string): string {
+  const orphaned = isLibraryRequestId(requestId) ? ", orphaned: true" : "";
+  return `adoptExisting: { requestId: ${JSON.stringify(requestId)}${orphaned} }`;
 }

@@ -52,18 +52,14 @@ export function requestIdFailures(
   if (!containsUnknown(news["identity"]) && replacementBases.has(replacementKeyOf(news["identity"], news)))
     return [];
   const prefix = requestId.startsWith("pcc-") ? "mpi" : requestId.slice(0, requestId.lastIndexOf("."));
-  return [
-    {
-      property: "requestId",
-      reason:
-        `\`requestId\` "${requestId}" has the format of a base request id this library derives ` +
-        "(`pcc-` and 24 hex digits, or ending `.` and 8 hex digits), so it may be another node set's, " +
-        "whose nodes this set would then take over: give a readable prefix instead, such as " +
-        `"${prefix}" (the set appends \`.<8 hex digits>\` of its own), or omit \`requestId\`. ` +
-        "(The nodes of a set destroyed while its create was pending, which no stack holds any more, " +
-        'are taken over with `adoptExisting` and `orphaned: true` instead: README, "Errors and troubleshooting".)',
-    },
-  ];
+  const reason =
+    `\`requestId\` "${requestId}" has the format of a base request id this library derives ` +
+    "(`pcc-` and 24 hex digits, or ending `.` and 8 hex digits), so it may be another node set's, " +
+    "whose nodes this set would then take over: give a readable prefix instead, such as " +
+    `"${prefix}" (the set appends \`.<8 hex digits>\` of its own), or omit \`requestId\`. ` +
+    "(The nodes of a set destroyed while its create was pending, which no stack holds any more, " +
+    'are taken over with `adoptExisting` and `orphaned: true` instead: README, "Errors and troubleshooting".)';
+  return [{ property: "requestId", reason }];
 }
 
 function storedBase(olds: Record<string, unknown>): string | undefined {

@@ -64,14 +64,10 @@ export function resolveConnection(
   const url = pick("url");
   const username = pick("username");
   const password = pick("password");
-  const missing = [
-    url === undefined ? "url" : undefined,
-    username === undefined ? "username" : undefined,
-    password === undefined ? "password" : undefined,
-  ].filter((k): k is string => k !== undefined);
   if (url === undefined || username === undefined || password === undefined) {
+    const missing = Object.entries({ url, username, password }).filter(([, v]) => v === undefined);
     throw new ConnectionConfigError(
-      `CycleCloud connection is not configured: missing ${missing.map((k) => `\`${k}\``).join(", ")}. ` +
+      `CycleCloud connection is not configured: missing ${missing.map(([k]) => `\`${k}\``).join(", ")}. ` +
         "Supply it in one of three ways: " +
         "(1) the `connection` argument of the resource or function; " +
         "(2) stack config: `pulumi config set cyclecloud:url https://HOST:8443`, `pulumi config set cyclecloud:username USER`, " +

@@ -1,17 +1,11 @@
 import type { InputKey, NodeSetInputs } from "./inputs";
-import { NODE_SET_DEFAULTS, UPDATE_KEYS } from "./inputs";
+import { NODE_SET_DEFAULTS, REPLACE_KEYS, UPDATE_KEYS } from "./inputs";
 import { containsUnknown } from "./inputs-unknown";
 import { cannotCome, excessMembers, planConvergence } from "./convergence-plan";
 import type { NodeInfo, NodeSetState } from "./node-set-state";
 import { nodePhase, targetCount } from "./node-set-state";
-import { canonicalJson, REPLACE_KEYS } from "./request-id";
-
-/**
- * Inputs whose change is an in-place update (see inputs.ts). Only `count` and `adoptExisting`
- * touch nodes; the others are settings. (`identity` and `name` are not here: a rename with
- * `aliases` is no change.)
- */
-export { UPDATE_KEYS };
+import { names } from "./plan-texts";
+import { canonicalJson } from "./request-id";
 
 export interface NodeSetDiff {
   /** false: nothing differs, the stack previews as unchanged. */
@@ -103,10 +97,6 @@ function updatePlan(olds: NodeSetState, news: NodeSetInputs, now: number) {
 /** An input's value, or its default when state written before the input existed lacks it. */
 function orDefault(props: Partial<Record<InputKey, unknown>>, key: InputKey): unknown {
   return props[key] ?? (NODE_SET_DEFAULTS as Partial<Record<InputKey, unknown>>)[key];
-}
-
-function names(nodes: readonly NodeInfo[]): string {
-  return nodes.map((n) => n.name).join(", ");
 }
 
 /**
@@ -201,9 +191,5 @@ export function describeAdoption(value: unknown): string {
 }
 
 function show(value: unknown): string {
-  return value === undefined
-    ? "(unset)"
-    : typeof value === "string"
-      ? JSON.stringify(value)
-      : canonicalJson(value);
+  return value === undefined ? "(unset)" : canonicalJson(value);
 }

@@ -38,26 +38,32 @@ const requiredName = (field: string, example: string) =>
 /** Largest `count` (and `nameOffset`) accepted: far beyond any cluster, small enough to catch typos. */
 const MAX_WHOLE_NUMBER = 100_000;
 
-const wholeNumber = (field: string, min: number, what: string) =>
-  z
-    .number({ error: (issue) => `\`${field}\` must be ${what}, got ${describe(issue.input)}` })
-    .refine((n) => Number.isInteger(n) && n >= min, {
-      error: (issue) => `\`${field}\` must be ${what}, got ${describe(issue.input)}`,
-    })
+const wholeNumber = (field: string, min: number, what: string) => {
+  const error = (issue: { input: unknown }) => `\`${field}\` must be ${what}, got ${describe(issue.input)}`;
+  return z
+    .number({ error })
+    .refine((n) => Number.isInteger(n) && n >= min, { error })
     .refine((n) => n <= MAX_WHOLE_NUMBER, {
       error: (issue) => `\`${field}\` must be at most ${MAX_WHOLE_NUMBER}, got ${describe(issue.input)}`,
     });
+};
 
-const positiveSeconds = (field: string) =>
-  z
-    .number({
-      error: (issue) =>
-        `\`${field}\` must be a number of seconds greater than 0, got ${describe(issue.input)}`,
-    })
-    .refine((n) => Number.isFinite(n) && n > 0, {
-      error: (issue) =>
-        `\`${field}\` must be a number of seconds greater than 0, got ${describe(issue.input)}`,
-    });
+const positiveSeconds = (field: string) => {
+  const error = (issue: { input: unknown }) =>
+    `\`${field}\` must be a number of seconds greater than 0, got ${describe(issue.input)}`;
+  return z.number({ error }).refine((n) => Number.isFinite(n) && n > 0, { error });
+};
+
+/** An optional choice among `values`: `\`field\` must be "a", "b" or "c", got ...`. */
+const oneOf = <const T extends readonly [string, ...string[]]>(field: string, values: T) => {
+  const quoted = values.map((v) => JSON.stringify(v));
+  const choices = `${quoted.slice(0, -1).join(", ")} or ${quoted[quoted.length - 1]}`;
+  return z
+    .enum(values, { error: (issue) => `\`${field}\` must be ${choices}, got ${describe(issue.input)}` })
+    .optional();
+};
+
+const flag = (field: string) => z.boolean({ error: `\`${field}\` must be true or false` }).optional();
 
 /**
  * What changing an input does to the set: `replaces` it (new nodes, new base request id), is
@@ -67,15 +73,12 @@ const positiveSeconds = (field: string) =>
  */
 type InputEffect = "replaces" | "in-place" | "no-node" | "not-compared";
 
-/** The classification of one input. */
-interface InputMeta<E extends InputEffect = InputEffect> {
+/** One input: its schema and classification. */
+interface InputField<S extends z.ZodType, E extends InputEffect> {
+  readonly schema: S;
   readonly effect: E;
   /** Stored in state as a secret (the program's value is wrapped with `pulumi.secret`). */
   readonly secret: boolean;
-}
-
-interface InputField<S extends z.ZodType, E extends InputEffect> extends InputMeta<E> {
-  readonly schema: S;
 }
 
 function field<S extends z.ZodType, E extends InputEffect>(
@@ -177,46 +180,15 @@ export const NODE_SET_INPUTS = {
       .optional(),
     "replaces",
   ),
-  waitForReady: field(z.boolean({ error: "`waitForReady` must be true or false" }).optional(), "no-node"),
+  waitForReady: field(flag("waitForReady"), "no-node"),
   readyTimeoutSeconds: field(positiveSeconds("readyTimeoutSeconds").optional(), "no-node"),
   deleteTimeoutSeconds: field(positiveSeconds("deleteTimeoutSeconds").optional(), "no-node"),
-  preflight: field(
-    z
-      .enum(["enforce", "warn", "off"], {
-        error: (issue) => `\`preflight\` must be "enforce", "warn" or "off", got ${describe(issue.input)}`,
-      })
-      .optional(),
-    "no-node",
-  ),
-  onDelete: field(
-    z
-      .enum(["terminate", "deallocate"], {
-        error: (issue) => `\`onDelete\` must be "terminate" or "deallocate", got ${describe(issue.input)}`,
-      })
-      .optional(),
-    "no-node",
-  ),
-  deleteBeforeReplace: field(
-    z.boolean({ error: "`deleteBeforeReplace` must be true or false" }).optional(),
-    "no-node",
-  ),
-  externalRemovals: field(
-    z
-      .enum(["replace", "forget"], {
-        error: (issue) => `\`externalRemovals\` must be "replace" or "forget", got ${describe(issue.input)}`,
-      })
-      .optional(),
-    "no-node",
-  ),
+  preflight: field(oneOf("preflight", ["enforce", "warn", "off"]), "no-node"),
+  onDelete: field(oneOf("onDelete", ["terminate", "deallocate"]), "no-node"),
+  deleteBeforeReplace: field(flag("deleteBeforeReplace"), "no-node"),
+  externalRemovals: field(oneOf("externalRemovals", ["replace", "forget"]), "no-node"),
   // Warm pool and readiness (issue 12): settings that touch no node.
-  scaleDown: field(
-    z
-      .enum(["terminate", "deallocate"], {
-        error: (issue) => `\`scaleDown\` must be "terminate" or "deallocate", got ${describe(issue.input)}`,
-      })
-      .optional(),
-    "no-node",
-  ),
+  scaleDown: field(oneOf("scaleDown", ["terminate", "deallocate"]), "no-node"),
   minReady: field(
     wholeNumber("minReady", 1, "a whole number of nodes from 1 to `count`").optional(),
     "no-node",
@@ -231,7 +203,7 @@ export const NODE_SET_INPUTS = {
             .min(1, { error: "`adoptExisting.nodeIds` must list at least one node id" })
             .optional(),
           // The user's assertion that no stack holds the request's nodes (see adoption-ownership.ts).
-          orphaned: z.boolean({ error: "`adoptExisting.orphaned` must be true or false" }).optional(),
+          orphaned: flag("adoptExisting.orphaned"),
         },
         {
           error: (issue) =>

@@ -8,7 +8,7 @@
 import type { ClusterStatus } from "../../wire/schemas";
 import type { NodeSetInputs } from "./inputs";
 import type { CheckFailure } from "./inputs-check";
-import type { ClusterView, Observation, SetPlan } from "./plan-set";
+import type { ClusterView, Observation, Refusal, SetPlan } from "./plan-set";
 import { planSet } from "./plan-set";
 import type { PreflightReport } from "./preflight-report";
 import type { RunPlan } from "./run-plan";
@@ -17,8 +17,6 @@ import { asWarning } from "./plan-texts";
 
 export type { PreflightReport, PreflightReportMessage } from "./preflight-report";
 export { PREFLIGHT_REPORT_PREFIX, preflightReportMessage } from "./preflight-report";
-export { capacityInputsUnknown } from "./plan-set";
-export { asWarning } from "./plan-texts";
 
 /** Where preflight reads the cluster and the set from, and where it shows what it decided. */
 export interface PreflightSources {
@@ -106,11 +104,7 @@ function applyMode(
   const warnedBefore = run.warned.has(key);
   for (const warning of plan.warnings) sources.warn(inputs, warning);
   for (const line of plan.lines) sources.log(inputs, line);
-  const refuse = (refusal: {
-    failures: CheckFailure[];
-    warnings?: string[];
-    reports?: PreflightReport[];
-  }) => {
+  const refuse = (refusal: Refusal) => {
     if (sources.report && refusal.reports) {
       // The set's own mode: a `warn` set's refusal is reported as the warning the preview shows.
       const warns = warnMode && refusal.warnings !== undefined;

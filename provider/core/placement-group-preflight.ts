@@ -5,10 +5,10 @@
  */
 import { findBucket } from "../capacity/index";
 import type { Bucket, ClusterStatus } from "../../wire/schemas";
-import type { NodeSetInputs, PlacementGroups } from "./inputs";
+import type { NodeSetInputs } from "./inputs";
 import type { CheckFailure } from "./inputs-check";
-import { groupName } from "./placement-groups";
-import { bucketGroupLimit, groupCounts } from "./placement-groups";
+import { bucketGroupLimit, groupCounts, groupName } from "./placement-groups";
+import type { PriorSet } from "./set-change";
 
 /** "maxPlacementGroupSize 40 (maxPlacementGroupCoreSize 1280 = 40 nodes of 32 cores)". */
 function describeLimit(bucket: Bucket): string {
@@ -65,12 +65,7 @@ export function countByGroup(
  */
 export function filledGroups(
   status: ClusterStatus,
-  set: {
-    count?: number | undefined;
-    nodearray?: string | undefined;
-    machineType?: string | undefined;
-    placementGroups?: PlacementGroups | undefined;
-  },
+  set: Pick<PriorSet, "count" | "nodearray" | "machineType" | "placementGroups">,
 ): Map<string, number> | undefined {
   const { placementGroups: groups, count } = set;
   if (groups === undefined || count === undefined) return undefined;
@@ -96,38 +91,31 @@ export function placementGroupProblems(
   const bucket = findBucket(status, { nodearray: inputs.nodearray, machineType: inputs.machineType });
   if (bucket === undefined) return []; // the capacity check names the missing bucket
   const limit = bucketGroupLimit(bucket);
+  const refuse = (property: string, reason: string): CheckFailure[] => [{ property, reason }];
   const type = inputs.machineType ?? bucket.definition?.machineType ?? bucket.bucketId;
   if (inputs.placementGroupId !== undefined && inputs.count > limit) {
-    return [
-      {
-        property: "count",
-        reason:
-          `\`count\` ${inputs.count} exceeds what one placement group of ${type} holds: ${limit} node(s) ` +
-          `(${describeLimit(bucket)}), so placement group '${inputs.placementGroupId}' cannot hold the set. ` +
-          `Lower \`count\` to at most ${limit}, or replace \`placementGroupId\` with \`placementGroups: { prefix: "${inputs.placementGroupId}-" }\` to spread the set over several groups`,
-      },
-    ];
+    return refuse(
+      "count",
+      `\`count\` ${inputs.count} exceeds what one placement group of ${type} holds: ${limit} node(s) ` +
+        `(${describeLimit(bucket)}), so placement group '${inputs.placementGroupId}' cannot hold the set. ` +
+        `Lower \`count\` to at most ${limit}, or replace \`placementGroupId\` with \`placementGroups: { prefix: "${inputs.placementGroupId}-" }\` to spread the set over several groups`,
+    );
   }
   const groups = inputs.placementGroups;
   if (groups === undefined) return [];
   if (groups.size !== undefined && groups.size > limit) {
-    return [
-      {
-        property: "placementGroups",
-        reason:
-          `\`placementGroups.size\` ${groups.size} exceeds what one placement group of ${type} holds: ${limit} node(s) ` +
-          `(${describeLimit(bucket)}). Lower \`placementGroups.size\` to at most ${limit}, or omit it to use that limit`,
-      },
-    ];
+    return refuse(
+      "placementGroups",
+      `\`placementGroups.size\` ${groups.size} exceeds what one placement group of ${type} holds: ${limit} node(s) ` +
+        `(${describeLimit(bucket)}). Lower \`placementGroups.size\` to at most ${limit}, or omit it to use that limit`,
+    );
   }
   const size = groups.size ?? limit;
   if (size < 1) {
-    return [
-      {
-        property: "placementGroups",
-        reason: `the bucket of ${type} allows no placement group (${describeLimit(bucket)}): remove \`placementGroups\``,
-      },
-    ];
+    return refuse(
+      "placementGroups",
+      `the bucket of ${type} allows no placement group (${describeLimit(bucket)}): remove \`placementGroups\``,
+    );
   }
   const target = groupCounts(inputs.count, size);
   const own =

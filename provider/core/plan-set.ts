@@ -21,8 +21,6 @@ import { fitReport } from "./preflight-report";
 import { canonicalJson, replacementKeyOf } from "./request-id";
 import type { ClusterView, Ledger, PlannedSet, Refusal, SetPlan } from "./set-plan-types";
 import { capacityInputsUnknown, nameOf, nodeSpecOf, nothing, observe, refused } from "./set-plan-types";
-
-export { capacityInputsUnknown } from "./set-plan-types";
 import { planUpdate } from "./plan-update";
 import type { PriorSet, SetChange } from "./set-change";
 import { asWarning, countRefusal, statusRefusal, warmPoolRefusal } from "./plan-texts";
@@ -115,13 +113,10 @@ function planIncrease(change: SetChange, view: ClusterView, { run, key }: Ledger
   const freed = inputs.deleteBeforeReplace
     ? (replaced?.set ?? run.deleteFirstReplacements.get(replacementKey))
     : undefined;
+  const replacedGroups = replacement ? oldGroups : change.kind === "create" ? freed?.groups : undefined;
   const groupHoldings: GroupHoldings = {
     filled: before,
-    ...(replacement && oldGroups !== undefined
-      ? { replaced: oldGroups }
-      : freed && change.kind === "create" && freed.groups
-        ? { replaced: freed.groups }
-        : {}),
+    ...(replacedGroups === undefined ? {} : { replaced: replacedGroups }),
     deleteFirst: inputs.deleteBeforeReplace === true,
   };
   let lines: string[] = [];
@@ -141,12 +136,7 @@ function planIncrease(change: SetChange, view: ClusterView, { run, key }: Ledger
   }
   const nodeSpec = nodeSpecOf(inputs);
   const judged = (fit: CapacityFit, line: string, bindingLimit?: string) =>
-    fitReport("check", fit, {
-      cluster: inputs.cluster,
-      spec: nodeSpec,
-      line,
-      ...(bindingLimit === undefined ? {} : { bindingLimit }),
-    });
+    fitReport("check", fit, { cluster: inputs.cluster, spec: nodeSpec, line, bindingLimit });
   const stops: Refusal[] = [];
   const planned = (rest: Partial<PlannedSet>): PlannedSet => ({
     ...nothing(warnings),

@@ -60,15 +60,11 @@ export function countRefusal(
   const { replaced, existing, kept } = facts;
   if (replaced !== undefined && !inputs.deleteBeforeReplace) {
     const what = replaced.changed.map((k) => `\`${k}\``).join(", ");
-    return [
-      {
-        property: replaced.changed[0] ?? "count",
-        reason:
-          `${line}; this is a replacement (${what} changed): its ${inputs.count} new node(s) are created before the ` +
-          `${replaced.oldCount} old one(s) are terminated. Set \`deleteBeforeReplace: true\` (the input or the resource option) ` +
-          `to terminate the old nodes first, free capacity in the cluster, or set \`preflight: "warn"\` to try anyway`,
-      },
-    ];
+    const reason =
+      `${line}; this is a replacement (${what} changed): its ${inputs.count} new node(s) are created before the ` +
+      `${replaced.oldCount} old one(s) are terminated. Set \`deleteBeforeReplace: true\` (the input or the resource option) ` +
+      `to terminate the old nodes first, free capacity in the cluster, or set \`preflight: "warn"\` to try anyway`;
+    return [{ property: replaced.changed[0] ?? "count", reason }];
   }
   const free = fit.binding?.fix ?? "free capacity in the cluster";
   const fix = `: lower \`count\` to at most ${existing + fit.available}, ${free}, or set \`preflight: "warn"\` to try anyway`;
@@ -89,14 +85,12 @@ export function warmPoolRefusal(
   if (starting === 0) return undefined;
   const room = nodearrayRoom(status, { nodearray: inputs.nodearray, machineType: inputs.machineType });
   if (room === undefined || room.room >= starting + fresh) return undefined;
-  return {
-    property: "count",
-    reason:
-      `preflight ${inputs.cluster}/${inputs.nodearray}: starting ${starting} deallocated node(s) of the warm pool` +
-      `${fresh > 0 ? ` and creating ${fresh}` : ""} needs room for ${starting + fresh} but the ${room.limit} leaves ${room.room} ` +
-      "(CycleCloud does not check it when starting deallocated nodes; the set does): " +
-      `lower \`count\` to at most ${inputs.count - (starting + fresh - room.room)}, raise the nodearray's limit, or set \`preflight: "warn"\` to try anyway`,
-  };
+  const reason =
+    `preflight ${inputs.cluster}/${inputs.nodearray}: starting ${starting} deallocated node(s) of the warm pool` +
+    `${fresh > 0 ? ` and creating ${fresh}` : ""} needs room for ${starting + fresh} but the ${room.limit} leaves ${room.room} ` +
+    "(CycleCloud does not check it when starting deallocated nodes; the set does): " +
+    `lower \`count\` to at most ${inputs.count - (starting + fresh - room.room)}, raise the nodearray's limit, or set \`preflight: "warn"\` to try anyway`;
+  return { property: "count", reason };
 }
 
 /** An update whose re-created nodes do not fit. */
@@ -170,6 +164,7 @@ function describeReplaced(nodes: readonly NodeInfo[]): string {
   return failed === 0 ? "stuck" : "failed or stuck";
 }
 
-function names(nodes: readonly NodeInfo[]): string {
+/** The nodes' names, for a message: `ondemand-1, ondemand-2`. */
+export function names(nodes: readonly NodeInfo[]): string {
   return nodes.map((n) => n.name).join(", ");
 }

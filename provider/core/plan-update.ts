@@ -53,6 +53,7 @@ export function planUpdate(
   const { cacheKey } = view.status;
   let status = view.status.status;
   const spec = nodeSpecOf(inputs);
+  const { cluster } = inputs;
   // Charged with every increase planned in this run against the same status, this set's own included.
   for (const planned of run.plannedIncreases.values()) {
     if (planned.cacheKey === cacheKey) status = withAddedNodes(status, planned.spec, planned.nodes);
@@ -60,12 +61,7 @@ export function planUpdate(
   const why = describeUpdate(plan, state, inputs);
   const fit = need > 0 ? capacityFit(status, spec, need) : undefined;
   const judged = (line: string, bindingLimit?: string) =>
-    fitReport("diff", fit ?? capacityFit(status, spec, 0), {
-      cluster: inputs.cluster,
-      spec,
-      line,
-      ...(bindingLimit === undefined ? {} : { bindingLimit }),
-    });
+    fitReport("diff", fit ?? capacityFit(status, spec, 0), { cluster, spec, line, bindingLimit });
   const refusal = (reason: string, bindingLimit?: string): SetPlan => ({
     ...nothing(),
     verdict: {

@@ -6,10 +6,7 @@ import type { CapacityFit, NodeSpec } from "../capacity/index";
 
 /**
  * One capacity decision of preflight, for one set and the bucket it grows in: what
- * `pulumi-cyclecloud plan` shows. `availableNow` is what the bucket takes before this set's
- * increase (after the increases of the sets judged before it in the same run), `availableAfter`
- * = `availableNow` - `requested` (negative: short by that many), `bindingLimit` the limit that
- * binds (or what refuses the set outright), `line` the human line the preview shows.
+ * `pulumi-cyclecloud plan` shows.
  */
 export interface PreflightReport {
   /** `check` (the inputs' increase) or `diff` (nodes an update re-creates, see plan-update.ts). */
@@ -24,7 +21,10 @@ export interface PreflightReport {
   readonly requested: number;
   /** `availableNow` - `requested`. Negative: short by that many nodes. */
   readonly availableAfter: number;
-  /** The limit that binds (`bucket availableCount`, `nodearray maxCoreCount`, `placement group`, ...). */
+  /**
+   * The limit that binds (`bucket availableCount`, `nodearray maxCoreCount`, `placement group`, ...),
+   * or what refuses the set outright.
+   */
   readonly bindingLimit: string;
   readonly fits: boolean;
   /** The line preflight printed in the preview (the refusal, with its fix, when it does not fit). */
@@ -62,7 +62,7 @@ export function preflightReportMessage(
 export function fitReport(
   phase: PreflightReport["phase"],
   fit: CapacityFit,
-  judged: { cluster: string; spec: NodeSpec; line: string; bindingLimit?: string },
+  judged: { cluster: string; spec: NodeSpec; line: string; bindingLimit?: string | undefined },
 ): PreflightReport {
   const { cluster, spec, line, bindingLimit } = judged;
   const machineType = fit.machineType ?? fit.bucket?.definition?.machineType ?? spec.machineType ?? null;

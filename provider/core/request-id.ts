@@ -2,8 +2,6 @@ import { createHash } from "node:crypto";
 import type { ReplaceKey } from "./inputs";
 import { REPLACE_KEYS } from "./inputs";
 
-export { REPLACE_KEYS };
-export type { ReplaceKey };
 type ReplaceSpec = Partial<Record<ReplaceKey, unknown>>;
 
 /** JSON with object keys sorted, so equal values always give equal text. */
@@ -57,12 +55,7 @@ export function sequenceOf(base: string, requestId: string): number | undefined 
 
 /** The first sequence number after every request id of this base already used. */
 export function nextSequence(base: string, requestIds: readonly string[]): number {
-  let next = 0;
-  for (const id of requestIds) {
-    const sequence = sequenceOf(base, id);
-    if (sequence !== undefined && sequence >= next) next = sequence + 1;
-  }
-  return next;
+  return Math.max(0, ...requestIds.map((id) => (sequenceOf(base, id) ?? -1) + 1));
 }
 
 /** Whether two specs differ in a replace-triggering input (deep comparison). */
@@ -89,10 +82,7 @@ export function isLibraryBase(text: string): boolean {
   return LIBRARY_BASE.test(text);
 }
 
-/**
- * Whether a request id has the format of the ids this library derives: `<base>-<n>` or
- * `<base>.pg<i>-<n>` of a base of {@link isLibraryBase}'s format.
- */
+/** Whether a request id has the format of the ids this library derives (see LIBRARY_REQUEST_ID). */
 export function isLibraryRequestId(requestId: string): boolean {
   return LIBRARY_REQUEST_ID.test(requestId);
 }

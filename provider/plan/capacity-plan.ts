@@ -43,21 +43,21 @@ const STDERR_TAIL = 20;
  * `PULUMI_CONFIG_PASSPHRASE`), else the error's message.
  */
 export function engineError(error: unknown): string {
-  const stderr = (error as { commandResult?: { stderr?: unknown } } | undefined)?.commandResult?.stderr;
-  const lines = (typeof stderr === "string" ? plainLines(stderr, 100_000) : "")
-    .split("\n")
+  const lines = stderrLines(error)
     .map((line) => line.trimEnd())
     .filter((line) => line.trim() !== "");
   return lines.length > 0 ? lines.slice(-STDERR_TAIL).join("\n") : errorText(error).trim();
 }
 
+/** The lines of the stderr of an Automation API error's command, as plain text (none without one). */
+function stderrLines(error: unknown): string[] {
+  const stderr = (error as { commandResult?: { stderr?: unknown } } | undefined)?.commandResult?.stderr;
+  return typeof stderr === "string" ? plainLines(stderr, 100_000).split("\n") : [];
+}
+
 /** The `pulumi` CLI's own error line of an Automation API error, else the error's first line. */
 function cliError(error: unknown): string {
-  const stderr = (error as { commandResult?: { stderr?: unknown } } | undefined)?.commandResult?.stderr;
-  const lines = [
-    ...(typeof stderr === "string" ? plainLines(stderr, 100_000).split("\n") : []),
-    ...errorText(error, { lines: true }).split("\n"),
-  ];
+  const lines = [...stderrLines(error), ...errorText(error, { lines: true }).split("\n")];
   const line = lines.map((text) => text.replace(/^error:\s*/, "").trim()).find((text) => text !== "");
   return line ?? "unknown error";
 }
@@ -107,15 +107,11 @@ export async function capacityPlan(options: CapacityPlanOptions = {}): Promise<C
     throw new CapacityPlanError(`cannot open the stack: ${cliError(error)}`);
   }
   const events = previewEventCollector();
-  let previewError: unknown;
   try {
     await stack.preview({ onEvent: (event) => events.add(event), color: "never" });
   } catch (error) {
-    previewError = error;
-  }
-  if (previewError !== undefined) {
     const errors = [...events.errors.values()].flat();
-    const engine = errors.length > 0 ? errors.join("\n") : engineError(previewError);
+    const engine = errors.length > 0 ? errors.join("\n") : engineError(error);
     throw new CapacityPlanError(`pulumi preview failed:\n${engine}`);
   }
   if (events.unreadable.length > 0) throw new CapacityPlanError(events.unreadable.join("\n"));

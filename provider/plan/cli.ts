@@ -34,6 +34,10 @@ export async function main(
   out: (text: string) => void = (text) => process.stdout.write(text),
   err: (text: string) => void = (text) => process.stderr.write(text),
 ): Promise<number> {
+  const fail = (text: string) => {
+    err(text);
+    return 2;
+  };
   let values;
   let positionals;
   try {
@@ -49,25 +53,16 @@ export async function main(
       allowPositionals: true,
     }));
   } catch (error) {
-    err(`${errorText(error)}\n\n${PLAN_USAGE}`);
-    return 2;
+    return fail(`${errorText(error)}\n\n${PLAN_USAGE}`);
   }
   if (values.help === true) {
     out(PLAN_USAGE);
     return 0;
   }
-  if (positionals.length === 0) {
-    err(PLAN_USAGE);
-    return 2;
-  }
-  if (positionals.length !== 1 || positionals[0] !== "plan") {
-    err(`Unknown command ${JSON.stringify(positionals.join(" "))}\n\n${PLAN_USAGE}`);
-    return 2;
-  }
-  if (values.json === true && values.markdown === true) {
-    err("Give --json or --markdown, not both\n");
-    return 2;
-  }
+  if (positionals.length === 0) return fail(PLAN_USAGE);
+  if (positionals.length !== 1 || positionals[0] !== "plan")
+    return fail(`Unknown command ${JSON.stringify(positionals.join(" "))}\n\n${PLAN_USAGE}`);
+  if (values.json === true && values.markdown === true) return fail("Give --json or --markdown, not both\n");
   try {
     const plan = await capacityPlan({ stack: values.stack, cwd: values.cwd });
     // As the preview shows them (insecure TLS, plain http, the sets' warnings); stdout stays the plan.
@@ -81,8 +76,7 @@ export async function main(
     );
     return plan.refused ? 1 : 0;
   } catch (error) {
-    err(`pulumi-cyclecloud plan: ${errorText(error, { lines: true })}\n`);
-    return 2;
+    return fail(`pulumi-cyclecloud plan: ${errorText(error, { lines: true })}\n`);
   }
 }
 

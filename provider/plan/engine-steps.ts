@@ -39,19 +39,19 @@ interface PreviewEvents {
 
 const ReportSchema = z.object({
   set: z.string(),
-  urn: z.string().optional(),
+  urn: z.string().exactOptional(),
   phase: z.enum(["check", "diff"]),
   cluster: z.string(),
   nodearray: z.string(),
   machineType: z.string().nullable(),
-  placementGroupId: z.string().optional(),
+  placementGroupId: z.string().exactOptional(),
   availableNow: z.number(),
   requested: z.number(),
   availableAfter: z.number(),
   bindingLimit: z.string(),
   fits: z.boolean(),
   line: z.string(),
-  preflight: z.literal("warn").optional(),
+  preflight: z.literal("warn").exactOptional(),
 });
 
 /**
@@ -76,13 +76,7 @@ export function parseReport(message: string): PreflightReportMessage | undefined
         "is the provider the same version of pulumi-cyclecloud as the plan?",
     );
   }
-  const { placementGroupId, urn, preflight, ...rest } = parsed.data;
-  return {
-    ...rest,
-    ...(urn === undefined ? {} : { urn }),
-    ...(placementGroupId === undefined ? {} : { placementGroupId }),
-    ...(preflight === undefined ? {} : { preflight }),
-  };
+  return parsed.data;
 }
 
 const ACTIONS: Partial<Record<OpType, PlanAction>> = {

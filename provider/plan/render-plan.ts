@@ -95,12 +95,9 @@ export function renderTable(plan: CapacityPlan): string {
   return `${parts.join("\n")}\n`;
 }
 
-function escapeCell(cell: string): string {
-  return markdownText(cell, { maxLength: MAX_NAME_LENGTH, table: true });
-}
-
 function markdownTable(header: readonly string[], rows: readonly string[][]): string {
-  const line = (cells: readonly string[]) => `| ${cells.map(escapeCell).join(" | ")} |`;
+  const escape = (cell: string) => markdownText(cell, { maxLength: MAX_NAME_LENGTH, table: true });
+  const line = (cells: readonly string[]) => `| ${cells.map(escape).join(" | ")} |`;
   return [line(header), line(header.map(() => "---")), ...rows.map(line)].join("\n");
 }
 
