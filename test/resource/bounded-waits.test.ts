@@ -51,6 +51,15 @@ function contextListing(answer: (requestId: string) => NodeList): { ctx: Operati
   return { ctx, asked };
 }
 
+/** CycleCloud's answer to a listing by a request id it does not know. */
+const unknown = new HttpError({
+  method: "GET",
+  path: "/clusters/hpc/nodes",
+  status: 404,
+  statusText: "Not Found",
+  serverMessage: "No operation found for request id",
+});
+
 const node = (name: string) => ({ Name: name, NodeId: `id-${name}`, Template: "ondemand", Status: "Ready" });
 
 describe("the probe for the request ids of interrupted creates", () => {
@@ -108,13 +117,6 @@ describe("the search for a free request id", () => {
   });
 
   it("still finds the first free id by bisection when the server answers 404", async () => {
-    const unknown = new HttpError({
-      method: "GET",
-      path: "/clusters/hpc/nodes",
-      status: 404,
-      statusText: "Not Found",
-      serverMessage: "No operation found for request id",
-    });
     const { ctx, asked } = contextListing((id) => {
       if (Number(id.slice(BASE.length + 1)) >= 10) throw unknown;
       return { nodes: [] };
@@ -126,13 +128,6 @@ describe("the search for a free request id", () => {
 });
 
 describe("check's count of a set on a server whose records carry no RequestId (probed request by request)", () => {
-  const unknown = new HttpError({
-    method: "GET",
-    path: "/clusters/hpc/nodes",
-    status: 404,
-    statusText: "Not Found",
-    serverMessage: "No operation found for request id",
-  });
   /** Requests -0 and -2 hold nodes; -1 is empty (a heal replaced its node); ids from `known` on are unknown. */
   const server = (known: number) => (id: string) => {
     if (id === "(unfiltered)") return { nodes: [node("ondemand-1"), node("ondemand-2"), node("ondemand-3")] };
