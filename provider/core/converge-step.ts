@@ -105,9 +105,12 @@ const ROUNDS = 5;
 /** The next step of converging the set in `view` (see the module comment). */
 export function nextStep(view: ConvergeView): Step {
   let progress = view.progress;
+  // The stages passed through without a step are part of how the progress reads after the step.
+  let passed: Partial<Progress> = {};
   for (;;) {
     const next = stageStep({ ...view, progress });
-    if ("kind" in next) return next;
+    if ("kind" in next) return next.kind === "done" ? next : { ...next, then: { ...passed, ...next.then } };
+    passed = { ...passed, ...next };
     progress = { ...progress, ...next };
   }
 }
