@@ -129,7 +129,7 @@ export function describeDiff(
   const adoption = diff.updates.includes("adoptExisting") ? change("adoptExisting") : undefined;
   const held = olds.nodes?.length ?? 0;
   const count = diff.updates.includes("count")
-    ? `${change("count")}${!containsUnknown(news.count) && typeof olds.count === "number" && held !== olds.count ? ` (the set holds ${describeHeld(olds.nodes ?? [])})` : ""}${shrink || describeStarts(olds, news, now)}`
+    ? `${change("count")}${!containsUnknown(news.count) && typeof olds.count === "number" && held !== olds.count ? ` (the set holds ${describeHeld(olds.nodes ?? [])})` : ""}${shrink || describeGrowth(olds, news, now)}`
     : !containsUnknown(news.count) && diff.nodes.length > 0
       ? `count ${news.count} unchanged${shrink}`
       : undefined;
@@ -160,13 +160,18 @@ function describeShrink(olds: NodeSetState, news: NodeSetInputs, now: number): s
     : `: terminates ${plan.excess} node(s) (${chosen}) (scaleDown: "terminate")`;
 }
 
-/** The warm-pool nodes a larger `count` starts first: e.g. `: starts 2 deallocated node(s) of the warm pool (ondemand-2, ondemand-3)`. */
-function describeStarts(olds: NodeSetState, news: NodeSetInputs, now: number): string {
+/**
+ * What a larger `count` does, as `up` will: e.g. `: starts 2 deallocated node(s) of the warm pool
+ * (ondemand-2, ondemand-3) and creates 1 node(s)`, or `: creates 2 node(s)`.
+ */
+function describeGrowth(olds: NodeSetState, news: NodeSetInputs, now: number): string {
   if (containsUnknown(news.count)) return "";
-  const { start } = updatePlan(olds, news, now).plan;
-  return start.length === 0
-    ? ""
-    : `: starts ${start.length} deallocated node(s) of the warm pool (${names(start)})`;
+  const { start, create } = updatePlan(olds, news, now).plan;
+  const actions = [
+    start.length > 0 ? `starts ${start.length} deallocated node(s) of the warm pool (${names(start)})` : "",
+    create > 0 ? `creates ${create} node(s)` : "",
+  ].filter(Boolean);
+  return actions.length === 0 ? "" : `: ${actions.join(" and ")}`;
 }
 
 /** How many nodes the set holds, and of what kind when not all are ready: `3: 1 failed, 2 deallocated`. */

@@ -145,7 +145,7 @@ export function describeUpdate(plan: ConvergencePlan, state: NodeSetState, input
   const missing = plan.create - plan.replaced - fromCount;
   if (missing > 0) {
     parts.push(
-      `${missing} replacing node(s) missing from the set (removed outside Pulumi; see \`externalRemovals\`)`,
+      `${missing} replacing node(s) missing from the set (not made by an earlier \`up\`, or removed outside Pulumi: see \`externalRemovals\`)`,
     );
   }
   if (fromCount > 0) parts.push(`${fromCount} for the larger \`count\``);

@@ -35,7 +35,7 @@ afterAll(async () => {
 
 /** What the healing update of the set below creates, as its preflight says it. */
 const HEAL =
-  "the update creates 2 node(s) with `count` 3 unchanged: 1 replacing failed ondemand-1 (its room is reused once terminated), 1 replacing node(s) missing from the set (removed outside Pulumi; see `externalRemovals`)";
+  "the update creates 2 node(s) with `count` 3 unchanged: 1 replacing failed ondemand-1 (its room is reused once terminated), 1 replacing node(s) missing from the set (not made by an earlier `up`, or removed outside Pulumi: see `externalRemovals`)";
 
 describe("an update that re-creates nodes with `count` unchanged, through the Pulumi engine", () => {
   const capacity = (maxCount: number) =>

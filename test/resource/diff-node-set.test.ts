@@ -233,7 +233,7 @@ describe("describeDiff", () => {
     const nodes = [{ ...ready(1), status: "Failed" }, pool(2), pool(3)];
     expect(why({ ...state(nodes), count: 1 }, { ...inputsOf(state()), count: 3 })).toBe(
       "update: 1 failed (ondemand-1); count 1 -> 3 (the set holds 3: 1 failed, 2 deallocated): " +
-        "starts 2 deallocated node(s) of the warm pool (ondemand-2, ondemand-3)",
+        "starts 2 deallocated node(s) of the warm pool (ondemand-2, ondemand-3) and creates 1 node(s)",
     );
   });
 
@@ -263,7 +263,7 @@ describe("describeDiff", () => {
 
   it("names a count change and settings that touch no node", () => {
     expect(why(state(), { ...inputsOf(state()), count: 4, readyTimeoutSeconds: 60 })).toBe(
-      "update: count 2 -> 4; settings that touch no node: readyTimeoutSeconds 1800 -> 60",
+      "update: count 2 -> 4: creates 2 node(s); settings that touch no node: readyTimeoutSeconds 1800 -> 60",
     );
   });
 

@@ -62,7 +62,7 @@ function run(status: ClusterStatus, state: NodeSetState, inputs = inputsOf(), pl
 }
 
 const MISSING_2 =
-  'preflight hpc/ondemand Standard_Hc44rs: +2 requested, 0 available (binding limit: bucket availableCount) - does not fit; the update creates 2 node(s) with `count` 3 unchanged: 2 replacing node(s) missing from the set (removed outside Pulumi; see `externalRemovals`): free capacity in the cluster, lower `count` to at most 1, or set `preflight: "warn"` to try anyway';
+  'preflight hpc/ondemand Standard_Hc44rs: +2 requested, 0 available (binding limit: bucket availableCount) - does not fit; the update creates 2 node(s) with `count` 3 unchanged: 2 replacing node(s) missing from the set (not made by an earlier `up`, or removed outside Pulumi: see `externalRemovals`): free capacity in the cluster, lower `count` to at most 1, or set `preflight: "warn"` to try anyway';
 
 /** The seed's Standard_Hc44rs bucket with `free` nodes left. */
 const hc44rsWith = (free: number) =>
@@ -89,7 +89,7 @@ describe("the update's preflight (count unchanged)", () => {
     const state = stateOf([node("ondemand-1", "Failed"), node("ondemand-2", "Ready")]);
     const { refused } = await run(hc44rsWith(0), state);
     expect(refused).toBe(
-      'preflight hpc/ondemand Standard_Hc44rs: +1 requested, 0 available (binding limit: bucket availableCount) - does not fit; the update creates 2 node(s) with `count` 3 unchanged: 1 replacing failed ondemand-1 (its room is reused once terminated), 1 replacing node(s) missing from the set (removed outside Pulumi; see `externalRemovals`): free capacity in the cluster, lower `count` to at most 2, or set `preflight: "warn"` to try anyway',
+      'preflight hpc/ondemand Standard_Hc44rs: +1 requested, 0 available (binding limit: bucket availableCount) - does not fit; the update creates 2 node(s) with `count` 3 unchanged: 1 replacing failed ondemand-1 (its room is reused once terminated), 1 replacing node(s) missing from the set (not made by an earlier `up`, or removed outside Pulumi: see `externalRemovals`): free capacity in the cluster, lower `count` to at most 2, or set `preflight: "warn"` to try anyway',
     );
   });
 
@@ -97,7 +97,7 @@ describe("the update's preflight (count unchanged)", () => {
     const { refused, lines, plan } = await run(hc44rsWith(5), stateOf([node("ondemand-1", "Ready")]));
     expect(refused).toBeUndefined();
     expect(lines).toEqual([
-      "preflight hpc/ondemand Standard_Hc44rs: +2 requested, 5 available (binding limit: bucket availableCount) - fits; the update creates 2 node(s) with `count` 3 unchanged: 2 replacing node(s) missing from the set (removed outside Pulumi; see `externalRemovals`)",
+      "preflight hpc/ondemand Standard_Hc44rs: +2 requested, 5 available (binding limit: bucket availableCount) - fits; the update creates 2 node(s) with `count` 3 unchanged: 2 replacing node(s) missing from the set (not made by an earlier `up`, or removed outside Pulumi: see `externalRemovals`)",
     ]);
     expect(plan.plannedIncreases.get(IDENTITY)).toEqual({
       cacheKey: "k",
@@ -115,7 +115,7 @@ describe("the update's preflight (count unchanged)", () => {
     const state = stateOf([node("ondemand-1", "Ready")], { count: 2 });
     const { refused } = await run(hc44rsWith(1), state, inputsOf({ count: 3 }), plan);
     expect(refused).toBe(
-      'preflight hpc/ondemand Standard_Hc44rs: +1 requested, 0 available (binding limit: bucket availableCount) - does not fit; the update creates 2 node(s) with `count` 2 -> 3: 1 replacing node(s) missing from the set (removed outside Pulumi; see `externalRemovals`), 1 for the larger `count`: free capacity in the cluster, lower `count` to at most 2, or set `preflight: "warn"` to try anyway',
+      'preflight hpc/ondemand Standard_Hc44rs: +1 requested, 0 available (binding limit: bucket availableCount) - does not fit; the update creates 2 node(s) with `count` 2 -> 3: 1 replacing node(s) missing from the set (not made by an earlier `up`, or removed outside Pulumi: see `externalRemovals`), 1 for the larger `count`: free capacity in the cluster, lower `count` to at most 2, or set `preflight: "warn"` to try anyway',
     );
     const { refused: fits } = await run(hc44rsWith(2), state, inputsOf({ count: 3 }), new RunPlan());
     expect(fits).toBeUndefined();
