@@ -8,6 +8,7 @@ import { startFromWarmPool } from "./warm-pool";
 import { manageNodes, waitForSettled, waitUntilGone } from "./manage-and-wait";
 import { createShortfall } from "./placement-group-plan";
 import type { OperationContext, SetHoldings } from "./node-set-listing";
+import type { NodeInfo } from "../core/node-set-state";
 import { listHoldings } from "./node-set-listing";
 
 /** Carries out `step` (any but `done`) on `holdings`; returns what it saw. */
@@ -17,9 +18,6 @@ export async function execute(
   step: Exclude<Step, { kind: "done" }>,
 ): Promise<Partial<Progress>> {
   switch (step.kind) {
-    case "log":
-      ctx.log(step.line);
-      return {};
     case "warn":
       ctx.warn(step.text);
       return {};
@@ -43,6 +41,8 @@ export async function execute(
       return {};
     }
     case "settle": {
+      await relist(ctx, holdings, step.except);
+      if (!step.wait) return { settled: null };
       const result = await waitForSettled(ctx, holdings, step.target, ctx.inputs.readyTimeoutSeconds);
       holdings.nodes = result.nodes.filter((n) => !step.except.some((r) => r.id === n.id));
       return { settled: { timedOut: result.timedOut, abandoned: result.abandoned } };
@@ -52,6 +52,7 @@ export async function execute(
       const outcome = await createShortfall(ctx, holdings, shortfall);
       const { requestId } = outcome;
       if (outcome.kind === "created") {
+        ctx.log(`requested ${shortfall} node(s) as ${requestId}: ${outcome.added} added`);
         return {
           created: { adopted: false, requestId, added: outcome.added, message: outcome.message, shortfall },
         };
@@ -59,10 +60,18 @@ export async function execute(
       holdings.nodes.push(...outcome.nodes.filter((n) => !holdings.nodes.some((h) => h.id === n.id)));
       return { created: { adopted: true, requestId, added: 0, shortfall } };
     }
-    case "list": {
-      const fresh = await listHoldings(ctx, holdings, { probeForward: false });
-      holdings.nodes = fresh.nodes.filter((n) => !step.except.some((r) => r.id === n.id));
+    case "list":
+      await relist(ctx, holdings, step.except);
       return {};
-    }
   }
+}
+
+/** Lists the set's nodes afresh into `holdings`, leaving out `except` (nodes it removed). */
+async function relist(
+  ctx: OperationContext,
+  holdings: SetHoldings,
+  except: readonly NodeInfo[],
+): Promise<void> {
+  const fresh = await listHoldings(ctx, holdings, { probeForward: false });
+  holdings.nodes = fresh.nodes.filter((n) => !except.some((r) => r.id === n.id));
 }
