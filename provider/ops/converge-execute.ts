@@ -8,7 +8,6 @@ import { startFromWarmPool } from "./warm-pool";
 import { manageNodes, waitForSettled, waitUntilGone } from "./manage-and-wait";
 import { createShortfall } from "./placement-group-plan";
 import type { OperationContext, SetHoldings } from "./node-set-listing";
-import type { NodeInfo } from "../core/node-set-state";
 import { listHoldings } from "./node-set-listing";
 
 /** Carries out `step` (any but `done`) on `holdings`; returns what it saw. */
@@ -41,7 +40,8 @@ export async function execute(
       return {};
     }
     case "settle": {
-      await relist(ctx, holdings, step.except);
+      const fresh = await listHoldings(ctx, holdings, { probeForward: false });
+      holdings.nodes = fresh.nodes.filter((n) => !step.except.some((r) => r.id === n.id));
       if (!step.wait) return { settled: null };
       const result = await waitForSettled(ctx, holdings, step.target, ctx.inputs.readyTimeoutSeconds);
       holdings.nodes = result.nodes.filter((n) => !step.except.some((r) => r.id === n.id));
@@ -60,18 +60,10 @@ export async function execute(
       holdings.nodes.push(...outcome.nodes.filter((n) => !holdings.nodes.some((h) => h.id === n.id)));
       return { created: { adopted: true, requestId, added: 0, shortfall } };
     }
-    case "list":
-      await relist(ctx, holdings, step.except);
+    case "list": {
+      const fresh = await listHoldings(ctx, holdings, { probeForward: false });
+      holdings.nodes = fresh.nodes.filter((n) => !step.except.some((r) => r.id === n.id));
       return {};
+    }
   }
-}
-
-/** Lists the set's nodes afresh into `holdings`, leaving out `except` (nodes it removed). */
-async function relist(
-  ctx: OperationContext,
-  holdings: SetHoldings,
-  except: readonly NodeInfo[],
-): Promise<void> {
-  const fresh = await listHoldings(ctx, holdings, { probeForward: false });
-  holdings.nodes = fresh.nodes.filter((n) => !except.some((r) => r.id === n.id));
 }
