@@ -289,7 +289,10 @@ export async function diff(
   const why = describeDiff(olds, inputs, decision, provider.now());
   const name = known(inputs.name) ?? olds.name;
   if (why !== undefined)
-    provider.log(name === undefined ? { identity: olds.identity } : { identity: olds.identity, name }, why);
+    provider.logOnce(
+      name === undefined ? { identity: olds.identity } : { identity: olds.identity, name },
+      why,
+    );
   // Not in a refresh (which diffs without checking): it must record what it found, fit or not.
   const wasChecked = typeof inputs.identity === "string" && provider.plan.checked.has(inputs.identity);
   // What the set holds is claimed for the run, so that no other set of the stack adopts it.

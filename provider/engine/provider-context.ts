@@ -52,6 +52,8 @@ export class ProviderContext {
   /** The clients and poll rounds, by connection. */
   readonly connections: ConnectionPool;
   private readonly givenEnv: Env | undefined;
+  /** The lines {@link logOnce} showed. */
+  private readonly shown = new Set<string>();
 
   constructor(
     readonly stackConfig: ConfigLookup,
@@ -73,6 +75,17 @@ export class ProviderContext {
   /** A set's connection: its `connection` input, then stack config, then the environment. */
   connection(connection: PlainConnectionArgs | undefined): ResolvedConnection {
     return this.connections.resolve(connection);
+  }
+
+  /**
+   * A line of a set shown once in this run: a preview with `--refresh` diffs each set twice (the
+   * refresh, then the preview), and would say the same twice.
+   */
+  logOnce(inputs: Pick<NodeSetInputs, "identity" | "name">, line: string): void {
+    const key = JSON.stringify([inputs.identity, line]);
+    if (this.shown.has(key)) return;
+    this.shown.add(key);
+    this.log(inputs, line);
   }
 
   /** A progress line of a set, shown by the engine. */
