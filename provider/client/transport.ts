@@ -60,7 +60,6 @@ export class Transport {
     const pool = { keepAlive: true, timeout: IDLE_SOCKET_MS, scheduling: "lifo" as const };
     const trust = { rejectUnauthorized: !insecure, ...(caCert === undefined ? {} : { ca: caCert }) };
     this.#agent = url.startsWith("https:") ? new https.Agent({ ...pool, ...trust }) : new http.Agent(pool);
-    // Logged once per client, at construction.
     if (insecure && url.startsWith("https:")) {
       this.#settings.logger?.(
         `WARNING: TLS certificate verification is OFF for CycleCloud at ${this.#origin} (\`insecure: true\`): ` +

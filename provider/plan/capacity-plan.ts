@@ -14,7 +14,7 @@
 import type { Stack } from "@pulumi/pulumi/automation";
 import { errorText, plainLines } from "../client";
 import { planBuckets, planChanges, refusesAny } from "./bucket-plan";
-import { previewEventCollector } from "./engine-steps";
+import { PreviewEvents } from "./engine-steps";
 import type { CapacityPlan } from "./plan-types";
 
 /** Options of {@link capacityPlan}. */
@@ -106,7 +106,7 @@ export async function capacityPlan(options: CapacityPlanOptions = {}): Promise<C
     if (error instanceof CapacityPlanError) throw error;
     throw new CapacityPlanError(`cannot open the stack: ${cliError(error)}`);
   }
-  const events = previewEventCollector();
+  const events = new PreviewEvents();
   try {
     await stack.preview({ onEvent: (event) => events.add(event), color: "never" });
   } catch (error) {
