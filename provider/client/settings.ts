@@ -71,7 +71,7 @@ export interface ClientSettings {
   /**
    * Largest answer body read, in bytes; a longer one fails with a `ResponseTooLargeError` and the
    * connection is dropped. The default fits `GET /clusters/{c}/status?nodes=true` of a 10,000-node
-   * cluster with room to spare (see {@link DEFAULT_MAX_RESPONSE_BYTES}).
+   * cluster with room to spare (see {@link DEFAULT_CLIENT_SETTINGS}).
    * @default 134217728 (128 MiB)
    */
   maxResponseBytes?: number | undefined;
@@ -88,16 +88,12 @@ export const DEFAULT_CLIENT_SETTINGS = {
   retries: 4,
   retryBaseDelayMs: 500,
   retryMaxDelayMs: 15_000,
+  // Why 128 MiB: the largest answer CycleCloud gives is the status with `nodes=true`. A real node
+  // record (identity, state, addresses, `Configuration`, `Tags`, instance fields) is a few KB; at a
+  // generous 6 KB, 10,000 nodes make about 60 MB, plus the buckets' `activeNodes` names (about 0.2
+  // MB). The default leaves twice that.
   maxResponseBytes: 128 * 1024 * 1024,
 } as const;
-
-/**
- * Why 128 MiB: the largest answer CycleCloud gives is the status with `nodes=true`. A real node
- * record (identity, state, addresses, `Configuration`, `Tags`, instance fields) is a few KB; at a
- * generous 6 KB, 10,000 nodes make about 60 MB, plus the buckets' `activeNodes` names (about 0.2
- * MB). The default leaves twice that.
- */
-export const DEFAULT_MAX_RESPONSE_BYTES = DEFAULT_CLIENT_SETTINGS.maxResponseBytes;
 
 /** The largest `maxResponseBytes` accepted (1 GiB): a longer JavaScript string cannot be built anyway. */
 const MAX_RESPONSE_BYTES_LIMIT = 1024 * 1024 * 1024;

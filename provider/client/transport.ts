@@ -10,7 +10,7 @@ import { PACKAGE_NAME, PACKAGE_VERSION } from "../version";
 import { isLoopbackHost } from "../../wire/util/loopback";
 import { HttpError, NetworkError, ResponseTooLargeError, TimeoutError } from "./errors";
 import { httpErrorOf, parseBody } from "./response-parsing";
-import type { ExpectedBody } from "./response-parsing";
+import type { Answer } from "./response-parsing";
 import { retryDelay, shouldRetry } from "./retry";
 import { credentialForms, errorText, serverTextCleaner } from "../../wire/util/server-text";
 import type { ServerTextCleaner } from "../../wire/util/server-text";
@@ -28,8 +28,10 @@ export const CLIENT_VERSION_HEADER_VALUE = `${PACKAGE_NAME}:${PACKAGE_VERSION}`;
 const IDLE_SOCKET_MS = 15_000;
 
 /** One request to CycleCloud and the body its 2xx answer must have. */
-interface RequestSpec<T> extends ExpectedBody<T> {
+interface RequestSpec<T> extends Answer<T> {
   method: "GET" | "POST";
+  /** The path under the server root (segments encoded) and query. */
+  path: string;
   body?: unknown;
   /** Whether a POST may be repeated (GETs always may). */
   idempotent: boolean;
