@@ -5,14 +5,11 @@
  * capacity and reads no cluster itself: the numbers are the preview's, through each set's own
  * connection, so the plan and the preview cannot disagree.
  */
-import type { PreflightReportMessage } from "../core/node-set-preflight";
+import type { PreflightReportMessage } from "../core/preflight-report";
+import { recordText } from "../../wire/schemas";
 import type { NodeSetStep } from "./engine-steps";
 import { resourceName } from "./engine-steps";
 import type { PlanBucket, PlanChange } from "./plan-types";
-
-function text(value: unknown): string | undefined {
-  return typeof value === "string" && value !== "" ? value : undefined;
-}
 
 function countOf(inputs: Record<string, unknown> | undefined): number {
   const count = inputs?.["count"];
@@ -37,9 +34,9 @@ export function planChanges(
     return {
       name: step.name,
       urn: step.urn,
-      cluster: text(inputs?.["cluster"]) ?? "(unknown)",
-      nodearray: text(inputs?.["nodearray"]) ?? "(unknown)",
-      machineType: judged?.machineType ?? text(inputs?.["machineType"]) ?? null,
+      cluster: recordText(inputs, "cluster") ?? "(unknown)",
+      nodearray: recordText(inputs, "nodearray") ?? "(unknown)",
+      machineType: judged?.machineType ?? recordText(inputs, "machineType") ?? null,
       action: step.action,
       from: step.action === "create" ? 0 : countOf(step.olds),
       to: step.action === "delete" ? 0 : countOf(step.news),

@@ -64,25 +64,29 @@ function cliError(error: unknown): string {
 
 async function openStack(options: CapacityPlanOptions, envVars: Record<string, string>): Promise<Stack> {
   const workDir = options.cwd ?? process.cwd();
-  // Loaded here, not at the top: programs importing the package do not pay for the Automation API.
-  const { LocalWorkspace } = await import("@pulumi/pulumi/automation");
-  if (options.stack !== undefined) {
-    const stackName = options.stack;
-    return LocalWorkspace.selectStack({ stackName, workDir }, { envVars }).catch((error: unknown) => {
-      const notFound = error instanceof Error && error.name === "StackNotFoundError";
-      throw new CapacityPlanError(
-        notFound
-          ? `no stack '${stackName}' in ${workDir}: list the stacks with \`pulumi stack ls\` and give one of them (--stack NAME)`
-          : `cannot open stack '${stackName}' in ${workDir}: ${cliError(error)}`,
-      );
-    });
+  const stackName = options.stack;
+  try {
+    // Loaded here, not at the top: programs importing the package do not pay for the Automation API.
+    const { LocalWorkspace } = await import("@pulumi/pulumi/automation");
+    if (stackName !== undefined) {
+      return await LocalWorkspace.selectStack({ stackName, workDir }, { envVars }).catch((error: unknown) => {
+        const notFound = error instanceof Error && error.name === "StackNotFoundError";
+        throw new CapacityPlanError(
+          notFound
+            ? `no stack '${stackName}' in ${workDir}: list the stacks with \`pulumi stack ls\` and give one of them (--stack NAME)`
+            : `cannot open stack '${stackName}' in ${workDir}: ${cliError(error)}`,
+        );
+      });
+    }
+    const current = await (await LocalWorkspace.create({ workDir, envVars })).stack();
+    if (current === undefined) {
+      throw new CapacityPlanError(`No stack is selected in ${workDir}: name one (--stack NAME)`);
+    }
+    return await LocalWorkspace.selectStack({ stackName: current.name, workDir }, { envVars });
+  } catch (error) {
+    if (error instanceof CapacityPlanError) throw error;
+    throw new CapacityPlanError(`cannot open the stack: ${cliError(error)}`);
   }
-  const workspace = await LocalWorkspace.create({ workDir, envVars });
-  const current = await workspace.stack();
-  if (current === undefined) {
-    throw new CapacityPlanError(`No stack is selected in ${workDir}: name one (--stack NAME)`);
-  }
-  return LocalWorkspace.selectStack({ stackName: current.name, workDir }, { envVars });
 }
 
 /**
@@ -99,13 +103,7 @@ export async function capacityPlan(options: CapacityPlanOptions = {}): Promise<C
     // Each set's preflight reports its decision as data and refuses nothing: the preview goes on.
     CYCLECLOUD_PREFLIGHT_OVERRIDE: "report",
   };
-  let stack: Stack;
-  try {
-    stack = await openStack(options, envVars);
-  } catch (error) {
-    if (error instanceof CapacityPlanError) throw error;
-    throw new CapacityPlanError(`cannot open the stack: ${cliError(error)}`);
-  }
+  const stack = await openStack(options, envVars);
   const events = new PreviewEvents();
   try {
     await stack.preview({ onEvent: (event) => events.add(event), color: "never" });

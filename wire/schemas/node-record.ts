@@ -131,7 +131,7 @@ export function nodeRecordProblems(record: unknown): string[] {
   );
 }
 
-/** A record's `key` when it is a non-empty string (to name an unreadable record). */
+/** A record's `key` when it is a non-empty string (to name an unreadable record; a set's engine inputs). */
 export function recordText(record: unknown, key: string): string | undefined {
   const value =
     typeof record === "object" && record !== null ? (record as Record<string, unknown>)[key] : undefined;
