@@ -30,9 +30,9 @@ export interface ShouldRetryInput {
 }
 
 /**
- * Whether to try again after `error`: only when retries are left, the request is safe to repeat
- * (a GET, or declared idempotent), and the failure is transient: a network error other than an
- * untrusted TLS certificate, a timeout, or a status in `RETRYABLE_STATUSES`.
+ * Whether to try again after `error`: retries are left, the request is safe to repeat, and the
+ * failure is transient (a network error other than an untrusted TLS certificate, a timeout, or a
+ * status in `RETRYABLE_STATUSES`).
  */
 export function shouldRetry({ method, idempotent, error, attempt, maxRetries }: ShouldRetryInput): boolean {
   if (attempt > maxRetries || (!SAFE_METHODS.has(method.toUpperCase()) && !idempotent)) return false;

@@ -1,10 +1,5 @@
 #!/usr/bin/env node
-/**
- * `pulumi-cyclecloud plan [--stack NAME] [--cwd DIR] [--json | --markdown]`: the capacity plan of
- * a preview. Exit code 0 when preflight refuses no increase (every one fits, or one that does not
- * is of a set whose `preflight` is "warn": a warning), 1 when it refuses any, 2 for any other
- * error (with its message).
- */
+/** `pulumi-cyclecloud plan`: the capacity plan of a preview (see {@link PLAN_USAGE}). */
 import { parseArgs } from "node:util";
 import { MAX_MESSAGE_LENGTH, errorText, jsonText, plainText } from "../../wire/util/server-text";
 import { capacityPlan } from "./capacity-plan";
