@@ -53,11 +53,10 @@ export function parseBody<T>(
   }
   const json = parseJson(body.text);
   if (json === undefined) {
-    const { text } = body;
     const got =
-      text.trim() === ""
+      body.text.trim() === ""
         ? "an empty body"
-        : `${clean(contentType ?? "a body without Content-Type", 100)} starting ${JSON.stringify(clean(text, 60))}`;
+        : `${clean(contentType ?? "a body without Content-Type", 100)} starting ${JSON.stringify(clean(body.text, 60))}`;
     throw fail([`expected JSON, got ${got}; check that \`url\` points at the CycleCloud server`]);
   }
   body.text = "";

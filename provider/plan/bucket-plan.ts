@@ -16,11 +16,6 @@ function countOf(inputs: Record<string, unknown> | undefined): number {
   return typeof count === "number" && Number.isFinite(count) ? count : 0;
 }
 
-/** Whether a report is about the set of `step` (by URN, else by name). */
-function isOf(report: PreflightReportMessage, step: NodeSetStep): boolean {
-  return report.urn !== undefined ? report.urn === step.urn : report.set === step.name;
-}
-
 /** A change of the stack's node sets, with its numbers. */
 export function planChanges(
   steps: readonly NodeSetStep[],
@@ -29,7 +24,10 @@ export function planChanges(
 ): PlanChange[] {
   return steps.map((step) => {
     const inputs = step.action === "delete" ? step.olds : (step.news ?? step.olds);
-    const judged = reports.find((report) => isOf(report, step));
+    // The report about this set: by URN, else by name.
+    const judged = reports.find((report) =>
+      report.urn === undefined ? report.set === step.name : report.urn === step.urn,
+    );
     const error = errors.get(step.urn)?.join("\n");
     return {
       name: step.name,
