@@ -1,7 +1,4 @@
-/**
- * A cluster status with a plan's earlier changes applied, so that several changes of one plan are
- * checked against one status read.
- */
+/** A cluster status with a plan's earlier changes applied: a plan's changes checked on one read. */
 import { findBucket, findNodearray } from "../../wire/bucket-lookup";
 import type { NodeSpec } from "./capacity-fit";
 import { quotaPlace } from "./quota-layers";

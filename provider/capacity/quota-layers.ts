@@ -1,7 +1,4 @@
-/**
- * The subscription quota layers of a bucket (family, regional, combined, spot): where a bucket
- * draws quota from, the limits they set, and whether two sets share a family quota.
- */
+/** A bucket's subscription quota layers (family, regional, combined, spot) and where it draws from. */
 import { MAX_NAME_LENGTH, plainText } from "../../wire/util/server-text";
 import { bucketMachineType, findBucket, findNodearray } from "../../wire/bucket-lookup";
 import type { CapacityLimit, NodeSpec } from "./capacity-fit";

@@ -109,10 +109,7 @@ export class Transport {
     }
   }
 
-  /**
-   * One attempt: send, read the whole body (at most `maxResponseBytes`) within `timeoutMs`, then
-   * check status and body.
-   */
+  /** One attempt: send, read the body (at most `maxResponseBytes`) within `timeoutMs`, check both. */
   async #attempt<T>(spec: RequestSpec<T>): Promise<T> {
     const { method, path } = spec;
     const { timeoutMs, maxResponseBytes, url } = this.#settings;

@@ -71,10 +71,7 @@ export function planBuckets(
   return [...rows.values()];
 }
 
-/**
- * Whether preflight refuses some row: one that does not fit, of a set whose `preflight` is not
- * "warn" (a `warn` set's row is a warning: its update tries anyway).
- */
+/** Whether preflight refuses some row (see `CapacityPlan.refused`). */
 export function refusesAny(buckets: readonly PlanBucket[]): boolean {
   return buckets.some((bucket) => !bucket.fits && bucket.preflight !== "warn");
 }

@@ -81,10 +81,7 @@ export function resourceName(urn: string): string {
   return urn.slice(urn.lastIndexOf("::") + 2);
 }
 
-/**
- * The node sets' steps of one preview, their preflight reports, and the errors and warnings the
- * engine reported, in the engine's order; call `add` for every event.
- */
+/** The node sets' steps, preflight reports, errors and warnings of one preview; `add` takes each event. */
 export class PreviewEvents {
   readonly steps: NodeSetStep[] = [];
   /** Error diagnostics by resource URN (node sets and others); `""` for the run's own. */

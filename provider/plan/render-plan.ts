@@ -70,10 +70,7 @@ function render(
   return `${parts.join("\n")}\n`;
 }
 
-/**
- * Cells and lines hold the server's names and the provider's error messages: sanitized for a
- * terminal ({@link plainText}) or for Markdown ({@link markdownText}) as they are shown.
- */
+/** A cell for a terminal: cells hold the server's names, so each is sanitized ({@link plainText}). */
 function textCell(cell: string): string {
   return plainText(cell, MAX_NAME_LENGTH);
 }
