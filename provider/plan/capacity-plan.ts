@@ -43,16 +43,15 @@ const STDERR_TAIL = 20;
  * `PULUMI_CONFIG_PASSPHRASE`), else the error's message.
  */
 export function engineError(error: unknown): string {
-  const lines = stderrLines(error)
-    .map((line) => line.trimEnd())
-    .filter((line) => line.trim() !== "");
+  const lines = stderrLines(error);
   return lines.length > 0 ? lines.slice(-STDERR_TAIL).join("\n") : errorText(error).trim();
 }
 
-/** The lines of the stderr of an Automation API error's command, as plain text (none without one). */
+/** The lines of the stderr of an Automation API error's command: plain text, none blank ({@link plainLines}). */
 function stderrLines(error: unknown): string[] {
   const stderr = (error as { commandResult?: { stderr?: unknown } } | undefined)?.commandResult?.stderr;
-  return typeof stderr === "string" ? plainLines(stderr, 100_000).split("\n") : [];
+  const text = typeof stderr === "string" ? plainLines(stderr, 100_000) : "";
+  return text === "" ? [] : text.split("\n");
 }
 
 /** The `pulumi` CLI's own error line of an Automation API error, else the error's first line. */
