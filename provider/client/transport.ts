@@ -1,8 +1,4 @@
-/**
- * How the client talks to CycleCloud: HTTP Basic authentication, TLS trust (`caCert`,
- * `insecure`), a timeout per attempt, a size limit on answers, and retries of the requests that
- * are safe to repeat. Each answer is read by `response-parsing.ts`.
- */
+/** How the client talks to CycleCloud (see `CycleCloudClient`); each answer is read by `response-parsing.ts`. */
 import * as http from "node:http";
 import * as https from "node:https";
 import { setTimeout as sleep } from "node:timers/promises";
