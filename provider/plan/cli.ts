@@ -23,6 +23,14 @@ Exit code: 0 preflight refuses no increase (a set with \`preflight: "warn"\` who
 increase does not fit only warns), 1 preflight refuses one, 2 any other error.
 `;
 
+const OPTIONS = {
+  stack: { type: "string" },
+  cwd: { type: "string" },
+  json: { type: "boolean" },
+  markdown: { type: "boolean" },
+  help: { type: "boolean", short: "h" },
+} as const;
+
 /** Runs the command; returns the exit code. */
 export async function main(
   argv: readonly string[],
@@ -33,23 +41,13 @@ export async function main(
     err(text);
     return 2;
   };
-  let values;
-  let positionals;
+  let args;
   try {
-    ({ values, positionals } = parseArgs({
-      args: [...argv],
-      options: {
-        stack: { type: "string" },
-        cwd: { type: "string" },
-        json: { type: "boolean" },
-        markdown: { type: "boolean" },
-        help: { type: "boolean", short: "h" },
-      },
-      allowPositionals: true,
-    }));
+    args = parseArgs({ args: [...argv], options: OPTIONS, allowPositionals: true });
   } catch (error) {
     return fail(`${errorText(error)}\n\n${PLAN_USAGE}`);
   }
+  const { values, positionals } = args;
   if (values.help === true) {
     out(PLAN_USAGE);
     return 0;
