@@ -23,11 +23,10 @@ export function quotaPlace(nodearray: NodearrayStatus, bucket: Bucket) {
 
 /**
  * The quota layers of a bucket, each only when the server sends its fields (the reference makes
- * the family and regional fields optional: absent = not checked). The family and regional quotas
- * are the subscription's, shared by every bucket of the family / region (see {@link withAddedNodes}).
- * A spot (`Interruptible`) nodearray's buckets report the family fields as 0 and carry the
- * regional spot quota in the regional fields (scalelib's reading): the family layer is skipped,
- * the regional one is named "spot quota", and a zero combined quota is skipped.
+ * the family and regional fields optional: absent = not checked). A spot (`Interruptible`)
+ * nodearray's buckets report the family fields as 0 and carry the regional spot quota in the
+ * regional fields (scalelib's reading): the family layer is skipped, the regional one is named
+ * "spot quota", and a zero combined quota is skipped.
  */
 export function quotaLimits(
   nodearray: NodearrayStatus,
