@@ -15,15 +15,18 @@
  * Keep this file free of value imports: anything referenced here would be serialized with it.
  * Comments inside the function would be serialized too, so they live out here:
  * - `require` inside the serialized text has no filename to resolve from; a require rooted in the
- *   working directory finds the package both when installed and through its own `exports` map (a
- *   `Pulumi.yaml` at the package's root).
+ *   working directory (`createRequire` of a path ending in `/`, which Node takes as that directory)
+ *   finds the package both when installed and through its own `exports` map (a `Pulumi.yaml` at the
+ *   package's root).
+ * - `configure` is a function expression, not a declaration: a declaration's name is in scope in its
+ *   own body, so Pulumi would serialize a binding of it and a comment with the name (about 50 bytes
+ *   more per copy, two copies per resource).
  * - The names loaded (`pulumi-cyclecloud/internal/provider-impl`, `nodeSetProvider`,
  *   `nodeSetIdentityProvider`) are also what the shims of earlier versions load from the states
  *   they wrote (the engine deletes and reads a resource with the provider text in its state): they
  *   must keep existing.
  */
 import type * as NodeModule from "node:module";
-import type * as NodePath from "node:path";
 import type { dynamic } from "@pulumi/pulumi";
 import type * as ProviderImpl from "./provider-impl";
 
@@ -35,12 +38,10 @@ export interface ProviderShim {
 }
 
 /* eslint-disable @typescript-eslint/no-require-imports -- the shim must load modules at call time */
-function configure(this: ProviderShim, req: dynamic.ConfigureRequest): Promise<void> {
-  const { createRequire } = require("node:module") as typeof NodeModule;
-  const { join } = require("node:path") as typeof NodePath;
-  const load = createRequire(join(process.cwd(), "pulumi-cyclecloud-provider.js"));
+const configure = function (this: ProviderShim, req: dynamic.ConfigureRequest): Promise<void> {
+  const load = (require("node:module") as typeof NodeModule).createRequire(process.cwd() + "/");
   return (load("pulumi-cyclecloud/internal/provider-impl") as typeof ProviderImpl).install(this, req);
-}
+};
 /* eslint-enable @typescript-eslint/no-require-imports */
 
 /** The serialized provider of `CycleCloudNodeSet`. */
