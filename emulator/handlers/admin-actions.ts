@@ -92,10 +92,10 @@ function rejectBucketOnlyFields(change: CapacityChange, level: string): void {
 
 /** Changes phase durations for transitions that start from now on; phases under way keep theirs. */
 export function setTiming(store: NodeStore, change: z.output<typeof TimingSchema>): EmulatorTiming {
-  const timing = store.timing;
+  const timing = { ...store.timing };
   assign(timing, change, ["acquiringMs", "preparingMs", "terminatingMs"]);
   store.timing = timing;
-  return store.timing;
+  return timing;
 }
 
 function select(store: NodeStore, selector: NodeSelector, now: number): LiveNode[] {

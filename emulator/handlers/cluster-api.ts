@@ -4,10 +4,10 @@ import {
   NodeManagementRequestSchema,
 } from "../../wire/schemas";
 import type { NodeManagementAction } from "../../wire/schemas";
-import { badRequest, EmulatorApiError } from "../server/api-error";
+import { badRequest, EmulatorApiError, json } from "../server/api-error";
 import { clusterStatus, findOperations, getOperation, listNodes } from "./api-handlers";
 import type { FaultRoute } from "../store/fault-queue";
-import { json, parseBody } from "../server/http-io";
+import { parseBody } from "../server/http-io";
 import type { EmulatorResponse } from "../server/http-io";
 import { createNodes, scale } from "./node-creation";
 import type { AddOptions } from "./node-creation";

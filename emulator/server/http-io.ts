@@ -15,19 +15,13 @@ export interface EmulatorResponse {
   readonly raw?: boolean;
 }
 
-export { json } from "./api-error";
-
 /** Deepest nesting of `[`, `{` and `(` accepted in a body or a query value; deeper is answered 400. */
 export const MAX_NESTING_DEPTH = 64;
 
-/** The 413 of a body over {@link MAX_BODY_BYTES}; the connection is closed after it (`Connection: close`). */
+/** The 413 of a body over {@link MAX_BODY_BYTES}; the connection is closed after it. */
 function tooLarge(): EmulatorApiError {
-  return new EmulatorApiError(
-    413,
-    EXCEPTIONS.invalidRequest,
-    `Request body is larger than ${String(MAX_BODY_BYTES)} bytes`,
-    { Connection: "close" },
-  );
+  const message = `Request body is larger than ${MAX_BODY_BYTES} bytes`;
+  return new EmulatorApiError(413, EXCEPTIONS.invalidRequest, message, { Connection: "close" });
 }
 
 /** Whether the request announces a body larger than `limit` bytes (`Content-Length`). */
