@@ -53,21 +53,14 @@ async function main(): Promise<void> {
       throw new Exit(reasonOf(error), 2);
     }
   }
+  // The rest of the command are options of startEmulator as they are.
+  const { kind, configFile, passwordSource, quiet, json, tls: _tls, ...options } = command;
   const emulator = await startEmulator({
-    host: command.host,
-    port: command.port,
-    username: command.username,
-    password: command.password,
-    adminToken: command.adminToken,
-    allowRemote: command.allowRemote,
+    ...options,
     config,
-    fromStatus: command.fromStatus,
-    timing: command.timing,
-    admin: command.admin,
-    log: command.quiet ? undefined : out,
+    log: quiet ? undefined : out,
     // On stderr only: scripts read the start line as stdout's first line.
     warn: (line) => err(`cyclecloud-emulator: warning: ${line}\n`),
-    ...(command.authPacing === false ? { authPacing: false } : {}),
     tls,
   }).catch((error: unknown) => {
     if (error instanceof Error && "code" in error && error.code === "EADDRINUSE") {

@@ -9,7 +9,7 @@ import type { BucketDefinition, ClusterDefinition } from "../store/cluster-defin
 import { DEFAULT_REGIONAL_QUOTA } from "../store/cluster-definitions";
 import { EmulatorConfigSchema } from "./config-schema";
 import type { BucketConfig, EmulatorConfig } from "./config-schema";
-import { findForbiddenKey, forbiddenKeyMessage } from "./limits";
+import { forbiddenKeyIssue } from "./limits";
 import { reasonOf } from "../server/api-error";
 
 /** Thrown for a config that does not match {@link EmulatorConfigSchema}; names every bad path. */
@@ -20,11 +20,8 @@ export class EmulatorConfigError extends Error {
 /** Validates a config without filling in defaults; `source` names it in error messages. */
 export function checkEmulatorConfig(input: unknown, source = "emulator config"): EmulatorConfig {
   // zod drops a `__proto__` key silently: refuse it (and `constructor`, `prototype`) by name first.
-  const forbidden = findForbiddenKey(input);
-  if (forbidden !== undefined) {
-    const key = forbidden.slice(forbidden.lastIndexOf(".") + 1);
-    throw new EmulatorConfigError(`Invalid ${source}: ${forbidden}: ${forbiddenKeyMessage(key)}`);
-  }
+  const forbidden = forbiddenKeyIssue(input);
+  if (forbidden !== undefined) throw new EmulatorConfigError(`Invalid ${source}: ${forbidden}`);
   const parsed = EmulatorConfigSchema.safeParse(input);
   if (!parsed.success) throw new EmulatorConfigError(`Invalid ${source}: ${formatIssues(parsed.error)}`);
   return parsed.data;
