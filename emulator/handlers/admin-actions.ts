@@ -168,26 +168,19 @@ export function setQuota(store: NodeStore, change: z.output<typeof QuotaChangeSc
     if (change.spotCoreCount !== undefined || change.spotConsumedCoreCount !== undefined) {
       throw badRequest("`spotCoreCount` and `spotConsumedCoreCount` are regional quotas: give `region`");
     }
-    const current = Object.hasOwn(cluster.quotas.families, family)
-      ? cluster.quotas.families[family]
-      : undefined;
-    if (current === undefined) {
+    const families = cluster.quotas.families;
+    if (!Object.hasOwn(families, family) || families[family] === undefined) {
       throw notFound(
         `Family ${family} has no quota in cluster ${cluster.name}: families come from the config`,
       );
     }
-    cluster.quotas.families[family] = {
-      coreCount: change.coreCount ?? current.coreCount,
-      consumedCoreCount: change.consumedCoreCount ?? current.consumedCoreCount,
-    };
+    const quota = { ...families[family] };
+    assign(quota, change, ["coreCount", "consumedCoreCount"]);
+    families[family] = quota;
   } else if (region !== undefined) {
-    const current = regionalQuota(cluster.quotas, region);
-    cluster.quotas.regions[region] = {
-      coreCount: change.coreCount ?? current.coreCount,
-      consumedCoreCount: change.consumedCoreCount ?? current.consumedCoreCount,
-      spotCoreCount: change.spotCoreCount ?? current.spotCoreCount,
-      spotConsumedCoreCount: change.spotConsumedCoreCount ?? current.spotConsumedCoreCount,
-    };
+    const quota = { ...regionalQuota(cluster.quotas, region) };
+    assign(quota, change, ["coreCount", "consumedCoreCount", "spotCoreCount", "spotConsumedCoreCount"]);
+    cluster.quotas.regions[region] = quota;
   }
   return clusterStatus(store, cluster.name, false);
 }
