@@ -2,7 +2,7 @@
 import { readFile } from "node:fs/promises";
 import { CLI_USAGE, CliUsageError, parseCliArgs } from "./server/cli-args";
 import { EmulatorConfigError, loadEmulatorConfigFile } from "./config/config";
-import { reasonOf } from "./server/api-error";
+import { reasonOf } from "./server/http-io";
 import { startEmulator } from "./server/start-emulator";
 import { checkKeyPair } from "./server/tls";
 import type { PemKeyPair } from "./server/tls";

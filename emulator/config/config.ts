@@ -10,7 +10,7 @@ import { DEFAULT_REGIONAL_QUOTA } from "../store/cluster-definitions";
 import { EmulatorConfigSchema } from "./config-schema";
 import type { BucketConfig, EmulatorConfig } from "./config-schema";
 import { forbiddenKeyIssue } from "./limits";
-import { reasonOf } from "../server/api-error";
+import { reasonOf } from "../server/http-io";
 
 /** Thrown for a config that does not match {@link EmulatorConfigSchema}; names every bad path. */
 export class EmulatorConfigError extends Error {

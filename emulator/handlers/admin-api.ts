@@ -10,10 +10,9 @@ import {
   setQuota,
   setTiming,
 } from "./admin-actions";
-import { AdminError, json } from "../server/api-error";
+import { AdminError, json, parseJson } from "../server/http-io";
 import { FaultInputSchema } from "../store/fault-queue";
 import type { FaultQueue, FaultRoute } from "../store/fault-queue";
-import { parseJson } from "../server/http-io";
 import type { EmulatorResponse } from "../server/http-io";
 import type { NodeStore } from "../store/node-store";
 import type { AdminNodeView } from "../store/wire-records";

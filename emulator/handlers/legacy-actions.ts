@@ -6,12 +6,11 @@
  * `{ operationId, nodes: [{ name, id, status }] }`, as a management action answers.
  */
 import type { NodeManagementResult } from "../../wire/schemas";
-import { badRequest, notFound } from "../server/api-error";
+import { badRequest, notFound, parseJson } from "../server/http-io";
 import { applyToAll, compileFilter } from "./node-management";
 import type { NodeStore } from "../store/node-store";
 import type { LiveNode } from "../store/state";
 import { nodeRecord } from "../store/wire-records";
-import { parseJson } from "../server/http-io";
 
 /** What clients match in the error text when an `instance-filter` selects nothing. */
 export const NO_INSTANCES_MESSAGE = "No instances were found matching your query";

@@ -3,7 +3,7 @@
  * set is checked before anything is added, then each set adds as many nodes as fit.
  */
 import type { NodeCreationRequest, NodeCreationResult, NodeCreationSet } from "../../wire/schemas";
-import { badRequest, invalidAttribute } from "../server/api-error";
+import { badRequest, invalidAttribute } from "../server/http-io";
 import { chooseBucket, fitAt, partialAddMessage, REAL, tally } from "../store/capacity";
 import { NodeAttributesSchema } from "../config/config-schema";
 import { MAX_NAME_FORMAT_LENGTH, MAX_NAME_OFFSET, MAX_REQUEST_NODES, MAX_SETS } from "../config/limits";

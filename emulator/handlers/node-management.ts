@@ -1,6 +1,6 @@
 /** `POST /clusters/{cluster}/nodes/{terminate|deallocate|start|shutdown|remove}`. */
 import type { NodeManagementAction, NodeManagementRequest, NodeManagementResult } from "../../wire/schemas";
-import { badRequest, invalidAttribute } from "../server/api-error";
+import { badRequest, invalidAttribute } from "../server/http-io";
 import { fitUnder, limitsAt, REAL } from "../store/capacity";
 import { observePhase } from "../store/node-lifecycle";
 import type { NodeObservation } from "../store/node-lifecycle";

@@ -17,7 +17,7 @@ import { EmulatorConfigError, parseEmulatorConfig } from "../config/config";
 import { loadReplicas } from "../config/replica";
 import type { EmulatorConfig } from "../config/config-schema";
 import { DEFAULT_EMULATOR_CONFIG } from "../config/default-content";
-import { reasonOf } from "./api-error";
+import { reasonOf } from "./http-io";
 import { EmulatorServer } from "./emulator-server";
 import { AuthPacingOptionSchema, DEFAULT_AUTH_PACING } from "./auth-pacing";
 import { FaultInputSchema } from "../store/fault-queue";

@@ -5,7 +5,7 @@
  * in state.ts, the nodes a cluster starts with in initial-nodes.ts.
  */
 import { randomUUID } from "node:crypto";
-import { AdminError, badRequest, EmulatorApiError, EXCEPTIONS, notFound } from "../server/api-error";
+import { AdminError, badRequest, EmulatorApiError, EXCEPTIONS, notFound } from "../server/http-io";
 import { MAX_REQUEST_NODES } from "../config/limits";
 import type { ClusterDefinition } from "./cluster-definitions";
 import { initialNodes, standaloneNodes, vmIdentity } from "./initial-nodes";
