@@ -13,7 +13,6 @@ import { badRequest, EmulatorApiError, json, notFound, parseBody } from "../serv
 import type { FaultRoute } from "../store/fault-queue";
 import type { EmulatorResponse } from "../server/http-io";
 import { createNodes, scale } from "./node-creation";
-import type { AddOptions } from "./node-creation";
 import { retryFailedNodes, terminateNode } from "./legacy-actions";
 import { manageNodes } from "./node-management";
 import { MAX_CONFIG_NODES, MAX_CORES } from "../config/limits";
@@ -25,8 +24,8 @@ import { nodeRecord, operationStatus, renderClusterStatus } from "../store/wire-
 export interface ApiRequest {
   readonly query: URLSearchParams;
   readonly body: string;
-  /** Set by a `maxAdded` fault. */
-  readonly addOptions: AddOptions;
+  /** Set by a `maxAdded` fault: create and scale add at most this many nodes per set. */
+  readonly maxAdded: number | undefined;
 }
 
 /** The outcome of routing one API request. */
@@ -150,9 +149,9 @@ export function matchApiRoute(store: NodeStore, method: string, segments: readon
     });
   }
   if (second === "nodes" && third === "create") {
-    return change(method, "create", ({ body, addOptions }) => {
+    return change(method, "create", ({ body, maxAdded }) => {
       const request = parseBody(body, NodeCreationRequestSchema, "NodeCreationRequest");
-      return createNodes(store, cluster, request, addOptions);
+      return createNodes(store, cluster, request, maxAdded);
     });
   }
   if (second === "nodes" && third !== undefined && isManagementAction(third)) {
@@ -162,7 +161,7 @@ export function matchApiRoute(store: NodeStore, method: string, segments: readon
     });
   }
   if (second === "scale" && third !== undefined) {
-    return change(method, "scale", ({ query, addOptions }) => {
+    return change(method, "scale", ({ query, maxAdded }) => {
       const totalNodeCount = countParam(query, "totalNodeCount", MAX_CONFIG_NODES);
       const totalCoreCount = countParam(query, "totalCoreCount", MAX_CORES);
       if ((totalNodeCount === undefined) === (totalCoreCount === undefined)) {
@@ -170,7 +169,7 @@ export function matchApiRoute(store: NodeStore, method: string, segments: readon
       }
       const target =
         totalNodeCount !== undefined ? { totalNodeCount } : { totalCoreCount: totalCoreCount ?? 0 };
-      return scale(store, { cluster, nodearray: third, target }, addOptions);
+      return scale(store, { cluster, nodearray: third, target }, maxAdded);
     });
   }
   return { kind: "not-found" };

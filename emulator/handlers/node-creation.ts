@@ -13,12 +13,6 @@ import type { BucketState, ClusterState, NodearrayState, Operation } from "../st
 import { mergeAttributes } from "../store/wire-records";
 import { formatIssues } from "../../wire/util/zod-issues";
 
-/** Options of one create or scale call, set by faults. */
-export interface AddOptions {
-  /** Add at most this many nodes per set (a `maxAdded` fault). */
-  readonly maxAddedPerSet?: number | undefined;
-}
-
 interface SetPlan {
   readonly set: NodeCreationSet;
   readonly nodearray: NodearrayState;
@@ -29,12 +23,13 @@ interface SetPlan {
 
 type SetResult = NodeCreationResult["sets"][number];
 
-/** One create or scale call under way: its cluster, operation, fault options and time. */
+/** One create or scale call under way: its cluster, operation, `maxAdded` fault and time. */
 interface Adding {
   readonly store: NodeStore;
   readonly cluster: ClusterState;
   readonly operation: Operation;
-  readonly options: AddOptions;
+  /** Add at most this many nodes per set (a `maxAdded` fault). */
+  readonly maxAdded: number | undefined;
   readonly now: number;
 }
 
@@ -50,7 +45,7 @@ export function createNodes(
   store: NodeStore,
   clusterName: string,
   request: NodeCreationRequest,
-  options: AddOptions = {},
+  maxAdded?: number,
 ): NodeCreationResult {
   const now = store.clock.now();
   checkCreationLimits(request);
@@ -58,12 +53,12 @@ export function createNodes(
   store.checkRequestIdUnused(request.requestId);
   const plans = planSets(store, cluster, request.sets, now);
   const operation = store.newOperation("create", cluster, request.requestId, now);
-  const sets = plans.map((plan) => addSet({ store, cluster, operation, options, now }, plan));
+  const sets = plans.map((plan) => addSet({ store, cluster, operation, maxAdded, now }, plan));
   return { operationId: operation.id, sets };
 }
 
 /** `POST /clusters/{cluster}/scale/{nodearray}?totalNodeCount=N|totalCoreCount=N`. */
-export function scale(store: NodeStore, request: ScaleRequest, options: AddOptions = {}): NodeCreationResult {
+export function scale(store: NodeStore, request: ScaleRequest, maxAdded?: number): NodeCreationResult {
   const now = store.clock.now();
   const { target } = request;
   const cluster = store.cluster(request.cluster);
@@ -94,7 +89,7 @@ export function scale(store: NodeStore, request: ScaleRequest, options: AddOptio
   const attributes = mergeAttributes(nodearray.attributes, {});
   return answer(
     addSet(
-      { store, cluster, operation, options, now },
+      { store, cluster, operation, maxAdded, now },
       { set, nodearray, bucket: chosen.bucket, attributes },
     ),
   );
@@ -180,7 +175,7 @@ function planSets(
 }
 
 function addSet(adding: Adding, plan: SetPlan): SetResult {
-  const { store, cluster, operation, options, now } = adding;
+  const { store, cluster, operation, maxAdded, now } = adding;
   const { set, nodearray } = plan;
   const placementGroup = set.placementGroupId;
   const bucket =
@@ -195,8 +190,8 @@ function addSet(adding: Adding, plan: SetPlan): SetResult {
   const fit = fitAt(store.live(now), { cluster, nodearray, bucket, placementGroup }, REAL);
   let added = Math.min(set.count, fit.fit);
   let reason = fit.binding?.description ?? "no capacity";
-  if (options.maxAddedPerSet !== undefined && options.maxAddedPerSet < added) {
-    added = options.maxAddedPerSet;
+  if (maxAdded !== undefined && maxAdded < added) {
+    added = maxAdded;
     reason = "insufficient capacity (injected by the emulator)";
   }
   const { attributes } = plan;

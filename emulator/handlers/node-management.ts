@@ -58,19 +58,18 @@ export function manageNodes(
     );
   });
   const operation = store.newOperation(action, cluster, request.requestId, now);
-  return applyToAll(store, action, matched, { operation, now });
+  return applyToAll(matched, operation, (node) => applyAction(store, action, node, now));
 }
 
-/** Applies `action` to `matched` as part of `operation`: the answer, with each node's result. */
+/** Applies `apply` to `matched` as part of `operation`: the answer, with each node's result. */
 export function applyToAll(
-  store: NodeStore,
-  action: NodeManagementAction,
   matched: readonly LiveNode[],
-  { operation, now }: { readonly operation: Operation; readonly now: number },
+  operation: Operation,
+  apply: (node: NodeState) => string | undefined,
 ): NodeManagementResult {
   const nodes = matched.map(({ node }) => {
     operation.nodeIds.push(node.id);
-    const error = applyAction(store, action, node, now);
+    const error = apply(node);
     return {
       name: node.name,
       id: node.id,

@@ -293,7 +293,7 @@ export class EmulatorServer implements AdminTarget {
 
     let answer: EmulatorResponse;
     try {
-      answer = match.run({ query: url.searchParams, body, addOptions: { maxAddedPerSet: fault?.maxAdded } });
+      answer = match.run({ query: url.searchParams, body, maxAdded: fault?.maxAdded });
     } catch (error) {
       answer = apiError(error);
     }
