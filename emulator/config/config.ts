@@ -5,8 +5,8 @@
 import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { formatIssues } from "../../wire/util/zod-issues";
-import type { BucketDefinition, ClusterDefinition } from "../store/cluster-definitions";
-import { DEFAULT_REGIONAL_QUOTA } from "../store/cluster-definitions";
+import type { BucketDefinition, ClusterDefinition } from "../store/state";
+import { DEFAULT_REGIONAL_QUOTA } from "../store/state";
 import { EmulatorConfigSchema } from "./config-schema";
 import type { BucketConfig, EmulatorConfig } from "./config-schema";
 import { forbiddenKeyIssue } from "./limits";

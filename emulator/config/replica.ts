@@ -10,7 +10,7 @@ import { bucketMachineType } from "../../wire/bucket-lookup";
 import type { ClusterStatus, NodearrayStatus } from "../../wire/schemas";
 import { ClusterStatusSchema } from "../../wire/schemas";
 import { formatIssues } from "../../wire/util/zod-issues";
-import type { ClusterDefinition, InitialNodeDefinition } from "../store/cluster-definitions";
+import type { ClusterDefinition, InitialNodeDefinition } from "../store/state";
 import { EmulatorConfigError, parseEmulatorConfig } from "./config";
 import { reasonOf } from "../server/http-io";
 import type { EmulatorConfig } from "./config-schema";

@@ -10,7 +10,7 @@ import { keyName } from "../config/limits";
 import type { TimingSchema } from "../config/limits";
 import { badRequest, notFound } from "../server/http-io";
 import { clusterStatus } from "./cluster-api";
-import { regionalQuota } from "../store/cluster-definitions";
+import { regionalQuota } from "../store/state";
 import { findNodearray } from "../store/node-store";
 import type { NodeStore } from "../store/node-store";
 import type { EmulatorTiming, LiveNode } from "../store/state";

@@ -3,7 +3,7 @@
  * mutates its inputs or does I/O): every limit is turned into "how many more nodes of this size
  * fit", and the smallest one binds.
  */
-import { regionalQuota } from "./cluster-definitions";
+import { regionalQuota } from "./state";
 import type { NodeObservation } from "./node-lifecycle";
 import type { BucketState, ClusterState, LiveNode, NodearrayState, NodeState } from "./state";
 

@@ -3,7 +3,7 @@
  * and every read derives its `Status` from the clock. With zero durations every transition is
  * immediate, so tests with zero timing are deterministic.
  */
-import type { InitialNodeDefinition } from "./cluster-definitions";
+import type { InitialNodeDefinition } from "./state";
 
 /** How a node created while `fail-next-nodes` is armed goes wrong. */
 export interface ProvisioningFailure {

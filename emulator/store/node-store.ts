@@ -7,7 +7,7 @@
 import { randomUUID } from "node:crypto";
 import { AdminError, badRequest, EmulatorApiError, EXCEPTIONS, notFound } from "../server/http-io";
 import { MAX_REQUEST_NODES } from "../config/limits";
-import type { ClusterDefinition } from "./cluster-definitions";
+import type { ClusterDefinition } from "./state";
 import { initialNodes, standaloneNodes, vmIdentity } from "./initial-nodes";
 import { observePhase } from "./node-lifecycle";
 import type { NodePhase, ProvisioningFailure } from "./node-lifecycle";
