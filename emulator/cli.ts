@@ -112,12 +112,10 @@ async function main(): Promise<void> {
 }
 
 async function readText(file: string, flag: string): Promise<string> {
-  try {
-    return await readFile(file, "utf8");
-  } catch (error) {
+  return readFile(file, "utf8").catch((error: unknown) => {
     const reason = error instanceof Error && "code" in error ? String(error.code) : String(error);
     throw new Exit(`Cannot read ${flag} ${file} (${reason})`, 2);
-  }
+  });
 }
 
 main().catch((error: unknown) => {

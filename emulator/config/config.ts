@@ -115,12 +115,9 @@ export function parseEmulatorConfig(input: unknown, source = "emulator config"):
  * ready for `startEmulator({ config })`.
  */
 export async function loadEmulatorConfigFile(file: string): Promise<EmulatorConfig> {
-  let text: string;
-  try {
-    text = await readFile(file, "utf8");
-  } catch (error) {
+  const text = await readFile(file, "utf8").catch((error: unknown) => {
     throw new EmulatorConfigError(`Cannot read emulator config ${file}: ${reasonOf(error)}`);
-  }
+  });
   let json: unknown;
   try {
     json = JSON.parse(text);

@@ -17,7 +17,6 @@ import { retryFailedNodes, terminateNode } from "./legacy-actions";
 import { manageNodes } from "./node-management";
 import { MAX_CONFIG_NODES, MAX_CORES } from "../config/limits";
 import type { NodeStore } from "../store/node-store";
-import type { Operation } from "../store/state";
 import { nodeRecord, operationStatus, renderClusterStatus } from "../store/wire-records";
 
 /** What a handler gets from the request besides the path parameters. */
@@ -206,19 +205,15 @@ export function listNodes(
   const now = store.clock.now();
   const cluster = store.cluster(clusterName);
   const live = store.liveIn(cluster, now);
-  let operation: Operation | undefined;
-  if (filter.requestId !== undefined) {
-    operation = store.operationOfRequest(filter.requestId);
-    if (operation?.cluster !== cluster.name) {
-      throw notFound(`No operation found for request id ${filter.requestId}`);
-    }
-  } else if (filter.operation !== undefined) {
-    operation = store.operation(filter.operation);
-    if (operation?.cluster !== cluster.name) {
-      throw notFound(`No operation found for operation id ${filter.operation}`);
-    }
-  }
-  if (operation === undefined) return { nodes: live.map(nodeRecord) };
+  // The operation asked for (by request id first), and how the answer names it.
+  const [operation, asked] =
+    filter.requestId !== undefined
+      ? [store.operationOfRequest(filter.requestId), `request id ${filter.requestId}`]
+      : filter.operation !== undefined
+        ? [store.operation(filter.operation), `operation id ${filter.operation}`]
+        : [undefined, undefined];
+  if (asked === undefined) return { nodes: live.map(nodeRecord) };
+  if (operation?.cluster !== cluster.name) throw notFound(`No operation found for ${asked}`);
   const ids = new Set(operation.nodeIds);
   return {
     nodes: live.filter((entry) => ids.has(entry.node.id)).map(nodeRecord),
