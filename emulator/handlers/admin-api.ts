@@ -55,8 +55,7 @@ export interface AdminTarget {
 const FailNextNodesSchema = z.strictObject({
   /** At most MAX_REQUEST_NODES, also with the failures already armed. */
   count: z.number().int().positive().max(MAX_REQUEST_NODES),
-  /** @default "preparing" */
-  phase: z.enum(["acquiring", "preparing", "stuck"]).optional(),
+  phase: z.enum(["acquiring", "preparing", "stuck"]).default("preparing"),
   message: z.string().min(1).optional(),
 });
 
@@ -101,10 +100,9 @@ const ROUTES: Record<string, Partial<Record<"GET" | "POST" | "DELETE", Handler>>
   },
   "/fail-next-nodes": {
     POST: (target, text) => {
-      const request = body(text, FailNextNodesSchema);
-      const phase = request.phase ?? "preparing";
-      const message = request.message ?? DEFAULT_FAILURE_MESSAGES[phase];
-      return json(200, { pending: target.store.armFailures(request.count, { phase, message }) });
+      const { count, phase, message } = body(text, FailNextNodesSchema);
+      const failure = { phase, message: message ?? DEFAULT_FAILURE_MESSAGES[phase] };
+      return json(200, { pending: target.store.armFailures(count, failure) });
     },
   },
   "/remove-nodes": {
