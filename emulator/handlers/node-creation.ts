@@ -4,7 +4,7 @@
  */
 import type { NodeCreationRequest, NodeCreationResult, NodeCreationSet } from "../../wire/schemas";
 import { badRequest, invalidAttribute } from "../server/http-io";
-import { chooseBucket, fitAt, partialAddMessage, REAL, tally } from "../store/capacity";
+import { chooseBucket, fitAt, OPTIMISTIC, partialAddMessage, REAL, tally } from "../store/capacity";
 import { NodeAttributesSchema } from "../config/config-schema";
 import { MAX_NAME_FORMAT_LENGTH, MAX_NAME_OFFSET, MAX_REQUEST_NODES, MAX_SETS } from "../config/limits";
 import { findNodearray } from "../store/node-store";
@@ -63,11 +63,7 @@ export function scale(store: NodeStore, request: ScaleRequest, maxAdded?: number
   const { target } = request;
   const cluster = store.cluster(request.cluster);
   const nodearray = findNodearray(cluster, request.nodearray);
-  const present = tally(
-    store.live(now),
-    (node) => node.nodearray === nodearray,
-    (seen) => seen.reducesAvailability,
-  );
+  const present = tally(store.live(now), (node) => node.nodearray === nodearray, OPTIMISTIC.limits);
   const operation = store.newOperation("scale", cluster, undefined, now);
   const answer = (set: SetResult): NodeCreationResult => ({ operationId: operation.id, sets: [set] });
   const byNodes = "totalNodeCount" in target;
@@ -86,13 +82,13 @@ export function scale(store: NodeStore, request: ScaleRequest, maxAdded?: number
   if (chosen === undefined)
     return answer({ added: 0, message: `Nodearray ${nodearray.name} has no valid bucket` });
   const set = { count: chosen.count, nodearray: nodearray.name };
-  const attributes = mergeAttributes(nodearray.attributes, {});
-  return answer(
-    addSet(
-      { store, cluster, operation, maxAdded, now },
-      { set, nodearray, bucket: chosen.bucket, attributes },
-    ),
-  );
+  const plan = {
+    set,
+    nodearray,
+    bucket: chosen.bucket,
+    attributes: mergeAttributes(nodearray.attributes, {}),
+  };
+  return answer(addSet({ store, cluster, operation, maxAdded, now }, plan));
 }
 
 /**
