@@ -2,7 +2,7 @@
 import { readFile } from "node:fs/promises";
 import { CLI_USAGE, CliUsageError, parseCliArgs } from "./server/cli-args";
 import { EmulatorConfigError, loadEmulatorConfigFile } from "./config/config";
-import { reasonOf } from "./server/api-error";
+import { reasonOf } from "./server/http-io";
 import { startEmulator } from "./server/start-emulator";
 import { checkKeyPair } from "./server/tls";
 import type { PemKeyPair } from "./server/tls";
@@ -53,21 +53,14 @@ async function main(): Promise<void> {
       throw new Exit(reasonOf(error), 2);
     }
   }
+  // The rest of the command are options of startEmulator as they are.
+  const { kind, configFile, passwordSource, quiet, json, tls: _tls, ...options } = command;
   const emulator = await startEmulator({
-    host: command.host,
-    port: command.port,
-    username: command.username,
-    password: command.password,
-    adminToken: command.adminToken,
-    allowRemote: command.allowRemote,
+    ...options,
     config,
-    fromStatus: command.fromStatus,
-    timing: command.timing,
-    admin: command.admin,
-    log: command.quiet ? undefined : out,
+    log: quiet ? undefined : out,
     // On stderr only: scripts read the start line as stdout's first line.
     warn: (line) => err(`cyclecloud-emulator: warning: ${line}\n`),
-    ...(command.authPacing === false ? { authPacing: false } : {}),
     tls,
   }).catch((error: unknown) => {
     if (error instanceof Error && "code" in error && error.code === "EADDRINUSE") {
@@ -119,12 +112,10 @@ async function main(): Promise<void> {
 }
 
 async function readText(file: string, flag: string): Promise<string> {
-  try {
-    return await readFile(file, "utf8");
-  } catch (error) {
+  return readFile(file, "utf8").catch((error: unknown) => {
     const reason = error instanceof Error && "code" in error ? String(error.code) : String(error);
     throw new Exit(`Cannot read ${flag} ${file} (${reason})`, 2);
-  }
+  });
 }
 
 main().catch((error: unknown) => {

@@ -5,12 +5,12 @@
 import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { formatIssues } from "../../wire/util/zod-issues";
-import type { BucketDefinition, ClusterDefinition } from "../store/cluster-definitions";
-import { DEFAULT_REGIONAL_QUOTA } from "../store/cluster-definitions";
+import type { BucketDefinition, ClusterDefinition } from "../store/state";
+import { DEFAULT_REGIONAL_QUOTA } from "../store/state";
 import { EmulatorConfigSchema } from "./config-schema";
 import type { BucketConfig, EmulatorConfig } from "./config-schema";
-import { findForbiddenKey, forbiddenKeyMessage } from "./limits";
-import { reasonOf } from "../server/api-error";
+import { forbiddenKeyIssue } from "./limits";
+import { reasonOf } from "../server/http-io";
 
 /** Thrown for a config that does not match {@link EmulatorConfigSchema}; names every bad path. */
 export class EmulatorConfigError extends Error {
@@ -20,11 +20,8 @@ export class EmulatorConfigError extends Error {
 /** Validates a config without filling in defaults; `source` names it in error messages. */
 export function checkEmulatorConfig(input: unknown, source = "emulator config"): EmulatorConfig {
   // zod drops a `__proto__` key silently: refuse it (and `constructor`, `prototype`) by name first.
-  const forbidden = findForbiddenKey(input);
-  if (forbidden !== undefined) {
-    const key = forbidden.slice(forbidden.lastIndexOf(".") + 1);
-    throw new EmulatorConfigError(`Invalid ${source}: ${forbidden}: ${forbiddenKeyMessage(key)}`);
-  }
+  const forbidden = forbiddenKeyIssue(input);
+  if (forbidden !== undefined) throw new EmulatorConfigError(`Invalid ${source}: ${forbidden}`);
   const parsed = EmulatorConfigSchema.safeParse(input);
   if (!parsed.success) throw new EmulatorConfigError(`Invalid ${source}: ${formatIssues(parsed.error)}`);
   return parsed.data;
@@ -118,12 +115,9 @@ export function parseEmulatorConfig(input: unknown, source = "emulator config"):
  * ready for `startEmulator({ config })`.
  */
 export async function loadEmulatorConfigFile(file: string): Promise<EmulatorConfig> {
-  let text: string;
-  try {
-    text = await readFile(file, "utf8");
-  } catch (error) {
+  const text = await readFile(file, "utf8").catch((error: unknown) => {
     throw new EmulatorConfigError(`Cannot read emulator config ${file}: ${reasonOf(error)}`);
-  }
+  });
   let json: unknown;
   try {
     json = JSON.parse(text);

@@ -68,15 +68,17 @@ export const keyName = z
   .refine((key) => !isForbiddenKey(key), { error: (issue) => forbiddenKeyMessage(String(issue.input)) });
 
 /**
- * The path of the first forbidden key in a JSON value (e.g. `nodearrays[0].nodearray.__proto__`),
- * or undefined. Checks own keys at every depth; `JSON.parse` makes `__proto__` an own key.
+ * `path: message` for the first forbidden key in a JSON value (the path as
+ * `nodearrays[0].nodearray.__proto__`), or undefined. Checks own keys at every depth; `JSON.parse`
+ * makes `__proto__` an own key.
  */
-export function findForbiddenKey(value: unknown, path = ""): string | undefined {
+export function forbiddenKeyIssue(value: unknown, path = ""): string | undefined {
   if (typeof value !== "object" || value === null) return undefined;
   for (const [key, inner] of Object.entries(value)) {
     const list = Array.isArray(value);
     const here = list ? `${path}[${key}]` : path === "" ? key : `${path}.${key}`;
-    const found = !list && isForbiddenKey(key) ? here : findForbiddenKey(inner, here);
+    const found =
+      !list && isForbiddenKey(key) ? `${here}: ${forbiddenKeyMessage(key)}` : forbiddenKeyIssue(inner, here);
     if (found !== undefined) return found;
   }
   return undefined;

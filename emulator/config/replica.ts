@@ -10,14 +10,13 @@ import { bucketMachineType } from "../../wire/bucket-lookup";
 import type { ClusterStatus, NodearrayStatus } from "../../wire/schemas";
 import { ClusterStatusSchema } from "../../wire/schemas";
 import { formatIssues } from "../../wire/util/zod-issues";
-import type { InitialNodeDefinition } from "../store/cluster-definitions";
+import type { ClusterDefinition, InitialNodeDefinition } from "../store/state";
 import { EmulatorConfigError, parseEmulatorConfig } from "./config";
-import { reasonOf } from "../server/api-error";
-import type { ClusterDefinition } from "../store/cluster-definitions";
+import { reasonOf } from "../server/http-io";
 import type { EmulatorConfig } from "./config-schema";
 import { observePhase, phaseSeenAs } from "../store/node-lifecycle";
 import { isRecord, withoutManagedKeys } from "../store/wire-records";
-import { emptyMap, findForbiddenKey, forbiddenKeyMessage, isForbiddenKey } from "./limits";
+import { emptyMap, forbiddenKeyIssue, forbiddenKeyMessage, isForbiddenKey } from "./limits";
 
 /** Status values of a listed node, to the phase the replica holds it in (anything else: running). */
 const STATUS_OF: Readonly<Record<string, InitialNodeDefinition["status"]>> = {
@@ -51,10 +50,9 @@ export function replicaFromStatus(name: string, answer: unknown, source: string)
     throw new EmulatorConfigError(`Invalid status snapshot ${source}: ${formatIssues(parsed.error)}`);
   }
   // Keys and names that would reach Object.prototype are refused before anything is built from them.
-  const forbidden = findForbiddenKey(answer);
-  if (forbidden !== undefined) {
-    fail(forbidden, forbiddenKeyMessage(forbidden.slice(forbidden.lastIndexOf(".") + 1)));
-  }
+  const forbidden = forbiddenKeyIssue(answer);
+  if (forbidden !== undefined)
+    throw new EmulatorConfigError(`Invalid status snapshot ${source}: ${forbidden}`);
   const status: ClusterStatus = parsed.data;
   status.nodearrays.forEach((nodearray, n) => {
     const region = nodearray.nodearray?.["Region"];
@@ -64,11 +62,6 @@ export function replicaFromStatus(name: string, answer: unknown, source: string)
     if (isForbiddenKey(nodearray.name)) fail(`nodearrays[${n}].name`, forbiddenKeyMessage(nodearray.name));
   });
   const nodes = readNodes(status, isRecord(answer) ? answer["nodes"] : undefined, fail);
-  const perBucket = (nodearray: string, machineType: string) =>
-    nodes.filter((n) => n.nodearray === nodearray && n.machineType === machineType);
-  // Cores a bucket's nodes hold of the quota (every node but an `Off` one, as CycleCloud counts).
-  const coresOf = (list: readonly InitialNodeDefinition[], vcpu: number) =>
-    list.filter((n) => n.status !== "Off").length * vcpu;
 
   // Per region, of regular and of spot VMs: the quota and use the answer shows, the listed nodes' cores.
   type RegionUse = { quota?: number; consumed: number; held: number };
@@ -89,14 +82,17 @@ export function replicaFromStatus(name: string, answer: unknown, source: string)
       if (vcpu < 1) fail(`${path}.virtualMachine.vcpuCount`, `must be at least 1, not ${vcpu}`);
       if (!(bucket.virtualMachine.memory > 0))
         fail(`${path}.virtualMachine.memory`, `must be positive, not ${bucket.virtualMachine.memory}`);
-      const held = perBucket(nodearray.name, machineType);
-      for (const node of held) {
-        if (observePhase(phaseSeenAs(node.status, { now: 1, terminatingMs: 1 }), 1).reducesAvailability) {
-          clusterHeld += 1;
-          clusterHeldCores += vcpu;
-        }
-      }
-      const quotaCores = coresOf(held, vcpu);
+      const held = nodes.filter(
+        (node) => node.nodearray === nodearray.name && node.machineType === machineType,
+      );
+      const seen = held.map((node) =>
+        observePhase(phaseSeenAs(node.status, { now: 1, terminatingMs: 1 }), 1),
+      );
+      const reducing = seen.filter((observed) => observed.reducesAvailability).length;
+      clusterHeld += reducing;
+      clusterHeldCores += reducing * vcpu;
+      // Cores the bucket's nodes hold of the quota (every node but an `Off` one, as CycleCloud counts).
+      const quotaCores = held.filter((node) => node.status !== "Off").length * vcpu;
       regions[region] ??= { regular: { consumed: 0, held: 0 }, spot: { consumed: 0, held: 0 } };
       const use = regions[region][spot ? "spot" : "regular"];
       use.held += quotaCores;
@@ -234,9 +230,8 @@ function nodeMachineType(
       fail(path, `machine type "${machineType}" is no bucket of nodearray "${nodearray.name}"`);
     return machineType;
   }
-  const only = types.length === 1 ? types[0] : undefined;
   return (
-    only ??
+    (types.length === 1 ? types[0] : undefined) ??
     fail(path, `nodearray "${nodearray.name}" has several buckets: the node must name its MachineType`)
   );
 }
@@ -252,15 +247,8 @@ function madeUpNodes(status: ClusterStatus): InitialNodeDefinition[] {
       );
       for (let i = 0; i < bucket.activeCount; i += 1) {
         const name = `${nodearray.name}-replica-${nodes.length + 1}`;
-        const placementGroupId = groups[i];
-        nodes.push({
-          name,
-          nodearray: nodearray.name,
-          machineType,
-          placementGroupId,
-          attributes: {},
-          status: "Ready",
-        });
+        const node = { name, nodearray: nodearray.name, machineType, placementGroupId: groups[i] };
+        nodes.push({ ...node, attributes: {}, status: "Ready" });
       }
     }
   }
@@ -281,15 +269,9 @@ export async function loadReplicas(
         `Cannot read status snapshot ${file} of cluster ${name}: ${reasonOf(error)}`,
       );
     }
-    clusters.push(replicaDefinition(name, answer, file));
+    const replica = replicaFromStatus(name, answer, file);
+    const [definition] = parseEmulatorConfig({ clusters: [replica.config] }, `replica of ${file}`);
+    if (definition !== undefined) clusters.push({ ...definition, initialNodes: replica.nodes });
   }
   return clusters;
-}
-
-/** One replica cluster with every default filled in, its initial nodes attached. */
-export function replicaDefinition(name: string, answer: unknown, source: string): ClusterDefinition {
-  const replica = replicaFromStatus(name, answer, source);
-  const [definition] = parseEmulatorConfig({ clusters: [replica.config] }, `replica of ${source}`);
-  if (definition === undefined) throw new EmulatorConfigError(`No cluster in the replica of ${source}`);
-  return { ...definition, initialNodes: replica.nodes };
 }

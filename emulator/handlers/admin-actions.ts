@@ -8,9 +8,9 @@ import type { ClusterStatus } from "../../wire/schemas";
 import { BucketConfigSchema, RegionalQuotaConfigSchema } from "../config/config-schema";
 import { keyName } from "../config/limits";
 import type { TimingSchema } from "../config/limits";
-import { badRequest, notFound } from "../server/api-error";
-import { clusterStatus } from "./api-handlers";
-import { regionalQuota } from "../store/cluster-definitions";
+import { badRequest, notFound } from "../server/http-io";
+import { clusterStatus } from "./cluster-api";
+import { regionalQuota } from "../store/state";
 import { findNodearray } from "../store/node-store";
 import type { NodeStore } from "../store/node-store";
 import type { EmulatorTiming, LiveNode } from "../store/state";
@@ -92,10 +92,10 @@ function rejectBucketOnlyFields(change: CapacityChange, level: string): void {
 
 /** Changes phase durations for transitions that start from now on; phases under way keep theirs. */
 export function setTiming(store: NodeStore, change: z.output<typeof TimingSchema>): EmulatorTiming {
-  const timing = store.timing;
+  const timing = { ...store.timing };
   assign(timing, change, ["acquiringMs", "preparingMs", "terminatingMs"]);
   store.timing = timing;
-  return store.timing;
+  return timing;
 }
 
 function select(store: NodeStore, selector: NodeSelector, now: number): LiveNode[] {
@@ -168,26 +168,19 @@ export function setQuota(store: NodeStore, change: z.output<typeof QuotaChangeSc
     if (change.spotCoreCount !== undefined || change.spotConsumedCoreCount !== undefined) {
       throw badRequest("`spotCoreCount` and `spotConsumedCoreCount` are regional quotas: give `region`");
     }
-    const current = Object.hasOwn(cluster.quotas.families, family)
-      ? cluster.quotas.families[family]
-      : undefined;
-    if (current === undefined) {
+    const families = cluster.quotas.families;
+    if (!Object.hasOwn(families, family) || families[family] === undefined) {
       throw notFound(
         `Family ${family} has no quota in cluster ${cluster.name}: families come from the config`,
       );
     }
-    cluster.quotas.families[family] = {
-      coreCount: change.coreCount ?? current.coreCount,
-      consumedCoreCount: change.consumedCoreCount ?? current.consumedCoreCount,
-    };
+    const quota = { ...families[family] };
+    assign(quota, change, ["coreCount", "consumedCoreCount"]);
+    families[family] = quota;
   } else if (region !== undefined) {
-    const current = regionalQuota(cluster.quotas, region);
-    cluster.quotas.regions[region] = {
-      coreCount: change.coreCount ?? current.coreCount,
-      consumedCoreCount: change.consumedCoreCount ?? current.consumedCoreCount,
-      spotCoreCount: change.spotCoreCount ?? current.spotCoreCount,
-      spotConsumedCoreCount: change.spotConsumedCoreCount ?? current.spotConsumedCoreCount,
-    };
+    const quota = { ...regionalQuota(cluster.quotas, region) };
+    assign(quota, change, ["coreCount", "consumedCoreCount", "spotCoreCount", "spotConsumedCoreCount"]);
+    cluster.quotas.regions[region] = quota;
   }
   return clusterStatus(store, cluster.name, false);
 }

@@ -10,10 +10,9 @@ import {
   setQuota,
   setTiming,
 } from "./admin-actions";
-import { AdminError } from "../server/api-error";
+import { AdminError, json, parseJson } from "../server/http-io";
 import { FaultInputSchema } from "../store/fault-queue";
 import type { FaultQueue, FaultRoute } from "../store/fault-queue";
-import { json, parseJson } from "../server/http-io";
 import type { EmulatorResponse } from "../server/http-io";
 import type { NodeStore } from "../store/node-store";
 import type { AdminNodeView } from "../store/wire-records";
@@ -56,8 +55,7 @@ export interface AdminTarget {
 const FailNextNodesSchema = z.strictObject({
   /** At most MAX_REQUEST_NODES, also with the failures already armed. */
   count: z.number().int().positive().max(MAX_REQUEST_NODES),
-  /** @default "preparing" */
-  phase: z.enum(["acquiring", "preparing", "stuck"]).optional(),
+  phase: z.enum(["acquiring", "preparing", "stuck"]).default("preparing"),
   message: z.string().min(1).optional(),
 });
 
@@ -102,10 +100,9 @@ const ROUTES: Record<string, Partial<Record<"GET" | "POST" | "DELETE", Handler>>
   },
   "/fail-next-nodes": {
     POST: (target, text) => {
-      const request = body(text, FailNextNodesSchema);
-      const phase = request.phase ?? "preparing";
-      const message = request.message ?? DEFAULT_FAILURE_MESSAGES[phase];
-      return json(200, { pending: target.store.armFailures(request.count, { phase, message }) });
+      const { count, phase, message } = body(text, FailNextNodesSchema);
+      const failure = { phase, message: message ?? DEFAULT_FAILURE_MESSAGES[phase] };
+      return json(200, { pending: target.store.armFailures(count, failure) });
     },
   },
   "/remove-nodes": {

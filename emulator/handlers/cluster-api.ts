@@ -1,27 +1,30 @@
+/**
+ * Routing of the CycleCloud API, and the handlers of its read routes: cluster status, node lists
+ * and operations. The writing routes are in node-creation.ts (create, scale), node-management.ts
+ * and legacy-actions.ts.
+ */
 import {
   NODE_MANAGEMENT_ACTIONS,
   NodeCreationRequestSchema,
   NodeManagementRequestSchema,
 } from "../../wire/schemas";
-import type { NodeManagementAction } from "../../wire/schemas";
-import { badRequest, EmulatorApiError } from "../server/api-error";
-import { clusterStatus, findOperations, getOperation, listNodes } from "./api-handlers";
+import type { ClusterStatus, NodeList, NodeManagementAction, OperationStatus } from "../../wire/schemas";
+import { badRequest, EmulatorApiError, json, notFound, parseBody } from "../server/http-io";
 import type { FaultRoute } from "../store/fault-queue";
-import { json, parseBody } from "../server/http-io";
 import type { EmulatorResponse } from "../server/http-io";
 import { createNodes, scale } from "./node-creation";
-import type { AddOptions } from "./node-creation";
 import { retryFailedNodes, terminateNode } from "./legacy-actions";
 import { manageNodes } from "./node-management";
 import { MAX_CONFIG_NODES, MAX_CORES } from "../config/limits";
 import type { NodeStore } from "../store/node-store";
+import { nodeRecord, operationStatus, renderClusterStatus } from "../store/wire-records";
 
 /** What a handler gets from the request besides the path parameters. */
 export interface ApiRequest {
   readonly query: URLSearchParams;
   readonly body: string;
-  /** Set by a `maxAdded` fault. */
-  readonly addOptions: AddOptions;
+  /** Set by a `maxAdded` fault: create and scale add at most this many nodes per set. */
+  readonly maxAdded: number | undefined;
 }
 
 /** The outcome of routing one API request. */
@@ -145,9 +148,9 @@ export function matchApiRoute(store: NodeStore, method: string, segments: readon
     });
   }
   if (second === "nodes" && third === "create") {
-    return change(method, "create", ({ body, addOptions }) => {
+    return change(method, "create", ({ body, maxAdded }) => {
       const request = parseBody(body, NodeCreationRequestSchema, "NodeCreationRequest");
-      return createNodes(store, cluster, request, addOptions);
+      return createNodes(store, cluster, request, maxAdded);
     });
   }
   if (second === "nodes" && third !== undefined && isManagementAction(third)) {
@@ -157,7 +160,7 @@ export function matchApiRoute(store: NodeStore, method: string, segments: readon
     });
   }
   if (second === "scale" && third !== undefined) {
-    return change(method, "scale", ({ query, addOptions }) => {
+    return change(method, "scale", ({ query, maxAdded }) => {
       const totalNodeCount = countParam(query, "totalNodeCount", MAX_CONFIG_NODES);
       const totalCoreCount = countParam(query, "totalCoreCount", MAX_CORES);
       if ((totalNodeCount === undefined) === (totalCoreCount === undefined)) {
@@ -165,7 +168,7 @@ export function matchApiRoute(store: NodeStore, method: string, segments: readon
       }
       const target =
         totalNodeCount !== undefined ? { totalNodeCount } : { totalCoreCount: totalCoreCount ?? 0 };
-      return scale(store, { cluster, nodearray: third, target }, addOptions);
+      return scale(store, { cluster, nodearray: third, target }, maxAdded);
     });
   }
   return { kind: "not-found" };
@@ -184,4 +187,50 @@ function matchLegacyRoute(store: NodeStore, method: string, segments: readonly s
     return route(method, "POST", "retry", () => json(200, retryFailedNodes(store, cluster)));
   }
   return { kind: "not-found" };
+}
+
+/** `GET /clusters/{cluster}/status[?nodes=true]`. */
+export function clusterStatus(store: NodeStore, clusterName: string, withNodes: boolean): ClusterStatus {
+  const now = store.clock.now();
+  const cluster = store.cluster(clusterName);
+  return renderClusterStatus({ cluster, live: store.liveIn(cluster, now), withNodes, now });
+}
+
+/** `GET /clusters/{cluster}/nodes[?operation=ID | ?request_id=ID]`. */
+export function listNodes(
+  store: NodeStore,
+  clusterName: string,
+  filter: { readonly operation?: string | undefined; readonly requestId?: string | undefined },
+): NodeList {
+  const now = store.clock.now();
+  const cluster = store.cluster(clusterName);
+  const live = store.liveIn(cluster, now);
+  // The operation asked for (by request id first), and how the answer names it.
+  const [operation, asked] =
+    filter.requestId !== undefined
+      ? [store.operationOfRequest(filter.requestId), `request id ${filter.requestId}`]
+      : filter.operation !== undefined
+        ? [store.operation(filter.operation), `operation id ${filter.operation}`]
+        : [undefined, undefined];
+  if (asked === undefined) return { nodes: live.map(nodeRecord) };
+  if (operation?.cluster !== cluster.name) throw notFound(`No operation found for ${asked}`);
+  const ids = new Set(operation.nodeIds);
+  return {
+    nodes: live.filter((entry) => ids.has(entry.node.id)).map(nodeRecord),
+    operation: operationStatus(operation),
+  };
+}
+
+/** `GET /operations/{id}`. */
+export function getOperation(store: NodeStore, id: string): OperationStatus {
+  const operation = store.operation(id);
+  if (operation === undefined) throw notFound(`No operation found for operation id ${id}`);
+  return operationStatus(operation);
+}
+
+/** `GET /operations/?request_id=ID`: zero or one operation; without a request id, all of them. */
+export function findOperations(store: NodeStore, requestId: string | undefined): OperationStatus[] {
+  if (requestId === undefined) return store.allOperations().map(operationStatus);
+  const operation = store.operationOfRequest(requestId);
+  return operation === undefined ? [] : [operationStatus(operation)];
 }

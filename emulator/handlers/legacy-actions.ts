@@ -6,12 +6,11 @@
  * `{ operationId, nodes: [{ name, id, status }] }`, as a management action answers.
  */
 import type { NodeManagementResult } from "../../wire/schemas";
-import { badRequest, notFound } from "../server/api-error";
-import { applyToAll, compileFilter } from "./node-management";
+import { badRequest, notFound, parseJson } from "../server/http-io";
+import { applyAction, applyToAll, compileFilter } from "./node-management";
 import type { NodeStore } from "../store/node-store";
 import type { LiveNode } from "../store/state";
 import { nodeRecord } from "../store/wire-records";
-import { parseJson } from "../server/http-io";
 
 /** What clients match in the error text when an `instance-filter` selects nothing. */
 export const NO_INSTANCES_MESSAGE = "No instances were found matching your query";
@@ -70,7 +69,7 @@ export function terminateNode(
   });
   if (matched.length === 0) throw notFound(nothing);
   const operation = store.newOperation("terminate", cluster, undefined, now);
-  return applyToAll(store, "terminate", matched, { operation, now });
+  return applyToAll(matched, operation, (node) => applyAction(store, "terminate", node, now));
 }
 
 /**
@@ -82,12 +81,8 @@ export function retryFailedNodes(store: NodeStore, clusterName: string): NodeMan
   const cluster = store.cluster(clusterName);
   const failed = store.liveIn(cluster, now).filter((entry) => entry.seen.status === "Failed");
   const operation = store.newOperation("retry", cluster, undefined, now);
-  return {
-    operationId: operation.id,
-    nodes: failed.map(({ node }) => {
-      operation.nodeIds.push(node.id);
-      node.phase = store.startingPhase(now, undefined);
-      return { name: node.name, id: node.id, status: "OK" };
-    }),
-  };
+  return applyToAll(failed, operation, (node) => {
+    node.phase = store.startingPhase(now, undefined);
+    return undefined;
+  });
 }

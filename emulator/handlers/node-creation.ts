@@ -3,8 +3,8 @@
  * set is checked before anything is added, then each set adds as many nodes as fit.
  */
 import type { NodeCreationRequest, NodeCreationResult, NodeCreationSet } from "../../wire/schemas";
-import { badRequest, invalidAttribute } from "../server/api-error";
-import { chooseBucket, fitAt, partialAddMessage, REAL, tally } from "../store/capacity";
+import { badRequest, invalidAttribute } from "../server/http-io";
+import { chooseBucket, fitAt, OPTIMISTIC, partialAddMessage, REAL, tally } from "../store/capacity";
 import { NodeAttributesSchema } from "../config/config-schema";
 import { MAX_NAME_FORMAT_LENGTH, MAX_NAME_OFFSET, MAX_REQUEST_NODES, MAX_SETS } from "../config/limits";
 import { findNodearray } from "../store/node-store";
@@ -12,12 +12,6 @@ import type { NodeStore } from "../store/node-store";
 import type { BucketState, ClusterState, NodearrayState, Operation } from "../store/state";
 import { mergeAttributes } from "../store/wire-records";
 import { formatIssues } from "../../wire/util/zod-issues";
-
-/** Options of one create or scale call, set by faults. */
-export interface AddOptions {
-  /** Add at most this many nodes per set (a `maxAdded` fault). */
-  readonly maxAddedPerSet?: number | undefined;
-}
 
 interface SetPlan {
   readonly set: NodeCreationSet;
@@ -29,12 +23,13 @@ interface SetPlan {
 
 type SetResult = NodeCreationResult["sets"][number];
 
-/** One create or scale call under way: its cluster, operation, fault options and time. */
+/** One create or scale call under way: its cluster, operation, `maxAdded` fault and time. */
 interface Adding {
   readonly store: NodeStore;
   readonly cluster: ClusterState;
   readonly operation: Operation;
-  readonly options: AddOptions;
+  /** Add at most this many nodes per set (a `maxAdded` fault). */
+  readonly maxAdded: number | undefined;
   readonly now: number;
 }
 
@@ -50,7 +45,7 @@ export function createNodes(
   store: NodeStore,
   clusterName: string,
   request: NodeCreationRequest,
-  options: AddOptions = {},
+  maxAdded?: number,
 ): NodeCreationResult {
   const now = store.clock.now();
   checkCreationLimits(request);
@@ -58,21 +53,17 @@ export function createNodes(
   store.checkRequestIdUnused(request.requestId);
   const plans = planSets(store, cluster, request.sets, now);
   const operation = store.newOperation("create", cluster, request.requestId, now);
-  const sets = plans.map((plan) => addSet({ store, cluster, operation, options, now }, plan));
+  const sets = plans.map((plan) => addSet({ store, cluster, operation, maxAdded, now }, plan));
   return { operationId: operation.id, sets };
 }
 
 /** `POST /clusters/{cluster}/scale/{nodearray}?totalNodeCount=N|totalCoreCount=N`. */
-export function scale(store: NodeStore, request: ScaleRequest, options: AddOptions = {}): NodeCreationResult {
+export function scale(store: NodeStore, request: ScaleRequest, maxAdded?: number): NodeCreationResult {
   const now = store.clock.now();
   const { target } = request;
   const cluster = store.cluster(request.cluster);
   const nodearray = findNodearray(cluster, request.nodearray);
-  const present = tally(
-    store.live(now),
-    (node) => node.nodearray === nodearray,
-    (seen) => seen.reducesAvailability,
-  );
+  const present = tally(store.live(now), (node) => node.nodearray === nodearray, OPTIMISTIC.limits);
   const operation = store.newOperation("scale", cluster, undefined, now);
   const answer = (set: SetResult): NodeCreationResult => ({ operationId: operation.id, sets: [set] });
   const byNodes = "totalNodeCount" in target;
@@ -91,13 +82,13 @@ export function scale(store: NodeStore, request: ScaleRequest, options: AddOptio
   if (chosen === undefined)
     return answer({ added: 0, message: `Nodearray ${nodearray.name} has no valid bucket` });
   const set = { count: chosen.count, nodearray: nodearray.name };
-  const attributes = mergeAttributes(nodearray.attributes, {});
-  return answer(
-    addSet(
-      { store, cluster, operation, options, now },
-      { set, nodearray, bucket: chosen.bucket, attributes },
-    ),
-  );
+  const plan = {
+    set,
+    nodearray,
+    bucket: chosen.bucket,
+    attributes: mergeAttributes(nodearray.attributes, {}),
+  };
+  return answer(addSet({ store, cluster, operation, maxAdded, now }, plan));
 }
 
 /**
@@ -180,7 +171,7 @@ function planSets(
 }
 
 function addSet(adding: Adding, plan: SetPlan): SetResult {
-  const { store, cluster, operation, options, now } = adding;
+  const { store, cluster, operation, maxAdded, now } = adding;
   const { set, nodearray } = plan;
   const placementGroup = set.placementGroupId;
   const bucket =
@@ -195,8 +186,8 @@ function addSet(adding: Adding, plan: SetPlan): SetResult {
   const fit = fitAt(store.live(now), { cluster, nodearray, bucket, placementGroup }, REAL);
   let added = Math.min(set.count, fit.fit);
   let reason = fit.binding?.description ?? "no capacity";
-  if (options.maxAddedPerSet !== undefined && options.maxAddedPerSet < added) {
-    added = options.maxAddedPerSet;
+  if (maxAdded !== undefined && maxAdded < added) {
+    added = maxAdded;
     reason = "insufficient capacity (injected by the emulator)";
   }
   const { attributes } = plan;

@@ -1,6 +1,6 @@
 /** `POST /clusters/{cluster}/nodes/{terminate|deallocate|start|shutdown|remove}`. */
 import type { NodeManagementAction, NodeManagementRequest, NodeManagementResult } from "../../wire/schemas";
-import { badRequest, invalidAttribute } from "../server/api-error";
+import { badRequest, invalidAttribute } from "../server/http-io";
 import { fitUnder, limitsAt, REAL } from "../store/capacity";
 import { observePhase } from "../store/node-lifecycle";
 import type { NodeObservation } from "../store/node-lifecycle";
@@ -58,19 +58,18 @@ export function manageNodes(
     );
   });
   const operation = store.newOperation(action, cluster, request.requestId, now);
-  return applyToAll(store, action, matched, { operation, now });
+  return applyToAll(matched, operation, (node) => applyAction(store, action, node, now));
 }
 
-/** Applies `action` to `matched` as part of `operation`: the answer, with each node's result. */
+/** Applies `apply` to `matched` as part of `operation`: the answer, with each node's result. */
 export function applyToAll(
-  store: NodeStore,
-  action: NodeManagementAction,
   matched: readonly LiveNode[],
-  { operation, now }: { readonly operation: Operation; readonly now: number },
+  operation: Operation,
+  apply: (node: NodeState) => string | undefined,
 ): NodeManagementResult {
   const nodes = matched.map(({ node }) => {
     operation.nodeIds.push(node.id);
-    const error = applyAction(store, action, node, now);
+    const error = apply(node);
     return {
       name: node.name,
       id: node.id,

@@ -10,7 +10,7 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { IncomingMessage } from "node:http";
 import { hostname, networkInterfaces } from "node:os";
-import { AdminError } from "./api-error";
+import { AdminError } from "./http-io";
 import { isLoopbackHost } from "../../wire/util/loopback";
 
 /** The header an admin request carries the token in. */

@@ -27,9 +27,9 @@ export const DEFAULT_AUTH_PACING: AuthPacing = Object.freeze({
 export const AuthPacingOptionSchema = z.union([
   z.literal(false),
   z.strictObject({
-    freeFailures: z.number().int().nonnegative().max(1_000_000).optional(),
-    initialDelayMs: z.number().int().positive().max(60_000).optional(),
-    maxDelayMs: z.number().int().positive().max(3_600_000).optional(),
+    freeFailures: z.number().int().nonnegative().max(1_000_000).default(DEFAULT_AUTH_PACING.freeFailures),
+    initialDelayMs: z.number().int().positive().max(60_000).default(DEFAULT_AUTH_PACING.initialDelayMs),
+    maxDelayMs: z.number().int().positive().max(3_600_000).default(DEFAULT_AUTH_PACING.maxDelayMs),
   }),
 ]);
 

@@ -183,6 +183,7 @@ export function parseCliArgs(
   env: Readonly<Record<string, string | undefined>>,
 ): CliCommand {
   const { values, switches, fromStatus } = readOptions(argv);
+  const fromEnv = (name: string): string | undefined => env[name] || undefined;
   if (switches.has("help")) return { kind: "help" };
   const timing: { -readonly [K in keyof EmulatorTiming]?: number } = switches.has("instant")
     ? { acquiringMs: 0, preparingMs: 0, terminatingMs: 0 }
@@ -201,20 +202,20 @@ export function parseCliArgs(
         "would be reachable from the network. Add --allow-remote to do this deliberately, or use --host 127.0.0.1",
     );
   }
-  const adminToken = values.get("admin-token") ?? nonEmpty(env["CYCLECLOUD_EMULATOR_ADMIN_TOKEN"]);
+  const adminToken = values.get("admin-token") ?? fromEnv("CYCLECLOUD_EMULATOR_ADMIN_TOKEN");
   if (adminToken !== undefined && adminToken.length < 16) {
     throw new CliUsageError(
       "the admin token (--admin-token or $CYCLECLOUD_EMULATOR_ADMIN_TOKEN) must be at least 16 characters",
     );
   }
   const givenPassword = values.get("password");
-  const envPassword = nonEmpty(env["CYCLECLOUD_EMULATOR_PASSWORD"]);
+  const envPassword = fromEnv("CYCLECLOUD_EMULATOR_PASSWORD");
   const passwordSource = givenPassword !== undefined ? "--password" : "$CYCLECLOUD_EMULATOR_PASSWORD";
   return {
     kind: "run",
     host,
     port: port === undefined ? DEFAULT_CLI_PORT : integer("--port", port, 65535),
-    username: values.get("username") ?? nonEmpty(env["CYCLECLOUD_EMULATOR_USERNAME"]),
+    username: values.get("username") ?? fromEnv("CYCLECLOUD_EMULATOR_USERNAME"),
     password: givenPassword ?? envPassword,
     ...(givenPassword === undefined && envPassword === undefined ? {} : { passwordSource }),
     ...(adminToken === undefined ? {} : { adminToken }),
@@ -244,13 +245,3 @@ function readTls(
   }
   return tls ? { kind: "generate" } : undefined;
 }
-
-function nonEmpty(value: string | undefined): string | undefined {
-  return value === undefined || value === "" ? undefined : value;
-}
-
-/**
- * Loopback hosts, where an unauthenticated admin surface is only reachable locally. The client's
- * strict rule: `127.example.com` is a name, not a loopback address.
- */
-export const isLoopback = isLoopbackHost;

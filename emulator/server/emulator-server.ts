@@ -11,12 +11,21 @@ import type { AdminTarget, RequestCounters, RequestLogEntry } from "../handlers/
 import { AdminGuard, digest } from "./admin-guard";
 import { AuthPacer } from "./auth-pacing";
 import type { AuthPacing } from "./auth-pacing";
-import { AdminError, badRequest, EmulatorApiError, EXCEPTIONS, renderError } from "./api-error";
+import {
+  AdminError,
+  announcesMoreThan,
+  badRequest,
+  EmulatorApiError,
+  EXCEPTIONS,
+  nestingTooDeep,
+  readBody,
+  renderError,
+  TOO_DEEP_MESSAGE,
+} from "./http-io";
 import { matchApiRoute } from "../handlers/cluster-api";
 import type { ApiMatch } from "../handlers/cluster-api";
 import { FAULT_ROUTES, FaultQueue } from "../store/fault-queue";
 import type { Fault, FaultRoute } from "../store/fault-queue";
-import { announcesMoreThan, nestingTooDeep, readBody, TOO_DEEP_MESSAGE } from "./http-io";
 import type { EmulatorResponse } from "./http-io";
 import type { NodeStore } from "../store/node-store";
 
@@ -284,7 +293,7 @@ export class EmulatorServer implements AdminTarget {
 
     let answer: EmulatorResponse;
     try {
-      answer = match.run({ query: url.searchParams, body, addOptions: { maxAddedPerSet: fault?.maxAdded } });
+      answer = match.run({ query: url.searchParams, body, maxAdded: fault?.maxAdded });
     } catch (error) {
       answer = apiError(error);
     }

@@ -2,6 +2,7 @@
 import { randomBytes } from "node:crypto";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
 import { tmpdir } from "node:os";
@@ -11,96 +12,23 @@ import { ADMIN_PREFIX } from "../handlers/admin-api";
 import { ADMIN_TOKEN_HEADER } from "./admin-guard";
 import type { RequestCounters } from "../handlers/admin-api";
 import { adminNodes } from "../handlers/admin-actions";
-import type { ClusterDefinition } from "../store/cluster-definitions";
+import type { ClusterDefinition, EmulatorClock, EmulatorTiming } from "../store/state";
 import { EmulatorConfigError, parseEmulatorConfig } from "../config/config";
 import { loadReplicas } from "../config/replica";
 import type { EmulatorConfig } from "../config/config-schema";
 import { DEFAULT_EMULATOR_CONFIG } from "../config/default-content";
-import { reasonOf } from "./api-error";
+import { reasonOf } from "./http-io";
 import { EmulatorServer } from "./emulator-server";
 import { AuthPacingOptionSchema, DEFAULT_AUTH_PACING } from "./auth-pacing";
-import type { AuthPacing } from "./auth-pacing";
 import { FaultInputSchema } from "../store/fault-queue";
 import { keyName, TimingSchema } from "../config/limits";
 import type { Fault, FaultInput } from "../store/fault-queue";
 import { NodeStore } from "../store/node-store";
 import { DEFAULT_TIMING, SYSTEM_CLOCK } from "../store/state";
-import type { EmulatorClock, EmulatorTiming } from "../store/state";
 import { checkKeyPair, issueEmulatorCertificates } from "./tls";
-import type { PemKeyPair } from "./tls";
 import type { AdminNodeView } from "../store/wire-records";
 import { isLoopbackHost } from "../../wire/util/loopback";
 import { formatIssues } from "../../wire/util/zod-issues";
-
-/** Options of {@link startEmulator}. */
-export interface EmulatorOptions {
-  /**
-   * Interface to listen on. Anything but a loopback address (`127.0.0.1`, `::1`, `localhost`) needs
-   * `allowRemote: true`: the API and, unless `admin: false`, the admin surface become reachable
-   * from the network. @default "127.0.0.1"
-   */
-  readonly host?: string | undefined;
-  /**
-   * Allow a `host` that is not loopback. Without it such a `host` is refused with an error saying
-   * what would be exposed; with it, `log` gets a warning line saying so. @default false
-   */
-  readonly allowRemote?: boolean | undefined;
-  /**
-   * When set, every admin request must carry it in the `X-Emulator-Admin-Token` header (401
-   * otherwise). Never printed; `adminHeaders()` of the result gives the header. @default none
-   */
-  readonly adminToken?: string | undefined;
-  /**
-   * Time allowed to receive a whole request (headers and body); a slower one is answered 408 and
-   * its connection closed. Headers alone get at most 10 s. @default 30000
-   */
-  readonly requestTimeoutMs?: number | undefined;
-  /** TCP port; 0 picks a free one (read it from `url`). @default 0 */
-  readonly port?: number | undefined;
-  /** @default "admin" */
-  readonly username?: string | undefined;
-  /** @default a random password, new on every start */
-  readonly password?: string | undefined;
-  /** Clusters, nodearrays and buckets (the `--config` file format). @default the seed's cluster `hpc` */
-  readonly config?: EmulatorConfig | undefined;
-  /**
-   * Replicas of real clusters: cluster name to a file holding a saved answer of
-   * `GET /clusters/{cluster}/status?nodes=true` (see `emulator/config/replica.ts`). Without `config`,
-   * the replicas are the only clusters; with it, they are added to its clusters.
-   */
-  readonly fromStatus?: Readonly<Record<string, string>> | undefined;
-  /** Lifecycle phase durations; zero makes a phase instantaneous. @default {@link DEFAULT_TIMING} */
-  readonly timing?: Partial<EmulatorTiming> | undefined;
-  /** Called with one line per request (method, path, status, duration; never credentials). @default silent */
-  readonly log?: ((line: string) => void) | undefined;
-  /**
-   * Called once, at start, with the `allowRemote` warning (`listening on HOST: what is reachable`).
-   * @default `log` with `WARNING: ` before it
-   */
-  readonly warn?: ((line: string) => void) | undefined;
-  /** Serve the `/__emulator/` admin surface. @default true */
-  readonly admin?: boolean | undefined;
-  /**
-   * The emulator's time (ms since the epoch): node lifecycles, operation `startTime` and
-   * `lastCapacityFailure` are computed from `now()` when read, so a test that sets the time sees
-   * exact states without waiting. Not used for `delayMs` faults or the request log's durations,
-   * which are real time. @default real time (`Date.now()`)
-   */
-  readonly clock?: EmulatorClock | undefined;
-  /**
-   * Serve HTTPS. `true`: with a certificate issued at start for 127.0.0.1, ::1, localhost and
-   * `host` by a throwaway CA, whose certificate is `caCert` and written to `caCertPath` (removed
-   * by `close()`). `{ cert, key }` (PEM text): with that certificate. @default false (HTTP)
-   */
-  readonly tls?: boolean | PemKeyPair | undefined;
-  /**
-   * Pacing of failed Basic authentication per client address: after `freeFailures` failures in a
-   * row, the client must wait `initialDelayMs` (doubling per further failure, up to `maxDelayMs`)
-   * before its credentials are checked again; sooner requests get 429 with `Retry-After`. `false`
-   * turns it off; an object changes any of the defaults. @default {@link DEFAULT_AUTH_PACING}
-   */
-  readonly authPacing?: false | Partial<AuthPacing> | undefined;
-}
 
 /** A started emulator. */
 export interface RunningEmulator {
@@ -140,33 +68,90 @@ const lineCallback = z.custom<(line: string) => void>(
 );
 const hasNow = (value: unknown): boolean => typeof (value as { now?: unknown } | null)?.now === "function";
 
+/** Options of {@link startEmulator}; an invalid one is refused naming it (`Invalid emulator option ...`). */
 const OptionsSchema = z.strictObject({
-  host: z.string().min(1).optional(),
-  port: z.number().int().min(0).max(65535).optional(),
-  username: z.string().min(1).optional(),
-  password: z.string().min(1).optional(),
-  config: z.unknown().optional(),
+  /**
+   * Interface to listen on. Anything but a loopback address (`127.0.0.1`, `::1`, `localhost`) needs
+   * `allowRemote: true`: the API and, unless `admin: false`, the admin surface become reachable
+   * from the network. @default "127.0.0.1"
+   */
+  host: z.string().min(1).default("127.0.0.1"),
+  /** TCP port; 0 picks a free one (read it from `url`). @default 0 */
+  port: z.number().int().min(0).max(65535).default(0),
+  /** @default "admin" */
+  username: z.string().min(1).default("admin"),
+  /** @default a random password, new on every start */
+  password: z
+    .string()
+    .min(1)
+    .default(() => randomBytes(12).toString("base64url")),
+  /** Clusters, nodearrays and buckets (the `--config` file format). @default the seed's cluster `hpc` */
+  config: z.custom<EmulatorConfig>().optional(),
+  /**
+   * Replicas of real clusters: cluster name to a file holding a saved answer of
+   * `GET /clusters/{cluster}/status?nodes=true` (see `emulator/config/replica.ts`). Without `config`,
+   * the replicas are the only clusters; with it, they are added to its clusters.
+   */
   fromStatus: z.record(keyName, z.string().min(1)).optional(),
+  /** Lifecycle phase durations; zero makes a phase instantaneous. @default {@link DEFAULT_TIMING} */
   timing: TimingSchema.optional(),
+  /** Called with one line per request (method, path, status, duration; never credentials). @default silent */
   log: lineCallback.optional(),
+  /**
+   * Called once, at start, with the `allowRemote` warning (`listening on HOST: what is reachable`).
+   * @default `log` with `WARNING: ` before it
+   */
   warn: lineCallback.optional(),
-  admin: z.boolean().optional(),
+  /** Serve the `/__emulator/` admin surface. @default true */
+  admin: z.boolean().default(true),
+  /**
+   * Allow a `host` that is not loopback. Without it such a `host` is refused with an error saying
+   * what would be exposed; with it, `log` gets a warning line saying so. @default false
+   */
   allowRemote: z.boolean().optional(),
+  /**
+   * When set, every admin request must carry it in the `X-Emulator-Admin-Token` header (401
+   * otherwise). Never printed; `adminHeaders()` of the result gives the header. @default none
+   */
   adminToken: z.string().min(16, { error: "the admin token must be at least 16 characters" }).optional(),
-  requestTimeoutMs: z.number().int().min(100).max(3_600_000).optional(),
+  /**
+   * Time allowed to receive a whole request (headers and body); a slower one is answered 408 and
+   * its connection closed. Headers alone get at most 10 s. @default 30000
+   */
+  requestTimeoutMs: z.number().int().min(100).max(3_600_000).default(30_000),
+  /**
+   * The emulator's time (ms since the epoch): node lifecycles, operation `startTime` and
+   * `lastCapacityFailure` are computed from `now()` when read, so a test that sets the time sees
+   * exact states without waiting. Not used for `delayMs` faults or the request log's durations,
+   * which are real time. @default real time (`Date.now()`)
+   */
   clock: z
     .custom<EmulatorClock>(
       (value) => typeof value === "object" && hasNow(value),
       "expected an object with a now() method",
     )
-    .optional(),
+    .default(SYSTEM_CLOCK),
+  /**
+   * Pacing of failed Basic authentication per client address: after `freeFailures` failures in a
+   * row, the client must wait `initialDelayMs` (doubling per further failure, up to `maxDelayMs`)
+   * before its credentials are checked again; sooner requests get 429 with `Retry-After`. `false`
+   * turns it off; an object changes any of the defaults. @default {@link DEFAULT_AUTH_PACING}
+   */
   authPacing: AuthPacingOptionSchema.optional(),
+  /**
+   * Serve HTTPS. `true`: with a certificate issued at start for 127.0.0.1, ::1, localhost and
+   * `host` by a throwaway CA, whose certificate is `caCert` and written to `caCertPath` (removed
+   * by `close()`). `{ cert, key }` (PEM text): with that certificate. @default false (HTTP)
+   */
   tls: z
     .union([z.boolean(), z.strictObject({ cert: z.string().min(1), key: z.string().min(1) })], {
       error: "expected true, false or { cert, key } (PEM text)",
     })
     .optional(),
 });
+
+/** Options of {@link startEmulator}. */
+export type EmulatorOptions = Readonly<z.input<typeof OptionsSchema>>;
 
 /** The clusters of `config` (or the seed's) and the replicas of `fromStatus`. */
 async function emulatorClusters(options: EmulatorOptions): Promise<ClusterDefinition[]> {
@@ -210,9 +195,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     preparingMs: preparingMs ?? DEFAULT_TIMING.preparingMs,
     terminatingMs: terminatingMs ?? DEFAULT_TIMING.terminatingMs,
   };
-  const host = options.host ?? "127.0.0.1";
-  const admin = options.admin ?? true;
-  const adminToken = options.adminToken;
+  const { host, port, username, password, admin, adminToken, clock, requestTimeoutMs } = checked.data;
   const exposure = remoteExposure(host, admin, adminToken !== undefined);
   if (exposure !== undefined && options.allowRemote !== true) {
     throw new TypeError(
@@ -220,17 +203,13 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
         "Pass `allowRemote: true` to do this deliberately, or listen on 127.0.0.1",
     );
   }
-  const username = options.username ?? "admin";
-  const password = options.password ?? randomBytes(12).toString("base64url");
   const log = options.log ?? ((): void => undefined);
 
-  const requestTimeout = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
   const timeouts = {
-    requestTimeout,
-    headersTimeout: Math.min(HEADERS_TIMEOUT_MS, requestTimeout),
-    connectionsCheckingInterval: Math.min(1000, requestTimeout),
+    requestTimeout: requestTimeoutMs,
+    headersTimeout: Math.min(HEADERS_TIMEOUT_MS, requestTimeoutMs),
+    connectionsCheckingInterval: Math.min(1000, requestTimeoutMs),
   };
-  const https = options.tls !== undefined && options.tls !== false;
   const issued = options.tls === true ? issueEmulatorCertificates([host]) : undefined;
   let caCertPath: string | undefined;
   if (issued !== undefined) {
@@ -246,14 +225,14 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   };
   const emulator = new EmulatorServer({
     server,
-    store: new NodeStore(clusters, timing, options.clock ?? SYSTEM_CLOCK),
+    store: new NodeStore(clusters, timing, clock),
     username,
     password,
     log,
     admin,
     host,
     adminToken,
-    authPacing: options.authPacing === false ? false : { ...DEFAULT_AUTH_PACING, ...options.authPacing },
+    authPacing: checked.data.authPacing ?? DEFAULT_AUTH_PACING,
   });
   server.on("request", (request: IncomingMessage, response: ServerResponse) => {
     emulator.handle(request, response).catch((error: unknown) => {
@@ -261,26 +240,22 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
       response.destroy();
     });
   });
-  let port: number;
+  let listening: number;
   try {
     await new Promise<void>((resolve, reject) => {
       server.once("error", reject);
-      server.listen(options.port ?? 0, host, () => {
+      server.listen(port, host, () => {
         server.off("error", reject);
         resolve();
       });
     });
-    const address = server.address();
-    if (address === null || typeof address === "string") {
-      await emulator.close();
-      throw new Error(`The emulator did not get a TCP address (got ${String(address)})`);
-    }
-    port = address.port;
+    // A server listening on a host and port has an AddressInfo address.
+    listening = (server.address() as AddressInfo).port;
   } catch (error) {
     await removeCaFile();
     throw error;
   }
-  const url = `${https ? "https" : "http"}://${host.includes(":") ? `[${host}]` : host}:${String(port)}`;
+  const url = `${pair === undefined ? "http" : "https"}://${host.includes(":") ? `[${host}]` : host}:${String(listening)}`;
   if (exposure !== undefined) {
     const warn = options.warn ?? ((line: string): void => log(`WARNING: ${line}`));
     warn(`listening on ${host}: ${exposure}`);
@@ -291,7 +266,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     caCertPath,
     adminUrl: `${url}${ADMIN_PREFIX}`,
     host,
-    port,
+    port: listening,
     username,
     adminHeaders: () => ({
       "Content-Type": "application/json",
@@ -320,13 +295,11 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   }) as RunningEmulator;
 }
 
-/** Time to receive a whole request, by default. */
-const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 /** Time to receive a request's headers. */
 const HEADERS_TIMEOUT_MS = 10_000;
 
 /** What listening on a non-loopback `host` exposes, or undefined for a loopback one. */
-export function remoteExposure(host: string, admin: boolean, adminToken: boolean): string | undefined {
+function remoteExposure(host: string, admin: boolean, adminToken: boolean): string | undefined {
   if (isLoopbackHost(host)) return undefined;
   const api = "the CycleCloud API (HTTP Basic authentication) is reachable from the network";
   if (!admin) return api;

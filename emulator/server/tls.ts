@@ -14,7 +14,7 @@ import {
 } from "node:crypto";
 import type { KeyObject } from "node:crypto";
 import { isIP } from "node:net";
-import { reasonOf } from "./api-error";
+import { reasonOf } from "./http-io";
 
 /** A key and certificate in PEM, as `https.createServer` takes them. */
 export interface PemKeyPair {

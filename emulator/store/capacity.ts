@@ -3,7 +3,7 @@
  * mutates its inputs or does I/O): every limit is turned into "how many more nodes of this size
  * fit", and the smallest one binds.
  */
-import { regionalQuota } from "./cluster-definitions";
+import { regionalQuota } from "./state";
 import type { NodeObservation } from "./node-lifecycle";
 import type { BucketState, ClusterState, LiveNode, NodearrayState, NodeState } from "./state";
 
@@ -15,13 +15,9 @@ export interface Limit {
 }
 
 /** A limit of `max` nodes, `used` taken; or with `vcpu`, of `max` cores for nodes of `vcpu` cores each. */
-export function coreLimit(description: string, max: number, used: number, vcpu = 1): Limit {
+export function limitOf(description: string, max: number, used: number, vcpu = 1): Limit {
   return { description, remaining: Math.floor((max - used) / vcpu) };
 }
-
-/** A limit of `max` nodes, `used` taken. */
-export const countLimit = (description: string, max: number, used: number): Limit =>
-  coreLimit(description, max, used);
 
 export interface Fit {
   /** How many nodes fit under every limit (never negative). */
@@ -116,24 +112,10 @@ export interface Placement extends BucketAt {
 }
 
 /**
- * The count and core limits of a layer (a bucket, nodearray, cluster or placement group) that
- * `use` already takes, described as `<scope> <field> of <max> reached`.
- */
-function layerLimits(
-  scope: string,
-  use: { count: number; cores: number },
-  [countField, maxCount, coreField, maxCores]: readonly [string, number, string, number],
-  vcpu: number,
-): Limit[] {
-  return [
-    coreLimit(`${scope} ${countField} of ${String(maxCount)} reached`, maxCount, use.count),
-    coreLimit(`${scope} ${coreField} of ${String(maxCores)} reached`, maxCores, use.cores, vcpu),
-  ];
-}
-
-/**
- * Every limit a new node at `placement` is subject to, as seen by `accounting`. `withQuota` false
- * leaves out the quota (a deallocated node being started already holds its quota).
+ * Every limit a new node at `placement` is subject to, as seen by `accounting`: the count and core
+ * limits of its bucket, nodearray, cluster and placement group (`<scope> <field> of <max> reached`)
+ * and its quota. `withQuota` false leaves out the quota (a deallocated node being started already
+ * holds its quota).
  */
 export function limitsAt(
   live: readonly LiveNode[],
@@ -141,40 +123,39 @@ export function limitsAt(
   accounting: Accounting,
   withQuota = true,
 ): Limit[] {
-  const vcpu = bucket.vcpuCount;
-  const inBucket = inBucketOf(bucket);
   const layer = (
     scope: string,
     holds: (node: NodeState) => boolean,
-    max: BucketState | NodearrayState | ClusterState,
-  ) =>
-    layerLimits(
-      scope,
-      tally(live, holds, accounting.limits),
-      ["maxCount", max.maxCount, "maxCoreCount", max.maxCoreCount],
-      vcpu,
-    );
-  const limits = [
-    ...layer(`nodearray ${nodearray.name} bucket ${bucket.machineType}`, inBucket, bucket),
-    ...layer(`nodearray ${nodearray.name}`, (node) => node.nodearray === nodearray, nodearray),
-    ...layer(`cluster ${cluster.name}`, inCluster(cluster), cluster),
+    [countField, maxCount, coreField, maxCores]: readonly [string, number, string, number],
+  ): Limit[] => {
+    const use = tally(live, holds, accounting.limits);
+    return [
+      limitOf(`${scope} ${countField} of ${String(maxCount)} reached`, maxCount, use.count),
+      limitOf(`${scope} ${coreField} of ${String(maxCores)} reached`, maxCores, use.cores, bucket.vcpuCount),
+    ];
+  };
+  const sized = (max: BucketState | NodearrayState | ClusterState) =>
+    ["maxCount", max.maxCount, "maxCoreCount", max.maxCoreCount] as const;
+  const inBucket = inBucketOf(bucket);
+  const groupSize = [
+    "maxPlacementGroupSize",
+    bucket.maxPlacementGroupSize,
+    "maxPlacementGroupCoreSize",
+    bucket.maxPlacementGroupCoreSize,
+  ] as const;
+  return [
+    ...layer(`nodearray ${nodearray.name} bucket ${bucket.machineType}`, inBucket, sized(bucket)),
+    ...layer(`nodearray ${nodearray.name}`, (node) => node.nodearray === nodearray, sized(nodearray)),
+    ...layer(`cluster ${cluster.name}`, inCluster(cluster), sized(cluster)),
     ...(withQuota ? quotaLimits(live, { cluster, nodearray, bucket }, accounting) : []),
+    ...(placementGroup === undefined
+      ? []
+      : layer(
+          `placement group ${placementGroup}`,
+          (node) => inBucket(node) && node.placementGroupId === placementGroup,
+          groupSize,
+        )),
   ];
-  if (placementGroup !== undefined) {
-    const use = tally(
-      live,
-      (node) => inBucket(node) && node.placementGroupId === placementGroup,
-      accounting.limits,
-    );
-    const fields = [
-      "maxPlacementGroupSize",
-      bucket.maxPlacementGroupSize,
-      "maxPlacementGroupCoreSize",
-      bucket.maxPlacementGroupCoreSize,
-    ] as const;
-    limits.push(...layerLimits(`placement group ${placementGroup}`, use, fields, vcpu));
-  }
-  return limits;
 }
 
 /** How many new nodes fit at `placement` under every limit, and the limit that binds. */
@@ -301,7 +282,7 @@ export function quotaLimits(live: readonly LiveNode[], at: BucketAt, accounting:
   const { nodearray, bucket } = at;
   const vcpu = bucket.vcpuCount;
   const cores = (description: string, use: QuotaUse): Limit =>
-    coreLimit(`${description} of ${String(use.quota)} cores reached`, use.quota, use.consumed, vcpu);
+    limitOf(`${description} of ${String(use.quota)} cores reached`, use.quota, use.consumed, vcpu);
   const region = regionUse(live, at, accounting.quota);
   if (nodearray.spot) return [cores(`region ${nodearray.region} spot quota`, region)];
   const family = familyUse(live, at, accounting.quota);
@@ -310,8 +291,8 @@ export function quotaLimits(live: readonly LiveNode[], at: BucketAt, accounting:
   const own = tally(live, inBucketOf(bucket), accounting.quota);
   const type = bucket.machineType;
   return [
-    coreLimit(`${type} quotaCount of ${String(bucket.quotaCount)} reached`, bucket.quotaCount, own.count),
-    coreLimit(
+    limitOf(`${type} quotaCount of ${String(bucket.quotaCount)} reached`, bucket.quotaCount, own.count),
+    limitOf(
       `${type} quotaCoreCount of ${String(bucket.quotaCoreCount)} reached`,
       family.quota,
       family.consumed,

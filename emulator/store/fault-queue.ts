@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { AdminError } from "../server/api-error";
+import { AdminError } from "../server/http-io";
 import { MAX_FAULT_COUNT, MAX_REQUEST_NODES, MAX_RETRY_AFTER_SECONDS } from "../config/limits";
 
 /**

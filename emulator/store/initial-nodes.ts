@@ -14,7 +14,7 @@ export const STANDALONE_OPERATION_ID = "00000000-0000-0000-0000-000000000000";
 export function vmIdentity(
   subnet: number,
   index: number,
-): { privateIp: string; hostname: string; instanceId: string } {
+): Pick<NodeState, "privateIp" | "hostname" | "instanceId"> {
   const octets = [10, subnet, Math.floor(index / 250), 4 + (index % 250)];
   const hex = octets.map((octet) => octet.toString(16).toUpperCase().padStart(2, "0"));
   return {

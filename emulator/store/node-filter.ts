@@ -12,15 +12,13 @@ export class FilterSyntaxError extends Error {
   override readonly name = "FilterSyntaxError";
 }
 
+type Literal = string | number | boolean | null;
+
 type Token =
   | { readonly kind: "ident"; readonly text: string }
-  | { readonly kind: "literal"; readonly value: string | number | boolean | null }
-  | {
-      readonly kind: "op";
-      readonly text: "===" | "==" | "!==" | "!=" | "&&" | "||" | "(" | ")" | "{" | "}" | ",";
-    };
-
-type OperatorText = Extract<Token, { kind: "op" }>["text"];
+  | { readonly kind: "literal"; readonly value: Literal }
+  /** `===`, `==`, `!==`, `!=`, `&&`, `||` or one of `(){},`. */
+  | { readonly kind: "op"; readonly text: string };
 
 /** One token at a time (sticky): space, an operator, a quoted string, a number or a word. */
 const TOKEN =
@@ -39,7 +37,7 @@ function tokenize(source: string): Token[] {
     const [, operator, double, single, number, word] = match;
     const quoted = double ?? single;
     if (operator !== undefined) {
-      tokens.push({ kind: "op", text: operator as OperatorText });
+      tokens.push({ kind: "op", text: operator });
     } else if (quoted !== undefined) {
       tokens.push({ kind: "literal", value: quoted.replace(/\\(.)/g, "$1") });
     } else if (number !== undefined) {
@@ -61,9 +59,8 @@ function describe(token: Token | undefined): string {
   return token.text;
 }
 
-function matches(actual: unknown, expected: string | number | boolean | null): boolean {
-  if (expected === null) return actual === null || actual === undefined;
-  return actual === expected;
+function matches(actual: unknown, expected: Literal): boolean {
+  return expected === null ? actual === null || actual === undefined : actual === expected;
 }
 
 /** Compiles `source` into a predicate over node records; throws {@link FilterSyntaxError}. */
@@ -75,13 +72,33 @@ export function compileNodeFilter(source: string): NodeFilter {
     const token = peek();
     return token?.kind === "op" && token.text === text;
   };
+  /** Consumes the operator `text` if it comes next. */
+  const takeOp = (text: string): boolean => {
+    if (!isOp(text)) return false;
+    position += 1;
+    return true;
+  };
+
+  /** Consumes the operator `text`, or throws naming what was found instead. */
+  const expectOp = (text: string, where = ""): void => {
+    if (!takeOp(text))
+      throw new FilterSyntaxError(`expected "${text}"${where} but found ${describe(peek())}`);
+  };
+  const expectLiteral = (where: string): Literal => {
+    const token = peek();
+    if (token?.kind !== "literal") {
+      throw new FilterSyntaxError(
+        `expected a string, number, boolean or null ${where} but found ${describe(token)}`,
+      );
+    }
+    position += 1;
+    return token.value;
+  };
 
   const parseComparison = (): NodeFilter => {
-    if (isOp("(")) {
-      position += 1;
+    if (takeOp("(")) {
       const inner = parseOr();
-      if (!isOp(")")) throw new FilterSyntaxError(`expected ")" but found ${describe(peek())}`);
-      position += 1;
+      expectOp(")");
       return inner;
     }
     const key = peek();
@@ -100,46 +117,28 @@ export function compileNodeFilter(source: string): NodeFilter {
       );
     }
     position += 1;
-    const literal = peek();
-    if (literal?.kind !== "literal") {
-      throw new FilterSyntaxError(
-        `expected a string, number, boolean or null after ${operator.text} but found ${describe(literal)}`,
-      );
-    }
-    position += 1;
+    const value = expectLiteral(`after ${operator.text}`);
     const negate = operator.text.startsWith("!");
-    return (record) => matches(record[key.text], literal.value) !== negate;
+    return (record) => matches(record[key.text], value) !== negate;
   };
 
   /** `{ literal, literal, ... }` after `key in`. */
   const parseSet = (key: string): NodeFilter => {
-    if (!isOp("{")) throw new FilterSyntaxError(`expected "{" after ${key} in but found ${describe(peek())}`);
-    position += 1;
-    const values: (string | number | boolean | null)[] = [];
-    while (!isOp("}")) {
-      const literal = peek();
-      if (literal?.kind !== "literal") {
-        throw new FilterSyntaxError(
-          `expected a string, number, boolean or null in the set but found ${describe(literal)}`,
-        );
-      }
-      values.push(literal.value);
-      position += 1;
-      if (isOp(",")) {
-        position += 1;
-      } else if (!isOp("}")) {
+    expectOp("{", ` after ${key} in`);
+    const values: Literal[] = [];
+    while (!takeOp("}")) {
+      values.push(expectLiteral("in the set"));
+      if (!takeOp(",") && !isOp("}")) {
         throw new FilterSyntaxError(`expected "," or "}" in the set but found ${describe(peek())}`);
       }
     }
-    position += 1;
     return (record) => values.some((value) => matches(record[key], value));
   };
 
   /** Operands of `next` joined by `operator` (`&&` binds tighter than `||`). */
   const joined = (operator: "&&" | "||", next: () => NodeFilter): NodeFilter => {
     let left = next();
-    while (isOp(operator)) {
-      position += 1;
+    while (takeOp(operator)) {
       const [first, second] = [left, next()];
       left =
         operator === "&&"

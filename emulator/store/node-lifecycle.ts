@@ -3,13 +3,20 @@
  * and every read derives its `Status` from the clock. With zero durations every transition is
  * immediate, so tests with zero timing are deterministic.
  */
-import type { InitialNodeDefinition } from "./cluster-definitions";
+import type { InitialNodeDefinition } from "./state";
 
 /** How a node created while `fail-next-nodes` is armed goes wrong. */
 export interface ProvisioningFailure {
   /** `acquiring`: Failed without addresses; `preparing`: Failed after getting addresses; `stuck`: Acquiring forever. */
   readonly phase: "acquiring" | "preparing" | "stuck";
   readonly message: string;
+}
+
+/** A phase that ends `durationMs` after `since`, of a node that may have addresses. */
+interface Ending {
+  readonly since: number;
+  readonly durationMs: number;
+  readonly addressed: boolean;
 }
 
 export type NodePhase =
@@ -21,24 +28,13 @@ export type NodePhase =
       readonly failure: ProvisioningFailure | undefined;
     }
   | { readonly kind: "failed"; readonly since: number; readonly message: string; readonly addressed: boolean }
-  | {
-      readonly kind: "terminating";
-      readonly since: number;
-      readonly durationMs: number;
-      readonly addressed: boolean;
-      /** A `Fixed` node: once terminated its record stays, `Off`, instead of going. */
-      readonly keepRecord?: boolean;
-    }
+  /** With `keepRecord` (a `Fixed` node), once terminated its record stays, `Off`, instead of going. */
+  | (Ending & { readonly kind: "terminating"; readonly keepRecord?: boolean })
   /** A head node running since the cluster started (a static node is `Started`, not `Ready`). */
   | { readonly kind: "started"; readonly since: number }
   /** A `Fixed` node whose VM is terminated: listed, holds nothing, can be started again. */
   | { readonly kind: "off"; readonly since: number }
-  | {
-      readonly kind: "stopping";
-      readonly since: number;
-      readonly durationMs: number;
-      readonly addressed: boolean;
-    }
+  | (Ending & { readonly kind: "stopping" })
   | { readonly kind: "deallocated"; readonly since: number; readonly addressed: boolean };
 
 /** What a phase looks like at one instant. */

@@ -5,9 +5,9 @@
  * in state.ts, the nodes a cluster starts with in initial-nodes.ts.
  */
 import { randomUUID } from "node:crypto";
-import { AdminError, badRequest, EmulatorApiError, EXCEPTIONS, notFound } from "../server/api-error";
+import { AdminError, badRequest, EmulatorApiError, EXCEPTIONS, notFound } from "../server/http-io";
 import { MAX_REQUEST_NODES } from "../config/limits";
-import type { ClusterDefinition } from "./cluster-definitions";
+import type { ClusterDefinition } from "./state";
 import { initialNodes, standaloneNodes, vmIdentity } from "./initial-nodes";
 import { observePhase } from "./node-lifecycle";
 import type { NodePhase, ProvisioningFailure } from "./node-lifecycle";
@@ -52,23 +52,16 @@ export class NodeStore {
   private readonly requestIds = new Map<string, string>();
   private pendingFailures: ProvisioningFailure[] = [];
   private addressesHandedOut = 0;
-  private currentTiming: EmulatorTiming;
+  /** Durations of the phases nodes enter from now on (`POST /__emulator/timing` changes them). */
+  timing: EmulatorTiming;
 
   constructor(
     private readonly definitions: readonly ClusterDefinition[],
     private readonly initialTiming: EmulatorTiming,
     readonly clock: EmulatorClock = SYSTEM_CLOCK,
   ) {
-    this.currentTiming = { ...initialTiming };
+    this.timing = initialTiming;
     this.reset();
-  }
-
-  get timing(): EmulatorTiming {
-    return { ...this.currentTiming };
-  }
-
-  set timing(timing: EmulatorTiming) {
-    this.currentTiming = { ...timing };
   }
 
   /** Back to the initial clusters and timing: no nodes, operations, used request ids or armed failures. */
@@ -86,8 +79,8 @@ export class NodeStore {
     this.operations.clear();
     this.requestIds.clear();
     this.pendingFailures = [];
-    this.currentTiming = { ...this.initialTiming };
-    const initial = initialNodes(this.clusterStates, this.clock.now(), this.currentTiming.terminatingMs);
+    this.timing = this.initialTiming;
+    const initial = initialNodes(this.clusterStates, this.clock.now(), this.timing.terminatingMs);
     for (const node of [...standaloneNodes(this.clusterStates), ...initial]) {
       this.nodes.set(node.id, node);
     }
@@ -223,8 +216,8 @@ export class NodeStore {
     return {
       kind: "starting",
       since: now,
-      acquiringMs: this.currentTiming.acquiringMs,
-      preparingMs: this.currentTiming.preparingMs,
+      acquiringMs: this.timing.acquiringMs,
+      preparingMs: this.timing.preparingMs,
       failure,
     };
   }

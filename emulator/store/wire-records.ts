@@ -31,12 +31,8 @@ export interface AdminNodeView {
 
 /** Keys of a node record the emulator manages; `nodeAttributes` cannot override them. */
 const MANAGED_KEYS: ReadonlySet<string> = new Set(
-  [
-    "Name NodeId Template ClusterName MachineType Status State TargetState Region CoreCount Memory Infiniband",
-    "PlacementGroupId RequestId Hostname PrivateIp PublicIp InstanceId StatusMessage",
-  ]
-    .join(" ")
-    .split(" "),
+  `Name NodeId Template ClusterName MachineType Status State TargetState Region CoreCount Memory Infiniband
+   PlacementGroupId RequestId Hostname PrivateIp PublicIp InstanceId StatusMessage`.split(/\s+/),
 );
 
 const DEFAULT_NODE_ATTRIBUTES: Readonly<Record<string, unknown>> = {

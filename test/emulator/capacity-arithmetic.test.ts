@@ -2,8 +2,7 @@ import { describe, expect, test } from "vitest";
 import {
   chooseBucket,
   clusterRemaining,
-  coreLimit,
-  countLimit,
+  limitOf,
   fitAt,
   fitUnder,
   OPTIMISTIC,
@@ -17,7 +16,7 @@ import type { LiveNode } from "../../emulator/store/state";
 
 describe("capacity arithmetic", () => {
   test("a count limit leaves max minus used", () => {
-    expect(countLimit("bucket", 11, 4)).toEqual({ description: "bucket", remaining: 7 });
+    expect(limitOf("bucket", 11, 4)).toEqual({ description: "bucket", remaining: 7 });
   });
 
   test.each([
@@ -30,16 +29,16 @@ describe("capacity arithmetic", () => {
   ])(
     "a core limit of %i with %i used fits floor((max - used) / %i) = %i nodes",
     (max, used, vcpu, remaining) => {
-      expect(coreLimit("cores", max, used, vcpu).remaining).toBe(remaining);
+      expect(limitOf("cores", max, used, vcpu).remaining).toBe(remaining);
     },
   );
 
   test("the smallest limit binds, the first of equals wins, and the fit is never negative", () => {
-    const a = countLimit("a", 3, 0);
-    const b = countLimit("b", 5, 2);
-    const c = countLimit("c", 10, 0);
+    const a = limitOf("a", 3, 0);
+    const b = limitOf("b", 5, 2);
+    const c = limitOf("c", 10, 0);
     expect(fitUnder([c, a, b])).toEqual({ fit: 3, binding: a });
-    const over = countLimit("over", 1, 4);
+    const over = limitOf("over", 1, 4);
     expect(fitUnder([a, over])).toEqual({ fit: 0, binding: over });
     expect(fitUnder([])).toEqual({ fit: Number.MAX_SAFE_INTEGER, binding: undefined });
   });

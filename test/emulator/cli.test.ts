@@ -5,13 +5,8 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeAll, describe, expect, test } from "vitest";
-import {
-  CLI_USAGE,
-  CliUsageError,
-  DEFAULT_CLI_PORT,
-  isLoopback,
-  parseCliArgs,
-} from "../../emulator/server/cli-args";
+import { CLI_USAGE, CliUsageError, DEFAULT_CLI_PORT, parseCliArgs } from "../../emulator/server/cli-args";
+import { isLoopbackHost as isLoopback } from "../../wire/util/loopback";
 import { NodeListSchema } from "../../wire/schemas";
 import { basicAuth, parseWith } from "./helpers";
 import { issueEmulatorCertificates } from "../../emulator/server/tls";
