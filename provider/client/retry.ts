@@ -37,7 +37,7 @@ export interface ShouldRetryInput {
 export function shouldRetry({ method, idempotent, error, attempt, maxRetries }: ShouldRetryInput): boolean {
   if (attempt > maxRetries || (!SAFE_METHODS.has(method.toUpperCase()) && !idempotent)) return false;
   if (error instanceof HttpError) return RETRYABLE_STATUSES.has(error.status);
-  if (error instanceof NetworkError) return error.kind !== "tls";
+  if (error instanceof NetworkError) return error.kind !== "tls" && error.kind !== "protocol";
   return error instanceof TimeoutError;
 }
 

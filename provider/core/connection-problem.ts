@@ -44,6 +44,9 @@ export function connectionFix(
       `or, for a test server only, the \`insecure\` setting (${name("insecure")})`
     );
   }
+  if (isNetworkError(error) && error.kind === "protocol") {
+    return `Check the scheme and port of the url (${name("url")}): the server there does not answer TLS`;
+  }
   if (isNetworkError(error)) {
     return `Check the url and port (${name("url")}) and that the server is up and reachable from this machine`;
   }

@@ -56,6 +56,7 @@ function nextStep(failure: unknown, op: Operation, cluster: string): string {
     return "CycleCloud refused the request: fix what its message names";
   }
   if (error instanceof NetworkError) {
+    if (error.kind === "protocol") return "";
     return error.kind === "tls"
       ? "trust the server's certificate (`cyclecloud:caCert` or `cyclecloud:caCertPath`)"
       : `${again} once the server is reachable`;

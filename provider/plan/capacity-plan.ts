@@ -61,6 +61,21 @@ function cliError(error: unknown): string {
   return line ?? "unknown error";
 }
 
+/** The stack selected in the program's folder, if any (a plan of `--stack` selects it again after). */
+async function selectedStack(
+  options: CapacityPlanOptions,
+  envVars: Record<string, string>,
+): Promise<string | undefined> {
+  const { LocalWorkspace } = await import("@pulumi/pulumi/automation");
+  try {
+    return (await (await LocalWorkspace.create({ workDir: options.cwd ?? process.cwd(), envVars })).stack())
+      ?.name;
+  } catch {
+    // No stack is selected (or none can be read): there is nothing to select again.
+    return undefined;
+  }
+}
+
 async function openStack(options: CapacityPlanOptions, envVars: Record<string, string>): Promise<Stack> {
   const workDir = options.cwd ?? process.cwd();
   const stackName = options.stack;
@@ -102,6 +117,7 @@ export async function capacityPlan(options: CapacityPlanOptions = {}): Promise<C
     // Each set's preflight reports its decision as data and refuses nothing: the preview goes on.
     CYCLECLOUD_PREFLIGHT_OVERRIDE: "report",
   };
+  const selected = options.stack === undefined ? undefined : await selectedStack(options, envVars);
   const stack = await openStack(options, envVars);
   const events = new PreviewEvents();
   try {
@@ -110,6 +126,10 @@ export async function capacityPlan(options: CapacityPlanOptions = {}): Promise<C
     const errors = [...events.errors.values()].flat();
     const engine = errors.length > 0 ? errors.join("\n") : engineError(error);
     throw new CapacityPlanError(`pulumi preview failed:\n${engine}`);
+  } finally {
+    // Opening `--stack` selected it in the folder: the next `pulumi up` there must go where it went before.
+    if (selected !== undefined && selected !== stack.name)
+      await stack.workspace.selectStack(selected).catch(() => undefined);
   }
   if (events.unreadable.length > 0) throw new CapacityPlanError(events.unreadable.join("\n"));
   // By name: the plan does not depend on the order the engine happened to send the steps in.

@@ -1,4 +1,5 @@
 import type { IncomingHttpHeaders } from "node:http";
+import { createServer as createHttpServer } from "node:http";
 import { createServer } from "node:https";
 import type { Server } from "node:https";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -52,6 +53,32 @@ async function networkErrorOf(promise: Promise<unknown>): Promise<NetworkError> 
   }
   return outcome;
 }
+
+describe("TLS against a plain HTTP server", () => {
+  it("says the server may speak plain HTTP, and does not retry", async () => {
+    const connections: unknown[] = [];
+    const plain = createHttpServer((_request, response) => response.end());
+    plain.on("connection", (socket) => connections.push(socket));
+    await new Promise<void>((resolve) => plain.listen(0, "127.0.0.1", resolve));
+    const { port } = plain.address() as { port: number };
+    try {
+      const { client, lines } = makeClient({ url: `https://127.0.0.1:${port}`, retries: 3 });
+
+      const error = await networkErrorOf(client.listNodes("hpc"));
+
+      expect(error.kind).toBe("protocol");
+      expect(error.message).toBe(
+        `CycleCloud at https://127.0.0.1:${port} did not answer GET /clusters/hpc/nodes over TLS: wrong version number (EPROTO); ` +
+          "the server on that port may speak plain HTTP: check the scheme and port of `url`",
+      );
+      expect(lines).toStrictEqual([]);
+      expect(connections).toHaveLength(1);
+    } finally {
+      plain.closeAllConnections();
+      await new Promise<void>((resolve) => plain.close(() => resolve()));
+    }
+  });
+});
 
 describe("TLS against a server with a self-signed certificate", () => {
   it("refuses the server by default, explains the `caCert` option, and does not retry", async () => {

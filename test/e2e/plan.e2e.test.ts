@@ -261,6 +261,17 @@ describe("pulumi-cyclecloud plan", () => {
     expect(availableNow - 1).toBe(5);
   });
 
+  it("leaves the folder's selected stack as it was (a plan of --stack reads, it does not select)", async () => {
+    expectSuccess(await ws.pulumi(["stack", "init", "other"]));
+    try {
+      expect((await plan(["--json"])).code).not.toBe(2);
+      expect((await ws.pulumi(["stack", "--show-name"])).stdout.trim()).toBe("other");
+    } finally {
+      expectSuccess(await ws.pulumi(["stack", "rm", "other", "--yes"]));
+      expectSuccess(await ws.pulumi(["stack", "select", ws.stack]));
+    }
+  });
+
   it("a preview that fails (a wrong passphrase) exits 2 with the engine's own text, not the passphrase", async () => {
     const wrong = "not-the-e2e-passphrase";
     const result = await run(process.execPath, [PLAN_CLI, "plan", "--stack", ws.stack], {

@@ -26,8 +26,14 @@ const UNREACHABLE_ERROR_CODES: ReadonlySet<string> = new Set([
   "ETIMEDOUT",
 ]);
 
-/** What went wrong below HTTP: `tls` (certificate not trusted), `unreachable`, or `connection` (reset, ...). */
-export type NetworkFailureKind = "tls" | "unreachable" | "connection";
+/**
+ * What went wrong below HTTP: `tls` (certificate not trusted), `protocol` (the server did not speak
+ * TLS: an `https` url at a plain HTTP port), `unreachable`, or `connection` (reset, ...).
+ */
+export type NetworkFailureKind = "tls" | "protocol" | "unreachable" | "connection";
+
+/** OpenSSL's words when the other end does not answer TLS (e.g. plain HTTP): `wrong version number`. */
+const NOT_TLS = /wrong version number|unknown protocol|packet length too long|http request/i;
 
 export interface NetworkErrorInit extends RequestTarget {
   /** Scheme, host and port of the server, e.g. `https://cyclecloud.example.com:8443`. */
@@ -48,9 +54,11 @@ export class NetworkError extends RequestError {
     const code = errorCode(cause);
     const kind = TLS_ERROR_CODES.has(code ?? "")
       ? "tls"
-      : UNREACHABLE_ERROR_CODES.has(code ?? "")
-        ? "unreachable"
-        : "connection";
+      : code === "EPROTO" && NOT_TLS.test(cause.message)
+        ? "protocol"
+        : UNREACHABLE_ERROR_CODES.has(code ?? "")
+          ? "unreachable"
+          : "connection";
     super(networkErrorMessage(init, kind, cause), init, { cause });
     this.origin = init.origin;
     this.code = code;
@@ -77,6 +85,14 @@ function networkErrorMessage(init: NetworkErrorInit, kind: NetworkFailureKind, c
       return (
         `Could not verify the TLS certificate of CycleCloud at ${init.origin} for ${request}: ` +
         `${reason}${codeSuffix}. To fix, ${fix}; \`insecure: true\` turns verification off (not recommended)`
+      );
+    }
+    case "protocol": {
+      // OpenSSL's text holds its source path: keep its reason (`wrong version number`).
+      const why = reason.match(/SSL routines:[^:]*:([^:]+)/)?.[1] ?? reason;
+      return (
+        `CycleCloud at ${init.origin} did not answer ${request} over TLS: ${why}${code === undefined ? "" : ` (${code})`}; ` +
+        "the server on that port may speak plain HTTP: check the scheme and port of `url`"
       );
     }
     case "unreachable":
