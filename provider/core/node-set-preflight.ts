@@ -8,8 +8,8 @@
 import type { ClusterStatus } from "../../wire/schemas";
 import type { NodeSetInputs } from "./inputs";
 import type { CheckFailure } from "./inputs-check";
-import type { ClusterView, Observation, Refusal, SetPlan } from "./plan-set";
 import { planSet } from "./plan-set";
+import type { ClusterView, Observation, Refusal, SetPlan } from "./set-plan-types";
 import type { PreflightReport } from "./preflight-report";
 import type { RunPlan } from "./run-plan";
 import type { SetChange } from "./set-change";

@@ -82,10 +82,10 @@ export const nothing = (warnings: readonly string[] = []): PlannedSet => ({
   stops: [],
   fitWarnings: [],
 });
-/** Refused whatever the preflight mode. */
-export const refused = (property: string, reason: string): PlannedSet => ({
-  ...nothing(),
-  verdict: { fits: false, refusal: { failures: [{ property, reason }] } },
+/** Refused before any other decision (a refusal without warnings is refused whatever the mode). */
+export const refused = (refusal: Refusal, warnings: readonly string[] = []): PlannedSet => ({
+  ...nothing(warnings),
+  verdict: { fits: false, refusal },
 });
 
 /** Inputs that only name the set (unknown in the preview of a new set): no bearing on capacity. */
@@ -103,11 +103,7 @@ export function nameOf(inputs: Pick<NodeSetInputs, "identity" | "name">): string
 }
 
 /** What a set asks of the cluster, from its inputs (or the old inputs of a replaced set). */
-export function nodeSpecOf(set: {
-  nodearray?: string | undefined;
-  machineType?: string | undefined;
-  placementGroupId?: string | undefined;
-}): NodeSpec {
+export function nodeSpecOf(set: Partial<NodeSpec>): NodeSpec {
   return {
     nodearray: String(set.nodearray),
     machineType: set.machineType,
