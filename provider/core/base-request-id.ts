@@ -49,8 +49,7 @@ export function requestIdFailures(
   const requestId = news["requestId"];
   if (typeof requestId !== "string" || containsUnknown(requestId) || !isLibraryBase(requestId)) return [];
   if (requestId === storedBase(olds) || requestId === olds["requestId"]) return [];
-  if (!containsUnknown(news["identity"]) && replacementBases.has(replacementKeyOf(news["identity"], news)))
-    return [];
+  if (isRecordedReplacement(replacementBases, news)) return [];
   const prefix = requestId.startsWith("pcc-") ? "mpi" : requestId.slice(0, requestId.lastIndexOf("."));
   const reason =
     `\`requestId\` "${requestId}" has the format of a base request id this library derives ` +
@@ -60,6 +59,11 @@ export function requestIdFailures(
     "(The nodes of a set destroyed while its create was pending, which no stack holds any more, " +
     'are taken over with `adoptExisting` and `orphaned: true` instead: README, "Errors and troubleshooting".)';
   return [{ property: "requestId", reason }];
+}
+
+/** Whether the first `check` of a replacement of this set recorded its base (see {@link baseRequestIdFor}). */
+export function isRecordedReplacement(bases: Map<string, string>, news: Record<string, unknown>): boolean {
+  return !containsUnknown(news["identity"]) && bases.has(replacementKeyOf(news["identity"], news));
 }
 
 function storedBase(olds: Record<string, unknown>): string | undefined {

@@ -15,8 +15,7 @@ import type { RunPlan } from "./run-plan";
 import type { SetChange } from "./set-change";
 import { asWarning } from "./plan-texts";
 
-export type { PreflightReport, PreflightReportMessage } from "./preflight-report";
-export { PREFLIGHT_REPORT_PREFIX, preflightReportMessage } from "./preflight-report";
+export type { PreflightReportMessage } from "./preflight-report";
 
 /** Where preflight reads the cluster and the set from, and where it shows what it decided. */
 export interface PreflightSources {

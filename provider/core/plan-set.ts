@@ -86,10 +86,8 @@ function planIncrease(change: SetChange, view: ClusterView, { run, key }: Ledger
   const oldCount = prior?.count ?? 0;
   // A replaced set's nodes per group (its old `count` filled its groups in order), when they are in
   // the new set's bucket (the same groups).
-  const sameBucket = (["cluster", "nodearray", "machineType"] as const).every(
-    (k) => prior?.[k] === inputs[k],
-  );
-  const oldGroups = change.kind === "replace" && sameBucket ? filledGroups(status, change.prior) : undefined;
+  const inBucket = (["cluster", "nodearray", "machineType"] as const).every((k) => prior?.[k] === inputs[k]);
+  const oldGroups = change.kind === "replace" && inBucket ? filledGroups(status, change.prior) : undefined;
   const replacementKey = replacementKeyOf(inputs.identity, inputs);
   const replaced =
     replacement && inputs.deleteBeforeReplace && oldCount > 0 && prior?.cluster === inputs.cluster
@@ -110,21 +108,16 @@ function planIncrease(change: SetChange, view: ClusterView, { run, key }: Ledger
     deleteFirst: inputs.deleteBeforeReplace === true,
   };
   let lines: string[] = [];
-  const log = (line: string) => lines.push(line);
-  let groupFailures = placementGroupProblems(status, inputs, groupHoldings, log);
+  const groupProblems = (holdings: GroupHoldings) => {
+    lines = [];
+    return placementGroupProblems(status, inputs, holdings, (line) => lines.push(line));
+  };
+  let groupFailures = groupProblems(groupHoldings);
   if (groupFailures.length > 0 && !containsUnknown(inputs.baseRequestId)) {
     // Counted again with the set's own nodes the cluster lists per group (nodes of an interrupted
     // run are the set's, not other sets').
     if (view.heldByGroup === undefined) return observe("heldByGroup");
-    if (view.heldByGroup.size > 0) {
-      lines = [];
-      groupFailures = placementGroupProblems(
-        status,
-        inputs,
-        { ...groupHoldings, own: view.heldByGroup },
-        log,
-      );
-    }
+    if (view.heldByGroup.size > 0) groupFailures = groupProblems({ ...groupHoldings, own: view.heldByGroup });
   }
   const nodeSpec = nodeSpecOf(inputs);
   const judged = (fit: CapacityFit, line: string, bindingLimit?: string) =>
@@ -183,8 +176,7 @@ function planIncrease(change: SetChange, view: ClusterView, { run, key }: Ledger
       increase = actual;
       fit = capacityFit(status, nodeSpec, increase);
       if (view.warmPool === undefined) return observe("warmPool");
-      const pool = { held, pool: view.warmPool, fresh: actual };
-      const warm = warmPoolRefusal(inputs, status, pool);
+      const warm = warmPoolRefusal(inputs, status, { held, pool: view.warmPool, fresh: actual });
       if (warm !== undefined) {
         stops.push(warnable([warm], [judged(fit, warm.reason, "nodearray room to start the warm pool")]));
         if (inputs.preflight !== "warn") return planned({});

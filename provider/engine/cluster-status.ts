@@ -98,10 +98,5 @@ export async function getClusterStatus(args: GetClusterStatusArgs): Promise<Clus
  * unknown (preview), secret when any argument is secret.
  */
 export function getClusterStatusOutput(args: GetClusterStatusOutputArgs): pulumi.Output<ClusterStatus> {
-  return pulumi.output(args).apply((resolved) => {
-    const plain: GetClusterStatusArgs = { cluster: resolved.cluster };
-    if (resolved.nodes !== undefined) plain.nodes = resolved.nodes;
-    if (resolved.connection !== undefined) plain.connection = resolved.connection;
-    return getClusterStatus(plain);
-  });
+  return pulumi.output(args).apply(getClusterStatus);
 }
