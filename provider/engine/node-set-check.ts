@@ -20,7 +20,7 @@ import { preflight } from "../core/node-set-preflight";
 import { preflightReportMessage } from "../core/preflight-report";
 import { countByGroup } from "../core/placement-group-preflight";
 import type { NodeList } from "../../wire/schemas";
-import type { PriorSet } from "../core/set-change";
+import type { Bag, PriorSet } from "../core/set-change";
 import { adoptionIds, checkedChange, priorOf } from "../core/set-change";
 import type { NodeInfo, NodeSetState } from "../core/node-set-state";
 import { isMember, nodePhase } from "../core/node-set-state";
@@ -30,11 +30,7 @@ import { setLabel, urnOfIdentity } from "./logger";
 import type { ProviderContext } from "./provider-context";
 
 /** `check`: validates the inputs, fixes the base request id, claims adopted nodes, runs preflight. */
-export async function check(
-  provider: ProviderContext,
-  olds: Record<string, unknown>,
-  news: Record<string, unknown>,
-): Promise<dynamic.CheckResult> {
+export async function check(provider: ProviderContext, olds: Bag, news: Bag): Promise<dynamic.CheckResult> {
   if (typeof news["identity"] === "string" && !containsUnknown(news["identity"]))
     provider.plan.checked.add(news["identity"]);
   const failures = [...validateInputs(news), ...requestIdFailures(provider.replacementBases, olds, news)];
@@ -235,7 +231,7 @@ export async function diff(
   provider: ProviderContext,
   _id: string,
   olds: NodeSetState,
-  news: Record<string, unknown>,
+  news: Bag,
 ): Promise<dynamic.DiffResult> {
   const inputs = pickInputs(news);
   const decision = diffNodeSet(olds, inputs, provider.now());
