@@ -98,11 +98,7 @@ function field<S extends z.ZodType, E extends InputEffect>(
   return { schema, effect, secret };
 }
 
-/**
- * Every input of a node set: its schema and classification, in declaration order. `check`
- * validates each known field with its schema and reports failures under the field's name; fields
- * that are unknown during preview are skipped. Adding an input means classifying it here.
- */
+/** Every input of a node set, in declaration order. Adding an input means classifying it here. */
 export const NODE_SET_INPUTS = {
   /**
    * Who the set is (see node-set-identity.ts): `<URN first declared under>#<random token>`, or
@@ -225,7 +221,6 @@ export const NODE_SET_INPUTS = {
 } as const;
 
 type Inputs = typeof NODE_SET_INPUTS;
-/** The key of an input. */
 export type InputKey = keyof Inputs;
 /** The keys of the inputs whose change has one of these effects. */
 type KeysWith<E extends InputEffect> = {

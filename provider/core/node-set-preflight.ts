@@ -9,7 +9,7 @@ import type { ClusterStatus } from "../../wire/schemas";
 import type { NodeSetInputs } from "./inputs";
 import type { CheckFailure } from "./inputs-check";
 import { planSet } from "./plan-set";
-import type { ClusterView, Observation, Refusal, SetPlan } from "./set-plan-types";
+import type { ClusterView, Observation, PlannedSet, Refusal, SetPlan } from "./set-plan-types";
 import type { PreflightReport } from "./preflight-report";
 import type { RunPlan } from "./run-plan";
 import type { SetChange } from "./set-change";
@@ -94,7 +94,7 @@ async function observe(
  * refusal as a warning and goes on; `enforce` returns the first refusal.
  */
 function applyMode(
-  plan: Extract<SetPlan, { kind: "planned" }>,
+  plan: PlannedSet,
   { change, sources, run, key }: { change: SetChange; sources: PreflightSources; run: RunPlan; key: string },
 ): CheckFailure[] {
   const { inputs } = change;
@@ -125,7 +125,7 @@ function applyMode(
     if (refused !== undefined) return refused;
   }
   for (const warning of plan.fitWarnings) sources.warn(inputs, warning);
-  const verdict = plan.verdict;
+  const { verdict } = plan;
   if (verdict === undefined) return [];
   if (!verdict.fits) return refuse(verdict.refusal) ?? [];
   run.plannedIncreases.set(key, verdict.charge);

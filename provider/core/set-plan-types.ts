@@ -75,13 +75,9 @@ export interface Ledger {
 /** The plan asks for one more fact of the cluster. */
 export const observe = (what: Observation): SetPlan => ({ kind: "observe", what });
 /** Nothing to judge (or only warnings to show). */
-export const nothing = (warnings: readonly string[] = []): PlannedSet => ({
-  kind: "planned",
-  lines: [],
-  warnings,
-  stops: [],
-  fitWarnings: [],
-});
+export function nothing(warnings: readonly string[] = []): PlannedSet {
+  return { kind: "planned", lines: [], warnings, stops: [], fitWarnings: [] };
+}
 /** Refused before any other decision (a refusal without warnings is refused whatever the mode). */
 export const refused = (refusal: Refusal, warnings: readonly string[] = []): PlannedSet => ({
   ...nothing(warnings),
@@ -104,9 +100,6 @@ export function nameOf(inputs: Pick<NodeSetInputs, "identity" | "name">): string
 
 /** What a set asks of the cluster, from its inputs (or the old inputs of a replaced set). */
 export function nodeSpecOf(set: Partial<NodeSpec>): NodeSpec {
-  return {
-    nodearray: String(set.nodearray),
-    machineType: set.machineType,
-    placementGroupId: set.placementGroupId,
-  };
+  const { machineType, placementGroupId } = set;
+  return { nodearray: String(set.nodearray), machineType, placementGroupId };
 }
