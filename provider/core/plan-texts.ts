@@ -134,7 +134,7 @@ export function updateStartRefusal(
 export function describeUpdate(plan: ConvergencePlan, state: NodeSetState, inputs: NodeSetInputs): string {
   const grown = Math.max(0, inputs.count - state.count);
   const count =
-    grown === 0 && state.count === inputs.count
+    state.count === inputs.count
       ? `\`count\` ${inputs.count} unchanged`
       : `\`count\` ${state.count} -> ${inputs.count}`;
   const parts: string[] = [];
