@@ -144,9 +144,8 @@ export function capacityFit(status: ClusterStatus, spec: NodeSpec, requested: nu
   limits.push(
     { name: "nodearray maxCount", nodes: Math.max(0, nodearray.maxCount - nodearrayActive) },
     { name: "nodearray maxCoreCount", nodes: byCores(nodearray.maxCoreCount - nodearrayActiveCores) },
-    // The reference: "the maximum number of nodes [cores] that you can add to this cluster", i.e.
-    // what remains, which is how it is read here (so nothing CycleCloud accepts is refused).
-    // scalelib reads it as a total; see the warning below.
+    // What remains, as the reference reads it (so nothing CycleCloud accepts is refused); scalelib
+    // reads it as a total: see the warning below.
     { name: "cluster maxCount", nodes: Math.max(0, status.maxCount) },
     { name: "cluster maxCoreCount", nodes: byCores(status.maxCoreCount) },
   );

@@ -1,8 +1,4 @@
-/**
- * The capacity arithmetic behind preflight, as one public module: bucket lookup
- * (./bucket-lookup), the quota layers (./quota-layers), a status with a plan's earlier changes
- * (./planned-status), and the fit with its message (./capacity-fit).
- */
+/** The capacity arithmetic behind preflight, as one public module. */
 export { bucketMachineType, findBucket, findNodearray } from "../../wire/bucket-lookup";
 export { capacityFit, describeFit, maxNodesThatFit } from "./capacity-fit";
 export type { CapacityFit, CapacityLimit, NodeSpec } from "./capacity-fit";

@@ -1,7 +1,4 @@
-/**
- * A cluster status with a plan's earlier changes applied, so that several changes of one plan are
- * checked against one status read.
- */
+/** A cluster status with a plan's earlier changes applied: a plan's changes checked on one read. */
 import { findBucket, findNodearray } from "../../wire/bucket-lookup";
 import type { NodeSpec } from "./capacity-fit";
 import { quotaPlace } from "./quota-layers";
@@ -39,8 +36,7 @@ export function plannedCores(bucket: Bucket, field: keyof Bucket): number {
  * cluster's and placement group's counts updated, and the shared quota layers of every bucket that
  * draws from the same quota (family quota: buckets of the same Azure VM family, region and spot-ness;
  * regional quota: buckets of the same region and spot-ness) charged with the cores. A negative
- * `nodes` frees that many (a set that is terminated before its replacement is created). Used to
- * check several changes of one plan against one status read. Pure: returns a new object.
+ * `nodes` frees that many (a set that is terminated before its replacement is created). Pure.
  */
 export function withAddedNodes(status: ClusterStatus, spec: NodeSpec, nodes: number): ClusterStatus {
   const bucket = findBucket(status, spec);

@@ -1,7 +1,4 @@
-/**
- * The subscription quota layers of a bucket (family, regional, combined, spot): where a bucket
- * draws quota from, the limits they set, and whether two sets share a family quota.
- */
+/** A bucket's subscription quota layers (family, regional, combined, spot) and where it draws from. */
 import { MAX_NAME_LENGTH, plainText } from "../../wire/util/server-text";
 import { bucketMachineType, findBucket, findNodearray } from "../../wire/bucket-lookup";
 import type { CapacityLimit, NodeSpec } from "./capacity-fit";
@@ -26,11 +23,10 @@ export function quotaPlace(nodearray: NodearrayStatus, bucket: Bucket) {
 
 /**
  * The quota layers of a bucket, each only when the server sends its fields (the reference makes
- * the family and regional fields optional: absent = not checked). The family and regional quotas
- * are the subscription's, shared by every bucket of the family / region (see {@link withAddedNodes}).
- * A spot (`Interruptible`) nodearray's buckets report the family fields as 0 and carry the
- * regional spot quota in the regional fields (scalelib's reading): the family layer is skipped,
- * the regional one is named "spot quota", and a zero combined quota is skipped.
+ * the family and regional fields optional: absent = not checked). A spot (`Interruptible`)
+ * nodearray's buckets report the family fields as 0 and carry the regional spot quota in the
+ * regional fields (scalelib's reading): the family layer is skipped, the regional one is named
+ * "spot quota", and a zero combined quota is skipped.
  */
 export function quotaLimits(
   nodearray: NodearrayStatus,

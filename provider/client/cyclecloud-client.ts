@@ -4,22 +4,11 @@
  * timeouts and retries are `transport.ts`; reading answers is `response-parsing.ts`.
  */
 import * as wire from "../../wire/schemas";
-import type {
-  ClusterStatus,
-  NodeCreationRequest,
-  NodeCreationResult,
-  NodeList,
-  NodeManagementAction,
-  NodeManagementRequest,
-  NodeManagementResult,
-  OperationStatus,
-} from "../../wire/schemas";
+import type { NodeManagementRequest, NodeManagementResult } from "../../wire/schemas";
 import { isUnknownRequestId } from "./errors";
 import type { Answer } from "./response-parsing";
 import type { ClientSettings } from "./settings";
 import { Transport } from "./transport";
-
-export { CLIENT_VERSION_HEADER_VALUE } from "./transport";
 
 /** Which nodes `listNodes` returns: those of one operation, or of one create request id. */
 export type ListNodesFilter =
@@ -30,9 +19,9 @@ export type ScaleTarget =
   { totalNodeCount: number; totalCoreCount?: never } | { totalCoreCount: number; totalNodeCount?: never };
 
 /**
- * Typed client of the CycleCloud REST API: HTTP Basic
- * authentication, TLS trust (`caCert`, `insecure`), a timeout per attempt, retries of the requests
- * that are safe to repeat, typed errors, and every answer validated against the wire schemas.
+ * Typed client of the CycleCloud REST API: HTTP Basic authentication, TLS trust (`caCert`,
+ * `insecure`), a timeout per attempt, retries of the requests that are safe to repeat, typed
+ * errors, and every answer validated against the wire schemas.
  */
 export class CycleCloudClient {
   readonly #transport: Transport;
@@ -49,7 +38,7 @@ export class CycleCloudClient {
   async getClusterStatus(
     cluster: string,
     options: { nodes?: boolean | undefined } = {},
-  ): Promise<ClusterStatus> {
+  ): Promise<wire.ClusterStatus> {
     const search = query({ nodes: String(options.nodes ?? false) });
     return this.#get(`/clusters/${segment("cluster", cluster)}/status?${search}`, CLUSTER_STATUS);
   }
@@ -58,7 +47,7 @@ export class CycleCloudClient {
    * `GET /clusters/{cluster}/nodes`, optionally filtered by `?operation=ID` or `?request_id=ID`.
    * A request id the server never saw throws an `HttpError` for which `isUnknownRequestId` is true.
    */
-  async listNodes(cluster: string, filter?: ListNodesFilter): Promise<NodeList> {
+  async listNodes(cluster: string, filter?: ListNodesFilter): Promise<wire.NodeList> {
     const { operation, requestId } = filter ?? {};
     if (operation !== undefined && requestId !== undefined) {
       throw new TypeError("listNodes: give either `operation` or `requestId`, not both");
@@ -77,7 +66,7 @@ export class CycleCloudClient {
    * 5xx: the request may have been carried out. Recover through the request id instead: a reused
    * `requestId` is answered 409, thrown as an `HttpError` with status 409.
    */
-  async createNodes(cluster: string, request: NodeCreationRequest): Promise<NodeCreationResult> {
+  async createNodes(cluster: string, request: wire.NodeCreationRequest): Promise<wire.NodeCreationResult> {
     const path = `/clusters/${segment("cluster", cluster)}/nodes/create`;
     return this.#transport.request({ method: "POST", path, body: request, ...CREATION, idempotent: false });
   }
@@ -93,7 +82,7 @@ export class CycleCloudClient {
   }
 
   /** `POST /clusters/{cluster}/nodes/start`: starts deallocated or terminated nodes. Retried. */
-  async startNodes(cluster: string, request: NodeManagementRequest): Promise<NodeManagementResult> {
+  async startNodes(cluster: string, request: wire.NodeManagementRequest): Promise<wire.NodeManagementResult> {
     return this.#manageNodes("start", cluster, request);
   }
 
@@ -111,7 +100,7 @@ export class CycleCloudClient {
    * `POST /clusters/{cluster}/scale/{nodearray}?totalNodeCount=N` (or `totalCoreCount=N`): adds
    * nodes up to the total. Retried: the target is a total, so a repeat adds nothing more.
    */
-  async scale(cluster: string, nodearray: string, target: ScaleTarget): Promise<NodeCreationResult> {
+  async scale(cluster: string, nodearray: string, target: ScaleTarget): Promise<wire.NodeCreationResult> {
     const total =
       target.totalNodeCount === undefined
         ? { totalCoreCount: String(target.totalCoreCount) }
@@ -121,7 +110,7 @@ export class CycleCloudClient {
   }
 
   /** `GET /operations/{id}`. An unknown id throws an `HttpError` (404). */
-  async getOperation(id: string): Promise<OperationStatus> {
+  async getOperation(id: string): Promise<wire.OperationStatus> {
     return this.#get(`/operations/${segment("id", id)}`, OPERATION);
   }
 
@@ -129,7 +118,7 @@ export class CycleCloudClient {
    * `GET /operations/?request_id=ID`: the operation of a create request id, or undefined if none
    * (an empty list, or the "No operation found for request id" error some servers answer instead).
    */
-  async findOperationByRequestId(requestId: string): Promise<OperationStatus | undefined> {
+  async findOperationByRequestId(requestId: string): Promise<wire.OperationStatus | undefined> {
     const operations = await this.#get(`/operations/?${query({ request_id: requestId })}`, OPERATIONS).catch(
       (error: unknown) => {
         if (isUnknownRequestId(error)) return [];
@@ -144,7 +133,7 @@ export class CycleCloudClient {
   }
 
   #manageNodes(
-    action: NodeManagementAction,
+    action: wire.NodeManagementAction,
     cluster: string,
     body: NodeManagementRequest,
   ): Promise<NodeManagementResult> {

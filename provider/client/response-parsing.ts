@@ -32,16 +32,13 @@ export interface Answer<T> {
   expected: string;
 }
 
-/** The request a body answers (its path under the server root, segments encoded), and what the body should be. */
-export type ExpectedBody<T> = RequestTarget & Answer<T>;
-
 /**
  * The value of a 2xx body; throws a `ResponseValidationError` when it is not JSON or not a valid
  * `expected`. Once the JSON is parsed, `body.text` is emptied: a listing of thousands of nodes is
  * then not held as text while its records are validated (the caller keeps no other reference).
  */
 export function parseBody<T>(
-  spec: ExpectedBody<T>,
+  spec: RequestTarget & Answer<T>,
   status: number,
   body: { text: string },
   { contentType, clean }: AnswerContext,
@@ -56,11 +53,10 @@ export function parseBody<T>(
   }
   const json = parseJson(body.text);
   if (json === undefined) {
-    const { text } = body;
     const got =
-      text.trim() === ""
+      body.text.trim() === ""
         ? "an empty body"
-        : `${clean(contentType ?? "a body without Content-Type", 100)} starting ${JSON.stringify(clean(text, 60))}`;
+        : `${clean(contentType ?? "a body without Content-Type", 100)} starting ${JSON.stringify(clean(body.text, 60))}`;
     throw fail([`expected JSON, got ${got}; check that \`url\` points at the CycleCloud server`]);
   }
   body.text = "";
@@ -129,16 +125,12 @@ function redirectOf(
 function parseErrorBody(text: string, clean: ServerTextCleaner): ErrorBody | undefined {
   const result = ErrorBodySchema.safeParse(parseJson(text)?.value);
   if (!result.success) return undefined;
-  const { Message, Exception, Detail, Code } = result.data;
   const body: ErrorBody = {};
-  const keep = (key: "Exception" | "Message" | "Detail", value: string | undefined, length?: number) => {
-    const kept = value === undefined ? "" : clean(value, length);
+  for (const [key, length] of [["Exception"], ["Message"], ["Detail", MAX_DETAIL_LENGTH]] as const) {
+    const kept = clean(result.data[key] ?? "", length);
     if (kept !== "") body[key] = kept;
-  };
-  keep("Exception", Exception);
-  keep("Message", Message);
-  keep("Detail", Detail, MAX_DETAIL_LENGTH);
-  if (Code !== undefined) body.Code = Code;
+  }
+  if (result.data.Code !== undefined) body.Code = result.data.Code;
   return body;
 }
 

@@ -16,26 +16,23 @@ const SAFE_METHODS: ReadonlySet<string> = new Set(["GET", "HEAD", "OPTIONS"]);
 export const RETRY_AFTER_CAP_MS = 3_600_000;
 
 export interface ShouldRetryInput {
-  /** Method of the request that failed. GET is always safe to repeat. */
   method: string;
   /**
    * Whether repeating a non-GET request cannot do its work twice: true for node management by
    * ids and scale to a total; false for node creation.
    */
   idempotent: boolean;
-  /** What the failed attempt threw. */
   error: unknown;
-  /** Number of the attempt that just failed, 1 for the first. */
+  /** The attempt that just failed, 1 for the first. */
   attempt: number;
   /** Retries allowed after the first attempt (the `retries` setting). */
   maxRetries: number;
 }
 
 /**
- * Whether to try again after `error`: only when retries are left, the request is safe to repeat
- * (a GET, or declared idempotent), and the failure is transient: a network error other than an
- * untrusted TLS certificate, a timeout, or a status in `RETRYABLE_STATUSES`. Other 4xx, responses
- * that fail validation, and unknown errors are never retried.
+ * Whether to try again after `error`: retries are left, the request is safe to repeat, and the
+ * failure is transient (a network error other than an untrusted TLS certificate, a timeout, or a
+ * status in `RETRYABLE_STATUSES`).
  */
 export function shouldRetry({ method, idempotent, error, attempt, maxRetries }: ShouldRetryInput): boolean {
   if (attempt > maxRetries || (!SAFE_METHODS.has(method.toUpperCase()) && !idempotent)) return false;

@@ -39,9 +39,6 @@ export type FetchLike = (url: string, init: FetchRequestInit) => Promise<FetchRe
 const defaultFetch: FetchLike = (url, init) =>
   nodeFetch(url, { ...init, signal: init.signal as unknown as NodeFetchRequestInit["signal"] });
 
-/** Receives one line of text per warning or retry. */
-export type ClientLogger = (line: string) => void;
-
 /** Options of `CycleCloudClient`. Validated once, by `resolveClientSettings`. */
 export interface ClientSettings {
   /**
@@ -71,14 +68,14 @@ export interface ClientSettings {
   /**
    * Largest answer body read, in bytes; a longer one fails with a `ResponseTooLargeError` and the
    * connection is dropped. The default fits `GET /clusters/{c}/status?nodes=true` of a 10,000-node
-   * cluster with room to spare (see {@link DEFAULT_MAX_RESPONSE_BYTES}).
+   * cluster with room to spare (see {@link DEFAULT_CLIENT_SETTINGS}).
    * @default 134217728 (128 MiB)
    */
   maxResponseBytes?: number | undefined;
   /** The `fetch` to use. @default node-fetch v2 */
   fetch?: FetchLike | undefined;
   /** Receives warnings (e.g. `insecure`) and one line per retry. Without it they are dropped. */
-  logger?: ClientLogger | undefined;
+  logger?: ((line: string) => void) | undefined;
 }
 
 /** The defaults of the optional `ClientSettings`. */
@@ -88,16 +85,12 @@ export const DEFAULT_CLIENT_SETTINGS = {
   retries: 4,
   retryBaseDelayMs: 500,
   retryMaxDelayMs: 15_000,
+  // Why 128 MiB: the largest answer CycleCloud gives is the status with `nodes=true`. A real node
+  // record (identity, state, addresses, `Configuration`, `Tags`, instance fields) is a few KB; at a
+  // generous 6 KB, 10,000 nodes make about 60 MB, plus the buckets' `activeNodes` names (about 0.2
+  // MB). The default leaves twice that.
   maxResponseBytes: 128 * 1024 * 1024,
 } as const;
-
-/**
- * Why 128 MiB: the largest answer CycleCloud gives is the status with `nodes=true`. A real node
- * record (identity, state, addresses, `Configuration`, `Tags`, instance fields) is a few KB; at a
- * generous 6 KB, 10,000 nodes make about 60 MB, plus the buckets' `activeNodes` names (about 0.2
- * MB). The default leaves twice that.
- */
-export const DEFAULT_MAX_RESPONSE_BYTES = DEFAULT_CLIENT_SETTINGS.maxResponseBytes;
 
 /** The largest `maxResponseBytes` accepted (1 GiB): a longer JavaScript string cannot be built anyway. */
 const MAX_RESPONSE_BYTES_LIMIT = 1024 * 1024 * 1024;
@@ -109,16 +102,15 @@ export type ResolvedClientSettings = Readonly<
   }
 >;
 
-const URL_EXAMPLE = "https://cyclecloud.example.com:8443";
+/** Ends each `url` message: an example, never the value given (it may hold a password). */
+const URL_EXAMPLE = ", e.g. https://cyclecloud.example.com:8443";
 /** Node's timers cannot wait longer (2^31 - 1 ms). */
 const MAX_TIMER_MS = 2_147_483_647;
 
 const urlSchema = z
   .string({
     error: (issue) =>
-      issue.input === undefined
-        ? `\`url\` is required, e.g. ${URL_EXAMPLE}`
-        : `\`url\` must be a string, e.g. ${URL_EXAMPLE}`,
+      `\`url\` ${issue.input === undefined ? "is required" : "must be a string"}${URL_EXAMPLE}`,
   })
   .transform((value, context) => {
     const url = parseUrl(value.trim());
@@ -127,20 +119,19 @@ const urlSchema = z
     return z.NEVER;
   });
 
-/** `value` as the server URL, or what is wrong with it: a message that never repeats it (it may hold a password). */
+/** `value` as the server URL, or what is wrong with it. */
 function parseUrl(value: string): URL | string {
-  const example = `, e.g. ${URL_EXAMPLE}`;
   const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(value)?.[1];
-  if (value === "") return `\`url\` is required${example}`;
-  if (scheme === undefined) return `\`url\` must include the scheme${example}`;
-  if (!/^https?$/i.test(scheme)) return `\`url\` must use http or https${example}`;
-  if (!URL.canParse(value)) return `\`url\` is not a valid URL${example}`;
+  if (value === "") return `\`url\` is required${URL_EXAMPLE}`;
+  if (scheme === undefined) return `\`url\` must include the scheme${URL_EXAMPLE}`;
+  if (!/^https?$/i.test(scheme)) return `\`url\` must use http or https${URL_EXAMPLE}`;
+  if (!URL.canParse(value)) return `\`url\` is not a valid URL${URL_EXAMPLE}`;
   const url = new URL(value);
   if (url.username !== "" || url.password !== "") {
     return "`url` must not contain credentials; give them as `username` and `password`";
   }
   if (url.search !== "" || url.hash !== "" || /[?#]$/.test(value)) {
-    return `\`url\` must not include a query or fragment${example}`;
+    return `\`url\` must not include a query or fragment${URL_EXAMPLE}`;
   }
   return url;
 }
@@ -169,6 +160,8 @@ const nonEmptyString = (message: string) => z.string({ error: message }).min(1, 
 const functionSchema = <T>(message: string) =>
   z.custom<T>((value) => typeof value === "function", { error: message }).optional();
 
+const READ_CA_CERT_FILE = "to trust a file, read it first (or set `cyclecloud:caCertPath`)";
+
 /** The options of `ClientSettings`, each with its check. */
 const settingsShape = {
   url: urlSchema,
@@ -178,13 +171,9 @@ const settingsShape = {
   ),
   password: nonEmptyString("`password` must be a non-empty string (the CycleCloud user's password)"),
   caCert: z
-    .string({
-      error: "`caCert` must be PEM text; to trust a file, read it first (or set `cyclecloud:caCertPath`)",
-    })
+    .string({ error: `\`caCert\` must be PEM text; ${READ_CA_CERT_FILE}` })
     .refine((value) => value.includes("-----BEGIN CERTIFICATE-----"), {
-      error:
-        "`caCert` must be PEM text containing -----BEGIN CERTIFICATE-----; to trust a file, read it first " +
-        "(or set `cyclecloud:caCertPath`)",
+      error: `\`caCert\` must be PEM text containing -----BEGIN CERTIFICATE-----; ${READ_CA_CERT_FILE}`,
     })
     .optional(),
   insecure: z
@@ -201,7 +190,7 @@ const settingsShape = {
       `e.g. ${DEFAULT_CLIENT_SETTINGS.maxResponseBytes}`,
   ).default(DEFAULT_CLIENT_SETTINGS.maxResponseBytes),
   fetch: functionSchema<FetchLike>("`fetch` must be a function like node-fetch's `fetch`"),
-  logger: functionSchema<ClientLogger>("`logger` must be a function that takes one line of text"),
+  logger: functionSchema<(line: string) => void>("`logger` must be a function that takes one line of text"),
 } satisfies Record<keyof ClientSettings, z.ZodType>;
 const OPTION_NAMES = Object.keys(settingsShape)
   .map((name) => `\`${name}\``)
@@ -239,8 +228,6 @@ const settingsSchema = z
  */
 export function resolveClientSettings(input: ClientSettings): ResolvedClientSettings {
   const result = settingsSchema.safeParse(input);
-  if (!result.success) {
-    throw new SettingsError(result.error.issues.map((issue) => issue.message));
-  }
+  if (!result.success) throw new SettingsError(result.error.issues.map((issue) => issue.message));
   return result.data;
 }

@@ -1,8 +1,4 @@
-/**
- * How the client talks to CycleCloud: HTTP Basic authentication, TLS trust (`caCert`,
- * `insecure`), a timeout per attempt, a size limit on answers, and retries of the requests that
- * are safe to repeat. Each answer is read by `response-parsing.ts`.
- */
+/** How the client talks to CycleCloud (see `CycleCloudClient`); each answer is read by `response-parsing.ts`. */
 import * as http from "node:http";
 import * as https from "node:https";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -10,7 +6,7 @@ import { PACKAGE_NAME, PACKAGE_VERSION } from "../version";
 import { isLoopbackHost } from "../../wire/util/loopback";
 import { HttpError, NetworkError, ResponseTooLargeError, TimeoutError } from "./errors";
 import { httpErrorOf, parseBody } from "./response-parsing";
-import type { ExpectedBody } from "./response-parsing";
+import type { Answer } from "./response-parsing";
 import { retryDelay, shouldRetry } from "./retry";
 import { credentialForms, errorText, serverTextCleaner } from "../../wire/util/server-text";
 import type { ServerTextCleaner } from "../../wire/util/server-text";
@@ -28,8 +24,10 @@ export const CLIENT_VERSION_HEADER_VALUE = `${PACKAGE_NAME}:${PACKAGE_VERSION}`;
 const IDLE_SOCKET_MS = 15_000;
 
 /** One request to CycleCloud and the body its 2xx answer must have. */
-interface RequestSpec<T> extends ExpectedBody<T> {
+interface RequestSpec<T> extends Answer<T> {
   method: "GET" | "POST";
+  /** The path under the server root (segments encoded) and query. */
+  path: string;
   body?: unknown;
   /** Whether a POST may be repeated (GETs always may). */
   idempotent: boolean;
@@ -60,7 +58,6 @@ export class Transport {
     const pool = { keepAlive: true, timeout: IDLE_SOCKET_MS, scheduling: "lifo" as const };
     const trust = { rejectUnauthorized: !insecure, ...(caCert === undefined ? {} : { ca: caCert }) };
     this.#agent = url.startsWith("https:") ? new https.Agent({ ...pool, ...trust }) : new http.Agent(pool);
-    // Logged once per client, at construction.
     if (insecure && url.startsWith("https:")) {
       this.#settings.logger?.(
         `WARNING: TLS certificate verification is OFF for CycleCloud at ${this.#origin} (\`insecure: true\`): ` +
@@ -108,10 +105,7 @@ export class Transport {
     }
   }
 
-  /**
-   * One attempt: send, read the whole body (at most `maxResponseBytes`) within `timeoutMs`, then
-   * check status and body.
-   */
+  /** One attempt: send, read the body (at most `maxResponseBytes`) within `timeoutMs`, check both. */
   async #attempt<T>(spec: RequestSpec<T>): Promise<T> {
     const { method, path } = spec;
     const { timeoutMs, maxResponseBytes, url } = this.#settings;

@@ -81,26 +81,34 @@ export function foreignNodesProblem(
   );
 }
 
-/** A set that claims nodes in this run: who it is, for the registry and for the refusal. */
-interface Claimant {
-  /** The set's identity; for a new set in a preview (identity unknown), a key of its own. */
-  key: string;
+/** A set as it claims nodes: who it is, how messages name it, and where its nodes are. */
+export interface ClaimingSet {
+  /** The set's identity (unknown for a new set in a preview: it then gets a key of its own). */
+  identity: unknown;
   /** How the set is named in a message, e.g. `cyclecloud adopted`. */
   label: string;
+  /** The connection's url ("" when none resolves) and the cluster: claims of other clusters never meet. */
+  url: string;
+  cluster: string;
 }
 
-/** What a set claims in one cluster: request ids whose nodes it holds, and node ids. */
-interface Claim {
-  /** The connection's url and the cluster: claims of other clusters never meet. */
-  scope: string;
+/** What a set claims: request ids whose nodes it holds, and node ids. */
+export interface Claim {
   requestIds: readonly string[];
   nodeIds: readonly string[];
   /** Whether the set holds these nodes already (its state, or its old inputs), or adopts them now. */
   holds: boolean;
 }
 
-interface Holder extends Claimant {
+interface Holder {
+  /** The set's identity; for a new set in a preview (identity unknown), a key of its own. */
+  key: string;
+  label: string;
   holds: boolean;
+}
+
+function scopeOf(where: Pick<ClaimingSet, "url" | "cluster">): string {
+  return JSON.stringify([where.url, where.cluster]);
 }
 
 /**
@@ -115,50 +123,51 @@ export class AdoptionClaims {
   private readonly holders = new Map<string, Holder>();
   private newSets = 0;
 
-  /** Who a set is here: its identity, or for a new set whose identity is unknown, a key of its own. */
-  claimant(identity: unknown, label: string): Claimant {
-    if (typeof identity === "string" && !containsUnknown(identity)) return { key: identity, label };
-    this.newSets += 1;
-    return { key: `(new set ${this.newSets})`, label };
-  }
-
   /**
-   * Records `claim` for `claimant`; returns why another set already claimed some of the same
-   * nodes (the claimant's claims are then not recorded), or undefined.
+   * Records `claims` of `set`, in order; returns why another set already claimed some of the same
+   * nodes (that claim and those after it are then not recorded), or undefined.
    */
-  claim(claimant: Claimant, claim: Claim): string | undefined {
-    const keys = [
-      ...claim.requestIds
-        .filter(known)
-        .map((id) => ({ key: `${claim.scope}|request|${id}`, what: `request '${id}'` })),
-      ...claim.nodeIds.filter(known).map((id) => ({ key: `${claim.scope}|node|${id}`, what: `node ${id}` })),
-    ];
-    for (const { key, what } of keys) {
-      const holder = this.holders.get(key);
-      if (holder !== undefined && holder.key !== claimant.key) {
-        return sharedNodesProblem({ ...claimant, holds: claim.holds }, holder, what);
+  claim(set: ClaimingSet, ...claims: Claim[]): string | undefined {
+    const { identity, label } = set;
+    const key =
+      typeof identity === "string" && !containsUnknown(identity) ? identity : `(new set ${++this.newSets})`;
+    const scope = scopeOf(set);
+    for (const claim of claims) {
+      const keys = [
+        ...claim.requestIds
+          .filter(known)
+          .map((id) => ({ key: `${scope}|request|${id}`, what: `request '${id}'` })),
+        ...claim.nodeIds.filter(known).map((id) => ({ key: `${scope}|node|${id}`, what: `node ${id}` })),
+      ];
+      const self: Holder = { key, label, holds: claim.holds };
+      for (const { key: at, what } of keys) {
+        const holder = this.holders.get(at);
+        if (holder !== undefined && holder.key !== key) return sharedNodesProblem(self, holder, what);
       }
-    }
-    for (const { key } of keys) {
-      const holder = this.holders.get(key);
-      if (holder === undefined || (claim.holds && !holder.holds))
-        this.holders.set(key, { ...claimant, holds: claim.holds });
+      for (const { key: at } of keys) {
+        const holder = this.holders.get(at);
+        if (holder === undefined || (claim.holds && !holder.holds)) this.holders.set(at, self);
+      }
     }
     return undefined;
   }
 
-  /** The set other than `claimantKey` that claimed a request id or a node id in `scope`, if any. */
+  /**
+   * The set (its label) that claimed a request id or a node id in `where`, if any; with `except`,
+   * a set other than the one of that identity.
+   */
   holderOf(
-    claimantKey: string,
-    scope: string,
+    where: Pick<ClaimingSet, "url" | "cluster">,
     ids: { requestId?: string; nodeId: string },
+    except?: string,
   ): string | undefined {
+    const scope = scopeOf(where);
     for (const key of [
       ...(ids.requestId === undefined ? [] : [`${scope}|request|${ids.requestId}`]),
       `${scope}|node|${ids.nodeId}`,
     ]) {
       const holder = this.holders.get(key);
-      if (holder !== undefined && holder.key !== claimantKey) return holder.label;
+      if (holder !== undefined && holder.key !== except) return holder.label;
     }
     return undefined;
   }

@@ -30,15 +30,14 @@ export interface PartialAdd {
 
 /** Where converging is, what it did and what it saw; the step function's memory. */
 export interface Progress {
-  stage: "heal" | "grow" | "shrink" | "round" | "created" | "relist-round" | "trim" | "end";
+  stage: "heal" | "grow" | "shrink" | "heal-round" | "round" | "created" | "relist-round" | "trim" | "end";
   /** The first heal step's plan: the warm-pool start and the shrink follow it. */
   plan?: ConvergencePlan;
   /** Nodes terminated (they leave the set's records) and deallocated into the warm pool. */
   removed: readonly NodeInfo[];
   deallocating: readonly NodeInfo[];
-  /** The create round (five at most) and whether its heal step ran. */
+  /** The create round (five at most); a later round begins with its heal step (`heal-round`). */
   round: number;
-  healed: boolean;
   /** Why the warm pool could not start every node asked (the nodearray's room). */
   poolLimit?: string | undefined;
   created?: CreateSeen;
@@ -46,9 +45,6 @@ export interface Progress {
   /** What the wait for readiness saw, once it ran (or `null` when `waitForReady` is off). */
   settled?: { timedOut: boolean; abandoned: readonly NodeInfo[] } | null;
   reasons: readonly string[];
-  /** Whether the last create's line was logged, and whether the set was listed afresh at the end. */
-  announced: boolean;
-  listed: boolean;
   /** The verdict, once judged; the removed nodes are then waited for. */
   verdict?: readonly string[];
 }
@@ -67,7 +63,6 @@ export type Step =
   | { kind: "terminate" | "deallocate"; nodes: readonly NodeInfo[]; line: string; then: Partial<Progress> }
   | { kind: "start"; wanted: number; then: Partial<Progress> }
   | { kind: "create"; shortfall: number; then: Partial<Progress> }
-  | { kind: "log"; line: string; then: Partial<Progress> }
   | { kind: "warn"; text: string; then: Partial<Progress> }
   | {
       kind: "wait-gone";
@@ -82,21 +77,13 @@ export type Step =
       then: Partial<Progress>;
     }
   | { kind: "list"; except: readonly NodeInfo[]; then: Partial<Progress> }
-  | { kind: "settle"; target: number; except: readonly NodeInfo[]; then: Partial<Progress> }
+  /** Lists the set afresh, then (`wait`) waits for readiness. */
+  | { kind: "settle"; target: number; except: readonly NodeInfo[]; wait: boolean; then: Partial<Progress> }
   | { kind: "done"; reasons: string[]; partialAdd?: PartialAdd };
 
 /** Nothing done yet. */
 export function startOfConvergence(): Progress {
-  return {
-    stage: "heal",
-    removed: [],
-    deallocating: [],
-    round: 0,
-    healed: false,
-    announced: false,
-    listed: false,
-    reasons: [],
-  };
+  return { stage: "heal", removed: [], deallocating: [], round: 0, reasons: [] };
 }
 
 /** How many create rounds converging runs at most. */
@@ -130,12 +117,13 @@ function stageStep(view: ConvergeView): Step | Partial<Progress> {
         : { stage: "shrink" };
     case "shrink":
       return shrinkStep(view);
+    case "heal-round":
     case "round":
       return roundStep(view);
     case "created":
       return createdStep(view);
     case "relist-round":
-      return { kind: "list", except: p.removed, then: { stage: "round", round: p.round + 1, healed: false } };
+      return { kind: "list", except: p.removed, then: { stage: "heal-round", round: p.round + 1 } };
     case "trim": {
       // Adopting the nodes of an interrupted create (made for a larger count) can overshoot.
       const beyond = view.survey.beyond;
@@ -199,23 +187,22 @@ function shrinkStep(view: ConvergeView): Step | Partial<Progress> {
 function roundStep(view: ConvergeView): Step | Partial<Progress> {
   const { progress: p, target } = view;
   if (p.poolLimit !== undefined || p.round >= ROUNDS) return { stage: "trim" };
-  if (p.round > 0 && !p.healed) return healStep(view, { healed: true }) ?? { healed: true };
+  if (p.stage === "heal-round") return healStep(view, { stage: "round" }) ?? { stage: "round" };
   const shortfall = target - view.survey.healthy;
   if (shortfall <= 0) return { stage: "trim" };
   return { kind: "create", shortfall, then: { stage: "created" } };
 }
 
-/** After a create: adopted nodes count and the round goes on; a short create waits or is a reason. */
+/**
+ * After a create (carrying it out logged how many nodes it added): adopted nodes count and the
+ * round goes on; a short create waits or is a reason.
+ */
 function createdStep(view: ConvergeView): Step | Partial<Progress> {
   const { progress: p } = view;
   const created = p.created;
   if (created === undefined) return { stage: "trim" };
-  if (created.adopted) return { stage: "round", round: p.round + 1, healed: false };
+  if (created.adopted) return { stage: "heal-round", round: p.round + 1 };
   const { shortfall, added } = created;
-  if (!p.announced) {
-    const line = `requested ${shortfall} node(s) as ${created.requestId}: ${added} added`;
-    return { kind: "log", line, then: { announced: true } };
-  }
   const leaving = p.removed.filter((n) => nodePhase(n) !== "gone");
   if (added < shortfall && leaving.length > 0 && p.round < ROUNDS - 1) {
     // The nodes being replaced still hold their VMs until they are gone: wait, then ask again.
@@ -225,19 +212,18 @@ function createdStep(view: ConvergeView): Step | Partial<Progress> {
       until: "Terminated",
       line: `waiting for ${leaving.length} replaced node(s) to terminate before asking again`,
       markGone: true,
-      then: { stage: "relist-round", announced: false },
+      then: { stage: "relist-round" },
     };
   }
   if (added < shortfall) {
     const reason = partialAddReason(added, shortfall, created.message);
     return {
       stage: "trim",
-      announced: false,
       reasons: [...p.reasons, reason],
       partialAdd: { reason, added, requested: shortfall },
     };
   }
-  return { stage: "trim", announced: false };
+  return { stage: "trim" };
 }
 
 /**
@@ -251,9 +237,7 @@ function finalStep(view: ConvergeView): Step | Partial<Progress> {
   }
   if (p.settled === undefined) {
     // Fresh records for everything, then wait.
-    if (!p.listed) return { kind: "list", except: p.removed, then: { listed: true } };
-    if (!inputs.waitForReady) return { settled: null };
-    return { kind: "settle", target: view.target, except: p.removed, then: {} };
+    return { kind: "settle", target: view.target, except: p.removed, wait: inputs.waitForReady, then: {} };
   }
   if (p.verdict === undefined) {
     const reasons = p.settled?.timedOut ? [...p.reasons, timedOut(view, p.settled.abandoned)] : p.reasons;

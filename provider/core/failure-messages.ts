@@ -45,8 +45,10 @@ function nextStep(failure: unknown, op: Operation, cluster: string): string {
   const again = `run \`pulumi ${op.kind === "delete" ? "destroy" : op.kind === "refresh" ? "refresh" : "up"}\` again`;
   if (error instanceof ConnectionConfigError) return "fix the connection settings as the message says";
   if (error instanceof HttpError) {
-    if (error.status === 401 || error.status === 403)
-      return "check the credentials (`cyclecloud:username`, `cyclecloud:password`) and that this user may manage nodes of the cluster";
+    // A 401's text already says to check the username and password.
+    if (error.status === 401) return "";
+    if (error.status === 403)
+      return "check that this user (`cyclecloud:username`) may manage nodes of the cluster, or use another user";
     if (error.status === 404)
       return `check that cluster '${cluster}' exists and that \`cyclecloud:url\` points at its CycleCloud server`;
     if (error.status === 429 || error.status >= 500)
@@ -56,7 +58,7 @@ function nextStep(failure: unknown, op: Operation, cluster: string): string {
   if (error instanceof NetworkError) {
     return error.kind === "tls"
       ? "trust the server's certificate (`cyclecloud:caCert` or `cyclecloud:caCertPath`)"
-      : `check that the CycleCloud server is reachable, then ${again}`;
+      : `${again} once the server is reachable`;
   }
   if (error instanceof TimeoutError)
     return `CycleCloud did not answer in time: ${again} later, or raise \`connection.timeoutSeconds\``;

@@ -5,6 +5,7 @@
  */
 import type { dynamic } from "@pulumi/pulumi";
 import { baseRequestIdFor, isRecordedReplacement, requestIdFailures } from "../core/base-request-id";
+import type { AdoptionClaims, ClaimingSet } from "../core/adoption-ownership";
 import { keptNodesHint } from "../core/adoption-ownership";
 import { adopt } from "../ops/converge-node-set";
 import { describeAdoption, describeDiff, diffNodeSet } from "../core/diff-node-set";
@@ -62,11 +63,10 @@ function claimAdoptions(
   prior: PriorSet | undefined,
   inputs: NodeSetInputs,
 ): string | undefined {
-  const claimant = provider.claims.claimant(inputs.identity, setLabel(setName(inputs), inputs.identity));
-  const scope = provider.claimScope(inputs);
-  return (
-    provider.claims.claim(claimant, { scope, ...adoptionIds(prior?.adoptExisting), holds: true }) ??
-    provider.claims.claim(claimant, { scope, ...adoptionIds(inputs.adoptExisting), holds: false })
+  return provider.claims.claim(
+    provider.claiming(inputs),
+    { ...adoptionIds(prior?.adoptExisting), holds: true },
+    { ...adoptionIds(inputs.adoptExisting), holds: false },
   );
 }
 
@@ -75,14 +75,12 @@ function claimAdoptions(
  * by id, the nodes it lists); returns why another set claimed some of them first, or undefined.
  */
 export function claimHoldings(
-  provider: ProviderContext,
-  inputs: NodeSetInputs,
+  claims: AdoptionClaims,
+  set: ClaimingSet,
   held: { requestIds?: readonly string[]; adoptedNodeIds?: readonly string[]; nodes?: readonly NodeInfo[] },
   holds: boolean,
 ): string | undefined {
-  const claimant = provider.claims.claimant(inputs.identity, setLabel(setName(inputs), inputs.identity));
-  return provider.claims.claim(claimant, {
-    scope: provider.claimScope(inputs),
+  return claims.claim(set, {
     requestIds: held.requestIds ?? [],
     nodeIds: [...(held.adoptedNodeIds ?? []), ...(held.nodes ?? []).map((n) => n.id)],
     holds,
@@ -177,7 +175,7 @@ async function keptNodes(
   client: NodeSetClient,
 ): Promise<string | undefined> {
   const list = await client.listNodes(inputs.cluster);
-  const scope = provider.claimScope(inputs);
+  const where = provider.claiming(inputs);
   const base = inputs.baseRequestId;
   const kept = list.nodes
     .filter((r) => r.Status === "Deallocated" && r.Template === inputs.nodearray)
@@ -188,7 +186,7 @@ async function keptNodes(
       ...(typeof r.RequestId === "string" ? { requestId: r.RequestId } : {}),
     }))
     .filter((n) => n.requestId === undefined || containsUnknown(base) || !isRequestIdOf(base, n.requestId))
-    .filter((n) => provider.claims.holderOf("", scope, n) === undefined);
+    .filter((n) => provider.claims.holderOf(where, n) === undefined);
   return keptNodesHint(inputs, kept);
 }
 
@@ -239,11 +237,14 @@ export async function diff(
   const why = describeDiff(olds, inputs, decision, provider.now());
   const name = inputs.name === undefined || containsUnknown(inputs.name) ? olds.name : inputs.name;
   if (why !== undefined)
-    provider.log(name === undefined ? { identity: olds.identity } : { identity: olds.identity, name }, why);
+    provider.logOnce(
+      name === undefined ? { identity: olds.identity } : { identity: olds.identity, name },
+      why,
+    );
   // Not in a refresh (which diffs without checking): it must record what it found, fit or not.
   const wasChecked = typeof inputs.identity === "string" && provider.plan.checked.has(inputs.identity);
   // What the set holds is claimed for the run, so that no other set of the stack adopts it.
-  const shared = claimHoldings(provider, pickInputs(olds), olds, true);
+  const shared = claimHoldings(provider.claims, provider.claiming(pickInputs(olds)), olds, true);
   if (shared !== undefined && wasChecked)
     throw new DiffRefusalError(
       `${setLabel(name ?? setName(olds), olds.identity)}: ${shared}`,

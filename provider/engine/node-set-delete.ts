@@ -12,7 +12,6 @@ import { nodePhase } from "../core/node-set-state";
 import { manageNodes, waitUntilGone } from "../ops/manage-and-wait";
 import { listHoldings, setName } from "../ops/node-set-listing";
 import { terminateSet } from "../ops/terminate-set";
-import { setLabel } from "./logger";
 import { failure } from "./node-set-outcome";
 import type { ProviderContext } from "./provider-context";
 
@@ -84,16 +83,13 @@ export async function deleteSet(provider: ProviderContext, _id: string, props: N
  * run (they are its own: a node belongs to one set) are dropped, with a line naming them.
  */
 function sparingOthers(provider: ProviderContext, inputs: NodeSetInputs): (nodes: NodeInfo[]) => NodeInfo[] {
-  const claimant = provider.claims.claimant(inputs.identity, setLabel(setName(inputs), inputs.identity));
-  const scope = provider.claimScope(inputs);
+  const where = provider.claiming(inputs);
   return (nodes) => {
     const byHolder = new Map<string, NodeInfo[]>();
     const ours: NodeInfo[] = [];
     for (const node of nodes) {
-      const holder = provider.claims.holderOf(claimant.key, scope, {
-        nodeId: node.id,
-        ...(node.requestId === undefined ? {} : { requestId: node.requestId }),
-      });
+      const ids = { nodeId: node.id, ...(node.requestId === undefined ? {} : { requestId: node.requestId }) };
+      const holder = provider.claims.holderOf(where, ids, inputs.identity);
       if (holder === undefined) ours.push(node);
       else byHolder.set(holder, [...(byHolder.get(holder) ?? []), node]);
     }

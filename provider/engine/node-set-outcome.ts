@@ -11,6 +11,7 @@ import { setName } from "../ops/node-set-listing";
 import type { NodeInfo, NodeSetState } from "../core/node-set-state";
 import { nodeSetState } from "../core/node-set-state";
 import type { ProviderContext } from "./provider-context";
+import type { ClusterStatusCache } from "../ops/cluster-status-cache";
 
 /** What an operation ended with, for {@link finish}. */
 export interface OperationEnd {
@@ -36,7 +37,9 @@ export async function finish(
 ): Promise<NodeSetState> {
   const { inputs } = ctx;
   const id = knownId ?? inputs.baseRequestId;
-  const bucket = knownBucketId ? { bucketId: knownBucketId } : await bucketFor(provider, ctx, holdings.nodes);
+  const bucket = knownBucketId
+    ? { bucketId: knownBucketId }
+    : await bucketFor(provider.statusCache, ctx, holdings.nodes);
   const extra = forgottenCount ? { forgottenCount } : {};
   const state = nodeSetState(inputs, { ...holdings, ...bucket, ...extra });
   if (reasons.length > 0) {
@@ -74,24 +77,18 @@ export async function finish(
  * none was; omitted if unknown.
  */
 async function bucketFor(
-  provider: ProviderContext,
+  statusCache: ClusterStatusCache,
   ctx: OperationContext,
   nodes: readonly NodeInfo[],
 ): Promise<{ bucketId?: string }> {
-  const { inputs } = ctx;
+  const { inputs, claiming } = ctx;
   const machineType = inputs.machineType ?? nodes.find((n) => n.machineType)?.machineType;
+  const where = { url: claiming.url, cluster: inputs.cluster, nodearray: inputs.nodearray, machineType };
+  const known = statusCache.knownBucketId(where);
+  if (known) return { bucketId: known };
   try {
-    const resolved = provider.connection(inputs.connection);
-    const where = { url: resolved.url, cluster: inputs.cluster, nodearray: inputs.nodearray, machineType };
-    const known = provider.statusCache.knownBucketId(where);
-    if (known) return { bucketId: known };
-    const status = await provider.statusCache.status(
-      provider.client(inputs.connection),
-      resolved.url,
-      inputs.cluster,
-    );
-    const bucket = findBucket(status, { nodearray: inputs.nodearray, machineType });
-    if (bucket) provider.statusCache.rememberBucketId(where, bucket.bucketId);
+    const bucket = findBucket(await ctx.clusterStatus(), { nodearray: inputs.nodearray, machineType });
+    if (bucket) statusCache.rememberBucketId(where, bucket.bucketId);
     return bucket ? { bucketId: bucket.bucketId } : {};
   } catch {
     return {};

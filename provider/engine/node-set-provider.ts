@@ -48,10 +48,10 @@ async function create(
   try {
     if (inputs.adoptExisting) holdings = await adopt(ctx, holdings);
     // Before any request that changes a node: another set of the stack may have claimed these since `check`.
-    const shared = claimHoldings(provider, inputs, holdings, false);
+    const shared = claimHoldings(provider.claims, ctx.claiming, holdings, false);
     if (shared !== undefined) throw new Error(shared);
     reasons = await convergeKeepingTrack(ctx, holdings, { op, id, target: inputs.count }).finally(() =>
-      provider.changedBy(ctx),
+      provider.statusCache.changedBy(ctx),
     );
   } catch (error) {
     if (error instanceof NodeSetPartialFailure) throw error;
@@ -85,8 +85,8 @@ async function update(
       const adopted = holdings.nodes.filter((n) => !before.has(n.id));
       const newRequests = holdings.requestIds.filter((r) => !olds.requestIds.includes(r));
       const shared = claimHoldings(
-        provider,
-        inputs,
+        provider.claims,
+        ctx.claiming,
         { requestIds: newRequests, adoptedNodeIds: [], nodes: adopted },
         false,
       );
@@ -101,7 +101,7 @@ async function update(
   let reasons: string[];
   try {
     reasons = await convergeKeepingTrack(ctx, holdings, { op, id, target }).finally(() =>
-      provider.changedBy(ctx),
+      provider.statusCache.changedBy(ctx),
     );
   } catch (error) {
     if (error instanceof NodeSetPartialFailure) throw error;

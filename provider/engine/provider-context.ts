@@ -4,21 +4,21 @@
  * and logger, one client per connection, the cluster status cache, the replacement bases chained by
  * `check`, and the plan of the current run. Passed explicitly to the modules; no module state.
  */
-import { CycleCloudClient, MAX_MESSAGE_LENGTH, plainText } from "../client";
+import { MAX_MESSAGE_LENGTH, plainText } from "../client";
 import type { ConfigLookup, ResolvedConnection } from "../core/connection";
-import { connectionKey, resolveConnection } from "../core/connection";
 import type { ClusterStatus } from "../../wire/schemas";
+import type { ClaimingSet } from "../core/adoption-ownership";
 import { AdoptionClaims } from "../core/adoption-ownership";
 import { ClusterStatusCache, statusCacheKey } from "../ops/cluster-status-cache";
 import type { NodeSetInputs, PlainConnectionArgs } from "../core/inputs";
 import type { Logger } from "./logger";
 import { consoleLogger, setLabel, urnOfIdentity, warningLine } from "./logger";
-import type { NodeSetClient, OperationContext } from "../ops/node-set-listing";
+import type { ClusterChanges, OperationContext } from "../ops/node-set-listing";
 import { setName } from "../ops/node-set-listing";
-import { PollRounds } from "../ops/poll-rounds";
 import { RunPlan } from "../core/run-plan";
 import type { Tuning } from "../ops/tuning";
 import { resolveTuning } from "../ops/tuning";
+import { ConnectionPool } from "./connection-pool";
 
 export type Env = Record<string, string | undefined>;
 
@@ -49,12 +49,11 @@ export class ProviderContext {
   readonly replacementBases = new Map<string, string>();
   /** Which set of the stack holds or adopts which nodes, as seen in this run (one owner per node). */
   readonly claims = new AdoptionClaims();
-  private readonly clients = new Map<string, CycleCloudClient>();
-  /** Each operation's connection url and what its client saw it change (see {@link changedBy}). */
-  private readonly operations = new WeakMap<OperationContext, { changes: ClusterChanges; url: string }>();
-  /** Poll rounds by connection and cluster, shared by the sets waiting on it. */
-  private readonly rounds = new Map<string, PollRounds>();
+  /** The clients and poll rounds, by connection. */
+  readonly connections: ConnectionPool;
   private readonly givenEnv: Env | undefined;
+  /** The lines {@link logOnce} showed. */
+  private readonly shown = new Set<string>();
 
   constructor(
     readonly stackConfig: ConfigLookup,
@@ -64,7 +63,8 @@ export class ProviderContext {
     this.logger = options.logger ?? consoleLogger;
     this.now = options.now ?? (() => Date.now());
     this.tuning = resolveTuning(this.env, options.tuning);
-    this.statusCache = new ClusterStatusCache((cacheKey) => this.plan.forgetIncreases(cacheKey));
+    this.statusCache = new ClusterStatusCache(this.plan);
+    this.connections = new ConnectionPool({ stackConfig, env: () => this.env }, this.tuning, this.logger);
   }
 
   /** The environment: the one given, else the process's (read when used, as before). */
@@ -74,27 +74,18 @@ export class ProviderContext {
 
   /** A set's connection: its `connection` input, then stack config, then the environment. */
   connection(connection: PlainConnectionArgs | undefined): ResolvedConnection {
-    return resolveConnection(connection, this.stackConfig, this.env);
+    return this.connections.resolve(connection);
   }
 
-  /** The client of a connection, one per connection (retries tuned by {@link Tuning}). */
-  client(connection: PlainConnectionArgs | undefined): CycleCloudClient {
-    const resolved = this.connection(connection);
-    return this.clientOf(resolved, connectionKey(resolved));
-  }
-
-  private clientOf(resolved: ResolvedConnection, key: string): CycleCloudClient {
-    let client = this.clients.get(key);
-    if (!client) {
-      client = new CycleCloudClient({
-        ...resolved,
-        retries: this.tuning.retries,
-        retryBaseDelayMs: this.tuning.retryBaseDelayMs,
-        logger: (line: string) => this.logger.error(`cyclecloud: ${plainText(line, MAX_MESSAGE_LENGTH)}`),
-      });
-      this.clients.set(key, client);
-    }
-    return client;
+  /**
+   * A line of a set shown once in this run: a preview with `--refresh` diffs each set twice (the
+   * refresh, then the preview), and would say the same twice.
+   */
+  logOnce(inputs: Pick<NodeSetInputs, "identity" | "name">, line: string): void {
+    const key = JSON.stringify([inputs.identity, line]);
+    if (this.shown.has(key)) return;
+    this.shown.add(key);
+    this.log(inputs, line);
   }
 
   /** A progress line of a set, shown by the engine. */
@@ -116,134 +107,62 @@ export class ProviderContext {
   }
 
   /**
-   * What the steps of one operation on a set receive, made in one call: its client, which records
-   * what the operation changed in the cluster (see {@link changedBy}), its lines and warnings, the
-   * cluster's cached status and its poll rounds. The connection is resolved once, here.
+   * What the steps of one operation on a set receive, made in one call: its client, which counts
+   * what the operation asks the cluster to change (see ClusterStatusCache.changedBy), how it claims
+   * nodes, its lines and warnings, the cluster's cached status and its poll rounds. The connection
+   * is resolved once, here.
    */
   operation(inputs: NodeSetInputs): OperationContext {
     const changes: ClusterChanges = { added: 0, other: 0 };
-    const log = (line: string) => this.log(inputs, line);
-    const warn = (text: string) => this.warn(inputs, text);
-    const connection = this.connection(inputs.connection);
-    const key = connectionKey(connection);
-    const client = this.clientOf(connection, key);
-    const ctx: OperationContext = {
-      client: recordingChanges(client, changes),
+    const { url, client, recording, rounds } = this.connections.open(
+      inputs.connection,
+      inputs.cluster,
+      changes,
+    );
+    const label = setLabel(setName(inputs), inputs.identity);
+    return {
+      client: recording,
       inputs,
-      log,
-      warn,
+      claiming: { identity: inputs.identity, label, url, cluster: inputs.cluster },
+      changes,
+      log: (line) => this.log(inputs, line),
+      warn: (text) => this.warn(inputs, text),
       tuning: this.tuning,
       now: this.now,
-      rounds: this.roundsOf(key, inputs.cluster, client),
-      clusterStatus: () => this.statusCache.status(client, connection.url, inputs.cluster),
+      rounds,
+      clusterStatus: () => this.statusCache.status(client, url, inputs.cluster),
     };
-    this.operations.set(ctx, { changes, url: connection.url });
-    return ctx;
-  }
-
-  /**
-   * After an operation that may have changed the set's nodes: the cached status of its cluster
-   * stays when the operation changed nothing, or added exactly the nodes preflight planned for the
-   * set against that status and did nothing else (those nodes are then charged to the status, which
-   * pictures the cluster as this run made it, as preflight charges a plan); otherwise it is dropped
-   * with the plan made against it, and the next decision that depends on it reads it again.
-   */
-  changedBy(ctx: OperationContext): void {
-    const { inputs } = ctx;
-    const made = this.operations.get(ctx);
-    if (made === undefined) return this.forgetStatusOf(inputs);
-    const { changes, url } = made;
-    if (changes.added === 0 && changes.other === 0) return;
-    const planned = this.plan.plannedIncreases.get(inputs.identity);
-    const asPlanned =
-      changes.other === 0 &&
-      planned?.cacheKey === statusCacheKey(url, inputs.cluster) &&
-      planned.nodes === changes.added;
-    if (planned !== undefined && asPlanned) {
-      // Done as planned: the status now holds the set's new nodes, no longer a plan of its own.
-      this.statusCache.charge(url, inputs.cluster, planned.spec, planned.nodes);
-      this.plan.plannedIncreases.delete(inputs.identity);
-    } else {
-      this.statusCache.forget(url, inputs.cluster);
-    }
-  }
-
-  /** The poll rounds of a set's cluster in this process. */
-  pollRounds(inputs: Pick<NodeSetInputs, "connection" | "cluster">): PollRounds {
-    // By connection (url and credentials), as clients are: a set never lists with another's credentials.
-    const resolved = this.connection(inputs.connection);
-    const key = connectionKey(resolved);
-    return this.roundsOf(key, inputs.cluster, this.clientOf(resolved, key));
-  }
-
-  private roundsOf(key: string, cluster: string, client: CycleCloudClient): PollRounds {
-    const roundsKey = JSON.stringify([key, cluster]);
-    let rounds = this.rounds.get(roundsKey);
-    if (!rounds) {
-      rounds = new PollRounds(client, cluster);
-      this.rounds.set(roundsKey, rounds);
-    }
-    return rounds;
   }
 
   /** The status of a set's cluster, shared by the sets of one run, and the key it is cached under. */
   async clusterStatus(inputs: NodeSetInputs): Promise<{ status: ClusterStatus; cacheKey: string }> {
-    const { url } = this.connection(inputs.connection);
-    const status = await this.statusCache.status(this.client(inputs.connection), url, inputs.cluster);
+    const { url, client } = this.connections.open(inputs.connection, inputs.cluster, { added: 0, other: 0 });
+    const status = await this.statusCache.status(client, url, inputs.cluster);
     return { status, cacheKey: statusCacheKey(url, inputs.cluster) };
   }
 
-  /** Where a set's claims on nodes live: its connection's url and its cluster. */
-  claimScope(inputs: Pick<NodeSetInputs, "connection" | "cluster">): string {
-    let url = "";
-    try {
-      url = this.connection(inputs.connection).url;
-    } catch {
-      // No connection yet: the claims of sets without one meet by cluster only.
-    }
-    return JSON.stringify([url, inputs.cluster]);
+  /** A set as it claims nodes; a set without a connection yet claims by cluster only. */
+  claiming(inputs: Pick<NodeSetInputs, "identity" | "name" | "connection" | "cluster">): ClaimingSet {
+    return {
+      identity: inputs.identity,
+      label: setLabel(setName(inputs), inputs.identity),
+      url: this.urlOf(inputs),
+      cluster: inputs.cluster,
+    };
   }
 
   /** Drops the cached status of a set's cluster (this process changed its nodes). */
   forgetStatusOf(inputs: NodeSetInputs): void {
+    const url = this.urlOf(inputs);
+    if (url !== "") this.statusCache.forget(url, inputs.cluster);
+  }
+
+  /** A set's connection url, or "" when none resolves yet. */
+  private urlOf(inputs: Pick<NodeSetInputs, "connection">): string {
     try {
-      this.statusCache.forget(this.connection(inputs.connection).url, inputs.cluster);
+      return this.connection(inputs.connection).url;
     } catch {
-      // No connection, so nothing was cached for it.
+      return "";
     }
   }
-}
-
-/** What one operation changed in its cluster: nodes added by creates, and any other change. */
-interface ClusterChanges {
-  added: number;
-  /** Terminate, deallocate and start requests, and creates whose outcome is unknown. */
-  other: number;
-}
-
-/** The client of one operation, counting into `changes` what it asks the cluster to change. */
-function recordingChanges(client: CycleCloudClient, changes: ClusterChanges): NodeSetClient {
-  const other =
-    <A extends unknown[], R>(call: (...args: A) => Promise<R>) =>
-    (...args: A): Promise<R> => {
-      changes.other++;
-      return call(...args);
-    };
-  return {
-    listNodes: client.listNodes.bind(client),
-    getClusterStatus: client.getClusterStatus.bind(client),
-    createNodes: async (...args: Parameters<CycleCloudClient["createNodes"]>) => {
-      try {
-        const result = await client.createNodes(...args);
-        for (const set of result.sets) changes.added += set.added ?? 0;
-        return result;
-      } catch (error) {
-        changes.other++;
-        throw error;
-      }
-    },
-    terminateNodes: other(client.terminateNodes.bind(client)),
-    deallocateNodes: other(client.deallocateNodes.bind(client)),
-    startNodes: other(client.startNodes.bind(client)),
-  };
 }

@@ -90,9 +90,7 @@ async function refuseNonNodearrayNodes(
   candidates: readonly NodeRecord[],
 ): Promise<void> {
   const { inputs } = ctx;
-  const status = await (ctx.clusterStatus
-    ? ctx.clusterStatus()
-    : ctx.client.getClusterStatus(inputs.cluster));
+  const status = await ctx.clusterStatus();
   const nodearrays = new Set(status.nodearrays.map((nodearray) => nodearray.name));
   const problems: string[] = [];
   const standalone = candidates

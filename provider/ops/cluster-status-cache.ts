@@ -1,14 +1,16 @@
 /**
  * The cluster statuses and bucket ids a provider context has read: one status read per cluster is
  * shared by the calls of one run (a provider process serves one `pulumi` command), kept until the
- * context drops it because this process changed the cluster in a way the run's plan does not
- * picture (see ProviderContext.changedBy); bucket ids are stable for a cluster's life, so never
- * dropped.
+ * cache drops it because this process changed the cluster in a way the run's plan does not
+ * picture (see {@link ClusterStatusCache.changedBy}); bucket ids are stable for a cluster's life,
+ * so never dropped.
  */
 import type { NodeSpec } from "../capacity/index";
 import { bucketMachineType, findBucket, withAddedNodes } from "../capacity/index";
 import type { CycleCloudClient } from "../client";
 import type { ClusterStatus } from "../../wire/schemas";
+import type { RunPlan } from "../core/run-plan";
+import type { OperationContext } from "./node-set-listing";
 
 /** Where a bucket is: without a machine type, the nodearray's first bucket. */
 interface BucketPlace {
@@ -31,8 +33,8 @@ export class ClusterStatusCache {
   /** Bucket ids by `[url, cluster, nodearray, machineType]`. */
   private readonly bucketIds = new Map<string, string>();
 
-  /** `onForget`: told the cache key of each status dropped (the plan made against it goes with it). */
-  constructor(private readonly onForget: (cacheKey: string) => void) {}
+  /** `plan`: the run's plan; the increases planned against a status go when it is dropped. */
+  constructor(private readonly plan: RunPlan) {}
 
   /** The cluster status, read once per cluster until {@link forget} drops it. */
   status(
@@ -74,7 +76,37 @@ export class ClusterStatusCache {
   forget(url: string, cluster: string): void {
     const key = statusCacheKey(url, cluster);
     this.statuses.delete(key);
-    this.onForget(key);
+    this.plan.forgetIncreases(key);
+  }
+
+  /**
+   * After an operation on a set that may have changed its nodes: the cached status of
+   * its cluster stays when the operation changed nothing, or added exactly the nodes preflight
+   * planned for the set against that status and did nothing else (those nodes are then charged to
+   * the status, which pictures the cluster as this run made it, as preflight charges a plan);
+   * otherwise it is dropped with the plan made against it, and the next decision that depends on it
+   * reads it again.
+   */
+  changedBy({
+    inputs,
+    claiming: where,
+    changes,
+  }: Pick<OperationContext, "inputs" | "claiming" | "changes">): void {
+    const { identity } = inputs;
+    if (changes.added === 0 && changes.other === 0) return;
+    const planned = this.plan.plannedIncreases.get(identity);
+    if (
+      planned !== undefined &&
+      changes.other === 0 &&
+      planned.cacheKey === statusCacheKey(where.url, where.cluster) &&
+      planned.nodes === changes.added
+    ) {
+      // Done as planned: the status now holds the set's new nodes, no longer a plan of its own.
+      this.charge(where.url, where.cluster, planned.spec, planned.nodes);
+      this.plan.plannedIncreases.delete(identity);
+    } else {
+      this.forget(where.url, where.cluster);
+    }
   }
 
   knownBucketId(place: BucketPlace): string | undefined {

@@ -17,9 +17,6 @@ export async function execute(
   step: Exclude<Step, { kind: "done" }>,
 ): Promise<Partial<Progress>> {
   switch (step.kind) {
-    case "log":
-      ctx.log(step.line);
-      return {};
     case "warn":
       ctx.warn(step.text);
       return {};
@@ -43,6 +40,9 @@ export async function execute(
       return {};
     }
     case "settle": {
+      const fresh = await listHoldings(ctx, holdings, { probeForward: false });
+      holdings.nodes = fresh.nodes.filter((n) => !step.except.some((r) => r.id === n.id));
+      if (!step.wait) return { settled: null };
       const result = await waitForSettled(ctx, holdings, step.target, ctx.inputs.readyTimeoutSeconds);
       holdings.nodes = result.nodes.filter((n) => !step.except.some((r) => r.id === n.id));
       return { settled: { timedOut: result.timedOut, abandoned: result.abandoned } };
@@ -52,6 +52,7 @@ export async function execute(
       const outcome = await createShortfall(ctx, holdings, shortfall);
       const { requestId } = outcome;
       if (outcome.kind === "created") {
+        ctx.log(`requested ${shortfall} node(s) as ${requestId}: ${outcome.added} added`);
         return {
           created: { adopted: false, requestId, added: outcome.added, message: outcome.message, shortfall },
         };

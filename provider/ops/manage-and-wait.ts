@@ -7,7 +7,7 @@ import type { NodeInfo } from "../core/node-set-state";
 import { describeProgress, isMember, nodePhase } from "../core/node-set-state";
 import { cannotCome } from "../core/convergence-plan";
 import { describeFailures } from "../core/failure-messages";
-import { nextPoll, pollRoundsOf } from "./poll-rounds";
+import { pollDelay } from "./tuning";
 
 interface WaitResult {
   nodes: NodeInfo[];
@@ -41,7 +41,7 @@ export async function waitForSettled(
   for (let poll = 0; ; poll++) {
     if (poll > 0) {
       // One poll round of the cluster (shared with the other sets waiting on it) answers all asks.
-      const rounds = pollRoundsOf(ctx);
+      const { rounds } = ctx;
       const asks = [...byRequest]
         .filter(([, nodes]) => !nodes.filter(isMember).every(settled))
         .map(async ([requestId, nodes]) => {
@@ -182,5 +182,15 @@ export function logKeptRecords(ctx: OperationContext, nodes: readonly NodeInfo[]
  * calls for the round (see poll-rounds.ts).
  */
 function listNodesOf(ctx: OperationContext, nodes: readonly NodeInfo[]): Promise<NodeInfo[]> {
-  return pollRoundsOf(ctx).currentRecords(nodes);
+  return ctx.rounds.currentRecords(nodes);
+}
+
+/**
+ * Sleeps until an operation's next poll (see pollDelay in tuning.ts), `elapsedMs` into a wait of
+ * at most `timeoutSeconds`: never past the timeout, and woken with the cluster's poll round.
+ */
+export function nextPoll(ctx: OperationContext, elapsedMs: number, timeoutSeconds: number): Promise<void> {
+  return ctx.rounds.sleep(
+    Math.min(pollDelay(elapsedMs, ctx.tuning), Math.max(0, timeoutSeconds * 1000 - elapsedMs)),
+  );
 }

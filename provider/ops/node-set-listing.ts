@@ -7,6 +7,7 @@ import type { CycleCloudClient } from "../client";
 import { ResponseValidationError, isUnknownRequestId } from "../client";
 import type { ClusterStatus, NodeList, NodeRecord } from "../../wire/schemas";
 import { nodeRecordProblems, recordText } from "../../wire/schemas";
+import type { ClaimingSet } from "../core/adoption-ownership";
 import type { NodeSetInputs } from "../core/inputs";
 import type { Tuning } from "./tuning";
 import type { NodeInfo } from "../core/node-set-state";
@@ -22,9 +23,20 @@ export type NodeSetClient = Pick<
   "listNodes" | "createNodes" | "terminateNodes" | "deallocateNodes" | "startNodes" | "getClusterStatus"
 >;
 
+/** What one operation asked its cluster to change: nodes added by creates, and any other change. */
+export interface ClusterChanges {
+  added: number;
+  /** Terminate, deallocate and start requests, and creates whose outcome is unknown. */
+  other: number;
+}
+
 export interface OperationContext {
+  /** The set's client; it counts into {@link changes} what it asks the cluster to change. */
   client: NodeSetClient;
   inputs: NodeSetInputs;
+  /** The set as it claims nodes (its identity, label, connection url and cluster). */
+  claiming: ClaimingSet;
+  changes: ClusterChanges;
   /** Progress lines, shown by the Pulumi engine. */
   log: (line: string) => void;
   /** Warnings (without a `warning:` prefix), shown by the Pulumi engine as warnings of the set. */
@@ -33,16 +45,10 @@ export interface OperationContext {
   tuning: Tuning;
   /** The clock (ms since the epoch). */
   now: () => number;
-  /**
-   * The status of the set's cluster, shared by the calls of one run (the provider's status cache);
-   * without it, read from the client.
-   */
-  clusterStatus?: () => Promise<ClusterStatus>;
-  /**
-   * The poll rounds of the set's cluster, shared by the sets of one provider process; without
-   * them, the operation polls in rounds of its own (see pollRoundsOf in poll-rounds.ts).
-   */
-  rounds?: PollRounds;
+  /** The status of the set's cluster, shared by the calls of one run (the provider's status cache). */
+  clusterStatus: () => Promise<ClusterStatus>;
+  /** The poll rounds of the set's cluster, shared by the sets of one provider process. */
+  rounds: PollRounds;
 }
 
 /**

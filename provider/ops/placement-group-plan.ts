@@ -19,9 +19,7 @@ async function groupSize(ctx: OperationContext): Promise<number> {
   const { inputs } = ctx;
   const groups = inputs.placementGroups;
   if (groups?.size !== undefined) return groups.size;
-  const status = await (ctx.clusterStatus
-    ? ctx.clusterStatus()
-    : ctx.client.getClusterStatus(inputs.cluster));
+  const status = await ctx.clusterStatus();
   const bucket = findBucket(status, { nodearray: inputs.nodearray, machineType: inputs.machineType });
   const limit = bucket === undefined ? 0 : bucketGroupLimit(bucket);
   if (limit < 1) {

@@ -11,11 +11,10 @@
  */
 import type { NodeList } from "../../wire/schemas";
 import { recordText } from "../../wire/schemas";
-import type { NodeSetClient, OperationContext } from "./node-set-listing";
+import type { NodeSetClient } from "./node-set-listing";
 import { listRequestNodes, recordsWithIds } from "./node-set-listing";
 import type { NodeInfo } from "../core/node-set-state";
 import { toNodeInfo } from "../core/node-set-state";
-import { pollDelay } from "./tuning";
 
 /**
  * How much earlier than asked a waiter's sleep may end to join a round already due (a fraction of
@@ -263,20 +262,4 @@ function withOrigin(node: NodeInfo, before: NodeInfo | undefined, requestId: str
   if (origin !== undefined) out.requestId = origin;
   if (before?.requestedAt !== undefined) out.requestedAt = before.requestedAt;
   return out;
-}
-
-/** The poll rounds an operation shares (made for it, once, when its context has none). */
-export function pollRoundsOf(ctx: OperationContext): PollRounds {
-  ctx.rounds ??= new PollRounds(ctx.client, ctx.inputs.cluster);
-  return ctx.rounds;
-}
-
-/**
- * Sleeps until an operation's next poll (see pollDelay in tuning.ts), `elapsedMs` into a wait of
- * at most `timeoutSeconds`: never past the timeout, and woken with the cluster's poll round.
- */
-export function nextPoll(ctx: OperationContext, elapsedMs: number, timeoutSeconds: number): Promise<void> {
-  return pollRoundsOf(ctx).sleep(
-    Math.min(pollDelay(elapsedMs, ctx.tuning), Math.max(0, timeoutSeconds * 1000 - elapsedMs)),
-  );
 }

@@ -41,7 +41,7 @@ export async function terminateSet(
   const targets = spare([...known.values()].filter(needsTerminate));
   const terminated = new Set(targets.map((n) => n.id));
   if (targets.length > 0) {
-    ctx.log(`terminating ${targets.length} node(s)`);
+    ctx.log(`terminating ${targets.length} node(s): ${targets.map((n) => n.name).join(", ")}`);
     await manageNodes(ctx, "terminate", targets).finally(onTerminate);
   }
   // One listing of everything the set holds: every node of its requests (not only those the state
@@ -53,7 +53,9 @@ export async function terminateSet(
   );
   const missed = spare(holdings.nodes.filter((n) => needsTerminate(n) && !terminated.has(n.id)));
   if (missed.length > 0) {
-    ctx.log(`terminating ${missed.length} more node(s) the state did not list`);
+    ctx.log(
+      `terminating ${missed.length} more node(s) the state did not list: ${missed.map((n) => n.name).join(", ")}`,
+    );
     await manageNodes(ctx, "terminate", missed).finally(onTerminate);
   }
   // Nodes another set of the stack holds are left to it (`spare`): not waited for.

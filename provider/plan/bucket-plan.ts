@@ -5,23 +5,15 @@
  * capacity and reads no cluster itself: the numbers are the preview's, through each set's own
  * connection, so the plan and the preview cannot disagree.
  */
-import type { PreflightReportMessage } from "../core/node-set-preflight";
+import type { PreflightReportMessage } from "../core/preflight-report";
+import { recordText } from "../../wire/schemas";
 import type { NodeSetStep } from "./engine-steps";
 import { resourceName } from "./engine-steps";
 import type { PlanBucket, PlanChange } from "./plan-types";
 
-function text(value: unknown): string | undefined {
-  return typeof value === "string" && value !== "" ? value : undefined;
-}
-
 function countOf(inputs: Record<string, unknown> | undefined): number {
   const count = inputs?.["count"];
   return typeof count === "number" && Number.isFinite(count) ? count : 0;
-}
-
-/** Whether a report is about the set of `step` (by URN, else by name). */
-function isOf(report: PreflightReportMessage, step: NodeSetStep): boolean {
-  return report.urn !== undefined ? report.urn === step.urn : report.set === step.name;
 }
 
 /** A change of the stack's node sets, with its numbers. */
@@ -32,14 +24,17 @@ export function planChanges(
 ): PlanChange[] {
   return steps.map((step) => {
     const inputs = step.action === "delete" ? step.olds : (step.news ?? step.olds);
-    const judged = reports.find((report) => isOf(report, step));
+    // The report about this set: by URN, else by name.
+    const judged = reports.find((report) =>
+      report.urn === undefined ? report.set === step.name : report.urn === step.urn,
+    );
     const error = errors.get(step.urn)?.join("\n");
     return {
       name: step.name,
       urn: step.urn,
-      cluster: text(inputs?.["cluster"]) ?? "(unknown)",
-      nodearray: text(inputs?.["nodearray"]) ?? "(unknown)",
-      machineType: judged?.machineType ?? text(inputs?.["machineType"]) ?? null,
+      cluster: recordText(inputs, "cluster") ?? "(unknown)",
+      nodearray: recordText(inputs, "nodearray") ?? "(unknown)",
+      machineType: judged?.machineType ?? recordText(inputs, "machineType") ?? null,
       action: step.action,
       from: step.action === "create" ? 0 : countOf(step.olds),
       to: step.action === "delete" ? 0 : countOf(step.news),
@@ -76,10 +71,7 @@ export function planBuckets(
   return [...rows.values()];
 }
 
-/**
- * Whether preflight refuses some row: one that does not fit, of a set whose `preflight` is not
- * "warn" (a `warn` set's row is a warning: its update tries anyway).
- */
+/** Whether preflight refuses some row (see `CapacityPlan.refused`). */
 export function refusesAny(buckets: readonly PlanBucket[]): boolean {
   return buckets.some((bucket) => !bucket.fits && bucket.preflight !== "warn");
 }

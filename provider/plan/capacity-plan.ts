@@ -14,7 +14,7 @@
 import type { Stack } from "@pulumi/pulumi/automation";
 import { errorText, plainLines } from "../client";
 import { planBuckets, planChanges, refusesAny } from "./bucket-plan";
-import { previewEventCollector } from "./engine-steps";
+import { PreviewEvents } from "./engine-steps";
 import type { CapacityPlan } from "./plan-types";
 
 /** Options of {@link capacityPlan}. */
@@ -43,16 +43,15 @@ const STDERR_TAIL = 20;
  * `PULUMI_CONFIG_PASSPHRASE`), else the error's message.
  */
 export function engineError(error: unknown): string {
-  const lines = stderrLines(error)
-    .map((line) => line.trimEnd())
-    .filter((line) => line.trim() !== "");
+  const lines = stderrLines(error);
   return lines.length > 0 ? lines.slice(-STDERR_TAIL).join("\n") : errorText(error).trim();
 }
 
-/** The lines of the stderr of an Automation API error's command, as plain text (none without one). */
+/** The lines of the stderr of an Automation API error's command: plain text, none blank ({@link plainLines}). */
 function stderrLines(error: unknown): string[] {
   const stderr = (error as { commandResult?: { stderr?: unknown } } | undefined)?.commandResult?.stderr;
-  return typeof stderr === "string" ? plainLines(stderr, 100_000).split("\n") : [];
+  const text = typeof stderr === "string" ? plainLines(stderr, 100_000) : "";
+  return text === "" ? [] : text.split("\n");
 }
 
 /** The `pulumi` CLI's own error line of an Automation API error, else the error's first line. */
@@ -64,25 +63,29 @@ function cliError(error: unknown): string {
 
 async function openStack(options: CapacityPlanOptions, envVars: Record<string, string>): Promise<Stack> {
   const workDir = options.cwd ?? process.cwd();
-  // Loaded here, not at the top: programs importing the package do not pay for the Automation API.
-  const { LocalWorkspace } = await import("@pulumi/pulumi/automation");
-  if (options.stack !== undefined) {
-    const stackName = options.stack;
-    return LocalWorkspace.selectStack({ stackName, workDir }, { envVars }).catch((error: unknown) => {
-      const notFound = error instanceof Error && error.name === "StackNotFoundError";
-      throw new CapacityPlanError(
-        notFound
-          ? `no stack '${stackName}' in ${workDir}: list the stacks with \`pulumi stack ls\` and give one of them (--stack NAME)`
-          : `cannot open stack '${stackName}' in ${workDir}: ${cliError(error)}`,
-      );
-    });
+  const stackName = options.stack;
+  try {
+    // Loaded here, not at the top: programs importing the package do not pay for the Automation API.
+    const { LocalWorkspace } = await import("@pulumi/pulumi/automation");
+    if (stackName !== undefined) {
+      return await LocalWorkspace.selectStack({ stackName, workDir }, { envVars }).catch((error: unknown) => {
+        const notFound = error instanceof Error && error.name === "StackNotFoundError";
+        throw new CapacityPlanError(
+          notFound
+            ? `no stack '${stackName}' in ${workDir}: list the stacks with \`pulumi stack ls\` and give one of them (--stack NAME)`
+            : `cannot open stack '${stackName}' in ${workDir}: ${cliError(error)}`,
+        );
+      });
+    }
+    const current = await (await LocalWorkspace.create({ workDir, envVars })).stack();
+    if (current === undefined) {
+      throw new CapacityPlanError(`No stack is selected in ${workDir}: name one (--stack NAME)`);
+    }
+    return await LocalWorkspace.selectStack({ stackName: current.name, workDir }, { envVars });
+  } catch (error) {
+    if (error instanceof CapacityPlanError) throw error;
+    throw new CapacityPlanError(`cannot open the stack: ${cliError(error)}`);
   }
-  const workspace = await LocalWorkspace.create({ workDir, envVars });
-  const current = await workspace.stack();
-  if (current === undefined) {
-    throw new CapacityPlanError(`No stack is selected in ${workDir}: name one (--stack NAME)`);
-  }
-  return LocalWorkspace.selectStack({ stackName: current.name, workDir }, { envVars });
 }
 
 /**
@@ -99,14 +102,8 @@ export async function capacityPlan(options: CapacityPlanOptions = {}): Promise<C
     // Each set's preflight reports its decision as data and refuses nothing: the preview goes on.
     CYCLECLOUD_PREFLIGHT_OVERRIDE: "report",
   };
-  let stack: Stack;
-  try {
-    stack = await openStack(options, envVars);
-  } catch (error) {
-    if (error instanceof CapacityPlanError) throw error;
-    throw new CapacityPlanError(`cannot open the stack: ${cliError(error)}`);
-  }
-  const events = previewEventCollector();
+  const stack = await openStack(options, envVars);
+  const events = new PreviewEvents();
   try {
     await stack.preview({ onEvent: (event) => events.add(event), color: "never" });
   } catch (error) {

@@ -1,10 +1,5 @@
 #!/usr/bin/env node
-/**
- * `pulumi-cyclecloud plan [--stack NAME] [--cwd DIR] [--json | --markdown]`: the capacity plan of
- * a preview. Exit code 0 when preflight refuses no increase (every one fits, or one that does not
- * is of a set whose `preflight` is "warn": a warning), 1 when it refuses any, 2 for any other
- * error (with its message).
- */
+/** `pulumi-cyclecloud plan`: the capacity plan of a preview (see {@link PLAN_USAGE}). */
 import { parseArgs } from "node:util";
 import { MAX_MESSAGE_LENGTH, errorText, jsonText, plainText } from "../../wire/util/server-text";
 import { capacityPlan } from "./capacity-plan";
@@ -28,6 +23,14 @@ Exit code: 0 preflight refuses no increase (a set with \`preflight: "warn"\` who
 increase does not fit only warns), 1 preflight refuses one, 2 any other error.
 `;
 
+const OPTIONS = {
+  stack: { type: "string" },
+  cwd: { type: "string" },
+  json: { type: "boolean" },
+  markdown: { type: "boolean" },
+  help: { type: "boolean", short: "h" },
+} as const;
+
 /** Runs the command; returns the exit code. */
 export async function main(
   argv: readonly string[],
@@ -38,23 +41,13 @@ export async function main(
     err(text);
     return 2;
   };
-  let values;
-  let positionals;
+  let args;
   try {
-    ({ values, positionals } = parseArgs({
-      args: [...argv],
-      options: {
-        stack: { type: "string" },
-        cwd: { type: "string" },
-        json: { type: "boolean" },
-        markdown: { type: "boolean" },
-        help: { type: "boolean", short: "h" },
-      },
-      allowPositionals: true,
-    }));
+    args = parseArgs({ args: [...argv], options: OPTIONS, allowPositionals: true });
   } catch (error) {
     return fail(`${errorText(error)}\n\n${PLAN_USAGE}`);
   }
+  const { values, positionals } = args;
   if (values.help === true) {
     out(PLAN_USAGE);
     return 0;

@@ -24,19 +24,6 @@ export interface NodeSetStep {
   readonly oldOutputs?: Record<string, unknown> | undefined;
 }
 
-/** The steps and errors of the node sets of one preview, in the engine's order. */
-interface PreviewEvents {
-  readonly steps: NodeSetStep[];
-  /** Error diagnostics by resource URN (node sets and others); `""` for the run's own. */
-  readonly errors: Map<string, string[]>;
-  /** The sets' preflight reports, in the engine's order. */
-  readonly reports: PreflightReportMessage[];
-  /** Warning diagnostics, and the client's `WARNING:` lines (insecure TLS, plain http), once each. */
-  readonly warnings: string[];
-  /** Reports that could not be read (see {@link parseReport}). */
-  readonly unreadable: string[];
-}
-
 const ReportSchema = z.object({
   set: z.string(),
   urn: z.string().exactOptional(),
@@ -94,65 +81,63 @@ export function resourceName(urn: string): string {
   return urn.slice(urn.lastIndexOf("::") + 2);
 }
 
-/** Collects the node sets' steps and the error diagnostics; call `add` for every event. */
-export function previewEventCollector(): PreviewEvents & { add(event: EngineEvent): void } {
-  const steps: NodeSetStep[] = [];
-  const errors = new Map<string, string[]>();
-  const reports: PreflightReportMessage[] = [];
-  const warnings: string[] = [];
-  const unreadable: string[] = [];
-  const byUrn = new Map<string, NodeSetStep>();
-  const warn = (text: string) => {
-    if (!warnings.includes(text)) warnings.push(text);
-  };
-  return {
-    steps,
-    errors,
-    reports,
-    warnings,
-    unreadable,
-    add(event) {
-      const diagnostic = event.diagnosticEvent;
-      if (diagnostic !== undefined) {
-        const message = diagnostic.message.trim();
-        let report: PreflightReportMessage | undefined;
-        try {
-          report = diagnostic.severity === "info" ? parseReport(message) : undefined;
-        } catch (error) {
-          unreadable.push(error instanceof Error ? error.message : String(error));
-        }
-        if (report !== undefined) reports.push(report);
-        else if (message.includes(PREFLIGHT_REPORT_PREFIX)) return;
-        else if (diagnostic.severity === "error") {
-          const urn = diagnostic.urn ?? "";
-          errors.set(urn, [...(errors.get(urn) ?? []), message]);
-        } else if (diagnostic.severity === "warning") warn(message);
-        else {
-          // The client's warnings (insecure TLS, plain http) come as the provider's stderr lines.
-          for (const line of message.split("\n")) {
-            const at = line.indexOf("WARNING: ");
-            if (at >= 0) warn(line.slice(at + "WARNING: ".length).trim());
-          }
+/** The node sets' steps, preflight reports, errors and warnings of one preview; `add` takes each event. */
+export class PreviewEvents {
+  readonly steps: NodeSetStep[] = [];
+  /** Error diagnostics by resource URN (node sets and others); `""` for the run's own. */
+  readonly errors = new Map<string, string[]>();
+  readonly reports: PreflightReportMessage[] = [];
+  /** Warning diagnostics, and the client's `WARNING:` lines (insecure TLS, plain http), once each. */
+  readonly warnings: string[] = [];
+  /** Reports that could not be read (see {@link parseReport}). */
+  readonly unreadable: string[] = [];
+  readonly #byUrn = new Map<string, NodeSetStep>();
+
+  add(event: EngineEvent): void {
+    const diagnostic = event.diagnosticEvent;
+    if (diagnostic !== undefined) {
+      const message = diagnostic.message.trim();
+      let report: PreflightReportMessage | undefined;
+      try {
+        report = diagnostic.severity === "info" ? parseReport(message) : undefined;
+      } catch (error) {
+        this.unreadable.push(error instanceof Error ? error.message : String(error));
+      }
+      if (report !== undefined) this.reports.push(report);
+      else if (message.includes(PREFLIGHT_REPORT_PREFIX)) return;
+      else if (diagnostic.severity === "error") {
+        const urn = diagnostic.urn ?? "";
+        this.errors.set(urn, [...(this.errors.get(urn) ?? []), message]);
+      } else if (diagnostic.severity === "warning") this.#warn(message);
+      else {
+        // The client's warnings (insecure TLS, plain http) come as the provider's stderr lines.
+        for (const line of message.split("\n")) {
+          const at = line.indexOf("WARNING: ");
+          if (at >= 0) this.#warn(line.slice(at + "WARNING: ".length).trim());
         }
       }
-      const metadata = event.resourcePreEvent?.metadata;
-      if (metadata === undefined || metadata.type !== NODE_SET_TYPE) return;
-      const action = ACTIONS[metadata.op];
-      if (action === undefined) return;
-      const known = byUrn.get(metadata.urn);
-      // A replacement comes as several steps (create-replacement, replace, delete-replaced):
-      // one entry, with the inputs each step carries.
-      const step: NodeSetStep = {
-        urn: metadata.urn,
-        name: resourceName(metadata.urn),
-        action: known?.action === "replace" ? "replace" : action,
-        olds: metadata.old?.inputs ?? known?.olds,
-        news: metadata.new?.inputs ?? known?.news,
-        oldOutputs: metadata.old?.outputs ?? known?.oldOutputs,
-      };
-      if (known === undefined) steps.push(step);
-      else steps[steps.indexOf(known)] = step;
-      byUrn.set(metadata.urn, step);
-    },
-  };
+    }
+    const metadata = event.resourcePreEvent?.metadata;
+    if (metadata === undefined || metadata.type !== NODE_SET_TYPE) return;
+    const action = ACTIONS[metadata.op];
+    if (action === undefined) return;
+    const known = this.#byUrn.get(metadata.urn);
+    // A replacement comes as several steps (create-replacement, replace, delete-replaced):
+    // one entry, with the inputs each step carries.
+    const step: NodeSetStep = {
+      urn: metadata.urn,
+      name: resourceName(metadata.urn),
+      action: known?.action === "replace" ? "replace" : action,
+      olds: metadata.old?.inputs ?? known?.olds,
+      news: metadata.new?.inputs ?? known?.news,
+      oldOutputs: metadata.old?.outputs ?? known?.oldOutputs,
+    };
+    if (known === undefined) this.steps.push(step);
+    else this.steps[this.steps.indexOf(known)] = step;
+    this.#byUrn.set(metadata.urn, step);
+  }
+
+  #warn(text: string): void {
+    if (!this.warnings.includes(text)) this.warnings.push(text);
+  }
 }

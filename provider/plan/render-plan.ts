@@ -55,22 +55,28 @@ function verdict(plan: CapacityPlan): string {
     : 'Some increase does not fit: its set\'s `preflight` is "warn", so preflight warns and the update tries anyway (see the binding limit).';
 }
 
-/** The Markdown title's verdict. */
-function titleVerdict(plan: CapacityPlan): string {
-  if (plan.fits) return "fits";
-  return plan.refused ? "**does not fit**" : "does not fit (preflight warns)";
+type Table = (header: readonly string[], rows: readonly string[][]) => string;
+
+/** The title, the two tables (the buckets' only when there are any), the verdict and the error lines. */
+function render(
+  plan: CapacityPlan,
+  title: string,
+  table: Table,
+  errorLine: (line: string) => string,
+): string {
+  const parts = [title, "", table(CHANGE_HEADER, plan.changes.map(changeRow))];
+  if (plan.buckets.length > 0) parts.push("", table(BUCKET_HEADER, plan.buckets.map(bucketRow)));
+  parts.push("", verdict(plan), ...errorLines(plan).map(errorLine));
+  return `${parts.join("\n")}\n`;
 }
 
-/**
- * Cells and lines hold the server's names and the provider's error messages: sanitized for a
- * terminal ({@link plainText}) or for Markdown ({@link markdownText}) as they are shown.
- */
+/** A cell for a terminal: cells hold the server's names, so each is sanitized ({@link plainText}). */
 function textCell(cell: string): string {
   return plainText(cell, MAX_NAME_LENGTH);
 }
 
 /** Columns padded to their widest cell. */
-function table(header: readonly string[], rawRows: readonly string[][]): string {
+function textTable(header: readonly string[], rawRows: readonly string[][]): string {
   const rows = rawRows.map((row) => row.map(textCell));
   const widths = header.map((title, i) =>
     Math.max(title.length, ...rows.map((row) => (row[i] ?? "").length)),
@@ -85,14 +91,7 @@ function table(header: readonly string[], rawRows: readonly string[][]): string 
 
 /** The default output: two aligned tables and the verdict. */
 export function renderTable(plan: CapacityPlan): string {
-  const parts = [
-    `Capacity plan of stack ${textCell(plan.stack)}`,
-    "",
-    table(CHANGE_HEADER, plan.changes.map(changeRow)),
-  ];
-  if (plan.buckets.length > 0) parts.push("", table(BUCKET_HEADER, plan.buckets.map(bucketRow)));
-  parts.push("", verdict(plan), ...errorLines(plan));
-  return `${parts.join("\n")}\n`;
+  return render(plan, `Capacity plan of stack ${textCell(plan.stack)}`, textTable, (line) => line);
 }
 
 function markdownTable(header: readonly string[], rows: readonly string[][]): string {
@@ -103,19 +102,11 @@ function markdownTable(header: readonly string[], rows: readonly string[][]): st
 
 /** Markdown for a pull-request comment. */
 export function renderMarkdown(plan: CapacityPlan): string {
-  const parts = [
-    `### Capacity plan of stack ${markdownCode(plan.stack, { maxLength: MAX_NAME_LENGTH })}: ${titleVerdict(plan)}`,
-    "",
-    markdownTable(CHANGE_HEADER, plan.changes.map(changeRow)),
-  ];
-  if (plan.buckets.length > 0) parts.push("", markdownTable(BUCKET_HEADER, plan.buckets.map(bucketRow)));
-  parts.push(
-    "",
-    verdict(plan),
-    // Each line is already plain text of at most MAX_NAME_LENGTH + MAX_MESSAGE_LENGTH + 19 characters.
-    ...errorLines(plan).map((line) => `> ${markdownText(line, { maxLength: 2 * MAX_MESSAGE_LENGTH })}`),
-  );
-  return `${parts.join("\n")}\n`;
+  const stack = markdownCode(plan.stack, { maxLength: MAX_NAME_LENGTH });
+  const outcome = plan.fits ? "fits" : plan.refused ? "**does not fit**" : "does not fit (preflight warns)";
+  // Each line is already plain text of at most MAX_NAME_LENGTH + MAX_MESSAGE_LENGTH + 19 characters.
+  const quote = (line: string) => `> ${markdownText(line, { maxLength: 2 * MAX_MESSAGE_LENGTH })}`;
+  return render(plan, `### Capacity plan of stack ${stack}: ${outcome}`, markdownTable, quote);
 }
 
 /**

@@ -8,7 +8,7 @@ import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import { inspect } from "node:util";
 import { afterEach, describe, expect, it } from "vitest";
 import {
-  DEFAULT_MAX_RESPONSE_BYTES,
+  DEFAULT_CLIENT_SETTINGS,
   HttpError,
   ResponseTooLargeError,
   ResponseValidationError,
@@ -147,7 +147,7 @@ describe("a size limit on answers, enforced while reading", () => {
   });
 
   it("defaults to 128 MiB and validates the option by name", () => {
-    expect(DEFAULT_MAX_RESPONSE_BYTES).toBe(128 * 1024 * 1024);
+    expect(DEFAULT_CLIENT_SETTINGS.maxResponseBytes).toBe(128 * 1024 * 1024);
     expect(() => makeClient({ maxResponseBytes: 10 })).toThrow(SettingsError);
     expect(() => makeClient({ maxResponseBytes: 10 })).toThrow(
       "`maxResponseBytes` must be an integer number of bytes from 1024 to 1073741824, e.g. 134217728",

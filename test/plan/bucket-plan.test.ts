@@ -8,7 +8,7 @@ import type { EngineEvent } from "@pulumi/pulumi/automation";
 import { describe, expect, test } from "vitest";
 import { planBuckets, planChanges } from "../../provider/plan/bucket-plan";
 import { engineError } from "../../provider/plan/capacity-plan";
-import { parseReport, previewEventCollector } from "../../provider/plan/engine-steps";
+import { parseReport, PreviewEvents } from "../../provider/plan/engine-steps";
 import type { CapacityPlan } from "../../provider/plan/plan-types";
 import { renderMarkdown, renderTable } from "../../provider/plan/render-plan";
 import type { PreflightReport } from "../../provider/core/preflight-report";
@@ -111,7 +111,7 @@ describe("preflight reports in diagnostics", () => {
 
 describe("engine events", () => {
   test("steps (a replacement's three make one), reports, errors by URN, warnings once each; other lines left out", () => {
-    const collector = previewEventCollector();
+    const collector = new PreviewEvents();
     collector.add(event("create-replacement", "a", set(FS, 1), set(HC, 2)));
     collector.add(event("replace", "a", set(FS, 1), set(HC, 2)));
     collector.add(event("delete-replaced", "a", set(FS, 1)));
@@ -142,7 +142,7 @@ describe("engine events", () => {
   });
 
   test("an unreadable report is kept as a problem, not thrown at the engine's callback", () => {
-    const collector = previewEventCollector();
+    const collector = new PreviewEvents();
     collector.add(diagnostic("info", `${PREFLIGHT_REPORT_PREFIX}{`, "b"));
     expect(collector.reports).toEqual([]);
     expect(collector.unreadable).toEqual(["a preflight report is not JSON: {"]);
@@ -151,7 +151,7 @@ describe("engine events", () => {
 
 describe("rows", () => {
   const steps = () => {
-    const collector = previewEventCollector();
+    const collector = new PreviewEvents();
     collector.add(event("update", "grown", set(HC, 1), set(HC, 3)));
     collector.add(event("create-replacement", "replaced", set(FS, 1), set(HC, 2)));
     collector.add(event("update", "shrunk", set(FS, 2), set(FS, 1)));

@@ -255,6 +255,19 @@ describe("update", () => {
     ).toEqual(["ondemand-1", "ondemand-2"]);
   });
 
+  it("says why a set changes once, though a preview with --refresh diffs it twice", async () => {
+    const news = declare({ count: 2 });
+    const { id, state } = await createSet(news);
+    await admin(env.emu, "/fail-nodes", { ids: [state.nodes[0]?.id] });
+    const refreshed = (await provider.read(id, state)).props as NodeSetState;
+    const inputs = await checked(news, refreshed);
+    const before = output.info.length;
+    await provider.diff(id, refreshed, inputs);
+    await provider.diff(id, refreshed, inputs);
+    const said = output.info.slice(before).filter((line) => line.includes("failed"));
+    expect(said).toHaveLength(1);
+  });
+
   it("changes settings that touch no node without any mutating request", async () => {
     const news = declare({ count: 1 });
     const { id, state } = await createSet(news);

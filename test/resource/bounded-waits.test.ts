@@ -19,7 +19,7 @@ import {
   listHoldings,
   listOwnNodes,
 } from "../../provider/ops/node-set-listing";
-import { DEFAULT_TUNING } from "../../provider/ops/tuning";
+import { operationContext } from "./fixtures";
 
 const BASE = "pcc-0123456789abcdef01234567";
 
@@ -40,15 +40,7 @@ function contextListing(answer: (requestId: string) => NodeList): { ctx: Operati
     identity: "p/s/workers",
     baseRequestId: BASE,
   } as NodeSetInputs;
-  const ctx: OperationContext = {
-    client,
-    inputs,
-    log: () => undefined,
-    warn: () => undefined,
-    tuning: DEFAULT_TUNING,
-    now: () => 0,
-  };
-  return { ctx, asked };
+  return { ctx: operationContext(client, inputs), asked };
 }
 
 /** CycleCloud's answer to a listing by a request id it does not know. */

@@ -6,6 +6,9 @@ import { preflight } from "../../provider/core/node-set-preflight";
 import type { RunPlan } from "../../provider/core/run-plan";
 import { checkedChange } from "../../provider/core/set-change";
 import { seedClusterStatus79 } from "../fixtures/seed";
+import type { NodeSetClient, OperationContext } from "../../provider/ops/node-set-listing";
+import { PollRounds } from "../../provider/ops/poll-rounds";
+import { DEFAULT_TUNING } from "../../provider/ops/tuning";
 
 /** A bucket like the seed's, with overrides. */
 export function bucket(
@@ -57,4 +60,28 @@ export function checkPreflight(
   run: RunPlan,
 ): Promise<CheckFailure[]> {
   return preflight(checkedChange(olds, inputs, false), sources, run);
+}
+
+/**
+ * An operation context over `client` for `inputs`, as ProviderContext.operation makes one (no
+ * lines, the default tuning, the clock at 0, its own poll rounds, the status read from the client).
+ */
+export function operationContext(client: NodeSetClient, inputs: NodeSetInputs): OperationContext {
+  return {
+    client,
+    inputs,
+    claiming: {
+      identity: inputs.identity,
+      label: `cyclecloud ${inputs.identity}`,
+      url: "",
+      cluster: inputs.cluster,
+    },
+    changes: { added: 0, other: 0 },
+    log: () => undefined,
+    warn: () => undefined,
+    tuning: DEFAULT_TUNING,
+    now: () => 0,
+    rounds: new PollRounds(client, inputs.cluster),
+    clusterStatus: () => client.getClusterStatus(inputs.cluster),
+  };
 }

@@ -3,7 +3,7 @@ import type { NodeManagementResult, NodeList } from "../../wire/schemas";
 import { manageNodes } from "../../provider/ops/manage-and-wait";
 import type { NodeSetClient, OperationContext } from "../../provider/ops/node-set-listing";
 import type { NodeSetInputs } from "../../provider/core/inputs";
-import { DEFAULT_TUNING } from "../../provider/ops/tuning";
+import { operationContext } from "./fixtures";
 
 const nodes = [
   { id: "id1", name: "ondemand-1", status: "Ready", requestId: "r-0" },
@@ -21,14 +21,12 @@ function contextAnswering(result: NodeManagementResult): OperationContext {
     startNodes: () => Promise.resolve(result),
     listNodes: () => Promise.resolve(listed),
   } as unknown as NodeSetClient;
-  return {
-    client,
-    inputs: { cluster: "hpc", nodearray: "ondemand", count: 2, identity: "p/s/set" } as NodeSetInputs,
-    log: () => undefined,
-    warn: () => undefined,
-    tuning: DEFAULT_TUNING,
-    now: () => 0,
-  };
+  return operationContext(client, {
+    cluster: "hpc",
+    nodearray: "ondemand",
+    count: 2,
+    identity: "p/s/set",
+  } as NodeSetInputs);
 }
 
 describe("manageNodes: NodeManagementResult.nodes[].status is optional", () => {

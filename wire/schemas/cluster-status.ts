@@ -26,9 +26,7 @@ export const BucketSchema = z.object({
   bucketId: z.string(),
   /**
    * The bucket's VM size, the key a create set's `definition` selects it by. Optional in the 8.x
-   * reference: a bucket without it cannot be matched by `machineType`. The library then reads the
-   * size from the nodearray record's `MachineType` when that names exactly one size (see
-   * `bucketMachineType` in wire/bucket-lookup.ts); otherwise such a bucket is skipped when matching.
+   * reference: without it, see `bucketMachineType` (wire/bucket-lookup.ts).
    */
   definition: z.object({ machineType: z.string() }).optional(),
   /** false: the bucket only describes existing nodes (see `invalidReason`). */
@@ -105,8 +103,7 @@ const ClusterStatusFieldsSchema = z.object({
 
 /**
  * `GET /clusters/{cluster}/status`. With `nodes=true`, `nodes` holds the cluster's node records
- * (head node included); records this library cannot read go to `unparsedNodes`, as sent (see
- * `splitNodeRecords`), so one odd record does not fail the status.
+ * (head node included), split as `splitNodeRecords` does.
  */
 export const ClusterStatusSchema = ClusterStatusFieldsSchema.extend({
   nodes: z.array(z.unknown()).optional(),

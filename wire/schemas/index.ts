@@ -1,7 +1,4 @@
-/**
- * The CycleCloud wire types: zod schemas that are the single source of the TypeScript types,
- * shared by the client and the emulator.
- */
+/** The CycleCloud wire types: zod schemas, the one source of the types, shared with the emulator. */
 export * from "./cluster-status";
 export * from "./error-body";
 export * from "./node-creation";

@@ -58,11 +58,9 @@ export type OperationStatus = z.infer<typeof OperationStatusSchema>;
 export interface SplitNodeRecords {
   nodes: NodeRecord[];
   /**
-   * Records lacking a key this library reads (`Name`, `NodeId`, `Template`, `Status` as strings)
-   * or carrying a known key with another type, kept as sent, in wire order. An unfiltered listing
-   * holds every node of the cluster (head node included); one such record must not fail the whole
-   * answer. The provider reads them only when they are nodes it manages, and then names what is
-   * wrong ({@link nodeRecordProblems}).
+   * Records lacking a key this library reads or carrying a known key with another type. The
+   * provider reads them only when they are nodes it manages, and then names what is wrong
+   * ({@link nodeRecordProblems}).
    */
   unparsedNodes?: unknown[];
 }
@@ -131,7 +129,7 @@ export function nodeRecordProblems(record: unknown): string[] {
   );
 }
 
-/** A record's `key` when it is a non-empty string (to name an unreadable record). */
+/** A record's `key` when it is a non-empty string (to name an unreadable record; a set's engine inputs). */
 export function recordText(record: unknown, key: string): string | undefined {
   const value =
     typeof record === "object" && record !== null ? (record as Record<string, unknown>)[key] : undefined;
@@ -140,8 +138,8 @@ export function recordText(record: unknown, key: string): string | undefined {
 
 /**
  * `GET /clusters/{cluster}/nodes` (optionally filtered by `operation` or `request_id`). Without a
- * filter it lists every node of the cluster, nodes outside any nodearray (the head node) included.
- * Records are split as {@link splitNodeRecords} does: one unreadable record does not fail the list.
+ * filter it lists every node of the cluster, the head node included; records split as
+ * {@link splitNodeRecords} does.
  */
 export const NodeListSchema = z
   .object({

@@ -159,11 +159,9 @@ export function jsonText(value: unknown): string {
 }
 
 /**
- * A cleaner that redacts `secrets` (case-insensitively: percent-encoding may use either case), strips
- * escapes and control characters (a line break becomes a space), folds whitespace and cuts to
- * `maxLength` characters with `...` ({@link plainText} after redaction). Redaction runs before and
- * after stripping, so a credential split by control characters is still caught, and before the
- * cut, so no prefix of one survives.
+ * {@link plainText} after redacting `secrets` (case-insensitively: percent-encoding may use either
+ * case). Redaction runs before and after stripping, so a credential split by control characters is
+ * still caught, and before the cut, so no prefix of one survives.
  */
 export function serverTextCleaner(secrets: readonly string[]): ServerTextCleaner {
   const escaped = secrets.map((secret) => secret.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"));

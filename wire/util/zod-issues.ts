@@ -9,13 +9,9 @@ export function formatIssuePath(path: readonly PropertyKey[], quoteKeys = false)
   let text = "";
   for (const key of path) {
     const name = String(key);
-    if (typeof key === "number") {
-      text += `[${name}]`;
-    } else if (quoteKeys && !/^[A-Za-z_$][\w$]*$/.test(name)) {
-      text += `[${JSON.stringify(name)}]`;
-    } else {
-      text += text === "" ? name : `.${name}`;
-    }
+    if (typeof key === "number") text += `[${name}]`;
+    else if (quoteKeys && !/^[A-Za-z_$][\w$]*$/.test(name)) text += `[${JSON.stringify(name)}]`;
+    else text += text === "" ? name : `.${name}`;
   }
   return text === "" ? "(root)" : text;
 }

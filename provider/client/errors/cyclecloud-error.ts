@@ -1,7 +1,5 @@
 /**
- * The base class of every error the CycleCloud client throws, the one `toJSON` they share, the
- * brands their type guards check, and the settings error.
- *
+ * The client's base error, its `toJSON`, the brands of the guards, and the settings error.
  * Credentials never reach an error: the client keeps the `Authorization` header to itself, URLs are
  * stripped of `user:pass@` (`redactUrlCredentials`), and a network error's `cause` is a sanitized
  * copy of the original.

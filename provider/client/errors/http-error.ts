@@ -68,9 +68,8 @@ function httpErrorMessage(init: HttpErrorInit): string {
 const UNKNOWN_REQUEST_ID_TEXT = "No operation found for request id".toLowerCase();
 
 /**
- * True when `error` is CycleCloud saying it knows no such request id (`GET /clusters/{c}/nodes?request_id=ID`).
- * Callers treat that as "no nodes". The text decides: any 4xx whose message or detail contains
- * "No operation found for request id" (servers answer 404).
+ * True when `error` is CycleCloud saying it knows no such request id: any 4xx whose message or
+ * detail holds {@link UNKNOWN_REQUEST_ID_TEXT}. Callers treat that as "no nodes".
  */
 export function isUnknownRequestId(error: unknown): error is HttpError {
   if (!(error instanceof HttpError) || error.status < 400 || error.status >= 500) return false;

@@ -1,7 +1,4 @@
-/**
- * The errors the CycleCloud client throws, each with a type guard that also recognises an error
- * from another copy of this package (`instanceof` keeps working within one).
- */
+/** The client's errors, each with a guard that also recognises one from another copy of this package. */
 export * from "./cyclecloud-error";
 export * from "./http-error";
 export * from "./network-error";
