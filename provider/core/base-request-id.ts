@@ -7,20 +7,17 @@ import type { CheckFailure } from "./inputs-check";
 import { REPLACE_KEYS } from "./inputs";
 import { containsUnknown, UNKNOWN } from "./inputs-unknown";
 import { deriveBaseRequestId, isLibraryBase, replaceKeysChanged, replacementKeyOf } from "./request-id";
+import type { Bag } from "./set-change";
 
 /**
  * The set's base request id: the one in state, unless a replace-triggering input changed; else
  * derived from the set's identity and spec (chaining the base it replaces, remembered in
- * `replacementBases` for the engine's second `check` of the replacement). Unknown during a
+ * `bases` for the engine's second `check` of the replacement). Unknown during a
  * preview that cannot tell yet (an unknown replace input, or a new set whose identity is not made).
  * A set in state keeps its stored base, even one an explicit `requestId` gave verbatim before
  * explicit ids were made unique per set.
  */
-export function baseRequestIdFor(
-  replacementBases: Map<string, string>,
-  olds: Record<string, unknown>,
-  news: Record<string, unknown>,
-): string {
+export function baseRequestIdFor(bases: Map<string, string>, olds: Bag, news: Bag): string {
   if (REPLACE_KEYS.some((k) => containsUnknown(news[k]))) return UNKNOWN;
   const previous = storedBase(olds);
   if (previous !== undefined && replaceKeysChanged(olds, news).length === 0) return previous;
@@ -28,9 +25,9 @@ export function baseRequestIdFor(
   // A replacement chains the base it replaces, an explicit `requestId` or not.
   const spec = Object.fromEntries(REPLACE_KEYS.map((k) => [k, news[k]]));
   const key = replacementKeyOf(news["identity"], news);
-  const chained = previous === undefined ? replacementBases.get(key) : undefined;
+  const chained = previous === undefined ? bases.get(key) : undefined;
   const base = chained ?? deriveBaseRequestId(String(news["identity"]), spec, previous);
-  if (previous !== undefined) replacementBases.set(key, base);
+  if (previous !== undefined) bases.set(key, base);
   return base;
 }
 
@@ -41,16 +38,11 @@ export function baseRequestIdFor(
  * state (state written before explicit ids were made unique), or the replacement of such a set
  * (the engine's second `check` of a replacement has no old inputs; the first one recorded it).
  */
-export function requestIdFailures(
-  replacementBases: Map<string, string>,
-  olds: Record<string, unknown>,
-  news: Record<string, unknown>,
-): CheckFailure[] {
+export function requestIdFailures(bases: Map<string, string>, olds: Bag, news: Bag): CheckFailure[] {
   const requestId = news["requestId"];
   if (typeof requestId !== "string" || containsUnknown(requestId) || !isLibraryBase(requestId)) return [];
   if (requestId === storedBase(olds) || requestId === olds["requestId"]) return [];
-  if (!containsUnknown(news["identity"]) && replacementBases.has(replacementKeyOf(news["identity"], news)))
-    return [];
+  if (isRecordedReplacement(bases, news)) return [];
   const prefix = requestId.startsWith("pcc-") ? "mpi" : requestId.slice(0, requestId.lastIndexOf("."));
   const reason =
     `\`requestId\` "${requestId}" has the format of a base request id this library derives ` +
@@ -62,7 +54,12 @@ export function requestIdFailures(
   return [{ property: "requestId", reason }];
 }
 
-function storedBase(olds: Record<string, unknown>): string | undefined {
+/** Whether the first `check` of a replacement of this set recorded its base (see {@link baseRequestIdFor}). */
+export function isRecordedReplacement(bases: Map<string, string>, news: Bag): boolean {
+  return !containsUnknown(news["identity"]) && bases.has(replacementKeyOf(news["identity"], news));
+}
+
+function storedBase(olds: Bag): string | undefined {
   const base = olds["baseRequestId"];
   return typeof base === "string" && base !== UNKNOWN ? base : undefined;
 }

@@ -6,6 +6,9 @@ import type * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { nearestKey } from "../../wire/util/nearest-key";
 
+const WHOLE_MIB = { error: "`connection.maxResponseMiB` must be a whole number of MiB, e.g. 128" };
+const MIB_RANGE = { error: "`connection.maxResponseMiB` must be from 1 to 1024" };
+
 /** The schema of `connection`: what `check` and `getClusterStatus` validate. */
 export const connectionSchema = z.strictObject(
   {
@@ -21,12 +24,7 @@ export const connectionSchema = z.strictObject(
       .number({ error: "`connection.timeoutSeconds` must be a number of seconds" })
       .positive({ error: "`connection.timeoutSeconds` must be greater than 0" })
       .optional(),
-    maxResponseMiB: z
-      .number({ error: "`connection.maxResponseMiB` must be a whole number of MiB, e.g. 128" })
-      .int({ error: "`connection.maxResponseMiB` must be a whole number of MiB, e.g. 128" })
-      .min(1, { error: "`connection.maxResponseMiB` must be from 1 to 1024" })
-      .max(1024, { error: "`connection.maxResponseMiB` must be from 1 to 1024" })
-      .optional(),
+    maxResponseMiB: z.number(WHOLE_MIB).int(WHOLE_MIB).min(1, MIB_RANGE).max(1024, MIB_RANGE).optional(),
   },
   {
     error: (issue) =>

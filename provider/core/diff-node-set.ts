@@ -124,14 +124,13 @@ export function describeDiff(
     return `replace: ${diff.replaces.map(change).join(", ")}; ${order}`;
   }
   const parts = [...diff.nodes];
-  const shrink = describeShrink(olds, news, now);
   const settings = diff.updates.filter((k) => k !== "count" && k !== "adoptExisting").map(change);
   const adoption = diff.updates.includes("adoptExisting") ? change("adoptExisting") : undefined;
   const held = olds.nodes?.length ?? 0;
   const count = diff.updates.includes("count")
-    ? `${change("count")}${!containsUnknown(news.count) && typeof olds.count === "number" && held !== olds.count ? ` (the set holds ${describeHeld(olds.nodes ?? [])})` : ""}${shrink || describeGrowth(olds, news, now)}`
+    ? `${change("count")}${!containsUnknown(news.count) && typeof olds.count === "number" && held !== olds.count ? ` (the set holds ${describeHeld(olds.nodes ?? [])})` : ""}${describeResize(olds, news, now, true)}`
     : !containsUnknown(news.count) && diff.nodes.length > 0
-      ? `count ${news.count} unchanged${shrink}`
+      ? `count ${news.count} unchanged${describeResize(olds, news, now, false)}`
       : undefined;
   const touches = [parts.join(", "), adoption, count].filter((p) => p).join("; ");
   const text = [touches, settings.length > 0 ? `settings that touch no node: ${settings.join(", ")}` : ""]
@@ -141,37 +140,30 @@ export function describeDiff(
 }
 
 /**
- * What a shrink does to the nodes beyond `count`, as `scaleDown` says and with the nodes `up`
+ * What the update does to the nodes beyond `count`, as `scaleDown` says and with the nodes `up`
  * chooses (failed, unfinished, then newest): e.g. `: terminates 2 node(s) (ondemand-4, ondemand-3)`
- * or `: deallocates 2 node(s), kept as the set's warm pool (scaleDown: "deallocate")`. Empty when
- * the set does not shrink.
+ * or `: deallocates 2 node(s), kept as the set's warm pool (scaleDown: "deallocate")`; else, for a
+ * larger `count` (`grows`), what `up` starts and creates: e.g. `: starts 2 deallocated node(s) of
+ * the warm pool (ondemand-2, ondemand-3) and creates 1 node(s)`. Empty when neither.
  */
-function describeShrink(olds: NodeSetState, news: NodeSetInputs, now: number): string {
+function describeResize(olds: NodeSetState, news: NodeSetInputs, now: number, grows: boolean): string {
   if (containsUnknown(news.count)) return "";
   const { plan } = updatePlan(olds, news, now);
-  if (plan.excess === 0) return "";
   const scaleDown = news.scaleDown ?? NODE_SET_DEFAULTS.scaleDown;
-  if (containsUnknown(scaleDown)) {
+  if (plan.excess > 0 && containsUnknown(scaleDown))
     return `: removes ${plan.excess} node(s), terminated or deallocated as \`scaleDown\` says (not known until apply)`;
+  if (plan.excess > 0) {
+    const chosen = names(excessMembers(plan, olds.nodes ?? [], { ...olds, ...news }));
+    return scaleDown === "deallocate"
+      ? `: deallocates ${plan.excess} node(s) (${chosen}), kept as the set's warm pool (scaleDown: "deallocate")`
+      : `: terminates ${plan.excess} node(s) (${chosen}) (scaleDown: "terminate")`;
   }
-  const chosen = names(excessMembers(plan, olds.nodes ?? [], { ...olds, ...news }));
-  return scaleDown === "deallocate"
-    ? `: deallocates ${plan.excess} node(s) (${chosen}), kept as the set's warm pool (scaleDown: "deallocate")`
-    : `: terminates ${plan.excess} node(s) (${chosen}) (scaleDown: "terminate")`;
-}
-
-/**
- * What a larger `count` does, as `up` will: e.g. `: starts 2 deallocated node(s) of the warm pool
- * (ondemand-2, ondemand-3) and creates 1 node(s)`, or `: creates 2 node(s)`.
- */
-function describeGrowth(olds: NodeSetState, news: NodeSetInputs, now: number): string {
-  if (containsUnknown(news.count)) return "";
-  const { start, create } = updatePlan(olds, news, now).plan;
+  const { start, create } = plan;
   const actions = [
     start.length > 0 ? `starts ${start.length} deallocated node(s) of the warm pool (${names(start)})` : "",
     create > 0 ? `creates ${create} node(s)` : "",
   ].filter(Boolean);
-  return actions.length === 0 ? "" : `: ${actions.join(" and ")}`;
+  return grows && actions.length > 0 ? `: ${actions.join(" and ")}` : "";
 }
 
 /** How many nodes the set holds, and of what kind when not all are ready: `3: 1 failed, 2 deallocated`. */

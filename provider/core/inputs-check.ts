@@ -55,9 +55,8 @@ export function validateInputs(raw: Record<string, unknown>): CheckFailure[] {
     });
   }
   const count = raw["count"];
-  if (!failures.some((f) => ["nameFormat", "nameOffset", "count", "nodearray"].includes(f.property))) {
+  if (!failures.some((f) => ["nameFormat", "nameOffset", "count", "nodearray"].includes(f.property)))
     failures.push(...nodeNameFailures(raw));
-  }
   const minReady = raw["minReady"];
   if (typeof minReady === "number" && typeof count === "number" && minReady > count) {
     failures.push({
@@ -68,19 +67,15 @@ export function validateInputs(raw: Record<string, unknown>): CheckFailure[] {
           : `\`minReady\` (${minReady}) must not exceed \`count\` (${count}): lower \`minReady\` or omit it to wait for all ${count}`,
     });
   }
-  if (!failures.some((f) => f.property === "nodeAttributes")) {
+  if (!failures.some((f) => f.property === "nodeAttributes"))
     failures.push(...validateKnownNodeAttributes(raw["nodeAttributes"]));
-  }
-  const connection = raw["connection"];
-  if (connection !== null && typeof connection === "object" && !containsUnknown(connection)) {
-    const c = connection as Record<string, unknown>;
-    if (c["caCert"] !== undefined && c["caCertPath"] !== undefined) {
-      failures.push({
-        property: "connection",
-        reason:
-          "`connection.caCert` and `connection.caCertPath` are exclusive: give the PEM text or a file path, not both",
-      });
-    }
+  const c = raw["connection"];
+  if (isPlainObject(c) && !containsUnknown(c) && c["caCert"] !== undefined && c["caCertPath"] !== undefined) {
+    failures.push({
+      property: "connection",
+      reason:
+        "`connection.caCert` and `connection.caCertPath` are exclusive: give the PEM text or a file path, not both",
+    });
   }
   return failures;
 }

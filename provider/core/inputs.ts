@@ -65,6 +65,15 @@ const oneOf = <const T extends readonly [string, ...string[]]>(field: string, va
 
 const flag = (field: string) => z.boolean({ error: `\`${field}\` must be true or false` }).optional();
 
+/** An object input: a misspelt key is named with the nearest known one; any other misfit gets `shape`. */
+const objectInput = <T extends z.ZodRawShape>(field: string, keys: T, shape: string) =>
+  z.strictObject(keys, {
+    error: (issue) =>
+      issue.code === "unrecognized_keys" ? unknownNestedKeys(field, issue.keys, Object.keys(keys)) : shape,
+  });
+
+const notPascalCase = (key: string) => !/^[A-Z][A-Za-z0-9]*$/.test(key);
+
 /**
  * What changing an input does to the set: `replaces` it (new nodes, new base request id), is
  * applied `in-place` to its nodes, touches `no-node` (a setting), or is `not-compared`: who the set
@@ -84,16 +93,12 @@ interface InputField<S extends z.ZodType, E extends InputEffect> {
 function field<S extends z.ZodType, E extends InputEffect>(
   schema: S,
   effect: E,
-  options: { secret?: boolean } = {},
+  { secret = false } = {},
 ): InputField<S, E> {
-  return { schema, effect, secret: options.secret ?? false };
+  return { schema, effect, secret };
 }
 
-/**
- * Every input of a node set: its schema and classification, in declaration order. `check`
- * validates each known field with its schema and reports failures under the field's name; fields
- * that are unknown during preview are skipped. Adding an input means classifying it here.
- */
+/** Every input of a node set, in declaration order. Adding an input means classifying it here. */
 export const NODE_SET_INPUTS = {
   /**
    * Who the set is (see node-set-identity.ts): `<URN first declared under>#<random token>`, or
@@ -125,24 +130,18 @@ export const NODE_SET_INPUTS = {
   ),
   // Placement-group spreading (see placement-group-plan.ts): exclusive with `placementGroupId`.
   placementGroups: field(
-    z
-      .strictObject(
-        {
-          prefix: z
-            .string({ error: '`placementGroups.prefix` must be a string such as "pg"' })
-            .regex(/^[A-Za-z0-9._-]{1,70}$/, {
-              error: `\`placementGroups.prefix\` must be 1-70 characters of ${NAME_HINT}`,
-            }),
-          size: wholeNumber("placementGroups.size", 1, "a whole number of nodes >= 1").optional(),
-        },
-        {
-          error: (issue) =>
-            issue.code === "unrecognized_keys"
-              ? unknownNestedKeys("placementGroups", issue.keys, ["prefix", "size"])
-              : '`placementGroups` must be an object { prefix: "pg", size?: 40 }',
-        },
-      )
-      .optional(),
+    objectInput(
+      "placementGroups",
+      {
+        prefix: z
+          .string({ error: '`placementGroups.prefix` must be a string such as "pg"' })
+          .regex(/^[A-Za-z0-9._-]{1,70}$/, {
+            error: `\`placementGroups.prefix\` must be 1-70 characters of ${NAME_HINT}`,
+          }),
+        size: wholeNumber("placementGroups.size", 1, "a whole number of nodes >= 1").optional(),
+      },
+      '`placementGroups` must be an object { prefix: "pg", size?: 40 }',
+    ).optional(),
     "replaces",
   ),
   nodeAttributes: field(
@@ -151,12 +150,12 @@ export const NODE_SET_INPUTS = {
         error: (issue) =>
           `\`nodeAttributes\` must be an object of node record keys such as { KeepAlive: true, Tags: { team: "cfd" } }, got ${describe(issue.input)}`,
       })
-      .refine((attrs) => Object.keys(attrs).every((key) => /^[A-Z][A-Za-z0-9]*$/.test(key)), {
+      .refine((attrs) => !Object.keys(attrs).some(notPascalCase), {
         error: (issue) =>
           `\`nodeAttributes\` keys are node record keys in PascalCase (e.g. KeepAlive, Tags, Configuration); got ${Object.keys(
-            issue.input as Record<string, unknown>,
+            issue.input as object,
           )
-            .filter((key) => !/^[A-Z][A-Za-z0-9]*$/.test(key))
+            .filter(notPascalCase)
             .map((key) => JSON.stringify(key))
             .join(", ")}`,
       })
@@ -194,24 +193,19 @@ export const NODE_SET_INPUTS = {
     "no-node",
   ),
   adoptExisting: field(
-    z
-      .strictObject(
-        {
-          requestId: z.string().min(1, { error: "`adoptExisting.requestId` must not be empty" }).optional(),
-          nodeIds: z
-            .array(z.string().min(1), { error: "`adoptExisting.nodeIds` must be a list of node ids" })
-            .min(1, { error: "`adoptExisting.nodeIds` must list at least one node id" })
-            .optional(),
-          // The user's assertion that no stack holds the request's nodes (see adoption-ownership.ts).
-          orphaned: flag("adoptExisting.orphaned"),
-        },
-        {
-          error: (issue) =>
-            issue.code === "unrecognized_keys"
-              ? unknownNestedKeys("adoptExisting", issue.keys, ["requestId", "nodeIds", "orphaned"])
-              : "`adoptExisting` must be an object { requestId } or { nodeIds: [...] }",
-        },
-      )
+    objectInput(
+      "adoptExisting",
+      {
+        requestId: z.string().min(1, { error: "`adoptExisting.requestId` must not be empty" }).optional(),
+        nodeIds: z
+          .array(z.string().min(1), { error: "`adoptExisting.nodeIds` must be a list of node ids" })
+          .min(1, { error: "`adoptExisting.nodeIds` must list at least one node id" })
+          .optional(),
+        // The user's assertion that no stack holds the request's nodes (see adoption-ownership.ts).
+        orphaned: flag("adoptExisting.orphaned"),
+      },
+      "`adoptExisting` must be an object { requestId } or { nodeIds: [...] }",
+    )
       .refine((a) => a.requestId !== undefined || a.nodeIds !== undefined, {
         error: "`adoptExisting` must name a `requestId` or `nodeIds` of the nodes to adopt",
       })
@@ -227,7 +221,6 @@ export const NODE_SET_INPUTS = {
 } as const;
 
 type Inputs = typeof NODE_SET_INPUTS;
-/** The key of an input. */
 export type InputKey = keyof Inputs;
 /** The keys of the inputs whose change has one of these effects. */
 type KeysWith<E extends InputEffect> = {

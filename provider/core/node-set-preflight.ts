@@ -8,15 +8,14 @@
 import type { ClusterStatus } from "../../wire/schemas";
 import type { NodeSetInputs } from "./inputs";
 import type { CheckFailure } from "./inputs-check";
-import type { ClusterView, Observation, Refusal, SetPlan } from "./plan-set";
 import { planSet } from "./plan-set";
+import type { ClusterView, Observation, PlannedSet, Refusal, SetPlan } from "./set-plan-types";
 import type { PreflightReport } from "./preflight-report";
 import type { RunPlan } from "./run-plan";
 import type { SetChange } from "./set-change";
 import { asWarning } from "./plan-texts";
 
-export type { PreflightReport, PreflightReportMessage } from "./preflight-report";
-export { PREFLIGHT_REPORT_PREFIX, preflightReportMessage } from "./preflight-report";
+export type { PreflightReportMessage } from "./preflight-report";
 
 /** Where preflight reads the cluster and the set from, and where it shows what it decided. */
 export interface PreflightSources {
@@ -95,7 +94,7 @@ async function observe(
  * refusal as a warning and goes on; `enforce` returns the first refusal.
  */
 function applyMode(
-  plan: Extract<SetPlan, { kind: "planned" }>,
+  plan: PlannedSet,
   { change, sources, run, key }: { change: SetChange; sources: PreflightSources; run: RunPlan; key: string },
 ): CheckFailure[] {
   const { inputs } = change;
@@ -126,7 +125,7 @@ function applyMode(
     if (refused !== undefined) return refused;
   }
   for (const warning of plan.fitWarnings) sources.warn(inputs, warning);
-  const verdict = plan.verdict;
+  const { verdict } = plan;
   if (verdict === undefined) return [];
   if (!verdict.fits) return refuse(verdict.refusal) ?? [];
   run.plannedIncreases.set(key, verdict.charge);

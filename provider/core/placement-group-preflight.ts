@@ -5,7 +5,7 @@
  */
 import { findBucket } from "../capacity/index";
 import type { Bucket, ClusterStatus } from "../../wire/schemas";
-import type { NodeSetInputs } from "./inputs";
+import type { NodeSetInputs, PlacementGroups } from "./inputs";
 import type { CheckFailure } from "./inputs-check";
 import { bucketGroupLimit, groupCounts, groupName } from "./placement-groups";
 import type { PriorSet } from "./set-change";
@@ -70,9 +70,12 @@ export function filledGroups(
   const { placementGroups: groups, count } = set;
   if (groups === undefined || count === undefined) return undefined;
   const bucket = findBucket(status, { nodearray: String(set.nodearray), machineType: set.machineType });
-  if (bucket === undefined) return undefined;
-  const size = groups.size ?? bucketGroupLimit(bucket);
-  if (size < 1) return undefined;
+  const size = bucket && (groups.size ?? bucketGroupLimit(bucket));
+  return size === undefined || size < 1 ? undefined : filled(groups, count, size);
+}
+
+/** `count` nodes filling groups of `size` in order, per group name. */
+function filled(groups: PlacementGroups, count: number, size: number): Map<string, number> {
   return new Map(groupCounts(count, size).map((n, index) => [groupName(groups, index), n]));
 }
 
@@ -93,11 +96,11 @@ export function placementGroupProblems(
   const limit = bucketGroupLimit(bucket);
   const refuse = (property: string, reason: string): CheckFailure[] => [{ property, reason }];
   const type = inputs.machineType ?? bucket.definition?.machineType ?? bucket.bucketId;
+  const holds = `exceeds what one placement group of ${type} holds: ${limit} node(s) (${describeLimit(bucket)})`;
   if (inputs.placementGroupId !== undefined && inputs.count > limit) {
     return refuse(
       "count",
-      `\`count\` ${inputs.count} exceeds what one placement group of ${type} holds: ${limit} node(s) ` +
-        `(${describeLimit(bucket)}), so placement group '${inputs.placementGroupId}' cannot hold the set. ` +
+      `\`count\` ${inputs.count} ${holds}, so placement group '${inputs.placementGroupId}' cannot hold the set. ` +
         `Lower \`count\` to at most ${limit}, or replace \`placementGroupId\` with \`placementGroups: { prefix: "${inputs.placementGroupId}-" }\` to spread the set over several groups`,
     );
   }
@@ -106,8 +109,7 @@ export function placementGroupProblems(
   if (groups.size !== undefined && groups.size > limit) {
     return refuse(
       "placementGroups",
-      `\`placementGroups.size\` ${groups.size} exceeds what one placement group of ${type} holds: ${limit} node(s) ` +
-        `(${describeLimit(bucket)}). Lower \`placementGroups.size\` to at most ${limit}, or omit it to use that limit`,
+      `\`placementGroups.size\` ${groups.size} ${holds}. Lower \`placementGroups.size\` to at most ${limit}, or omit it to use that limit`,
     );
   }
   const size = groups.size ?? limit;
@@ -118,9 +120,7 @@ export function placementGroupProblems(
     );
   }
   const target = groupCounts(inputs.count, size);
-  const own =
-    holdings.own ??
-    new Map(groupCounts(holdings.filled ?? 0, size).map((n, index) => [groupName(groups, index), n]));
+  const own = holdings.own ?? filled(groups, holdings.filled ?? 0, size);
   const plan: string[] = [];
   const full: string[] = [];
   let replacedInFull = 0;

@@ -22,16 +22,14 @@ import { canonicalJson, replacementKeyOf } from "./request-id";
 import type { ClusterView, Ledger, PlannedSet, Refusal, SetPlan } from "./set-plan-types";
 import { capacityInputsUnknown, nameOf, nodeSpecOf, nothing, observe, refused } from "./set-plan-types";
 import { planUpdate } from "./plan-update";
-import type { PriorSet, SetChange } from "./set-change";
-import { asWarning, countRefusal, statusRefusal, warmPoolRefusal } from "./plan-texts";
-
-export type { ClusterView, Observation, PlannedSet, Refusal, SetPlan, Verdict } from "./set-plan-types";
+import type { SetChange } from "./set-change";
+import { countRefusal, statusRefusal, warmPoolRefusal, warnable } from "./plan-texts";
 
 /** The plan of a change: `diff`'s when the change carries the set's state, else `check`'s. */
 export function planSet(change: SetChange, view: ClusterView, ledger: Ledger): SetPlan {
-  if (change.kind === "update" && change.state !== undefined)
-    return planUpdate(change.inputs, change.state, view, ledger);
-  return planIncrease(change, view, ledger);
+  return change.kind === "update" && change.state !== undefined
+    ? planUpdate(change.inputs, change.state, view, ledger)
+    : planIncrease(change, view, ledger);
 }
 
 /**
@@ -40,9 +38,10 @@ export function planSet(change: SetChange, view: ClusterView, ledger: Ledger): S
  */
 function planIncrease(change: SetChange, view: ClusterView, { run, key }: Ledger): SetPlan {
   const { inputs } = change;
-  const prior: PriorSet | undefined = change.kind === "create" ? undefined : change.prior;
+  const prior = change.kind === "create" ? undefined : change.prior;
   const warnings: string[] = [];
-  const refuse = (property: string, reason: string): SetPlan => ({ ...refused(property, reason), warnings });
+  const refuse = (property: string, reason: string) =>
+    refused({ failures: [{ property, reason }] }, warnings);
   // Whatever `preflight` says: a request id another set made is refused without reading the cluster.
   const foreignRequest = foreignRequestIdProblem(inputs, prior?.requestIds ?? []);
   if (foreignRequest !== undefined) return refuse("adoptExisting", foreignRequest);
@@ -81,31 +80,20 @@ function planIncrease(change: SetChange, view: ClusterView, { run, key }: Ledger
   if (increase <= 0) return nothing(warnings);
 
   if (view.status === undefined) return observe("status");
-  if ("error" in view.status) {
-    const refusal = statusRefusal(inputs, view.status.error);
-    return { ...nothing(warnings), verdict: { fits: false, refusal } };
-  }
+  if ("error" in view.status) return refused(statusRefusal(inputs, view.status.error), warnings);
   const { cacheKey } = view.status;
   let status = view.status.status;
   const oldCount = prior?.count ?? 0;
   // A replaced set's nodes per group (its old `count` filled its groups in order), when they are in
   // the new set's bucket (the same groups).
-  const sameBucket =
-    prior !== undefined &&
-    prior.cluster === inputs.cluster &&
-    prior.nodearray === inputs.nodearray &&
-    prior.machineType === inputs.machineType;
-  const oldGroups = replacement && sameBucket ? filledGroups(status, prior) : undefined;
+  const inBucket = (["cluster", "nodearray", "machineType"] as const).every((k) => prior?.[k] === inputs[k]);
+  const oldGroups = change.kind === "replace" && inBucket ? filledGroups(status, change.prior) : undefined;
   const replacementKey = replacementKeyOf(inputs.identity, inputs);
   const replaced =
     replacement && inputs.deleteBeforeReplace && oldCount > 0 && prior?.cluster === inputs.cluster
       ? {
           key: replacementKey,
-          set: {
-            spec: nodeSpecOf(prior),
-            nodes: oldCount,
-            ...(oldGroups === undefined ? {} : { groups: oldGroups }),
-          },
+          set: { spec: nodeSpecOf(prior), nodes: oldCount, ...(oldGroups && { groups: oldGroups }) },
         }
       : undefined;
   // The old set's nodes are terminated before the new ones are created: their room is free. (The
@@ -116,23 +104,20 @@ function planIncrease(change: SetChange, view: ClusterView, { run, key }: Ledger
   const replacedGroups = replacement ? oldGroups : change.kind === "create" ? freed?.groups : undefined;
   const groupHoldings: GroupHoldings = {
     filled: before,
-    ...(replacedGroups === undefined ? {} : { replaced: replacedGroups }),
+    ...(replacedGroups && { replaced: replacedGroups }),
     deleteFirst: inputs.deleteBeforeReplace === true,
   };
   let lines: string[] = [];
-  let groupFailures = placementGroupProblems(status, inputs, groupHoldings, (line) => lines.push(line));
+  const groupProblems = (holdings: GroupHoldings) => {
+    lines = [];
+    return placementGroupProblems(status, inputs, holdings, (line) => lines.push(line));
+  };
+  let groupFailures = groupProblems(groupHoldings);
   if (groupFailures.length > 0 && !containsUnknown(inputs.baseRequestId)) {
     // Counted again with the set's own nodes the cluster lists per group (nodes of an interrupted
     // run are the set's, not other sets').
     if (view.heldByGroup === undefined) return observe("heldByGroup");
-    if (view.heldByGroup.size > 0) {
-      const own = new Map(groupHoldings.own ?? []);
-      for (const [name, nodes] of view.heldByGroup) own.set(name, Math.max(own.get(name) ?? 0, nodes));
-      lines = [];
-      groupFailures = placementGroupProblems(status, inputs, { ...groupHoldings, own }, (line) =>
-        lines.push(line),
-      );
-    }
+    if (view.heldByGroup.size > 0) groupFailures = groupProblems({ ...groupHoldings, own: view.heldByGroup });
   }
   const nodeSpec = nodeSpecOf(inputs);
   const judged = (fit: CapacityFit, line: string, bindingLimit?: string) =>
@@ -142,16 +127,13 @@ function planIncrease(change: SetChange, view: ClusterView, { run, key }: Ledger
     ...nothing(warnings),
     lines,
     stops,
-    ...(replaced === undefined ? {} : { replaced }),
+    ...(replaced && { replaced }),
     ...rest,
   });
   if (groupFailures.length > 0) {
     const fit = capacityFit(status, nodeSpec, increase);
-    stops.push({
-      failures: groupFailures,
-      warnings: groupFailures.map((failure) => `preflight: ${asWarning(failure.reason)}`),
-      reports: groupFailures.map((failure) => judged(fit, failure.reason, "placement group")),
-    });
+    const reports = groupFailures.map((failure) => judged(fit, failure.reason, "placement group"));
+    stops.push(warnable(groupFailures, reports, "preflight: "));
     if (inputs.preflight !== "warn") return planned({});
   }
   let others = 0;
@@ -194,14 +176,9 @@ function planIncrease(change: SetChange, view: ClusterView, { run, key }: Ledger
       increase = actual;
       fit = capacityFit(status, nodeSpec, increase);
       if (view.warmPool === undefined) return observe("warmPool");
-      const pool = { held, pool: view.warmPool, fresh: actual };
-      const warm = warmPoolRefusal(inputs, status, pool);
+      const warm = warmPoolRefusal(inputs, status, { held, pool: view.warmPool, fresh: actual });
       if (warm !== undefined) {
-        stops.push({
-          failures: [warm],
-          warnings: [asWarning(warm.reason)],
-          reports: [judged(fit, warm.reason, "nodearray room to start the warm pool")],
-        });
+        stops.push(warnable([warm], [judged(fit, warm.reason, "nodearray room to start the warm pool")]));
         if (inputs.preflight !== "warn") return planned({});
       }
     }
@@ -216,7 +193,7 @@ function planIncrease(change: SetChange, view: ClusterView, { run, key }: Ledger
       set: nameOf(inputs),
       spec: nodeSpec,
       nodes: increase,
-      ...(held === undefined ? {} : { held }),
+      ...(held !== undefined && { held }),
     };
     return planned({ fitWarnings, verdict: { fits: true, line, report: judged(fit, line), charge } });
   }
@@ -227,9 +204,6 @@ function planIncrease(change: SetChange, view: ClusterView, { run, key }: Ledger
     existing,
     kept: view.keptNodes ?? undefined,
   });
-  const reason = failures[0]?.reason ?? line;
-  // `warn` shows the refusal with its fix (less the advice to set "warn").
-  const shown = failures.map((failure) => asWarning(failure.reason));
-  const refusal = { failures, warnings: shown, reports: [judged(fit, reason)] };
+  const refusal = warnable(failures, [judged(fit, failures[0]?.reason ?? line)]);
   return planned({ fitWarnings, verdict: { fits: false, refusal } });
 }

@@ -13,6 +13,7 @@ import { connectionFix } from "./connection-problem";
 import type { NodeSetInputs } from "./inputs";
 import type { CheckFailure } from "./inputs-check";
 import type { NodeInfo, NodeSetState } from "./node-set-state";
+import type { PreflightReport } from "./preflight-report";
 import { nodePhase } from "./node-set-state";
 import type { Refusal } from "./set-plan-types";
 
@@ -24,22 +25,25 @@ export function asWarning(refusal: string): string {
   return refusal.replace(WARN_ADVICE, "");
 }
 
+/** A refusal `preflight: "warn"` shows as its reasons (less the advice to set "warn"), `reports` in report mode. */
+export function warnable(failures: CheckFailure[], reports: PreflightReport[], prefix = ""): Refusal {
+  return { failures, warnings: failures.map((failure) => `${prefix}${asWarning(failure.reason)}`), reports };
+}
+
 /** The status could not be read: a connection problem names the setting; `warn` only warns. */
 export function statusRefusal(inputs: NodeSetInputs, error: unknown): Refusal {
   const reason = `preflight could not read the status of cluster '${inputs.cluster}': ${errorText(error).replace(/\.$/, "")}`;
-  const warnings = inputs.preflight === "warn" ? [reason] : undefined;
   // Connection, TLS, credentials: named as settings, on no property (see connection-problem.ts).
   const fix = connectionFix(error, inputs.connection, inputs.cluster);
-  if (fix !== undefined)
-    return {
-      failures: [{ property: "", reason: fix ? `${reason}. ${fix}` : reason }],
-      ...(warnings && { warnings }),
-    };
   const advice =
     error instanceof HttpError && error.status === 404
-      ? `${reason}. Check that cluster '${inputs.cluster}' exists and that \`url\` points at the CycleCloud server, or set \`preflight: "off"\` to skip the check`
-      : `${reason}. Fix the connection, or set \`preflight: "off"\` to skip the check`;
-  return { failures: [{ property: "cluster", reason: advice }], ...(warnings && { warnings }) };
+      ? `Check that cluster '${inputs.cluster}' exists and that \`url\` points at the CycleCloud server`
+      : "Fix the connection";
+  const failure =
+    fix === undefined
+      ? { property: "cluster", reason: `${reason}. ${advice}, or set \`preflight: "off"\` to skip the check` }
+      : { property: "", reason: fix ? `${reason}. ${fix}` : reason };
+  return { failures: [failure], ...(inputs.preflight === "warn" && { warnings: [reason] }) };
 }
 
 /** The refusal of an increase that does not fit, with the fix it offers. */
@@ -83,7 +87,7 @@ export function warmPoolRefusal(
 ): CheckFailure | undefined {
   const starting = Math.min(pool, Math.max(0, inputs.count - (held - pool)));
   if (starting === 0) return undefined;
-  const room = nodearrayRoom(status, { nodearray: inputs.nodearray, machineType: inputs.machineType });
+  const room = nodearrayRoom(status, inputs);
   if (room === undefined || room.room >= starting + fresh) return undefined;
   const reason =
     `preflight ${inputs.cluster}/${inputs.nodearray}: starting ${starting} deallocated node(s) of the warm pool` +
@@ -112,7 +116,7 @@ export function updateStartRefusal(
   status: ClusterStatus,
   { starts, need, why }: { starts: number; need: number; why: string },
 ): string | undefined {
-  const room = nodearrayRoom(status, { nodearray: inputs.nodearray, machineType: inputs.machineType });
+  const room = nodearrayRoom(status, inputs);
   const wanted = starts + Math.max(0, need);
   if (room === undefined || room.room >= wanted) return undefined;
   return (
@@ -130,7 +134,7 @@ export function updateStartRefusal(
 export function describeUpdate(plan: ConvergencePlan, state: NodeSetState, inputs: NodeSetInputs): string {
   const grown = Math.max(0, inputs.count - state.count);
   const count =
-    grown === 0 && state.count === inputs.count
+    state.count === inputs.count
       ? `\`count\` ${inputs.count} unchanged`
       : `\`count\` ${state.count} -> ${inputs.count}`;
   const parts: string[] = [];

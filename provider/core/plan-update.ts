@@ -8,7 +8,7 @@ import type { NodeSetState } from "./node-set-state";
 import { isMember, targetCount } from "./node-set-state";
 import { fitReport } from "./preflight-report";
 import { canonicalJson } from "./request-id";
-import { asWarning, describeUpdate, updateFitRefusal, updateStartRefusal } from "./plan-texts";
+import { describeUpdate, updateFitRefusal, updateStartRefusal, warnable } from "./plan-texts";
 import type { ClusterView, Ledger, SetPlan } from "./set-plan-types";
 import { capacityInputsUnknown, nameOf, nodeSpecOf, nothing, observe } from "./set-plan-types";
 
@@ -66,11 +66,7 @@ export function planUpdate(
     ...nothing(),
     verdict: {
       fits: false,
-      refusal: {
-        failures: [{ property: "count", reason }],
-        warnings: [asWarning(reason)],
-        reports: [judged(reason, bindingLimit)],
-      },
+      refusal: warnable([{ property: "count", reason }], [judged(reason, bindingLimit)]),
     },
   });
   if (fit !== undefined && !fit.fits) return refusal(updateFitRefusal(inputs, { fit, need, why }));

@@ -30,9 +30,8 @@ export interface ReplacedSet {
 
 export class RunPlan {
   /**
-   * Delete-first replacements seen by `check`, by identity and replace inputs: the old set's spec
-   * and node count (and its nodes per placement group), freed before the new set is created (read
-   * again by the engine's second `check`).
+   * Delete-first replacements seen by `check`, by identity and replace inputs: the old sets freed
+   * first, read again by the engine's second `check` of each replacement.
    */
   readonly deleteFirstReplacements = new Map<string, ReplacedSet>();
   /**

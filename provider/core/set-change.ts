@@ -6,6 +6,9 @@ import type { NodeSetInputs, PlacementGroups } from "./inputs";
 import type { NodeSetState } from "./node-set-state";
 import { replaceKeysChanged } from "./request-id";
 
+/** A property bag as the engine gives it (old inputs, new inputs or state): read only at this edge. */
+export type Bag = Record<string, unknown>;
+
 /** What a set was before this change: its old inputs (in `check`) or its state (in `diff`). */
 export interface PriorSet {
   readonly count?: number;
@@ -45,7 +48,7 @@ export type SetChange =
     };
 
 /** A set's old inputs or state, read leniently: a value of the wrong type is absent. */
-export function priorOf(props: Record<string, unknown>): PriorSet {
+export function priorOf(props: Bag): PriorSet {
   const text = (key: string) => (typeof props[key] === "string" ? { [key]: props[key] } : {});
   const groups = props["placementGroups"];
   const requestIds = props["requestIds"];
@@ -66,11 +69,7 @@ export function priorOf(props: Record<string, unknown>): PriorSet {
  * The change `check` judges: `olds` are the old inputs the engine gave (none for a new set and for
  * the second `check` of a replacement, told apart by `replacing`), `inputs` the checked new ones.
  */
-export function checkedChange(
-  olds: Record<string, unknown>,
-  inputs: NodeSetInputs,
-  replacing: boolean,
-): SetChange {
+export function checkedChange(olds: Bag, inputs: NodeSetInputs, replacing: boolean): SetChange {
   if (Object.keys(olds).length === 0) return { kind: "create", inputs, replacing };
   const changed = replaceKeysChanged(olds, inputs);
   const prior = priorOf(olds);

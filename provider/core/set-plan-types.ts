@@ -75,17 +75,13 @@ export interface Ledger {
 /** The plan asks for one more fact of the cluster. */
 export const observe = (what: Observation): SetPlan => ({ kind: "observe", what });
 /** Nothing to judge (or only warnings to show). */
-export const nothing = (warnings: readonly string[] = []): PlannedSet => ({
-  kind: "planned",
-  lines: [],
-  warnings,
-  stops: [],
-  fitWarnings: [],
-});
-/** Refused whatever the preflight mode. */
-export const refused = (property: string, reason: string): PlannedSet => ({
-  ...nothing(),
-  verdict: { fits: false, refusal: { failures: [{ property, reason }] } },
+export function nothing(warnings: readonly string[] = []): PlannedSet {
+  return { kind: "planned", lines: [], warnings, stops: [], fitWarnings: [] };
+}
+/** Refused before any other decision (a refusal without warnings is refused whatever the mode). */
+export const refused = (refusal: Refusal, warnings: readonly string[] = []): PlannedSet => ({
+  ...nothing(warnings),
+  verdict: { fits: false, refusal },
 });
 
 /** Inputs that only name the set (unknown in the preview of a new set): no bearing on capacity. */
@@ -103,14 +99,7 @@ export function nameOf(inputs: Pick<NodeSetInputs, "identity" | "name">): string
 }
 
 /** What a set asks of the cluster, from its inputs (or the old inputs of a replaced set). */
-export function nodeSpecOf(set: {
-  nodearray?: string | undefined;
-  machineType?: string | undefined;
-  placementGroupId?: string | undefined;
-}): NodeSpec {
-  return {
-    nodearray: String(set.nodearray),
-    machineType: set.machineType,
-    placementGroupId: set.placementGroupId,
-  };
+export function nodeSpecOf(set: Partial<NodeSpec>): NodeSpec {
+  const { machineType, placementGroupId } = set;
+  return { nodearray: String(set.nodearray), machineType, placementGroupId };
 }

@@ -28,9 +28,6 @@ export interface GetClusterStatusOutputArgs {
   connection?: pulumi.Input<ConnectionArgs>;
 }
 
-/** The fields of {@link ConnectionArgs}: the settings the connection resolves, in order. */
-const CONNECTION_FIELDS = Object.keys(CONNECTION_SOURCES) as (keyof typeof CONNECTION_SOURCES)[];
-
 /**
  * Resolves each `Input` field of a connection (plain value, Promise or Output) to its value, the
  * way Pulumi resolves the arguments of an invoke (`pulumi.runtime.serializeProperty`): secrets are
@@ -42,8 +39,8 @@ async function resolveConnectionInputs(connection: ConnectionArgs): Promise<Plai
   // Keys it does not know too: the schema refuses them naming the nearest setting, as a node set's
   // `connection` does (a misspelt `usrname` would otherwise be dropped and the user name taken
   // from stack config or the environment).
-  const given = Object.keys(connection).filter((key) => !(CONNECTION_FIELDS as string[]).includes(key));
-  for (const field of [...CONNECTION_FIELDS, ...given] as (keyof ConnectionArgs)[]) {
+  const fields = new Set([...Object.keys(CONNECTION_SOURCES), ...Object.keys(connection)]);
+  for (const field of fields as Set<keyof ConnectionArgs>) {
     const input = connection[field];
     if (input === undefined) continue;
     let value: unknown = await pulumi.runtime.serializeProperty(`connection.${field}`, input);
@@ -59,9 +56,8 @@ async function resolveConnectionInputs(connection: ConnectionArgs): Promise<Plai
     if (value !== undefined && value !== null) resolved[field] = value;
   }
   const parsed = connectionSchema.safeParse(resolved);
-  if (!parsed.success) {
+  if (!parsed.success)
     throw new ConnectionConfigError(parsed.error.issues[0]?.message ?? "`connection` is not valid");
-  }
   return parsed.data;
 }
 
@@ -98,10 +94,5 @@ export async function getClusterStatus(args: GetClusterStatusArgs): Promise<Clus
  * unknown (preview), secret when any argument is secret.
  */
 export function getClusterStatusOutput(args: GetClusterStatusOutputArgs): pulumi.Output<ClusterStatus> {
-  return pulumi.output(args).apply((resolved) => {
-    const plain: GetClusterStatusArgs = { cluster: resolved.cluster };
-    if (resolved.nodes !== undefined) plain.nodes = resolved.nodes;
-    if (resolved.connection !== undefined) plain.connection = resolved.connection;
-    return getClusterStatus(plain);
-  });
+  return pulumi.output(args).apply(getClusterStatus);
 }

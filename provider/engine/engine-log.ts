@@ -49,10 +49,9 @@ const DELIVERY_MS = 10_000;
 /** The host script's path when this process is the dynamic provider host, else undefined. */
 export function dynamicProviderHost(argv: readonly string[] = process.argv): string | undefined {
   const script = argv[1];
-  if (script === undefined || !/[\\/]cmd[\\/]dynamic-provider([\\/]index\.js)?$/.test(script)) {
-    return undefined;
-  }
-  return script;
+  return script !== undefined && /[\\/]cmd[\\/]dynamic-provider([\\/]index\.js)?$/.test(script)
+    ? script
+    : undefined;
 }
 
 /** The engine address the host was started with (`host:port`), if this is the host. */
@@ -66,8 +65,7 @@ let shared: EngineLog | null | undefined;
 
 /** This process's connection to the engine, made on first use; undefined when there is none. */
 export function engineLog(): EngineLog | undefined {
-  if (shared === undefined) shared = connectEngineLog() ?? null;
-  return shared ?? undefined;
+  return (shared ??= connectEngineLog() ?? null) ?? undefined;
 }
 
 /** A new connection to the engine of a process started with `argv`; undefined when it is not the host. */
@@ -96,15 +94,12 @@ export function connectEngineLog(argv: readonly string[] = process.argv): Engine
     request.setUrn(urn ?? "");
     request.setStreamid(0);
     request.setEphemeral(false);
-    last = last.then(
-      () =>
-        new Promise<void>((resolve) => {
-          client.log(request, { deadline: Date.now() + DELIVERY_MS }, (error) => {
-            if (error) fallback();
-            resolve();
-          });
-        }),
-    );
+    const deliver = (resolve: () => void) =>
+      client.log(request, { deadline: Date.now() + DELIVERY_MS }, (error) => {
+        if (error) fallback();
+        resolve();
+      });
+    last = last.then(() => new Promise<void>(deliver));
   };
   return {
     warn: (message, urn, fallback) => send(proto.LogSeverity.WARNING, message, urn, fallback),

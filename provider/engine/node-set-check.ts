@@ -4,7 +4,7 @@
  * the cluster. Create, update, read and delete are in node-set-provider.ts and node-set-delete.ts.
  */
 import type { dynamic } from "@pulumi/pulumi";
-import { baseRequestIdFor, requestIdFailures } from "../core/base-request-id";
+import { baseRequestIdFor, isRecordedReplacement, requestIdFailures } from "../core/base-request-id";
 import type { AdoptionClaims, ClaimingSet } from "../core/adoption-ownership";
 import { keptNodesHint } from "../core/adoption-ownership";
 import { adopt } from "../ops/converge-node-set";
@@ -17,29 +17,27 @@ import { validateInputs, withoutSecretValues } from "../core/inputs-check";
 import type { NodeSetClient, OperationContext, SetHoldings } from "../ops/node-set-listing";
 import { listOwnNodes, matchesSpec, setName } from "../ops/node-set-listing";
 import type { PreflightSources } from "../core/node-set-preflight";
-import { preflight, preflightReportMessage } from "../core/node-set-preflight";
+import { preflight } from "../core/node-set-preflight";
+import { preflightReportMessage } from "../core/preflight-report";
 import { countByGroup } from "../core/placement-group-preflight";
 import type { NodeList } from "../../wire/schemas";
-import type { PriorSet } from "../core/set-change";
+import type { Bag, PriorSet } from "../core/set-change";
 import { adoptionIds, checkedChange, priorOf } from "../core/set-change";
 import type { NodeInfo, NodeSetState } from "../core/node-set-state";
 import { isMember, nodePhase } from "../core/node-set-state";
-import { isRequestIdOf, replacementKeyOf } from "../core/request-id";
+import { isRequestIdOf } from "../core/request-id";
 import { engineLog } from "./engine-log";
 import { setLabel, urnOfIdentity } from "./logger";
 import type { ProviderContext } from "./provider-context";
 
 /** `check`: validates the inputs, fixes the base request id, claims adopted nodes, runs preflight. */
-export async function check(
-  provider: ProviderContext,
-  olds: Record<string, unknown>,
-  news: Record<string, unknown>,
-): Promise<dynamic.CheckResult> {
+export async function check(provider: ProviderContext, olds: Bag, news: Bag): Promise<dynamic.CheckResult> {
   if (typeof news["identity"] === "string" && !containsUnknown(news["identity"]))
     provider.plan.checked.add(news["identity"]);
   const failures = [...validateInputs(news), ...requestIdFailures(provider.replacementBases, olds, news)];
   if (failures.length > 0) return { inputs: news, failures: withoutSecretValues(failures) };
-  const replacing = isReplacementCreate(provider, olds, news);
+  // The engine's second `check` of a replacement: no old inputs, like a new set, but the first recorded it.
+  const replacing = Object.keys(olds).length === 0 && isRecordedReplacement(provider.replacementBases, news);
   const inputs = withDefaults(news, baseRequestIdFor(provider.replacementBases, olds, news));
   const change = checkedChange(olds, inputs, replacing);
   const prior = change.kind === "create" ? undefined : change.prior;
@@ -90,19 +88,6 @@ export function claimHoldings(
 }
 
 /**
- * Whether `check` sees the engine's second `check` of a replacement: no old inputs, like a new set,
- * but the first one recorded the replacement's base in `replacementBases`.
- */
-function isReplacementCreate(
-  provider: ProviderContext,
-  olds: Record<string, unknown>,
-  news: Record<string, unknown>,
-): boolean {
-  if (Object.keys(olds).length > 0 || containsUnknown(news["identity"])) return false;
-  return provider.replacementBases.has(replacementKeyOf(news["identity"], news));
-}
-
-/**
  * `CYCLECLOUD_PREFLIGHT_OVERRIDE=warn|off|report`: the preflight mode of every set of the run,
  * whatever its `preflight` input (the inputs and state keep theirs). `report` is the mode of
  * `pulumi-cyclecloud plan`'s preview: each set keeps its own mode, but every capacity decision is
@@ -139,58 +124,30 @@ function reportTo(provider: ProviderContext): PreflightSources["report"] {
 /**
  * Where preflight reads the cluster status (cached for the run) and the set's holdings; `prior`, the
  * old inputs `check` got, name what the set adopted before (see {@link nodesHeldBySet}). The sources
- * serve one preflight of one set: what the set holds is worked out once, from one unfiltered listing
- * of its cluster, which the kept nodes of a refusal read too (see {@link SetReads}).
+ * serve one preflight of one set, each read made once: its operation context, whose client lists
+ * the cluster's nodes (unfiltered) once, which the kept nodes of a refusal read too, and what the
+ * set holds.
  */
 function preflightSources(provider: ProviderContext, prior?: PriorSet): PreflightSources {
   const report = reportTo(provider);
-  const reads = setReads(provider, prior);
+  let ctx: OperationContext | undefined;
+  let held: ReturnType<typeof nodesHeldBySet> | undefined;
+  const quiet = () => undefined;
+  const context = (inputs: NodeSetInputs): OperationContext => {
+    if (ctx !== undefined) return ctx;
+    const { client, ...operation } = provider.operation(inputs);
+    return (ctx = { ...operation, client: listingOnce(client), log: quiet, warn: quiet });
+  };
+  const holdings = (inputs: NodeSetInputs) => (held ??= nodesHeldBySet(context(inputs), prior));
   return {
     status: (inputs) => provider.clusterStatus(inputs),
-    held: async (inputs) => (await reads.holdings(inputs)).held,
-    heldByGroup: async (inputs) => (await reads.holdings(inputs)).byGroup,
-    warmPool: async (inputs) => (await reads.holdings(inputs)).deallocated,
-    keptNodes: (inputs) => keptNodes(provider, inputs, reads.context(inputs).client),
+    held: async (inputs) => (await holdings(inputs)).held,
+    heldByGroup: async (inputs) => (await holdings(inputs)).byGroup,
+    warmPool: async (inputs) => (await holdings(inputs)).deallocated,
+    keptNodes: (inputs) => keptNodes(provider, inputs, context(inputs).client),
     log: (inputs, line) => provider.log(inputs, line),
     warn: (inputs, text) => provider.warn(inputs, text),
-    ...(report === undefined ? {} : { report }),
-  };
-}
-
-/** What the set holds, as preflight counts it. */
-interface Holdings {
-  held: number;
-  deallocated: number;
-  byGroup: ReadonlyMap<string, number>;
-}
-
-/**
- * The reads of one set's preflight, each made once: its operation context, whose client lists the
- * cluster's nodes (unfiltered) once, and what the set holds.
- */
-interface SetReads {
-  context(inputs: NodeSetInputs): OperationContext;
-  holdings(inputs: NodeSetInputs): Promise<Holdings>;
-}
-
-function setReads(provider: ProviderContext, prior: PriorSet | undefined): SetReads {
-  let ctx: OperationContext | undefined;
-  let holdings: Promise<Holdings> | undefined;
-  const context = (inputs: NodeSetInputs): OperationContext => {
-    if (ctx === undefined) {
-      const operation = provider.operation(inputs);
-      ctx = {
-        ...operation,
-        client: listingOnce(operation.client),
-        log: () => undefined,
-        warn: () => undefined,
-      };
-    }
-    return ctx;
-  };
-  return {
-    context,
-    holdings: (inputs) => (holdings ??= nodesHeldBySet(context(inputs), prior)),
+    ...(report && { report }),
   };
 }
 
@@ -240,13 +197,17 @@ async function keptNodes(
  * names. Read only when a plan does not fit or the set adopts.
  * Throws when `adoptExisting` names nodes that do not match the spec or are not nodearray nodes.
  */
-async function nodesHeldBySet(ctx: OperationContext, prior: PriorSet | undefined): Promise<Holdings> {
+async function nodesHeldBySet(ctx: OperationContext, prior: PriorSet | undefined) {
   const { inputs } = ctx;
   let holdings: SetHoldings = { requestIds: [], adoptedNodeIds: [], nodes: [] };
   // In the preview of a new set its base request id is unknown: it holds nothing of its own yet.
   if (!containsUnknown(inputs.baseRequestId)) {
     try {
-      holdings = await listOwnNodes(ctx, adoptedBefore(prior, inputs));
+      // What it adopted before, while it keeps its base (not a replacement: the old set's nodes go with it).
+      const before = adoptionIds(
+        prior?.baseRequestId === inputs.baseRequestId ? prior.adoptExisting : undefined,
+      );
+      holdings = await listOwnNodes(ctx, { requestIds: before.requestIds, adoptedNodeIds: before.nodeIds });
     } catch {
       // Best effort: without the listing, the check is only more cautious.
     }
@@ -263,31 +224,18 @@ async function nodesHeldBySet(ctx: OperationContext, prior: PriorSet | undefined
   };
 }
 
-/**
- * What the set adopted before, from its old inputs: the request or node ids their `adoptExisting`
- * named. None for a replacement (another base: the old set's nodes go with it) or a new set.
- */
-function adoptedBefore(
-  prior: PriorSet | undefined,
-  inputs: NodeSetInputs,
-): { requestIds: string[]; adoptedNodeIds: string[] } {
-  if (prior?.baseRequestId !== inputs.baseRequestId) return { requestIds: [], adoptedNodeIds: [] };
-  const { requestIds, nodeIds } = adoptionIds(prior.adoptExisting);
-  return { requestIds, adoptedNodeIds: nodeIds };
-}
-
 /** `diff`: update or replace, why (shown in the preview), the set's claims, the update's preflight. */
 export async function diff(
   provider: ProviderContext,
   _id: string,
   olds: NodeSetState,
-  news: Record<string, unknown>,
+  news: Bag,
 ): Promise<dynamic.DiffResult> {
   const inputs = pickInputs(news);
   const decision = diffNodeSet(olds, inputs, provider.now());
   // The engine shows no property for a change it did not compute (failed or missing nodes): say why.
   const why = describeDiff(olds, inputs, decision, provider.now());
-  const name = known(inputs.name) ?? olds.name;
+  const name = inputs.name === undefined || containsUnknown(inputs.name) ? olds.name : inputs.name;
   if (why !== undefined)
     provider.logOnce(
       name === undefined ? { identity: olds.identity } : { identity: olds.identity, name },
@@ -318,9 +266,4 @@ export async function diff(
     replaces: decision.replaces,
     deleteBeforeReplace: decision.deleteBeforeReplace,
   };
-}
-
-/** A text input's value, unless unknown in the preview. */
-function known(value: string | undefined): string | undefined {
-  return value === undefined || containsUnknown(value) ? undefined : value;
 }

@@ -20,11 +20,9 @@ export async function deleteSet(provider: ProviderContext, _id: string, props: N
   const inputs = pickInputs(props);
   const ctx = provider.operation(inputs);
   const deallocate = inputs.onDelete === "deallocate";
-  const op: Operation = {
-    kind: "delete",
-    set: setName(inputs),
-    action: deallocate ? "deallocate" : "terminate",
-  };
+  const action = deallocate ? "deallocate" : "terminate";
+  const op: Operation = { kind: "delete", set: setName(inputs), action };
+  const where = { cluster: inputs.cluster, held: props.nodes?.length ?? 0 };
   const spare = sparingOthers(provider, inputs);
   let remaining: NodeInfo[];
   try {
@@ -68,7 +66,7 @@ export async function deleteSet(provider: ProviderContext, _id: string, props: N
       ];
     }
   } catch (error) {
-    throw failure(op, error, { cluster: inputs.cluster, held: props.nodes?.length ?? 0 });
+    throw failure(op, error, where);
   }
   if (remaining.length > 0) {
     const cause = new Error(
@@ -76,7 +74,7 @@ export async function deleteSet(provider: ProviderContext, _id: string, props: N
         `(${remaining.map((n) => `${n.name}: ${n.status}`).join(", ")})`,
     );
     const step = "run `pulumi destroy` again, or raise `deleteTimeoutSeconds`";
-    throw failure(op, cause, { cluster: inputs.cluster, held: props.nodes?.length ?? 0, step });
+    throw failure(op, cause, { ...where, step });
   }
 }
 

@@ -32,12 +32,9 @@ export class CycleCloudNodeSetIdentity extends pulumi.dynamic.Resource {
   declare readonly identity: pulumi.Output<string>;
 
   constructor(setName: string, setOptions: FollowedOptions) {
-    const opts: pulumi.CustomResourceOptions = {};
-    if (setOptions.parent !== undefined) opts.parent = setOptions.parent;
-    if (setOptions.aliases !== undefined) opts.aliases = setOptions.aliases.map(identityAlias);
-    if (setOptions.protect !== undefined) opts.protect = setOptions.protect;
-    if (setOptions.retainOnDelete !== undefined) opts.retainOnDelete = setOptions.retainOnDelete;
-    if (setOptions.deletedWith !== undefined) opts.deletedWith = setOptions.deletedWith;
+    const { parent, aliases, protect, retainOnDelete, deletedWith } = setOptions;
+    const followed = { parent, aliases: aliases?.map(identityAlias), protect, retainOnDelete, deletedWith };
+    const opts = Object.fromEntries(Object.entries(followed).filter(([, value]) => value !== undefined));
     super(
       asResourceProvider(nodeSetIdentityProviderShim),
       setName,
@@ -60,12 +57,7 @@ export class CycleCloudNodeSetIdentity extends pulumi.dynamic.Resource {
  */
 function urnOf(parent: pulumi.Resource | undefined): Promise<string> | undefined {
   if (parent === undefined) return undefined;
-  return new Promise((resolve) => {
-    parent.urn.apply((urn) => {
-      resolve(urn);
-      return urn;
-    });
-  });
+  return new Promise((resolve) => void parent.urn.apply(resolve));
 }
 
 /**

@@ -6,7 +6,7 @@
 import { describe, expect, it } from "vitest";
 import { withDefaults } from "../../provider/core/inputs-pick";
 import type { NodeSetInputs } from "../../provider/core/inputs";
-import type { ClusterView, Observation, SetPlan } from "../../provider/core/plan-set";
+import type { ClusterView, Observation, SetPlan } from "../../provider/core/set-plan-types";
 import { planSet } from "../../provider/core/plan-set";
 import { RunPlan } from "../../provider/core/run-plan";
 import type { SetChange } from "../../provider/core/set-change";

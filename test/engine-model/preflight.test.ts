@@ -74,11 +74,7 @@ describe("a capacity increase the cluster cannot hold, through the engine model"
 
 describe("an up after a grow that was killed once CycleCloud had made the nodes, in a full bucket", () => {
   it("adopts the nodes the killed run made and creates none: the update's preflight does not count them again", async () => {
-    const emu = await startEmulator({
-      port: 0,
-      timing: { acquiringMs: 0, preparingMs: 0, terminatingMs: 0 },
-    });
-    try {
+    await withEmulator(async (emu) => {
       const model = stackFor(emu);
       let grown = declared("grown", { cluster: "hpc", nodearray: "ondemand", machineType: HC, count: 4 });
       expect((await model.up([grown])).failures).toEqual([]);
@@ -98,28 +94,17 @@ describe("an up after a grow that was killed once CycleCloud had made the nodes,
       );
       expect(emu.counters().create).toBe(creates);
       expect(model.set("grown").outputs.nodeIds).toHaveLength(6);
-    } finally {
-      await emu.close();
-    }
+    });
   });
 });
 
 describe("an up after a grow recorded as a partial failure, in a full bucket", () => {
   it("counts the nodes the set holds, not its old `count`: a `count` equal to them needs no room", async () => {
-    const emu = await startEmulator({
-      port: 0,
-      timing: { acquiringMs: 0, preparingMs: 0, terminatingMs: 0 },
-    });
-    try {
+    await withEmulator(async (emu) => {
       const model = stackFor(emu);
       let workers = declared("workers", { cluster: "hpc", nodearray: "ondemand", machineType: HC, count: 3 });
       expect((await model.up([workers])).failures).toEqual([]);
-      const capacity = await fetch(`${emu.adminUrl}/capacity`, {
-        method: "POST",
-        headers: emu.adminHeaders(),
-        body: JSON.stringify({ cluster: "hpc", nodearray: "ondemand", machineType: HC, maxCount: 4 }),
-      });
-      expect(capacity.status).toBe(200);
+      await admin(emu, "/capacity", { cluster: "hpc", nodearray: "ondemand", machineType: HC, maxCount: 4 });
       // 3 -> 5 with room for one: CycleCloud adds 1 of 2; the engine keeps the old inputs (count 3).
       workers = redeclared(workers, { count: 5, preflight: "warn" });
       expect((await model.up([workers])).failures.map((f) => f.op)).toEqual(["update"]);
@@ -132,25 +117,13 @@ describe("an up after a grow recorded as a partial failure, in a full bucket", (
       expect(preview.info).toContain(
         "cyclecloud workers: preflight hpc/ondemand Standard_Hc44rs: +0 requested, 0 available (binding limit: bucket availableCount) - fits (4 node(s) of this set already exist)",
       );
-    } finally {
-      await emu.close();
-    }
+    });
   });
 });
 
 describe("preflight of a set one of whose create requests has no node left (a heal replaced them)", () => {
   it("counts the nodes of its later requests too: a `count` equal to what it holds after a partial failure needs no room", async () => {
-    const emu = await startEmulator({
-      port: 0,
-      timing: { acquiringMs: 0, preparingMs: 0, terminatingMs: 0 },
-    });
-    const admin = (path: string, body: unknown) =>
-      fetch(`${emu.adminUrl}/${path}`, {
-        method: "POST",
-        headers: emu.adminHeaders(),
-        body: JSON.stringify(body),
-      });
-    try {
+    await withEmulator(async (emu) => {
       const model = stackFor(emu);
       let workers = declared("workers", { cluster: "hpc", nodearray: "ondemand", machineType: HC, count: 3 });
       const up = async (inputs: Record<string, unknown>) =>
@@ -158,13 +131,10 @@ describe("preflight of a set one of whose create requests has no node left (a he
       expect(await up({})).toEqual([]);
       expect(await up({ count: 4 })).toEqual([]);
       // Request -1's only node fails; the grow to 5 replaces it in request -2: request -1 is empty.
-      expect((await admin("fail-nodes", { cluster: "hpc", names: ["ondemand-4"] })).status).toBe(200);
+      await admin(emu, "/fail-nodes", { cluster: "hpc", names: ["ondemand-4"] });
       expect(await up({ count: 5 })).toEqual([]);
       // Room for one more: 5 -> 7 adds 1 of 2 in request -3 (a partial failure; the engine keeps count 5).
-      expect(
-        (await admin("capacity", { cluster: "hpc", nodearray: "ondemand", machineType: HC, maxCount: 6 }))
-          .status,
-      ).toBe(200);
+      await admin(emu, "/capacity", { cluster: "hpc", nodearray: "ondemand", machineType: HC, maxCount: 6 });
       expect((await up({ count: 7, preflight: "warn" })).map((f) => f.op)).toEqual(["update"]);
       const liveRequests = liveNodes(emu).map((n) => (n.requestId ?? "").slice(-2));
       expect(liveRequests.sort()).toEqual(["-0", "-0", "-0", "-2", "-2", "-3"]);
@@ -175,9 +145,7 @@ describe("preflight of a set one of whose create requests has no node left (a he
       expect(preview.info).toContain(
         "cyclecloud workers: preflight hpc/ondemand Standard_Hc44rs: +0 requested, 0 available (binding limit: bucket availableCount) - fits (6 node(s) of this set already exist)",
       );
-    } finally {
-      await emu.close();
-    }
+    });
   });
 });
 

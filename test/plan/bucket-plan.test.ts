@@ -11,8 +11,8 @@ import { engineError } from "../../provider/plan/capacity-plan";
 import { parseReport, PreviewEvents } from "../../provider/plan/engine-steps";
 import type { CapacityPlan } from "../../provider/plan/plan-types";
 import { renderMarkdown, renderTable } from "../../provider/plan/render-plan";
-import type { PreflightReport } from "../../provider/core/node-set-preflight";
-import { PREFLIGHT_REPORT_PREFIX, preflightReportMessage } from "../../provider/core/node-set-preflight";
+import type { PreflightReport } from "../../provider/core/preflight-report";
+import { PREFLIGHT_REPORT_PREFIX, preflightReportMessage } from "../../provider/core/preflight-report";
 
 const HC = "Standard_Hc44rs";
 const FS = "Standard_Fs32_v2";

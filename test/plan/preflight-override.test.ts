@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { parseReport } from "../../provider/plan/engine-steps";
-import { PREFLIGHT_REPORT_PREFIX } from "../../provider/core/node-set-preflight";
+import { PREFLIGHT_REPORT_PREFIX } from "../../provider/core/preflight-report";
 import { configureFor, declare, output, provider, useProviderEmulator } from "../provider/harness";
 
 const env = useProviderEmulator();

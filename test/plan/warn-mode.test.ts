@@ -5,7 +5,7 @@
  * the plan refused (exit code 1) and is rendered as `preflight warns: ...`. Enforce is unchanged.
  */
 import { describe, expect, it } from "vitest";
-import { PREFLIGHT_REPORT_PREFIX } from "../../provider/core/node-set-preflight";
+import { PREFLIGHT_REPORT_PREFIX } from "../../provider/core/preflight-report";
 import { planBuckets, refusesAny } from "../../provider/plan/bucket-plan";
 import { parseReport } from "../../provider/plan/engine-steps";
 import type { CapacityPlan, PlanBucket } from "../../provider/plan/plan-types";
