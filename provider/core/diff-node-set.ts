@@ -103,14 +103,23 @@ function orDefault(props: Partial<Record<InputKey, unknown>>, key: InputKey): un
  * Why a set will change, for the preview: e.g. `update: 1 failed (ondemand-3), 1 missing; count 4
  * unchanged`, `update: count 2 -> 4`, `replace: machineType "Standard_Fs32_v2" -> "Standard_Hc44rs";
  * the 2 new nodes are created before the old ones are terminated`. Undefined when nothing changes.
+ * A `refresh` (which diffs the state it read against the state before, not against the program)
+ * says only what it found in the nodes: what `up` then does depends on the program's `count`.
  */
 export function describeDiff(
   olds: NodeSetState,
   news: NodeSetInputs,
   diff: NodeSetDiff,
-  now = Date.now(),
+  { now = Date.now(), refresh = false }: { now?: number; refresh?: boolean } = {},
 ): string | undefined {
   if (!diff.changes) return undefined;
+  if (refresh) {
+    if (diff.nodes.length === 0) return undefined;
+    return (
+      `refresh: ${diff.nodes.join(", ")} (against \`count\` ${show(olds.count)} recorded in state); ` +
+      "the next `up` brings the set to the program's `count`"
+    );
+  }
   const change = (key: InputKey): string => {
     if (containsUnknown(news[key])) return `${key} (not known until apply)`;
     if (key === "connection") return "connection";

@@ -233,16 +233,16 @@ export async function diff(
 ): Promise<dynamic.DiffResult> {
   const inputs = pickInputs(news);
   const decision = diffNodeSet(olds, inputs, provider.now());
+  // Not in a refresh (which diffs without checking): it must record what it found, fit or not.
+  const wasChecked = typeof inputs.identity === "string" && provider.plan.checked.has(inputs.identity);
   // The engine shows no property for a change it did not compute (failed or missing nodes): say why.
-  const why = describeDiff(olds, inputs, decision, provider.now());
+  const why = describeDiff(olds, inputs, decision, { now: provider.now(), refresh: !wasChecked });
   const name = inputs.name === undefined || containsUnknown(inputs.name) ? olds.name : inputs.name;
   if (why !== undefined)
     provider.logOnce(
       name === undefined ? { identity: olds.identity } : { identity: olds.identity, name },
       why,
     );
-  // Not in a refresh (which diffs without checking): it must record what it found, fit or not.
-  const wasChecked = typeof inputs.identity === "string" && provider.plan.checked.has(inputs.identity);
   // What the set holds is claimed for the run, so that no other set of the stack adopts it.
   const shared = claimHoldings(provider.claims, provider.claiming(pickInputs(olds)), olds, true);
   if (shared !== undefined && wasChecked)

@@ -10,7 +10,7 @@ import { pickInputs as pickChecked } from "../../provider/core/inputs-pick";
 const diffOf = (olds: NodeSetState, news: Record<string, unknown>, now?: number) =>
   diffNodeSet(olds, pickChecked(news), now);
 const describeOf = (olds: NodeSetState, news: Record<string, unknown>, diff: NodeSetDiff, now?: number) =>
-  describeDiff(olds, pickChecked(news), diff, now);
+  describeDiff(olds, pickChecked(news), diff, now === undefined ? {} : { now });
 
 const ready = (i: number): NodeInfo => ({
   id: `id-${i}`,
@@ -258,6 +258,18 @@ describe("describeDiff", () => {
     expect(why(state(), { ...inputsOf(state()), count: 1, scaleDown: UNKNOWN })).toBe(
       "update: count 2 -> 1: removes 1 node(s), terminated or deallocated as `scaleDown` says (not known until apply); " +
         "settings that touch no node: scaleDown (not known until apply)",
+    );
+  });
+
+  it("in a refresh, says what it found against the state's count, not what an up would do with it", () => {
+    // An interrupted grow left a third node; the program's count (not in a refresh's diff) may be 3.
+    const three = state([ready(1), ready(2), ready(3)]);
+    const inputs = pickChecked(inputsOf(state()));
+    const found = diffNodeSet(three, inputs);
+    expect(describeDiff(three, inputs, found)).toContain("terminates 1 node(s) (ondemand-3)");
+    expect(describeDiff(three, inputs, found, { refresh: true })).toBe(
+      "refresh: 1 more than `count` (against `count` 2 recorded in state); " +
+        "the next `up` brings the set to the program's `count`",
     );
   });
 
