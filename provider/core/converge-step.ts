@@ -153,8 +153,7 @@ function terminate(
 function healStep(view: ConvergeView, then: Partial<Progress>): Step | undefined {
   const { plan } = view.survey;
   if (plan.replace.length === 0) return undefined;
-  const { readyTimeoutSeconds } = view.inputs;
-  return terminate(view, plan.replace, describeHeal(plan, readyTimeoutSeconds), then);
+  return terminate(view, plan.replace, describeHeal(plan, view.inputs.readyTimeoutSeconds), then);
 }
 
 /** The healthy members beyond the target go: deallocated into the warm pool, or terminated. */
@@ -264,21 +263,17 @@ function waitToEnd(
 
 /** The reason of a wait for readiness that timed out, naming the nodes not ready. */
 function timedOut(view: ConvergeView, abandoned: readonly NodeInfo[]): string {
-  const { inputs } = view;
   const pending = view.nodes.filter(
     (n) => isMember(n) && nodePhase(n) === "provisioning" && !abandoned.includes(n),
   );
   return (
-    `timed out after ${inputs.readyTimeoutSeconds}s waiting for readiness: ${pending.length} node(s) not ready ` +
+    `timed out after ${view.inputs.readyTimeoutSeconds}s waiting for readiness: ${pending.length} node(s) not ready ` +
     `(${pending.map((n) => `${n.name}: ${n.status}`).join(", ")}); raise \`readyTimeoutSeconds\` or run \`pulumi up\` again`
   );
 }
 
 /** The heal step's line: which nodes go, why, and how many of them get a replacement. */
-function describeHeal(
-  plan: Pick<ConvergencePlan, "replace" | "replaced" | "abandoned">,
-  readyTimeoutSeconds: number,
-): string {
+function describeHeal(plan: ConvergencePlan, readyTimeoutSeconds: number): string {
   const { replace: failed, abandoned } = plan;
   const stuck = failed.filter((n) => nodePhase(n) !== "failed").length - abandoned;
   const why = [

@@ -40,7 +40,9 @@ export function planConvergence(
 ): ConvergencePlan {
   const members = nodes.filter(isMember);
   const abandoned = cannotCome(members);
-  const replace = nodesToReplace(members, { abandoned, readyTimeoutSeconds, now });
+  const replace = members.filter(
+    (n) => nodePhase(n) === "failed" || isStuck(n, readyTimeoutSeconds, now) || abandoned.includes(n),
+  );
   const left = members.filter((n) => isHealthy(n) && !replace.includes(n)).length;
   const missing = Math.max(0, target - left);
   const pool = members.filter((n) => nodePhase(n) === "deallocated").sort(byName);
@@ -68,23 +70,6 @@ export function excessMembers(
   if (plan.excess === 0) return [];
   const kept = nodes.filter((n) => isMember(n) && isHealthy(n) && !plan.replace.includes(n));
   return chooseRemovals(inputs, kept, plan.excess);
-}
-
-/**
- * The members the heal step terminates: failed ones, ones stuck past `readyTimeoutSeconds`, and
- * ones that cannot come (still acquiring in a request another of whose nodes failed for capacity).
- */
-function nodesToReplace(
-  members: NodeInfo[],
-  {
-    abandoned,
-    readyTimeoutSeconds,
-    now,
-  }: { abandoned: NodeInfo[]; readyTimeoutSeconds: number; now: number },
-): NodeInfo[] {
-  return members.filter(
-    (n) => nodePhase(n) === "failed" || isStuck(n, readyTimeoutSeconds, now) || abandoned.includes(n),
-  );
 }
 
 /**

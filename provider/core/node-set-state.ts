@@ -142,30 +142,10 @@ export function byName(a: NodeInfo, b: NodeInfo): number {
   return compareNames(a.name, b.name) || a.id.localeCompare(b.id);
 }
 
-/** Nodes per placement group of a spread set (`placementGroups`); undefined otherwise. */
-function placementGroupCounts(
-  inputs: Pick<NodeSetInputs, "placementGroups">,
-  nodes: readonly NodeInfo[],
-): Record<string, number> | undefined {
-  if (inputs.placementGroups === undefined) return undefined;
-  const counts: Record<string, number> = {};
-  for (const node of nodes) {
-    const name = node.placementGroupId ?? "(none)";
-    counts[name] = (counts[name] ?? 0) + 1;
-  }
-  return counts;
-}
-
 /** The state of a set holding `nodes` (members only, sorted), with the flat convenience lists. */
 export function nodeSetState(
   inputs: NodeSetInputs,
-  holdings: {
-    requestIds: string[];
-    adoptedNodeIds?: string[];
-    nodes: NodeInfo[];
-    bucketId?: string;
-    forgottenCount?: number;
-  },
+  holdings: Pick<NodeSetState, "requestIds" | "adoptedNodeIds" | "nodes" | "bucketId" | "forgottenCount">,
 ): NodeSetState {
   const nodes = holdings.nodes.filter(isMember).sort(byName);
   const state: NodeSetState = {
@@ -184,8 +164,11 @@ export function nodeSetState(
   }
   if (holdings.bucketId) state.bucketId = holdings.bucketId;
   if (holdings.forgottenCount) state.forgottenCount = holdings.forgottenCount;
-  const groups = placementGroupCounts(inputs, nodes);
-  if (groups) state.placementGroupCounts = groups;
+  if (inputs.placementGroups !== undefined) {
+    const counts: Record<string, number> = {};
+    for (const { placementGroupId: group = "(none)" } of nodes) counts[group] = (counts[group] ?? 0) + 1;
+    state.placementGroupCounts = counts;
+  }
   return state;
 }
 

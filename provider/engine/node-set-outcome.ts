@@ -95,11 +95,6 @@ async function bucketFor(
   }
 }
 
-/** The bucket recorded in state, if any. */
-export function bucketOf(props: NodeSetState): { bucketId?: string } {
-  return props.bucketId ? { bucketId: props.bucketId } : {};
-}
-
 /**
  * The error of an operation that failed before it changed anything, or (delete) before its nodes
  * were gone: its message names the set, the operation, the cause and the next step.

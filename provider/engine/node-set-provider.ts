@@ -15,7 +15,7 @@ import { describeSpec } from "../core/failure-messages";
 import { pickInputs } from "../core/inputs-pick";
 import type { SetHoldings } from "../ops/node-set-listing";
 import { listHoldings, setName } from "../ops/node-set-listing";
-import { bucketOf, failure, finish } from "./node-set-outcome";
+import { failure, finish } from "./node-set-outcome";
 import type { NodeSetState } from "../core/node-set-state";
 import { isMember, nodeSetState, targetCount } from "../core/node-set-state";
 import type { NodeSetProviderOptions } from "./provider-context";
@@ -84,12 +84,8 @@ async function update(
       holdings = await adopt(ctx, holdings);
       const adopted = holdings.nodes.filter((n) => !before.has(n.id));
       const newRequests = holdings.requestIds.filter((r) => !olds.requestIds.includes(r));
-      const shared = claimHoldings(
-        provider.claims,
-        ctx.claiming,
-        { requestIds: newRequests, adoptedNodeIds: [], nodes: adopted },
-        false,
-      );
+      const claimed = { requestIds: newRequests, adoptedNodeIds: [], nodes: adopted };
+      const shared = claimHoldings(provider.claims, ctx.claiming, claimed, false);
       if (shared !== undefined) throw new Error(shared);
     }
   } catch (error) {
@@ -132,7 +128,8 @@ async function read(provider: ProviderContext, id: string, props: NodeSetState):
     throw failure(op, error, { cluster: inputs.cluster, held: props.nodes?.length ?? 0 });
   }
   const forgottenCount = forgottenNodes(ctx, props, holdings);
-  const state = nodeSetState(inputs, { ...holdings, ...bucketOf(props), forgottenCount });
+  const bucket = props.bucketId ? { bucketId: props.bucketId } : {};
+  const state = nodeSetState(inputs, { ...holdings, ...bucket, forgottenCount });
   // The set is a logical object owned by the stack: it keeps its id even with no node left, and
   // the next `up` sees the shortfall and heals it (or, told to forget removed nodes, does not).
   return { id, props: state, inputs: { ...inputs } };

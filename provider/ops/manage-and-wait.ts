@@ -28,13 +28,9 @@ export async function waitForSettled(
 ): Promise<WaitResult> {
   const start = ctx.now();
   const settled = (n: NodeInfo) => nodePhase(n) !== "provisioning";
-  const byRequest = new Map<string, NodeInfo[]>();
-  for (const requestId of holdings.requestIds) {
-    byRequest.set(
-      requestId,
-      holdings.nodes.filter((n) => n.requestId === requestId),
-    );
-  }
+  const byRequest = new Map(
+    holdings.requestIds.map((id) => [id, holdings.nodes.filter((n) => n.requestId === id)]),
+  );
   let adopted = holdings.nodes.filter((n) => n.requestId === undefined || !byRequest.has(n.requestId));
   let lastLine = "";
   let lastLogAt = 0;
@@ -111,7 +107,7 @@ export async function manageNodes(
       n.status === undefined ? typeof n.error === "string" && n.error !== "" : n.status !== "OK",
     );
     if (failed.length === 0) continue;
-    const listed = new Set((await listNodesOf(ctx, batch)).map((n) => n.id));
+    const listed = new Set((await ctx.rounds.currentRecords(batch)).map((n) => n.id));
     for (const node of failed) {
       if (!listed.has(node.id)) continue; // already gone
       errors.push(`${node.name} (${node.id}): ${node.error ?? node.status ?? "error"}`);
@@ -140,7 +136,7 @@ export async function waitUntilGone(
   const ids = new Set(nodes.map((n) => n.id));
   for (let poll = 0; ; poll++) {
     if (ids.size === 0) return [];
-    const listed = await listNodesOf(ctx, nodes);
+    const listed = await ctx.rounds.currentRecords(nodes);
     // A node whose record CycleCloud kept (`Off`, `TargetState` `Terminated`: `Fixed: true`) is
     // terminated: its VM is gone. The record stays by the user's own `Fixed` (CycleCloud's "Nodes
     // with the Fixed attribute set to true aren't removed on termination"), so the set does not
@@ -174,15 +170,6 @@ export function logKeptRecords(ctx: OperationContext, nodes: readonly NodeInfo[]
       `${kept.length} terminated node record(s) kept (Off) because the nodes are Fixed; their VMs are gone: ` +
         kept.map((n) => n.name).join(", "),
     );
-}
-
-/**
- * The current records of `nodes`, from the cluster's poll round: listed per create request, or
- * with one unfiltered listing when some node has no known request (adopted by id) or that is fewer
- * calls for the round (see poll-rounds.ts).
- */
-function listNodesOf(ctx: OperationContext, nodes: readonly NodeInfo[]): Promise<NodeInfo[]> {
-  return ctx.rounds.currentRecords(nodes);
 }
 
 /**

@@ -85,9 +85,7 @@ function unreadableRecords(
  * readable, or the set could lose track of a node it holds.
  */
 export function ownRecords(list: NodeList, cluster: string, query: string): NodeRecord[] {
-  if (list.unparsedNodes && list.unparsedNodes.length > 0) {
-    throw unreadableRecords(cluster, query, list.unparsedNodes);
-  }
+  if (list.unparsedNodes?.length) throw unreadableRecords(cluster, query, list.unparsedNodes);
   return list.nodes;
 }
 
@@ -129,21 +127,12 @@ export async function listRequestNodes(
 
 /** Whether a node was made to the set's spec (the keys a node record shows). */
 export function matchesSpec(node: NodeInfo & { template?: string }, inputs: NodeSetInputs): boolean {
-  if (
-    inputs.machineType !== undefined &&
-    node.machineType !== undefined &&
-    node.machineType !== inputs.machineType
-  ) {
-    return false;
-  }
-  if (inputs.placementGroupId !== undefined && node.placementGroupId !== inputs.placementGroupId)
-    return false;
-  if (
-    inputs.placementGroups !== undefined &&
-    groupIndexOf(inputs.placementGroups, node.placementGroupId) === undefined
-  )
-    return false;
-  return true;
+  const { machineType, placementGroupId, placementGroups } = inputs;
+  return (
+    (machineType === undefined || node.machineType === undefined || node.machineType === machineType) &&
+    (placementGroupId === undefined || node.placementGroupId === placementGroupId) &&
+    (placementGroups === undefined || groupIndexOf(placementGroups, node.placementGroupId) !== undefined)
+  );
 }
 
 export interface SetHoldings {
@@ -207,11 +196,10 @@ async function probeSequence(
     empty = 0;
     const ours = found.filter((n) => matchesSpec(n, inputs));
     if (ours.length === 0) break;
-    if (ours.some(isMember)) {
+    if (ours.some(isMember))
       ctx.log(
         `found ${ours.length} node(s) of request ${requestId}, made by an interrupted operation: ${fate}`,
       );
-    }
     requestIds.push(requestId);
     nodes.push(...ours);
   }
@@ -314,9 +302,5 @@ export async function listOwnNodes(
   const requestIds = [
     ...new Set(records.flatMap((record) => (ours(record.RequestId) ? [record.RequestId] : []))),
   ];
-  return {
-    requestIds,
-    adoptedNodeIds: [...adopted.adoptedNodeIds],
-    nodes: records.map(toNodeInfo),
-  };
+  return { requestIds, adoptedNodeIds: [...adopted.adoptedNodeIds], nodes: records.map(toNodeInfo) };
 }

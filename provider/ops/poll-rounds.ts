@@ -159,12 +159,11 @@ export class PollRounds {
       ),
     );
     this.stats.rounds++;
-    const counted = () => void this.stats.listings++;
     const byRequest = new Map<string, Promise<NodeInfo[] | undefined>>();
     const listRequest = (requestId: string) => {
       let listing = byRequest.get(requestId);
       if (!listing) {
-        counted();
+        this.stats.listings++;
         listing = listRequestNodes(this.client, this.cluster, requestId);
         byRequest.set(requestId, listing);
       }
@@ -173,7 +172,7 @@ export class PollRounds {
     let wholeListing: Promise<NodeList> | undefined;
     const listWhole = () => {
       if (!wholeListing) {
-        counted();
+        this.stats.listings++;
         wholeListing = this.client.listNodes(this.cluster);
       }
       return wholeListing;
