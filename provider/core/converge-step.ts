@@ -81,7 +81,6 @@ export type Step =
   | { kind: "settle"; target: number; except: readonly NodeInfo[]; wait: boolean; then: Partial<Progress> }
   | { kind: "done"; reasons: string[]; partialAdd?: PartialAdd };
 
-/** Nothing done yet. */
 export function startOfConvergence(): Progress {
   return { stage: "heal", removed: [], deallocating: [], round: 0, reasons: [] };
 }
@@ -231,9 +230,8 @@ function createdStep(view: ConvergeView): Step | Partial<Progress> {
  */
 function finalStep(view: ConvergeView): Step | Partial<Progress> {
   const { progress: p, inputs } = view;
-  if (p.deallocating.length > 0) {
+  if (p.deallocating.length > 0)
     return waitToEnd(p.deallocating, "Deallocated", "node(s) still deallocating", { deallocating: [] });
-  }
   if (p.settled === undefined) {
     // Fresh records for everything, then wait.
     return { kind: "settle", target: view.target, except: p.removed, wait: inputs.waitForReady, then: {} };
@@ -244,9 +242,8 @@ function finalStep(view: ConvergeView): Step | Partial<Progress> {
     if (verdict.warning !== undefined) return { kind: "warn", text: verdict.warning, then: { verdict: [] } };
     return { verdict: verdict.reasons };
   }
-  if (p.removed.length > 0) {
+  if (p.removed.length > 0)
     return waitToEnd(p.removed, "Terminated", "removed node(s) still terminating", { removed: [] });
-  }
   const done: Step = { kind: "done", reasons: [...p.verdict] };
   return p.partialAdd ? { ...done, partialAdd: p.partialAdd } : done;
 }
@@ -301,15 +298,12 @@ function judgeReadiness(
   const abandoned = view.progress.settled?.abandoned ?? [];
   const { failed, ready, minReady } = survey;
   const all = [...reasons];
-  if (failed.length > 0) {
+  if (failed.length > 0)
     all.push(`${describeFailures(failed).join("; ")}; the next \`pulumi up\` replaces them`);
-  }
-  if (abandoned.length > 0) {
+  if (abandoned.length > 0)
     all.push(
-      `${abandoned.length} acquiring after an allocation failure of their request, not waited for ` +
-        `(${names(abandoned)})`,
+      `${abandoned.length} acquiring after an allocation failure of their request, not waited for (${names(abandoned)})`,
     );
-  }
   if (all.length === 0) return { reasons: [] };
   if (!view.inputs.waitForReady || survey.provisioning > 0 || ready < minReady) return { reasons: all };
   return {

@@ -30,4 +30,3 @@ export const nodeSetIdentityProvider = {
   // Nothing to remove: the token only ever lived in state.
   delete: async (): Promise<void> => undefined,
 } satisfies dynamic.ResourceProvider;
-export type NodeSetIdentityProvider = typeof nodeSetIdentityProvider;

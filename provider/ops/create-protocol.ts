@@ -141,13 +141,12 @@ async function createOnce(
     }
     if (nodes === undefined) {
       if (conflict) throw error;
-      if (attempt >= CREATE_ATTEMPTS) {
+      if (attempt >= CREATE_ATTEMPTS)
         throw new Error(
           `create request ${requestId} was sent ${attempt} times and never applied (CycleCloud does not know it), ` +
             `so it created no node; last answer: ${errorText(error)}`,
           { cause: error },
         );
-      }
       ctx.log(
         `create request ${requestId} ${lostAnswerText(error)}; CycleCloud does not know the request, so it was not applied: ` +
           `sending it again (attempt ${attempt + 1} of ${CREATE_ATTEMPTS})`,

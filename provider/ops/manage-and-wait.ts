@@ -113,12 +113,11 @@ export async function manageNodes(
       errors.push(`${node.name} (${node.id}): ${node.error ?? node.status ?? "error"}`);
     }
   }
-  if (errors.length > 0) {
+  if (errors.length > 0)
     throw new Error(
       `CycleCloud refused to ${action} ${errors.length} node(s) of cluster '${inputs.cluster}': ${errors.join("; ")}; ` +
         "resolve what each node's error names (in CycleCloud), then run the command again",
     );
-  }
 }
 
 /**

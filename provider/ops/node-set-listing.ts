@@ -229,11 +229,10 @@ export async function listHoldings(
   }
   const adoptedNodeIds = [...(held.adoptedNodeIds ?? [])];
   if (adoptedNodeIds.length > 0) {
-    const wanted = new Set(adoptedNodeIds);
     const all = await client.listNodes(inputs.cluster);
     const known = new Set(nodes.map((n) => n.id));
     nodes.push(
-      ...recordsWithIds(all, wanted, inputs.cluster)
+      ...recordsWithIds(all, new Set(adoptedNodeIds), inputs.cluster)
         .map(toNodeInfo)
         .filter((n) => !known.has(n.id)),
     );

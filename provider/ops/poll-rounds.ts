@@ -41,9 +41,7 @@ type Ask =
 
 /** What the asks of one round need: the listings by request id, and whether an unfiltered one. */
 interface RoundPlan {
-  /** Request ids listed one by one. */
   byRequest: string[];
-  /** Whether the cluster is listed once unfiltered. */
   whole: boolean;
 }
 
