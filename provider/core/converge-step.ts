@@ -233,7 +233,6 @@ function finalStep(view: ConvergeView): Step | Partial<Progress> {
   if (p.deallocating.length > 0)
     return waitToEnd(p.deallocating, "Deallocated", "node(s) still deallocating", { deallocating: [] });
   if (p.settled === undefined) {
-    // Fresh records for everything, then wait.
     return { kind: "settle", target: view.target, except: p.removed, wait: inputs.waitForReady, then: {} };
   }
   if (p.verdict === undefined) {

@@ -181,6 +181,5 @@ export function describeProgress(nodes: readonly NodeInfo[], expected: number): 
     const label = node.status === "Ready" ? "waiting for address" : node.status.toLowerCase();
     others.set(label, (others.get(label) ?? 0) + 1);
   }
-  const parts = [`${ready}/${expected} ready`, ...[...others].map(([label, n]) => `${n} ${label}`)];
-  return parts.join(", ");
+  return [`${ready}/${expected} ready`, ...[...others].map(([label, n]) => `${n} ${label}`)].join(", ");
 }

@@ -150,11 +150,8 @@ function shownError(error: unknown): never {
       error.message = message;
     }
     if (error instanceof NodeSetPartialFailure) {
-      error.reasons.splice(
-        0,
-        error.reasons.length,
-        ...error.reasons.map((reason) => plainText(reason, MAX_MESSAGE_LENGTH)),
-      );
+      const shown = error.reasons.map((reason) => plainText(reason, MAX_MESSAGE_LENGTH));
+      error.reasons.splice(0, error.reasons.length, ...shown);
     }
   }
   throw error;
@@ -162,10 +159,7 @@ function shownError(error: unknown): never {
 
 /** A check's failures as the engine shows them: each reason sanitized (see {@link shownError}). */
 function shownFailures(result: dynamic.CheckResult): dynamic.CheckResult {
-  const failures = result.failures?.map((failure) => ({
-    ...failure,
-    reason: plainText(failure.reason, MAX_MESSAGE_LENGTH),
-  }));
+  const failures = result.failures?.map((f) => ({ ...f, reason: plainText(f.reason, MAX_MESSAGE_LENGTH) }));
   return failures === undefined ? result : { ...result, failures };
 }
 
@@ -182,8 +176,7 @@ export function createNodeSetProvider(options: NodeSetProviderOptions = {}) {
     work.catch(shownError).finally(() => context().logger.flush?.() ?? Promise.resolve());
   return {
     configure: async (req: dynamic.ConfigureRequest): Promise<void> => {
-      const config = req.config;
-      current = new ProviderContext((key) => config.get(key), options);
+      current = new ProviderContext((key) => req.config.get(key), options);
     },
     check: (olds: Record<string, unknown>, news: Record<string, unknown>) =>
       delivered(check(context(), olds, news).then(shownFailures)),

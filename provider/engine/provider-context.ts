@@ -107,23 +107,19 @@ export class ProviderContext {
    */
   operation(inputs: NodeSetInputs): OperationContext {
     const changes: ClusterChanges = { added: 0, other: 0 };
-    const { url, client, recording, rounds } = this.connections.open(
-      inputs.connection,
-      inputs.cluster,
-      changes,
-    );
+    const open = this.connections.open(inputs.connection, inputs.cluster, changes);
     const label = setLabel(setName(inputs), inputs.identity);
     return {
-      client: recording,
+      client: open.recording,
       inputs,
-      claiming: { identity: inputs.identity, label, url, cluster: inputs.cluster },
+      claiming: { identity: inputs.identity, label, url: open.url, cluster: inputs.cluster },
       changes,
       log: (line) => this.log(inputs, line),
       warn: (text) => this.warn(inputs, text),
       tuning: this.tuning,
       now: this.now,
-      rounds,
-      clusterStatus: () => this.statusCache.status(client, url, inputs.cluster),
+      rounds: open.rounds,
+      clusterStatus: () => this.statusCache.status(open.client, open.url, inputs.cluster),
     };
   }
 

@@ -37,14 +37,13 @@ export async function waitForSettled(
   for (let poll = 0; ; poll++) {
     if (poll > 0) {
       // One poll round of the cluster (shared with the other sets waiting on it) answers all asks.
-      const { rounds } = ctx;
       const asks = [...byRequest]
         .filter(([, nodes]) => !nodes.filter(isMember).every(settled))
         .map(async ([requestId, nodes]) => {
-          byRequest.set(requestId, (await rounds.requestNodes(requestId, nodes)) ?? []);
+          byRequest.set(requestId, (await ctx.rounds.requestNodes(requestId, nodes)) ?? []);
         });
       if (!adopted.filter(isMember).every(settled)) {
-        asks.push(rounds.currentRecords(adopted).then((nodes) => void (adopted = nodes)));
+        asks.push(ctx.rounds.currentRecords(adopted).then((nodes) => void (adopted = nodes)));
       }
       await Promise.all(asks);
     }

@@ -144,14 +144,12 @@ export interface SetHoldings {
 }
 
 /**
- * What the operation does with the nodes a probe finds, for its line: an update or a refresh keeps
- * them; a delete terminates (or deallocates) them with the set.
+ * How a probe reads: what the operation does with the nodes it finds, for its line (an update or a
+ * refresh keeps them; a delete terminates or deallocates them with the set), and how many empty
+ * requests in a row it looks past.
  */
-type FoundNodesFate = "keeping them" | "terminating them with the set" | "deallocating them with the set";
-
-/** How a probe reads: what the operation does with what it finds, and how many empty requests in a row it looks past. */
 interface ProbeOptions {
-  fate?: FoundNodesFate;
+  fate?: "keeping them" | "terminating them with the set" | "deallocating them with the set";
   gaps?: number;
 }
 

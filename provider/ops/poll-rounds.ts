@@ -22,7 +22,6 @@ import { toNodeInfo } from "../core/node-set-state";
  */
 const ROUND_FLEX = 0.5;
 
-/** One ask of a round. */
 type Ask =
   | {
       kind: "request";
