@@ -69,9 +69,8 @@ export function foreignNodesProblem(
   const foreign: string[] = [];
   for (const record of records) {
     const id = record.RequestId ?? requestId;
-    if (id !== undefined && ofAnotherSet(inputs, id)) {
+    if (id !== undefined && ofAnotherSet(inputs, id))
       foreign.push(`${record.Name} (node id ${record.NodeId}, request id '${id}')`);
-    }
   }
   if (foreign.length === 0) return undefined;
   const [it, itIs] = foreign.length === 1 ? ["it", "it is"] : ["them", "they are"];

@@ -40,9 +40,7 @@ export function planConvergence(
 ): ConvergencePlan {
   const members = nodes.filter(isMember);
   const abandoned = cannotCome(members);
-  const replace = members.filter(
-    (n) => nodePhase(n) === "failed" || isStuck(n, readyTimeoutSeconds, now) || abandoned.includes(n),
-  );
+  const replace = nodesToReplace(members, { abandoned, readyTimeoutSeconds, now });
   const left = members.filter((n) => isHealthy(n) && !replace.includes(n)).length;
   const missing = Math.max(0, target - left);
   const pool = members.filter((n) => nodePhase(n) === "deallocated").sort(byName);
@@ -69,6 +67,23 @@ export function excessMembers(
 ): NodeInfo[] {
   const kept = nodes.filter((n) => isMember(n) && isHealthy(n) && !plan.replace.includes(n));
   return chooseRemovals(inputs, kept, plan.excess);
+}
+
+/**
+ * The members the heal step terminates: failed ones, ones stuck past `readyTimeoutSeconds`, and
+ * ones that cannot come (still acquiring in a request another of whose nodes failed for capacity).
+ */
+function nodesToReplace(
+  members: NodeInfo[],
+  {
+    abandoned,
+    readyTimeoutSeconds,
+    now,
+  }: { abandoned: NodeInfo[]; readyTimeoutSeconds: number; now: number },
+): NodeInfo[] {
+  return members.filter(
+    (n) => nodePhase(n) === "failed" || isStuck(n, readyTimeoutSeconds, now) || abandoned.includes(n),
+  );
 }
 
 /**

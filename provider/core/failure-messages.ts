@@ -55,11 +55,10 @@ function nextStep(failure: unknown, op: Operation, cluster: string): string {
       return `CycleCloud is unavailable or overloaded: ${again} later`;
     return "CycleCloud refused the request: fix what its message names";
   }
-  if (error instanceof NetworkError) {
+  if (error instanceof NetworkError)
     return error.kind === "tls"
       ? "trust the server's certificate (`cyclecloud:caCert` or `cyclecloud:caCertPath`)"
       : `${again} once the server is reachable`;
-  }
   if (error instanceof TimeoutError)
     return `CycleCloud did not answer in time: ${again} later, or raise \`connection.timeoutSeconds\``;
   if (error instanceof ResponseValidationError)

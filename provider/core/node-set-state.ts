@@ -159,9 +159,7 @@ export function nodeSetState(
     failedCount: nodes.filter((n) => nodePhase(n) === "failed").length,
     deallocatedCount: nodes.filter((n) => nodePhase(n) === "deallocated").length,
   };
-  if (holdings.adoptedNodeIds && holdings.adoptedNodeIds.length > 0) {
-    state.adoptedNodeIds = [...holdings.adoptedNodeIds];
-  }
+  if (holdings.adoptedNodeIds?.length) state.adoptedNodeIds = [...holdings.adoptedNodeIds];
   if (holdings.bucketId) state.bucketId = holdings.bucketId;
   if (holdings.forgottenCount) state.forgottenCount = holdings.forgottenCount;
   if (inputs.placementGroups !== undefined) {

@@ -42,9 +42,8 @@ export async function waitForSettled(
         .map(async ([requestId, nodes]) => {
           byRequest.set(requestId, (await ctx.rounds.requestNodes(requestId, nodes)) ?? []);
         });
-      if (!adopted.filter(isMember).every(settled)) {
+      if (!adopted.filter(isMember).every(settled))
         asks.push(ctx.rounds.currentRecords(adopted).then((nodes) => void (adopted = nodes)));
-      }
       await Promise.all(asks);
     }
     const nodes = [...[...byRequest.values()].flat(), ...adopted];
