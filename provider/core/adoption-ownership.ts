@@ -99,12 +99,8 @@ export interface Claim {
   holds: boolean;
 }
 
-interface Holder {
-  /** The set's identity; for a new set in a preview (identity unknown), a key of its own. */
-  key: string;
-  label: string;
-  holds: boolean;
-}
+/** Who holds a claim: its `key` is the set's identity, or for a new set in a preview a key of its own. */
+type Holder = Pick<ClaimingSet, "label"> & Pick<Claim, "holds"> & { key: string };
 
 /** The keys a set's claim is recorded under in `where`, with what each names for a refusal. */
 function claimKeys(

@@ -91,8 +91,8 @@ async function update(
   } catch (error) {
     throw failure(op, error, { cluster: inputs.cluster, held: olds.nodes.length });
   }
-  const forgotten = forgottenNodes(ctx, olds, holdings);
-  const target = targetCount({ ...inputs, forgottenCount: forgotten });
+  const forgottenCount = forgottenNodes(ctx, olds, holdings);
+  const target = targetCount({ ...inputs, forgottenCount });
   op.to = target;
   let reasons: string[];
   try {
@@ -104,17 +104,8 @@ async function update(
     // Rethrown only when the set made no request and holds no node: nothing changed.
     throw failure(op, error, { cluster: inputs.cluster, held: olds.nodes.length });
   }
-  return {
-    outs: await finish(provider, ctx, {
-      op,
-      holdings,
-      reasons,
-      target,
-      knownId: id,
-      knownBucketId: olds.bucketId,
-      forgottenCount: forgotten,
-    }),
-  };
+  const end = { op, holdings, reasons, target, knownId: id, knownBucketId: olds.bucketId, forgottenCount };
+  return { outs: await finish(provider, ctx, end) };
 }
 
 async function read(provider: ProviderContext, id: string, props: NodeSetState): Promise<dynamic.ReadResult> {
