@@ -69,9 +69,8 @@ export function foreignNodesProblem(
   const foreign: string[] = [];
   for (const record of records) {
     const id = record.RequestId ?? requestId;
-    if (id !== undefined && ofAnotherSet(inputs, id)) {
+    if (id !== undefined && ofAnotherSet(inputs, id))
       foreign.push(`${record.Name} (node id ${record.NodeId}, request id '${id}')`);
-    }
   }
   if (foreign.length === 0) return undefined;
   const [it, itIs] = foreign.length === 1 ? ["it", "it is"] : ["them", "they are"];
@@ -100,15 +99,20 @@ export interface Claim {
   holds: boolean;
 }
 
-interface Holder {
-  /** The set's identity; for a new set in a preview (identity unknown), a key of its own. */
-  key: string;
-  label: string;
-  holds: boolean;
-}
+/** Who holds a claim: its `key` is the set's identity, or for a new set in a preview a key of its own. */
+type Holder = Pick<ClaimingSet, "label"> & Pick<Claim, "holds"> & { key: string };
 
-function scopeOf(where: Pick<ClaimingSet, "url" | "cluster">): string {
-  return JSON.stringify([where.url, where.cluster]);
+/** The keys a set's claim is recorded under in `where`, with what each names for a refusal. */
+function claimKeys(
+  where: Pick<ClaimingSet, "url" | "cluster">,
+  requestIds: readonly string[],
+  nodeIds: readonly string[],
+): { key: string; what: string }[] {
+  const scope = JSON.stringify([where.url, where.cluster]);
+  return [
+    ...requestIds.filter(known).map((id) => ({ key: `${scope}|request|${id}`, what: `request '${id}'` })),
+    ...nodeIds.filter(known).map((id) => ({ key: `${scope}|node|${id}`, what: `node ${id}` })),
+  ];
 }
 
 /**
@@ -131,14 +135,8 @@ export class AdoptionClaims {
     const { identity, label } = set;
     const key =
       typeof identity === "string" && !containsUnknown(identity) ? identity : `(new set ${++this.newSets})`;
-    const scope = scopeOf(set);
     for (const claim of claims) {
-      const keys = [
-        ...claim.requestIds
-          .filter(known)
-          .map((id) => ({ key: `${scope}|request|${id}`, what: `request '${id}'` })),
-        ...claim.nodeIds.filter(known).map((id) => ({ key: `${scope}|node|${id}`, what: `node ${id}` })),
-      ];
+      const keys = claimKeys(set, claim.requestIds, claim.nodeIds);
       const self: Holder = { key, label, holds: claim.holds };
       for (const { key: at, what } of keys) {
         const holder = this.holders.get(at);
@@ -161,11 +159,8 @@ export class AdoptionClaims {
     ids: { requestId?: string; nodeId: string },
     except?: string,
   ): string | undefined {
-    const scope = scopeOf(where);
-    for (const key of [
-      ...(ids.requestId === undefined ? [] : [`${scope}|request|${ids.requestId}`]),
-      `${scope}|node|${ids.nodeId}`,
-    ]) {
+    const requestIds = ids.requestId === undefined ? [] : [ids.requestId];
+    for (const { key } of claimKeys(where, requestIds, [ids.nodeId])) {
       const holder = this.holders.get(key);
       if (holder !== undefined && holder.key !== except) return holder.label;
     }

@@ -32,26 +32,20 @@ export function connectionFix(
   const name = (setting: Setting) => settingName(connection, setting);
   // The message already names the setting and what is wrong with it.
   if (error instanceof ConnectionConfigError || isSettingsError(error)) return "";
-  if (error instanceof HttpError && error.status === 401) {
+  if (error instanceof HttpError && error.status === 401)
     return `Check the password (${name("password")}) and the username (${name("username")})`;
-  }
-  if (error instanceof HttpError && error.status === 403) {
+  if (error instanceof HttpError && error.status === 403)
     return `Check that the user (${name("username")}) may read cluster '${cluster}' in CycleCloud, or use another user`;
-  }
-  if (isNetworkError(error) && error.kind === "tls") {
+  if (isNetworkError(error) && error.kind === "tls")
     return (
       `Check the CA the server's certificate is checked against (${name("caCert")} or ${name("caCertPath")}), ` +
       `or, for a test server only, the \`insecure\` setting (${name("insecure")})`
     );
-  }
-  if (isNetworkError(error) && error.kind === "protocol") {
+  if (isNetworkError(error) && error.kind === "protocol")
     return `Check the scheme and port of the url (${name("url")}): the server there does not answer TLS`;
-  }
-  if (isNetworkError(error)) {
+  if (isNetworkError(error))
     return `Check the url and port (${name("url")}) and that the server is up and reachable from this machine`;
-  }
-  if (isTimeoutError(error)) {
+  if (isTimeoutError(error))
     return `Check the url and port (${name("url")}), or raise the timeout (${name("timeoutSeconds")})`;
-  }
   return undefined;
 }

@@ -64,8 +64,8 @@ export function resolveConnection(
   const url = pick("url");
   const username = pick("username");
   const password = pick("password");
-  if (url === undefined || username === undefined || password === undefined) {
-    const missing = Object.entries({ url, username, password }).filter(([, v]) => v === undefined);
+  const missing = Object.entries({ url, username, password }).filter(([, v]) => v === undefined);
+  if (url === undefined || username === undefined || password === undefined)
     throw new ConnectionConfigError(
       `CycleCloud connection is not configured: missing ${missing.map(([k]) => `\`${k}\``).join(", ")}. ` +
         "Supply it in one of three ways: " +
@@ -74,49 +74,44 @@ export function resolveConnection(
         "`pulumi config set --secret cyclecloud:password`; " +
         "(3) environment variables CYCLECLOUD_URL, CYCLECLOUD_USERNAME and CYCLECLOUD_PASSWORD.",
     );
-  }
 
   const resolved: ResolvedConnection = { url, username, password };
   const caCert = pick("caCert");
   const caCertPath = pick("caCertPath");
   if (caCert !== undefined) {
-    if (!caCert.includes("-----BEGIN")) {
-      // Not read as a path: a value meant as PEM must not make the provider open some file.
+    // Not read as a path: a value meant as PEM must not make the provider open some file.
+    if (!caCert.includes("-----BEGIN"))
       throw new ConnectionConfigError(
         "`caCert` must be PEM text containing -----BEGIN CERTIFICATE-----; to trust a file, give its path as " +
           "`caCertPath` (`connection.caCertPath`, stack config `cyclecloud:caCertPath` or CYCLECLOUD_CA_CERT_PATH)",
       );
-    }
     resolved.caCert = caCert;
   } else if (caCertPath !== undefined) {
     resolved.caCert = readCaFile(caCertPath, "cyclecloud:caCertPath");
   }
   const insecure = pick("insecure");
   if (insecure !== undefined) {
-    if (!["true", "false"].includes(insecure.toLowerCase())) {
+    if (!["true", "false"].includes(insecure.toLowerCase()))
       throw new ConnectionConfigError(`\`insecure\` must be true or false, got ${JSON.stringify(insecure)}`);
-    }
     resolved.insecure = insecure.toLowerCase() === "true";
   }
   const timeout = pick("timeoutSeconds");
   if (timeout !== undefined) {
     const seconds = Number(timeout);
-    if (!Number.isFinite(seconds) || seconds <= 0) {
+    if (!Number.isFinite(seconds) || seconds <= 0)
       throw new ConnectionConfigError(
         `\`timeoutSeconds\` must be a number of seconds greater than 0, got ${JSON.stringify(timeout)}`,
       );
-    }
     resolved.timeoutMs = Math.round(seconds * 1000);
   }
   const maxResponse = pick("maxResponseMiB");
   if (maxResponse !== undefined) {
     const mib = Number(maxResponse);
-    if (!Number.isInteger(mib) || mib < 1 || mib > MAX_RESPONSE_MIB_LIMIT) {
+    if (!Number.isInteger(mib) || mib < 1 || mib > MAX_RESPONSE_MIB_LIMIT)
       throw new ConnectionConfigError(
         `\`maxResponseMiB\` must be a whole number of MiB from 1 to ${MAX_RESPONSE_MIB_LIMIT}, ` +
           `got ${JSON.stringify(maxResponse)}`,
       );
-    }
     resolved.maxResponseBytes = mib * 1024 * 1024;
   }
   return resolved;

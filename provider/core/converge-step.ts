@@ -81,7 +81,6 @@ export type Step =
   | { kind: "settle"; target: number; except: readonly NodeInfo[]; wait: boolean; then: Partial<Progress> }
   | { kind: "done"; reasons: string[]; partialAdd?: PartialAdd };
 
-/** Nothing done yet. */
 export function startOfConvergence(): Progress {
   return { stage: "heal", removed: [], deallocating: [], round: 0, reasons: [] };
 }
@@ -153,8 +152,7 @@ function terminate(
 function healStep(view: ConvergeView, then: Partial<Progress>): Step | undefined {
   const { plan } = view.survey;
   if (plan.replace.length === 0) return undefined;
-  const { readyTimeoutSeconds } = view.inputs;
-  return terminate(view, plan.replace, describeHeal(plan, readyTimeoutSeconds), then);
+  return terminate(view, plan.replace, describeHeal(plan, view.inputs.readyTimeoutSeconds), then);
 }
 
 /** The healthy members beyond the target go: deallocated into the warm pool, or terminated. */
@@ -232,11 +230,9 @@ function createdStep(view: ConvergeView): Step | Partial<Progress> {
  */
 function finalStep(view: ConvergeView): Step | Partial<Progress> {
   const { progress: p, inputs } = view;
-  if (p.deallocating.length > 0) {
+  if (p.deallocating.length > 0)
     return waitToEnd(p.deallocating, "Deallocated", "node(s) still deallocating", { deallocating: [] });
-  }
   if (p.settled === undefined) {
-    // Fresh records for everything, then wait.
     return { kind: "settle", target: view.target, except: p.removed, wait: inputs.waitForReady, then: {} };
   }
   if (p.verdict === undefined) {
@@ -245,9 +241,8 @@ function finalStep(view: ConvergeView): Step | Partial<Progress> {
     if (verdict.warning !== undefined) return { kind: "warn", text: verdict.warning, then: { verdict: [] } };
     return { verdict: verdict.reasons };
   }
-  if (p.removed.length > 0) {
+  if (p.removed.length > 0)
     return waitToEnd(p.removed, "Terminated", "removed node(s) still terminating", { removed: [] });
-  }
   const done: Step = { kind: "done", reasons: [...p.verdict] };
   return p.partialAdd ? { ...done, partialAdd: p.partialAdd } : done;
 }
@@ -264,21 +259,17 @@ function waitToEnd(
 
 /** The reason of a wait for readiness that timed out, naming the nodes not ready. */
 function timedOut(view: ConvergeView, abandoned: readonly NodeInfo[]): string {
-  const { inputs } = view;
   const pending = view.nodes.filter(
     (n) => isMember(n) && nodePhase(n) === "provisioning" && !abandoned.includes(n),
   );
   return (
-    `timed out after ${inputs.readyTimeoutSeconds}s waiting for readiness: ${pending.length} node(s) not ready ` +
+    `timed out after ${view.inputs.readyTimeoutSeconds}s waiting for readiness: ${pending.length} node(s) not ready ` +
     `(${pending.map((n) => `${n.name}: ${n.status}`).join(", ")}); raise \`readyTimeoutSeconds\` or run \`pulumi up\` again`
   );
 }
 
 /** The heal step's line: which nodes go, why, and how many of them get a replacement. */
-function describeHeal(
-  plan: Pick<ConvergencePlan, "replace" | "replaced" | "abandoned">,
-  readyTimeoutSeconds: number,
-): string {
+function describeHeal(plan: ConvergencePlan, readyTimeoutSeconds: number): string {
   const { replace: failed, abandoned } = plan;
   const stuck = failed.filter((n) => nodePhase(n) !== "failed").length - abandoned;
   const why = [
@@ -306,15 +297,12 @@ function judgeReadiness(
   const abandoned = view.progress.settled?.abandoned ?? [];
   const { failed, ready, minReady } = survey;
   const all = [...reasons];
-  if (failed.length > 0) {
+  if (failed.length > 0)
     all.push(`${describeFailures(failed).join("; ")}; the next \`pulumi up\` replaces them`);
-  }
-  if (abandoned.length > 0) {
+  if (abandoned.length > 0)
     all.push(
-      `${abandoned.length} acquiring after an allocation failure of their request, not waited for ` +
-        `(${names(abandoned)})`,
+      `${abandoned.length} acquiring after an allocation failure of their request, not waited for (${names(abandoned)})`,
     );
-  }
   if (all.length === 0) return { reasons: [] };
   if (!view.inputs.waitForReady || survey.provisioning > 0 || ready < minReady) return { reasons: all };
   return {

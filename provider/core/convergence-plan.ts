@@ -65,7 +65,6 @@ export function excessMembers(
   nodes: readonly NodeInfo[],
   inputs: Pick<NodeSetInputs, "placementGroups" | "baseRequestId">,
 ): NodeInfo[] {
-  if (plan.excess === 0) return [];
   const kept = nodes.filter((n) => isMember(n) && isHealthy(n) && !plan.replace.includes(n));
   return chooseRemovals(inputs, kept, plan.excess);
 }

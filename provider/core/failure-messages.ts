@@ -91,7 +91,7 @@ export function failedMessage(failed: {
       : op.kind === "delete"
         ? `the set stays in state with the ${held} node(s) it holds`
         : `no node was changed and the state still lists the set's ${held} node(s)`;
-  return `${op.set}: ${describeOperation(op)} failed: ${causeOf(error)}; ${what}${step ? `. ${capitalize(step)}` : ""}`;
+  return `${op.set}: ${describeOperation(op)} failed: ${errorText(error).replace(/\.$/, "")}; ${what}${step ? `. ${capitalize(step)}` : ""}`;
 }
 
 /**
@@ -147,19 +147,11 @@ export function explainPartialAdd(
 /** The client error behind `error` (an error of the resource layer may wrap one as its `cause`). */
 function clientCause(error: unknown): unknown {
   let current = error;
-  for (
-    let depth = 0;
-    depth < 5 && current instanceof Error && !(current instanceof CycleCloudError);
-    depth++
-  ) {
-    if (current.cause === undefined) break;
+  for (let depth = 0; depth < 5 && current instanceof Error && current.cause !== undefined; depth++) {
+    if (current instanceof CycleCloudError) break;
     current = current.cause;
   }
   return current instanceof CycleCloudError ? current : error;
-}
-
-function causeOf(error: unknown): string {
-  return errorText(error).replace(/\.$/, "");
 }
 
 function capitalize(text: string): string {

@@ -142,30 +142,10 @@ export function byName(a: NodeInfo, b: NodeInfo): number {
   return compareNames(a.name, b.name) || a.id.localeCompare(b.id);
 }
 
-/** Nodes per placement group of a spread set (`placementGroups`); undefined otherwise. */
-function placementGroupCounts(
-  inputs: Pick<NodeSetInputs, "placementGroups">,
-  nodes: readonly NodeInfo[],
-): Record<string, number> | undefined {
-  if (inputs.placementGroups === undefined) return undefined;
-  const counts: Record<string, number> = {};
-  for (const node of nodes) {
-    const name = node.placementGroupId ?? "(none)";
-    counts[name] = (counts[name] ?? 0) + 1;
-  }
-  return counts;
-}
-
 /** The state of a set holding `nodes` (members only, sorted), with the flat convenience lists. */
 export function nodeSetState(
   inputs: NodeSetInputs,
-  holdings: {
-    requestIds: string[];
-    adoptedNodeIds?: string[];
-    nodes: NodeInfo[];
-    bucketId?: string;
-    forgottenCount?: number;
-  },
+  holdings: Pick<NodeSetState, "requestIds" | "adoptedNodeIds" | "nodes" | "bucketId" | "forgottenCount">,
 ): NodeSetState {
   const nodes = holdings.nodes.filter(isMember).sort(byName);
   const state: NodeSetState = {
@@ -179,13 +159,14 @@ export function nodeSetState(
     failedCount: nodes.filter((n) => nodePhase(n) === "failed").length,
     deallocatedCount: nodes.filter((n) => nodePhase(n) === "deallocated").length,
   };
-  if (holdings.adoptedNodeIds && holdings.adoptedNodeIds.length > 0) {
-    state.adoptedNodeIds = [...holdings.adoptedNodeIds];
-  }
+  if (holdings.adoptedNodeIds?.length) state.adoptedNodeIds = [...holdings.adoptedNodeIds];
   if (holdings.bucketId) state.bucketId = holdings.bucketId;
   if (holdings.forgottenCount) state.forgottenCount = holdings.forgottenCount;
-  const groups = placementGroupCounts(inputs, nodes);
-  if (groups) state.placementGroupCounts = groups;
+  if (inputs.placementGroups !== undefined) {
+    const counts: Record<string, number> = {};
+    for (const { placementGroupId: group = "(none)" } of nodes) counts[group] = (counts[group] ?? 0) + 1;
+    state.placementGroupCounts = counts;
+  }
   return state;
 }
 
@@ -198,6 +179,5 @@ export function describeProgress(nodes: readonly NodeInfo[], expected: number): 
     const label = node.status === "Ready" ? "waiting for address" : node.status.toLowerCase();
     others.set(label, (others.get(label) ?? 0) + 1);
   }
-  const parts = [`${ready}/${expected} ready`, ...[...others].map(([label, n]) => `${n} ${label}`)];
-  return parts.join(", ");
+  return [`${ready}/${expected} ready`, ...[...others].map(([label, n]) => `${n} ${label}`)].join(", ");
 }

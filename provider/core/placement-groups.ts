@@ -37,9 +37,8 @@ export function groupRequestBase(base: string, index: number): string {
 
 /** The inputs of the `index`-th group's creates: one placement group, the group's request base. */
 export function groupInputs(inputs: NodeSetInputs, index: number): NodeSetInputs {
-  const groups = inputs.placementGroups;
+  const { placementGroups: groups, ...rest } = inputs;
   if (groups === undefined) return inputs;
-  const { placementGroups: _spread, ...rest } = inputs;
   return {
     ...rest,
     placementGroupId: groupName(groups, index),

@@ -48,22 +48,18 @@ export class ConnectionPool {
   ): OpenConnection {
     const resolved = this.resolve(connection);
     const key = connectionKey(resolved);
-    let client = this.clients.get(key);
-    if (!client) {
-      client = new CycleCloudClient({
+    const client =
+      this.clients.get(key) ??
+      new CycleCloudClient({
         ...resolved,
         retries: this.tuning.retries,
         retryBaseDelayMs: this.tuning.retryBaseDelayMs,
         logger: (line: string) => this.logger.error(`cyclecloud: ${plainText(line, MAX_MESSAGE_LENGTH)}`),
       });
-      this.clients.set(key, client);
-    }
+    this.clients.set(key, client);
     const roundsKey = JSON.stringify([key, cluster]);
-    let rounds = this.rounds.get(roundsKey);
-    if (!rounds) {
-      rounds = new PollRounds(client, cluster);
-      this.rounds.set(roundsKey, rounds);
-    }
+    const rounds = this.rounds.get(roundsKey) ?? new PollRounds(client, cluster);
+    this.rounds.set(roundsKey, rounds);
     return { url: resolved.url, client, recording: recordingChanges(client, changes), rounds };
   }
 }

@@ -21,26 +21,12 @@ async function create(props: Record<string, unknown>): Promise<dynamic.CreateRes
   return { id: token, outs };
 }
 
-/**
- * Never a change: a rename, an alias, a new parent or a renamed stack changes the URN it was given,
- * but the identity must stay the one the set's nodes were made under.
- */
-async function diff(): Promise<dynamic.DiffResult> {
-  return { changes: false };
-}
-
-async function read(id: string, props: Record<string, unknown>): Promise<dynamic.ReadResult> {
-  return { id, props };
-}
-
-async function deleteIdentity(): Promise<void> {
-  // Nothing to remove: the token only ever lived in state.
-}
-
 export const nodeSetIdentityProvider = {
   create,
-  diff,
-  read,
-  delete: deleteIdentity,
+  // Never a change: a rename, an alias, a new parent or a renamed stack changes the URN it was
+  // given, but the identity must stay the one the set's nodes were made under.
+  diff: async (): Promise<dynamic.DiffResult> => ({ changes: false }),
+  read: async (id: string, props: Record<string, unknown>): Promise<dynamic.ReadResult> => ({ id, props }),
+  // Nothing to remove: the token only ever lived in state.
+  delete: async (): Promise<void> => undefined,
 } satisfies dynamic.ResourceProvider;
-export type NodeSetIdentityProvider = typeof nodeSetIdentityProvider;

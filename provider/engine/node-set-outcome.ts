@@ -56,17 +56,9 @@ export async function finish(
           })
         : reason,
     );
-    throw new NodeSetPartialFailure(
-      unfinishedMessage({
-        op,
-        cluster: inputs.cluster,
-        reasons: [ready, ...reasons],
-        holds: { nodes: state.nodes.length, ready: state.readyCount },
-      }),
-      id,
-      state,
-      shown,
-    );
+    const holds = { nodes: state.nodes.length, ready: state.readyCount };
+    const message = unfinishedMessage({ op, cluster: inputs.cluster, reasons: [ready, ...reasons], holds });
+    throw new NodeSetPartialFailure(message, id, state, shown);
   }
   return state;
 }
@@ -93,11 +85,6 @@ async function bucketFor(
   } catch {
     return {};
   }
-}
-
-/** The bucket recorded in state, if any. */
-export function bucketOf(props: NodeSetState): { bucketId?: string } {
-  return props.bucketId ? { bucketId: props.bucketId } : {};
 }
 
 /**

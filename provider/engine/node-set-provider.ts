@@ -15,7 +15,7 @@ import { describeSpec } from "../core/failure-messages";
 import { pickInputs } from "../core/inputs-pick";
 import type { SetHoldings } from "../ops/node-set-listing";
 import { listHoldings, setName } from "../ops/node-set-listing";
-import { bucketOf, failure, finish } from "./node-set-outcome";
+import { failure, finish } from "./node-set-outcome";
 import type { NodeSetState } from "../core/node-set-state";
 import { isMember, nodeSetState, targetCount } from "../core/node-set-state";
 import type { NodeSetProviderOptions } from "./provider-context";
@@ -84,19 +84,15 @@ async function update(
       holdings = await adopt(ctx, holdings);
       const adopted = holdings.nodes.filter((n) => !before.has(n.id));
       const newRequests = holdings.requestIds.filter((r) => !olds.requestIds.includes(r));
-      const shared = claimHoldings(
-        provider.claims,
-        ctx.claiming,
-        { requestIds: newRequests, adoptedNodeIds: [], nodes: adopted },
-        false,
-      );
+      const claimed = { requestIds: newRequests, adoptedNodeIds: [], nodes: adopted };
+      const shared = claimHoldings(provider.claims, ctx.claiming, claimed, false);
       if (shared !== undefined) throw new Error(shared);
     }
   } catch (error) {
     throw failure(op, error, { cluster: inputs.cluster, held: olds.nodes.length });
   }
-  const forgotten = forgottenNodes(ctx, olds, holdings);
-  const target = targetCount({ ...inputs, forgottenCount: forgotten });
+  const forgottenCount = forgottenNodes(ctx, olds, holdings);
+  const target = targetCount({ ...inputs, forgottenCount });
   op.to = target;
   let reasons: string[];
   try {
@@ -108,17 +104,8 @@ async function update(
     // Rethrown only when the set made no request and holds no node: nothing changed.
     throw failure(op, error, { cluster: inputs.cluster, held: olds.nodes.length });
   }
-  return {
-    outs: await finish(provider, ctx, {
-      op,
-      holdings,
-      reasons,
-      target,
-      knownId: id,
-      knownBucketId: olds.bucketId,
-      forgottenCount: forgotten,
-    }),
-  };
+  const end = { op, holdings, reasons, target, knownId: id, knownBucketId: olds.bucketId, forgottenCount };
+  return { outs: await finish(provider, ctx, end) };
 }
 
 async function read(provider: ProviderContext, id: string, props: NodeSetState): Promise<dynamic.ReadResult> {
@@ -132,7 +119,8 @@ async function read(provider: ProviderContext, id: string, props: NodeSetState):
     throw failure(op, error, { cluster: inputs.cluster, held: props.nodes?.length ?? 0 });
   }
   const forgottenCount = forgottenNodes(ctx, props, holdings);
-  const state = nodeSetState(inputs, { ...holdings, ...bucketOf(props), forgottenCount });
+  const bucket = props.bucketId ? { bucketId: props.bucketId } : {};
+  const state = nodeSetState(inputs, { ...holdings, ...bucket, forgottenCount });
   // The set is a logical object owned by the stack: it keeps its id even with no node left, and
   // the next `up` sees the shortfall and heals it (or, told to forget removed nodes, does not).
   return { id, props: state, inputs: { ...inputs } };
@@ -153,11 +141,8 @@ function shownError(error: unknown): never {
       error.message = message;
     }
     if (error instanceof NodeSetPartialFailure) {
-      error.reasons.splice(
-        0,
-        error.reasons.length,
-        ...error.reasons.map((reason) => plainText(reason, MAX_MESSAGE_LENGTH)),
-      );
+      const shown = error.reasons.map((reason) => plainText(reason, MAX_MESSAGE_LENGTH));
+      error.reasons.splice(0, error.reasons.length, ...shown);
     }
   }
   throw error;
@@ -165,10 +150,7 @@ function shownError(error: unknown): never {
 
 /** A check's failures as the engine shows them: each reason sanitized (see {@link shownError}). */
 function shownFailures(result: dynamic.CheckResult): dynamic.CheckResult {
-  const failures = result.failures?.map((failure) => ({
-    ...failure,
-    reason: plainText(failure.reason, MAX_MESSAGE_LENGTH),
-  }));
+  const failures = result.failures?.map((f) => ({ ...f, reason: plainText(f.reason, MAX_MESSAGE_LENGTH) }));
   return failures === undefined ? result : { ...result, failures };
 }
 
@@ -185,8 +167,7 @@ export function createNodeSetProvider(options: NodeSetProviderOptions = {}) {
     work.catch(shownError).finally(() => context().logger.flush?.() ?? Promise.resolve());
   return {
     configure: async (req: dynamic.ConfigureRequest): Promise<void> => {
-      const config = req.config;
-      current = new ProviderContext((key) => config.get(key), options);
+      current = new ProviderContext((key) => req.config.get(key), options);
     },
     check: (olds: Record<string, unknown>, news: Record<string, unknown>) =>
       delivered(check(context(), olds, news).then(shownFailures)),

@@ -5,12 +5,12 @@
  * `check`, and the plan of the current run. Passed explicitly to the modules; no module state.
  */
 import { MAX_MESSAGE_LENGTH, plainText } from "../client";
-import type { ConfigLookup, ResolvedConnection } from "../core/connection";
+import type { ConfigLookup } from "../core/connection";
 import type { ClusterStatus } from "../../wire/schemas";
 import type { ClaimingSet } from "../core/adoption-ownership";
 import { AdoptionClaims } from "../core/adoption-ownership";
 import { ClusterStatusCache, statusCacheKey } from "../ops/cluster-status-cache";
-import type { NodeSetInputs, PlainConnectionArgs } from "../core/inputs";
+import type { NodeSetInputs } from "../core/inputs";
 import type { Logger } from "./logger";
 import { consoleLogger, setLabel, urnOfIdentity, warningLine } from "./logger";
 import type { ClusterChanges, OperationContext } from "../ops/node-set-listing";
@@ -51,15 +51,13 @@ export class ProviderContext {
   readonly claims = new AdoptionClaims();
   /** The clients and poll rounds, by connection. */
   readonly connections: ConnectionPool;
-  private readonly givenEnv: Env | undefined;
   /** The lines {@link logOnce} showed. */
   private readonly shown = new Set<string>();
 
   constructor(
     readonly stackConfig: ConfigLookup,
-    options: NodeSetProviderOptions = {},
+    private readonly options: NodeSetProviderOptions = {},
   ) {
-    this.givenEnv = options.env;
     this.logger = options.logger ?? consoleLogger;
     this.now = options.now ?? (() => Date.now());
     this.tuning = resolveTuning(this.env, options.tuning);
@@ -69,12 +67,7 @@ export class ProviderContext {
 
   /** The environment: the one given, else the process's (read when used, as before). */
   get env(): Env {
-    return this.givenEnv ?? process.env;
-  }
-
-  /** A set's connection: its `connection` input, then stack config, then the environment. */
-  connection(connection: PlainConnectionArgs | undefined): ResolvedConnection {
-    return this.connections.resolve(connection);
+    return this.options.env ?? process.env;
   }
 
   /**
@@ -114,23 +107,19 @@ export class ProviderContext {
    */
   operation(inputs: NodeSetInputs): OperationContext {
     const changes: ClusterChanges = { added: 0, other: 0 };
-    const { url, client, recording, rounds } = this.connections.open(
-      inputs.connection,
-      inputs.cluster,
-      changes,
-    );
+    const open = this.connections.open(inputs.connection, inputs.cluster, changes);
     const label = setLabel(setName(inputs), inputs.identity);
     return {
-      client: recording,
+      client: open.recording,
       inputs,
-      claiming: { identity: inputs.identity, label, url, cluster: inputs.cluster },
+      claiming: { identity: inputs.identity, label, url: open.url, cluster: inputs.cluster },
       changes,
       log: (line) => this.log(inputs, line),
       warn: (text) => this.warn(inputs, text),
       tuning: this.tuning,
       now: this.now,
-      rounds,
-      clusterStatus: () => this.statusCache.status(client, url, inputs.cluster),
+      rounds: open.rounds,
+      clusterStatus: () => this.statusCache.status(open.client, open.url, inputs.cluster),
     };
   }
 
@@ -160,7 +149,7 @@ export class ProviderContext {
   /** A set's connection url, or "" when none resolves yet. */
   private urlOf(inputs: Pick<NodeSetInputs, "connection">): string {
     try {
-      return this.connection(inputs.connection).url;
+      return this.connections.resolve(inputs.connection).url;
     } catch {
       return "";
     }

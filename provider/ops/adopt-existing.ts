@@ -11,10 +11,7 @@ import { foreignNodesProblem, foreignRequestIdProblem } from "../core/adoption-o
 import type { OperationContext, SetHoldings } from "./node-set-listing";
 import { matchesSpec, ownRecords, recordsWithIds } from "./node-set-listing";
 
-/**
- * Adopts the nodes named by `adoptExisting`, refusing any that does not match the declared spec
- * or that this library made for another set (see adoption-ownership.ts).
- */
+/** Adopts the nodes named by `adoptExisting`, refusing those the module comment names. */
 export async function adopt(ctx: OperationContext, holdings: SetHoldings): Promise<SetHoldings> {
   const { inputs, client } = ctx;
   const request = inputs.adoptExisting;
@@ -35,14 +32,11 @@ export async function adopt(ctx: OperationContext, holdings: SetHoldings): Promi
     ? ownRecords(list, inputs.cluster, `?request_id=${encodeURIComponent(request.requestId)}`)
     : recordsWithIds(list, new Set(request.nodeIds ?? []), inputs.cluster);
   const known = new Set(holdings.nodes.map((n) => n.id));
-  if (request.nodeIds) {
-    const missing = request.nodeIds.filter((nodeId) => !candidates.some((r) => r.NodeId === nodeId));
-    if (missing.length > 0) {
-      throw new Error(
-        `\`adoptExisting.nodeIds\`: cluster '${inputs.cluster}' has no node ${missing.join(", ")}: fix the list of node ids`,
-      );
-    }
-  }
+  const missing = (request.nodeIds ?? []).filter((nodeId) => !candidates.some((r) => r.NodeId === nodeId));
+  if (missing.length > 0)
+    throw new Error(
+      `\`adoptExisting.nodeIds\`: cluster '${inputs.cluster}' has no node ${missing.join(", ")}: fix the list of node ids`,
+    );
   const foreignNodes = foreignNodesProblem(
     inputs,
     candidates.filter((record) => !known.has(record.NodeId)),
@@ -66,11 +60,10 @@ export async function adopt(ctx: OperationContext, holdings: SetHoldings): Promi
       found.push(node);
     }
   }
-  if (mismatches.length > 0) {
+  if (mismatches.length > 0)
     throw new Error(
       `refusing to adopt nodes that do not match the declared spec: ${mismatches.join("; ")}. Fix \`adoptExisting\` or the set's inputs`,
     );
-  }
   if (request.requestId && !requestIds.includes(request.requestId)) requestIds.push(request.requestId);
   if (!request.requestId) {
     for (const node of found) if (!adoptedNodeIds.includes(node.id)) adoptedNodeIds.push(node.id);
@@ -93,9 +86,7 @@ async function refuseNonNodearrayNodes(
   const status = await ctx.clusterStatus();
   const nodearrays = new Set(status.nodearrays.map((nodearray) => nodearray.name));
   const problems: string[] = [];
-  const standalone = candidates
-    .filter((record) => !nodearrays.has(record.Template))
-    .map((record) => record.Name);
+  const standalone = candidates.filter((record) => !nodearrays.has(record.Template)).map((r) => r.Name);
   if (standalone.length > 0) {
     const which = standalone.length === 1 ? "it is" : "they are";
     problems.push(

@@ -7,10 +7,9 @@
  */
 import type { NodeSpec } from "../capacity/index";
 import { bucketMachineType, findBucket, withAddedNodes } from "../capacity/index";
-import type { CycleCloudClient } from "../client";
 import type { ClusterStatus } from "../../wire/schemas";
 import type { RunPlan } from "../core/run-plan";
-import type { OperationContext } from "./node-set-listing";
+import type { NodeSetClient, OperationContext } from "./node-set-listing";
 
 /** Where a bucket is: without a machine type, the nodearray's first bucket. */
 interface BucketPlace {
@@ -38,7 +37,7 @@ export class ClusterStatusCache {
 
   /** The cluster status, read once per cluster until {@link forget} drops it. */
   status(
-    client: Pick<CycleCloudClient, "getClusterStatus">,
+    client: Pick<NodeSetClient, "getClusterStatus">,
     url: string,
     cluster: string,
   ): Promise<ClusterStatus> {

@@ -39,9 +39,11 @@ export async function execute(
       if (stuck.length > 0 && step.stuck !== undefined) ctx.warn(`${stuck.length} ${step.stuck}`);
       return {};
     }
+    case "list":
     case "settle": {
       const fresh = await listHoldings(ctx, holdings, { probeForward: false });
       holdings.nodes = fresh.nodes.filter((n) => !step.except.some((r) => r.id === n.id));
+      if (step.kind === "list") return {};
       if (!step.wait) return { settled: null };
       const result = await waitForSettled(ctx, holdings, step.target, ctx.inputs.readyTimeoutSeconds);
       holdings.nodes = result.nodes.filter((n) => !step.except.some((r) => r.id === n.id));
@@ -59,11 +61,6 @@ export async function execute(
       }
       holdings.nodes.push(...outcome.nodes.filter((n) => !holdings.nodes.some((h) => h.id === n.id)));
       return { created: { adopted: true, requestId, added: 0, shortfall } };
-    }
-    case "list": {
-      const fresh = await listHoldings(ctx, holdings, { probeForward: false });
-      holdings.nodes = fresh.nodes.filter((n) => !step.except.some((r) => r.id === n.id));
-      return {};
     }
   }
 }

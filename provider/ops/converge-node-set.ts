@@ -64,19 +64,13 @@ export async function convergeKeepingTrack(
   try {
     return await converge(ctx, holdings, target);
   } catch (error) {
-    if (error instanceof UncertainCreateError && !holdings.requestIds.includes(error.requestId)) {
+    if (error instanceof UncertainCreateError && !holdings.requestIds.includes(error.requestId))
       holdings.requestIds.push(error.requestId);
-    }
     if (holdings.requestIds.length === before && holdings.nodes.length === 0) throw error;
     const state = nodeSetState(ctx.inputs, holdings);
     const reason = errorText(error).replace(/\.$/, "");
-    const message = unfinishedMessage({
-      op,
-      cluster: ctx.inputs.cluster,
-      reasons: [reason],
-      holds: { nodes: state.nodes.length, ready: state.readyCount },
-      error,
-    });
+    const holds = { nodes: state.nodes.length, ready: state.readyCount };
+    const message = unfinishedMessage({ op, cluster: ctx.inputs.cluster, reasons: [reason], holds, error });
     // The engine shows the reasons of a partial failure, not its message: give it the whole story.
     throw new NodeSetPartialFailure(message, id, state, [message]);
   }
@@ -92,10 +86,9 @@ export function forgottenNodes(ctx: OperationContext, olds: NodeSetState, holdin
   if (inputs.externalRemovals !== "forget" || olds.count !== inputs.count) return 0;
   const live = new Set(holdings.nodes.filter(isMember).map((n) => n.id));
   const removed = (olds.nodes ?? []).filter((n) => isMember(n) && !live.has(n.id));
-  if (removed.length > 0) {
+  if (removed.length > 0)
     ctx.log(
       `${removed.length} node(s) removed outside Pulumi, forgotten (externalRemovals: "forget"): ${removed.map((n) => n.name).join(", ")}`,
     );
-  }
   return (olds.forgottenCount ?? 0) + removed.length;
 }

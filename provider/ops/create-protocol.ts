@@ -80,20 +80,17 @@ export async function createWithSequence(
  * order, so the used ones are contiguous.
  */
 export async function firstUnusedSequence(ctx: OperationContext, used: number): Promise<number> {
+  const { cluster, baseRequestId: base } = ctx.inputs;
   const isUsed = async (sequence: number) =>
-    (await listRequestNodes(
-      ctx.client,
-      ctx.inputs.cluster,
-      requestIdFor(ctx.inputs.baseRequestId, sequence),
-    )) !== undefined;
+    (await listRequestNodes(ctx.client, cluster, requestIdFor(base, sequence))) !== undefined;
   let low = used;
   let high = used + 1;
   for (let step = 1; await isUsed(high); step *= 2) {
     if (step >= MAX_SEQUENCE_STEP) {
       // A server that knows every id (answering an unknown one with an empty listing, say).
       throw new Error(
-        `CycleCloud knows every request id from ${requestIdFor(ctx.inputs.baseRequestId, used)} to ` +
-          `${requestIdFor(ctx.inputs.baseRequestId, high)}: could not find a free one; set an explicit \`requestId\``,
+        `CycleCloud knows every request id from ${requestIdFor(base, used)} to ` +
+          `${requestIdFor(base, high)}: could not find a free one; set an explicit \`requestId\``,
       );
     }
     low = high;
@@ -144,13 +141,12 @@ async function createOnce(
     }
     if (nodes === undefined) {
       if (conflict) throw error;
-      if (attempt >= CREATE_ATTEMPTS) {
+      if (attempt >= CREATE_ATTEMPTS)
         throw new Error(
           `create request ${requestId} was sent ${attempt} times and never applied (CycleCloud does not know it), ` +
             `so it created no node; last answer: ${errorText(error)}`,
           { cause: error },
         );
-      }
       ctx.log(
         `create request ${requestId} ${lostAnswerText(error)}; CycleCloud does not know the request, so it was not applied: ` +
           `sending it again (attempt ${attempt + 1} of ${CREATE_ATTEMPTS})`,
@@ -168,11 +164,10 @@ async function createOnce(
       return { kind: "adopted", requestId, nodes: live };
     }
     const foreign = nodes.filter((n) => isMember(n) && !matchesSpec(n, inputs)).length;
-    if (foreign > 0) {
+    if (foreign > 0)
       ctx.log(
         `request ${requestId} holds ${foreign} live node(s) of another spec (an older generation): using the next request id`,
       );
-    }
     // Committed with no live node of this spec (an earlier generation, or zero nodes added).
     return "used";
   }

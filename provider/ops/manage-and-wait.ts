@@ -28,28 +28,22 @@ export async function waitForSettled(
 ): Promise<WaitResult> {
   const start = ctx.now();
   const settled = (n: NodeInfo) => nodePhase(n) !== "provisioning";
-  const byRequest = new Map<string, NodeInfo[]>();
-  for (const requestId of holdings.requestIds) {
-    byRequest.set(
-      requestId,
-      holdings.nodes.filter((n) => n.requestId === requestId),
-    );
-  }
+  const byRequest = new Map(
+    holdings.requestIds.map((id) => [id, holdings.nodes.filter((n) => n.requestId === id)]),
+  );
   let adopted = holdings.nodes.filter((n) => n.requestId === undefined || !byRequest.has(n.requestId));
   let lastLine = "";
   let lastLogAt = 0;
   for (let poll = 0; ; poll++) {
     if (poll > 0) {
       // One poll round of the cluster (shared with the other sets waiting on it) answers all asks.
-      const { rounds } = ctx;
       const asks = [...byRequest]
         .filter(([, nodes]) => !nodes.filter(isMember).every(settled))
         .map(async ([requestId, nodes]) => {
-          byRequest.set(requestId, (await rounds.requestNodes(requestId, nodes)) ?? []);
+          byRequest.set(requestId, (await ctx.rounds.requestNodes(requestId, nodes)) ?? []);
         });
-      if (!adopted.filter(isMember).every(settled)) {
-        asks.push(rounds.currentRecords(adopted).then((nodes) => void (adopted = nodes)));
-      }
+      if (!adopted.filter(isMember).every(settled))
+        asks.push(ctx.rounds.currentRecords(adopted).then((nodes) => void (adopted = nodes)));
       await Promise.all(asks);
     }
     const nodes = [...[...byRequest.values()].flat(), ...adopted];
@@ -111,18 +105,17 @@ export async function manageNodes(
       n.status === undefined ? typeof n.error === "string" && n.error !== "" : n.status !== "OK",
     );
     if (failed.length === 0) continue;
-    const listed = new Set((await listNodesOf(ctx, batch)).map((n) => n.id));
+    const listed = new Set((await ctx.rounds.currentRecords(batch)).map((n) => n.id));
     for (const node of failed) {
       if (!listed.has(node.id)) continue; // already gone
       errors.push(`${node.name} (${node.id}): ${node.error ?? node.status ?? "error"}`);
     }
   }
-  if (errors.length > 0) {
+  if (errors.length > 0)
     throw new Error(
       `CycleCloud refused to ${action} ${errors.length} node(s) of cluster '${inputs.cluster}': ${errors.join("; ")}; ` +
         "resolve what each node's error names (in CycleCloud), then run the command again",
     );
-  }
 }
 
 /**
@@ -140,7 +133,7 @@ export async function waitUntilGone(
   const ids = new Set(nodes.map((n) => n.id));
   for (let poll = 0; ; poll++) {
     if (ids.size === 0) return [];
-    const listed = await listNodesOf(ctx, nodes);
+    const listed = await ctx.rounds.currentRecords(nodes);
     // A node whose record CycleCloud kept (`Off`, `TargetState` `Terminated`: `Fixed: true`) is
     // terminated: its VM is gone. The record stays by the user's own `Fixed` (CycleCloud's "Nodes
     // with the Fixed attribute set to true aren't removed on termination"), so the set does not
@@ -174,15 +167,6 @@ export function logKeptRecords(ctx: OperationContext, nodes: readonly NodeInfo[]
       `${kept.length} terminated node record(s) kept (Off) because the nodes are Fixed; their VMs are gone: ` +
         kept.map((n) => n.name).join(", "),
     );
-}
-
-/**
- * The current records of `nodes`, from the cluster's poll round: listed per create request, or
- * with one unfiltered listing when some node has no known request (adopted by id) or that is fewer
- * calls for the round (see poll-rounds.ts).
- */
-function listNodesOf(ctx: OperationContext, nodes: readonly NodeInfo[]): Promise<NodeInfo[]> {
-  return ctx.rounds.currentRecords(nodes);
 }
 
 /**

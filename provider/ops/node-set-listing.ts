@@ -85,9 +85,7 @@ function unreadableRecords(
  * readable, or the set could lose track of a node it holds.
  */
 export function ownRecords(list: NodeList, cluster: string, query: string): NodeRecord[] {
-  if (list.unparsedNodes && list.unparsedNodes.length > 0) {
-    throw unreadableRecords(cluster, query, list.unparsedNodes);
-  }
+  if (list.unparsedNodes?.length) throw unreadableRecords(cluster, query, list.unparsedNodes);
   return list.nodes;
 }
 
@@ -129,21 +127,12 @@ export async function listRequestNodes(
 
 /** Whether a node was made to the set's spec (the keys a node record shows). */
 export function matchesSpec(node: NodeInfo & { template?: string }, inputs: NodeSetInputs): boolean {
-  if (
-    inputs.machineType !== undefined &&
-    node.machineType !== undefined &&
-    node.machineType !== inputs.machineType
-  ) {
-    return false;
-  }
-  if (inputs.placementGroupId !== undefined && node.placementGroupId !== inputs.placementGroupId)
-    return false;
-  if (
-    inputs.placementGroups !== undefined &&
-    groupIndexOf(inputs.placementGroups, node.placementGroupId) === undefined
-  )
-    return false;
-  return true;
+  const { machineType, placementGroupId, placementGroups } = inputs;
+  return (
+    (machineType === undefined || node.machineType === undefined || node.machineType === machineType) &&
+    (placementGroupId === undefined || node.placementGroupId === placementGroupId) &&
+    (placementGroups === undefined || groupIndexOf(placementGroups, node.placementGroupId) !== undefined)
+  );
 }
 
 export interface SetHoldings {
@@ -155,14 +144,12 @@ export interface SetHoldings {
 }
 
 /**
- * What the operation does with the nodes a probe finds, for its line: an update or a refresh keeps
- * them; a delete terminates (or deallocates) them with the set.
+ * How a probe reads: what the operation does with the nodes it finds, for its line (an update or a
+ * refresh keeps them; a delete terminates or deallocates them with the set), and how many empty
+ * requests in a row it looks past.
  */
-type FoundNodesFate = "keeping them" | "terminating them with the set" | "deallocating them with the set";
-
-/** How a probe reads: what the operation does with what it finds, and how many empty requests in a row it looks past. */
 interface ProbeOptions {
-  fate?: FoundNodesFate;
+  fate?: "keeping them" | "terminating them with the set" | "deallocating them with the set";
   gaps?: number;
 }
 
@@ -207,11 +194,10 @@ async function probeSequence(
     empty = 0;
     const ours = found.filter((n) => matchesSpec(n, inputs));
     if (ours.length === 0) break;
-    if (ours.some(isMember)) {
+    if (ours.some(isMember))
       ctx.log(
         `found ${ours.length} node(s) of request ${requestId}, made by an interrupted operation: ${fate}`,
       );
-    }
     requestIds.push(requestId);
     nodes.push(...ours);
   }
@@ -241,11 +227,10 @@ export async function listHoldings(
   }
   const adoptedNodeIds = [...(held.adoptedNodeIds ?? [])];
   if (adoptedNodeIds.length > 0) {
-    const wanted = new Set(adoptedNodeIds);
     const all = await client.listNodes(inputs.cluster);
     const known = new Set(nodes.map((n) => n.id));
     nodes.push(
-      ...recordsWithIds(all, wanted, inputs.cluster)
+      ...recordsWithIds(all, new Set(adoptedNodeIds), inputs.cluster)
         .map(toNodeInfo)
         .filter((n) => !known.has(n.id)),
     );
@@ -314,9 +299,5 @@ export async function listOwnNodes(
   const requestIds = [
     ...new Set(records.flatMap((record) => (ours(record.RequestId) ? [record.RequestId] : []))),
   ];
-  return {
-    requestIds,
-    adoptedNodeIds: [...adopted.adoptedNodeIds],
-    nodes: records.map(toNodeInfo),
-  };
+  return { requestIds, adoptedNodeIds: [...adopted.adoptedNodeIds], nodes: records.map(toNodeInfo) };
 }

@@ -17,8 +17,7 @@ import { groupInputs, groupName, planGrowth, heldPerGroup, bucketGroupLimit } fr
 /** The group size of a spread set: `size`, else the limit of the bucket its nodes go to. */
 async function groupSize(ctx: OperationContext): Promise<number> {
   const { inputs } = ctx;
-  const groups = inputs.placementGroups;
-  if (groups?.size !== undefined) return groups.size;
+  if (inputs.placementGroups?.size !== undefined) return inputs.placementGroups.size;
   const status = await ctx.clusterStatus();
   const bucket = findBucket(status, { nodearray: inputs.nodearray, machineType: inputs.machineType });
   const limit = bucket === undefined ? 0 : bucketGroupLimit(bucket);

@@ -22,7 +22,6 @@ import { toNodeInfo } from "../core/node-set-state";
  */
 const ROUND_FLEX = 0.5;
 
-/** One ask of a round. */
 type Ask =
   | {
       kind: "request";
@@ -41,9 +40,7 @@ type Ask =
 
 /** What the asks of one round need: the listings by request id, and whether an unfiltered one. */
 interface RoundPlan {
-  /** Request ids listed one by one. */
   byRequest: string[];
-  /** Whether the cluster is listed once unfiltered. */
   whole: boolean;
 }
 
@@ -159,12 +156,11 @@ export class PollRounds {
       ),
     );
     this.stats.rounds++;
-    const counted = () => void this.stats.listings++;
     const byRequest = new Map<string, Promise<NodeInfo[] | undefined>>();
     const listRequest = (requestId: string) => {
       let listing = byRequest.get(requestId);
       if (!listing) {
-        counted();
+        this.stats.listings++;
         listing = listRequestNodes(this.client, this.cluster, requestId);
         byRequest.set(requestId, listing);
       }
@@ -173,7 +169,7 @@ export class PollRounds {
     let wholeListing: Promise<NodeList> | undefined;
     const listWhole = () => {
       if (!wholeListing) {
-        counted();
+        this.stats.listings++;
         wholeListing = this.client.listNodes(this.cluster);
       }
       return wholeListing;

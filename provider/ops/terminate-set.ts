@@ -10,13 +10,7 @@ import { logKeptRecords, manageNodes, waitUntilGone } from "./manage-and-wait";
 import type { OperationContext } from "./node-set-listing";
 import { listHoldings, probeForward } from "./node-set-listing";
 import type { NodeInfo, NodeSetState } from "../core/node-set-state";
-import { nodePhase } from "../core/node-set-state";
-
-/** Whether a node still needs a terminate (not gone, not already terminating). */
-function needsTerminate(node: NodeInfo): boolean {
-  const phase = nodePhase(node);
-  return phase !== "gone" && phase !== "leaving";
-}
+import { isMember, nodePhase } from "../core/node-set-state";
 
 /**
  * Terminates the set's nodes and waits until they are gone (or `timeoutSeconds` passed); returns
@@ -36,9 +30,8 @@ export async function terminateSet(
   const { timeoutSeconds, onTerminate, spare } = options;
   const probed = await probeForward(ctx, state.requestIds, { fate: "terminating them with the set" });
   // The state's node ids (a terminate of an id that is gone selects nothing) and those the probe found.
-  const known = new Map<string, NodeInfo>();
-  for (const node of [...(state.nodes ?? []), ...probed.nodes]) known.set(node.id, node);
-  const targets = spare([...known.values()].filter(needsTerminate));
+  const known = new Map([...(state.nodes ?? []), ...probed.nodes].map((n) => [n.id, n]));
+  const targets = spare([...known.values()].filter(isMember));
   const terminated = new Set(targets.map((n) => n.id));
   if (targets.length > 0) {
     ctx.log(`terminating ${targets.length} node(s): ${targets.map((n) => n.name).join(", ")}`);
@@ -51,7 +44,7 @@ export async function terminateSet(
     { requestIds: [...state.requestIds, ...probed.requestIds], adoptedNodeIds: state.adoptedNodeIds },
     { probeForward: false },
   );
-  const missed = spare(holdings.nodes.filter((n) => needsTerminate(n) && !terminated.has(n.id)));
+  const missed = spare(holdings.nodes.filter((n) => isMember(n) && !terminated.has(n.id)));
   if (missed.length > 0) {
     ctx.log(
       `terminating ${missed.length} more node(s) the state did not list: ${missed.map((n) => n.name).join(", ")}`,
@@ -59,7 +52,7 @@ export async function terminateSet(
     await manageNodes(ctx, "terminate", missed).finally(onTerminate);
   }
   // Nodes another set of the stack holds are left to it (`spare`): not waited for.
-  const ours = holdings.nodes.filter((n) => terminated.has(n.id) || missed.includes(n) || !needsTerminate(n));
+  const ours = holdings.nodes.filter((n) => terminated.has(n.id) || missed.includes(n) || !isMember(n));
   if (!ours.some((n) => nodePhase(n) !== "gone")) {
     logKeptRecords(ctx, ours);
     return [];

@@ -9,11 +9,6 @@ import type { OperationContext, SetHoldings } from "./node-set-listing";
 import type { NodeInfo } from "../core/node-set-state";
 import { byName, isMember, nodePhase } from "../core/node-set-state";
 
-/** The set's deallocated members, oldest name first (the order they are started in). */
-export function warmPool(holdings: SetHoldings): NodeInfo[] {
-  return holdings.nodes.filter((n) => isMember(n) && nodePhase(n) === "deallocated").sort(byName);
-}
-
 /**
  * Starts up to `wanted` nodes of the warm pool, as many as the nodearray's limits allow (read
  * fresh: other sets may have grown). Marks the started nodes `Acquiring`; returns them, and why
@@ -24,7 +19,8 @@ export async function startFromWarmPool(
   holdings: SetHoldings,
   wanted: number,
 ): Promise<{ started: NodeInfo[]; shortBy?: string }> {
-  const pool = warmPool(holdings);
+  // The set's deallocated members, oldest name first (the order they are started in).
+  const pool = holdings.nodes.filter((n) => isMember(n) && nodePhase(n) === "deallocated").sort(byName);
   const asked = Math.min(wanted, pool.length);
   if (asked <= 0) return { started: [] };
   const status = await ctx.client.getClusterStatus(ctx.inputs.cluster);
