@@ -84,6 +84,8 @@ export async function deleteSet(provider: ProviderContext, _id: string, props: N
  */
 function sparingOthers(provider: ProviderContext, inputs: NodeSetInputs): (nodes: NodeInfo[]) => NodeInfo[] {
   const where = provider.claiming(inputs);
+  // A terminate spares twice (the nodes it knows, then those its listing finds): each node is named once.
+  const named = new Set<string>();
   return (nodes) => {
     const byHolder = new Map<string, NodeInfo[]>();
     const ours: NodeInfo[] = [];
@@ -91,7 +93,10 @@ function sparingOthers(provider: ProviderContext, inputs: NodeSetInputs): (nodes
       const ids = { nodeId: node.id, ...(node.requestId === undefined ? {} : { requestId: node.requestId }) };
       const holder = provider.claims.holderOf(where, ids, inputs.identity);
       if (holder === undefined) ours.push(node);
-      else byHolder.set(holder, [...(byHolder.get(holder) ?? []), node]);
+      else if (!named.has(node.id)) {
+        named.add(node.id);
+        byHolder.set(holder, [...(byHolder.get(holder) ?? []), node]);
+      }
     }
     for (const [holder, left] of byHolder) {
       provider.warn(

@@ -91,15 +91,20 @@ async function bucketFor(
  * The error of an operation that failed before it changed anything, or (delete) before its nodes
  * were gone: its message names the set, the operation, the cause and the next step.
  *
- * How the engine shows it is Pulumi's: the dynamic provider host answers a failed `create` or
- * `update` with the message alone, but for `delete` (and `check`, `diff`, `read`) it first prints
- * `${error}: ${error.stack}` to the provider's stderr and then returns the error, so the user sees
- * the message twice and a stack trace. A plain `Error` was printed the same way.
+ * The dynamic provider host answers a failed `create` or `update` with the message alone, but for
+ * `delete` and `read` it first prints `${error}: ${error.stack}` to the provider's stderr: there,
+ * as for a refusal of `diff` (`DiffRefusalError`), the error prints as a one-line pointer to
+ * the set's error instead of the message twice and a stack trace of the library's files.
  */
 export function failure(
   op: Operation,
   cause: unknown,
   { cluster, held, step }: { cluster: string; held: number; step?: string },
 ): Error {
-  return new Error(failedMessage({ op, cluster, error: cause, held, step }), { cause });
+  const error = new Error(failedMessage({ op, cluster, error: cause, held, step }), { cause });
+  if (op.kind === "delete" || op.kind === "refresh") {
+    error.stack = "the reason is the node set's error";
+    error.toString = () => `cyclecloud ${op.set}: ${op.kind === "delete" ? "destroy" : "refresh"} failed`;
+  }
+  return error;
 }

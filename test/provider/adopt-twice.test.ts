@@ -157,10 +157,11 @@ describe("a delete, when another set of the stack holds some of its nodes", () =
         .map((n) => n.record.NodeId)
         .sort(),
     ).toEqual(held.state.nodes.map((n) => n.id).sort());
-    expect(output.info).toContain(
+    // Once, though the terminate spares twice (the nodes in state, then those its listing finds).
+    expect(output.info.filter((line) => line.includes("leaving"))).toEqual([
       "cyclecloud adopted2: warning: leaving 2 node(s) that cyclecloud adopted of this stack holds too " +
         "(ondemand-1, ondemand-2): a node belongs to one set, and the other set keeps them",
-    );
+    ]);
   });
 });
 

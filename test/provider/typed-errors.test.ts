@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import * as errors from "../../provider/core/errors";
 import type { NodeSetState } from "../../provider/core/node-set-state";
 import { HttpError } from "../../provider/client";
+import { failure } from "../../provider/engine/node-set-outcome";
 import { checked, createSet, declare, provider, useProviderEmulator } from "./harness";
 
 useProviderEmulator();
@@ -32,6 +33,26 @@ describe("the errors of the resource layer", () => {
       "the reason is the node set's error",
       "cyclecloud workers: the reason",
     ]);
+  });
+
+  it("a failed destroy or refresh prints as a pointer (the host prints it before the set's error), not twice with a stack", () => {
+    const cause = new Error("CycleCloud answered 500");
+    const destroy = failure({ kind: "delete", set: "workers", action: "terminate" }, cause, {
+      cluster: "hpc",
+      held: 2,
+    });
+    expect([`${destroy}`, destroy.stack]).toEqual([
+      "cyclecloud workers: destroy failed",
+      "the reason is the node set's error",
+    ]);
+    expect(destroy.message).toContain(
+      "workers: destroy (terminate its nodes) failed: CycleCloud answered 500",
+    );
+    const create = failure({ kind: "create", set: "workers", spec: "2 x F2" }, cause, {
+      cluster: "hpc",
+      held: 0,
+    });
+    expect(`${create}`).toBe(`Error: ${create.message}`);
   });
 
   it("a create that fails before any node exists fails with a message over its cause, not a partial failure", async () => {
