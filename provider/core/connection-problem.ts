@@ -23,6 +23,8 @@ function settingName(connection: PlainConnectionArgs | undefined, setting: Setti
 /**
  * The fix for a failure to reach CycleCloud, naming the settings involved; undefined when
  * `error` is not about the connection (a 404 of the cluster, a 5xx, an answer that is not a status).
+ * Where the client's message already says what to check (a 401, TLS, an unreachable server, a
+ * timeout), this only says where those settings come from.
  */
 export function connectionFix(
   error: unknown,
@@ -33,19 +35,15 @@ export function connectionFix(
   // The message already names the setting and what is wrong with it.
   if (error instanceof ConnectionConfigError || isSettingsError(error)) return "";
   if (error instanceof HttpError && error.status === 401)
-    return `Check the password (${name("password")}) and the username (${name("username")})`;
+    return `The password comes from ${name("password")}, the username from ${name("username")}`;
   if (error instanceof HttpError && error.status === 403)
     return `Check that the user (${name("username")}) may read cluster '${cluster}' in CycleCloud, or use another user`;
   if (isNetworkError(error) && error.kind === "tls")
-    return (
-      `Check the CA the server's certificate is checked against (${name("caCert")} or ${name("caCertPath")}), ` +
-      `or, for a test server only, the \`insecure\` setting (${name("insecure")})`
-    );
-  if (isNetworkError(error) && error.kind === "protocol")
-    return `Check the scheme and port of the url (${name("url")}): the server there does not answer TLS`;
+    return `The CA comes from ${name("caCert")} or ${name("caCertPath")}, \`insecure\` from ${name("insecure")}`;
+  if (isNetworkError(error) && error.kind !== "connection") return `The url comes from ${name("url")}`;
   if (isNetworkError(error))
     return `Check the url and port (${name("url")}) and that the server is up and reachable from this machine`;
   if (isTimeoutError(error))
-    return `Check the url and port (${name("url")}), or raise the timeout (${name("timeoutSeconds")})`;
+    return `The url comes from ${name("url")}, the timeout from ${name("timeoutSeconds")}`;
   return undefined;
 }

@@ -55,14 +55,10 @@ function nextStep(failure: unknown, op: Operation, cluster: string): string {
       return `CycleCloud is unavailable or overloaded: ${again} later`;
     return "CycleCloud refused the request: fix what its message names";
   }
-  if (error instanceof NetworkError) {
-    if (error.kind === "protocol") return "";
-    return error.kind === "tls"
-      ? "trust the server's certificate (`cyclecloud:caCert` or `cyclecloud:caCertPath`)"
-      : `${again} once the server is reachable`;
-  }
-  if (error instanceof TimeoutError)
-    return `CycleCloud did not answer in time: ${again} later, or raise \`connection.timeoutSeconds\``;
+  // TLS and timeouts: the client's message says what to fix.
+  if (error instanceof NetworkError)
+    return error.kind === "tls" || error.kind === "protocol" ? "" : `${again} once the server is reachable`;
+  if (error instanceof TimeoutError) return `${again} later`;
   if (error instanceof ResponseValidationError)
     return "check that `cyclecloud:url` points at the CycleCloud server; if it does, please report the answer";
   // The library's own errors say what to do themselves.

@@ -11,7 +11,9 @@
  * folder has to be shared with the provider process, nothing is left behind, and a stale or
  * foreign file cannot be mistaken for this preview's.
  */
-import type { Stack } from "@pulumi/pulumi/automation";
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
+import type { LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
 import { errorText, plainLines } from "../client";
 import { planBuckets, planChanges, refusesAny } from "./bucket-plan";
 import { PreviewEvents } from "./engine-steps";
@@ -61,19 +63,32 @@ function cliError(error: unknown): string {
   return line ?? "unknown error";
 }
 
-/** The stack selected in the program's folder, if any (a plan of `--stack` selects it again after). */
+/**
+ * The stack selected in the program's folder (null: none), to select again after a plan of
+ * `--stack`; undefined when it cannot be read.
+ */
 async function selectedStack(
   options: CapacityPlanOptions,
   envVars: Record<string, string>,
-): Promise<string | undefined> {
+): Promise<string | null | undefined> {
   const { LocalWorkspace } = await import("@pulumi/pulumi/automation");
   try {
-    return (await (await LocalWorkspace.create({ workDir: options.cwd ?? process.cwd(), envVars })).stack())
-      ?.name;
+    const workspace = await LocalWorkspace.create({ workDir: options.cwd ?? process.cwd(), envVars });
+    return (await workspace.stack())?.name ?? null;
   } catch {
-    // No stack is selected (or none can be read): there is nothing to select again.
     return undefined;
   }
+}
+
+/** Selects `selected` in the stack's folder again (null: unselects), as it was before the plan. */
+async function reselect(
+  stack: Stack,
+  selected: string | null,
+  envVars: Record<string, string>,
+): Promise<void> {
+  if (selected !== null) return stack.workspace.selectStack(selected);
+  const { pulumiCommand, workDir } = stack.workspace as LocalWorkspace;
+  await promisify(execFile)(pulumiCommand.command, ["stack", "unselect"], { cwd: workDir, env: envVars });
 }
 
 async function openStack(options: CapacityPlanOptions, envVars: Record<string, string>): Promise<Stack> {
@@ -129,7 +144,7 @@ export async function capacityPlan(options: CapacityPlanOptions = {}): Promise<C
   } finally {
     // Opening `--stack` selected it in the folder: the next `pulumi up` there must go where it went before.
     if (selected !== undefined && selected !== stack.name)
-      await stack.workspace.selectStack(selected).catch(() => undefined);
+      await reselect(stack, selected, envVars).catch(() => undefined);
   }
   if (events.unreadable.length > 0) throw new CapacityPlanError(events.unreadable.join("\n"));
   // By name: the plan does not depend on the order the engine happened to send the steps in.

@@ -151,7 +151,7 @@ new CycleCloudNodeSet("workers", {
     expect(text).toContain(
       "error: pulumi-nodejs:dynamic/cyclecloud:CycleCloudNodeSet resource 'workers' has a problem: preflight could not read the status of cluster 'hpc': " +
         "CycleCloud answered 401 to GET /clusters/hpc/status?nodes=false: Invalid username or password; " +
-        "check the `username` and `password` settings. Check the password (`connection.password`) and the username (`connection.username`)",
+        "check the `username` and `password` settings. The password comes from `connection.password`, the username from `connection.username`",
     );
     expect(text).not.toContain("property connection");
     expect(text).not.toContain(wrong);

@@ -266,6 +266,10 @@ describe("pulumi-cyclecloud plan", () => {
     try {
       expect((await plan(["--json"])).code).not.toBe(2);
       expect((await ws.pulumi(["stack", "--show-name"])).stdout.trim()).toBe("other");
+      // None selected: none selected after.
+      expectSuccess(await ws.pulumi(["stack", "unselect"]));
+      expect((await plan(["--json"])).code).not.toBe(2);
+      expect((await ws.pulumi(["stack", "--show-name"])).code).not.toBe(0);
     } finally {
       expectSuccess(await ws.pulumi(["stack", "rm", "other", "--yes"]));
       expectSuccess(await ws.pulumi(["stack", "select", ws.stack]));

@@ -45,10 +45,9 @@ describe("a stack against the emulator over HTTPS", () => {
         `of CycleCloud at ${emulator.url} for GET /clusters/hpc/status?nodes=false: unable to verify the first ` +
         "certificate (UNABLE_TO_VERIFY_LEAF_SIGNATURE). To fix, if the server uses a self-signed or private " +
         "certificate, trust it with the `caCert` option (stack config `cyclecloud:caCertPath` or " +
-        "`cyclecloud:caCert`); `insecure: true` turns verification off (not recommended). Check the CA the server's " +
-        "certificate is checked against (stack config `cyclecloud:caCert` or CYCLECLOUD_CA_CERT or stack config " +
-        "`cyclecloud:caCertPath` or CYCLECLOUD_CA_CERT_PATH), or, for a test server only, the `insecure` setting " +
-        "(stack config `cyclecloud:insecure` or CYCLECLOUD_INSECURE)\n",
+        "`cyclecloud:caCert`); `insecure: true` turns verification off (not recommended). The CA comes from stack " +
+        "config `cyclecloud:caCert` or CYCLECLOUD_CA_CERT or stack config `cyclecloud:caCertPath` or " +
+        "CYCLECLOUD_CA_CERT_PATH, `insecure` from stack config `cyclecloud:insecure` or CYCLECLOUD_INSECURE\n",
     );
     expect(emulator.nodes()).toEqual([]);
     // The handshake failed: no HTTP request at all, let alone a create.

@@ -53,17 +53,15 @@ const connectionFailure = (reason: string) =>
 const noServer = (reason: string) => `preflight could not read the status of cluster 'hpc': ${reason}`;
 /** Connection, TLS and credential failures name the settings to fix (stack config here), on no property. */
 const PASSWORD_FIX =
-  ". Check the password (stack config `cyclecloud:password` or CYCLECLOUD_PASSWORD) and the username " +
-  "(stack config `cyclecloud:username` or CYCLECLOUD_USERNAME)";
+  ". The password comes from stack config `cyclecloud:password` or CYCLECLOUD_PASSWORD, the username from " +
+  "stack config `cyclecloud:username` or CYCLECLOUD_USERNAME";
 const CA_FIX =
-  ". Check the CA the server's certificate is checked against (stack config `cyclecloud:caCert` or CYCLECLOUD_CA_CERT " +
-  "or stack config `cyclecloud:caCertPath` or CYCLECLOUD_CA_CERT_PATH), or, for a test server only, the `insecure` " +
-  "setting (stack config `cyclecloud:insecure` or CYCLECLOUD_INSECURE)";
-const URL_FIX =
-  ". Check the url and port (stack config `cyclecloud:url` or CYCLECLOUD_URL) and that the server is up and reachable from this machine";
+  ". The CA comes from stack config `cyclecloud:caCert` or CYCLECLOUD_CA_CERT or stack config `cyclecloud:caCertPath` " +
+  "or CYCLECLOUD_CA_CERT_PATH, `insecure` from stack config `cyclecloud:insecure` or CYCLECLOUD_INSECURE";
+const URL_FIX = ". The url comes from stack config `cyclecloud:url` or CYCLECLOUD_URL";
 const TIMEOUT_FIX =
-  ". Check the url and port (stack config `cyclecloud:url` or CYCLECLOUD_URL), or raise the timeout (" +
-  "stack config `cyclecloud:timeoutSeconds` or CYCLECLOUD_TIMEOUT_SECONDS)";
+  ". The url comes from stack config `cyclecloud:url` or CYCLECLOUD_URL, the timeout from " +
+  "stack config `cyclecloud:timeoutSeconds` or CYCLECLOUD_TIMEOUT_SECONDS";
 const THREE_WAYS =
   "Supply it in one of three ways: (1) the `connection` argument of the resource or function; " +
   "(2) stack config: `pulumi config set cyclecloud:url https://HOST:8443`, `pulumi config set cyclecloud:username USER`, " +

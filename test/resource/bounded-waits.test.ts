@@ -212,13 +212,13 @@ describe("the fix preflight gives when it cannot reach CycleCloud", () => {
       "a 401, credentials from stack config",
       unauthorized,
       undefined,
-      "Check the password (stack config `cyclecloud:password` or CYCLECLOUD_PASSWORD) and the username (stack config `cyclecloud:username` or CYCLECLOUD_USERNAME)",
+      "The password comes from stack config `cyclecloud:password` or CYCLECLOUD_PASSWORD, the username from stack config `cyclecloud:username` or CYCLECLOUD_USERNAME",
     ],
     [
       "a 401, credentials of the set",
       unauthorized,
       { username: "u", password: "p" },
-      "Check the password (`connection.password`) and the username (`connection.username`)",
+      "The password comes from `connection.password`, the username from `connection.username`",
     ],
     [
       "a 403",
@@ -230,22 +230,20 @@ describe("the fix preflight gives when it cannot reach CycleCloud", () => {
       "a refused port",
       refused,
       { url: "https://cc.example.com:8443" },
-      "Check the url and port (`connection.url`) and that the server is up and reachable from this machine",
+      "The url comes from `connection.url`",
     ],
     [
       "an untrusted certificate",
       untrusted,
       undefined,
-      "Check the CA the server's certificate is checked against (stack config `cyclecloud:caCert` or CYCLECLOUD_CA_CERT " +
-        "or stack config `cyclecloud:caCertPath` or CYCLECLOUD_CA_CERT_PATH), or, for a test server only, the `insecure` " +
-        "setting (stack config `cyclecloud:insecure` or CYCLECLOUD_INSECURE)",
+      "The CA comes from stack config `cyclecloud:caCert` or CYCLECLOUD_CA_CERT or stack config `cyclecloud:caCertPath` " +
+        "or CYCLECLOUD_CA_CERT_PATH, `insecure` from stack config `cyclecloud:insecure` or CYCLECLOUD_INSECURE",
     ],
     [
       "a timeout",
       timeout,
       { timeoutSeconds: 5 },
-      "Check the url and port (stack config `cyclecloud:url` or CYCLECLOUD_URL), or raise the timeout (" +
-        "`connection.timeoutSeconds`)",
+      "The url comes from stack config `cyclecloud:url` or CYCLECLOUD_URL, the timeout from `connection.timeoutSeconds`",
     ],
     [
       "a connection setting the message names itself",
